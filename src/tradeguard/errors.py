@@ -1,0 +1,170 @@
+"""The whole exception tree of tradeguard.
+
+    TradeguardError
+    ├─ ConfigError ─ CredentialsError
+    ├─ GuardError                 local refusal: nothing was sent
+    │   ├─ RiskDenied(reasons)
+    │   ├─ KeyAuditFailed(findings)
+    │   ├─ StageLimitExceeded
+    │   └─ TradingHalted          kill switch latched
+    ├─ StateError                 a local invariant broke
+    │   ├─ InvalidTransition(status, event)
+    │   ├─ DuplicateFill
+    │   ├─ Overfill
+    │   └─ JournalCorrupt(position)
+    ├─ ExchangeError              the exchange answered: code, msg, http_status
+    │   ├─ OrderRejected          -2010 -1013 -2011 ...: never retry
+    │   ├─ AuthError              -2014 -2015 -1022
+    │   ├─ ClockSkewError         -1021, or local skew beyond the bound
+    │   └─ RateLimited(retry_after_s, banned_until_ms)   429 / 418 / -1003 / -1015
+    └─ TransportError             no trustworthy answer
+        ├─ NotSent                failed before the request left: safe to retry
+        └─ OutcomeUnknown         may have reached the exchange: resolve, never resend blindly
+
+Local and remote stay apart: a GuardError or StateError means tradeguard itself refused or
+noticed something; an ExchangeError means the exchange answered; a TransportError means
+nobody answered in a way we can trust. Retry by class, never by message text.
+
+Every error carries structured fields and a message that says what to do. No error ever
+holds a secret: messages are built from codes, names and redacted values only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class TradeguardError(Exception):
+    """Root of every error tradeguard raises on purpose."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message if hint is None else f"{message} ({hint})")
+
+
+# ── configuration ────────────────────────────────────────────────────────────────────────────
+
+
+class ConfigError(TradeguardError):
+    """A profile, config file or argument is wrong; the message names where and the fix."""
+
+
+class CredentialsError(ConfigError):
+    """Credentials are missing, unreadable, or stored somewhere unsafe."""
+
+
+# ── local refusals: nothing was sent ──────────────────────────────────────────────────────────
+
+
+class GuardError(TradeguardError):
+    """tradeguard refused locally; no request reached the exchange."""
+
+
+class RiskDenied(GuardError):
+    def __init__(self, reasons: Sequence[str]) -> None:
+        self.reasons = tuple(reasons)
+        super().__init__("order denied by the risk guard: " + "; ".join(self.reasons))
+
+
+class KeyAuditFailed(GuardError):
+    def __init__(self, findings: Sequence[str]) -> None:
+        self.findings = tuple(findings)
+        super().__init__("API key refused: " + "; ".join(self.findings))
+
+
+class StageLimitExceeded(GuardError):
+    """The order is larger than the environment rung allows."""
+
+
+class TradingHalted(GuardError):
+    """The kill switch is latched; reset it with `tradeguard kill --reset`."""
+
+
+# ── local invariants ──────────────────────────────────────────────────────────────────────────
+
+
+class StateError(TradeguardError):
+    """A local invariant broke: the event does not fit the state we hold."""
+
+
+class InvalidTransition(StateError):
+    def __init__(self, status: str, event: str) -> None:
+        self.status = status
+        self.event = event
+        super().__init__(f"order in state {status} cannot take event {event}")
+
+
+class DuplicateFill(StateError):
+    """A fill with a trade id already booked."""
+
+
+class Overfill(StateError):
+    """Fills add up to more than the order's quantity."""
+
+
+class JournalCorrupt(StateError):
+    def __init__(self, position: int, detail: str) -> None:
+        self.position = position
+        self.detail = detail
+        super().__init__(
+            f"journal corrupt at record {position}: {detail}",
+            hint="run `tradeguard journal verify` and restore from a backup or the exchange",
+        )
+
+
+# ── the exchange answered ─────────────────────────────────────────────────────────────────────
+
+
+class ExchangeError(TradeguardError):
+    """The exchange answered with an error; code, msg and http_status are kept as sent."""
+
+    def __init__(
+        self, code: int | None, msg: str, http_status: int | None, *, hint: str | None = None
+    ) -> None:
+        self.code = code
+        self.msg = msg
+        self.http_status = http_status
+        super().__init__(f"exchange error {code} (HTTP {http_status}): {msg}", hint=hint)
+
+
+class OrderRejected(ExchangeError):
+    """The exchange refused the order for good; retrying it cannot succeed."""
+
+
+class AuthError(ExchangeError):
+    """Bad key, bad signature, IP not whitelisted or a missing permission."""
+
+
+class ClockSkewError(ExchangeError):
+    """The request's timestamp is outside the exchange's window."""
+
+
+class RateLimited(ExchangeError):
+    def __init__(
+        self,
+        code: int | None,
+        msg: str,
+        http_status: int | None,
+        *,
+        retry_after_s: float | None = None,
+        banned_until_ms: int | None = None,
+    ) -> None:
+        self.retry_after_s = retry_after_s
+        self.banned_until_ms = banned_until_ms
+        super().__init__(code, msg, http_status, hint="wait; do not retry before the pause ends")
+
+
+# ── no trustworthy answer ─────────────────────────────────────────────────────────────────────
+
+
+class TransportError(TradeguardError):
+    """Nobody answered in a way we can trust."""
+
+
+class NotSent(TransportError):
+    """The request never left this host; it is safe to send again."""
+
+
+class OutcomeUnknown(TransportError):
+    """The request may have reached the exchange: resolve by client order id, never resend."""
