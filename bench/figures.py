@@ -1,0 +1,39 @@
+"""One measured figure beside its baseline, and the small statistics the benchmarks share."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Figure:
+    metric: str
+    value: float
+    unit: str
+    baseline: str
+    baseline_value: float
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline_value if self.baseline_value else float("nan")
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "metric": self.metric,
+            "value": round(self.value, 3),
+            "unit": self.unit,
+            "baseline": self.baseline,
+            "baseline_value": round(self.baseline_value, 3),
+            "ratio": round(self.ratio, 3),
+        }
+
+    def describe(self) -> str:
+        return (
+            f"{self.metric}: {self.value:,.1f} {self.unit}  vs {self.baseline} "
+            f"{self.baseline_value:,.1f} {self.unit}  (ratio {self.ratio:.2f})"
+        )
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)

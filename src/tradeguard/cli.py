@@ -1,0 +1,80 @@
+"""The `tradeguard` command: argument parsing and printing only.
+
+Heavy libraries (aiohttp, rich, ccxt, keyring) are imported inside the commands that need them,
+so that `tradeguard --help` starts fast. Every expected failure ends as one clear line on stderr
+and a non-zero exit code, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from tradeguard.errors import TradeguardError
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"tradeguard: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tradeguard")
+def main() -> None:
+    """Connect trading code to crypto exchanges safely.
+
+    \b
+    tradeguard sim        a Binance-Spot-compatible exchange on loopback, with fault injection
+    tradeguard demo       a short scripted run of orders and fills through the simulator
+    """
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=0, show_default=True, help="Port; 0 picks a free one.")
+@click.option("--seed", default=None, type=int, help="Seed of the synthetic market and keys.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="sim.toml with symbols, balances, keys, limits and faults.",
+)
+def sim(host: str, port: int, seed: int | None, config_path: Path | None) -> None:
+    """Serve a Binance-Spot-compatible exchange until stopped.
+
+    Prints one JSON line on start: base_url, ws_api_url, stream_url, control_url and the
+    built-in API keys.
+    """
+    from tradeguard.sim import server
+
+    try:
+        code = server.main(host=host, port=port, seed=seed, config_path=config_path)
+    except TradeguardError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    sys.exit(code)
+
+
+@main.command()
+@click.option("--seed", default=7, show_default=True, help="Seed of the simulated market.")
+def demo(seed: int) -> None:
+    """Start the embedded simulator and drive a short scripted run of orders and fills."""
+    from tradeguard import demo as demo_run
+
+    try:
+        code = demo_run.main(seed=seed)
+    except TradeguardError as exc:
+        _fail(str(exc))
+    sys.exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
