@@ -1,0 +1,149 @@
+"""Binance request signing: the one place where the client and the simulator sign and verify.
+
+Three key types (Binance rest-api.md, faqs/api_key_types.md):
+
+    HMAC      HMAC-SHA256 of the payload with the secret, lowercase hex (Binance compares it
+              case-insensitively)
+    ED25519   Ed25519 signature of the payload, base64 (then percent-encoded on the wire)
+    RSA       RSASSA-PKCS1-v1_5 with SHA-256 of the payload, base64 (then percent-encoded)
+
+What the payload is differs by transport:
+
+    REST      the query string followed by the form body, exactly as sent, with no separator
+              between them, minus the `signature` pair. Values are percent-encoded before signing
+              (enforced by Binance from 2026-01-15), so `encode_params` is how a client builds it.
+    WS API    every parameter except `signature` (and including `apiKey`), sorted by name,
+              `k=v` joined by `&`, NOT percent-encoded: `ws_payload`.
+
+Pure: no I/O, no clock. Secrets are only ever arguments; nothing here logs or keeps them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from typing import Literal
+from urllib.parse import quote
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+
+KeyKind = Literal["HMAC", "ED25519", "RSA"]
+KEY_KINDS: tuple[KeyKind, ...] = ("HMAC", "ED25519", "RSA")
+
+
+def _as_bytes(payload: str | bytes) -> bytes:
+    return payload.encode("utf-8") if isinstance(payload, str) else payload
+
+
+# ── signing ─────────────────────────────────────────────────────────────────────────────────
+
+
+def hmac_sha256_hex(secret: str, payload: str | bytes) -> str:
+    """Lowercase hex HMAC-SHA256 of `payload` keyed with `secret` (both UTF-8)."""
+    return hmac.new(secret.encode("utf-8"), _as_bytes(payload), hashlib.sha256).hexdigest()
+
+
+def _load_private(private_key_pem: str) -> object:
+    return serialization.load_pem_private_key(private_key_pem.encode("ascii"), password=None)
+
+
+def ed25519_sign_b64(private_key_pem: str, payload: bytes) -> str:
+    """Base64 of the raw 64-byte Ed25519 signature, keyed with a PKCS#8 PEM private key."""
+    key = _load_private(private_key_pem)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("ed25519_sign_b64 needs an Ed25519 private key PEM")
+    return base64.b64encode(key.sign(payload)).decode("ascii")
+
+
+def rsa_sign_b64(private_key_pem: str, payload: bytes) -> str:
+    """Base64 of an RSASSA-PKCS1-v1_5 SHA-256 signature, keyed with an RSA private key PEM."""
+    key = _load_private(private_key_pem)
+    if not isinstance(key, RSAPrivateKey):
+        raise ValueError("rsa_sign_b64 needs an RSA private key PEM")
+    return base64.b64encode(key.sign(payload, padding.PKCS1v15(), hashes.SHA256())).decode("ascii")
+
+
+def sign(kind: KeyKind, key_material: str, payload: str | bytes) -> str:
+    """Sign with the key type's scheme. `key_material` is the HMAC secret or the private key PEM."""
+    data = _as_bytes(payload)
+    if kind == "HMAC":
+        return hmac_sha256_hex(key_material, data)
+    if kind == "ED25519":
+        return ed25519_sign_b64(key_material, data)
+    if kind == "RSA":
+        return rsa_sign_b64(key_material, data)
+    raise ValueError(f"unknown key kind {kind!r}; expected one of {', '.join(KEY_KINDS)}")
+
+
+# ── verifying ───────────────────────────────────────────────────────────────────────────────
+
+
+def _b64_signature(signature: str) -> bytes | None:
+    try:
+        return base64.b64decode(signature.encode("ascii"), validate=True)
+    except (UnicodeEncodeError, binascii.Error, ValueError):
+        return None
+
+
+def verify(kind: KeyKind, key_material: str, payload: bytes, signature: str) -> bool:
+    """True if `signature` (as received, already percent-decoded) signs `payload`.
+
+    `key_material` is the HMAC secret, or the PUBLIC key PEM for ED25519 and RSA. A malformed
+    signature is simply not valid (False); malformed key material is our own configuration
+    error and raises ValueError.
+    """
+    if kind == "HMAC":
+        expected = hmac_sha256_hex(key_material, payload).encode("ascii")
+        # compare_digest on str refuses non-ASCII text, so compare bytes: any odd input is False.
+        return hmac.compare_digest(signature.lower().encode("utf-8"), expected)
+    if kind not in ("ED25519", "RSA"):
+        raise ValueError(f"unknown key kind {kind!r}; expected one of {', '.join(KEY_KINDS)}")
+    public = serialization.load_pem_public_key(key_material.encode("ascii"))
+    raw = _b64_signature(signature)
+    if raw is None:
+        return False
+    try:
+        if kind == "ED25519":
+            if not isinstance(public, Ed25519PublicKey):
+                raise ValueError("ED25519 verification needs an Ed25519 public key PEM")
+            public.verify(raw, payload)
+        else:
+            if not isinstance(public, RSAPublicKey):
+                raise ValueError("RSA verification needs an RSA public key PEM")
+            public.verify(raw, payload, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return False
+    return True
+
+
+# ── payloads ────────────────────────────────────────────────────────────────────────────────
+
+
+def encode_params(params: Sequence[tuple[str, str]]) -> str:
+    """`k=v&k=v` in the given order, names and values percent-encoded (RFC 3986, `safe=""`).
+
+    Spaces become `%20` (not `+`) and every reserved character is escaped, which is what Binance
+    expects of a signed REST payload since 2026-01-15.
+    """
+    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params)
+
+
+def _ws_value(value: object) -> str:
+    # JSON booleans arrive as Python bools; Binance signs them as JSON spells them.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def ws_payload(params: Mapping[str, object]) -> str:
+    """WebSocket API signing payload: every param but `signature`, sorted by name, unencoded."""
+    return "&".join(
+        f"{name}={_ws_value(params[name])}" for name in sorted(params) if name != "signature"
+    )
