@@ -159,7 +159,20 @@ class RateLimited(ExchangeError):
 
 
 class TransportError(TradeguardError):
-    """Nobody answered in a way we can trust."""
+    """Nobody answered in a way we can trust. `code`/`http_status` are kept where a reply
+    came (a 5xx, -1006, -1007) but did not say what happened."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        code: int | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        self.code = code
+        self.http_status = http_status
+        super().__init__(message, hint=hint)
 
 
 class NotSent(TransportError):

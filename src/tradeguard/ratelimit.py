@@ -1,0 +1,240 @@
+"""The rate-limit ledger: what a request may spend now, and how long to wait if not.
+
+Pure: time arrives as milliseconds of exchange time. The ledger starts from exchangeInfo's
+`rateLimits`, counts each request's weight and each order in fixed windows aligned as Binance
+aligns them (a minute window resets at the minute), reconciles with the exchange's
+`X-MBX-USED-WEIGHT-*` / `X-MBX-ORDER-COUNT-*` headers (the exchange sees other processes and
+other tools on the same IP; we never count below what it reports), and answers *before* a
+request would cross the headroom, rather than after an error. A 429 pauses everything for its
+Retry-After; a 418 stops everything until the ban ends.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from tradeguard.errors import ConfigError
+
+_INTERVAL_MS = {"SECOND": 1_000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}
+_INTERVAL_LETTER = {"SECOND": "S", "MINUTE": "M", "HOUR": "H", "DAY": "D"}
+
+
+class LimitKind(enum.StrEnum):
+    REQUEST_WEIGHT = "REQUEST_WEIGHT"
+    ORDERS = "ORDERS"
+    RAW_REQUESTS = "RAW_REQUESTS"
+
+
+@dataclass(frozen=True, slots=True)
+class RateRule:
+    kind: LimitKind
+    interval: str  # SECOND | MINUTE | HOUR | DAY
+    interval_num: int
+    limit: int
+
+    @property
+    def interval_ms(self) -> int:
+        return _INTERVAL_MS[self.interval] * self.interval_num
+
+    @property
+    def header(self) -> str | None:
+        """The response header that reports this rule's usage, lower-cased."""
+        suffix = f"{self.interval_num}{_INTERVAL_LETTER[self.interval]}".lower()
+        if self.kind is LimitKind.REQUEST_WEIGHT:
+            return f"x-mbx-used-weight-{suffix}"
+        if self.kind is LimitKind.ORDERS:
+            return f"x-mbx-order-count-{suffix}"
+        return None
+
+    def describe(self) -> str:
+        unit = "orders" if self.kind is LimitKind.ORDERS else "weight"
+        if self.kind is LimitKind.RAW_REQUESTS:
+            unit = "requests"
+        return f"{self.limit} {unit} per {self.interval_num} {self.interval.lower()}"
+
+
+def rules_from_exchange_info(rate_limits: Iterable[Mapping[str, Any]]) -> list[RateRule]:
+    """exchangeInfo's `rateLimits` entries as rules; an entry we cannot read is an error."""
+    rules = []
+    for entry in rate_limits:
+        try:
+            rules.append(
+                RateRule(
+                    kind=LimitKind(entry["rateLimitType"]),
+                    interval=str(entry["interval"]),
+                    interval_num=int(entry["intervalNum"]),
+                    limit=int(entry["limit"]),
+                )
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"exchangeInfo has a rate limit tradeguard cannot read: {entry!r}"
+            ) from exc
+        if rules[-1].interval not in _INTERVAL_MS or rules[-1].interval_num <= 0:
+            raise ConfigError(f"exchangeInfo has a rate limit with a bad interval: {entry!r}")
+    return rules
+
+
+# Binance Spot's published limits, used until exchangeInfo has been read.
+BINANCE_SPOT_DEFAULTS = (
+    RateRule(LimitKind.REQUEST_WEIGHT, "MINUTE", 1, 6000),
+    RateRule(LimitKind.ORDERS, "SECOND", 10, 50),
+    RateRule(LimitKind.ORDERS, "DAY", 1, 160_000),
+    RateRule(LimitKind.RAW_REQUESTS, "MINUTE", 5, 61_000),
+)
+
+
+@dataclass(slots=True)
+class _Window:
+    rule: RateRule
+    start_ms: int = 0
+    used: int = 0
+
+    def roll(self, now_ms: int) -> None:
+        start = now_ms - now_ms % self.rule.interval_ms
+        if start != self.start_ms:
+            self.start_ms = start
+            self.used = 0
+
+    def cost(self, weight: int, orders: int) -> int:
+        if self.rule.kind is LimitKind.REQUEST_WEIGHT:
+            return weight
+        if self.rule.kind is LimitKind.ORDERS:
+            return orders
+        return 1
+
+
+@dataclass(slots=True)
+class Wait:
+    """Why and how long a request must wait; `seconds == 0` means go now."""
+
+    seconds: float
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class RateLedger:
+    rules: Sequence[RateRule] = BINANCE_SPOT_DEFAULTS
+    headroom: Decimal = Decimal("0.8")  # the share of each limit this process lets itself use
+    paused_until_ms: int = 0  # after a 429
+    banned_until_ms: int = 0  # after a 418
+    _windows: list[_Window] = field(default_factory=list)
+    peak_used: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not Decimal("0") < self.headroom <= Decimal("1"):
+            raise ConfigError(f"rate-limit headroom must be in (0, 1], got {self.headroom}")
+        self._windows = [_Window(rule) for rule in self.rules]
+
+    def replace_rules(self, rules: Sequence[RateRule]) -> None:
+        """Adopt exchangeInfo's rules, keeping the usage counted so far for matching rules."""
+        old = {_key(w.rule): w for w in self._windows}
+        self.rules = tuple(rules)
+        self._windows = []
+        for rule in rules:
+            previous = old.get(_key(rule))
+            window = _Window(rule)
+            if previous is not None:
+                window.start_ms, window.used = previous.start_ms, previous.used
+            self._windows.append(window)
+
+    def wait(self, weight: int, orders: int, now_ms: int) -> Wait:
+        """How long to wait before a request of this weight (and order count) may leave."""
+        if now_ms < self.banned_until_ms:
+            return Wait((self.banned_until_ms - now_ms) / 1000, "IP banned by the exchange (418)")
+        if now_ms < self.paused_until_ms:
+            return Wait((self.paused_until_ms - now_ms) / 1000, "paused after a 429")
+        longest = Wait(0.0)
+        for window in self._windows:
+            window.roll(now_ms)
+            cost = window.cost(weight, orders)
+            if cost == 0:
+                continue
+            allowed = int(window.rule.limit * self.headroom)
+            # A request larger than the whole allowance may still go into an empty window.
+            if window.used + cost > allowed and window.used > 0:
+                seconds = (window.start_ms + window.rule.interval_ms - now_ms) / 1000
+                if seconds > longest.seconds:
+                    longest = Wait(seconds, f"would pass {allowed} of {window.rule.describe()}")
+        return longest
+
+    def spend(self, weight: int, orders: int, now_ms: int) -> None:
+        """Count a request that is about to leave."""
+        for window in self._windows:
+            window.roll(now_ms)
+            window.used += window.cost(weight, orders)
+            self._note_peak(window)
+
+    def observe_headers(self, headers: Mapping[str, str], now_ms: int) -> None:
+        """Take the exchange's count where it is higher than ours (others share our IP)."""
+        for window in self._windows:
+            name = window.rule.header
+            if name is None:
+                continue
+            value = headers.get(name)
+            if value is None:
+                continue
+            try:
+                reported = int(value)
+            except ValueError:
+                continue
+            window.roll(now_ms)
+            if reported > window.used:
+                window.used = reported
+                self._note_peak(window)
+
+    def observe_pause(self, retry_after_s: float, now_ms: int) -> None:
+        """A 429: nothing leaves before Retry-After has passed."""
+        self.paused_until_ms = max(self.paused_until_ms, now_ms + int(retry_after_s * 1000))
+
+    def observe_ban(self, until_ms: int) -> None:
+        """A 418: nothing leaves before the ban ends."""
+        self.banned_until_ms = max(self.banned_until_ms, until_ms)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The state other processes on this host need: windows, pause and ban."""
+        return {
+            "banned_until_ms": self.banned_until_ms,
+            "paused_until_ms": self.paused_until_ms,
+            "windows": {_label(w.rule): [w.start_ms, w.used] for w in self._windows},
+        }
+
+    def merge(self, snapshot: Mapping[str, Any]) -> None:
+        """Adopt another process's view where it is stricter: later pauses and bans, and the
+        higher usage of the same window (each process writes back the host's running total)."""
+        self.banned_until_ms = max(self.banned_until_ms, int(snapshot.get("banned_until_ms", 0)))
+        self.paused_until_ms = max(self.paused_until_ms, int(snapshot.get("paused_until_ms", 0)))
+        windows = snapshot.get("windows", {})
+        for window in self._windows:
+            entry = windows.get(_label(window.rule))
+            if not entry:
+                continue
+            start, used = int(entry[0]), int(entry[1])
+            if start > window.start_ms:
+                window.start_ms, window.used = start, used
+            elif start == window.start_ms and used > window.used:
+                window.used = used
+
+    def usage(self, now_ms: int) -> list[tuple[RateRule, int]]:
+        result = []
+        for window in self._windows:
+            window.roll(now_ms)
+            result.append((window.rule, window.used))
+        return result
+
+    def _note_peak(self, window: _Window) -> None:
+        label = window.rule.describe()
+        if window.used > self.peak_used.get(label, 0):
+            self.peak_used[label] = window.used
+
+
+def _label(rule: RateRule) -> str:
+    return f"{rule.kind.value}/{rule.interval_num}{rule.interval}"
+
+
+def _key(rule: RateRule) -> tuple[LimitKind, str, int]:
+    return (rule.kind, rule.interval, rule.interval_num)

@@ -1,0 +1,351 @@
+"""The Binance Spot transport: build (pure) → price and wait (ledger) → sign → send → classify.
+
+The one I/O edge every tradeguard request to Binance goes through. What it promises:
+
+- An order placement leaves at most once. If no trustworthy answer comes back (timeout after
+  sending, dropped connection, 5xx, -1006/-1007) it raises `OutcomeUnknown` and never resends;
+  the caller resolves it by client order id. A request that provably never left (connection
+  refused, DNS, connect timeout) raises `NotSent`, and only that is retried for orders.
+- Reads and cancels are retried a bounded number of times with exponential backoff and full
+  jitter, on NotSent, OutcomeUnknown and 429.
+- Nothing leaves during a 429 pause or a 418 ban; the ban is written to the host state file so
+  that other processes, and this one after a restart, respect it too. Every request is priced
+  in weight (and order count) before it leaves and waits rather than crossing the headroom;
+  processes on one host share one budget.
+- Timestamps come from the exchange clock estimated at sync time plus monotonic time, so a host
+  clock step mid-run does not break signing; skew beyond the bound stops signed requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from tradeguard.clock import SYSTEM, Clock
+from tradeguard.clocksync import Estimate, Sample, SkewPolicy, estimate
+from tradeguard.credentials import ApiCredentials
+from tradeguard.errors import (
+    ClockSkewError,
+    ConfigError,
+    NotSent,
+    OutcomeUnknown,
+    RateLimited,
+    TradeguardError,
+    TransportError,
+)
+from tradeguard.hoststate import HostState
+from tradeguard.model import Balance, Fill, OrderReport
+from tradeguard.ratelimit import RateLedger, rules_from_exchange_info
+from tradeguard.venues.binance import endpoints, failures, parse, signing
+from tradeguard.venues.binance.endpoints import Request, Retry
+
+
+@dataclass(frozen=True, slots=True)
+class TransportConfig:
+    recv_window_ms: int = 5000
+    timeout_s: float = 10.0
+    connect_timeout_s: float = 5.0
+    max_attempts: int = 4  # for retryable requests; an order placement gets one
+    backoff_base_s: float = 0.25
+    backoff_cap_s: float = 8.0
+    max_local_wait_s: float = 65.0  # wait for the limiter up to this; beyond, refuse
+    clock_samples: int = 5
+    skew: SkewPolicy = field(default_factory=SkewPolicy)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.recv_window_ms <= 60_000:
+            raise ConfigError(
+                f"recv_window_ms must be in 1..60000, got {self.recv_window_ms}",
+                hint="keep Binance's default 5000; a wider window only hides a bad clock",
+            )
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class BinanceTransport:
+    def __init__(
+        self,
+        base_url: str,
+        credentials: ApiCredentials | None = None,
+        *,
+        config: TransportConfig | None = None,
+        clock: Clock = SYSTEM,
+        ledger: RateLedger | None = None,
+        host_state: HostState | None = None,
+        rng: random.Random | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.config = config or TransportConfig()
+        self.clock = clock
+        self.ledger = ledger or RateLedger()
+        self.host_state = host_state or HostState(urlsplit(self.base_url).netloc or "local")
+        self._rng = rng or random.Random()  # jitter, not cryptography
+        self._sleep = sleep
+        self._session: aiohttp.ClientSession | None = None
+        self._clock_estimate: Estimate | None = None
+        self._synced_at: float = 0.0
+        self.requests_sent = 0
+
+    # ── lifecycle ─────────────────────────────────────────────────────────────────────────
+    async def __aenter__(self) -> BinanceTransport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            timeout = aiohttp.ClientTimeout(
+                total=self.config.timeout_s, sock_connect=self.config.connect_timeout_s
+            )
+            self._session = aiohttp.ClientSession(timeout=timeout)
+        return self._session
+
+    # ── clock ─────────────────────────────────────────────────────────────────────────────
+    async def sync_clock(self) -> Estimate:
+        """Estimate the exchange's clock from several round trips; refuse a skewed host."""
+        samples = []
+        for _ in range(self.config.clock_samples):
+            sent_mono, sent_wall = self.clock.monotonic(), self.clock.wall_ms()
+            reply = await self._send(endpoints.server_time(), signed_ts=None)
+            received_mono, received_wall = self.clock.monotonic(), self.clock.wall_ms()
+            server = parse.decode(reply.body, parse.ServerTime, "time").serverTime
+            samples.append(Sample(sent_mono, received_mono, sent_wall, received_wall, server))
+        est = estimate(samples)
+        self._clock_estimate = est
+        self._synced_at = self.clock.monotonic()
+        self.config.skew.check(est)
+        return est
+
+    @property
+    def clock_estimate(self) -> Estimate | None:
+        return self._clock_estimate
+
+    def server_now_ms(self) -> int:
+        """Exchange time now, as best known (host wall time before the first sync)."""
+        est = self._clock_estimate
+        if est is None:
+            return self.clock.wall_ms()
+        return est.server_ms(self.clock.monotonic())
+
+    async def _timestamp(self) -> int:
+        stale = self.clock.monotonic() - self._synced_at > self.config.skew.resync_every_s
+        if self._clock_estimate is None or stale:
+            await self.sync_clock()
+        return self.server_now_ms()
+
+    # ── exchange info ─────────────────────────────────────────────────────────────────────
+    async def load_rate_limits(self) -> parse.WireExchangeInfo:
+        """exchangeInfo, and the rate limits it declares adopted by the ledger."""
+        info = parse.decode(
+            await self.call(endpoints.exchange_info()), parse.WireExchangeInfo, "exchangeInfo"
+        )
+        self.ledger.replace_rules(rules_from_exchange_info(info.rateLimits))
+        return info
+
+    # ── the one way out ───────────────────────────────────────────────────────────────────
+    async def call(self, request: Request) -> bytes:
+        """Send `request` under the transport's promises; the 2xx body, or an exception."""
+        attempts = self.config.max_attempts
+        resynced = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                timestamp = await self._timestamp() if request.signed else None
+                reply = await self._send(request, signed_ts=timestamp)
+                return self._check(request, reply)
+            except ClockSkewError as exc:
+                # -1021: re-estimate once; an order was not placed (the check precedes matching).
+                if exc.code != -1021 or resynced:
+                    raise
+                resynced = True
+                await self.sync_clock()
+                if request.retry is Retry.NEVER:
+                    raise
+            except NotSent:
+                if attempt >= attempts:
+                    raise
+                await self._backoff(attempt)
+            except (OutcomeUnknown, RateLimited) as exc:
+                if request.retry is Retry.NEVER or attempt >= attempts:
+                    raise
+                if isinstance(exc, RateLimited) and exc.http_status == 418:
+                    raise
+                await self._backoff(attempt)
+
+    async def _backoff(self, attempt: int) -> None:
+        ceiling = min(self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** (attempt - 1))
+        await self._sleep(self._rng.uniform(0, ceiling))
+
+    def _check(self, request: Request, reply: Reply) -> bytes:
+        if 200 <= reply.status < 300:
+            return reply.body
+        error = failures.from_reply(
+            reply.status, reply.body, reply.headers, self.server_now_ms(), request=request.name
+        )
+        if isinstance(error, RateLimited):
+            self._remember_limit(error)
+        raise error
+
+    def _remember_limit(self, error: RateLimited) -> None:
+        now = self.server_now_ms()
+        if error.http_status == 418:
+            until = error.banned_until_ms or now + 120_000
+            self.ledger.observe_ban(until)
+        else:
+            self.ledger.observe_pause(error.retry_after_s or 1.0, now)
+        with self.host_state.locked() as shared:
+            self.ledger.merge(shared)
+            shared.update(self.ledger.snapshot())
+
+    async def _admit(self, request: Request) -> None:
+        """Wait until the shared budget lets this request leave, then spend it."""
+        while True:
+            now = self.server_now_ms()
+            with self.host_state.locked() as shared:
+                self.ledger.merge(shared)
+                wait = self.ledger.wait(request.weight, request.orders, now)
+                if wait.seconds == 0:
+                    self.ledger.spend(request.weight, request.orders, now)
+                    shared.update(self.ledger.snapshot())
+                    return
+            if now < self.ledger.banned_until_ms or wait.seconds > self.config.max_local_wait_s:
+                raise RateLimited(
+                    -1003,
+                    f"not sent: {wait.reason}; {wait.seconds:.0f} s left",
+                    418 if now < self.ledger.banned_until_ms else 429,
+                    retry_after_s=wait.seconds,
+                    banned_until_ms=self.ledger.banned_until_ms or None,
+                )
+            await self._sleep(wait.seconds)
+
+    async def _send(self, request: Request, *, signed_ts: int | None) -> Reply:
+        await self._admit(request)
+        headers: dict[str, str] = {}
+        params = list(request.params)
+        if request.signed or request.api_key:
+            if self.credentials is None:
+                raise ConfigError(
+                    f"{request.name} needs an API key, and this connection has none",
+                    hint="configure credentials in the profile",
+                )
+            headers["X-MBX-APIKEY"] = self.credentials.api_key
+        query = signing.encode_params(params)
+        if request.signed and signed_ts is not None and self.credentials is not None:
+            params.append(("recvWindow", str(self.config.recv_window_ms)))
+            params.append(("timestamp", str(signed_ts)))
+            query = signing.encode_params(params)
+            query = f"{query}&signature={_quote(self.credentials.sign(query))}"
+        url = self.base_url + request.path
+        body: str | None = None
+        if request.method in ("POST", "PUT"):
+            body, query = query, ""
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if query:
+            url = f"{url}?{query}"
+        return await self._exchange(request, url, body, headers)
+
+    async def _exchange(
+        self, request: Request, url: str, body: str | None, headers: dict[str, str]
+    ) -> Reply:
+        session = self._http()
+        try:
+            self.requests_sent += 1
+            async with session.request(
+                request.method, url, data=body, headers=headers, skip_auto_headers=("User-Agent",)
+            ) as response:
+                raw = await response.read()
+                reply = Reply(response.status, raw, dict(response.headers))
+        except aiohttp.ClientConnectorError as exc:
+            raise NotSent(
+                f"{request.name}: could not connect to {self.base_url} ({exc.os_error})",
+                hint="nothing was sent; check the network and the exchange's status",
+            ) from exc
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise NotSent(
+                f"{request.name}: connecting to {self.base_url} timed out",
+                hint="nothing was sent",
+            ) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise OutcomeUnknown(
+                f"{request.name}: no reply ({type(exc).__name__})",
+                hint="the request may have reached the exchange; resolve before acting",
+            ) from exc
+        self.ledger.observe_headers(
+            {k.lower(): v for k, v in reply.headers.items()}, self.server_now_ms()
+        )
+        return reply
+
+    # ── typed calls ───────────────────────────────────────────────────────────────────────
+    async def server_time(self) -> int:
+        return parse.decode(
+            await self.call(endpoints.server_time()), parse.ServerTime, "time"
+        ).serverTime
+
+    async def balances(self) -> dict[str, Balance]:
+        wire = parse.decode(await self.call(endpoints.account()), parse.WireAccount, "account")
+        return parse.balances(wire)
+
+    async def api_restrictions(self) -> parse.ApiRestrictions:
+        body = await self.call(endpoints.api_restrictions())
+        return parse.decode(body, parse.ApiRestrictions, "apiRestrictions")
+
+    async def place_order(self, order: endpoints.NewOrder) -> OrderReport:
+        body = await self.call(endpoints.new_order(order))
+        return parse.order_report(parse.decode(body, parse.WireOrder, "order"))
+
+    async def get_order(
+        self, symbol: str, *, order_id: int | None = None, client_order_id: str | None = None
+    ) -> OrderReport:
+        request = endpoints.get_order(symbol, order_id=order_id, client_order_id=client_order_id)
+        return parse.order_report(parse.decode(await self.call(request), parse.WireOrder, "order"))
+
+    async def cancel_order(
+        self, symbol: str, *, order_id: int | None = None, client_order_id: str | None = None
+    ) -> OrderReport:
+        request = endpoints.cancel_order(symbol, order_id=order_id, client_order_id=client_order_id)
+        return parse.order_report(parse.decode(await self.call(request), parse.WireOrder, "order"))
+
+    async def open_orders(self, symbol: str | None = None) -> list[OrderReport]:
+        body = await self.call(endpoints.open_orders(symbol))
+        return [parse.order_report(o) for o in parse.decode(body, list[parse.WireOrder], "order")]
+
+    async def my_trades(self, symbol: str, *, from_id: int | None = None) -> list[Fill]:
+        body = await self.call(endpoints.my_trades(symbol, from_id=from_id))
+        return [parse.trade_fill(t) for t in parse.decode(body, list[parse.WireTrade], "trades")]
+
+    async def last_price(self, symbol: str) -> Decimal:
+        body = await self.call(endpoints.ticker_price(symbol))
+        price: Any = parse.decode(body, dict[str, Any], "ticker")["price"]
+        return Decimal(str(price))
+
+
+def _quote(signature: str) -> str:
+    # Base64 signatures (Ed25519, RSA) carry + / =, which must be percent-encoded on the wire.
+    return signing.encode_params([("s", signature)])[2:]
+
+
+__all__ = ["BinanceTransport", "TradeguardError", "TransportConfig", "TransportError"]

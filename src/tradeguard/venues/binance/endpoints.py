@@ -1,0 +1,199 @@
+"""Binance Spot requests as data: method, path, parameters, weight, and how they may be retried.
+
+Pure. A builder returns a `Request`; the client signs it, the limiter prices it by `weight` and
+`orders`, and `retry` tells the transport what it may do when no trustworthy answer came back:
+an order placement is never sent twice by the transport (`Retry.NEVER`), reads and cancels may
+be (`Retry.SAFE`). Weights are Binance's published ones (exchange-wire.md, "Weights").
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tradeguard.model import OrderType, Side, TimeInForce
+
+
+class Retry(enum.Enum):
+    NEVER = "never"  # placing an order: an unknown outcome is resolved, never resent
+    SAFE = "safe"  # reads and cancels: resending cannot create anything
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    method: str
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+    signed: bool = False
+    api_key: bool = False  # send X-MBX-APIKEY without a signature (legacy user-stream calls)
+    weight: int = 1
+    orders: int = 0  # counts against the ORDERS limits
+    retry: Retry = Retry.SAFE
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def number(value: Decimal | int | str) -> str:
+    """A quantity or price as Binance wants it: plain digits, never an exponent."""
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text or "0"
+    return str(value)
+
+
+def _params(**values: object) -> tuple[tuple[str, str], ...]:
+    """Keyword arguments as wire parameters, skipping the ones left as None."""
+    out: list[tuple[str, str]] = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out.append((key, "true" if value else "false"))
+        elif isinstance(value, Decimal | int):
+            out.append((key, number(value)))
+        else:
+            out.append((key, str(value)))
+    return tuple(out)
+
+
+# ── market data ──────────────────────────────────────────────────────────────────────────────
+
+
+def ping() -> Request:
+    return Request("GET", "/api/v3/ping")
+
+
+def server_time() -> Request:
+    return Request("GET", "/api/v3/time")
+
+
+def exchange_info(symbols: tuple[str, ...] = ()) -> Request:
+    if len(symbols) == 1:
+        return Request("GET", "/api/v3/exchangeInfo", _params(symbol=symbols[0]), weight=20)
+    if symbols:
+        listed = "[" + ",".join(f'"{s}"' for s in symbols) + "]"
+        return Request("GET", "/api/v3/exchangeInfo", _params(symbols=listed), weight=20)
+    return Request("GET", "/api/v3/exchangeInfo", weight=20)
+
+
+def depth(symbol: str, limit: int = 100) -> Request:
+    weight = 5 if limit <= 100 else 25 if limit <= 500 else 50 if limit <= 1000 else 250
+    return Request("GET", "/api/v3/depth", _params(symbol=symbol, limit=limit), weight=weight)
+
+
+def ticker_price(symbol: str | None = None) -> Request:
+    return Request("GET", "/api/v3/ticker/price", _params(symbol=symbol), weight=2 if symbol else 4)
+
+
+# ── account ──────────────────────────────────────────────────────────────────────────────────
+
+
+def account() -> Request:
+    return Request("GET", "/api/v3/account", signed=True, weight=20)
+
+
+def api_restrictions() -> Request:
+    return Request("GET", "/sapi/v1/account/apiRestrictions", signed=True, weight=1)
+
+
+def my_trades(
+    symbol: str, *, order_id: int | None = None, from_id: int | None = None, limit: int = 1000
+) -> Request:
+    return Request(
+        "GET",
+        "/api/v3/myTrades",
+        _params(symbol=symbol, orderId=order_id, fromId=from_id, limit=limit),
+        signed=True,
+        weight=5 if order_id is not None else 20,
+    )
+
+
+# ── orders ───────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """What POST /api/v3/order carries. `client_order_id` is required: tradeguard always sets
+    its own before sending, so an unknown outcome can be resolved by it."""
+
+    symbol: str
+    side: Side
+    type: OrderType
+    client_order_id: str
+    quantity: Decimal | None = None
+    quote_order_qty: Decimal | None = None
+    price: Decimal | None = None
+    time_in_force: TimeInForce | None = None
+    stop_price: Decimal | None = None
+    trailing_delta: int | None = None
+    iceberg_qty: Decimal | None = None
+    resp_type: str = "RESULT"  # fills come from the stream, not from the placement reply
+
+
+def new_order(order: NewOrder, *, test: bool = False) -> Request:
+    params = _params(
+        symbol=order.symbol,
+        side=order.side.value,
+        type=order.type.value,
+        timeInForce=order.time_in_force.value if order.time_in_force else None,
+        quantity=order.quantity,
+        quoteOrderQty=order.quote_order_qty,
+        price=order.price,
+        stopPrice=order.stop_price,
+        trailingDelta=order.trailing_delta,
+        icebergQty=order.iceberg_qty,
+        newClientOrderId=order.client_order_id,
+        newOrderRespType=order.resp_type,
+    )
+    if test:
+        return Request("POST", "/api/v3/order/test", params, signed=True, weight=1)
+    return Request("POST", "/api/v3/order", params, signed=True, orders=1, retry=Retry.NEVER)
+
+
+def _order_ref(order_id: int | None, client_order_id: str | None) -> dict[str, object]:
+    if (order_id is None) == (client_order_id is None):
+        raise ValueError("give exactly one of order_id and client_order_id")
+    return {"orderId": order_id, "origClientOrderId": client_order_id}
+
+
+def get_order(
+    symbol: str, *, order_id: int | None = None, client_order_id: str | None = None
+) -> Request:
+    ref = _order_ref(order_id, client_order_id)
+    return Request("GET", "/api/v3/order", _params(symbol=symbol, **ref), signed=True, weight=4)
+
+
+def cancel_order(
+    symbol: str, *, order_id: int | None = None, client_order_id: str | None = None
+) -> Request:
+    ref = _order_ref(order_id, client_order_id)
+    return Request("DELETE", "/api/v3/order", _params(symbol=symbol, **ref), signed=True)
+
+
+def open_orders(symbol: str | None = None) -> Request:
+    return Request(
+        "GET",
+        "/api/v3/openOrders",
+        _params(symbol=symbol),
+        signed=True,
+        weight=6 if symbol else 80,
+    )
+
+
+def cancel_open_orders(symbol: str) -> Request:
+    return Request("DELETE", "/api/v3/openOrders", _params(symbol=symbol), signed=True)
+
+
+def all_orders(symbol: str, *, order_id: int | None = None, limit: int = 500) -> Request:
+    return Request(
+        "GET",
+        "/api/v3/allOrders",
+        _params(symbol=symbol, orderId=order_id, limit=limit),
+        signed=True,
+        weight=20,
+    )
