@@ -1,0 +1,211 @@
+"""tradeguard's Binance transport against the simulator: signing, clock, errors, limits, faults."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import aiohttp
+import pytest
+
+from tradeguard.clock import FakeClock
+from tradeguard.errors import (
+    AuthError,
+    ClockSkewError,
+    NotSent,
+    OrderRejected,
+    OutcomeUnknown,
+    RateLimited,
+)
+from tradeguard.model import OrderStatus, OrderType, Side, TimeInForce
+from tradeguard.ratelimit import LimitKind, RateLedger, RateRule
+from tradeguard.venues.binance import endpoints
+from tradeguard.venues.binance.client import BinanceTransport
+from tradeguard.venues.binance.endpoints import NewOrder
+
+from .conftest import START_MS, Paired, credentials
+
+SYMBOL = "BTCUSDT"
+
+
+def limit_buy(client_id: str, price: str = "30000", qty: str = "0.001") -> NewOrder:
+    return NewOrder(
+        SYMBOL, Side.BUY, OrderType.LIMIT, client_id, Decimal(qty),
+        price=Decimal(price), time_in_force=TimeInForce.GTC,
+    )  # fmt: skip
+
+
+def market_buy(client_id: str, qty: str = "0.001") -> NewOrder:
+    return NewOrder(SYMBOL, Side.BUY, OrderType.MARKET, client_id, Decimal(qty))
+
+
+# ── signing and reading ────────────────────────────────────────────────────────────────────
+
+
+async def test_signed_round_trip_places_queries_and_cancels(paired: Paired) -> None:
+    venue = paired.make()
+    balances = await venue.balances()
+    assert balances["USDT"].free == Decimal("100000")
+    placed = await venue.place_order(limit_buy("tg-1"))
+    assert placed.status is OrderStatus.NEW and placed.client_order_id == "tg-1"
+    by_id = await venue.get_order(SYMBOL, client_order_id="tg-1")
+    assert by_id.order_id == placed.order_id
+    assert [o.order_id for o in await venue.open_orders(SYMBOL)] == [placed.order_id]
+    canceled = await venue.cancel_order(SYMBOL, order_id=placed.order_id)
+    assert canceled.status is OrderStatus.CANCELED and canceled.client_order_id == "tg-1"
+
+
+async def test_ed25519_key_signs_too(paired: Paired) -> None:
+    venue = paired.make("trade-only-ed25519")
+    assert (await venue.balances())["USDT"].free > 0
+
+
+async def test_fills_are_read_with_decimal_money(paired: Paired) -> None:
+    venue = paired.make()
+    placed = await venue.place_order(limit_buy("tg-fill"))
+    await paired.remote.fill(SYMBOL, "0.0004", order_id=placed.order_id)
+    order = await venue.get_order(SYMBOL, order_id=placed.order_id)
+    assert order.status is OrderStatus.PARTIALLY_FILLED
+    assert order.executed_qty == Decimal("0.0004")
+    trades = await venue.my_trades(SYMBOL)
+    assert [t.qty for t in trades] == [Decimal("0.0004")]
+    assert all(isinstance(t.price, Decimal) for t in trades)
+
+
+# ── the clock ──────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("offset_ms", [3_000, -3_000])
+async def test_a_few_seconds_of_skew_signs_through_the_offset(
+    paired: Paired, offset_ms: int
+) -> None:
+    await paired.remote.clock(offset_ms=offset_ms)
+    venue = paired.make()
+    est = await venue.sync_clock()
+    assert est.skew_ms == pytest.approx(offset_ms, abs=50)
+    assert (await venue.balances())["USDT"].free > 0
+
+
+@pytest.mark.parametrize("offset_ms", [30_000, -30_000])
+async def test_thirty_seconds_of_skew_is_refused_clearly(paired: Paired, offset_ms: int) -> None:
+    await paired.remote.clock(offset_ms=offset_ms)
+    venue = paired.make()
+    before = await paired.request_count("GET /api/v3/account")
+    with pytest.raises(ClockSkewError) as refused:
+        await venue.balances()
+    assert "30.0 s" in str(refused.value) and "NTP" in str(refused.value)
+    assert await paired.request_count("GET /api/v3/account") == before  # nothing signed left
+
+
+async def test_host_clock_jumping_back_mid_run_causes_no_timestamp_errors(paired: Paired) -> None:
+    venue = paired.make()
+    await venue.sync_clock()
+    paired.clock.set_wall_ms(paired.clock.wall_ms() - 20_000)  # NTP steps the host back 20 s
+    for i in range(5):
+        await venue.place_order(limit_buy(f"tg-jump-{i}"))
+    assert len(await venue.open_orders(SYMBOL)) == 5
+
+
+# ── errors from the exchange ───────────────────────────────────────────────────────────────
+
+
+async def test_exchange_errors_keep_code_message_and_status(paired: Paired) -> None:
+    venue = paired.make()
+    with pytest.raises(OrderRejected) as poor:
+        await venue.place_order(limit_buy("tg-poor", price="60000", qty="100"))
+    assert poor.value.code == -2010 and poor.value.http_status == 400
+    assert poor.value.msg == "Account has insufficient balance for requested action."
+
+    with pytest.raises(OrderRejected) as lot:
+        await venue.place_order(limit_buy("tg-lot", qty="0.0000001"))
+    assert lot.value.code in (-1013, -1111)
+
+    with pytest.raises(OrderRejected) as unknown:
+        await venue.cancel_order(SYMBOL, order_id=99_999)
+    assert unknown.value.code == -2011 and unknown.value.msg == "Unknown order sent."
+
+
+async def test_read_only_key_is_refused_for_orders(paired: Paired) -> None:
+    venue = paired.make("read-only")
+    assert (await venue.balances())["USDT"].free > 0
+    with pytest.raises(AuthError) as refused:
+        await venue.place_order(limit_buy("tg-ro"))
+    assert refused.value.code == -2015 and refused.value.http_status == 401
+
+
+async def test_wrong_secret_is_a_signature_error(paired: Paired) -> None:
+    good = credentials(paired.running)
+    other = credentials(paired.running, "no-ip-restriction")
+    venue = paired.make()
+    venue.credentials = type(good)(good.api_key, other.secret)
+    with pytest.raises(AuthError) as bad:
+        await venue.balances()
+    assert bad.value.code == -1022
+
+
+async def test_refused_connection_is_not_sent(paired: Paired) -> None:
+    venue = BinanceTransport(
+        "http://127.0.0.1:9", credentials(paired.running), clock=FakeClock(),
+        host_state=paired.make().host_state, sleep=_no_sleep,
+    )  # fmt: skip
+    try:
+        with pytest.raises(NotSent):
+            await venue.call(endpoints.ping())
+    finally:
+        await venue.close()
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+# ── rate limits ────────────────────────────────────────────────────────────────────────────
+
+
+async def test_limits_from_exchange_info_keep_the_client_under_the_weight(tight: Paired) -> None:
+    venue = tight.make()
+    await venue.load_rate_limits()
+    for _ in range(30):  # 30 x weight 20 = 600, six times the minute's budget of 100
+        await venue.balances()
+    counts = await tight.remote.requests()
+    assert counts["requests"].get("GET /api/v3/account") == 30
+    # The simulator never had to refuse: a 429 would have set the pause.
+    assert venue.ledger.paused_until_ms == 0 and venue.ledger.banned_until_ms == 0
+
+
+async def test_a_429_storm_ends_without_a_ban(tight: Paired) -> None:
+    # A client that does not know the real limits (thinks it has 6000) meets the 429.
+    ledger = RateLedger([RateRule(LimitKind.REQUEST_WEIGHT, "MINUTE", 1, 6000)])
+    venue = tight.make(ledger=ledger)
+    for _ in range(12):
+        await venue.balances()  # reads are retried after the Retry-After pause
+    assert venue.ledger.banned_until_ms == 0
+    assert venue.ledger.paused_until_ms > 0  # it did meet a 429, and waited it out
+
+
+async def test_a_ban_stops_every_request_even_after_a_restart(tight: Paired) -> None:
+    # Another tool on this IP ignores the 429 and earns a ban.
+    async with aiohttp.ClientSession() as rogue:
+        for _ in range(50):
+            async with rogue.get(f"{tight.running.base_url}/api/v3/exchangeInfo") as reply:
+                if reply.status == 418:
+                    break
+        else:
+            pytest.fail("the simulator never banned a client that ignored its 429s")
+
+    first = tight.make()
+    with pytest.raises(RateLimited) as met:
+        await first.balances()  # meets the 418 once and remembers it on disk
+    assert met.value.http_status == 418
+    assert first.ledger.banned_until_ms > START_MS
+
+    before = await tight.request_count()
+    restarted = tight.make()  # a new process: same host state directory, empty memory
+    for _ in range(3):
+        with pytest.raises(RateLimited) as banned:
+            await restarted.balances()
+        assert banned.value.http_status == 418
+    assert await tight.request_count() == before  # zero requests reached the exchange
+
+    await tight.remote.clock(advance_ms=first.ledger.banned_until_ms - START_MS + 60_000)
+    tight.clock.advance((first.ledger.banned_until_ms - START_MS + 60_000) / 1000)
+    assert (await restarted.balances())["USDT"].free > 0  # the ban is over
