@@ -15,7 +15,7 @@ VALUE = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 
 def test_secret_never_shows_its_value() -> None:
     secret = Secret(VALUE)
-    for shown in (str(secret), repr(secret), f"{secret}", f"{secret!r}", "%s" % secret):
+    for shown in (str(secret), repr(secret), f"{secret}", f"{secret!r}", "%s" % secret):  # noqa: UP031
         assert VALUE not in shown
     with pytest.raises(TypeError):
         pickle.dumps(secret)

@@ -13,7 +13,6 @@ from tradeguard.errors import (
     ClockSkewError,
     NotSent,
     OrderRejected,
-    OutcomeUnknown,
     RateLimited,
 )
 from tradeguard.model import OrderStatus, OrderType, Side, TimeInForce

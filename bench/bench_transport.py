@@ -1,0 +1,126 @@
+"""transport_order_cpu_us: client CPU per signed order round trip against the simulator, for
+tradeguard's transport, a bare aiohttp signed request, and ccxt's create_order (rate limiter
+off), all against one simulator process in one run.
+
+CPU, not wall time: the server's share of the machine is the same for all three, and what the
+transport adds (limiter, clock, signing, parsing, error classification) is client CPU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from figures import Figure, median
+from spawn import server
+
+ORDERS = 1000
+REPS = 3
+
+
+async def _raw(target: dict[str, Any], n: int) -> float:
+    import aiohttp
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
+        url = f"{target['base_url']}/api/v3/order"
+        headers = {"X-MBX-APIKEY": target["api_key"],
+                   "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+        secret = target["secret"].encode()
+
+        async def one(i: int) -> None:
+            params = {
+                "symbol": "BTCUSDT",
+                "side": "BUY" if i % 2 == 0 else "SELL",
+                "type": "MARKET",
+                "quantity": "0.001",
+                "newClientOrderId": f"raw-{i}-{time.perf_counter_ns()}",
+                "newOrderRespType": "RESULT",
+                "recvWindow": "5000",
+                "timestamp": str(time.time_ns() // 1_000_000),
+            }
+            payload = urlencode(params)
+            signature = hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
+            async with session.post(
+                url, data=f"{payload}&signature={signature}", headers=headers
+            ) as reply:
+                json.loads(await reply.read())
+
+        return await _cpu_per_call(one, n)
+
+
+async def _tradeguard(target: dict[str, Any], n: int) -> float:
+    from tradeguard.credentials import ApiCredentials, Secret
+    from tradeguard.hoststate import HostState
+    from tradeguard.model import OrderType, Side
+    from tradeguard.venues.binance.client import BinanceTransport
+    from tradeguard.venues.binance.endpoints import NewOrder
+
+    creds = ApiCredentials(target["api_key"], Secret(target["secret"]))
+    state = HostState("bench", Path(tempfile.mkdtemp()))
+    async with BinanceTransport(target["base_url"], creds, host_state=state) as venue:
+        await venue.sync_clock()
+        await venue.load_rate_limits()
+
+        async def one(i: int) -> None:
+            side = Side.BUY if i % 2 == 0 else Side.SELL
+            await venue.place_order(
+                NewOrder("BTCUSDT", side, OrderType.MARKET, f"tg-{i}-{time.perf_counter_ns()}",
+                         Decimal("0.001"))
+            )  # fmt: skip
+
+        return await _cpu_per_call(one, n)
+
+
+async def _ccxt(target: dict[str, Any], n: int) -> float:
+    import ccxt.async_support as ccxt_async
+
+    ex = ccxt_async.binance(
+        {
+            "apiKey": target["api_key"],
+            "secret": target["secret"],
+            "enableRateLimit": False,
+            "options": {"fetchCurrencies": False, "fetchMarkets": {"types": ["spot"]},
+                        "fetchMargins": False},
+        }
+    )  # fmt: skip
+    ex.urls["api"]["public"] = ex.urls["api"]["private"] = f"{target['base_url']}/api/v3"
+    try:
+        await ex.load_markets()
+
+        async def one(i: int) -> None:
+            await ex.create_order("BTC/USDT", "market", "buy" if i % 2 == 0 else "sell", 0.001)
+
+        return await _cpu_per_call(one, n)
+    finally:
+        await ex.close()
+
+
+async def _cpu_per_call(one: Any, n: int) -> float:
+    for i in range(30):  # warm-up
+        await one(i)
+    start = time.process_time()
+    for i in range(n):
+        await one(i)
+    return (time.process_time() - start) / n * 1e6
+
+
+def run() -> list[Figure]:
+    results: dict[str, list[float]] = {"tradeguard": [], "raw": [], "ccxt": []}
+    runners = {"tradeguard": _tradeguard, "raw": _raw, "ccxt": _ccxt}
+    with server("sim") as target:
+        for _ in range(REPS):
+            for name, runner in runners.items():
+                results[name].append(asyncio.run(runner(target, ORDERS)))
+    ours = median(results["tradeguard"])
+    return [
+        Figure("transport_order_cpu_us", ours, "us", "raw_aiohttp", median(results["raw"])),
+        Figure("transport_order_cpu_us", ours, "us", "ccxt", median(results["ccxt"])),
+    ]

@@ -1,0 +1,43 @@
+"""One bot process for the shared-budget test: reads its account until the limiter says no.
+
+Run as `python -m tests.transport.budget_worker BASE_URL API_KEY SECRET STATE_DIR N`; prints
+one JSON line: how many reads went out and how many the limiter refused locally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from tradeguard.credentials import ApiCredentials, Secret
+from tradeguard.errors import RateLimited
+from tradeguard.hoststate import HostState
+from tradeguard.venues.binance.client import BinanceTransport, TransportConfig
+
+
+async def work(base_url: str, api_key: str, secret: str, state_dir: str, n: int) -> dict[str, int]:
+    sent = refused = 0
+    config = TransportConfig(max_local_wait_s=0.5, max_attempts=1)
+    async with BinanceTransport(
+        base_url,
+        ApiCredentials(api_key, Secret(secret)),
+        config=config,
+        host_state=HostState("shared", Path(state_dir)),
+    ) as venue:
+        await venue.load_rate_limits()
+        for _ in range(n):
+            try:
+                await venue.balances()
+                sent += 1
+            except RateLimited as exc:
+                if exc.http_status == 418 or "not sent" not in exc.msg:
+                    raise  # the exchange refused: the shared budget failed
+                refused += 1
+    return {"sent": sent, "refused": refused}
+
+
+if __name__ == "__main__":
+    base_url, api_key, secret, state_dir, n = sys.argv[1:6]
+    print(json.dumps(asyncio.run(work(base_url, api_key, secret, state_dir, int(n)))))
