@@ -135,8 +135,8 @@ def encode_params(params: Sequence[tuple[str, str]]) -> str:
     return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params)
 
 
-def _ws_value(value: object) -> str:
-    # JSON booleans arrive as Python bools; Binance signs them as JSON spells them.
+def ws_value(value: object) -> str:
+    """A WS API param value as signed: text as is, JSON booleans as JSON spells them."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -145,5 +145,5 @@ def _ws_value(value: object) -> str:
 def ws_payload(params: Mapping[str, object]) -> str:
     """WebSocket API signing payload: every param but `signature`, sorted by name, unencoded."""
     return "&".join(
-        f"{name}={_ws_value(params[name])}" for name in sorted(params) if name != "signature"
+        f"{name}={ws_value(params[name])}" for name in sorted(params) if name != "signature"
     )
