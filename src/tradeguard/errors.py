@@ -6,6 +6,7 @@
     │   ├─ RiskDenied(reasons)
     │   ├─ KeyAuditFailed(findings)
     │   ├─ StageLimitExceeded
+    │   ├─ BreakerOpen            the same rejection kept repeating: stop resending it
     │   └─ TradingHalted          kill switch latched
     ├─ StateError                 a local invariant broke
     │   ├─ InvalidTransition(status, event)
@@ -75,6 +76,20 @@ class KeyAuditFailed(GuardError):
 
 class StageLimitExceeded(GuardError):
     """The order is larger than the environment rung allows."""
+
+
+class BreakerOpen(GuardError):
+    """The exchange rejected the same request the same way several times in a row; tradeguard
+    stops sending it for a while instead of burning the order-count budget."""
+
+    def __init__(self, what: str, rejection: str, retry_in_s: float) -> None:
+        self.what = what
+        self.rejection = rejection
+        self.retry_in_s = retry_in_s
+        super().__init__(
+            f"not sent: {what} was rejected repeatedly ({rejection})",
+            hint=f"fix the cause; tradeguard tries once more in {retry_in_s:.0f} s",
+        )
 
 
 class TradingHalted(GuardError):

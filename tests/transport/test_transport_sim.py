@@ -208,3 +208,22 @@ async def test_a_ban_stops_every_request_even_after_a_restart(tight: Paired) -> 
     await tight.remote.clock(advance_ms=first.ledger.banned_until_ms - START_MS + 60_000)
     tight.clock.advance((first.ledger.banned_until_ms - START_MS + 60_000) / 1000)
     assert (await restarted.balances())["USDT"].free > 0  # the ban is over
+
+
+async def test_repeated_identical_rejections_open_the_breaker(paired: Paired) -> None:
+    from tradeguard.errors import BreakerOpen
+
+    venue = paired.make()
+    for i in range(5):  # insufficient balance, five times
+        with pytest.raises(OrderRejected):
+            await venue.place_order(limit_buy(f"tg-poor-{i}", price="60000", qty="100"))
+    sent = await paired.request_count("POST /api/v3/order")
+    for i in range(20):
+        with pytest.raises(BreakerOpen):
+            await venue.place_order(limit_buy(f"tg-poor-x{i}", price="60000", qty="100"))
+    assert await paired.request_count("POST /api/v3/order") == sent  # none of the 20 left
+    placed = await venue.place_order(
+        NewOrder(SYMBOL, Side.SELL, OrderType.LIMIT, "tg-other", Decimal("0.001"),
+                 price=Decimal("90000"), time_in_force=TimeInForce.GTC)
+    )  # fmt: skip
+    assert placed.status is OrderStatus.NEW  # other order shapes still go

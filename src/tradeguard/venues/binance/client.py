@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from tradeguard.breaker import RejectionBreaker
 from tradeguard.clock import SYSTEM, Clock
 from tradeguard.clocksync import Estimate, Sample, SkewPolicy, estimate
 from tradeguard.credentials import ApiCredentials
@@ -35,6 +36,7 @@ from tradeguard.errors import (
     ClockSkewError,
     ConfigError,
     NotSent,
+    OrderRejected,
     OutcomeUnknown,
     RateLimited,
     TradeguardError,
@@ -89,6 +91,7 @@ class BinanceTransport:
         host_state: HostState | None = None,
         rng: random.Random | None = None,
         sleep: Sleep = asyncio.sleep,
+        breaker: RejectionBreaker | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
@@ -98,6 +101,7 @@ class BinanceTransport:
         self.host_state = host_state or HostState(urlsplit(self.base_url).netloc or "local")
         self._rng = rng or random.Random()  # jitter, not cryptography
         self._sleep = sleep
+        self.breaker = breaker or RejectionBreaker()
         self._session: aiohttp.ClientSession | None = None
         self._clock_estimate: Estimate | None = None
         self._synced_at: float = 0.0
@@ -168,6 +172,19 @@ class BinanceTransport:
     # ── the one way out ───────────────────────────────────────────────────────────────────
     async def call(self, request: Request) -> bytes:
         """Send `request` under the transport's promises; the 2xx body, or an exception."""
+        if not request.orders:
+            return await self._call(request)
+        shape = _order_shape(request)
+        self.breaker.check(shape, self.clock.monotonic())
+        try:
+            body = await self._call(request)
+        except OrderRejected as exc:
+            self.breaker.rejected(shape, f"{exc.code} {exc.msg}", self.clock.monotonic())
+            raise
+        self.breaker.succeeded(shape)
+        return body
+
+    async def _call(self, request: Request) -> bytes:
         attempts = self.config.max_attempts
         resynced = False
         attempt = 0
@@ -341,6 +358,14 @@ class BinanceTransport:
         body = await self.call(endpoints.ticker_price(symbol))
         price: Any = parse.decode(body, dict[str, Any], "ticker")["price"]
         return Decimal(str(price))
+
+
+def _order_shape(request: Request) -> str:
+    """What makes two order requests "the same" for the breaker: endpoint, symbol, side, type."""
+    params = dict(request.params)
+    return " ".join(
+        [request.name, params.get("symbol", ""), params.get("side", ""), params.get("type", "")]
+    )
 
 
 def _quote(signature: str) -> str:
