@@ -98,11 +98,10 @@ def _ban(ledger: Ledger, now: int) -> int:
     while True:
         try:
             ledger.admit(IP, 10, now)
-        except Reject as rej:
-            assert rej.http_status == 429
+        except Reject as pause:
+            assert pause.http_status == 429
             break
-    rej = _refusal(ledger, 1, now)
-    assert rej.http_status == 418
+    assert _refusal(ledger, 1, now).http_status == 418
     until = ledger.banned_until(IP, now)
     assert until is not None
     return until - now
@@ -232,7 +231,8 @@ def test_no_client_ever_exceeds_the_weight_limit_in_any_window(
 @given(st.lists(st.integers(0, 30_000), min_size=1, max_size=300))
 def test_bans_only_grow_while_a_client_keeps_going(gaps: list[int]) -> None:
     ledger = _tiny()
-    now, bans = T0, []
+    now = T0
+    bans: list[tuple[int, int]] = []
     for gap in gaps:
         now += gap
         try:
