@@ -1,19 +1,28 @@
 """The simulator's matching engine: pure, deterministic, no I/O.
 
-STUB: this file fixes the interface the HTTP layer codes against. The engine helper replaces
-the bodies (and may move internals into book.py / market.py / filters.py); the signatures
-below stay as they are unless both sides agree.
-
 Every method takes the simulator's time `now_ms` (or is time-free) and first catches the market
 up to it with `advance(now_ms)`. Refusals raise `Reject(code, msg, http_status)` with Binance's
 exact codes and texts. Events for user streams and public streams queue up and are taken with
 `drain_user_events()` / `drain_market_events()`.
+
+Layout: engine_core.py (state, fills, closing orders), engine_match.py (taking liquidity),
+engine_step.py (the market clock and stop triggers), engine_orders.py (placing orders and OCOs),
+market.py (synthetic liquidity), book.py (user orders), filters.py (Binance's checks), wire.py
+(Binance JSON). Determinism: all randomness comes from `random.Random` instances seeded from
+`EngineConfig.seed`, so the same seed and the same calls at the same times give the same events.
 """
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 
+from tradeguard.sim import wire
+from tradeguard.sim.book import Live
+from tradeguard.sim.engine_core import OPEN, Core, OcoList, SymbolState
+from tradeguard.sim.engine_orders import place_oco, place_order
+from tradeguard.sim.engine_step import advance, after_price, cross, run_triggers
+from tradeguard.sim.filters import NO_SUCH_ORDER, UNKNOWN_ORDER
 from tradeguard.sim.records import (
     Balance,
     EngineConfig,
@@ -26,19 +35,44 @@ from tradeguard.sim.records import (
     SymbolSpec,
     UserEvent,
 )
+from tradeguard.sim.rejects import Reject
+
+ZERO = Decimal(0)
 
 
 class Engine:
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
         self.symbols: dict[str, SymbolSpec] = {s.symbol: s for s in config.symbols}
+        self._core = Core(config)
 
     # ── time ──────────────────────────────────────────────────────────────────────────────
     def advance(self, now_ms: int) -> None:
         """Catch the market up to `now_ms`: move reference prices step by step, replenish
         synthetic liquidity, let synthetic taker flow fill resting orders, trigger stops and
         trailing stops. Never moves backwards (an earlier `now_ms` is a no-op)."""
-        raise NotImplementedError
+        if advance(self._core, now_ms):
+            for sym in self._core.books.values():
+                self._core.send_book_ticker(sym)
+
+    @property
+    def now_ms(self) -> int:
+        """The simulator time the engine has reached."""
+        return self._core.now
+
+    def _sym(self, symbol: str) -> SymbolState:
+        sym = self._core.books.get(symbol)
+        if sym is None:
+            raise Reject(-1121, "Invalid symbol.")
+        return sym
+
+    def _done(self, sym: SymbolState) -> None:
+        """End of a state-changing call: stops see new prices, balances and top of book report."""
+        core = self._core
+        if sym.ticks:
+            run_triggers(core, sym, core.now)
+        core.flush(core.now)
+        core.send_book_ticker(sym)
 
     # ── orders ────────────────────────────────────────────────────────────────────────────
     def place_order(
@@ -46,12 +80,84 @@ class Engine:
     ) -> PlaceResult:
         """Validate and (unless `test`) place and match an order. `test=True` validates only
         (POST /api/v3/order/test) and returns a PlaceResult that changes nothing."""
-        raise NotImplementedError
+        self.advance(now_ms)
+        result = place_order(self._core, account, order, test)
+        if not test:
+            self._done(self._core.books[order.symbol])
+        return result
 
     def place_oco(self, account: str, oco: NewOco, now_ms: int) -> list[PlaceResult]:
         """Place both legs of an OCO as one order list; returns [above, below] leg results
         (order_list_id set on both). Filling or triggering one leg cancels the other."""
-        raise NotImplementedError
+        self.advance(now_ms)
+        results = place_oco(self._core, account, oco)
+        self._done(self._core.books[oco.symbol])
+        return results
+
+    def list_client_order_id(self, symbol: str, order_list_id: int) -> str:
+        """The listClientOrderId of an order list (given or generated at placement)."""
+        oco = self._core.lists.get((symbol, order_list_id))
+        if oco is None:
+            raise Reject(-2011, "Order list does not exist.")
+        return oco.client_id
+
+    def _find(
+        self,
+        account: str,
+        symbol: str,
+        order_id: int | None,
+        client_id: str | None,
+        code: int,
+        msg: str,
+    ) -> SimOrder:
+        if order_id is None and client_id is None:
+            raise Reject(
+                -1102,
+                "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
+            )
+        core = self._core
+        if order_id is not None:
+            found = core.orders.get((symbol, order_id))
+        else:
+            assert client_id is not None
+            found = core.by_client.get((account, symbol, client_id))
+        if found is None or found.account != account:
+            raise Reject(code, msg)
+        if client_id is not None and found.client_order_id != client_id:
+            raise Reject(code, msg)
+        return found
+
+    def _cancel_one(self, sym: SymbolState, live: Live, cancel_id: str) -> SimOrder:
+        core = self._core
+        o = live.order
+        core.finish(
+            sym, live, core.now, "CANCELED", "CANCELED", orig_client_order_id=o.client_order_id
+        )
+        # The cancel's own report carries the cancel request's id as "c" (Binance does so).
+        core.user_events[-1].payload["c"] = cancel_id
+        out = copy.copy(o)
+        out.orig_client_order_id = o.client_order_id
+        out.client_order_id = cancel_id
+        return out
+
+    def _cancel_live(self, sym: SymbolState, live: Live, cancel_id: str | None) -> SimOrder:
+        """Cancel an order, and the rest of its order list if it is an OCO leg."""
+        core = self._core
+        o = live.order
+        legs = [live]
+        if o.order_list_id >= 0:
+            oco = core.lists.get((o.symbol, o.order_list_id))
+            if oco is not None:
+                legs = [leg for leg in oco.legs if leg.order.status in OPEN]
+        out = None
+        for leg in legs:
+            copy_ = self._cancel_one(sym, leg, cancel_id or core.new_client_id())
+            if leg is live:
+                out = copy_
+        if o.order_list_id >= 0:
+            core.list_done(sym, o.order_list_id, core.now)
+        assert out is not None
+        return out
 
     def cancel_order(
         self,
@@ -65,25 +171,96 @@ class Engine:
         """Cancel one open order; -2011 "Unknown order sent." if unknown or no longer open.
         Returns a copy whose client_order_id is the cancel id and orig_client_order_id the
         order's own id (Binance's DELETE reply)."""
-        raise NotImplementedError
+        self.advance(now_ms)
+        sym = self._sym(symbol)
+        o = self._find(account, symbol, order_id, orig_client_order_id, -2011, UNKNOWN_ORDER)
+        live = sym.live.get(o.order_id)
+        if live is None:
+            raise Reject(-2011, UNKNOWN_ORDER)
+        out = self._cancel_live(sym, live, new_client_order_id)
+        self._done(sym)
+        return out
 
     def cancel_open_orders(self, account: str, symbol: str, now_ms: int) -> list[SimOrder]:
-        raise NotImplementedError
+        self.advance(now_ms)
+        sym = self._sym(symbol)
+        out = []
+        for order_id in sorted(self._core.open_by.get((account, symbol), {})):
+            live = sym.live.get(order_id)
+            if live is not None:
+                out.append(self._cancel_live(sym, live, None))
+        self._done(sym)
+        return out
 
     def cancel_order_list(
-        self, account: str, symbol: str, order_list_id: int | None, list_client_order_id: str | None,
+        self,
+        account: str,
+        symbol: str,
+        order_list_id: int | None,
+        list_client_order_id: str | None,
         now_ms: int,
     ) -> list[SimOrder]:
-        raise NotImplementedError
+        self.advance(now_ms)
+        sym = self._sym(symbol)
+        oco = self._order_list(account, symbol, order_list_id, list_client_order_id)
+        open_legs = [leg for leg in oco.legs if leg.order.status in OPEN]
+        if not open_legs:
+            raise Reject(-2011, UNKNOWN_ORDER)
+        out = [self._cancel_one(sym, leg, self._core.new_client_id()) for leg in open_legs]
+        self._core.list_done(sym, oco.list_id, self._core.now)
+        self._done(sym)
+        return out
+
+    def _order_list(
+        self, account: str, symbol: str, order_list_id: int | None, list_client_order_id: str | None
+    ) -> OcoList:
+        if order_list_id is None and list_client_order_id is None:
+            raise Reject(
+                -1102,
+                "Param 'listClientOrderId' or 'orderListId' must be sent, but "
+                "both were empty/null!",
+            )
+        lists = self._core.lists
+        found = None
+        if order_list_id is not None:
+            found = lists.get((symbol, order_list_id))
+        else:
+            for oco in lists.values():
+                if oco.symbol == symbol and oco.client_id == list_client_order_id:
+                    found = oco
+        if found is None or found.account != account:
+            raise Reject(-2011, UNKNOWN_ORDER)
+        return found
+
+    def order_list(
+        self,
+        account: str,
+        symbol: str,
+        order_list_id: int | None,
+        list_client_order_id: str | None,
+    ) -> tuple[str, list[SimOrder]]:
+        """GET /api/v3/orderList: (listClientOrderId, legs)."""
+        oco = self._order_list(account, symbol, order_list_id, list_client_order_id)
+        return oco.client_id, [copy.copy(leg.order) for leg in oco.legs]
 
     def get_order(
         self, account: str, symbol: str, order_id: int | None, orig_client_order_id: str | None
     ) -> SimOrder:
         """-2013 "Order does not exist." if unknown."""
-        raise NotImplementedError
+        self._sym(symbol)
+        found = self._find(account, symbol, order_id, orig_client_order_id, -2013, NO_SUCH_ORDER)
+        return copy.copy(found)
 
     def open_orders(self, account: str, symbol: str | None) -> list[SimOrder]:
-        raise NotImplementedError
+        if symbol is not None:
+            self._sym(symbol)
+        core = self._core
+        out: list[SimOrder] = []
+        for (acct, sym_name), held in core.open_by.items():
+            if acct == account and (symbol is None or sym_name == symbol):
+                out.extend(copy.copy(live.order) for live in held.values())
+        out.sort(key=lambda o: (o.symbol, o.order_id))
+        return out
 
     def all_orders(
         self,
@@ -94,7 +271,17 @@ class Engine:
         end_time: int | None = None,
         limit: int = 500,
     ) -> list[SimOrder]:
-        raise NotImplementedError
+        self._sym(symbol)
+        rows = self._core.history.get((account, symbol), [])
+        picked = [
+            o
+            for o in rows
+            if (order_id is None or o.order_id >= order_id)
+            and (start_time is None or o.time >= start_time)
+            and (end_time is None or o.time <= end_time)
+        ]
+        picked = picked[:limit] if order_id is not None else picked[-limit:] if limit else []
+        return [copy.copy(o) for o in picked]
 
     def my_trades(
         self,
@@ -106,24 +293,49 @@ class Engine:
         from_id: int | None = None,
         limit: int = 500,
     ) -> list[SimTrade]:
-        raise NotImplementedError
+        self._sym(symbol)
+        rows = self._core.trades.get((account, symbol), [])
+        picked = [
+            t
+            for t in rows
+            if (order_id is None or t.order_id == order_id)
+            and (from_id is None or t.id >= from_id)
+            and (start_time is None or t.time >= start_time)
+            and (end_time is None or t.time <= end_time)
+        ]
+        picked = picked[:limit] if from_id is not None else picked[-limit:] if limit else []
+        return [copy.copy(t) for t in picked]
 
     # ── account and market data ───────────────────────────────────────────────────────────
     def balances(self, account: str) -> dict[str, Balance]:
-        raise NotImplementedError
+        held = self._core.ledger.accounts.get(account, {})
+        return {a: Balance(free=b.free, locked=b.locked) for a, b in held.items()}
 
     def last_price(self, symbol: str) -> Decimal:
-        raise NotImplementedError
+        return self._sym(symbol).last
 
     def depth(
         self, symbol: str, limit: int
     ) -> tuple[int, list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
         """(lastUpdateId, bids best-first, asks best-first), synthetic and user orders merged."""
-        raise NotImplementedError
+        sym = self._sym(symbol)
+        sides = []
+        for buy in (True, False):
+            merged: dict[Decimal, Decimal] = {}
+            for _, price, left in sym.market.levels("BUY" if buy else "SELL"):
+                merged[price] = left
+            user = sym.book(buy)
+            for n, price in enumerate(user.iter_prices()):
+                if n >= limit:
+                    break
+                merged[price] = merged.get(price, ZERO) + user.shown(price)
+            rows = sorted(merged.items(), reverse=buy)[:limit]
+            sides.append(rows)
+        return sym.update_id, sides[0], sides[1]
 
     def book_ticker(self, symbol: str) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         """(bid price, bid qty, ask price, ask qty)."""
-        raise NotImplementedError
+        return self._core.top_of_book(self._sym(symbol))
 
     def klines(
         self,
@@ -133,8 +345,9 @@ class Engine:
         end_time: int | None,
         limit: int,
     ) -> list[list[object]]:
-        """Binance kline rows built from the simulator's trades and reference prices."""
-        raise NotImplementedError
+        """Binance kline rows built from the simulator's trades and reference prices (the last
+        1000 one-second and 1000 one-minute buckets are kept; see engine_klines.py)."""
+        return self._sym(symbol).klines.rows(interval_ms, start_time, end_time, limit)
 
     # ── control (tests and users drive the market) ────────────────────────────────────────
     def control_fill(
@@ -148,19 +361,75 @@ class Engine:
     ) -> list[SimTrade]:
         """An outside taker trades `qty` against one resting order (at its limit price, or
         `price` if given and no worse for the order). Drives exact partial and full fills."""
-        raise NotImplementedError
+        self.advance(now_ms)
+        sym = self._sym(symbol)
+        core = self._core
+        if order_id is not None:
+            found = core.orders.get((symbol, order_id))
+        elif orig_client_order_id is not None:
+            found = core.by_client_any.get((symbol, orig_client_order_id))
+        else:
+            raise Reject(
+                -1102,
+                "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
+            )
+        if found is None:
+            raise Reject(-2013, NO_SUCH_ORDER)
+        live = sym.live.get(found.order_id)
+        if live is None or not live.on_book or live.limit is None:
+            raise Reject(
+                -2011, f"Order {found.order_id} is not resting on the book (status {found.status})."
+            )
+        if qty <= 0 or qty > live.remaining:
+            raise Reject(
+                -1013,
+                f"control_fill quantity {qty} is not within the order's "
+                f"remaining quantity {live.remaining}.",
+            )
+        at = live.limit
+        if price is not None:
+            if (price > at) if live.is_buy else (price < at):
+                raise Reject(
+                    -1013,
+                    f"control_fill price {price} is worse for the order than its limit price {at}.",
+                )
+            at = price
+        trade = core.match(sym, at, qty, not live.is_buy, live, None, core.now)
+        core.after_maker_fill(sym, live, qty)
+        self._done(sym)
+        assert trade is None
+        return [t for t in core.trades[(found.account, symbol)][-1:]]
 
     def set_price(self, symbol: str, price: Decimal, now_ms: int) -> None:
         """Move the reference price by hand (triggers stops, fills crossed resting orders)."""
-        raise NotImplementedError
+        self.advance(now_ms)
+        sym = self._sym(symbol)
+        core = self._core
+        sym.market.set_ref(price)
+        ref = sym.market.ref
+        sym.last = ref
+        sym.klines.sample(core.now, ref)
+        sym.update_id += 1
+        if sym.bids or sym.asks:
+            cross(core, sym, core.now)
+        after_price(core, sym, ref, core.now)
+        self._done(sym)
 
     def set_balance(self, account: str, asset: str, free: Decimal, now_ms: int) -> None:
         """Set a free balance (emits balanceUpdate + outboundAccountPosition)."""
-        raise NotImplementedError
+        self.advance(now_ms)
+        core = self._core
+        delta = core.ledger.set_free(account, asset, free)
+        core.user_events.append(UserEvent(account, wire.balance_update(core.now, asset, delta)))
+        core.flush(core.now)
 
     # ── event queues ──────────────────────────────────────────────────────────────────────
     def drain_user_events(self) -> list[UserEvent]:
-        raise NotImplementedError
+        out = self._core.user_events
+        self._core.user_events = []
+        return out
 
     def drain_market_events(self) -> list[MarketEvent]:
-        raise NotImplementedError
+        out = list(self._core.market_events)
+        self._core.market_events.clear()
+        return out

@@ -1,0 +1,332 @@
+"""The engine's state and the mechanics every operation shares.
+
+`Core` owns the books, the ledger, the order registry and the event queues, and knows how to
+record one fill (balances, commission, trade, executionReport), how to close an order (release
+what it still locks, take it off the book) and how an OCO leg's activity ends its sibling.
+Matching (engine_match.py), the market clock (engine_step.py) and the public API (engine.py)
+are built on these.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from collections import deque
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from tradeguard.sim import wire
+from tradeguard.sim.book import Live, SideBook
+from tradeguard.sim.engine_klines import KlineHistory
+from tradeguard.sim.engine_ledger import Ledger
+from tradeguard.sim.market import SyntheticMarket
+from tradeguard.sim.records import (
+    EngineConfig,
+    MarketEvent,
+    SimOrder,
+    SimTrade,
+    SymbolSpec,
+    UserEvent,
+)
+
+ZERO = Decimal(0)
+ALNUM = string.ascii_letters + string.digits
+OPEN = ("NEW", "PARTIALLY_FILLED")
+# Public events are a firehose nobody may be draining; keep the newest ones only.
+MARKET_EVENTS_KEPT = 100_000
+TopOfBook = tuple[Decimal, Decimal, Decimal, Decimal]
+
+
+@dataclass(slots=True, eq=False)
+class SymbolState:
+    spec: SymbolSpec
+    market: SyntheticMarket
+    last: Decimal
+    bids: SideBook = field(default_factory=lambda: SideBook(bids=True))
+    asks: SideBook = field(default_factory=lambda: SideBook(bids=False))
+    klines: KlineHistory = field(default_factory=KlineHistory)
+    live: dict[int, Live] = field(default_factory=dict)  # open orders by id
+    stops: list[Live] = field(default_factory=list)  # untriggered stops, oldest first
+    ticks: list[Decimal] = field(default_factory=list)  # prices not yet shown to the stops
+    next_order_id: int = 1
+    next_trade_id: int = 1
+    next_prevented_id: int = 0
+    update_id: int = 1
+    top: TopOfBook | None = None  # the last bookTicker sent
+    base_unit: Decimal = ZERO  # commission precision per asset
+    quote_unit: Decimal = ZERO
+
+    def book(self, buy: bool) -> SideBook:
+        return self.bids if buy else self.asks
+
+
+@dataclass(slots=True, eq=False)
+class OcoList:
+    list_id: int
+    client_id: str
+    account: str
+    symbol: str
+    legs: list[Live]
+
+
+class Core:
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.params = config.market
+        self.books: dict[str, SymbolState] = {}
+        for spec in config.symbols:
+            market = SyntheticMarket(spec, config.market, config.seed)
+            self.books[spec.symbol] = SymbolState(
+                spec=spec,
+                market=market,
+                last=market.ref,
+                base_unit=Decimal(1).scaleb(-spec.base_precision),
+                quote_unit=Decimal(1).scaleb(-spec.quote_precision),
+            )
+        self.ledger = Ledger(config.balances)
+        self.now = config.start_ms
+        self.step_time = config.start_ms
+        self.user_events: list[UserEvent] = []
+        self.market_events: deque[MarketEvent] = deque(maxlen=MARKET_EVENTS_KEPT)
+        self.exec_id = 0
+        self.next_list_id = 0
+        self._ids = random.Random(f"{config.seed}:client-order-ids")
+        self.orders: dict[tuple[str, int], SimOrder] = {}
+        self.history: dict[tuple[str, str], list[SimOrder]] = {}  # (account, symbol)
+        self.by_client: dict[tuple[str, str, str], SimOrder] = {}  # (account, symbol, id)
+        self.by_client_any: dict[tuple[str, str], SimOrder] = {}  # (symbol, id), newest
+        self.open_client: dict[tuple[str, str], Live] = {}  # (account, id) while open
+        self.open_by: dict[tuple[str, str], dict[int, Live]] = {}  # (account, symbol)
+        self.trades: dict[tuple[str, str], list[SimTrade]] = {}
+        self.lists: dict[tuple[str, int], OcoList] = {}
+
+    # ── ids and events ──────────────────────────────────────────────────────────────────────
+    def new_client_id(self) -> str:
+        return "".join(self._ids.choices(ALNUM, k=22))
+
+    def report(
+        self, live: Live, exec_type: str, now: int, on_book: bool | None = None, **kw: Any
+    ) -> dict[str, Any]:
+        self.exec_id += 1
+        payload = wire.execution_report(
+            live.order,
+            event_time=now,
+            exec_type=exec_type,
+            on_book=live.on_book if on_book is None else on_book,
+            exec_id=self.exec_id,
+            **kw,
+        )
+        self.user_events.append(UserEvent(live.order.account, payload))
+        return payload
+
+    def flush(self, now: int) -> None:
+        if self.ledger._dirty:
+            self.user_events.extend(self.ledger.flush(now))
+
+    def top_of_book(self, sym: SymbolState) -> TopOfBook:
+        """Best bid and ask over user orders and synthetic levels (users first on a tie)."""
+        out: list[Decimal] = []
+        for buy in (True, False):
+            side = sym.book(buy)
+            syn = sym.market.top("BUY" if buy else "SELL")
+            best = side.best()
+            price, qty = ZERO, ZERO
+            if syn is not None:
+                price, qty = syn[1], syn[2]
+            if best is not None:
+                if syn is None or best == price:
+                    qty = side.shown(best) + (qty if syn is not None else ZERO)
+                    price = best
+                elif (best > price) if buy else (best < price):
+                    price, qty = best, side.shown(best)
+            out += [price, qty]
+        return out[0], out[1], out[2], out[3]
+
+    def send_book_ticker(self, sym: SymbolState) -> None:
+        top = self.top_of_book(sym)
+        if top != sym.top:
+            sym.top = top
+            stream = f"{sym.spec.symbol.lower()}@bookTicker"
+            self.market_events.append(
+                MarketEvent(stream, wire.book_ticker_event(sym.update_id, sym.spec.symbol, top))
+            )
+
+    # ── the order registry ──────────────────────────────────────────────────────────────────
+    def register(self, sym: SymbolState, live: Live) -> None:
+        o = live.order
+        key = (o.account, o.symbol)
+        self.orders[(o.symbol, o.order_id)] = o
+        self.history.setdefault(key, []).append(o)
+        self.by_client[(o.account, o.symbol, o.client_order_id)] = o
+        self.by_client_any[(o.symbol, o.client_order_id)] = o
+        self.open_client[(o.account, o.client_order_id)] = live
+        self.open_by.setdefault(key, {})[o.order_id] = live
+        sym.live[o.order_id] = live
+
+    def open_count(self, account: str, symbol: str) -> int:
+        held = self.open_by.get((account, symbol))
+        return len(held) if held else 0
+
+    def close(self, sym: SymbolState, live: Live) -> None:
+        """The order is done: release what it still locks, take it off the book and indexes."""
+        o = live.order
+        sib = live.sibling
+        if sib is not None:
+            # The list outlives this leg (closed without activating it, e.g. by self-trade
+            # prevention): the funds the list locked stay with the leg that goes on working.
+            sib.reserved += live.reserved
+            live.reserved = ZERO
+            sib.sibling = live.sibling = None
+        if live.reserved:
+            asset = sym.spec.quote if o.side == "BUY" else sym.spec.base
+            self.ledger.unlock(o.account, asset, live.reserved)
+            live.reserved = ZERO
+        sym.live.pop(o.order_id, None)
+        self.open_by[(o.account, o.symbol)].pop(o.order_id, None)
+        if self.open_client.get((o.account, o.client_order_id)) is live:
+            del self.open_client[(o.account, o.client_order_id)]
+        if live.on_book:
+            sym.book(o.side == "BUY").remove(live)
+            live.on_book = False
+        if live.waiting:
+            sym.stops.remove(live)
+            live.waiting = False
+
+    def finish(
+        self, sym: SymbolState, live: Live, now: int, status: str, exec_type: str, **kw: Any
+    ) -> None:
+        """End an open order with `status` (CANCELED, EXPIRED, EXPIRED_IN_MATCH) and say so."""
+        live.order.status = status
+        live.order.update_time = now
+        self.close(sym, live)
+        self.report(live, exec_type, now, **kw)
+
+    # ── fills ───────────────────────────────────────────────────────────────────────────────
+    def _fill(
+        self,
+        sym: SymbolState,
+        live: Live,
+        price: Decimal,
+        qty: Decimal,
+        maker: bool,
+        trade_id: int,
+        now: int,
+    ) -> SimTrade:
+        o = live.order
+        spec = sym.spec
+        quote = price * qty
+        o.executed_qty += qty
+        o.cummulative_quote_qty += quote
+        o.update_time = now
+        o.status = "FILLED" if o.executed_qty >= o.orig_qty else "PARTIALLY_FILLED"
+        rate = self.config.maker_commission if maker else self.config.taker_commission
+        ledger = self.ledger
+        if o.side == "BUY":
+            # A limit buy locked limit*qty; a better price frees the difference right away.
+            used = live.limit * qty if live.limit is not None else quote
+            live.reserved -= used
+            ledger.spend_locked(o.account, spec.quote, quote)
+            ledger.unlock(o.account, spec.quote, used - quote)
+            asset = spec.base
+            commission = (qty * rate).quantize(sym.base_unit, rounding=ROUND_DOWN)
+            ledger.credit(o.account, asset, qty - commission)
+        else:
+            live.reserved -= qty
+            ledger.spend_locked(o.account, spec.base, qty)
+            asset = spec.quote
+            commission = (quote * rate).quantize(sym.quote_unit, rounding=ROUND_DOWN)
+            ledger.credit(o.account, asset, quote - commission)
+        trade = SimTrade(
+            id=trade_id,
+            symbol=o.symbol,
+            order_id=o.order_id,
+            order_list_id=o.order_list_id,
+            price=price,
+            qty=qty,
+            quote_qty=quote,
+            commission=commission,
+            commission_asset=asset,
+            time=now,
+            is_buyer=o.side == "BUY",
+            is_maker=maker,
+            account=o.account,
+        )
+        self.trades.setdefault((o.account, o.symbol), []).append(trade)
+        on_book = live.on_book
+        live.on_book = on_book and o.status != "FILLED"
+        self.report(
+            live,
+            "TRADE",
+            now,
+            last_qty=qty,
+            last_price=price,
+            commission=commission,
+            commission_asset=asset,
+            trade_id=trade_id,
+            is_maker=maker,
+        )
+        live.on_book = on_book
+        return trade
+
+    def match(
+        self,
+        sym: SymbolState,
+        price: Decimal,
+        qty: Decimal,
+        taker_buys: bool,
+        maker: Live | None,
+        taker: Live | None,
+        now: int,
+    ) -> SimTrade | None:
+        """One trade between a maker and a taker; either may be synthetic (None)."""
+        trade_id = sym.next_trade_id
+        sym.next_trade_id += 1
+        for live in (maker, taker):
+            if live is not None and live.sibling is not None:
+                self.oco_activate(sym, live, now)
+        if maker is not None:
+            self._fill(sym, maker, price, qty, True, trade_id, now)
+        out = None if taker is None else self._fill(sym, taker, price, qty, False, trade_id, now)
+        sym.last = price
+        if sym.stops:
+            sym.ticks.append(price)
+        sym.klines.trade(now, price, qty, taker_buys)
+        sym.update_id += 1
+        self.market_events.append(
+            MarketEvent(
+                f"{sym.spec.symbol.lower()}@trade",
+                wire.trade_event(sym.spec.symbol, trade_id, price, qty, now, not taker_buys),
+            )
+        )
+        return out
+
+    def after_maker_fill(self, sym: SymbolState, maker: Live, qty: Decimal) -> None:
+        """A resting order traded `qty`: close it, or show its next iceberg part."""
+        side = sym.book(maker.is_buy)
+        side.take(maker, min(qty, maker.visible))
+        if maker.remaining <= 0:
+            self.close(sym, maker)
+        elif maker.visible <= 0:
+            side.reshow(maker)
+
+    # ── order lists ─────────────────────────────────────────────────────────────────────────
+    def oco_activate(self, sym: SymbolState, live: Live, now: int) -> None:
+        """One leg filled or triggered: the other leg expires and hands over its locked funds
+        (an OCO locks its funds once, for whichever leg ends up working)."""
+        sib = live.sibling
+        if sib is None:
+            return
+        live.sibling = sib.sibling = None
+        live.reserved += sib.reserved
+        sib.reserved = ZERO
+        self.finish(sym, sib, now, "EXPIRED", "EXPIRED")
+        self.list_done(sym, live.order.order_list_id, now)
+
+    def list_done(self, sym: SymbolState, list_id: int, now: int) -> None:
+        oco = self.lists.get((sym.spec.symbol, list_id))
+        if oco is not None:
+            payload = wire.list_status(
+                [leg.order for leg in oco.legs], oco.client_id, now, done=True
+            )
+            self.user_events.append(UserEvent(oco.account, payload))

@@ -1,0 +1,112 @@
+"""Kline history for one symbol, built from reference-price samples and trades.
+
+What is kept (bounded, whatever the run length): the last 1000 one-second buckets and the last
+1000 one-minute buckets (about 16.7 hours). An interval that is a whole number of minutes is
+aggregated from the minute buckets; any other interval (1s, or odd test intervals) from the
+second buckets. Buckets with no sample are skipped, as Binance skips intervals with no data.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from decimal import Decimal
+
+ZERO = Decimal(0)
+KEEP = 1000
+SECOND = 1000
+MINUTE = 60_000
+
+
+class _Bucket:
+    __slots__ = ("c", "h", "l", "n", "o", "open_time", "qvol", "tbase", "tquote", "vol")
+
+    def __init__(self, open_time: int, price: Decimal) -> None:
+        self.open_time = open_time
+        self.o = self.h = self.l = self.c = price
+        self.vol = self.qvol = self.tbase = self.tquote = ZERO
+        self.n = 0
+
+    def price(self, price: Decimal) -> None:
+        if price > self.h:
+            self.h = price
+        elif price < self.l:
+            self.l = price
+        self.c = price
+
+
+class KlineHistory:
+    def __init__(self) -> None:
+        self._sec: deque[_Bucket] = deque(maxlen=KEEP)
+        self._min: deque[_Bucket] = deque(maxlen=KEEP)
+
+    def _buckets(self, t: int, price: Decimal) -> tuple[_Bucket, _Bucket]:
+        out = []
+        for store, width in ((self._sec, SECOND), (self._min, MINUTE)):
+            start = t - t % width
+            if store and store[-1].open_time == start:
+                b = store[-1]
+                b.price(price)
+            else:
+                b = _Bucket(start, price)
+                store.append(b)
+            out.append(b)
+        return out[0], out[1]
+
+    def sample(self, t: int, price: Decimal) -> None:
+        """A reference-price observation at time `t` (no volume)."""
+        self._buckets(t, price)
+
+    def trade(self, t: int, price: Decimal, qty: Decimal, taker_buys: bool) -> None:
+        quote = price * qty
+        for b in self._buckets(t, price):
+            b.vol += qty
+            b.qvol += quote
+            b.n += 1
+            if taker_buys:
+                b.tbase += qty
+                b.tquote += quote
+
+    def rows(
+        self, interval_ms: int, start: int | None, end: int | None, limit: int
+    ) -> list[list[object]]:
+        source = self._min if interval_ms % MINUTE == 0 else self._sec
+        merged: list[_Bucket] = []
+        for b in source:
+            open_time = b.open_time - b.open_time % interval_ms
+            if start is not None and open_time + interval_ms - 1 < start:
+                continue
+            if end is not None and open_time > end:
+                break
+            if merged and merged[-1].open_time == open_time:
+                m = merged[-1]
+                m.h = max(m.h, b.h)
+                m.l = min(m.l, b.l)
+                m.c = b.c
+                m.vol += b.vol
+                m.qvol += b.qvol
+                m.n += b.n
+                m.tbase += b.tbase
+                m.tquote += b.tquote
+            else:
+                m = _Bucket(open_time, b.o)
+                m.h, m.l, m.c = b.h, b.l, b.c
+                m.vol, m.qvol, m.n, m.tbase, m.tquote = b.vol, b.qvol, b.n, b.tbase, b.tquote
+                merged.append(m)
+        picked = merged[:limit] if start is not None else merged[-limit:] if limit else []
+        return [
+            [
+                m.open_time,
+                f"{m.o:.8f}",
+                f"{m.h:.8f}",
+                f"{m.l:.8f}",
+                f"{m.c:.8f}",
+                f"{m.vol:.8f}",
+                m.open_time + interval_ms - 1,
+                f"{m.qvol:.8f}",
+                m.n,
+                f"{m.tbase:.8f}",
+                f"{m.tquote:.8f}",
+                "0",
+            ]
+            for m in picked
+        ]
