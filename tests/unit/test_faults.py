@@ -303,3 +303,53 @@ def test_a_counted_fault_is_applied_exactly_count_times(
     for _ in range(requests):
         again.for_request("POST", ORDER)
     assert again.to_json() == plan.to_json()
+
+
+# ── the per-event, per-channel view the stream server uses ──────────────────────────────────
+
+
+def test_next_stream_fault_by_channel() -> None:
+    plan = FaultPlan(
+        [
+            {"kind": "duplicate_next", "count": 2, "channel": "user"},
+            {"kind": "stream_drop", "count": 1, "channel": "market"},
+        ]
+    )
+    assert plan.next_stream_fault("market") == "drop"
+    assert plan.next_stream_fault("market") == ""
+    assert [plan.next_stream_fault("user") for _ in range(3)] == ["duplicate", "duplicate", ""]
+
+
+def test_next_stream_fault_reorder_is_handed_over_whole() -> None:
+    plan = FaultPlan([{"kind": "reorder_next", "count": 3}])
+    assert plan.next_stream_fault("user") == "reorder:3"
+    assert plan.next_stream_fault("user") == ""
+
+
+def test_next_stream_fault_precedence_and_silence() -> None:
+    plan = FaultPlan()
+    silence = plan.add({"kind": "stream_silence", "seconds": 1})
+    plan.add({"kind": "stream_terminate", "count": 1})
+    assert plan.next_stream_fault("user", 0) == "terminate"
+    assert plan.next_stream_fault("user", 0) == "silence"
+    assert plan.next_stream_fault("user", 999) == "silence"
+    assert plan.next_stream_fault("user", 1000) == ""
+    assert all(f.id != silence for f in plan.faults())
+
+
+def test_path_faults_do_not_apply_to_channel_queries_and_vice_versa() -> None:
+    plan = FaultPlan(
+        [
+            {"kind": "stream_drop", "path_prefix": "/ws-api"},
+            {"kind": "stream_terminate", "channel": "user"},
+        ]
+    )
+    assert plan.next_stream_fault("user") == "terminate"
+    assert plan.for_stream("/ws-api/v3", 0) == StreamFaults(drop=True)
+    assert plan.for_stream("/stream", 0) == StreamFaults()
+    assert plan.for_stream("/stream", 0, channel="user") == StreamFaults(terminate=True)
+
+
+def test_bad_channel() -> None:
+    with pytest.raises(ValueError, match="channel must be one of user, market"):
+        parse_fault({"kind": "stream_drop", "channel": "private"})

@@ -194,6 +194,7 @@ def test_state_json_and_lifting_bans() -> None:
     assert ip_state["banned_until_ms"] == T0 + 2 * MINUTE_MS
     assert ip_state["bans"] == 1 and ip_state["used_weight_1m"] == 10
     assert state["accounts"] == {"main": {"orders_10s": 1, "orders_1d": 1}}
+    assert ledger.to_json(T0 + 1) == state
     ledger.lift_bans()
     ledger.admit(IP, 0, T0 + 2)
     assert ledger.state_json(T0 + 2)["ips"][IP]["banned_until_ms"] is None  # type: ignore[index]

@@ -54,6 +54,7 @@ from tradeguard.sim.faults_kinds import (
     Maintenance,
     ReorderNext,
     StreamDrop,
+    StreamFault,
     StreamSilence,
     StreamTerminate,
     maintenance_reply,
@@ -193,13 +194,21 @@ class FaultPlan:
         return _with(result, applied=tuple(f.id for f in taken if f.id is not None))
 
     # ── streams ─────────────────────────────────────────────────────────────────────────
-    def for_stream(self, path: str, now_ms: int) -> StreamFaults:
+    def _stream_faults(self, path: str | None, channel: str | None) -> list[StreamFault]:
+        return [
+            f for f in self._faults
+            if isinstance(f, StreamFault) and f.matches_stream(path, channel)
+        ]  # fmt: skip
+
+    def for_stream(self, path: str, now_ms: int, channel: str | None = None) -> StreamFaults:
         """What a stream connection on `path` must do now: drop > terminate > silence.
 
         A drop or terminate counts one connection; ask once per event sent (and on a timer if
         the stream may idle), and act at once. A timed silence starts the first time it is seen.
         """
-        matching = [f for f in self._faults if f.matches(None, path)]
+        return self._connection_fault(self._stream_faults(path, channel), now_ms)
+
+    def _connection_fault(self, matching: list[StreamFault], now_ms: int | None) -> StreamFaults:
         for kind in (StreamDrop, StreamTerminate):
             hit = next((f for f in matching if isinstance(f, kind)), None)
             if hit is not None:
@@ -207,7 +216,7 @@ class FaultPlan:
                 return StreamFaults(drop=kind is StreamDrop, terminate=kind is StreamTerminate)
         for f in matching:
             if isinstance(f, StreamSilence) and f.id is not None:
-                if f.seconds is None:
+                if f.seconds is None or now_ms is None:
                     return StreamFaults(silenced=True)
                 start = self._silence_started.setdefault(f.id, now_ms)
                 if now_ms < start + round(f.seconds * 1000):
@@ -215,10 +224,35 @@ class FaultPlan:
                 self.remove(f.id)  # over: it has done its job
         return StreamFaults()
 
-    def shape_events(self, path: str, events: Sequence[_T]) -> list[_T]:
+    def next_stream_fault(self, channel: str, now_ms: int | None = None) -> str:
+        """For a server that asks once per event on a channel ("user" or "market"): one of
+        "drop", "terminate", "silence", "reorder:N" (hold the next N events, this one included,
+        and send them reversed), "duplicate" (send this event twice), or "" for none.
+
+        Only faults without a path_prefix apply. Pass `now_ms` for timed silences to run out;
+        without it a timed silence lasts until removed.
+        """
+        matching = self._stream_faults(None, channel)
+        connection = self._connection_fault(matching, now_ms)
+        if connection.drop:
+            return "drop"
+        if connection.terminate:
+            return "terminate"
+        if connection.silenced:
+            return "silence"
+        for f in matching:
+            if isinstance(f, ReorderNext) and f.count is not None and f.id is not None:
+                self.remove(f.id)  # the whole reorder is handed over at once
+                return f"reorder:{f.count}"
+            if isinstance(f, DuplicateNext):
+                self._count_down(f, 1)
+                return "duplicate"
+        return ""
+
+    def shape_events(self, path: str, events: Sequence[_T], channel: str | None = None) -> list[_T]:
         """`events` as the stream on `path` should deliver them: reordered, then duplicated."""
         out = list(events)
-        for f in [f for f in self._faults if f.matches(None, path)]:
+        for f in self._stream_faults(path, channel):
             if isinstance(f, ReorderNext) and f.count is not None and out:
                 n = min(f.count, len(out))
                 out[:n] = out[:n][::-1]

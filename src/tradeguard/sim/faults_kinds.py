@@ -57,11 +57,28 @@ def _until_removed(f: Fault, what: str) -> None:
         raise ValueError(f"{what} lasts until removed; it takes no count")
 
 
-class _StreamFault(Fault):
+STREAM_CHANNELS: Final = ("user", "market")
+
+
+class StreamFault(Fault):
+    channel: str | None = None  # "user" (user data) or "market" (public streams); absent: both
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.method is not None:
-            raise ValueError("stream faults match a WebSocket path_prefix, not a method")
+            raise ValueError("stream faults match a channel or WebSocket path_prefix, not a method")
+        if self.channel is not None and self.channel not in STREAM_CHANNELS:
+            raise ValueError(
+                f"channel must be one of {', '.join(STREAM_CHANNELS)}, got {self.channel!r}"
+            )
+
+    def matches_stream(self, path: str | None, channel: str | None) -> bool:
+        """Matches a stream known by its WebSocket path and/or its channel."""
+        if self.channel is not None and self.channel != channel:
+            return False
+        if self.path_prefix is not None:
+            return path is not None and self.matches(None, path)
+        return path is None or not path.startswith(CONTROL_PREFIX)
 
 
 # ── request faults ──────────────────────────────────────────────────────────────────────────
@@ -139,15 +156,15 @@ class ClockOffset(Fault, tag="clock_offset"):
 # ── stream faults ───────────────────────────────────────────────────────────────────────────
 
 
-class StreamDrop(_StreamFault, tag="stream_drop"):
+class StreamDrop(StreamFault, tag="stream_drop"):
     pass
 
 
-class StreamTerminate(_StreamFault, tag="stream_terminate"):
+class StreamTerminate(StreamFault, tag="stream_terminate"):
     pass
 
 
-class StreamSilence(_StreamFault, tag="stream_silence"):
+class StreamSilence(StreamFault, tag="stream_silence"):
     seconds: float | None = None
 
     def __post_init__(self) -> None:
@@ -159,14 +176,14 @@ class StreamSilence(_StreamFault, tag="stream_silence"):
             )
 
 
-class DuplicateNext(_StreamFault, tag="duplicate_next"):
+class DuplicateNext(StreamFault, tag="duplicate_next"):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.count is None:
             raise ValueError("duplicate_next needs count: how many events to duplicate")
 
 
-class ReorderNext(_StreamFault, tag="reorder_next"):
+class ReorderNext(StreamFault, tag="reorder_next"):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.count is None or self.count < 2:

@@ -212,6 +212,10 @@ class Ledger:
         }
         return {"limits": self.rate_limits_json(), "ips": ips, "accounts": accounts}
 
+    def to_json(self, now_ms: int) -> dict[str, object]:
+        """The same as state_json (the control API's name for it)."""
+        return self.state_json(now_ms)
+
     def lift_bans(self) -> None:
         """Forget every pause, ban and ban ladder (the control API's "unban")."""
         for st in self._ips.values():
