@@ -51,6 +51,7 @@ from typing import Any
 
 from tradeguard.errors import ConfigError
 from tradeguard.sim import keys
+from tradeguard.sim.faults import FaultPlan
 from tradeguard.sim.records import EngineConfig, MarketParams, SymbolSpec
 
 CLOCK_MODES = ("wall", "manual")
@@ -273,6 +274,10 @@ def parse(document: dict[str, Any], source: str = "sim.toml") -> SimConfig:
         _check_keys(config)
     if top.has("faults"):
         config.faults = [dict(r.table) for r in top.tables("faults")]
+        try:
+            FaultPlan.from_json(config.faults)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {exc}", hint="fix that [[faults]] entry") from None
     top.done()
     return config
 

@@ -1,0 +1,424 @@
+"""Server pushes: WebSocket outboxes, the event hub, listenKeys, and the market streams.
+
+Every WebSocket connection has one `Outbox`: frames queue up synchronously (the engine's events
+are delivered with no `await` in between, so their order is the engine's) and one task writes
+them in order. Events pass the connection's
+`StreamConn`, which applies the fault plan's stream faults on their way out; replies to
+requests never do.
+
+Stream faults (per connection, per event):
+    drop            the TCP connection is cut, no close frame
+    silence         events are DISCARDED, not buffered: a stalled stream loses them, as a real
+                    one does, and the client must catch up over REST; pings are still answered
+    terminate       user streams get eventStreamTerminated (WS API: the subscription ends, the
+                    connection stays) or listenKeyExpired (legacy stream, then closed); market
+                    streams are closed
+    duplicate_next  the next N events are each sent twice
+    reorder_next    the next N events are held and then sent in reverse order
+
+Market streams: /ws/<stream>[/<stream>...] sends bare payloads; /stream?streams=a/b wraps each
+as {"stream", "data"}; both take the live SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS methods.
+Streams: <symbol>@trade and <symbol>@bookTicker. The legacy user stream is /ws/<listenKey>.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from aiohttp import WSMsgType, web
+
+from tradeguard.sim.rest_params import reject
+
+if TYPE_CHECKING:
+    from tradeguard.sim.app import Sim
+
+PING_INTERVAL_S = 20.0  # Binance pings every 20 s and drops a client silent for a minute
+LISTEN_KEY_VALID_MS = 60 * 60_000
+_LISTEN_KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_STREAM = re.compile(r"^([a-z0-9]{1,20})@(trade|bookTicker)$")
+_encode = msgspec.json.Encoder(decimal_format="string").encode
+
+
+class Outbox:
+    """One connection's outgoing frames, written in order by one task."""
+
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request) -> None:
+        self._ws = ws
+        self._request = request
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.open = True
+        self._task = asyncio.create_task(self._write())
+
+    def send(self, frame: object) -> None:
+        if self.open:
+            self._queue.put_nowait(_encode(frame))
+
+    def close(self) -> None:
+        """Close politely after what is queued (a close frame)."""
+        if self.open:
+            self.open = False
+            self._queue.put_nowait(None)
+
+    def drop(self) -> None:
+        """Cut the TCP connection: no close frame, nothing more is sent."""
+        self.open = False
+        transport = self._request.transport
+        if transport is not None:
+            transport.abort()
+
+    async def _write(self) -> None:
+        while True:
+            frame = await self._queue.get()
+            if frame is None:
+                await self._ws.close()
+                return
+            try:
+                await self._ws.send_str(frame.decode("utf-8"))
+            except (ConnectionError, RuntimeError):
+                self.open = False
+                return
+
+    async def finish(self) -> None:
+        self.open = False
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
+class StreamConn:
+    """One WebSocket connection as a stream: its pending events and its stream faults.
+
+    Events queue up in `pending` while the engine's events are dispatched and go out in one
+    `flush`, so the fault plan's reorder/duplicate faults see them as the batch they are.
+    """
+
+    def __init__(self, sim: Sim, outbox: Outbox, path: str) -> None:
+        self.sim = sim
+        self.outbox = outbox
+        self.path = path
+        self.pending: list[object] = []
+        self.terminate: Callable[[], None] = outbox.close
+        self.active: Callable[[], bool] = lambda: True
+
+    def _allowed(self, now_ms: int) -> bool | None:
+        """True: send; False: withhold (silence); None: the connection was dropped/terminated."""
+        faults = self.sim.faults.for_stream(self.path, now_ms)
+        if faults.drop:
+            self.pending.clear()
+            self.outbox.drop()
+            return None
+        if faults.terminate:
+            self.pending.clear()
+            self.terminate()
+            return None
+        return not faults.silenced
+
+    def poll(self, now_ms: int) -> None:
+        """Let a drop/terminate fault act on an idle stream too."""
+        if self.outbox.open and self.active():
+            self._allowed(now_ms)
+
+    def flush(self, now_ms: int) -> None:
+        frames, self.pending = self.pending, []
+        if not frames or not self.outbox.open:
+            return
+        kept = []
+        for frame in frames:
+            allowed = self._allowed(now_ms)
+            if allowed is None:
+                return
+            if allowed:
+                kept.append(frame)
+        for frame in self.sim.faults.shape_events(self.path, kept):
+            self.outbox.send(frame)
+
+
+class UserSink:
+    """A user-data subscription: the WS API's {"subscriptionId","event"} or a listenKey stream."""
+
+    def __init__(
+        self, conn: StreamConn, account: str, wrap: Callable[[dict[str, Any]], object]
+    ) -> None:
+        self.conn = conn
+        self.account = account
+        self.wrap = wrap
+
+    def event(self, payload: dict[str, Any]) -> None:
+        self.conn.pending.append(self.wrap(payload))
+
+
+class MarketSink:
+    def __init__(self, conn: StreamConn, wrapped: bool) -> None:
+        self.conn = conn
+        self.wrapped = wrapped
+        self.streams: set[str] = set()
+
+    def event(self, stream: str, payload: dict[str, Any]) -> None:
+        self.conn.pending.append({"stream": stream, "data": payload} if self.wrapped else payload)
+
+
+class Hub:
+    """Who receives which events: user sinks by account, market sinks by stream name."""
+
+    def __init__(self) -> None:
+        self._users: dict[str, list[UserSink]] = {}
+        self._listen_key_sinks: dict[str, list[UserSink]] = {}
+        self._markets: dict[str, list[MarketSink]] = {}
+        self._conns: list[StreamConn] = []
+
+    def add_conn(self, conn: StreamConn) -> None:
+        self._conns.append(conn)
+
+    def remove_conn(self, conn: StreamConn) -> None:
+        if conn in self._conns:
+            self._conns.remove(conn)
+
+    def add_user(self, sink: UserSink, listen_key: str | None = None) -> None:
+        self._users.setdefault(sink.account, []).append(sink)
+        if listen_key is not None:
+            self._listen_key_sinks.setdefault(listen_key, []).append(sink)
+
+    def remove_user(self, sink: UserSink) -> None:
+        sinks = self._users.get(sink.account, [])
+        if sink in sinks:
+            sinks.remove(sink)
+        for listed in self._listen_key_sinks.values():
+            if sink in listed:
+                listed.remove(sink)
+
+    def add_market(self, sink: MarketSink, stream: str) -> None:
+        if sink not in self._markets.setdefault(stream, []):
+            self._markets[stream].append(sink)
+        sink.streams.add(stream)
+
+    def remove_market(self, sink: MarketSink, stream: str | None = None) -> None:
+        for name in [stream] if stream is not None else list(sink.streams):
+            sinks = self._markets.get(name, [])
+            if sink in sinks:
+                sinks.remove(sink)
+            sink.streams.discard(name)
+
+    def user_event(self, account: str, payload: dict[str, Any]) -> None:
+        for sink in self._users.get(account, ()):
+            sink.event(payload)
+
+    def market_event(self, stream: str, payload: dict[str, Any]) -> None:
+        for sink in self._markets.get(stream, ()):
+            sink.event(stream, payload)
+
+    def flush(self, now_ms: int) -> None:
+        for conn in list(self._conns):
+            if conn.pending:
+                conn.flush(now_ms)
+
+    def poll(self, now_ms: int) -> None:
+        """Give stream faults a chance on idle connections (after a fault is added, on ticks)."""
+        for conn in list(self._conns):
+            conn.poll(now_ms)
+
+    def listen_key_expired(self, listen_key: str, now_ms: int) -> None:
+        """Tell the key's streams it expired (Binance's listenKeyExpired), then close them."""
+        for sink in self._listen_key_sinks.pop(listen_key, []):
+            sink.conn.outbox.send(
+                sink.wrap({"e": "listenKeyExpired", "E": now_ms, "listenKey": listen_key})
+            )
+            sink.conn.outbox.close()
+            self.remove_user(sink)
+
+    def close_listen_key(self, listen_key: str) -> None:
+        for sink in self._listen_key_sinks.pop(listen_key, []):
+            sink.conn.outbox.close()
+            self.remove_user(sink)
+
+
+class ListenKeys:
+    """The legacy listenKeys: one per account, valid 60 minutes after the last keepalive."""
+
+    def __init__(self, seed: int) -> None:
+        self._rng = random.Random(f"{seed}:listenKeys")
+        self._keys: dict[str, tuple[str, int]] = {}  # key -> (account, expires_ms)
+
+    def create(self, account: str, now_ms: int) -> str:
+        # Binance hands back the account's live key (extended) rather than a second one.
+        for key, (owner, expires) in self._keys.items():
+            if owner == account and now_ms < expires:
+                self._keys[key] = (owner, now_ms + LISTEN_KEY_VALID_MS)
+                return key
+        key = "".join(self._rng.choice(_LISTEN_KEY_CHARS) for _ in range(64))
+        self._keys[key] = (account, now_ms + LISTEN_KEY_VALID_MS)
+        return key
+
+    def account(self, key: str, now_ms: int) -> str | None:
+        entry = self._keys.get(key)
+        return entry[0] if entry is not None and now_ms < entry[1] else None
+
+    def keepalive(self, key: str, account: str, now_ms: int) -> None:
+        if self.account(key, now_ms) != account:
+            raise reject(-1125)
+        self._keys[key] = (account, now_ms + LISTEN_KEY_VALID_MS)
+
+    def close(self, key: str, account: str) -> None:
+        entry = self._keys.get(key)
+        if entry is None or entry[0] != account:
+            raise reject(-1125)
+        del self._keys[key]
+
+    def expire(self, now_ms: int) -> list[str]:
+        expired = [k for k, (_, expires) in self._keys.items() if now_ms >= expires]
+        for key in expired:
+            del self._keys[key]
+        return expired
+
+
+# ── market and legacy user streams ──────────────────────────────────────────────────────────
+
+
+def stream_name(raw: str, sim: Sim) -> str | None:
+    """The canonical name of a market stream (symbol lowercased), or None if there is none."""
+    symbol, _, kind = raw.partition("@")
+    name = f"{symbol.lower()}@{kind}"
+    match = _STREAM.match(name)
+    if match is None or match.group(1).upper() not in sim.symbols():
+        return None
+    return name
+
+
+def _control_error(code: int, msg: str, request_id: object = None) -> dict[str, Any]:
+    # Binance's market-stream errors: 0 unknown property, 1 bad value type, 2 invalid request,
+    # 3 invalid JSON.
+    return {"code": code, "msg": msg, "id": request_id}
+
+
+def _on_market_request(sim: Sim, sink: MarketSink, text: str) -> object:
+    try:
+        request = msgspec.json.decode(text)
+    except msgspec.DecodeError as exc:
+        return _control_error(3, f"Invalid JSON: {exc}")
+    if not isinstance(request, dict):
+        return _control_error(3, "Invalid JSON: expected an object")
+    request_id = request.get("id")
+    method, params = request.get("method"), request.get("params", [])
+    if method == "LIST_SUBSCRIPTIONS":
+        return {"result": sorted(sink.streams), "id": request_id}
+    if method in ("SET_PROPERTY", "GET_PROPERTY"):
+        return {"result": None if method == "SET_PROPERTY" else False, "id": request_id}
+    if method not in ("SUBSCRIBE", "UNSUBSCRIBE"):
+        return _control_error(2, f"Invalid request: unknown method {method!r}", request_id)
+    if not isinstance(params, list) or not all(isinstance(p, str) for p in params):
+        return _control_error(1, "Invalid value type: params must be a list of streams", request_id)
+    names = [stream_name(p, sim) for p in params]
+    if None in names:
+        bad = params[names.index(None)]
+        return _control_error(2, f"Invalid request: unknown stream {bad!r}", request_id)
+    for name in names:
+        assert name is not None
+        if method == "SUBSCRIBE":
+            sim.hub.add_market(sink, name)
+        else:
+            sim.hub.remove_market(sink, name)
+    return {"result": None, "id": request_id}
+
+
+async def serve_ws(
+    request: web.Request,
+    sim: Sim,
+    on_open: Callable[[StreamConn], Callable[[str], object]],
+    cleanup: Callable[[], None],
+) -> web.WebSocketResponse:
+    """Run one WebSocket connection: replies from `on_open`'s handler, events via its conn."""
+    ws = web.WebSocketResponse(heartbeat=PING_INTERVAL_S)
+    await ws.prepare(request)
+    outbox = Outbox(ws, request)
+    conn = StreamConn(sim, outbox, request.path)
+    on_text = on_open(conn)
+    sim.hub.add_conn(conn)
+    try:
+        async for message in ws:
+            if message.type is WSMsgType.TEXT:
+                text = message.data
+            elif message.type is WSMsgType.BINARY:
+                text = message.data.decode("utf-8", "replace")
+            else:
+                continue
+            reply = on_text(text)
+            if reply is not None:
+                outbox.send(reply)
+    finally:
+        sim.hub.remove_conn(conn)
+        cleanup()
+        await outbox.finish()
+    return ws
+
+
+def add_routes(app: web.Application, sim: Sim) -> None:
+    async def market(request: web.Request, names: list[str], wrapped: bool) -> web.StreamResponse:
+        canonical = [stream_name(n, sim) for n in names]
+        if None in canonical:
+            bad = names[canonical.index(None)]
+            raise reject(-1100, "streams", f"<symbol>@trade or <symbol>@bookTicker, not {bad}")
+        sinks: list[MarketSink] = []
+
+        def on_open(conn: StreamConn) -> Callable[[str], object]:
+            sink = MarketSink(conn, wrapped)
+            sinks.append(sink)
+            for name in canonical:
+                assert name is not None
+                sim.hub.add_market(sink, name)
+            conn.active = lambda: bool(sink.streams)
+            return lambda text: _on_market_request(sim, sink, text)
+
+        def cleanup() -> None:
+            for sink in sinks:
+                sim.hub.remove_market(sink)
+
+        return await serve_ws(request, sim, on_open, cleanup)
+
+    async def user(request: web.Request, listen_key: str, wrapped: bool) -> web.StreamResponse:
+        account = sim.listen_keys.account(listen_key, sim.clock.now_ms())
+        if account is None:
+            raise reject(-1125)
+        sinks: list[UserSink] = []
+
+        def wrap(payload: dict[str, Any]) -> object:
+            return {"stream": listen_key, "data": payload} if wrapped else payload
+
+        def on_open(conn: StreamConn) -> Callable[[str], object]:
+            def terminate() -> None:
+                # The legacy stream's way of ending: listenKeyExpired, then the socket closes.
+                now = sim.clock.now_ms()
+                conn.outbox.send(wrap({"e": "listenKeyExpired", "E": now, "listenKey": listen_key}))
+                conn.outbox.close()
+
+            conn.terminate = terminate
+            sink = UserSink(conn, account, wrap)
+            sinks.append(sink)
+            sim.hub.add_user(sink, listen_key)
+            return lambda text: None  # a user stream takes no requests
+
+        def cleanup() -> None:
+            for sink in sinks:
+                sim.hub.remove_user(sink)
+
+        return await serve_ws(request, sim, on_open, cleanup)
+
+    async def raw(request: web.Request) -> web.StreamResponse:
+        parts = [p for p in request.match_info.get("names", "").split("/") if p]
+        if len(parts) == 1 and "@" not in parts[0]:
+            return await user(request, parts[0], wrapped=False)
+        return await market(request, parts, wrapped=False)
+
+    async def combined(request: web.Request) -> web.StreamResponse:
+        parts = [p for p in request.query.get("streams", "").split("/") if p]
+        if len(parts) == 1 and "@" not in parts[0]:
+            return await user(request, parts[0], wrapped=True)
+        return await market(request, parts, wrapped=True)
+
+    app.router.add_get("/ws", raw)
+    app.router.add_get("/ws/{names:.+}", raw)
+    app.router.add_get("/stream", combined)
