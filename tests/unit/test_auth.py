@@ -388,3 +388,20 @@ def test_ws_api_key_checks(store: keys.KeyStore) -> None:
     params["signature"] = signing.sign(k.kind, k.secret, signing.ws_payload(params))
     authed = authenticate_ws(params, LOCAL, Security.USER_DATA, "read", NOW, store)
     assert authed.key is k
+
+
+@given(
+    query=st.binary(max_size=120),
+    body=st.binary(max_size=120),
+    header=st.none()
+    | st.text(max_size=70)
+    | st.sampled_from([k.api_key for k in keys.builtin_keys(1, NOW)]),
+    security=st.sampled_from(list(Security)),
+)
+def test_authenticate_never_raises_anything_but_reject(
+    store: keys.KeyStore, query: bytes, body: bytes, header: str | None, security: Security
+) -> None:
+    try:
+        _auth(store, query=query, body=body, api_key=header, security=security)
+    except AuthReject as exc:
+        assert isinstance(exc.reason, Reason)
