@@ -412,6 +412,7 @@ class Engine:
         sym.update_id += 1
         if sym.bids or sym.asks:
             cross(core, sym, core.now)
+            sym.last = ref  # the orders it crossed traded on the way to the new price
         after_price(core, sym, ref, core.now)
         self._done(sym)
 

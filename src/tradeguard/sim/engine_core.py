@@ -84,6 +84,8 @@ class Core:
                 base_unit=Decimal(1).scaleb(-spec.base_precision),
                 quote_unit=Decimal(1).scaleb(-spec.quote_precision),
             )
+        for sym in self.books.values():
+            sym.top = self.top_of_book(sym)  # the opening book is not news
         self.ledger = Ledger(config.balances)
         self.now = config.start_ms
         self.step_time = config.start_ms

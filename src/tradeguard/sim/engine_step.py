@@ -31,19 +31,20 @@ RISES_TO_TRIGGER = {
 
 
 def advance(core: Core, now: int) -> bool:
-    """Step every symbol up to `now`; False (and nothing done) when `now` is not later."""
+    """Step every symbol up to `now`; True when at least one step was taken."""
     if now <= core.now:
         return False
     step_ms = max(1, core.params.step_ms)
     t = core.step_time + step_ms
     books = list(core.books.values())
+    stepped = t <= now
     while t <= now:
         for sym in books:
             step_symbol(core, sym, t)
         core.step_time = t
         t += step_ms
     core.now = now
-    return True
+    return stepped
 
 
 def step_symbol(core: Core, sym: SymbolState, t: int) -> None:
@@ -56,6 +57,7 @@ def step_symbol(core: Core, sym: SymbolState, t: int) -> None:
     if sym.bids or sym.asks:
         cross(core, sym, t)
         flow(core, sym, t)
+        sym.last = price  # the step ends at the new reference, whatever traded on the way
     after_price(core, sym, price, t)
 
 
