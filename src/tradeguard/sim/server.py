@@ -84,6 +84,10 @@ class RunningSim:
     def requests(self) -> RequestLog:
         return self.sim.requests
 
+    def user_stream_subscriptions(self) -> int:
+        """How many user-data subscriptions are live (tests wait for a client's subscribe)."""
+        return self.sim.hub.user_subscriptions()
+
     def announcement(self) -> dict[str, object]:
         """The JSON start line of `tradeguard sim`."""
         return {
@@ -143,7 +147,7 @@ async def start(
         build_app(sim), access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT_S
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+    site = web.TCPSite(runner, host, port)
     try:
         await site.start()
     except BaseException:

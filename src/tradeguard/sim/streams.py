@@ -6,15 +6,19 @@ them in order. Events pass the connection's
 `StreamConn`, which applies the fault plan's stream faults on their way out; replies to
 requests never do.
 
-Stream faults (per connection, per event):
-    drop            the TCP connection is cut, no close frame
-    silence         events are DISCARDED, not buffered: a stalled stream loses them, as a real
-                    one does, and the client must catch up over REST; pings are still answered
-    terminate       user streams get eventStreamTerminated (WS API: the subscription ends, the
-                    connection stays) or listenKeyExpired (legacy stream, then closed); market
-                    streams are closed
-    duplicate_next  the next N events are each sent twice
-    reorder_next    the next N events are held and then sent in reverse order
+Stream faults (sim/faults.py), matched by channel ("user": the WS API's subscriptions and
+listenKey streams; "market": public streams) and/or WebSocket path:
+    stream_drop       the TCP connection is cut, no close frame
+    stream_terminate  user streams get eventStreamTerminated (WS API: every subscription on the
+                      connection ends, the socket stays) or listenKeyExpired (legacy stream, then
+                      closed); market streams are closed
+    stream_silence    events are DISCARDED, not buffered: a stalled stream loses them, as a real
+                      one does, and the client must catch up over REST; pings are still answered
+    duplicate_next    the next N events are each sent twice
+    reorder_next      the next N events are held (across engine calls) and sent reversed once
+                      all N have arrived
+A drop or terminate acts on the next event, or at once on an idle stream when the fault is
+added (and on every market tick).
 
 Market streams: /ws/<stream>[/<stream>...] sends bare payloads; /stream?streams=a/b wraps each
 as {"stream", "data"}; both take the live SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS methods.
@@ -33,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from aiohttp import WSMsgType, web
 
+from tradeguard.sim.faults_kinds import ReorderNext
 from tradeguard.sim.rest_params import reject
 
 if TYPE_CHECKING:
@@ -95,20 +100,23 @@ class StreamConn:
     """One WebSocket connection as a stream: its pending events and its stream faults.
 
     Events queue up in `pending` while the engine's events are dispatched and go out in one
-    `flush`, so the fault plan's reorder/duplicate faults see them as the batch they are.
+    `flush`. `channel` ("user" or "market") and `path` decide which stream faults apply.
     """
 
-    def __init__(self, sim: Sim, outbox: Outbox, path: str) -> None:
+    def __init__(self, sim: Sim, outbox: Outbox, path: str, channel: str) -> None:
         self.sim = sim
         self.outbox = outbox
         self.path = path
+        self.channel = channel
         self.pending: list[object] = []
         self.terminate: Callable[[], None] = outbox.close
         self.active: Callable[[], bool] = lambda: True
+        self._held: list[object] = []
+        self._hold_left = 0  # events still to hold for a reorder_next fault
 
     def _allowed(self, now_ms: int) -> bool | None:
         """True: send; False: withhold (silence); None: the connection was dropped/terminated."""
-        faults = self.sim.faults.for_stream(self.path, now_ms)
+        faults = self.sim.faults.for_stream(self.path, now_ms, self.channel)
         if faults.drop:
             self.pending.clear()
             self.outbox.drop()
@@ -119,6 +127,21 @@ class StreamConn:
             return None
         return not faults.silenced
 
+    def _take_reorder(self) -> None:
+        # A reorder holds its events across batches until `count` of them have arrived, so it
+        # can swap e.g. a PARTIALLY_FILLED report with the FILLED one that came after it.
+        plan = self.sim.faults
+        for fault in plan.faults():
+            if (
+                isinstance(fault, ReorderNext)
+                and fault.id is not None
+                and fault.count is not None
+                and fault.matches_stream(self.path, self.channel)
+            ):
+                plan.remove(fault.id)
+                self._hold_left = fault.count
+                return
+
     def poll(self, now_ms: int) -> None:
         """Let a drop/terminate fault act on an idle stream too."""
         if self.outbox.open and self.active():
@@ -128,14 +151,24 @@ class StreamConn:
         frames, self.pending = self.pending, []
         if not frames or not self.outbox.open:
             return
-        kept = []
+        out: list[object] = []
         for frame in frames:
             allowed = self._allowed(now_ms)
             if allowed is None:
                 return
-            if allowed:
-                kept.append(frame)
-        for frame in self.sim.faults.shape_events(self.path, kept):
+            if not allowed:
+                continue
+            if not self._hold_left:
+                self._take_reorder()
+            if self._hold_left:
+                self._held.append(frame)
+                self._hold_left -= 1
+                if not self._hold_left:
+                    out.extend(reversed(self._held))
+                    self._held = []
+            else:
+                out.append(frame)
+        for frame in self.sim.faults.shape_events(self.path, out, self.channel):
             self.outbox.send(frame)
 
 
@@ -171,6 +204,13 @@ class Hub:
         self._listen_key_sinks: dict[str, list[UserSink]] = {}
         self._markets: dict[str, list[MarketSink]] = {}
         self._conns: list[StreamConn] = []
+
+    def user_subscriptions(self) -> int:
+        """Live user-data subscriptions (WS API subscriptions and listenKey streams)."""
+        return sum(len(sinks) for sinks in self._users.values())
+
+    def market_subscriptions(self) -> dict[str, int]:
+        return {name: len(sinks) for name, sinks in sorted(self._markets.items()) if sinks}
 
     def add_conn(self, conn: StreamConn) -> None:
         self._conns.append(conn)
@@ -328,6 +368,7 @@ def _on_market_request(sim: Sim, sink: MarketSink, text: str) -> object:
 async def serve_ws(
     request: web.Request,
     sim: Sim,
+    channel: str,
     on_open: Callable[[StreamConn], Callable[[str], object]],
     cleanup: Callable[[], None],
 ) -> web.WebSocketResponse:
@@ -335,7 +376,7 @@ async def serve_ws(
     ws = web.WebSocketResponse(heartbeat=PING_INTERVAL_S)
     await ws.prepare(request)
     outbox = Outbox(ws, request)
-    conn = StreamConn(sim, outbox, request.path)
+    conn = StreamConn(sim, outbox, request.path, channel)
     on_text = on_open(conn)
     sim.hub.add_conn(conn)
     try:
@@ -377,7 +418,7 @@ def add_routes(app: web.Application, sim: Sim) -> None:
             for sink in sinks:
                 sim.hub.remove_market(sink)
 
-        return await serve_ws(request, sim, on_open, cleanup)
+        return await serve_ws(request, sim, "market", on_open, cleanup)
 
     async def user(request: web.Request, listen_key: str, wrapped: bool) -> web.StreamResponse:
         account = sim.listen_keys.account(listen_key, sim.clock.now_ms())
@@ -405,7 +446,7 @@ def add_routes(app: web.Application, sim: Sim) -> None:
             for sink in sinks:
                 sim.hub.remove_user(sink)
 
-        return await serve_ws(request, sim, on_open, cleanup)
+        return await serve_ws(request, sim, "user", on_open, cleanup)
 
     async def raw(request: web.Request) -> web.StreamResponse:
         parts = [p for p in request.match_info.get("names", "").split("/") if p]

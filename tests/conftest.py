@@ -1,0 +1,38 @@
+"""Shared fixtures: a simulator serving on a random loopback port, in the test's event loop.
+
+`running_sim` uses `sim_config`, a manual clock starting at START_MS: time moves only when a
+test moves it (control API or `running.sim.clock`), so every run is deterministic. Override
+`sim_config` in a test module to change symbols, limits, keys or faults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from tradeguard.sim import server
+from tradeguard.sim.config import SimConfig
+
+START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+
+
+@pytest.fixture
+def sim_config() -> SimConfig:
+    return SimConfig.default(seed=7, clock="manual", start_ms=START_MS)
+
+
+@pytest.fixture
+async def running_sim(sim_config: SimConfig) -> AsyncIterator[server.RunningSim]:
+    running = await server.start(sim_config, "127.0.0.1", 0)
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
