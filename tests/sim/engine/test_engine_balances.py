@@ -24,7 +24,7 @@ def test_limit_buy_locks_price_times_qty_and_cancel_releases_it() -> None:
     assert (free(e, "alice", "USDT"), locked(e, "alice", "USDT")) == (D("70500"), D("29500"))
     assert positions(e.drain_user_events()) == [{"USDT": ("70500.00000000", "29500.00000000")}]
     e.cancel_order("alice", SYMBOL, o.order_id, None, None, 20)
-    assert (free(e, "alice", "USDT"), locked(e, "alice", "USDT")) == (D("100000"), 0)
+    assert (free(e, "alice", "USDT"), locked(e, "alice", "USDT")) == (D("100000"), D(0))
     assert positions(e.drain_user_events()) == [{"USDT": ("100000.00000000", "0.00000000")}]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -143,7 +142,7 @@ def test_stp_mode_not_allowed() -> None:
         ),
     ],
 )
-def test_filter_failures(new: NewOrder, spec_kw: dict[str, Decimal], failure: str) -> None:
+def test_filter_failures(new: NewOrder, spec_kw: dict[str, Any], failure: str) -> None:
     assert reject_of(make(**spec_kw), new) == (-1013, f"Filter failure: {failure}")
 
 

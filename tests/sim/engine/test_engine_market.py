@@ -74,7 +74,9 @@ def test_consumed_levels_refill_step_by_step() -> None:
 
 def test_reference_price_walk_is_seeded_and_on_the_tick_grid() -> None:
     a, b, c = make(vol="5", seed=7), make(vol="5", seed=7), make(vol="5", seed=8)
-    path_a, path_b, path_c = [], [], []
+    path_a: list[Decimal] = []
+    path_b: list[Decimal] = []
+    path_c: list[Decimal] = []
     for t in range(1000, 30_001, 1000):
         for engine, path in ((a, path_a), (b, path_b), (c, path_c)):
             engine.advance(t)

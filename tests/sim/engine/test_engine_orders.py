@@ -108,13 +108,13 @@ def test_ioc_takes_what_crosses_and_expires() -> None:
 def test_ioc_with_nothing_crossing_expires_empty() -> None:
     e = make()
     r = e.place_order("alice", limit("SELL", "0.1", "60010", tif="IOC"), 10)
-    assert (r.order.status, r.order.executed_qty, r.fills) == ("EXPIRED", 0, [])
+    assert (r.order.status, r.order.executed_qty, r.fills) == ("EXPIRED", D(0), [])
 
 
 def test_fok_that_cannot_fill_completely_trades_nothing() -> None:
     e = make()
     r = e.place_order("alice", limit("BUY", "0.5", "60000.02", tif="FOK"), 10)
-    assert (r.order.status, r.order.executed_qty, r.fills) == ("EXPIRED", 0, [])
+    assert (r.order.status, r.order.executed_qty, r.fills) == ("EXPIRED", D(0), [])
     assert e.book_ticker(SYMBOL)[2:] == (BEST_ASK, LEVEL_QTY)  # nothing consumed
 
 
