@@ -169,7 +169,7 @@ def settle_taker(
             "TRADE_PREVENTION",
             stp={"v": match_id, "A": live.prevented, "B": live.prevented, "U": counter},
         )
-    elif live.remaining <= 0:
+    elif o.status == "FILLED":
         core.close(sym, live)
     elif rest:
         live.refresh_visible()

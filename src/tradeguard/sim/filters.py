@@ -128,6 +128,8 @@ def check_shape(spec: SymbolSpec | None, o: NewOrder, prefix: str = "") -> Symbo
         raise Reject(-1115, "Invalid timeInForce.")
     if o.new_order_resp_type is not None and o.new_order_resp_type not in ("ACK", "RESULT", "FULL"):
         raise Reject(-1130, "Data sent for parameter 'newOrderRespType' is not valid.")
+    if o.strategy_type is not None and o.strategy_type < 1000000:
+        raise Reject(-1134, "strategyType was less than 1000000.")
     if o.self_trade_prevention_mode is not None and o.self_trade_prevention_mode not in STP_MODES:
         raise Reject(-1013, STP_NOT_ALLOWED)
     return spec

@@ -110,6 +110,11 @@ def test_stp_mode_not_allowed() -> None:
     )
 
 
+def test_strategy_type_below_one_million() -> None:
+    new = limit("BUY", "0.01", "59000", strategy_type=999_999)
+    assert reject_of(make(), new) == (-1134, "strategyType was less than 1000000.")
+
+
 @pytest.mark.parametrize(
     ("new", "spec_kw", "failure"),
     [

@@ -391,3 +391,23 @@ def test_other_symbols_keep_their_own_order_ids() -> None:
         10,
     )
     assert r.order.order_id == 1
+
+
+def test_self_trade_prevention_expire_both() -> None:
+    e = make()
+    maker = e.place_order("alice", limit("SELL", "0.1", "60000.01"), 10).order
+    reports(e)
+    r = e.place_order(
+        "alice", limit("BUY", "0.3", "60000.02", self_trade_prevention_mode="EXPIRE_BOTH"), 20
+    )
+    assert (r.order.status, r.fills) == ("EXPIRED_IN_MATCH", [])
+    assert e.get_order("alice", SYMBOL, maker.order_id, None).status == "EXPIRED_IN_MATCH"
+    reps = reports(e)
+    assert [(x["i"], x["x"], x["X"]) for x in reps] == [
+        (r.order.order_id, "NEW", "NEW"),
+        (maker.order_id, "TRADE_PREVENTION", "EXPIRED_IN_MATCH"),
+        (r.order.order_id, "TRADE_PREVENTION", "EXPIRED_IN_MATCH"),
+    ]
+    assert reps[1]["v"] == reps[2]["v"]  # one prevented match
+    assert reps[2]["A"] == "0.30000000"
+    assert locked(e, "alice", "USDT") == 0 and locked(e, "alice", "BTC") == 0
