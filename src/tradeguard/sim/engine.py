@@ -10,6 +10,12 @@ engine_step.py (the market clock and stop triggers), engine_orders.py (placing o
 market.py (synthetic liquidity), book.py (user orders), filters.py (Binance's checks), wire.py
 (Binance JSON). Determinism: all randomness comes from `random.Random` instances seeded from
 `EngineConfig.seed`, so the same seed and the same calls at the same times give the same events.
+
+What the queues carry: user events (executionReport, outboundAccountPosition, balanceUpdate,
+listStatus) in the order they happen, kept until drained; public events: "<symbol>@trade" for
+every trade with a user order on one side (synthetic liquidity never trades with itself, so a
+quiet book prints no trades), and "<symbol>@bookTicker" once per call when the top of the book
+differs from the last one sent (not once per step; the newest 100,000 public events are kept).
 """
 
 from __future__ import annotations
