@@ -400,11 +400,11 @@ class Engine:
                     f"control_fill price {price} is worse for the order than its limit price {at}.",
                 )
             at = price
-        trade = core.match(sym, at, qty, not live.is_buy, live, None, core.now)
+        core.match(sym, at, qty, not live.is_buy, live, None, core.now)
+        trade = core.trades[(found.account, symbol)][-1]  # before any stop it sets off trades
         core.after_maker_fill(sym, live, qty)
         self._done(sym)
-        assert trade is None
-        return [t for t in core.trades[(found.account, symbol)][-1:]]
+        return [trade]
 
     def set_price(self, symbol: str, price: Decimal, now_ms: int) -> None:
         """Move the reference price by hand (triggers stops, fills crossed resting orders)."""

@@ -227,3 +227,12 @@ def test_symbol_json_has_every_exchange_info_field() -> None:
         "tickSize": "0.01000000",
     }
     assert body["permissionSets"] == [["SPOT"]]
+
+
+def test_control_fill_returns_its_own_trade_even_when_it_sets_off_a_stop() -> None:
+    e = make()
+    o = e.place_order("alice", limit("SELL", "0.1", "60500"), 10).order
+    e.place_order("alice", stop("STOP_LOSS", "BUY", "0.1", "60400"), 10)
+    (trade,) = e.control_fill(SYMBOL, o.order_id, None, D("0.1"), None, 20)
+    assert trade.order_id == o.order_id and trade.price == D("60500")
+    assert len(e.my_trades("alice", SYMBOL)) == 2  # the stop bought at the synthetic ask
