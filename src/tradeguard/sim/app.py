@@ -12,6 +12,8 @@ subscribers in the engine's order.
 
 from __future__ import annotations
 
+import sys
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -106,6 +108,9 @@ class Sim:
         self.keystore = KeyStore(self.keys)
         self.key_listing = [listing(k) for k in self.keys]
         self.requests = RequestLog()
+        # Bugs the middleware caught (answered -1000, logged to stderr); tests assert it stays
+        # empty however malformed their requests are.
+        self.unexpected_errors: list[str] = []
         self.hub = streams.Hub()
         self._fresh(now)
 
@@ -131,6 +136,13 @@ class Sim:
         """
         self._fresh(self.clock.now_ms())
         self.requests.reset()
+
+    def record_unexpected(self, where: str, exc: BaseException) -> None:
+        """A bug caught at the edge: logged to stderr with where it happened, and kept."""
+        line = f"unexpected error on {where}: {exc!r}"
+        self.unexpected_errors.append(line)
+        print(f"tradeguard sim: {line}", file=sys.stderr)
+        traceback.print_exception(exc, file=sys.stderr)
 
     def symbols(self) -> dict[str, SymbolSpec]:
         return self.engine.symbols

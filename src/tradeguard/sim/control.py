@@ -13,6 +13,7 @@ with {"error": "<what is wrong and what to send instead>"}. Money travels as dec
     GET  /sim/v1/requests                 {"total", "requests": {"GET /api/v3/time": 3, ...}}
     POST /sim/v1/requests/reset
     GET  /sim/v1/limits                   the rate-limit ledger's view
+    POST /sim/v1/limits/unban             forget every 429 pause and 418 ban
     POST /sim/v1/reset                    fresh engine, ledger, faults and counts; same config
 """
 
@@ -211,6 +212,10 @@ def add_routes(app: web.Application, sim: Sim) -> None:
     async def limits(request: web.Request) -> object:
         return sim.ledger.to_json(sim.clock.now_ms())
 
+    async def unban(request: web.Request) -> object:
+        sim.ledger.lift_bans()
+        return sim.ledger.to_json(sim.clock.now_ms())
+
     async def reset(request: web.Request) -> object:
         sim.reset()
         return {"reset": True, "clock": sim.clock.to_json()}
@@ -227,6 +232,7 @@ def add_routes(app: web.Application, sim: Sim) -> None:
         ("GET", "/requests", requests),
         ("POST", "/requests/reset", reset_requests),
         ("GET", "/limits", limits),
+        ("POST", "/limits/unban", unban),
         ("POST", "/reset", reset),
     ]
     for method, path, action in routes:

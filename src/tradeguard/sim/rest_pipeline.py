@@ -15,8 +15,6 @@ it is sent.
 from __future__ import annotations
 
 import asyncio
-import sys
-import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,13 +25,15 @@ from aiohttp import web
 from tradeguard.sim.auth import Security, authenticate, parse_params
 from tradeguard.sim.faults import ErrorReply
 from tradeguard.sim.rejects import Reject
-from tradeguard.sim.rest_params import Params, reject
+from tradeguard.sim.rest_params import Params
+from tradeguard.venues.binance import codes
 
 if TYPE_CHECKING:
     from tradeguard.sim.app import Sim
     from tradeguard.sim.keys import ApiKey
 
 JSON = "application/json"
+CONTROL_PREFIX = "/sim/"
 _encode = msgspec.json.Encoder(decimal_format="string").encode
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -184,19 +184,17 @@ def serve(sim: Sim, endpoint: Endpoint) -> Handler:
     return handle
 
 
-def _log_unexpected(request: web.Request, exc: BaseException) -> None:
-    print(
-        f"tradeguard sim: unexpected error on {request.method} {request.path}: {exc!r}",
-        file=sys.stderr,
-    )
-    traceback.print_exception(exc, file=sys.stderr)
-
-
 def make_middleware(sim: Sim) -> Any:
+    def http_error(request: web.Request, status: int, text: str) -> web.Response:
+        if request.path.startswith(CONTROL_PREFIX):
+            return json_response({"error": text}, status)  # the control API's own shape
+        body = {"code": -1000, "msg": text}
+        return json_response(body, status, sim.weight_headers(request.remote or ""))
+
     @web.middleware
     async def binance_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path
-        if not path.startswith("/sim/"):
+        if not path.startswith(CONTROL_PREFIX):
             # Every request is counted before any check, so a test can see what arrived even
             # while the IP was banned. The control API is the test's own channel: not counted.
             sim.requests.count(request.method, path)
@@ -205,34 +203,20 @@ def make_middleware(sim: Sim) -> Any:
         except Reject as rej:
             return error_response(rej, sim.weight_headers(request.remote or ""))
         except web.HTTPNotFound:
-            return json_response(
-                {"code": -1000, "msg": f"Unknown endpoint {request.method} {path}."},
-                404,
-                sim.weight_headers(request.remote or ""),
-            )
+            return http_error(request, 404, f"Unknown endpoint {request.method} {path}.")
         except web.HTTPMethodNotAllowed as exc:
             allowed = ", ".join(sorted(exc.allowed_methods))
-            return json_response(
-                {
-                    "code": -1000,
-                    "msg": f"Method {request.method} not allowed on {path}; use {allowed}.",
-                },
-                405,
-                sim.weight_headers(request.remote or ""),
-            )
+            text = f"Method {request.method} not allowed on {path}; use {allowed}."
+            return http_error(request, 405, text)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
-            return json_response(
-                {"code": -1000, "msg": exc.reason},
-                exc.status,
-                sim.weight_headers(request.remote or ""),
-            )
+            return http_error(request, exc.status, exc.reason)
         except (asyncio.CancelledError, ConnectionResetError):
             raise
         except Exception as exc:
-            _log_unexpected(request, exc)
-            body = reject(-1000).body()
-            return json_response(body, 400, sim.weight_headers(request.remote or ""))
+            # A bug, not the client's fault: log it, answer like Binance, keep serving.
+            sim.record_unexpected(f"{request.method} {path}", exc)
+            return http_error(request, 400, codes.msg(-1000))
 
     return binance_errors

@@ -412,7 +412,15 @@ def add_routes(app: web.Application, sim: Sim) -> None:
                 assert name is not None
                 sim.hub.add_market(sink, name)
             conn.active = lambda: bool(sink.streams)
-            return lambda text: _on_market_request(sim, sink, text)
+
+            def on_text(text: str) -> object:
+                try:
+                    return _on_market_request(sim, sink, text)
+                except Exception as exc:  # a bug: logged; the stream stays open
+                    sim.record_unexpected(f"stream request on {request.path}", exc)
+                    return _control_error(2, "Invalid request.")
+
+            return on_text
 
         def cleanup() -> None:
             for sink in sinks:

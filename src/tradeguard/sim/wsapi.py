@@ -23,6 +23,7 @@ from tradeguard.sim.auth import Security, authenticate_ws
 from tradeguard.sim.rejects import Reject
 from tradeguard.sim.rest_params import reject
 from tradeguard.sim.streams import StreamConn, UserSink, serve_ws
+from tradeguard.venues.binance import codes
 
 if TYPE_CHECKING:
     from tradeguard.sim.app import Sim
@@ -116,6 +117,9 @@ class Session:
             result = self._dispatch(method, params, now)
         except Reject as rej:
             return self._error(request_id, rej, now)
+        except Exception as exc:  # a bug: logged; the client gets -1000 and the socket stays
+            self.sim.record_unexpected(f"WS {method}", exc)
+            return self._error(request_id, Reject(-1000, codes.msg(-1000), 400), now)
         return {
             "id": request_id,
             "status": 200,
@@ -207,6 +211,6 @@ def handler(sim: Sim) -> Callable[[web.Request], Any]:
 
         # Opening a connection weighs 2, as on Binance; during a ban it is refused (HTTP 418).
         sim.ledger.admit(request.remote or "", 2, sim.clock.now_ms())
-        return await serve_ws(request, sim, on_open, cleanup)
+        return await serve_ws(request, sim, "user", on_open, cleanup)
 
     return ws_api
