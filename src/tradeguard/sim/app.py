@@ -35,7 +35,7 @@ from tradeguard.sim.engine import Engine
 from tradeguard.sim.faults import FaultPlan
 from tradeguard.sim.faults_kinds import ClockOffset
 from tradeguard.sim.keys import ApiKey, KeyStore, listing
-from tradeguard.sim.limits import Ledger, RateLimits
+from tradeguard.sim.limits import Ledger
 from tradeguard.sim.records import SymbolSpec
 from tradeguard.sim.rest_pipeline import make_middleware, serve
 
@@ -115,16 +115,8 @@ class Sim:
         self._fresh(now)
 
     def _fresh(self, now: int) -> None:
-        limits = self.config.limits
         self.engine = Engine(self.config.engine_config(now))
-        self.ledger = Ledger(
-            RateLimits(
-                request_weight_per_min=limits.request_weight_per_min,
-                orders_per_10s=limits.orders_per_10s,
-                orders_per_day=limits.orders_per_day,
-                raw_requests_per_5min=limits.raw_requests_per_5min,
-            )
-        )
+        self.ledger = Ledger(self.config.limits)
         self.faults = FaultPlan.from_json(self.config.faults)
         self.listen_keys = streams.ListenKeys(self.config.seed)
         self.tape = rest_market.TradeTape()

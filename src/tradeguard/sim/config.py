@@ -29,7 +29,7 @@ name = "elsewhere"
 allowed_ips = ["10.9.9.9"]
 
 [limits]                    # Binance's defaults; lower them to test limits
-request_weight_per_min = 6000
+request_weight_per_min = 6000  # also orders_per_10s, orders_per_day, first_ban_ms, ...
 
 [market]
 step_ms = 1000
@@ -52,19 +52,14 @@ from typing import Any
 from tradeguard.errors import ConfigError
 from tradeguard.sim import keys
 from tradeguard.sim.faults import FaultPlan
+from tradeguard.sim.limits import RateLimits
 from tradeguard.sim.records import EngineConfig, MarketParams, SymbolSpec
 
 CLOCK_MODES = ("wall", "manual")
 
 
-@dataclass(slots=True)
-class RateLimitSpec:
-    """Binance's published limits; the ledger enforces them per IP and per account."""
-
-    request_weight_per_min: int = 6000
-    orders_per_10s: int = 50
-    orders_per_day: int = 160000
-    raw_requests_per_5min: int = 61000
+# Binance's published limits (limits.RateLimits); the name configuration code has used for them.
+RateLimitSpec = RateLimits
 
 
 def default_symbols() -> list[SymbolSpec]:
@@ -120,7 +115,7 @@ class SimConfig:
     maker_commission: Decimal = Decimal("0.001")
     taker_commission: Decimal = Decimal("0.001")
     market: MarketParams = field(default_factory=MarketParams)
-    limits: RateLimitSpec = field(default_factory=RateLimitSpec)
+    limits: RateLimits = field(default_factory=RateLimits)
     builtin_keys: bool = True
     keys: list[dict[str, Any]] = field(default_factory=list)  # sim/keys.keys_from_config entries
     faults: list[dict[str, Any]] = field(default_factory=list)
@@ -340,14 +335,19 @@ def _market(r: _Reader) -> MarketParams:
     return market
 
 
-def _limits(r: _Reader) -> RateLimitSpec:
-    d = RateLimitSpec()
-    limits = RateLimitSpec(
+def _limits(r: _Reader) -> RateLimits:
+    d = RateLimits()
+    limits = RateLimits(
         request_weight_per_min=r.int_("request_weight_per_min", d.request_weight_per_min, 1),
         orders_per_10s=r.int_("orders_per_10s", d.orders_per_10s, 1),
         orders_per_day=r.int_("orders_per_day", d.orders_per_day, 1),
         raw_requests_per_5min=r.int_("raw_requests_per_5min", d.raw_requests_per_5min, 1),
+        first_ban_ms=r.int_("first_ban_ms", d.first_ban_ms, 1),
+        max_ban_ms=r.int_("max_ban_ms", d.max_ban_ms, 1),
+        forgive_after_ms=r.int_("forgive_after_ms", d.forgive_after_ms, 1),
     )
+    if limits.first_ban_ms > limits.max_ban_ms:
+        raise r.fail("first_ban_ms", "is longer than max_ban_ms", "make it at most max_ban_ms")
     r.done()
     return limits
 

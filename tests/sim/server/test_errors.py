@@ -168,6 +168,17 @@ async def test_duplicate_parameter(wire: WireClient) -> None:
             "MARKET_LOT_SIZE",
         ),
         ({**LIMIT, "quantity": "0.01", "price": "50000", "icebergQty": "0.0001"}, "ICEBERG_PARTS"),
+        ({**LIMIT, "quantity": "190", "price": "50000"}, "NOTIONAL"),
+        (
+            {
+                "symbol": "BTCUSDT",
+                "side": "SELL",
+                "type": "STOP_LOSS",
+                "quantity": "0.001",
+                "trailingDelta": "5",
+            },
+            "TRAILING_DELTA",
+        ),
     ],
 )
 async def test_filter_failures(wire: WireClient, params: dict[str, str], failure: str) -> None:
@@ -183,6 +194,13 @@ async def test_max_num_orders_filter(http: aiohttp.ClientSession, sim_config: Si
             assert (await wire.order(**LIMIT, quantity="0.001", price="50000")).status == 200
         third = await wire.order(**LIMIT, quantity="0.001", price="50000")
         _is(third, 400, -1013, "Filter failure: MAX_NUM_ORDERS")
+
+
+async def test_max_num_algo_orders_filter(wire: WireClient) -> None:
+    stop = {"symbol": "BTCUSDT", "side": "SELL", "type": "STOP_LOSS", "quantity": "0.001"}
+    replies = [await wire.order(**stop, stopPrice=str(50000 - n)) for n in range(6)]
+    assert [r.status for r in replies[:5]] == [200] * 5
+    _is(replies[5], 400, -1013, "Filter failure: MAX_NUM_ALGO_ORDERS")
 
 
 async def test_matching_engine_refusals(wire: WireClient) -> None:

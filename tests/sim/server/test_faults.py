@@ -57,6 +57,7 @@ async def test_error_reply_instead_of_handling(wire: WireClient, running_sim: Ru
         "msg": "Unknown error, please check your request or try again later.",
     }
     assert open_orders(running_sim) == []  # nothing was executed
+    assert "X-MBX-USED-WEIGHT-1M" in refused.headers
     assert (await wire.order(**LIMIT, newClientOrderId="e-2")).status == 200
 
 
