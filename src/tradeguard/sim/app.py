@@ -38,6 +38,7 @@ from tradeguard.sim.keys import ApiKey, KeyStore, listing
 from tradeguard.sim.limits import Ledger
 from tradeguard.sim.records import SymbolSpec
 from tradeguard.sim.rest_pipeline import make_middleware, serve
+from tradeguard.sim.streams_hub import Hub
 
 
 class SimClock:
@@ -111,7 +112,7 @@ class Sim:
         # Bugs the middleware caught (answered -1000, logged to stderr); tests assert it stays
         # empty however malformed their requests are.
         self.unexpected_errors: list[str] = []
-        self.hub = streams.Hub()
+        self.hub = Hub()
         self._fresh(now)
 
     def _fresh(self, now: int) -> None:

@@ -1,280 +1,31 @@
-"""Server pushes: WebSocket outboxes, the event hub, listenKeys, and the market streams.
-
-Every WebSocket connection has one `Outbox`: frames queue up synchronously (the engine's events
-are delivered with no `await` in between, so their order is the engine's) and one task writes
-them in order. Events pass the connection's
-`StreamConn`, which applies the fault plan's stream faults on their way out; replies to
-requests never do.
-
-Stream faults (sim/faults.py), matched by channel ("user": the WS API's subscriptions and
-listenKey streams; "market": public streams) and/or WebSocket path:
-    stream_drop       the TCP connection is cut, no close frame
-    stream_terminate  user streams get eventStreamTerminated (WS API: every subscription on the
-                      connection ends, the socket stays) or listenKeyExpired (legacy stream, then
-                      closed); market streams are closed
-    stream_silence    events are DISCARDED, not buffered: a stalled stream loses them, as a real
-                      one does, and the client must catch up over REST; pings are still answered
-    duplicate_next    the next N events are each sent twice
-    reorder_next      the next N events are held (across engine calls) and sent reversed once
-                      all N have arrived
-A drop or terminate acts on the next event, or at once on an idle stream when the fault is
-added (and on every market tick).
+"""Market streams and the legacy listenKey user stream, and the listenKeys themselves.
 
 Market streams: /ws/<stream>[/<stream>...] sends bare payloads; /stream?streams=a/b wraps each
 as {"stream", "data"}; both take the live SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS methods.
-Streams: <symbol>@trade and <symbol>@bookTicker. The legacy user stream is /ws/<listenKey>.
+Streams: <symbol>@trade and <symbol>@bookTicker. The legacy user stream is /ws/<listenKey> (or
+/stream?streams=<listenKey>); a listenKey lives 60 minutes after its last keepalive. Pushing,
+fan-out and stream faults live in streams_hub.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import random
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
-from tradeguard.sim.faults_kinds import ReorderNext
 from tradeguard.sim.rest_params import reject
+from tradeguard.sim.streams_hub import MarketSink, StreamConn, UserSink, serve_ws
 
 if TYPE_CHECKING:
     from tradeguard.sim.app import Sim
 
-PING_INTERVAL_S = 20.0  # Binance pings every 20 s and drops a client silent for a minute
 LISTEN_KEY_VALID_MS = 60 * 60_000
 _LISTEN_KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _STREAM = re.compile(r"^([a-z0-9]{1,20})@(trade|bookTicker)$")
-_encode = msgspec.json.Encoder(decimal_format="string").encode
-
-
-class Outbox:
-    """One connection's outgoing frames, written in order by one task."""
-
-    def __init__(self, ws: web.WebSocketResponse, request: web.Request) -> None:
-        self._ws = ws
-        self._request = request
-        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self.open = True
-        self._task = asyncio.create_task(self._write())
-
-    def send(self, frame: object) -> None:
-        if self.open:
-            self._queue.put_nowait(_encode(frame))
-
-    def close(self) -> None:
-        """Close politely after what is queued (a close frame)."""
-        if self.open:
-            self.open = False
-            self._queue.put_nowait(None)
-
-    def drop(self) -> None:
-        """Cut the TCP connection: no close frame, nothing more is sent."""
-        self.open = False
-        transport = self._request.transport
-        if transport is not None:
-            transport.abort()
-
-    async def _write(self) -> None:
-        while True:
-            frame = await self._queue.get()
-            if frame is None:
-                await self._ws.close()
-                return
-            try:
-                await self._ws.send_str(frame.decode("utf-8"))
-            except (ConnectionError, RuntimeError):
-                self.open = False
-                return
-
-    async def finish(self) -> None:
-        self.open = False
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-
-
-class StreamConn:
-    """One WebSocket connection as a stream: its pending events and its stream faults.
-
-    Events queue up in `pending` while the engine's events are dispatched and go out in one
-    `flush`. `channel` ("user" or "market") and `path` decide which stream faults apply.
-    """
-
-    def __init__(self, sim: Sim, outbox: Outbox, path: str, channel: str) -> None:
-        self.sim = sim
-        self.outbox = outbox
-        self.path = path
-        self.channel = channel
-        self.pending: list[object] = []
-        self.terminate: Callable[[], None] = outbox.close
-        self.active: Callable[[], bool] = lambda: True
-        self._held: list[object] = []
-        self._hold_left = 0  # events still to hold for a reorder_next fault
-
-    def _allowed(self, now_ms: int) -> bool | None:
-        """True: send; False: withhold (silence); None: the connection was dropped/terminated."""
-        faults = self.sim.faults.for_stream(self.path, now_ms, self.channel)
-        if faults.drop:
-            self.pending.clear()
-            self.outbox.drop()
-            return None
-        if faults.terminate:
-            self.pending.clear()
-            self.terminate()
-            return None
-        return not faults.silenced
-
-    def _take_reorder(self) -> None:
-        # A reorder holds its events across batches until `count` of them have arrived, so it
-        # can swap e.g. a PARTIALLY_FILLED report with the FILLED one that came after it.
-        plan = self.sim.faults
-        for fault in plan.faults():
-            if (
-                isinstance(fault, ReorderNext)
-                and fault.id is not None
-                and fault.count is not None
-                and fault.matches_stream(self.path, self.channel)
-            ):
-                plan.remove(fault.id)
-                self._hold_left = fault.count
-                return
-
-    def poll(self, now_ms: int) -> None:
-        """Let a drop/terminate fault act on an idle stream too."""
-        if self.outbox.open and self.active():
-            self._allowed(now_ms)
-
-    def flush(self, now_ms: int) -> None:
-        frames, self.pending = self.pending, []
-        if not frames or not self.outbox.open:
-            return
-        out: list[object] = []
-        for frame in frames:
-            allowed = self._allowed(now_ms)
-            if allowed is None:
-                return
-            if not allowed:
-                continue
-            if not self._hold_left:
-                self._take_reorder()
-            if self._hold_left:
-                self._held.append(frame)
-                self._hold_left -= 1
-                if not self._hold_left:
-                    out.extend(reversed(self._held))
-                    self._held = []
-            else:
-                out.append(frame)
-        for frame in self.sim.faults.shape_events(self.path, out, self.channel):
-            self.outbox.send(frame)
-
-
-class UserSink:
-    """A user-data subscription: the WS API's {"subscriptionId","event"} or a listenKey stream."""
-
-    def __init__(
-        self, conn: StreamConn, account: str, wrap: Callable[[dict[str, Any]], object]
-    ) -> None:
-        self.conn = conn
-        self.account = account
-        self.wrap = wrap
-
-    def event(self, payload: dict[str, Any]) -> None:
-        self.conn.pending.append(self.wrap(payload))
-
-
-class MarketSink:
-    def __init__(self, conn: StreamConn, wrapped: bool) -> None:
-        self.conn = conn
-        self.wrapped = wrapped
-        self.streams: set[str] = set()
-
-    def event(self, stream: str, payload: dict[str, Any]) -> None:
-        self.conn.pending.append({"stream": stream, "data": payload} if self.wrapped else payload)
-
-
-class Hub:
-    """Who receives which events: user sinks by account, market sinks by stream name."""
-
-    def __init__(self) -> None:
-        self._users: dict[str, list[UserSink]] = {}
-        self._listen_key_sinks: dict[str, list[UserSink]] = {}
-        self._markets: dict[str, list[MarketSink]] = {}
-        self._conns: list[StreamConn] = []
-
-    def user_subscriptions(self) -> int:
-        """Live user-data subscriptions (WS API subscriptions and listenKey streams)."""
-        return sum(len(sinks) for sinks in self._users.values())
-
-    def market_subscriptions(self) -> dict[str, int]:
-        return {name: len(sinks) for name, sinks in sorted(self._markets.items()) if sinks}
-
-    def add_conn(self, conn: StreamConn) -> None:
-        self._conns.append(conn)
-
-    def remove_conn(self, conn: StreamConn) -> None:
-        if conn in self._conns:
-            self._conns.remove(conn)
-
-    def add_user(self, sink: UserSink, listen_key: str | None = None) -> None:
-        self._users.setdefault(sink.account, []).append(sink)
-        if listen_key is not None:
-            self._listen_key_sinks.setdefault(listen_key, []).append(sink)
-
-    def remove_user(self, sink: UserSink) -> None:
-        sinks = self._users.get(sink.account, [])
-        if sink in sinks:
-            sinks.remove(sink)
-        for listed in self._listen_key_sinks.values():
-            if sink in listed:
-                listed.remove(sink)
-
-    def add_market(self, sink: MarketSink, stream: str) -> None:
-        if sink not in self._markets.setdefault(stream, []):
-            self._markets[stream].append(sink)
-        sink.streams.add(stream)
-
-    def remove_market(self, sink: MarketSink, stream: str | None = None) -> None:
-        for name in [stream] if stream is not None else list(sink.streams):
-            sinks = self._markets.get(name, [])
-            if sink in sinks:
-                sinks.remove(sink)
-            sink.streams.discard(name)
-
-    def user_event(self, account: str, payload: dict[str, Any]) -> None:
-        for sink in self._users.get(account, ()):
-            sink.event(payload)
-
-    def market_event(self, stream: str, payload: dict[str, Any]) -> None:
-        for sink in self._markets.get(stream, ()):
-            sink.event(stream, payload)
-
-    def flush(self, now_ms: int) -> None:
-        for conn in list(self._conns):
-            if conn.pending:
-                conn.flush(now_ms)
-
-    def poll(self, now_ms: int) -> None:
-        """Give stream faults a chance on idle connections (after a fault is added, on ticks)."""
-        for conn in list(self._conns):
-            conn.poll(now_ms)
-
-    def listen_key_expired(self, listen_key: str, now_ms: int) -> None:
-        """Tell the key's streams it expired (Binance's listenKeyExpired), then close them."""
-        for sink in self._listen_key_sinks.pop(listen_key, []):
-            sink.conn.outbox.send(
-                sink.wrap({"e": "listenKeyExpired", "E": now_ms, "listenKey": listen_key})
-            )
-            sink.conn.outbox.close()
-            self.remove_user(sink)
-
-    def close_listen_key(self, listen_key: str) -> None:
-        for sink in self._listen_key_sinks.pop(listen_key, []):
-            sink.conn.outbox.close()
-            self.remove_user(sink)
 
 
 class ListenKeys:
@@ -363,38 +114,6 @@ def _on_market_request(sim: Sim, sink: MarketSink, text: str) -> object:
         else:
             sim.hub.remove_market(sink, name)
     return {"result": None, "id": request_id}
-
-
-async def serve_ws(
-    request: web.Request,
-    sim: Sim,
-    channel: str,
-    on_open: Callable[[StreamConn], Callable[[str], object]],
-    cleanup: Callable[[], None],
-) -> web.WebSocketResponse:
-    """Run one WebSocket connection: replies from `on_open`'s handler, events via its conn."""
-    ws = web.WebSocketResponse(heartbeat=PING_INTERVAL_S)
-    await ws.prepare(request)
-    outbox = Outbox(ws, request)
-    conn = StreamConn(sim, outbox, request.path, channel)
-    on_text = on_open(conn)
-    sim.hub.add_conn(conn)
-    try:
-        async for message in ws:
-            if message.type is WSMsgType.TEXT:
-                text = message.data
-            elif message.type is WSMsgType.BINARY:
-                text = message.data.decode("utf-8", "replace")
-            else:
-                continue
-            reply = on_text(text)
-            if reply is not None:
-                outbox.send(reply)
-    finally:
-        sim.hub.remove_conn(conn)
-        cleanup()
-        await outbox.finish()
-    return ws
 
 
 def add_routes(app: web.Application, sim: Sim) -> None:

@@ -22,7 +22,7 @@ from aiohttp import web
 from tradeguard.sim.auth import Security, authenticate_ws
 from tradeguard.sim.rejects import Reject
 from tradeguard.sim.rest_params import reject
-from tradeguard.sim.streams import StreamConn, UserSink, serve_ws
+from tradeguard.sim.streams_hub import StreamConn, UserSink, serve_ws
 from tradeguard.venues.binance import codes
 
 if TYPE_CHECKING:
