@@ -164,6 +164,34 @@ def endpoints(sim: Sim) -> list[Endpoint]:
         symbol = spec(call.params.the_symbol()).symbol
         return sim.tape.recent(symbol, call.params.limit("limit", 500, 1000))
 
+    def agg_trades(call: Call) -> object:
+        # Every simulated trade is its own aggregate (one taker, one price level at a time).
+        symbol = spec(call.params.the_symbol()).symbol
+        p = call.params
+        from_id, start, end = p.integer("fromId"), p.integer("startTime"), p.integer("endTime")
+        rows = sim.tape.recent(symbol, TAPE_LENGTH)
+        if from_id is not None:
+            rows = [t for t in rows if t["id"] >= from_id]
+        if start is not None:
+            rows = [t for t in rows if t["time"] >= start]
+        if end is not None:
+            rows = [t for t in rows if t["time"] <= end]
+        limit = p.limit("limit", 500, 1000)
+        rows = rows[:limit] if from_id is not None or start is not None else rows[-limit:]
+        return [
+            {
+                "a": t["id"],
+                "p": t["price"],
+                "q": t["qty"],
+                "f": t["id"],
+                "l": t["id"],
+                "T": t["time"],
+                "m": t["isBuyerMaker"],
+                "M": True,
+            }
+            for t in rows
+        ]
+
     def avg_price(call: Call) -> object:
         symbol = spec(call.params.the_symbol()).symbol
         since = call.now_ms - AVG_PRICE_MINS * 60_000
@@ -185,6 +213,7 @@ def endpoints(sim: Sim) -> list[Endpoint]:
         Endpoint("GET", "/api/v3/klines", klines, weight=2),
         Endpoint("GET", "/api/v3/uiKlines", klines, weight=2),
         Endpoint("GET", "/api/v3/trades", trades, weight=25),
+        Endpoint("GET", "/api/v3/aggTrades", agg_trades, weight=4),
         Endpoint("GET", "/api/v3/avgPrice", avg_price, weight=2),
     ]
 

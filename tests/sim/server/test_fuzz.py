@@ -36,6 +36,7 @@ ROUTES = [
     ("GET", "/api/v3/ticker/24hr"),
     ("GET", "/api/v3/klines"),
     ("GET", "/api/v3/trades"),
+    ("GET", "/api/v3/aggTrades"),
     ("GET", "/api/v3/avgPrice"),
     ("GET", "/api/v3/account"),
     ("POST", "/api/v3/order"),

@@ -93,6 +93,9 @@ async def test_klines_and_trades_follow_the_market(
     assert status == 200
     trades = (await wire.get("/api/v3/trades", {"symbol": "BTCUSDT", "limit": "5"})).body
     assert trades and {"id", "price", "qty", "quoteQty", "time", "isBuyerMaker"} <= set(trades[0])
+    aggregated = (await wire.get("/api/v3/aggTrades", {"symbol": "BTCUSDT", "limit": "5"})).body
+    assert [a["a"] for a in aggregated] == [t["id"] for t in trades]
+    assert {"p", "q", "f", "l", "T", "m"} <= set(aggregated[0])
     klines = (
         await wire.get("/api/v3/klines", {"symbol": "BTCUSDT", "interval": "1m", "limit": "3"})
     ).body

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
 
+from tradeguard.sim import server
+from tradeguard.sim.config import SimConfig
 from tradeguard.sim.server import RunningSim
 
 from .wire_client import WireClient
@@ -107,3 +111,16 @@ async def test_listen_key_expires_after_an_hour_without_keepalive(
         assert expired["stream"] == listen_key
         assert expired["data"]["e"] == "listenKeyExpired"
         assert expired["data"]["listenKey"] == listen_key
+
+
+async def test_wall_clock_market_moves_without_any_request(http: aiohttp.ClientSession) -> None:
+    # On the wall clock a background ticker advances the engine, so streams flow by themselves.
+    config = SimConfig.default(seed=4, clock="wall")
+    config.market = dataclasses.replace(config.market, step_ms=20, volatility_bps=Decimal(50))
+    async with (
+        await server.start(config) as running,
+        http.ws_connect(f"{running.stream_url}/btcusdt@bookTicker") as ws,
+    ):
+        ticker = await frame(ws)
+        assert ticker["s"] == "BTCUSDT" and {"b", "a"} <= set(ticker)
+        assert running.requests.to_json()["requests"] == {"GET /ws/btcusdt@bookTicker": 1}
