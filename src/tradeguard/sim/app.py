@@ -98,9 +98,11 @@ class RequestLog:
 
 
 class Sim:
+    """Everything one running simulator holds; the aiohttp handlers close over it."""
+
     def __init__(self, config: SimConfig, wall: Clock = SYSTEM) -> None:
         self.config = config
-        self.faults = FaultPlan.from_json(config.faults)
+        self.faults = FaultPlan.from_json(config.faults)  # first: a clock_offset fault moves now
         self.clock = SimClock(
             config.clock, wall, config.start_ms, lambda: self.faults.clock_offset_ms
         )
@@ -118,7 +120,6 @@ class Sim:
     def _fresh(self, now: int) -> None:
         self.engine = Engine(self.config.engine_config(now))
         self.ledger = Ledger(self.config.limits)
-        self.faults = FaultPlan.from_json(self.config.faults)
         self.listen_keys = streams.ListenKeys(self.config.seed)
         self.tape = rest_market.TradeTape()
 
@@ -127,6 +128,7 @@ class Sim:
 
         Open WebSocket connections stay open; their subscriptions now follow the new engine.
         """
+        self.faults = FaultPlan.from_json(self.config.faults)
         self._fresh(self.clock.now_ms())
         self.requests.reset()
 

@@ -216,8 +216,8 @@ def make_middleware(sim: Sim) -> Any:
             if exc.status < 400:
                 raise
             return http_error(request, exc.status, exc.reason)
-        except (asyncio.CancelledError, ConnectionResetError):
-            raise
+        except ConnectionResetError:
+            raise  # the client went away: nothing to answer, and not a bug
         except Exception as exc:
             # A bug, not the client's fault: log it, answer like Binance, keep serving.
             sim.record_unexpected(f"{request.method} {path}", exc)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from tradeguard.sim.app import Sim
 
 PING_INTERVAL_S = 20.0  # Binance pings every 20 s and drops a client silent for a minute
+MAX_QUEUED_FRAMES = 10_000  # a client this far behind is cut off, as Binance cuts slow readers
 _encode = msgspec.json.Encoder(decimal_format="string").encode
 
 
@@ -50,8 +51,12 @@ class Outbox:
         self._task = asyncio.create_task(self._write())
 
     def send(self, frame: object) -> None:
-        if self.open:
-            self._queue.put_nowait(_encode(frame))
+        if not self.open:
+            return
+        if self._queue.qsize() >= MAX_QUEUED_FRAMES:
+            self.drop()
+            return
+        self._queue.put_nowait(_encode(frame))
 
     def close(self) -> None:
         """Close politely after what is queued (a close frame)."""
