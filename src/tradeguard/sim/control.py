@@ -11,9 +11,11 @@ with {"error": "<what is wrong and what to send instead>"}. Money travels as dec
     POST /sim/v1/balance                  {"account"?, "asset", "free"}
     GET|POST|DELETE /sim/v1/faults        list / add one fault (FaultPlan JSON) / clear all
     GET  /sim/v1/requests                 {"total", "requests": {"GET /api/v3/time": 3, ...}}
+                                          (WebSocket API requests as "WS <method>")
     POST /sim/v1/requests/reset
     GET  /sim/v1/limits                   the rate-limit ledger's view
     POST /sim/v1/limits/unban             forget every 429 pause and 418 ban
+    GET  /sim/v1/streams                  live user-data and market-stream subscriptions
     POST /sim/v1/reset                    fresh engine, ledger, faults and counts; same config
 """
 
@@ -212,6 +214,12 @@ def add_routes(app: web.Application, sim: Sim) -> None:
     async def limits(request: web.Request) -> object:
         return sim.ledger.to_json(sim.clock.now_ms())
 
+    async def stream_counts(request: web.Request) -> object:
+        return {
+            "user_subscriptions": sim.hub.user_subscriptions(),
+            "market_subscriptions": sim.hub.market_subscriptions(),
+        }
+
     async def unban(request: web.Request) -> object:
         sim.ledger.lift_bans()
         return sim.ledger.to_json(sim.clock.now_ms())
@@ -232,6 +240,7 @@ def add_routes(app: web.Application, sim: Sim) -> None:
         ("GET", "/requests", requests),
         ("POST", "/requests/reset", reset_requests),
         ("GET", "/limits", limits),
+        ("GET", "/streams", stream_counts),
         ("POST", "/limits/unban", unban),
         ("POST", "/reset", reset),
     ]

@@ -129,3 +129,13 @@ async def test_wall_clock_cannot_be_moved_by_hand(http: aiohttp.ClientSession) -
         assert status == 400 and "manual" in reply["error"]
         status, _ = await wire.control("POST", "clock", {"offset_ms": -3000})
         assert status == 200
+
+
+async def test_stream_counts_and_unban(
+    wire: WireClient, running_sim: RunningSim, http: aiohttp.ClientSession
+) -> None:
+    async with http.ws_connect(f"{running_sim.stream_url}/btcusdt@trade"):
+        _, streams = await wire.control("GET", "streams")
+        assert streams == {"user_subscriptions": 0, "market_subscriptions": {"btcusdt@trade": 1}}
+    status, limits = await wire.control("POST", "limits/unban")
+    assert status == 200 and "ips" in limits

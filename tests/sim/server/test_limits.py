@@ -94,3 +94,12 @@ async def test_order_count_limit(wire: WireClient) -> None:
     assert (refused.status, refused.code) == (429, -1015)
     assert refused.msg == "Too many new orders; current limit is 3 orders per 10 SECOND."
     assert "Retry-After" in refused.headers
+
+
+async def test_unban_lifts_a_ban(wire: WireClient) -> None:
+    for _ in range(3):
+        last = await wire.get("/api/v3/exchangeInfo")
+    assert last.status == 418
+    status, _ = await wire.control("POST", "limits/unban")
+    assert status == 200
+    assert (await wire.get("/api/v3/ping")).status == 200
