@@ -60,6 +60,10 @@ ROUTES = [
     ("DELETE", "/api/v3/userDataStream"),
     ("GET", "/api/v3/nowhere"),
     ("PATCH", "/api/v3/order"),
+    ("GET", "/ws-api/v3"),
+    ("GET", "/ws/btcusdt@trade"),
+    ("GET", "/ws"),
+    ("GET", "/stream"),
 ]
 NAMES = [
     "symbol", "symbols", "side", "type", "timeInForce", "quantity", "quoteOrderQty", "price",
