@@ -134,3 +134,27 @@ class OrderReport(msgspec.Struct, frozen=True):
     order_list_id: int = -1
     update_time_ms: int | None = None
     fills: tuple[Fill, ...] = ()
+
+
+class OrderIntent(msgspec.Struct, frozen=True, kw_only=True):
+    """What the bot asked for, complete, before anything is sent. The journal records it ahead
+    of the request (safety invariant 4), so a crash right after sending still leaves the client
+    order id to resolve the outcome by.
+
+    `qty` is in the base asset; a market order by quote amount sets `quote_qty` instead, and its
+    base quantity is learnt from the exchange's reply.
+    """
+
+    client_order_id: str
+    symbol: Symbol
+    side: Side
+    type: OrderType
+    qty: Decimal | None = None
+    quote_qty: Decimal | None = None
+    price: Decimal | None = None
+    time_in_force: TimeInForce | None = None
+    stop_price: Decimal | None = None
+    trailing_delta: int | None = None
+    iceberg_qty: Decimal | None = None
+    post_only: bool = False
+    list_client_order_id: str | None = None  # the OCO / order list this order belongs to
