@@ -1,0 +1,447 @@
+"""The fold from events to state, shared by the live path and replay. Pure.
+
+A live session holds one `Ledger` and calls `ledger.apply(event)` for every event it journals;
+`fold(events, until_ms=T)` runs a fresh `Ledger` over the journal. Both go through the same
+`apply`, which is why replaying a run gives exactly the live state (safety invariant 9): there
+is no second implementation to drift.
+
+Order of work on the live path: apply first, then journal what was accepted. An event the
+ledger refuses (a `StateError`: an overfill, a transition the table forbids) is not applied and
+is journaled as an `ErrorRaised` instead, so the journal never holds an event replay would
+refuse. Intents are the exception to nothing: `apply(OrderIntended)` only refuses a client
+order id used before, which must stop the order from being sent at all.
+
+`until_ms` cuts the journal at the first record whose local time is later than T: the state is
+that of a prefix of the journal, never a filtered subset (a host clock stepped backwards can
+leave a later record with an earlier time; it is not pulled forward).
+
+Memory stays bounded however long a bot runs: every open order is held, and of the closed ones
+(FILLED, CANCELED, ...) the `keep_closed` most recently closed, with their fills, so that a fill
+reported late for a cancelled order still finds it. Older closed orders leave the state (their
+fills stay in positions and balances, and in the journal: `journal show --order`). Which ones
+leave depends only on the order of events, so live and replay still agree exactly.
+
+Balances: a `BalanceChanged` is the exchange's word and replaces what was held for its assets;
+each fill moves the `free` balance of its assets (commission included) so that balances are
+right between two reports. A fill booked after a report that already counted it is counted
+twice until the next report: the session adopts balances after back-filling, not before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from tradeguard import orders
+from tradeguard.errors import InvalidTransition
+from tradeguard.events import (
+    AlertRaised,
+    BalanceChanged,
+    ClockSynced,
+    ErrorRaised,
+    EventBase,
+    KillSwitchReset,
+    KillSwitchSet,
+    OrderAdopted,
+    OrderFilled,
+    OrderIntended,
+    OrderUpdated,
+    ProfileLoaded,
+    RateLimitChanged,
+    ReplyReceived,
+    RiskDenied,
+    StageSet,
+    StreamConnected,
+    StreamGapFilled,
+    StreamGapLost,
+)
+from tradeguard.model import Balance, OrderStatus, Side
+from tradeguard.orders import Order
+
+ZERO = Decimal(0)
+_SELL = Side.SELL
+_FINAL = frozenset(s for s in OrderStatus if s.is_final)
+KEEP_CLOSED = 10_000
+
+
+class Position(msgspec.Struct, frozen=True, gc=False):
+    """What one symbol's fills added up to: `qty` in the base asset (bought minus sold minus
+    commission paid in the base asset), `quote` in the quote asset (received minus paid minus
+    commission paid in the quote asset). A commission in a third asset (BNB) moves only that
+    asset's balance."""
+
+    symbol: str
+    base_asset: str
+    quote_asset: str
+    qty: Decimal = ZERO
+    quote: Decimal = ZERO
+    fills: int = 0
+
+
+class _PositionSum:
+    """A position being summed: mutable, so that a fill costs no allocation."""
+
+    __slots__ = ("base", "fills", "qty", "quote", "quote_asset", "symbol")
+
+    def __init__(self, symbol: str, base: str, quote_asset: str) -> None:
+        self.symbol, self.base, self.quote_asset = symbol, base, quote_asset
+        self.qty = ZERO
+        self.quote = ZERO
+        self.fills = 0
+
+    def frozen(self) -> Position:
+        return Position(self.symbol, self.base, self.quote_asset, self.qty, self.quote, self.fills)
+
+
+class LimitState(msgspec.Struct, frozen=True, gc=False):
+    """A pause, ban or open breaker as last journaled. Whether it is still in force at a given
+    moment is `until_ms > now`."""
+
+    limit: str
+    until_ms: int
+    reason: str
+    since_ms: int
+
+
+class KillSwitch(msgspec.Struct, frozen=True, gc=False):
+    latched: bool = False
+    reason: str | None = None
+    by: str | None = None
+    since_ms: int | None = None
+
+
+class Stage(msgspec.Struct, frozen=True, gc=False):
+    rung: str
+    max_order_notional: Decimal | None
+    max_daily_notional: Decimal | None
+    since_ms: int
+
+
+class ClockState(msgspec.Struct, frozen=True, gc=False):
+    offset_ms: int
+    rtt_ms: float
+    at_ms: int
+
+
+class StreamState(msgspec.Struct, frozen=True, gc=False):
+    stream: str
+    connected: bool
+    since_ms: int
+    gap_since_ms: int | None = None  # a gap not yet filled: fills may be missing since then
+
+
+class State(msgspec.Struct, frozen=True, gc=False):
+    """Everything the guard held at one moment."""
+
+    as_of_ms: int | None = None  # local time of the last event folded
+    events: int = 0
+    profile: str | None = None
+    orders: dict[str, Order] = {}
+    positions: dict[str, Position] = {}
+    balances: dict[str, Balance] = {}
+    limits: dict[str, LimitState] = {}
+    stage: Stage | None = None
+    kill_switch: KillSwitch = KillSwitch()
+    clock: ClockState | None = None
+    streams: dict[str, StreamState] = {}
+    peak_weight: int = 0
+    peak_order_count: int = 0
+    risk_denials: int = 0
+    errors: int = 0
+    alerts: int = 0
+    closed_dropped: int = 0  # closed orders no longer held (see Ledger.keep_closed)
+
+    def open_orders(self) -> list[Order]:
+        return [o for o in self.orders.values() if o.is_open]
+
+    def limits_in_force(self, now_ms: int) -> list[LimitState]:
+        return [s for s in self.limits.values() if s.until_ms > now_ms]
+
+
+class Ledger:
+    """The live state, changed only by `apply(event)`; `state()` is an immutable snapshot."""
+
+    def __init__(self, keep_closed: int = KEEP_CLOSED) -> None:
+        self.keep_closed = keep_closed
+        self.closed_dropped = 0
+        self._closed: dict[str, None] = {}  # final orders, oldest first
+        self.orders: dict[str, Order] = {}
+        self._positions: dict[str, _PositionSum] = {}
+        self._fees_other: dict[str, Decimal] = {}  # commission paid in a third asset (BNB)
+        # the exchange's last balance report per asset, and what fills had moved it by then
+        self._reported: dict[str, tuple[Balance, Decimal]] = {}
+        self.limits: dict[str, LimitState] = {}
+        self.streams: dict[str, StreamState] = {}
+        self.stage: Stage | None = None
+        self.kill_switch = KillSwitch()
+        self.clock: ClockState | None = None
+        self.profile: str | None = None
+        self.as_of_ms: int | None = None
+        self.events = 0
+        self.peak_weight = 0
+        self.peak_order_count = 0
+        self.risk_denials = 0
+        self.errors = 0
+        self.alerts = 0
+        self._by_exchange_id: dict[tuple[str, int], str] = {}
+        self._handlers: dict[type[Any], Callable[[Any], bool]] = {
+            OrderFilled: self._filled,
+            OrderUpdated: self._updated,
+            OrderIntended: self._intended,
+            OrderAdopted: self._adopted,
+            BalanceChanged: self._balance_report,
+            ReplyReceived: self._reply,
+            RateLimitChanged: self._rate_limit,
+            KillSwitchSet: self._kill_set,
+            KillSwitchReset: self._kill_reset,
+            StageSet: self._stage,
+            ClockSynced: self._clock,
+            StreamConnected: self._stream,
+            StreamGapFilled: self._stream,
+            StreamGapLost: self._stream,
+            ProfileLoaded: self._profile,
+            RiskDenied: self._counted,
+            ErrorRaised: self._counted,
+            AlertRaised: self._counted,
+        }
+
+    def apply(self, event: EventBase) -> bool:
+        """Fold one event in. False when it changed nothing the state tracks (a fill already
+        booked, or an event kind the state does not follow). Raises a StateError, changing
+        nothing, when the event does not fit."""
+        handler = self._handlers.get(type(event))
+        changed = handler(event) if handler is not None else False
+        self.events += 1
+        self.as_of_ms = event.at_ms
+        return changed
+
+    def order(self, client_order_id: str) -> Order | None:
+        return self.orders.get(client_order_id)
+
+    def order_by_exchange_id(self, symbol: str, order_id: int) -> Order | None:
+        coid = self._by_exchange_id.get((symbol, order_id))
+        return None if coid is None else self.orders.get(coid)
+
+    def position(self, symbol: str) -> Position | None:
+        held = self._positions.get(symbol)
+        return None if held is None else held.frozen()
+
+    def balance(self, asset: str) -> Balance | None:
+        """The exchange's last report for the asset, moved by every fill booked since."""
+        moved = self._moved(asset)
+        reported = self._reported.get(asset)
+        if reported is None:
+            known = asset in self._fees_other or any(
+                asset in (p.base, p.quote_asset) for p in self._positions.values()
+            )
+            return Balance(asset, moved, ZERO) if known else None
+        balance, moved_then = reported
+        return Balance(asset, balance.free + (moved - moved_then), balance.locked)
+
+    def _moved(self, asset: str) -> Decimal:
+        """How much all fills so far moved this asset (commissions included)."""
+        moved = -self._fees_other.get(asset, ZERO)
+        for p in self._positions.values():
+            if p.base == asset:
+                moved += p.qty
+            elif p.quote_asset == asset:
+                moved += p.quote
+        return moved
+
+    def _assets(self) -> list[str]:
+        assets = dict.fromkeys(self._reported)
+        for p in self._positions.values():
+            assets[p.base] = assets[p.quote_asset] = None
+        assets.update(dict.fromkeys(self._fees_other))
+        return sorted(assets)
+
+    def state(self) -> State:
+        return State(
+            as_of_ms=self.as_of_ms, events=self.events, profile=self.profile,
+            orders=dict(self.orders),
+            positions={k: v.frozen() for k, v in self._positions.items()},
+            balances={a: b for a in self._assets() if (b := self.balance(a)) is not None},
+            limits=dict(self.limits), stage=self.stage,
+            kill_switch=self.kill_switch, clock=self.clock, streams=dict(self.streams),
+            peak_weight=self.peak_weight, peak_order_count=self.peak_order_count,
+            risk_denials=self.risk_denials, errors=self.errors, alerts=self.alerts,
+            closed_dropped=self.closed_dropped,
+        )  # fmt: skip
+
+    # ── orders ───────────────────────────────────────────────────────────────────────────────
+
+    def _put(self, order: Order) -> None:
+        coid = order.client_order_id
+        self.orders[coid] = order
+        if order.order_id is not None:
+            self._by_exchange_id[(order.symbol, order.order_id)] = coid
+        if order.status in _FINAL and coid not in self._closed:
+            self._closed[coid] = None
+            if len(self._closed) > self.keep_closed:
+                self._drop(next(iter(self._closed)))
+
+    def _drop(self, coid: str) -> None:
+        del self._closed[coid]
+        dropped = self.orders.pop(coid)
+        if dropped.order_id is not None:
+            self._by_exchange_id.pop((dropped.symbol, dropped.order_id), None)
+        self.closed_dropped += 1
+
+    def _intended(self, event: OrderIntended) -> bool:
+        coid = event.intent.client_order_id
+        known = self.orders.get(coid)
+        if known is not None:
+            raise InvalidTransition(known.status.value, f"OrderIntended again for {coid}")
+        self._put(orders.new_order(event.intent, event.at_ms))
+        return True
+
+    def _adopted(self, event: OrderAdopted) -> bool:
+        coid = event.report.client_order_id
+        known = self.orders.get(coid)
+        if known is not None:
+            raise InvalidTransition(known.status.value, f"OrderAdopted for known order {coid}")
+        self._put(orders.adopt(event.report, event.at_ms))
+        return True
+
+    def _updated(self, event: OrderUpdated) -> bool:
+        order = self.orders.get(event.client_order_id)
+        if order is None:
+            raise InvalidTransition(
+                "absent",
+                f"OrderUpdated for unknown order {event.client_order_id} (never seen, or closed long ago)",
+            )
+        self._put(orders.update(order, event))
+        return True
+
+    def _filled(self, event: OrderFilled) -> bool:
+        coid = event.client_order_id
+        if coid is None:
+            coid = self._by_exchange_id.get((event.symbol, event.order_id))
+        order = None if coid is None else self.orders.get(coid)
+        if order is None:
+            raise InvalidTransition(
+                "absent", f"OrderFilled for unknown order {event.symbol} {event.order_id}"
+            )
+        known_id = order.order_id
+        order, new = orders.book_fill(order, event)
+        if not new:
+            return False
+        if known_id is None or order.status in _FINAL:
+            self._put(order)
+        else:
+            self.orders[order.client_order_id] = order
+        # The position, summed in place: this runs once per fill, a million times in a replay,
+        # so it allocates nothing but the Decimals. Balances follow from positions (_moved).
+        symbol = event.symbol
+        held = self._positions.get(symbol)
+        if held is None:
+            held = self._positions[symbol] = _PositionSum(
+                symbol, event.base_asset, event.quote_asset
+            )
+        qty = event.qty
+        quote = event.price * qty if event.quote_qty is None else event.quote_qty
+        if event.side is _SELL:
+            held.qty -= qty
+            held.quote += quote
+        else:
+            held.qty += qty
+            held.quote -= quote
+        held.fills += 1
+        fee = event.commission
+        if fee:
+            fee_asset = event.commission_asset
+            if fee_asset == held.base:
+                held.qty -= fee
+            elif fee_asset == held.quote_asset:
+                held.quote -= fee
+            elif fee_asset is not None:
+                self._fees_other[fee_asset] = self._fees_other.get(fee_asset, ZERO) + fee
+        return True
+
+    # ── everything else the state follows ────────────────────────────────────────────────────
+
+    def _balance_report(self, event: BalanceChanged) -> bool:
+        for b in event.balances:
+            self._reported[b.asset] = (b, self._moved(b.asset))
+        return True
+
+    def _reply(self, event: ReplyReceived) -> bool:
+        changed = False
+        if event.weight is not None and event.weight > self.peak_weight:
+            self.peak_weight, changed = event.weight, True
+        if event.order_count is not None and event.order_count > self.peak_order_count:
+            self.peak_order_count, changed = event.order_count, True
+        return changed
+
+    def _rate_limit(self, event: RateLimitChanged) -> bool:
+        if event.until_ms is None:
+            return self.limits.pop(event.limit, None) is not None
+        self.limits[event.limit] = LimitState(
+            event.limit, event.until_ms, event.reason, event.at_ms
+        )
+        return True
+
+    def _kill_set(self, event: KillSwitchSet) -> bool:
+        self.kill_switch = KillSwitch(True, event.reason, event.by, event.at_ms)
+        return True
+
+    def _kill_reset(self, event: KillSwitchReset) -> bool:
+        self.kill_switch = KillSwitch(False, None, event.by, event.at_ms)
+        return True
+
+    def _stage(self, event: StageSet) -> bool:
+        self.stage = Stage(event.rung, event.max_order_notional, event.max_daily_notional,
+                           event.at_ms)  # fmt: skip
+        return True
+
+    def _clock(self, event: ClockSynced) -> bool:
+        self.clock = ClockState(event.offset_ms, event.rtt_ms, event.at_ms)
+        return True
+
+    def _stream(self, event: StreamConnected | StreamGapFilled | StreamGapLost) -> bool:
+        name = event.stream
+        held = self.streams.get(name)
+        if isinstance(event, StreamConnected):
+            gap = held.gap_since_ms if held is not None else None
+            self.streams[name] = StreamState(name, True, event.at_ms, gap)
+        elif isinstance(event, StreamGapLost):
+            earlier = held.gap_since_ms if held is not None else None
+            since = event.since_ms if earlier is None else earlier
+            self.streams[name] = StreamState(name, False, event.at_ms, since)
+        else:
+            connected = held.connected if held is not None else True
+            self.streams[name] = StreamState(name, connected, event.at_ms, None)
+        return True
+
+    def _profile(self, event: ProfileLoaded) -> bool:
+        self.profile = event.profile
+        return True
+
+    def _counted(self, event: RiskDenied | ErrorRaised | AlertRaised) -> bool:
+        if isinstance(event, RiskDenied):
+            self.risk_denials += 1
+        elif isinstance(event, ErrorRaised):
+            self.errors += 1
+        else:
+            self.alerts += 1
+        return True
+
+
+def fold(
+    events: Iterable[EventBase], until_ms: int | None = None, keep_closed: int = KEEP_CLOSED
+) -> State:
+    """The state after `events`, cut at the first event later than `until_ms` (local time)."""
+    ledger = Ledger(keep_closed)
+    apply = ledger.apply
+    if until_ms is None:
+        for event in events:
+            apply(event)
+    else:
+        for event in events:
+            if event.at_ms > until_ms:
+                break
+            apply(event)
+    return ledger.state()
