@@ -311,7 +311,8 @@ class Ledger:
         if order is None:
             raise InvalidTransition(
                 "absent",
-                f"OrderUpdated for unknown order {event.client_order_id} (never seen, or closed long ago)",
+                f"OrderUpdated for unknown order {event.client_order_id} "
+                "(never seen, or closed long ago)",
             )
         self._put(orders.update(order, event))
         return True

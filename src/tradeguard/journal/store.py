@@ -1,0 +1,290 @@
+"""The journal store: what every backend (SQLite, PostgreSQL) does the same way.
+
+Durability — what survives what (the README quotes this paragraph):
+
+    An event is in the journal once it is committed. `append` commits at once, before it
+    returns, every order intent, kill-switch change, rate-limit pause or ban and shutdown (and
+    everything appended before them, in order): the guard sends an order's request only after
+    its intent's `append` has returned. Other events are group-committed: they wait in memory
+    until `batch_size` of them are waiting, `max_delay_s` has passed, the next durable event
+    comes, or `flush()`/`close()` is called, whichever is first.
+    SQLite runs in WAL mode with synchronous=FULL: each commit fsyncs the write-ahead log before
+    it returns, so a committed record survives a crash of the process, of the operating system
+    and a power loss. (synchronous=NORMAL would survive a process crash but could lose the last
+    commits on a power loss; tradeguard does not use it.) PostgreSQL: the journal's connection
+    sets synchronous_commit=on, so COMMIT returns only after the server has flushed its WAL.
+    What a crash or power loss can lose is therefore only the group-committed events still
+    waiting in memory (at most `batch_size`, at most `max_delay_s` old, never an intent) — and
+    only if the disk honours fsync: a drive or virtual disk with a volatile write cache that
+    ignores flushes can lose more, which no database can prevent.
+
+Every record chains the hash of the one before (`journal.chain`). Two processes (or hosts, on
+PostgreSQL) appending to one journal take turns per commit: SQLite's `BEGIN IMMEDIATE`, or a
+PostgreSQL advisory lock on the journal; inside it the head is read, the batch chained from it
+and inserted, so records are never lost or interleaved out of the chain.
+
+Reading never skips: a gap in the numbering, an undecodable record or a damaged file is
+`JournalCorrupt` naming the record and what to do.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from types import TracebackType
+
+import msgspec
+
+from tradeguard.clock import SYSTEM, Clock
+from tradeguard.errors import JournalCorrupt, StateError
+from tradeguard.events import (
+    Event,
+    EventBase,
+    KillSwitchReset,
+    KillSwitchSet,
+    OrderIntended,
+    RateLimitChanged,
+    ShutDown,
+    client_order_id,
+)
+from tradeguard.journal import codec
+from tradeguard.journal.chain import GENESIS, Row, VerifyReport, link, verify_rows
+from tradeguard.journal.redact import Redactor
+from tradeguard.journal.replay import Ledger, State
+
+DURABLE_KINDS: tuple[type[EventBase], ...] = (
+    OrderIntended,
+    KillSwitchSet,
+    KillSwitchReset,
+    RateLimitChanged,
+    ShutDown,
+)
+
+# at_ms, kind, client order id, body: an encoded event waiting for its commit
+Pending = tuple[int, str, str | None, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    seq: int
+    at_ms: int
+    kind: str
+    client_order_id: str | None
+    event: Event
+
+
+class JournalStore(ABC):
+    """An append-only, hash-chained journal of events. Thread-safe."""
+
+    location: str
+
+    def __init__(
+        self,
+        *,
+        batch_size: int = 512,
+        max_delay_s: float = 0.2,
+        redactor: Redactor | None = None,
+        clock: Clock = SYSTEM,
+    ) -> None:
+        self.batch_size = batch_size
+        self.max_delay_s = max_delay_s
+        self._redactor = redactor
+        self._clock = clock
+        self._pending: list[Pending] = []
+        self._oldest = 0.0
+        self._lock = threading.Lock()
+        self._inflight: bytes | None = None  # last hash of a commit whose outcome is unknown
+        self.committed_seq = 0  # the last seq this store committed
+
+    # ── writing ──────────────────────────────────────────────────────────────────────────────
+
+    def append(self, event: EventBase, *, durable: bool = False) -> int | None:
+        """Add an event. Returns its sequence number if it is committed when `append` returns
+        (always for DURABLE_KINDS or durable=True), None if it waits for a group commit."""
+        body = codec.encode(event)
+        redactor = self._redactor
+        if redactor is not None and redactor.leaks(body):
+            event = redactor.event(event)
+            body = codec.encode(event)
+        item = (event.at_ms, type(event).__name__, client_order_id(event), body)
+        with self._lock:
+            pending = self._pending
+            if not pending:
+                self._oldest = self._clock.monotonic()
+            pending.append(item)
+            if (
+                durable
+                or isinstance(event, DURABLE_KINDS)
+                or len(pending) >= self.batch_size
+                or self._clock.monotonic() - self._oldest >= self.max_delay_s
+            ):
+                return self._commit_pending()
+        return None
+
+    def flush(self) -> int:
+        """Commit everything waiting; returns the last committed sequence number."""
+        with self._lock:
+            if self._pending:
+                return self._commit_pending()
+            return self.committed_seq
+
+    @property
+    def waiting(self) -> int:
+        """Events appended but not yet committed."""
+        return len(self._pending)
+
+    def _commit_pending(self) -> int:
+        # On failure the events stay waiting, so a later flush retries them; `_chain` makes
+        # sure a commit that did land (its reply lost) is not written twice.
+        if not self._pending:
+            return self.committed_seq
+        seq = self._commit(self._pending)
+        self._pending = []
+        self._inflight = None
+        self.committed_seq = seq
+        return seq
+
+    def _chain(self, head_seq: int, head_hash: bytes, pending: list[Pending]) -> list[Row] | None:
+        """The rows to insert after the head, or None if the head shows they already were."""
+        if self._inflight is not None and head_hash == self._inflight:
+            return None
+        rows: list[Row] = []
+        seq, prev = head_seq, head_hash
+        for at_ms, kind, coid, body in pending:
+            seq += 1
+            prev = link(prev, seq, body)
+            rows.append((seq, at_ms, kind, coid, body, prev))
+        self._inflight = prev
+        return rows
+
+    # ── reading ──────────────────────────────────────────────────────────────────────────────
+
+    def records(self, from_seq: int = 1, *, client_order_id: str | None = None) -> Iterator[Record]:
+        """Committed records in order (those of one order only, if asked). Like every read, it
+        first commits what this store holds, so it sees everything appended through it."""
+        self.flush()
+        expected = from_seq
+        for seq, at_ms, kind, coid, body, _ in self._rows(from_seq, client_order_id):
+            if client_order_id is None and seq != expected:
+                raise self._gap(expected, seq)
+            expected = seq + 1
+            yield Record(seq, at_ms, kind, coid, codec.decode(body, seq))
+
+    def events(self, from_seq: int = 1) -> Iterator[Event]:
+        """Committed events in order, checked for gaps and decoded."""
+        self.flush()
+        decode = codec.payload_decoder
+        expected = from_seq
+        try:
+            for seq, payload in self._payload_cursor(from_seq):
+                if seq != expected:
+                    raise self._gap(expected, seq)
+                expected = seq + 1
+                if payload is None:  # not this codec's version: decode raises the precise error
+                    yield codec.decode(self._body(seq), seq)
+                else:
+                    yield decode(payload)
+        except msgspec.DecodeError as exc:
+            raise codec.undecodable(expected - 1, exc) from None
+        except self._read_errors as exc:
+            raise self._read_failed(exc, expected - 1) from None
+
+    def fold(self, until_ms: int | None = None, ledger: Ledger | None = None) -> State:
+        """The state at `until_ms` (see journal.replay.fold), or after the last committed
+        record: `fold(store.events(), until_ms)`, with the loop written out because it runs a
+        million times in a replay."""
+        self.flush()
+        ledger = ledger if ledger is not None else Ledger()
+        apply = ledger.apply
+        decode = codec.payload_decoder
+        until = until_ms if until_ms is not None else 1 << 62
+        expected = 1
+        try:
+            for seq, payload in self._payload_cursor(1):
+                if seq != expected:
+                    raise self._gap(expected, seq)
+                expected = seq + 1
+                # None: another version than this codec's; decode says which, precisely
+                event = (
+                    decode(payload) if payload is not None else codec.decode(self._body(seq), seq)
+                )
+                if event.at_ms > until:
+                    break
+                apply(event)
+        except msgspec.DecodeError as exc:
+            raise codec.undecodable(expected - 1, exc) from None
+        except self._read_errors as exc:
+            raise self._read_failed(exc, expected - 1) from None
+        return ledger.state()
+
+    def verify(self, expect_head: tuple[int, bytes] | None = None) -> VerifyReport:
+        self.flush()
+        return verify_rows(self._rows(1, None), expect_head)
+
+    def head(self) -> tuple[int, bytes]:
+        """The last committed record's sequence number and hash; (0, zeros) when empty."""
+        self.flush()
+        found = self._head()
+        return found if found is not None else (0, GENESIS)
+
+    def _gap(self, expected: int, seq: int) -> JournalCorrupt:
+        return JournalCorrupt(
+            expected,
+            f"the journal {self.location} jumps from record {expected - 1} to {seq}: "
+            f"record {expected} was removed or lost",
+        )
+
+    # ── lifetime ─────────────────────────────────────────────────────────────────────────────
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self._close()
+
+    def __enter__(self) -> JournalStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ── what a backend provides ──────────────────────────────────────────────────────────────
+
+    @abstractmethod
+    def _commit(self, pending: list[Pending]) -> int:
+        """In one transaction holding the journal's write lock: read the head, `_chain` the
+        pending events from it, insert, commit durably. Returns the last seq."""
+
+    @abstractmethod
+    def _rows(self, from_seq: int, client_order_id: str | None) -> Iterator[Row]:
+        """Full rows in seq order; a damaged store raises JournalCorrupt at the first
+        record it cannot read."""
+
+    # what reading from the backend raises when the store is damaged or unreachable
+    _read_errors: tuple[type[Exception], ...] = ()
+
+    @abstractmethod
+    def _read_failed(self, exc: Exception, last_seq: int) -> StateError:
+        """The error to raise when reading failed after record `last_seq`."""
+
+    @abstractmethod
+    def _payload_cursor(self, from_seq: int) -> Iterable[tuple[int, bytes | None]]:
+        """(seq, body without its version byte) in seq order, the version checked by the
+        database (None: not codec.VERSION), as fast as the backend can. May raise
+        `_read_errors` while iterated."""
+
+    @abstractmethod
+    def _body(self, seq: int) -> bytes: ...
+
+    @abstractmethod
+    def _head(self) -> tuple[int, bytes] | None: ...
+
+    @abstractmethod
+    def _close(self) -> None: ...

@@ -1,0 +1,221 @@
+"""The SQLite journal: one file per profile, WAL, synchronous=FULL (see journal.store for what
+that promises).
+
+    journal(seq INTEGER PRIMARY KEY, at_ms, kind, client_order_id, body BLOB, hash BLOB)
+    journal_meta(key, value)          format, profile
+
+The file and its directory are created private (0600 / 0700): a journal holds no secret, but
+it does hold a trader's positions and orders. Writes go through one connection and take
+`BEGIN IMMEDIATE`, SQLite's write lock, so several processes can append to one file; reads use a
+second connection and see committed records only.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tradeguard.errors import ConfigError, JournalCorrupt, StateError
+from tradeguard.journal.chain import GENESIS, Row
+from tradeguard.journal.codec import VERSION
+from tradeguard.journal.store import JournalStore, Pending
+
+FORMAT = "1"
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS journal (
+        seq INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        client_order_id TEXT,
+        body BLOB NOT NULL,
+        hash BLOB NOT NULL)""",
+    """CREATE INDEX IF NOT EXISTS journal_by_order ON journal(client_order_id)
+        WHERE client_order_id IS NOT NULL""",
+    "CREATE TABLE IF NOT EXISTS journal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+_HEAD = "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
+# SQLite cuts the version byte off in C; a body of another version comes back as NULL.
+# Built from constants only (no input).
+_VERSIONED = f"CASE WHEN substr(body, 1, 1) = x'{VERSION:02x}' THEN substr(body, 2) END"
+_PAYLOADS = f"SELECT seq, {_VERSIONED} FROM journal WHERE seq >= ? ORDER BY seq"  # noqa: S608
+_RECOVER = (
+    "`sqlite3 {path} .recover > saved.sql` saves the records that are still readable; then "
+    "restore the journal from a backup, or start a new one and let reconciliation adopt the "
+    "exchange's state"
+)
+
+
+class SqliteJournal(JournalStore):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        profile: str = "default",
+        create: bool = True,
+        busy_timeout_s: float = 30.0,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.path = Path(path).expanduser()
+        self.location = str(self.path)
+        self.profile = profile
+        self._timeout = busy_timeout_s
+        if not self.path.exists():
+            if not create:
+                raise ConfigError(
+                    f"no journal at {self.path}",
+                    hint="give the right file with --journal, or run the bot once to create it",
+                )
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        self._reader: sqlite3.Connection | None = None
+        self._conn = self._connect()
+        try:
+            self._prepare(create)
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise JournalCorrupt(0, self._damaged(exc)) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=self._timeout
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+        return conn
+
+    def _prepare(self, create: bool) -> None:
+        conn = self._conn
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StateError(f"cannot put the journal {self.path} in WAL mode (got {mode})")
+        conn.execute("PRAGMA synchronous = FULL")
+        if create:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT OR IGNORE INTO journal_meta VALUES ('format', ?), ('profile', ?)",
+                    (FORMAT, self.profile),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM journal_meta").fetchall())
+        except sqlite3.OperationalError:
+            meta = {}
+        if meta.get("format") != FORMAT:
+            found = meta.get("format")
+            raise JournalCorrupt(
+                0,
+                f"{self.path} is not a tradeguard journal"
+                if found is None
+                else f"{self.path} is journal format {found}; this tradeguard reads {FORMAT}",
+            )
+        self.profile = meta.get("profile", self.profile)
+
+    def _damaged(self, exc: sqlite3.DatabaseError, after: int | None = None) -> str:
+        where = " before its first record" if after is None else f" after record {after}"
+        return (
+            f"SQLite cannot read {self.path}{where} ({exc}{self._truncation()}); "
+            + _RECOVER.format(path=self.path)
+        )
+
+    def _truncation(self) -> str:
+        """ ", the file is cut short: ..." when the file is smaller than its own header says."""
+        try:
+            with self.path.open("rb") as f:
+                header = f.read(100)
+            size = self.path.stat().st_size
+        except OSError:
+            return ""
+        if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
+            return ", and it does not start like an SQLite file"
+        page = int.from_bytes(header[16:18], "big")
+        page = 65536 if page == 1 else page
+        expected = page * int.from_bytes(header[28:32], "big")
+        if size < expected:
+            return f", and the file is cut short: {size} of its {expected} bytes are there"
+        return ""
+
+    # ── writing ──────────────────────────────────────────────────────────────────────────────
+
+    def _commit(self, pending: list[Pending]) -> int:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute(_HEAD).fetchone()
+                head_seq, head_hash = row if row is not None else (0, GENESIS)
+                rows = self._chain(head_seq, head_hash, pending)
+                if rows is None:  # an earlier attempt did commit; its reply was lost
+                    conn.execute("ROLLBACK")
+                    return int(head_seq)
+                conn.executemany("INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?)", rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            raise StateError(
+                f"cannot write the journal {self.path}: {exc}",
+                hint="check the disk (space, permissions); nothing was sent after this failure",
+            ) from None
+        except sqlite3.DatabaseError as exc:
+            raise JournalCorrupt(self.committed_seq + 1, self._damaged(exc)) from None
+        return rows[-1][0]
+
+    # ── reading ──────────────────────────────────────────────────────────────────────────────
+
+    def _read(self, sql: str, args: tuple[Any, ...], first: int) -> Iterator[Any]:
+        if self._reader is None:
+            self._reader = self._connect()
+        last = first - 1
+        try:
+            for row in self._reader.execute(sql, args):
+                last = row[0]
+                yield row
+        except sqlite3.DatabaseError as exc:
+            raise JournalCorrupt(last + 1, self._damaged(exc, last)) from None
+
+    def _rows(self, from_seq: int, client_order_id: str | None) -> Iterator[Row]:
+        args: tuple[Any, ...]
+        if client_order_id is None:
+            sql, args = "SELECT * FROM journal WHERE seq >= ? ORDER BY seq", (from_seq,)
+        else:
+            sql = "SELECT * FROM journal WHERE client_order_id = ? AND seq >= ? ORDER BY seq"
+            args = (client_order_id, from_seq)
+        return self._read(sql, args, from_seq)
+
+    _read_errors = (sqlite3.DatabaseError,)
+
+    def _read_failed(self, exc: Exception, last_seq: int) -> JournalCorrupt:
+        assert isinstance(exc, sqlite3.DatabaseError)
+        return JournalCorrupt(last_seq + 1, self._damaged(exc, last_seq))
+
+    def _payload_cursor(self, from_seq: int) -> sqlite3.Cursor:
+        if self._reader is None:
+            self._reader = self._connect()
+        return self._reader.execute(_PAYLOADS, (from_seq,))
+
+    def _body(self, seq: int) -> bytes:
+        row = next(self._read("SELECT seq, body FROM journal WHERE seq = ?", (seq,), seq), None)
+        return b"" if row is None else bytes(row[1])
+
+    def _head(self) -> tuple[int, bytes] | None:
+        try:
+            row = self._conn.execute(_HEAD).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise JournalCorrupt(0, self._damaged(exc)) from None
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def _close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+        self._conn.close()
