@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import click
 
+from tradeguard import journal_cli
 from tradeguard.errors import TradeguardError
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -75,6 +76,8 @@ def demo(seed: int) -> None:
         _fail(str(exc))
     sys.exit(code)
 
+
+main.add_command(journal_cli.journal)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

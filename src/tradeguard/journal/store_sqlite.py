@@ -39,7 +39,12 @@ _SCHEMA = (
 _HEAD = "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
 # SQLite cuts the version byte off in C; a body of another version comes back as NULL.
 # Built from constants only (no input).
-_VERSIONED = f"CASE WHEN substr(body, 1, 1) = x'{VERSION:02x}' THEN substr(body, 2) END"
+# Bodies and hashes are read CAST AS BLOB: a value someone rewrote as text must still come back
+# as bytes, so that verify can say the record was edited, not that the file is unreadable.
+_BODY = "CAST(body AS BLOB)"
+_VERSIONED = f"CASE WHEN substr({_BODY}, 1, 1) = x'{VERSION:02x}' THEN substr({_BODY}, 2) END"
+_ONE_BODY = f"SELECT seq, {_BODY} FROM journal WHERE seq = ?"  # noqa: S608
+_ROWS = f"SELECT seq, at_ms, kind, client_order_id, {_BODY}, CAST(hash AS BLOB) FROM journal"  # noqa: S608
 _PAYLOADS = f"SELECT seq, {_VERSIONED} FROM journal WHERE seq >= ? ORDER BY seq"  # noqa: S608
 _RECOVER = (
     "`sqlite3 {path} .recover > saved.sql` saves the records that are still readable; then "
@@ -187,9 +192,9 @@ class SqliteJournal(JournalStore):
     def _rows(self, from_seq: int, client_order_id: str | None) -> Iterator[Row]:
         args: tuple[Any, ...]
         if client_order_id is None:
-            sql, args = "SELECT * FROM journal WHERE seq >= ? ORDER BY seq", (from_seq,)
+            sql, args = f"{_ROWS} WHERE seq >= ? ORDER BY seq", (from_seq,)
         else:
-            sql = "SELECT * FROM journal WHERE client_order_id = ? AND seq >= ? ORDER BY seq"
+            sql = f"{_ROWS} WHERE client_order_id = ? AND seq >= ? ORDER BY seq"
             args = (client_order_id, from_seq)
         return self._read(sql, args, from_seq)
 
@@ -205,7 +210,7 @@ class SqliteJournal(JournalStore):
         return self._reader.execute(_PAYLOADS, (from_seq,))
 
     def _body(self, seq: int) -> bytes:
-        row = next(self._read("SELECT seq, body FROM journal WHERE seq = ?", (seq,), seq), None)
+        row = next(self._read(_ONE_BODY, (seq,), seq), None)
         return b"" if row is None else bytes(row[1])
 
     def _head(self) -> tuple[int, bytes] | None:
