@@ -176,7 +176,7 @@ def apply(order: Order, event: OrderUpdated | OrderFilled) -> Order:
             raise DuplicateFill(
                 f"order {order.client_order_id}: trade {event.trade_id} is already booked"
             )
-        return _book(order, event)
+        return book(order, event)
     return update(order, event)
 
 
@@ -184,10 +184,10 @@ def book_fill(order: Order, event: OrderFilled) -> tuple[Order, bool]:
     """Book a fill unless its trade id is already booked: `(order, was_new)`. An exact repeat
     is ignored; the same trade id with another price or quantity is a DuplicateFill."""
     if event.trade_id > order.max_trade_id:  # the usual case, decided without a search
-        return _book(order, event), True
+        return book(order, event), True
     fill = booked_fill(order, event.trade_id)
     if fill is None:
-        return _book(order, event), True
+        return book(order, event), True
     if fill.qty != event.qty or fill.price != event.price:
         raise DuplicateFill(
             f"order {order.client_order_id}: trade {event.trade_id} reported again "
@@ -214,7 +214,9 @@ def _check_order_id(order: Order, order_id: int | None, what: str) -> int | None
     )
 
 
-def _book(order: Order, event: OrderFilled) -> Order:
+def book(order: Order, event: OrderFilled) -> Order:
+    """Book a fill known to be new (its trade id not booked yet): the checks of quantities
+    and the table, no duplicate search. `book_fill` and `apply` decide newness first."""
     # Runs once per fill, a million times in a replay: checks inlined, one allocation.
     order_id = order.order_id
     if order_id != event.order_id:

@@ -61,6 +61,14 @@ def test_intents_commit_at_once_and_other_events_wait_for_a_group_commit(backend
         assert [r.client_order_id for r in store.records(client_order_id="a")] == ["a"]
 
 
+def test_append_many_is_one_durable_commit_after_what_was_waiting(backend: Backend) -> None:
+    with backend.open(max_delay_s=3600) as store:
+        store.append(clock_event(0))
+        assert store.append_many(clock_event(n) for n in range(1, 5)) == 5
+        assert store.waiting == 0
+        assert [e.offset_ms for e in store.events()] == [0, 1, 2, 3, 4]  # type: ignore[union-attr]
+
+
 def test_a_full_batch_or_an_old_one_is_committed(backend: Backend) -> None:
     clock = FakeClock()
     with backend.open(batch_size=3, max_delay_s=0.5, clock=clock) as store:

@@ -29,6 +29,7 @@ twice until the next report: the session adopts balances after back-filling, not
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -167,7 +168,9 @@ class Ledger:
     def __init__(self, keep_closed: int = KEEP_CLOSED) -> None:
         self.keep_closed = keep_closed
         self.closed_dropped = 0
-        self._closed: dict[str, None] = {}  # final orders, oldest first
+        # final orders, oldest first; an OrderedDict because popping the oldest key of a plain
+        # dict walks over every slot deleted before it
+        self._closed: OrderedDict[str, None] = OrderedDict()
         self.orders: dict[str, Order] = {}
         self._positions: dict[str, _PositionSum] = {}
         self._fees_other: dict[str, Decimal] = {}  # commission paid in a third asset (BNB)
@@ -217,6 +220,25 @@ class Ledger:
         self.events += 1
         self.as_of_ms = event.at_ms
         return changed
+
+    def apply_all(self, events: Iterable[EventBase], until_ms: int | None = None) -> None:
+        """`apply` each event in turn, stopping before the first one later than `until_ms`.
+        The same handlers as `apply`, the loop written out: replay runs it a million times."""
+        handler_for = self._handlers.get
+        until = until_ms if until_ms is not None else 1 << 62
+        count, last = self.events, self.as_of_ms
+        try:
+            for event in events:
+                at = event.at_ms
+                if at > until:
+                    break
+                handler = handler_for(type(event))
+                if handler is not None:
+                    handler(event)
+                count += 1
+                last = at
+        finally:
+            self.events, self.as_of_ms = count, last
 
     def order(self, client_order_id: str) -> Order | None:
         return self.orders.get(client_order_id)
@@ -273,18 +295,18 @@ class Ledger:
 
     # ── orders ───────────────────────────────────────────────────────────────────────────────
 
-    def _put(self, order: Order) -> None:
+    def _put(self, order: Order, known_id: int | None = None) -> None:
+        """Hold the order's new version; `known_id` is the exchange id it had before."""
         coid = order.client_order_id
         self.orders[coid] = order
-        if order.order_id is not None:
+        if order.order_id is not None and order.order_id != known_id:
             self._by_exchange_id[(order.symbol, order.order_id)] = coid
         if order.status in _FINAL and coid not in self._closed:
             self._closed[coid] = None
             if len(self._closed) > self.keep_closed:
-                self._drop(next(iter(self._closed)))
+                self._drop(self._closed.popitem(last=False)[0])
 
     def _drop(self, coid: str) -> None:
-        del self._closed[coid]
         dropped = self.orders.pop(coid)
         if dropped.order_id is not None:
             self._by_exchange_id.pop((dropped.symbol, dropped.order_id), None)
@@ -314,7 +336,7 @@ class Ledger:
                 f"OrderUpdated for unknown order {event.client_order_id} "
                 "(never seen, or closed long ago)",
             )
-        self._put(orders.update(order, event))
+        self._put(orders.update(order, event), order.order_id)
         return True
 
     def _filled(self, event: OrderFilled) -> bool:
@@ -327,13 +349,13 @@ class Ledger:
                 "absent", f"OrderFilled for unknown order {event.symbol} {event.order_id}"
             )
         known_id = order.order_id
-        order, new = orders.book_fill(order, event)
-        if not new:
-            return False
-        if known_id is None or order.status in _FINAL:
-            self._put(order)
+        if event.trade_id > order.max_trade_id:  # new for sure: no search (book_fill's path)
+            order = orders.book(order, event)
         else:
-            self.orders[order.client_order_id] = order
+            order, new = orders.book_fill(order, event)
+            if not new:
+                return False
+        self._put(order, known_id)
         # The position, summed in place: this runs once per fill, a million times in a replay,
         # so it allocates nothing but the Decimals. Balances follow from positions (_moved).
         symbol = event.symbol
@@ -436,13 +458,5 @@ def fold(
 ) -> State:
     """The state after `events`, cut at the first event later than `until_ms` (local time)."""
     ledger = Ledger(keep_closed)
-    apply = ledger.apply
-    if until_ms is None:
-        for event in events:
-            apply(event)
-    else:
-        for event in events:
-            if event.at_ms > until_ms:
-                break
-            apply(event)
+    ledger.apply_all(events, until_ms)
     return ledger.state()
