@@ -69,6 +69,20 @@ def test_append_many_is_one_durable_commit_after_what_was_waiting(backend: Backe
         assert [e.offset_ms for e in store.events()] == [0, 1, 2, 3, 4]  # type: ignore[union-attr]
 
 
+def test_reads_nest_and_writes_go_on_while_reading(backend: Backend) -> None:
+    with backend.open() as store:
+        store.append_many(clock_event(n) for n in range(10))
+        seen = []
+        for record in store.records():
+            seen.append(record.seq)
+            if record.seq == 3:
+                assert store.fold().events == 10
+                assert len(list(store.events(from_seq=5))) == 6
+                store.append(intent("during"))  # committed at once; this read keeps its view
+        assert seen == list(range(1, 11))
+        assert store.head()[0] == 11
+
+
 def test_a_full_batch_or_an_old_one_is_committed(backend: Backend) -> None:
     clock = FakeClock()
     with backend.open(batch_size=3, max_delay_s=0.5, clock=clock) as store:
@@ -78,6 +92,10 @@ def test_a_full_batch_or_an_old_one_is_committed(backend: Backend) -> None:
         assert store.append(clock_event(4)) is None
         clock.advance(0.6)
         assert store.append(clock_event(5)) == 5
+        assert store.append(clock_event(6)) is None
+        assert store.flush_due() is None
+        clock.advance(0.5)
+        assert store.flush_due() == 6 and store.waiting == 0
 
 
 def test_the_workload_replays_to_the_live_state_from_the_store(backend: Backend) -> None:

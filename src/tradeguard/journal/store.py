@@ -6,15 +6,16 @@ Durability — what survives what (the README quotes this paragraph):
     returns, every order intent, kill-switch change, rate-limit pause or ban and shutdown (and
     everything appended before them, in order): the guard sends an order's request only after
     its intent's `append` has returned. Other events are group-committed: they wait in memory
-    until `batch_size` of them are waiting, `max_delay_s` has passed, the next durable event
-    comes, or `flush()`/`close()` is called, whichever is first.
+    until `batch_size` (512) of them are waiting, the next durable event comes, `flush()` or
+    `close()` is called, or they are `max_delay_s` (0.2 s) old when another append or the
+    owner's timer (`flush_due()`) looks.
     SQLite runs in WAL mode with synchronous=FULL: each commit fsyncs the write-ahead log before
     it returns, so a committed record survives a crash of the process, of the operating system
     and a power loss. (synchronous=NORMAL would survive a process crash but could lose the last
     commits on a power loss; tradeguard does not use it.) PostgreSQL: the journal's connection
     sets synchronous_commit=on, so COMMIT returns only after the server has flushed its WAL.
     What a crash or power loss can lose is therefore only the group-committed events still
-    waiting in memory (at most `batch_size`, at most `max_delay_s` old, never an intent) — and
+    waiting in memory (at most `batch_size`, about `max_delay_s` old, never an intent) — and
     only if the disk honours fsync: a drive or virtual disk with a volatile write cache that
     ignores flushes can lose more, which no database can prevent.
 
@@ -134,6 +135,14 @@ class JournalStore(ABC):
             event = redactor.event(event)
             body = codec.encode(event)
         return (event.at_ms, type(event).__name__, client_order_id(event), body)
+
+    def flush_due(self) -> int | None:
+        """Commit what is waiting if the oldest of it is `max_delay_s` old: for the owner's
+        timer, so that a quiet moment does not leave events waiting. The seq, or None."""
+        with self._lock:
+            if self._pending and self._clock.monotonic() - self._oldest >= self.max_delay_s:
+                return self._commit_pending()
+        return None
 
     def flush(self) -> int:
         """Commit everything waiting; returns the last committed sequence number."""

@@ -78,7 +78,6 @@ class PostgresJournal(JournalStore):
         self._key = _lock_key(profile)
         self.location = f"{self._describe(dsn)} (profile {profile})"
         self._conn: psycopg.Connection[Any] | None = None
-        self._reader: psycopg.Connection[Any] | None = None
         conn = self._connection()
         try:
             if create:
@@ -168,16 +167,17 @@ class PostgresJournal(JournalStore):
             hint="check the server; nothing in the journal was skipped",
         )
 
-    def _cursor(self, sql: str, args: tuple[Any, ...]) -> Iterable[Any]:
-        # A server-side cursor in a read-only snapshot: memory stays flat over a million rows.
-        if self._reader is None or self._reader.closed or self._reader.broken:
-            self._reader = self._pg.connect(self.dsn)
-        reader = self._reader
-        reader.rollback()
-        cursor = reader.cursor(name="tradeguard_read", binary=True)
-        cursor.itersize = _FETCH
-        cursor.execute(sql, args)
-        return cursor
+    def _cursor(self, sql: str, args: tuple[Any, ...]) -> Iterator[Any]:
+        # Each read has its own connection and snapshot, so reads may nest and never see a
+        # half-written batch; a server-side cursor keeps memory flat over a million rows.
+        conn = self._pg.connect(self.dsn)
+        try:
+            with conn.cursor(name="tradeguard_read", binary=True) as cursor:
+                cursor.itersize = _FETCH
+                cursor.execute(sql, args)
+                yield from cursor
+        finally:
+            conn.close()
 
     def _payload_cursor(self, from_seq: int) -> Iterable[tuple[int, bytes | None]]:
         return self._cursor(_PAYLOADS, (self.profile, from_seq))
@@ -212,9 +212,8 @@ class PostgresJournal(JournalStore):
         return None if row is None else (int(row[0]), bytes(row[1]))
 
     def close_quietly(self) -> None:
-        for conn in (self._reader, self._conn):
-            if conn is not None and not conn.closed:
-                conn.close()
+        if self._conn is not None and not self._conn.closed:
+            self._conn.close()
 
     def _close(self) -> None:
         self.close_quietly()
