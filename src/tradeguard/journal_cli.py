@@ -140,10 +140,8 @@ def show(target: str | None, profile: str, client_order_id: str) -> None:
         if ids:
             records += [
                 r
-                for r in store.records()
-                if isinstance(r.event, OrderFilled)
-                and r.client_order_id is None
-                and r.event.order_id in ids
+                for r in store.records(unattributed_fills=True)
+                if isinstance(r.event, OrderFilled) and r.event.order_id in ids
             ]
             records.sort(key=lambda r: r.seq)
         ledger = Ledger()

@@ -59,6 +59,8 @@ def test_intents_commit_at_once_and_other_events_wait_for_a_group_commit(backend
         ]
         assert [r.seq for r in store.records(from_seq=4)] == [4, 5]
         assert [r.client_order_id for r in store.records(client_order_id="a")] == ["a"]
+        store.append(fill(1, "0.5", coid=None))
+        assert [r.seq for r in store.records(unattributed_fills=True)] == [6]
 
 
 def test_append_many_is_one_durable_commit_after_what_was_waiting(backend: Backend) -> None:

@@ -182,13 +182,22 @@ class JournalStore(ABC):
 
     # ── reading ──────────────────────────────────────────────────────────────────────────────
 
-    def records(self, from_seq: int = 1, *, client_order_id: str | None = None) -> Iterator[Record]:
-        """Committed records in order (those of one order only, if asked). Like every read, it
-        first commits what this store holds, so it sees everything appended through it."""
+    def records(
+        self,
+        from_seq: int = 1,
+        *,
+        client_order_id: str | None = None,
+        unattributed_fills: bool = False,
+    ) -> Iterator[Record]:
+        """Committed records in order; only one order's, or only the fills journaled without a
+        client order id (back-filled over REST), if asked. Like every read, it first commits
+        what this store holds, so it sees everything appended through it."""
         self.flush()
         expected = from_seq
-        for seq, at_ms, kind, coid, body, _ in self._rows(from_seq, client_order_id):
-            if client_order_id is None and seq != expected:
+        whole = client_order_id is None and not unattributed_fills
+        rows = self._rows(from_seq, client_order_id, unattributed_fills)
+        for seq, at_ms, kind, coid, body, _ in rows:
+            if whole and seq != expected:
                 raise self._gap(expected, seq)
             expected = seq + 1
             yield Record(seq, at_ms, kind, coid, codec.decode(body, seq))
@@ -263,7 +272,9 @@ class JournalStore(ABC):
         pending events from it, insert, commit durably. Returns the last seq."""
 
     @abstractmethod
-    def _rows(self, from_seq: int, client_order_id: str | None) -> Iterator[Row]:
+    def _rows(
+        self, from_seq: int, client_order_id: str | None, unattributed_fills: bool = False
+    ) -> Iterator[Row]:
         """Full rows in seq order; a damaged store raises JournalCorrupt at the first
         record it cannot read."""
 

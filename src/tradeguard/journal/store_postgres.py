@@ -182,12 +182,16 @@ class PostgresJournal(JournalStore):
     def _payload_cursor(self, from_seq: int) -> Iterable[tuple[int, bytes | None]]:
         return self._cursor(_PAYLOADS, (self.profile, from_seq))
 
-    def _rows(self, from_seq: int, client_order_id: str | None) -> Iterator[Row]:
+    def _rows(
+        self, from_seq: int, client_order_id: str | None, unattributed_fills: bool = False
+    ) -> Iterator[Row]:
         sql = f"SELECT {_COLUMNS} FROM tradeguard_journal WHERE profile = %s AND seq >= %s"  # noqa: S608
         args: tuple[Any, ...] = (self.profile, from_seq)
         if client_order_id is not None:
             sql += " AND client_order_id = %s"
             args += (client_order_id,)
+        if unattributed_fills:
+            sql += " AND kind = 'OrderFilled' AND client_order_id IS NULL"
         last = from_seq - 1
         try:
             for row in self._cursor(sql + " ORDER BY seq", args):

@@ -189,14 +189,16 @@ class SqliteJournal(JournalStore):
         except sqlite3.DatabaseError as exc:
             raise JournalCorrupt(last + 1, self._damaged(exc, last)) from None
 
-    def _rows(self, from_seq: int, client_order_id: str | None) -> Iterator[Row]:
-        args: tuple[Any, ...]
-        if client_order_id is None:
-            sql, args = f"{_ROWS} WHERE seq >= ? ORDER BY seq", (from_seq,)
-        else:
-            sql = f"{_ROWS} WHERE client_order_id = ? AND seq >= ? ORDER BY seq"
-            args = (client_order_id, from_seq)
-        return self._read(sql, args, from_seq)
+    def _rows(
+        self, from_seq: int, client_order_id: str | None, unattributed_fills: bool = False
+    ) -> Iterator[Row]:
+        sql, args = f"{_ROWS} WHERE seq >= ?", list[object]([from_seq])
+        if client_order_id is not None:
+            sql += " AND client_order_id = ?"
+            args.append(client_order_id)
+        if unattributed_fills:
+            sql += " AND kind = 'OrderFilled' AND client_order_id IS NULL"
+        return self._read(sql + " ORDER BY seq", tuple(args), from_seq)
 
     _read_errors = (sqlite3.DatabaseError,)
 
