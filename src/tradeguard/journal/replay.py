@@ -34,8 +34,6 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-import msgspec
-
 from tradeguard import orders
 from tradeguard.errors import InvalidTransition
 from tradeguard.events import (
@@ -59,27 +57,24 @@ from tradeguard.events import (
     StreamGapFilled,
     StreamGapLost,
 )
+from tradeguard.journal.state import (
+    ClockState,
+    KillSwitch,
+    LimitState,
+    Position,
+    Stage,
+    State,
+    StreamState,
+)
 from tradeguard.model import Balance, OrderStatus, Side
 from tradeguard.orders import Order
+
+__all__ = ["KEEP_CLOSED", "Ledger", "Position", "State", "fold"]
 
 ZERO = Decimal(0)
 _SELL = Side.SELL
 _FINAL = frozenset(s for s in OrderStatus if s.is_final)
 KEEP_CLOSED = 10_000
-
-
-class Position(msgspec.Struct, frozen=True, gc=False):
-    """What one symbol's fills added up to: `qty` in the base asset (bought minus sold minus
-    commission paid in the base asset), `quote` in the quote asset (received minus paid minus
-    commission paid in the quote asset). A commission in a third asset (BNB) moves only that
-    asset's balance."""
-
-    symbol: str
-    base_asset: str
-    quote_asset: str
-    qty: Decimal = ZERO
-    quote: Decimal = ZERO
-    fills: int = 0
 
 
 class _PositionSum:
@@ -95,71 +90,6 @@ class _PositionSum:
 
     def frozen(self) -> Position:
         return Position(self.symbol, self.base, self.quote_asset, self.qty, self.quote, self.fills)
-
-
-class LimitState(msgspec.Struct, frozen=True, gc=False):
-    """A pause, ban or open breaker as last journaled. Whether it is still in force at a given
-    moment is `until_ms > now`."""
-
-    limit: str
-    until_ms: int
-    reason: str
-    since_ms: int
-
-
-class KillSwitch(msgspec.Struct, frozen=True, gc=False):
-    latched: bool = False
-    reason: str | None = None
-    by: str | None = None
-    since_ms: int | None = None
-
-
-class Stage(msgspec.Struct, frozen=True, gc=False):
-    rung: str
-    max_order_notional: Decimal | None
-    max_daily_notional: Decimal | None
-    since_ms: int
-
-
-class ClockState(msgspec.Struct, frozen=True, gc=False):
-    offset_ms: int
-    rtt_ms: float
-    at_ms: int
-
-
-class StreamState(msgspec.Struct, frozen=True, gc=False):
-    stream: str
-    connected: bool
-    since_ms: int
-    gap_since_ms: int | None = None  # a gap not yet filled: fills may be missing since then
-
-
-class State(msgspec.Struct, frozen=True, gc=False):
-    """Everything the guard held at one moment."""
-
-    as_of_ms: int | None = None  # local time of the last event folded
-    events: int = 0
-    profile: str | None = None
-    orders: dict[str, Order] = {}
-    positions: dict[str, Position] = {}
-    balances: dict[str, Balance] = {}
-    limits: dict[str, LimitState] = {}
-    stage: Stage | None = None
-    kill_switch: KillSwitch = KillSwitch()
-    clock: ClockState | None = None
-    streams: dict[str, StreamState] = {}
-    peak_weight: int = 0
-    peak_order_count: int = 0
-    risk_denials: int = 0
-    errors: int = 0
-    alerts: int = 0
-    closed_dropped: int = 0  # closed orders no longer held (see Ledger.keep_closed)
-
-    def open_orders(self) -> list[Order]:
-        return [o for o in self.orders.values() if o.is_open]
-
-    def limits_in_force(self, now_ms: int) -> list[LimitState]:
-        return [s for s in self.limits.values() if s.until_ms > now_ms]
 
 
 class Ledger:
