@@ -120,7 +120,7 @@ class Order(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     fills: tuple[OrderFilled, ...] = ()  # the fill events themselves, in booking order
     max_trade_id: int = -1  # trade ids mostly rise: a higher one is new without a search
     created_ms: int = 0
-    updated_ms: int = 0
+    updated_ms: int = 0  # when its state last changed (a repeated report changes nothing)
     reason: str | None = None
 
     @property
@@ -144,7 +144,7 @@ def new_order(intent: OrderIntent, at_ms: int) -> Order:
         symbol=intent.symbol.binance,
         side=intent.side,
         type=intent.type,
-        status=OrderStatus.PENDING_NEW,
+        status=_PN,
         qty=intent.qty,
         price=intent.price,
         created_ms=at_ms,
@@ -214,9 +214,10 @@ def _check_order_id(order: Order, order_id: int | None, what: str) -> int | None
     )
 
 
-def book(order: Order, event: OrderFilled) -> Order:
+def book(order: Order, event: OrderFilled, quote: Decimal | None = None) -> Order:
     """Book a fill known to be new (its trade id not booked yet): the checks of quantities
-    and the table, no duplicate search. `book_fill` and `apply` decide newness first."""
+    and the table, no duplicate search. `book_fill` and `apply` decide newness first.
+    `quote` is `event.quote`, when the caller has it already."""
     # Runs once per fill, a million times in a replay: checks inlined, one allocation.
     order_id = order.order_id
     if order_id != event.order_id:
@@ -248,7 +249,8 @@ def book(order: Order, event: OrderFilled) -> Order:
     if status is None:
         raise InvalidTransition(order.status.value, "OrderFilled")
     trade_id = event.trade_id
-    quote = event.price * qty if event.quote_qty is None else event.quote_qty
+    if quote is None:
+        quote = event.price * qty if event.quote_qty is None else event.quote_qty
     return msgspec.structs.replace(
         order,
         status=status,
@@ -280,8 +282,17 @@ def update(order: Order, event: OrderUpdated) -> Order:
                 f"quantity {qty}"
             )
         reported = cum
-    if status is OrderStatus.NEW and order.executed_qty > ZERO:
-        status = OrderStatus.PARTIALLY_FILLED  # fills booked already outrank a late NEW
+    if status is _NEW and order.executed_qty > ZERO:
+        status = _PF  # fills booked already outrank a late NEW
+    reason = event.reason if event.reason is not None else order.reason
+    if (
+        status is order.status
+        and order_id == order.order_id
+        and qty is order.qty
+        and reported is order.reported_qty
+        and reason is order.reason
+    ):
+        return order  # a repeated or stale report changes nothing, not even updated_ms
     return msgspec.structs.replace(
         order,
         status=status,
@@ -289,5 +300,5 @@ def update(order: Order, event: OrderUpdated) -> Order:
         qty=qty,
         reported_qty=reported,
         updated_ms=event.at_ms,
-        reason=event.reason if event.reason is not None else order.reason,
+        reason=reason,
     )

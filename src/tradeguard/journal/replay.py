@@ -266,7 +266,10 @@ class Ledger:
                 f"OrderUpdated for unknown order {event.client_order_id} "
                 "(never seen, or closed long ago)",
             )
-        self._put(orders.update(order, event), order.order_id)
+        updated = orders.update(order, event)
+        if updated is order:
+            return False
+        self._put(updated, order.order_id)
         return True
 
     def _filled(self, event: OrderFilled) -> bool:
@@ -279,13 +282,18 @@ class Ledger:
                 "absent", f"OrderFilled for unknown order {event.symbol} {event.order_id}"
             )
         known_id = order.order_id
+        qty = event.qty
+        quote = event.price * qty if event.quote_qty is None else event.quote_qty
         if event.trade_id > order.max_trade_id:  # new for sure: no search (book_fill's path)
-            order = orders.book(order, event)
+            order = orders.book(order, event, quote)
         else:
             order, new = orders.book_fill(order, event)
             if not new:
                 return False
-        self._put(order, known_id)
+        if order.order_id == known_id and order.status not in _FINAL:
+            self.orders[order.client_order_id] = order  # _put's common case, inlined
+        else:
+            self._put(order, known_id)
         # The position, summed in place: this runs once per fill, a million times in a replay,
         # so it allocates nothing but the Decimals. Balances follow from positions (_moved).
         symbol = event.symbol
@@ -294,8 +302,6 @@ class Ledger:
             held = self._positions[symbol] = _PositionSum(
                 symbol, event.base_asset, event.quote_asset
             )
-        qty = event.qty
-        quote = event.price * qty if event.quote_qty is None else event.quote_qty
         if event.side is _SELL:
             held.qty -= qty
             held.quote += quote

@@ -30,6 +30,7 @@ Reading never skips: a gap in the numbering, an undecodable record or a damaged 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
@@ -48,10 +49,9 @@ from tradeguard.events import (
     OrderIntended,
     RateLimitChanged,
     ShutDown,
-    client_order_id,
 )
 from tradeguard.journal import codec
-from tradeguard.journal.chain import GENESIS, Row, VerifyReport, link, verify_rows
+from tradeguard.journal.chain import GENESIS, Row, VerifyReport, verify_rows
 from tradeguard.journal.redact import Redactor
 from tradeguard.journal.replay import Ledger, State
 
@@ -62,6 +62,9 @@ DURABLE_KINDS: tuple[type[EventBase], ...] = (
     RateLimitChanged,
     ShutDown,
 )
+
+_DURABLE = frozenset(DURABLE_KINDS)
+_encode = codec.encode
 
 # at_ms, kind, client order id, body: an encoded event waiting for its commit
 Pending = tuple[int, str, str | None, bytes]
@@ -93,6 +96,7 @@ class JournalStore(ABC):
         self.max_delay_s = max_delay_s
         self._redactor = redactor
         self._clock = clock
+        self._monotonic = clock.monotonic
         self._pending: list[Pending] = []
         self._oldest = 0.0
         self._lock = threading.Lock()
@@ -104,16 +108,21 @@ class JournalStore(ABC):
     def append(self, event: EventBase, *, durable: bool = False) -> int | None:
         """Add an event. Returns its sequence number if it is committed when `append` returns
         (always for DURABLE_KINDS or durable=True), None if it waits for a group commit."""
-        item = self._encoded(event)
+        # The hot path (100,000+ a second in bench_journal): _encoded inlined, one clock read.
+        body = _encode(event)
+        if self._redactor is not None and self._redactor.leaks(body):
+            event = self._redactor.event(event)
+            body = _encode(event)
+        item = (event.at_ms, type(event).__name__, getattr(event, "client_order_id", None), body)
         with self._lock:
             pending = self._pending
-            now = self._clock.monotonic()
+            now = self._monotonic()
             if not pending:
                 self._oldest = now
             pending.append(item)
             if (
                 durable
-                or isinstance(event, DURABLE_KINDS)
+                or type(event) in _DURABLE
                 or len(pending) >= self.batch_size
                 or now - self._oldest >= self.max_delay_s
             ):
@@ -134,7 +143,7 @@ class JournalStore(ABC):
         if redactor is not None and redactor.leaks(body):
             event = redactor.event(event)
             body = codec.encode(event)
-        return (event.at_ms, type(event).__name__, client_order_id(event), body)
+        return (event.at_ms, type(event).__name__, getattr(event, "client_order_id", None), body)
 
     def flush_due(self) -> int | None:
         """Commit what is waiting if the oldest of it is `max_delay_s` old: for the owner's
@@ -173,9 +182,10 @@ class JournalStore(ABC):
             return None
         rows: list[Row] = []
         seq, prev = head_seq, head_hash
+        sha256 = hashlib.sha256  # chain.link, inlined: once per record
         for at_ms, kind, coid, body in pending:
             seq += 1
-            prev = link(prev, seq, body)
+            prev = sha256(prev + seq.to_bytes(8, "big") + body).digest()
             rows.append((seq, at_ms, kind, coid, body, prev))
         self._inflight = prev
         return rows
