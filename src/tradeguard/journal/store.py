@@ -15,9 +15,9 @@ Durability — what survives what (the README quotes this paragraph):
     commits on a power loss; tradeguard does not use it.) PostgreSQL: the journal's connection
     sets synchronous_commit=on, so COMMIT returns only after the server has flushed its WAL.
     What a crash or power loss can lose is therefore only the group-committed events still
-    waiting in memory (at most `batch_size`, about `max_delay_s` old, never an intent) — and
-    only if the disk honours fsync: a drive or virtual disk with a volatile write cache that
-    ignores flushes can lose more, which no database can prevent.
+    waiting in memory (at most `batch_size`, about `max_delay_s` old, never an intent). That
+    holds as long as the disk honours fsync: a drive or virtual disk whose volatile write
+    cache ignores flushes can lose more, which no database can prevent.
 
 Every record chains the hash of the one before (`journal.chain`). Two processes (or hosts, on
 PostgreSQL) appending to one journal take turns per commit: SQLite's `BEGIN IMMEDIATE`, or a
