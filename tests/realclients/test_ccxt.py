@@ -116,7 +116,8 @@ async def test_errors_map_to_ccxt_classes(exchange: Any, sim: SimHandle) -> None
         await exchange.cancel_order("999999", "BTC/USDT")
     with pytest.raises(ccxt.InsufficientFunds):
         await exchange.create_order("BTC/USDT", "limit", "buy", 100, 60000)
-    with pytest.raises(ccxt.InvalidOrder):
+    # -1013 is in ccxt's exact table as BadRequest: the same class real Binance earns.
+    with pytest.raises(ccxt.BadRequest, match="NOTIONAL"):
         await exchange.create_order("BTC/USDT", "limit", "buy", 0.00001, 1.0)
 
 
@@ -134,11 +135,18 @@ async def test_watch_orders_sees_new_partial_and_filled(exchange: Any, sim: SimH
     updates = await asyncio.wait_for(watcher, 10)
     seen.extend(o["info"]["X"] for o in updates if o["clientOrderId"] == "proWatch1")
 
+    async def watch_until(status: str) -> list[Any]:
+        updates: list[Any] = []
+        while status not in seen:
+            updates = await asyncio.wait_for(exchange.watch_orders("BTC/USDT"), 10)
+            seen.extend(o["info"]["X"] for o in updates if o["clientOrderId"] == "proWatch1")
+        return updates
+
+    # ccxt's cache keeps each order's latest state only: see the partial before the next fill.
     await sim.control("fill", {"symbol": "BTCUSDT", "orderId": int(order["id"]), "qty": "0.001"})
+    await watch_until("PARTIALLY_FILLED")
     await sim.control("fill", {"symbol": "BTCUSDT", "orderId": int(order["id"]), "qty": "0.003"})
-    while "FILLED" not in seen:
-        updates = await asyncio.wait_for(exchange.watch_orders("BTC/USDT"), 10)
-        seen.extend(o["info"]["X"] for o in updates if o["clientOrderId"] == "proWatch1")
+    updates = await watch_until("FILLED")
     assert seen[0] == "NEW"
     assert "PARTIALLY_FILLED" in seen
     assert seen[-1] == "FILLED"

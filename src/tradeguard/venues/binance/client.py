@@ -133,9 +133,10 @@ class BinanceTransport:
         samples = []
         for _ in range(self.config.clock_samples):
             sent_mono, sent_wall = self.clock.monotonic(), self.clock.wall_ms()
-            reply = await self._send(endpoints.server_time(), signed_ts=None)
+            request = endpoints.server_time()
+            body = self._check(request, await self._send(request))
             received_mono, received_wall = self.clock.monotonic(), self.clock.wall_ms()
-            server = parse.decode(reply.body, parse.ServerTime, "time").serverTime
+            server = parse.decode(body, parse.ServerTime, "time").serverTime
             samples.append(Sample(sent_mono, received_mono, sent_wall, received_wall, server))
         est = estimate(samples)
         self._clock_estimate = est
@@ -154,11 +155,10 @@ class BinanceTransport:
             return self.clock.wall_ms()
         return est.server_ms(self.clock.monotonic())
 
-    async def _timestamp(self) -> int:
+    async def _ensure_clock(self) -> None:
         stale = self.clock.monotonic() - self._synced_at > self.config.skew.resync_every_s
         if self._clock_estimate is None or stale:
             await self.sync_clock()
-        return self.server_now_ms()
 
     # ── exchange info ─────────────────────────────────────────────────────────────────────
     async def load_rate_limits(self) -> parse.WireExchangeInfo:
@@ -191,9 +191,9 @@ class BinanceTransport:
         while True:
             attempt += 1
             try:
-                timestamp = await self._timestamp() if request.signed else None
-                reply = await self._send(request, signed_ts=timestamp)
-                return self._check(request, reply)
+                if request.signed:
+                    await self._ensure_clock()
+                return self._check(request, await self._send(request))
             except ClockSkewError as exc:
                 # -1021: re-estimate once; an order was not placed (the check precedes matching).
                 if exc.code != -1021 or resynced:
@@ -259,8 +259,8 @@ class BinanceTransport:
                 )
             await self._sleep(wait.seconds)
 
-    async def _send(self, request: Request, *, signed_ts: int | None) -> Reply:
-        await self._admit(request)
+    async def _send(self, request: Request) -> Reply:
+        await self._admit(request)  # may wait: the timestamp is taken after it, never before
         headers: dict[str, str] = {}
         params = list(request.params)
         if request.signed or request.api_key:
@@ -271,9 +271,9 @@ class BinanceTransport:
                 )
             headers["X-MBX-APIKEY"] = self.credentials.api_key
         query = signing.encode_params(params)
-        if request.signed and signed_ts is not None and self.credentials is not None:
+        if request.signed and self.credentials is not None:
             params.append(("recvWindow", str(self.config.recv_window_ms)))
-            params.append(("timestamp", str(signed_ts)))
+            params.append(("timestamp", str(self.server_now_ms())))
             query = signing.encode_params(params)
             query = f"{query}&signature={_quote(self.credentials.sign(query))}"
         url = self.base_url + request.path
