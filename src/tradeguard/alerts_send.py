@@ -1,0 +1,238 @@
+"""Sending alerts: a webhook POST and/or a command to run. The I/O edge of `tradeguard.alerts`.
+
+`AlertSender.send(alert)` never raises (except cancellation): an alert that cannot be delivered
+must not stop trading. It returns a `SendResult`; when `ok` is False the caller journals
+`result.to_event(...)` (an `ErrorRaised`).
+
+- Webhook: one JSON POST with a short timeout, one retry on a 5xx or a connection error, no
+  redirects followed (a redirect could carry the body to another host). A Telegram Bot API
+  sendMessage URL gets Telegram's body, with the chat id from the URL's `chat_id` query parameter
+  or `telegram_chat_id`; any other URL gets the body Slack and Discord both accept.
+- Command: run without a shell, the alert's JSON on stdin, `TRADEGUARD_ALERT_*` variables in its
+  environment, killed after the timeout. Its environment is a short allow-list, not this
+  process's: the API secret may live in an environment variable and the hook has no need of it.
+
+The webhook URL carries a token: errors and reprs show its scheme and host only, and the
+command's arguments are never printed (they may carry a token too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from tradeguard.alerts import (
+    Alert,
+    is_telegram,
+    redact_url,
+    scrub,
+    telegram_target,
+    url_secrets,
+    webhook_body,
+)
+from tradeguard.events import ErrorRaised
+
+ENV_PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "SYSTEMROOT", "TMPDIR")
+ERROR_NAME = "AlertDeliveryFailed"
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    ok: bool  # every configured hook delivered (True, too, when none is configured)
+    webhook_status: int | None = None  # the last HTTP status, None if no answer or no webhook
+    webhook_attempts: int = 0
+    command_rc: int | None = None  # the command's exit code, None if not run or killed
+    errors: tuple[str, ...] = field(default=())  # redacted, one per failed hook
+
+    def to_event(self, alert: Alert, at_ms: int) -> ErrorRaised | None:
+        """The journal record of a failed delivery, or None if it was delivered."""
+        if self.ok:
+            return None
+        return ErrorRaised(
+            at_ms=at_ms,
+            profile=alert.profile,
+            error=ERROR_NAME,
+            message=f"alert {alert.kind.value} not delivered: " + "; ".join(self.errors),
+            http_status=self.webhook_status,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _HookResult:
+    ok: bool
+    error: str | None = None
+    status: int | None = None
+    attempts: int = 0
+    rc: int | None = None
+
+
+class AlertSender:
+    """Delivers alerts to the profile's hooks. Close it (`aclose` or `async with`) if it made
+    its own aiohttp session."""
+
+    def __init__(
+        self,
+        webhook_url: str | None,
+        command: Sequence[str] | None = None,
+        session: aiohttp.ClientSession | None = None,
+        timeout_s: float = 5.0,
+        *,
+        telegram_chat_id: str | None = None,
+        retry_delay_s: float = 1.0,
+        env_passthrough: Sequence[str] = ENV_PASSTHROUGH,
+    ) -> None:
+        self._url = webhook_url or None
+        self._secrets = url_secrets(webhook_url) if webhook_url else []
+        self._command = tuple(command) if command else ()
+        self._session = session
+        self._own_session = session is None
+        self._timeout_s = timeout_s
+        self._retry_delay_s = retry_delay_s
+        self._env_passthrough = tuple(env_passthrough)
+        self._chat_id: str | None = None
+        self._post_url = self._url
+        self._telegram = bool(self._url and is_telegram(self._url))
+        if self._url and self._telegram:
+            self._post_url, self._chat_id = telegram_target(self._url, telegram_chat_id)
+
+    def __repr__(self) -> str:
+        webhook = redact_url(self._url) if self._url else None
+        command = os.path.basename(self._command[0]) if self._command else None
+        return f"AlertSender(webhook={webhook!r}, command={command!r}, timeout_s={self._timeout_s})"
+
+    async def __aenter__(self) -> AlertSender:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def send(self, alert: Alert) -> SendResult:
+        """Deliver `alert` to every configured hook, concurrently. Never raises."""
+        jobs = []
+        if self._url:
+            jobs.append(self._guarded(self._post(alert), "webhook"))
+        if self._command:
+            jobs.append(self._guarded(self._run(alert), "command"))
+        results = await asyncio.gather(*jobs)
+        webhook = results[0] if self._url else None
+        command = results[-1] if self._command else None
+        return SendResult(
+            ok=all(r.ok for r in results),
+            webhook_status=webhook.status if webhook else None,
+            webhook_attempts=webhook.attempts if webhook else 0,
+            command_rc=command.rc if command else None,
+            errors=tuple(r.error for r in results if r.error),
+        )
+
+    async def _guarded(self, job: Coroutine[Any, Any, _HookResult], what: str) -> _HookResult:
+        try:
+            return await job
+        except Exception as exc:  # a bug here must not reach the trading path either
+            return _HookResult(False, f"{what}: {self._scrub(f'{type(exc).__name__}: {exc}')}")
+
+    # ── webhook ──────────────────────────────────────────────────────────────────────────────
+
+    async def _post(self, alert: Alert) -> _HookResult:
+        assert self._post_url is not None
+        where = redact_url(self._url or "")
+        if self._telegram and self._chat_id is None:
+            return _HookResult(
+                False,
+                f"webhook {where}: a Telegram sendMessage URL needs a chat id "
+                "(add ?chat_id=... to the URL or set telegram_chat_id in the profile)",
+            )
+        body = webhook_body(alert, telegram_chat_id=self._chat_id if self._telegram else None)
+        session = self._client()
+        timeout = aiohttp.ClientTimeout(total=self._timeout_s)
+        status: int | None = None
+        problem = ""
+        for attempt in (1, 2):
+            if attempt == 2 and self._retry_delay_s > 0:
+                await asyncio.sleep(self._retry_delay_s)
+            try:
+                async with session.post(
+                    self._post_url, json=body, timeout=timeout, allow_redirects=False
+                ) as response:
+                    status = response.status
+                    detail = (await response.text(errors="replace"))[:200]
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                status, problem = None, _describe(exc)
+                continue  # no trustworthy answer: retry once
+            if 200 <= status < 300:
+                return _HookResult(True, status=status, attempts=attempt)
+            problem = f"HTTP {status}" + (f" {detail.strip()!r}" if detail.strip() else "")
+            if status < 500:
+                break  # the receiver refused this body; sending it again changes nothing
+        return _HookResult(
+            False, f"webhook {where}: {self._scrub(problem)}", status=status, attempts=attempt
+        )
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, self._secrets)
+
+    # ── command ──────────────────────────────────────────────────────────────────────────────
+
+    async def _run(self, alert: Alert) -> _HookResult:
+        name = os.path.basename(self._command[0])
+        env = {k: v for k in self._env_passthrough if (v := os.environ.get(k)) is not None}
+        env.update(
+            TRADEGUARD_ALERT_KIND=alert.kind.value,
+            TRADEGUARD_ALERT_SEVERITY=alert.severity.value,
+            TRADEGUARD_ALERT_PROFILE=alert.profile,
+            TRADEGUARD_ALERT_KEY=alert.dedup_key,
+            TRADEGUARD_ALERT_AT_MS=str(alert.at_ms),
+            TRADEGUARD_ALERT_SUPPRESSED=str(alert.suppressed),
+            TRADEGUARD_ALERT_TEXT=alert.text(),
+        )
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *self._command,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                env=env,
+            )
+        except OSError as exc:
+            return _HookResult(False, f"command {name}: cannot start ({exc.strerror or exc})")
+        try:
+            _, stderr = await asyncio.wait_for(proc.communicate(alert.to_json()), self._timeout_s)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            return _HookResult(False, f"command {name}: killed after {self._timeout_s:g} s")
+        if proc.returncode != 0:
+            tail = stderr.decode(errors="replace").strip()[-200:]
+            return _HookResult(
+                False,
+                f"command {name}: exit code {proc.returncode}" + (f": {tail}" if tail else ""),
+                rc=proc.returncode,
+            )
+        return _HookResult(True, rc=0)
+
+
+def _describe(exc: BaseException) -> str:
+    """A connection failure in words, without the URL that some aiohttp errors carry."""
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect ({exc.os_error.strerror or type(exc.os_error).__name__})"
+    if isinstance(exc, aiohttp.InvalidURL):
+        return "invalid URL"
+    return type(exc).__name__
