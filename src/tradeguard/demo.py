@@ -119,7 +119,7 @@ async def _script(venue: Any, remote: Any, out: Console) -> None:
 
     # The exchange executes the next order but the reply never comes back.
     await remote.add_fault({"kind": "drop_after_execute", "method": "POST",
-                            "path": "/api/v3/order", "count": 1})  # fmt: skip
+                            "path_prefix": "/api/v3/order", "count": 1})  # fmt: skip
     lost = NewOrder(SYMBOL, Side.BUY, OrderType.MARKET, "demo-lost-reply", Decimal("0.002"))
     counts_before = (await remote.requests())["requests"].get("POST /api/v3/order", 0)
     try:

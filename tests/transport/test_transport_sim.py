@@ -11,6 +11,7 @@ from tradeguard.clock import FakeClock
 from tradeguard.errors import (
     AuthError,
     ClockSkewError,
+    ExchangeError,
     NotSent,
     OrderRejected,
     RateLimited,
@@ -227,3 +228,85 @@ async def test_repeated_identical_rejections_open_the_breaker(paired: Paired) ->
                  price=Decimal("90000"), time_in_force=TimeInForce.GTC)
     )  # fmt: skip
     assert placed.status is OrderStatus.NEW  # other order shapes still go
+
+
+# ── faults: what may have reached the exchange is never sent twice ──────────────────────────
+
+
+def _fault(
+    kind: str, method: str, path: str, count: int = 1, **fields: object
+) -> dict[str, object]:
+    return {"kind": kind, "method": method, "path_prefix": path, "count": count, **fields}
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        _fault("error", "GET", "/api/v3/account", 2, http_status=503, code=-1001,
+               msg="Internal error; unable to process your request. Please try again."),
+        _fault("error", "GET", "/api/v3/account", 2, http_status=502,
+               html_body="<html><body><h1>502 Bad Gateway</h1></body></html>"),
+        _fault("drop_before_execute", "GET", "/api/v3/account", 2),
+        _fault("drop_after_execute", "GET", "/api/v3/account", 2),
+    ],
+    ids=["503", "html-502", "drop-before", "drop-after"],
+)  # fmt: skip
+async def test_reads_are_retried_through_5xx_and_drops(
+    paired: Paired, fault: dict[str, object]
+) -> None:
+    venue = paired.make()
+    await venue.sync_clock()
+    await paired.remote.add_fault(fault)
+    assert (await venue.balances())["USDT"].free > 0
+    assert await paired.request_count("GET /api/v3/account") == 3  # two broken, one answered
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        _fault("error", "POST", "/api/v3/order", http_status=503),
+        _fault("error", "POST", "/api/v3/order", http_status=502,
+               html_body="<html><body><h1>502 Bad Gateway</h1></body></html>"),
+        _fault("error", "POST", "/api/v3/order", http_status=400, code=-1007,
+               msg="Timeout waiting for response from backend server. Send status unknown; "
+                   "execution status unknown."),
+        _fault("drop_after_execute", "POST", "/api/v3/order"),
+        _fault("drop_before_execute", "POST", "/api/v3/order"),
+    ],
+    ids=["503-unknown", "html-502", "-1007", "drop-after", "drop-before"],
+)  # fmt: skip
+async def test_an_order_without_a_trustworthy_answer_is_outcome_unknown_and_never_resent(
+    paired: Paired, fault: dict[str, object]
+) -> None:
+    from tradeguard.errors import OutcomeUnknown
+
+    venue = paired.make()
+    await venue.sync_clock()
+    await paired.remote.add_fault(fault)
+    with pytest.raises(OutcomeUnknown) as unknown:
+        await venue.place_order(limit_buy("tg-unknown"))
+    assert "resolve" in (unknown.value.hint or "")
+    assert await paired.request_count("POST /api/v3/order") == 1  # exactly one reached it
+    # Resolving by client order id: executed or not, the exchange says which.
+    if fault["kind"] == "drop_after_execute":
+        found = await venue.get_order(SYMBOL, client_order_id="tg-unknown")
+        assert found.status is OrderStatus.NEW
+    else:
+        with pytest.raises(ExchangeError) as missing:
+            await venue.get_order(SYMBOL, client_order_id="tg-unknown")
+        assert missing.value.code == -2013
+
+
+async def test_maintenance_is_a_clear_refusal_for_orders_and_retried_for_reads(
+    paired: Paired,
+) -> None:
+    from tradeguard.errors import OutcomeUnknown
+
+    venue = paired.make()
+    await venue.sync_clock()
+    await paired.remote.add_fault({"kind": "maintenance"})
+    with pytest.raises(OutcomeUnknown):
+        await venue.place_order(limit_buy("tg-maint"))
+    assert await paired.request_count("POST /api/v3/order") == 1
+    await paired.remote.clear_faults()
+    assert (await venue.balances())["USDT"].free > 0
