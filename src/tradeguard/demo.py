@@ -36,8 +36,8 @@ def _order_row(table: Table, step: str, order: OrderReport) -> None:
         step,
         order.client_order_id,
         f"{order.side} {order.type}",
-        f"{order.executed_qty.normalize()}/{order.orig_qty.normalize()}",
-        f"{order.price.normalize()}" if order.price else "market",
+        f"{order.executed_qty.normalize():f}/{order.orig_qty.normalize():f}",
+        f"{order.price.normalize():f}" if order.price else "market",
         order.status.value,
     )
 
@@ -51,11 +51,11 @@ async def _run(seed: int, out: Console) -> int:
     from tradeguard.venues.binance.client import BinanceTransport
 
     running = await server.start(SimConfig.default(seed=seed))
-    key = next(k for k in running.key_listing if k["name"] == "trade-only")
+    key = running.key("trade-only")
     out.print(f"[bold]Simulator[/] on {running.base_url}  (seed {seed})")
-    out.print(f"  key [cyan]trade-only[/] {key['api_key'][:6]}… permissions {key['permissions']}")
+    out.print(f"  key [cyan]trade-only[/] {key.api_key[:6]}…")
     state_dir = Path(tempfile.mkdtemp(prefix="tradeguard-demo-"))
-    credentials = ApiCredentials(key["api_key"], Secret(key["secret"]), kind=key["kind"])
+    credentials = ApiCredentials(key.api_key, Secret(key.secret), kind=key.kind)
     try:
         async with (
             aiohttp.ClientSession() as session,
@@ -87,7 +87,7 @@ async def _script(venue: Any, remote: Any, out: Console) -> None:
     )
     before = await venue.balances()
     last = await venue.last_price(SYMBOL)
-    out.print(f"  {SYMBOL} last price {last}")
+    out.print(f"  {SYMBOL} last price {last.normalize():f}")
 
     orders = Table(title="Orders", show_lines=False)
     for column in ("step", "client id", "order", "filled", "price", "status"):
@@ -141,15 +141,15 @@ async def _script(venue: Any, remote: Any, out: Console) -> None:
         fills.add_column(column)
     for fill in trades:
         fills.add_row(str(fill.trade_id), str(fill.order_id), fill.side.value,
-                      str(fill.qty.normalize()), str(fill.price.normalize()),
-                      f"{fill.commission.normalize()} {fill.commission_asset}",
+                      f"{fill.qty.normalize():f}", f"{fill.price.normalize():f}",
+                      f"{fill.commission.normalize():f} {fill.commission_asset}",
                       "yes" if fill.is_maker else "no")  # fmt: skip
     out.print(fills)
 
     after = await venue.balances()
     for asset in ("BTC", "USDT"):
         change = after[asset].total - before[asset].total
-        out.print(f"  {asset}: {before[asset].total.normalize()} → "
-                  f"{after[asset].total.normalize()} ({change:+f})")  # fmt: skip
+        out.print(f"  {asset}: {before[asset].total.normalize():f} → "
+                  f"{after[asset].total.normalize():f} ({change:+f})")  # fmt: skip
     peaks = ", ".join(f"{used} of {label}" for label, used in venue.ledger.peak_used.items())
     out.print(f"[bold]Done.[/] {venue.requests_sent} requests; peak use: {peaks}")

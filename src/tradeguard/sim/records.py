@@ -158,7 +158,8 @@ class SimOrder:
     orig_qty: Decimal
     executed_qty: Decimal
     cummulative_quote_qty: Decimal
-    status: str  # NEW | PARTIALLY_FILLED | FILLED | CANCELED | REJECTED | EXPIRED | EXPIRED_IN_MATCH
+    # NEW | PARTIALLY_FILLED | FILLED | CANCELED | REJECTED | EXPIRED | EXPIRED_IN_MATCH
+    status: str
     time: int
     update_time: int
     working_time: int  # -1 until a stop order triggers
