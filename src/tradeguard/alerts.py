@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -55,7 +56,7 @@ from tradeguard.events import (
 from tradeguard.model import OrderStatus
 
 HOUR_MS = 3_600_000
-TELEGRAM_HOST = "api.telegram.org"
+_TELEGRAM_PATH = re.compile(r"/bot[0-9]+:[A-Za-z0-9_-]+/sendMessage/?")
 MAX_TEXT = 1_900  # Discord refuses content over 2000 characters; Telegram allows 4096
 
 
@@ -414,11 +415,14 @@ def url_secrets(url: str) -> list[str]:
         parts = urlsplit(url)
     except ValueError:
         return [url] if url else []
-    pieces = {url, parts.path, parts.query, parts.netloc.rpartition("@")[0]}
-    pieces.update(seg for seg in parts.path.split("/") if seg)
-    pieces.update(v for _, v in parse_qsl(parts.query))
-    keep = {"api", "hooks", "services", "webhooks", "sendMessage", "slack"}
-    return sorted((p for p in pieces if len(p) >= 4 and p not in keep), key=len, reverse=True)
+    whole = {url, parts.path, parts.query, parts.netloc.rpartition("@")[0]}
+    segments = [seg for seg in parts.path.split("/") if seg]
+    segments += [p for seg in segments for p in seg.removeprefix("bot").split(":")]  # Telegram
+    pieces = {seg for seg in segments if len(seg) >= 8}  # ids and tokens are long
+    pieces.update(v for _, v in parse_qsl(parts.query) if len(v) >= 8)
+    pieces -= {"services", "webhooks", "sendMessage"}
+    pieces.update(p for p in whole if len(p) >= 2)
+    return sorted(pieces, key=len, reverse=True)
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
@@ -428,12 +432,13 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 
 
 def is_telegram(url: str) -> bool:
-    """A Telegram Bot API sendMessage URL: https://api.telegram.org/bot<token>/sendMessage."""
+    """A Telegram Bot API sendMessage URL, told by its path: https://api.telegram.org/bot<token>/
+    sendMessage, or the same path on a self-hosted Bot API server."""
     try:
-        parts = urlsplit(url)
+        path = urlsplit(url).path
     except ValueError:
         return False
-    return parts.hostname == TELEGRAM_HOST and parts.path.startswith("/bot")
+    return _TELEGRAM_PATH.fullmatch(path) is not None
 
 
 def telegram_target(url: str, chat_id: str | None) -> tuple[str, str | None]:

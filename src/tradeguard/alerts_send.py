@@ -144,8 +144,10 @@ class AlertSender:
     # ── webhook ──────────────────────────────────────────────────────────────────────────────
 
     async def _post(self, alert: Alert) -> _HookResult:
-        assert self._post_url is not None
-        where = redact_url(self._url or "")
+        url, post_url = self._url or "", self._post_url or ""
+        where = redact_url(url)
+        if where == "<invalid url>" or not url.lower().startswith(("http://", "https://")):
+            return _HookResult(False, f"webhook {where}: not an http(s) URL")
         if self._telegram and self._chat_id is None:
             return _HookResult(
                 False,
@@ -162,13 +164,16 @@ class AlertSender:
                 await asyncio.sleep(self._retry_delay_s)
             try:
                 async with session.post(
-                    self._post_url, json=body, timeout=timeout, allow_redirects=False
+                    post_url, json=body, timeout=timeout, allow_redirects=False
                 ) as response:
                     status = response.status
                     detail = (await response.text(errors="replace"))[:200]
-            except (aiohttp.ClientError, TimeoutError) as exc:
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
                 status, problem = None, _describe(exc)
                 continue  # no trustworthy answer: retry once
+            except (aiohttp.ClientError, ValueError) as exc:
+                status, problem = None, _describe(exc)
+                break  # a bad URL or request: the same again fails the same way
             if 200 <= status < 300:
                 return _HookResult(True, status=status, attempts=attempt)
             problem = f"HTTP {status}" + (f" {detail.strip()!r}" if detail.strip() else "")
