@@ -15,10 +15,8 @@ Three pieces, each fed time as an argument (`now_ms`, local wall ms):
   (the last `critical_reserve` of those only for critical ones). What is held back is counted and
   the next alert that goes out says "… and 12 more suppressed"; `gate.tick(now_ms)` sends that
   count on its own once the flood is over.
-- `Alert.text()` / `webhook_body()`: one message for Slack, Discord and Telegram webhooks.
-
-A webhook URL carries a token: `redact_url` shows only its scheme and host, and nothing here
-keeps a URL in a repr or a message.
+- `Alert.text()`: the one message every hook gets (`alerts_send` wraps it for Slack, Discord
+  and Telegram webhooks, and hands `Alert.to_json()` to a command).
 
 Flow in the session::
 
@@ -33,13 +31,10 @@ from __future__ import annotations
 
 import enum
 import json
-import re
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from tradeguard.events import (
     AlertRaised,
@@ -56,7 +51,6 @@ from tradeguard.events import (
 from tradeguard.model import OrderStatus
 
 HOUR_MS = 3_600_000
-_TELEGRAM_PATH = re.compile(r"/bot[0-9]+:[A-Za-z0-9_-]+/sendMessage/?")
 MAX_TEXT = 1_900  # Discord refuses content over 2000 characters; Telegram allows 4096
 
 
@@ -392,74 +386,6 @@ class AlertGate:
             stale = [k for k, t in self._last_by_key.items() if now_ms - t >= interval_ms]
             for k in stale:
                 del self._last_by_key[k]
-
-
-# ── webhook bodies and URLs ──────────────────────────────────────────────────────────────────
-
-
-def redact_url(url: str) -> str:
-    """Scheme and host only: a webhook URL's path or query carries its token."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        return "<invalid url>"
-    if not parts.scheme or not host:
-        return "<invalid url>"
-    return f"{parts.scheme}://{host}/…"
-
-
-def url_secrets(url: str) -> list[str]:
-    """The pieces of `url` that must never be printed (longest first), for scrubbing text."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return [url] if url else []
-    whole = {url, parts.path, parts.query, parts.netloc.rpartition("@")[0]}
-    segments = [seg for seg in parts.path.split("/") if seg]
-    segments += [p for seg in segments for p in seg.removeprefix("bot").split(":")]  # Telegram
-    pieces = {seg for seg in segments if len(seg) >= 8}  # ids and tokens are long
-    pieces.update(v for _, v in parse_qsl(parts.query) if len(v) >= 8)
-    pieces -= {"services", "webhooks", "sendMessage"}
-    pieces.update(p for p in whole if len(p) >= 2)
-    return sorted(pieces, key=len, reverse=True)
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    for piece in secrets:
-        text = text.replace(piece, "…")
-    return text
-
-
-def is_telegram(url: str) -> bool:
-    """A Telegram Bot API sendMessage URL, told by its path: https://api.telegram.org/bot<token>/
-    sendMessage, or the same path on a self-hosted Bot API server."""
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return False
-    return _TELEGRAM_PATH.fullmatch(path) is not None
-
-
-def telegram_target(url: str, chat_id: str | None) -> tuple[str, str | None]:
-    """The URL to POST to (the chat_id query parameter taken out) and the chat id: the query's,
-    else the profile's."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    from_query = next((v for k, v in query if k == "chat_id"), None)
-    rest = urlencode([(k, v) for k, v in query if k != "chat_id"])
-    clean = parts._replace(query=rest).geturl()
-    return clean, from_query or chat_id
-
-
-def webhook_body(alert: Alert, *, telegram_chat_id: str | None = None) -> dict[str, Any]:
-    """The JSON body to POST. With a chat id: Telegram's sendMessage. Otherwise one body that
-    Slack incoming webhooks (`text`) and Discord webhooks (`content`, `username`) both take;
-    each ignores the other's key."""
-    text = alert.text()
-    if telegram_chat_id is not None:
-        return {"chat_id": telegram_chat_id, "text": text, "disable_web_page_preview": True}
-    return {"text": text, "content": text, "username": "tradeguard"}
 
 
 # ── formatting ───────────────────────────────────────────────────────────────────────────────

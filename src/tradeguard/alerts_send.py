@@ -12,8 +12,9 @@ must not stop trading. It returns a `SendResult`; when `ok` is False the caller 
   environment, killed after the timeout. Its environment is a short allow-list, not this
   process's: the API secret may live in an environment variable and the hook has no need of it.
 
-The webhook URL carries a token: errors and reprs show its scheme and host only, and the
-command's arguments are never printed (they may carry a token too).
+The webhook URL carries a token: errors and reprs show its scheme and host only (`redact_url`;
+`scrub` takes every piece of it out of any text), and the command's arguments are never printed
+(they may carry a token too). The body and URL helpers at the bottom are pure.
 """
 
 from __future__ import annotations
@@ -21,25 +22,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Coroutine, Sequence
+import re
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import aiohttp
 
-from tradeguard.alerts import (
-    Alert,
-    is_telegram,
-    redact_url,
-    scrub,
-    telegram_target,
-    url_secrets,
-    webhook_body,
-)
+from tradeguard.alerts import Alert
 from tradeguard.events import ErrorRaised
 
 ENV_PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "SYSTEMROOT", "TMPDIR")
 ERROR_NAME = "AlertDeliveryFailed"
+_TELEGRAM_PATH = re.compile(r"/bot[0-9]+:[A-Za-z0-9_-]+/sendMessage/?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,3 +237,71 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, aiohttp.InvalidURL):
         return "invalid URL"
     return type(exc).__name__
+
+
+# ── webhook bodies and URLs (pure) ────────────────────────────────────────────────────────────────
+
+
+def redact_url(url: str) -> str:
+    """Scheme and host only: a webhook URL's path or query carries its token."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return "<invalid url>"
+    if not parts.scheme or not host:
+        return "<invalid url>"
+    return f"{parts.scheme}://{host}/…"
+
+
+def url_secrets(url: str) -> list[str]:
+    """The pieces of `url` that must never be printed (longest first), for scrubbing text."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url] if url else []
+    whole = {url, parts.path, parts.query, parts.netloc.rpartition("@")[0]}
+    segments = [seg for seg in parts.path.split("/") if seg]
+    segments += [p for seg in segments for p in seg.removeprefix("bot").split(":")]  # Telegram
+    pieces = {seg for seg in segments if len(seg) >= 8}  # ids and tokens are long
+    pieces.update(v for _, v in parse_qsl(parts.query) if len(v) >= 8)
+    pieces -= {"services", "webhooks", "sendMessage"}
+    pieces.update(p for p in whole if len(p) >= 2)
+    return sorted(pieces, key=len, reverse=True)
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    for piece in secrets:
+        text = text.replace(piece, "…")
+    return text
+
+
+def is_telegram(url: str) -> bool:
+    """A Telegram Bot API sendMessage URL, told by its path: https://api.telegram.org/bot<token>/
+    sendMessage, or the same path on a self-hosted Bot API server."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return False
+    return _TELEGRAM_PATH.fullmatch(path) is not None
+
+
+def telegram_target(url: str, chat_id: str | None) -> tuple[str, str | None]:
+    """The URL to POST to (the chat_id query parameter taken out) and the chat id: the query's,
+    else the profile's."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    from_query = next((v for k, v in query if k == "chat_id"), None)
+    rest = urlencode([(k, v) for k, v in query if k != "chat_id"])
+    clean = parts._replace(query=rest).geturl()
+    return clean, from_query or chat_id
+
+
+def webhook_body(alert: Alert, *, telegram_chat_id: str | None = None) -> dict[str, Any]:
+    """The JSON body to POST. With a chat id: Telegram's sendMessage. Otherwise one body that
+    Slack incoming webhooks (`text`) and Discord webhooks (`content`, `username`) both take;
+    each ignores the other's key."""
+    text = alert.text()
+    if telegram_chat_id is not None:
+        return {"chat_id": telegram_chat_id, "text": text, "disable_web_page_preview": True}
+    return {"text": text, "content": text, "username": "tradeguard"}

@@ -15,6 +15,8 @@ from tradeguard.alerts import (
     AlertTracker,
     Severity,
     alerts_for,
+)
+from tradeguard.alerts_send import (
     is_telegram,
     redact_url,
     scrub,
