@@ -45,11 +45,12 @@ from tradeguard.errors import (
     TradeguardError,
     TransportError,
 )
-from tradeguard.model import OrderType, Side, TimeInForce
+from tradeguard.model import OrderType, Side, Symbol, TimeInForce
 
 if TYPE_CHECKING:
     from tradeguard.credentials import CredentialsSpec, KeyringBackend
     from tradeguard.sim.server import RunningSim
+    from tradeguard.stages import Caps
     from tradeguard.venues.binance.client import BinanceTransport
 
 BINANCE_URLS: Mapping[str, str] = {
@@ -63,7 +64,7 @@ NTP_WARN_MS = 1_000.0
 
 
 class ProfileView(Protocol):
-    """What doctor reads of a profile (tradeguard.profile.Profile fits)."""
+    """What doctor reads of a profile; `tradeguard.profile.Profile` fits."""
 
     @property
     def name(self) -> str: ...
@@ -74,11 +75,15 @@ class ProfileView(Protocol):
     @property
     def mode(self) -> str: ...
     @property
-    def symbols(self) -> Sequence[str]: ...
+    def symbols(self) -> Sequence[Symbol]: ...
     @property
-    def journal(self) -> str | None: ...
+    def journal(self) -> str: ...
+    @property
+    def base_url(self) -> str | None: ...
     @property
     def credentials(self) -> CredentialsSpec | None: ...
+    @property
+    def caps(self) -> Caps: ...
     @property
     def key_age_warn_days(self) -> int: ...
     @property
@@ -274,7 +279,7 @@ async def gather(profile: ProfileView, options: DoctorOptions) -> Facts:
             "profile",
             Level.PASS,
             f"{profile.name}: {profile.venue}, env {profile.env}, mode {profile.mode}, "
-            f"symbols {', '.join(profile.symbols) or '(none)'}",
+            f"symbols {', '.join(str(s) for s in profile.symbols) or '(none)'}",
         )
     )
     add(stage_check(profile))
@@ -306,7 +311,7 @@ async def _exchange(
     """(base URL, credentials, the credentials check); for sim, a simulator runs meanwhile."""
     if profile.env != "sim":
         creds, check = load_profile_credentials(profile, options)
-        yield options.base_url or BINANCE_URLS.get(profile.env), creds, check
+        yield options.base_url or profile.base_url or BINANCE_URLS.get(profile.env), creds, check
         return
     running = options.sim
     started = None
@@ -452,7 +457,7 @@ def probe_order(profile: ProfileView) -> Any:
     """A harmless order for POST /api/v3/order/test: validated by Binance, never placed."""
     from tradeguard.venues.binance import endpoints
 
-    symbol = (profile.symbols[0] if profile.symbols else "BTC/USDT").replace("/", "")
+    symbol = profile.symbols[0].binance if profile.symbols else "BTCUSDT"
     return endpoints.new_order(
         endpoints.NewOrder(
             symbol=symbol,
@@ -578,21 +583,16 @@ def rate_limit_check(base_url: str | None, options: DoctorOptions) -> Check:
 
 
 def stage_check(profile: ProfileView) -> Check:
-    """The rung and its caps (stages.py, when present)."""
-    try:
-        from tradeguard import stages  # noqa: F401  (written alongside; optional here)
-    except ImportError:
-        return Check(
-            "stage",
-            Level.UNVERIFIED if profile.env in ("live-small", "live") else Level.PASS,
-            f"rung {profile.env}",
-            "" if profile.env in ("sim", "testnet") else "caps per rung are not checked yet",
-        )
-    return _stage_from_module(profile)
-
-
-def _stage_from_module(profile: ProfileView) -> Check:
-    return Check("stage", Level.PASS, f"rung {profile.env}")
+    """The rung and its caps. Whether the rung was reached by promotion is `tradeguard
+    promote`'s question; here the caps in force are shown."""
+    caps = profile.caps
+    money = "real money" if profile.env in ("live-small", "live") else "no real money"
+    return Check(
+        "stage",
+        Level.PASS,
+        f"rung {profile.env} ({money}): at most {caps.max_order_notional} per order and "
+        f"{caps.daily_notional} per UTC day",
+    )
 
 
 def journal_check(profile: ProfileView) -> Check:

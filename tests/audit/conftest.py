@@ -3,38 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tradeguard.credentials import CredentialsSpec
 from tradeguard.doctor import DoctorOptions
+from tradeguard.profile import Profile
 from tradeguard.sim import server
 from tradeguard.sim.config import SimConfig
 
-
-@dataclass
-class FakeProfile:
-    """A profile as doctor reads it (doctor.ProfileView)."""
-
-    name: str = "default"
-    venue: str = "binance"
-    env: str = "sim"
-    mode: str = "trade"
-    symbols: tuple[str, ...] = ("BTC/USDT",)
-    journal: str | None = None
-    credentials: CredentialsSpec | None = None
-    key_age_warn_days: int = 180
-    key_age_refuse_days: int = 365
-    sim_key: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+FakeProfile = Profile  # the real profile value; tests change it with dataclasses.replace
 
 
 @pytest.fixture
 def profile(tmp_path: Path) -> FakeProfile:
-    return FakeProfile(journal=str(tmp_path / "journal.db"))
+    return Profile(journal="sqlite://" + str(tmp_path / "journal.db"))
 
 
 @pytest.fixture
