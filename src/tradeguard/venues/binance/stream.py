@@ -1,0 +1,620 @@
+"""The Binance user-data stream over the WebSocket API, kept alive and gap-free. I/O (aiohttp).
+
+`UserStream` connects to the WebSocket API, subscribes with `userDataStream.subscribe.signature`
+(any key type, no session.logon: HMAC keys cannot log on, and the signature method serves Ed25519
+and RSA keys as well), and delivers journal events (`userevents`) to an async callback or an
+async iterator, in the order they arrived.
+
+What it survives, and how:
+
+    drop, 1006 close        reconnect with exponential backoff and full jitter (capped)
+    eventStreamTerminated   resubscribe on the same connection
+    listenKeyExpired        the same (a legacy-stream event, handled alike)
+    24-hour disconnect      reconnect before it: a connection older than `max_connection_s`
+    dead socket             nothing received for `ping_after_s`: a WS API `ping` is sent; no reply
+                            within `pong_timeout_s` means the socket is dead: reconnect
+    deaf subscription       the socket answers pings but no user event came for `quiet_after_s`
+                            (Binance has streams that keep ponging and stop delivering): reconnect,
+                            resubscribe and back-fill; on a quiet account this costs a REST gap
+                            check every `quiet_after_s`, which is cheap next to a lost fill
+
+After every subscription (the first one included) it calls `on_gap(since_ms)` and delivers what
+that returns before any live event received meanwhile (those wait), then `StreamGapFilled`; if
+the hook fails, `StreamGapLost` and a reconnect. `ready` is set only while subscribed with no gap
+open: the session trades only then. `StreamConnected` follows each subscription. The default
+hook is `backfill` (myTrades since the last trade id seen per symbol, then open orders).
+
+Time comes from the injected `Clock` (monotonic) and every wait from the injected `sleep`, so
+tests drive the watchdog, the backoff and request timeouts on a fake clock. Secrets never leave
+`credentials.sign`; no event, log line or exception carries a signature or the secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import msgspec
+
+from tradeguard.clock import SYSTEM, Clock
+from tradeguard.credentials import ApiCredentials
+from tradeguard.errors import (
+    AuthError,
+    ClockSkewError,
+    ExchangeError,
+    TradeguardError,
+    TransportError,
+)
+from tradeguard.events import (
+    EventBase,
+    OrderFilled,
+    OrderUpdated,
+    StreamConnected,
+    StreamGapFilled,
+    StreamGapLost,
+)
+from tradeguard.model import OrderReport
+from tradeguard.venues.binance import failures, signing
+from tradeguard.venues.binance.client import BinanceTransport
+from tradeguard.venues.binance.userevents import (
+    Assets,
+    ListenKeyExpired,
+    StreamTerminated,
+    UserEvents,
+    WsFrame,
+)
+
+__all__ = ["OnEvent", "OnGap", "StreamConfig", "UserStream", "backfill"]
+
+OnEvent = Callable[[EventBase], Awaitable[None]]
+OnGap = Callable[[int], Awaitable[Sequence[EventBase]]]
+Sleep = Callable[[float], Awaitable[None]]
+
+_END = object()  # the iterator's end marker
+
+
+@dataclass(frozen=True, slots=True)
+class StreamConfig:
+    ping_after_s: float = 30.0  # nothing received this long: ping
+    pong_timeout_s: float = 10.0  # ping unanswered this long: the socket is dead
+    quiet_after_s: float = 600.0  # no user event this long: resubscribe and back-fill
+    max_connection_s: float = 23 * 3600.0  # Binance cuts at 24 h; leave before
+    request_timeout_s: float = 10.0  # a subscribe or ping reply
+    connect_timeout_s: float = 10.0
+    watch_every_s: float = 1.0  # how often the watchdog looks
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 30.0
+    stable_after_s: float = 60.0  # a connection up this long resets the backoff
+    lost_after: int = 3  # consecutive failed attempts before StreamGapLost is reported
+    recv_window_ms: int = 5000
+    stream: str = "user"  # the name in StreamConnected / StreamGapFilled / StreamGapLost
+
+
+class _Restart(Exception):
+    """Leave this connection (or only this subscription): `resubscribe` keeps the socket."""
+
+    def __init__(self, reason: str, *, resubscribe: bool = False, planned: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.resubscribe = resubscribe
+        self.planned = planned
+
+
+class UserStream:
+    """A user-data stream that reconnects, resubscribes and back-fills by itself.
+
+    Consume it either with `on_event` (awaited for every event, in order) or by iterating:
+    `async for event in stream`. Use as `async with UserStream(...) as stream:` or call
+    `start()` / `close()`.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        credentials: ApiCredentials,
+        assets: Assets,
+        *,
+        profile: str,
+        transport: BinanceTransport | None = None,
+        on_gap: OnGap | None = None,
+        on_event: OnEvent | None = None,
+        config: StreamConfig | None = None,
+        clock: Clock = SYSTEM,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+        session: aiohttp.ClientSession | None = None,
+        since_ms: int | None = None,
+        last_trade_ids: Mapping[str, int] | None = None,
+    ) -> None:
+        self.url = url
+        self._credentials = credentials
+        self.assets = assets
+        self.profile = profile
+        self.transport = transport
+        self.config = config or StreamConfig()
+        self.clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # jitter, not cryptography
+        self._session = session
+        self._own_session = session is None
+        self._on_gap = on_gap
+        self._on_event = on_event
+        self._decoder = UserEvents(assets, profile)
+        self.last_trade_ids: dict[str, int] = dict(last_trade_ids or {})
+        self.ready = asyncio.Event()  # subscribed, no gap open
+        self.connections = 0  # successful subscriptions so far (first one included)
+        self.restarts: list[str] = []  # why each connection or subscription ended
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._error: BaseException | None = None
+        self._holding: list[EventBase] | None = None
+        self._pending: dict[int, tuple[asyncio.Future[WsFrame], float]] = {}
+        self._next_id = 0
+        self._subscription: int | None = None
+        self._trouble: asyncio.Future[_Restart] | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._connected_at = 0.0
+        self._last_frame = 0.0
+        self._last_event = 0.0
+        self._ping_sent: float | None = None
+        self._ping_task: asyncio.Future[None] | None = None
+        self._since_ms = since_ms
+        self._gap_since: int | None = None
+
+    # ── lifecycle ─────────────────────────────────────────────────────────────────────────
+    async def __aenter__(self) -> UserStream:
+        self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def start(self) -> None:
+        if self._task is None:
+            if self._since_ms is None:
+                self._since_ms = self._server_ms()
+            self._task = asyncio.create_task(self._run(), name="tradeguard-user-stream")
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+        self.ready.clear()
+        self._queue.put_nowait(_END)
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the stream stopped by itself (an authentication failure), if it did."""
+        return self._error
+
+    async def wait_ready(self) -> None:
+        """Until subscribed with no gap open; raises if the stream stopped (its `error`)."""
+        while not self.ready.is_set():
+            task = self._task
+            if task is None or task.done():
+                raise self._error or TransportError("the user stream is not running")
+            waiter = asyncio.ensure_future(self.ready.wait())
+            await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+
+    def __aiter__(self) -> AsyncIterator[EventBase]:
+        return self.events()
+
+    async def events(self) -> AsyncIterator[EventBase]:
+        """Every event in order (when no `on_event` callback was given); ends on close()."""
+        while True:
+            item = await self._queue.get()
+            if item is _END:
+                if self._error is not None:
+                    raise self._error
+                return
+            assert isinstance(item, EventBase)
+            yield item
+
+    # ── delivery ──────────────────────────────────────────────────────────────────────────
+    async def _emit(self, event: EventBase) -> None:
+        if type(event) is OrderFilled:
+            symbol = event.symbol
+            if event.trade_id > self.last_trade_ids.get(symbol, -1):
+                self.last_trade_ids[symbol] = event.trade_id
+        if self._on_event is not None:
+            await self._on_event(event)
+        else:
+            self._queue.put_nowait(event)
+
+    async def _live(self, events: list[EventBase]) -> None:
+        if self._holding is not None:
+            self._holding.extend(events)
+            return
+        for event in events:
+            await self._emit(event)
+
+    async def _release(self) -> None:
+        """Deliver what waited during the gap fill, then let live events through."""
+        while self._holding:
+            held, self._holding = self._holding, []
+            for event in held:
+                await self._emit(event)
+        self._holding = None
+
+    def _status(
+        self, kind: type[StreamConnected | StreamGapFilled | StreamGapLost], **fields: Any
+    ) -> EventBase:
+        at = self.clock.wall_ms()
+        return kind(at_ms=at, profile=self.profile, stream=self.config.stream, **fields)
+
+    # ── the loop ──────────────────────────────────────────────────────────────────────────
+    def _server_ms(self) -> int:
+        if self.transport is not None:
+            return self.transport.server_now_ms()
+        return self.clock.wall_ms()
+
+    async def _run(self) -> None:
+        attempt = 0
+        lost_reported = False
+        try:
+            while True:
+                started, subscribed = self.clock.monotonic(), self.connections
+                planned = False
+                try:
+                    await self._connection()
+                except _Restart as restart:
+                    planned = restart.planned
+                    self.restarts.append(restart.reason)
+                except AuthError:
+                    raise
+                except (aiohttp.ClientError, OSError, TimeoutError, TradeguardError) as exc:
+                    self.restarts.append(f"failed: {type(exc).__name__}")
+                finally:
+                    self.ready.clear()
+                    self._fail_pending()
+                if self._gap_since is None:
+                    self._gap_since = self._since_ms
+                if self.connections > subscribed:
+                    lost_reported = False
+                    if self.clock.monotonic() - started >= self.config.stable_after_s:
+                        attempt = 0
+                attempt += 1
+                if attempt > self.config.lost_after and not lost_reported:
+                    lost_reported = True
+                    reason = f"{attempt - 1} attempts failed, the last: {self.restarts[-1]}"
+                    gap = self._gap_since or 0
+                    await self._emit(self._status(StreamGapLost, since_ms=gap, reason=reason))
+                if not (planned and attempt == 1):  # a planned restart reconnects at once
+                    await self._backoff(attempt)
+        except AuthError as exc:
+            self._error = exc
+            reason = f"{type(exc).__name__} {exc.code}: the stream stopped"
+            gap = self._gap_since or self._since_ms or 0
+            await self._emit(self._status(StreamGapLost, since_ms=gap, reason=reason))
+            self._queue.put_nowait(_END)
+
+    async def _backoff(self, attempt: int) -> None:
+        ceiling = min(self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** (attempt - 1))
+        await self._sleep(self._rng.uniform(0, ceiling))
+
+    def _fail_pending(self) -> None:
+        for future, _ in self._pending.values():
+            if not future.done():
+                future.set_exception(TransportError("the user stream's connection closed"))
+        self._pending.clear()
+
+    async def _connection(self) -> None:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        timeout = aiohttp.ClientWSTimeout(ws_close=1.0)
+        ws = await asyncio.wait_for(
+            self._session.ws_connect(self.url, timeout=timeout, autoping=True, heartbeat=None),
+            self.config.connect_timeout_s,
+        )
+        self._ws = ws
+        now = self.clock.monotonic()
+        self._connected_at = self._last_frame = self._last_event = now
+        self._ping_sent = None
+        loop = asyncio.get_running_loop()
+        self._trouble = loop.create_future()
+        reader = asyncio.create_task(self._read(ws))
+        watchdog = asyncio.create_task(self._watch(ws))
+        try:
+            while True:
+                restart = await self._subscribed(ws)
+                if not restart.resubscribe:
+                    raise restart
+                self.restarts.append(restart.reason)
+                self._trouble = loop.create_future()
+        finally:
+            for task in (watchdog, reader):
+                task.cancel()
+            for task in (watchdog, reader):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            self._ws = None
+            with contextlib.suppress(Exception):
+                await ws.close()  # bounded by ws_close; a dropped socket closes at once
+
+    async def _subscribed(self, ws: aiohttp.ClientWebSocketResponse) -> _Restart:
+        """Subscribe, fill the gap, and stay until trouble; returns what ended it."""
+        trouble = self._trouble
+        assert trouble is not None
+        if self._holding is None:
+            self._holding = []  # live events wait for the gap fill (kept across a failed one)
+        work: asyncio.Future[Any] = asyncio.ensure_future(self._subscribe_and_fill(ws))
+        await asyncio.wait((work, trouble), return_when=asyncio.FIRST_COMPLETED)
+        if not work.done():
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await work
+            return trouble.result()
+        work.result()  # its failure ends the connection
+        self._last_event = self.clock.monotonic()
+        self.ready.set()
+        restart = await trouble
+        self.ready.clear()
+        return restart
+
+    async def _subscribe_and_fill(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        await self._subscribe(ws)
+        self.connections += 1
+        await self._emit(self._status(StreamConnected))
+        since = self._gap_since if self._gap_since is not None else self._since_ms or 0
+        try:
+            recovered = await self._fill(since)
+        except (TradeguardError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            await self._emit(self._status(StreamGapLost, since_ms=since, reason=_describe(exc)))
+            raise _Restart(f"gap fill failed: {type(exc).__name__}", planned=False) from exc
+        for event in recovered:
+            await self._emit(event)
+        fills = sum(1 for e in recovered if type(e) is OrderFilled)
+        orders = len({e.client_order_id for e in recovered if type(e) is OrderUpdated})
+        await self._emit(self._status(StreamGapFilled, since_ms=since, fills=fills, orders=orders))
+        self._gap_since = None
+        await self._release()
+
+    async def _fill(self, since_ms: int) -> Sequence[EventBase]:
+        if self._on_gap is not None:
+            return await self._on_gap(since_ms)
+        if self.transport is None:
+            return ()
+        return await backfill(
+            self.transport, self.assets, self.last_trade_ids, profile=self.profile,
+            at_ms=self.clock.wall_ms(),
+        )  # fmt: skip
+
+    async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        for attempt in (1, 2):
+            params: dict[str, object] = {
+                "apiKey": self._credentials.api_key,
+                "recvWindow": self.config.recv_window_ms,
+                "timestamp": self._server_ms(),
+            }
+            params["signature"] = self._credentials.sign(signing.ws_payload(params))
+            try:
+                reply = await self._request(ws, "userDataStream.subscribe.signature", params)
+            except ClockSkewError:
+                if attempt == 2 or self.transport is None:
+                    raise
+                await self.transport.sync_clock()
+                continue
+            result = msgspec.json.decode(reply.result or b"{}")
+            sid = result.get("subscriptionId") if isinstance(result, dict) else None
+            self._subscription = sid if isinstance(sid, int) else None
+            return
+
+    async def _request(
+        self, ws: aiohttp.ClientWebSocketResponse, method: str, params: dict[str, object]
+    ) -> WsFrame:
+        self._next_id += 1
+        request_id = self._next_id
+        future: asyncio.Future[WsFrame] = asyncio.get_running_loop().create_future()
+        deadline = self.clock.monotonic() + self.config.request_timeout_s
+        self._pending[request_id] = (future, deadline)
+        frame = msgspec.json.encode({"id": request_id, "method": method, "params": params})
+        await ws.send_str(frame.decode("utf-8"))
+        try:
+            reply = await future
+        finally:
+            self._pending.pop(request_id, None)
+        if reply.status != 200 or reply.error is not None:
+            body = msgspec.json.encode(reply.error) if reply.error is not None else b""
+            raise failures.from_reply(
+                reply.status or 400, body, {}, self._server_ms(), request=f"WS {method}"
+            )
+        return reply
+
+    # ── reading ───────────────────────────────────────────────────────────────────────────
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        decode = self._decoder.frame
+        clock = self.clock
+        try:
+            async for message in ws:
+                if message.type is aiohttp.WSMsgType.TEXT:
+                    data: str | bytes = message.data
+                elif message.type is aiohttp.WSMsgType.BINARY:
+                    data = message.data
+                else:
+                    continue
+                self._last_frame = clock.monotonic()
+                try:
+                    frame, events = decode(data, clock.wall_ms())
+                except TradeguardError as exc:
+                    # An event we could not read may have been a fill: back-fill at once.
+                    self._signal(_Restart(f"unreadable event: {_describe(exc)}", resubscribe=True))
+                    continue
+                if frame.status is not None:
+                    self._reply(frame)
+                    continue
+                event = frame.event
+                if event is None:
+                    continue
+                self._last_event = self._last_frame
+                if event.event_ms is not None:
+                    self._since_ms = event.event_ms
+                if events:
+                    await self._live(events)
+                elif isinstance(event, StreamTerminated | ListenKeyExpired):
+                    self._signal(_Restart("eventStreamTerminated", resubscribe=True))
+        finally:
+            self._signal(_Restart("connection closed", planned=False))
+
+    def _reply(self, frame: WsFrame) -> None:
+        request_id = frame.id
+        if not isinstance(request_id, int):
+            return
+        entry = self._pending.get(request_id)
+        if entry is not None and not entry[0].done():
+            entry[0].set_result(frame)
+
+    def _signal(self, restart: _Restart) -> None:
+        trouble = self._trouble
+        if trouble is not None and not trouble.done():
+            trouble.set_result(restart)
+
+    # ── the watchdog ──────────────────────────────────────────────────────────────────────
+    async def _watch(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        while True:
+            await self._sleep(self.config.watch_every_s)
+            restart = self.check()
+            if restart is not None:
+                self._signal(restart)
+            elif self._ping_due():
+                self._ping_sent = self.clock.monotonic()
+                self._ping_task = asyncio.ensure_future(self._ping(ws))
+
+    def check(self) -> _Restart | None:
+        """What the watchdog concludes now: a restart, or None (all well)."""
+        now = self.clock.monotonic()
+        cfg = self.config
+        for future, deadline in list(self._pending.values()):
+            if now >= deadline and not future.done():
+                future.set_exception(TimeoutError("no reply from the WebSocket API"))
+        if now - self._connected_at >= cfg.max_connection_s:
+            return _Restart("connection age (24-hour limit)")
+        if self._ping_sent is not None and now - self._ping_sent >= cfg.pong_timeout_s:
+            return _Restart("no pong", planned=False)
+        if self.ready.is_set() and now - self._last_event >= cfg.quiet_after_s:
+            return _Restart("silent stream")
+        return None
+
+    def _ping_due(self) -> bool:
+        now = self.clock.monotonic()
+        return self._ping_sent is None and now - self._last_frame >= self.config.ping_after_s
+
+    async def _ping(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        with contextlib.suppress(TradeguardError, TimeoutError, aiohttp.ClientError, OSError):
+            await self._request(ws, "ping", {})
+            self._ping_sent = None
+
+
+def _describe(exc: BaseException) -> str:
+    text = exc.message if isinstance(exc, TradeguardError) else str(exc)
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+# ── the back-fill ───────────────────────────────────────────────────────────────────────────
+
+MY_TRADES_LIMIT = 1000
+
+
+async def backfill(
+    transport: BinanceTransport,
+    symbols: Assets,
+    last_trade_ids: Mapping[str, int],
+    *,
+    profile: str,
+    at_ms: int | None = None,
+    client_order_id_of: Callable[[str, int], str | None] | None = None,
+    still_open: Iterable[tuple[str, str]] = (),
+    max_order_lookups: int = 50,
+) -> list[EventBase]:
+    """What the exchange says happened, as events, to close a gap in the user stream.
+
+    For each symbol: its trades after `last_trade_ids[symbol]` (the recent ones if none is
+    known) as `OrderFilled(source="query")`, oldest first; then its open orders as
+    `OrderUpdated(source="query")`; then, for each (symbol, client order id) in `still_open`
+    that the exchange no longer lists as open, that order's final state. A trade's client order
+    id comes from `client_order_id_of(symbol, order_id)` (the session's ledger), or from its
+    open order, or is looked up (at most `max_order_lookups` GET order calls); else None, and
+    the ledger matches it by exchange order id.
+    """
+    at = transport.clock.wall_ms() if at_ms is None else at_ms
+    fills: list[OrderFilled] = []
+    updates: list[EventBase] = []
+    open_ids: dict[tuple[str, int], str] = {}
+    open_coids: set[tuple[str, str]] = set()
+    lookups = 0
+    for symbol, (base, quote) in symbols.items():
+        for report in await transport.open_orders(symbol):
+            open_ids[(symbol, report.order_id)] = report.client_order_id
+            open_coids.add((symbol, report.client_order_id))
+            updates.append(_order_updated(report, at, profile))
+        last = last_trade_ids.get(symbol)
+        from_id = None if last is None else last + 1
+        while True:
+            trades = await transport.my_trades(symbol, from_id=from_id)
+            for t in trades:
+                if last is not None and t.trade_id <= last:
+                    continue
+                key = (symbol, t.order_id)
+                coid = client_order_id_of(symbol, t.order_id) if client_order_id_of else None
+                if coid is None:
+                    coid = open_ids.get(key)
+                if coid is None and lookups < max_order_lookups:
+                    lookups += 1
+                    with contextlib.suppress(ExchangeError):
+                        found = await transport.get_order(symbol, order_id=t.order_id)
+                        coid = found.client_order_id
+                    if coid is not None:
+                        open_ids[key] = coid
+                exact = t.price * t.qty
+                fills.append(
+                    OrderFilled(
+                        at_ms=at, profile=profile, exchange_ms=t.time_ms,
+                        client_order_id=coid, order_id=t.order_id, symbol=symbol,
+                        base_asset=base, quote_asset=quote, side=t.side, trade_id=t.trade_id,
+                        price=t.price, qty=t.qty, commission=t.commission,
+                        commission_asset=t.commission_asset, is_maker=t.is_maker,
+                        quote_qty=None if t.quote_qty == exact else t.quote_qty, source="query",
+                    )
+                )  # fmt: skip
+            if len(trades) < MY_TRADES_LIMIT or from_id is None:
+                break
+            from_id = max(t.trade_id for t in trades) + 1
+    closed: list[EventBase] = []
+    for symbol, coid in still_open:
+        if (symbol, coid) in open_coids or symbol not in symbols:
+            continue
+        try:
+            report = await transport.get_order(symbol, client_order_id=coid)
+        except ExchangeError as exc:
+            if exc.code == -2013:
+                continue  # the exchange does not know it: the session resolves it
+            raise
+        closed.append(_order_updated(report, at, profile))
+    fills.sort(key=lambda e: (e.symbol, e.trade_id))
+    return [*fills, *updates, *closed]
+
+
+def _order_updated(report: OrderReport, at_ms: int, profile: str) -> OrderUpdated:
+    return OrderUpdated(
+        at_ms=at_ms,
+        profile=profile,
+        exchange_ms=report.update_time_ms,
+        client_order_id=report.client_order_id,
+        symbol=report.symbol,
+        status=report.status,
+        source="query",
+        order_id=report.order_id,
+        executed_qty=report.executed_qty,
+        quote_qty=report.cummulative_quote_qty,
+        orig_qty=report.orig_qty or None,
+    )
