@@ -22,7 +22,8 @@ import hashlib
 import os
 import socket
 import struct
-from collections.abc import AsyncIterator, Mapping, Sequence
+import threading
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -224,6 +225,33 @@ def sntp_offset_ms(server: str, timeout_s: float, clock: Clock) -> float:
     return ((t2 - sent) + (t3 - received)) / 2
 
 
+async def _in_daemon_thread(func: Callable[[], float], timeout_s: float) -> float:
+    """Run a blocking call (DNS has no timeout of its own) where it cannot hold up the exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[float] = loop.create_future()
+
+    def settle(result: float | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result or 0.0)
+
+    def run() -> None:
+        try:
+            value = func()
+        except BaseException as exc:  # handed to the waiting coroutine
+            with contextlib.suppress(RuntimeError):  # the loop may be gone already
+                loop.call_soon_threadsafe(settle, None, exc)
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, value, None)
+
+    threading.Thread(target=run, name="tradeguard-sntp", daemon=True).start()
+    return await asyncio.wait_for(future, timeout_s)
+
+
 async def ntp_check(options: DoctorOptions) -> Check:
     if options.ntp_server is None:
         return Check(
@@ -233,10 +261,11 @@ async def ntp_check(options: DoctorOptions) -> Check:
             "make sure the host keeps time with NTP (`timedatectl status`)",
         )
     try:
-        offset = await asyncio.to_thread(
-            sntp_offset_ms, options.ntp_server, options.ntp_timeout_s, options.clock
+        offset = await _in_daemon_thread(
+            lambda: sntp_offset_ms(options.ntp_server or "", options.ntp_timeout_s, options.clock),
+            timeout_s=options.ntp_timeout_s * 2,
         )
-    except OSError as exc:
+    except (OSError, TimeoutError) as exc:
         return Check(
             "clock.ntp",
             Level.UNVERIFIED,
@@ -298,6 +327,16 @@ async def gather(profile: ProfileView, options: DoctorOptions) -> Facts:
             )
         elif base_url is not None:
             await _binance(profile, options, base_url, credentials, facts)
+        if not any(c.name == "key.access" for c in facts.checks):
+            why = "no credentials" if credentials is None else "the exchange did not answer"
+            add(
+                Check(
+                    "key.access",
+                    Level.UNVERIFIED,
+                    f"the key's permissions were not checked ({why})",
+                    "fix the failed checks above, then run `tradeguard doctor` again",
+                )
+            )
     add(await ntp_check(options))
     add(rate_limit_check(facts.base_url, options))
     add(journal_check(profile))
