@@ -173,7 +173,13 @@ async def test_unreachable_exchange(profile: FakeProfile, options: DoctorOptions
     by = await doctor(profile, options, base_url="http://127.0.0.1:9")
     assert by["clock.exchange"].level is Level.FAIL
     assert by["clock.exchange"].detail.startswith("the exchange at http://127.0.0.1:9 did not")
-    assert "key.access" not in by
+    assert by["key.access"] == Check(
+        "key.access",
+        Level.UNVERIFIED,
+        "the key's permissions were not checked (the exchange did not answer)",
+        "fix the failed checks above, then run `tradeguard doctor` again",
+    )
+    assert "key.withdraw" not in by
 
 
 async def test_journal_that_cannot_be_opened(
