@@ -203,19 +203,25 @@ def load_credentials(
 def pem_kind(pem: str, spec: CredentialsSpec, name: str) -> signing.KeyKind:
     """ED25519 or RSA, read from an unencrypted PEM private key."""
     where = f"profile {spec.profile}: the private key in {shown(name)}"
+    # Errors are raised outside the except blocks: a decoding error keeps the text it failed on
+    # (UnicodeError.object), and a chained __context__ would carry the key along.
+    key: object = None
+    failure: type[BaseException] | None = None
     try:
         key = serialization.load_pem_private_key(pem.strip().encode("ascii"), password=None)
-    except TypeError:
+    except (TypeError, ValueError, UnicodeError, UnsupportedAlgorithm) as exc:
+        failure = type(exc)
+    if failure is TypeError:
         raise CredentialsError(
             f"{where} is encrypted",
             hint="Binance signs with an unencrypted PKCS#8 key: `openssl pkey -in KEY -out NEW`, "
             "then keep NEW at mode 0600 outside any repository",
-        ) from None
-    except (ValueError, UnicodeError, UnsupportedAlgorithm):
+        )
+    if failure is not None:
         raise CredentialsError(
             f"{where} is not a readable PEM private key",
             hint="give the whole PEM file, from its -----BEGIN line to its -----END line",
-        ) from None
+        )
     if isinstance(key, Ed25519PrivateKey):
         return "ED25519"
     if isinstance(key, RSAPrivateKey):
@@ -266,15 +272,19 @@ class _KeyringReader:
 
     def __call__(self, field: str, name: str) -> str:
         service = self.spec.keyring_service
+        backend = self._backend()
+        value: str | None = None
+        failure = ""
         try:
-            value = self._backend().get_password(service, name)
+            value = backend.get_password(service, name)
         except Exception as exc:  # any keyring failure: no backend, locked, denied
+            failure = type(exc).__name__  # only the name: its message may quote an entry
+        if failure:
             raise CredentialsError(
-                f"profile {self.spec.profile}: the OS keyring could not be read "
-                f"({type(exc).__name__})",
+                f"profile {self.spec.profile}: the OS keyring could not be read ({failure})",
                 hint="unlock the keyring, or install a backend (`keyring --list-backends`), "
                 'or use source = "env" or "file"',
-            ) from None
+            )
         if value is None or not value.strip():
             raise CredentialsError(
                 f"profile {self.spec.profile}: no keyring entry {shown(name)} ({field}) "
@@ -296,14 +306,17 @@ class _FileReader:
         if not path.is_absolute():
             path = (self.cwd if self.cwd is not None else Path.cwd()) / path
         label = shown(str(path))
+        real = info = None
         try:
             real = path.resolve(strict=True)
             info = real.stat()
         except (OSError, RuntimeError):
+            pass  # the error names the path, which may be a pasted secret: never chain it
+        if real is None or info is None:
             raise CredentialsError(
                 f"profile {profile}: credentials file {label} ({field}) does not exist",
                 hint=f"create it (mode 0600, outside any repository) or fix credentials.{field}",
-            ) from None
+            )
         if not stat.S_ISREG(info.st_mode):
             raise CredentialsError(
                 f"profile {profile}: credentials file {label} ({field}) is not a regular file",
@@ -331,13 +344,17 @@ class _FileReader:
                 f"(mode {stat.S_IMODE(info.st_mode):04o})",
                 hint=f"`chmod 600 {label}`",
             )
+        value = ""
+        failure = ""
         try:
             value = real.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeError) as exc:
+            failure = type(exc).__name__  # a UnicodeError holds the bytes: never chain it
+        if failure:
             raise CredentialsError(
-                f"profile {profile}: cannot read credentials file {label} ({type(exc).__name__})",
+                f"profile {profile}: cannot read credentials file {label} ({failure})",
                 hint="check the file is readable by you and holds text",
-            ) from None
+            )
         if not value:
             raise CredentialsError(
                 f"profile {profile}: credentials file {label} ({field}) is empty",

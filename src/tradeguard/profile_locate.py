@@ -39,6 +39,7 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
         self._at: dict[tuple[str, ...], int] = {}
+        self._tables: set[tuple[str, ...]] = set()
         table: tuple[str, ...] = ()
         in_multiline: str | None = None
         for number, line in enumerate(self.lines, start=1):
@@ -50,6 +51,7 @@ class LineIndex:
             if header:
                 table = split_key(header.group(1))
                 self._at.setdefault(table, number)
+                self._tables.add(table)
                 continue
             assign = _ASSIGN.match(line)
             if assign:
@@ -70,6 +72,8 @@ class LineIndex:
             parent = self._at.get(path[:cut])
             if parent is None:
                 continue
+            if path[:cut] in self._tables:
+                return parent  # a key missing from a [table] is not written anywhere
             wanted = path[-1]
             pattern = re.compile(
                 rf"""(?:^|[\s{{,."'])(?:{re.escape(wanted)}|"{re.escape(wanted)}"|'{re.escape(wanted)}')\s*="""

@@ -395,7 +395,7 @@ class _Parser:
             problem = stages.caps_problem(rung, caps)
             if problem is not None:
                 key = next(iter(table), None)
-                self.fail(where if key is None else (*where, key), problem, "lower the caps")
+                self.fail(where if key is None else (*where, key), *problem)
             out[rung] = caps
         return out
 

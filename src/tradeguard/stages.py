@@ -81,20 +81,24 @@ def default_caps(rung: Rung, max_order_notional: Decimal) -> Caps:
     return PAPER_CAPS
 
 
-def caps_problem(rung: Rung, caps: Caps) -> str | None:
-    """Why these caps cannot be a rung's (None when they can)."""
+def caps_problem(rung: Rung, caps: Caps) -> tuple[str, str] | None:
+    """Why these caps cannot be a rung's, and the fix (None when they can)."""
     if caps.max_order_notional <= 0 or caps.daily_notional <= 0:
-        return "caps must be above 0"
-    if caps.daily_notional < caps.max_order_notional:
-        return "daily_notional is below max_order_notional, so no order could ever be sent"
+        return "caps must be above 0", "give amounts above 0"
     if rung == "live-small" and (
         caps.max_order_notional > LIVE_SMALL_CEILING.max_order_notional
         or caps.daily_notional > LIVE_SMALL_CEILING.daily_notional
     ):
         return (
             f"live-small is capped at {LIVE_SMALL_CEILING.max_order_notional} per order and "
-            f"{LIVE_SMALL_CEILING.daily_notional} per day; a profile may lower these, never raise "
-            "them past that (trade more by promoting to live)"
+            f"{LIVE_SMALL_CEILING.daily_notional} per day; a profile may lower these, never "
+            "raise them past that",
+            "lower them, or trade more by promoting to live",
+        )
+    if caps.daily_notional < caps.max_order_notional:
+        return (
+            "daily_notional is below max_order_notional, so no full-size order could be sent",
+            "raise daily_notional or lower max_order_notional",
         )
     return None
 
