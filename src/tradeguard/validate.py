@@ -256,7 +256,7 @@ def validate(
         if tif is not None and tif is not TimeInForce.GTC:
             fails.append(
                 (
-                    "PARAMS",
+                    "UNSUPPORTED",
                     f"a post-only (LIMIT_MAKER) order rests on the book; time_in_force {tif} "
                     "contradicts it: leave time_in_force out",
                 )
