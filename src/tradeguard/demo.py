@@ -151,5 +151,5 @@ async def _script(venue: Any, remote: Any, out: Console) -> None:
         change = after[asset].total - before[asset].total
         out.print(f"  {asset}: {before[asset].total.normalize():f} → "
                   f"{after[asset].total.normalize():f} ({change:+f})")  # fmt: skip
-    peaks = ", ".join(f"{used} of {label}" for label, used in venue.ledger.peak_used.items())
+    peaks = ", ".join(f"{used} of {rule.describe()}" for rule, used in venue.ledger.peaks())
     out.print(f"[bold]Done.[/] {venue.requests_sent} requests; peak use: {peaks}")

@@ -455,6 +455,40 @@ async def _binance(
         await transport.close()
 
 
+async def check_key(
+    profile: ProfileView, creds: ApiCredentials, options: DoctorOptions | None = None
+) -> Facts:
+    """The exchange clock, the -2015 probes and the audit for one key: what a session runs at
+    connect (then `audit.enforce(facts.findings)`) and what `keys rotate` runs on a new key.
+    Uses the profile's venue URL (or `options.base_url`); not for env = "sim"."""
+    options = options or DoctorOptions()
+    facts = Facts(credentials=creds)
+    base_url = options.base_url or profile.base_url or BINANCE_URLS.get(profile.env)
+    if profile.venue != "binance" or base_url is None:
+        facts.checks.append(
+            Check(
+                "key.access",
+                Level.UNVERIFIED,
+                f"{profile.venue} keys on env {profile.env} are not checked natively yet",
+                "check the key at the exchange: trading only, IP-restricted",
+            )
+        )
+        return facts
+    facts.base_url = base_url
+    await _binance(profile, options, base_url, creds, facts)
+    return facts
+
+
+def key_refused(facts: Facts) -> list[Check]:
+    """The checks that refuse a key: a failed audit finding or a key the exchange refused;
+    an unverified `key.access` too, since a key nobody could check cannot be trusted."""
+    return [
+        c
+        for c in facts.checks
+        if c.level is Level.FAIL or (c.name == "key.access" and c.level is not Level.PASS)
+    ]
+
+
 async def clock_check(transport: BinanceTransport, base_url: str) -> Check:
     try:
         est = await transport.sync_clock()
@@ -674,7 +708,9 @@ __all__ = [
     "Facts",
     "KeyRecords",
     "ProfileView",
+    "check_key",
     "gather",
+    "key_refused",
     "run_checks",
     "sntp_offset_ms",
     "worst",

@@ -40,6 +40,14 @@ class HostState:
                 hint="set XDG_STATE_HOME to a writable directory",
             ) from exc
 
+        self._seen: tuple[int, int] = (-1, -1)
+
+    def changed(self) -> bool:
+        """Whether another process wrote the state since this one last read or wrote it
+        (one fstat: cheap enough for every request)."""
+        st = os.fstat(self._fd)
+        return (st.st_mtime_ns, st.st_size) != self._seen
+
     @contextmanager
     def locked(self) -> Iterator[dict[str, Any]]:
         """The shared state, locked; changes made to the dict are written back on exit."""
@@ -56,6 +64,8 @@ class HostState:
             data = msgspec.json.encode(state)
             os.pwrite(self._fd, data, 0)
             os.ftruncate(self._fd, len(data))
+            st = os.fstat(self._fd)
+            self._seen = (st.st_mtime_ns, st.st_size)
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 

@@ -7,6 +7,13 @@ aligns them (a minute window resets at the minute), reconciles with the exchange
 other tools on the same IP; we never count below what it reports), and answers *before* a
 request would cross the headroom, rather than after an error. A 429 pauses everything for its
 Retry-After; a 418 stops everything until the ban ends.
+
+Several processes share one host budget through a small file (see hoststate.py). Going to that
+file for every request costs more than the rest of the request path together, so a process
+*leases* a slice of each window from the shared budget (`reserve`: the slice is counted as used
+by everyone at once) and spends from its lease without touching the file (`take`) until the
+lease runs out, the window rolls, or the file changes (another process saw a 429 or a 418).
+A lease never lets the host pass the headroom: it is granted only from what is left.
 """
 
 from __future__ import annotations
@@ -91,14 +98,20 @@ BINANCE_SPOT_DEFAULTS = (
 @dataclass(slots=True)
 class _Window:
     rule: RateRule
+    interval_ms: int = 0
+    allowed: int = 0  # the limit times the headroom
     start_ms: int = 0
-    used: int = 0
+    used: int = 0  # the host's count in this window: spent and leased, or what the exchange saw
+    lease: int = 0  # units this process reserved in `used` and has not spent yet
+    spent: int = 0  # what this process actually sent in this window (for peaks)
+    label: str = ""
+    header: str | None = None
 
     def roll(self, now_ms: int) -> None:
-        start = now_ms - now_ms % self.rule.interval_ms
+        start = now_ms - now_ms % self.interval_ms
         if start != self.start_ms:
             self.start_ms = start
-            self.used = 0
+            self.used = self.lease = self.spent = 0
 
     def cost(self, weight: int, orders: int) -> int:
         if self.rule.kind is LimitKind.REQUEST_WEIGHT:
@@ -123,23 +136,34 @@ class RateLedger:
     paused_until_ms: int = 0  # after a 429
     banned_until_ms: int = 0  # after a 418
     _windows: list[_Window] = field(default_factory=list)
+    # Leases only once the exchange's own rules are known: a slice of Binance's published
+    # defaults could be far more than a smaller real limit allows.
+    _leasing: bool = False
     peak_used: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not Decimal("0") < self.headroom <= Decimal("1"):
             raise ConfigError(f"rate-limit headroom must be in (0, 1], got {self.headroom}")
-        self._windows = [_Window(rule) for rule in self.rules]
+        self._windows = [self._window(rule) for rule in self.rules]
+
+    def _window(self, rule: RateRule) -> _Window:
+        return _Window(
+            rule, rule.interval_ms, int(rule.limit * self.headroom),
+            label=_label(rule), header=rule.header,
+        )  # fmt: skip
 
     def replace_rules(self, rules: Sequence[RateRule]) -> None:
         """Adopt exchangeInfo's rules, keeping the usage counted so far for matching rules."""
         old = {_key(w.rule): w for w in self._windows}
         self.rules = tuple(rules)
+        self._leasing = True
         self._windows = []
         for rule in rules:
             previous = old.get(_key(rule))
-            window = _Window(rule)
+            window = self._window(rule)
             if previous is not None:
                 window.start_ms, window.used = previous.start_ms, previous.used
+                window.lease, window.spent = previous.lease, previous.spent
             self._windows.append(window)
 
     def wait(self, weight: int, orders: int, now_ms: int) -> Wait:
@@ -151,28 +175,61 @@ class RateLedger:
         longest = Wait(0.0)
         for window in self._windows:
             window.roll(now_ms)
-            cost = window.cost(weight, orders)
-            if cost == 0:
+            need = window.cost(weight, orders) - window.lease
+            if need <= 0:
                 continue
-            allowed = int(window.rule.limit * self.headroom)
+            allowed = window.allowed
             # A request larger than the whole allowance may still go into an empty window.
-            if window.used + cost > allowed and window.used > 0:
-                seconds = (window.start_ms + window.rule.interval_ms - now_ms) / 1000
+            if window.used + need > allowed and window.used > 0:
+                seconds = (window.start_ms + window.interval_ms - now_ms) / 1000
                 if seconds > longest.seconds:
                     longest = Wait(seconds, f"would pass {allowed} of {window.rule.describe()}")
         return longest
 
     def spend(self, weight: int, orders: int, now_ms: int) -> None:
-        """Count a request that is about to leave."""
+        """Count a request that is about to leave (from the lease first)."""
+        self.reserve(weight, orders, now_ms, lease_share=0)
+
+    def reserve(self, weight: int, orders: int, now_ms: int, lease_share: int = 20) -> None:
+        """Count a request that is about to leave, and lease up to 1/`lease_share` of each
+        window's allowance beyond it, from what the host has left (call after `wait` said 0)."""
         for window in self._windows:
             window.roll(now_ms)
-            window.used += window.cost(weight, orders)
+            cost = window.cost(weight, orders)
+            if cost == 0:
+                continue
+            need = max(0, cost - window.lease)
+            spare = window.allowed - window.used - need
+            leasing = lease_share and self._leasing and spare > 0
+            extra = min(spare, window.allowed // lease_share) if leasing else 0
+            window.used += need + extra
+            window.lease += need + extra - cost
+            window.spent += cost
             self._note_peak(window)
+
+    def take(self, weight: int, orders: int, now_ms: int) -> bool:
+        """Spend from this process's lease if it covers the request in every window; no
+        shared state is read. False means: go through `wait`/`reserve` under the host lock."""
+        if now_ms < self.paused_until_ms or now_ms < self.banned_until_ms:
+            return False
+        windows = self._windows
+        for window in windows:
+            if now_ms - window.start_ms >= window.interval_ms:
+                return False  # the window rolled: the lease is gone
+            if window.lease < window.cost(weight, orders):
+                return False
+        for window in windows:
+            cost = window.cost(weight, orders)
+            window.lease -= cost
+            window.spent += cost
+            if window.spent > self.peak_used.get(window.label, 0):
+                self.peak_used[window.label] = window.spent
+        return True
 
     def observe_headers(self, headers: Mapping[str, str], now_ms: int) -> None:
         """Take the exchange's count where it is higher than ours (others share our IP)."""
         for window in self._windows:
-            name = window.rule.header
+            name = window.header
             if name is None:
                 continue
             value = headers.get(name)
@@ -183,9 +240,12 @@ class RateLedger:
             except ValueError:
                 continue
             window.roll(now_ms)
-            if reported > window.used:
-                window.used = reported
-                self._note_peak(window)
+            if reported > window.used - window.lease:
+                # Someone else spends on this IP: what we leased may no longer be there.
+                window.lease = max(0, min(window.lease, window.allowed - reported))
+                window.used = reported + window.lease
+            if reported > self.peak_used.get(window.label, 0):
+                self.peak_used[window.label] = reported
 
     def observe_pause(self, retry_after_s: float, now_ms: int) -> None:
         """A 429: nothing leaves before Retry-After has passed."""
@@ -200,7 +260,7 @@ class RateLedger:
         return {
             "banned_until_ms": self.banned_until_ms,
             "paused_until_ms": self.paused_until_ms,
-            "windows": {_label(w.rule): [w.start_ms, w.used] for w in self._windows},
+            "windows": {w.label: [w.start_ms, w.used] for w in self._windows},
         }
 
     def merge(self, snapshot: Mapping[str, Any]) -> None:
@@ -210,26 +270,31 @@ class RateLedger:
         self.paused_until_ms = max(self.paused_until_ms, int(snapshot.get("paused_until_ms", 0)))
         windows = snapshot.get("windows", {})
         for window in self._windows:
-            entry = windows.get(_label(window.rule))
+            entry = windows.get(window.label)
             if not entry:
                 continue
             start, used = int(entry[0]), int(entry[1])
             if start > window.start_ms:
                 window.start_ms, window.used = start, used
+                window.lease = window.spent = 0
             elif start == window.start_ms and used > window.used:
                 window.used = used
 
     def usage(self, now_ms: int) -> list[tuple[RateRule, int]]:
+        """Each rule and the host's count in its current window, leases excluded."""
         result = []
         for window in self._windows:
             window.roll(now_ms)
-            result.append((window.rule, window.used))
+            result.append((window.rule, window.used - window.lease))
         return result
 
+    def peaks(self) -> list[tuple[RateRule, int]]:
+        """Each rule and the most this process (or the exchange's headers) saw in one window."""
+        return [(w.rule, self.peak_used.get(w.label, 0)) for w in self._windows]
+
     def _note_peak(self, window: _Window) -> None:
-        label = window.rule.describe()
-        if window.used > self.peak_used.get(label, 0):
-            self.peak_used[label] = window.used
+        if window.spent > self.peak_used.get(window.label, 0):
+            self.peak_used[window.label] = window.spent
 
 
 def _label(rule: RateRule) -> str:

@@ -25,8 +25,10 @@ def spec(source: str = "env", **names: str | None) -> CredentialsSpec:
 
 
 def pem(kind: str, password: bytes | None = None) -> str:
-    key = ed25519.Ed25519PrivateKey.generate() if kind == "ED25519" else rsa.generate_private_key(
-        public_exponent=65537, key_size=2048
+    key = (
+        ed25519.Ed25519PrivateKey.generate()
+        if kind == "ED25519"
+        else rsa.generate_private_key(public_exponent=65537, key_size=2048)
     )
     encryption = (
         serialization.BestAvailableEncryption(password)

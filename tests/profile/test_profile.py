@@ -129,7 +129,10 @@ def test_the_design_sample_loads(tmp_path: Path) -> None:
     assert chosen.limits.max_open_orders == 10 and chosen.limits.price_band_pct == Decimal(2)
     assert chosen.alerts.webhook == "https://hooks.example.invalid/T000/B000"
     assert chosen.credentials is not None
-    assert chosen.credentials.secret == "BINANCE_API_SECRET" and chosen.credentials.profile == "default"
+    assert (
+        chosen.credentials.secret == "BINANCE_API_SECRET"
+        and chosen.credentials.profile == "default"
+    )
     assert chosen.journal == "sqlite://" + str(Path.home() / ".local/share/tradeguard/default.db")
     assert chosen.cancel_on_exit and chosen.key_age_warn_days == 180
     assert chosen.key_age_refuse_days == 365
@@ -228,7 +231,11 @@ def test_an_unknown_key_names_its_line_and_the_likely_fix(tmp_path: Path) -> Non
         ("key_age_warn_days = 400", 2, "smaller than key_age_refuse_days"),
         ('journal = "/var/tg.db"', 2, "sqlite:///"),
         ('env = "live"\nbase_url = "http://api.example.invalid"', 3, "live needs https"),
-        ("[profiles.default.limits]\nmax_order_notional = 100.5", 3, 'quote it: max_order_notional = "100.5"'),  # noqa: E501
+        (
+            "[profiles.default.limits]\nmax_order_notional = 100.5",
+            3,
+            'quote it: max_order_notional = "100.5"',
+        ),  # noqa: E501
         ('[profiles.default.limits]\nmax_order_notional = "lots"', 3, "not a number"),
         ('[profiles.default.limits]\ndaily_loss = "-5"', 3, "above 0"),
         ("[profiles.default.limits]\nmax_open_orders = 0", 3, "1 or more"),

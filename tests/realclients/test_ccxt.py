@@ -75,9 +75,7 @@ async def test_limit_order_lifecycle_with_client_order_id(exchange: Any, sim: Si
     assert fetched["id"] == order["id"]
     assert fetched["amount"] == pytest.approx(0.001)
 
-    by_client_id = await exchange.fetch_order(
-        None, "BTC/USDT", {"origClientOrderId": "ccxtLimit1"}
-    )
+    by_client_id = await exchange.fetch_order(None, "BTC/USDT", {"origClientOrderId": "ccxtLimit1"})
     assert by_client_id["id"] == order["id"]
 
     open_orders = await exchange.fetch_open_orders("BTC/USDT")

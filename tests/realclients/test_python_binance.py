@@ -63,8 +63,9 @@ async def test_sync_client_rest_round_trip(sim: SimHandle) -> None:
         )
         # python-binance sends no newOrderRespType: Binance's default for LIMIT is FULL.
         assert order["status"] == "NEW" and "fills" in order
-        assert client.get_order(symbol="BTCUSDT", origClientOrderId="pbLimit1")["orderId"] == (
-            order["orderId"]
+        assert (
+            client.get_order(symbol="BTCUSDT", origClientOrderId="pbLimit1")["orderId"]
+            == (order["orderId"])
         )
         assert [o["orderId"] for o in client.get_open_orders(symbol="BTCUSDT")] == [
             order["orderId"]

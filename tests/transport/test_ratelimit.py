@@ -105,3 +105,31 @@ def test_never_spends_past_the_headroom_in_any_window(requests: list[tuple[int, 
             window = now // MINUTE
             spent[window] = spent.get(window, 0) + weight
     assert all(total <= 80 for total in spent.values())
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.integers(1, 30), st.integers(0, 20_000)), max_size=300)
+)
+def test_leases_never_let_processes_together_pass_the_headroom(
+    requests: list[tuple[int, int, int]],
+) -> None:
+    """Three processes lease slices of one shared budget and spend from them without looking
+    at the shared state; together they never send more than the headroom in any window."""
+    ledgers = [RateLedger([weight_rule(100)], headroom=Decimal("0.8")) for _ in range(3)]
+    for ledger in ledgers:
+        ledger.replace_rules([weight_rule(100)])  # the exchange's own rules: leasing on
+    shared: dict[str, object] = {}
+    sent: dict[int, int] = {}
+    now = T0
+    for who, weight, step in requests:
+        now += step
+        ledger = ledgers[who]
+        if not ledger.take(weight, 0, now):
+            ledger.merge(shared)
+            if ledger.wait(weight, 0, now).seconds > 0:
+                continue
+            ledger.reserve(weight, 0, now)
+            shared = ledger.snapshot()
+        sent[now // MINUTE] = sent.get(now // MINUTE, 0) + weight
+    # A request bigger than the allowance may go into an empty window (as before); else <= 80.
+    assert all(total <= 80 for total in sent.values())

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -73,7 +73,7 @@ class TransportConfig:
 class Reply:
     status: int
     body: bytes
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # case-insensitive (aiohttp's CIMultiDictProxy)
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -121,8 +121,12 @@ class BinanceTransport:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
+            # A read timeout rather than a total one: the same promise (no reply within
+            # timeout_s is OutcomeUnknown) without a timer per request on the hot path.
             timeout = aiohttp.ClientTimeout(
-                total=self.config.timeout_s, sock_connect=self.config.connect_timeout_s
+                total=None,
+                sock_connect=self.config.connect_timeout_s,
+                sock_read=self.config.timeout_s,
             )
             self._session = aiohttp.ClientSession(timeout=timeout)
         return self._session
@@ -239,14 +243,18 @@ class BinanceTransport:
             shared.update(self.ledger.snapshot())
 
     async def _admit(self, request: Request) -> None:
-        """Wait until the shared budget lets this request leave, then spend it."""
+        """Wait until the shared budget lets this request leave, then spend it: from this
+        process's lease while the host state file is unchanged, else under the host lock."""
+        now = self.server_now_ms()
+        if not self.host_state.changed() and self.ledger.take(request.weight, request.orders, now):
+            return
         while True:
             now = self.server_now_ms()
             with self.host_state.locked() as shared:
                 self.ledger.merge(shared)
                 wait = self.ledger.wait(request.weight, request.orders, now)
                 if wait.seconds == 0:
-                    self.ledger.spend(request.weight, request.orders, now)
+                    self.ledger.reserve(request.weight, request.orders, now)
                     shared.update(self.ledger.snapshot())
                     return
             if now < self.ledger.banned_until_ms or wait.seconds > self.config.max_local_wait_s:
@@ -295,7 +303,7 @@ class BinanceTransport:
                 request.method, url, data=body, headers=headers, skip_auto_headers=("User-Agent",)
             ) as response:
                 raw = await response.read()
-                reply = Reply(response.status, raw, dict(response.headers))
+                reply = Reply(response.status, raw, response.headers)
         except aiohttp.ClientConnectorError as exc:
             raise NotSent(
                 f"{request.name}: could not connect to {self.base_url} ({exc.os_error})",
@@ -311,9 +319,7 @@ class BinanceTransport:
                 f"{request.name}: no reply ({type(exc).__name__})",
                 hint="the request may have reached the exchange; resolve before acting",
             ) from exc
-        self.ledger.observe_headers(
-            {k.lower(): v for k, v in reply.headers.items()}, self.server_now_ms()
-        )
+        self.ledger.observe_headers(reply.headers, self.server_now_ms())  # case-insensitive
         return reply
 
     # ── typed calls ───────────────────────────────────────────────────────────────────────

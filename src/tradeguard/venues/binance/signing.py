@@ -24,6 +24,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 from urllib.parse import quote
@@ -132,7 +133,15 @@ def encode_params(params: Sequence[tuple[str, str]]) -> str:
     Spaces become `%20` (not `+`) and every reserved character is escaped, which is what Binance
     expects of a signed REST payload since 2026-01-15.
     """
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params)
+    return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in params)
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quote(text: str) -> str:
+    # Most names and values (symbols, numbers, ids) need no escaping; skip quote()'s work.
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
 
 
 def ws_value(value: object) -> str:

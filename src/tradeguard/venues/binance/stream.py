@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -148,7 +149,7 @@ class UserStream:
         self.last_trade_ids: dict[str, int] = dict(last_trade_ids or {})
         self.ready = asyncio.Event()  # subscribed, no gap open
         self.connections = 0  # successful subscriptions so far (first one included)
-        self.restarts: list[str] = []  # why each connection or subscription ended
+        self.restarts: deque[str] = deque(maxlen=100)  # why connections/subscriptions ended
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
@@ -405,7 +406,7 @@ class UserStream:
                     raise
                 await self.transport.sync_clock()
                 continue
-            result = msgspec.json.decode(reply.result or b"{}")
+            result = msgspec.json.decode(reply.result)
             sid = result.get("subscriptionId") if isinstance(result, dict) else None
             self._subscription = sid if isinstance(sid, int) else None
             return

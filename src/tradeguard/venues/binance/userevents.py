@@ -154,7 +154,7 @@ class WsFrame(msgspec.Struct, gc=False):
     event: UserEvent | None = None
     id: int | str | None = None
     status: int | None = None
-    result: msgspec.Raw | None = None
+    result: msgspec.Raw = msgspec.Raw(b"null")
     error: WsError | None = None
     other: OtherEvent | None = msgspec.field(name="tradeguard.other", default=None)  # not wire
 
@@ -165,10 +165,10 @@ class WsFrame(msgspec.Struct, gc=False):
 
 class _LooseFrame(msgspec.Struct, gc=False):
     subscriptionId: int | None = None
-    event: msgspec.Raw | None = None
+    event: msgspec.Raw = msgspec.Raw(b"null")
     id: int | str | None = None
     status: int | None = None
-    result: msgspec.Raw | None = None
+    result: msgspec.Raw = msgspec.Raw(b"null")
     error: WsError | None = None
 
 
@@ -185,7 +185,7 @@ def _loose(data: bytes | str, exc: msgspec.DecodeError) -> WsFrame:
         loose = _loose_decoder.decode(data)
         event: UserEvent | None = None
         other: OtherEvent | None = None
-        if loose.event is not None:
+        if bytes(loose.event) != b"null":
             kind = _other_decoder.decode(loose.event)
             if kind.kind in _KNOWN_KINDS:
                 event = _event_decoder.decode(loose.event)  # malformed: not skipped silently
