@@ -88,6 +88,8 @@ def run_promote(
     rules: PromotionRules | None = None,
 ) -> int:
     """The command's work, with the terminal and the time passed in. Returns the exit code."""
+    from rich.markup import escape
+
     from tradeguard import stages
 
     target = stages.next_rung(profile.env)
@@ -126,13 +128,14 @@ def run_promote(
         return _refuse(str(exc), 1)
     finally:
         store.close()
-    where = (
+
+    where = escape(
         f"[profiles.{profile.name}] of {profile.source}"
         if profile.source is not None
         else f"a new tradeguard.toml under [profiles.{profile.name}]"
     )
     console.print(
-        f"[green]promoted:[/green] {profile.name} may now run on [bold]{granted}[/bold]. "
+        f"[green]promoted:[/green] {escape(profile.name)} may now run on [bold]{granted}[/bold]. "
         f'Set env = "{granted}" in {where} to use it.'
     )
     return 0
@@ -172,17 +175,18 @@ def _grant(store: JournalStore, profile: Profile, rung: Rung, now_ms: int) -> No
 def _print_checks(
     console: Console, profile: Profile, verdict: PromotionVerdict, unattributed: int
 ) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     target = verdict.target or "-"
-    table = Table(title=f"promote {profile.name}: {verdict.current} → {target}")
+    table = Table(title=escape(f"promote {profile.name}: {verdict.current} → {target}"))
     table.add_column("rule")
     table.add_column("result")
     table.add_column("record", overflow="fold")
     table.add_column("needed")
     for check in verdict.checks:
         result = "[green]pass[/green]" if check.passed else "[red]fail[/red]"
-        table.add_row(check.rule, result, check.figure, check.needed)
+        table.add_row(escape(check.rule), result, escape(check.figure), escape(check.needed))
     console.print(table)
     if unattributed:
         console.print(

@@ -79,7 +79,7 @@ def test_env_missing_or_empty_names_the_variable_and_the_profile() -> None:
     message = str(caught.value)
     assert "TG_SECRET" in message and "main" in message and "is not set" in message
     assert "export TG_SECRET=" in message and KEY not in message
-    with pytest.raises(CredentialsError, match="TG_KEY.*is empty"):
+    with pytest.raises(CredentialsError, match=r"TG_KEY.*is empty"):
         load_credentials(spec(), {"TG_KEY": "  ", "TG_SECRET": SECRET})
 
 
@@ -108,7 +108,7 @@ def test_a_kind_that_disagrees_with_the_key_is_refused() -> None:
 
 def test_an_encrypted_or_broken_pem_is_refused_with_the_fix() -> None:
     env = {"TG_KEY": KEY, "TG_PEM": pem("ED25519", password=b"pw-1234")}
-    with pytest.raises(CredentialsError, match="encrypted.*openssl pkey"):
+    with pytest.raises(CredentialsError, match=r"encrypted.*openssl pkey"):
         load_credentials(spec(secret=None, private_key="TG_PEM"), env)
     broken = "-----BEGIN PRIVATE KEY-----\nPLANTEDnotbase64\n-----END PRIVATE KEY-----\n"
     with pytest.raises(CredentialsError, match="not a readable PEM") as caught:

@@ -235,14 +235,14 @@ def test_an_unknown_key_names_its_line_and_the_likely_fix(tmp_path: Path) -> Non
             "[profiles.default.limits]\nmax_order_notional = 100.5",
             3,
             'quote it: max_order_notional = "100.5"',
-        ),  # noqa: E501
+        ),
         ('[profiles.default.limits]\nmax_order_notional = "lots"', 3, "not a number"),
         ('[profiles.default.limits]\ndaily_loss = "-5"', 3, "above 0"),
         ("[profiles.default.limits]\nmax_open_orders = 0", 3, "1 or more"),
         ('[profiles.default.limits]\nmax_position = { "ETH/USDT" = "1" }', 3, "not in symbols"),
         ('[profiles.default.limits]\nmax_position = { "BTC/USDT" = 0.5 }', 3, "float"),
         ('[profiles.default.stages.live-small]\nmax_order_notional = "500"', 3, "capped at 100"),
-        ('[profiles.default.stages.testnet]\ndaily_notional = "1"', 3, "below max_order_notional"),  # noqa: E501
+        ('[profiles.default.stages.testnet]\ndaily_notional = "1"', 3, "below max_order_notional"),
         ('[profiles.default.stages.paper]\nmax_order_notional = "1"', 2, "unknown setting"),
         ('[profiles.default.alerts]\nwebhook = "http://hooks.example.invalid/x"', 3, "https"),
         ("[profiles.default.alerts]\ncommand = []", 3, "is empty"),
