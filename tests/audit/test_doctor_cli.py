@@ -3,69 +3,14 @@ run through click's CliRunner; the output says what is wrong and how to fix it."
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
 from click.testing import CliRunner, Result
 
 from tradeguard.cli import main
-from tradeguard.sim import server
-from tradeguard.sim.config import SimConfig
 
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("TRADEGUARD_CONFIG", "TRADEGUARD_PROFILE", "BINANCE_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return tmp_path
-
-
-class ThreadedSim:
-    """A simulator on its own event loop in a thread, for a CLI that runs asyncio.run itself."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.running: server.RunningSim = self._run(server.start(SimConfig.default(seed=3)))
-
-    def _run(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
-
-    def key(self, name: str) -> dict[str, str]:
-        k = next(k for k in self.running.key_listing if k["name"] == name)
-        return {"api_key": str(k["api_key"]), "secret": str(k["secret"])}
-
-    def control(self, path: str, body: dict[str, Any]) -> None:
-        request = urllib.request.Request(
-            f"{self.running.control_url}/{path}",
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=5):
-            pass
-
-    def close(self) -> None:
-        self._run(self.running.close())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
-
-
-@pytest.fixture
-def threaded_sim() -> Iterator[ThreadedSim]:
-    sim = ThreadedSim()
-    yield sim
-    sim.close()
+from .conftest import ThreadedSim
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
