@@ -7,15 +7,14 @@ that looks like key material rather than a name. Values under `credentials` are 
 
 from __future__ import annotations
 
-import difflib
 import re
 import shlex
 import tomllib
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from tradeguard import stages
@@ -24,12 +23,9 @@ from tradeguard.credentials_shape import looks_like_secret
 from tradeguard.errors import ConfigError, CredentialsError
 from tradeguard.model import Symbol
 from tradeguard.profile import MODES, VENUES, Alerts, Limits, Profile
-from tradeguard.profile_locate import LineIndex
+from tradeguard.profile_values import Checks, Path_, dotted, example, http_url
 from tradeguard.stages import Caps, Rung
 from tradeguard.venues.binance.signing import KEY_KINDS
-
-Path_ = tuple[str, ...]
-T = TypeVar("T", bound=str)
 
 _PROFILE_KEYS = (
     "venue", "env", "mode", "symbols", "journal", "base_url", "credentials", "limits", "alerts",
@@ -57,29 +53,7 @@ def parse_text(text: str, source: Path) -> dict[str, Profile]:
     return _Parser(text, source).profiles()
 
 
-class _Parser:
-    def __init__(self, text: str, source: Path) -> None:
-        self.text = text
-        self.source = source
-        self.index = LineIndex(text)
-
-    # ── reporting ────────────────────────────────────────────────────────────────────────────
-
-    def where(self, path: Path_) -> str:
-        line = self.index.line(path)
-        return f"{self.source}:{line}" if line is not None else str(self.source)
-
-    def fail(self, path: Path_, problem: str, fix: str) -> NoReturn:
-        raise ConfigError(f"{self.where(path)}: {_dotted(path)}: {problem}", hint=fix)
-
-    def secret_found(self, path: Path_, what: str = "looks like a secret") -> NoReturn:
-        raise CredentialsError(
-            f"{self.where(path)}: {_dotted(path)} {what}; tradeguard.toml must never hold one",
-            hint="delete it from the file, rotate that key (it has been on disk in plain text), "
-            "keep the new secret in an environment variable, the OS keyring or a 0600 file, "
-            "and put its name here",
-        )
-
+class _Parser(Checks):
     # ── the document ─────────────────────────────────────────────────────────────────────────
 
     def profiles(self) -> dict[str, Profile]:
@@ -118,13 +92,6 @@ class _Parser:
             and looks_like_secret(value)
         ):
             self.secret_found(path)
-
-    def keys(self, path: Path_, table: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-        for key in table:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                fix = f"did you mean {close[0]!r}? " if close else ""
-                self.fail((*path, key), "unknown setting", f"{fix}known here: {', '.join(allowed)}")
 
     # ── one profile ──────────────────────────────────────────────────────────────────────────
 
@@ -218,7 +185,7 @@ class _Parser:
         fix = 'write base_url = "https://testnet.binance.vision" or leave it out'
         if not isinstance(value, str):
             self.fail(path, "must be a string", fix)
-        url = _url(value)
+        url = http_url(value)
         if url is None:
             self.fail(path, "is not an http(s) URL", fix)
         if url.username is not None or url.password is not None:
@@ -246,12 +213,12 @@ class _Parser:
         for key, name in names.items():
             self.credential_name((*path, key), source, name)
         if "api_key" not in names:
-            self.fail(path, "api_key is missing", f"add api_key = {_example(source, 'API_KEY')}")
+            self.fail(path, "api_key is missing", f"add api_key = {example(source, 'API_KEY')}")
         if ("secret" in names) == ("private_key" in names):
             self.fail(
                 path,
                 "needs exactly one of secret (HMAC) and private_key (Ed25519/RSA PEM)",
-                f"add secret = {_example(source, 'API_SECRET')}, or private_key for a PEM key",
+                f"add secret = {example(source, 'API_SECRET')}, or private_key for a PEM key",
             )
         if venue != "binance" and "private_key" in names:
             self.fail((*path, "private_key"), f"{venue} signs with a secret", "use secret = ...")
@@ -259,7 +226,7 @@ class _Parser:
             self.fail(
                 path,
                 "okx needs a passphrase",
-                f"add passphrase = {_example(source, 'OKX_PASSPHRASE')}",
+                f"add passphrase = {example(source, 'OKX_PASSPHRASE')}",
             )
         if venue != "okx" and "passphrase" in names:
             self.fail((*path, "passphrase"), f"{venue} has no passphrase", "delete this line")
@@ -280,14 +247,14 @@ class _Parser:
     def credential_name(self, path: Path_, source: str, name: str) -> None:
         if source == "env" and not _ENV_NAME.fullmatch(name):
             raise CredentialsError(
-                f"{self.where(path)}: {_dotted(path)} is not an environment variable name "
+                f"{self.where(path)}: {dotted(path)} is not an environment variable name "
                 "(it is not shown, in case it is a secret)",
-                hint=f"write the variable's name, like {_example(source, path[-1].upper())}, "
+                hint=f"write the variable's name, like {example(source, path[-1].upper())}, "
                 "and export the value in that variable",
             )
         if source == "keyring" and not _KEYRING_NAME.fullmatch(name):
             raise CredentialsError(
-                f"{self.where(path)}: {_dotted(path)} is not a keyring entry name "
+                f"{self.where(path)}: {dotted(path)} is not a keyring entry name "
                 "(it is not shown, in case it is a secret)",
                 hint='name the entry, like "binance-main", and store the value with '
                 "`keyring set tradeguard binance-main`",
@@ -297,7 +264,7 @@ class _Parser:
 
     def limits(self, path: Path_, body: object, profile: Mapping[str, Any]) -> Limits:
         if not isinstance(body, dict):
-            self.fail(path, "must be a table", f"write [{_dotted(path)}]")
+            self.fail(path, "must be a table", f"write [{dotted(path)}]")
         self.keys(path, body, _LIMIT_KEYS)
         defaults = Limits()
         symbols = set(self.symbols((*path[:2], "symbols"), profile.get("symbols", ["BTC/USDT"])))
@@ -337,11 +304,11 @@ class _Parser:
 
     def alerts(self, path: Path_, body: object) -> Alerts:
         if not isinstance(body, dict):
-            self.fail(path, "must be a table", f"write [{_dotted(path)}]")
+            self.fail(path, "must be a table", f"write [{dotted(path)}]")
         self.keys(path, body, _ALERT_KEYS)
         webhook = body.get("webhook")
         if webhook is not None:
-            url = _url(webhook) if isinstance(webhook, str) else None
+            url = http_url(webhook) if isinstance(webhook, str) else None
             if url is None or (url.scheme != "https" and url.hostname not in _LOOPBACK):
                 self.fail(
                     (*path, "webhook"), "must be an https:// URL", 'write webhook = "https://..."'
@@ -371,7 +338,7 @@ class _Parser:
 
     def stage_caps(self, path: Path_, body: object, limits: Limits) -> dict[Rung, Caps]:
         if not isinstance(body, dict):
-            self.fail(path, "must be a table", f'write [{_dotted(path)}."live-small"]')
+            self.fail(path, "must be a table", f'write [{dotted(path)}."live-small"]')
         self.keys(path, body, stages.RUNGS)
         out: dict[Rung, Caps] = {}
         for rung in stages.RUNGS:
@@ -398,63 +365,3 @@ class _Parser:
                 self.fail(where if key is None else (*where, key), *problem)
             out[rung] = caps
         return out
-
-    # ── values ───────────────────────────────────────────────────────────────────────────────
-
-    def choice(self, path: Path_, value: object, choices: tuple[T, ...]) -> T:
-        for choice in choices:
-            if value == choice:
-                return choice
-        shown = f"{value!r} is not known" if isinstance(value, str) else "must be a string"
-        self.fail(path, shown, f"use one of: {', '.join(choices)}")
-
-    def money(self, path: Path_, value: object) -> Decimal:
-        key = _dotted(path[-1:])
-        fix = f'write it as a quoted decimal: {key} = "100"'
-        if isinstance(value, float):
-            self.fail(
-                path,
-                "is a float, which cannot hold money exactly",
-                f'quote it: {key} = "{value}"',
-            )
-        if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-            self.fail(path, "must be a quoted decimal or an integer", fix)
-        try:
-            amount = Decimal(value)
-        except InvalidOperation:
-            self.fail(path, f"{value!r} is not a number", fix)
-        if not amount.is_finite() or amount <= 0:
-            self.fail(path, f"{value!r} must be a number above 0", fix)
-        return amount
-
-    def count(self, path: Path_, value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.fail(path, "must be a whole number of 1 or more", f"write {path[-1]} = 10")
-        return value
-
-    def flag(self, path: Path_, value: object) -> bool:
-        if not isinstance(value, bool):
-            self.fail(path, "must be true or false", f"write {path[-1]} = true")
-        return value
-
-
-def _dotted(path: Path_) -> str:
-    return ".".join(p if re.fullmatch(r"[A-Za-z0-9_-]+", p) else f'"{p}"' for p in path)
-
-
-def _example(source: str, name: str) -> str:
-    if source == "keyring":
-        return '"binance-' + name.lower().replace("_", "-") + '"'
-    if source == "file":
-        return '"~/.config/tradeguard/' + name.lower() + '"'
-    return f'"BINANCE_{name}"' if not name.startswith("OKX") else f'"{name}"'
-
-
-def _url(text: str) -> Any:
-    try:
-        url = urlsplit(text)
-    except ValueError:
-        return None
-    if url.scheme not in ("http", "https") or not url.hostname:
-        return None
-    return url
