@@ -479,6 +479,25 @@ async def check_key(
     return facts
 
 
+async def connect_audit(
+    profile: ProfileView, transport: BinanceTransport, options: DoctorOptions | None = None
+) -> Facts:
+    """What a session runs at connect, on its own (clock-synced) transport: the probes and the
+    audit of its key. Raises KeyAuditFailed when the key is refused (a failed finding, or the
+    exchange refusing the key: the diagnosed cause is the message); returns the facts, whose
+    `findings` the session journals as KeyAudited and whose warnings it shows."""
+    from tradeguard.errors import KeyAuditFailed
+
+    facts = Facts(credentials=transport.credentials, base_url=transport.base_url)
+    if transport.credentials is None:
+        raise KeyAuditFailed(["this connection has no API key to audit"])
+    await key_checks(profile, options or DoctorOptions(), transport, facts)
+    refused = key_refused(facts)
+    if refused:
+        raise KeyAuditFailed([f"{c.detail}; {c.fix}" if c.fix else c.detail for c in refused])
+    return facts
+
+
 def key_refused(facts: Facts) -> list[Check]:
     """The checks that refuse a key: a failed audit finding or a key the exchange refused;
     an unverified `key.access` too, since a key nobody could check cannot be trusted."""
@@ -709,6 +728,7 @@ __all__ = [
     "KeyRecords",
     "ProfileView",
     "check_key",
+    "connect_audit",
     "gather",
     "key_refused",
     "run_checks",

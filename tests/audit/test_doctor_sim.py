@@ -191,3 +191,49 @@ async def test_journal_that_cannot_be_opened(
     by = await doctor(bad, options)
     assert by["journal"].level is Level.FAIL
     assert by["journal"].detail.startswith("cannot open the journal: ")
+
+
+async def test_connect_audit_refuses_and_passes(
+    profile: FakeProfile, options: DoctorOptions, start_sim: Starter, tmp_path: Path
+) -> None:
+    import pytest
+
+    from tradeguard.credentials import ApiCredentials, Secret
+    from tradeguard.doctor import connect_audit
+    from tradeguard.errors import KeyAuditFailed
+    from tradeguard.hoststate import HostState
+    from tradeguard.venues.binance.client import BinanceTransport
+
+    running = await start_sim()
+
+    def transport(name: str) -> BinanceTransport:
+        key = listed(running, name)
+        creds = ApiCredentials(key["api_key"], Secret(key["secret"]))
+        return BinanceTransport(
+            running.base_url, creds, host_state=HostState("sim", tmp_path / "hosts")
+        )
+
+    live = dataclasses.replace(profile, env="live")
+    async with transport("trade-only") as ok:
+        facts = await connect_audit(live, ok, options)
+        assert {f.level for f in facts.findings} == {Level.PASS}
+    async with transport("withdraw-enabled") as bad:
+        with pytest.raises(KeyAuditFailed) as caught:
+            await connect_audit(live, bad, options)
+        assert caught.value.findings[0].startswith("this API key can withdraw funds: refused;")
+    async with transport("read-only") as cannot_trade:
+        with pytest.raises(KeyAuditFailed) as caught:
+            await connect_audit(live, cannot_trade, options)
+        assert "lacks the spot trading permission" in caught.value.findings[0]
+
+
+async def test_key_record_holds_no_key(
+    profile: FakeProfile, options: DoctorOptions, start_sim: Starter
+) -> None:
+    running = await start_sim()
+    await run_checks(profile, dataclasses.replace(options, sim=running))
+    key = listed(running, "trade-only")
+    stored = (options.state_root() / "keys.json").read_text()
+    assert key["api_key"] not in stored and key["secret"] not in stored
+    assert key["api_key"][:6] in stored  # the short prefix, for people
+    assert oct((options.state_root() / "keys.json").stat().st_mode & 0o777) == "0o600"
