@@ -67,7 +67,7 @@ def test_limit_price_rounds_away_from_risk(side: Side, price: str, rounded: str)
 
 
 def test_quantity_rounds_down() -> None:
-    assert ok(intent(qty="0.0123456"), round="safe").qty == D("0.01234")  # type: ignore[arg-type]
+    assert ok(intent(qty="0.0123456"), round="safe").qty == D("0.01234")
 
 
 @pytest.mark.parametrize(
