@@ -1,0 +1,499 @@
+"""The detectors: where in a file's bytes a key or secret is written down. Pure: bytes in,
+hits out; no I/O.
+
+Three kinds of evidence, cheapest first:
+
+- Shapes that are keys on their own: a PEM private key with a body; Binance's 64-character
+  alphanumeric key or secret; Kraken's 56-character base64 API key and its 88-character base64
+  private key. Each must also look random (`entropy.looks_random`), must not be a hash written
+  the way lockfiles and SRI write them (`sha512-…`, `sha256:…`), and must not be one line of a
+  wrapped base64 block (a certificate, an embedded file).
+- Shapes that are keys only in context: Bybit (an 18-24 character key with a 36-character
+  secret), OKX (a UUID key with a 32-hex secret). Reported when the pair stands within two lines
+  of each other, or when the exchange is named within two lines.
+- Assignments to a name containing key, secret, token, passphrase or password (`name = "…"`,
+  `"name": "…"`, `name: …`, `NAME=…`, `name => "…"`, `get("name", "…")`) whose value looks
+  random; a hex value only under a strong name (secret, token, password, api key…), never under
+  a bare `*key` name such as `cache_key`; a UUID only under an API key name. A passphrase is
+  reported whatever its entropy, when quoted and not a placeholder or an environment-variable
+  name.
+
+A line holding `tradeguard: allow` (or detect-secrets' `pragma: allowlist secret`) is skipped.
+All scanning is done on bytes with a few C-speed passes (`bytes.translate` + `bytes.find` for
+runs of key characters, one keyword regex over the lower-cased text); Python code runs only at
+candidates.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tradeguard.scan.entropy import ALNUM, HEX, looks_random
+
+ALLOW_MARKERS = (b"tradeguard: allow", b"pragma: allowlist secret")
+
+# Kinds a finding can have.
+PRIVATE_KEY = "private-key"
+BINANCE_KEY = "binance-key"
+BINANCE_SECRET = "binance-secret"
+BYBIT_KEY = "bybit-key"
+BYBIT_SECRET = "bybit-secret"
+OKX_KEY = "okx-key"
+OKX_SECRET = "okx-secret"
+OKX_PASSPHRASE = "okx-passphrase"
+KRAKEN_KEY = "kraken-key"
+KRAKEN_PRIVATE_KEY = "kraken-private-key"
+PASSPHRASE = "passphrase"
+SECRET_ASSIGNMENT = "secret-assignment"
+OWN_SECRET = "own-secret"
+
+KINDS = (
+    PRIVATE_KEY,
+    BINANCE_KEY,
+    BINANCE_SECRET,
+    BYBIT_KEY,
+    BYBIT_SECRET,
+    OKX_KEY,
+    OKX_SECRET,
+    OKX_PASSPHRASE,
+    KRAKEN_KEY,
+    KRAKEN_PRIVATE_KEY,
+    PASSPHRASE,
+    SECRET_ASSIGNMENT,
+    OWN_SECRET,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A secret at bytes [start, end) of a file. Holds only a redaction of it."""
+
+    start: int
+    end: int
+    kind: str
+    redacted: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineHit:
+    line: int
+    kind: str
+    redacted: str
+
+
+def redact(value: bytes) -> str:
+    """The first 4 characters and an ellipsis (fewer for a short value): never the secret."""
+    shown = 4 if len(value) >= 16 else len(value) // 4
+    return value[:shown].decode("ascii", "replace") + "…"
+
+
+# ── runs of key characters ───────────────────────────────────────────────────────────────────
+
+_B64_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_RUN_TABLE = bytes(ord("a") if i in _B64_CHARS else ord(" ") for i in range(256))
+_MIN_RUN = 18
+_RUN_PROBE = b"a" * _MIN_RUN
+_HASH_PREFIX = re.compile(
+    rb"(?:(?:sha\d{0,3}|md5|blake2[bs]?|sha3-\d{3}|integrity)[-:=\s\"']*|\?[bq]\?)\Z"
+)
+_BARE_B64_LINE = re.compile(rb"[ \t]*[A-Za-z0-9+/_\-]{40,}={0,2}[ \t\r]*")
+_PEM_SPAN = re.compile(rb"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.S)
+_PEM_PRIVATE = re.compile(
+    rb"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
+    rb"(?:\\[rn]|[\s\"'+,])*(?:Proc-Type:|Comment:|[A-Za-z0-9+/]{16})"
+)
+_UUID = re.compile(
+    rb"(?<![0-9A-Za-z])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
+    rb"-[0-9a-fA-F]{12}(?![0-9A-Za-z])"
+)
+
+
+def _line_bounds(data: bytes, start: int, end: int) -> tuple[int, int]:
+    first = data.rfind(b"\n", 0, start) + 1
+    last = data.find(b"\n", end)
+    return first, len(data) if last < 0 else last
+
+
+def _around(data: bytes, start: int, end: int, lines: int = 2) -> tuple[int, int]:
+    """Byte bounds of the lines from `lines` before `start` to `lines` after `end`."""
+    first = start
+    for _ in range(lines + 1):
+        first = data.rfind(b"\n", 0, max(first - 1, 0)) + 1 if first > 0 else 0
+    last = end
+    for _ in range(lines + 1):
+        nxt = data.find(b"\n", last + 1)
+        if nxt < 0:
+            last = len(data)
+            break
+        last = nxt
+    return first, last
+
+
+def _hash_prefixed(data: bytes, start: int) -> bool:
+    return _HASH_PREFIX.search(data[max(0, start - 16) : start].lower()) is not None
+
+
+def _in_b64_block(data: bytes, start: int, end: int) -> bool:
+    """The token is a whole line of a wrapped base64 block (its neighbour is one too)."""
+    first, last = _line_bounds(data, start, end)
+    if data[first:last].strip(b" \t\r=") != data[start:end]:
+        return False
+    if first > 0:
+        before = data.rfind(b"\n", 0, first - 1) + 1
+        if _BARE_B64_LINE.fullmatch(data, before, first - 1):
+            return True
+    if last < len(data):
+        after = data.find(b"\n", last + 1)
+        if _BARE_B64_LINE.fullmatch(data, last + 1, len(data) if after < 0 else after):
+            return True
+    return False
+
+
+_SHAPE_LENGTHS = frozenset((18, 19, 20, 21, 22, 23, 24, 32, 36, 56, 64, 86))
+_WORD_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
+_OPENERS = frozenset(b"\"'`=:([{,\n")
+_ID_NAME = re.compile(rb"([A-Za-z_][\w.\-]*)[\"'\]]?[ \t]*(?:=>|=|:)[ \t]*[\"'`]?\Z")
+_ID_SUFFIXES = (b"id", b"ids", b"etag", b"hash", b"digest", b"checksum", b"sum", b"md5", b"sha")
+_CLOSERS = frozenset(b"\"'`,;)]} \t\r\n")
+
+
+def _fragment(data: bytes, start: int, end: int) -> bool:
+    """The run is part of a longer token (base64url, a hash in a RECORD file, a long name)."""
+    if start > 0 and data[start - 1] in _WORD_CHARS:
+        return True
+    while end < len(data) and data[end] == 0x3D:  # "=" padding
+        end += 1
+    return end < len(data) and data[end] in _WORD_CHARS
+
+
+def _standalone(data: bytes, start: int, end: int) -> bool:
+    """A value on its own: after a quote, `=`, `:`, a bracket, a comma or a line start, and
+    before a quote, a comma, a bracket or the line end (not inside a path, URL or sentence)."""
+    at = start
+    while at > 0 and data[at - 1] in (0x20, 0x09):
+        at -= 1
+    before = data[at - 1] if at > 0 else 0x0A
+    after = data[end] if end < len(data) else 0x0A
+    if before not in _OPENERS or after not in _CLOSERS:
+        return False
+    name = _ID_NAME.search(data, max(0, start - 64), start)
+    return name is None or not name.group(1).lower().endswith(_ID_SUFFIXES)
+
+
+def _encoded_text(token: bytes) -> bool:
+    """Base64 of readable text (an example string, a JSON header), not of random key bytes."""
+    if len(token) % 4:
+        return False
+    try:
+        raw = binascii.a2b_base64(token)
+    except (binascii.Error, ValueError):
+        return False
+    printable = sum(1 for b in raw if 0x20 <= b < 0x7F or b in (9, 10, 13))
+    return printable >= 0.9 * len(raw)
+
+
+def _venue(context: bytes) -> str | None:
+    lowered = context.lower()
+    if b"bybit" in lowered:
+        return "bybit"
+    if b"okx" in lowered or b"okex" in lowered:
+        return "okx"
+    if b"kraken" in lowered:
+        return "kraken"
+    if b"binance" in lowered:
+        return "binance"
+    return None
+
+
+def _in_spans(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def _shapes(data: bytes, pem_spans: list[tuple[int, int]], out: dict[int, Hit]) -> None:
+    """Keys recognised by their shape, alone or in pairs (see the module docstring)."""
+    runs = data.translate(_RUN_TABLE)
+    find = runs.find
+    size = len(data)
+    hex_candidates: list[tuple[int, int]] = []
+    bybit_keys: list[tuple[int, int]] = []
+    bybit_secrets: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        start = find(_RUN_PROBE, pos)
+        if start < 0:
+            break
+        end = find(b" ", start + _MIN_RUN)
+        if end < 0:
+            end = size
+        pos = end
+        n = end - start
+        if n not in _SHAPE_LENGTHS or _fragment(data, start, end):
+            continue
+        token = data[start:end]
+        alnum = token.translate(None, b"+/") == token
+        if pem_spans and _in_spans(pem_spans, start):
+            continue
+        kind: str | None = None
+        if n == 64 and alnum:
+            kind = BINANCE_KEY
+        elif n == 56 and token.count(b"/") + token.count(b"+") <= 6:
+            kind = KRAKEN_KEY
+        elif n == 86 and data[end : end + 2] == b"==" and data[end + 2 : end + 3] != b"=":
+            kind = KRAKEN_PRIVATE_KEY
+            if token.count(b"/") + token.count(b"+") > 9:
+                continue
+        elif n == 32:
+            if frozenset(token) <= HEX and _standalone(data, start, end) and looks_random(token):
+                hex_candidates.append((start, end))
+            continue
+        elif n == 36 and alnum:
+            if _standalone(data, start, end) and looks_random(token, 18):
+                bybit_secrets.append((start, end))
+            continue
+        elif alnum and n <= 24:
+            if _standalone(data, start, end) and looks_random(token, 18):
+                bybit_keys.append((start, end))
+            continue
+        else:
+            continue
+        if (
+            frozenset(token) <= HEX
+            or token.startswith(b"MII")  # DER (a certificate or a key) in base64
+            or not looks_random(token)
+            or _placeholder(token)
+            or _hash_prefixed(data, start)
+            or _encoded_text(data[start : end + (2 if n == 86 else 0)])
+            or _in_b64_block(data, start, end)
+        ):
+            continue
+        if kind == BINANCE_KEY:
+            line_start = data.rfind(b"\n", 0, start) + 1
+            if b"secret" in data[line_start:start].lower():
+                kind = BINANCE_SECRET
+        out.setdefault(start, Hit(start, end, kind, redact(token)))
+    if hex_candidates or bybit_keys or bybit_secrets:
+        _pairs(data, hex_candidates, bybit_keys, bybit_secrets, out)
+
+
+def _pairs(
+    data: bytes,
+    hex_candidates: list[tuple[int, int]],
+    bybit_keys: list[tuple[int, int]],
+    bybit_secrets: list[tuple[int, int]],
+    out: dict[int, Hit],
+) -> None:
+    for start, end in hex_candidates:
+        first, last = _around(data, start, end)
+        uuids = [m for m in _UUID.finditer(data, first, last) if _standalone(data, *m.span())]
+        plain = data[start:end].lower()
+        uuids = [m for m in uuids if m.group().replace(b"-", b"").lower() != plain]
+        if uuids or _venue(data[first:last]) == "okx":
+            out.setdefault(start, Hit(start, end, OKX_SECRET, redact(data[start:end])))
+            for m in uuids:
+                out.setdefault(m.start(), Hit(m.start(), m.end(), OKX_KEY, redact(m.group())))
+    for group, kind, partners in (
+        (bybit_keys, BYBIT_KEY, bybit_secrets),
+        (bybit_secrets, BYBIT_SECRET, bybit_keys),
+    ):
+        for start, end in group:
+            first, last = _around(data, start, end)
+            paired = any(first <= s < last for s, _ in partners)
+            if paired or _venue(data[first:last]) == "bybit":
+                out.setdefault(start, Hit(start, end, kind, redact(data[start:end])))
+
+
+def _private_keys(data: bytes, out: dict[int, Hit]) -> list[tuple[int, int]]:
+    """PEM private keys (reported once per block); returns the spans of all PEM blocks."""
+    if b"-----BEGIN " not in data:
+        return []
+    spans = [m.span() for m in _PEM_SPAN.finditer(data)]
+    if b"PRIVATE KEY" in data:
+        for m in _PEM_PRIVATE.finditer(data):
+            body = data[m.end() - 16 : m.end()]
+            out.setdefault(m.start(), Hit(m.start(), m.end(), PRIVATE_KEY, redact(body)))
+    return spans
+
+
+# ── assignments to key-like names ────────────────────────────────────────────────────────────
+
+_KEYWORDS = re.compile(rb"key|secret|token|passphrase|passw")
+_ASSIGN = re.compile(
+    rb"""
+    (?P<rest>[a-z0-9_.\-]*)                 # the rest of the name
+    (?:["'`]|\])*                           # a closing quote or bracket: "key": / env["KEY"] =
+    [ \t]*
+    (?::[ \t]*[a-z_][a-z0-9_\[\], .|]*?[ \t]*(?==))?   # a type annotation: name: str = ...
+    (?P<op>=>|:=|==|!=|\?=|=|:|,)
+    [ \t]*
+    (?:[rbuf]{0,2}(?P<q>["'`]))?
+    (?P<v>[a-z0-9+/=_\-.~!@\#$%^&*?]{6,})
+    """,
+    re.X,
+)
+_NAME_HEAD = re.compile(rb"[a-z0-9_\-.$]*\Z")
+_STRONG_NAMES = (
+    b"secret",
+    b"passw",
+    b"passphrase",
+    b"token",
+    b"apikey",
+    b"api_key",
+    b"api-key",
+    b"api.key",
+    b"private",
+    b"access_key",
+    b"accesskey",
+    b"signing",
+)
+_PLACEHOLDERS = (
+    b"xxxx",
+    b"****",
+    b"....",
+    b"your",
+    b"example",
+    b"dummy",
+    b"changeme",
+    b"change_me",
+    b"placeholder",
+    b"redacted",
+    b"replace",
+    b"insert",
+    b"fake",
+    b"sample",
+    b"todo",
+    b"<",
+    b"${",
+    b"{{",
+    b"%(",
+    b"..",
+)
+_FORMAT = re.compile(rb"%[-+ #0-9.]*[sdfrxi]|#[a-z_]+#|@[A-Za-z_]+@")
+_FILENAME = re.compile(rb"\.[a-z]{2,4}\Z")
+_PREFIXED_HEX = re.compile(rb"(?:[A-Za-z]{1,12}[-_:])?[0-9a-fA-F]+")
+_ENV_NAME = re.compile(rb"[A-Z][A-Z0-9_]*")
+_LOWER_NAME = re.compile(rb"[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*")
+_DOTTED = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+")
+_FULL_UUID = re.compile(rb"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
+def _placeholder(value: bytes) -> bool:
+    lowered = value.lower()
+    return (
+        any(p in lowered for p in _PLACEHOLDERS)
+        or len(set(value)) <= 3
+        or _FORMAT.search(value) is not None
+        or _FILENAME.search(value) is not None
+    )
+
+
+def _assignments(data: bytes, lowered: bytes, out: dict[int, Hit]) -> None:
+    match = _ASSIGN.match
+    for kw in _KEYWORDS.finditer(lowered):
+        m = match(lowered, kw.end())
+        if m is None:
+            continue
+        start, end = m.span("v")
+        if start in out:
+            continue
+        value = data[start:end].rstrip(b".,")
+        end = start + len(value)
+        head = _NAME_HEAD.search(lowered, max(0, kw.start() - 48), kw.start())
+        name = lowered[head.start() if head else kw.start() : m.end("rest")]
+        quoted = m.group("q") is not None
+        if not quoted and m.group("op") == b",":
+            continue
+        hit = _classify(data, start, end, value, name, quoted)
+        if hit is not None:
+            out[start] = hit
+
+
+def _classify(
+    data: bytes, start: int, end: int, value: bytes, name: bytes, quoted: bool
+) -> Hit | None:
+    if b"passphrase" in name:
+        if (
+            not quoted
+            or len(value) < 8
+            or _placeholder(value)
+            or _ENV_NAME.fullmatch(value)
+            or _LOWER_NAME.fullmatch(value)
+            or b"pass" in value.lower()
+        ):
+            return None
+        first, last = _around(data, start, end)
+        kind = OKX_PASSPHRASE if _venue(name + data[first:last]) == "okx" else PASSPHRASE
+        return Hit(start, end, kind, redact(value))
+    if len(value) < 16 or _placeholder(value):
+        return None
+    if not quoted and _DOTTED.fullmatch(value):
+        return None  # a reference in code: winreg.OpenKeyEx, settings.API_KEY_V2
+    strong = any(word in name for word in _STRONG_NAMES)
+    if _FULL_UUID.fullmatch(value):
+        if b"key" in name and (b"api" in name or b"access" in name or b"okx" in name):
+            return Hit(start, end, OKX_KEY, redact(value))
+        return None
+    chars = frozenset(value)
+    if _PREFIXED_HEX.fullmatch(value) and (not strong or len(value) < 32):
+        return None  # ids and digests (cache keys, key-03c8d3ac…, publicKeyToken); hex secrets
+        # are 32+ characters under a secret-like name
+    if not looks_random(value):
+        return None
+    first, last = _around(data, start, end)
+    venue = _venue(name + data[first:last])
+    n = len(value)
+    alnum = chars <= ALNUM
+    kind = SECRET_ASSIGNMENT
+    if n == 64 and alnum and not chars <= HEX:
+        kind = BINANCE_SECRET if b"secret" in name else BINANCE_KEY
+    elif venue == "okx" and n == 32 and chars <= HEX:
+        kind = OKX_SECRET
+    elif venue == "bybit" and alnum and n == 36:
+        kind = BYBIT_SECRET
+    elif venue == "bybit" and alnum and 18 <= n <= 24:
+        kind = BYBIT_KEY
+    elif venue == "kraken" and n == 56:
+        kind = KRAKEN_KEY
+    elif venue == "kraken" and n == 88:
+        kind = KRAKEN_PRIVATE_KEY
+    return Hit(start, end, kind, redact(value))
+
+
+# ── a whole file ─────────────────────────────────────────────────────────────────────────────
+
+
+def detect(data: bytes) -> list[Hit]:
+    """Every secret the detectors see in `data`, by position (allow comments not applied)."""
+    out: dict[int, Hit] = {}
+    pem_spans = _private_keys(data, out)
+    _shapes(data, pem_spans, out)
+    _assignments(data, data.lower(), out)
+    return _without_overlaps(out.values())
+
+
+def _without_overlaps(hits: Iterable[Hit]) -> list[Hit]:
+    ordered = sorted(hits, key=lambda h: (h.start, -h.end))
+    kept: list[Hit] = []
+    for hit in ordered:
+        if kept and hit.start < kept[-1].end:
+            continue
+        kept.append(hit)
+    return kept
+
+
+def to_lines(data: bytes, hits: Iterable[Hit]) -> list[LineHit]:
+    """Line numbers (1-based) of the hits, leaving out lines marked `tradeguard: allow`."""
+    result: list[LineHit] = []
+    line = 1
+    counted = 0
+    for hit in sorted(hits, key=lambda h: h.start):
+        line += data.count(b"\n", counted, hit.start)
+        counted = hit.start
+        first, last = _line_bounds(data, hit.start, hit.start)
+        text = data[first:last]
+        if any(marker in text for marker in ALLOW_MARKERS):
+            continue
+        result.append(LineHit(line, hit.kind, hit.redacted))
+    return result
