@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import click
 
-from tradeguard import doctor_cli, journal_cli, keys_cli, promote_cli
+from tradeguard import doctor_cli, journal_cli, keys_cli, promote_cli, scan_cli
 from tradeguard.errors import TradeguardError
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -81,6 +81,7 @@ main.add_command(journal_cli.journal)
 main.add_command(promote_cli.promote)
 main.add_command(doctor_cli.doctor)
 main.add_command(keys_cli.keys)
+main.add_command(scan_cli.scan)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
