@@ -193,6 +193,10 @@ class Ledger:
         balance, moved_then = reported
         return Balance(asset, balance.free + (moved - moved_then), balance.locked)
 
+    def has_report(self, asset: str) -> bool:
+        """Whether the exchange ever reported this asset's balance to the ledger."""
+        return asset in self._reported
+
     def _moved(self, asset: str) -> Decimal:
         """How much all fills so far moved this asset (commissions included)."""
         moved = -self._fees_other.get(asset, ZERO)

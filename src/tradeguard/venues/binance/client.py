@@ -340,6 +340,17 @@ class BinanceTransport:
         body = await self.call(endpoints.new_order(order))
         return parse.order_report(parse.decode(body, parse.WireOrder, "order"))
 
+    async def place_oco(self, oco: endpoints.NewOco) -> list[OrderReport]:
+        """Both legs as the exchange placed them."""
+        body = await self.call(endpoints.new_oco(oco))
+        wire = parse.decode(body, parse.WireOrderList, "orderList")
+        return [parse.order_report(o) for o in wire.orderReports]
+
+    async def cancel_order_list(self, symbol: str, list_client_order_id: str) -> list[OrderReport]:
+        body = await self.call(endpoints.cancel_order_list(symbol, list_client_order_id))
+        wire = parse.decode(body, parse.WireOrderList, "orderList")
+        return [parse.order_report(o) for o in wire.orderReports]
+
     async def get_order(
         self, symbol: str, *, order_id: int | None = None, client_order_id: str | None = None
     ) -> OrderReport:
@@ -356,8 +367,10 @@ class BinanceTransport:
         body = await self.call(endpoints.open_orders(symbol))
         return [parse.order_report(o) for o in parse.decode(body, list[parse.WireOrder], "order")]
 
-    async def my_trades(self, symbol: str, *, from_id: int | None = None) -> list[Fill]:
-        body = await self.call(endpoints.my_trades(symbol, from_id=from_id))
+    async def my_trades(
+        self, symbol: str, *, from_id: int | None = None, order_id: int | None = None
+    ) -> list[Fill]:
+        body = await self.call(endpoints.my_trades(symbol, from_id=from_id, order_id=order_id))
         return [parse.trade_fill(t) for t in parse.decode(body, list[parse.WireTrade], "trades")]
 
     async def last_price(self, symbol: str) -> Decimal:

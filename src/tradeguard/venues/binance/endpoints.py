@@ -197,3 +197,61 @@ def all_orders(symbol: str, *, order_id: int | None = None, limit: int = 500) ->
         signed=True,
         weight=20,
     )
+
+
+# ── order lists (OCO) ─────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class OcoLeg:
+    """One leg of an OCO: LIMIT_MAKER / TAKE_PROFIT[_LIMIT] above the price, STOP_LOSS[_LIMIT]
+    below it (for a sell; mirrored for a buy)."""
+
+    type: OrderType
+    client_order_id: str
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    trailing_delta: int | None = None
+    time_in_force: TimeInForce | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewOco:
+    symbol: str
+    side: Side
+    quantity: Decimal
+    list_client_order_id: str
+    above: OcoLeg
+    below: OcoLeg
+
+
+def new_oco(oco: NewOco) -> Request:
+    """POST /api/v3/orderList/oco: two orders, each counted against the order limits."""
+    legs: dict[str, object] = {}
+    for name, leg in (("above", oco.above), ("below", oco.below)):
+        legs[f"{name}Type"] = leg.type.value
+        legs[f"{name}ClientOrderId"] = leg.client_order_id
+        legs[f"{name}Price"] = leg.price
+        legs[f"{name}StopPrice"] = leg.stop_price
+        legs[f"{name}TrailingDelta"] = leg.trailing_delta
+        legs[f"{name}TimeInForce"] = leg.time_in_force.value if leg.time_in_force else None
+    params = _params(
+        symbol=oco.symbol,
+        side=oco.side.value,
+        quantity=oco.quantity,
+        listClientOrderId=oco.list_client_order_id,
+        newOrderRespType="RESULT",
+        **legs,
+    )
+    return Request(
+        "POST", "/api/v3/orderList/oco", params, signed=True, orders=2, retry=Retry.NEVER
+    )
+
+
+def cancel_order_list(symbol: str, list_client_order_id: str) -> Request:
+    return Request(
+        "DELETE",
+        "/api/v3/orderList",
+        _params(symbol=symbol, listClientOrderId=list_client_order_id),
+        signed=True,
+    )

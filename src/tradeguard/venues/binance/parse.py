@@ -74,6 +74,15 @@ class WireOrder(msgspec.Struct):
     fills: list[WireFill] = []
 
 
+class WireOrderList(msgspec.Struct):
+    """An OCO placement or cancel reply: the list and its orders' states."""
+
+    orderListId: int
+    listClientOrderId: str
+    listOrderStatus: str
+    orderReports: list[WireOrder] = []
+
+
 class WireAck(msgspec.Struct):
     symbol: str
     orderId: int

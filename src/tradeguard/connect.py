@@ -1,0 +1,287 @@
+"""`tradeguard.connect(profile)`: a profile in, a ready `Session` out, or a clear refusal.
+
+What connecting does, in order (each step can refuse, and says how to fix it):
+
+1. the profile (tradeguard.toml, or the built-in default: the embedded simulator);
+2. the exchange: for env = "sim" without a base_url, a simulator started in this process with
+   its own trade-only key; otherwise the profile's credentials (environment, keyring, file);
+3. the clock offset (refusing a skew beyond the bound), exchangeInfo (symbol rules and rate
+   limits, one request);
+4. the key audit (withdraw or transfer rights refuse; live needs an IP whitelist; ...);
+5. the rung: above testnet only once promoted (the journal holds the grant);
+6. the journal folded into the live ledger (a restart picks up exactly where the journal ends),
+   reconciliation with the exchange (adopt what it holds; no fill made up), the user stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tradeguard import stages
+from tradeguard.clock import SYSTEM, Clock
+from tradeguard.credentials import ApiCredentials, Secret, key_prefix
+from tradeguard.errors import ConfigError, GuardError, KeyAuditFailed
+from tradeguard.events import (
+    ClockSynced,
+    EventBase,
+    KeyAudited,
+    KillSwitchSet,
+    ProfileLoaded,
+    StageSet,
+)
+from tradeguard.intents import ClientIds
+from tradeguard.journal.replay import Ledger
+from tradeguard.profile import Profile
+from tradeguard.recorder import Recorder
+from tradeguard.reconcile import Tolerance, balance_findings, last_trade_ids, reconcile
+from tradeguard.risk import LossWatch, RiskLimits
+from tradeguard.session import Guard, Session
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class ConnectOptions:
+    config: Path | None = None
+    clock: Clock = SYSTEM
+    sim_seed: int = 7
+    sim_key: str = "trade-only"
+    stream: bool = True
+    stream_ready_timeout_s: float = 30.0
+    tolerance: Tolerance = field(default_factory=Tolerance)
+    journal: str | None = None  # override the profile's journal (tests, `run --journal`)
+
+
+async def connect(profile: str | Profile | None = None, **options: Any) -> Session:
+    """Connect with a profile name (from tradeguard.toml) or a loaded `Profile`."""
+    from tradeguard import profile as profiles
+
+    opts = ConnectOptions(**options)
+    loaded = profile if isinstance(profile, Profile) else profiles.load(profile, config=opts.config)
+    closers: list[Hook] = []
+    try:
+        return await _connect(loaded, opts, closers)
+    except BaseException:
+        for close in reversed(closers):
+            await close()
+        raise
+
+
+async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) -> Session:
+    from tradeguard.journal import open_journal
+    from tradeguard.venues.binance import endpoints, parse
+    from tradeguard.venues.binance.client import BinanceTransport
+    from tradeguard.venues.binance.rules import parse_exchange_info
+
+    if profile.venue != "binance":
+        raise ConfigError(
+            f"profile {profile.name}: venue {profile.venue!r} trades through ccxt, which "
+            "`connect` does not drive yet",
+            hint='use venue = "binance" (or the simulator) for now',
+        )
+    base_url, creds, stream_url, sim = await _exchange(profile, opts, closers)
+    clock = opts.clock
+    transport = BinanceTransport(base_url, creds, clock=clock)
+    closers.append(transport.close)
+    estimate = await transport.sync_clock()
+    body = await transport.call(endpoints.exchange_info())
+    info = parse.decode(body, parse.WireExchangeInfo, "exchangeInfo")
+    from tradeguard.ratelimit import rules_from_exchange_info
+
+    transport.ledger.replace_rules(rules_from_exchange_info(info.rateLimits))
+    rules = parse_exchange_info(body)
+    wanted = [s.binance for s in profile.symbols]
+    missing = [s for s in wanted if s not in rules]
+    if missing:
+        raise ConfigError(f"profile {profile.name}: {', '.join(missing)} not traded here",
+                          hint=f"the exchange lists e.g. {', '.join(sorted(rules)[:5])}")  # fmt: skip
+    rules = {s: rules[s] for s in wanted}
+
+    audit_event = await _audit(profile, transport, clock)
+
+    journal = open_journal(opts.journal or profile.journal, profile=profile.name, clock=clock)
+    closers.append(_closer(journal.close))
+    ledger = Ledger()
+    history = list(journal.events())
+    ledger.apply_all(history)
+    record = stages.record_from_events(history, profile.env, profile=profile.name)
+    if not stages.permitted(profile.env, record):
+        raise GuardError(
+            f"profile {profile.name} is on the {profile.env} rung, which this journal has not "
+            "granted",
+            hint="earn it on the rung below and run `tradeguard promote`",
+        )
+    recorder = Recorder(ledger, journal, profile.name)
+    now = clock.wall_ms()
+    caps = profile.caps
+    for event in (
+        ProfileLoaded(at_ms=now, profile=profile.name, venue=profile.venue, env=profile.env,
+                      mode=profile.mode, symbols=tuple(wanted),
+                      api_key=key_prefix(creds.api_key) if creds else None,
+                      source=str(profile.source) if profile.source else None),
+        ClockSynced(at_ms=now, profile=profile.name, offset_ms=round(estimate.skew_ms),
+                    rtt_ms=estimate.rtt_ms),
+        audit_event,
+        StageSet(at_ms=now, profile=profile.name, rung=profile.env,
+                 max_order_notional=caps.max_order_notional,
+                 max_daily_notional=caps.daily_notional),
+    ):  # fmt: skip
+        recorder.record(event)
+    quote = rules[wanted[0]].quote_asset
+    limits = _risk_limits(profile)
+    loss = LossWatch.from_limits(quote, limits)
+    loss.replay(history)
+    session = Session(
+        profile=profile.name, transport=transport, recorder=recorder, rules=rules,
+        guard=Guard(limits=limits, caps=caps, rung=profile.env, read_only=profile.read_only),
+        loss=loss, ids=ClientIds(now, secrets.token_hex(2)), clock=clock,
+    )  # fmt: skip
+    session.sim = sim
+    session.on_close.extend(reversed(closers))
+    closers.clear()
+    assets = {s: (r.base_asset, r.quote_asset) for s, r in rules.items()}
+    await _reconcile(session, assets, opts.tolerance)
+    if opts.stream and creds is not None:
+        await _start_stream(session, stream_url, creds, assets, opts)
+    else:
+        session.ready.set()
+    return session
+
+
+async def _exchange(
+    profile: Profile, opts: ConnectOptions, closers: list[Hook]
+) -> tuple[str, ApiCredentials | None, str, Any]:
+    """The REST root, the key, the WebSocket API URL, and the embedded simulator if any."""
+    if profile.env == "sim" and profile.base_url is None:
+        from tradeguard.sim import server
+        from tradeguard.sim.config import SimConfig
+
+        running = await server.start(SimConfig.default(seed=opts.sim_seed), wall=opts.clock)
+        closers.append(running.close)
+        key = running.key(opts.sim_key)
+        creds = ApiCredentials(key.api_key, Secret(key.secret), kind=key.kind)
+        return running.base_url, creds, running.ws_api_url, running
+    if profile.base_url is None:
+        base, ws = _BINANCE[profile.env]
+    else:
+        base = profile.base_url.rstrip("/")
+        ws = base.replace("http", "ws", 1) + "/ws-api/v3"
+    from tradeguard.credentials import load_credentials
+
+    creds = load_credentials(profile.require_credentials(), os.environ)
+    return base, creds, ws, None
+
+
+_BINANCE = {
+    "testnet": ("https://testnet.binance.vision", "wss://ws-api.testnet.binance.vision/ws-api/v3"),
+    "live-small": ("https://api.binance.com", "wss://ws-api.binance.com:443/ws-api/v3"),
+    "live": ("https://api.binance.com", "wss://ws-api.binance.com:443/ws-api/v3"),
+}
+
+
+async def _audit(profile: Profile, transport: Any, clock: Clock) -> KeyAudited:
+    from tradeguard import doctor
+
+    creds = transport.credentials
+    try:
+        facts = await doctor.connect_audit(profile, transport)
+    except KeyAuditFailed:
+        raise
+    report = facts.report
+    return KeyAudited(
+        at_ms=clock.wall_ms(), profile=profile.name, api_key=key_prefix(creds.api_key),
+        passed=True, permissions=tuple(report.permissions()) if report else (),
+        findings=tuple(f"{f.level}: {f.message}" for f in facts.findings
+                       if str(f.level) != "pass"),
+        ip_restricted=report.ip_restricted if report else None,
+    )  # fmt: skip
+
+
+def _risk_limits(profile: Profile) -> RiskLimits:
+    limits = profile.limits
+    return RiskLimits(
+        max_order_notional=limits.max_order_notional,
+        max_position=dict(limits.max_position),
+        max_open_orders=limits.max_open_orders,
+        max_orders_per_minute=limits.max_orders_per_minute,
+        price_band_pct=limits.price_band_pct,
+        daily_loss=limits.daily_loss,
+        drawdown_from_peak=limits.drawdown_from_peak,
+    )
+
+
+async def _reconcile(
+    session: Session, assets: dict[str, tuple[str, str]], tolerance: Tolerance
+) -> list[str]:
+    """Adopt what the exchange holds; stop trading on a balance mismatch beyond tolerance."""
+    for event in await reconcile(session.transport, session.ledger, assets,
+                                 profile=session.profile):  # fmt: skip
+        session.recorder.record(event)
+    balances = await session.transport.balances()
+    events, beyond = balance_findings(
+        session.ledger, balances, assets, at_ms=session.clock.wall_ms(),
+        profile=session.profile, tolerance=tolerance,
+    )  # fmt: skip
+    for event in events:
+        session.recorder.record(event)
+    if beyond and not session.ledger.kill_switch.latched:
+        session.recorder.record(
+            KillSwitchSet(at_ms=session.clock.wall_ms(), profile=session.profile,
+                          reason="reconciliation mismatch: " + "; ".join(beyond), by="guard"),
+            durable=True,
+        )  # fmt: skip
+    return beyond
+
+
+async def _start_stream(
+    session: Session,
+    url: str,
+    creds: ApiCredentials,
+    assets: dict[str, tuple[str, str]],
+    opts: ConnectOptions,
+) -> None:
+    from tradeguard.venues.binance.stream import UserStream
+
+    first = True
+
+    async def on_gap(since_ms: int) -> Sequence[EventBase]:
+        nonlocal first
+        if first:  # connect() reconciled a moment ago
+            first = False
+            return []
+        events = await reconcile(session.transport, session.ledger, assets,
+                                 profile=session.profile)  # fmt: skip
+        return events
+
+    async def on_event(event: EventBase) -> None:
+        session.recorder.record(event)
+
+    stream = UserStream(
+        url, creds, assets, profile=session.profile, transport=session.transport,
+        on_gap=on_gap, on_event=on_event, clock=session.clock,
+        last_trade_ids=last_trade_ids(session.ledger),
+    )  # fmt: skip
+    stream.start()
+    session.ready = stream.ready
+    session.on_close.insert(0, stream.close)
+    try:
+        await asyncio.wait_for(stream.ready.wait(), opts.stream_ready_timeout_s)
+    except TimeoutError:
+        await stream.close()
+        raise GuardError(
+            f"the user stream did not come up in {opts.stream_ready_timeout_s:.0f} s",
+            hint="without it fills are not seen; check the exchange's status and the network",
+        ) from None
+
+
+def _closer(close: Callable[[], None]) -> Hook:
+    async def run() -> None:
+        close()
+
+    return run

@@ -1,0 +1,100 @@
+"""Order intents from what a bot asks for, and the client order ids they carry. Pure.
+
+Every order gets a client order id before anything is sent (DESIGN: Orders). Ids must be unique
+across restarts, and Binance takes `^[a-zA-Z0-9-_]{1,36}$`: an id is `tg-<boot>-<n>` where
+`<boot>` is this session's start time in base 36 plus a few random characters (both passed in:
+this module reads no clock and no randomness), and `<n>` counts up. Two sessions started in the
+same millisecond still differ by the random part; the ledger refuses an id it already holds.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from tradeguard.errors import ConfigError
+from tradeguard.model import OrderIntent, OrderType, Side, Symbol, TimeInForce
+
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+Amount = Decimal | str | int
+
+
+def base36(n: int) -> str:
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = _DIGITS[r] + out
+        if n == 0:
+            return out
+
+
+class ClientIds:
+    def __init__(self, boot_ms: int, nonce: str, prefix: str = "tg") -> None:
+        if not nonce.isalnum():
+            raise ValueError("the nonce must be alphanumeric")
+        self._stem = f"{prefix}-{base36(boot_ms)}{nonce[:4]}-"
+        self._n = 0
+
+    def next(self) -> str:
+        self._n += 1
+        return self._stem + base36(self._n)
+
+
+def amount(value: Amount | None, what: str) -> Decimal | None:
+    """A user's amount as a Decimal: strings and ints, never floats (0.1 is not 0.1)."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        raise ConfigError(
+            f"{what} was given as the float {value!r}", hint=f'pass it as a string: "{value}"'
+        )
+    try:
+        result = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ConfigError(f"{what} {value!r} is not a number", hint='e.g. "0.001"') from None
+    if not result.is_finite() or result <= 0:
+        raise ConfigError(f"{what} must be a positive number, got {value!r}")
+    return result
+
+
+def symbol_of(value: Symbol | str) -> Symbol:
+    return value if isinstance(value, Symbol) else Symbol.parse(value)
+
+
+def intent(
+    client_order_id: str,
+    symbol: Symbol | str,
+    side: Side | str,
+    type: OrderType | str,
+    *,
+    qty: Amount | None = None,
+    quote_qty: Amount | None = None,
+    price: Amount | None = None,
+    stop_price: Amount | None = None,
+    time_in_force: TimeInForce | str | None = None,
+    trailing_delta: int | None = None,
+    iceberg_qty: Amount | None = None,
+    post_only: bool = False,
+    list_client_order_id: str | None = None,
+) -> OrderIntent:
+    """An `OrderIntent`, every amount checked and made a Decimal; a LIMIT without a
+    time in force is GTC (Binance's own default would be to refuse it)."""
+    kind = OrderType(type)
+    tif = TimeInForce(time_in_force) if time_in_force is not None else None
+    if tif is None and kind in (OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT,
+                                OrderType.TAKE_PROFIT_LIMIT) and not post_only:  # fmt: skip
+        tif = TimeInForce.GTC
+    return OrderIntent(
+        client_order_id=client_order_id,
+        symbol=symbol_of(symbol),
+        side=Side(side),
+        type=kind,
+        qty=amount(qty, "qty"),
+        quote_qty=amount(quote_qty, "quote_qty"),
+        price=amount(price, "price"),
+        stop_price=amount(stop_price, "stop_price"),
+        time_in_force=tif,
+        trailing_delta=trailing_delta,
+        iceberg_qty=amount(iceberg_qty, "iceberg_qty"),
+        post_only=post_only,
+        list_client_order_id=list_client_order_id,
+    )

@@ -1,0 +1,100 @@
+"""The one door every event goes through on the live path: fold, journal, watch, tell.
+
+`record(event)` applies the event to the session's `Ledger` (the same fold replay uses), appends
+it to the journal, lets the loss watch and the alert tracker see it, and hands it to whoever
+listens (`tg.events()`). Order of work, and why:
+
+- fold first, journal second: an event the ledger refuses (an overfill, a transition the table
+  forbids) is not journaled as itself but as an `ErrorRaised`, so the journal never holds an
+  event that replay would refuse, and live state and replayed state stay equal;
+- synchronous, no `await` inside: a stream fill and an order reply that race in one event loop
+  are recorded one whole event at a time.
+
+Listeners get events through bounded queues: a bot that stops reading loses its own feed (it is
+told how many it missed), never the journal or the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from tradeguard.errors import StateError
+from tradeguard.events import ErrorRaised, EventBase
+from tradeguard.journal.replay import Ledger
+from tradeguard.journal.store import JournalStore
+
+Watcher = Callable[[EventBase], None]
+
+
+@dataclass
+class Feed:
+    """One listener's queue of events."""
+
+    queue: asyncio.Queue[EventBase | None] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=10_000)
+    )
+    missed: int = 0
+
+
+class Recorder:
+    def __init__(self, ledger: Ledger, journal: JournalStore, profile: str) -> None:
+        self.ledger = ledger
+        self.journal = journal
+        self.profile = profile
+        self.watchers: list[Watcher] = []
+        self._feeds: list[Feed] = []
+        self.refused = 0  # events the ledger refused (journaled as ErrorRaised)
+
+    def record(self, event: EventBase, *, durable: bool = False) -> bool:
+        """Fold and journal `event`; False when the ledger refused it (then an ErrorRaised
+        saying why is journaled instead)."""
+        try:
+            self.ledger.apply(event)
+        except StateError as exc:
+            self.refused += 1
+            refusal = ErrorRaised(
+                at_ms=event.at_ms,
+                profile=self.profile,
+                error=type(exc).__name__,
+                message=f"refused {type(event).__name__}: {exc}",
+                client_order_id=getattr(event, "client_order_id", None),
+            )
+            self.ledger.apply(refusal)
+            self.journal.append(refusal)
+            self._tell(refusal)
+            return False
+        self.journal.append(event, durable=durable)
+        self._tell(event)
+        return True
+
+    def _tell(self, event: EventBase) -> None:
+        for watch in self.watchers:
+            watch(event)
+        for feed in self._feeds:
+            try:
+                feed.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                feed.missed += 1
+
+    async def feed(self) -> AsyncIterator[EventBase]:
+        """Every event recorded from now on, until the session closes."""
+        feed = Feed()
+        self._feeds.append(feed)
+        try:
+            while True:
+                event = await feed.queue.get()
+                if event is None:
+                    return
+                yield event
+        finally:
+            self._feeds.remove(feed)
+
+    def close_feeds(self) -> None:
+        for feed in self._feeds:
+            try:
+                feed.queue.put_nowait(None)
+            except asyncio.QueueFull:
+                feed.queue.get_nowait()
+                feed.queue.put_nowait(None)

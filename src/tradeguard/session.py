@@ -1,0 +1,495 @@
+"""The guard a bot holds: every order goes intent → checks → journal → exchange → state.
+
+    async with tradeguard.connect("default") as tg:
+        order = await tg.limit_buy("BTC/USDT", qty="0.010", price="60000", post_only=True)
+        async for event in tg.events(): ...
+
+What an order call does, in this order, and why:
+
+1. kill switch and read-only mode: refused at once (TradingHalted / RiskDenied);
+2. `validate` against the symbol's exchangeInfo filters (rounding only when asked, toward the
+   safe side), then the risk guard (`risk.check`) and the rung's caps; a refusal is a
+   `RiskDenied` event in the journal with every reason, and an exception for the bot;
+3. `OrderIntended` committed durably (safety invariant 4), then the request;
+4. the reply moves the order (never books its fills: fills come from fill messages, the user
+   stream or myTrades); `OutcomeUnknown` puts it in UNKNOWN and starts its resolver; an answer
+   that says it was not placed (a rejection, NotSent, a ban) makes it REJECTED with the reason.
+
+Everything that happens is recorded through one `Recorder` (fold, then journal), so the state
+the bot reads is the state replay rebuilds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from tradeguard import risk, stages
+from tradeguard.clock import Clock
+from tradeguard.errors import (
+    ConfigError,
+    ExchangeError,
+    GuardError,
+    NotSent,
+    OrderRejected,
+    OutcomeUnknown,
+    StageLimitExceeded,
+    TradeguardError,
+    TradingHalted,
+)
+from tradeguard.events import (
+    EventBase,
+    KillSwitchSet,
+    OrderFilled,
+    OrderIntended,
+    OrderUpdated,
+    RiskDenied,
+    ShutDown,
+)
+from tradeguard.intents import Amount, ClientIds, intent, symbol_of
+from tradeguard.journal.state import Position
+from tradeguard.model import Balance, OrderIntent, OrderStatus, OrderType, Side, Symbol
+from tradeguard.orders import Order
+from tradeguard.recorder import Recorder
+from tradeguard.resolve import book_fills, resolve_unknown
+from tradeguard.validate import OrderRefused, RoundMode, check_options, validate
+from tradeguard.venues.binance import endpoints
+from tradeguard.venues.binance.client import BinanceTransport
+from tradeguard.venues.binance.report_events import order_updated
+from tradeguard.venues.binance.rules import SymbolRules, to_new_order
+
+UNKNOWN_ORDER = -2011  # a cancel for an order that is no longer open
+PRICE_MAX_AGE_S = 2.0
+
+
+@dataclass
+class Guard:
+    """What the checks need, fixed for a session (see connect.py for where each comes from)."""
+
+    limits: risk.RiskLimits
+    caps: stages.Caps | None = None
+    rung: str = "sim"
+    read_only: bool = False
+    round: RoundMode = RoundMode.REFUSE
+    price_band_pct: Decimal | None = None
+
+
+@dataclass
+class _Price:
+    value: Decimal
+    at: float
+
+
+@dataclass
+class Session:
+    profile: str
+    transport: BinanceTransport
+    recorder: Recorder
+    rules: Mapping[str, SymbolRules]
+    guard: Guard
+    loss: risk.LossWatch
+    ids: ClientIds
+    clock: Clock
+    _prices: dict[str, _Price] = field(default_factory=dict)
+    _sent_ms: deque[int] = field(default_factory=lambda: deque(maxlen=1000))
+    _daily_notional: dict[int, Decimal] = field(default_factory=dict)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)  # stream up, no gap open
+    closing: bool = False
+    on_close: list[Any] = field(default_factory=list)  # async callables run by close()
+    sim: Any = None  # the embedded simulator (tradeguard.sim.server.RunningSim) on env = "sim"
+
+    def __post_init__(self) -> None:
+        self.recorder.watchers.append(self._watch)
+
+    # ── reading ───────────────────────────────────────────────────────────────────────────
+    @property
+    def ledger(self) -> Any:
+        return self.recorder.ledger
+
+    def order(self, client_order_id: str) -> Order | None:
+        found: Order | None = self.ledger.order(client_order_id)
+        return found
+
+    def open_orders(self) -> list[Order]:
+        return [o for o in self.ledger.orders.values() if o.is_open]
+
+    def position(self, symbol: Symbol | str) -> Position | None:
+        found: Position | None = self.ledger.position(symbol_of(symbol).binance)
+        return found
+
+    def balance(self, asset: str) -> Balance | None:
+        found: Balance | None = self.ledger.balance(asset.upper())
+        return found
+
+    def events(self) -> AsyncIterator[EventBase]:
+        """Every event from now on: fills, order updates, risk denials, alerts."""
+        return self.recorder.feed()
+
+    async def wait_for(
+        self, client_order_id: str, *statuses: OrderStatus, timeout_s: float = 30.0
+    ) -> Order:
+        """Wait until the order is in one of `statuses` (default: any final status)."""
+        wanted = set(statuses) or {s for s in OrderStatus if s.is_final}
+
+        def reached() -> bool:
+            found = self.order(client_order_id)
+            return found is not None and found.status in wanted
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(reached), timeout_s)
+        found = self.order(client_order_id)
+        assert found is not None
+        return found
+
+    # ── placing ───────────────────────────────────────────────────────────────────────────
+    async def market_buy(
+        self, symbol: Symbol | str, *, qty: Amount | None = None, quote: Amount | None = None
+    ) -> Order:
+        return await self.place(self._intent(symbol, Side.BUY, OrderType.MARKET, qty=qty,
+                                             quote_qty=quote))  # fmt: skip
+
+    async def market_sell(
+        self, symbol: Symbol | str, *, qty: Amount | None = None, quote: Amount | None = None
+    ) -> Order:
+        return await self.place(self._intent(symbol, Side.SELL, OrderType.MARKET, qty=qty,
+                                             quote_qty=quote))  # fmt: skip
+
+    async def limit_buy(self, symbol: Symbol | str, *, qty: Amount, price: Amount,
+                        **options: Any) -> Order:  # fmt: skip
+        return await self.limit(symbol, Side.BUY, qty=qty, price=price, **options)
+
+    async def limit_sell(self, symbol: Symbol | str, *, qty: Amount, price: Amount,
+                         **options: Any) -> Order:  # fmt: skip
+        return await self.limit(symbol, Side.SELL, qty=qty, price=price, **options)
+
+    async def limit(
+        self,
+        symbol: Symbol | str,
+        side: Side | str,
+        *,
+        qty: Amount,
+        price: Amount,
+        time_in_force: str = "GTC",
+        post_only: bool = False,
+        iceberg_qty: Amount | None = None,
+        **unsupported: Any,
+    ) -> Order:
+        """A limit order: GTC, IOC or FOK; post_only (LIMIT_MAKER); iceberg."""
+        check_options(unsupported)
+        return await self.place(self._intent(
+            symbol, side, OrderType.LIMIT, qty=qty, price=price, post_only=post_only,
+            time_in_force=None if post_only else time_in_force, iceberg_qty=iceberg_qty,
+        ))  # fmt: skip
+
+    async def stop_loss(
+        self, symbol: Symbol | str, side: Side | str, *, qty: Amount,
+        stop_price: Amount | None = None, price: Amount | None = None,
+        trailing_delta: int | None = None, **unsupported: Any,
+    ) -> Order:  # fmt: skip
+        """Stop-loss (market on trigger), or stop-limit with `price`; trailing with
+        `trailing_delta` (basis points) instead of, or beside, `stop_price`."""
+        check_options(unsupported)
+        kind = OrderType.STOP_LOSS if price is None else OrderType.STOP_LOSS_LIMIT
+        return await self.place(
+            self._intent(
+                symbol,
+                side,
+                kind,
+                qty=qty,
+                price=price,
+                stop_price=stop_price,
+                trailing_delta=trailing_delta,
+            )
+        )
+
+    async def take_profit(
+        self, symbol: Symbol | str, side: Side | str, *, qty: Amount,
+        stop_price: Amount | None = None, price: Amount | None = None,
+        trailing_delta: int | None = None, **unsupported: Any,
+    ) -> Order:  # fmt: skip
+        check_options(unsupported)
+        kind = OrderType.TAKE_PROFIT if price is None else OrderType.TAKE_PROFIT_LIMIT
+        return await self.place(
+            self._intent(
+                symbol,
+                side,
+                kind,
+                qty=qty,
+                price=price,
+                stop_price=stop_price,
+                trailing_delta=trailing_delta,
+            )
+        )
+
+    def _intent(self, symbol: Symbol | str, side: Side | str, kind: OrderType,
+                **fields: Any) -> OrderIntent:  # fmt: skip
+        return intent(self.ids.next(), symbol, side, kind, **fields)
+
+    async def place(self, wanted: OrderIntent) -> Order:
+        """Check, journal and send one intent; the order as the reply left it."""
+        checked = await self._check(wanted)
+        self._record(OrderIntended(at_ms=self._now(), profile=self.profile, intent=checked),
+                     durable=True)  # fmt: skip
+        await self._send(checked)
+        found = self.order(checked.client_order_id)
+        assert found is not None
+        return found
+
+    async def _check(self, wanted: OrderIntent) -> OrderIntent:
+        if self.closing:
+            raise GuardError("the session is closing; no new orders")
+        state = self.ledger.kill_switch
+        if state.latched:
+            self._deny(wanted, [f"KILL_SWITCH: latched ({state.reason})"])
+            raise TradingHalted(f"trading is halted: {state.reason}",
+                                hint="reset it with `tradeguard kill --reset`")  # fmt: skip
+        rules = self.rules.get(wanted.symbol.binance)
+        if rules is None:
+            self._deny(wanted, [f"SYMBOL: {wanted.symbol} is not traded on this venue"])
+            raise ConfigError(f"{wanted.symbol} is not a symbol of this exchange")
+        last = await self.last_price(wanted.symbol.binance)
+        open_here = [o for o in self.open_orders() if o.symbol == wanted.symbol.binance]
+        algo = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT,
+                OrderType.TAKE_PROFIT_LIMIT)  # fmt: skip
+        try:
+            checked = validate(
+                wanted, rules, last_price=last, open_orders=len(open_here),
+                open_algo_orders=sum(1 for o in open_here if o.type in algo),
+                price_band_pct=self.guard.price_band_pct, round=self.guard.round,
+            )  # fmt: skip
+        except OrderRefused as refused:
+            self._deny(wanted, list(refused.reasons))
+            raise
+        now = self._now()
+        verdict = risk.check(checked, self._exposure(), self.guard.limits, now, last)
+        if isinstance(verdict, risk.Deny):
+            self._deny(checked, list(verdict.reasons))
+            raise verdict.error()
+        self._check_caps(checked, last, now)
+        return checked
+
+    def _check_caps(self, checked: OrderIntent, last: Decimal | None, now: int) -> None:
+        caps = self.guard.caps
+        if caps is None:
+            return
+        notional = risk.order_notional(checked, last) or Decimal(0)
+        day = now // 86_400_000
+        spent = self._daily_notional.get(day, Decimal(0))
+        reasons = []
+        if caps.max_order_notional is not None and notional > caps.max_order_notional:
+            reasons.append(f"STAGE: {notional} is over the {self.guard.rung} rung's "
+                           f"{caps.max_order_notional} per order")  # fmt: skip
+        if caps.daily_notional is not None and spent + notional > caps.daily_notional:
+            reasons.append(f"STAGE: today's orders would reach {spent + notional}, over the "
+                           f"{self.guard.rung} rung's {caps.daily_notional} a day")  # fmt: skip
+        if reasons:
+            self._deny(checked, reasons)
+            raise StageLimitExceeded(
+                "; ".join(reasons), hint="promote the profile with `tradeguard promote`"
+            )
+        self._daily_notional[day] = spent + notional
+
+    def _deny(self, wanted: OrderIntent, reasons: Sequence[str]) -> None:
+        self._record(
+            RiskDenied(
+                at_ms=self._now(),
+                profile=self.profile,
+                reasons=tuple(reasons),
+                client_order_id=wanted.client_order_id,
+                intent=wanted,
+            )
+        )
+
+    async def _send(self, checked: OrderIntent) -> None:
+        coid = checked.client_order_id
+        symbol = checked.symbol.binance
+        sent_at = self.transport.server_now_ms()
+        self._sent_ms.append(self._now())
+        try:
+            report = await self.transport.place_order(to_new_order(checked))
+        except OutcomeUnknown as exc:
+            self._local(coid, symbol, OrderStatus.UNKNOWN, f"outcome unknown: {exc.message}")
+            self._spawn(self._resolve(coid, symbol, sent_at))
+            raise
+        except (ExchangeError, NotSent, GuardError) as exc:
+            self._local(coid, symbol, OrderStatus.REJECTED, f"{type(exc).__name__}: {exc}")
+            raise
+        self._record(order_updated(report, self._now(), self.profile, source="reply"))
+
+    async def _resolve(self, coid: str, symbol: str, sent_server_ms: int) -> None:
+        def still_unknown() -> bool:
+            found = self.order(coid)
+            return found is not None and found.status is OrderStatus.UNKNOWN
+
+        await resolve_unknown(
+            self.transport, symbol=symbol, client_order_id=coid, assets=self._assets(symbol),
+            sent_server_ms=sent_server_ms, still_unknown=still_unknown, record=self._record,
+            profile=self.profile,
+        )  # fmt: skip
+
+    # ── cancelling ────────────────────────────────────────────────────────────────────────
+    async def cancel(self, client_order_id: str) -> Order:
+        """Cancel one order. A cancel that loses the race with a fill (-2011) books the fill."""
+        order = self.order(client_order_id)
+        if order is None:
+            raise ConfigError(f"no order {client_order_id} in this session's journal")
+        if not order.is_open:
+            return order
+        self._local(client_order_id, order.symbol, OrderStatus.PENDING_CANCEL, "cancel sent")
+        try:
+            report = await self.transport.cancel_order(
+                order.symbol, client_order_id=client_order_id
+            )
+            self._record(order_updated(report, self._now(), self.profile, source="reply"))
+        except OrderRejected as exc:
+            if exc.code != UNKNOWN_ORDER:
+                raise
+            report = await self.transport.get_order(order.symbol, client_order_id=client_order_id)
+            at = self._now()
+            await book_fills(self.transport, report, self._assets(order.symbol), self._record,
+                             self.profile, at)  # fmt: skip
+            self._record(order_updated(report, at, self.profile))
+        found = self.order(client_order_id)
+        assert found is not None
+        return found
+
+    async def cancel_all(self, symbol: Symbol | str | None = None) -> list[Order]:
+        wanted = None if symbol is None else symbol_of(symbol).binance
+        done = []
+        for order in self.open_orders():
+            if wanted is not None and order.symbol != wanted:
+                continue
+            if order.status is OrderStatus.UNKNOWN:
+                continue  # its resolver finds it; cancelling by id races it
+            with contextlib.suppress(TradeguardError):
+                done.append(await self.cancel(order.client_order_id))
+        return done
+
+    async def kill(self, reason: str, by: str = "user") -> None:
+        """Latch the kill switch (kept across restarts) and cancel every open order."""
+        if not self.ledger.kill_switch.latched:
+            self._record(KillSwitchSet(at_ms=self._now(), profile=self.profile, reason=reason,
+                                       by=by))  # fmt: skip
+        await self.cancel_all()
+
+    # ── prices, exposure ──────────────────────────────────────────────────────────────────
+    async def last_price(self, symbol: str) -> Decimal | None:
+        cached = self._prices.get(symbol)
+        now = self.clock.monotonic()
+        if cached is not None and now - cached.at < PRICE_MAX_AGE_S:
+            return cached.value
+        try:
+            price = await self.transport.last_price(symbol)
+        except TradeguardError:
+            return cached.value if cached is not None else None
+        self._prices[symbol] = _Price(price, now)
+        breach = self.loss.on_mark(symbol, price, self._now())
+        if breach is not None:
+            self._trip(breach.reason)
+        return price
+
+    def _exposure(self) -> risk.Exposure:
+        positions: dict[Symbol, Decimal] = {}
+        buys: dict[Symbol, Decimal] = {}
+        sells: dict[Symbol, Decimal] = {}
+        by_exchange = {r.symbol: Symbol(r.base_asset, r.quote_asset) for r in self.rules.values()}
+        for order in self.open_orders():
+            sym = by_exchange.get(order.symbol)
+            if sym is None or order.remaining_qty is None:
+                continue
+            book = buys if order.side is Side.BUY else sells
+            book[sym] = book.get(sym, Decimal(0)) + order.remaining_qty
+        for name, sym in by_exchange.items():
+            held = self.ledger.position(name)
+            if held is not None:
+                positions[sym] = held.qty
+        kill = self.ledger.kill_switch
+        return risk.Exposure(
+            positions=positions, open_orders=len(self.open_orders()), open_buy_qty=buys,
+            open_sell_qty=sells, recent_orders_ms=tuple(self._sent_ms),
+            kill_switch=kill.latched, kill_reason=kill.reason, read_only=self.guard.read_only,
+            **self.loss.exposure_fields(),
+        )  # fmt: skip
+
+    # ── recording ─────────────────────────────────────────────────────────────────────────
+    def _record(self, event: EventBase, *, durable: bool = False) -> None:
+        self.recorder.record(event, durable=durable)
+
+    def _local(self, coid: str, symbol: str, status: OrderStatus, reason: str) -> None:
+        self._record(
+            OrderUpdated(
+                at_ms=self._now(),
+                profile=self.profile,
+                client_order_id=coid,
+                symbol=symbol,
+                status=status,
+                source="local",
+                reason=reason,
+            )
+        )
+
+    def _watch(self, event: EventBase) -> None:
+        if isinstance(event, OrderFilled):
+            breach = self.loss.on_fill(event)
+            if breach is not None:
+                self._trip(breach.reason)
+        self._spawn(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    def _trip(self, reason: str) -> None:
+        if self.ledger.kill_switch.latched:
+            return
+        self._record(KillSwitchSet(at_ms=self._now(), profile=self.profile, reason=reason,
+                                   by="guard"), durable=True)  # fmt: skip
+        self._spawn(self.cancel_all())
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _assets(self, symbol: str) -> tuple[str, str]:
+        rules = self.rules[symbol]
+        return rules.base_asset, rules.quote_asset
+
+    def _now(self) -> int:
+        return self.clock.wall_ms()
+
+    # ── closing ───────────────────────────────────────────────────────────────────────────
+    async def close(self, *, cancel_open: bool = True, reason: str = "closed") -> None:
+        """Stop new orders, cancel open ones if asked, record the shutdown, flush."""
+        if self.closing:
+            return
+        self.closing = True
+        if cancel_open:
+            await self.cancel_all()
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(BaseException):
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._record(ShutDown(at_ms=self._now(), profile=self.profile, reason=reason,
+                              open_orders=len(self.open_orders())), durable=True)  # fmt: skip
+        for hook in self.on_close:
+            with contextlib.suppress(Exception):
+                await hook()
+        self.recorder.close_feeds()
+        self.recorder.journal.flush()
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+__all__ = ["Guard", "Session", "endpoints"]

@@ -1,0 +1,37 @@
+"""The guard end to end on the embedded simulator: intent, journal, exchange, stream, state."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tradeguard.errors import RiskDenied
+from tradeguard.model import OrderStatus
+from tradeguard.session import Session
+from tradeguard.sim.remote import SimRemote
+
+
+async def test_a_limit_order_fills_from_the_stream(tg: Session, remote: SimRemote) -> None:
+    last = await tg.last_price("BTCUSDT")
+    assert last is not None
+    price = (last * Decimal("0.99")).quantize(Decimal("0.01"))
+    order = await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))
+    assert order.status is OrderStatus.NEW and order.order_id is not None
+    await remote.fill("BTCUSDT", "0.0004", order_id=order.order_id)
+    await tg.wait_for(order.client_order_id, OrderStatus.PARTIALLY_FILLED)
+    await remote.fill("BTCUSDT", "0.0006", order_id=order.order_id)
+    done = await tg.wait_for(order.client_order_id)
+    assert done.status is OrderStatus.FILLED
+    assert done.executed_qty == Decimal("0.001")
+    position = tg.position("BTC/USDT")
+    assert position is not None
+    assert position.qty == Decimal("0.001") - sum(f.commission for f in done.fills
+                                                  if f.commission_asset == "BTC")
+
+
+async def test_a_fat_finger_is_denied_and_journaled(tg: Session) -> None:
+    with pytest.raises(RiskDenied) as denied:
+        await tg.limit_buy("BTC/USDT", qty="0.01", price="1000")
+    assert any("band" in r.lower() or "PERCENT" in r for r in denied.value.reasons), denied.value.reasons
+    assert tg.ledger.risk_denials == 1
