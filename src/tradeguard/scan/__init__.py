@@ -100,7 +100,7 @@ def scan(
         if not path.exists():
             raise ConfigError(f"{path}: no such file or directory", hint="give a file or folder")
     result = ScanResult()
-    where: dict[tuple[str, int, str, str], Finding] = {}
+    where: dict[tuple[str, str, bytes], Finding] = {}
     for path in paths:
         for file in walk.files(path, all_files=all_files):
             data = walk.read(file, result.stats, max_bytes)
@@ -109,21 +109,16 @@ def scan(
             for hit in scan_bytes(data, own):
                 finding = Finding(_shown(file), hit.line, hit.kind, hit.redacted)
                 result.findings.append(finding)
-                key = (str(file.resolve()), hit.line, hit.kind, hit.redacted)
-                where[key] = finding
+                where.setdefault((str(file.resolve()), hit.kind, hit.tag), finding)
     if history:
         _scan_history(paths, result, where, own, max_bytes)
     return result
 
 
-def _scan_history(
-    paths: Sequence[Path],
-    result: ScanResult,
-    where: dict[tuple[str, int, str, str], Finding],
-    own: OwnSecrets | None,
-    max_bytes: int,
-) -> None:
-    repos: dict[Path, list[str]] = {}
+def _repositories(paths: Sequence[Path]) -> dict[Path, list[str]]:
+    """Each git work tree under `paths`, with the pathspecs to limit its history to ([] for
+    all of it)."""
+    repos: dict[Path, list[str] | None] = {}
     for path in paths:
         top = walk.git_toplevel(path.resolve())
         if top is None:
@@ -131,14 +126,28 @@ def _scan_history(
                 f"{path}: not in a git repository, so it has no history to scan",
                 hint="leave out --history, or give a path inside a git work tree",
             )
-        rel = path.resolve().relative_to(top.resolve())
-        specs = repos.setdefault(top, [])
-        if str(rel) != ".":
-            specs.append(str(rel))
-        elif specs is not None:
-            repos[top] = []
+        rel = str(path.resolve().relative_to(top.resolve()))
+        if rel == ".":
+            repos[top] = None
+        elif top not in repos or repos[top] is not None:
+            specs = repos.setdefault(top, [])
+            assert specs is not None
+            specs.append(rel)
+    return {top: specs or [] for top, specs in repos.items()}
+
+
+def _scan_history(
+    paths: Sequence[Path],
+    result: ScanResult,
+    where: dict[tuple[str, str, bytes], Finding],
+    own: OwnSecrets | None,
+    max_bytes: int,
+) -> None:
+    """Blobs of every commit, each once. A secret already found in the working tree at the
+    same path is not reported again; its finding gets the commit that first held it. A secret
+    in several versions of a file is reported once, at its oldest commit."""
     replaced: dict[int, Finding] = {}
-    for top, specs in repos.items():
+    for top, specs in _repositories(paths).items():
         blobs = git_history.blobs(top, specs)
         size = git_history.sizes(top, [b.oid for b in blobs])
         wanted = [b for b in blobs if size.get(b.oid, 0) <= max_bytes]
@@ -150,21 +159,22 @@ def _scan_history(
             result.blobs += 1
             result.blob_bytes += len(data)
             for hit in scan_bytes(data, own):
-                key = (str((top / blob.path).resolve()), hit.line, hit.kind, hit.redacted)
+                key = (str((top / blob.path).resolve()), hit.kind, hit.tag)
                 current = where.get(key)
-                if current is not None:
-                    if current.commit is None:
-                        replaced[id(current)] = Finding(
-                            current.path,
-                            current.line,
-                            current.kind,
-                            current.redacted,
-                            blob.commit,
-                            "file",
-                        )
-                    continue
-                result.findings.append(
-                    Finding(blob.path, hit.line, hit.kind, hit.redacted, blob.commit, "history")
-                )
+                if current is None:
+                    finding = Finding(
+                        blob.path, hit.line, hit.kind, hit.redacted, blob.commit, "history"
+                    )
+                    where[key] = finding
+                    result.findings.append(finding)
+                elif current.commit is None and id(current) not in replaced:
+                    replaced[id(current)] = Finding(
+                        current.path,
+                        current.line,
+                        current.kind,
+                        current.redacted,
+                        blob.commit,
+                        "file",
+                    )
     if replaced:
         result.findings = [replaced.get(id(f), f) for f in result.findings]

@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tradeguard.scan.patterns import OWN_SECRET, Hit, redact
+from tradeguard.scan.patterns import OWN_SECRET, Hit, make_hit
 
 MIN_LENGTH = 8
 
@@ -119,5 +119,5 @@ class OwnSecrets:
                     window = data[at : at + length]
                     label = digests.get(hashlib.sha256(window).digest())
                     if label is not None:
-                        hits.append(Hit(at, at + length, f"{OWN_SECRET}:{label}", redact(window)))
+                        hits.append(make_hit(at, at + length, f"{OWN_SECRET}:{label}", window))
         return hits

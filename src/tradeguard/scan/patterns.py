@@ -27,7 +27,9 @@ candidates.
 from __future__ import annotations
 
 import binascii
+import hashlib
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -69,12 +71,15 @@ KINDS = (
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A secret at bytes [start, end) of a file. Holds only a redaction of it."""
+    """A secret at bytes [start, end) of a file. Holds a redaction of it and `tag`, an 8-byte
+    keyed digest that tells two findings of the same secret apart from two different ones
+    (de-duplication across history); the tag is never printed or written."""
 
     start: int
     end: int
     kind: str
     redacted: str
+    tag: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,15 @@ class LineHit:
     line: int
     kind: str
     redacted: str
+    tag: bytes = b""
+
+
+_TAG_KEY = secrets.token_bytes(16)  # per process: tags cannot be compared across runs
+
+
+def make_hit(start: int, end: int, kind: str, value: bytes) -> Hit:
+    tag = hashlib.blake2b(value, digest_size=8, key=_TAG_KEY).digest()
+    return Hit(start, end, kind, redact(value), tag)
 
 
 def redact(value: bytes) -> str:
@@ -105,6 +119,7 @@ _PEM_PRIVATE = re.compile(
     rb"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
     rb"(?:\\[rn]|[\s\"'+,])*(?:Proc-Type:|Comment:|[A-Za-z0-9+/]{16})"
 )
+_PEM_BODY = re.compile(rb"[A-Za-z0-9+/=]*")
 _UUID = re.compile(
     rb"(?<![0-9A-Za-z])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
     rb"-[0-9a-fA-F]{12}(?![0-9A-Za-z])"
@@ -273,7 +288,7 @@ def _shapes(data: bytes, pem_spans: list[tuple[int, int]], out: dict[int, Hit]) 
             line_start = data.rfind(b"\n", 0, start) + 1
             if b"secret" in data[line_start:start].lower():
                 kind = BINANCE_SECRET
-        out.setdefault(start, Hit(start, end, kind, redact(token)))
+        out.setdefault(start, make_hit(start, end, kind, token))
     if hex_candidates or bybit_keys or bybit_secrets:
         _pairs(data, hex_candidates, bybit_keys, bybit_secrets, out)
 
@@ -291,9 +306,9 @@ def _pairs(
         plain = data[start:end].lower()
         uuids = [m for m in uuids if m.group().replace(b"-", b"").lower() != plain]
         if uuids or _venue(data[first:last]) == "okx":
-            out.setdefault(start, Hit(start, end, OKX_SECRET, redact(data[start:end])))
+            out.setdefault(start, make_hit(start, end, OKX_SECRET, data[start:end]))
             for m in uuids:
-                out.setdefault(m.start(), Hit(m.start(), m.end(), OKX_KEY, redact(m.group())))
+                out.setdefault(m.start(), make_hit(m.start(), m.end(), OKX_KEY, m.group()))
     for group, kind, partners in (
         (bybit_keys, BYBIT_KEY, bybit_secrets),
         (bybit_secrets, BYBIT_SECRET, bybit_keys),
@@ -302,7 +317,7 @@ def _pairs(
             first, last = _around(data, start, end)
             paired = any(first <= s < last for s, _ in partners)
             if paired or _venue(data[first:last]) == "bybit":
-                out.setdefault(start, Hit(start, end, kind, redact(data[start:end])))
+                out.setdefault(start, make_hit(start, end, kind, data[start:end]))
 
 
 def _private_keys(data: bytes, out: dict[int, Hit]) -> list[tuple[int, int]]:
@@ -312,8 +327,9 @@ def _private_keys(data: bytes, out: dict[int, Hit]) -> list[tuple[int, int]]:
     spans = [m.span() for m in _PEM_SPAN.finditer(data)]
     if b"PRIVATE KEY" in data:
         for m in _PEM_PRIVATE.finditer(data):
-            body = data[m.end() - 16 : m.end()]
-            out.setdefault(m.start(), Hit(m.start(), m.end(), PRIVATE_KEY, redact(body)))
+            tail = _PEM_BODY.match(data, m.end())
+            body = data[m.end() - 16 : tail.end() if tail else m.end()]
+            out.setdefault(m.start(), make_hit(m.start(), m.end(), PRIVATE_KEY, body))
     return spans
 
 
@@ -425,7 +441,7 @@ def _classify(
             return None
         first, last = _around(data, start, end)
         kind = OKX_PASSPHRASE if _venue(name + data[first:last]) == "okx" else PASSPHRASE
-        return Hit(start, end, kind, redact(value))
+        return make_hit(start, end, kind, value)
     if len(value) < 16 or _placeholder(value):
         return None
     if not quoted and _DOTTED.fullmatch(value):
@@ -433,7 +449,7 @@ def _classify(
     strong = any(word in name for word in _STRONG_NAMES)
     if _FULL_UUID.fullmatch(value):
         if b"key" in name and (b"api" in name or b"access" in name or b"okx" in name):
-            return Hit(start, end, OKX_KEY, redact(value))
+            return make_hit(start, end, OKX_KEY, value)
         return None
     chars = frozenset(value)
     if _PREFIXED_HEX.fullmatch(value) and (not strong or len(value) < 32):
@@ -458,7 +474,7 @@ def _classify(
         kind = KRAKEN_KEY
     elif venue == "kraken" and n == 88:
         kind = KRAKEN_PRIVATE_KEY
-    return Hit(start, end, kind, redact(value))
+    return make_hit(start, end, kind, value)
 
 
 # ── a whole file ─────────────────────────────────────────────────────────────────────────────
@@ -495,5 +511,5 @@ def to_lines(data: bytes, hits: Iterable[Hit]) -> list[LineHit]:
         text = data[first:last]
         if any(marker in text for marker in ALLOW_MARKERS):
             continue
-        result.append(LineHit(line, hit.kind, hit.redacted))
+        result.append(LineHit(line, hit.kind, hit.redacted, hit.tag))
     return result
