@@ -225,6 +225,11 @@ def decode_event(data: bytes | str) -> UserEvent | OtherEvent:
         return found
 
 
+def _positive(amount: str | None) -> bool:
+    """A wire amount above zero ("0.00000000" and absent are not), without a Decimal."""
+    return amount is not None and amount.strip("0.") != ""
+
+
 # ── into tradeguard events ──────────────────────────────────────────────────────────────────
 
 
@@ -249,8 +254,10 @@ class UserEvents:
         except msgspec.DecodeError as exc:
             frame = _loose(data, exc)
         r = frame.event
-        if type(r) is not ExecutionReport or r.exec_type != _TRADE or r.status is _FILLED:
+        if type(r) is not ExecutionReport:
             return frame, ([] if r is None else self.convert(r, at_ms))
+        if r.exec_type != _TRADE:
+            return frame, [self.update(r, at_ms)]
         assets = self.assets.get(r.symbol)
         if assets is None:
             return frame, [self.fill(r, at_ms)]  # raises UnknownSymbol
@@ -277,6 +284,8 @@ class UserEvents:
             cum_qty=r.cum_qty,
             quote_qty=quote,
         )
+        if r.status is _FILLED and _positive(r.quote_order_qty):
+            return frame, [fill, self.update(r, at_ms)]
         return frame, [fill]
 
     def events(self, data: bytes | str, at_ms: int) -> list[EventBase]:
@@ -293,7 +302,7 @@ class UserEvents:
     def execution(self, r: ExecutionReport, at_ms: int) -> list[EventBase]:
         if r.exec_type == _TRADE:
             fill = self.fill(r, at_ms)
-            if r.status is _FILLED and r.quote_order_qty and Decimal(r.quote_order_qty):
+            if r.status is _FILLED and _positive(r.quote_order_qty):
                 return [fill, self.update(r, at_ms)]
             return [fill]
         return [self.update(r, at_ms)]
