@@ -113,7 +113,9 @@ _RUN_PROBE = b"a" * _MIN_RUN
 _HASH_PREFIX = re.compile(
     rb"(?:(?:sha\d{0,3}|md5|blake2[bs]?|sha3-\d{3}|integrity)[-:=\s\"']*|\?[bq]\?)\Z"
 )
-_BARE_B64_LINE = re.compile(rb"[ \t]*[A-Za-z0-9+/_\-]{40,}={0,2}[ \t\r]*")
+_B64_LINE = re.compile(
+    rb"[ \t]*(?:[rbuRBU]?[\"'`])?(?P<b>[A-Za-z0-9+/_\-]{40,})={0,2}[\"'`]?[ \t,;)\]\\]*\r?"
+)
 _PEM_SPAN = re.compile(rb"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.S)
 _PEM_PRIVATE = re.compile(
     rb"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
@@ -152,17 +154,26 @@ def _hash_prefixed(data: bytes, start: int) -> bool:
 
 
 def _in_b64_block(data: bytes, start: int, end: int) -> bool:
-    """The token is a whole line of a wrapped base64 block (its neighbour is one too)."""
+    """The token is a whole line of a wrapped base64 block: its line holds nothing else (but
+    quotes, commas, brackets) and a neighbouring line is base64 with a `+` or `/` in it or
+    longer than the token (a certificate, an embedded file and its short last line; a list of
+    keys, one per line, has neither)."""
     first, last = _line_bounds(data, start, end)
-    if data[first:last].strip(b" \t\r=") != data[start:end]:
+    line = _B64_LINE.fullmatch(data, first, last)
+    if line is None or line.span("b") != (start, end):
         return False
+    neighbours = []
     if first > 0:
-        before = data.rfind(b"\n", 0, first - 1) + 1
-        if _BARE_B64_LINE.fullmatch(data, before, first - 1):
-            return True
+        neighbours.append((data.rfind(b"\n", 0, first - 1) + 1, first - 1))
     if last < len(data):
         after = data.find(b"\n", last + 1)
-        if _BARE_B64_LINE.fullmatch(data, last + 1, len(data) if after < 0 else after):
+        neighbours.append((last + 1, len(data) if after < 0 else after))
+    for a, b in neighbours:
+        other = _B64_LINE.fullmatch(data, a, b)
+        if other is None:
+            continue
+        body = other.group("b")
+        if b"+" in body or b"/" in body or len(body) > end - start:
             return True
     return False
 
