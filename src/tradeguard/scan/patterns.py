@@ -447,7 +447,6 @@ def _classify(
             or _placeholder(value)
             or _ENV_NAME.fullmatch(value)
             or _LOWER_NAME.fullmatch(value)
-            or b"pass" in value.lower()
         ):
             return None
         first, last = _around(data, start, end)
