@@ -40,8 +40,8 @@ def test_every_planted_snippet_is_found() -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        'BINANCE = "{b64}"'.format(b64=rand(ALNUM, 64)),
-        'headers = {{"X-MBX-APIKEY": "{k}"}}'.format(k=rand(ALNUM, 64)),
+        f'BINANCE = "{rand(ALNUM, 64)}"',
+        f'headers = {{"X-MBX-APIKEY": "{rand(ALNUM, 64)}"}}',
     ],
 )
 def test_binance_shape_alone(line: str) -> None:
