@@ -1,7 +1,55 @@
-"""tradeguard: connect trading code to crypto exchanges safely."""
+"""tradeguard: connect trading code to crypto exchanges safely.
+
+    async with tradeguard.connect("default") as tg:     # profile from tradeguard.toml
+        order = await tg.limit_buy("BTC/USDT", qty="0.010", price="60000", post_only=True)
+
+Importing tradeguard is cheap: the session and its I/O load on the first `connect`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 from tradeguard.errors import TradeguardError
 
+if TYPE_CHECKING:
+    from tradeguard.profile import Profile
+    from tradeguard.session import Session
+
 __version__ = "0.1.0"
 
-__all__ = ["TradeguardError", "__version__"]
+
+class _Connecting:
+    """What `connect()` returns: await it for a Session, or use it with `async with`, which
+    closes the session (cancelling open orders if the profile says so) on the way out."""
+
+    def __init__(self, profile: str | Profile | None, options: dict[str, Any]) -> None:
+        self._profile = profile
+        self._options = options
+        self._session: Session | None = None
+
+    async def _open(self) -> Session:
+        from tradeguard.connect import connect as open_session
+
+        return await open_session(self._profile, **self._options)
+
+    def __await__(self) -> Generator[Any, None, Session]:
+        return self._open().__await__()
+
+    async def __aenter__(self) -> Session:
+        self._session = await self._open()
+        return self._session
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+def connect(profile: str | Profile | None = None, **options: Any) -> _Connecting:
+    """Connect with a profile from tradeguard.toml (None: $TRADEGUARD_PROFILE or "default";
+    with no tradeguard.toml at all, the embedded simulator). See tradeguard.connect."""
+    return _Connecting(profile, options)
+
+
+__all__ = ["TradeguardError", "__version__", "connect"]

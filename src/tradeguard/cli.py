@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import click
 
-from tradeguard import doctor_cli, journal_cli, keys_cli, promote_cli, scan_cli
+from tradeguard import doctor_cli, journal_cli, keys_cli, promote_cli, run_cli, scan_cli
 from tradeguard.errors import TradeguardError
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -31,8 +31,13 @@ def main() -> None:
     """Connect trading code to crypto exchanges safely.
 
     \b
-    tradeguard sim        a Binance-Spot-compatible exchange on loopback, with fault injection
-    tradeguard demo       a short scripted run of orders and fills through the simulator
+    tradeguard run BOT.py   run a bot through the guard (the embedded simulator by default)
+    tradeguard doctor       pre-flight: credentials, key permissions, IP whitelist, clock, rung
+    tradeguard account      balances, open orders, recent trades (read-only)
+    tradeguard kill         kill switch: cancel open orders, refuse new ones until --reset
+    tradeguard journal      tail, show an order's life, state at a moment, verify, export
+    tradeguard scan [PATH]  hard-coded keys and secrets in files and git history
+    tradeguard sim          a Binance-Spot-compatible exchange on loopback, with faults
     """
 
 
@@ -77,6 +82,9 @@ def demo(seed: int) -> None:
     sys.exit(code)
 
 
+main.add_command(run_cli.run)
+main.add_command(run_cli.kill)
+main.add_command(run_cli.account)
 main.add_command(journal_cli.journal)
 main.add_command(promote_cli.promote)
 main.add_command(doctor_cli.doctor)

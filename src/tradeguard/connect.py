@@ -38,8 +38,8 @@ from tradeguard.events import (
 from tradeguard.intents import ClientIds
 from tradeguard.journal.replay import Ledger
 from tradeguard.profile import Profile
-from tradeguard.recorder import Recorder
 from tradeguard.reconcile import Tolerance, balance_findings, last_trade_ids, reconcile
+from tradeguard.recorder import Recorder
 from tradeguard.risk import LossWatch, RiskLimits
 from tradeguard.session import Guard, Session
 
@@ -99,8 +99,10 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     wanted = [s.binance for s in profile.symbols]
     missing = [s for s in wanted if s not in rules]
     if missing:
-        raise ConfigError(f"profile {profile.name}: {', '.join(missing)} not traded here",
-                          hint=f"the exchange lists e.g. {', '.join(sorted(rules)[:5])}")  # fmt: skip
+        raise ConfigError(
+            f"profile {profile.name}: {', '.join(missing)} not traded here",
+            hint=f"the exchange lists e.g. {', '.join(sorted(rules)[:5])}",
+        )
     rules = {s: rules[s] for s in wanted}
 
     audit_event = await _audit(profile, transport, clock)
@@ -121,32 +123,53 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     now = clock.wall_ms()
     caps = profile.caps
     for event in (
-        ProfileLoaded(at_ms=now, profile=profile.name, venue=profile.venue, env=profile.env,
-                      mode=profile.mode, symbols=tuple(wanted),
-                      api_key=key_prefix(creds.api_key) if creds else None,
-                      source=str(profile.source) if profile.source else None),
-        ClockSynced(at_ms=now, profile=profile.name, offset_ms=round(estimate.skew_ms),
-                    rtt_ms=estimate.rtt_ms),
+        ProfileLoaded(
+            at_ms=now,
+            profile=profile.name,
+            venue=profile.venue,
+            env=profile.env,
+            mode=profile.mode,
+            symbols=tuple(wanted),
+            api_key=key_prefix(creds.api_key) if creds else None,
+            source=str(profile.source) if profile.source else None,
+            fresh_exchange=sim is not None,
+        ),
+        ClockSynced(
+            at_ms=now,
+            profile=profile.name,
+            offset_ms=round(estimate.skew_ms),
+            rtt_ms=estimate.rtt_ms,
+        ),
         audit_event,
-        StageSet(at_ms=now, profile=profile.name, rung=profile.env,
-                 max_order_notional=caps.max_order_notional,
-                 max_daily_notional=caps.daily_notional),
-    ):  # fmt: skip
+        StageSet(
+            at_ms=now,
+            profile=profile.name,
+            rung=profile.env,
+            max_order_notional=caps.max_order_notional,
+            max_daily_notional=caps.daily_notional,
+        ),
+    ):
         recorder.record(event)
     quote = rules[wanted[0]].quote_asset
     limits = _risk_limits(profile)
     loss = LossWatch.from_limits(quote, limits)
     loss.replay(history)
     session = Session(
-        profile=profile.name, transport=transport, recorder=recorder, rules=rules,
+        profile=profile.name,
+        transport=transport,
+        recorder=recorder,
+        rules=rules,
         guard=Guard(limits=limits, caps=caps, rung=profile.env, read_only=profile.read_only),
-        loss=loss, ids=ClientIds(now, secrets.token_hex(2)), clock=clock,
-    )  # fmt: skip
+        loss=loss,
+        ids=ClientIds(now, secrets.token_hex(2)),
+        clock=clock,
+    )
     session.sim = sim
     session.on_close.extend(reversed(closers))
     closers.clear()
     assets = {s: (r.base_asset, r.quote_asset) for s, r in rules.items()}
     await _reconcile(session, assets, opts.tolerance)
+    session._spawn(session.watch_journal())
     if opts.stream and creds is not None:
         await _start_stream(session, stream_url, creds, assets, opts)
     else:
@@ -195,12 +218,14 @@ async def _audit(profile: Profile, transport: Any, clock: Clock) -> KeyAudited:
         raise
     report = facts.report
     return KeyAudited(
-        at_ms=clock.wall_ms(), profile=profile.name, api_key=key_prefix(creds.api_key),
-        passed=True, permissions=tuple(report.permissions()) if report else (),
-        findings=tuple(f"{f.level}: {f.message}" for f in facts.findings
-                       if str(f.level) != "pass"),
+        at_ms=clock.wall_ms(),
+        profile=profile.name,
+        api_key=key_prefix(creds.api_key),
+        passed=True,
+        permissions=tuple(report.permissions()) if report else (),
+        findings=tuple(f"{f.level}: {f.message}" for f in facts.findings if str(f.level) != "pass"),
         ip_restricted=report.ip_restricted if report else None,
-    )  # fmt: skip
+    )
 
 
 def _risk_limits(profile: Profile) -> RiskLimits:
@@ -220,22 +245,31 @@ async def _reconcile(
     session: Session, assets: dict[str, tuple[str, str]], tolerance: Tolerance
 ) -> list[str]:
     """Adopt what the exchange holds; stop trading on a balance mismatch beyond tolerance."""
-    for event in await reconcile(session.transport, session.ledger, assets,
-                                 profile=session.profile):  # fmt: skip
+    for event in await reconcile(
+        session.transport, session.ledger, assets, profile=session.profile
+    ):
         session.recorder.record(event)
     balances = await session.transport.balances()
     events, beyond = balance_findings(
-        session.ledger, balances, assets, at_ms=session.clock.wall_ms(),
-        profile=session.profile, tolerance=tolerance,
-    )  # fmt: skip
+        session.ledger,
+        balances,
+        assets,
+        at_ms=session.clock.wall_ms(),
+        profile=session.profile,
+        tolerance=tolerance,
+    )
     for event in events:
         session.recorder.record(event)
     if beyond and not session.ledger.kill_switch.latched:
         session.recorder.record(
-            KillSwitchSet(at_ms=session.clock.wall_ms(), profile=session.profile,
-                          reason="reconciliation mismatch: " + "; ".join(beyond), by="guard"),
+            KillSwitchSet(
+                at_ms=session.clock.wall_ms(),
+                profile=session.profile,
+                reason="reconciliation mismatch: " + "; ".join(beyond),
+                by="guard",
+            ),
             durable=True,
-        )  # fmt: skip
+        )
     return beyond
 
 
@@ -255,18 +289,23 @@ async def _start_stream(
         if first:  # connect() reconciled a moment ago
             first = False
             return []
-        events = await reconcile(session.transport, session.ledger, assets,
-                                 profile=session.profile)  # fmt: skip
+        events = await reconcile(session.transport, session.ledger, assets, profile=session.profile)
         return events
 
     async def on_event(event: EventBase) -> None:
         session.recorder.record(event)
 
     stream = UserStream(
-        url, creds, assets, profile=session.profile, transport=session.transport,
-        on_gap=on_gap, on_event=on_event, clock=session.clock,
+        url,
+        creds,
+        assets,
+        profile=session.profile,
+        transport=session.transport,
+        on_gap=on_gap,
+        on_event=on_event,
+        clock=session.clock,
         last_trade_ids=last_trade_ids(session.ledger),
-    )  # fmt: skip
+    )
     stream.start()
     session.ready = stream.ready
     session.on_close.insert(0, stream.close)

@@ -47,6 +47,10 @@ class ProfileLoaded(EventBase, frozen=True, kw_only=True):
     symbols: tuple[str, ...] = ()
     api_key: str | None = None  # key_prefix() only
     source: str | None = None  # the tradeguard.toml it came from
+    # A new exchange with nothing in common with the last one (the embedded simulator starts
+    # empty every run): the state forgets the previous exchange's orders, positions and
+    # balances. The kill switch, the rung and the limits' history are the user's and stay.
+    fresh_exchange: bool = False
 
 
 class KeyAudited(EventBase, frozen=True, kw_only=True):

@@ -80,8 +80,11 @@ def intent(
     time in force is GTC (Binance's own default would be to refuse it)."""
     kind = OrderType(type)
     tif = TimeInForce(time_in_force) if time_in_force is not None else None
-    if tif is None and kind in (OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT,
-                                OrderType.TAKE_PROFIT_LIMIT) and not post_only:  # fmt: skip
+    if (
+        tif is None
+        and kind in (OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
+        and not post_only
+    ):
         tif = TimeInForce.GTC
     return OrderIntent(
         client_order_id=client_order_id,

@@ -89,20 +89,33 @@ async def reconcile(
                 continue
             adopted.add(report.client_order_id)
             out.append(
-                _finding(at, profile, "unknown_order", report.client_order_id,
-                         f"open on the exchange, not in the journal: {report.side} "
-                         f"{report.orig_qty} {symbol} @ {report.price}; adopted")
-            )  # fmt: skip
+                _finding(
+                    at,
+                    profile,
+                    "unknown_order",
+                    report.client_order_id,
+                    f"open on the exchange, not in the journal: {report.side} "
+                    f"{report.orig_qty} {symbol} @ {report.price}; adopted",
+                )
+            )
             out.append(order_adopted(report, base, quote, at, profile))
 
     since = dict(since_trade_ids) if since_trade_ids is not None else last_trade_ids(ledger)
     for symbol, (base, quote) in assets.items():
         out.extend(
             await _trades_since(
-                transport, ledger, symbol, base, quote, since.get(symbol), adopted, known_ids,
-                at, profile,
+                transport,
+                ledger,
+                symbol,
+                base,
+                quote,
+                since.get(symbol),
+                adopted,
+                known_ids,
+                at,
+                profile,
             )
-        )  # fmt: skip
+        )
 
     for order in list(ledger.orders.values()):
         if not order.is_open or order.symbol not in assets:
@@ -117,10 +130,15 @@ async def reconcile(
             if exc.code != ORDER_DOES_NOT_EXIST:
                 raise
             out.append(
-                _finding(at, profile, "missing_order", order.client_order_id,
-                         f"the journal holds {order.client_order_id} as {order.status}, the "
-                         "exchange has no such order")
-            )  # fmt: skip
+                _finding(
+                    at,
+                    profile,
+                    "missing_order",
+                    order.client_order_id,
+                    f"the journal holds {order.client_order_id} as {order.status}, the "
+                    "exchange has no such order",
+                )
+            )
             continue
         out.append(order_updated(report, at, profile))
     return out
@@ -155,10 +173,14 @@ async def _trades_since(
                 if ledger.order(coid) is None and coid not in adopted:
                     adopted.add(coid)
                     out.append(
-                        _finding(at, profile, "unknown_order", coid,
-                                 f"a trade of an order the journal does not know ({coid}); "
-                                 "adopted")
-                    )  # fmt: skip
+                        _finding(
+                            at,
+                            profile,
+                            "unknown_order",
+                            coid,
+                            f"a trade of an order the journal does not know ({coid}); adopted",
+                        )
+                    )
                     out.append(order_adopted(report, base, quote, at, profile))
             out.append(trade_filled(trade, coid, base, quote, at, profile))
         if len(trades) < MY_TRADES_PAGE:
@@ -193,10 +215,15 @@ def balance_findings(
             beyond.append(text)
             events.append(
                 ReconciliationFound(
-                    at_ms=at_ms, profile=profile, kind="balance_mismatch", detail=text,
-                    asset=asset, expected=held.total, actual=actual.total,
+                    at_ms=at_ms,
+                    profile=profile,
+                    kind="balance_mismatch",
+                    detail=text,
+                    asset=asset,
+                    expected=held.total,
+                    actual=actual.total,
                 )
-            )  # fmt: skip
+            )
     balances = tuple(reported.get(a, Balance(a, Decimal(0), Decimal(0))) for a in wanted)
     events.append(
         BalanceChanged(at_ms=at_ms, profile=profile, balances=balances, source="reconcile")

@@ -44,6 +44,7 @@ from tradeguard.errors import (
 )
 from tradeguard.events import (
     EventBase,
+    KillSwitchReset,
     KillSwitchSet,
     OrderFilled,
     OrderIntended,
@@ -121,7 +122,7 @@ class Session:
         return [o for o in self.ledger.orders.values() if o.is_open]
 
     def position(self, symbol: Symbol | str) -> Position | None:
-        found: Position | None = self.ledger.position(symbol_of(symbol).binance)
+        found: Position | None = self.ledger.position(self._exchange_symbol(symbol))
         return found
 
     def balance(self, asset: str) -> Balance | None:
@@ -152,21 +153,25 @@ class Session:
     async def market_buy(
         self, symbol: Symbol | str, *, qty: Amount | None = None, quote: Amount | None = None
     ) -> Order:
-        return await self.place(self._intent(symbol, Side.BUY, OrderType.MARKET, qty=qty,
-                                             quote_qty=quote))  # fmt: skip
+        return await self.place(
+            self._intent(symbol, Side.BUY, OrderType.MARKET, qty=qty, quote_qty=quote)
+        )
 
     async def market_sell(
         self, symbol: Symbol | str, *, qty: Amount | None = None, quote: Amount | None = None
     ) -> Order:
-        return await self.place(self._intent(symbol, Side.SELL, OrderType.MARKET, qty=qty,
-                                             quote_qty=quote))  # fmt: skip
+        return await self.place(
+            self._intent(symbol, Side.SELL, OrderType.MARKET, qty=qty, quote_qty=quote)
+        )
 
-    async def limit_buy(self, symbol: Symbol | str, *, qty: Amount, price: Amount,
-                        **options: Any) -> Order:  # fmt: skip
+    async def limit_buy(
+        self, symbol: Symbol | str, *, qty: Amount, price: Amount, **options: Any
+    ) -> Order:
         return await self.limit(symbol, Side.BUY, qty=qty, price=price, **options)
 
-    async def limit_sell(self, symbol: Symbol | str, *, qty: Amount, price: Amount,
-                         **options: Any) -> Order:  # fmt: skip
+    async def limit_sell(
+        self, symbol: Symbol | str, *, qty: Amount, price: Amount, **options: Any
+    ) -> Order:
         return await self.limit(symbol, Side.SELL, qty=qty, price=price, **options)
 
     async def limit(
@@ -183,16 +188,30 @@ class Session:
     ) -> Order:
         """A limit order: GTC, IOC or FOK; post_only (LIMIT_MAKER); iceberg."""
         check_options(unsupported)
-        return await self.place(self._intent(
-            symbol, side, OrderType.LIMIT, qty=qty, price=price, post_only=post_only,
-            time_in_force=None if post_only else time_in_force, iceberg_qty=iceberg_qty,
-        ))  # fmt: skip
+        return await self.place(
+            self._intent(
+                symbol,
+                side,
+                OrderType.LIMIT,
+                qty=qty,
+                price=price,
+                post_only=post_only,
+                time_in_force=None if post_only else time_in_force,
+                iceberg_qty=iceberg_qty,
+            )
+        )
 
     async def stop_loss(
-        self, symbol: Symbol | str, side: Side | str, *, qty: Amount,
-        stop_price: Amount | None = None, price: Amount | None = None,
-        trailing_delta: int | None = None, **unsupported: Any,
-    ) -> Order:  # fmt: skip
+        self,
+        symbol: Symbol | str,
+        side: Side | str,
+        *,
+        qty: Amount,
+        stop_price: Amount | None = None,
+        price: Amount | None = None,
+        trailing_delta: int | None = None,
+        **unsupported: Any,
+    ) -> Order:
         """Stop-loss (market on trigger), or stop-limit with `price`; trailing with
         `trailing_delta` (basis points) instead of, or beside, `stop_price`."""
         check_options(unsupported)
@@ -210,10 +229,16 @@ class Session:
         )
 
     async def take_profit(
-        self, symbol: Symbol | str, side: Side | str, *, qty: Amount,
-        stop_price: Amount | None = None, price: Amount | None = None,
-        trailing_delta: int | None = None, **unsupported: Any,
-    ) -> Order:  # fmt: skip
+        self,
+        symbol: Symbol | str,
+        side: Side | str,
+        *,
+        qty: Amount,
+        stop_price: Amount | None = None,
+        price: Amount | None = None,
+        trailing_delta: int | None = None,
+        **unsupported: Any,
+    ) -> Order:
         check_options(unsupported)
         kind = OrderType.TAKE_PROFIT if price is None else OrderType.TAKE_PROFIT_LIMIT
         return await self.place(
@@ -228,42 +253,131 @@ class Session:
             )
         )
 
-    def _intent(self, symbol: Symbol | str, side: Side | str, kind: OrderType,
-                **fields: Any) -> OrderIntent:  # fmt: skip
+    async def bracket(
+        self,
+        symbol: Symbol | str,
+        side: Side | str,
+        *,
+        qty: Amount,
+        take_profit: Amount,
+        stop: Amount,
+        stop_limit: Amount | None = None,
+    ) -> tuple[Order, Order]:
+        """An OCO bracket: a take-profit limit and a stop (stop-limit with `stop_limit`); when
+        one fills the exchange cancels the other. For a SELL the take-profit sits above the
+        market and the stop below it; for a BUY the other way round."""
+        sym = symbol_of(symbol)
+        side = Side(side)
+        list_id = self.ids.next()
+        limit_leg = self._intent(
+            sym,
+            side,
+            OrderType.LIMIT,
+            qty=qty,
+            price=take_profit,
+            post_only=True,
+            list_client_order_id=list_id,
+        )
+        stop_kind = OrderType.STOP_LOSS if stop_limit is None else OrderType.STOP_LOSS_LIMIT
+        stop_leg = self._intent(
+            sym,
+            side,
+            stop_kind,
+            qty=qty,
+            stop_price=stop,
+            price=stop_limit,
+            list_client_order_id=list_id,
+        )
+        checked = [await self._check(limit_leg), await self._check(stop_leg, count=False)]
+        for leg in checked:
+            self._record(
+                OrderIntended(at_ms=self._now(), profile=self.profile, intent=leg), durable=True
+            )
+        above, below = (checked[0], checked[1]) if side is Side.SELL else (checked[1], checked[0])
+        oco = endpoints.NewOco(
+            symbol=sym.binance,
+            side=side,
+            quantity=checked[0].qty or Decimal(0),
+            list_client_order_id=list_id,
+            above=_leg(above),
+            below=_leg(below),
+        )
+        sent_at = self.transport.server_now_ms()
+        self._sent_ms.append(self._now())
+        try:
+            reports = await self.transport.place_oco(oco)
+        except OutcomeUnknown as exc:
+            for leg in checked:
+                self._local(
+                    leg.client_order_id,
+                    sym.binance,
+                    OrderStatus.UNKNOWN,
+                    f"outcome unknown: {exc.message}",
+                )
+                self._spawn(self._resolve(leg.client_order_id, sym.binance, sent_at))
+            raise
+        except (ExchangeError, NotSent, GuardError) as exc:
+            for leg in checked:
+                self._local(
+                    leg.client_order_id,
+                    sym.binance,
+                    OrderStatus.REJECTED,
+                    f"{type(exc).__name__}: {exc}",
+                )
+            raise
+        for report in reports:
+            self._record(order_updated(report, self._now(), self.profile, source="reply"))
+        first, second = (self.order(leg.client_order_id) for leg in checked)
+        assert first is not None and second is not None
+        return first, second
+
+    def _intent(
+        self, symbol: Symbol | str, side: Side | str, kind: OrderType, **fields: Any
+    ) -> OrderIntent:
         return intent(self.ids.next(), symbol, side, kind, **fields)
 
     async def place(self, wanted: OrderIntent) -> Order:
         """Check, journal and send one intent; the order as the reply left it."""
         checked = await self._check(wanted)
-        self._record(OrderIntended(at_ms=self._now(), profile=self.profile, intent=checked),
-                     durable=True)  # fmt: skip
+        self._record(
+            OrderIntended(at_ms=self._now(), profile=self.profile, intent=checked), durable=True
+        )
         await self._send(checked)
         found = self.order(checked.client_order_id)
         assert found is not None
         return found
 
-    async def _check(self, wanted: OrderIntent) -> OrderIntent:
+    async def _check(self, wanted: OrderIntent, *, count: bool = True) -> OrderIntent:
         if self.closing:
             raise GuardError("the session is closing; no new orders")
         state = self.ledger.kill_switch
         if state.latched:
             self._deny(wanted, [f"KILL_SWITCH: latched ({state.reason})"])
-            raise TradingHalted(f"trading is halted: {state.reason}",
-                                hint="reset it with `tradeguard kill --reset`")  # fmt: skip
+            raise TradingHalted(
+                f"trading is halted: {state.reason}", hint="reset it with `tradeguard kill --reset`"
+            )
         rules = self.rules.get(wanted.symbol.binance)
         if rules is None:
             self._deny(wanted, [f"SYMBOL: {wanted.symbol} is not traded on this venue"])
             raise ConfigError(f"{wanted.symbol} is not a symbol of this exchange")
         last = await self.last_price(wanted.symbol.binance)
         open_here = [o for o in self.open_orders() if o.symbol == wanted.symbol.binance]
-        algo = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT,
-                OrderType.TAKE_PROFIT_LIMIT)  # fmt: skip
+        algo = (
+            OrderType.STOP_LOSS,
+            OrderType.STOP_LOSS_LIMIT,
+            OrderType.TAKE_PROFIT,
+            OrderType.TAKE_PROFIT_LIMIT,
+        )
         try:
             checked = validate(
-                wanted, rules, last_price=last, open_orders=len(open_here),
+                wanted,
+                rules,
+                last_price=last,
+                open_orders=len(open_here),
                 open_algo_orders=sum(1 for o in open_here if o.type in algo),
-                price_band_pct=self.guard.price_band_pct, round=self.guard.round,
-            )  # fmt: skip
+                price_band_pct=self.guard.price_band_pct,
+                round=self.guard.round,
+            )
         except OrderRefused as refused:
             self._deny(wanted, list(refused.reasons))
             raise
@@ -272,7 +386,8 @@ class Session:
         if isinstance(verdict, risk.Deny):
             self._deny(checked, list(verdict.reasons))
             raise verdict.error()
-        self._check_caps(checked, last, now)
+        if count:
+            self._check_caps(checked, last, now)
         return checked
 
     def _check_caps(self, checked: OrderIntent, last: Decimal | None, now: int) -> None:
@@ -284,11 +399,15 @@ class Session:
         spent = self._daily_notional.get(day, Decimal(0))
         reasons = []
         if caps.max_order_notional is not None and notional > caps.max_order_notional:
-            reasons.append(f"STAGE: {notional} is over the {self.guard.rung} rung's "
-                           f"{caps.max_order_notional} per order")  # fmt: skip
+            reasons.append(
+                f"STAGE: {notional} is over the {self.guard.rung} rung's "
+                f"{caps.max_order_notional} per order"
+            )
         if caps.daily_notional is not None and spent + notional > caps.daily_notional:
-            reasons.append(f"STAGE: today's orders would reach {spent + notional}, over the "
-                           f"{self.guard.rung} rung's {caps.daily_notional} a day")  # fmt: skip
+            reasons.append(
+                f"STAGE: today's orders would reach {spent + notional}, over the "
+                f"{self.guard.rung} rung's {caps.daily_notional} a day"
+            )
         if reasons:
             self._deny(checked, reasons)
             raise StageLimitExceeded(
@@ -329,10 +448,15 @@ class Session:
             return found is not None and found.status is OrderStatus.UNKNOWN
 
         await resolve_unknown(
-            self.transport, symbol=symbol, client_order_id=coid, assets=self._assets(symbol),
-            sent_server_ms=sent_server_ms, still_unknown=still_unknown, record=self._record,
+            self.transport,
+            symbol=symbol,
+            client_order_id=coid,
+            assets=self._assets(symbol),
+            sent_server_ms=sent_server_ms,
+            still_unknown=still_unknown,
+            record=self._record,
             profile=self.profile,
-        )  # fmt: skip
+        )
 
     # ── cancelling ────────────────────────────────────────────────────────────────────────
     async def cancel(self, client_order_id: str) -> Order:
@@ -353,8 +477,9 @@ class Session:
                 raise
             report = await self.transport.get_order(order.symbol, client_order_id=client_order_id)
             at = self._now()
-            await book_fills(self.transport, report, self._assets(order.symbol), self._record,
-                             self.profile, at)  # fmt: skip
+            await book_fills(
+                self.transport, report, self._assets(order.symbol), self._record, self.profile, at
+            )
             self._record(order_updated(report, at, self.profile))
         found = self.order(client_order_id)
         assert found is not None
@@ -375,12 +500,15 @@ class Session:
     async def kill(self, reason: str, by: str = "user") -> None:
         """Latch the kill switch (kept across restarts) and cancel every open order."""
         if not self.ledger.kill_switch.latched:
-            self._record(KillSwitchSet(at_ms=self._now(), profile=self.profile, reason=reason,
-                                       by=by))  # fmt: skip
+            self._record(
+                KillSwitchSet(at_ms=self._now(), profile=self.profile, reason=reason, by=by)
+            )
         await self.cancel_all()
 
     # ── prices, exposure ──────────────────────────────────────────────────────────────────
-    async def last_price(self, symbol: str) -> Decimal | None:
+    async def last_price(self, symbol: Symbol | str) -> Decimal | None:
+        """The last traded price (cached for a moment); None if the exchange does not say."""
+        symbol = self._exchange_symbol(symbol)
         cached = self._prices.get(symbol)
         now = self.clock.monotonic()
         if cached is not None and now - cached.at < PRICE_MAX_AGE_S:
@@ -412,11 +540,16 @@ class Session:
                 positions[sym] = held.qty
         kill = self.ledger.kill_switch
         return risk.Exposure(
-            positions=positions, open_orders=len(self.open_orders()), open_buy_qty=buys,
-            open_sell_qty=sells, recent_orders_ms=tuple(self._sent_ms),
-            kill_switch=kill.latched, kill_reason=kill.reason, read_only=self.guard.read_only,
+            positions=positions,
+            open_orders=len(self.open_orders()),
+            open_buy_qty=buys,
+            open_sell_qty=sells,
+            recent_orders_ms=tuple(self._sent_ms),
+            kill_switch=kill.latched,
+            kill_reason=kill.reason,
+            read_only=self.guard.read_only,
             **self.loss.exposure_fields(),
-        )  # fmt: skip
+        )
 
     # ── recording ─────────────────────────────────────────────────────────────────────────
     def _record(self, event: EventBase, *, durable: bool = False) -> None:
@@ -449,8 +582,10 @@ class Session:
     def _trip(self, reason: str) -> None:
         if self.ledger.kill_switch.latched:
             return
-        self._record(KillSwitchSet(at_ms=self._now(), profile=self.profile, reason=reason,
-                                   by="guard"), durable=True)  # fmt: skip
+        self._record(
+            KillSwitchSet(at_ms=self._now(), profile=self.profile, reason=reason, by="guard"),
+            durable=True,
+        )
         self._spawn(self.cancel_all())
 
     def _spawn(self, work: Any) -> None:
@@ -458,12 +593,36 @@ class Session:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _exchange_symbol(self, symbol: Symbol | str) -> str:
+        if isinstance(symbol, str) and "/" not in symbol and symbol.upper() in self.rules:
+            return symbol.upper()
+        return symbol_of(symbol).binance
+
     def _assets(self, symbol: str) -> tuple[str, str]:
         rules = self.rules[symbol]
         return rules.base_asset, rules.quote_asset
 
     def _now(self) -> int:
         return self.clock.wall_ms()
+
+    # ── the journal as a control channel ──────────────────────────────────────────────────
+    async def watch_journal(self, every_s: float = 1.0) -> None:
+        """Follow kill-switch changes other processes write to the journal (`tradeguard
+        kill`, a second session): latch or release here too. Runs until the session closes."""
+        journal = self.recorder.journal
+        seen = journal.committed_seq or journal.head()[0]
+        while not self.closing:
+            await asyncio.sleep(every_s)
+            for record in journal.records(from_seq=seen + 1):
+                seen = record.seq
+                event = record.event
+                latched = self.ledger.kill_switch.latched
+                if isinstance(event, KillSwitchSet) and not latched:
+                    self.ledger.apply(event)
+                    self._spawn(self.cancel_all())
+                elif isinstance(event, KillSwitchReset) and latched:
+                    self.ledger.apply(event)
+                    self.loss.reset(self._now())
 
     # ── closing ───────────────────────────────────────────────────────────────────────────
     async def close(self, *, cancel_open: bool = True, reason: str = "closed") -> None:
@@ -477,8 +636,15 @@ class Session:
             task.cancel()
         with contextlib.suppress(BaseException):
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._record(ShutDown(at_ms=self._now(), profile=self.profile, reason=reason,
-                              open_orders=len(self.open_orders())), durable=True)  # fmt: skip
+        self._record(
+            ShutDown(
+                at_ms=self._now(),
+                profile=self.profile,
+                reason=reason,
+                open_orders=len(self.open_orders()),
+            ),
+            durable=True,
+        )
         for hook in self.on_close:
             with contextlib.suppress(Exception):
                 await hook()
@@ -492,4 +658,16 @@ class Session:
         await self.close()
 
 
-__all__ = ["Guard", "Session", "endpoints"]
+def _leg(leg: OrderIntent) -> endpoints.OcoLeg:
+    kind = OrderType.LIMIT_MAKER if leg.post_only else leg.type
+    return endpoints.OcoLeg(
+        type=kind,
+        client_order_id=leg.client_order_id,
+        price=leg.price,
+        stop_price=leg.stop_price,
+        trailing_delta=leg.trailing_delta,
+        time_in_force=leg.time_in_force if kind is OrderType.STOP_LOSS_LIMIT else None,
+    )
+
+
+__all__ = ["Guard", "Session"]

@@ -381,6 +381,13 @@ class Ledger:
 
     def _profile(self, event: ProfileLoaded) -> bool:
         self.profile = event.profile
+        if event.fresh_exchange:
+            self.orders.clear()
+            self._closed.clear()
+            self._positions.clear()
+            self._fees_other.clear()
+            self._reported.clear()
+            self._by_exchange_id.clear()
         return True
 
     def _counted(self, event: RiskDenied | ErrorRaised | AlertRaised) -> bool:

@@ -1,0 +1,65 @@
+"""A small grid bot with a bracket: bids stepped under the market, and once some fill, an OCO
+bracket (a take-profit above, a stop-loss below) on exactly what was bought, net of fees.
+
+Run it with `tradeguard run examples/grid_bot.py`. It uses the fills tradeguard booked from
+fill messages (never the order replies), sizes its protective orders to the real position,
+and leaves nothing open when it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import ROUND_DOWN, Decimal
+
+from tradeguard.model import OrderStatus
+
+SYMBOL = "BTC/USDT"
+LEVELS = 3
+STEP = Decimal("0.0002")  # 2 bp between grid levels
+QTY = Decimal("0.0005")
+LOT = Decimal("0.00001")
+
+
+def net_bought(orders) -> Decimal:  # type: ignore[no-untyped-def]
+    """Base asset received: fill quantities minus commission paid in the base asset."""
+    total = Decimal(0)
+    for order in orders:
+        for fill in order.fills:
+            fee = fill.commission if fill.commission_asset == "BTC" else Decimal(0)
+            total += fill.qty - fee
+    return total.quantize(LOT, rounding=ROUND_DOWN)
+
+
+async def main(tg) -> None:  # type: ignore[no-untyped-def]
+    last = await tg.last_price(SYMBOL)
+    bids = []
+    for level in range(LEVELS):
+        price = (last * (1 - STEP * level)).quantize(Decimal("0.01")) - Decimal("0.01")
+        bids.append(await tg.limit_buy(SYMBOL, qty=QTY, price=price))
+    await asyncio.sleep(8)  # let the market trade against the grid
+    for bid in bids:
+        if tg.order(bid.client_order_id).is_open:
+            await tg.cancel(bid.client_order_id)
+    held = net_bought(tg.order(b.client_order_id) for b in bids)
+    if held == 0:
+        return
+    last = await tg.last_price(SYMBOL)
+    take, stop = await tg.bracket(
+        SYMBOL, "SELL", qty=held,
+        take_profit=(last * Decimal("1.0005")).quantize(Decimal("0.01")),
+        stop=(last * Decimal("0.999")).quantize(Decimal("0.01")),
+        stop_limit=(last * Decimal("0.9985")).quantize(Decimal("0.01")),
+    )
+    try:
+        await tg.wait_for(take.client_order_id, OrderStatus.FILLED, OrderStatus.EXPIRED,
+                          OrderStatus.CANCELED, timeout_s=8)
+    except asyncio.TimeoutError:
+        pass
+    for leg in (take, stop):
+        if tg.order(leg.client_order_id).is_open:
+            await tg.cancel(leg.client_order_id)
+    left = net_bought([tg.order(take.client_order_id), tg.order(stop.client_order_id)])
+    unsold = held - sum(tg.order(x.client_order_id).executed_qty for x in (take, stop))
+    if unsold > 0:
+        await tg.market_sell(SYMBOL, qty=unsold.quantize(LOT, rounding=ROUND_DOWN))
+    del left
