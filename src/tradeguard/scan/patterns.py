@@ -427,6 +427,8 @@ def _assignments(data: bytes, lowered: bytes, out: dict[int, Hit]) -> None:
             continue
         value = data[start:end].rstrip(b".,")
         end = start + len(value)
+        if len(value) < 16 and b"passphrase" not in lowered[kw.start() : m.end("rest")]:
+            continue  # too short for anything but a passphrase: skip the name look-up
         head = _NAME_HEAD.search(lowered, max(0, kw.start() - 48), kw.start())
         name = lowered[head.start() if head else kw.start() : m.end("rest")]
         quoted = m.group("q") is not None
