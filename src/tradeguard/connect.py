@@ -165,6 +165,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         clock=clock,
     )
     session.sim = sim
+    _attach_watchers(session, profile)
     session.on_close.extend(reversed(closers))
     closers.clear()
     assets = {s: (r.base_asset, r.quote_asset) for s, r in rules.items()}
@@ -175,6 +176,29 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     else:
         session.ready.set()
     return session
+
+
+def _attach_watchers(session: Session, profile: Profile) -> None:
+    """The transport's replies and limits into the journal; alerts on what deserves one."""
+    from tradeguard import session_wire
+    from tradeguard.alerts import AlertPolicy
+    from tradeguard.session_alerts import AlertHub
+
+    record = session.recorder.record
+    session_wire.attach(session.transport, record, session.clock, session.profile)
+    sender = None
+    if profile.alerts.webhook or profile.alerts.command:
+        from tradeguard.alerts_send import AlertSender
+
+        sender = AlertSender(profile.alerts.webhook, profile.alerts.command)
+    hub = AlertHub(
+        record, session.clock, sender=sender,
+        policy=AlertPolicy(min_interval_s=profile.alerts.min_interval_s),
+    )  # fmt: skip
+    session.recorder.watchers.append(hub.watch)
+    session.alerts = hub
+    session._spawn(hub.run())
+    session.on_close.insert(0, hub.close)
 
 
 async def _exchange(

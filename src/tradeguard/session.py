@@ -32,6 +32,7 @@ from typing import Any
 from tradeguard import risk, stages
 from tradeguard.clock import Clock
 from tradeguard.errors import (
+    BreakerOpen,
     ConfigError,
     ExchangeError,
     GuardError,
@@ -49,17 +50,18 @@ from tradeguard.events import (
     OrderFilled,
     OrderIntended,
     OrderUpdated,
+    RateLimitChanged,
     RiskDenied,
     ShutDown,
 )
-from tradeguard.intents import Amount, ClientIds, intent, symbol_of
+from tradeguard.intents import ClientIds, intent, symbol_of
 from tradeguard.journal.state import Position
 from tradeguard.model import Balance, OrderIntent, OrderStatus, OrderType, Side, Symbol
 from tradeguard.orders import Order
 from tradeguard.recorder import Recorder
 from tradeguard.resolve import book_fills, resolve_unknown
-from tradeguard.validate import OrderRefused, RoundMode, check_options, validate
-from tradeguard.venues.binance import endpoints
+from tradeguard.session_orders import OrderCalls
+from tradeguard.validate import OrderRefused, RoundMode, validate
 from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.report_events import order_updated
 from tradeguard.venues.binance.rules import SymbolRules, to_new_order
@@ -87,7 +89,7 @@ class _Price:
 
 
 @dataclass
-class Session:
+class Session(OrderCalls):
     profile: str
     transport: BinanceTransport
     recorder: Recorder
@@ -104,6 +106,7 @@ class Session:
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # stream up, no gap open
     closing: bool = False
     on_close: list[Any] = field(default_factory=list)  # async callables run by close()
+    alerts: Any = None  # session_alerts.AlertHub
     sim: Any = None  # the embedded simulator (tradeguard.sim.server.RunningSim) on env = "sim"
 
     def __post_init__(self) -> None:
@@ -149,188 +152,7 @@ class Session:
         assert found is not None
         return found
 
-    # ── placing ───────────────────────────────────────────────────────────────────────────
-    async def market_buy(
-        self, symbol: Symbol | str, *, qty: Amount | None = None, quote: Amount | None = None
-    ) -> Order:
-        return await self.place(
-            self._intent(symbol, Side.BUY, OrderType.MARKET, qty=qty, quote_qty=quote)
-        )
-
-    async def market_sell(
-        self, symbol: Symbol | str, *, qty: Amount | None = None, quote: Amount | None = None
-    ) -> Order:
-        return await self.place(
-            self._intent(symbol, Side.SELL, OrderType.MARKET, qty=qty, quote_qty=quote)
-        )
-
-    async def limit_buy(
-        self, symbol: Symbol | str, *, qty: Amount, price: Amount, **options: Any
-    ) -> Order:
-        return await self.limit(symbol, Side.BUY, qty=qty, price=price, **options)
-
-    async def limit_sell(
-        self, symbol: Symbol | str, *, qty: Amount, price: Amount, **options: Any
-    ) -> Order:
-        return await self.limit(symbol, Side.SELL, qty=qty, price=price, **options)
-
-    async def limit(
-        self,
-        symbol: Symbol | str,
-        side: Side | str,
-        *,
-        qty: Amount,
-        price: Amount,
-        time_in_force: str = "GTC",
-        post_only: bool = False,
-        iceberg_qty: Amount | None = None,
-        **unsupported: Any,
-    ) -> Order:
-        """A limit order: GTC, IOC or FOK; post_only (LIMIT_MAKER); iceberg."""
-        check_options(unsupported)
-        return await self.place(
-            self._intent(
-                symbol,
-                side,
-                OrderType.LIMIT,
-                qty=qty,
-                price=price,
-                post_only=post_only,
-                time_in_force=None if post_only else time_in_force,
-                iceberg_qty=iceberg_qty,
-            )
-        )
-
-    async def stop_loss(
-        self,
-        symbol: Symbol | str,
-        side: Side | str,
-        *,
-        qty: Amount,
-        stop_price: Amount | None = None,
-        price: Amount | None = None,
-        trailing_delta: int | None = None,
-        **unsupported: Any,
-    ) -> Order:
-        """Stop-loss (market on trigger), or stop-limit with `price`; trailing with
-        `trailing_delta` (basis points) instead of, or beside, `stop_price`."""
-        check_options(unsupported)
-        kind = OrderType.STOP_LOSS if price is None else OrderType.STOP_LOSS_LIMIT
-        return await self.place(
-            self._intent(
-                symbol,
-                side,
-                kind,
-                qty=qty,
-                price=price,
-                stop_price=stop_price,
-                trailing_delta=trailing_delta,
-            )
-        )
-
-    async def take_profit(
-        self,
-        symbol: Symbol | str,
-        side: Side | str,
-        *,
-        qty: Amount,
-        stop_price: Amount | None = None,
-        price: Amount | None = None,
-        trailing_delta: int | None = None,
-        **unsupported: Any,
-    ) -> Order:
-        check_options(unsupported)
-        kind = OrderType.TAKE_PROFIT if price is None else OrderType.TAKE_PROFIT_LIMIT
-        return await self.place(
-            self._intent(
-                symbol,
-                side,
-                kind,
-                qty=qty,
-                price=price,
-                stop_price=stop_price,
-                trailing_delta=trailing_delta,
-            )
-        )
-
-    async def bracket(
-        self,
-        symbol: Symbol | str,
-        side: Side | str,
-        *,
-        qty: Amount,
-        take_profit: Amount,
-        stop: Amount,
-        stop_limit: Amount | None = None,
-    ) -> tuple[Order, Order]:
-        """An OCO bracket: a take-profit limit and a stop (stop-limit with `stop_limit`); when
-        one fills the exchange cancels the other. For a SELL the take-profit sits above the
-        market and the stop below it; for a BUY the other way round."""
-        sym = symbol_of(symbol)
-        side = Side(side)
-        list_id = self.ids.next()
-        limit_leg = self._intent(
-            sym,
-            side,
-            OrderType.LIMIT,
-            qty=qty,
-            price=take_profit,
-            post_only=True,
-            list_client_order_id=list_id,
-        )
-        stop_kind = OrderType.STOP_LOSS if stop_limit is None else OrderType.STOP_LOSS_LIMIT
-        stop_leg = self._intent(
-            sym,
-            side,
-            stop_kind,
-            qty=qty,
-            stop_price=stop,
-            price=stop_limit,
-            list_client_order_id=list_id,
-        )
-        checked = [await self._check(limit_leg), await self._check(stop_leg, count=False)]
-        for leg in checked:
-            self._record(
-                OrderIntended(at_ms=self._now(), profile=self.profile, intent=leg), durable=True
-            )
-        above, below = (checked[0], checked[1]) if side is Side.SELL else (checked[1], checked[0])
-        oco = endpoints.NewOco(
-            symbol=sym.binance,
-            side=side,
-            quantity=checked[0].qty or Decimal(0),
-            list_client_order_id=list_id,
-            above=_leg(above),
-            below=_leg(below),
-        )
-        sent_at = self.transport.server_now_ms()
-        self._sent_ms.append(self._now())
-        try:
-            reports = await self.transport.place_oco(oco)
-        except OutcomeUnknown as exc:
-            for leg in checked:
-                self._local(
-                    leg.client_order_id,
-                    sym.binance,
-                    OrderStatus.UNKNOWN,
-                    f"outcome unknown: {exc.message}",
-                )
-                self._spawn(self._resolve(leg.client_order_id, sym.binance, sent_at))
-            raise
-        except (ExchangeError, NotSent, GuardError) as exc:
-            for leg in checked:
-                self._local(
-                    leg.client_order_id,
-                    sym.binance,
-                    OrderStatus.REJECTED,
-                    f"{type(exc).__name__}: {exc}",
-                )
-            raise
-        for report in reports:
-            self._record(order_updated(report, self._now(), self.profile, source="reply"))
-        first, second = (self.order(leg.client_order_id) for leg in checked)
-        assert first is not None and second is not None
-        return first, second
-
+    # ── placing (the order-type calls are in session_orders.OrderCalls) ─────────────────
     def _intent(
         self, symbol: Symbol | str, side: Side | str, kind: OrderType, **fields: Any
     ) -> OrderIntent:
@@ -439,6 +261,8 @@ class Session:
             raise
         except (ExchangeError, NotSent, GuardError) as exc:
             self._local(coid, symbol, OrderStatus.REJECTED, f"{type(exc).__name__}: {exc}")
+            if isinstance(exc, BreakerOpen):
+                self._breaker_opened(exc)
             raise
         self._record(order_updated(report, self._now(), self.profile, source="reply"))
 
@@ -568,6 +392,21 @@ class Session:
             )
         )
 
+    def _breaker_opened(self, exc: BreakerOpen) -> None:
+        until = self.transport.server_now_ms() + int(exc.retry_in_s * 1000)
+        held = self.ledger.limits.get("breaker")
+        if held is not None and held.until_ms >= until - 1000:
+            return  # already journaled
+        self._record(
+            RateLimitChanged(
+                at_ms=self._now(),
+                profile=self.profile,
+                limit="breaker",
+                until_ms=until,
+                reason=f"{exc.what}: {exc.rejection}",
+            )
+        )
+
     def _watch(self, event: EventBase) -> None:
         if isinstance(event, OrderFilled):
             breach = self.loss.on_fill(event)
@@ -656,18 +495,6 @@ class Session:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-
-def _leg(leg: OrderIntent) -> endpoints.OcoLeg:
-    kind = OrderType.LIMIT_MAKER if leg.post_only else leg.type
-    return endpoints.OcoLeg(
-        type=kind,
-        client_order_id=leg.client_order_id,
-        price=leg.price,
-        stop_price=leg.stop_price,
-        trailing_delta=leg.trailing_delta,
-        time_in_force=leg.time_in_force if kind is OrderType.STOP_LOSS_LIMIT else None,
-    )
 
 
 __all__ = ["Guard", "Session"]

@@ -79,6 +79,21 @@ class Reply:
 Sleep = Callable[[float], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class WireNote:
+    """One request and what came back, for the journal (no body, no signature, no secret)."""
+
+    request: Request
+    status: int
+    latency_ms: float
+    headers: Mapping[str, str]
+    body: bytes
+
+
+OnReply = Callable[[WireNote], None]
+OnLimit = Callable[[RateLimited], None]
+
+
 class BinanceTransport:
     def __init__(
         self,
@@ -106,6 +121,8 @@ class BinanceTransport:
         self._clock_estimate: Estimate | None = None
         self._synced_at: float = 0.0
         self.requests_sent = 0
+        self.on_reply: OnReply | None = None  # told of every reply (the session journals it)
+        self.on_limit: OnLimit | None = None  # told of every 429 / 418 met
 
     # ── lifecycle ─────────────────────────────────────────────────────────────────────────
     async def __aenter__(self) -> BinanceTransport:
@@ -229,6 +246,8 @@ class BinanceTransport:
         )
         if isinstance(error, RateLimited):
             self._remember_limit(error)
+            if self.on_limit is not None:
+                self.on_limit(error)
         raise error
 
     def _remember_limit(self, error: RateLimited) -> None:
@@ -297,6 +316,7 @@ class BinanceTransport:
         self, request: Request, url: str, body: str | None, headers: dict[str, str]
     ) -> Reply:
         session = self._http()
+        started = self.clock.monotonic()
         try:
             self.requests_sent += 1
             async with session.request(
@@ -320,6 +340,9 @@ class BinanceTransport:
                 hint="the request may have reached the exchange; resolve before acting",
             ) from exc
         self.ledger.observe_headers(reply.headers, self.server_now_ms())  # case-insensitive
+        if self.on_reply is not None:
+            latency = (self.clock.monotonic() - started) * 1000
+            self.on_reply(WireNote(request, reply.status, latency, reply.headers, reply.body))
         return reply
 
     # ── typed calls ───────────────────────────────────────────────────────────────────────

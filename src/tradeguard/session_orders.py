@@ -1,0 +1,241 @@
+"""The order-type calls a bot makes on its session: market, limit (GTC/IOC/FOK, post-only,
+iceberg), stop-loss and stop-limit, take-profit, trailing stops, and OCO brackets. Each builds
+an `OrderIntent` and goes through `Session.place` (or, for a bracket, the same checks for both
+legs), so there is one path to the exchange. Options Binance Spot lacks (reduce_only, hidden,
+...) are refused with the reason, never dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tradeguard.errors import ExchangeError, GuardError, NotSent, OutcomeUnknown
+from tradeguard.events import EventBase, OrderIntended
+from tradeguard.intents import Amount, ClientIds, symbol_of
+from tradeguard.model import OrderIntent, OrderStatus, OrderType, Side, Symbol
+from tradeguard.orders import Order
+from tradeguard.validate import check_options
+from tradeguard.venues.binance import endpoints
+from tradeguard.venues.binance.report_events import order_updated
+
+if TYPE_CHECKING:
+    from collections import deque
+
+    from tradeguard.venues.binance.client import BinanceTransport
+
+
+class OrderCalls:
+    """Mixed into `Session`; what it uses of the session is declared here for the checker."""
+
+    if TYPE_CHECKING:
+        profile: str
+        transport: BinanceTransport
+        ids: ClientIds
+        _sent_ms: deque[int]
+
+        async def place(self, wanted: OrderIntent) -> Order: ...
+        def _intent(
+            self, symbol: Symbol | str, side: Side | str, kind: OrderType, **fields: Any
+        ) -> OrderIntent: ...
+        async def _check(self, wanted: OrderIntent, *, count: bool = True) -> OrderIntent: ...
+        def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
+        def _local(self, coid: str, symbol: str, status: OrderStatus, reason: str) -> None: ...
+        async def _resolve(self, coid: str, symbol: str, sent_server_ms: int) -> None: ...
+        def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
+        def order(self, client_order_id: str) -> Order | None: ...
+        def _now(self) -> int: ...
+
+    async def market_buy(
+        self, symbol: Symbol | str, *, qty: Amount | None = None, quote: Amount | None = None
+    ) -> Order:
+        return await self.place(
+            self._intent(symbol, Side.BUY, OrderType.MARKET, qty=qty, quote_qty=quote)
+        )
+
+    async def market_sell(
+        self, symbol: Symbol | str, *, qty: Amount | None = None, quote: Amount | None = None
+    ) -> Order:
+        return await self.place(
+            self._intent(symbol, Side.SELL, OrderType.MARKET, qty=qty, quote_qty=quote)
+        )
+
+    async def limit_buy(
+        self, symbol: Symbol | str, *, qty: Amount, price: Amount, **options: Any
+    ) -> Order:
+        return await self.limit(symbol, Side.BUY, qty=qty, price=price, **options)
+
+    async def limit_sell(
+        self, symbol: Symbol | str, *, qty: Amount, price: Amount, **options: Any
+    ) -> Order:
+        return await self.limit(symbol, Side.SELL, qty=qty, price=price, **options)
+
+    async def limit(
+        self,
+        symbol: Symbol | str,
+        side: Side | str,
+        *,
+        qty: Amount,
+        price: Amount,
+        time_in_force: str = "GTC",
+        post_only: bool = False,
+        iceberg_qty: Amount | None = None,
+        **unsupported: Any,
+    ) -> Order:
+        """A limit order: GTC, IOC or FOK; post_only (LIMIT_MAKER); iceberg."""
+        check_options(unsupported)
+        return await self.place(
+            self._intent(
+                symbol,
+                side,
+                OrderType.LIMIT,
+                qty=qty,
+                price=price,
+                post_only=post_only,
+                time_in_force=None if post_only else time_in_force,
+                iceberg_qty=iceberg_qty,
+            )
+        )
+
+    async def stop_loss(
+        self,
+        symbol: Symbol | str,
+        side: Side | str,
+        *,
+        qty: Amount,
+        stop_price: Amount | None = None,
+        price: Amount | None = None,
+        trailing_delta: int | None = None,
+        **unsupported: Any,
+    ) -> Order:
+        """Stop-loss (market on trigger), or stop-limit with `price`; trailing with
+        `trailing_delta` (basis points) instead of, or beside, `stop_price`."""
+        check_options(unsupported)
+        kind = OrderType.STOP_LOSS if price is None else OrderType.STOP_LOSS_LIMIT
+        return await self.place(
+            self._intent(
+                symbol,
+                side,
+                kind,
+                qty=qty,
+                price=price,
+                stop_price=stop_price,
+                trailing_delta=trailing_delta,
+            )
+        )
+
+    async def take_profit(
+        self,
+        symbol: Symbol | str,
+        side: Side | str,
+        *,
+        qty: Amount,
+        stop_price: Amount | None = None,
+        price: Amount | None = None,
+        trailing_delta: int | None = None,
+        **unsupported: Any,
+    ) -> Order:
+        check_options(unsupported)
+        kind = OrderType.TAKE_PROFIT if price is None else OrderType.TAKE_PROFIT_LIMIT
+        return await self.place(
+            self._intent(
+                symbol,
+                side,
+                kind,
+                qty=qty,
+                price=price,
+                stop_price=stop_price,
+                trailing_delta=trailing_delta,
+            )
+        )
+
+    async def bracket(
+        self,
+        symbol: Symbol | str,
+        side: Side | str,
+        *,
+        qty: Amount,
+        take_profit: Amount,
+        stop: Amount,
+        stop_limit: Amount | None = None,
+    ) -> tuple[Order, Order]:
+        """An OCO bracket: a take-profit limit and a stop (stop-limit with `stop_limit`); when
+        one fills the exchange cancels the other. For a SELL the take-profit sits above the
+        market and the stop below it; for a BUY the other way round."""
+        sym = symbol_of(symbol)
+        side = Side(side)
+        list_id = self.ids.next()
+        limit_leg = self._intent(
+            sym,
+            side,
+            OrderType.LIMIT,
+            qty=qty,
+            price=take_profit,
+            post_only=True,
+            list_client_order_id=list_id,
+        )
+        stop_kind = OrderType.STOP_LOSS if stop_limit is None else OrderType.STOP_LOSS_LIMIT
+        stop_leg = self._intent(
+            sym,
+            side,
+            stop_kind,
+            qty=qty,
+            stop_price=stop,
+            price=stop_limit,
+            list_client_order_id=list_id,
+        )
+        checked = [await self._check(limit_leg), await self._check(stop_leg, count=False)]
+        for leg in checked:
+            self._record(
+                OrderIntended(at_ms=self._now(), profile=self.profile, intent=leg), durable=True
+            )
+        above, below = (checked[0], checked[1]) if side is Side.SELL else (checked[1], checked[0])
+        oco = endpoints.NewOco(
+            symbol=sym.binance,
+            side=side,
+            quantity=checked[0].qty or Decimal(0),
+            list_client_order_id=list_id,
+            above=_leg(above),
+            below=_leg(below),
+        )
+        sent_at = self.transport.server_now_ms()
+        self._sent_ms.append(self._now())
+        try:
+            reports = await self.transport.place_oco(oco)
+        except OutcomeUnknown as exc:
+            for leg in checked:
+                self._local(
+                    leg.client_order_id,
+                    sym.binance,
+                    OrderStatus.UNKNOWN,
+                    f"outcome unknown: {exc.message}",
+                )
+                self._spawn(self._resolve(leg.client_order_id, sym.binance, sent_at))
+            raise
+        except (ExchangeError, NotSent, GuardError) as exc:
+            for leg in checked:
+                self._local(
+                    leg.client_order_id,
+                    sym.binance,
+                    OrderStatus.REJECTED,
+                    f"{type(exc).__name__}: {exc}",
+                )
+            raise
+        for report in reports:
+            self._record(order_updated(report, self._now(), self.profile, source="reply"))
+        first, second = (self.order(leg.client_order_id) for leg in checked)
+        assert first is not None and second is not None
+        return first, second
+
+
+def _leg(leg: OrderIntent) -> endpoints.OcoLeg:
+    kind = OrderType.LIMIT_MAKER if leg.post_only else leg.type
+    return endpoints.OcoLeg(
+        type=kind,
+        client_order_id=leg.client_order_id,
+        price=leg.price,
+        stop_price=leg.stop_price,
+        trailing_delta=leg.trailing_delta,
+        time_in_force=leg.time_in_force if kind is OrderType.STOP_LOSS_LIMIT else None,
+    )
