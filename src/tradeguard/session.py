@@ -59,7 +59,7 @@ from tradeguard.journal.state import Position
 from tradeguard.model import Balance, OrderIntent, OrderStatus, OrderType, Side, Symbol
 from tradeguard.orders import Order
 from tradeguard.recorder import Recorder
-from tradeguard.resolve import book_fills, resolve_unknown
+from tradeguard.resolve import ResolvePolicy, book_fills, resolve_unknown
 from tradeguard.session_orders import OrderCalls
 from tradeguard.validate import OrderRefused, RoundMode, validate
 from tradeguard.venues.binance.client import BinanceTransport
@@ -102,12 +102,16 @@ class Session(OrderCalls):
     _sent_ms: deque[int] = field(default_factory=lambda: deque(maxlen=1000))
     _daily_notional: dict[int, Decimal] = field(default_factory=dict)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # client order id -> (statuses awaited, future) for wait_for; woken by the watcher
+    _waiters: dict[str, list[tuple[frozenset[OrderStatus], asyncio.Future[None]]]] = field(
+        default_factory=dict
+    )
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # stream up, no gap open
     closing: bool = False
     on_close: list[Any] = field(default_factory=list)  # async callables run by close()
     alerts: Any = None  # session_alerts.AlertHub
     sim: Any = None  # the embedded simulator (tradeguard.sim.server.RunningSim) on env = "sim"
+    resolve_policy: ResolvePolicy | None = None  # None: resolve.ResolvePolicy's defaults
 
     def __post_init__(self) -> None:
         self.recorder.watchers.append(self._watch)
@@ -122,7 +126,8 @@ class Session(OrderCalls):
         return found
 
     def open_orders(self) -> list[Order]:
-        return [o for o in self.ledger.orders.values() if o.is_open]
+        found: list[Order] = self.ledger.open_orders()
+        return found
 
     def position(self, symbol: Symbol | str) -> Position | None:
         found: Position | None = self.ledger.position(self._exchange_symbol(symbol))
@@ -140,14 +145,20 @@ class Session(OrderCalls):
         self, client_order_id: str, *statuses: OrderStatus, timeout_s: float = 30.0
     ) -> Order:
         """Wait until the order is in one of `statuses` (default: any final status)."""
-        wanted = set(statuses) or {s for s in OrderStatus if s.is_final}
-
-        def reached() -> bool:
-            found = self.order(client_order_id)
-            return found is not None and found.status in wanted
-
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(reached), timeout_s)
+        wanted = frozenset(statuses) or frozenset(s for s in OrderStatus if s.is_final)
+        found = self.order(client_order_id)
+        if found is None or found.status not in wanted:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            entry = (wanted, future)
+            self._waiters.setdefault(client_order_id, []).append(entry)
+            try:
+                await asyncio.wait_for(future, timeout_s)
+            finally:
+                waiting = self._waiters.get(client_order_id, [])
+                if entry in waiting:
+                    waiting.remove(entry)
+                if not waiting:
+                    self._waiters.pop(client_order_id, None)
         found = self.order(client_order_id)
         assert found is not None
         return found
@@ -280,6 +291,7 @@ class Session(OrderCalls):
             still_unknown=still_unknown,
             record=self._record,
             profile=self.profile,
+            policy=self.resolve_policy,
         )
 
     # ── cancelling ────────────────────────────────────────────────────────────────────────
@@ -412,11 +424,19 @@ class Session(OrderCalls):
             breach = self.loss.on_fill(event)
             if breach is not None:
                 self._trip(breach.reason)
-        self._spawn(self._notify())
+        if self._waiters:
+            self._wake(getattr(event, "client_order_id", None))
 
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+    def _wake(self, coid: str | None) -> None:
+        waiting = self._waiters.get(coid) if coid is not None else None
+        if not waiting:
+            return
+        order = self.order(coid) if coid is not None else None
+        if order is None:
+            return
+        for statuses, future in waiting:
+            if order.status in statuses and not future.done():
+                future.set_result(None)
 
     def _trip(self, reason: str) -> None:
         if self.ledger.kill_switch.latched:

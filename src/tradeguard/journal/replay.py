@@ -102,6 +102,7 @@ class Ledger:
         # dict walks over every slot deleted before it
         self._closed: OrderedDict[str, None] = OrderedDict()
         self.orders: dict[str, Order] = {}
+        self._open: dict[str, None] = {}  # open orders' client ids, oldest first
         self._positions: dict[str, _PositionSum] = {}
         self._fees_other: dict[str, Decimal] = {}  # commission paid in a third asset (BNB)
         # the exchange's last balance report per asset, and what fills had moved it by then
@@ -173,6 +174,11 @@ class Ledger:
     def order(self, client_order_id: str) -> Order | None:
         return self.orders.get(client_order_id)
 
+    def open_orders(self) -> list[Order]:
+        """The orders not in a final status, oldest first (an index: no walk over closed ones)."""
+        orders = self.orders
+        return [orders[coid] for coid in self._open]
+
     def order_by_exchange_id(self, symbol: str, order_id: int) -> Order | None:
         coid = self._by_exchange_id.get((symbol, order_id))
         return None if coid is None else self.orders.get(coid)
@@ -235,7 +241,10 @@ class Ledger:
         self.orders[coid] = order
         if order.order_id is not None and order.order_id != known_id:
             self._by_exchange_id[(order.symbol, order.order_id)] = coid
-        if order.status in _FINAL and coid not in self._closed:
+        if order.status not in _FINAL:
+            self._open[coid] = None
+        elif coid not in self._closed:
+            self._open.pop(coid, None)
             self._closed[coid] = None
             if len(self._closed) > self.keep_closed:
                 self._drop(self._closed.popitem(last=False)[0])
@@ -383,6 +392,7 @@ class Ledger:
         self.profile = event.profile
         if event.fresh_exchange:
             self.orders.clear()
+            self._open.clear()
             self._closed.clear()
             self._positions.clear()
             self._fees_other.clear()
