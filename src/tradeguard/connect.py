@@ -21,7 +21,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tradeguard import stages
 from tradeguard.clock import SYSTEM, Clock
@@ -40,8 +40,13 @@ from tradeguard.journal.replay import Ledger
 from tradeguard.profile import Profile
 from tradeguard.reconcile import Tolerance, balance_findings, last_trade_ids, reconcile
 from tradeguard.recorder import Recorder
+from tradeguard.resolve import ResolvePolicy
 from tradeguard.risk import LossWatch, RiskLimits
 from tradeguard.session import Guard, Session
+from tradeguard.venues.binance.client import TransportConfig
+
+if TYPE_CHECKING:
+    from tradeguard.venues.binance.stream import StreamConfig
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -56,6 +61,10 @@ class ConnectOptions:
     stream_ready_timeout_s: float = 30.0
     tolerance: Tolerance = field(default_factory=Tolerance)
     journal: str | None = None  # override the profile's journal (tests, `run --journal`)
+    # Tuning for tests and tools; None keeps each module's defaults.
+    transport: TransportConfig | None = None  # recvWindow, timeouts, retries
+    stream_config: StreamConfig | None = None  # the user stream's watchdog and backoff
+    resolve: ResolvePolicy | None = None  # how an UNKNOWN order is queried
 
 
 async def connect(profile: str | Profile | None = None, **options: Any) -> Session:
@@ -87,7 +96,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         )
     base_url, creds, stream_url, sim = await _exchange(profile, opts, closers)
     clock = opts.clock
-    transport = BinanceTransport(base_url, creds, clock=clock)
+    transport = BinanceTransport(base_url, creds, config=opts.transport, clock=clock)
     closers.append(transport.close)
     estimate = await transport.sync_clock()
     body = await transport.call(endpoints.exchange_info())
@@ -163,6 +172,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         loss=loss,
         ids=ClientIds(now, secrets.token_hex(2)),
         clock=clock,
+        resolve_policy=opts.resolve,
     )
     session.sim = sim
     _attach_watchers(session, profile)
@@ -327,6 +337,7 @@ async def _start_stream(
         transport=session.transport,
         on_gap=on_gap,
         on_event=on_event,
+        config=opts.stream_config,
         clock=session.clock,
         last_trade_ids=last_trade_ids(session.ledger),
     )

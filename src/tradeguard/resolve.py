@@ -109,7 +109,8 @@ async def resolve_unknown(
         except TransportError:
             continue
         at = transport.clock.wall_ms()
-        record(order_updated(report, at, profile))
+        # fills first: an order seen FILLED must already hold its fills (and the position)
         await book_fills(transport, report, assets, record, profile, at)
+        record(order_updated(report, at, profile))
         return report.status
     return None
