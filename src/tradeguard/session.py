@@ -307,7 +307,15 @@ class Session(OrderCalls):
             report = await self.transport.cancel_order(
                 order.symbol, client_order_id=client_order_id
             )
-            self._record(order_updated(report, self._now(), self.profile, source="reply"))
+            at = self._now()
+            if report.executed_qty > order.executed_qty:
+                # it filled partly since the last fill message seen (a silent or late stream):
+                # the cancel reply says how much, myTrades says which fills; book them first
+                await book_fills(
+                    self.transport, report, self._assets(order.symbol), self._record,
+                    self.profile, at,
+                )  # fmt: skip
+            self._record(order_updated(report, at, self.profile, source="reply"))
         except OrderRejected as exc:
             if exc.code != UNKNOWN_ORDER:
                 raise
