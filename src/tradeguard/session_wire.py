@@ -12,8 +12,7 @@ import msgspec
 
 from tradeguard.clock import Clock
 from tradeguard.errors import RateLimited
-from tradeguard.events import EventBase, RateLimitChanged, ReplyReceived, RequestSent
-from tradeguard.journal.redact import redact_query
+from tradeguard.events import EventBase, RateLimitChanged, ReplyReceived
 from tradeguard.venues.binance.client import BinanceTransport, WireNote
 
 Record = Callable[[EventBase], object]
@@ -38,11 +37,8 @@ def attach(transport: BinanceTransport, record: Record, clock: Clock, profile: s
         params = dict(request.params)
         coid = params.get("newClientOrderId") or params.get("origClientOrderId")
         now = clock.wall_ms()
-        if request.orders:  # order placements: the request too, stamped when it left
-            sent_at = now - round(note.latency_ms)
-            record(RequestSent(at_ms=sent_at, profile=profile, method=request.method,
-                               path=request.path, query=redact_query(request.params),
-                               client_order_id=coid))  # fmt: skip
+        # An order's request is in the journal already, as its durable OrderIntended (the
+        # complete intent, before it left); RequestSent is kept for requests without one.
         code = None
         if note.status >= 400:
             try:
