@@ -1,0 +1,102 @@
+"""Pains 10-12: the user stream goes deaf, is terminated, drops in the middle of fills; what
+it missed is back-filled over REST, once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import aiohttp
+
+from tests.scenarios.conftest import FAST_STREAM, Connect, assert_invariants, eventually, price_off
+from tradeguard.events import StreamConnected, StreamGapFilled
+from tradeguard.model import OrderStatus
+from tradeguard.session import Session
+from tradeguard.sim.remote import SimRemote
+
+
+def _count(tg: Session, kind: type) -> int:
+    return sum(1 for e in tg.recorder.journal.events() if isinstance(e, kind))
+
+
+def _more(tg: Session, kind: type, than: int) -> None:
+    assert _count(tg, kind) > than
+
+
+async def test_pain11_stream_silent_but_ponging_fills_back_filled(
+    fast: Session, fast_remote: SimRemote
+) -> None:
+    """The socket answers pings and delivers nothing (for good, as far as the test goes):
+    the watchdog calls it deaf after `quiet_after_s`, resubscribes and back-fills."""
+    order = await fast.limit_buy("BTC/USDT", qty="0.001", price=await price_off(fast, "-1"))
+    connected = _count(fast, StreamConnected)
+    await fast_remote.add_fault({"kind": "stream_silence", "channel": "user"})
+    await fast_remote.fill("BTCUSDT", "0.0004", order_id=order.order_id)
+    await fast_remote.fill("BTCUSDT", "0.0006", order_id=order.order_id)
+    done = await fast.wait_for(order.client_order_id, OrderStatus.FILLED, timeout_s=5)
+    assert done.executed_qty == Decimal("0.001")
+    assert {f.source for f in done.fills} == {"query"}
+    assert _count(fast, StreamConnected) > connected
+    await fast_remote.clear_faults()
+    await assert_invariants(fast)
+
+
+async def test_pain12_stream_dropped_during_fills_is_back_filled(
+    fast: Session, fast_remote: SimRemote
+) -> None:
+    order = await fast.limit_buy("BTC/USDT", qty="0.001", price=await price_off(fast, "-1"))
+    gaps = _count(fast, StreamGapFilled)
+    await fast_remote.add_fault({"kind": "stream_drop", "channel": "user", "count": 1})
+    for part in ("0.0002", "0.0003", "0.0005"):
+        await fast_remote.fill("BTCUSDT", part, order_id=order.order_id)
+    done = await fast.wait_for(order.client_order_id, OrderStatus.FILLED, timeout_s=5)
+    assert done.executed_qty == Decimal("0.001") and len(done.fills) == 3
+    assert _count(fast, StreamGapFilled) > gaps
+    await assert_invariants(fast)
+
+
+async def test_pain10_stream_terminated_resubscribed_and_back_filled(
+    fast: Session, fast_remote: SimRemote
+) -> None:
+    """eventStreamTerminated (the WebSocket API's form of a listenKey that expired or was
+    deleted): resubscribe and reconcile over REST."""
+    order = await fast.limit_buy("BTC/USDT", qty="0.001", price=await price_off(fast, "-1"))
+    connected = _count(fast, StreamConnected)
+    await fast_remote.add_fault({"kind": "stream_terminate", "channel": "user", "count": 1})
+    await fast_remote.fill("BTCUSDT", "0.0007", order_id=order.order_id)
+    await fast_remote.fill("BTCUSDT", "0.0003", order_id=order.order_id)
+    done = await fast.wait_for(order.client_order_id, OrderStatus.FILLED, timeout_s=5)
+    assert done.executed_qty == Decimal("0.001")
+    assert _count(fast, StreamConnected) > connected
+    await assert_invariants(fast)
+
+
+async def test_pain11_an_order_placed_right_after_reconnect_is_seen(
+    fast: Session, fast_remote: SimRemote
+) -> None:
+    """ccxt#14121: an order placed just after (re)connecting never appeared."""
+    await fast_remote.add_fault({"kind": "stream_drop", "channel": "user", "count": 1})
+    first = await fast.limit_buy("BTC/USDT", qty="0.001", price=await price_off(fast, "-1"))
+    await fast.ready.wait()
+    second = await fast.limit_buy("BTC/USDT", qty="0.001", price=await price_off(fast, "-1.2"))
+    await fast_remote.fill("BTCUSDT", "0.001", order_id=second.order_id)
+    await fast.wait_for(second.client_order_id, OrderStatus.FILLED, timeout_s=5)
+    await fast.cancel(first.client_order_id)
+    await assert_invariants(fast)
+
+
+async def test_pain11_forced_disconnect_at_connection_age_survived(sessions: Connect) -> None:
+    """Binance cuts a connection at 24 h; the stream leaves before (here: after 0.3 s) and
+    fills around the reconnections are all booked once."""
+    config = replace(FAST_STREAM, max_connection_s=0.3)
+    tg = await sessions(None, stream_config=config)
+    async with aiohttp.ClientSession() as http:
+        remote = SimRemote(tg.sim.control_url, http)
+        order = await tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(tg, "-1"))
+        connected = _count(tg, StreamConnected)
+        for n, part in enumerate(("0.0002", "0.0003", "0.0005"), start=1):
+            await remote.fill("BTCUSDT", part, order_id=order.order_id)
+            # the next fill on the next connection
+            await eventually(lambda n=n: _more(tg, StreamConnected, connected + n))
+        await tg.wait_for(order.client_order_id, OrderStatus.FILLED, timeout_s=5)
+        await assert_invariants(tg)
