@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from tradeguard import stages
 from tradeguard.clock import SYSTEM, Clock
 from tradeguard.credentials import ApiCredentials, Secret, key_prefix
-from tradeguard.errors import ConfigError, GuardError, KeyAuditFailed
+from tradeguard.errors import ConfigError, GuardError, KeyAuditFailed, TransportError
 from tradeguard.events import (
     ClockSynced,
     EventBase,
@@ -98,8 +98,11 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     clock = opts.clock
     transport = BinanceTransport(base_url, creds, config=opts.transport, clock=clock)
     closers.append(transport.close)
-    estimate = await transport.sync_clock()
-    body = await transport.call(endpoints.exchange_info())
+    try:
+        estimate = await transport.sync_clock()
+        body = await transport.call(endpoints.exchange_info())
+    except TransportError as exc:
+        raise _unavailable(base_url, exc) from exc
     info = parse.decode(body, parse.WireExchangeInfo, "exchangeInfo")
     from tradeguard.ratelimit import rules_from_exchange_info
 
@@ -198,6 +201,22 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     else:
         session.ready.set()
     return session
+
+
+def _unavailable(base_url: str, exc: TransportError) -> GuardError:
+    """The exchange did not answer the first, harmless requests (time, exchangeInfo): say
+    so plainly; nothing was traded. A 5xx here is most often maintenance."""
+    if exc.http_status is not None and exc.http_status >= 500:
+        what = f"answers HTTP {exc.http_status} ({exc.message})"
+        hint = (
+            "the exchange is probably in maintenance or overloaded (Binance: "
+            "GET /sapi/v1/system/status); nothing was sent but read-only requests; "
+            "connect again once it is back"
+        )
+    else:
+        what = f"could not be reached ({exc.message})"
+        hint = "nothing was traded; check the network and the profile's base_url"
+    return GuardError(f"connect refused: the exchange at {base_url} {what}", hint=hint)
 
 
 def _attach_watchers(session: Session, profile: Profile) -> None:

@@ -30,6 +30,8 @@ from tradeguard.events import OrderFilled, OrderIntended, RequestSent
 from tradeguard.model import OrderStatus
 from tradeguard.resolve import ResolvePolicy
 from tradeguard.session import Session
+from tradeguard.sim import server
+from tradeguard.sim.config import SimConfig
 from tradeguard.sim.remote import SimRemote
 from tradeguard.sim.server import RunningSim
 from tradeguard.venues.binance.client import TransportConfig
@@ -39,6 +41,20 @@ ACCOUNT = "main"
 SETTLE_S = 5.0  # how long the invariants may take to hold (stream events in flight)
 
 Connect = Callable[..., Awaitable[Session]]
+
+PROFILE = """
+[profiles.bot]
+env = "testnet"
+base_url = "{base_url}"
+
+[profiles.bot.credentials]
+source = "env"
+api_key = "TG_SCENARIO_KEY"
+secret = "TG_SCENARIO_SECRET"
+
+[profiles.bot.limits]
+daily_loss = "1"
+"""
 
 
 @pytest.fixture(autouse=True)
@@ -111,6 +127,26 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 def remote(tg: Session, http: aiohttp.ClientSession) -> SimRemote:
     return SimRemote(tg.sim.control_url, http)
+
+
+@pytest.fixture
+async def exchange(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[server.RunningSim]:
+    running = await server.start(SimConfig.default(seed=11))
+    key = running.key("trade-only")
+    monkeypatch.setenv("TG_SCENARIO_KEY", key.api_key)
+    monkeypatch.setenv("TG_SCENARIO_SECRET", key.secret)
+    (tmp_path / "tradeguard.toml").write_text(PROFILE.format(base_url=running.base_url))
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+@pytest.fixture
+async def control(exchange: server.RunningSim, http: aiohttp.ClientSession) -> SimRemote:
+    return SimRemote(exchange.control_url, http)
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────────

@@ -8,11 +8,9 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from tests.scenarios.conftest import FAST, Connect, assert_invariants, eventually, price_off
@@ -23,24 +21,9 @@ from tradeguard.events import KillSwitchSet, OrderFilled, ShutDown
 from tradeguard.model import OrderStatus, OrderType, Side, TimeInForce
 from tradeguard.session import Session
 from tradeguard.sim import server
-from tradeguard.sim.config import SimConfig
 from tradeguard.sim.remote import SimRemote
 from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.endpoints import NewOrder
-
-PROFILE = """
-[profiles.bot]
-env = "testnet"
-base_url = "{base_url}"
-
-[profiles.bot.credentials]
-source = "env"
-api_key = "TG_SCENARIO_KEY"
-secret = "TG_SCENARIO_SECRET"
-
-[profiles.bot.limits]
-daily_loss = "1"
-"""
 
 BOT = """
 import asyncio, sys
@@ -55,26 +38,6 @@ async def main():
 
 asyncio.run(main())
 """
-
-
-@pytest.fixture
-async def exchange(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[server.RunningSim]:
-    running = await server.start(SimConfig.default(seed=11))
-    key = running.key("trade-only")
-    monkeypatch.setenv("TG_SCENARIO_KEY", key.api_key)
-    monkeypatch.setenv("TG_SCENARIO_SECRET", key.secret)
-    (tmp_path / "tradeguard.toml").write_text(PROFILE.format(base_url=running.base_url))
-    try:
-        yield running
-    finally:
-        await running.close()
-
-
-@pytest.fixture
-async def control(exchange: server.RunningSim, http: aiohttp.ClientSession) -> SimRemote:
-    return SimRemote(exchange.control_url, http)
 
 
 async def test_pain9_client_order_ids_unique_across_restarts(
