@@ -26,7 +26,7 @@ import aiohttp
 import pytest
 
 from tradeguard.connect import connect
-from tradeguard.events import OrderFilled, OrderIntended, RequestSent
+from tradeguard.events import OrderFilled, OrderIntended, ReplyReceived, RequestSent
 from tradeguard.model import OrderStatus
 from tradeguard.resolve import ResolvePolicy
 from tradeguard.session import Session
@@ -180,16 +180,17 @@ def base_fee(order: Any) -> Decimal:
 
 
 def sent_counts(tg: Session) -> Counter[str]:
-    """POST /api/v3/order requests per client order id, as the journal recorded them."""
+    """POST /api/v3/order requests per client order id that the journal saw answered (an
+    order's request itself is journaled as its durable intent)."""
     counts: Counter[str] = Counter()
     for event in tg.recorder.journal.events():
         if (
-            isinstance(event, RequestSent)
+            isinstance(event, RequestSent | ReplyReceived)
             and event.method == "POST"
             and event.path == "/api/v3/order"
             and event.client_order_id is not None
         ):
-            counts[event.client_order_id] += 1
+            counts[event.client_order_id] += isinstance(event, ReplyReceived)
     return counts
 
 

@@ -23,6 +23,7 @@ async def test_baseline_limit_fill(tg: Session, remote: SimRemote) -> None:
     order = await tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(tg, "-1"))
     await remote.fill("BTCUSDT", "0.001", order_id=order.order_id)
     await tg.wait_for(order.client_order_id, timeout_s=5)
+    assert sent_counts(tg)[order.client_order_id] == 1  # the journal's count is not vacuous
     await assert_invariants(tg)
 
 
