@@ -289,7 +289,7 @@ class BinanceTransport:
     async def _send(self, request: Request) -> Reply:
         await self._admit(request)  # may wait: the timestamp is taken after it, never before
         headers: dict[str, str] = {}
-        params = list(request.params)
+        params = request.params
         if request.signed or request.api_key:
             if self.credentials is None:
                 raise ConfigError(
@@ -299,9 +299,9 @@ class BinanceTransport:
             headers["X-MBX-APIKEY"] = self.credentials.api_key
         query = signing.encode_params(params)
         if request.signed and self.credentials is not None:
-            params.append(("recvWindow", str(self.config.recv_window_ms)))
-            params.append(("timestamp", str(self.server_now_ms())))
-            query = signing.encode_params(params)
+            # recvWindow and timestamp are digits: appended as they are, not re-encoded
+            stamp = f"recvWindow={self.config.recv_window_ms}&timestamp={self.server_now_ms()}"
+            query = f"{query}&{stamp}" if query else stamp
             query = f"{query}&signature={_quote(self.credentials.sign(query))}"
         url = self.base_url + request.path
         body: str | None = None
@@ -319,9 +319,7 @@ class BinanceTransport:
         started = self.clock.monotonic()
         try:
             self.requests_sent += 1
-            async with session.request(
-                request.method, url, data=body, headers=headers, skip_auto_headers=("User-Agent",)
-            ) as response:
+            async with session.request(request.method, url, data=body, headers=headers) as response:
                 raw = await response.read()
                 reply = Reply(response.status, raw, response.headers)
         except aiohttp.ClientConnectorError as exc:
@@ -411,8 +409,9 @@ def _order_shape(request: Request) -> str:
 
 
 def _quote(signature: str) -> str:
-    # Base64 signatures (Ed25519, RSA) carry + / =, which must be percent-encoded on the wire.
-    return signing.encode_params([("s", signature)])[2:]
+    # Base64 signatures (Ed25519, RSA) carry + / =, which must be percent-encoded on the wire;
+    # HMAC's hex needs nothing.
+    return signing.quote_value(signature)
 
 
 __all__ = ["BinanceTransport", "TradeguardError", "TransportConfig", "TransportError"]

@@ -139,6 +139,11 @@ def encode_params(params: Sequence[tuple[str, str]]) -> str:
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
+def quote_value(text: str) -> str:
+    """One name or value percent-encoded as `encode_params` does."""
+    return _quote(text)
+
+
 def _quote(text: str) -> str:
     # Most names and values (symbols, numbers, ids) need no escaping; skip quote()'s work.
     return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
