@@ -9,9 +9,8 @@ and leaves nothing open when it ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from decimal import ROUND_DOWN, Decimal
-
-from tradeguard.model import OrderStatus
 
 SYMBOL = "BTC/USDT"
 LEVELS = 3
@@ -45,21 +44,19 @@ async def main(tg) -> None:  # type: ignore[no-untyped-def]
         return
     last = await tg.last_price(SYMBOL)
     take, stop = await tg.bracket(
-        SYMBOL, "SELL", qty=held,
+        SYMBOL,
+        "SELL",
+        qty=held,
         take_profit=(last * Decimal("1.0005")).quantize(Decimal("0.01")),
         stop=(last * Decimal("0.999")).quantize(Decimal("0.01")),
         stop_limit=(last * Decimal("0.9985")).quantize(Decimal("0.01")),
     )
-    try:
-        await tg.wait_for(take.client_order_id, OrderStatus.FILLED, OrderStatus.EXPIRED,
-                          OrderStatus.CANCELED, timeout_s=8)
-    except asyncio.TimeoutError:
-        pass
+    with contextlib.suppress(TimeoutError):  # neither leg done in time: cancel both below
+        await tg.wait_for(take.client_order_id, timeout_s=8)
     for leg in (take, stop):
         if tg.order(leg.client_order_id).is_open:
             await tg.cancel(leg.client_order_id)
-    left = net_bought([tg.order(take.client_order_id), tg.order(stop.client_order_id)])
-    unsold = held - sum(tg.order(x.client_order_id).executed_qty for x in (take, stop))
+    sold = sum(tg.order(leg.client_order_id).executed_qty for leg in (take, stop))
+    unsold = (held - sold).quantize(LOT, rounding=ROUND_DOWN)
     if unsold > 0:
-        await tg.market_sell(SYMBOL, qty=unsold.quantize(LOT, rounding=ROUND_DOWN))
-    del left
+        await tg.market_sell(SYMBOL, qty=unsold)

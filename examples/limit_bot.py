@@ -7,7 +7,6 @@ what is left, so the bot never leaves an order behind it did not mean to.
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
 from tradeguard.model import OrderStatus
@@ -24,7 +23,7 @@ async def main(tg) -> None:  # type: ignore[no-untyped-def]
         buy = await tg.limit_buy(SYMBOL, qty=QTY, price=last - TICK)
         try:
             buy = await tg.wait_for(buy.client_order_id, timeout_s=10)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             buy = await tg.cancel(buy.client_order_id)
         bought = buy.executed_qty  # what the fill messages said, partial or whole
         if bought == 0:
@@ -33,7 +32,7 @@ async def main(tg) -> None:  # type: ignore[no-untyped-def]
         sell = await tg.limit_sell(SYMBOL, qty=bought, price=last + TICK)
         try:
             await tg.wait_for(sell.client_order_id, timeout_s=10)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             sell = await tg.cancel(sell.client_order_id)
             if sell.status is not OrderStatus.FILLED and sell.remaining_qty:
                 await tg.market_sell(SYMBOL, qty=sell.remaining_qty)

@@ -18,7 +18,7 @@ from .conftest import Receiver
 
 T0 = 1_767_225_600_000
 TOKEN = "AAHsecretTOKENvalue_xyz"
-SLACK_TOKEN = "sEcReTtOkEnXyZ123"
+SLACK_TOKEN = "sEcReTtOkEnXyZ123"  # tradeguard: allow
 
 
 def alert(key: str = "", message: str = "banned until 00:02Z") -> Alert:

@@ -50,7 +50,7 @@ def test_no_credentials(home: Path) -> None:
 
 
 def test_secret_in_the_profile(home: Path) -> None:
-    secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
+    secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"  # tradeguard: allow
     (home / "tradeguard.toml").write_text(
         '[profiles.default]\nenv = "testnet"\n\n[profiles.default.credentials]\n'
         f'source = "env"\napi_key = "BINANCE_API_KEY"\nsecret = "{secret}"\n'

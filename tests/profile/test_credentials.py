@@ -110,7 +110,7 @@ def test_an_encrypted_or_broken_pem_is_refused_with_the_fix() -> None:
     env = {"TG_KEY": KEY, "TG_PEM": pem("ED25519", password=b"pw-1234")}
     with pytest.raises(CredentialsError, match=r"encrypted.*openssl pkey"):
         load_credentials(spec(secret=None, private_key="TG_PEM"), env)
-    broken = "-----BEGIN PRIVATE KEY-----\nPLANTEDnotbase64\n-----END PRIVATE KEY-----\n"
+    broken = "-----BEGIN PRIVATE KEY-----\nPLANTEDnotbase64\n-----END PRIVATE KEY-----\n"  # tradeguard: allow
     with pytest.raises(CredentialsError, match="not a readable PEM") as caught:
         load_credentials(spec(secret=None, private_key="TG_PEM"), {**env, "TG_PEM": broken})
     assert "PLANTED" not in str(caught.value)

@@ -279,7 +279,7 @@ PLANTED = [
     secrets.token_hex(32),
     secrets.token_hex(16).upper(),
     base64.b64encode(secrets.token_bytes(64)).decode(),
-    "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
+    "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",  # tradeguard: allow
     "6f1b2c3d-4e5f-6789-abcd-ef0123456789",
 ]
 

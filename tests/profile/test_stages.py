@@ -89,7 +89,9 @@ def test_default_caps() -> None:
     live = stages.default_caps("live", Decimal(100))
     assert live.max_order_notional == Decimal(100) and live.daily_notional == Decimal(10_000)
     paper = stages.default_caps("sim", Decimal(100))
-    assert paper.max_order_notional.is_finite() and paper == stages.default_caps("testnet", Decimal(1))
+    assert paper.max_order_notional.is_finite() and paper == stages.default_caps(
+        "testnet", Decimal(1)
+    )
 
 
 def test_live_small_may_tighten_but_not_pass_the_ceiling() -> None:

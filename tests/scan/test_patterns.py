@@ -50,7 +50,7 @@ def test_binance_shape_alone(line: str) -> None:
 
 def test_okx_pair_and_passphrase() -> None:
     key, secret = uuid.UUID(int=RNG.getrandbits(128), version=4), rand("0123456789ABCDEF", 32)
-    text = f'creds = ["{key}",\n         "{secret}"]\nOKX_PASSPHRASE = "Tr4de!ngPass#1"\n'
+    text = f'creds = ["{key}",\n         "{secret}"]\nOKX_PASSPHRASE = "Tr4de!ngPass#1"\n'  # tradeguard: allow
     assert kinds(text) == [(1, "okx-key"), (2, "okx-secret"), (3, "okx-passphrase")]
 
 

@@ -16,7 +16,7 @@ import pytest
 from tradeguard.sim import server
 from tradeguard.sim.config import SimConfig
 
-BOT = '''
+BOT = """
 from decimal import Decimal
 
 async def main(tg):
@@ -28,7 +28,7 @@ async def main(tg):
         await tg.limit_buy("BTC/USDT", qty="0.001", price="1000", reduce_only=True)
     except Exception as exc:
         print("refused as expected:", type(exc).__name__)
-'''
+"""
 
 
 @pytest.fixture

@@ -26,12 +26,15 @@ async def test_a_limit_order_fills_from_the_stream(tg: Session, remote: SimRemot
     assert done.executed_qty == Decimal("0.001")
     position = tg.position("BTC/USDT")
     assert position is not None
-    assert position.qty == Decimal("0.001") - sum(f.commission for f in done.fills
-                                                  if f.commission_asset == "BTC")
+    assert position.qty == Decimal("0.001") - sum(
+        f.commission for f in done.fills if f.commission_asset == "BTC"
+    )
 
 
 async def test_a_fat_finger_is_denied_and_journaled(tg: Session) -> None:
     with pytest.raises(RiskDenied) as denied:
         await tg.limit_buy("BTC/USDT", qty="0.01", price="1000")
-    assert any("band" in r.lower() or "PERCENT" in r for r in denied.value.reasons), denied.value.reasons
+    assert any("band" in r.lower() or "PERCENT" in r for r in denied.value.reasons), (
+        denied.value.reasons
+    )
     assert tg.ledger.risk_denials == 1
