@@ -112,18 +112,8 @@ class OrderCalls:
         """Stop-loss (market on trigger), or stop-limit with `price`; trailing with
         `trailing_delta` (basis points) instead of, or beside, `stop_price`."""
         check_options(unsupported)
-        kind = OrderType.STOP_LOSS if price is None else OrderType.STOP_LOSS_LIMIT
-        return await self.place(
-            self._intent(
-                symbol,
-                side,
-                kind,
-                qty=qty,
-                price=price,
-                stop_price=stop_price,
-                trailing_delta=trailing_delta,
-            )
-        )
+        kinds = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
+        return await self._triggered(kinds, symbol, side, qty, stop_price, price, trailing_delta)
 
     async def take_profit(
         self,
@@ -136,19 +126,27 @@ class OrderCalls:
         trailing_delta: int | None = None,
         **unsupported: Any,
     ) -> Order:
+        """Take-profit (market on trigger), or take-profit-limit with `price`; trailing with
+        `trailing_delta`."""
         check_options(unsupported)
-        kind = OrderType.TAKE_PROFIT if price is None else OrderType.TAKE_PROFIT_LIMIT
-        return await self.place(
-            self._intent(
-                symbol,
-                side,
-                kind,
-                qty=qty,
-                price=price,
-                stop_price=stop_price,
-                trailing_delta=trailing_delta,
-            )
-        )
+        kinds = (OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT)
+        return await self._triggered(kinds, symbol, side, qty, stop_price, price, trailing_delta)
+
+    async def _triggered(
+        self,
+        kinds: tuple[OrderType, OrderType],
+        symbol: Symbol | str,
+        side: Side | str,
+        qty: Amount,
+        stop_price: Amount | None,
+        price: Amount | None,
+        trailing_delta: int | None,
+    ) -> Order:
+        """A stop or take-profit: the market kind without a limit `price`, the limit kind with."""
+        kind = kinds[0] if price is None else kinds[1]
+        fields = {"qty": qty, "price": price, "stop_price": stop_price,
+                  "trailing_delta": trailing_delta}  # fmt: skip
+        return await self.place(self._intent(symbol, side, kind, **fields))
 
     async def bracket(
         self,

@@ -59,9 +59,9 @@ from tradeguard.events import (
     StreamGapFilled,
     StreamGapLost,
 )
-from tradeguard.model import OrderReport
 from tradeguard.venues.binance import failures, signing
 from tradeguard.venues.binance.client import BinanceTransport
+from tradeguard.venues.binance.report_events import order_updated, trade_filled
 from tradeguard.venues.binance.userevents import (
     Assets,
     ListenKeyExpired,
@@ -557,7 +557,7 @@ async def backfill(
         for report in await transport.open_orders(symbol):
             open_ids[(symbol, report.order_id)] = report.client_order_id
             open_coids.add((symbol, report.client_order_id))
-            updates.append(_order_updated(report, at, profile))
+            updates.append(order_updated(report, at, profile))
         last = last_trade_ids.get(symbol)
         from_id = None if last is None else last + 1
         while True:
@@ -576,17 +576,7 @@ async def backfill(
                         coid = found.client_order_id
                     if coid is not None:
                         open_ids[key] = coid
-                exact = t.price * t.qty
-                fills.append(
-                    OrderFilled(
-                        at_ms=at, profile=profile, exchange_ms=t.time_ms,
-                        client_order_id=coid, order_id=t.order_id, symbol=symbol,
-                        base_asset=base, quote_asset=quote, side=t.side, trade_id=t.trade_id,
-                        price=t.price, qty=t.qty, commission=t.commission,
-                        commission_asset=t.commission_asset, is_maker=t.is_maker,
-                        quote_qty=None if t.quote_qty == exact else t.quote_qty, source="query",
-                    )
-                )  # fmt: skip
+                fills.append(trade_filled(t, coid, base, quote, at, profile))
             if len(trades) < MY_TRADES_LIMIT or from_id is None:
                 break
             from_id = max(t.trade_id for t in trades) + 1
@@ -600,22 +590,6 @@ async def backfill(
             if exc.code == -2013:
                 continue  # the exchange does not know it: the session resolves it
             raise
-        closed.append(_order_updated(report, at, profile))
+        closed.append(order_updated(report, at, profile))
     fills.sort(key=lambda e: (e.symbol, e.trade_id))
     return [*fills, *updates, *closed]
-
-
-def _order_updated(report: OrderReport, at_ms: int, profile: str) -> OrderUpdated:
-    return OrderUpdated(
-        at_ms=at_ms,
-        profile=profile,
-        exchange_ms=report.update_time_ms,
-        client_order_id=report.client_order_id,
-        symbol=report.symbol,
-        status=report.status,
-        source="query",
-        order_id=report.order_id,
-        executed_qty=report.executed_qty,
-        quote_qty=report.cummulative_quote_qty,
-        orig_qty=report.orig_qty or None,
-    )
