@@ -154,7 +154,7 @@ def balances_json(b: dict[str, Balance]) -> list[Json]:
 
 
 def symbol_json(
-    s: SymbolSpec, *, cancel_replace_allowed: bool = False, oto_allowed: bool = False
+    s: SymbolSpec, *, cancel_replace_allowed: bool = True, oto_allowed: bool = False
 ) -> Json:
     """One exchangeInfo "symbols" entry with its filters."""
     return {
