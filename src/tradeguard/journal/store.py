@@ -6,7 +6,7 @@ Durability — what survives what (the README quotes this paragraph):
     returns, every order intent, kill-switch change, rate-limit pause or ban and shutdown (and
     everything appended before them, in order): the guard sends an order's request only after
     its intent's `append` has returned. Other events are group-committed: they wait in memory
-    until `batch_size` (512) of them are waiting, the next durable event comes, `flush()` or
+    until `batch_size` (2048) of them are waiting, the next durable event comes, `flush()` or
     `close()` is called, or they are `max_delay_s` (0.2 s) old when another append or the
     owner's timer (`flush_due()`) looks.
     SQLite runs in WAL mode with synchronous=FULL: each commit fsyncs the write-ahead log before
@@ -87,7 +87,7 @@ class JournalStore(ABC):
     def __init__(
         self,
         *,
-        batch_size: int = 512,
+        batch_size: int = 2048,
         max_delay_s: float = 0.2,
         redactor: Redactor | None = None,
         clock: Clock = SYSTEM,
