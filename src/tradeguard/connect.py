@@ -60,6 +60,7 @@ class ConnectOptions:
     stream: bool = True
     stream_ready_timeout_s: float = 30.0
     tolerance: Tolerance = field(default_factory=Tolerance)
+    rotation_poll_s: float = 5.0  # how often a rotated key is looked for
     journal: str | None = None  # override the profile's journal (tests, `run --journal`)
     # Tuning for tests and tools; None keeps each module's defaults.
     transport: TransportConfig | None = None  # recvWindow, timeouts, retries
@@ -196,6 +197,9 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     assets = {s: (r.base_asset, r.quote_asset) for s, r in rules.items()}
     await _reconcile(session, assets, opts.tolerance)
     session._spawn(session.watch_journal())
+    from tradeguard.key_rotation import follow_rotations
+
+    session._spawn(follow_rotations(session, profile, opts.rotation_poll_s))
     if opts.stream and creds is not None:
         await _start_stream(session, stream_url, creds, assets, opts)
     else:
@@ -374,6 +378,7 @@ async def _start_stream(
     )
     stream.start()
     session.ready = stream.ready
+    session.stream = stream
     session.on_close.insert(0, stream.close)
     try:
         await asyncio.wait_for(stream.ready.wait(), opts.stream_ready_timeout_s)

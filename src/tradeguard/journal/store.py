@@ -129,6 +129,10 @@ class JournalStore(ABC):
                 return self._commit_pending()
         return None
 
+    def set_redactor(self, redactor: Redactor | None) -> None:
+        """Mask these secrets from now on (a rotated key brings a new one)."""
+        self._redactor = redactor
+
     def append_many(self, events: Iterable[EventBase]) -> int:
         """Add many events in one transaction, committed durably before returning (with
         anything waiting before them). Returns the last sequence number."""

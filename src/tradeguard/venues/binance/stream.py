@@ -475,6 +475,12 @@ class UserStream:
         if entry is not None and not entry[0].done():
             entry[0].set_result(frame)
 
+    def renew(self, credentials: ApiCredentials) -> None:
+        """Sign with `credentials` from now on, and subscribe again with them (a rotated key:
+        the old key's subscription ends when the old key is revoked)."""
+        self._credentials = credentials
+        self._signal(_Restart("credentials rotated", resubscribe=True))
+
     def _signal(self, restart: _Restart) -> None:
         trouble = self._trouble
         if trouble is not None and not trouble.done():
