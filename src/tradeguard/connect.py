@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tradeguard import stages
+from tradeguard import exchange_info, stages
 from tradeguard.clock import SYSTEM, Clock
 from tradeguard.credentials import ApiCredentials, Secret, key_prefix
 from tradeguard.errors import ConfigError, GuardError, KeyAuditFailed, TransportError
@@ -85,9 +85,7 @@ async def connect(profile: str | Profile | None = None, **options: Any) -> Sessi
 
 async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) -> Session:
     from tradeguard.journal import open_journal
-    from tradeguard.venues.binance import endpoints, parse
     from tradeguard.venues.binance.client import BinanceTransport
-    from tradeguard.venues.binance.rules import parse_exchange_info
 
     if profile.venue != "binance":
         raise ConfigError(
@@ -101,22 +99,10 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     closers.append(transport.close)
     try:
         estimate = await transport.sync_clock()
-        body = await transport.call(endpoints.exchange_info())
+        wanted = [s.binance for s in profile.symbols]
+        rules = await exchange_info.load(transport, wanted, profile.name)
     except TransportError as exc:
         raise _unavailable(base_url, exc) from exc
-    info = parse.decode(body, parse.WireExchangeInfo, "exchangeInfo")
-    from tradeguard.ratelimit import rules_from_exchange_info
-
-    transport.ledger.replace_rules(rules_from_exchange_info(info.rateLimits))
-    rules = parse_exchange_info(body)
-    wanted = [s.binance for s in profile.symbols]
-    missing = [s for s in wanted if s not in rules]
-    if missing:
-        raise ConfigError(
-            f"profile {profile.name}: {', '.join(missing)} not traded here",
-            hint=f"the exchange lists e.g. {', '.join(sorted(rules)[:5])}",
-        )
-    rules = {s: rules[s] for s in wanted}
 
     audit_event = await _audit(profile, transport, clock)
 
@@ -197,6 +183,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     assets = {s: (r.base_asset, r.quote_asset) for s, r in rules.items()}
     await _reconcile(session, assets, opts.tolerance)
     session._spawn(session.watch_journal())
+    session._spawn(exchange_info.keep_fresh(transport, rules, profile.name))
     from tradeguard.key_rotation import follow_rotations
 
     session._spawn(follow_rotations(session, profile, opts.rotation_poll_s))

@@ -1,0 +1,52 @@
+"""exchangeInfo, read once at connect and kept fresh: the symbols' filters and the rate limits.
+
+What does not change per call is not asked per call (issue 3's caches): the session validates
+every order against rules read at connect, and refreshes them every `every_s` (an hour by
+default: Binance changes filters rarely and announces it) so that a long-running bot follows a
+tick-size or notional change. A refresh that fails keeps the rules it had; the next order's
+exchange check still catches a stale one (-1013), never a silent default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import MutableMapping, Sequence
+
+from tradeguard.errors import ConfigError, TradeguardError
+from tradeguard.ratelimit import rules_from_exchange_info
+from tradeguard.venues.binance import endpoints, parse
+from tradeguard.venues.binance.client import BinanceTransport
+from tradeguard.venues.binance.rules import SymbolRules, parse_exchange_info
+
+REFRESH_EVERY_S = 3600.0
+
+
+async def load(
+    transport: BinanceTransport, wanted: Sequence[str], profile: str
+) -> dict[str, SymbolRules]:
+    """The wanted symbols' rules; the exchange's rate limits adopted by the transport."""
+    body = await transport.call(endpoints.exchange_info())
+    info = parse.decode(body, parse.WireExchangeInfo, "exchangeInfo")
+    transport.ledger.replace_rules(rules_from_exchange_info(info.rateLimits))
+    rules = parse_exchange_info(body)
+    missing = [s for s in wanted if s not in rules]
+    if missing:
+        raise ConfigError(
+            f"profile {profile}: {', '.join(missing)} not traded here",
+            hint=f"the exchange lists e.g. {', '.join(sorted(rules)[:5])}",
+        )
+    return {s: rules[s] for s in wanted}
+
+
+async def keep_fresh(
+    transport: BinanceTransport,
+    rules: MutableMapping[str, SymbolRules],
+    profile: str,
+    every_s: float = REFRESH_EVERY_S,
+) -> None:
+    """Refresh `rules` in place every `every_s`, until cancelled."""
+    while True:
+        await asyncio.sleep(every_s)
+        with contextlib.suppress(TradeguardError):
+            rules.update(await load(transport, list(rules), profile))
