@@ -241,6 +241,10 @@ class BinanceTransport:
     def _check(self, request: Request, reply: Reply) -> bytes:
         if 200 <= reply.status < 300:
             return reply.body
+        if request.answers and reply.status in (400, 409):
+            wire = parse.error_body(reply.body)
+            if wire is not None and wire.code in request.answers:
+                return reply.body  # an answer with data (cancelReplace), not a failure
         error = failures.from_reply(
             reply.status, reply.body, reply.headers, self.server_now_ms(), request=request.name
         )
@@ -371,6 +375,43 @@ class BinanceTransport:
         body = await self.call(endpoints.cancel_order_list(symbol, list_client_order_id))
         wire = parse.decode(body, parse.WireOrderList, "orderList")
         return [parse.order_report(o) for o in wire.orderReports]
+
+    async def cancel_replace(
+        self,
+        order: endpoints.NewOrder,
+        mode: endpoints.CancelReplaceMode,
+        *,
+        cancel_order_id: int | None = None,
+        cancel_client_order_id: str | None = None,
+    ) -> parse.ReplaceOutcome:
+        """Cancel one order and place `order`, in one request; what each half did.
+
+        Raises nothing for a -2021 (409: one half failed, e.g. the cancel failed and the new
+        order is live) or a -2022 (400: neither half happened): both are returned, with each
+        half's report or error, for the caller to record. Everything else raises as any order
+        placement does (OutcomeUnknown when no trustworthy answer came; never resent).
+        """
+        request = endpoints.cancel_replace(
+            order,
+            mode,
+            cancel_order_id=cancel_order_id,
+            cancel_client_order_id=cancel_client_order_id,
+        )
+        # the breaker as `call` keeps it, except that a refused new half is a rejection
+        shape = _order_shape(request)
+        self.breaker.check(shape, self.clock.monotonic())
+        try:
+            body = await self._call(request)
+        except OrderRejected as exc:
+            self.breaker.rejected(shape, f"{exc.code} {exc.msg}", self.clock.monotonic())
+            raise
+        outcome = parse.replace_outcome(body)
+        refused = outcome.new_order_error
+        if refused is not None:
+            self.breaker.rejected(shape, f"{refused.code} {refused.msg}", self.clock.monotonic())
+        elif outcome.new_order_ok:
+            self.breaker.succeeded(shape)
+        return outcome
 
     async def get_order(
         self, symbol: str, *, order_id: int | None = None, client_order_id: str | None = None

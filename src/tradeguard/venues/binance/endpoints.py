@@ -30,6 +30,9 @@ class Request:
     weight: int = 1
     orders: int = 0  # counts against the ORDERS limits
     retry: Retry = Retry.SAFE
+    # Error codes whose body is the answer, not a failure: cancelReplace's -2021 (409) and
+    # -2022 (400) carry both halves' results under `data`, and the caller must read them.
+    answers: tuple[int, ...] = ()
 
     @property
     def name(self) -> str:
@@ -196,6 +199,63 @@ def all_orders(symbol: str, *, order_id: int | None = None, limit: int = 500) ->
         _params(symbol=symbol, orderId=order_id, limit=limit),
         signed=True,
         weight=20,
+    )
+
+
+class CancelReplaceMode(enum.StrEnum):
+    STOP_ON_FAILURE = "STOP_ON_FAILURE"  # a failed cancel stops there: no new order
+    ALLOW_FAILURE = "ALLOW_FAILURE"  # the new order is placed even if the cancel fails
+
+
+CANCEL_REPLACE_PARTIALLY_FAILED = -2021
+CANCEL_REPLACE_FAILED = -2022
+
+
+def cancel_replace(
+    order: NewOrder,
+    mode: CancelReplaceMode,
+    *,
+    cancel_order_id: int | None = None,
+    cancel_client_order_id: str | None = None,
+    cancel_new_client_order_id: str | None = None,
+    cancel_only_over_limit: bool = False,
+) -> Request:
+    """POST /api/v3/order/cancelReplace: cancel one order and place `order` on its symbol.
+
+    Weight 1 and one order against the order limits (counted even when the new order is not
+    attempted); never resent (it places an order). Its -2021 and -2022 replies are answers
+    (see `Request.answers`). `cancel_only_over_limit` sends orderRateLimitExceededMode
+    CANCEL_ONLY: cancel even when the unfilled-order count is full (default DO_NOTHING).
+    """
+    if (cancel_order_id is None) == (cancel_client_order_id is None):
+        raise ValueError("give exactly one of cancel_order_id and cancel_client_order_id")
+    params = _params(
+        symbol=order.symbol,
+        side=order.side.value,
+        type=order.type.value,
+        cancelReplaceMode=mode.value,
+        timeInForce=order.time_in_force.value if order.time_in_force else None,
+        quantity=order.quantity,
+        quoteOrderQty=order.quote_order_qty,
+        price=order.price,
+        cancelNewClientOrderId=cancel_new_client_order_id,
+        cancelOrigClientOrderId=cancel_client_order_id,
+        cancelOrderId=cancel_order_id,
+        newClientOrderId=order.client_order_id,
+        stopPrice=order.stop_price,
+        trailingDelta=order.trailing_delta,
+        icebergQty=order.iceberg_qty,
+        newOrderRespType=order.resp_type,
+        orderRateLimitExceededMode="CANCEL_ONLY" if cancel_only_over_limit else None,
+    )
+    return Request(
+        "POST",
+        "/api/v3/order/cancelReplace",
+        params,
+        signed=True,
+        orders=1,
+        retry=Retry.NEVER,
+        answers=(CANCEL_REPLACE_PARTIALLY_FAILED, CANCEL_REPLACE_FAILED),
     )
 
 

@@ -6,6 +6,7 @@ Typed msgspec decoding: a reply that lacks a field we need, or carries a wrong t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -144,6 +145,31 @@ class WireError(msgspec.Struct):
     msg: str
 
 
+_NULL = msgspec.Raw(b"null")
+
+
+class WireReplace(msgspec.Struct):
+    """POST /api/v3/order/cancelReplace's four fields: the 200 body, or the `data` of its
+    -2021 / -2022 error. A half that failed answers `{"code","msg"}`; one not attempted, null."""
+
+    cancelResult: str  # SUCCESS | FAILURE
+    newOrderResult: str  # SUCCESS | FAILURE | NOT_ATTEMPTED
+    cancelResponse: msgspec.Raw = _NULL
+    newOrderResponse: msgspec.Raw = _NULL
+
+
+class WireReplaceReply(msgspec.Struct):
+    """Either shape of a cancelReplace answer: the 200 fields, or code + msg + data."""
+
+    cancelResult: str | None = None
+    newOrderResult: str | None = None
+    cancelResponse: msgspec.Raw = _NULL
+    newOrderResponse: msgspec.Raw = _NULL
+    code: int | None = None
+    msg: str = ""
+    data: WireReplace | None = None
+
+
 class ApiRestrictions(msgspec.Struct):
     """GET /sapi/v1/account/apiRestrictions: what the key may do (exchange-wire.md §3)."""
 
@@ -161,6 +187,76 @@ class ApiRestrictions(msgspec.Struct):
     enableFixReadOnly: bool = False
     enablePortfolioMarginTrading: bool = False
     tradingAuthorityExpirationTime: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceOutcome:
+    """What a cancelReplace did, half by half.
+
+    `code` is None for a full success (HTTP 200), -2021 when one half failed (HTTP 409: the
+    cancel failed and the new order is live, or the cancel went through and the new order was
+    refused) and -2022 when neither did (HTTP 400). A half that succeeded has its report
+    (`canceled`, `new_order`, or `new_order_ack` when the reply was an ACK); one that failed
+    has the exchange's error; a new order not attempted has neither.
+    """
+
+    cancel_result: str
+    new_order_result: str
+    canceled: OrderReport | None = None
+    cancel_error: WireError | None = None
+    new_order: OrderReport | None = None
+    new_order_ack: WireAck | None = None
+    new_order_error: WireError | None = None
+    code: int | None = None
+    msg: str = ""
+
+    @property
+    def cancel_ok(self) -> bool:
+        return self.cancel_result == "SUCCESS"
+
+    @property
+    def new_order_ok(self) -> bool:
+        return self.new_order_result == "SUCCESS"
+
+
+def replace_outcome(body: bytes) -> ReplaceOutcome:
+    """A cancelReplace answer (200, or -2021/-2022 with `data`) as a `ReplaceOutcome`."""
+    what = "order/cancelReplace"
+    reply = decode(body, WireReplaceReply, what)
+    if reply.code is not None:
+        if reply.data is None:
+            raise ParseError(what, f"error {reply.code} without the `data` of both halves")
+        top = reply.data
+    elif reply.cancelResult is None or reply.newOrderResult is None:
+        raise ParseError(what, "neither cancelResult/newOrderResult nor an error code")
+    else:
+        top = WireReplace(
+            reply.cancelResult, reply.newOrderResult, reply.cancelResponse, reply.newOrderResponse
+        )
+    canceled = cancel_error = new_order = new_ack = new_error = None
+    if top.cancelResult == "SUCCESS":
+        canceled = order_report(decode(bytes(top.cancelResponse), WireOrder, what))
+    elif bytes(top.cancelResponse) != b"null":
+        cancel_error = decode(bytes(top.cancelResponse), WireError, what)
+    if top.newOrderResult == "SUCCESS":
+        raw = bytes(top.newOrderResponse)
+        try:
+            new_order = order_report(msgspec.json.decode(raw, type=WireOrder))
+        except msgspec.DecodeError:
+            new_ack = decode(raw, WireAck, what)  # newOrderRespType=ACK: ids only
+    elif bytes(top.newOrderResponse) != b"null":
+        new_error = decode(bytes(top.newOrderResponse), WireError, what)
+    return ReplaceOutcome(
+        cancel_result=top.cancelResult,
+        new_order_result=top.newOrderResult,
+        canceled=canceled,
+        cancel_error=cancel_error,
+        new_order=new_order,
+        new_order_ack=new_ack,
+        new_order_error=new_error,
+        code=reply.code,
+        msg=reply.msg,
+    )
 
 
 # ── into the model ───────────────────────────────────────────────────────────────────────────
