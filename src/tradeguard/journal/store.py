@@ -202,14 +202,16 @@ class JournalStore(ABC):
         *,
         client_order_id: str | None = None,
         unattributed_fills: bool = False,
+        kinds: tuple[str, ...] = (),
     ) -> Iterator[Record]:
-        """Committed records in order; only one order's, or only the fills journaled without a
-        client order id (back-filled over REST), if asked. Like every read, it first commits
-        what this store holds, so it sees everything appended through it."""
+        """Committed records in order; only one order's, only the fills journaled without a
+        client order id (back-filled over REST), or only some kinds (event class names), if
+        asked. Like every read, it first commits what this store holds, so it sees everything
+        appended through it."""
         self.flush()
         expected = from_seq
-        whole = client_order_id is None and not unattributed_fills
-        rows = self._rows(from_seq, client_order_id, unattributed_fills)
+        whole = client_order_id is None and not unattributed_fills and not kinds
+        rows = self._rows(from_seq, client_order_id, unattributed_fills, kinds)
         for seq, at_ms, kind, coid, body, _ in rows:
             if whole and seq != expected:
                 raise self._gap(expected, seq)
@@ -287,7 +289,11 @@ class JournalStore(ABC):
 
     @abstractmethod
     def _rows(
-        self, from_seq: int, client_order_id: str | None, unattributed_fills: bool = False
+        self,
+        from_seq: int,
+        client_order_id: str | None,
+        unattributed_fills: bool = False,
+        kinds: tuple[str, ...] = (),
     ) -> Iterator[Row]:
         """Full rows in seq order; a damaged store raises JournalCorrupt at the first
         record it cannot read."""

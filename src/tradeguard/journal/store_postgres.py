@@ -183,7 +183,11 @@ class PostgresJournal(JournalStore):
         return self._cursor(_PAYLOADS, (self.profile, from_seq))
 
     def _rows(
-        self, from_seq: int, client_order_id: str | None, unattributed_fills: bool = False
+        self,
+        from_seq: int,
+        client_order_id: str | None,
+        unattributed_fills: bool = False,
+        kinds: tuple[str, ...] = (),
     ) -> Iterator[Row]:
         sql = f"SELECT {_COLUMNS} FROM tradeguard_journal WHERE profile = %s AND seq >= %s"  # noqa: S608
         args: tuple[Any, ...] = (self.profile, from_seq)
@@ -192,6 +196,9 @@ class PostgresJournal(JournalStore):
             args += (client_order_id,)
         if unattributed_fills:
             sql += " AND kind = 'OrderFilled' AND client_order_id IS NULL"
+        if kinds:
+            sql += " AND kind = ANY(%s)"
+            args += (list(kinds),)
         last = from_seq - 1
         try:
             for row in self._cursor(sql + " ORDER BY seq", args):

@@ -190,7 +190,11 @@ class SqliteJournal(JournalStore):
             raise JournalCorrupt(last + 1, self._damaged(exc, last)) from None
 
     def _rows(
-        self, from_seq: int, client_order_id: str | None, unattributed_fills: bool = False
+        self,
+        from_seq: int,
+        client_order_id: str | None,
+        unattributed_fills: bool = False,
+        kinds: tuple[str, ...] = (),
     ) -> Iterator[Row]:
         sql, args = f"{_ROWS} WHERE seq >= ?", list[object]([from_seq])
         if client_order_id is not None:
@@ -198,6 +202,9 @@ class SqliteJournal(JournalStore):
             args.append(client_order_id)
         if unattributed_fills:
             sql += " AND kind = 'OrderFilled' AND client_order_id IS NULL"
+        if kinds:
+            sql += f" AND kind IN ({', '.join('?' for _ in kinds)})"
+            args.extend(kinds)
         return self._read(sql + " ORDER BY seq", tuple(args), from_seq)
 
     _read_errors = (sqlite3.DatabaseError,)
