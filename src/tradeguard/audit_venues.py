@@ -185,6 +185,10 @@ def kraken_report(probe: KrakenProbe) -> KeyReport:
     if read is None:
         read = _right(probe.open_orders)
     withdraw = _right(probe.withdraw_methods)
+    if withdraw is False and probe.balance is not ProbeOutcome.OK:
+        # WithdrawMethods needs Funds - Query as well as Withdraw: denied without Query shown
+        # (Balance), the denial says nothing about Withdraw.
+        withdraw = None
     return KeyReport(
         venue="kraken",
         can_read=read,
