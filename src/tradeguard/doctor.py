@@ -94,15 +94,7 @@ async def gather(profile: ProfileView, options: DoctorOptions) -> Facts:
         facts.base_url, facts.credentials = base_url, credentials
         add(source)
         if profile.venue != "binance":
-            add(
-                Check(
-                    "key.access",
-                    Level.UNVERIFIED,
-                    f"doctor checks Binance keys natively; {profile.venue} keys are not "
-                    "checked yet",
-                    "check the key's permissions at the exchange: trading only, IP-restricted",
-                )
-            )
+            await _ccxt_venue(profile, options, credentials, facts)  # Bybit, OKX, Kraken
         elif base_url is not None:
             await _binance(profile, options, base_url, credentials, facts)
         if not any(c.name == "key.access" for c in facts.checks):
@@ -235,6 +227,9 @@ async def check_key(
     Uses the profile's venue URL (or `options.base_url`); not for env = "sim"."""
     options = options or DoctorOptions()
     facts = Facts(credentials=creds)
+    if profile.venue != "binance" and profile.env != "sim":
+        await _ccxt_venue(profile, options, creds, facts)  # Bybit, OKX, Kraken
+        return facts
     base_url = options.base_url or profile.base_url or BINANCE_URLS.get(profile.env)
     if profile.venue != "binance" or base_url is None:
         facts.checks.append(
@@ -396,6 +391,49 @@ async def key_checks(
     facts.report = report
     facts.findings = audit(report, policy, now_ms, first_seen_ms=record.first_seen_ms)
     facts.checks.extend(Check.of(f) for f in facts.findings)
+
+
+# ── Bybit, OKX and Kraken: the key asked about through ccxt (audit_ccxt) ──────────────────────
+
+
+async def _ccxt_venue(
+    profile: ProfileView, options: DoctorOptions, creds: ApiCredentials | None, facts: Facts
+) -> None:
+    """`key.access` and the audit for a non-Binance key, through ccxt's read-only calls;
+    with no credentials it adds nothing (gather's "no credentials" row follows)."""
+    from tradeguard import audit_ccxt
+
+    sandbox = profile.env == "testnet"
+    base_url = options.base_url or profile.base_url
+    facts.base_url = base_url or audit_ccxt.venue_url(profile.venue, sandbox)
+    if creds is None:
+        return
+    fetched = await audit_ccxt.fetch(profile.venue, creds, base_url=base_url, sandbox=sandbox)
+    records = KeyRecords(options.state_root() / "keys.json")
+    now_ms = options.clock.wall_ms()
+    report = fetched.report
+    record = (
+        records.seen(
+            profile.venue, profile.env, creds.api_key, now_ms, ok=True, ip=report.ip_restricted
+        )
+        if report is not None and report.authenticated
+        else records.get(profile.venue, profile.env, creds.api_key)
+    )
+    policy = AuditPolicy(
+        env=profile.env,
+        mode=profile.mode,
+        key_age_warn_days=profile.key_age_warn_days,
+        key_age_refuse_days=profile.key_age_refuse_days,
+    )
+    findings = audit_ccxt.key_findings(
+        fetched, policy, now_ms, first_seen_ms=record.first_seen_ms if record else None
+    )
+    facts.report = report
+    facts.findings = findings[1:]
+    facts.checks.extend(Check.of(f) for f in findings)
+
+
+# ── end of the ccxt venues ────────────────────────────────────────────────────────────────────
 
 
 __all__ = [
