@@ -61,6 +61,7 @@ from tradeguard.orders import Order
 from tradeguard.recorder import Recorder
 from tradeguard.resolve import ResolvePolicy, book_fills, resolve_unknown
 from tradeguard.session_orders import OrderCalls
+from tradeguard.session_replace import ReplaceCalls
 from tradeguard.validate import OrderRefused, RoundMode, validate
 from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.report_events import order_updated
@@ -68,6 +69,7 @@ from tradeguard.venues.binance.rules import SymbolRules, to_new_order
 
 UNKNOWN_ORDER = -2011  # a cancel for an order that is no longer open
 PRICE_MAX_AGE_S = 2.0
+READY_WAIT_S = 10.0  # an order waits this long for the stream to come back, then is refused
 
 
 @dataclass
@@ -89,7 +91,7 @@ class _Price:
 
 
 @dataclass
-class Session(OrderCalls):
+class Session(OrderCalls, ReplaceCalls):
     profile: str
     transport: BinanceTransport
     recorder: Recorder
@@ -110,6 +112,7 @@ class Session(OrderCalls):
     closing: bool = False
     on_close: list[Any] = field(default_factory=list)  # async callables run by close()
     alerts: Any = None  # session_alerts.AlertHub
+    stream: Any = None  # venues.binance.stream.UserStream, when the session has one
     sim: Any = None  # the embedded simulator (tradeguard.sim.server.RunningSim) on env = "sim"
     resolve_policy: ResolvePolicy | None = None  # None: resolve.ResolvePolicy's defaults
 
@@ -180,9 +183,22 @@ class Session(OrderCalls):
         assert found is not None
         return found
 
-    async def _check(self, wanted: OrderIntent, *, count: bool = True) -> OrderIntent:
+    async def _check(
+        self, wanted: OrderIntent, *, count: bool = True, replacing: str | None = None
+    ) -> OrderIntent:
+        """Validate and risk-check `wanted`; `replacing` names an open order it replaces
+        (cancel-replace), left out of the open-order counts and the exposure."""
         if self.closing:
             raise GuardError("the session is closing; no new orders")
+        if not self.ready.is_set():  # the user stream is down or back-filling a gap
+            try:
+                await asyncio.wait_for(self.ready.wait(), READY_WAIT_S)
+            except TimeoutError:
+                self._deny(wanted, ["STREAM: the user stream is down; fills would go unseen"])
+                raise GuardError(
+                    f"not sent: the user stream has been down for over {READY_WAIT_S:.0f} s",
+                    hint="trading resumes by itself once it is back and back-filled",
+                ) from None
         state = self.ledger.kill_switch
         if state.latched:
             self._deny(wanted, [f"KILL_SWITCH: latched ({state.reason})"])
@@ -194,7 +210,11 @@ class Session(OrderCalls):
             self._deny(wanted, [f"SYMBOL: {wanted.symbol} is not traded on this venue"])
             raise ConfigError(f"{wanted.symbol} is not a symbol of this exchange")
         last = await self.last_price(wanted.symbol.binance)
-        open_here = [o for o in self.open_orders() if o.symbol == wanted.symbol.binance]
+        open_here = [
+            o
+            for o in self.open_orders()
+            if o.symbol == wanted.symbol.binance and o.client_order_id != replacing
+        ]
         algo = (
             OrderType.STOP_LOSS,
             OrderType.STOP_LOSS_LIMIT,
@@ -215,7 +235,7 @@ class Session(OrderCalls):
             self._deny(wanted, list(refused.reasons))
             raise
         now = self._now()
-        verdict = risk.check(checked, self._exposure(), self.guard.limits, now, last)
+        verdict = risk.check(checked, self._exposure(replacing), self.guard.limits, now, last)
         if isinstance(verdict, risk.Deny):
             self._deny(checked, list(verdict.reasons))
             raise verdict.error()
@@ -367,12 +387,13 @@ class Session(OrderCalls):
             self._trip(breach.reason)
         return price
 
-    def _exposure(self) -> risk.Exposure:
+    def _exposure(self, replacing: str | None = None) -> risk.Exposure:
         positions: dict[Symbol, Decimal] = {}
         buys: dict[Symbol, Decimal] = {}
         sells: dict[Symbol, Decimal] = {}
         by_exchange = {r.symbol: Symbol(r.base_asset, r.quote_asset) for r in self.rules.values()}
-        for order in self.open_orders():
+        open_orders = [o for o in self.open_orders() if o.client_order_id != replacing]
+        for order in open_orders:
             sym = by_exchange.get(order.symbol)
             if sym is None or order.remaining_qty is None:
                 continue
@@ -385,7 +406,7 @@ class Session(OrderCalls):
         kill = self.ledger.kill_switch
         return risk.Exposure(
             positions=positions,
-            open_orders=len(self.open_orders()),
+            open_orders=len(open_orders),
             open_buy_qty=buys,
             open_sell_qty=sells,
             recent_orders_ms=tuple(self._sent_ms),
@@ -477,11 +498,12 @@ class Session(OrderCalls):
         """Follow kill-switch changes other processes write to the journal (`tradeguard
         kill`, a second session): latch or release here too. Runs until the session closes."""
         journal = self.recorder.journal
-        seen = journal.committed_seq or journal.head()[0]
+        seen = journal.head()[0]
+        kinds = (KillSwitchSet.__name__, KillSwitchReset.__name__)
         while not self.closing:
             await asyncio.sleep(every_s)
-            for record in journal.records(from_seq=seen + 1):
-                seen = record.seq
+            head = journal.head()[0]
+            for record in journal.records(from_seq=seen + 1, kinds=kinds):
                 event = record.event
                 latched = self.ledger.kill_switch.latched
                 if isinstance(event, KillSwitchSet) and not latched:
@@ -490,6 +512,7 @@ class Session(OrderCalls):
                 elif isinstance(event, KillSwitchReset) and latched:
                     self.ledger.apply(event)
                     self.loss.reset(self._now())
+            seen = max(seen, head)
 
     # ── closing ───────────────────────────────────────────────────────────────────────────
     async def close(self, *, cancel_open: bool = True, reason: str = "closed") -> None:

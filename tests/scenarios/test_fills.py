@@ -8,13 +8,14 @@ from decimal import Decimal
 import pytest
 
 from tests.scenarios.conftest import assert_invariants, base_fee, eventually, price_off
-from tradeguard.errors import OutcomeUnknown
-from tradeguard.events import OrderFilled
+from tradeguard.errors import OrderRejected, OutcomeUnknown
+from tradeguard.events import OrderFilled, ReplyReceived
 from tradeguard.model import OrderStatus
 from tradeguard.session import Session
 from tradeguard.sim.remote import SimRemote
 
 ORDER = "/api/v3/order"
+REPLACE = "/api/v3/order/cancelReplace"
 SILENT = {"kind": "stream_silence", "channel": "user"}
 
 
@@ -142,16 +143,73 @@ async def test_pain7_protective_stop_sized_to_the_real_position_and_not_stacked(
     await assert_invariants(tg)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pain 8: Session has no cancel-replace call, and the simulator serves no "
-    "POST /api/v3/order/cancelReplace (so no 409 -2021 'cancel failed, new order live' "
-    "can be driven through the fault plan)",
-)
 async def test_pain8_cancel_replace_409_new_order_live(tg: Session, remote: SimRemote) -> None:
+    """The order fills before the replace reaches the exchange; with ALLOW_FAILURE the cancel
+    fails (-2011) but the new order is placed: 409 -2021. The session books the old order's
+    fill, records the new order live and returns it; nothing is sent twice."""
     order = await tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(tg, "-1"))
     await remote.fill("BTCUSDT", "0.001", order_id=order.order_id)
-    replace = tg.cancel_replace  # type: ignore[attr-defined]
-    new = await replace(order.client_order_id, qty="0.001", price=await price_off(tg, "-1.1"))
+    new = await tg.cancel_replace(
+        order.client_order_id,
+        qty="0.001",
+        price=await price_off(tg, "-1.1"),
+        mode="ALLOW_FAILURE",
+    )
     assert new.status is OrderStatus.NEW
+    assert new.client_order_id != order.client_order_id
+    old = tg.order(order.client_order_id)
+    assert old is not None and old.status is OrderStatus.FILLED
+    assert old.executed_qty == Decimal("0.001")
+    [reply] = [
+        e
+        for e in tg.recorder.journal.events()
+        if isinstance(e, ReplyReceived) and e.path == "/api/v3/order/cancelReplace"
+    ]
+    assert (reply.status, reply.code, reply.client_order_id) == (409, -2021, new.client_order_id)
+    await assert_invariants(tg)
+
+
+async def test_pain8_stop_on_failure_places_nothing_when_the_cancel_fails(
+    tg: Session, remote: SimRemote
+) -> None:
+    """The default mode: the fill wins the race, the cancel fails, no new order is placed
+    (400 -2022); the old order's fill is booked and the replacement is REJECTED."""
+    order = await tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(tg, "-1"))
+    await remote.add_fault(SILENT)  # the session has not heard of the fill yet
+    await remote.fill("BTCUSDT", "0.001", order_id=order.order_id)
+    with pytest.raises(OrderRejected) as refused:
+        await tg.cancel_replace(order.client_order_id, price=await price_off(tg, "-1.1"))
+    assert refused.value.code == -2022
+    old = tg.order(order.client_order_id)
+    assert old is not None and old.status is OrderStatus.FILLED
+    assert [f.source for f in old.fills] == ["query"]
+    [new] = [o for o in tg.ledger.orders.values() if o.client_order_id != order.client_order_id]
+    assert new.status is OrderStatus.REJECTED
+    await remote.clear_faults()
+    await assert_invariants(tg)
+
+
+async def test_cancel_replace_moves_an_open_order(tg: Session) -> None:
+    order = await tg.limit_buy("BTC/USDT", qty="0.0015", price=await price_off(tg, "-1"))
+    new = await tg.cancel_replace(order.client_order_id, price=await price_off(tg, "-2"))
+    assert new.status is OrderStatus.NEW and new.qty == Decimal("0.0015")
+    old = tg.order(order.client_order_id)
+    assert old is not None and old.status is OrderStatus.CANCELED
+    assert [o.client_order_id for o in tg.open_orders()] == [new.client_order_id]
+    await assert_invariants(tg)
+
+
+async def test_cancel_replace_with_a_lost_reply_resolves_both_orders(
+    tg: Session, remote: SimRemote
+) -> None:
+    order = await tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(tg, "-1"))
+    await remote.add_fault(
+        {"kind": "drop_after_execute", "method": "POST", "path_prefix": REPLACE, "count": 1}
+    )
+    with pytest.raises(OutcomeUnknown):
+        await tg.cancel_replace(order.client_order_id, price=await price_off(tg, "-2"))
+    [new] = [o for o in tg.ledger.orders.values() if o.client_order_id != order.client_order_id]
+    resolved = await tg.wait_for(new.client_order_id, OrderStatus.NEW, timeout_s=5)
+    assert resolved.order_id is not None
+    await tg.wait_for(order.client_order_id, OrderStatus.CANCELED, timeout_s=5)
     await assert_invariants(tg)
