@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -39,9 +39,7 @@ from tradeguard.errors import (
     NotSent,
     OrderRejected,
     OutcomeUnknown,
-    StageLimitExceeded,
     TradeguardError,
-    TradingHalted,
 )
 from tradeguard.events import (
     EventBase,
@@ -51,25 +49,24 @@ from tradeguard.events import (
     OrderIntended,
     OrderUpdated,
     RateLimitChanged,
-    RiskDenied,
     ShutDown,
 )
 from tradeguard.intents import ClientIds, intent, symbol_of
+from tradeguard.journal.replay import Ledger
 from tradeguard.journal.state import Position
 from tradeguard.model import Balance, OrderIntent, OrderStatus, OrderType, Side, Symbol
 from tradeguard.orders import Order
 from tradeguard.recorder import Recorder
 from tradeguard.resolve import ResolvePolicy, book_fills, resolve_unknown
+from tradeguard.session_checks import OrderChecks, _Price
 from tradeguard.session_orders import OrderCalls
 from tradeguard.session_replace import ReplaceCalls
-from tradeguard.validate import OrderRefused, RoundMode, validate
+from tradeguard.validate import RoundMode
 from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.report_events import order_updated
 from tradeguard.venues.binance.rules import SymbolRules, to_new_order
 
 UNKNOWN_ORDER = -2011  # a cancel for an order that is no longer open
-PRICE_MAX_AGE_S = 2.0
-READY_WAIT_S = 10.0  # an order waits this long for the stream to come back, then is refused
 
 
 @dataclass
@@ -85,13 +82,7 @@ class Guard:
 
 
 @dataclass
-class _Price:
-    value: Decimal
-    at: float
-
-
-@dataclass
-class Session(OrderCalls, ReplaceCalls):
+class Session(OrderChecks, OrderCalls, ReplaceCalls):
     profile: str
     transport: BinanceTransport
     recorder: Recorder
@@ -121,7 +112,7 @@ class Session(OrderCalls, ReplaceCalls):
 
     # ── reading ───────────────────────────────────────────────────────────────────────────
     @property
-    def ledger(self) -> Any:
+    def ledger(self) -> Ledger:
         return self.recorder.ledger
 
     def order(self, client_order_id: str) -> Order | None:
@@ -182,102 +173,6 @@ class Session(OrderCalls, ReplaceCalls):
         found = self.order(checked.client_order_id)
         assert found is not None
         return found
-
-    async def _check(
-        self, wanted: OrderIntent, *, count: bool = True, replacing: str | None = None
-    ) -> OrderIntent:
-        """Validate and risk-check `wanted`; `replacing` names an open order it replaces
-        (cancel-replace), left out of the open-order counts and the exposure."""
-        if self.closing:
-            raise GuardError("the session is closing; no new orders")
-        if not self.ready.is_set():  # the user stream is down or back-filling a gap
-            try:
-                await asyncio.wait_for(self.ready.wait(), READY_WAIT_S)
-            except TimeoutError:
-                self._deny(wanted, ["STREAM: the user stream is down; fills would go unseen"])
-                raise GuardError(
-                    f"not sent: the user stream has been down for over {READY_WAIT_S:.0f} s",
-                    hint="trading resumes by itself once it is back and back-filled",
-                ) from None
-        state = self.ledger.kill_switch
-        if state.latched:
-            self._deny(wanted, [f"KILL_SWITCH: latched ({state.reason})"])
-            raise TradingHalted(
-                f"trading is halted: {state.reason}", hint="reset it with `tradeguard kill --reset`"
-            )
-        rules = self.rules.get(wanted.symbol.binance)
-        if rules is None:
-            self._deny(wanted, [f"SYMBOL: {wanted.symbol} is not traded on this venue"])
-            raise ConfigError(f"{wanted.symbol} is not a symbol of this exchange")
-        last = await self.last_price(wanted.symbol.binance)
-        open_here = [
-            o
-            for o in self.open_orders()
-            if o.symbol == wanted.symbol.binance and o.client_order_id != replacing
-        ]
-        algo = (
-            OrderType.STOP_LOSS,
-            OrderType.STOP_LOSS_LIMIT,
-            OrderType.TAKE_PROFIT,
-            OrderType.TAKE_PROFIT_LIMIT,
-        )
-        try:
-            checked = validate(
-                wanted,
-                rules,
-                last_price=last,
-                open_orders=len(open_here),
-                open_algo_orders=sum(1 for o in open_here if o.type in algo),
-                price_band_pct=self.guard.price_band_pct,
-                round=self.guard.round,
-            )
-        except OrderRefused as refused:
-            self._deny(wanted, list(refused.reasons))
-            raise
-        now = self._now()
-        verdict = risk.check(checked, self._exposure(replacing), self.guard.limits, now, last)
-        if isinstance(verdict, risk.Deny):
-            self._deny(checked, list(verdict.reasons))
-            raise verdict.error()
-        if count:
-            self._check_caps(checked, last, now)
-        return checked
-
-    def _check_caps(self, checked: OrderIntent, last: Decimal | None, now: int) -> None:
-        caps = self.guard.caps
-        if caps is None:
-            return
-        notional = risk.order_notional(checked, last) or Decimal(0)
-        day = now // 86_400_000
-        spent = self._daily_notional.get(day, Decimal(0))
-        reasons = []
-        if caps.max_order_notional is not None and notional > caps.max_order_notional:
-            reasons.append(
-                f"STAGE: {notional} is over the {self.guard.rung} rung's "
-                f"{caps.max_order_notional} per order"
-            )
-        if caps.daily_notional is not None and spent + notional > caps.daily_notional:
-            reasons.append(
-                f"STAGE: today's orders would reach {spent + notional}, over the "
-                f"{self.guard.rung} rung's {caps.daily_notional} a day"
-            )
-        if reasons:
-            self._deny(checked, reasons)
-            raise StageLimitExceeded(
-                "; ".join(reasons), hint="promote the profile with `tradeguard promote`"
-            )
-        self._daily_notional[day] = spent + notional
-
-    def _deny(self, wanted: OrderIntent, reasons: Sequence[str]) -> None:
-        self._record(
-            RiskDenied(
-                at_ms=self._now(),
-                profile=self.profile,
-                reasons=tuple(reasons),
-                client_order_id=wanted.client_order_id,
-                intent=wanted,
-            )
-        )
 
     async def _send(self, checked: OrderIntent) -> None:
         coid = checked.client_order_id
@@ -368,53 +263,6 @@ class Session(OrderCalls, ReplaceCalls):
                 KillSwitchSet(at_ms=self._now(), profile=self.profile, reason=reason, by=by)
             )
         await self.cancel_all()
-
-    # ── prices, exposure ──────────────────────────────────────────────────────────────────
-    async def last_price(self, symbol: Symbol | str) -> Decimal | None:
-        """The last traded price (cached for a moment); None if the exchange does not say."""
-        symbol = self._exchange_symbol(symbol)
-        cached = self._prices.get(symbol)
-        now = self.clock.monotonic()
-        if cached is not None and now - cached.at < PRICE_MAX_AGE_S:
-            return cached.value
-        try:
-            price = await self.transport.last_price(symbol)
-        except TradeguardError:
-            return cached.value if cached is not None else None
-        self._prices[symbol] = _Price(price, now)
-        breach = self.loss.on_mark(symbol, price, self._now())
-        if breach is not None:
-            self._trip(breach.reason)
-        return price
-
-    def _exposure(self, replacing: str | None = None) -> risk.Exposure:
-        positions: dict[Symbol, Decimal] = {}
-        buys: dict[Symbol, Decimal] = {}
-        sells: dict[Symbol, Decimal] = {}
-        by_exchange = {r.symbol: Symbol(r.base_asset, r.quote_asset) for r in self.rules.values()}
-        open_orders = [o for o in self.open_orders() if o.client_order_id != replacing]
-        for order in open_orders:
-            sym = by_exchange.get(order.symbol)
-            if sym is None or order.remaining_qty is None:
-                continue
-            book = buys if order.side is Side.BUY else sells
-            book[sym] = book.get(sym, Decimal(0)) + order.remaining_qty
-        for name, sym in by_exchange.items():
-            held = self.ledger.position(name)
-            if held is not None:
-                positions[sym] = held.qty
-        kill = self.ledger.kill_switch
-        return risk.Exposure(
-            positions=positions,
-            open_orders=len(open_orders),
-            open_buy_qty=buys,
-            open_sell_qty=sells,
-            recent_orders_ms=tuple(self._sent_ms),
-            kill_switch=kill.latched,
-            kill_reason=kill.reason,
-            read_only=self.guard.read_only,
-            **self.loss.exposure_fields(),
-        )
 
     # ── recording ─────────────────────────────────────────────────────────────────────────
     def _record(self, event: EventBase, *, durable: bool = False) -> None:
