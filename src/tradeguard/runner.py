@@ -175,8 +175,8 @@ async def run(path: Path, profile: str | None, config: Path | None, live: bool) 
     from tradeguard.profile import load
 
     console = Console()
+    loaded = load(profile, config=config)  # a profile mistake first: nothing of the bot runs
     bot = load_bot(path)
-    loaded = load(profile, config=config)
     console.print(
         f"[bold]tradeguard run[/] {path.name} · profile {loaded.name} ({loaded.env}, {loaded.mode})"
     )
