@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -16,8 +17,11 @@ from tradeguard.errors import (
     OrderRejected,
     RateLimited,
 )
+from tradeguard.hoststate import HostState
 from tradeguard.model import OrderStatus, OrderType, Side, TimeInForce
 from tradeguard.ratelimit import LimitKind, RateLedger, RateRule
+from tradeguard.sim import server
+from tradeguard.sim.remote import SimRemote
 from tradeguard.venues.binance import endpoints
 from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.endpoints import NewOrder
@@ -310,3 +314,33 @@ async def test_maintenance_is_a_clear_refusal_for_orders_and_retried_for_reads(
     assert await paired.request_count("POST /api/v3/order") == 1
     await paired.remote.clear_faults()
     assert (await venue.balances())["USDT"].free > 0
+
+
+async def test_the_offset_is_measured_through_latency_and_resyncs_do_not_drift(
+    tmp_path: Path,
+) -> None:
+    """Pain 18, on real clocks: 50 ms of latency before /api/v3/time is answered is round
+    trip, not offset. The midpoint estimate is off by at most half the round trip (latency
+    on one leg only cannot be told apart), and repeated resyncs do not walk it away."""
+    from tradeguard.clock import SYSTEM
+    from tradeguard.sim.config import SimConfig
+
+    running = await server.start(SimConfig.default(seed=3))
+    try:
+        async with aiohttp.ClientSession() as http:
+            remote = SimRemote(running.control_url, http)
+            await remote.clock(offset_ms=1_500)
+            await remote.add_fault({"kind": "latency", "ms": 50, "path_prefix": "/api/v3/time"})
+            venue = BinanceTransport(running.base_url, credentials(running), clock=SYSTEM,
+                                     host_state=HostState("drift", tmp_path))  # fmt: skip
+            try:
+                estimates = [await venue.sync_clock() for _ in range(3)]
+            finally:
+                await venue.close()
+        for est in estimates:
+            assert est.rtt_ms >= 50
+            assert est.skew_ms == pytest.approx(1_500, abs=est.rtt_ms / 2 + 20)
+        spread = max(e.skew_ms for e in estimates) - min(e.skew_ms for e in estimates)
+        assert spread < 30
+    finally:
+        await running.close()
