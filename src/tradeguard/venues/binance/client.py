@@ -195,15 +195,20 @@ class BinanceTransport:
         """Send `request` under the transport's promises; the 2xx body, or an exception."""
         if not request.orders:
             return await self._call(request)
+        shape, body = await self._breaker_call(request)
+        self.breaker.succeeded(shape)
+        return body
+
+    async def _breaker_call(self, request: Request) -> tuple[str, bytes]:
+        """An order request under the repeated-rejection breaker: refused locally while it is
+        open, a rejection counted. The caller says when the order succeeded."""
         shape = _order_shape(request)
         self.breaker.check(shape, self.clock.monotonic())
         try:
-            body = await self._call(request)
+            return shape, await self._call(request)
         except OrderRejected as exc:
             self.breaker.rejected(shape, f"{exc.code} {exc.msg}", self.clock.monotonic())
             raise
-        self.breaker.succeeded(shape)
-        return body
 
     async def _call(self, request: Request) -> bytes:
         attempts = self.config.max_attempts
@@ -398,13 +403,7 @@ class BinanceTransport:
             cancel_client_order_id=cancel_client_order_id,
         )
         # the breaker as `call` keeps it, except that a refused new half is a rejection
-        shape = _order_shape(request)
-        self.breaker.check(shape, self.clock.monotonic())
-        try:
-            body = await self._call(request)
-        except OrderRejected as exc:
-            self.breaker.rejected(shape, f"{exc.code} {exc.msg}", self.clock.monotonic())
-            raise
+        shape, body = await self._breaker_call(request)
         outcome = parse.replace_outcome(body)
         refused = outcome.new_order_error
         if refused is not None:
