@@ -67,6 +67,7 @@ from tradeguard.venues.binance.report_events import order_updated
 from tradeguard.venues.binance.rules import SymbolRules, to_new_order
 
 UNKNOWN_ORDER = -2011  # a cancel for an order that is no longer open
+CLOSE_HOOK_S = 10.0  # how long closing waits for each part (stream, transport, journal, sim)
 
 
 @dataclass
@@ -383,9 +384,9 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
             ),
             durable=True,
         )
-        for hook in self.on_close:
+        for hook in self.on_close:  # each bounded: one stuck socket must not keep the rest open
             with contextlib.suppress(Exception):
-                await hook()
+                await asyncio.wait_for(hook(), CLOSE_HOOK_S)
         self.recorder.close_feeds()
         self.recorder.journal.flush()
 
