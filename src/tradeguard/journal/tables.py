@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from rich.console import Console
 from rich.table import Table
@@ -13,7 +14,12 @@ from tradeguard.orders import Order
 
 
 def _dec(value: object) -> str:
-    return "" if value is None else str(value)
+    """Plain digits: no exponent (0E-8, 1E+5) and no padding zeros."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}" if value else "0"
+    return str(value)
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -97,12 +103,12 @@ def print_state(state: State, until_ms: int, location: str, head: int) -> None:
 
     positions = _table("positions (from fills)", "symbol", "qty", "quote", "fills")
     for p in state.positions.values():
-        positions.add_row(p.symbol, str(p.qty), str(p.quote), str(p.fills))
+        positions.add_row(p.symbol, _dec(p.qty), _dec(p.quote), str(p.fills))
     console.print(positions)
 
     balances = _table("balances", "asset", "free", "locked", "total")
     for b in state.balances.values():
-        balances.add_row(b.asset, str(b.free), str(b.locked), str(b.total))
+        balances.add_row(b.asset, _dec(b.free), _dec(b.locked), _dec(b.total))
     console.print(balances)
 
     guard = _table("guard", "what", "state")
@@ -126,7 +132,9 @@ def print_state(state: State, until_ms: int, location: str, head: int) -> None:
         guard.add_row("rate limits", "no pause, ban or breaker")
     guard.add_row("peak weight / orders", f"{state.peak_weight} / {state.peak_order_count}")
     if state.clock is not None:
-        guard.add_row("clock", f"offset {state.clock.offset_ms} ms, rtt {state.clock.rtt_ms} ms")
+        guard.add_row(
+            "clock", f"offset {state.clock.offset_ms} ms, rtt {state.clock.rtt_ms:.2f} ms"
+        )
     for s in state.streams.values():
         gap = "" if s.gap_since_ms is None else f", gap since {iso_ms(s.gap_since_ms)}"
         guard.add_row(f"stream {s.stream}", ("connected" if s.connected else "down") + gap)
