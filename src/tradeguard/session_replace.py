@@ -183,7 +183,9 @@ class ReplaceCalls:
     def _intent_of(self, old: Order) -> OrderIntent:
         """The intent the order was placed with (journaled), or one read off an order adopted
         from the exchange."""
-        for record in self.recorder.journal.records(client_order_id=old.client_order_id):
+        journal = self.recorder.journal
+        coid = old.client_order_id
+        for record in journal.records(client_order_id=coid, kinds=("OrderIntended",)):
             if isinstance(record.event, OrderIntended):
                 return record.event.intent
         rules = self.rules[old.symbol]

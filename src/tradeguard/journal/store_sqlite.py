@@ -32,8 +32,12 @@ _SCHEMA = (
         client_order_id TEXT,
         body BLOB NOT NULL,
         hash BLOB NOT NULL)""",
-    """CREATE INDEX IF NOT EXISTS journal_by_order ON journal(client_order_id)
-        WHERE client_order_id IS NOT NULL""",
+    # Only intents are indexed by client order id: the live path looks an intent up (a
+    # cancel-replace), while an index over every record (fills are most of them) cost the fill
+    # path 7 %; `journal show --order` scans instead, well under a second for a million records.
+    """CREATE INDEX IF NOT EXISTS journal_intents ON journal(client_order_id)
+        WHERE kind = 'OrderIntended'""",
+    "DROP INDEX IF EXISTS journal_by_order",
     "CREATE TABLE IF NOT EXISTS journal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 _HEAD = "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
@@ -196,6 +200,11 @@ class SqliteJournal(JournalStore):
         unattributed_fills: bool = False,
         kinds: tuple[str, ...] = (),
     ) -> Iterator[Row]:
+        if client_order_id is not None and kinds == ("OrderIntended",):
+            # an intent by its client order id: the one lookup the live path makes
+            sql = f"{_ROWS} INDEXED BY journal_intents WHERE kind = 'OrderIntended'"
+            sql += " AND client_order_id = ? AND seq >= ?"
+            return self._read(sql + " ORDER BY seq", (client_order_id, from_seq), from_seq)
         sql, args = f"{_ROWS} WHERE seq >= ?", list[object]([from_seq])
         if client_order_id is not None:
             sql += " AND client_order_id = ?"
