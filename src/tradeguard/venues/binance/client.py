@@ -313,16 +313,16 @@ class BinanceTransport:
             query = f"{query}&{stamp}" if query else stamp
             query = f"{query}&signature={_quote(self.credentials.sign(query))}"
         url = self.base_url + request.path
-        body: str | None = None
+        body: bytes | None = None
         if request.method in ("POST", "PUT"):
-            body, query = query, ""
+            body, query = query.encode(), ""  # bytes: aiohttp sends them as they are
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if query:
             url = f"{url}?{query}"
         return await self._exchange(request, url, body, headers)
 
     async def _exchange(
-        self, request: Request, url: str, body: str | None, headers: dict[str, str]
+        self, request: Request, url: str, body: bytes | None, headers: dict[str, str]
     ) -> Reply:
         session = self._http()
         started = self.clock.monotonic()
