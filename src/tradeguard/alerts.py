@@ -190,6 +190,20 @@ class AlertTracker:
         return len(self._unknown)
 
 
+# The kinds `_for_event` can raise an alert for (OrderUpdated only in UNKNOWN); the rest
+# (fills, replies, balances: nearly every event) can skip it, the tracker ticked by a timer.
+_ALERTING = frozenset({ErrorRaised, KillSwitchReset, KillSwitchSet, RateLimitChanged,
+                       ReconciliationFound, StreamConnected, StreamGapLost})  # fmt: skip
+
+
+def may_alert(event: EventBase) -> bool:
+    """Whether `event` can raise an alert at all: a cheap test before `alerts_for`."""
+    kind = type(event)
+    return kind in _ALERTING or (
+        kind is OrderUpdated and event.status is OrderStatus.UNKNOWN  # type: ignore[attr-defined]
+    )
+
+
 def alerts_for(event: EventBase, tracker: AlertTracker, now_ms: int) -> list[Alert]:
     """The alerts `event` qualifies for, plus whatever `tracker.tick(now_ms)` finds due.
 

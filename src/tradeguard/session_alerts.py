@@ -11,25 +11,9 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from tradeguard.alerts import Alert, AlertGate, AlertPolicy, AlertTracker, alerts_for
+from tradeguard.alerts import Alert, AlertGate, AlertPolicy, AlertTracker, alerts_for, may_alert
 from tradeguard.clock import Clock
-from tradeguard.events import (
-    ErrorRaised,
-    EventBase,
-    KillSwitchReset,
-    KillSwitchSet,
-    OrderUpdated,
-    RateLimitChanged,
-    ReconciliationFound,
-    StreamConnected,
-    StreamGapLost,
-)
-from tradeguard.model import OrderStatus
-
-# The kinds that can raise an alert (alerts.alerts_for); the rest (fills, replies, balances:
-# nearly every event) skip the tracker, which the timer ticks anyway.
-_ALERTING = frozenset({ErrorRaised, KillSwitchReset, KillSwitchSet, RateLimitChanged,
-                       ReconciliationFound, StreamConnected, StreamGapLost})  # fmt: skip
+from tradeguard.events import EventBase
 
 Record = Callable[[EventBase], object]
 
@@ -54,10 +38,7 @@ class AlertHub:
 
     def watch(self, event: EventBase) -> None:
         """A Recorder watcher: offer the event to the tracker, raise what qualifies."""
-        kind = type(event)
-        if kind not in _ALERTING and not (
-            kind is OrderUpdated and event.status is OrderStatus.UNKNOWN  # type: ignore[attr-defined]
-        ):
+        if not may_alert(event):
             return
         now = self._clock.wall_ms()
         for alert in alerts_for(event, self.tracker, now):

@@ -15,6 +15,7 @@ from tradeguard.alerts import (
     AlertTracker,
     Severity,
     alerts_for,
+    may_alert,
 )
 from tradeguard.alerts_send import (
     is_telegram,
@@ -287,3 +288,30 @@ def test_scrub_removes_every_token_piece() -> None:
         said = f"failed POST {url} (path {urlsplit(url).path}; token {token})"
         clean = scrub(said, url_secrets(url))
         assert token not in clean and clean.startswith("failed POST … (path …; token …)")
+
+
+def test_may_alert_lets_through_every_kind_that_can_raise_one() -> None:
+    """The cheap pre-test the session runs on every event agrees with alerts_for: whatever
+    raises an alert passes it; fills, clock syncs and ordinary order reports do not."""
+    raising = [
+        RateLimitChanged(at_ms=T0, profile=P, limit="ban", until_ms=T0 + S, code=418),
+        KillSwitchSet(at_ms=T0, profile=P, reason="loss"),
+        KillSwitchReset(at_ms=T0, profile=P),
+        ReconciliationFound(at_ms=T0, profile=P, kind="balance_mismatch", detail="x"),
+        ErrorRaised(at_ms=T0, profile=P, error="ClockSkewError", message="skew"),
+        StreamGapLost(at_ms=T0, profile=P, stream="user", since_ms=T0),
+        StreamConnected(at_ms=T0, profile=P, stream="user"),
+        unknown("a", T0),
+    ]
+    for event in raising:
+        assert may_alert(event), event
+    tracker = AlertTracker(unknown_outcomes=1)
+    assert any(alerts_for(e, tracker, T0 + 3600 * S) for e in raising)
+    quiet = [
+        ClockSynced(at_ms=T0, profile=P, offset_ms=1, rtt_ms=1.0),
+        OrderUpdated(at_ms=T0, profile=P, client_order_id="b", symbol="BTCUSDT",
+                     status=OrderStatus.NEW, source="stream"),
+    ]  # fmt: skip
+    for event in quiet:
+        assert not may_alert(event)
+        assert alerts_for(event, AlertTracker(), T0) == []
