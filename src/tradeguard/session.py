@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -34,9 +34,6 @@ from tradeguard.clock import Clock
 from tradeguard.errors import (
     BreakerOpen,
     ConfigError,
-    ExchangeError,
-    GuardError,
-    NotSent,
     OrderRejected,
     OutcomeUnknown,
     TradeguardError,
@@ -58,7 +55,7 @@ from tradeguard.model import Balance, OrderIntent, OrderStatus, OrderType, Side,
 from tradeguard.orders import Order
 from tradeguard.recorder import Recorder
 from tradeguard.resolve import ResolvePolicy, book_fills, resolve_unknown
-from tradeguard.session_checks import OrderChecks, _Price
+from tradeguard.session_checks import SEND_FAILURES, OrderChecks, _Price
 from tradeguard.session_orders import OrderCalls
 from tradeguard.session_replace import ReplaceCalls
 from tradeguard.validate import RoundMode
@@ -178,20 +175,35 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
     async def _send(self, checked: OrderIntent) -> None:
         coid = checked.client_order_id
         symbol = checked.symbol.binance
-        sent_at = self.transport.server_now_ms()
-        self._sent_ms.append(self._now())
+        sent_at = self._sending()
         try:
             report = await self.transport.place_order(to_new_order(checked))
-        except OutcomeUnknown as exc:
-            self._local(coid, symbol, OrderStatus.UNKNOWN, f"outcome unknown: {exc.message}")
-            self._spawn(self._resolve(coid, symbol, sent_at))
-            raise
-        except (ExchangeError, NotSent, GuardError) as exc:
-            self._local(coid, symbol, OrderStatus.REJECTED, f"{type(exc).__name__}: {exc}")
-            if isinstance(exc, BreakerOpen):
-                self._breaker_opened(exc)
+        except SEND_FAILURES as exc:
+            self._send_failed([coid], symbol, exc, sent_at)
             raise
         self._record(order_updated(report, self._now(), self.profile, source="reply"))
+
+    def _sending(self) -> int:
+        """Count an order request about to leave (the order rate); the exchange time now."""
+        sent_at = self.transport.server_now_ms()
+        self._sent_ms.append(self._now())
+        return sent_at
+
+    def _send_failed(
+        self, coids: Sequence[str], symbol: str, exc: TradeguardError, sent_at: int
+    ) -> None:
+        """What a request that got no placement reply means for its orders: UNKNOWN after an
+        OutcomeUnknown, resolved by client order id and never resent; REJECTED, with the
+        reason, after an answer that it was not placed."""
+        if isinstance(exc, OutcomeUnknown):
+            for coid in coids:
+                self._local(coid, symbol, OrderStatus.UNKNOWN, f"outcome unknown: {exc.message}")
+                self._spawn(self._resolve(coid, symbol, sent_at))
+            return
+        for coid in coids:
+            self._local(coid, symbol, OrderStatus.REJECTED, f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, BreakerOpen):
+            self._breaker_opened(exc)
 
     async def _resolve(self, coid: str, symbol: str, sent_server_ms: int) -> None:
         def still_unknown() -> bool:

@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, Any
 from tradeguard import risk
 from tradeguard.errors import (
     ConfigError,
+    ExchangeError,
     GuardError,
+    NotSent,
+    OutcomeUnknown,
     StageLimitExceeded,
     TradeguardError,
     TradingHalted,
@@ -33,6 +36,11 @@ if TYPE_CHECKING:
     from tradeguard.session import Guard
     from tradeguard.venues.binance.client import BinanceTransport
     from tradeguard.venues.binance.rules import SymbolRules
+
+# What an order request can end in short of a reply: OutcomeUnknown (it may have been placed),
+# or an answer that it was not (a rejection, a ban, nothing sent, the breaker). See
+# Session._send_failed for what each means for the order.
+SEND_FAILURES = (OutcomeUnknown, ExchangeError, NotSent, GuardError)
 
 PRICE_MAX_AGE_S = 2.0
 READY_WAIT_S = 10.0  # an order waits this long for the stream to come back, then is refused

@@ -7,22 +7,21 @@ legs), so there is one path to the exchange. Options Binance Spot lacks (reduce_
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tradeguard.errors import ExchangeError, GuardError, NotSent, OutcomeUnknown
+from tradeguard.errors import TradeguardError
 from tradeguard.events import EventBase, OrderIntended
 from tradeguard.intents import Amount, ClientIds, symbol_of
-from tradeguard.model import OrderIntent, OrderStatus, OrderType, Side, Symbol
+from tradeguard.model import OrderIntent, OrderType, Side, Symbol
 from tradeguard.orders import Order
+from tradeguard.session_checks import SEND_FAILURES
 from tradeguard.validate import check_options
 from tradeguard.venues.binance import endpoints
 from tradeguard.venues.binance.report_events import order_updated
 
 if TYPE_CHECKING:
-    from collections import deque
-
     from tradeguard.venues.binance.client import BinanceTransport
 
 
@@ -33,7 +32,6 @@ class OrderCalls:
         profile: str
         transport: BinanceTransport
         ids: ClientIds
-        _sent_ms: deque[int]
 
         async def place(self, wanted: OrderIntent) -> Order: ...
         def _intent(
@@ -41,8 +39,10 @@ class OrderCalls:
         ) -> OrderIntent: ...
         async def _check(self, wanted: OrderIntent, *, count: bool = True) -> OrderIntent: ...
         def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
-        def _local(self, coid: str, symbol: str, status: OrderStatus, reason: str) -> None: ...
-        async def _resolve(self, coid: str, symbol: str, sent_server_ms: int) -> None: ...
+        def _sending(self) -> int: ...
+        def _send_failed(
+            self, coids: Sequence[str], symbol: str, exc: TradeguardError, sent_at: int
+        ) -> None: ...
         def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
         def order(self, client_order_id: str) -> Order | None: ...
         def _now(self) -> int: ...
@@ -197,28 +197,11 @@ class OrderCalls:
             above=_leg(above),
             below=_leg(below),
         )
-        sent_at = self.transport.server_now_ms()
-        self._sent_ms.append(self._now())
+        sent_at = self._sending()
         try:
             reports = await self.transport.place_oco(oco)
-        except OutcomeUnknown as exc:
-            for leg in checked:
-                self._local(
-                    leg.client_order_id,
-                    sym.binance,
-                    OrderStatus.UNKNOWN,
-                    f"outcome unknown: {exc.message}",
-                )
-                self._spawn(self._resolve(leg.client_order_id, sym.binance, sent_at))
-            raise
-        except (ExchangeError, NotSent, GuardError) as exc:
-            for leg in checked:
-                self._local(
-                    leg.client_order_id,
-                    sym.binance,
-                    OrderStatus.REJECTED,
-                    f"{type(exc).__name__}: {exc}",
-                )
+        except SEND_FAILURES as exc:
+            self._send_failed([leg.client_order_id for leg in checked], sym.binance, exc, sent_at)
             raise
         for report in reports:
             self._record(order_updated(report, self._now(), self.profile, source="reply"))

@@ -27,17 +27,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from tradeguard.errors import (
-    BreakerOpen,
     ConfigError,
-    ExchangeError,
     GuardError,
-    NotSent,
     OrderRejected,
     OutcomeUnknown,
     TradeguardError,
@@ -47,13 +44,13 @@ from tradeguard.intents import Amount, amount
 from tradeguard.model import OrderIntent, OrderStatus, OrderType, Symbol
 from tradeguard.orders import Order
 from tradeguard.resolve import ResolvePolicy, book_fills
+from tradeguard.session_checks import SEND_FAILURES
 from tradeguard.venues.binance.endpoints import CancelReplaceMode
 from tradeguard.venues.binance.parse import ReplaceOutcome
 from tradeguard.venues.binance.report_events import order_updated
 from tradeguard.venues.binance.rules import to_new_order
 
 if TYPE_CHECKING:
-    from collections import deque
     from collections.abc import Mapping
 
     from tradeguard.intents import ClientIds
@@ -74,7 +71,6 @@ class ReplaceCalls:
         rules: Mapping[str, SymbolRules]
         ids: ClientIds
         resolve_policy: ResolvePolicy | None
-        _sent_ms: deque[int]
 
         async def _check(
             self, wanted: OrderIntent, *, count: bool = True, replacing: str | None = None
@@ -83,7 +79,10 @@ class ReplaceCalls:
         def _local(self, coid: str, symbol: str, status: OrderStatus, reason: str) -> None: ...
         async def _resolve(self, coid: str, symbol: str, sent_server_ms: int) -> None: ...
         def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
-        def _breaker_opened(self, exc: BreakerOpen) -> None: ...
+        def _sending(self) -> int: ...
+        def _send_failed(
+            self, coids: Sequence[str], symbol: str, exc: TradeguardError, sent_at: int
+        ) -> None: ...
         def _assets(self, symbol: str) -> tuple[str, str]: ...
         def order(self, client_order_id: str) -> Order | None: ...
         def _now(self) -> int: ...
@@ -121,22 +120,17 @@ class ReplaceCalls:
             OrderIntended(at_ms=self._now(), profile=self.profile, intent=checked), durable=True
         )
         new_coid, symbol = checked.client_order_id, checked.symbol.binance
-        sent_at = self.transport.server_now_ms()
-        self._sent_ms.append(self._now())
+        sent_at = self._sending()
         try:
             outcome = await self.transport.cancel_replace(
                 to_new_order(checked), mode, cancel_client_order_id=old.client_order_id
             )
-        except OutcomeUnknown as exc:
-            self._local(new_coid, symbol, OrderStatus.UNKNOWN, f"outcome unknown: {exc.message}")
-            self._spawn(self._resolve(new_coid, symbol, sent_at))
-            self._spawn(self._settle(old.client_order_id, symbol, later=True))
-            raise
-        except (ExchangeError, NotSent, GuardError) as exc:
+        except SEND_FAILURES as exc:
+            # unknown: the new half resolves by its client id, the old one is queried later;
             # refused as a whole (a filter, a ban, the breaker): neither half happened
-            self._local(new_coid, symbol, OrderStatus.REJECTED, f"{type(exc).__name__}: {exc}")
-            if isinstance(exc, BreakerOpen):
-                self._breaker_opened(exc)
+            self._send_failed([new_coid], symbol, exc, sent_at)
+            if isinstance(exc, OutcomeUnknown):
+                self._spawn(self._settle(old.client_order_id, symbol, later=True))
             raise
         await self._record_outcome(outcome, old, new_coid, symbol)
         found = self.order(new_coid)
