@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import bench_transport
-from figures import Figure, median
-from spawn import server
+from figures import Figure
 
 ORDERS = 600
 REPS = 3
@@ -73,14 +72,4 @@ async def _guard(target: dict[str, Any], n: int) -> float:
 
 
 def run() -> list[Figure]:
-    results: dict[str, list[float]] = {"guard": [], "raw": [], "ccxt": []}
-    runners = {"guard": _guard, "raw": bench_transport._raw, "ccxt": bench_transport._ccxt}
-    with server("sim") as target:
-        for _ in range(REPS):
-            for name, runner in runners.items():
-                results[name].append(asyncio.run(runner(target, ORDERS)))
-    ours = median(results["guard"])
-    return [
-        Figure("guard_order_cpu_us", ours, "us", "ccxt", median(results["ccxt"])),
-        Figure("guard_order_cpu_us", ours, "us", "raw_aiohttp", median(results["raw"])),
-    ]
+    return bench_transport.against_baselines("guard_order_cpu_us", _guard, ORDERS, REPS)

@@ -14,6 +14,7 @@ import hmac
 import json
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from spawn import server
 
 ORDERS = 1000
 REPS = 3
+
+Runner = Callable[[dict[str, Any], int], Awaitable[float]]
 
 
 async def _raw(target: dict[str, Any], n: int) -> float:
@@ -112,15 +115,21 @@ async def _cpu_per_call(one: Any, n: int) -> float:
     return (time.process_time() - start) / n * 1e6
 
 
-def run() -> list[Figure]:
-    results: dict[str, list[float]] = {"tradeguard": [], "raw": [], "ccxt": []}
-    runners = {"tradeguard": _tradeguard, "raw": _raw, "ccxt": _ccxt}
+def against_baselines(metric: str, ours: Runner, orders: int, reps: int) -> list[Figure]:
+    """CPU per order for `ours`, a bare aiohttp signed request and ccxt's create_order,
+    interleaved against one simulator process, `reps` times each; the medians as figures."""
+    results: dict[str, list[float]] = {"ours": [], "raw": [], "ccxt": []}
+    runners = {"ours": ours, "raw": _raw, "ccxt": _ccxt}
     with server("sim") as target:
-        for _ in range(REPS):
+        for _ in range(reps):
             for name, runner in runners.items():
-                results[name].append(asyncio.run(runner(target, ORDERS)))
-    ours = median(results["tradeguard"])
+                results[name].append(asyncio.run(runner(target, orders)))
+    value = median(results["ours"])
     return [
-        Figure("transport_order_cpu_us", ours, "us", "raw_aiohttp", median(results["raw"])),
-        Figure("transport_order_cpu_us", ours, "us", "ccxt", median(results["ccxt"])),
+        Figure(metric, value, "us", "raw_aiohttp", median(results["raw"])),
+        Figure(metric, value, "us", "ccxt", median(results["ccxt"])),
     ]
+
+
+def run() -> list[Figure]:
+    return against_baselines("transport_order_cpu_us", _tradeguard, ORDERS, REPS)
