@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from tradeguard import exchange_info, stages
 from tradeguard.clock import SYSTEM, Clock
 from tradeguard.credentials import ApiCredentials, Secret, key_prefix
-from tradeguard.errors import ConfigError, GuardError, KeyAuditFailed, TransportError
+from tradeguard.errors import ConfigError, GuardError, TransportError
 from tradeguard.events import (
     ClockSynced,
     EventBase,
@@ -268,10 +268,7 @@ async def _audit(profile: Profile, transport: Any, clock: Clock) -> KeyAudited:
     from tradeguard import doctor
 
     creds = transport.credentials
-    try:
-        facts = await doctor.connect_audit(profile, transport)
-    except KeyAuditFailed:
-        raise
+    facts = await doctor.connect_audit(profile, transport)  # raises KeyAuditFailed
     report = facts.report
     return KeyAudited(
         at_ms=clock.wall_ms(),

@@ -14,8 +14,7 @@ import contextlib
 from collections.abc import MutableMapping, Sequence
 
 from tradeguard.errors import ConfigError, TradeguardError
-from tradeguard.ratelimit import rules_from_exchange_info
-from tradeguard.venues.binance import endpoints, parse
+from tradeguard.venues.binance import endpoints
 from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.rules import SymbolRules, parse_exchange_info
 
@@ -27,8 +26,7 @@ async def load(
 ) -> dict[str, SymbolRules]:
     """The wanted symbols' rules; the exchange's rate limits adopted by the transport."""
     body = await transport.call(endpoints.exchange_info())
-    info = parse.decode(body, parse.WireExchangeInfo, "exchangeInfo")
-    transport.ledger.replace_rules(rules_from_exchange_info(info.rateLimits))
+    transport.adopt_rate_limits(body)
     rules = parse_exchange_info(body)
     missing = [s for s in wanted if s not in rules]
     if missing:

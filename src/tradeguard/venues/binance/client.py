@@ -184,9 +184,11 @@ class BinanceTransport:
     # ── exchange info ─────────────────────────────────────────────────────────────────────
     async def load_rate_limits(self) -> parse.WireExchangeInfo:
         """exchangeInfo, and the rate limits it declares adopted by the ledger."""
-        info = parse.decode(
-            await self.call(endpoints.exchange_info()), parse.WireExchangeInfo, "exchangeInfo"
-        )
+        return self.adopt_rate_limits(await self.call(endpoints.exchange_info()))
+
+    def adopt_rate_limits(self, exchange_info: bytes) -> parse.WireExchangeInfo:
+        """The ledger takes the rate limits an exchangeInfo body declares."""
+        info = parse.decode(exchange_info, parse.WireExchangeInfo, "exchangeInfo")
         self.ledger.replace_rules(rules_from_exchange_info(info.rateLimits))
         return info
 
