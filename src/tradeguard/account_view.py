@@ -7,15 +7,12 @@ key is audited as at every connect (a key that can withdraw is refused even here
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-
-def _dec(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+from tradeguard.text import plain
 
 
 async def _show(profile_name: str | None, config: Path | None, trades: int) -> int:
@@ -40,7 +37,7 @@ async def _show(profile_name: str | None, config: Path | None, trades: int) -> i
             balances.add_column(column, justify="right")
         for asset, held in sorted((await transport.balances()).items()):
             if held.total:
-                balances.add_row(asset, _dec(held.free), _dec(held.locked))
+                balances.add_row(asset, plain(held.free), plain(held.locked))
         console.print(balances)
         orders = Table(title="open orders")
         for column in ("symbol", "client id", "side", "type", "price", "filled", "status"):
@@ -55,8 +52,8 @@ async def _show(profile_name: str | None, config: Path | None, trades: int) -> i
                     o.client_order_id,
                     o.side.value,
                     o.type.value,
-                    _dec(o.price),
-                    f"{_dec(o.executed_qty)}/{_dec(o.orig_qty)}",
+                    plain(o.price),
+                    f"{plain(o.executed_qty)}/{plain(o.orig_qty)}",
                     o.status.value,
                 )
             for t in (await transport.my_trades(symbol))[-trades:]:
@@ -64,9 +61,9 @@ async def _show(profile_name: str | None, config: Path | None, trades: int) -> i
                     symbol,
                     str(t.trade_id),
                     t.side.value,
-                    _dec(t.qty),
-                    _dec(t.price),
-                    f"{_dec(t.commission)} {t.commission_asset}",
+                    plain(t.qty),
+                    plain(t.price),
+                    f"{plain(t.commission)} {t.commission_asset}",
                     "yes" if t.is_maker else "no",
                 )
         console.print(orders)

@@ -22,6 +22,7 @@ from tradeguard.credentials import ApiCredentials, Secret
 from tradeguard.errors import OutcomeUnknown
 from tradeguard.hoststate import HostState
 from tradeguard.model import OrderReport, OrderType, Side, TimeInForce
+from tradeguard.text import plain
 from tradeguard.venues.binance.endpoints import NewOrder
 
 SYMBOL = "BTCUSDT"
@@ -36,8 +37,8 @@ def _order_row(table: Table, step: str, order: OrderReport) -> None:
         step,
         order.client_order_id,
         f"{order.side} {order.type}",
-        f"{order.executed_qty.normalize():f}/{order.orig_qty.normalize():f}",
-        f"{order.price.normalize():f}" if order.price else "market",
+        f"{plain(order.executed_qty)}/{plain(order.orig_qty)}",
+        f"{plain(order.price)}" if order.price else "market",
         order.status.value,
     )
 
@@ -87,7 +88,7 @@ async def _script(venue: Any, remote: Any, out: Console) -> None:
     )
     before = await venue.balances()
     last = await venue.last_price(SYMBOL)
-    out.print(f"  {SYMBOL} last price {last.normalize():f}")
+    out.print(f"  {SYMBOL} last price {plain(last)}")
 
     orders = Table(title="Orders", show_lines=False)
     for column in ("step", "client id", "order", "filled", "price", "status"):
@@ -141,15 +142,15 @@ async def _script(venue: Any, remote: Any, out: Console) -> None:
         fills.add_column(column)
     for fill in trades:
         fills.add_row(str(fill.trade_id), str(fill.order_id), fill.side.value,
-                      f"{fill.qty.normalize():f}", f"{fill.price.normalize():f}",
-                      f"{fill.commission.normalize():f} {fill.commission_asset}",
+                      f"{plain(fill.qty)}", f"{plain(fill.price)}",
+                      f"{plain(fill.commission)} {fill.commission_asset}",
                       "yes" if fill.is_maker else "no")  # fmt: skip
     out.print(fills)
 
     after = await venue.balances()
     for asset in ("BTC", "USDT"):
         change = after[asset].total - before[asset].total
-        out.print(f"  {asset}: {before[asset].total.normalize():f} → "
-                  f"{after[asset].total.normalize():f} ({change:+f})")  # fmt: skip
+        out.print(f"  {asset}: {plain(before[asset].total)} → "
+                  f"{plain(after[asset].total)} ({change:+f})")  # fmt: skip
     peaks = ", ".join(f"{used} of {rule.describe()}" for rule, used in venue.ledger.peaks())
     out.print(f"[bold]Done.[/] {venue.requests_sent} requests; peak use: {peaks}")

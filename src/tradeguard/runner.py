@@ -31,6 +31,7 @@ from rich.table import Table
 from tradeguard.errors import ConfigError, TradeguardError
 from tradeguard.events import OrderFilled, OrderIntended, RiskDenied
 from tradeguard.session import Session
+from tradeguard.text import plain
 
 BotMain = Callable[[Session], Awaitable[object]]
 
@@ -69,10 +70,6 @@ class Tally:
             self.denials += 1
 
 
-def _dec(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def progress(tg: Session, tally: Tally) -> Group:
     """The live panel: what the bot holds and how close it runs to the limits."""
     table = Table(title=f"tradeguard · {tg.profile}", expand=False)
@@ -82,13 +79,13 @@ def progress(tg: Session, tally: Tally) -> Group:
     for symbol in tg.rules:
         held = tg.ledger.position(symbol)
         if held is not None and held.qty:
-            positions.append(f"{_dec(held.qty)} {held.base_asset}")
+            positions.append(f"{plain(held.qty)} {held.base_asset}")
     table.add_row(
         str(tally.orders),
         str(tally.fills),
         str(len(tg.open_orders())),
         str(tally.denials),
-        _dec(tg.loss.equity.quantize(Decimal("0.0001"))),
+        plain(tg.loss.equity.quantize(Decimal("0.0001"))),
         ", ".join(positions) or "flat",
     )
     limits = Table(show_header=True, expand=False, title="limits (peak this run)")
@@ -107,8 +104,8 @@ def summary(tg: Session, tally: Tally, console: Console, outcome: str) -> None:
         held = tg.ledger.position(symbol)
         if held is not None and held.fills:
             console.print(
-                f"  {symbol}: {held.fills} fills, position {_dec(held.qty)} "
-                f"{rules.base_asset}, cash {_dec(held.quote)} {rules.quote_asset}"
+                f"  {symbol}: {held.fills} fills, position {plain(held.qty)} "
+                f"{rules.base_asset}, cash {plain(held.quote)} {rules.quote_asset}"
             )
     journal = tg.recorder.journal
     console.print(

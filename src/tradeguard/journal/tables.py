@@ -11,6 +11,7 @@ from rich.table import Table
 from tradeguard.journal.export import iso_ms
 from tradeguard.journal.replay import State
 from tradeguard.orders import Order
+from tradeguard.text import plain
 
 
 def _dec(value: object) -> str:
@@ -18,7 +19,7 @@ def _dec(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}" if value else "0"
+        return plain(value)
     return str(value)
 
 

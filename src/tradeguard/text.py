@@ -1,0 +1,11 @@
+"""How amounts are written for people: plain digits, no exponent, no padding zeros."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+def plain(value: Decimal) -> str:
+    """`Decimal("0E-8")` → "0", `Decimal("100000.00000000")` → "100000", `Decimal("0.00100")`
+    → "0.001": what the wire's fixed eight places mean, without the noise."""
+    return f"{value.normalize():f}"
