@@ -17,7 +17,7 @@ from tradeguard.text import plain
 
 async def _show(profile_name: str | None, config: Path | None, trades: int) -> int:
     from tradeguard import doctor
-    from tradeguard.connect import ConnectOptions, _exchange
+    from tradeguard.connect import ConnectOptions, open_exchange
     from tradeguard.profile import load
     from tradeguard.venues.binance.client import BinanceTransport
 
@@ -25,7 +25,7 @@ async def _show(profile_name: str | None, config: Path | None, trades: int) -> i
     profile = load(profile_name, config=config)
     closers: list = []  # type: ignore[type-arg]
     try:
-        base_url, creds, _, sim = await _exchange(profile, ConnectOptions(), closers)
+        base_url, creds, _, sim = await open_exchange(profile, ConnectOptions(), closers)
         transport = BinanceTransport(base_url, creds)
         closers.append(transport.close)
         await transport.sync_clock()

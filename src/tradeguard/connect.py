@@ -93,7 +93,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
             "`connect` does not drive yet",
             hint='use venue = "binance" (or the simulator) for now',
         )
-    base_url, creds, stream_url, sim = await _exchange(profile, opts, closers)
+    base_url, creds, stream_url, sim = await open_exchange(profile, opts, closers)
     clock = opts.clock
     transport = BinanceTransport(base_url, creds, config=opts.transport, clock=clock)
     closers.append(transport.close)
@@ -233,7 +233,7 @@ def _attach_watchers(session: Session, profile: Profile) -> None:
     session.on_close.insert(0, hub.close)
 
 
-async def _exchange(
+async def open_exchange(
     profile: Profile, opts: ConnectOptions, closers: list[Hook]
 ) -> tuple[str, ApiCredentials | None, str, Any]:
     """The REST root, the key, the WebSocket API URL, and the embedded simulator if any."""
