@@ -26,8 +26,6 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
-
 from tradeguard.breaker import RejectionBreaker
 from tradeguard.clock import SYSTEM, Clock
 from tradeguard.clocksync import Estimate, Sample, SkewPolicy, estimate
@@ -43,6 +41,8 @@ from tradeguard.errors import (
     TransportError,
 )
 from tradeguard.hoststate import HostState
+from tradeguard.httpclient import HttpClient, NeverSent, NoAnswer
+from tradeguard.httpwire import Response
 from tradeguard.model import Balance, Fill, OrderReport
 from tradeguard.ratelimit import RateLedger, rules_from_exchange_info
 from tradeguard.venues.binance import endpoints, failures, parse, signing
@@ -69,11 +69,7 @@ class TransportConfig:
             )
 
 
-@dataclass(slots=True)
-class Reply:
-    status: int
-    body: bytes
-    headers: Mapping[str, str]  # case-insensitive (aiohttp's CIMultiDictProxy)
+Reply = Response  # status, body, and headers with lower-cased names
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -117,7 +113,7 @@ class BinanceTransport:
         self._rng = rng or random.Random()  # jitter, not cryptography
         self._sleep = sleep
         self.breaker = breaker or RejectionBreaker()
-        self._session: aiohttp.ClientSession | None = None
+        self._client: HttpClient | None = None
         self._clock_estimate: Estimate | None = None
         self._synced_at: float = 0.0
         self.requests_sent = 0
@@ -132,21 +128,20 @@ class BinanceTransport:
         await self.close()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
 
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            # A read timeout rather than a total one: the same promise (no reply within
-            # timeout_s is OutcomeUnknown) without a timer per request on the hot path.
-            timeout = aiohttp.ClientTimeout(
-                total=None,
-                sock_connect=self.config.connect_timeout_s,
-                sock_read=self.config.timeout_s,
+    def _http(self) -> HttpClient:
+        if self._client is None:
+            # A read timeout: no byte within timeout_s is OutcomeUnknown, while a large body
+            # arriving slowly (exchangeInfo) is not cut off.
+            self._client = HttpClient(
+                self.base_url,
+                connect_timeout_s=self.config.connect_timeout_s,
+                read_timeout_s=self.config.timeout_s,
             )
-            self._session = aiohttp.ClientSession(timeout=timeout)
-        return self._session
+        return self._client
 
     # ── clock ─────────────────────────────────────────────────────────────────────────────
     async def sync_clock(self) -> Estimate:
@@ -299,56 +294,45 @@ class BinanceTransport:
 
     async def _send(self, request: Request) -> Reply:
         await self._admit(request)  # may wait: the timestamp is taken after it, never before
-        headers: dict[str, str] = {}
-        params = request.params
+        headers = ""
         if request.signed or request.api_key:
             if self.credentials is None:
                 raise ConfigError(
                     f"{request.name} needs an API key, and this connection has none",
                     hint="configure credentials in the profile",
                 )
-            headers["X-MBX-APIKEY"] = self.credentials.api_key
-        query = signing.encode_params(params)
+            headers = f"X-MBX-APIKEY: {self.credentials.api_key}\r\n"
+        query = signing.encode_params(request.params)
         if request.signed and self.credentials is not None:
             # recvWindow and timestamp are digits: appended as they are, not re-encoded
             stamp = f"recvWindow={self.config.recv_window_ms}&timestamp={self.server_now_ms()}"
             query = f"{query}&{stamp}" if query else stamp
             query = f"{query}&signature={_quote(self.credentials.sign(query))}"
-        url = self.base_url + request.path
-        body: bytes | None = None
         if request.method in ("POST", "PUT"):
-            body, query = query.encode(), ""  # bytes: aiohttp sends them as they are
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if query:
-            url = f"{url}?{query}"
-        return await self._exchange(request, url, body, headers)
+            headers += "Content-Type: application/x-www-form-urlencoded\r\n"
+            return await self._exchange(request, request.path, query.encode(), headers)
+        target = f"{request.path}?{query}" if query else request.path
+        return await self._exchange(request, target, None, headers)
 
     async def _exchange(
-        self, request: Request, url: str, body: bytes | None, headers: dict[str, str]
+        self, request: Request, target: str, body: bytes | None, headers: str
     ) -> Reply:
-        session = self._http()
+        client = self._http()
         started = self.clock.monotonic()
         try:
             self.requests_sent += 1
-            async with session.request(request.method, url, data=body, headers=headers) as response:
-                raw = await response.read()
-                reply = Reply(response.status, raw, response.headers)
-        except aiohttp.ClientConnectorError as exc:
+            reply = await client.request(request.method, target, headers, body)
+        except NeverSent as exc:
             raise NotSent(
-                f"{request.name}: could not connect to {self.base_url} ({exc.os_error})",
+                f"{request.name}: nothing sent to {self.base_url}: {exc}",
                 hint="nothing was sent; check the network and the exchange's status",
             ) from exc
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise NotSent(
-                f"{request.name}: connecting to {self.base_url} timed out",
-                hint="nothing was sent",
-            ) from exc
-        except (TimeoutError, aiohttp.ClientError) as exc:
+        except NoAnswer as exc:
             raise OutcomeUnknown(
-                f"{request.name}: no reply ({type(exc).__name__})",
+                f"{request.name}: no reply ({exc})",
                 hint="the request may have reached the exchange; resolve before acting",
             ) from exc
-        self.ledger.observe_headers(reply.headers, self.server_now_ms())  # case-insensitive
+        self.ledger.observe_headers(reply.headers, self.server_now_ms())
         if self.on_reply is not None:
             latency = (self.clock.monotonic() - started) * 1000
             self.on_reply(WireNote(request, reply.status, latency, reply.headers, reply.body))
