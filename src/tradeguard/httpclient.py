@@ -120,11 +120,19 @@ class HttpClient:
         return self._ssl
 
 
-class _Connection(asyncio.Protocol):
-    """One socket: at most one request in flight, its response parsed as the bytes arrive."""
+READ_BUFFER_BYTES = 64 * 1024
+
+
+class _Connection(asyncio.BufferedProtocol):
+    """One socket: at most one request in flight, its response parsed as the bytes arrive.
+
+    A buffered protocol: the socket is read into one buffer kept for the connection's life,
+    where a plain protocol has asyncio allocate (and the kernel map) 256 KiB for every read.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        self._inbox = memoryview(bytearray(READ_BUFFER_BYTES))
         self.transport: asyncio.Transport | None = None
         self.parser = httpwire.ResponseParser()
         self.waiter: asyncio.Future[Response] | None = None
@@ -138,7 +146,13 @@ class _Connection(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._inbox
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(self._inbox[:nbytes])  # the parser copies what it keeps
+
+    def data_received(self, data: bytes | memoryview) -> None:
         waiter = self.waiter
         if waiter is None:  # nobody asked: the connection's state is no longer known
             self.reusable = False

@@ -64,7 +64,7 @@ class ResponseParser:
         """No byte of a response has arrived since the last complete one."""
         return self._mode == "head" and not self._buf
 
-    def feed(self, data: bytes) -> Response | None:
+    def feed(self, data: bytes | memoryview) -> Response | None:
         """Take `data`; the response it completes, if any. Bytes beyond it stay buffered."""
         buf = self._buf
         buf += data

@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from typing import Literal
 from urllib.parse import quote
 
@@ -133,6 +134,10 @@ def encode_params(params: Sequence[tuple[str, str]]) -> str:
     Spaces become `%20` (not `+`) and every reserved character is escaped, which is what Binance
     expects of a signed REST payload since 2026-01-15.
     """
+    # Most requests need no escaping at all (symbols, numbers, ids): one check over every name
+    # and value joined, then the joins in C, instead of a quote() call per name and value.
+    if _UNRESERVED.fullmatch("".join(chain.from_iterable(params))):
+        return "&".join(map("=".join, params))
     return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in params)
 
 
