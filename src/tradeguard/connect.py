@@ -117,7 +117,11 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     )
     redactor = Redactor(api_keys=[creds.api_key] if creds else [], secrets=secrets_held)
     journal = open_journal(
-        opts.journal or profile.journal, profile=profile.name, clock=clock, redactor=redactor
+        opts.journal or profile.journal,
+        profile=profile.name,
+        clock=clock,
+        redactor=redactor,
+        durability=profile.journal_durability,
     )
     closers.append(_closer(journal.close))
     ledger = Ledger()

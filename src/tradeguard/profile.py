@@ -23,6 +23,7 @@ from typing import Literal, get_args
 from tradeguard import stages
 from tradeguard.credentials import CredentialsSpec
 from tradeguard.errors import ConfigError, CredentialsError
+from tradeguard.journal import Durability
 from tradeguard.model import Symbol
 from tradeguard.profile_locate import FILE_NAME, config_candidates
 from tradeguard.stages import Caps, Rung
@@ -69,6 +70,7 @@ class Profile:
     mode: Mode = "trade"
     symbols: tuple[Symbol, ...] = (Symbol("BTC", "USDT"),)
     journal: str = ""  # sqlite:///path or postgresql://...; "" means the profile's default file
+    journal_durability: Durability = "crash"  # or "power-loss": see journal.store
     base_url: str | None = None  # override (a testnet mirror, a simulator); None: the venue's
     credentials: CredentialsSpec | None = None  # None on sim: the embedded exchange's own key
     limits: Limits = field(default_factory=Limits)

@@ -21,6 +21,7 @@ from tradeguard import stages
 from tradeguard.credentials import CREDENTIAL_SOURCES, DEFAULT_KEYRING_SERVICE, CredentialsSpec
 from tradeguard.credentials_shape import looks_like_secret
 from tradeguard.errors import ConfigError, CredentialsError
+from tradeguard.journal import DURABILITIES
 from tradeguard.model import Symbol
 from tradeguard.profile import MODES, VENUES, Alerts, Limits, Profile
 from tradeguard.profile_values import Checks, Path_, dotted, example, http_url
@@ -28,8 +29,8 @@ from tradeguard.stages import Caps, Rung
 from tradeguard.venues.binance.signing import KEY_KINDS
 
 _PROFILE_KEYS = (
-    "venue", "env", "mode", "symbols", "journal", "base_url", "credentials", "limits", "alerts",
-    "stages", "cancel_on_exit", "key_age_warn_days", "key_age_refuse_days",
+    "venue", "env", "mode", "symbols", "journal", "journal_durability", "base_url", "credentials",
+    "limits", "alerts", "stages", "cancel_on_exit", "key_age_warn_days", "key_age_refuse_days",
     "ip_whitelist_required_for_live",
 )  # fmt: skip
 _CREDENTIAL_KEYS = (
@@ -132,6 +133,9 @@ class _Parser(Checks):
             mode=self.choice((*path, "mode"), body.get("mode", "trade"), MODES),
             symbols=self.symbols((*path, "symbols"), body.get("symbols", ["BTC/USDT"])),
             journal=self.journal((*path, "journal"), body.get("journal")),
+            journal_durability=self.choice(
+                (*path, "journal_durability"), body.get("journal_durability", "crash"), DURABILITIES
+            ),
             base_url=self.base_url((*path, "base_url"), body.get("base_url"), env),
             credentials=self.credentials(name, venue, body.get("credentials")),
             limits=limits,

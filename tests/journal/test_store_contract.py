@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -61,6 +62,24 @@ def test_intents_commit_at_once_and_other_events_wait_for_a_group_commit(backend
         assert [r.client_order_id for r in store.records(client_order_id="a")] == ["a"]
         store.append(fill(1, "0.5", coid=None))
         assert [r.seq for r in store.records(unattributed_fills=True)] == [6]
+
+
+@pytest.mark.parametrize(
+    ("durability", "sqlite_synchronous", "pg_synchronous_commit"),
+    [("crash", 1, "off"), ("power-loss", 2, "on")],  # SQLite: 1 NORMAL, 2 FULL
+)
+def test_durability_sets_what_a_commit_waits_for(
+    backend: Backend, durability: str, sqlite_synchronous: int, pg_synchronous_commit: str
+) -> None:
+    with backend.open(durability=durability) as store:
+        store.append(intent("a"))
+        conn: Any = store._conn  # type: ignore[attr-defined]
+        if backend.name == "sqlite":
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == sqlite_synchronous
+        else:
+            assert conn.execute("SHOW synchronous_commit").fetchone()[0] == pg_synchronous_commit
+    with pytest.raises(ValueError, match="durability"):
+        backend.open(durability="sometimes")
 
 
 def test_append_many_is_one_durable_commit_after_what_was_waiting(backend: Backend) -> None:

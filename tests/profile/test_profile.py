@@ -230,6 +230,7 @@ def test_an_unknown_key_names_its_line_and_the_likely_fix(tmp_path: Path) -> Non
         ("ip_whitelist_required_for_live = false", 2, "cannot be turned off"),
         ("key_age_warn_days = 400", 2, "smaller than key_age_refuse_days"),
         ('journal = "/var/tg.db"', 2, "sqlite:///"),
+        ('journal_durability = "fsync"', 2, "use one of: crash, power-loss"),
         ('env = "live"\nbase_url = "http://api.example.invalid"', 3, "live needs https"),
         (
             "[profiles.default.limits]\nmax_order_notional = 100.5",
@@ -417,3 +418,9 @@ def test_line_index_finds_headers_dotted_keys_and_inline_tables() -> None:
     assert index.line(("profiles", "other one", "limits")) == 9
     assert index.line(("profiles", "other one", "limits", "max_position", "BTC/USDT")) == 11
     assert index.line(("nowhere",)) is None
+
+
+def test_journal_durability_is_crash_unless_power_loss_is_asked_for(tmp_path: Path) -> None:
+    assert load(tmp_path, "[profiles.default]\n").journal_durability == "crash"
+    asked = load(tmp_path, '[profiles.default]\njournal_durability = "power-loss"\n')
+    assert asked.journal_durability == "power-loss"

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
     from tradeguard.journal.store import JournalStore
+
+# What a commit survives: the process's crash, or also a power loss (see journal.store).
+Durability = Literal["crash", "power-loss"]
+DURABILITIES: tuple[Durability, ...] = get_args(Durability)
 
 
 def default_path(profile: str) -> Path:

@@ -8,8 +8,9 @@ Needs psycopg 3 (`pip install 'tradeguard[postgres]'`), imported only when a pos
 journal is opened. Each commit runs in one transaction that first takes a transaction-level
 advisory lock derived from the profile name, so appenders of one profile (on any host) take
 turns and the chain stays whole, while other profiles write in parallel. The connection sets
-synchronous_commit=on: COMMIT returns once the server has flushed its WAL (durable as far as the
-server's own fsync setting and disks allow; a server running with fsync=off promises nothing).
+synchronous_commit=off ("crash" durability: a commit survives the bot's crash, the server's
+last commits may not survive its own) or on ("power-loss": COMMIT returns once the server has
+flushed its WAL, as far as the server's fsync setting and disks allow).
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ class PostgresJournal(JournalStore):
                     f"cannot reach the journal {self.location}: {exc}",
                     hint="check the server and the URL; nothing is sent while it is unreachable",
                 ) from None
-            conn.execute("SET synchronous_commit = on")
+            wait = "on" if self.durability == "power-loss" else "off"
+            conn.execute(f"SET synchronous_commit = {wait}")
             self._conn = conn
         return conn
 

@@ -1,5 +1,5 @@
-"""The SQLite journal: one file per profile, WAL, synchronous=FULL (see journal.store for what
-that promises).
+"""The SQLite journal: one file per profile, WAL, synchronous=NORMAL, or FULL for the
+"power-loss" durability (see journal.store for what each promises).
 
     journal(seq INTEGER PRIMARY KEY, at_ms, kind, client_order_id, body BLOB, hash BLOB)
     journal_meta(key, value)          format, profile
@@ -100,7 +100,8 @@ class SqliteJournal(JournalStore):
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise StateError(f"cannot put the journal {self.path} in WAL mode (got {mode})")
-        conn.execute("PRAGMA synchronous = FULL")
+        sync = "FULL" if self.durability == "power-loss" else "NORMAL"
+        conn.execute(f"PRAGMA synchronous = {sync}")
         if create:
             conn.execute("BEGIN IMMEDIATE")
             try:
