@@ -1,11 +1,13 @@
 """guard_order_cpu_us: client CPU per order from intent to acknowledged state through the whole
-guard (validation, risk, stage caps, the durable intent in the journal, the transport, the
-reply folded into state, the request and reply journaled, and the user stream's
-executionReports for the same order decoded, folded and journaled), side by side with ccxt's
+guard (validation, risk, stage caps, the intent committed to the journal, the transport, the
+reply folded into state, the request and reply journaled), side by side with ccxt's
 create_order and a bare aiohttp signed request, against one simulator process in one run.
+The session runs without its user stream here: what the stream costs per fill is
+fill_events_per_s (bench_fills), and an order's fills arrive after its acknowledgement.
 
-The guard does more than either baseline on purpose (a durable journal commit per intent is
-most of it); the figure says what that safety costs.
+guard_order_with_fills_cpu_us: the same with the user stream on, as a bot runs: each order's
+executionReports and balance update read off the WebSocket, decoded, folded and journaled
+too (three frames per market order), against the same baselines, which do none of it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ ORDERS = 600
 REPS = 3
 
 
-async def _guard(target: dict[str, Any], n: int) -> float:
+async def _guard(target: dict[str, Any], n: int, *, stream: bool = False) -> float:
     from tradeguard.connect import connect
     from tradeguard.credentials import CredentialsSpec
     from tradeguard.profile import Limits, Profile
@@ -44,7 +46,7 @@ async def _guard(target: dict[str, Any], n: int) -> float:
                       max_position_notional=Decimal(10**9), daily_loss=Decimal(10**9),
                       drawdown_from_peak=Decimal(10**9)),
     )  # fmt: skip
-    tg = await connect(profile)
+    tg = await connect(profile, stream=stream)
     try:
 
         async def one(i: int) -> None:
@@ -59,6 +61,8 @@ async def _guard(target: dict[str, Any], n: int) -> float:
         start = time.process_time()
         for i in range(n):
             await one(i)
+        if not stream:
+            return (time.process_time() - start) / n * 1e6
         # wait for the stream to deliver this run's fills: part of the cost per order
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -71,5 +75,13 @@ async def _guard(target: dict[str, Any], n: int) -> float:
         await tg.close(cancel_open=False)
 
 
+async def _guard_with_fills(target: dict[str, Any], n: int) -> float:
+    return await _guard(target, n, stream=True)
+
+
 def run() -> list[Figure]:
-    return bench_transport.against_baselines("guard_order_cpu_us", _guard, ORDERS, REPS)
+    return bench_transport.against_baselines(
+        {"guard_order_cpu_us": _guard, "guard_order_with_fills_cpu_us": _guard_with_fills},
+        ORDERS,
+        REPS,
+    )

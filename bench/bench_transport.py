@@ -115,21 +115,24 @@ async def _cpu_per_call(one: Any, n: int) -> float:
     return (time.process_time() - start) / n * 1e6
 
 
-def against_baselines(metric: str, ours: Runner, orders: int, reps: int) -> list[Figure]:
-    """CPU per order for `ours`, a bare aiohttp signed request and ccxt's create_order,
-    interleaved against one simulator process, `reps` times each; the medians as figures."""
-    results: dict[str, list[float]] = {"ours": [], "raw": [], "ccxt": []}
-    runners = {"ours": ours, "raw": _raw, "ccxt": _ccxt}
+def against_baselines(ours: dict[str, Runner], orders: int, reps: int) -> list[Figure]:
+    """CPU per order for each of `ours` (metric name: runner), a bare aiohttp signed request
+    and ccxt's create_order, interleaved against one simulator process, `reps` times each;
+    the medians as figures, each of ours against both baselines."""
+    runners: dict[str, Runner] = {**ours, "raw": _raw, "ccxt": _ccxt}
+    results: dict[str, list[float]] = {name: [] for name in runners}
     with server("sim") as target:
         for _ in range(reps):
             for name, runner in runners.items():
                 results[name].append(asyncio.run(runner(target, orders)))
-    value = median(results["ours"])
-    return [
-        Figure(metric, value, "us", "raw_aiohttp", median(results["raw"])),
-        Figure(metric, value, "us", "ccxt", median(results["ccxt"])),
-    ]
+    raw, ccxt = median(results["raw"]), median(results["ccxt"])
+    figures = []
+    for metric in ours:
+        value = median(results[metric])
+        figures.append(Figure(metric, value, "us", "raw_aiohttp", raw))
+        figures.append(Figure(metric, value, "us", "ccxt", ccxt))
+    return figures
 
 
 def run() -> list[Figure]:
-    return against_baselines("transport_order_cpu_us", _tradeguard, ORDERS, REPS)
+    return against_baselines({"transport_order_cpu_us": _tradeguard}, ORDERS, REPS)
