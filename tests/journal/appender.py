@@ -1,9 +1,10 @@
 """A process that appends to a journal as fast as it can, for the concurrency and SIGKILL
 tests: `python -m tests.journal.appender TARGET PROFILE TAG COUNT`.
 
-Every tenth event is an order intent, appended durably; its seq and client order id are printed
-(and flushed) only after `append` returned, i.e. once the journal promised it is on disk. The
-other events are group-committed. COUNT 0 means: until killed.
+Every tenth event is an order intent, appended durably; its seq ("-" when it went to the intent
+log, to be chained at the next group commit) and client order id are printed (and flushed) only
+after `append` returned, i.e. once the journal promised it survives this process. The other
+events are group-committed. COUNT 0 means: until killed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def main(target: str, profile: str, tag: str, count: int) -> None:
         if n % 10 == 0:
             coid = f"{tag}-{n}"
             seq = store.append(intent(coid, at_ms=T0 + n))
-            out.write(f"{seq} {coid}\n")
+            out.write(f"{'-' if seq is None else seq} {coid}\n")
             out.flush()
         else:
             store.append(

@@ -1,7 +1,7 @@
 """The journal: an append-only, hash-chained record of everything the guard did and saw.
 
     store = open_journal(None, profile="default")     # ~/.local/share/tradeguard/default.db
-    store.append(OrderIntended(...))                   # durable before it returns
+    store.append(OrderIntended(...))                   # survives a crash once it returns
     state = store.fold(until_ms=...)                   # what the bot held at that moment
 
 Backends import lazily: SQLite (the default) and PostgreSQL (postgresql://..., needs psycopg).

@@ -1,5 +1,6 @@
-"""The SQLite journal: one file per profile, WAL, synchronous=NORMAL, or FULL for the
-"power-loss" durability (see journal.store for what each promises).
+"""The SQLite journal: one file per profile, WAL, synchronous=NORMAL with an intent log beside
+it (`<file>.intents/`), or FULL for the "power-loss" durability (see journal.store for what each
+promises).
 
     journal(seq INTEGER PRIMARY KEY, at_ms, kind, client_order_id, body BLOB, hash BLOB)
     journal_meta(key, value)          format, profile
@@ -87,6 +88,7 @@ class SqliteJournal(JournalStore):
         except sqlite3.DatabaseError as exc:
             self._conn.close()
             raise JournalCorrupt(0, self._damaged(exc)) from None
+        self._keep_intent_log(self.path.with_name(self.path.name + ".intents"))
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(

@@ -1,0 +1,112 @@
+"""The intent log: how an order intent is in the journal before its request leaves, for the
+price of one write() instead of a database transaction.
+
+With the "crash" durability, an intent needs to survive the bot's process dying, nothing more.
+A write() to a file does that the moment it returns: the bytes are the kernel's. So each intent
+is written here (length-prefixed, encoded as the journal stores it), then waits with the other
+events for the journal's next group commit, which chains it in order; once that commit is done,
+the log is emptied. A process that dies in between leaves its log behind, and the next opening
+of the journal appends what it logged and the journal lacks, in the order logged, before
+anything else (`JournalStore._recover_intents`). Nothing after such an intent was committed
+(a group commit takes everything waiting, in order), so the chain's order stays the order in
+which things happened.
+
+One file per process, under the journal's `<name>.intents/` directory, held with an exclusive
+flock while the process lives: recovery only takes the logs of processes that are gone, so
+several bots on one journal never take each other's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+from tradeguard.errors import StateError
+
+_LENGTH = 4
+
+
+class IntentLog:
+    def __init__(self, directory: Path) -> None:
+        name = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.path = directory / f"{name}.log"
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Locked before it gets its *.log name: recovery never sees it unlocked while we live.
+            making = directory / f".{name}.new"
+            self._fd = os.open(making, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            os.rename(making, self.path)
+        except OSError as exc:
+            raise StateError(
+                f"cannot create the intent log in {directory}: {exc.strerror}",
+                hint="the journal's directory must be writable; the order was not sent",
+            ) from None
+        self._written = False
+
+    def write(self, body: bytes) -> None:
+        """Log one encoded intent; returns once the kernel has it (survives our crash)."""
+        record = len(body).to_bytes(_LENGTH, "big") + body
+        try:
+            written = os.write(self._fd, record)
+        except OSError as exc:
+            raise StateError(
+                f"cannot write the intent log {self.path}: {exc.strerror}",
+                hint="check the disk (space, permissions); the order was not sent",
+            ) from None
+        if written != len(record):
+            raise StateError(
+                f"the intent log {self.path} took {written} of {len(record)} bytes (disk full?)",
+                hint="free disk space; the order was not sent",
+            )
+        self._written = True
+
+    def clear(self) -> None:
+        """Everything logged is committed to the journal: start the log over."""
+        if self._written:
+            os.ftruncate(self._fd, 0)
+            self._written = False
+
+    def close(self) -> None:
+        """After a last commit: the log is not needed any more."""
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        os.close(self._fd)
+
+
+def orphans(directory: Path) -> Iterator[tuple[Path, list[bytes]]]:
+    """Each log left by a process that is gone, with the intents it holds. The caller commits
+    what the journal lacks, then deletes the file; until then the file stays locked by us."""
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.glob("*.log")):
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            continue  # its owner closed it just now
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live process's log
+            with os.fdopen(os.dup(fd), "rb") as f:
+                data = f.read()
+            yield path, list(_records(data))
+        finally:
+            os.close(fd)
+
+
+def _records(data: bytes) -> Iterator[bytes]:
+    """The records in `data`; a torn last one (a write cut short) was never acknowledged."""
+    at = 0
+    while at + _LENGTH <= len(data):
+        size = int.from_bytes(data[at : at + _LENGTH], "big")
+        end = at + _LENGTH + size
+        if end > len(data):
+            return
+        yield data[at + _LENGTH : end]
+        at = end
