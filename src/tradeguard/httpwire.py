@@ -103,11 +103,7 @@ class ResponseParser:
         raise MalformedResponse("the connection closed in the middle of a response")
 
     def _read_head(self, head: bytes) -> None:
-        try:
-            text = head.decode("latin-1")
-        except UnicodeDecodeError as exc:  # pragma: no cover - latin-1 decodes every byte
-            raise MalformedResponse("undecodable response head") from exc
-        lines = text.split("\r\n")
+        lines = head.decode("latin-1").split("\r\n")  # latin-1 decodes every byte
         parts = lines[0].split(" ", 2)
         if len(parts) < 2 or parts[0] not in ("HTTP/1.1", "HTTP/1.0") or not parts[1].isdigit():
             raise MalformedResponse(f"not an HTTP/1.x status line: {lines[0][:80]!r}")

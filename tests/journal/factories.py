@@ -88,3 +88,8 @@ def fill(
         cum_qty=None if z is None else Decimal(z),
         quote_qty=None if quote_qty is None else Decimal(quote_qty),
     )
+
+
+def clock_event(n: int) -> ev.ClockSynced:
+    """A small event that is not an intent, `n` ms after T0."""
+    return ev.ClockSynced(at_ms=T0 + n, profile="t", offset_ms=n, rtt_ms=1.0)

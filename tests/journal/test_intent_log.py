@@ -7,15 +7,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tradeguard import events as ev
+from tradeguard.journal import codec
 from tradeguard.journal.intent_log import IntentLog, orphans
 from tradeguard.journal.store_sqlite import SqliteJournal
 
-from .factories import T0, intent
-
-
-def clock_event(n: int) -> ev.ClockSynced:
-    return ev.ClockSynced(at_ms=T0 + n, profile="t", offset_ms=n, rtt_ms=1.0)
+from .factories import clock_event, intent
 
 
 def logs(path: Path) -> list[Path]:
@@ -75,12 +71,10 @@ def test_an_intent_already_committed_is_not_recovered_twice(tmp_path: Path) -> N
     store = SqliteJournal(path, max_delay_s=3600)
     store.append(intent("a"))
     store.flush()
-    body = store.records().__next__()  # the committed record's bytes, logged again by hand
+    committed = next(store.records())
     log = store._intent_log
     assert log is not None
-    from tradeguard.journal import codec
-
-    log.write(codec.encode(body.event))  # as if the process died after the commit, before clear
+    log.write(codec.encode(committed.event))  # as if it died after the commit, before clearing
     crash(store)
     assert kinds_and_ids(path) == [("OrderIntended", "a")]
 

@@ -25,13 +25,9 @@ from tradeguard.model import OrderStatus as S
 
 from . import workload
 from .conftest import Backend, Row
-from .factories import T0, fill, intent, update
+from .factories import T0, clock_event, fill, intent, update
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def clock_event(n: int) -> ev.ClockSynced:
-    return ev.ClockSynced(at_ms=T0 + n, profile="t", offset_ms=n, rtt_ms=1.0)
 
 
 # ── appending and reading ────────────────────────────────────────────────────────────────────

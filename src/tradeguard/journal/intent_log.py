@@ -7,7 +7,7 @@ is written here (length-prefixed, encoded as the journal stores it), then waits 
 events for the journal's next group commit, which chains it in order; once that commit is done,
 the log is emptied. A process that dies in between leaves its log behind, and the next opening
 of the journal appends what it logged and the journal lacks, in the order logged, before
-anything else (`JournalStore._recover_intents`). Nothing after such an intent was committed
+anything else (`JournalStore._keep_intent_log`). Nothing after such an intent was committed
 (a group commit takes everything waiting, in order), so the chain's order stays the order in
 which things happened.
 
@@ -93,9 +93,7 @@ def orphans(directory: Path) -> Iterator[tuple[Path, list[bytes]]]:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 continue  # a live process's log
-            with os.fdopen(os.dup(fd), "rb") as f:
-                data = f.read()
-            yield path, list(_records(data))
+            yield path, list(_records(path.read_bytes()))
         finally:
             os.close(fd)
 
