@@ -21,6 +21,7 @@ from typing import Any
 
 from tradeguard.errors import ConfigError, JournalCorrupt, StateError
 from tradeguard.journal.chain import GENESIS, Row
+from tradeguard.journal.checkpointer import EVERY_ROWS, Checkpointer
 from tradeguard.journal.codec import VERSION
 from tradeguard.journal.store import JournalStore, Pending
 
@@ -82,6 +83,9 @@ class SqliteJournal(JournalStore):
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._reader: sqlite3.Connection | None = None
+        self._checkpointer: Checkpointer | None = None  # started by the first big commits
+        self._own_checkpoints = False  # True once a checkpointer failed: SQLite's own, then
+        self._rows_since_poke = 0
         self._conn = self._connect()
         try:
             self._prepare(create)
@@ -170,6 +174,9 @@ class SqliteJournal(JournalStore):
                     return int(head_seq)
                 conn.executemany("INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?)", rows)
                 conn.execute("COMMIT")
+                self._rows_since_poke += len(rows)
+                if self._rows_since_poke >= EVERY_ROWS:
+                    self._checkpoint_soon()  # failing, it reads as a failed commit: retried once
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -182,6 +189,24 @@ class SqliteJournal(JournalStore):
         except sqlite3.DatabaseError as exc:
             raise JournalCorrupt(self.committed_seq + 1, self._damaged(exc)) from None
         return rows[-1][0]
+
+    def _checkpoint_soon(self) -> None:
+        """Hand the log's growth to the checkpoint thread (see journal.checkpointer); SQLite's
+        own checkpoints on this connection stay off while the thread works."""
+        self._rows_since_poke = 0
+        if self._own_checkpoints:
+            return
+        checkpointer = self._checkpointer
+        if checkpointer is None:
+            self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+            checkpointer = self._checkpointer = Checkpointer(self._connect)
+        if checkpointer.failed is None:
+            checkpointer.poke()
+            return
+        # the thread could not checkpoint: SQLite's own checkpoints again, slower and as safe
+        checkpointer.stop()
+        self._own_checkpoints, self._checkpointer = True, None
+        self._conn.execute("PRAGMA wal_autocheckpoint = 1000")
 
     # ── reading ──────────────────────────────────────────────────────────────────────────────
 
@@ -242,6 +267,9 @@ class SqliteJournal(JournalStore):
         return None if row is None else (int(row[0]), bytes(row[1]))
 
     def _close(self) -> None:
+        if self._checkpointer is not None:  # first: the last connection to close checkpoints
+            self._checkpointer.stop()
+            self._checkpointer = None
         if self._reader is not None:
             self._reader.close()
         self._conn.close()
