@@ -27,8 +27,9 @@ from decimal import Decimal
 from tradeguard.errors import ExchangeError
 from tradeguard.events import BalanceChanged, EventBase, OrderFilled, ReconciliationFound
 from tradeguard.journal.replay import Ledger
-from tradeguard.model import Balance, OrderStatus
+from tradeguard.model import Balance, Fill, OrderStatus
 from tradeguard.venues.binance.client import BinanceTransport
+from tradeguard.venues.binance.order_lookup import orders_by_id
 from tradeguard.venues.binance.report_events import order_adopted, order_updated, trade_filled
 
 Assets = Mapping[str, tuple[str, str]]  # exchange symbol -> (base asset, quote asset)
@@ -157,35 +158,44 @@ async def _trades_since(
     profile: str,
 ) -> list[EventBase]:
     out: list[EventBase] = []
+    trades: list[Fill] = []
     from_id = None if last is None else last + 1
     while True:
-        trades = await transport.my_trades(symbol, from_id=from_id)
-        for trade in trades:
-            if last is not None and trade.trade_id <= last:
-                continue
-            key = (symbol, trade.order_id)
-            order = ledger.order_by_exchange_id(symbol, trade.order_id)
-            coid = order.client_order_id if order is not None else known_ids.get(key)
-            if coid is None:
-                report = await transport.get_order(symbol, order_id=trade.order_id)
-                coid = report.client_order_id
-                known_ids[key] = coid
-                if ledger.order(coid) is None and coid not in adopted:
-                    adopted.add(coid)
-                    out.append(
-                        _finding(
-                            at,
-                            profile,
-                            "unknown_order",
-                            coid,
-                            f"a trade of an order the journal does not know ({coid}); adopted",
-                        )
-                    )
-                    out.append(order_adopted(report, base, quote, at, profile))
-            out.append(trade_filled(trade, coid, base, quote, at, profile))
-        if len(trades) < MY_TRADES_PAGE:
+        page = await transport.my_trades(symbol, from_id=from_id)
+        trades += [t for t in page if last is None or t.trade_id > last]
+        if len(page) < MY_TRADES_PAGE:
             break
-        from_id = max(t.trade_id for t in trades) + 1
+        from_id = max(t.trade_id for t in page) + 1
+
+    def known(order_id: int) -> str | None:
+        order = ledger.order_by_exchange_id(symbol, order_id)
+        return order.client_order_id if order is not None else known_ids.get((symbol, order_id))
+
+    # the orders of trades nobody here knows, in a few allOrders pages, not a GET each
+    reports = await orders_by_id(
+        transport, symbol, {t.order_id for t in trades if known(t.order_id) is None}
+    )
+    for trade in trades:
+        coid = known(trade.order_id)
+        if coid is None:
+            report = reports.get(trade.order_id)
+            if report is None:  # not in any page: asked by itself, and its error is the answer
+                report = await transport.get_order(symbol, order_id=trade.order_id)
+            coid = report.client_order_id
+            known_ids[(symbol, trade.order_id)] = coid
+            if ledger.order(coid) is None and coid not in adopted:
+                adopted.add(coid)
+                out.append(
+                    _finding(
+                        at,
+                        profile,
+                        "unknown_order",
+                        coid,
+                        f"a trade of an order the journal does not know ({coid}); adopted",
+                    )
+                )
+                out.append(order_adopted(report, base, quote, at, profile))
+        out.append(trade_filled(trade, coid, base, quote, at, profile))
     out.sort(key=lambda e: e.trade_id if isinstance(e, OrderFilled) else -1)
     return out
 

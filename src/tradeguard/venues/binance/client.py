@@ -414,6 +414,13 @@ class BinanceTransport:
         body = await self.call(endpoints.open_orders(symbol))
         return [parse.order_report(o) for o in parse.decode(body, list[parse.WireOrder], "order")]
 
+    async def all_orders(
+        self, symbol: str, *, from_order_id: int | None = None, limit: int = 1000
+    ) -> list[OrderReport]:
+        """The symbol's orders of any status, from `from_order_id` up, oldest first."""
+        body = await self.call(endpoints.all_orders(symbol, order_id=from_order_id, limit=limit))
+        return [parse.order_report(o) for o in parse.decode(body, list[parse.WireOrder], "order")]
+
     async def my_trades(
         self, symbol: str, *, from_id: int | None = None, order_id: int | None = None
     ) -> list[Fill]:

@@ -59,8 +59,10 @@ from tradeguard.events import (
     StreamGapFilled,
     StreamGapLost,
 )
+from tradeguard.model import Fill, OrderReport
 from tradeguard.venues.binance import failures, signing
 from tradeguard.venues.binance.client import BinanceTransport
+from tradeguard.venues.binance.order_lookup import orders_by_id
 from tradeguard.venues.binance.report_events import order_updated, trade_filled
 from tradeguard.venues.binance.userevents import (
     Assets,
@@ -550,15 +552,14 @@ async def backfill(
     `OrderUpdated(source="query")`; then, for each (symbol, client order id) in `still_open`
     that the exchange no longer lists as open, that order's final state. A trade's client order
     id comes from `client_order_id_of(symbol, order_id)` (the session's ledger), or from its
-    open order, or is looked up (at most `max_order_lookups` GET order calls); else None, and
-    the ledger matches it by exchange order id.
+    open order, or is looked up (allOrders pages, at most `max_order_lookups` requests: see
+    order_lookup); else None, and the ledger matches it by exchange order id.
     """
     at = transport.clock.wall_ms() if at_ms is None else at_ms
     fills: list[OrderFilled] = []
     updates: list[EventBase] = []
     open_ids: dict[tuple[str, int], str] = {}
     open_coids: set[tuple[str, str]] = set()
-    lookups = 0
     for symbol, (base, quote) in symbols.items():
         for report in await transport.open_orders(symbol):
             open_ids[(symbol, report.order_id)] = report.client_order_id
@@ -566,26 +567,30 @@ async def backfill(
             updates.append(order_updated(report, at, profile))
         last = last_trade_ids.get(symbol)
         from_id = None if last is None else last + 1
+        trades: list[Fill] = []
         while True:
-            trades = await transport.my_trades(symbol, from_id=from_id)
-            for t in trades:
-                if last is not None and t.trade_id <= last:
-                    continue
-                key = (symbol, t.order_id)
-                coid = client_order_id_of(symbol, t.order_id) if client_order_id_of else None
-                if coid is None:
-                    coid = open_ids.get(key)
-                if coid is None and lookups < max_order_lookups:
-                    lookups += 1
-                    with contextlib.suppress(ExchangeError):
-                        found = await transport.get_order(symbol, order_id=t.order_id)
-                        coid = found.client_order_id
-                    if coid is not None:
-                        open_ids[key] = coid
-                fills.append(trade_filled(t, coid, base, quote, at, profile))
-            if len(trades) < MY_TRADES_LIMIT or from_id is None:
+            page = await transport.my_trades(symbol, from_id=from_id)
+            trades += [t for t in page if last is None or t.trade_id > last]
+            if len(page) < MY_TRADES_LIMIT or from_id is None:
                 break
-            from_id = max(t.trade_id for t in trades) + 1
+            from_id = max(t.trade_id for t in page) + 1
+
+        def known(order_id: int, symbol: str = symbol) -> str | None:
+            coid = client_order_id_of(symbol, order_id) if client_order_id_of else None
+            return coid if coid is not None else open_ids.get((symbol, order_id))
+
+        unknown = {t.order_id for t in trades if known(t.order_id) is None}
+        reports: dict[int, OrderReport] = {}
+        if unknown:
+            with contextlib.suppress(ExchangeError):
+                reports = await orders_by_id(
+                    transport, symbol, unknown, max_requests=max_order_lookups
+                )
+        for t in trades:
+            coid = known(t.order_id)
+            if coid is None and t.order_id in reports:
+                coid = reports[t.order_id].client_order_id
+            fills.append(trade_filled(t, coid, base, quote, at, profile))
     closed: list[EventBase] = []
     for symbol, coid in still_open:
         if (symbol, coid) in open_coids or symbol not in symbols:
