@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,10 +124,14 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         durability=profile.journal_durability,
     )
     closers.append(_closer(journal.close))
+    quote = rules[wanted[0]].quote_asset
+    limits = _risk_limits(profile)
+    loss = LossWatch.from_limits(quote, limits)
     ledger = Ledger()
-    history = list(journal.events())
-    ledger.apply_all(history)
+    history = _folded(journal.events(), ledger, loss)
     record = stages.record_from_events(history, profile.env, profile=profile.name)
+    for _ in history:  # the record reads every event; this makes sure the fold saw them all
+        pass
     if not stages.permitted(profile.env, record):
         raise GuardError(
             f"profile {profile.name} is on the {profile.env} rung, which this journal has not "
@@ -165,10 +169,6 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         ),
     ):
         recorder.record(event)
-    quote = rules[wanted[0]].quote_asset
-    limits = _risk_limits(profile)
-    loss = LossWatch.from_limits(quote, limits)
-    loss.replay(history)
     session = Session(
         profile=profile.name,
         transport=transport,
@@ -283,6 +283,16 @@ async def _audit(profile: Profile, transport: Any, clock: Clock) -> KeyAudited:
         findings=tuple(f"{f.level}: {f.message}" for f in facts.findings if str(f.level) != "pass"),
         ip_restricted=report.ip_restricted if report else None,
     )
+
+
+def _folded(events: Iterable[EventBase], ledger: Ledger, loss: LossWatch) -> Iterator[EventBase]:
+    """The journal's events, each folded into the ledger and the loss watch as it streams past
+    to the rung record: one pass, and a long journal is never held in memory whole."""
+    apply, observe = ledger.apply, loss.observe
+    for event in events:
+        apply(event)
+        observe(event)
+        yield event
 
 
 def _risk_limits(profile: Profile) -> RiskLimits:

@@ -411,10 +411,14 @@ class LossWatch:
     def replay(self, events: Iterable[EventBase]) -> None:
         """Rebuild from journal events: fills and kill-switch resets, in order."""
         for event in events:
-            if isinstance(event, OrderFilled):
-                self.on_fill(event)
-            elif isinstance(event, KillSwitchReset):
-                self.reset(event.at_ms)
+            self.observe(event)
+
+    def observe(self, event: EventBase) -> None:
+        """One journal event while rebuilding (`replay`'s step)."""
+        if isinstance(event, OrderFilled):
+            self.on_fill(event)
+        elif isinstance(event, KillSwitchReset):
+            self.reset(event.at_ms)
 
     # ── inside ──
     def _roll(self, now_ms: int) -> None:
