@@ -4,8 +4,9 @@
   the live path: `UserEvents.frame` (msgspec decode into typed structs, conversion into
   OrderFilled / OrderUpdated with Decimal money) -> `Ledger.apply` (the order state table, fill
   de-duplication, quantity checks, positions) -> `SqliteJournal.append` (the store's normal
-  group commit: 512 per transaction, WAL, synchronous=FULL), flushed at the end. Counted per
-  executionReport. Baselines, each a line:
+  group commit: 2,048 per transaction, WAL, the default "crash" durability: synchronous=NORMAL,
+  checkpoints on the journal's own thread), flushed at the end. Counted per executionReport.
+  Baselines, each a line:
     ccxt            ccxt.pro binance's own handler (`handle_message` -> `handle_order_update`:
                     its order and trade caches), fed the same frames after `json.loads`, as its
                     WebSocket client does; no network (markets set by hand)
@@ -14,7 +15,8 @@
 
 The workload: ORDERS limit orders; each gets a NEW report, four partial fills and a final fill
 (6 executionReports, 5 of them fills), orders interleaved in small groups as a busy account's
-would be. Intents are in the ledger and journal before timing. Medians of REPS runs.
+would be. Intents are in the ledger and journal before timing. Medians of REPS runs (five:
+this machine's speed wanders by a quarter from one run to the next).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ sys.path.insert(0, str(ROOT / "src"))
 ORDERS = 20_000
 CCXT_ORDERS = 3_000  # ccxt is ~50x slower; a smaller slice of the same frames
 GROUP = 8  # orders whose reports interleave
-REPS = 3
+REPS = 5
 SYMBOL = "BTCUSDT"
 PROFILE = "bench"
 AT_MS = 1_767_225_600_000
