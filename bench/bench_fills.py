@@ -135,12 +135,20 @@ def _ours(frames: list[bytes], intents: list[Any], tmp: Path) -> float:
                     apply(event)
                     append(event)
             store.flush()
+            # the journal's checkpoints run on a thread of their own: timed until they are done
+            assert store.checkpoints_caught_up()
             position = ledger.position(SYMBOL)
             assert position is not None and position.fills == len(intents) * 5
 
         return run
 
-    seconds = _timed(prepare)
+    def prepare_closing() -> Callable[[], None]:
+        for store in stores:  # the last run's store, before the next one starts
+            store.close()
+        stores.clear()
+        return prepare()
+
+    seconds = _timed(prepare_closing)
     for store in stores:
         store.close()
     return seconds

@@ -208,6 +208,12 @@ class SqliteJournal(JournalStore):
         self._own_checkpoints, self._checkpointer = True, None
         self._conn.execute("PRAGMA wal_autocheckpoint = 1000")
 
+    def checkpoints_caught_up(self, timeout_s: float = 30.0) -> bool:
+        """Wait until the checkpoint thread has done what it was asked (benchmarks and tests:
+        the work it does off the event loop is still work). False on timeout."""
+        checkpointer = self._checkpointer
+        return checkpointer is None or checkpointer.wait_idle(timeout_s)
+
     # ── reading ──────────────────────────────────────────────────────────────────────────────
 
     def _read(self, sql: str, args: tuple[Any, ...], first: int) -> Iterator[Any]:
