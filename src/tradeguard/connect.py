@@ -31,14 +31,14 @@ from tradeguard.events import (
     ClockSynced,
     EventBase,
     KeyAudited,
-    KillSwitchSet,
     ProfileLoaded,
     StageSet,
 )
 from tradeguard.intents import ClientIds
 from tradeguard.journal.replay import Ledger
 from tradeguard.profile import Profile
-from tradeguard.reconcile import Tolerance, balance_findings, last_trade_ids, reconcile
+from tradeguard.reconcile import Tolerance, last_trade_ids, reconcile
+from tradeguard.reconciler import reconcile_every, reconcile_now
 from tradeguard.recorder import Recorder
 from tradeguard.resolve import ResolvePolicy
 from tradeguard.risk import LossWatch, RiskLimits
@@ -185,7 +185,9 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     session.on_close.extend(reversed(closers))
     closers.clear()
     assets = {s: (r.base_asset, r.quote_asset) for s, r in rules.items()}
-    await _reconcile(session, assets, opts.tolerance)
+    await reconcile_now(session, assets, opts.tolerance)
+    if profile.reconcile_every_s > 0:
+        session._spawn(reconcile_every(session, assets, opts.tolerance, profile.reconcile_every_s))
     session._spawn(session.watch_journal())
     session._spawn(exchange_info.keep_fresh(transport, rules, profile.name))
     from tradeguard.key_rotation import follow_rotations
@@ -306,38 +308,6 @@ def _risk_limits(profile: Profile) -> RiskLimits:
         daily_loss=limits.daily_loss,
         drawdown_from_peak=limits.drawdown_from_peak,
     )
-
-
-async def _reconcile(
-    session: Session, assets: dict[str, tuple[str, str]], tolerance: Tolerance
-) -> list[str]:
-    """Adopt what the exchange holds; stop trading on a balance mismatch beyond tolerance."""
-    for event in await reconcile(
-        session.transport, session.ledger, assets, profile=session.profile
-    ):
-        session.recorder.record(event)
-    balances = await session.transport.balances()
-    events, beyond = balance_findings(
-        session.ledger,
-        balances,
-        assets,
-        at_ms=session.clock.wall_ms(),
-        profile=session.profile,
-        tolerance=tolerance,
-    )
-    for event in events:
-        session.recorder.record(event)
-    if beyond and not session.ledger.kill_switch.latched:
-        session.recorder.record(
-            KillSwitchSet(
-                at_ms=session.clock.wall_ms(),
-                profile=session.profile,
-                reason="reconciliation mismatch: " + "; ".join(beyond),
-                by="guard",
-            ),
-            durable=True,
-        )
-    return beyond
 
 
 async def _start_stream(

@@ -77,6 +77,7 @@ class Profile:
     alerts: Alerts = field(default_factory=Alerts)
     stage_caps: Mapping[Rung, Caps] = field(default_factory=lambda: MappingProxyType({}))
     cancel_on_exit: bool = True
+    reconcile_every_s: float = 300.0  # periodic reconciliation while trading; 0: only at start
     key_age_warn_days: int = 180
     key_age_refuse_days: int = 365
     source: Path | None = None  # the tradeguard.toml it came from; None for the built-in default

@@ -30,8 +30,8 @@ from tradeguard.venues.binance.signing import KEY_KINDS
 
 _PROFILE_KEYS = (
     "venue", "env", "mode", "symbols", "journal", "journal_durability", "base_url", "credentials",
-    "limits", "alerts", "stages", "cancel_on_exit", "key_age_warn_days", "key_age_refuse_days",
-    "ip_whitelist_required_for_live",
+    "limits", "alerts", "stages", "cancel_on_exit", "reconcile_every_s", "key_age_warn_days",
+    "key_age_refuse_days", "ip_whitelist_required_for_live",
 )  # fmt: skip
 _CREDENTIAL_KEYS = (
     "source", "api_key", "secret", "private_key", "passphrase", "kind", "keyring_service",
@@ -142,10 +142,23 @@ class _Parser(Checks):
             alerts=self.alerts((*path, "alerts"), body.get("alerts", {})),
             stage_caps=self.stage_caps((*path, "stages"), body.get("stages", {}), limits),
             cancel_on_exit=self.flag((*path, "cancel_on_exit"), body.get("cancel_on_exit", True)),
+            reconcile_every_s=self.reconcile_every((*path, "reconcile_every_s"), body),
             key_age_warn_days=warn,
             key_age_refuse_days=refuse,
             source=self.source,
         )
+
+    def reconcile_every(self, path: Path_, body: Mapping[str, Any]) -> float:
+        every = body.get("reconcile_every_s", 300)
+        if isinstance(every, bool) or not isinstance(every, int | float) or every < 0:
+            self.fail(path, "must be a number of seconds >= 0", "write reconcile_every_s = 300")
+        if 0 < every < 10:
+            self.fail(
+                path,
+                "is under 10 s: each round costs request weight (open orders, trades, balances)",
+                "write reconcile_every_s = 300, or 0 to reconcile only at start and after gaps",
+            )
+        return float(every)
 
     def symbols(self, path: Path_, value: object) -> tuple[Symbol, ...]:
         if not isinstance(value, list) or not value:
