@@ -8,7 +8,8 @@ the exchange between the trades query and the balance query, and its stream even
 later: a mismatch found then is looked at again after `settle_s` (trades back-filled again,
 balances asked again), and only a mismatch that is still there stops trading. A round that
 fails (exchange unreachable, rate-limited) is journaled as an ErrorRaised and the next round
-comes as planned: a periodic check never takes the session down.
+comes as planned: a periodic check never takes the session down. A round falls while the user
+stream is filling a gap, since that fill reconciles too (two at once would adopt an order twice).
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ async def reconcile_every(
         await sleep(every_s)
         if session.closing:
             return
+        if not session.ready.is_set():
+            continue  # the stream is filling a gap, and reconciles as it does: not twice at once
         try:
             await reconcile_now(session, assets, tolerance, settle_s=settle_s, sleep=sleep)
         except TradeguardError as exc:

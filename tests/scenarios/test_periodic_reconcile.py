@@ -152,3 +152,16 @@ async def test_a_failed_round_is_journaled_and_the_next_one_runs(
     assert any("periodic reconciliation failed" in e.message for e in errors)
     assert tg.ledger.kill_switch.latched  # the second round did run, and looked twice
     assert sleep.asked == [EVERY_S, EVERY_S, SETTLE_S, EVERY_S]
+
+
+async def test_a_round_while_the_stream_fills_a_gap_is_left_to_the_gap_fill(
+    sessions: Connect, exchange: server.RunningSim
+) -> None:
+    tg = await sessions("bot", stream=False, **FAST)
+    held = exchange.engine.balances(ACCOUNT)["USDT"].free
+    exchange.engine.set_balance(ACCOUNT, "USDT", held - Decimal(250), tg.clock.wall_ms())
+    tg.ready.clear()  # what the stream does while it is down or filling a gap
+    sleep = Rounds(1)
+    await run_rounds(tg, sleep)
+    assert sleep.asked == [EVERY_S, EVERY_S]
+    assert not tg.ledger.kill_switch.latched and findings(tg, "balance_mismatch") == []
