@@ -71,6 +71,18 @@ class BalancesAfter:
         return await self._inner.balances()
 
 
+def take_usdt(exchange: server.RunningSim, tg: Session) -> None:
+    """250 USDT leave the account where the session cannot see it (no stream, no fill)."""
+    held = exchange.engine.balances(ACCOUNT)["USDT"].free
+    exchange.engine.set_balance(ACCOUNT, "USDT", held - Decimal(250), tg.clock.wall_ms())
+
+
+async def usdt_taken_behind_its_back(sessions: Connect, exchange: server.RunningSim) -> Session:
+    tg = await sessions("bot", stream=False, **FAST)
+    take_usdt(exchange, tg)
+    return tg
+
+
 def findings(tg: Session, kind: str) -> list[ReconciliationFound]:
     return [
         e
@@ -108,9 +120,7 @@ async def test_an_order_placed_elsewhere_while_trading_is_adopted_by_the_next_ro
 async def test_a_balance_mismatch_still_there_after_a_second_look_stops_trading(
     sessions: Connect, exchange: server.RunningSim
 ) -> None:
-    tg = await sessions("bot", stream=False, **FAST)
-    held = exchange.engine.balances(ACCOUNT)["USDT"].free
-    exchange.engine.set_balance(ACCOUNT, "USDT", held - Decimal(250), tg.clock.wall_ms())
+    tg = await usdt_taken_behind_its_back(sessions, exchange)
     sleep = Rounds(1)
     await run_rounds(tg, sleep)
     assert sleep.asked == [EVERY_S, SETTLE_S, EVERY_S]
@@ -144,8 +154,7 @@ async def test_a_failed_round_is_journaled_and_the_next_one_runs(
         {"kind": "error", "http_status": 400, "code": -1100, "msg": "Illegal characters found",
          "path_prefix": "/api/v3/openOrders", "count": 1}
     )  # fmt: skip
-    held = exchange.engine.balances(ACCOUNT)["USDT"].free
-    exchange.engine.set_balance(ACCOUNT, "USDT", held - Decimal(250), tg.clock.wall_ms())
+    take_usdt(exchange, tg)
     sleep = Rounds(2)
     await run_rounds(tg, sleep)
     errors = [e for e in tg.recorder.journal.events() if isinstance(e, ErrorRaised)]
@@ -157,9 +166,7 @@ async def test_a_failed_round_is_journaled_and_the_next_one_runs(
 async def test_a_round_while_the_stream_fills_a_gap_is_left_to_the_gap_fill(
     sessions: Connect, exchange: server.RunningSim
 ) -> None:
-    tg = await sessions("bot", stream=False, **FAST)
-    held = exchange.engine.balances(ACCOUNT)["USDT"].free
-    exchange.engine.set_balance(ACCOUNT, "USDT", held - Decimal(250), tg.clock.wall_ms())
+    tg = await usdt_taken_behind_its_back(sessions, exchange)
     tg.ready.clear()  # what the stream does while it is down or filling a gap
     sleep = Rounds(1)
     await run_rounds(tg, sleep)
