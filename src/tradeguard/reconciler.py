@@ -76,14 +76,15 @@ async def reconcile_every(
             continue  # the stream is filling a gap, and reconciles as it does: not twice at once
         try:
             await reconcile_now(session, assets, tolerance, settle_s=settle_s, sleep=sleep)
-        except TradeguardError as exc:
+        except Exception as exc:  # journaled, never lost; a background round must not die
+            text = exc.message if isinstance(exc, TradeguardError) else str(exc)
             session.recorder.record(
                 ErrorRaised(
                     at_ms=session.clock.wall_ms(),
                     profile=session.profile,
                     error=type(exc).__name__,
                     message=f"periodic reconciliation failed, tried again in {every_s:g} s: "
-                    f"{exc.message}",
+                    f"{text}",
                     code=exc.code if isinstance(exc, ExchangeError) else None,
                 )
             )
