@@ -4,9 +4,10 @@ SQLite in WAL mode appends every commit to `<file>-wal` and, by default, the con
 commits copies the log back into the database once it passes 1,000 pages: a checkpoint, which
 also fsyncs both files. Done by the journal's writer, that lands on the event loop in the middle
 of trading (every 4 MB of journal, 10 % of the fill path's time here, and an order intent that
-happens to trigger it waits for two fsyncs). Here the writer only pokes this thread after its
-commits; the thread, on its own connection, runs the same PASSIVE checkpoint SQLite would have
-run. SQLite releases the GIL while it copies and syncs, so the copying overlaps the trading.
+happens to trigger it waits for two fsyncs). Here the writer counts the pages its commits add
+(an estimate that errs high) and pokes this thread at the same 1,000; the thread, on its own
+connection, runs the same PASSIVE checkpoint SQLite would have run. SQLite releases the GIL
+while it copies and syncs, so the copying overlaps the trading.
 
 What does not change: the records are durable at the writer's COMMIT, before any checkpoint;
 a checkpoint only moves them from one file to the other. A PASSIVE checkpoint never blocks a
@@ -22,7 +23,15 @@ from collections.abc import Callable
 
 Connect = Callable[[], sqlite3.Connection]
 
-EVERY_ROWS = 4_096  # rows committed between pokes: about 1.3 MB of log for fills
+# SQLite's own threshold: a checkpoint once the log holds this many pages (4 MB)
+CHECKPOINT_PAGES = 1_000
+
+
+def log_pages(rows: int) -> int:
+    """About how many pages of log a commit of `rows` records adds, erring high: a page for
+    the table and one for an index however small the commit, and a fill is about 330 bytes of
+    a 4,096-byte page."""
+    return 2 + rows // 12
 
 
 class Checkpointer:
