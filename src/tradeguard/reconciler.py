@@ -83,8 +83,7 @@ async def reconcile_every(
                     at_ms=session.clock.wall_ms(),
                     profile=session.profile,
                     error=type(exc).__name__,
-                    message=f"periodic reconciliation failed, tried again in {every_s:g} s: "
-                    f"{text}",
+                    message=f"periodic reconciliation failed, tried again in {every_s:g} s: {text}",
                     code=exc.code if isinstance(exc, ExchangeError) else None,
                 )
             )
