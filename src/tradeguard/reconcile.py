@@ -29,11 +29,11 @@ from tradeguard.events import BalanceChanged, EventBase, OrderFilled, Reconcilia
 from tradeguard.journal.replay import Ledger
 from tradeguard.model import Balance, Fill, OrderStatus
 from tradeguard.venues.binance.client import BinanceTransport
+from tradeguard.venues.binance.endpoints import ORDER_DOES_NOT_EXIST
 from tradeguard.venues.binance.order_lookup import orders_by_id
 from tradeguard.venues.binance.report_events import order_adopted, order_updated, trade_filled
 
 Assets = Mapping[str, tuple[str, str]]  # exchange symbol -> (base asset, quote asset)
-ORDER_DOES_NOT_EXIST = -2013
 MY_TRADES_PAGE = 1000
 
 

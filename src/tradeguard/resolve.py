@@ -23,9 +23,8 @@ from tradeguard.errors import ExchangeError, RateLimited, TransportError
 from tradeguard.events import EventBase, OrderUpdated
 from tradeguard.model import OrderReport, OrderStatus
 from tradeguard.venues.binance.client import BinanceTransport
+from tradeguard.venues.binance.endpoints import ORDER_DOES_NOT_EXIST
 from tradeguard.venues.binance.report_events import order_updated, trade_filled
-
-ORDER_DOES_NOT_EXIST = -2013
 
 Record = Callable[[EventBase], object]
 Sleep = Callable[[float], Awaitable[None]]

@@ -207,6 +207,8 @@ class CancelReplaceMode(enum.StrEnum):
     ALLOW_FAILURE = "ALLOW_FAILURE"  # the new order is placed even if the cancel fails
 
 
+# "Order does not exist.": an answer, not a refusal (an unknown outcome, a look-up by id)
+ORDER_DOES_NOT_EXIST = -2013
 CANCEL_REPLACE_PARTIALLY_FAILED = -2021
 CANCEL_REPLACE_FAILED = -2022
 

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from tradeguard.errors import ExchangeError
 from tradeguard.model import OrderReport
 from tradeguard.venues.binance.client import BinanceTransport
+from tradeguard.venues.binance.endpoints import ORDER_DOES_NOT_EXIST
 
 PAGE = 1000
 ONE_BY_ONE = 5  # up to this many ids, GET order each (4 weight each, under one page's 20)
-ORDER_DOES_NOT_EXIST = -2013
 
 
 async def orders_by_id(

@@ -62,6 +62,7 @@ from tradeguard.events import (
 from tradeguard.model import Fill, OrderReport
 from tradeguard.venues.binance import failures, signing
 from tradeguard.venues.binance.client import BinanceTransport
+from tradeguard.venues.binance.endpoints import ORDER_DOES_NOT_EXIST
 from tradeguard.venues.binance.order_lookup import orders_by_id
 from tradeguard.venues.binance.report_events import order_updated, trade_filled
 from tradeguard.venues.binance.userevents import (
@@ -598,7 +599,7 @@ async def backfill(
         try:
             report = await transport.get_order(symbol, client_order_id=coid)
         except ExchangeError as exc:
-            if exc.code == -2013:
+            if exc.code == ORDER_DOES_NOT_EXIST:
                 continue  # the exchange does not know it: the session resolves it
             raise
         closed.append(order_updated(report, at, profile))
