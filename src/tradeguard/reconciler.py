@@ -15,17 +15,15 @@ stream is filling a gap, since that fill reconciles too (two at once would adopt
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 
 from tradeguard.errors import ExchangeError, TradeguardError
 from tradeguard.events import ErrorRaised, EventBase, KillSwitchSet
-from tradeguard.reconcile import Tolerance, balance_findings, reconcile
+from tradeguard.reconcile import Assets, Tolerance, balance_findings, reconcile
 from tradeguard.session import Session
 
-Assets = Mapping[str, tuple[str, str]]
 Sleep = Callable[[float], Awaitable[None]]
 
-EVERY_S = 300.0
 SETTLE_S = 2.0  # long enough for a fill's stream event to follow its trade
 
 
@@ -62,7 +60,7 @@ async def reconcile_every(
     session: Session,
     assets: Assets,
     tolerance: Tolerance,
-    every_s: float = EVERY_S,
+    every_s: float,
     *,
     settle_s: float = SETTLE_S,
     sleep: Sleep = asyncio.sleep,

@@ -53,7 +53,7 @@ class Checkpointer:
             self._wake.notify()
 
     def wait_idle(self, timeout_s: float = 30.0) -> bool:
-        """Wait until every poke so far is answered (for tests and close). False on timeout."""
+        """Wait until every poke so far is answered (for tests and benchmarks). False on timeout."""
         with self._wake:
             return self._wake.wait_for(
                 lambda: self._done >= self._asked or not self._thread.is_alive(), timeout_s
