@@ -5,7 +5,8 @@
   OrderFilled / OrderUpdated with Decimal money) -> `Ledger.apply` (the order state table, fill
   de-duplication, quantity checks, positions) -> `SqliteJournal.append` (the store's normal
   group commit: 2,048 per transaction, WAL, the default "crash" durability: synchronous=NORMAL,
-  checkpoints on the journal's own thread), flushed at the end. Counted per executionReport.
+  commits and checkpoints on the journal's own thread), flushed at the end. Counted per
+  executionReport.
   Baselines, each a line:
     ccxt            ccxt.pro binance's own handler (`handle_message` -> `handle_order_update`:
                     its order and trade caches), fed the same frames after `json.loads`, as its
@@ -134,9 +135,7 @@ def _ours(frames: list[bytes], intents: list[Any], tmp: Path) -> float:
                 for event in convert(data, AT_MS)[1]:
                     apply(event)
                     append(event)
-            store.flush()
-            # the journal's checkpoints run on a thread of their own: timed until they are done
-            assert store.checkpoints_caught_up()
+            store.flush()  # timed until the commit thread has committed (and checkpointed) all
             position = ledger.position(SYMBOL)
             assert position is not None and position.fills == len(intents) * 5
 

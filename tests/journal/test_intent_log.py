@@ -40,7 +40,9 @@ def test_an_intent_is_logged_then_chained_at_the_next_group_commit(tmp_path: Pat
     (log,) = logs(path)
     assert log.stat().st_size > 0 and oct(log.stat().st_mode & 0o777) == "0o600"
     assert store.flush() == 1
-    assert log.stat().st_size == 0  # emptied once its intents are in the chain
+    assert not log.exists()  # gone once its intents are in the chain
+    (fresh,) = logs(path)  # later intents go to a fresh file
+    assert fresh.stat().st_size == 0
     store.close()
     assert logs(path) == []  # a clean close leaves no log behind
     assert kinds_and_ids(path) == [("OrderIntended", "a")]

@@ -5,15 +5,19 @@ With the "crash" durability, an intent needs to survive the bot's process dying,
 A write() to a file does that the moment it returns: the bytes are the kernel's. So each intent
 is written here (length-prefixed, encoded as the journal stores it), then waits with the other
 events for the journal's next group commit, which chains it in order; once that commit is done,
-the log is emptied. A process that dies in between leaves its log behind, and the next opening
-of the journal appends what it logged and the journal lacks, in the order logged, before
+the log is emptied. Where commits run on a thread of their own (SQLite), intents keep arriving
+while a commit is under way: there the file is sealed when its intents are handed to the commit
+(`seal`), later intents go to a fresh file, and the sealed one is deleted once its commit is
+done (`SealedLog.discard`). A process that dies in between leaves its log behind, and the next
+opening of the journal appends what it logged and the journal lacks, in the order logged, before
 anything else (`JournalStore._keep_intent_log`). Nothing after such an intent was committed
 (a group commit takes everything waiting, in order), so the chain's order stays the order in
 which things happened.
 
-One file per process, under the journal's `<name>.intents/` directory, held with an exclusive
-flock while the process lives: recovery only takes the logs of processes that are gone, so
-several bots on one journal never take each other's.
+Files of one process, under the journal's `<name>.intents/` directory, each held with an
+exclusive flock while the process lives: recovery only takes the logs of processes that are
+gone, so several bots on one journal never take each other's. A process's files are named
+`<pid>-<token>-<n>.log`, n counting up, so that recovery reads them in the order written.
 """
 
 from __future__ import annotations
@@ -30,23 +34,53 @@ from tradeguard.errors import StateError
 _LENGTH = 4
 
 
+class SealedLog:
+    """A log file whose intents were handed to a commit: deleted once that commit is done."""
+
+    __slots__ = ("_fd", "path")
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path, self._fd = path, fd
+
+    def discard(self) -> None:
+        """Its intents are in the journal: the file goes."""
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        self.release()
+
+    def release(self) -> None:
+        """The commit did not happen: the file stays, unlocked, for the next opening to recover."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
 class IntentLog:
     def __init__(self, directory: Path) -> None:
-        name = f"{os.getpid()}-{secrets.token_hex(4)}"
-        self.path = directory / f"{name}.log"
+        self._directory = directory
+        self._stem = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self._files = 0
+        self.path, self._fd = self._open()
+        self._written = False
+
+    def _open(self) -> tuple[Path, int]:
+        """A new file, locked before it gets its *.log name: recovery never sees it unlocked
+        while we live."""
+        self._files += 1
+        name = f"{self._stem}-{self._files:08d}"
+        path = self._directory / f"{name}.log"
         try:
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            # Locked before it gets its *.log name: recovery never sees it unlocked while we live.
-            making = directory / f".{name}.new"
-            self._fd = os.open(making, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-            os.rename(making, self.path)
+            self._directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            making = self._directory / f".{name}.new"
+            fd = os.open(making, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.rename(making, path)
         except OSError as exc:
             raise StateError(
-                f"cannot create the intent log in {directory}: {exc.strerror}",
+                f"cannot create the intent log in {self._directory}: {exc.strerror}",
                 hint="the journal's directory must be writable; the order was not sent",
             ) from None
-        self._written = False
+        return path, fd
 
     def write(self, body: bytes) -> None:
         """Log one encoded intent; returns once the kernel has it (survives our crash)."""
@@ -64,6 +98,17 @@ class IntentLog:
                 hint="free disk space; the order was not sent",
             )
         self._written = True
+
+    def seal(self) -> SealedLog | None:
+        """The intents logged so far are handed to a commit: their file is set aside (None if
+        nothing was logged since the last seal) and later intents go to a new one."""
+        if not self._written:
+            return None
+        fresh = self._open()
+        sealed = SealedLog(self.path, self._fd)
+        self.path, self._fd = fresh
+        self._written = False
+        return sealed
 
     def clear(self) -> None:
         """Everything logged is committed to the journal: start the log over."""

@@ -8,7 +8,10 @@ Durability — what survives what (the README quotes this paragraph):
     its intent's `append` has returned. Other events are group-committed: they wait in memory
     until `batch_size` (2048) of them are waiting, the next durable event comes, `flush()` or
     `close()` is called, or they are `max_delay_s` (0.2 s) old when another append or the
-    owner's timer (`flush_due()`) looks.
+    owner's timer (`flush_due()`) looks. SQLite runs group commits on a thread of its own
+    (`journal.commit_thread`): `append` hands the batch over and returns; a commit that fails
+    there is raised by the next append that commits or hands over, or by `flush()`, and its
+    events stay queued to be tried again.
     What a commit survives is the profile's `journal_durability`:
     - "crash" (the default): a crash of the process. SQLite runs in WAL mode with
       synchronous=NORMAL: a commit is in the write-ahead log, in the operating system's hands,
@@ -26,10 +29,10 @@ Durability — what survives what (the README quotes this paragraph):
     and the exchange still holds it. Client order ids are never reused (one stem per start),
     and on the next start reconciliation adopts the exchange's open orders and trades, so an
     order whose intent was lost is found, never sent again and never made up.
-    A crash can lose only the group-committed events still waiting in memory (at most
-    `batch_size`, about `max_delay_s` old, never an intent). "power-loss" holds as long as the
-    disk honours fsync: a drive or virtual disk whose volatile write cache ignores flushes can
-    lose more, which no database can prevent.
+    A crash can lose only the group-committed events still waiting in memory or being
+    committed (a few batches at most, about `max_delay_s` old, never an intent). "power-loss"
+    holds as long as the disk honours fsync: a drive or virtual disk whose volatile write cache
+    ignores flushes can lose more, which no database can prevent.
 
 Every record chains the hash of the one before (`journal.chain`). Two processes (or hosts, on
 PostgreSQL) appending to one journal take turns per commit: SQLite's `BEGIN IMMEDIATE`, or a
@@ -147,8 +150,10 @@ class JournalStore(ABC):
             if not pending:
                 self._oldest = now
             pending.append(item)
-            if commit or len(pending) >= self.batch_size or now - self._oldest >= self.max_delay_s:
+            if commit:
                 return self._commit_pending()
+            if len(pending) >= self.batch_size or now - self._oldest >= self.max_delay_s:
+                return self._group_commit()
         return None
 
     def _log_intent(self, body: bytes) -> None:
@@ -180,23 +185,33 @@ class JournalStore(ABC):
 
     def flush_due(self) -> int | None:
         """Commit what is waiting if the oldest of it is `max_delay_s` old: for the owner's
-        timer, so that a quiet moment does not leave events waiting. The seq, or None."""
+        timer, so that a quiet moment does not leave events waiting. The seq if committed when
+        it returns (None: nothing was due, or it was handed to a commit thread)."""
         with self._lock:
             if self._pending and self._clock.monotonic() - self._oldest >= self.max_delay_s:
-                return self._commit_pending()
+                return self._group_commit()
         return None
 
     def flush(self) -> int:
         """Commit everything waiting; returns the last committed sequence number."""
         with self._lock:
-            if self._pending:
-                return self._commit_pending()
-            return self.committed_seq
+            return self._commit_pending()
+
+    def wait_committed(self) -> int:
+        """Wait until every event handed to a commit thread is committed (without handing off
+        what still waits for its group commit); the last committed seq. A backend without a
+        commit thread has nothing to wait for."""
+        return self.committed_seq
 
     @property
     def waiting(self) -> int:
         """Events appended but not yet committed."""
         return len(self._pending)
+
+    def _group_commit(self) -> int | None:
+        """A group commit is due: commit what is waiting, or hand it to a commit thread (then
+        None). A backend with a commit thread overrides this and `_commit_pending`."""
+        return self._commit_pending()
 
     def _commit_pending(self) -> int:
         # On failure the events stay waiting, so a later flush retries them; `_chain` makes
@@ -351,10 +366,11 @@ class JournalStore(ABC):
 
     # ── what a backend provides ──────────────────────────────────────────────────────────────
 
-    @abstractmethod
     def _commit(self, pending: list[Pending]) -> int:
         """In one transaction holding the journal's write lock: read the head, `_chain` the
-        pending events from it, insert, commit durably. Returns the last seq."""
+        pending events from it, insert, commit durably. Returns the last seq. (A backend that
+        commits on a thread of its own overrides `_commit_pending` instead.)"""
+        raise NotImplementedError
 
     @abstractmethod
     def _rows(

@@ -9,6 +9,11 @@ The file and its directory are created private (0600 / 0700): a journal holds no
 it does hold a trader's positions and orders. Writes go through one connection and take
 `BEGIN IMMEDIATE`, SQLite's write lock, so several processes can append to one file; reads use a
 second connection and see committed records only.
+
+Commits run on a thread of their own (journal.commit_thread, journal.sqlite_commits), which owns
+the writing connection once it starts: the appender chains a batch and hands it over, and SQLite
+inserts it, commits it and, every 1,000 pages of log, checkpoints, all without the GIL, off the
+event loop.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from tradeguard.errors import ConfigError, JournalCorrupt, StateError
-from tradeguard.journal.chain import GENESIS, Row
-from tradeguard.journal.checkpointer import CHECKPOINT_PAGES, Checkpointer, log_pages
+from tradeguard.journal import sqlite_commits
+from tradeguard.journal.chain import Row
 from tradeguard.journal.codec import VERSION
-from tradeguard.journal.store import JournalStore, Pending
+from tradeguard.journal.commit_thread import CommitThread
+from tradeguard.journal.sqlite_commits import Batch, Head
+from tradeguard.journal.store import JournalStore
 
 FORMAT = "1"
 _SCHEMA = (
@@ -42,7 +49,6 @@ _SCHEMA = (
     "DROP INDEX IF EXISTS journal_by_order",
     "CREATE TABLE IF NOT EXISTS journal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
-_HEAD = "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
 # SQLite cuts the version byte off in C; a body of another version comes back as NULL.
 # Built from constants only (no input).
 # Bodies and hashes are read CAST AS BLOB: a value someone rewrote as text must still come back
@@ -83,12 +89,9 @@ class SqliteJournal(JournalStore):
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._reader: sqlite3.Connection | None = None
-        self._checkpointer: Checkpointer | None = None  # started by the first big commits
-        # SQLite's own checkpoints: with "power-loss", where every commit waits for an fsync,
-        # a checkpoint thread's fsyncs queue with them on the disk (4,100 intent commits a
-        # second fell to 2,700 here); and after a checkpoint thread failed
-        self._own_checkpoints = self.durability == "power-loss"
-        self._log_pages = 0  # pages of log (estimated) since the last checkpoint asked for
+        self._commits: CommitThread[Batch] | None = None  # started by the first commit
+        self._chain_head: Head = (0, b"")  # the head the next batch is chained after
+        self._written_head: Head = (0, b"")  # the head the commit thread last left
         self._conn = self._connect()
         try:
             self._prepare(create)
@@ -164,58 +167,72 @@ class SqliteJournal(JournalStore):
 
     # ── writing ──────────────────────────────────────────────────────────────────────────────
 
-    def _commit(self, pending: list[Pending]) -> int:
-        conn = self._conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+    @property
+    def waiting(self) -> int:
+        queued = self._commits.queued() if self._commits is not None else []
+        return len(self._pending) + sum(len(batch.pending) for batch in queued)
+
+    def _group_commit(self) -> int | None:
+        commits = self._commits
+        if commits is not None and commits.failed is not None:
+            return self._commit_pending()  # try again now: raises while it cannot be written
+        self._hand_off()
+        return None
+
+    def _commit_pending(self) -> int:
+        if self._pending:
+            self._hand_off()
+        commits = self._commits
+        if commits is None:
+            return self.committed_seq
+        commits.resume()  # after a failure: its batches are tried again
+        failure = commits.drain()
+        if failure is not None:
+            raise failure
+        self.committed_seq = self._written_head[0]
+        return self.committed_seq
+
+    def wait_committed(self) -> int:
+        commits = self._commits
+        if commits is not None:
+            failure = commits.drain()
+            if failure is not None:
+                raise failure
+            self.committed_seq = self._written_head[0]
+        return self.committed_seq
+
+    def _hand_off(self) -> None:
+        """Chain what is waiting and hand it to the commit thread (the caller holds the lock)."""
+        commits = self._commits
+        if commits is None:
             try:
-                row = conn.execute(_HEAD).fetchone()
-                head_seq, head_hash = row if row is not None else (0, GENESIS)
-                rows = self._chain(head_seq, head_hash, pending)
-                if rows is None:  # an earlier attempt did commit; its reply was lost
-                    conn.execute("ROLLBACK")
-                    return int(head_seq)
-                conn.executemany("INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?)", rows)
-                conn.execute("COMMIT")
-                self._log_pages += log_pages(len(rows))
-                if self._log_pages >= CHECKPOINT_PAGES:
-                    self._checkpoint_soon()  # failing, it reads as a failed commit: retried once
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+                self._written_head = sqlite_commits.head(self._conn)
+            except sqlite3.DatabaseError as exc:
+                raise JournalCorrupt(0, self._damaged(exc)) from None
+            self._chain_head = self._written_head
+            commits = self._commits = CommitThread(self._commit_batch, abandon=_release_log)
+        elif commits.idle():
+            self._chain_head = self._written_head  # exact, even after another process wrote
+        log = self._intent_log.seal() if self._intent_log is not None else None
+        batch = sqlite_commits.chain(self._chain_head, self._pending, log)
+        self._pending = []
+        self._chain_head = batch.last
+        commits.submit(batch)
+
+    def _commit_batch(self, batch: Batch) -> None:
+        """On the commit thread: insert and commit one batch."""
+        try:
+            sqlite_commits.commit(self._conn, batch)
         except sqlite3.OperationalError as exc:
             raise StateError(
                 f"cannot write the journal {self.path}: {exc}",
                 hint="check the disk (space, permissions); nothing was sent after this failure",
             ) from None
         except sqlite3.DatabaseError as exc:
-            raise JournalCorrupt(self.committed_seq + 1, self._damaged(exc)) from None
-        return rows[-1][0]
-
-    def _checkpoint_soon(self) -> None:
-        """Hand the log's growth to the checkpoint thread (see journal.checkpointer); SQLite's
-        own checkpoints on this connection stay off while the thread works."""
-        self._log_pages = 0
-        if self._own_checkpoints:
-            return
-        checkpointer = self._checkpointer
-        if checkpointer is None:
-            self._conn.execute("PRAGMA wal_autocheckpoint = 0")
-            checkpointer = self._checkpointer = Checkpointer(self._connect)
-        if checkpointer.failed is None:
-            checkpointer.poke()
-            return
-        # the thread could not checkpoint: SQLite's own checkpoints again, slower and as safe
-        checkpointer.stop()
-        self._own_checkpoints, self._checkpointer = True, None
-        self._conn.execute("PRAGMA wal_autocheckpoint = 1000")
-
-    def checkpoints_caught_up(self, timeout_s: float = 30.0) -> bool:
-        """Wait until the checkpoint thread has done what it was asked (benchmarks and tests:
-        the work it does off the event loop is still work). False on timeout."""
-        checkpointer = self._checkpointer
-        return checkpointer is None or checkpointer.wait_idle(timeout_s)
+            raise JournalCorrupt(batch.after[0] + 1, self._damaged(exc)) from None
+        self._written_head = batch.last
+        if batch.log is not None:
+            batch.log.discard()  # its intents are in the chain now
 
     # ── reading ──────────────────────────────────────────────────────────────────────────────
 
@@ -269,16 +286,25 @@ class SqliteJournal(JournalStore):
         return b"" if row is None else bytes(row[1])
 
     def _head(self) -> tuple[int, bytes] | None:
+        if self._reader is None:
+            self._reader = self._connect()
         try:
-            row = self._conn.execute(_HEAD).fetchone()
+            found = sqlite_commits.head(self._reader)
         except sqlite3.DatabaseError as exc:
             raise JournalCorrupt(0, self._damaged(exc)) from None
-        return None if row is None else (int(row[0]), bytes(row[1]))
+        return None if found[0] == 0 else found
 
     def _close(self) -> None:
-        if self._checkpointer is not None:  # first: the last connection to close checkpoints
-            self._checkpointer.stop()
-            self._checkpointer = None
+        if self._commits is not None:  # first: it uses the writing connection
+            self._commits.stop()
+            self._commits = None
         if self._reader is not None:
             self._reader.close()
         self._conn.close()
+
+
+def _release_log(batch: Batch) -> None:
+    """A batch never committed (the journal closed after a failure): its intents stay in their
+    log file for the next opening to recover."""
+    if batch.log is not None:
+        batch.log.release()

@@ -1,0 +1,223 @@
+"""The SQLite journal commits on a thread of its own (journal.commit_thread, .sqlite_commits):
+append hands a batch over and returns; a failed commit is raised at the next commit point and
+tried again with nothing lost or written twice; another writer in between is chained after;
+intents stay in a log file until their batch is in the chain."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tradeguard.errors import StateError
+from tradeguard.journal import codec, sqlite_commits
+from tradeguard.journal.chain import GENESIS
+from tradeguard.journal.sqlite_commits import Batch
+from tradeguard.journal.store_sqlite import SqliteJournal
+
+from .factories import clock_event, intent
+from .test_intent_log import kinds_and_ids, logs
+
+BATCH = 4
+GATE_TIMEOUT_S = 30  # only if a test is broken: the gate is always opened
+
+
+Commit = Callable[[sqlite3.Connection, Batch], None]
+
+
+@pytest.fixture
+def real_commit() -> Commit:
+    return sqlite_commits.commit
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch, real_commit: Commit) -> Iterator[threading.Event]:
+    """Holds every commit until the test opens it."""
+    opened = threading.Event()
+
+    def held(conn: sqlite3.Connection, batch: Batch) -> None:
+        assert opened.wait(GATE_TIMEOUT_S)
+        real_commit(conn, batch)
+
+    monkeypatch.setattr(sqlite_commits, "commit", held)
+    yield opened
+    opened.set()
+
+
+def fail_next(monkeypatch: pytest.MonkeyPatch, real_commit: Commit, *, after: bool) -> None:
+    """The next commit raises, before touching the journal or (`after`) once it has landed, as
+    if its reply was lost; the ones after it work."""
+    failures = [sqlite3.OperationalError("disk I/O error")]
+
+    def flaky(conn: sqlite3.Connection, batch: Batch) -> None:
+        if failures and not after:
+            raise failures.pop()
+        real_commit(conn, batch)
+        if failures:
+            raise failures.pop()
+
+    monkeypatch.setattr(sqlite_commits, "commit", flaky)
+
+
+def head_seq(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT coalesce(max(seq), 0) FROM journal").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_append_hands_a_full_batch_over_and_returns(tmp_path: Path, gate: threading.Event) -> None:
+    path = tmp_path / "j.db"
+    store = SqliteJournal(path, batch_size=BATCH, max_delay_s=3600)
+    for k in range(BATCH):
+        assert store.append(clock_event(k)) is None  # returns with the commit held
+    assert store.waiting == BATCH and head_seq(path) == 0
+    gate.set()
+    assert store.wait_committed() == BATCH and head_seq(path) == BATCH
+    assert store.waiting == 0
+    store.close()
+
+
+def test_a_failed_commit_is_raised_then_tried_again_with_nothing_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_commit: Commit
+) -> None:
+    path = tmp_path / "j.db"
+    store = SqliteJournal(path, batch_size=BATCH, max_delay_s=3600)
+    fail_next(monkeypatch, real_commit, after=False)
+    for k in range(BATCH + 1):
+        store.append(clock_event(k))
+    with pytest.raises(StateError, match=r"cannot write the journal.*disk I/O error"):
+        store.flush()
+    assert store.waiting == BATCH + 1  # still held, in order
+    assert store.flush() == BATCH + 1
+    assert [e.offset_ms for e in store.events()] == list(range(BATCH + 1))  # type: ignore[union-attr]
+    assert store.verify().ok
+    store.close()
+
+
+def test_a_failure_is_raised_by_the_next_append_that_hands_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_commit: Commit
+) -> None:
+    store = SqliteJournal(tmp_path / "j.db", batch_size=BATCH, max_delay_s=3600)
+    fail_next(monkeypatch, real_commit, after=False)
+    for k in range(BATCH):
+        store.append(clock_event(k))
+    store._commits.drain()  # type: ignore[union-attr]  # the failure has happened
+    for k in range(BATCH, 2 * BATCH - 1):
+        store.append(clock_event(k))  # only waits for its group commit
+    # the next group commit tries again first: it works now, so nothing is raised
+    store.append(clock_event(2 * BATCH - 1))
+    assert store.flush() == 2 * BATCH and store.verify().ok
+    store.close()
+
+
+def test_a_commit_that_landed_but_raised_is_not_written_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_commit: Commit
+) -> None:
+    path = tmp_path / "j.db"
+    store = SqliteJournal(path, batch_size=BATCH, max_delay_s=3600)
+    fail_next(monkeypatch, real_commit, after=True)
+    for k in range(BATCH):
+        store.append(clock_event(k))
+    with pytest.raises(StateError):
+        store.flush()
+    assert head_seq(path) == BATCH  # it did land
+    assert store.flush() == BATCH and head_seq(path) == BATCH  # and is not written again
+    store.append(clock_event(BATCH))
+    assert store.flush() == BATCH + 1
+    assert store.verify().ok
+    store.close()
+
+
+def test_batches_chained_before_another_writer_are_chained_again_after_it(
+    tmp_path: Path, gate: threading.Event
+) -> None:
+    path = tmp_path / "j.db"
+    mine = SqliteJournal(path, batch_size=BATCH, max_delay_s=3600)
+    for k in range(2 * BATCH):  # two batches, chained from the empty journal, held
+        mine.append(clock_event(k))
+    gate.set()
+    other = SqliteJournal(path, durability="power-loss")
+    # the other writer commits first only if it wins the race; either way nothing is lost
+    other.append(intent("other"))
+    assert mine.flush() >= 2 * BATCH
+    other.close()
+    mine.close()
+    with SqliteJournal(path) as store:
+        report = store.verify()
+        assert report.ok and report.records == 2 * BATCH + 1
+        offsets = [r.event.offset_ms for r in store.records() if r.kind == "ClockSynced"]  # type: ignore[union-attr]
+        assert offsets == list(range(2 * BATCH))
+
+
+def test_a_moved_head_is_found_in_the_insert_itself(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    with SqliteJournal(path, durability="power-loss") as store:
+        store.append(intent("first"))
+    conn = sqlite3.connect(path, isolation_level=None)
+    late = clock_event(9)
+    pending = [(late.at_ms, "ClockSynced", None, codec.encode(late))]
+    stale = sqlite_commits.chain((0, GENESIS), pending, None)  # chained after an empty journal
+    sqlite_commits.commit(conn, stale)
+    assert stale.after[0] == 1 and stale.last[0] == 2  # chained again, after "first"
+    sqlite_commits.commit(conn, stale)  # run again (a lost reply): not written twice
+    conn.close()
+    with SqliteJournal(path) as store:
+        report = store.verify()
+        assert report.ok and report.records == 2
+
+
+def test_intents_stay_logged_until_their_batch_is_in_the_chain(
+    tmp_path: Path, gate: threading.Event
+) -> None:
+    path = tmp_path / "j.db"
+    store = SqliteJournal(path, batch_size=BATCH, max_delay_s=3600)
+    store.append(intent("a"))
+    for k in range(BATCH - 1):
+        store.append(clock_event(k))  # the batch is handed over with "a" in it
+    sealed, fresh = logs(path)  # "a"'s file, set aside with the batch, and a fresh one
+    assert sealed.stat().st_size > 0 and fresh.stat().st_size == 0
+    store.append(intent("b"))  # logged while the batch is still being committed
+    assert logs(path) == [sealed, fresh] and fresh.stat().st_size > 0
+    gate.set()
+    store.wait_committed()
+    assert logs(path) == [fresh]  # "a" is in the chain: its file is gone; "b" is not yet
+    store.close()
+    assert logs(path) == []
+    assert [c for k, c in kinds_and_ids(path) if k == "OrderIntended"] == ["a", "b"]
+
+
+def test_a_journal_that_cannot_commit_keeps_its_intents_for_the_next_opening(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "j.db"
+
+    def broken(conn: sqlite3.Connection, batch: Batch) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(sqlite_commits, "commit", broken)
+    store = SqliteJournal(path, batch_size=BATCH, max_delay_s=3600)
+    store.append(intent("a"))
+    for k in range(BATCH - 1):
+        store.append(clock_event(k))
+    with pytest.raises(StateError, match="disk is full"):
+        store.close()
+    assert logs(path)  # the intent's log is kept, unlocked
+    monkeypatch.undo()
+    assert kinds_and_ids(path) == [("OrderIntended", "a")]  # recovered by the next opening
+
+
+def test_the_log_is_checkpointed_on_the_commit_thread(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    store = SqliteJournal(path)
+    for k in range(60_000):  # about 9 MB of records
+        store.append(clock_event(k))
+    store.flush()
+    wal = path.with_name(path.name + "-wal")
+    assert path.stat().st_size > 4_000_000  # records were copied into the database file
+    assert wal.stat().st_size < 8_000_000  # and the log was reused, not grown without end
+    store.close()
