@@ -82,6 +82,24 @@ def test_append_hands_a_full_batch_over_and_returns(tmp_path: Path, gate: thread
     store.close()
 
 
+def test_a_durable_append_waits_for_the_batches_before_it(
+    tmp_path: Path, gate: threading.Event
+) -> None:
+    store = SqliteJournal(tmp_path / "j.db", batch_size=BATCH, max_delay_s=3600)
+    for k in range(BATCH):
+        store.append(clock_event(k))  # handed over, held
+    returned: list[int | None] = []
+    durable = threading.Thread(
+        target=lambda: returned.append(store.append(clock_event(BATCH), durable=True))
+    )
+    durable.start()
+    gate.set()
+    durable.join(GATE_TIMEOUT_S)
+    assert returned == [BATCH + 1]
+    assert [e.offset_ms for e in store.events()] == list(range(BATCH + 1))  # type: ignore[union-attr]
+    store.close()
+
+
 def test_a_failed_commit_is_raised_then_tried_again_with_nothing_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_commit: Commit
 ) -> None:

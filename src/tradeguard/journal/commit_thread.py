@@ -13,7 +13,8 @@ The contract, for the store that owns it:
 - a job that raises stops the thread at that job: the error is kept (`failed`), the job and
   everything after it stay queued, and nothing more is tried until `resume()`; a job must
   therefore be safe to run again after it raised (it may have landed before raising);
-- `drain()` waits until every job so far is committed, or one failed.
+- `drain()` waits until every job so far is committed, or one failed; `commit_now(job)` adds a
+  job and waits for it.
 """
 
 from __future__ import annotations
@@ -50,6 +51,31 @@ class CommitThread(Generic[J]):
             self._cv.wait_for(lambda: len(self._jobs) < MAX_QUEUED or self.failed is not None)
             self._jobs.append(job)
             self._cv.notify_all()
+
+    def commit_now(self, job: J) -> BaseException | None:
+        """Commit `job` after every job before it, and wait; the failure, if any (the job then
+        waits in the queue like one the thread failed on). When nothing is queued, the job is
+        committed on the caller's thread: a commit someone waits for (an fsynced intent) does
+        not pay for two thread wake-ups. The caller must be the only one submitting (the
+        store's lock), so that the thread cannot start a job meanwhile."""
+        with self._cv:
+            if self._jobs or self.failed is not None:
+                self._jobs.append(job)
+                self._cv.notify_all()
+                inline = False
+            else:
+                inline = True
+        if not inline:
+            return self.drain()
+        try:
+            self._commit(job)
+        except BaseException as exc:  # kept like the thread's own failures
+            with self._cv:
+                self._jobs.append(job)
+                self.failed = exc
+                self._cv.notify_all()
+            return exc
+        return None
 
     def drain(self) -> BaseException | None:
         """Wait until every job submitted is committed; the failure that stopped them, if one

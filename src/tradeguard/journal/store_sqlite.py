@@ -176,17 +176,21 @@ class SqliteJournal(JournalStore):
         commits = self._commits
         if commits is not None and commits.failed is not None:
             return self._commit_pending()  # try again now: raises while it cannot be written
-        self._hand_off()
+        commits, batch = self._batch()
+        commits.submit(batch)
         return None
 
     def _commit_pending(self) -> int:
-        if self._pending:
-            self._hand_off()
         commits = self._commits
-        if commits is None:
+        if commits is not None:
+            commits.resume()  # after a failure: its batches are tried again
+        if self._pending:
+            commits, batch = self._batch()
+            failure = commits.commit_now(batch)
+        elif commits is not None:
+            failure = commits.drain()
+        else:
             return self.committed_seq
-        commits.resume()  # after a failure: its batches are tried again
-        failure = commits.drain()
         if failure is not None:
             raise failure
         self.committed_seq = self._written_head[0]
@@ -201,8 +205,9 @@ class SqliteJournal(JournalStore):
             self.committed_seq = self._written_head[0]
         return self.committed_seq
 
-    def _hand_off(self) -> None:
-        """Chain what is waiting and hand it to the commit thread (the caller holds the lock)."""
+    def _batch(self) -> tuple[CommitThread[Batch], Batch]:
+        """What is waiting, chained as the next batch, and the thread to commit it (started
+        by the first batch). The caller holds the store's lock."""
         commits = self._commits
         if commits is None:
             try:
@@ -217,7 +222,7 @@ class SqliteJournal(JournalStore):
         batch = sqlite_commits.chain(self._chain_head, self._pending, log)
         self._pending = []
         self._chain_head = batch.last
-        commits.submit(batch)
+        return commits, batch
 
     def _commit_batch(self, batch: Batch) -> None:
         """On the commit thread: insert and commit one batch."""
