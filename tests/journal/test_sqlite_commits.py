@@ -62,6 +62,12 @@ def fail_next(monkeypatch: pytest.MonkeyPatch, real_commit: Commit, *, after: bo
     monkeypatch.setattr(sqlite_commits, "commit", flaky)
 
 
+def appended(store: SqliteJournal, offsets: range) -> SqliteJournal:
+    for k in offsets:
+        store.append(clock_event(k))
+    return store
+
+
 def head_seq(path: Path) -> int:
     conn = sqlite3.connect(path)
     try:
@@ -103,11 +109,8 @@ def test_a_durable_append_waits_for_the_batches_before_it(
 def test_a_failed_commit_is_raised_then_tried_again_with_nothing_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_commit: Commit
 ) -> None:
-    path = tmp_path / "j.db"
-    store = SqliteJournal(path, batch_size=BATCH, max_delay_s=3600)
     fail_next(monkeypatch, real_commit, after=False)
-    for k in range(BATCH + 1):
-        store.append(clock_event(k))
+    store = appended(SqliteJournal(tmp_path / "j.db", batch_size=BATCH), range(BATCH + 1))
     with pytest.raises(StateError, match=r"cannot write the journal.*disk I/O error"):
         store.flush()
     assert store.waiting == BATCH + 1  # still held, in order
@@ -117,19 +120,14 @@ def test_a_failed_commit_is_raised_then_tried_again_with_nothing_lost(
     store.close()
 
 
-def test_a_failure_is_raised_by_the_next_append_that_hands_over(
+def test_a_failed_group_commit_is_tried_again_by_the_next_hand_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_commit: Commit
 ) -> None:
-    store = SqliteJournal(tmp_path / "j.db", batch_size=BATCH, max_delay_s=3600)
     fail_next(monkeypatch, real_commit, after=False)
-    for k in range(BATCH):
-        store.append(clock_event(k))
-    store._commits.drain()  # type: ignore[union-attr]  # the failure has happened
-    for k in range(BATCH, 2 * BATCH - 1):
-        store.append(clock_event(k))  # only waits for its group commit
-    # the next group commit tries again first: it works now, so nothing is raised
-    store.append(clock_event(2 * BATCH - 1))
-    assert store.flush() == 2 * BATCH and store.verify().ok
+    store = appended(SqliteJournal(tmp_path / "j.db", batch_size=BATCH), range(BATCH))
+    assert store._commits is not None and store._commits.drain() is not None  # it failed
+    appended(store, range(BATCH, 2 * BATCH))  # the hand-over tries the failed batch first
+    assert store.wait_committed() == 2 * BATCH and store.verify().ok
     store.close()
 
 
@@ -137,10 +135,8 @@ def test_a_commit_that_landed_but_raised_is_not_written_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_commit: Commit
 ) -> None:
     path = tmp_path / "j.db"
-    store = SqliteJournal(path, batch_size=BATCH, max_delay_s=3600)
     fail_next(monkeypatch, real_commit, after=True)
-    for k in range(BATCH):
-        store.append(clock_event(k))
+    store = appended(SqliteJournal(path, batch_size=BATCH), range(BATCH))
     with pytest.raises(StateError):
         store.flush()
     assert head_seq(path) == BATCH  # it did land
@@ -220,8 +216,10 @@ def test_a_journal_that_cannot_commit_keeps_its_intents_for_the_next_opening(
     monkeypatch.setattr(sqlite_commits, "commit", broken)
     store = SqliteJournal(path, batch_size=BATCH, max_delay_s=3600)
     store.append(intent("a"))
-    for k in range(BATCH - 1):
-        store.append(clock_event(k))
+    appended(store, range(BATCH - 1))  # handed over; its commit fails
+    assert store._commits is not None and store._commits.drain() is not None
+    with pytest.raises(StateError, match="disk is full"):
+        appended(store, range(BATCH))  # the next hand-over tries again and says so
     with pytest.raises(StateError, match="disk is full"):
         store.close()
     assert logs(path)  # the intent's log is kept, unlocked
