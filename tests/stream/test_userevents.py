@@ -92,6 +92,24 @@ def test_execution_reports_convert_exactly(report: dict[str, Any]) -> None:
         assert all(type(v) is not float for v in msgspec.structs.asdict(event).values())
 
 
+UNREAD_KEYS = ["o", "f", "p", "P", "F", "g", "I", "w", "M", "O", "W", "V"]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=5,
+)
+
+
+@given(reports(), st.fixed_dictionaries({k: json_values for k in UNREAD_KEYS}), json_values)
+def test_fields_tradeguard_does_not_read_can_hold_anything(
+    report: dict[str, Any], unread: dict[str, Any], new_value: Any
+) -> None:
+    convert = UserEvents(ASSETS, "p")
+    expected = convert.frame(wrap(report), at_ms=42)[1]
+    changed = {**report, **unread, "zz-new-key": new_value}  # and a key Binance adds one day
+    assert convert.frame(wrap(changed), at_ms=42)[1] == expected
+
+
 def test_a_cancel_is_about_the_original_client_order_id() -> None:
     report = {
         "e": "executionReport", "E": 1, "s": "BTCUSDT", "c": "cancel-req", "S": "BUY",
