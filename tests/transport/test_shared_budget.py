@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ async def small_budget() -> AsyncIterator[Any]:
         await running.close()
 
 
-async def _worker(running: Any, state_dir: Path, reads: int) -> dict[str, int]:
+async def _worker(running: Any, state_dir: Path, reads: int) -> dict[str, Any]:
     key = next(k for k in running.key_listing if k["name"] == "trade-only")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.transport.budget_worker",
@@ -37,7 +38,7 @@ async def _worker(running: Any, state_dir: Path, reads: int) -> dict[str, int]:
     )  # fmt: skip
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
-    result: dict[str, int] = json.loads(out)
+    result: dict[str, Any] = json.loads(out)
     return result
 
 
@@ -49,7 +50,8 @@ async def test_two_processes_together_stay_under_the_weight_limit(
     first, second = await asyncio.gather(
         _worker(small_budget, tmp_path, 12), _worker(small_budget, tmp_path, 12)
     )
-    sent = first["sent"] + second["sent"]
-    assert first["refused"] + second["refused"] > 0  # someone was held back locally
-    # exchangeInfo (20) per process plus the reads: never past the exchange's limit.
-    assert 20 * 2 + 20 * sent <= 400
+    # exchangeInfo and each read weigh 20: in no window is the exchange's limit passed
+    weight = Counter(minute for worker in (first, second) for minute in worker["minutes"])
+    assert all(20 * requests <= 400 for requests in weight.values()), weight
+    if len(weight) == 1:  # all in one window (unless the run crossed a minute's turn)
+        assert first["refused"] + second["refused"] > 0  # someone was held back locally
