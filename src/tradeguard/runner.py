@@ -108,10 +108,11 @@ def summary(tg: Session, tally: Tally, console: Console, outcome: str) -> None:
                 f"{rules.base_asset}, cash {plain(held.quote)} {rules.quote_asset}"
             )
     journal = tg.recorder.journal
+    # a path is never wrapped (it must copy and paste whole) nor read as markup
     console.print(
-        f"  journal: {journal.location} ({tg.ledger.events} events); "
-        f"`tradeguard journal verify` checks it, `journal tail` reads it"
+        f"  journal: {journal.location} ({tg.ledger.events} events)", soft_wrap=True, markup=False
     )
+    console.print("  `tradeguard journal verify` checks it, `tradeguard journal tail` reads it")
     worst = max((used / rule.limit for rule, used in tg.transport.ledger.peaks()), default=0)
     console.print(
         f"  peak use of the exchange's limits: {worst:.1%} of the tightest"
