@@ -27,14 +27,13 @@ from decimal import Decimal
 from tradeguard.errors import ExchangeError
 from tradeguard.events import BalanceChanged, EventBase, OrderFilled, ReconciliationFound
 from tradeguard.journal.replay import Ledger
-from tradeguard.model import Balance, Fill, OrderStatus
+from tradeguard.model import Balance, OrderStatus
 from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.endpoints import ORDER_DOES_NOT_EXIST
 from tradeguard.venues.binance.order_lookup import orders_by_id
 from tradeguard.venues.binance.report_events import order_adopted, order_updated, trade_filled
 
 Assets = Mapping[str, tuple[str, str]]  # exchange symbol -> (base asset, quote asset)
-MY_TRADES_PAGE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,14 +157,7 @@ async def _trades_since(
     profile: str,
 ) -> list[EventBase]:
     out: list[EventBase] = []
-    trades: list[Fill] = []
-    from_id = None if last is None else last + 1
-    while True:
-        page = await transport.my_trades(symbol, from_id=from_id)
-        trades += [t for t in page if last is None or t.trade_id > last]
-        if len(page) < MY_TRADES_PAGE:
-            break
-        from_id = max(t.trade_id for t in page) + 1
+    trades = await transport.trades_after(symbol, last)
 
     def known(order_id: int) -> str | None:
         order = ledger.order_by_exchange_id(symbol, order_id)

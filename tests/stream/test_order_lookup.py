@@ -4,11 +4,13 @@ order at start is the burst of requests that gets an IP banned."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.stream.conftest import ASSETS, PROFILE, SYMBOL, Env
 from tradeguard.events import OrderAdopted, OrderFilled
 from tradeguard.journal.replay import Ledger
 from tradeguard.reconcile import reconcile
-from tradeguard.venues.binance import order_lookup
+from tradeguard.venues.binance import client, order_lookup
 from tradeguard.venues.binance.order_lookup import orders_by_id
 from tradeguard.venues.binance.stream import backfill
 
@@ -102,3 +104,21 @@ async def test_reconcile_on_a_fresh_journal_adopts_every_order_with_one_page(env
     assert {f.client_order_id for f in fills} == set(placed.values()) and len(fills) == 17
     gets, pages = await counts(env)
     assert (gets - before[0], pages - before[1]) == (0, 1)
+
+
+MY_TRADES = "GET /api/v3/myTrades"
+
+
+async def test_trades_after_an_id_page_on_and_with_none_the_newest_page(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client, "MY_TRADES_PAGE", 3)
+    await traded(env, 7)
+    every = await env.venue.my_trades(SYMBOL, limit=100)
+    ids = [t.trade_id for t in every]
+    assert len(ids) == 7
+    before = await env.paired.request_count(MY_TRADES)
+    assert [t.trade_id for t in await env.venue.trades_after(SYMBOL, ids[0])] == ids[1:]
+    assert await env.paired.request_count(MY_TRADES) - before == 3  # 3, 3, then an empty page
+    newest = await env.venue.trades_after(SYMBOL, None)
+    assert [t.trade_id for t in newest] == ids[-3:]  # the most recent page; nothing after it

@@ -90,6 +90,9 @@ OnReply = Callable[[WireNote], None]
 OnLimit = Callable[[RateLimited], None]
 
 
+MY_TRADES_PAGE = 1000  # myTrades' largest page
+
+
 class BinanceTransport:
     def __init__(
         self,
@@ -422,10 +425,28 @@ class BinanceTransport:
         return [parse.order_report(o) for o in parse.decode(body, list[parse.WireOrder], "order")]
 
     async def my_trades(
-        self, symbol: str, *, from_id: int | None = None, order_id: int | None = None
+        self,
+        symbol: str,
+        *,
+        from_id: int | None = None,
+        order_id: int | None = None,
+        limit: int = MY_TRADES_PAGE,
     ) -> list[Fill]:
-        body = await self.call(endpoints.my_trades(symbol, from_id=from_id, order_id=order_id))
+        request = endpoints.my_trades(symbol, from_id=from_id, order_id=order_id, limit=limit)
+        body = await self.call(request)
         return [parse.trade_fill(t) for t in parse.decode(body, list[parse.WireTrade], "trades")]
+
+    async def trades_after(self, symbol: str, last_trade_id: int | None) -> list[Fill]:
+        """The symbol's trades after `last_trade_id`, oldest first, page after page until a
+        short one; with no id, the most recent page and whatever came after it."""
+        trades: list[Fill] = []
+        from_id = None if last_trade_id is None else last_trade_id + 1
+        while True:
+            page = await self.my_trades(symbol, from_id=from_id, limit=MY_TRADES_PAGE)
+            trades += [t for t in page if last_trade_id is None or t.trade_id > last_trade_id]
+            if len(page) < MY_TRADES_PAGE:
+                return trades
+            from_id = max(t.trade_id for t in page) + 1
 
     async def last_price(self, symbol: str) -> Decimal:
         body = await self.call(endpoints.ticker_price(symbol))

@@ -59,7 +59,7 @@ from tradeguard.events import (
     StreamGapFilled,
     StreamGapLost,
 )
-from tradeguard.model import Fill, OrderReport
+from tradeguard.model import OrderReport
 from tradeguard.venues.binance import failures, signing
 from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.endpoints import ORDER_DOES_NOT_EXIST
@@ -532,8 +532,6 @@ def _describe(exc: BaseException) -> str:
 
 # ── the back-fill ───────────────────────────────────────────────────────────────────────────
 
-MY_TRADES_LIMIT = 1000
-
 
 async def backfill(
     transport: BinanceTransport,
@@ -566,15 +564,7 @@ async def backfill(
             open_ids[(symbol, report.order_id)] = report.client_order_id
             open_coids.add((symbol, report.client_order_id))
             updates.append(order_updated(report, at, profile))
-        last = last_trade_ids.get(symbol)
-        from_id = None if last is None else last + 1
-        trades: list[Fill] = []
-        while True:
-            page = await transport.my_trades(symbol, from_id=from_id)
-            trades += [t for t in page if last is None or t.trade_id > last]
-            if len(page) < MY_TRADES_LIMIT or from_id is None:
-                break
-            from_id = max(t.trade_id for t in page) + 1
+        trades = await transport.trades_after(symbol, last_trade_ids.get(symbol))
 
         def known(order_id: int, symbol: str = symbol) -> str | None:
             coid = client_order_id_of(symbol, order_id) if client_order_id_of else None
