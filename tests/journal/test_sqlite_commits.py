@@ -5,8 +5,10 @@ intents stay in a log file until their batch is in the chain."""
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -237,3 +239,15 @@ def test_the_log_is_checkpointed_on_the_commit_thread(tmp_path: Path) -> None:
     assert path.stat().st_size > 4_000_000  # records were copied into the database file
     assert wal.stat().st_size < 8_000_000  # and the log was reused, not grown without end
     store.close()
+
+
+def test_a_store_nobody_closed_does_not_keep_its_thread(tmp_path: Path) -> None:
+    store = appended(SqliteJournal(tmp_path / "j.db", batch_size=BATCH), range(BATCH))
+    assert store.wait_committed() == BATCH and store._commits is not None
+    thread = store._commits._thread
+    gone = weakref.ref(store)
+    del store
+    gc.collect()
+    assert gone() is None  # the thread held it only weakly
+    thread.join(GATE_TIMEOUT_S)
+    assert not thread.is_alive()

@@ -20,6 +20,7 @@ The contract, for the store that owns it:
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -32,12 +33,14 @@ MAX_QUEUED = 8
 class CommitThread(Generic[J]):
     def __init__(
         self,
-        commit: Callable[[J], None],
+        commit: Callable[[J], None],  # a bound method (held weakly)
         *,
         abandon: Callable[[J], None] = lambda job: None,
         name: str = "tradeguard-journal-commits",
     ) -> None:
-        self._commit = commit
+        # held weakly: the thread must not keep a store that nobody closed alive for ever (its
+        # owner calls `stop_soon` when it goes: see SqliteJournal)
+        self._commit = weakref.WeakMethod(commit)
         self._abandon = abandon  # what to do with a job never committed, at stop
         self._cv = threading.Condition()
         self._jobs: deque[J] = deque()
@@ -68,7 +71,7 @@ class CommitThread(Generic[J]):
         if not inline:
             return self.drain()
         try:
-            self._commit(job)
+            self._commit_one(job)
         except BaseException as exc:  # kept like the thread's own failures
             with self._cv:
                 self._jobs.append(job)
@@ -102,16 +105,34 @@ class CommitThread(Generic[J]):
             return list(self._jobs)
 
     def stop(self) -> None:
-        """Stop after the job under way; jobs not committed are abandoned (see __init__)."""
+        """Stop after the job under way, and wait; jobs not committed are abandoned (see
+        __init__)."""
+        self.stop_soon()
+        self._thread.join()
+
+    def stop_soon(self) -> None:
+        """Ask the thread to stop after the job under way, without waiting (a finalizer's)."""
         with self._cv:
             self._stopping = True
             self._cv.notify_all()
-        self._thread.join()
-        for job in self._jobs:
-            self._abandon(job)
-        self._jobs.clear()
+
+    def _commit_one(self, job: J) -> None:
+        commit = self._commit()
+        if commit is None:
+            raise RuntimeError("the journal this thread committed for is gone")
+        commit(job)
 
     def _run(self) -> None:
+        try:
+            self._work()
+        finally:
+            with self._cv:
+                for job in self._jobs:
+                    self._abandon(job)
+                self._jobs.clear()
+                self._cv.notify_all()
+
+    def _work(self) -> None:
         while True:
             with self._cv:
                 self._cv.wait_for(
@@ -121,7 +142,7 @@ class CommitThread(Generic[J]):
                     return
                 job = self._jobs[0]
             try:
-                self._commit(job)
+                self._commit_one(job)
             except BaseException as exc:  # kept for the store to raise, never lost
                 with self._cv:
                     self.failed = exc

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -216,6 +217,7 @@ class SqliteJournal(JournalStore):
                 raise JournalCorrupt(0, self._damaged(exc)) from None
             self._chain_head = self._written_head
             commits = self._commits = CommitThread(self._commit_batch, abandon=_release_log)
+            weakref.finalize(self, commits.stop_soon)  # a store nobody closed ends its thread
         elif commits.idle():
             self._chain_head = self._written_head  # exact, even after another process wrote
         log = self._intent_log.seal() if self._intent_log is not None else None
