@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tradeguard.errors import StateError
-from tradeguard.journal import codec, sqlite_commits
+from tradeguard.journal import codec, sqlite_commits, store_sqlite
 from tradeguard.journal.chain import GENESIS
 from tradeguard.journal.sqlite_commits import Batch
 from tradeguard.journal.store_sqlite import SqliteJournal
@@ -251,3 +251,17 @@ def test_a_store_nobody_closed_does_not_keep_its_thread(tmp_path: Path) -> None:
     assert gone() is None  # the thread held it only weakly
     thread.join(GATE_TIMEOUT_S)
     assert not thread.is_alive()
+
+
+def test_a_big_append_many_is_split_into_statements(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_sqlite, "MAX_BATCH", 3)  # as 65,536 is to a million
+    path = tmp_path / "j.db"
+    store = SqliteJournal(path)
+    store.append(intent("a"))  # logged: its file goes only when the last part is committed
+    assert store.append_many(clock_event(k) for k in range(10)) == 11
+    assert logs(path) and all(log.stat().st_size == 0 for log in logs(path))
+    offsets = [e.offset_ms for e in store.events() if hasattr(e, "offset_ms")]
+    assert offsets == list(range(10)) and store.verify().ok
+    store.close()

@@ -34,6 +34,8 @@ from tradeguard.journal.sqlite_commits import Batch, Head
 from tradeguard.journal.store import JournalStore
 
 FORMAT = "1"
+# events one INSERT takes at most: about 20 MB of bodies, far below SQLite's 1 GB per value
+MAX_BATCH = 65_536
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS journal (
         seq INTEGER PRIMARY KEY,
@@ -177,8 +179,9 @@ class SqliteJournal(JournalStore):
         commits = self._commits
         if commits is not None and commits.failed is not None:
             return self._commit_pending()  # try again now: raises while it cannot be written
-        commits, batch = self._batch()
-        commits.submit(batch)
+        commits, batches = self._batches()
+        for batch in batches:
+            commits.submit(batch)
         return None
 
     def _commit_pending(self) -> int:
@@ -186,8 +189,10 @@ class SqliteJournal(JournalStore):
         if commits is not None:
             commits.resume()  # after a failure: its batches are tried again
         if self._pending:
-            commits, batch = self._batch()
-            failure = commits.commit_now(batch)
+            commits, batches = self._batches()
+            for batch in batches[:-1]:
+                commits.submit(batch)
+            failure = commits.commit_now(batches[-1])
         elif commits is not None:
             failure = commits.drain()
         else:
@@ -206,9 +211,10 @@ class SqliteJournal(JournalStore):
             self.committed_seq = self._written_head[0]
         return self.committed_seq
 
-    def _batch(self) -> tuple[CommitThread[Batch], Batch]:
-        """What is waiting, chained as the next batch, and the thread to commit it (started
-        by the first batch). The caller holds the store's lock."""
+    def _batches(self) -> tuple[CommitThread[Batch], list[Batch]]:
+        """What is waiting, chained as the next batches (one statement each, at most
+        `MAX_BATCH` events), and the thread to commit them (started by the first batch). The
+        caller holds the store's lock."""
         commits = self._commits
         if commits is None:
             try:
@@ -221,10 +227,15 @@ class SqliteJournal(JournalStore):
         elif commits.idle():
             self._chain_head = self._written_head  # exact, even after another process wrote
         log = self._intent_log.seal() if self._intent_log is not None else None
-        batch = sqlite_commits.chain(self._chain_head, self._pending, log)
-        self._pending = []
-        self._chain_head = batch.last
-        return commits, batch
+        pending, self._pending = self._pending, []
+        batches: list[Batch] = []
+        for start in range(0, len(pending), MAX_BATCH):
+            last = start + MAX_BATCH >= len(pending)  # its commit is the last: the log goes then
+            part = pending[start : start + MAX_BATCH]
+            batch = sqlite_commits.chain(self._chain_head, part, log if last else None)
+            self._chain_head = batch.last
+            batches.append(batch)
+        return commits, batches
 
     def _commit_batch(self, batch: Batch) -> None:
         """On the commit thread: insert and commit one batch."""
