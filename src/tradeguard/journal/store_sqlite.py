@@ -6,14 +6,15 @@ promises).
     journal_meta(key, value)          format, profile
 
 The file and its directory are created private (0600 / 0700): a journal holds no secret, but
-it does hold a trader's positions and orders. Writes go through one connection and take
-`BEGIN IMMEDIATE`, SQLite's write lock, so several processes can append to one file; reads use a
-second connection and see committed records only.
+it does hold a trader's positions and orders. Reads use a second connection and see committed
+records only.
 
 Commits run on a thread of their own (journal.commit_thread, journal.sqlite_commits), which owns
 the writing connection once it starts: the appender chains a batch and hands it over, and SQLite
 inserts it, commits it and, every 1,000 pages of log, checkpoints, all without the GIL, off the
-event loop.
+event loop. Each batch is one INSERT that checks the journal's head under SQLite's write lock
+(and BEGIN IMMEDIATE when it must chain again after another writer), so several processes can
+append to one file.
 """
 
 from __future__ import annotations
@@ -244,7 +245,8 @@ class SqliteJournal(JournalStore):
         except sqlite3.OperationalError as exc:
             raise StateError(
                 f"cannot write the journal {self.path}: {exc}",
-                hint="check the disk (space, permissions); nothing was sent after this failure",
+                hint="check the disk (space, permissions); the events not committed stay "
+                "queued and are tried again",
             ) from None
         except sqlite3.DatabaseError as exc:
             raise JournalCorrupt(batch.after[0] + 1, self._damaged(exc)) from None
