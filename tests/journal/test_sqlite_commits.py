@@ -6,6 +6,7 @@ intents stay in a log file until their batch is in the chain."""
 from __future__ import annotations
 
 import gc
+import os
 import sqlite3
 import threading
 import weakref
@@ -264,4 +265,20 @@ def test_a_big_append_many_is_split_into_statements(
     assert logs(path) and all(log.stat().st_size == 0 for log in logs(path))
     offsets = [e.offset_ms for e in store.events() if hasattr(e, "offset_ms")]
     assert offsets == list(range(10)) and store.verify().ok
+    store.close()
+
+
+def test_a_forked_process_is_told_to_open_the_journal_again(tmp_path: Path) -> None:
+    store = appended(SqliteJournal(tmp_path / "j.db", batch_size=BATCH), range(BATCH))
+    store.wait_committed()  # the commit thread runs in this process
+    child = os.fork()
+    if child == 0:  # the child: no commit thread; waiting for one would hang for ever
+        try:
+            store.flush()
+        except StateError as exc:
+            os._exit(3 if "before a fork" in exc.message else 1)
+        os._exit(0)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 3
+    assert store.flush() == BATCH  # the parent's store is unharmed
     store.close()

@@ -94,6 +94,7 @@ class SqliteJournal(JournalStore):
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._reader: sqlite3.Connection | None = None
         self._commits: CommitThread[Batch] | None = None  # started by the first commit
+        self._commits_pid = 0  # the process that started it
         self._chain_head: Head = (0, b"")  # the head the next batch is chained after
         self._written_head: Head = (0, b"")  # the head the commit thread last left
         self._conn = self._connect()
@@ -177,7 +178,7 @@ class SqliteJournal(JournalStore):
         return len(self._pending) + sum(len(batch.pending) for batch in queued)
 
     def _group_commit(self) -> int | None:
-        commits = self._commits
+        commits = self._own_commits()
         if commits is not None and commits.failed is not None:
             return self._commit_pending()  # try again now: raises while it cannot be written
         commits, batches = self._batches()
@@ -186,7 +187,7 @@ class SqliteJournal(JournalStore):
         return None
 
     def _commit_pending(self) -> int:
-        commits = self._commits
+        commits = self._own_commits()
         if commits is not None:
             commits.resume()  # after a failure: its batches are tried again
         if self._pending:
@@ -204,13 +205,23 @@ class SqliteJournal(JournalStore):
         return self.committed_seq
 
     def wait_committed(self) -> int:
-        commits = self._commits
+        commits = self._own_commits()
         if commits is not None:
             failure = commits.drain()
             if failure is not None:
                 raise failure
             self.committed_seq = self._written_head[0]
         return self.committed_seq
+
+    def _own_commits(self) -> CommitThread[Batch] | None:
+        """The commit thread, if started; a process forked from the one that started it has
+        no such thread (threads do not survive fork), and waiting for it would hang."""
+        if self._commits is not None and self._commits_pid != os.getpid():
+            raise StateError(
+                f"the journal {self.path} was opened in another process, before a fork",
+                hint="open the journal again in the process that uses it",
+            )
+        return self._commits
 
     def _batches(self) -> tuple[CommitThread[Batch], list[Batch]]:
         """What is waiting, chained as the next batches (one statement each, at most
@@ -224,6 +235,7 @@ class SqliteJournal(JournalStore):
                 raise JournalCorrupt(0, self._damaged(exc)) from None
             self._chain_head = self._written_head
             commits = self._commits = CommitThread(self._commit_batch, abandon=_release_log)
+            self._commits_pid = os.getpid()
             weakref.finalize(self, commits.stop_soon)  # a store nobody closed ends its thread
         elif commits.idle():
             self._chain_head = self._written_head  # exact, even after another process wrote
