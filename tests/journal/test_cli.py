@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,13 @@ from tradeguard import events as ev
 from tradeguard.cli import main
 from tradeguard.journal import open_journal
 from tradeguard.journal.export import iso_ms
+from tradeguard.model import Balance
 from tradeguard.model import OrderStatus as S
 
 from . import pgcluster, workload
 from .factories import T0, fill, intent, update
+
+ZERO8 = Decimal("0.00000000")
 
 
 @pytest.fixture
@@ -44,6 +48,21 @@ def test_tail(journal: Path) -> None:
     assert code == 0 and len(lines) == 3
     assert lines[-1].split()[0] == "304" and "KillSwitchSet" in lines[-1]
     assert "reason=loss limit" in lines[-1]
+
+
+def test_tail_shows_decimals_as_people_write_them(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    with open_journal(path) as store:
+        store.append(intent("a"))
+        store.append(update(S.NEW, "a", z="0.00000000"))  # as the exchange sends a zero
+        store.append(
+            ev.BalanceChanged(
+                at_ms=T0 + 2, profile="t", balances=(Balance("BTC", Decimal("0E-8"), ZERO8),)
+            )
+        )
+    code, out, _ = run("tail", "-n", "2", "--journal", str(path))
+    assert code == 0 and "E-" not in out
+    assert "executed_qty=0.00000000" in out and '"free":"0.00000000"' in out
 
 
 def test_tail_follow_prints_new_records_until_interrupted(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import IO, Any
 
 import msgspec
@@ -80,10 +81,22 @@ def write_csv(records: Iterable[Record], out: IO[str]) -> int:
     return n
 
 
+def _plain(value: Any) -> Any:
+    """Decimals in plain notation for people: 0.00000000, not 0E-8 (the stored text)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def one_line(record: Record) -> str:
     """`seq  time  Kind  order-id  key=value ...` for `journal tail`."""
     parts = []
-    for key, value in _fields(record).items():
+    fields = _plain(msgspec.to_builtins(record.event, builtin_types=(Decimal,)))
+    for key, value in fields.items():
         if key in _SHOWN_APART or value is None or value in ("", [], {}):
             continue
         shown = (
