@@ -363,8 +363,11 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
         kinds = (KillSwitchSet.__name__, KillSwitchReset.__name__)
         while not self.closing:
             await asyncio.sleep(every_s)
-            head = journal.head()[0]
-            for record in journal.records(from_seq=seen + 1, kinds=kinds):
+            # committed records only: this session's own are in its ledger already (applying
+            # them again changes nothing), and waiting for its commits would hold the event
+            # loop for as long as the disk takes
+            head = journal.head(commit_first=False)[0]
+            for record in journal.records(from_seq=seen + 1, kinds=kinds, commit_first=False):
                 event = record.event
                 latched = self.ledger.kill_switch.latched
                 if isinstance(event, KillSwitchSet) and not latched:

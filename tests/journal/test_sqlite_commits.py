@@ -282,3 +282,21 @@ def test_a_forked_process_is_told_to_open_the_journal_again(tmp_path: Path) -> N
     assert os.waitstatus_to_exitcode(status) == 3
     assert store.flush() == BATCH  # the parent's store is unharmed
     store.close()
+
+
+def test_a_watcher_reads_what_is_committed_without_waiting_for_the_commit_thread(
+    tmp_path: Path, gate: threading.Event
+) -> None:
+    path = tmp_path / "j.db"
+    gate.set()
+    with SqliteJournal(path, durability="power-loss") as other:
+        other.append(intent("from-another-process"))  # committed: seq 1
+    gate.clear()
+    store = appended(SqliteJournal(path, batch_size=BATCH), range(BATCH))  # held by the gate
+    assert store.head(commit_first=False)[0] == 1  # returns at once: the held batch is not in
+    kinds = ("OrderIntended",)
+    found = [r.client_order_id for r in store.records(kinds=kinds, commit_first=False)]
+    assert found == ["from-another-process"]
+    gate.set()
+    assert store.head()[0] == 1 + BATCH  # the default still commits first
+    store.close()

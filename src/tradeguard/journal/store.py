@@ -276,12 +276,15 @@ class JournalStore(ABC):
         client_order_id: str | None = None,
         unattributed_fills: bool = False,
         kinds: tuple[str, ...] = (),
+        commit_first: bool = True,
     ) -> Generator[Record, None, None]:
         """Committed records in order; only one order's, only the fills journaled without a
         client order id (back-filled over REST), or only some kinds (event class names), if
         asked. Like every read, it first commits what this store holds, so it sees everything
-        appended through it."""
-        self.flush()
+        appended through it; unless `commit_first` is False (a watcher of what other
+        processes write, which must not wait for this store's commits)."""
+        if commit_first:
+            self.flush()
         expected = from_seq
         whole = client_order_id is None and not unattributed_fills and not kinds
         rows = self._rows(from_seq, client_order_id, unattributed_fills, kinds)
@@ -321,9 +324,11 @@ class JournalStore(ABC):
         self.flush()
         return verify_rows(self._rows(1, None), expect_head)
 
-    def head(self) -> tuple[int, bytes]:
-        """The last committed record's sequence number and hash; (0, zeros) when empty."""
-        self.flush()
+    def head(self, *, commit_first: bool = True) -> tuple[int, bytes]:
+        """The last committed record's sequence number and hash; (0, zeros) when empty. It
+        commits what this store holds first, unless `commit_first` is False (see records)."""
+        if commit_first:
+            self.flush()
         found = self._head()
         return found if found is not None else (0, GENESIS)
 
