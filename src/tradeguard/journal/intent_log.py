@@ -4,15 +4,14 @@ price of one write() instead of a database transaction.
 With the "crash" durability, an intent needs to survive the bot's process dying, nothing more.
 A write() to a file does that the moment it returns: the bytes are the kernel's. So each intent
 is written here (length-prefixed, encoded as the journal stores it), then waits with the other
-events for the journal's next group commit, which chains it in order; once that commit is done,
-the log is emptied. Where commits run on a thread of their own (SQLite), intents keep arriving
-while a commit is under way: there the file is sealed when its intents are handed to the commit
-(`seal`), later intents go to a fresh file, and the sealed one is deleted once its commit is
-done (`SealedLog.discard`). A process that dies in between leaves its log behind, and the next
-opening of the journal appends what it logged and the journal lacks, in the order logged, before
-anything else (`JournalStore._keep_intent_log`). Nothing after such an intent was committed
-(a group commit takes everything waiting, in order), so the chain's order stays the order in
-which things happened.
+events for the journal's next group commit, which chains it in order. Commits run on a thread
+of their own, and intents keep arriving while one is under way: so the file is sealed when its
+intents are handed to a commit (`seal`), later intents go to a fresh file, and the sealed one is
+deleted once its commit is done (`SealedLog.discard`). A process that dies in between leaves its
+logs behind, and the next opening of the journal appends what they hold and the journal lacks,
+in the order logged, before anything else (`JournalStore._keep_intent_log`). Nothing after
+such an intent was committed (a group commit takes everything waiting, in order), so the
+chain's order stays the order in which things happened.
 
 Files of one process, under the journal's `<name>.intents/` directory, each held with an
 exclusive flock while the process lives: recovery only takes the logs of processes that are
@@ -109,12 +108,6 @@ class IntentLog:
         self.path, self._fd = fresh
         self._written = False
         return sealed
-
-    def clear(self) -> None:
-        """Everything logged is committed to the journal: start the log over."""
-        if self._written:
-            os.ftruncate(self._fd, 0)
-            self._written = False
 
     def close(self) -> None:
         """After a last commit: the log is not needed any more."""

@@ -35,9 +35,10 @@ Durability — what survives what (the README quotes this paragraph):
     ignores flushes can lose more, which no database can prevent.
 
 Every record chains the hash of the one before (`journal.chain`). Two processes (or hosts, on
-PostgreSQL) appending to one journal take turns per commit: SQLite's `BEGIN IMMEDIATE`, or a
-PostgreSQL advisory lock on the journal; inside it the head is read, the batch chained from it
-and inserted, so records are never lost or interleaved out of the chain.
+PostgreSQL) appending to one journal take turns per commit: SQLite's write lock, under which the
+insert checks the head it was chained from (journal.sqlite_commits), or a PostgreSQL advisory
+lock on the journal, inside which the head is read, the batch chained from it and inserted; so
+records are never lost or interleaved out of the chain.
 
 Reading never skips: a gap in the numbering, an undecodable record or a damaged file is
 `JournalCorrupt` naming the record and what to do.
@@ -220,8 +221,6 @@ class JournalStore(ABC):
         self._pending = []
         self._inflight = None
         self.committed_seq = seq
-        if self._intent_log is not None:
-            self._intent_log.clear()  # every intent it held is in the chain now
         return seq
 
     def _keep_intent_log(self, directory: Path) -> None:
