@@ -88,12 +88,12 @@ def commit(conn: sqlite3.Connection, batch: Batch) -> None:
     try:
         if not _landed(conn, batch):
             rechained = chain(head(conn), batch.pending, batch.log)
-            # the batch takes its new chain before the insert: a retry must look for it
-            batch.after, batch.last = rechained.after, rechained.last
-            batch.bodies, batch.hashes, batch.index = (
-                rechained.bodies,
+            # the same events, so the same bodies and index: only the chain moves, and the
+            # batch takes it before the insert (a retry must look for it)
+            batch.after, batch.last, batch.hashes = (
+                rechained.after,
+                rechained.last,
                 rechained.hashes,
-                rechained.index,
             )
             if not _insert(conn, batch):
                 raise sqlite3.OperationalError("the journal's head moved under its write lock")

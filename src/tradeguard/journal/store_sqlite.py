@@ -194,23 +194,18 @@ class SqliteJournal(JournalStore):
             commits, batches = self._batches()
             for batch in batches[:-1]:
                 commits.submit(batch)
-            failure = commits.commit_now(batches[-1])
-        elif commits is not None:
-            failure = commits.drain()
-        else:
-            return self.committed_seq
-        if failure is not None:
-            raise failure
-        self.committed_seq = self._written_head[0]
-        return self.committed_seq
+            return self._settled(commits.commit_now(batches[-1]))
+        return self.wait_committed()
 
     def wait_committed(self) -> int:
         commits = self._own_commits()
-        if commits is not None:
-            failure = commits.drain()
-            if failure is not None:
-                raise failure
-            self.committed_seq = self._written_head[0]
+        return self.committed_seq if commits is None else self._settled(commits.drain())
+
+    def _settled(self, failure: BaseException | None) -> int:
+        """After waiting for the commit thread: its failure raised, or the seq it reached."""
+        if failure is not None:
+            raise failure
+        self.committed_seq = self._written_head[0]
         return self.committed_seq
 
     def _own_commits(self) -> CommitThread[Batch] | None:
