@@ -60,7 +60,8 @@ async def deaf_server() -> AsyncIterator[tuple[str, list[str]]]:
 
     app = web.Application()
     app.router.add_get("/ws-api/v3", handler)
-    runner = web.AppRunner(app)
+    # its sockets never close on their own: cleanup must not wait aiohttp's minute for them
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
