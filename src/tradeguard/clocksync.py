@@ -89,4 +89,5 @@ class SkewPolicy:
             None,
             hint="sync the host with NTP (e.g. `sudo chronyc makestep` or "
             "`sudo timedatectl set-ntp true`), then retry; tradeguard never widens recvWindow",
+            local=True,
         )

@@ -36,12 +36,24 @@ from collections.abc import Sequence
 
 
 class TradeguardError(Exception):
-    """Root of every error tradeguard raises on purpose."""
+    """Root of every error tradeguard raises on purpose.
+
+    An error raised by an order call names the order it is about: `client_order_id` and
+    `symbol` (exchange form, e.g. BTCUSDT) are set on its way out of the call, so a bot can
+    look the order up (`tg.order(...)`) or wait for its resolution (`tg.resolved(...)`)."""
+
+    client_order_id: str | None = None
+    symbol: str | None = None
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.message = message
         self.hint = hint
         super().__init__(message if hint is None else f"{message} ({hint})")
+
+    def about_order(self, client_order_id: str, symbol: str) -> None:
+        """Name the order this error is about (the session does it for every order call)."""
+        self.client_order_id = client_order_id
+        self.symbol = symbol
 
 
 # ── configuration ────────────────────────────────────────────────────────────────────────────
@@ -132,15 +144,34 @@ class JournalCorrupt(StateError):
 
 
 class ExchangeError(TradeguardError):
-    """The exchange answered with an error; code, msg and http_status are kept as sent."""
+    """The exchange answered with an error; code, msg and http_status are kept as sent.
+
+    `local` marks the same condition found here before anything was sent: a ban the exchange
+    declared earlier and that still runs, or this host's clock beyond the bound. The class
+    stays (a bot handles a ban as a ban, whoever noticed it); the message says "not sent"
+    instead of quoting an exchange answer that never came."""
 
     def __init__(
-        self, code: int | None, msg: str, http_status: int | None, *, hint: str | None = None
+        self,
+        code: int | None,
+        msg: str,
+        http_status: int | None,
+        *,
+        hint: str | None = None,
+        local: bool = False,
     ) -> None:
         self.code = code
         self.msg = msg
         self.http_status = http_status
-        super().__init__(f"exchange error {code} (HTTP {http_status}): {msg}", hint=hint)
+        self.local = local
+        if local:
+            text = msg if msg.startswith("not sent") else f"not sent: {msg}"
+        elif code is None and http_status is None:
+            text = f"the exchange refused: {msg}"
+        else:
+            what = "exchange error" if code is None else f"exchange error {code}"
+            text = f"{what} (HTTP {http_status}): {msg}" if http_status else f"{what}: {msg}"
+        super().__init__(text, hint=hint)
 
 
 class OrderRejected(ExchangeError):
@@ -164,10 +195,17 @@ class RateLimited(ExchangeError):
         *,
         retry_after_s: float | None = None,
         banned_until_ms: int | None = None,
+        local: bool = False,
     ) -> None:
         self.retry_after_s = retry_after_s
         self.banned_until_ms = banned_until_ms
-        super().__init__(code, msg, http_status, hint="wait; do not retry before the pause ends")
+        super().__init__(
+            code,
+            msg,
+            http_status,
+            hint="wait; do not retry before the pause ends",
+            local=local,
+        )
 
 
 # ── no trustworthy answer ─────────────────────────────────────────────────────────────────────

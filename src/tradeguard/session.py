@@ -55,7 +55,7 @@ from tradeguard.model import Balance, OrderIntent, OrderStatus, OrderType, Side,
 from tradeguard.orders import Order
 from tradeguard.recorder import Recorder
 from tradeguard.resolve import ResolvePolicy, book_fills, resolve_unknown
-from tradeguard.session_checks import SEND_FAILURES, OrderChecks, _Price
+from tradeguard.session_checks import SEND_FAILURES, OrderChecks, Sending, _Price, never_left
 from tradeguard.session_orders import OrderCalls
 from tradeguard.session_replace import ReplaceCalls
 from tradeguard.validate import RoundMode
@@ -92,6 +92,7 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
     _prices: dict[str, _Price] = field(default_factory=dict)
     _sent_ms: deque[int] = field(default_factory=lambda: deque(maxlen=1000))
     _daily_notional: dict[int, Decimal] = field(default_factory=dict)
+    _cap_spent: dict[str, tuple[int, Decimal]] = field(default_factory=dict)  # checked, not sent
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     # client order id -> (statuses awaited, future) for wait_for; woken by the watcher
     _waiters: dict[str, list[tuple[frozenset[OrderStatus], asyncio.Future[None]]]] = field(
@@ -175,30 +176,43 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
     async def _send(self, checked: OrderIntent) -> None:
         coid = checked.client_order_id
         symbol = checked.symbol.binance
-        sent_at = self._sending()
+        sending = self._sending([coid])
         try:
             report = await self.transport.place_order(to_new_order(checked))
         except SEND_FAILURES as exc:
-            self._send_failed([coid], symbol, exc, sent_at)
+            self._send_failed([coid], symbol, exc, sending)
             raise
         self._record(order_updated(report, self._now(), self.profile, source="reply"))
 
-    def _sending(self) -> int:
-        """Count an order request about to leave (the order rate); the exchange time now."""
-        sent_at = self.transport.server_now_ms()
-        self._sent_ms.append(self._now())
-        return sent_at
+    def _sending(self, coids: Sequence[str]) -> Sending:
+        """Count an order request about to leave (its place in the order rate, the notional
+        its orders took of the rung's daily cap at their check): what `_uncount` takes back if
+        it never leaves."""
+        stamp = self._now()
+        self._sent_ms.append(stamp)
+        caps = [spent for c in coids if (spent := self._cap_spent.pop(c, None)) is not None]
+        return Sending(self.transport.server_now_ms(), stamp, caps)
+
+    def _uncount(self, sending: Sending) -> None:
+        with contextlib.suppress(ValueError):
+            self._sent_ms.remove(sending.stamp_ms)
+        for day, notional in sending.caps:
+            self._daily_notional[day] = self._daily_notional.get(day, Decimal(0)) - notional
 
     def _send_failed(
-        self, coids: Sequence[str], symbol: str, exc: TradeguardError, sent_at: int
+        self, coids: Sequence[str], symbol: str, exc: TradeguardError, sending: Sending
     ) -> None:
         """What a request that got no placement reply means for its orders: UNKNOWN after an
         OutcomeUnknown, resolved by client order id and never resent; REJECTED, with the
-        reason, after an answer that it was not placed."""
+        reason, after an answer that it was not placed. A request refused before it left
+        takes back its place in the order rate and its notional in the rung's daily cap."""
+        exc.about_order(coids[0], symbol)
+        if never_left(exc):
+            self._uncount(sending)
         if isinstance(exc, OutcomeUnknown):
             for coid in coids:
                 self._local(coid, symbol, OrderStatus.UNKNOWN, f"outcome unknown: {exc.message}")
-                self._spawn(self._resolve(coid, symbol, sent_at))
+                self._spawn(self._resolve(coid, symbol, sending.server_ms))
             return
         for coid in coids:
             self._local(coid, symbol, OrderStatus.REJECTED, f"{type(exc).__name__}: {exc}")

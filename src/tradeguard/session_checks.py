@@ -42,6 +42,26 @@ if TYPE_CHECKING:
 # Session._send_failed for what each means for the order.
 SEND_FAILURES = (OutcomeUnknown, ExchangeError, NotSent, GuardError)
 
+
+def never_left(exc: TradeguardError) -> bool:
+    """True when the request was refused here and nothing reached the exchange: a ban or
+    pause still running, the breaker, the host's clock, a connection that never opened. Such a
+    request is not an order sent: it takes no place in the order rate or the rung's caps."""
+    if isinstance(exc, ExchangeError):
+        return exc.local
+    return isinstance(exc, NotSent | GuardError | ConfigError)
+
+
+@dataclass(frozen=True, slots=True)
+class Sending:
+    """An order request counted as it leaves: the exchange time (where its recvWindow
+    starts), the local stamp in the order rate, the (day, notional) it took of the caps."""
+
+    server_ms: int
+    stamp_ms: int
+    caps: list[tuple[int, Decimal]]
+
+
 PRICE_MAX_AGE_S = 2.0
 READY_WAIT_S = 10.0  # an order waits this long for the stream to come back, then is refused
 
@@ -67,6 +87,7 @@ class OrderChecks:
         _prices: dict[str, _Price]
         _sent_ms: deque[int]
         _daily_notional: dict[int, Decimal]
+        _cap_spent: dict[str, tuple[int, Decimal]]
 
         @property
         def ledger(self) -> Ledger: ...
@@ -161,6 +182,7 @@ class OrderChecks:
                 "; ".join(reasons), hint="promote the profile with `tradeguard promote`"
             )
         self._daily_notional[day] = spent + notional
+        self._cap_spent[checked.client_order_id] = (day, notional)
 
     def _deny(self, wanted: OrderIntent, reasons: Sequence[str]) -> None:
         self._record(

@@ -16,7 +16,7 @@ from tradeguard.events import EventBase, OrderIntended
 from tradeguard.intents import Amount, ClientIds, symbol_of
 from tradeguard.model import OrderIntent, OrderType, Side, Symbol
 from tradeguard.orders import Order
-from tradeguard.session_checks import SEND_FAILURES
+from tradeguard.session_checks import SEND_FAILURES, Sending
 from tradeguard.validate import check_options
 from tradeguard.venues.binance import endpoints
 from tradeguard.venues.binance.report_events import order_updated
@@ -39,9 +39,9 @@ class OrderCalls:
         ) -> OrderIntent: ...
         async def _check(self, wanted: OrderIntent, *, count: bool = True) -> OrderIntent: ...
         def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
-        def _sending(self) -> int: ...
+        def _sending(self, coids: Sequence[str]) -> Sending: ...
         def _send_failed(
-            self, coids: Sequence[str], symbol: str, exc: TradeguardError, sent_at: int
+            self, coids: Sequence[str], symbol: str, exc: TradeguardError, sending: Sending
         ) -> None: ...
         def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
         def order(self, client_order_id: str) -> Order | None: ...
@@ -197,11 +197,12 @@ class OrderCalls:
             above=_leg(above),
             below=_leg(below),
         )
-        sent_at = self._sending()
+        coids = [leg.client_order_id for leg in checked]
+        sending = self._sending(coids)
         try:
             reports = await self.transport.place_oco(oco)
         except SEND_FAILURES as exc:
-            self._send_failed([leg.client_order_id for leg in checked], sym.binance, exc, sent_at)
+            self._send_failed(coids, sym.binance, exc, sending)
             raise
         for report in reports:
             self._record(order_updated(report, self._now(), self.profile, source="reply"))

@@ -44,7 +44,7 @@ from tradeguard.intents import Amount, amount
 from tradeguard.model import OrderIntent, OrderStatus, OrderType, Symbol
 from tradeguard.orders import Order
 from tradeguard.resolve import ResolvePolicy, book_fills
-from tradeguard.session_checks import SEND_FAILURES
+from tradeguard.session_checks import SEND_FAILURES, Sending
 from tradeguard.venues.binance.endpoints import CancelReplaceMode
 from tradeguard.venues.binance.parse import ReplaceOutcome
 from tradeguard.venues.binance.report_events import order_updated
@@ -79,9 +79,9 @@ class ReplaceCalls:
         def _local(self, coid: str, symbol: str, status: OrderStatus, reason: str) -> None: ...
         async def _resolve(self, coid: str, symbol: str, sent_server_ms: int) -> None: ...
         def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
-        def _sending(self) -> int: ...
+        def _sending(self, coids: Sequence[str]) -> Sending: ...
         def _send_failed(
-            self, coids: Sequence[str], symbol: str, exc: TradeguardError, sent_at: int
+            self, coids: Sequence[str], symbol: str, exc: TradeguardError, sending: Sending
         ) -> None: ...
         def _assets(self, symbol: str) -> tuple[str, str]: ...
         def order(self, client_order_id: str) -> Order | None: ...
@@ -120,7 +120,7 @@ class ReplaceCalls:
             OrderIntended(at_ms=self._now(), profile=self.profile, intent=checked), durable=True
         )
         new_coid, symbol = checked.client_order_id, checked.symbol.binance
-        sent_at = self._sending()
+        sending = self._sending([new_coid])
         try:
             outcome = await self.transport.cancel_replace(
                 to_new_order(checked), mode, cancel_client_order_id=old.client_order_id
@@ -128,7 +128,7 @@ class ReplaceCalls:
         except SEND_FAILURES as exc:
             # unknown: the new half resolves by its client id, the old one is queried later;
             # refused as a whole (a filter, a ban, the breaker): neither half happened
-            self._send_failed([new_coid], symbol, exc, sent_at)
+            self._send_failed([new_coid], symbol, exc, sending)
             if isinstance(exc, OutcomeUnknown):
                 self._spawn(self._settle(old.client_order_id, symbol, later=True))
             raise

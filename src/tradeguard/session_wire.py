@@ -1,5 +1,6 @@
 """What the transport saw, as journal events: every reply with its weight and latency
-(`ReplyReceived`), and every 429 pause and 418 ban (`RateLimitChanged`). Redacted by
+(`ReplyReceived`), every 429 pause and 418 ban (`RateLimitChanged`), and every clock re-sync
+(`ClockSynced`). Redacted by
 construction: the note carries the request's own parameters (no signature or timestamp, which
 are added on the way out) and the journal's Redactor masks anything secret that slips in.
 """
@@ -11,8 +12,9 @@ from collections.abc import Callable
 import msgspec
 
 from tradeguard.clock import Clock
+from tradeguard.clocksync import Estimate
 from tradeguard.errors import RateLimited
-from tradeguard.events import EventBase, RateLimitChanged, ReplyReceived
+from tradeguard.events import ClockSynced, EventBase, RateLimitChanged, ReplyReceived
 from tradeguard.venues.binance.client import BinanceTransport, WireNote
 
 Record = Callable[[EventBase], object]
@@ -67,5 +69,14 @@ def attach(transport: BinanceTransport, record: Record, clock: Clock, profile: s
             )
         )  # fmt: skip
 
+    def on_clock(estimate: Estimate) -> None:
+        record(
+            ClockSynced(
+                at_ms=clock.wall_ms(), profile=profile, offset_ms=round(estimate.skew_ms),
+                rtt_ms=estimate.rtt_ms,
+            )
+        )  # fmt: skip
+
     transport.on_reply = on_reply
     transport.on_limit = on_limit
+    transport.on_clock = on_clock

@@ -179,9 +179,13 @@ def base_fee(order: Any) -> Decimal:
     return sum((f.commission for f in order.fills if f.commission_asset == "BTC"), start=Decimal(0))
 
 
+REFUSED_BEFORE_MATCHING = -1021  # the timestamp refused: the one answer that allows a resend
+
+
 def sent_counts(tg: Session) -> Counter[str]:
-    """POST /api/v3/order requests per client order id that the journal saw answered (an
-    order's request itself is journaled as its durable intent)."""
+    """POST /api/v3/order requests per client order id that the journal saw answered, and
+    that could have reached the matching engine (an order's request itself is journaled as its
+    durable intent; a -1021 answer refused the timestamp before matching)."""
     counts: Counter[str] = Counter()
     for event in tg.recorder.journal.events():
         if (
@@ -190,7 +194,9 @@ def sent_counts(tg: Session) -> Counter[str]:
             and event.path == "/api/v3/order"
             and event.client_order_id is not None
         ):
-            counts[event.client_order_id] += isinstance(event, ReplyReceived)
+            counts[event.client_order_id] += (
+                isinstance(event, ReplyReceived) and event.code != REFUSED_BEFORE_MATCHING
+            )
     return counts
 
 

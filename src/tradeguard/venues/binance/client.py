@@ -88,9 +88,11 @@ class WireNote:
 
 OnReply = Callable[[WireNote], None]
 OnLimit = Callable[[RateLimited], None]
+OnClock = Callable[[Estimate], None]
 
 
 MY_TRADES_PAGE = 1000  # myTrades' largest page
+TIMESTAMP_OUTSIDE_WINDOW = -1021  # refused before matching: nothing was executed
 
 
 class BinanceTransport:
@@ -122,6 +124,7 @@ class BinanceTransport:
         self.requests_sent = 0
         self.on_reply: OnReply | None = None  # told of every reply (the session journals it)
         self.on_limit: OnLimit | None = None  # told of every 429 / 418 met
+        self.on_clock: OnClock | None = None  # told of every clock estimate (a re-sync)
 
     # ── lifecycle ─────────────────────────────────────────────────────────────────────────
     async def __aenter__(self) -> BinanceTransport:
@@ -160,6 +163,8 @@ class BinanceTransport:
         est = estimate(samples)
         self._clock_estimate = est
         self._synced_at = self.clock.monotonic()
+        if self.on_clock is not None:
+            self.on_clock(est)
         self.config.skew.check(est)
         return est
 
@@ -221,13 +226,23 @@ class BinanceTransport:
                     await self._ensure_clock()
                 return self._check(request, await self._send(request))
             except ClockSkewError as exc:
-                # -1021: re-estimate once; an order was not placed (the check precedes matching).
-                if exc.code != -1021 or resynced:
+                # -1021: the exchange refused the timestamp before matching, so nothing was
+                # executed, an order included: re-estimate the clock and send it once more
+                # (an order keeps its client order id: even a fluke cannot place it twice).
+                if exc.code != TIMESTAMP_OUTSIDE_WINDOW:
                     raise
+                if resynced:
+                    raise ClockSkewError(
+                        exc.code,
+                        f"{request.name}: the exchange refused the request's timestamp twice "
+                        f"(-1021), the second time just after re-syncing the clock ({exc.msg}); "
+                        "not placed",
+                        exc.http_status,
+                        hint="this host's clock jumps or drifts fast: sync it with NTP "
+                        "(`sudo timedatectl set-ntp true`); tradeguard never widens recvWindow",
+                    ) from exc
                 resynced = True
                 await self.sync_clock()
-                if request.retry is Retry.NEVER:
-                    raise
             except NotSent:
                 if attempt >= attempts:
                     raise
@@ -292,6 +307,7 @@ class BinanceTransport:
                     418 if now < self.ledger.banned_until_ms else 429,
                     retry_after_s=wait.seconds,
                     banned_until_ms=self.ledger.banned_until_ms or None,
+                    local=True,
                 )
             await self._sleep(wait.seconds)
 

@@ -2,8 +2,11 @@
 
 Pure. A builder returns a `Request`; the client signs it, the limiter prices it by `weight` and
 `orders`, and `retry` tells the transport what it may do when no trustworthy answer came back:
-an order placement is never sent twice by the transport (`Retry.NEVER`), reads and cancels may
-be (`Retry.SAFE`). Weights are Binance's published ones (exchange-wire.md, "Weights").
+an order placement is never sent twice by the transport (`Retry.NEVER`) after an answer that
+leaves its outcome open, reads and cancels may be (`Retry.SAFE`). The one resend of an order is
+after -1021, which the exchange answers before matching (nothing executed): once, after the
+clock is re-synced, under the same client order id. Weights are Binance's published ones
+(exchange-wire.md, "Weights").
 """
 
 from __future__ import annotations
