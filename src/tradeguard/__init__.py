@@ -11,7 +11,27 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from tradeguard.errors import TradeguardError
+from tradeguard.errors import (
+    AuthError,
+    BreakerOpen,
+    ClockSkewError,
+    ConfigError,
+    CredentialsError,
+    ExchangeError,
+    GuardError,
+    KeyAuditFailed,
+    NotSent,
+    OrderRejected,
+    OutcomeUnknown,
+    RateLimited,
+    RiskDenied,
+    StageLimitExceeded,
+    StateError,
+    TradeguardError,
+    TradingHalted,
+    TransportError,
+)
+from tradeguard.model import OrderStatus, OrderType, Side, TimeInForce
 
 if TYPE_CHECKING:
     from tradeguard.profile import Profile
@@ -52,4 +72,29 @@ def connect(profile: str | Profile | None = None, **options: Any) -> _Connecting
     return _Connecting(profile, options)
 
 
-__all__ = ["TradeguardError", "__version__", "connect"]
+__all__ = [
+    "AuthError",
+    "BreakerOpen",
+    "ClockSkewError",
+    "ConfigError",
+    "CredentialsError",
+    "ExchangeError",
+    "GuardError",
+    "KeyAuditFailed",
+    "NotSent",
+    "OrderRejected",
+    "OrderStatus",
+    "OrderType",
+    "OutcomeUnknown",
+    "RateLimited",
+    "RiskDenied",
+    "Side",
+    "StageLimitExceeded",
+    "StateError",
+    "TimeInForce",
+    "TradeguardError",
+    "TradingHalted",
+    "TransportError",
+    "__version__",
+    "connect",
+]

@@ -50,10 +50,14 @@ class TradeguardError(Exception):
         self.hint = hint
         super().__init__(message if hint is None else f"{message} ({hint})")
 
-    def about_order(self, client_order_id: str, symbol: str) -> None:
-        """Name the order this error is about (the session does it for every order call)."""
+    def about_order(self, client_order_id: str, symbol: str, *, hint: str | None = None) -> None:
+        """Name the order this error is about (the session does it for every order call);
+        a new `hint` replaces the old one in the message."""
         self.client_order_id = client_order_id
         self.symbol = symbol
+        if hint is not None:
+            self.hint = hint
+            self.args = (f"{self.message} ({hint})",)
 
 
 # ── configuration ────────────────────────────────────────────────────────────────────────────

@@ -9,12 +9,15 @@ same millisecond still differ by the random part; the ledger refuses an id it al
 
 from __future__ import annotations
 
+import enum
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from tradeguard.errors import ConfigError
 from tradeguard.model import OrderIntent, OrderType, Side, Symbol, TimeInForce
 
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+E = TypeVar("E", bound=enum.Enum)
 Amount = Decimal | str | int
 
 
@@ -60,6 +63,19 @@ def symbol_of(value: Symbol | str) -> Symbol:
     return value if isinstance(value, Symbol) else Symbol.parse(value)
 
 
+def choice(kind: type[E], value: E | str, what: str) -> E:
+    """`value` as one of the enum `kind`'s members, in any case ("buy", "Buy", Side.BUY); a
+    clear error listing the valid values otherwise, never a bare ValueError."""
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str):
+        for member in kind:
+            if member.value.upper() == value.strip().upper():
+                return member
+    valid = ", ".join(str(m.value) for m in kind)
+    raise ConfigError(f"{what} {value!r} is not one of {valid}", hint=f"pass one of {valid}")
+
+
 def intent(
     client_order_id: str,
     symbol: Symbol | str,
@@ -78,8 +94,8 @@ def intent(
 ) -> OrderIntent:
     """An `OrderIntent`, every amount checked and made a Decimal; a LIMIT without a
     time in force is GTC (Binance's own default would be to refuse it)."""
-    kind = OrderType(type)
-    tif = TimeInForce(time_in_force) if time_in_force is not None else None
+    kind = choice(OrderType, type, "order type")
+    tif = choice(TimeInForce, time_in_force, "time_in_force") if time_in_force is not None else None
     if (
         tif is None
         and kind in (OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
@@ -89,7 +105,7 @@ def intent(
     return OrderIntent(
         client_order_id=client_order_id,
         symbol=symbol_of(symbol),
-        side=Side(side),
+        side=choice(Side, side, "side"),
         type=kind,
         qty=amount(qty, "qty"),
         quote_qty=amount(quote_qty, "quote_qty"),

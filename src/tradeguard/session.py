@@ -24,10 +24,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
+
+import msgspec
 
 from tradeguard import risk, stages
 from tradeguard.clock import Clock
@@ -56,15 +58,38 @@ from tradeguard.orders import Order
 from tradeguard.recorder import Recorder
 from tradeguard.resolve import ResolvePolicy, book_fills, resolve_unknown
 from tradeguard.session_checks import SEND_FAILURES, OrderChecks, Sending, _Price, never_left
-from tradeguard.session_orders import OrderCalls
+from tradeguard.session_orders import OrderCalls, naming
 from tradeguard.session_replace import ReplaceCalls
+from tradeguard.text import plain, tidy
 from tradeguard.validate import RoundMode
 from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.report_events import order_updated
 from tradeguard.venues.binance.rules import SymbolRules, to_new_order
 
+S = TypeVar("S", bound=msgspec.Struct)
+
 UNKNOWN_ORDER = -2011  # a cancel for an order that is no longer open
 CLOSE_HOOK_S = 10.0  # how long closing waits for each part (stream, transport, journal, sim)
+FILLS_GRACE_S = 2.0  # reported fills not yet booked: wait this long for the stream, then ask
+FILLS_GRACE_MAX_S = 30.0  # ... doubling each time it asks, up to this
+_KNOWN = frozenset(
+    s for s in OrderStatus if s not in (OrderStatus.UNKNOWN, OrderStatus.PENDING_NEW)
+)
+
+
+def tidy_order(order: Order) -> Order:
+    """The order with its amounts (and its fills') written plainly, for the bot."""
+    return tidy_struct(order, fills=tuple(tidy_struct(f) for f in order.fills))
+
+
+def tidy_struct(value: S, **also: Any) -> S:
+    """A copy of a struct with every Decimal field tidied (text.tidy), plus `also`."""
+    changes = {
+        name: tidy(v)
+        for name in value.__struct_fields__
+        if isinstance(v := getattr(value, name), Decimal)
+    }
+    return msgspec.structs.replace(value, **changes, **also)
 
 
 @dataclass
@@ -94,8 +119,8 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
     _daily_notional: dict[int, Decimal] = field(default_factory=dict)
     _cap_spent: dict[str, tuple[int, Decimal]] = field(default_factory=dict)  # checked, not sent
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
-    # client order id -> (statuses awaited, future) for wait_for; woken by the watcher
-    _waiters: dict[str, list[tuple[frozenset[OrderStatus], asyncio.Future[None]]]] = field(
+    # client order id -> (what is awaited of the order, future); woken by the watcher
+    _waiters: dict[str, list[tuple[Callable[[Order], bool], asyncio.Future[None]]]] = field(
         default_factory=dict
     )
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # stream up, no gap open
@@ -115,46 +140,121 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
         return self.recorder.ledger
 
     def order(self, client_order_id: str) -> Order | None:
+        """The order as tradeguard knows it now (None: not in this session's journal)."""
         found: Order | None = self.ledger.order(client_order_id)
-        return found
+        return None if found is None else tidy_order(found)
 
     def open_orders(self) -> list[Order]:
-        found: list[Order] = self.ledger.open_orders()
-        return found
+        """Every order still open (UNKNOWN ones included: they may be live)."""
+        return [tidy_order(o) for o in self.ledger.open_orders()]
 
-    def position(self, symbol: Symbol | str) -> Position | None:
-        found: Position | None = self.ledger.position(self._exchange_symbol(symbol))
-        return found
+    def position(self, symbol: Symbol | str) -> Position:
+        """What the symbol's fills add up to (commission included); flat before any fill."""
+        name = self._exchange_symbol(symbol)
+        rules = self.rules.get(name)
+        if rules is None:
+            raise ConfigError(
+                f"{symbol} is not a symbol of this session",
+                hint=f"its symbols: {', '.join(sorted(self.rules))}; add it to the profile's "
+                "symbols",
+            )
+        found: Position | None = self.ledger.position(name)
+        if found is None:
+            return Position(name, rules.base_asset, rules.quote_asset)
+        return tidy_struct(found)
 
     def balance(self, asset: str) -> Balance | None:
+        """The exchange's last report of the asset, moved by every fill booked since; None
+        for an asset the account has never reported."""
         found: Balance | None = self.ledger.balance(asset.upper())
-        return found
+        return None if found is None else tidy_struct(found)
 
     def events(self) -> AsyncIterator[EventBase]:
-        """Every event from now on: fills, order updates, risk denials, alerts."""
+        """Every event from now on: fills, order updates, risk denials, alerts. Events are
+        the journal's records as written (amounts in the exchange's own notation)."""
         return self.recorder.feed()
 
     async def wait_for(
         self, client_order_id: str, *statuses: OrderStatus, timeout_s: float = 30.0
     ) -> Order:
-        """Wait until the order is in one of `statuses` (default: any final status)."""
+        """Wait until the order is in one of `statuses` (default: any final status) with
+        every fill the exchange reported for it booked: a FILLED order comes back with its
+        executed quantity and the position moved, never ahead of its fills. Fills come from
+        the user stream; if they are late, from myTrades. An UNKNOWN order is waited for
+        through its resolution. TimeoutError after `timeout_s`."""
         wanted = frozenset(statuses) or frozenset(s for s in OrderStatus if s.is_final)
-        found = self.order(client_order_id)
-        if found is None or found.status not in wanted:
-            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            entry = (wanted, future)
-            self._waiters.setdefault(client_order_id, []).append(entry)
-            try:
-                await asyncio.wait_for(future, timeout_s)
-            finally:
-                waiting = self._waiters.get(client_order_id, [])
-                if entry in waiting:
-                    waiting.remove(entry)
-                if not waiting:
-                    self._waiters.pop(client_order_id, None)
-        found = self.order(client_order_id)
-        assert found is not None
-        return found
+        return await self._settled(client_order_id, wanted, timeout_s)
+
+    async def resolved(self, client_order_id: str, *, timeout_s: float = 60.0) -> Order:
+        """The order once its placement's outcome is known: after `OutcomeUnknown`, what the
+        exchange did with it (NEW, FILLED, ... with its fills booked), or REJECTED with the
+        reason if it never reached the matching engine (it is never resent: send a new order
+        if you still want one). TimeoutError after `timeout_s`."""
+        return await self._settled(client_order_id, _KNOWN, timeout_s)
+
+    async def _settled(self, coid: str, wanted: frozenset[OrderStatus], timeout_s: float) -> Order:
+        if self.ledger.order(coid) is None:
+            raise ConfigError(
+                f"no order {coid} in this session's journal",
+                hint="pass the client_order_id of an order this session placed or adopted",
+            )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        grace = FILLS_GRACE_S
+        while True:
+            order = self.ledger.order(coid)
+            assert order is not None
+            if order.status in wanted and order.missing_qty == 0:
+                return tidy_order(order)
+            left = deadline - loop.time()
+            if left <= 0:
+                raise TimeoutError(
+                    f"order {coid} is {order.status.value} after {timeout_s:.0f} s"
+                    + (f", {plain(order.missing_qty)} filled but not yet booked"
+                       if order.missing_qty else "")
+                )  # fmt: skip
+            if order.status not in wanted:
+                await self._until(coid, lambda o: o.status in wanted, left)
+                continue
+            # the exchange reported fills (a reply's cumulative quantity) the fill messages
+            # have not brought yet: give the stream a moment, then ask myTrades
+            if await self._until(coid, lambda o: o.missing_qty == 0, min(grace, left)):
+                continue
+            grace = min(grace * 2, FILLS_GRACE_MAX_S)
+            await self._fetch_fills(order)
+
+    async def _until(self, coid: str, done: Any, timeout_s: float) -> bool:
+        """Wait until `done(order)` holds after some event about the order; False on timeout."""
+        order = self.ledger.order(coid)
+        if order is not None and done(order):
+            return True
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (done, future)
+        self._waiters.setdefault(coid, []).append(entry)
+        try:
+            await asyncio.wait_for(future, timeout_s)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            waiting = self._waiters.get(coid, [])
+            if entry in waiting:
+                waiting.remove(entry)
+            if not waiting:
+                self._waiters.pop(coid, None)
+
+    async def _fetch_fills(self, order: Order) -> None:
+        """Book an order's reported fills from myTrades (the ledger ignores ones it has)."""
+        try:
+            report = await self.transport.get_order(
+                order.symbol, client_order_id=order.client_order_id
+            )
+            await book_fills(
+                self.transport, report, self._assets(order.symbol), self._record,
+                self.profile, self._now(),
+            )  # fmt: skip
+        except TradeguardError:
+            pass  # a ban, a pause, the network: the stream or the next look books them
 
     # ── placing (the order-type calls are in session_orders.OrderCalls) ─────────────────
     def _intent(
@@ -162,13 +262,18 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
     ) -> OrderIntent:
         return intent(self.ids.next(), symbol, side, kind, **fields)
 
-    async def place(self, wanted: OrderIntent) -> Order:
-        """Check, journal and send one intent; the order as the reply left it."""
-        checked = await self._check(wanted)
-        self._record(
-            OrderIntended(at_ms=self._now(), profile=self.profile, intent=checked), durable=True
-        )
-        await self._send(checked)
+    async def place(self, wanted: OrderIntent, *, round: RoundMode | None = None) -> Order:
+        """Check, journal and send one intent; the order as the reply left it (its fills
+        follow as fill messages: `wait_for` returns it with them booked). Any error names the
+        order (`client_order_id`, `symbol`); after `OutcomeUnknown`, `resolved()` waits for
+        what the exchange did with it."""
+        with naming(wanted):
+            checked = await self._check(wanted, round=round)
+            self._record(
+                OrderIntended(at_ms=self._now(), profile=self.profile, intent=checked),
+                durable=True,
+            )
+            await self._send(checked)
         found = self.order(checked.client_order_id)
         assert found is not None
         return found
@@ -210,6 +315,12 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
         if never_left(exc):
             self._uncount(sending)
         if isinstance(exc, OutcomeUnknown):
+            exc.about_order(
+                coids[0],
+                symbol,
+                hint=f'it may be live: `await tg.resolved("{coids[0]}")` returns it once the '
+                "exchange's answer is found; never send it again blindly",
+            )
             for coid in coids:
                 self._local(coid, symbol, OrderStatus.UNKNOWN, f"outcome unknown: {exc.message}")
                 self._spawn(self._resolve(coid, symbol, sending.server_ms))
@@ -335,11 +446,11 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
         waiting = self._waiters.get(coid) if coid is not None else None
         if not waiting:
             return
-        order = self.order(coid) if coid is not None else None
+        order = self.ledger.order(coid) if coid is not None else None
         if order is None:
             return
-        for statuses, future in waiting:
-            if order.status in statuses and not future.done():
+        for done, future in waiting:
+            if not future.done() and done(order):
                 future.set_result(None)
 
     def _trip(self, reason: str) -> None:

@@ -28,7 +28,7 @@ from tradeguard.errors import (
 from tradeguard.events import EventBase, RiskDenied
 from tradeguard.model import OrderIntent, OrderType, Side, Symbol
 from tradeguard.orders import Order
-from tradeguard.validate import OrderRefused, validate
+from tradeguard.validate import OrderRefused, RoundMode, validate
 
 if TYPE_CHECKING:
     from tradeguard.clock import Clock
@@ -99,10 +99,16 @@ class OrderChecks:
         def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
 
     async def _check(
-        self, wanted: OrderIntent, *, count: bool = True, replacing: str | None = None
+        self,
+        wanted: OrderIntent,
+        *,
+        count: bool = True,
+        replacing: str | None = None,
+        round: RoundMode | None = None,
     ) -> OrderIntent:
         """Validate and risk-check `wanted`; `replacing` names an open order it replaces
-        (cancel-replace), left out of the open-order counts and the exposure."""
+        (cancel-replace), left out of the open-order counts and the exposure; `round` is the
+        order's own rounding (None: the session's)."""
         if self.closing:
             raise GuardError("the session is closing; no new orders")
         if not self.ready.is_set():  # the user stream is down or back-filling a gap
@@ -144,7 +150,7 @@ class OrderChecks:
                 open_orders=len(open_here),
                 open_algo_orders=sum(1 for o in open_here if o.type in algo),
                 price_band_pct=self.guard.price_band_pct,
-                round=self.guard.round,
+                round=self.guard.round if round is None else round,
             )
         except OrderRefused as refused:
             self._deny(wanted, list(refused.reasons))

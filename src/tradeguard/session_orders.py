@@ -7,22 +7,42 @@ legs), so there is one path to the exchange. Options Binance Spot lacks (reduce_
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Sequence
+import contextlib
+from collections.abc import Coroutine, Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tradeguard.errors import TradeguardError
 from tradeguard.events import EventBase, OrderIntended
-from tradeguard.intents import Amount, ClientIds, symbol_of
+from tradeguard.intents import Amount, ClientIds, choice, symbol_of
 from tradeguard.model import OrderIntent, OrderType, Side, Symbol
 from tradeguard.orders import Order
 from tradeguard.session_checks import SEND_FAILURES, Sending
-from tradeguard.validate import check_options
+from tradeguard.validate import RoundMode, check_options
 from tradeguard.venues.binance import endpoints
 from tradeguard.venues.binance.report_events import order_updated
 
 if TYPE_CHECKING:
     from tradeguard.venues.binance.client import BinanceTransport
+
+Rounding = RoundMode | str | None  # "refuse" or "safe"; None: the session's own
+
+
+def rounding(value: Rounding) -> RoundMode | None:
+    """An order's `round=` option: "refuse" (never change a value) or "safe" (round onto the
+    symbol's grid toward the side that risks less); None keeps the session's."""
+    return None if value is None else choice(RoundMode, value, "round")
+
+
+@contextlib.contextmanager
+def naming(wanted: OrderIntent) -> Iterator[None]:
+    """Every TradeguardError leaving an order call names the order it is about."""
+    try:
+        yield
+    except TradeguardError as exc:
+        if exc.client_order_id is None:
+            exc.about_order(wanted.client_order_id, wanted.symbol.binance)
+        raise
 
 
 class OrderCalls:
@@ -33,11 +53,13 @@ class OrderCalls:
         transport: BinanceTransport
         ids: ClientIds
 
-        async def place(self, wanted: OrderIntent) -> Order: ...
+        async def place(self, wanted: OrderIntent, *, round: RoundMode | None = None) -> Order: ...
         def _intent(
             self, symbol: Symbol | str, side: Side | str, kind: OrderType, **fields: Any
         ) -> OrderIntent: ...
-        async def _check(self, wanted: OrderIntent, *, count: bool = True) -> OrderIntent: ...
+        async def _check(
+            self, wanted: OrderIntent, *, count: bool = True, round: RoundMode | None = None
+        ) -> OrderIntent: ...
         def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
         def _sending(self, coids: Sequence[str]) -> Sending: ...
         def _send_failed(
@@ -48,17 +70,29 @@ class OrderCalls:
         def _now(self) -> int: ...
 
     async def market_buy(
-        self, symbol: Symbol | str, *, qty: Amount | None = None, quote: Amount | None = None
+        self,
+        symbol: Symbol | str,
+        *,
+        qty: Amount | None = None,
+        quote: Amount | None = None,
+        round: Rounding = None,
     ) -> Order:
         return await self.place(
-            self._intent(symbol, Side.BUY, OrderType.MARKET, qty=qty, quote_qty=quote)
+            self._intent(symbol, Side.BUY, OrderType.MARKET, qty=qty, quote_qty=quote),
+            round=rounding(round),
         )
 
     async def market_sell(
-        self, symbol: Symbol | str, *, qty: Amount | None = None, quote: Amount | None = None
+        self,
+        symbol: Symbol | str,
+        *,
+        qty: Amount | None = None,
+        quote: Amount | None = None,
+        round: Rounding = None,
     ) -> Order:
         return await self.place(
-            self._intent(symbol, Side.SELL, OrderType.MARKET, qty=qty, quote_qty=quote)
+            self._intent(symbol, Side.SELL, OrderType.MARKET, qty=qty, quote_qty=quote),
+            round=rounding(round),
         )
 
     async def limit_buy(
@@ -81,6 +115,7 @@ class OrderCalls:
         time_in_force: str = "GTC",
         post_only: bool = False,
         iceberg_qty: Amount | None = None,
+        round: Rounding = None,
         **unsupported: Any,
     ) -> Order:
         """A limit order: GTC, IOC or FOK; post_only (LIMIT_MAKER); iceberg."""
@@ -95,7 +130,8 @@ class OrderCalls:
                 post_only=post_only,
                 time_in_force=None if post_only else time_in_force,
                 iceberg_qty=iceberg_qty,
-            )
+            ),
+            round=rounding(round),
         )
 
     async def stop_loss(
@@ -107,13 +143,16 @@ class OrderCalls:
         stop_price: Amount | None = None,
         price: Amount | None = None,
         trailing_delta: int | None = None,
+        round: Rounding = None,
         **unsupported: Any,
     ) -> Order:
         """Stop-loss (market on trigger), or stop-limit with `price`; trailing with
         `trailing_delta` (basis points) instead of, or beside, `stop_price`."""
         check_options(unsupported)
         kinds = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
-        return await self._triggered(kinds, symbol, side, qty, stop_price, price, trailing_delta)
+        return await self._triggered(
+            kinds, symbol, side, qty, stop_price, price, trailing_delta, rounding(round)
+        )
 
     async def take_profit(
         self,
@@ -124,13 +163,16 @@ class OrderCalls:
         stop_price: Amount | None = None,
         price: Amount | None = None,
         trailing_delta: int | None = None,
+        round: Rounding = None,
         **unsupported: Any,
     ) -> Order:
         """Take-profit (market on trigger), or take-profit-limit with `price`; trailing with
         `trailing_delta`."""
         check_options(unsupported)
         kinds = (OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT)
-        return await self._triggered(kinds, symbol, side, qty, stop_price, price, trailing_delta)
+        return await self._triggered(
+            kinds, symbol, side, qty, stop_price, price, trailing_delta, rounding(round)
+        )
 
     async def _triggered(
         self,
@@ -141,12 +183,13 @@ class OrderCalls:
         stop_price: Amount | None,
         price: Amount | None,
         trailing_delta: int | None,
+        round: RoundMode | None,
     ) -> Order:
         """A stop or take-profit: the market kind without a limit `price`, the limit kind with."""
         kind = kinds[0] if price is None else kinds[1]
         fields = {"qty": qty, "price": price, "stop_price": stop_price,
                   "trailing_delta": trailing_delta}  # fmt: skip
-        return await self.place(self._intent(symbol, side, kind, **fields))
+        return await self.place(self._intent(symbol, side, kind, **fields), round=round)
 
     async def bracket(
         self,
@@ -157,12 +200,14 @@ class OrderCalls:
         take_profit: Amount,
         stop: Amount,
         stop_limit: Amount | None = None,
+        round: Rounding = None,
     ) -> tuple[Order, Order]:
         """An OCO bracket: a take-profit limit and a stop (stop-limit with `stop_limit`); when
         one fills the exchange cancels the other. For a SELL the take-profit sits above the
         market and the stop below it; for a BUY the other way round."""
         sym = symbol_of(symbol)
-        side = Side(side)
+        side = choice(Side, side, "side")
+        how = rounding(round)
         list_id = self.ids.next()
         limit_leg = self._intent(
             sym,
@@ -183,7 +228,16 @@ class OrderCalls:
             price=stop_limit,
             list_client_order_id=list_id,
         )
-        checked = [await self._check(limit_leg), await self._check(stop_leg, count=False)]
+        with naming(limit_leg):
+            checked = [
+                await self._check(limit_leg, round=how),
+                await self._check(stop_leg, count=False, round=how),
+            ]
+            return await self._send_bracket(sym, side, list_id, checked)
+
+    async def _send_bracket(
+        self, sym: Symbol, side: Side, list_id: str, checked: list[OrderIntent]
+    ) -> tuple[Order, Order]:
         for leg in checked:
             self._record(
                 OrderIntended(at_ms=self._now(), profile=self.profile, intent=leg), durable=True

@@ -40,11 +40,13 @@ from tradeguard.errors import (
     TradeguardError,
 )
 from tradeguard.events import EventBase, OrderIntended, OrderUpdated
-from tradeguard.intents import Amount, amount
+from tradeguard.intents import Amount, amount, choice
 from tradeguard.model import OrderIntent, OrderStatus, OrderType, Symbol
 from tradeguard.orders import Order
 from tradeguard.resolve import ResolvePolicy, book_fills
 from tradeguard.session_checks import SEND_FAILURES, Sending
+from tradeguard.session_orders import Rounding, naming, rounding
+from tradeguard.validate import RoundMode
 from tradeguard.venues.binance.endpoints import CancelReplaceMode
 from tradeguard.venues.binance.parse import ReplaceOutcome
 from tradeguard.venues.binance.report_events import order_updated
@@ -73,7 +75,12 @@ class ReplaceCalls:
         resolve_policy: ResolvePolicy | None
 
         async def _check(
-            self, wanted: OrderIntent, *, count: bool = True, replacing: str | None = None
+            self,
+            wanted: OrderIntent,
+            *,
+            count: bool = True,
+            replacing: str | None = None,
+            round: RoundMode | None = None,
         ) -> OrderIntent: ...
         def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
         def _local(self, coid: str, symbol: str, status: OrderStatus, reason: str) -> None: ...
@@ -95,11 +102,12 @@ class ReplaceCalls:
         price: Amount | None = None,
         stop_price: Amount | None = None,
         mode: CancelReplaceMode | str = CancelReplaceMode.STOP_ON_FAILURE,
+        round: Rounding = None,
     ) -> Order:
         """Cancel the order `client_order_id` and place its replacement in one request; the
         replacement as the exchange left it. Unchanged fields are the old order's; `qty`
         defaults to what is left of the old order. See the module docstring for each outcome."""
-        mode = CancelReplaceMode(mode)
+        mode = choice(CancelReplaceMode, mode, "mode")
         old = self.order(client_order_id)
         if old is None:
             raise ConfigError(f"no order {client_order_id} in this session's journal")
@@ -115,7 +123,15 @@ class ReplaceCalls:
                 hint="place a new order, or pass mode='ALLOW_FAILURE' to place it regardless",
             )
         wanted = self._replacement(old, qty, price, stop_price)
-        checked = await self._check(wanted, replacing=old.client_order_id)
+        with naming(wanted):
+            checked = await self._check(
+                wanted, replacing=old.client_order_id, round=rounding(round)
+            )
+            return await self._send_replacement(old, checked, mode)
+
+    async def _send_replacement(
+        self, old: Order, checked: OrderIntent, mode: CancelReplaceMode
+    ) -> Order:
         self._record(
             OrderIntended(at_ms=self._now(), profile=self.profile, intent=checked), durable=True
         )
