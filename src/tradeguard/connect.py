@@ -189,6 +189,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     if profile.reconcile_every_s > 0:
         session._spawn(reconcile_every(session, assets, opts.tolerance, profile.reconcile_every_s))
     session._spawn(session.watch_journal())
+    session._spawn(session.commit_due())
     session._spawn(exchange_info.keep_fresh(transport, rules, profile.name))
     from tradeguard.key_rotation import follow_rotations
 

@@ -1,0 +1,77 @@
+"""A bot that places orders and then idles has them committed anyway (issue 12, item 1).
+
+The README promises group commits within 0.2 s. Appends commit a batch when the next append
+finds it old enough; a bot that goes quiet appends nothing more, so the session's own timer
+must commit what waits. Killed with SIGKILL while idle, nothing it journaled may be lost.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tradeguard.events import OrderIntended, OrderUpdated
+from tradeguard.journal import open_journal
+
+BOT = """
+import asyncio, sys
+
+async def main(tg):
+    last = await tg.last_price("BTC/USDT")
+    order = await tg.limit_buy("BTC/USDT", qty="0.001", price=str(round(last * 99 / 100, 2)))
+    await tg.wait_for(order.client_order_id, "NEW")
+    print("placed", order.client_order_id, flush=True)
+    await asyncio.sleep(3600)   # idle: nothing more is appended
+"""
+
+
+def _committed_kinds(journal: Path) -> list[str]:
+    """What another process reads: committed records only, without opening a store."""
+    if not journal.exists():
+        return []
+    with sqlite3.connect(f"file:{journal}?mode=ro", uri=True) as db:
+        return [kind for (kind,) in db.execute("SELECT kind FROM journal ORDER BY seq")]
+
+
+def test_a_bot_idle_after_placing_has_everything_committed_and_survives_sigkill(
+    tmp_path: Path,
+) -> None:
+    bot = tmp_path / "idle_bot.py"
+    bot.write_text(BOT)
+    data = tmp_path / "data"
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"),
+           "XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(tmp_path / "config")}  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tradeguard.cli", "run", str(bot), "--no-live"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = ""
+        deadline = time.monotonic() + 60
+        while not line.startswith("placed") and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            assert line or proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        coid = line.split()[1]
+        journal = data / "tradeguard" / "default.db"
+        # the reply and the stream's NEW, journaled before "placed" was printed, reach the
+        # disk while the bot idles (the promise is 0.2 s; 5 s leaves room for a slow machine)
+        deadline = time.monotonic() + 5
+        while _committed_kinds(journal).count("OrderUpdated") < 2:
+            assert time.monotonic() < deadline, _committed_kinds(journal)
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    with open_journal(journal) as reopened:
+        events = list(reopened.events())
+    intents = [e for e in events if isinstance(e, OrderIntended)]
+    assert [e.intent.client_order_id for e in intents] == [coid]
+    updates = [e for e in events if isinstance(e, OrderUpdated) and e.client_order_id == coid]
+    assert {e.source for e in updates} >= {"reply", "stream"}
+    assert all(e.status.value == "NEW" for e in updates)
