@@ -9,8 +9,10 @@ What connecting does, in order (each step can refuse, and says how to fix it):
    limits, one request);
 4. the key audit (withdraw or transfer rights refuse; live needs an IP whitelist; ...);
 5. the rung: above testnet only once promoted (the journal holds the grant);
-6. the journal folded into the live ledger (a restart picks up exactly where the journal ends),
-   reconciliation with the exchange (adopt what it holds; no fill made up), the user stream.
+6. the journal's hash chain checked from the last verified record to the head (an altered
+   journal is refused, never traded on or added to), then folded into the live ledger (a
+   restart picks up exactly where the journal ends), reconciliation with the exchange (adopt
+   what it holds; no fill made up), the user stream.
 """
 
 from __future__ import annotations
@@ -124,6 +126,8 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         durability=profile.journal_durability,
     )
     closers.append(_closer(journal.close))
+    # an altered chain is refused before it is folded or added to (JournalAltered)
+    verified = journal.verify_since_checkpoint()
     quote = rules[wanted[0]].quote_asset
     limits = _risk_limits(profile)
     loss = LossWatch.from_limits(quote, limits)
@@ -138,6 +142,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
             "granted",
             hint="earn it on the rung below and run `tradeguard promote`",
         )
+    journal.mark_verified(verified)  # the next start checks only what comes after
     recorder = Recorder(ledger, journal, profile.name)
     now = clock.wall_ms()
     caps = profile.caps

@@ -12,7 +12,7 @@
     │   ├─ InvalidTransition(status, event)
     │   ├─ DuplicateFill
     │   ├─ Overfill
-    │   └─ JournalCorrupt(position)
+    │   └─ JournalCorrupt(position) ─ JournalAltered   the hash chain broke
     ├─ ExchangeError              the exchange answered: code, msg, http_status
     │   ├─ OrderRejected          -2010 -1013 -2011 ...: never retry
     │   ├─ AuthError              -2014 -2015 -1022
@@ -142,6 +142,23 @@ class JournalCorrupt(StateError):
             f"journal corrupt at record {position}: {detail}",
             hint="run `tradeguard journal verify` and restore from a backup or the exchange",
         )
+
+
+class JournalAltered(JournalCorrupt):
+    """The journal's hash chain is broken after the last record verified: a record was edited,
+    removed or moved. tradeguard neither trades on such a journal nor appends to it."""
+
+    def __init__(self, location: str, position: int, detail: str) -> None:
+        self.location = location
+        StateError.__init__(
+            self,
+            f"the journal {location} was altered at record {position}: {detail}",
+            hint="tradeguard will not trade on it or add to it; `tradeguard journal verify` "
+            "lists every change; restore it from a backup, or move it aside and start a new "
+            "journal (reconciliation adopts what the exchange holds)",
+        )
+        self.position = position
+        self.detail = detail
 
 
 # ── the exchange answered ─────────────────────────────────────────────────────────────────────

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tradeguard import events as ev
 from tradeguard.clock import FakeClock
 from tradeguard.credentials import Secret
-from tradeguard.errors import JournalCorrupt
+from tradeguard.errors import JournalAltered, JournalCorrupt
 from tradeguard.journal import codec
 from tradeguard.journal.redact import Redactor, redact_query
 from tradeguard.journal.replay import Ledger, fold
@@ -285,6 +285,47 @@ def test_verify_finds_any_single_edit_removal_or_swap(
         backend.replace_all(rows)
     with backend.open() as store:
         assert store.verify(expect_head=head).ok
+
+
+CHAIN_TAMPERS = sorted(set(TAMPERS) - {"edit column"})  # an index column is not folded
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(how=st.sampled_from(CHAIN_TAMPERS), where=st.integers(10, 28))
+def test_a_start_finds_any_change_after_the_verified_checkpoint(
+    backend: Backend, how: str, where: int
+) -> None:
+    """What `connect` runs before it folds: the chain from the last verified record on. A
+    change after the checkpoint is JournalAltered at its record; before it, `verify` finds it
+    (and an index column edited alone, which changes nothing folded)."""
+    with backend.open() as store:
+        if store.head()[0] == 0:
+            for event in workload.session(30, seed=2):
+                store.append(event)
+            store.flush()
+    rows = backend.rows()
+    with backend.open() as store:
+        store.mark_verified(
+            _report_at(store.verify_since_checkpoint(), rows[9][0], rows[9][5])
+        )  # a checkpoint at the tenth record
+    tampered = list(rows)
+    TAMPERS[how](tampered, where)
+    backend.replace_all(tampered)
+    try:
+        with backend.open() as store, pytest.raises(JournalAltered) as altered:
+            store.verify_since_checkpoint()
+        assert altered.value.position == rows[where][0]
+    finally:
+        backend.replace_all(rows)
+    with backend.open() as store:
+        report = store.verify_since_checkpoint()
+        assert report.ok and report.records == len(rows) - 10  # those after the mark
+        assert report.head_seq == rows[-1][0]
+
+
+def _report_at(report: Any, seq: int, digest: bytes) -> Any:
+    report.head_seq, report.head_hash = seq, digest
+    return report
 
 
 def test_a_cut_tail_is_found_only_against_a_head_kept_elsewhere(backend: Backend) -> None:

@@ -59,7 +59,7 @@ from types import TracebackType
 import msgspec
 
 from tradeguard.clock import SYSTEM, Clock
-from tradeguard.errors import JournalCorrupt, StateError
+from tradeguard.errors import JournalAltered, JournalCorrupt, StateError
 from tradeguard.events import (
     Event,
     EventBase,
@@ -84,6 +84,7 @@ DURABLE_KINDS: tuple[type[EventBase], ...] = (
 )
 
 _DURABLE = frozenset(DURABLE_KINDS)
+CHECKPOINT_KEY = "verified"  # "seq:hash" of the last record a start or `journal verify` checked
 _encode = codec.encode
 
 # at_ms, kind, client order id, body: an encoded event waiting for its commit
@@ -241,6 +242,7 @@ class JournalStore(ABC):
                 if not self._has_intent(coid):
                     missing.append((event.at_ms, "OrderIntended", coid, body))
             if missing:
+                self.verify_since_checkpoint()  # never append to an altered chain
                 with self._lock:
                     self._pending.extend(missing)
                     self._commit_pending()
@@ -326,6 +328,50 @@ class JournalStore(ABC):
         self.flush()
         return verify_rows(self._rows(1, None), expect_head)
 
+    def verify_since_checkpoint(self) -> VerifyReport:
+        """Check the chain from the last verified record (the checkpoint a start or `journal
+        verify` left) to the head: the checkpoint record still there with the same hash, then
+        every record after it numbered and linked. Raises JournalAltered at the first break;
+        the report's head is what may be marked verified. Costs only the records added since
+        the checkpoint (all of them the first time: about 1.4 s per million here)."""
+        self.flush()
+        after = self._checkpoint()
+        rows = self._rows(after[0] if after[0] > 0 else 1, None)
+        if after[0] > 0:
+            first = next(rows, None)
+            if first is None or first[0] != after[0] or first[5] != after[1]:
+                head = self.head(commit_first=False)[0]
+                what = (
+                    f"the journal ends at record {head}, but record {after[0]} was verified "
+                    "before: records were removed"
+                    if head < after[0]
+                    else "its hash is not the one verified before: it or a record before it "
+                    "was edited, removed or moved"
+                )
+                raise JournalAltered(self.location, after[0], what)
+        report = verify_rows(rows, after=after, deep=False)
+        if not report.ok:
+            problem = report.problems[0]
+            raise JournalAltered(self.location, problem.position, problem.what)
+        return report
+
+    def mark_verified(self, report: VerifyReport) -> None:
+        """Remember the head `report` verified: the next start checks only what came after."""
+        if report.ok and report.head_seq > 0:
+            self._set_meta(CHECKPOINT_KEY, f"{report.head_seq}:{report.head_hash.hex()}")
+
+    def _checkpoint(self) -> tuple[int, bytes]:
+        text = self._get_meta(CHECKPOINT_KEY)
+        if text is None:
+            return (0, GENESIS)
+        seq, _, digest = text.partition(":")
+        try:
+            return int(seq), bytes.fromhex(digest)
+        except ValueError:
+            raise JournalAltered(
+                self.location, 0, f"its verified checkpoint {text!r} is not a record and hash"
+            ) from None
+
     def head(self, *, commit_first: bool = True) -> tuple[int, bytes]:
         """The last committed record's sequence number and hash; (0, zeros) when empty. It
         commits what this store holds first, unless `commit_first` is False (see records)."""
@@ -397,6 +443,13 @@ class JournalStore(ABC):
 
     @abstractmethod
     def _body(self, seq: int) -> bytes: ...
+
+    @abstractmethod
+    def _get_meta(self, key: str) -> str | None:
+        """A value kept beside the records (the verified checkpoint), or None."""
+
+    @abstractmethod
+    def _set_meta(self, key: str, value: str) -> None: ...
 
     @abstractmethod
     def _head(self) -> tuple[int, bytes] | None: ...

@@ -2,7 +2,7 @@
 
     tradeguard_journal(profile, seq, at_ms, kind, client_order_id, body BYTEA, hash BYTEA,
                        PRIMARY KEY (profile, seq))
-    tradeguard_journal_meta(key, value)          format
+    tradeguard_journal_meta(key, value)          format; verified:<profile> (the checkpoint)
 
 Needs psycopg 3 (`pip install 'tradeguard[postgres]'`), imported only when a postgresql://
 journal is opened. Each commit runs in one transaction that first takes a transaction-level
@@ -219,6 +219,25 @@ class PostgresJournal(JournalStore):
             .fetchone()
         )
         return b"" if row is None else bytes(row[0])
+
+    def _get_meta(self, key: str) -> str | None:
+        row = (
+            self._connection()
+            .execute(
+                "SELECT value FROM tradeguard_journal_meta WHERE key = %s",
+                (f"{key}:{self.profile}",),
+            )
+            .fetchone()
+        )
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        # one table for every profile's chain: the key names the profile
+        self._connection().execute(
+            "INSERT INTO tradeguard_journal_meta VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            (f"{key}:{self.profile}", value),
+        )
 
     def _head(self) -> tuple[int, bytes] | None:
         row = self._connection().execute(_HEAD, (self.profile,)).fetchone()

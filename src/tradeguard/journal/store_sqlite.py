@@ -3,7 +3,7 @@ it (`<file>.intents/`), or FULL for the "power-loss" durability (see journal.sto
 promises).
 
     journal(seq INTEGER PRIMARY KEY, at_ms, kind, client_order_id, body BLOB, hash BLOB)
-    journal_meta(key, value)          format, profile
+    journal_meta(key, value)          format, profile, verified (the checkpoint)
 
 The file and its directory are created private (0600 / 0700): a journal holds no secret, but
 it does hold a trader's positions and orders. Reads use a second connection and see committed
@@ -311,6 +311,22 @@ class SqliteJournal(JournalStore):
     def _body(self, seq: int) -> bytes:
         row = next(self._read(_ONE_BODY, (seq,), seq), None)
         return b"" if row is None else bytes(row[1])
+
+    def _get_meta(self, key: str) -> str | None:
+        row = next(self._read("SELECT 0, value FROM journal_meta WHERE key = ?", (key,), 0), None)
+        return None if row is None else str(row[1])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        # on the reading connection: the writing one belongs to the commit thread
+        if self._reader is None:
+            self._reader = self._connect()
+        try:
+            self._reader.execute("INSERT OR REPLACE INTO journal_meta VALUES (?, ?)", (key, value))
+        except sqlite3.OperationalError as exc:
+            raise StateError(
+                f"cannot write the journal {self.path}: {exc}",
+                hint="check the disk (space, permissions)",
+            ) from None
 
     def _head(self) -> tuple[int, bytes] | None:
         if self._reader is None:
