@@ -106,6 +106,25 @@ class Guard:
 
 @dataclass
 class Session(OrderChecks, OrderCalls, ReplaceCalls):
+    """The guard a bot holds (`tg`): orders, cancels, state, events, the kill switch.
+
+    Get one from `tradeguard.connect(profile)` (or as `main(tg)`'s argument under
+    `tradeguard run`); never build it by hand.
+
+    Placing: `market_buy/market_sell`, `limit_buy/limit_sell/limit`, `stop_loss`,
+    `take_profit`, `bracket` (OCO), `cancel_replace`. Each checks the intent (exchange
+    filters, risk limits, rung caps, kill switch), journals it, sends one request, and returns
+    the order as the reply left it. Cancelling: `cancel`, `cancel_all`, `kill` (latch the kill
+    switch and cancel everything).
+
+    Reading: `order(coid)`, `open_orders()`, `position(symbol)`, `balance(asset)`,
+    `last_price(symbol)`; waiting: `wait_for(coid, *statuses)`, `resolved(coid)` (after
+    OutcomeUnknown); `events()` is an async feed of everything recorded (fills, order
+    updates, risk denials, alerts). Amounts are Decimals; symbols "BTC/USDT" or "BTCUSDT".
+
+    The state it shows is the journal folded: replaying the journal rebuilds it exactly.
+    """
+
     profile: str
     transport: BinanceTransport
     recorder: Recorder
@@ -349,7 +368,9 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
 
     # ── cancelling ────────────────────────────────────────────────────────────────────────
     async def cancel(self, client_order_id: str) -> Order:
-        """Cancel one order. A cancel that loses the race with a fill (-2011) books the fill."""
+        """Cancel one order; the order as the exchange left it. A cancel that loses the race
+        with a fill (-2011) books the fill and returns the order FILLED; a partial fill before
+        the cancel keeps its executed quantity. An order already closed is returned as it is."""
         order = self.order(client_order_id)
         if order is None:
             raise ConfigError(f"no order {client_order_id} in this session's journal")
@@ -383,6 +404,8 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
         return found
 
     async def cancel_all(self, symbol: Symbol | str | None = None) -> list[Order]:
+        """Cancel every open order (of `symbol`, if given); the orders as cancelled. UNKNOWN
+        orders are left to their resolution (cancelling by id would race it)."""
         wanted = None if symbol is None else symbol_of(symbol).binance
         done = []
         for order in self.open_orders():

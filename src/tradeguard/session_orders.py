@@ -77,6 +77,14 @@ class OrderCalls:
         quote: Amount | None = None,
         round: Rounding = None,
     ) -> Order:
+        """Buy at the market: `qty` in the base asset ("0.001" BTC), or `quote` to spend in the
+        quote asset ("50" USDT), not both. Returns the order as the reply left it (often FILLED
+        at once); its fills arrive as fill messages: `wait_for` returns it with them booked.
+        Amounts are strings or Decimals, never floats. `round="safe"` rounds the quantity down
+        onto the symbol's step instead of refusing it. Raises RiskDenied (a filter or a limit,
+        nothing sent), TradingHalted (kill switch), OrderRejected (the exchange refused),
+        RateLimited, or OutcomeUnknown (no trustworthy answer: see `resolved`); each names the
+        order's `client_order_id` and `symbol`."""
         return await self.place(
             self._intent(symbol, Side.BUY, OrderType.MARKET, qty=qty, quote_qty=quote),
             round=rounding(round),
@@ -90,6 +98,8 @@ class OrderCalls:
         quote: Amount | None = None,
         round: Rounding = None,
     ) -> Order:
+        """Sell at the market: `qty` in the base asset, or `quote` to receive in the quote
+        asset. Everything else as `market_buy`."""
         return await self.place(
             self._intent(symbol, Side.SELL, OrderType.MARKET, qty=qty, quote_qty=quote),
             round=rounding(round),
@@ -98,11 +108,14 @@ class OrderCalls:
     async def limit_buy(
         self, symbol: Symbol | str, *, qty: Amount, price: Amount, **options: Any
     ) -> Order:
+        """A limit buy of `qty` at `price`; `options` as `limit` (time_in_force, post_only,
+        iceberg_qty, round)."""
         return await self.limit(symbol, Side.BUY, qty=qty, price=price, **options)
 
     async def limit_sell(
         self, symbol: Symbol | str, *, qty: Amount, price: Amount, **options: Any
     ) -> Order:
+        """A limit sell of `qty` at `price`; `options` as `limit`."""
         return await self.limit(symbol, Side.SELL, qty=qty, price=price, **options)
 
     async def limit(
@@ -118,7 +131,14 @@ class OrderCalls:
         round: Rounding = None,
         **unsupported: Any,
     ) -> Order:
-        """A limit order: GTC, IOC or FOK; post_only (LIMIT_MAKER); iceberg."""
+        """A limit order. `side` is "BUY" or "SELL" (any case); `time_in_force` "GTC" (rests
+        until filled or cancelled), "IOC" (fills what it can now, the rest expires) or "FOK"
+        (all now or nothing); `post_only` makes it a LIMIT_MAKER, refused by the exchange if it
+        would take liquidity; `iceberg_qty` shows only that much on the book. The price must
+        sit on the symbol's tick and within `price_band_pct` of the last price; `round="safe"`
+        rounds onto the grid toward the side that risks less instead of refusing. Options
+        Binance Spot lacks (reduce_only, hidden, ...) are refused with the reason. Returns and
+        raises as `market_buy`."""
         check_options(unsupported)
         return await self.place(
             self._intent(
@@ -146,8 +166,11 @@ class OrderCalls:
         round: Rounding = None,
         **unsupported: Any,
     ) -> Order:
-        """Stop-loss (market on trigger), or stop-limit with `price`; trailing with
-        `trailing_delta` (basis points) instead of, or beside, `stop_price`."""
+        """A stop-loss: a market order once the last price crosses `stop_price`, or a
+        stop-limit with `price`; trailing with `trailing_delta` (basis points, e.g. 100 =
+        1 %) instead of, or beside, `stop_price`. It rests on the exchange, so it works while
+        the bot is down. Size it to the real position (`tg.position(symbol).qty`), which fills
+        and fees moved. Returns and raises as `market_buy`."""
         check_options(unsupported)
         kinds = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
         return await self._triggered(
@@ -166,8 +189,9 @@ class OrderCalls:
         round: Rounding = None,
         **unsupported: Any,
     ) -> Order:
-        """Take-profit (market on trigger), or take-profit-limit with `price`; trailing with
-        `trailing_delta`."""
+        """A take-profit: a market order once the last price crosses `stop_price` the other
+        way, or a take-profit-limit with `price`; trailing with `trailing_delta`. Returns and
+        raises as `market_buy`."""
         check_options(unsupported)
         kinds = (OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT)
         return await self._triggered(
@@ -202,9 +226,12 @@ class OrderCalls:
         stop_limit: Amount | None = None,
         round: Rounding = None,
     ) -> tuple[Order, Order]:
-        """An OCO bracket: a take-profit limit and a stop (stop-limit with `stop_limit`); when
-        one fills the exchange cancels the other. For a SELL the take-profit sits above the
-        market and the stop below it; for a BUY the other way round."""
+        """An OCO bracket: a take-profit limit at `take_profit` and a stop at `stop` (a
+        stop-limit with `stop_limit`), placed as one order list; when one fills the exchange
+        cancels the other. For a SELL (protecting a long position) the take-profit sits above
+        the market and the stop below it; for a BUY the other way round. Both legs are checked
+        and journaled before the one request leaves. Returns (take-profit leg, stop leg); raises
+        as `market_buy`."""
         sym = symbol_of(symbol)
         side = choice(Side, side, "side")
         how = rounding(round)
