@@ -8,6 +8,8 @@ Importing tradeguard is cheap: the session and its I/O load on the first `connec
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -51,5 +53,18 @@ def connect(profile: str | Profile | None = None, **options: Any) -> _Connecting
     with no tradeguard.toml at all, the embedded simulator). See tradeguard.connect."""
     return _Connecting(profile, options)
 
+
+class _Package(types.ModuleType):
+    """Keeps `tradeguard.connect` the function: importing the module `tradeguard.connect`
+    binds it to the package's attribute of the same name, and the next `tradeguard.connect(...)`
+    would call a module."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "connect" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = ["TradeguardError", "__version__", "connect"]
