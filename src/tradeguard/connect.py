@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tradeguard import exchange_info, stages
+from tradeguard import exchange_info, profile_lock, stages
 from tradeguard.clock import SYSTEM, Clock
 from tradeguard.credentials import ApiCredentials, Secret, key_prefix
 from tradeguard.errors import ConfigError, GuardError, TransportError
@@ -124,6 +124,8 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         durability=profile.journal_durability,
     )
     closers.append(_closer(journal.close))
+    # one runner per profile (profile_lock); released once the journal is closed
+    closers.insert(-1, _closer(profile_lock.take(journal).release))
     quote = rules[wanted[0]].quote_asset
     limits = _risk_limits(profile)
     loss = LossWatch.from_limits(quote, limits)
