@@ -24,7 +24,9 @@ __version__ = "0.1.0"
 
 class _Connecting:
     """What `connect()` returns: await it for a Session, or use it with `async with`, which
-    closes the session (cancelling open orders if the profile says so) on the way out."""
+    closes the session on the way out as `async with session` does (open orders cancelled
+    unless the profile sets cancel_on_exit = false; the shutdown's reason is the exception that
+    ended the block, if any)."""
 
     def __init__(self, profile: str | Profile | None, options: dict[str, Any]) -> None:
         self._profile = profile
@@ -43,9 +45,9 @@ class _Connecting:
         self._session = await self._open()
         return self._session
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, *exc: Any) -> None:
         if self._session is not None:
-            await self._session.close()
+            await self._session.__aexit__(*exc)
 
 
 def connect(profile: str | Profile | None = None, **options: Any) -> _Connecting:

@@ -181,6 +181,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         ids=ClientIds(now, secrets.token_hex(2)),
         clock=clock,
         resolve_policy=opts.resolve,
+        cancel_on_exit=profile.cancel_on_exit,
     )
     session.sim = sim
     _attach_watchers(session, profile)
