@@ -44,14 +44,25 @@ BotMain = Callable[[Session], Awaitable[object]]
 
 
 def load_bot(path: Path) -> BotMain:
-    """The bot file's `async def main(tg)`; a clear error for anything else."""
+    """The bot file's `async def main(tg)`, loaded as `python bot.py` would run it (its folder
+    first on sys.path, so a module beside it imports); a clear one-line error for anything
+    else, naming the file and line where loading failed."""
     if not path.is_file():
         raise ConfigError(f"no bot file at {path}", hint="give the path of a .py file")
-    spec = importlib.util.spec_from_file_location(f"tradeguard_bot_{path.stem}", path)
+    name = f"tradeguard_bot_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ConfigError(f"{path} cannot be loaded as Python", hint="name it something.py")
+    folder = str(path.resolve().parent)
+    if sys.path[:1] != [folder]:
+        sys.path.insert(0, folder)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules[name] = module  # as for any module: dataclasses and pickle look it up there
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[name]
+        raise ConfigError(f"cannot load {_failed_at(exc, path)}") from None
     main = getattr(module, "main", None)
     if main is None or not asyncio.iscoroutinefunction(main):
         raise ConfigError(
@@ -60,6 +71,31 @@ def load_bot(path: Path) -> BotMain:
         )
     bot: BotMain = main
     return bot
+
+
+def _failed_at(exc: Exception, bot: Path) -> str:
+    """`bot.py:12: SyntaxError: ...`, or `bot.py: helper.py:3: ...` when the error is in a
+    module beside the bot: where the user's own code failed, never a frame of tradeguard or
+    of Python's import machinery."""
+    what = f"{type(exc).__name__}: {exc.msg if isinstance(exc, SyntaxError) else exc}"
+    what = " ".join(what.split()).removesuffix(":")
+    where: tuple[str, int] | None = None
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = (exc.filename, exc.lineno or 0)
+    else:
+        folder = bot.resolve().parent
+        for frame, line in traceback.walk_tb(exc.__traceback__):
+            file = frame.f_code.co_filename
+            if not file.startswith("<") and Path(file).resolve().is_relative_to(folder):
+                where = (file, line)  # the deepest frame of the user's own code
+    if where is None:
+        return f"{bot}: {what}"
+    file, line = where
+    if Path(file).resolve() == bot.resolve():
+        return f"{bot}:{line}: {what}"
+    with contextlib.suppress(ValueError):
+        file = str(Path(file).resolve().relative_to(Path.cwd()))
+    return f"{bot}: {file}:{line}: {what}"
 
 
 @dataclass
