@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 import tradeguard
 from tradeguard.events import ShutDown
 from tradeguard.journal import open_journal
@@ -75,3 +77,11 @@ async def test_the_default_profile_cancels_on_the_way_out() -> None:
         resting = await _rest(tg)
     assert _status(tg, resting) is OrderStatus.CANCELED
     assert _shutdown(tg).open_orders == 0
+
+
+async def test_the_exception_that_ends_the_block_is_the_shutdown_reason() -> None:
+    with pytest.raises(ValueError, match="the strategy gave up"):
+        async with tradeguard.connect() as tg:
+            raise ValueError("the strategy gave up")
+    shut = _shutdown(tg)
+    assert shut.reason == "raised ValueError: the strategy gave up"

@@ -197,3 +197,19 @@ async def test_tradeguard_kill_stops_tradeguard_run(tmp_path: Path) -> None:
     with open_journal(None, profile="default") as journal:
         (shut,) = [e for e in journal.events() if isinstance(e, ShutDown)]
     assert shut.reason == "kill switch: by hand" and shut.cancelled == (coid,)
+
+
+async def test_a_bot_is_not_started_while_the_kill_switch_is_latched(tg: Session) -> None:
+    await asyncio.to_thread(kill_switch.main, None, None, reset=False, reason="by hand")
+    await _until(lambda: tg.halted.is_set())
+    started: list[bool] = []
+
+    async def bot(tg: Session) -> None:
+        started.append(True)
+
+    code, outcome = await runner.run_bot(bot, tg, Console(file=io.StringIO()), live=False)
+    assert not started
+    assert code == runner.KILLED
+    assert outcome.startswith("not started: the kill switch is latched (by hand)")
+    assert "tradeguard kill --reset" in outcome
+    assert _shutdown(tg).reason == "kill switch: by hand"
