@@ -1,8 +1,8 @@
 """One runner per profile and journal: a second `connect` (or `tradeguard run`) on a profile a
 live session holds is refused, naming the process that holds it, so two bots can never each
 enforce their own order rate on one profile. Closing releases it, and so does the operating
-system when the holder dies in any way (SIGKILL). Reading the journal, `tradeguard kill` and
-`tradeguard account` never take it."""
+system when the holder dies in any way (SIGKILL). Reading the journal, `tradeguard kill`,
+`tradeguard account` and `tradeguard doctor` never take it."""
 
 from __future__ import annotations
 
@@ -41,13 +41,15 @@ async def test_another_profile_runs_beside_it(tg: Session) -> None:
     await other.close()
 
 
-async def test_reading_killing_and_looking_at_the_account_take_no_lock(tg: Session) -> None:
+async def test_reading_killing_the_account_and_doctor_take_no_lock(tg: Session) -> None:
     said = await asyncio.to_thread(kill_switch.main, None, None, reset=False, reason="by hand")
     assert "latched" in said
     tail = await asyncio.to_thread(CliRunner().invoke, cli, ["journal", "tail"])
     assert tail.exit_code == 0, tail.output
     account = await asyncio.to_thread(CliRunner().invoke, cli, ["account"])
     assert account.exit_code == 0, account.output
+    doctor = await asyncio.to_thread(CliRunner().invoke, cli, ["doctor", "--json"])
+    assert "already trading" not in doctor.output, doctor.output
 
 
 HOLDER = """
