@@ -214,11 +214,13 @@ async def run_bot(
     task: asyncio.Future[object] | None = None
 
     def stop(why: str) -> None:
-        if task is not None and not task.done() and not stopped:
+        if task is None or task.done():  # closing: cancelling orders must not be cut short
+            console.print(f"  {why}: already stopping (cancelling open orders, flushing)")
+            return
+        if not stopped:  # the first reason is the one
             stopped.append(why)
-            task.cancel()
+        task.cancel()  # again on a second Ctrl-C, for a bot that swallowed the first
 
-    # a second Ctrl-C while open orders are being cancelled must not cut that short
     for sig in _SIGNALS:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop, sig.name)
@@ -267,7 +269,8 @@ async def _follow(
             display.start()
         while not task.done():
             await asyncio.wait(either, timeout=0.25)
-            if halted.done():
+            if halted in either and halted.done():
+                either.discard(halted)
                 stop(f"{_KILL_SWITCH}{tg.ledger.kill_switch.reason}")
             if display is not None:
                 display.update(progress(tg, tally))

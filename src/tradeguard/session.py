@@ -433,9 +433,10 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
     # ── stopping: the kill switch and the shutdown's record ─────────────────────────────────
     def _follow_latch(self) -> None:
         """`halted` follows the kill switch; the orders open when it latches are kept, for
-        the shutdown to say which of them the stop cancelled."""
+        the shutdown to say which of them the stop cancelled (a reset: that was no stop)."""
         if not self.ledger.kill_switch.latched:
             self.halted.clear()
+            self._halt_open.clear()
         elif not self.halted.is_set():
             self._halt_open.update(o.client_order_id for o in self.open_orders())
             self.halted.set()
