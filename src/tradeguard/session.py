@@ -105,8 +105,9 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
     sim: Any = None  # the embedded simulator (tradeguard.sim.server.RunningSim) on env = "sim"
     resolve_policy: ResolvePolicy | None = None  # None: resolve.ResolvePolicy's defaults
     cancel_on_exit: bool = True  # the profile's: what closing does with open orders unless told
-    halted: asyncio.Event = field(default_factory=asyncio.Event)  # set while the kill switch is
-    _halt_open: set[str] = field(default_factory=set)  # latched; orders open when it latched
+    # set while the kill switch is latched, whoever latched it: `await tg.halted.wait()`
+    halted: asyncio.Event = field(default_factory=asyncio.Event)
+    _halt_open: set[str] = field(default_factory=set)  # the orders open when it latched
 
     def __post_init__(self) -> None:
         self.recorder.watchers.append(self._watch)
