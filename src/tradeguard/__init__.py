@@ -8,6 +8,8 @@ Importing tradeguard is cheap: the session and its I/O load on the first `connec
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +44,9 @@ __version__ = "0.1.0"
 
 class _Connecting:
     """What `connect()` returns: await it for a Session, or use it with `async with`, which
-    closes the session (cancelling open orders if the profile says so) on the way out."""
+    closes the session on the way out as `async with session` does (open orders cancelled
+    unless the profile sets cancel_on_exit = false; the shutdown's reason is the exception that
+    ended the block, if any)."""
 
     def __init__(self, profile: str | Profile | None, options: dict[str, Any]) -> None:
         self._profile = profile
@@ -61,9 +65,9 @@ class _Connecting:
         self._session = await self._open()
         return self._session
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, *exc: Any) -> None:
         if self._session is not None:
-            await self._session.close()
+            await self._session.__aexit__(*exc)
 
 
 def connect(profile: str | Profile | None = None, **options: Any) -> _Connecting:
@@ -71,6 +75,19 @@ def connect(profile: str | Profile | None = None, **options: Any) -> _Connecting
     with no tradeguard.toml at all, the embedded simulator). See tradeguard.connect."""
     return _Connecting(profile, options)
 
+
+class _Package(types.ModuleType):
+    """Keeps `tradeguard.connect` the function: importing the module `tradeguard.connect`
+    binds it to the package's attribute of the same name, and the next `tradeguard.connect(...)`
+    would call a module."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "connect" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "AuthError",

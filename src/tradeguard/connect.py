@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tradeguard import exchange_info, stages
+from tradeguard import exchange_info, profile_lock, stages
 from tradeguard.clock import SYSTEM, Clock
 from tradeguard.credentials import ApiCredentials, Secret, key_prefix
 from tradeguard.errors import ConfigError, GuardError, TransportError
@@ -126,6 +126,8 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         durability=profile.journal_durability,
     )
     closers.append(_closer(journal.close))
+    # one runner per profile (profile_lock); released once the journal is closed
+    closers.insert(-1, _closer(profile_lock.take(journal).release))
     # an altered chain is refused before it is folded or added to (JournalAltered)
     verified = journal.verify_since_checkpoint()
     quote = rules[wanted[0]].quote_asset
@@ -184,6 +186,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         ids=ClientIds(now, secrets.token_hex(2)),
         clock=clock,
         resolve_policy=opts.resolve,
+        cancel_on_exit=profile.cancel_on_exit,
     )
     session.sim = sim
     _attach_watchers(session, profile)

@@ -243,8 +243,9 @@ class AlertRaised(EventBase, frozen=True, kw_only=True):
 
 
 class ShutDown(EventBase, frozen=True, kw_only=True):
-    reason: str
-    open_orders: int = 0
+    reason: str  # SIGINT, SIGTERM, "kill switch: ...", "bot finished", "bot raised ...", ...
+    open_orders: int = 0  # still open when the session closed
+    cancelled: tuple[str, ...] = ()  # client order ids the stop cancelled (kill switch, on exit)
 
 
 Event = (

@@ -1,8 +1,10 @@
 """The kill switch by hand: `tradeguard kill [--reset]`.
 
 The latch lives in the profile's journal (a `KillSwitchSet` / `KillSwitchReset` event), the one
-source of truth: a running session sees it within a second and cancels its open orders, and a
-session that starts later folds it from the journal and refuses to trade until it is reset.
+source of truth: a running session sees it within a second, cancels its open orders and sets
+`tg.halted` (`tradeguard run` stops the bot), and a session that starts later folds it from the
+journal and refuses to trade until it is reset (`tradeguard run` does not start the bot).
+Writing it takes no profile lock (`profile_lock`): it is how to stop a bot that holds one.
 """
 
 from __future__ import annotations
@@ -40,5 +42,5 @@ def main(profile_name: str | None, config: Path | None, *, reset: bool, reason: 
         )
     return (
         f"kill switch of {profile.name} latched ({reason}); a running bot cancels its open "
-        "orders and refuses new ones; `tradeguard kill --reset` releases it"
+        "orders and stops within a second; `tradeguard kill --reset` releases it"
     )

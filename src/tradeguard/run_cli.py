@@ -33,8 +33,11 @@ def _fail(message: str, code: int = 2) -> None:
 def run(bot: Path, profile: str | None, config: Path | None, no_live: bool) -> None:
     """Run BOT.py (which defines `async def main(tg)`) through the guard.
 
-    With no tradeguard.toml, it runs against the embedded simulator. Ctrl-C stops the bot,
-    cancels open orders (unless the profile sets cancel_on_exit = false) and prints a summary.
+    With no tradeguard.toml, it runs against the embedded simulator. Ctrl-C, SIGTERM or the
+    kill switch (`tradeguard kill`) stops the bot; open orders are cancelled (on a signal,
+    unless the profile sets cancel_on_exit = false) and a summary says what was. One bot per
+    profile: a second is refused. Exit 0 finished, 1 the bot raised, 2 it cannot be loaded,
+    3 the kill switch, 130 Ctrl-C, 143 SIGTERM.
     """
     from tradeguard import runner
 
@@ -59,8 +62,8 @@ def _config_errors() -> tuple[type[Exception], ...]:
 @click.option("--reset", is_flag=True, help="Reset a latched kill switch.")
 @click.option("--reason", default="set by hand", show_default=True, help="Why (journaled).")
 def kill(profile: str | None, config: Path | None, reset: bool, reason: str) -> None:
-    """Latch the kill switch: a running bot cancels its orders and refuses new ones; the latch
-    holds across restarts until `tradeguard kill --reset`."""
+    """Latch the kill switch: a running bot cancels its orders and stops; the latch holds
+    across restarts (no bot starts) until `tradeguard kill --reset`."""
     from tradeguard import kill_switch
 
     try:

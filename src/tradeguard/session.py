@@ -149,6 +149,10 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
     stream: Any = None  # venues.binance.stream.UserStream, when the session has one
     sim: Any = None  # the embedded simulator (tradeguard.sim.server.RunningSim) on env = "sim"
     resolve_policy: ResolvePolicy | None = None  # None: resolve.ResolvePolicy's defaults
+    cancel_on_exit: bool = True  # the profile's: what closing does with open orders unless told
+    # set while the kill switch is latched, whoever latched it: `await tg.halted.wait()`
+    halted: asyncio.Event = field(default_factory=asyncio.Event)
+    _halt_open: set[str] = field(default_factory=set)  # the orders open when it latched
 
     def __post_init__(self) -> None:
         self.recorder.watchers.append(self._watch)
@@ -519,10 +523,14 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
     # ── the journal as a control channel ──────────────────────────────────────────────────
     async def watch_journal(self, every_s: float = 1.0) -> None:
         """Follow kill-switch changes other processes write to the journal (`tradeguard
-        kill`, a second session): latch or release here too. Runs until the session closes."""
+        kill`): latch or release here too. Keeps `halted` set while the kill switch is
+        latched, whoever latched it: this session's guard or the bot's own `kill` at once,
+        another process within `every_s`. Runs until the session closes."""
         journal = self.recorder.journal
         seen = journal.head()[0]
         kinds = (KillSwitchSet.__name__, KillSwitchReset.__name__)
+        self.recorder.watchers.append(self._latch_recorded)
+        self._follow_latch()
         while not self.closing:
             await asyncio.sleep(every_s)
             # committed records only: this session's own are in its ledger already (applying
@@ -534,44 +542,89 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls):
                 latched = self.ledger.kill_switch.latched
                 if isinstance(event, KillSwitchSet) and not latched:
                     self.ledger.apply(event)
+                    self._follow_latch()
                     self._spawn(self.cancel_all())
                 elif isinstance(event, KillSwitchReset) and latched:
                     self.ledger.apply(event)
                     self.loss.reset(self._now())
+                    self._follow_latch()
             seen = max(seen, head)
 
     # ── closing ───────────────────────────────────────────────────────────────────────────
-    async def close(self, *, cancel_open: bool = True, reason: str = "closed") -> None:
-        """Stop new orders, cancel open ones if asked, record the shutdown, flush."""
+    async def close(
+        self, *, cancel_open: bool | None = None, reason: str = "closed"
+    ) -> ShutDown | None:
+        """Stop new orders; cancel the open ones if `cancel_open` (not given: the profile's
+        `cancel_on_exit`), and always while the kill switch is latched (it cancels
+        everything, and its own cancels may still be under way); record the shutdown with
+        `reason` and the orders the stop cancelled; flush. The ShutDown recorded, or None when
+        the session was closed already."""
         if self.closing:
-            return
+            return None
         self.closing = True
-        if cancel_open:
+        cancel = self.cancel_on_exit if cancel_open is None else cancel_open
+        stopping = self._halt_open | {o.client_order_id for o in self.open_orders()}
+        if cancel or self.ledger.kill_switch.latched:
             await self.cancel_all()
         for task in list(self._tasks):
             task.cancel()
         with contextlib.suppress(BaseException):
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._record(
-            ShutDown(
-                at_ms=self._now(),
-                profile=self.profile,
-                reason=reason,
-                open_orders=len(self.open_orders()),
-            ),
-            durable=True,
+        shut = ShutDown(
+            at_ms=self._now(),
+            profile=self.profile,
+            reason=reason,
+            open_orders=len(self.open_orders()),
+            cancelled=self._cancelled_of(stopping),
         )
+        self._record(shut, durable=True)
         for hook in self.on_close:  # each bounded: one stuck socket must not keep the rest open
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(hook(), CLOSE_HOOK_S)
         self.recorder.close_feeds()
         self.recorder.journal.flush()
+        return shut
 
     async def __aenter__(self) -> Session:
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        await self.close(reason=self._exit_reason(exc))
+
+    # ── stopping: the kill switch and the shutdown's record ─────────────────────────────────
+    def _follow_latch(self) -> None:
+        """`halted` follows the kill switch; the orders open when it latches are kept, for
+        the shutdown to say which of them the stop cancelled (a reset: that was no stop)."""
+        if not self.ledger.kill_switch.latched:
+            self.halted.clear()
+            self._halt_open.clear()
+        elif not self.halted.is_set():
+            self._halt_open.update(o.client_order_id for o in self.open_orders())
+            self.halted.set()
+
+    def _latch_recorded(self, event: EventBase) -> None:
+        """A recorder watcher: a kill switch latched or reset in this process."""
+        if isinstance(event, KillSwitchSet | KillSwitchReset):
+            self._follow_latch()
+
+    def _cancelled_of(self, coids: set[str]) -> tuple[str, ...]:
+        """Those of `coids` that ended cancelled, oldest first."""
+        found = [o for o in map(self.order, coids) if o is not None]
+        done = [o for o in found if o.status is OrderStatus.CANCELED]
+        return tuple(o.client_order_id for o in sorted(done, key=lambda o: o.created_ms))
+
+    @staticmethod
+    def _exit_reason(exc: BaseException | None) -> str:
+        """What ended an `async with` block, as the shutdown records it."""
+        if exc is None:
+            return "closed"
+        if isinstance(exc, asyncio.CancelledError):
+            return "cancelled"
+        if isinstance(exc, KeyboardInterrupt):
+            return "SIGINT"
+        return f"raised {type(exc).__name__}: {exc}"
 
 
 __all__ = ["Guard", "Session"]

@@ -1,13 +1,23 @@
 """`tradeguard run` on the README's example ends with a summary a user can act on: the outcome,
 the journal's path whole on one line (to copy into `journal verify`), and the peak use of the
-exchange's limits; as the demo runs it, against the embedded simulator."""
+exchange's limits; as the demo runs it, against the embedded simulator. A run ends with its
+real reason in the journal's ShutDown (SIGINT, SIGTERM, the bot finished or raised), and the
+summary lists what cancel-on-exit cancelled."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
+
+import pytest
+
+from tradeguard.events import ShutDown
+from tradeguard.journal import open_journal
+from tradeguard.text import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,3 +45,109 @@ def test_the_example_bot_run_ends_with_a_usable_summary(tmp_path: Path) -> None:
     assert journal.exists()
     assert any("tradeguard journal verify" in ln for ln in lines)
     assert any(ln.startswith("  peak use of the exchange's limits: ") for ln in lines)
+
+
+# ── how a run ends: the reason, and what cancel-on-exit cancelled ────────────────────────────
+
+SLEEPER = """
+import asyncio
+from decimal import Decimal
+
+async def main(tg):
+    last = await tg.last_price("BTC/USDT")
+    order = await tg.limit_buy("BTC/USDT", qty="0.001",
+                               price=(last * Decimal("0.99")).quantize(Decimal("0.01")))
+    print("RESTING", order.client_order_id, order.price, flush=True)
+    await asyncio.sleep(3600)
+"""
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "COLUMNS": "200",
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+
+
+def _shutdowns(tmp_path: Path) -> list[ShutDown]:
+    path = tmp_path / "data" / "tradeguard" / "default.db"
+    with open_journal(path, profile="default") as journal:
+        return [e for e in journal.events() if isinstance(e, ShutDown)]
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_ends_the_run_with_its_name_and_the_orders_it_cancelled(
+    tmp_path: Path, sig: signal.Signals, code: int
+) -> None:
+    (tmp_path / "bot.py").write_text(SLEEPER)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "tradeguard.cli", "run", "bot.py", "--no-live"],
+        env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert run.stdout is not None
+        line = ""
+        while not line.startswith("RESTING "):
+            line = run.stdout.readline()
+            assert line, "the bot ended before placing its order"
+        _, coid, price = line.split()
+        run.send_signal(sig)
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == code, out + err
+    assert f"Run ended: stopped by {sig.name}" in out
+    assert "Traceback" not in out + err
+    (row,) = [ln for ln in out.splitlines() if coid in ln]
+    assert all(part in row for part in ("BTCUSDT", "BUY", "0.001", plain(Decimal(price)))), row
+    (shut,) = _shutdowns(tmp_path)
+    assert shut.reason == sig.name
+    assert shut.cancelled == (coid,) and shut.open_orders == 0
+
+
+FINISHES = """
+async def main(tg):
+    await tg.market_buy("BTC/USDT", qty="0.001")
+"""
+
+RAISES = """
+async def main(tg):
+    raise ValueError("the strategy gave up")
+"""
+
+
+def _run(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "bot.py").write_text(source)
+    return subprocess.run(
+        [sys.executable, "-m", "tradeguard.cli", "run", "bot.py", "--no-live"],
+        env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+
+
+def test_a_bot_that_finishes_says_nothing_was_open(tmp_path: Path) -> None:
+    done = _run(tmp_path, FINISHES)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "nothing was open" in done.stdout
+    (shut,) = _shutdowns(tmp_path)
+    assert shut.reason == "bot finished" and shut.cancelled == ()
+
+
+def test_a_bot_that_raises_shows_its_traceback_once_and_the_reason_is_journaled(
+    tmp_path: Path,
+) -> None:
+    done = _run(tmp_path, RAISES)
+    both = done.stdout + done.stderr
+    assert done.returncode == 1, both
+    assert both.count("Traceback (most recent call last)") == 1, both
+    assert both.count("ValueError: the strategy gave up") == 1, both
+    assert 'bot.py", line 3, in main' in both
+    assert "runner.py" not in both and "click" not in both
+    (shut,) = _shutdowns(tmp_path)
+    assert shut.reason == "bot raised ValueError: the strategy gave up"
