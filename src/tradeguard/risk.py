@@ -48,6 +48,7 @@ from decimal import Decimal
 from tradeguard.errors import ConfigError, GuardError, RiskDenied, TradingHalted
 from tradeguard.events import EventBase, KillSwitchReset, OrderFilled
 from tradeguard.model import OrderIntent, OrderType, Side, Symbol
+from tradeguard.text import plain
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -198,8 +199,8 @@ def check(
             reasons.append("MAX_ORDER_NOTIONAL: no price to value this order by; pass last_price")
         elif notional > cap:
             reasons.append(
-                f"MAX_ORDER_NOTIONAL: order notional {notional:f} is above the limit {cap:f}; "
-                "make it smaller or raise max_order_notional"
+                f"MAX_ORDER_NOTIONAL: order notional {plain(notional)} is above the limit "
+                f"{plain(cap)}; make it smaller or raise max_order_notional"
             )
 
     sym = intent.symbol
@@ -220,8 +221,8 @@ def check(
                 after = cur - exposure.open_sell_qty.get(sym, ZERO) - qty
             if abs(after) > pos_cap and abs(after) > abs(cur):
                 reasons.append(
-                    f"MAX_POSITION: the {sym} position could reach {after:f} with this order and "
-                    f"the open ones, beyond the limit {pos_cap:f}"
+                    f"MAX_POSITION: the {sym} position could reach {plain(after)} with this order "
+                    f"and the open ones, beyond the limit {plain(pos_cap)}"
                 )
 
     if limits.max_open_orders is not None and exposure.open_orders >= limits.max_open_orders:
@@ -248,21 +249,21 @@ def check(
         elif abs(price - ref) * HUNDRED > band * ref:
             what = "stop_price" if stop_limit else "the last price"
             reasons.append(
-                f"PRICE_BAND: price {price:f} is more than {band:f}% from {what} {ref:f}; "
-                "check the price or widen price_band_pct"
+                f"PRICE_BAND: price {plain(price)} is more than {plain(band)}% from {what} "
+                f"{plain(ref)}; check the price or widen price_band_pct"
             )
 
     if limits.daily_loss is not None and exposure.pnl_today <= -limits.daily_loss:
         reasons.append(
-            f"DAILY_LOSS: today's PnL {exposure.pnl_today:f} reached the daily loss limit "
-            f"{limits.daily_loss:f}"
+            f"DAILY_LOSS: today's PnL {plain(exposure.pnl_today)} reached the daily loss limit "
+            f"{plain(limits.daily_loss)}"
         )
     dd = limits.drawdown_from_peak
     if dd is not None and exposure.equity_peak - exposure.equity >= dd:
         reasons.append(
-            f"DRAWDOWN: equity {exposure.equity:f} is "
-            f"{exposure.equity_peak - exposure.equity:f} below its peak "
-            f"{exposure.equity_peak:f}, the limit is {dd:f}"
+            f"DRAWDOWN: equity {plain(exposure.equity)} is "
+            f"{plain(exposure.equity_peak - exposure.equity)} below its peak "
+            f"{plain(exposure.equity_peak)}, the limit is {plain(dd)}"
         )
 
     if reasons:
@@ -439,14 +440,15 @@ class LossWatch:
         if self.daily_loss is not None and pnl <= -self.daily_loss:
             kinds.append("daily_loss")
             why.append(
-                f"today's PnL {pnl:f} {self.quote} reached the daily loss limit {self.daily_loss:f}"
+                f"today's PnL {plain(pnl)} {self.quote} reached the daily loss limit "
+                f"{plain(self.daily_loss)}"
             )
         dd = self._peak - self._equity
         if self.drawdown_from_peak is not None and dd >= self.drawdown_from_peak:
             kinds.append("drawdown")
             why.append(
-                f"equity fell {dd:f} {self.quote} from its peak {self._peak:f}, the limit "
-                f"is {self.drawdown_from_peak:f}"
+                f"equity fell {plain(dd)} {self.quote} from its peak {plain(self._peak)}, the "
+                f"limit is {plain(self.drawdown_from_peak)}"
             )
         if not kinds:
             return None
