@@ -34,7 +34,7 @@ def main() -> None:
     tradeguard run BOT.py   run a bot through the guard (the embedded simulator by default)
     tradeguard doctor       pre-flight: credentials, key permissions, IP whitelist, clock, rung
     tradeguard account      balances, open orders, recent trades (read-only)
-    tradeguard kill         kill switch: cancel open orders, refuse new ones until --reset
+    tradeguard kill         kill switch: a running bot cancels and stops; latched until --reset
     tradeguard journal      tail, show an order's life, state at a moment, verify, export
     tradeguard scan [PATH]  hard-coded keys and secrets in files and git history
     tradeguard sim          a Binance-Spot-compatible exchange on loopback, with faults
