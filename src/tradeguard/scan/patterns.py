@@ -6,8 +6,9 @@ Three kinds of evidence, cheapest first:
 - Shapes that are keys on their own: a PEM private key with a body; Binance's 64-character
   alphanumeric key or secret; Kraken's 56-character base64 API key and its 88-character base64
   private key. Each must also look random (`entropy.looks_random`), must not be a hash written
-  the way lockfiles and SRI write them (`sha512-…`, `sha256:…`), and must not be one line of a
-  wrapped base64 block (a certificate, an embedded file).
+  the way lockfiles and SRI write them (`sha512-…`, `sha256:…`), must not be one line of a
+  wrapped base64 block (a certificate, an embedded file), and the 88-character shape must not
+  be bound to a signature's name (an HMAC-SHA512 or Ed25519 signature is 64 bytes too).
 - Shapes that are keys only in context: Bybit (an 18-24 character key with a 36-character
   secret), OKX (a UUID key with a 32-hex secret). Reported when the pair stands within two lines
   of each other, or when the exchange is named within two lines.
@@ -209,6 +210,27 @@ def _standalone(data: bytes, start: int, end: int) -> bool:
     return name is None or not name.group(1).lower().endswith(_ID_SUFFIXES)
 
 
+_BOUND_TO = re.compile(
+    rb"(?P<name>[A-Za-z_][\w.\-]*)"  # a name, or the function whose result it is compared with
+    rb"(?:\([^()\n]*\))?"  # that call's arguments
+    rb"[\"'\]]?\s*(?:=>|==|!=|=|:)[ \t]*[rbuRBU]?[\"'`]?\Z"
+)
+_SIGNATURE_WORDS = (b"sig", b"digest", b"hmac", b"hash")
+_KEY_WORDS = (b"key", b"secret", b"private", b"token", b"passw")
+
+
+def _signature(data: bytes, start: int) -> bool:
+    """The value is bound to a signature's or digest's name (`"API-Sign": "…"`, `expected_sig =
+    "…"`, `kraken_sign(…) == "…"`, on its line or the one before): 64 random bytes in base64
+    are a Kraken private key's shape and just as much an HMAC-SHA512 or Ed25519 signature's.
+    A name that also says key or secret (`signing_key`) keeps it a key."""
+    bound = _BOUND_TO.search(data, max(0, start - 160), start)
+    if bound is None:
+        return False
+    name = bound.group("name").lower()
+    return any(w in name for w in _SIGNATURE_WORDS) and not any(w in name for w in _KEY_WORDS)
+
+
 def _encoded_text(token: bytes) -> bool:
     """Base64 of readable text (an example string, a JSON header), not of random key bytes."""
     if len(token) % 4:
@@ -269,7 +291,7 @@ def _shapes(data: bytes, pem_spans: list[tuple[int, int]], out: dict[int, Hit]) 
             kind = KRAKEN_KEY
         elif n == 86 and data[end : end + 2] == b"==" and data[end + 2 : end + 3] != b"=":
             kind = KRAKEN_PRIVATE_KEY
-            if token.count(b"/") + token.count(b"+") > 9:
+            if token.count(b"/") + token.count(b"+") > 9 or _signature(data, start):
                 continue
         elif n == 32:
             if frozenset(token) <= HEX and _standalone(data, start, end) and looks_random(token):
