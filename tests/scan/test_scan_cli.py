@@ -174,6 +174,8 @@ def test_profile_credentials_are_looked_for(tmp_path: Path) -> None:
     assert_no_secret([result.stdout, result.stderr], [secret])
     missing = run(str(code), "--config", str(config), "--profile", "nope", env=env)
     assert missing.exit_code == 2
+    short = run(str(code), "--config", str(config), "-p", "p", env=env)
+    assert short.exit_code == 1 and "own-secret:profile p secret" in short.stdout, short.stderr
 
 
 @needs_git
