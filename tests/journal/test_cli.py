@@ -332,6 +332,18 @@ def test_export_jsonl_and_csv(journal: Path, tmp_path: Path) -> None:
     assert rows[0]["time"] == iso_ms(T0) and rows[0]["kind"] == "ProfileLoaded"
 
 
+def test_export_writes_decimals_in_plain_notation(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    with open_journal(path) as store:
+        store.append(intent("a"))
+        store.append(update(S.NEW, "a", z="0E-8"))  # a zero as the exchange may send it
+    code, out, _ = run("export", "--journal", str(path))
+    updated = json.loads(out.splitlines()[-1])["event"]
+    assert code == 0 and updated["executed_qty"] == "0.00000000"
+    code, out, _ = run("export", "--format", "csv", "--journal", str(path))
+    assert code == 0 and "E-" not in out and ",0.00000000," in out
+
+
 def test_the_cli_reads_a_postgresql_journal(pg: pgcluster.Cluster | None) -> None:
     if pg is None:
         pytest.skip(pgcluster.HOW_TO_ENABLE)
