@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from tradeguard.cli_options import config_option, profile_option
+
 if TYPE_CHECKING:
     from tradeguard.credentials import ApiCredentials, CredentialsSpec, KeyringBackend
     from tradeguard.doctor import Facts
@@ -115,8 +117,10 @@ def keys() -> None:
 
 
 @keys.command()
-@click.option("--profile", "profile_name", default=None, help="Profile [default: default].")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
+@profile_option(
+    "Profile whose key to rotate [default: $TRADEGUARD_PROFILE, else default].", "profile_name"
+)
+@config_option(name="config_path")
 @click.option(
     "--from",
     "origin",

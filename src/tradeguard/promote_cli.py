@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from tradeguard.cli_options import config_option, profile_option
 from tradeguard.errors import ConfigError, TradeguardError
 
 if TYPE_CHECKING:
@@ -35,21 +36,9 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 @click.command()
-@click.option(
-    "--profile",
-    "profile_name",
-    default=None,
-    help="Profile to promote [default: $TRADEGUARD_PROFILE, else default].",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="tradeguard.toml to read [default: $TRADEGUARD_CONFIG, ./tradeguard.toml, "
-    "$XDG_CONFIG_HOME/tradeguard/tradeguard.toml].",
-)
-def promote(profile_name: str | None, config_path: Path | None) -> None:
+@profile_option("Profile to promote [default: $TRADEGUARD_PROFILE, else default].")
+@config_option()
+def promote(profile: str | None, config: Path | None) -> None:
     """Move a profile one rung up: sim → testnet → live-small → live.
 
     \b
@@ -63,7 +52,7 @@ def promote(profile_name: str | None, config_path: Path | None) -> None:
     from tradeguard import profile as profiles
 
     try:
-        chosen = profiles.load(profile_name, config=config_path)
+        chosen = profiles.load(profile, config=config)
     except ConfigError as exc:
         _fail(str(exc), 2)
     ask: Ask | None = _ask_terminal if sys.stdin.isatty() and sys.stdout.isatty() else None

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from tradeguard.cli_options import config_option, profile_option
+
 if TYPE_CHECKING:
     from tradeguard.scan.own import OwnSecrets
 
@@ -85,13 +87,8 @@ def _own_secrets(
     metavar="NAME",
     help="An environment variable holding a secret of yours to find by hash (repeatable).",
 )
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="tradeguard.toml whose profile's credentials to look for.",
-)
-@click.option("--profile", "profile_name", default=None, help="Profile whose credentials to find.")
+@config_option("tradeguard.toml whose profile's credentials to look for.")
+@profile_option("Profile whose credentials to find.", "profile_name")
 @click.option(
     "--max-bytes",
     default=2_000_000,

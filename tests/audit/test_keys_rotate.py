@@ -171,6 +171,13 @@ def test_sim_profile_has_nothing_to_rotate(home: Path) -> None:
     assert "embedded simulator" in result.output
 
 
+def test_short_profile_option(home: Path) -> None:
+    (home / "tradeguard.toml").write_text('[profiles.bot]\nenv = "sim"\n')
+    result = rotate("-p", "bot")
+    assert result.exit_code == 2
+    assert "profile bot runs on the embedded simulator" in result.output
+
+
 def test_reload_credentials_and_watch(
     home: Path, sim: ThreadedSim, file_profile: tuple[Path, Path]
 ) -> None:

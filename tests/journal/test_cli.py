@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sqlite3
 from decimal import Decimal
@@ -10,8 +12,10 @@ from click.testing import CliRunner
 
 from tradeguard import events as ev
 from tradeguard.cli import main
+from tradeguard.errors import ConfigError
 from tradeguard.journal import open_journal
-from tradeguard.journal.export import iso_ms
+from tradeguard.journal.export import CSV_COLUMNS, iso_ms
+from tradeguard.journal_cli import parse_time
 from tradeguard.model import Balance
 from tradeguard.model import OrderStatus as S
 
@@ -19,6 +23,16 @@ from . import pgcluster, workload
 from .factories import T0, fill, intent, update
 
 ZERO8 = Decimal("0.00000000")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No tradeguard.toml or journal of the user's is read: config, data and state in tmp."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("TRADEGUARD_CONFIG", "TRADEGUARD_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("CONFIG", "DATA", "STATE"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
 
 
 @pytest.fixture
@@ -121,16 +135,152 @@ def test_a_missing_journal_is_one_line_and_exit_2_and_is_not_created(tmp_path: P
     assert not (tmp_path / "missing.db").exists()
 
 
-def test_default_journal_path_follows_the_profile(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+def test_default_journal_path_follows_the_profile(tmp_path: Path) -> None:
+    (tmp_path / "tradeguard.toml").write_text("[profiles.bot]\n[profiles.other]\n")
     with open_journal(None, profile="bot") as store:
         store.append(intent())
     code, out, _ = run("tail", "--profile", "bot")
     assert code == 0 and "OrderIntended" in out
     code, _, err = run("tail", "--profile", "other")
-    assert code == 2 and str(tmp_path / "tradeguard" / "other.db") in err
+    assert code == 2 and str(tmp_path / "data" / "tradeguard" / "other.db") in err
+    code, _, err = run("tail", "-p", "nope")
+    assert code == 2 and err.count("\n") == 1 and "no profile 'nope' (it has: bot, other)" in err
+
+
+def profile_elsewhere(tmp_path: Path, journal: Path) -> Path:
+    """A tradeguard.toml in its own folder whose profile keeps its journal away from the
+    default path: what `tradeguard run -p bot --config ...` would write to."""
+    elsewhere = tmp_path / "elsewhere" / "bot-journal.db"
+    elsewhere.parent.mkdir()
+    journal.rename(elsewhere)
+    config = tmp_path / "conf" / "tradeguard.toml"
+    config.parent.mkdir()
+    config.write_text(f'[profiles.bot]\nenv = "sim"\njournal = "sqlite://{elsewhere}"\n')
+    return config
+
+
+@pytest.mark.parametrize("profile_flag", ["-p", "--profile"])
+def test_every_subcommand_reads_the_journal_the_profile_names(
+    journal: Path, tmp_path: Path, profile_flag: str
+) -> None:
+    config = profile_elsewhere(tmp_path, journal)
+    where = [profile_flag, "bot", "--config", str(config)]
+    code, out, err = run("verify", *where)
+    assert code == 0 and "bot-journal.db: 304 records, chain intact" in out, err
+    code, out, _ = run("tail", "-n", "1", *where)
+    assert code == 0 and "KillSwitchSet" in out
+    code, out, _ = run("show", "--order", "open-1", *where)
+    assert code == 0 and "OrderFilled" in out
+    code, out, _ = run("at", "now", *where)
+    assert code == 0 and "record 304 of 304" in out and "LATCHED" in out
+    code, out, _ = run("export", *where)
+    assert code == 0 and len(out.splitlines()) == 304
+    assert not (tmp_path / "data" / "tradeguard" / "bot.db").exists()
+
+
+def test_the_profile_comes_from_the_environment_and_the_config_from_the_folder(
+    journal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = profile_elsewhere(tmp_path, journal)
+    monkeypatch.chdir(config.parent)  # ./tradeguard.toml
+    monkeypatch.setenv("TRADEGUARD_PROFILE", "bot")
+    code, out, err = run("verify")
+    assert code == 0 and "304 records" in out, err
+
+
+def test_an_explicit_journal_wins_over_the_profiles(journal: Path, tmp_path: Path) -> None:
+    config = profile_elsewhere(tmp_path, journal)
+    other = tmp_path / "other.db"
+    with open_journal(other) as store:
+        store.append(intent())
+    code, out, err = run("verify", "-p", "bot", "--config", str(config), "--journal", str(other))
+    assert code == 0 and "other.db: 1 records" in out, err
+
+
+def test_at_now_and_other_times(journal: Path) -> None:
+    for moment in ("now", "now-1h", "2026-12-01", "2026-12-01T10:00", "1795000000000"):
+        code, out, err = run("at", moment, "--journal", str(journal))
+        assert code == 0 and "record" in out, (moment, err)
+    code, out, _ = run("at", iso_ms(T0 - 1), "--journal", str(journal))
+    assert code == 0 and "no record yet" in out
+
+
+def test_parse_time_forms() -> None:
+    now = 1_795_000_000_000
+    assert parse_time("now", now) == now
+    assert parse_time(" NOW ", now) == now
+    assert parse_time("now-90s", now) == now - 90_000
+    assert parse_time("now-15m", now) == now - 15 * 60_000
+    assert parse_time("-2h", now) == now - 2 * 3_600_000
+    assert parse_time("now-1d", now) == now - 86_400_000
+    assert parse_time("2026-11-20", now) == parse_time("2026-11-20T00:00:00Z", now)
+    assert parse_time("2026-11-20T10:00:00+01:00", now) == parse_time("2026-11-20T09:00Z", now)
+    assert parse_time("1795000000123", now) == 1795000000123
+    for bad in ("now-", "now-5y", "now+1h", "yesterday", "-h", "²", "9" * 20, "now-9999999d"):
+        with pytest.raises(ConfigError) as refused:
+            parse_time(bad, now)
+        assert "now-1h" in (refused.value.hint or "") and "2026-11-20" in (refused.value.hint or "")
+
+
+def test_tail_since_and_kind(journal: Path) -> None:
+    since = iso_ms(T0 + 10**7)
+    code, out, _ = run("tail", "--since", since, "--journal", str(journal))
+    kinds = [line.split()[2] for line in out.splitlines()]
+    assert code == 0 and kinds == ["OrderIntended", "OrderUpdated", "OrderFilled", "KillSwitchSet"]
+    code, out, _ = run(
+        "tail", "-n", "3", "--kind", "OrderFilled", "--kind", "killswitchset",
+        "--journal", str(journal),
+    )  # fmt: skip
+    lines = out.splitlines()
+    assert code == 0 and [line.split()[2] for line in lines] == [
+        "OrderFilled", "OrderFilled", "KillSwitchSet"
+    ]  # fmt: skip
+    assert lines[-1].split()[0] == "304"
+    code, out, _ = run("tail", "--kind", "OrderFilled", "--since", since, "--journal", str(journal))
+    assert code == 0 and len(out.splitlines()) == 1 and "order_id=77" in out
+
+
+def test_tail_follow_keeps_its_filters(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    def fake_sleep(seconds: float) -> None:
+        calls.append(seconds)
+        if len(calls) == 1:
+            with open_journal(journal) as store:
+                store.append(ev.KillSwitchReset(at_ms=T0 + 10**8, profile="t"))
+                store.append(ev.KillSwitchSet(at_ms=T0 + 10**8 + 1, profile="t", reason="again"))
+            return
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("time.sleep", fake_sleep)
+    code, out, _ = run("tail", "-f", "--kind", "KillSwitchSet", "--journal", str(journal))
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == ["304", "306"]
+
+
+def test_an_unknown_kind_lists_the_kinds(journal: Path) -> None:
+    for command in ("tail", "export"):
+        code, out, err = run(command, "--kind", "Fill", "--journal", str(journal))
+        assert code == 2 and out == "" and err.count("\n") == 1
+        assert "unknown kind 'Fill'" in err and "OrderFilled" in err and "KillSwitchSet" in err
+
+
+def test_a_bad_since_is_one_line(journal: Path) -> None:
+    for command in ("tail", "export"):
+        code, out, err = run(command, "--since", "last week", "--journal", str(journal))
+        assert code == 2 and out == "" and err.count("\n") == 1 and "cannot read the time" in err
+
+
+def test_export_filters(journal: Path) -> None:
+    since = iso_ms(T0 + 10**7)
+    code, out, _ = run(
+        "export", "--since", since, "--kind", "OrderFilled", "--journal", str(journal)
+    )
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and row["seq"] == 303 and row["event"]["order_id"] == 77
+    code, out, _ = run("export", "--format", "csv", "--since", since, "--journal", str(journal))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and [r["seq"] for r in rows] == ["301", "302", "303", "304"]
 
 
 def test_show_an_unknown_order(journal: Path) -> None:
@@ -176,8 +326,22 @@ def test_export_jsonl_and_csv(journal: Path, tmp_path: Path) -> None:
     assert isinstance(filled[0]["event"]["price"], str)
     target = tmp_path / "out.csv"
     code, _, _ = run("export", "--format", "csv", "-o", str(target), "--journal", str(journal))
-    lines = target.read_text().splitlines()
-    assert code == 0 and lines[0].startswith("seq,at,at_ms,kind") and len(lines) == 305
+    rows = list(csv.DictReader(target.open(newline="")))
+    assert code == 0 and len(rows) == 304
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    assert rows[0]["time"] == iso_ms(T0) and rows[0]["kind"] == "ProfileLoaded"
+
+
+def test_export_writes_decimals_in_plain_notation(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    with open_journal(path) as store:
+        store.append(intent("a"))
+        store.append(update(S.NEW, "a", z="0E-8"))  # a zero as the exchange may send it
+    code, out, _ = run("export", "--journal", str(path))
+    updated = json.loads(out.splitlines()[-1])["event"]
+    assert code == 0 and updated["executed_qty"] == "0.00000000"
+    code, out, _ = run("export", "--format", "csv", "--journal", str(path))
+    assert code == 0 and "E-" not in out and ",0.00000000," in out
 
 
 def test_the_cli_reads_a_postgresql_journal(pg: pgcluster.Cluster | None) -> None:

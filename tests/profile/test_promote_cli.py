@@ -84,6 +84,12 @@ def test_sim_to_testnet_creates_the_journal_if_needed(tmp_path: Path) -> None:
     assert [s.rung for s in stage_sets(tmp_path)] == ["testnet"]
 
 
+def test_short_profile_option(tmp_path: Path) -> None:
+    config = setup(tmp_path, "sim", None)
+    result = CliRunner().invoke(main, ["promote", "-p", "p", "--config", str(config)])
+    assert result.exit_code == 0 and 'Set env = "testnet"' in result.stdout, result.stderr
+
+
 def test_a_bad_profile_exits_2_with_one_line(tmp_path: Path) -> None:
     config = tmp_path / "tradeguard.toml"
     config.write_text('[profiles.p]\nenv = "prod"\n')

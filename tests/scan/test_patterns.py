@@ -69,6 +69,31 @@ def test_kraken_shapes() -> None:
     ]
 
 
+def test_a_signature_has_a_private_keys_shape_but_is_not_one() -> None:
+    """An HMAC-SHA512 (Kraken's API-Sign) or Ed25519 signature is 64 random bytes in base64,
+    exactly the shape of a Kraken private key: the name it is bound to tells them apart."""
+    signature = base64.b64encode(RNG.randbytes(64)).decode()
+    for text in (
+        f'    assert (\n        kraken_sign(secret, "/0/private/AddOrder", nonce, data)\n'
+        f'        == "{signature}"\n    )\n',
+        f'headers = {{"API-Sign": "{signature}"}}\n',
+        f'expected_signature = "{signature}"\n',
+        f'assert hmac_sha512(body) == "{signature}"\n',
+        f"API-Sign: {signature}\n",
+    ):
+        assert kinds(text) == [], text
+    private = base64.b64encode(RNG.randbytes(64)).decode()
+    for text in (
+        f'secret = "{private}"\n',
+        f'kraken_sign(secret="{private}", path="/0/private/Balance")\n',
+        f'signing_key = "{private}"\n',
+        f'def sign(data):\n    KEY = "{private}"\n',
+        f'sign(data,\n     "{private}")\n',
+        f'assert creds.secret == "{private}"\n',
+    ):
+        assert [k for _, k in kinds(text)] == ["kraken-private-key"], text
+
+
 def test_pem_private_key_in_a_string_with_escapes() -> None:
     body = base64.b64encode(RNG.randbytes(48)).decode()
     text = f'key = "-----BEGIN EC PRIVATE KEY-----\\n{body}\\n-----END EC PRIVATE KEY-----"\n'

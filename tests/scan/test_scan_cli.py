@@ -7,6 +7,7 @@ import os
 import random
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> Result:
+def run(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
     return CliRunner().invoke(main, ["scan", *args], env=env)
 
 
@@ -93,6 +94,16 @@ def test_this_repository_source_has_no_finding() -> None:
     assert [f"{f.path}:{f.line} {f.kind}" for f in result.findings] == []
 
 
+@needs_git
+def test_scan_of_this_repository_exits_0(tmp_path: Path) -> None:
+    """`tradeguard scan .` at the top of a clone: its test vectors are marked, nothing found."""
+    if not (ROOT / ".git").exists():
+        pytest.skip(f"{ROOT} is not a git work tree: scan would read .venv and build output too")
+    env = {"XDG_CONFIG_HOME": str(tmp_path), "TRADEGUARD_CONFIG": None}
+    result = run(str(ROOT), env=env)
+    assert (result.exit_code, result.stdout) == (0, ""), result.stdout + result.stderr
+
+
 def test_line_output_is_redacted_and_exit_codes(tmp_path: Path) -> None:
     (tmp_path / "clean.py").write_text("x = 1\n")
     clean = run(str(tmp_path / "clean.py"))
@@ -163,6 +174,8 @@ def test_profile_credentials_are_looked_for(tmp_path: Path) -> None:
     assert_no_secret([result.stdout, result.stderr], [secret])
     missing = run(str(code), "--config", str(config), "--profile", "nope", env=env)
     assert missing.exit_code == 2
+    short = run(str(code), "--config", str(config), "-p", "p", env=env)
+    assert short.exit_code == 1 and "own-secret:profile p secret" in short.stdout, short.stderr
 
 
 @needs_git

@@ -26,8 +26,8 @@ def test_secret_never_shows_its_value() -> None:
 
 def test_credentials_repr_shows_only_a_prefix() -> None:
     creds = ApiCredentials(
-        "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
-        Secret(VALUE),  # tradeguard: allow
+        "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",  # tradeguard: allow
+        Secret(VALUE),
     )
     assert "vmPUZE" in repr(creds)
     assert "vmPUZE6mv9" not in repr(creds) and VALUE not in repr(creds)

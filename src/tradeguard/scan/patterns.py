@@ -6,8 +6,10 @@ Three kinds of evidence, cheapest first:
 - Shapes that are keys on their own: a PEM private key with a body; Binance's 64-character
   alphanumeric key or secret; Kraken's 56-character base64 API key and its 88-character base64
   private key. Each must also look random (`entropy.looks_random`), must not be a hash written
-  the way lockfiles and SRI write them (`sha512-…`, `sha256:…`), and must not be one line of a
-  wrapped base64 block (a certificate, an embedded file).
+  the way lockfiles and SRI write them (`sha512-…`, `sha256:…`), must not be one line of a
+  wrapped base64 block (a certificate, an embedded file), and the 88-character shape must not
+  be bound to a signature's name (an HMAC-SHA512 or Ed25519 signature is 64 bytes too): the
+  look-alike tests of `scan.lookalikes`.
 - Shapes that are keys only in context: Bybit (an 18-24 character key with a 36-character
   secret), OKX (a UUID key with a 32-hex secret). Reported when the pair stands within two lines
   of each other, or when the exchange is named within two lines.
@@ -26,7 +28,6 @@ candidates.
 
 from __future__ import annotations
 
-import binascii
 import hashlib
 import re
 import secrets
@@ -34,6 +35,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tradeguard.scan.entropy import ALNUM, HEX, looks_random
+from tradeguard.scan.lookalikes import (
+    around,
+    encoded_text,
+    fragment,
+    hash_prefixed,
+    in_b64_block,
+    line_bounds,
+    placeholder,
+    signature,
+    standalone,
+)
 
 ALLOW_MARKERS = (b"tradeguard: allow", b"pragma: allowlist secret")
 
@@ -110,12 +122,6 @@ _B64_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _RUN_TABLE = bytes(ord("a") if i in _B64_CHARS else ord(" ") for i in range(256))
 _MIN_RUN = 18
 _RUN_PROBE = b"a" * _MIN_RUN
-_HASH_PREFIX = re.compile(
-    rb"(?:(?:sha\d{0,3}|md5|blake2[bs]?|sha3-\d{3}|integrity)[-:=\s\"']*|\?[bq]\?)\Z"
-)
-_B64_LINE = re.compile(
-    rb"[ \t]*(?:[rbuRBU]?[\"'`])?(?P<b>[A-Za-z0-9+/_\-]{40,})={0,2}[\"'`]?[ \t,;)\]\\]*\r?"
-)
 _PEM_SPAN = re.compile(rb"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.S)
 _PEM_PRIVATE = re.compile(
     rb"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
@@ -128,97 +134,7 @@ _UUID = re.compile(
 )
 
 
-def _line_bounds(data: bytes, start: int, end: int) -> tuple[int, int]:
-    first = data.rfind(b"\n", 0, start) + 1
-    last = data.find(b"\n", end)
-    return first, len(data) if last < 0 else last
-
-
-def _around(data: bytes, start: int, end: int, lines: int = 2) -> tuple[int, int]:
-    """Byte bounds of the lines from `lines` before `start` to `lines` after `end`."""
-    first = start
-    for _ in range(lines + 1):
-        first = data.rfind(b"\n", 0, max(first - 1, 0)) + 1 if first > 0 else 0
-    last = end
-    for _ in range(lines + 1):
-        nxt = data.find(b"\n", last + 1)
-        if nxt < 0:
-            last = len(data)
-            break
-        last = nxt
-    return first, last
-
-
-def _hash_prefixed(data: bytes, start: int) -> bool:
-    return _HASH_PREFIX.search(data[max(0, start - 16) : start].lower()) is not None
-
-
-def _in_b64_block(data: bytes, start: int, end: int) -> bool:
-    """The token is a whole line of a wrapped base64 block: its line holds nothing else (but
-    quotes, commas, brackets) and a neighbouring line is base64 with a `+` or `/` in it or
-    longer than the token (a certificate, an embedded file and its short last line; a list of
-    keys, one per line, has neither)."""
-    first, last = _line_bounds(data, start, end)
-    line = _B64_LINE.fullmatch(data, first, last)
-    if line is None or line.span("b") != (start, end):
-        return False
-    neighbours = []
-    if first > 0:
-        neighbours.append((data.rfind(b"\n", 0, first - 1) + 1, first - 1))
-    if last < len(data):
-        after = data.find(b"\n", last + 1)
-        neighbours.append((last + 1, len(data) if after < 0 else after))
-    for a, b in neighbours:
-        other = _B64_LINE.fullmatch(data, a, b)
-        if other is None:
-            continue
-        body = other.group("b")
-        if b"+" in body or b"/" in body or len(body) > end - start:
-            return True
-    return False
-
-
 _SHAPE_LENGTHS = frozenset((18, 19, 20, 21, 22, 23, 24, 32, 36, 56, 64, 86))
-_WORD_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
-_OPENERS = frozenset(b"\"'`=:([{,\n")
-_ID_NAME = re.compile(rb"([A-Za-z_][\w.\-]*)[\"'\]]?[ \t]*(?:=>|=|:)[ \t]*[\"'`]?\Z")
-_ID_SUFFIXES = (b"id", b"ids", b"etag", b"hash", b"digest", b"checksum", b"sum", b"md5", b"sha")
-_CLOSERS = frozenset(b"\"'`,;)]} \t\r\n")
-
-
-def _fragment(data: bytes, start: int, end: int) -> bool:
-    """The run is part of a longer token (base64url, a hash in a RECORD file, a long name)."""
-    if start > 0 and data[start - 1] in _WORD_CHARS:
-        return True
-    while end < len(data) and data[end] == 0x3D:  # "=" padding
-        end += 1
-    return end < len(data) and data[end] in _WORD_CHARS
-
-
-def _standalone(data: bytes, start: int, end: int) -> bool:
-    """A value on its own: after a quote, `=`, `:`, a bracket, a comma or a line start, and
-    before a quote, a comma, a bracket or the line end (not inside a path, URL or sentence)."""
-    at = start
-    while at > 0 and data[at - 1] in (0x20, 0x09):
-        at -= 1
-    before = data[at - 1] if at > 0 else 0x0A
-    after = data[end] if end < len(data) else 0x0A
-    if before not in _OPENERS or after not in _CLOSERS:
-        return False
-    name = _ID_NAME.search(data, max(0, start - 64), start)
-    return name is None or not name.group(1).lower().endswith(_ID_SUFFIXES)
-
-
-def _encoded_text(token: bytes) -> bool:
-    """Base64 of readable text (an example string, a JSON header), not of random key bytes."""
-    if len(token) % 4:
-        return False
-    try:
-        raw = binascii.a2b_base64(token)
-    except (binascii.Error, ValueError):
-        return False
-    printable = sum(1 for b in raw if 0x20 <= b < 0x7F or b in (9, 10, 13))
-    return printable >= 0.9 * len(raw)
 
 
 def _venue(context: bytes) -> str | None:
@@ -256,7 +172,7 @@ def _shapes(data: bytes, pem_spans: list[tuple[int, int]], out: dict[int, Hit]) 
             end = size
         pos = end
         n = end - start
-        if n not in _SHAPE_LENGTHS or _fragment(data, start, end):
+        if n not in _SHAPE_LENGTHS or fragment(data, start, end):
             continue
         token = data[start:end]
         alnum = token.translate(None, b"+/") == token
@@ -269,18 +185,18 @@ def _shapes(data: bytes, pem_spans: list[tuple[int, int]], out: dict[int, Hit]) 
             kind = KRAKEN_KEY
         elif n == 86 and data[end : end + 2] == b"==" and data[end + 2 : end + 3] != b"=":
             kind = KRAKEN_PRIVATE_KEY
-            if token.count(b"/") + token.count(b"+") > 9:
+            if token.count(b"/") + token.count(b"+") > 9 or signature(data, start):
                 continue
         elif n == 32:
-            if frozenset(token) <= HEX and _standalone(data, start, end) and looks_random(token):
+            if frozenset(token) <= HEX and standalone(data, start, end) and looks_random(token):
                 hex_candidates.append((start, end))
             continue
         elif n == 36 and alnum:
-            if _standalone(data, start, end) and looks_random(token, 18):
+            if standalone(data, start, end) and looks_random(token, 18):
                 bybit_secrets.append((start, end))
             continue
         elif alnum and n <= 24:
-            if _standalone(data, start, end) and looks_random(token, 18):
+            if standalone(data, start, end) and looks_random(token, 18):
                 bybit_keys.append((start, end))
             continue
         else:
@@ -289,10 +205,10 @@ def _shapes(data: bytes, pem_spans: list[tuple[int, int]], out: dict[int, Hit]) 
             frozenset(token) <= HEX
             or token.startswith(b"MII")  # DER (a certificate or a key) in base64
             or not looks_random(token)
-            or _placeholder(token)
-            or _hash_prefixed(data, start)
-            or _encoded_text(data[start : end + (2 if n == 86 else 0)])
-            or _in_b64_block(data, start, end)
+            or placeholder(token)
+            or hash_prefixed(data, start)
+            or encoded_text(data[start : end + (2 if n == 86 else 0)])
+            or in_b64_block(data, start, end)
         ):
             continue
         if kind == BINANCE_KEY:
@@ -312,8 +228,8 @@ def _pairs(
     out: dict[int, Hit],
 ) -> None:
     for start, end in hex_candidates:
-        first, last = _around(data, start, end)
-        uuids = [m for m in _UUID.finditer(data, first, last) if _standalone(data, *m.span())]
+        first, last = around(data, start, end)
+        uuids = [m for m in _UUID.finditer(data, first, last) if standalone(data, *m.span())]
         plain = data[start:end].lower()
         uuids = [m for m in uuids if m.group().replace(b"-", b"").lower() != plain]
         if uuids or _venue(data[first:last]) == "okx":
@@ -325,7 +241,7 @@ def _pairs(
         (bybit_secrets, BYBIT_SECRET, bybit_keys),
     ):
         for start, end in group:
-            first, last = _around(data, start, end)
+            first, last = around(data, start, end)
             paired = any(first <= s < last for s, _ in partners)
             if paired or _venue(data[first:last]) == "bybit":
                 out.setdefault(start, make_hit(start, end, kind, data[start:end]))
@@ -375,45 +291,11 @@ _STRONG_NAMES = (
     b"accesskey",
     b"signing",
 )
-_PLACEHOLDERS = (
-    b"xxxx",
-    b"****",
-    b"....",
-    b"your",
-    b"example",
-    b"dummy",
-    b"changeme",
-    b"change_me",
-    b"placeholder",
-    b"redacted",
-    b"replace",
-    b"insert",
-    b"fake",
-    b"sample",
-    b"todo",
-    b"<",
-    b"${",
-    b"{{",
-    b"%(",
-    b"..",
-)
-_FORMAT = re.compile(rb"%[-+ #0-9.]*[sdfrxi]|#[a-z_]+#|@[A-Za-z_]+@")
-_FILENAME = re.compile(rb"\.[a-z]{2,4}\Z")
 _PREFIXED_HEX = re.compile(rb"(?:[A-Za-z]{1,12}[-_:])?[0-9a-fA-F]+")
 _ENV_NAME = re.compile(rb"[A-Z][A-Z0-9_]*")
 _LOWER_NAME = re.compile(rb"[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*")
 _DOTTED = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+")
 _FULL_UUID = re.compile(rb"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
-
-
-def _placeholder(value: bytes) -> bool:
-    lowered = value.lower()
-    return (
-        any(p in lowered for p in _PLACEHOLDERS)
-        or len(set(value)) <= 3
-        or _FORMAT.search(value) is not None
-        or _FILENAME.search(value) is not None
-    )
 
 
 def _assignments(data: bytes, lowered: bytes, out: dict[int, Hit]) -> None:
@@ -446,15 +328,15 @@ def _classify(
         if (
             not quoted
             or len(value) < 8
-            or _placeholder(value)
+            or placeholder(value)
             or _ENV_NAME.fullmatch(value)
             or _LOWER_NAME.fullmatch(value)
         ):
             return None
-        first, last = _around(data, start, end)
+        first, last = around(data, start, end)
         kind = OKX_PASSPHRASE if _venue(name + data[first:last]) == "okx" else PASSPHRASE
         return make_hit(start, end, kind, value)
-    if len(value) < 16 or _placeholder(value):
+    if len(value) < 16 or placeholder(value):
         return None
     if not quoted and _DOTTED.fullmatch(value):
         return None  # a reference in code: winreg.OpenKeyEx, settings.API_KEY_V2
@@ -469,7 +351,7 @@ def _classify(
         # are 32+ characters under a secret-like name
     if not looks_random(value):
         return None
-    first, last = _around(data, start, end)
+    first, last = around(data, start, end)
     venue = _venue(name + data[first:last])
     n = len(value)
     alnum = chars <= ALNUM
@@ -519,7 +401,7 @@ def to_lines(data: bytes, hits: Iterable[Hit]) -> list[LineHit]:
     for hit in sorted(hits, key=lambda h: h.start):
         line += data.count(b"\n", counted, hit.start)
         counted = hit.start
-        first, last = _line_bounds(data, hit.start, hit.start)
+        first, last = line_bounds(data, hit.start, hit.start)
         text = data[first:last]
         if any(marker in text for marker in ALLOW_MARKERS):
             continue
