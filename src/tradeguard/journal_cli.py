@@ -284,6 +284,15 @@ def at(target: str | None, profile: str | None, config: Path | None, moment: str
     date (UTC unless it has an offset), or epoch ms."""
     until = _time_or_fail(moment)
     with _opened(target, profile, config) as store:
+        chain = store.verify(deep=False)
+        if not chain.ok:  # still shown: reading an altered journal is how it gets examined
+            first = chain.problems[0]
+            click.echo(
+                f"tradeguard: warning: the journal {store.location} was altered at record "
+                f"{first.position} ({first.what}); the state below is folded from it as it "
+                "stands: `tradeguard journal verify` lists every change",
+                err=True,
+            )
         state: State = store.fold(until_ms=until)
         from tradeguard.journal import tables
 

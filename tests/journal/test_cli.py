@@ -7,13 +7,14 @@ import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 
 from tradeguard import events as ev
 from tradeguard.cli import main
 from tradeguard.errors import ConfigError
-from tradeguard.journal import open_journal
+from tradeguard.journal import codec, open_journal
 from tradeguard.journal.export import CSV_COLUMNS, iso_ms
 from tradeguard.journal_cli import parse_time
 from tradeguard.model import Balance
@@ -113,6 +114,23 @@ def test_at_a_moment_shows_open_orders_positions_and_the_kill_switch(journal: Pa
     assert "BTCUSDT" in out and "USDT" in out
     code, out, _ = run("at", str(T0 + 10**7 + 2), "--journal", str(journal))
     assert code == 0 and "record 303 of 304" in out and "LATCHED" not in out
+
+
+def test_at_on_an_altered_journal_warns_and_names_the_record(journal: Path) -> None:
+    with sqlite3.connect(journal) as db:
+        (body,) = db.execute("SELECT body FROM journal WHERE seq = 120").fetchone()
+        event = codec.decode(bytes(body), 120)  # a hand edit that still decodes and folds
+        edited = codec.encode(msgspec.structs.replace(event, profile="edited"))
+        db.execute("UPDATE journal SET body = ? WHERE seq = 120", (edited,))
+    code, out, err = run("at", "now", "--journal", str(journal))
+    assert code == 0 and "record 304 of 304" in out  # the state, as the journal stands
+    assert "warning" in err and "altered at record 120" in err
+    assert "tradeguard journal verify" in err
+
+
+def test_at_on_an_intact_journal_says_nothing_on_stderr(journal: Path) -> None:
+    code, _, err = run("at", "now", "--journal", str(journal))
+    assert code == 0 and err == ""
 
 
 @pytest.mark.parametrize("moment", ["yesterday", "2026-13-45T00:00:00Z", ""])
