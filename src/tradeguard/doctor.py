@@ -12,17 +12,13 @@ Nothing here prints a secret: credentials appear as the names they are read from
 key's short prefix.
 
 Doctor checks what `tradeguard run` would use and fails wherever it would refuse: the exchange
-and key come from `connect.exchange_urls` (the profile's base_url and credentials whenever it
-has a base_url, env = "sim" included), the venue and the rung are judged by connect's own
-`venue_refusal` and `rung_refusal`, the symbols by `exchange_info.load`. Only for env = "sim"
-without a base_url is the embedded simulator started, with one of its built-in keys
-(`trade-only` unless `DoctorOptions.sim_key` names another).
+and key are the ones connect picks (`doctor_exchange`), the venue and the rung are judged by
+connect's own `venue_refusal` and `rung_refusal`, the symbols by `exchange_info.load`, the
+kill switch folded from the journal as connect folds it (`doctor_journal`).
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -30,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 from tradeguard.audit import AuditPolicy, Finding, KeyReport, Level, audit, unknown_report
 from tradeguard.audit_probe import KeyMemory, Probes, Step, diagnose, step_from
 from tradeguard.audit_venues import binance_report
-from tradeguard.credentials import ApiCredentials, Secret, key_prefix
+from tradeguard.credentials import ApiCredentials
+from tradeguard.doctor_exchange import (
+    exchange_url,
+    load_profile_credentials,
+    profile_exchange,
+    sim_credentials,
+    venue_check,
+)
 from tradeguard.doctor_journal import kill_switch_check, read_journal, stage_check
 from tradeguard.doctor_local import (
     Check,
@@ -45,7 +48,6 @@ from tradeguard.doctor_local import (
 from tradeguard.errors import (
     ClockSkewError,
     ConfigError,
-    CredentialsError,
     ExchangeError,
     RateLimited,
     TradeguardError,
@@ -54,10 +56,7 @@ from tradeguard.errors import (
 from tradeguard.model import OrderType, Side, TimeInForce
 
 if TYPE_CHECKING:
-    from tradeguard.sim.server import RunningSim
     from tradeguard.venues.binance.client import BinanceTransport
-
-DEFAULT_SIM_KEY = "trade-only"
 
 # ── the checks ────────────────────────────────────────────────────────────────────────────────
 
@@ -92,7 +91,7 @@ async def gather(profile: ProfileView, options: DoctorOptions) -> Facts:
     add(venue_check(profile))
     standing = read_journal(profile)
     add(stage_check(profile, standing))
-    async with _exchange(profile, options) as (base_url, credentials, source):
+    async with profile_exchange(profile, options) as (base_url, credentials, source):
         facts.base_url, facts.credentials = base_url, credentials
         add(source)
         if profile.venue != "binance":
@@ -114,99 +113,6 @@ async def gather(profile: ProfileView, options: DoctorOptions) -> Facts:
     add(standing.journal)
     add(kill_switch_check(profile, standing))
     return facts
-
-
-def venue_check(profile: ProfileView) -> Check:
-    """Whether `tradeguard run` can trade on the profile's venue (connect's own refusal)."""
-    from tradeguard.connect import venue_refusal
-
-    refused = venue_refusal(profile.name, profile.venue)
-    if refused is not None:
-        return Check("venue", Level.FAIL, refused.message, refused.hint or "")
-    return Check("venue", Level.PASS, f"{profile.venue}: traded by `tradeguard run`")
-
-
-def exchange_url(profile: ProfileView, options: DoctorOptions) -> str | None:
-    """The REST root `connect` uses for this profile (`options.base_url` standing in for the
-    profile's base_url); None for the embedded simulator."""
-    from tradeguard.connect import exchange_urls
-
-    urls = exchange_urls(profile.env, options.base_url or profile.base_url)
-    return None if urls is None else urls[0]
-
-
-@contextlib.asynccontextmanager
-async def _exchange(
-    profile: ProfileView, options: DoctorOptions
-) -> AsyncIterator[tuple[str | None, ApiCredentials | None, Check]]:
-    """(base URL, credentials, the credentials check): the exchange and key `connect` would use;
-    for the embedded simulator, one runs meanwhile with one of its built-in keys."""
-    base_url = exchange_url(profile, options)
-    if base_url is not None or profile.venue != "binance":
-        creds, check = load_profile_credentials(profile, options)
-        yield base_url, creds, check
-        return
-    running = options.sim
-    started = None
-    if running is None:
-        from tradeguard.sim import server
-        from tradeguard.sim.config import SimConfig
-
-        running = started = await server.start(SimConfig.default(seed=1))
-    try:
-        name = options.sim_key or getattr(profile, "sim_key", None) or DEFAULT_SIM_KEY
-        creds, check = sim_credentials(running, name)
-        yield running.base_url, creds, check
-    finally:
-        if started is not None:
-            await started.close()
-
-
-def sim_credentials(running: RunningSim, name: str) -> tuple[ApiCredentials | None, Check]:
-    listing = {str(k["name"]): k for k in running.key_listing}
-    key = listing.get(name)
-    if key is None:
-        return None, Check(
-            "credentials",
-            Level.FAIL,
-            f"the simulator has no built-in key {name!r}",
-            f"use one of {', '.join(sorted(listing))}",
-        )
-    creds = ApiCredentials(str(key["api_key"]), Secret(str(key["secret"])), kind=key["kind"])  # type: ignore[arg-type]
-    return creds, Check(
-        "credentials",
-        Level.PASS,
-        f"the simulator's built-in key {name!r} ({key_prefix(creds.api_key)}, {creds.kind})",
-    )
-
-
-def load_profile_credentials(
-    profile: ProfileView, options: DoctorOptions
-) -> tuple[ApiCredentials | None, Check]:
-    from tradeguard.credentials import load_credentials
-
-    spec = profile.credentials
-    if spec is None:
-        return None, Check(
-            "credentials",
-            Level.FAIL,
-            f"profile {profile.name} has no credentials, and env {profile.env!r} needs them",
-            f'add [profiles.{profile.name}.credentials] with source = "env", '
-            'api_key = "BINANCE_API_KEY", secret = "BINANCE_API_SECRET", then export both',
-        )
-    try:
-        creds = load_credentials(spec, options.env, keyring_backend=options.keyring_backend)
-    except CredentialsError as exc:
-        return None, Check("credentials", Level.FAIL, exc.message, exc.hint or "")
-    from tradeguard.credentials_shape import shown
-
-    names = ", ".join(f"{k} from {shown(v)}" for k, v in spec.names().items())
-    where = {"env": "environment", "keyring": "OS keyring", "file": "0600 file"}[spec.source]
-    return creds, Check(
-        "credentials",
-        Level.PASS,
-        f"{where}: {names} (key {key_prefix(creds.api_key)}, {creds.kind})",
-    )
 
 
 def _transport(options: DoctorOptions, base_url: str, creds: ApiCredentials | None) -> Any:
@@ -492,13 +398,16 @@ __all__ = [
     "ProfileView",
     "check_key",
     "connect_audit",
+    "exchange_url",
     "gather",
     "key_refused",
     "kill_switch_check",
+    "load_profile_credentials",
     "ntp_check",
     "rate_limit_check",
     "read_journal",
     "run_checks",
+    "sim_credentials",
     "stage_check",
     "symbols_check",
     "venue_check",

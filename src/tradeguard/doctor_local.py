@@ -100,11 +100,11 @@ class DoctorOptions:
     keyring_backend: KeyringBackend | None = None
     ntp_server: str | None = NTP_SERVER  # None: do not ask (the check is unverified)
     ntp_timeout_s: float = 1.0
-    base_url: str | None = None  # override the venue's URL
-    sim: RunningSim | None = None  # env = "sim": use this simulator instead of starting one
-    sim_key: str | None = (
-        None  # env = "sim": which built-in key (default: the profile's, else trade-only)
-    )
+    base_url: str | None = None  # stands in for the profile's base_url (tests)
+    # env = "sim" without a base_url (the embedded simulator): use this one instead of
+    # starting one, and which of its built-in keys (default: trade-only, as connect's)
+    sim: RunningSim | None = None
+    sim_key: str | None = None
     skew: SkewPolicy = field(default_factory=SkewPolicy)
 
     def state_root(self) -> Path:
