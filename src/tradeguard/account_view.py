@@ -1,7 +1,9 @@
 """`tradeguard account`: balances, open orders and recent trades, read-only.
 
 The first thing to run with a new key: it sends no order, so a read-only key is enough, and the
-key is audited as at every connect (a key that can withdraw is refused even here).
+key is audited as at every connect (a key that can withdraw is refused even here). It reads
+Binance's API (Binance, its testnet, the simulator); a Bybit, OKX or Kraken profile is refused
+before anything is sent, so that key never reaches a Binance address.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from tradeguard.errors import ConfigError
 from tradeguard.text import plain
 
 
@@ -23,6 +26,12 @@ async def _show(profile_name: str | None, config: Path | None, trades: int) -> i
 
     console = Console()
     profile = load(profile_name, config=config)
+    if profile.venue != "binance":
+        raise ConfigError(
+            f"profile {profile.name} is on {profile.venue}: `tradeguard account` reads Binance "
+            "(and Binance-compatible exchanges such as the simulator) only; nothing was sent",
+            hint=f"`tradeguard doctor` audits a {profile.venue} key through ccxt",
+        )
     closers: list = []  # type: ignore[type-arg]
     try:
         base_url, creds, _, sim = await open_exchange(profile, ConnectOptions(), closers)

@@ -89,12 +89,9 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     from tradeguard.journal import open_journal
     from tradeguard.venues.binance.client import BinanceTransport
 
-    if profile.venue != "binance":
-        raise ConfigError(
-            f"profile {profile.name}: venue {profile.venue!r} trades through ccxt, which "
-            "`connect` does not drive yet",
-            hint='use venue = "binance" (or the simulator) for now',
-        )
+    venue_refused = venue_refusal(profile.name, profile.venue)
+    if venue_refused is not None:
+        raise venue_refused
     base_url, creds, stream_url, sim = await open_exchange(profile, opts, closers)
     clock = opts.clock
     transport = BinanceTransport(base_url, creds, config=opts.transport, clock=clock)
@@ -138,12 +135,9 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     record = stages.record_from_events(history, profile.env, profile=profile.name)
     for _ in history:  # the record reads every event; this makes sure the fold saw them all
         pass
-    if not stages.permitted(profile.env, record):
-        raise GuardError(
-            f"profile {profile.name} is on the {profile.env} rung, which this journal has not "
-            "granted",
-            hint="earn it on the rung below and run `tradeguard promote`",
-        )
+    refused = rung_refusal(profile.name, profile.env, record)
+    if refused is not None:
+        raise refused
     journal.mark_verified(verified)  # the next start checks only what comes after
     recorder = Recorder(ledger, journal, profile.name)
     now = clock.wall_ms()
@@ -209,6 +203,41 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     return session
 
 
+# What connect refuses before it trades, as functions `tradeguard doctor` calls too: doctor must
+# fail wherever connect would refuse, in the same words.
+
+
+def venue_refusal(profile: str, venue: str) -> ConfigError | None:
+    """Why `connect` cannot trade on this venue (None: it can)."""
+    if venue == "binance":
+        return None
+    return ConfigError(
+        f"profile {profile}: venue {venue!r} trades through ccxt, which `connect` does not "
+        "drive yet",
+        hint='use venue = "binance" (or the simulator) for now',
+    )
+
+
+def rung_refusal(profile: str, env: str, record: stages.RungRecord) -> GuardError | None:
+    """Why the journal's record does not let this profile run on its rung (None: it does)."""
+    rung = next((r for r in stages.RUNGS if r == env), None)
+    if rung is not None and stages.permitted(rung, record):
+        return None
+    return GuardError(
+        f"profile {profile} is on the {env} rung, which this journal has not granted",
+        hint="earn it on the rung below and run `tradeguard promote`",
+    )
+
+
+def exchange_urls(env: str, base_url: str | None) -> tuple[str, str] | None:
+    """The REST root and WebSocket API URL `connect` uses for this env and base_url; None for
+    the embedded simulator (env = "sim" without a base_url)."""
+    if base_url is None:
+        return None if env == "sim" else _BINANCE[env]
+    base = base_url.rstrip("/")
+    return base, base.replace("http", "ws", 1) + "/ws-api/v3"
+
+
 def _unavailable(base_url: str, exc: TransportError) -> GuardError:
     """The exchange did not answer the first, harmless requests (time, exchangeInfo): say
     so plainly; nothing was traded. A 5xx here is most often maintenance."""
@@ -252,7 +281,8 @@ async def open_exchange(
     profile: Profile, opts: ConnectOptions, closers: list[Hook]
 ) -> tuple[str, ApiCredentials | None, str, Any]:
     """The REST root, the key, the WebSocket API URL, and the embedded simulator if any."""
-    if profile.env == "sim" and profile.base_url is None:
+    urls = exchange_urls(profile.env, profile.base_url)
+    if urls is None:
         from tradeguard.sim import server
         from tradeguard.sim.config import SimConfig
 
@@ -261,11 +291,7 @@ async def open_exchange(
         key = running.key(opts.sim_key)
         creds = ApiCredentials(key.api_key, Secret(key.secret), kind=key.kind)
         return running.base_url, creds, running.ws_api_url, running
-    if profile.base_url is None:
-        base, ws = _BINANCE[profile.env]
-    else:
-        base = profile.base_url.rstrip("/")
-        ws = base.replace("http", "ws", 1) + "/ws-api/v3"
+    base, ws = urls
     from tradeguard.credentials import load_credentials
 
     creds = load_credentials(profile.require_credentials(), os.environ)

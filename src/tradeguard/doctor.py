@@ -1,6 +1,7 @@
 """`tradeguard doctor`, and the checks a session runs at connect: the I/O edge that gathers the
-facts (credentials, the exchange's clock and its account of the key, NTP, the host's shared
-rate-limit state, the journal) and turns them into one list of `Check`s.
+facts (credentials, the exchange's clock, symbols and account of the key, NTP, the host's
+shared rate-limit state, the journal's rung grant and kill switch) and turns them into one list
+of `Check`s.
 
     checks = await run_checks(profile, DoctorOptions())
     worst(checks)                     # Level.FAIL if anything must be fixed first
@@ -10,14 +11,14 @@ The judgement itself is pure and lives elsewhere: `audit.audit` (the key's right
 Nothing here prints a secret: credentials appear as the names they are read from and the API
 key's short prefix.
 
-For env = "sim" the embedded simulator is started and one of its built-in keys is used
-(`trade-only` unless the profile, or `DoctorOptions.sim_key`, names another).
+Doctor checks what `tradeguard run` would use and fails wherever it would refuse: the exchange
+and key are the ones connect picks (`doctor_exchange`), the venue and the rung are judged by
+connect's own `venue_refusal` and `rung_refusal`, the symbols by `exchange_info.load`, the
+kill switch folded from the journal as connect folds it (`doctor_journal`).
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -25,22 +26,28 @@ from typing import TYPE_CHECKING, Any
 from tradeguard.audit import AuditPolicy, Finding, KeyReport, Level, audit, unknown_report
 from tradeguard.audit_probe import KeyMemory, Probes, Step, diagnose, step_from
 from tradeguard.audit_venues import binance_report
-from tradeguard.credentials import ApiCredentials, Secret, key_prefix
+from tradeguard.credentials import ApiCredentials
+from tradeguard.doctor_exchange import (
+    exchange_url,
+    load_profile_credentials,
+    profile_exchange,
+    sim_credentials,
+    venue_check,
+)
+from tradeguard.doctor_journal import kill_switch_check, read_journal, stage_check
 from tradeguard.doctor_local import (
     Check,
     DoctorOptions,
     KeyRecords,
     ProfileView,
     host_of,
-    journal_check,
     ntp_check,
     rate_limit_check,
-    stage_check,
     worst,
 )
 from tradeguard.errors import (
     ClockSkewError,
-    CredentialsError,
+    ConfigError,
     ExchangeError,
     RateLimited,
     TradeguardError,
@@ -49,15 +56,7 @@ from tradeguard.errors import (
 from tradeguard.model import OrderType, Side, TimeInForce
 
 if TYPE_CHECKING:
-    from tradeguard.sim.server import RunningSim
     from tradeguard.venues.binance.client import BinanceTransport
-
-BINANCE_URLS: Mapping[str, str] = {
-    "testnet": "https://testnet.binance.vision",
-    "live-small": "https://api.binance.com",
-    "live": "https://api.binance.com",
-}
-DEFAULT_SIM_KEY = "trade-only"
 
 # ── the checks ────────────────────────────────────────────────────────────────────────────────
 
@@ -89,8 +88,10 @@ async def gather(profile: ProfileView, options: DoctorOptions) -> Facts:
             f"symbols {', '.join(str(s) for s in profile.symbols) or '(none)'}",
         )
     )
-    add(stage_check(profile))
-    async with _exchange(profile, options) as (base_url, credentials, source):
+    add(venue_check(profile))
+    standing = read_journal(profile)
+    add(stage_check(profile, standing))
+    async with profile_exchange(profile, options) as (base_url, credentials, source):
         facts.base_url, facts.credentials = base_url, credentials
         add(source)
         if profile.venue != "binance":
@@ -109,80 +110,9 @@ async def gather(profile: ProfileView, options: DoctorOptions) -> Facts:
             )
     add(await ntp_check(options))
     add(rate_limit_check(facts.base_url, options))
-    add(journal_check(profile))
+    add(standing.journal)
+    add(kill_switch_check(profile, standing))
     return facts
-
-
-@contextlib.asynccontextmanager
-async def _exchange(
-    profile: ProfileView, options: DoctorOptions
-) -> AsyncIterator[tuple[str | None, ApiCredentials | None, Check]]:
-    """(base URL, credentials, the credentials check); for sim, a simulator runs meanwhile."""
-    if profile.env != "sim":
-        creds, check = load_profile_credentials(profile, options)
-        yield options.base_url or profile.base_url or BINANCE_URLS.get(profile.env), creds, check
-        return
-    running = options.sim
-    started = None
-    if running is None:
-        from tradeguard.sim import server
-        from tradeguard.sim.config import SimConfig
-
-        running = started = await server.start(SimConfig.default(seed=1))
-    try:
-        name = options.sim_key or getattr(profile, "sim_key", None) or DEFAULT_SIM_KEY
-        creds, check = sim_credentials(running, name)
-        yield options.base_url or running.base_url, creds, check
-    finally:
-        if started is not None:
-            await started.close()
-
-
-def sim_credentials(running: RunningSim, name: str) -> tuple[ApiCredentials | None, Check]:
-    listing = {str(k["name"]): k for k in running.key_listing}
-    key = listing.get(name)
-    if key is None:
-        return None, Check(
-            "credentials",
-            Level.FAIL,
-            f"the simulator has no built-in key {name!r}",
-            f"use one of {', '.join(sorted(listing))}",
-        )
-    creds = ApiCredentials(str(key["api_key"]), Secret(str(key["secret"])), kind=key["kind"])  # type: ignore[arg-type]
-    return creds, Check(
-        "credentials",
-        Level.PASS,
-        f"the simulator's built-in key {name!r} ({key_prefix(creds.api_key)}, {creds.kind})",
-    )
-
-
-def load_profile_credentials(
-    profile: ProfileView, options: DoctorOptions
-) -> tuple[ApiCredentials | None, Check]:
-    from tradeguard.credentials import load_credentials
-
-    spec = profile.credentials
-    if spec is None:
-        return None, Check(
-            "credentials",
-            Level.FAIL,
-            f"profile {profile.name} has no credentials, and env {profile.env!r} needs them",
-            f'add [profiles.{profile.name}.credentials] with source = "env", '
-            'api_key = "BINANCE_API_KEY", secret = "BINANCE_API_SECRET", then export both',
-        )
-    try:
-        creds = load_credentials(spec, options.env, keyring_backend=options.keyring_backend)
-    except CredentialsError as exc:
-        return None, Check("credentials", Level.FAIL, exc.message, exc.hint or "")
-    from tradeguard.credentials_shape import shown
-
-    names = ", ".join(f"{k} from {shown(v)}" for k, v in spec.names().items())
-    where = {"env": "environment", "keyring": "OS keyring", "file": "0600 file"}[spec.source]
-    return creds, Check(
-        "credentials",
-        Level.PASS,
-        f"{where}: {names} (key {key_prefix(creds.api_key)}, {creds.kind})",
-    )
 
 
 def _transport(options: DoctorOptions, base_url: str, creds: ApiCredentials | None) -> Any:
@@ -212,6 +142,7 @@ async def _binance(
         add(clock)
         if clock.level is Level.FAIL and transport.clock_estimate is None:
             return  # nothing answered: the key cannot be checked either
+        add(await symbols_check(profile, transport))
         if creds is None:
             return
         await key_checks(profile, options, transport, facts)
@@ -230,7 +161,7 @@ async def check_key(
     if profile.venue != "binance" and profile.env != "sim":
         await _ccxt_venue(profile, options, creds, facts)  # Bybit, OKX, Kraken
         return facts
-    base_url = options.base_url or profile.base_url or BINANCE_URLS.get(profile.env)
+    base_url = exchange_url(profile, options)
     if profile.venue != "binance" or base_url is None:
         facts.checks.append(
             Check(
@@ -283,11 +214,15 @@ async def clock_check(transport: BinanceTransport, base_url: str) -> Check:
     except RateLimited as exc:
         return Check("clock.exchange", Level.FAIL, str(exc), "wait for the pause or ban to end")
     except (TransportError, ExchangeError) as exc:
+        unreached = isinstance(exc, TransportError) and exc.http_status is None
         return Check(
             "clock.exchange",
             Level.FAIL,
             f"the exchange at {base_url} did not answer: {_text(exc)}",
-            exc.hint or "check the network and the profile's env",
+            "`tradeguard run` would refuse to start; check the network, and the profile's "
+            "base_url (or env) if this is not the exchange meant"
+            if unreached
+            else exc.hint or "check the network and the profile's env",
         )
     direction = "behind" if est.skew_ms > 0 else "ahead of"
     return Check(
@@ -296,6 +231,25 @@ async def clock_check(transport: BinanceTransport, base_url: str) -> Check:
         f"host clock {abs(est.skew_ms):.0f} ms {direction} the exchange "
         f"(round trip {est.rtt_ms:.0f} ms; allowed {transport.config.skew.max_skew_ms:.0f} ms)",
     )
+
+
+async def symbols_check(profile: ProfileView, transport: BinanceTransport) -> Check:
+    """The profile's symbols in the exchange's exchangeInfo, read as connect reads it."""
+    from tradeguard import exchange_info
+
+    wanted = [s.binance for s in profile.symbols]
+    try:
+        await exchange_info.load(transport, wanted, profile.name)
+    except ConfigError as exc:
+        return Check("symbols", Level.FAIL, exc.message, exc.hint or "")
+    except (TransportError, ExchangeError) as exc:
+        return Check(
+            "symbols",
+            Level.FAIL,
+            f"exchangeInfo did not answer: {_text(exc)}",
+            exc.hint or "check the network, then run `tradeguard doctor` again",
+        )
+    return Check("symbols", Level.PASS, f"the exchange lists {', '.join(wanted)}")
 
 
 def _text(exc: TradeguardError) -> str:
@@ -444,12 +398,18 @@ __all__ = [
     "ProfileView",
     "check_key",
     "connect_audit",
+    "exchange_url",
     "gather",
-    "journal_check",
     "key_refused",
+    "kill_switch_check",
+    "load_profile_credentials",
     "ntp_check",
     "rate_limit_check",
+    "read_journal",
     "run_checks",
+    "sim_credentials",
     "stage_check",
+    "symbols_check",
+    "venue_check",
     "worst",
 ]

@@ -33,7 +33,8 @@ _COLOURS = {"pass": "green", "warn": "yellow", "fail": "bold red", "unverified":
     "--sim-key",
     default=None,
     metavar="NAME",
-    help="env = sim: which built-in simulator key to check [default: trade-only].",
+    help="env = sim without a base_url: which built-in key of the embedded simulator to check "
+    "[default: trade-only].",
 )
 @click.option(
     "--ntp",
@@ -61,7 +62,7 @@ def doctor(
     import asyncio
 
     from tradeguard.audit import Level
-    from tradeguard.doctor import Check, DoctorOptions, run_checks
+    from tradeguard.doctor import Check, DoctorOptions, exchange_url, run_checks
     from tradeguard.errors import TradeguardError
     from tradeguard.profile import load
 
@@ -72,6 +73,15 @@ def doctor(
         _show(checks, as_json)
         sys.exit(2)
     options = DoctorOptions(sim_key=sim_key, ntp_server=ntp_server or None)
+    if sim_key is not None and exchange_url(profile, options) is not None:
+        why = "it has a base_url" if profile.base_url else f"it is on env {profile.env}"
+        click.echo(
+            "tradeguard: --sim-key names a built-in key of the embedded simulator, and profile "
+            f"{profile.name} does not use it ({why}; its own credentials are checked) "
+            "(drop --sim-key, or the profile's base_url)",
+            err=True,
+        )
+        sys.exit(2)
     try:
         checks = asyncio.run(run_checks(profile, options))
     except TradeguardError as exc:  # a fault in doctor itself, reported as one line

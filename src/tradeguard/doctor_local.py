@@ -1,6 +1,7 @@
 """The local half of `tradeguard doctor`: the check type and options, and the checks that need
-no exchange (the key record, NTP, the host's rate-limit state, the rung, the journal). An I/O
-edge; `doctor` runs these beside the exchange checks and re-exports them.
+no exchange (the key record, NTP, the host's rate-limit state; the journal's are in
+`doctor_journal`). An I/O edge; `doctor` runs these beside the exchange checks and re-exports
+them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from tradeguard.audit import Finding, Level
 from tradeguard.clock import SYSTEM, Clock
 from tradeguard.clocksync import SkewPolicy
 from tradeguard.credentials import key_prefix
-from tradeguard.errors import ConfigError, TradeguardError
+from tradeguard.errors import ConfigError
 from tradeguard.model import Symbol
 
 if TYPE_CHECKING:
@@ -99,11 +100,11 @@ class DoctorOptions:
     keyring_backend: KeyringBackend | None = None
     ntp_server: str | None = NTP_SERVER  # None: do not ask (the check is unverified)
     ntp_timeout_s: float = 1.0
-    base_url: str | None = None  # override the venue's URL
-    sim: RunningSim | None = None  # env = "sim": use this simulator instead of starting one
-    sim_key: str | None = (
-        None  # env = "sim": which built-in key (default: the profile's, else trade-only)
-    )
+    base_url: str | None = None  # stands in for the profile's base_url (tests)
+    # env = "sim" without a base_url (the embedded simulator): use this one instead of
+    # starting one, and which of its built-in keys (default: trade-only, as connect's)
+    sim: RunningSim | None = None
+    sim_key: str | None = None
     skew: SkewPolicy = field(default_factory=SkewPolicy)
 
     def state_root(self) -> Path:
@@ -260,7 +261,7 @@ def host_of(base_url: str) -> str:
     return urlsplit(base_url).netloc or "local"
 
 
-# ── local state: rate limits, rung, journal ───────────────────────────────────────────────────
+# ── local state: the host's rate limits ───────────────────────────────────────────────────
 
 
 def rate_limit_check(base_url: str | None, options: DoctorOptions) -> Check:
@@ -308,53 +309,6 @@ def rate_limit_check(base_url: str | None, options: DoctorOptions) -> Check:
     return Check("rate_limits", Level.PASS, detail)
 
 
-def stage_check(profile: ProfileView) -> Check:
-    """The rung and its caps. Whether the rung was reached by promotion is `tradeguard
-    promote`'s question; here the caps in force are shown."""
-    caps = profile.caps
-    money = "real money" if profile.env in ("live-small", "live") else "no real money"
-    return Check(
-        "stage",
-        Level.PASS,
-        f"rung {profile.env} ({money}): at most {caps.max_order_notional} per order and "
-        f"{caps.daily_notional} per UTC day",
-    )
-
-
-def journal_check(profile: ProfileView) -> Check:
-    from tradeguard.journal import open_journal
-
-    target = profile.journal
-    try:
-        store = open_journal(target, profile=profile.name)
-    except (TradeguardError, OSError) as exc:
-        message = exc.message if isinstance(exc, TradeguardError) else str(exc)
-        return Check(
-            "journal",
-            Level.FAIL,
-            f"cannot open the journal: {message}",
-            "point journal = in the profile at a writable place",
-        )
-    try:
-        report = store.verify()
-        location = store.location
-    except TradeguardError as exc:
-        return Check("journal", Level.FAIL, exc.message, exc.hint or "")
-    finally:
-        store.close()
-    if not report.ok:
-        first = report.problems[0]
-        return Check(
-            "journal",
-            Level.FAIL,
-            f"journal {location} fails verification at record {first.position}: {first.what}",
-            "run `tradeguard journal verify` and restore from a backup",
-        )
-    return Check(
-        "journal", Level.PASS, f"{location}: writable, {report.records} records, chain verified"
-    )
-
-
 __all__ = [
     "NTP_SERVER",
     "Check",
@@ -363,10 +317,8 @@ __all__ = [
     "KeyRecords",
     "ProfileView",
     "host_of",
-    "journal_check",
     "ntp_check",
     "rate_limit_check",
     "sntp_offset_ms",
-    "stage_check",
     "worst",
 ]

@@ -32,9 +32,24 @@ async def load(
     if missing:
         raise ConfigError(
             f"profile {profile}: {', '.join(missing)} not traded here",
-            hint=f"the exchange lists e.g. {', '.join(sorted(rules)[:5])}",
+            hint=_listed_instead(missing, sorted(rules)),
         )
     return {s: rules[s] for s in wanted}
+
+
+def _listed_instead(missing: Sequence[str], listed: Sequence[str]) -> str:
+    """What the exchange lists near each missing name (a typo, the wrong quote asset); an
+    exchange lists thousands, so its first few names alone help nobody."""
+    import difflib
+
+    said = []
+    for name in missing:
+        near = difflib.get_close_matches(name, listed, n=3, cutoff=0.75)
+        said.append(f"no {name}" + (f" (near it: {', '.join(near)})" if near else ""))
+    hint = f"the exchange lists {', '.join(said)}"
+    if len(said) > sum("(near it" in s for s in said):
+        hint += f"; it lists e.g. {', '.join(listed[:5])}"
+    return hint
 
 
 async def keep_fresh(

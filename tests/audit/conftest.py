@@ -67,12 +67,12 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 class ThreadedSim:
     """A simulator on its own event loop in a thread, for a CLI that runs asyncio.run itself."""
 
-    def __init__(self, keys: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, keys: list[dict[str, Any]] | None = None, **config: Any) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        config = SimConfig.default(seed=3, keys=keys or [])
-        self.running: server.RunningSim = self._run(server.start(config))
+        sim_config = SimConfig.default(seed=3, keys=keys or [], **config)
+        self.running: server.RunningSim = self._run(server.start(sim_config))
 
     def _run(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
@@ -89,6 +89,12 @@ class ThreadedSim:
         )
         with urllib.request.urlopen(request, timeout=5):
             pass
+
+    def requests(self) -> dict[str, int]:
+        """Every exchange request that reached it, by "METHOD /path" (GET /sim/v1/requests)."""
+        with urllib.request.urlopen(f"{self.running.control_url}/requests", timeout=5) as reply:
+            counts: dict[str, int] = json.loads(reply.read())["requests"]
+        return counts
 
     def close(self) -> None:
         self._run(self.running.close())

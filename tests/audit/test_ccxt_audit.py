@@ -624,17 +624,25 @@ async def test_doctor_on_a_bybit_profile(
     by = {c.name: c for c in checks}
     assert [c.name for c in checks] == [
         "profile",
+        "venue",
         "stage",
         "credentials",
         *KEY_CHECKS,
         "clock.ntp",
         "rate_limits",
         "journal",
+        "kill_switch",
     ]
     assert by["key.access"] == Check(
         "key.access", Level.PASS, "bybit accepted the key (GET /v5/user/query-api)"
     )
-    assert [c.name for c in checks if c.level is not Level.PASS] == ["key.scope", "clock.ntp"]
+    # the key is audited, and the run refused: `connect` does not trade on Bybit yet
+    assert [c.name for c in checks if c.level is not Level.PASS] == [
+        "venue",
+        "key.scope",
+        "clock.ntp",
+    ]
+    assert by["venue"].level is Level.FAIL
     assert venues.seen == READ_ONLY_CALLS["bybit"]
     text = repr(checks)
     assert SECRET not in text

@@ -100,3 +100,16 @@ def test_unknown_profile_is_bad_input(home: Path) -> None:
     result = run("--profile", "nope")
     assert result.exit_code == 2
     assert "no profile 'nope'" in result.output
+
+
+def test_sim_key_on_a_profile_with_its_own_exchange_is_bad_input(home: Path) -> None:
+    (home / "tradeguard.toml").write_text(
+        '[profiles.default]\nenv = "sim"\nbase_url = "http://127.0.0.1:9"\n'
+    )
+    result = run("--sim-key", "withdraw-enabled")
+    assert result.exit_code == 2
+    assert result.output == (
+        "tradeguard: --sim-key names a built-in key of the embedded simulator, and profile "
+        "default does not use it (it has a base_url; its own credentials are checked) "
+        "(drop --sim-key, or the profile's base_url)\n"
+    )

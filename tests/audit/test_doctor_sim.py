@@ -34,9 +34,11 @@ async def test_trade_only_passes(profile: FakeProfile, options: DoctorOptions) -
     names = [c.name for c in checks]
     assert names == [
         "profile",
+        "venue",
         "stage",
         "credentials",
         "clock.exchange",
+        "symbols",
         "key.access",
         "key.withdraw",
         "key.transfer",
@@ -48,6 +50,7 @@ async def test_trade_only_passes(profile: FakeProfile, options: DoctorOptions) -
         "clock.ntp",
         "rate_limits",
         "journal",
+        "kill_switch",
     ]
     failing = [c for c in checks if c.level is not Level.PASS]
     assert [c.name for c in failing] == ["clock.ntp"]  # not queried: unverified
@@ -170,7 +173,10 @@ async def test_skewed_clock(
 
 
 async def test_unreachable_exchange(profile: FakeProfile, options: DoctorOptions) -> None:
-    by = await doctor(profile, options, base_url="http://127.0.0.1:9")
+    spec = CredentialsSpec(profile="default", source="env", api_key="TG_KEY", secret="TG_SECRET")
+    keyed = dataclasses.replace(profile, credentials=spec)
+    env = {"TG_KEY": "k" * 64, "TG_SECRET": "s" * 64}
+    by = await doctor(keyed, options, env=env, base_url="http://127.0.0.1:9")
     assert by["clock.exchange"].level is Level.FAIL
     assert by["clock.exchange"].detail.startswith("the exchange at http://127.0.0.1:9 did not")
     assert by["key.access"] == Check(

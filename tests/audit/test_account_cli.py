@@ -1,0 +1,65 @@
+"""`tradeguard account`: the read-only first look, through the CLI against a simulator on its own
+loop. A Bybit, OKX or Kraken profile is refused before anything is sent: its key never goes to
+a Binance-compatible address (the simulator counts every request that reaches it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tradeguard.cli import main
+
+from .conftest import ThreadedSim
+
+
+def account(*args: str) -> Result:
+    return CliRunner().invoke(main, ["account", *args], env={"COLUMNS": "200"})
+
+
+def write_profile(home: Path, sim: ThreadedSim, venue: str) -> None:
+    passphrase = 'passphrase = "TG_PASSPHRASE"\n' if venue == "okx" else ""
+    (home / "tradeguard.toml").write_text(
+        f'[profiles.default]\nvenue = "{venue}"\nenv = "testnet"\n'
+        f'base_url = "{sim.running.base_url}"\n'
+        f'journal = "sqlite://{home / "journal.db"}"\n\n'
+        '[profiles.default.credentials]\nsource = "env"\n'
+        f'api_key = "TG_KEY"\nsecret = "TG_SECRET"\n{passphrase}'
+    )
+
+
+@pytest.fixture
+def sim_key(threaded_sim: ThreadedSim, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    key = threaded_sim.key("trade-only")
+    monkeypatch.setenv("TG_KEY", key["api_key"])
+    monkeypatch.setenv("TG_SECRET", key["secret"])
+    monkeypatch.setenv("TG_PASSPHRASE", "not-used-here")
+    return key
+
+
+def test_a_binance_profile_shows_balances(
+    home: Path, threaded_sim: ThreadedSim, sim_key: dict[str, str]
+) -> None:
+    write_profile(home, threaded_sim, "binance")
+    result = account()
+    assert result.exit_code == 0, result.output
+    assert "balances" in result.output and "USDT" in result.output
+    assert threaded_sim.requests().get("GET /api/v3/account")
+    assert sim_key["secret"] not in result.output
+
+
+@pytest.mark.parametrize("venue", ["bybit", "okx", "kraken"])
+def test_another_venue_is_refused_and_nothing_is_sent(
+    home: Path, threaded_sim: ThreadedSim, sim_key: dict[str, str], venue: str
+) -> None:
+    write_profile(home, threaded_sim, venue)
+    result = account()
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(
+        f"tradeguard: profile default is on {venue}: `tradeguard account` reads Binance "
+        "(and Binance-compatible exchanges such as the simulator) only; nothing was sent "
+        f"(`tradeguard doctor` audits a {venue} key through ccxt)\n"
+    )
+    assert threaded_sim.requests() == {}
+    assert sim_key["api_key"] not in result.output
