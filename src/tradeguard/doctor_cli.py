@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from tradeguard.cli_options import config_option, profile_option
+
 if TYPE_CHECKING:
     from tradeguard.doctor import Check
 
@@ -20,14 +22,8 @@ _COLOURS = {"pass": "green", "warn": "yellow", "fail": "bold red", "unverified":
 
 
 @click.command()
-@click.option("--profile", "profile_name", default=None, help="Profile name [default: default].")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="tradeguard.toml to read [default: ./tradeguard.toml, then the user's config].",
-)
+@profile_option(name="profile_name")
+@config_option(name="config_path")
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 @click.option(
     "--sim-key",

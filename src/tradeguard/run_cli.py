@@ -11,13 +11,11 @@ from pathlib import Path
 
 import click
 
+from tradeguard.cli_options import config_option, profile_option
 from tradeguard.errors import TradeguardError
 
-_profile = click.option("--profile", "-p", default=None, help="Profile in tradeguard.toml.")
-_config = click.option(
-    "--config", "config", type=click.Path(path_type=Path), default=None,
-    help="tradeguard.toml to read (default: ./tradeguard.toml, then ~/.config/tradeguard/).",
-)  # fmt: skip
+_profile = profile_option()
+_config = config_option()
 
 
 def _fail(message: str, code: int = 2) -> None:
