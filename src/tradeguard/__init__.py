@@ -1,8 +1,32 @@
 """tradeguard: connect trading code to crypto exchanges safely.
 
-    async with tradeguard.connect("default") as tg:     # profile from tradeguard.toml
-        order = await tg.limit_buy("BTC/USDT", qty="0.010", price="60000", post_only=True)
+It stands between a trading bot and the exchange (Binance Spot; a Binance-compatible simulator
+with fault injection ships inside) and makes the safe way the only way: trade-only keys, rate
+limits respected, no order ever sent twice after a timeout, fills booked from fill messages,
+every order checked against the exchange's filters and your risk limits, and an append-only,
+hash-chained journal that rebuilds any past moment.
 
+Two ways in, both on the embedded simulator until tradeguard.toml says otherwise:
+
+    # a bot file, run with `tradeguard run bot.py` (a live panel, Ctrl-C cancels and stops)
+    async def main(tg):
+        order = await tg.limit_buy("BTC/USDT", qty="0.001", price="60000", post_only=True)
+        done = await tg.wait_for(order.client_order_id)
+
+    # or in your own program
+    async with tradeguard.connect("default") as tg:
+        ...
+
+`tg` is a `tradeguard.session.Session`: its order calls (market_buy/sell, limit_buy/sell,
+limit, stop_loss, take_profit, bracket, cancel_replace, cancel, cancel_all, kill), what it
+holds (order, open_orders, position, balance) and `tg.events()`, the feed of
+`tradeguard.events`. Errors are `tradeguard.errors` (the tree is drawn at its top).
+
+The docs are in the repository's docs/ folder: architecture.md (the map), profiles.md (every
+tradeguard.toml key), simulator.md (`tradeguard sim`, sim.toml, the control API), faults.md
+(the faults the simulator injects), and examples/ (one bot per order kind).
+
+Linux and macOS only: on Windows, importing tradeguard raises ImportError (use WSL2).
 Importing tradeguard is cheap: the session and its I/O load on the first `connect`.
 """
 
@@ -38,6 +62,14 @@ from tradeguard.model import OrderStatus, OrderType, Side, TimeInForce
 if TYPE_CHECKING:
     from tradeguard.profile import Profile
     from tradeguard.session import Session
+
+if sys.platform == "win32":
+    # The journal's intent log and the host's shared rate-limit file take fcntl locks, and the
+    # simulator's server stops on POSIX signals: refuse here, not halfway through a trade.
+    raise ImportError(
+        "tradeguard runs on Linux and macOS; on Windows use WSL2 "
+        "(https://learn.microsoft.com/windows/wsl/install)"
+    )
 
 __version__ = "0.1.0"
 

@@ -32,6 +32,10 @@ class EventBase(
     tag=True,
     gc=False,  # events never hold cycles; untracked, decoding a million is 4x faster
 ):
+    """What every event has: `at_ms`, the local wall time it was recorded (ms since the epoch);
+    `profile`, the profile it belongs to; `exchange_ms`, the exchange's own time for what
+    happened, when the exchange gave one. The tag in the field "event" is the class name."""
+
     at_ms: int  # local wall time, ms since the epoch
     profile: str
     exchange_ms: int | None = None  # the exchange's own timestamp for what happened, if it gave one
@@ -41,6 +45,10 @@ class EventBase(
 
 
 class ProfileLoaded(EventBase, frozen=True, kw_only=True):
+    """A session started: the profile's venue, rung, mode and symbols, the key it trades with
+    (as a short prefix), and the tradeguard.toml it came from. The first event of every start
+    (`connect`), so every later event belongs to this profile's rung until the next one."""
+
     venue: str
     env: str  # sim | testnet | live-small | live
     mode: str  # trade | read-only
@@ -54,6 +62,11 @@ class ProfileLoaded(EventBase, frozen=True, kw_only=True):
 
 
 class KeyAudited(EventBase, frozen=True, kw_only=True):
+    """The API key's audit: what the exchange says the key may do (`permissions`, whether it is
+    IP-restricted) and every finding (withdraw or transfer rights, no IP whitelist, too old).
+    Recorded at connect, by `tradeguard keys rotate`, and when a running session picks up a
+    rotated key; `passed` False means the key was refused."""
+
     api_key: str  # key_prefix() only
     passed: bool
     permissions: tuple[str, ...] = ()
@@ -70,6 +83,9 @@ class StageSet(EventBase, frozen=True, kw_only=True):
 
 
 class ClockSynced(EventBase, frozen=True, kw_only=True):
+    """The exchange's clock against this host's, measured at connect from round trips:
+    `offset_ms` (exchange minus local) and the round trip it was estimated over."""
+
     offset_ms: int  # exchange time minus local time
     rtt_ms: float
 
@@ -88,6 +104,10 @@ class RateLimitChanged(EventBase, frozen=True, kw_only=True):
 
 
 class RequestSent(EventBase, frozen=True, kw_only=True):
+    """A request left for the exchange, its parameters redacted (no signature, no secret, the
+    API key as a prefix). The live path records none today: an order's request is journaled as
+    its `OrderIntended`, and every answer as a `ReplyReceived`; older journals hold these."""
+
     method: str
     path: str
     query: str = ""  # journal.redact.redact_query(params): no signature or secret, key as prefix
@@ -95,6 +115,10 @@ class RequestSent(EventBase, frozen=True, kw_only=True):
 
 
 class ReplyReceived(EventBase, frozen=True, kw_only=True):
+    """The exchange answered a REST request: HTTP status, Binance error code if any, latency,
+    and the request weight and order count the exchange reported after it. One per reply, for
+    every request the session's transport makes."""
+
     method: str
     path: str
     status: int  # HTTP status
@@ -185,17 +209,28 @@ class BalanceChanged(EventBase, frozen=True, kw_only=True):
 
 
 class RiskDenied(EventBase, frozen=True, kw_only=True):
+    """An order refused before anything was sent: every reason (the kill switch, the stream
+    down, an exchange filter, a risk limit, the order rate, the rung's caps) and the intent
+    itself. Recorded when an order call fails its checks; the call raises a GuardError
+    (`RiskDenied`, `TradingHalted`, `StageLimitExceeded`, ...) with the same reasons."""
+
     reasons: tuple[str, ...]
     client_order_id: str | None = None
     intent: OrderIntent | None = None
 
 
 class KillSwitchSet(EventBase, frozen=True, kw_only=True):
+    """The kill switch latched: the session cancels its open orders and sends no new order until
+    a `KillSwitchReset`. `by` is "guard" when a limit tripped it (daily loss, drawdown, a
+    reconciliation mismatch) or "user" (`tradeguard kill`, `tg.kill()`). Survives restarts."""
+
     reason: str
     by: str = "guard"  # guard (a limit tripped it) | user
 
 
 class KillSwitchReset(EventBase, frozen=True, kw_only=True):
+    """The kill switch released by hand (`tradeguard kill --reset`): trading may resume."""
+
     by: str = "user"
 
 
@@ -203,10 +238,17 @@ class KillSwitchReset(EventBase, frozen=True, kw_only=True):
 
 
 class StreamConnected(EventBase, frozen=True, kw_only=True):
+    """The user-data stream subscribed (at start and after every reconnect); a
+    `StreamGapFilled` or `StreamGapLost` follows for the time it was down."""
+
     stream: str  # "user", "trades:BTCUSDT", ...
 
 
 class StreamGapFilled(EventBase, frozen=True, kw_only=True):
+    """After a (re)subscription, what the stream may have missed since `since_ms` was read over
+    REST (trades since the last one seen, open orders): `fills` and `orders` recovered. While a
+    gap is open the session sends no order."""
+
     stream: str
     since_ms: int
     fills: int = 0  # fills recovered over REST
@@ -214,12 +256,22 @@ class StreamGapFilled(EventBase, frozen=True, kw_only=True):
 
 
 class StreamGapLost(EventBase, frozen=True, kw_only=True):
+    """The stream could not be brought back and its gap filled (after several attempts, or the
+    back-fill failed): fills since `since_ms` may be missing; trading waits for the stream."""
+
     stream: str
     since_ms: int
     reason: str = ""
 
 
 class ReconciliationFound(EventBase, frozen=True, kw_only=True):
+    """Reconciliation with the exchange (at start, after stream gaps, every
+    `reconcile_every_s`) found a difference: an order the exchange holds and the journal did
+    not (`unknown_order`, then adopted), an order the journal holds and the exchange does not
+    know (`missing_order`), a balance off by `actual - expected` (`balance_mismatch`). What the
+    exchange says is adopted; a balance mismatch beyond tolerance also latches the kill
+    switch."""
+
     kind: str  # e.g. unknown_order, missing_order, balance_mismatch, position_mismatch
     detail: str
     client_order_id: str | None = None
@@ -229,6 +281,11 @@ class ReconciliationFound(EventBase, frozen=True, kw_only=True):
 
 
 class ErrorRaised(EventBase, frozen=True, kw_only=True):
+    """Something failed without an exception reaching the bot: an event the ledger refused (an
+    overfill, a forbidden transition; journaled instead of that event), a reconciliation round
+    that failed, an alert that could not be delivered, a rotated key that could not be used.
+    `error` is the class name in tradeguard.errors (or the exception's)."""
+
     error: str  # the class name in tradeguard.errors
     message: str
     code: int | None = None
@@ -237,12 +294,21 @@ class ErrorRaised(EventBase, frozen=True, kw_only=True):
 
 
 class AlertRaised(EventBase, frozen=True, kw_only=True):
+    """An alert went out to the profile's webhook or command (after rate limiting): a ban, the
+    breaker, the kill switch, a lost stream, a reconciliation mismatch, unknown outcomes piling
+    up. `message` is the text every hook received."""
+
     kind: str  # ban, breaker, kill_switch, stream_lost, reconciliation, unknown_outcomes
     message: str
     severity: str = "warning"
 
 
 class ShutDown(EventBase, frozen=True, kw_only=True):
+    """The session closed (the bot finished, a signal, the kill switch, the library form's
+    `async with` ended): the real reason, how many orders were left open (0 unless
+    cancel_on_exit is off) and which ones the stop cancelled. Committed with everything
+    appended before it."""
+
     reason: str  # SIGINT, SIGTERM, "kill switch: ...", "bot finished", "bot raised ...", ...
     open_orders: int = 0  # still open when the session closed
     cancelled: tuple[str, ...] = ()  # client order ids the stop cancelled (kill switch, on exit)
