@@ -13,7 +13,6 @@ if neither leg has filled in time, cancels the bracket and sells at the market.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -21,7 +20,6 @@ from typing import TYPE_CHECKING
 from tradeguard.model import OrderStatus
 
 if TYPE_CHECKING:
-    from tradeguard.orders import Order
     from tradeguard.session import Session
 
 SYMBOL = "BTC/USDT"
@@ -32,19 +30,8 @@ WAIT_S = 15.0
 def sellable(tg: Session) -> Decimal:
     """The position (net of fees) rounded down to the quantity step."""
     step = tg.rules["BTCUSDT"].step_size
-    position = tg.position(SYMBOL)
-    held = position.qty if position is not None else Decimal(0)
+    held = tg.position(SYMBOL).qty  # net of fees paid in the base asset
     return held // step * step if held > 0 else Decimal(0)
-
-
-async def booked(tg: Session, client_order_id: str) -> Order:
-    """The order once it has ended with every fill booked (fills come from fill messages)."""
-    async with asyncio.timeout(WAIT_S):
-        while True:
-            order = await tg.wait_for(client_order_id, timeout_s=WAIT_S)
-            if order.missing_qty == 0:
-                return order
-            await asyncio.sleep(0.05)
 
 
 async def simulator_only_move_price(tg: Session, price: Decimal) -> None:
@@ -60,7 +47,7 @@ async def simulator_only_move_price(tg: Session, price: Decimal) -> None:
 
 async def main(tg: Session) -> None:
     buy = await tg.market_buy(SYMBOL, qty=QTY)
-    await booked(tg, buy.client_order_id)
+    await tg.wait_for(buy.client_order_id, timeout_s=WAIT_S)
     held = sellable(tg)
     last = await tg.last_price(SYMBOL)
     assert last is not None, "the exchange gives no last price"
@@ -86,7 +73,7 @@ async def main(tg: Session) -> None:
     legs = [tg.order(leg.client_order_id) for leg in (take, stop)]
     filled = [leg for leg in legs if leg is not None and leg.status is OrderStatus.FILLED]
     if filled:
-        leg = await booked(tg, filled[0].client_order_id)
+        leg = await tg.wait_for(filled[0].client_order_id, timeout_s=WAIT_S)
         took_profit = leg.client_order_id == take.client_order_id
         other = await tg.wait_for((stop if took_profit else take).client_order_id)
         name = "the take-profit" if took_profit else "the stop"
@@ -100,4 +87,4 @@ async def main(tg: Session) -> None:
     rest = sellable(tg)
     if rest > 0:
         sold = await tg.market_sell(SYMBOL, qty=rest)
-        await booked(tg, sold.client_order_id)
+        await tg.wait_for(sold.client_order_id, timeout_s=WAIT_S)

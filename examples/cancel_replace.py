@@ -15,12 +15,10 @@ and ends with nothing open (and sells anything that filled meanwhile).
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tradeguard.orders import Order
     from tradeguard.session import Session
 
 SYMBOL = "BTC/USDT"
@@ -31,20 +29,9 @@ def sellable(tg: Session, price: Decimal) -> Decimal:
     """The position (net of fees) rounded down to the quantity step; 0 below the minimum order
     value."""
     rules = tg.rules["BTCUSDT"]
-    position = tg.position(SYMBOL)
-    held = position.qty if position is not None else Decimal(0)
+    held = tg.position(SYMBOL).qty  # net of fees paid in the base asset
     qty = held // rules.step_size * rules.step_size if held > 0 else Decimal(0)
     return qty if qty * price >= rules.min_notional else Decimal(0)
-
-
-async def booked(tg: Session, client_order_id: str) -> Order:
-    """The order once it has ended with every fill booked (fills come from fill messages)."""
-    async with asyncio.timeout(10):
-        while True:
-            order = await tg.wait_for(client_order_id, timeout_s=10)
-            if order.missing_qty == 0:
-                return order
-            await asyncio.sleep(0.05)
 
 
 async def main(tg: Session) -> None:
@@ -63,9 +50,10 @@ async def main(tg: Session) -> None:
           f"{moved.qty} BTC at {moved.price}, {moved.status}")  # fmt: skip
 
     await tg.cancel(moved.client_order_id)
-    done = await booked(tg, moved.client_order_id)  # a fill that raced the cancel is booked too
+    # wait_for returns it with every fill booked, a fill that raced the cancel included
+    done = await tg.wait_for(moved.client_order_id, timeout_s=10)
     print(f"cancelled {done.client_order_id}: {done.status}, {done.executed_qty} BTC filled")
     rest = sellable(tg, last)
     if rest > 0:
         sold = await tg.market_sell(SYMBOL, qty=rest)
-        await booked(tg, sold.client_order_id)
+        await tg.wait_for(sold.client_order_id, timeout_s=10)

@@ -65,8 +65,7 @@ async def show_until_filled(feed: AsyncIterator[EventBase], side: Side, qty: Dec
 def sellable(tg: Session) -> Decimal:
     """The position (net of fees) rounded down to the quantity step."""
     step = tg.rules["BTCUSDT"].step_size
-    position = tg.position(SYMBOL)
-    held = position.qty if position is not None else Decimal(0)
+    held = tg.position(SYMBOL).qty  # net of fees paid in the base asset
     return held // step * step if held > 0 else Decimal(0)
 
 

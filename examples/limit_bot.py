@@ -13,7 +13,6 @@ exchange's minimum order value).
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -32,21 +31,9 @@ def sellable(tg: Session, price: Decimal) -> Decimal:
     """What the bot holds and one order can sell: its position (net of fees) rounded down to the
     quantity step; 0 when that is worth less than the exchange's minimum order value."""
     rules = tg.rules["BTCUSDT"]  # the symbol's exchangeInfo filters
-    position = tg.position(SYMBOL)
-    held = position.qty if position is not None else Decimal(0)
+    held = tg.position(SYMBOL).qty  # net of fees paid in the base asset
     qty = held // rules.step_size * rules.step_size if held > 0 else Decimal(0)
     return qty if qty * price >= rules.min_notional else Decimal(0)
-
-
-async def booked(tg: Session, client_order_id: str) -> Order:
-    """The order once it has ended with every fill booked: fills come from fill messages, which
-    can land a moment after the reply that says FILLED."""
-    async with asyncio.timeout(WAIT_S):
-        while True:
-            order = await tg.wait_for(client_order_id, timeout_s=WAIT_S)
-            if order.missing_qty == 0:
-                return order
-            await asyncio.sleep(0.05)
 
 
 async def settled(tg: Session, client_order_id: str) -> Order:
@@ -55,7 +42,7 @@ async def settled(tg: Session, client_order_id: str) -> Order:
         await tg.wait_for(client_order_id, timeout_s=WAIT_S)
     except TimeoutError:
         await tg.cancel(client_order_id)
-    return await booked(tg, client_order_id)
+    return await tg.wait_for(client_order_id, timeout_s=WAIT_S)
 
 
 async def main(tg: Session) -> None:
@@ -74,4 +61,4 @@ async def main(tg: Session) -> None:
         rest = sellable(tg, await tg.last_price(SYMBOL) or last)
         if rest > 0:  # the offer was not taken in time: sell the rest at the market
             sold = await tg.market_sell(SYMBOL, qty=rest)
-            await booked(tg, sold.client_order_id)
+            await tg.wait_for(sold.client_order_id, timeout_s=WAIT_S)

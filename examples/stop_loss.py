@@ -12,7 +12,6 @@ the market, and if the stop has not triggered in time, cancels it and sells at t
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -20,7 +19,6 @@ from typing import TYPE_CHECKING
 from tradeguard.model import OrderStatus
 
 if TYPE_CHECKING:
-    from tradeguard.orders import Order
     from tradeguard.session import Session
 
 SYMBOL = "BTC/USDT"
@@ -32,19 +30,8 @@ WAIT_S = 15.0
 def sellable(tg: Session) -> Decimal:
     """The position (net of fees) rounded down to the quantity step."""
     step = tg.rules["BTCUSDT"].step_size
-    position = tg.position(SYMBOL)
-    held = position.qty if position is not None else Decimal(0)
+    held = tg.position(SYMBOL).qty  # net of fees paid in the base asset
     return held // step * step if held > 0 else Decimal(0)
-
-
-async def booked(tg: Session, client_order_id: str, timeout_s: float = WAIT_S) -> Order:
-    """The order once it has ended with every fill booked (fills come from fill messages)."""
-    async with asyncio.timeout(timeout_s):
-        while True:
-            order = await tg.wait_for(client_order_id, timeout_s=timeout_s)
-            if order.missing_qty == 0:
-                return order
-            await asyncio.sleep(0.05)
 
 
 async def simulator_only_move_price(tg: Session, price: Decimal) -> None:
@@ -60,7 +47,7 @@ async def simulator_only_move_price(tg: Session, price: Decimal) -> None:
 
 async def main(tg: Session) -> None:
     buy = await tg.market_buy(SYMBOL, qty=QTY)
-    bought = await booked(tg, buy.client_order_id)
+    bought = await tg.wait_for(buy.client_order_id, timeout_s=WAIT_S)
     paid = bought.executed_quote / bought.executed_qty
     held = sellable(tg)
     tick = tg.rules["BTCUSDT"].tick_size
@@ -74,7 +61,7 @@ async def main(tg: Session) -> None:
         await tg.wait_for(stop.client_order_id, OrderStatus.FILLED, timeout_s=WAIT_S)
     done = tg.order(stop.client_order_id)
     if done is not None and done.status is OrderStatus.FILLED:
-        done = await booked(tg, stop.client_order_id)
+        done = await tg.wait_for(stop.client_order_id, timeout_s=WAIT_S)
         price = done.executed_quote / done.executed_qty
         print(f"the stop triggered: sold {done.executed_qty} BTC at {price:.2f}")
         return
@@ -83,4 +70,4 @@ async def main(tg: Session) -> None:
     rest = sellable(tg)
     if rest > 0:
         sold = await tg.market_sell(SYMBOL, qty=rest)
-        await booked(tg, sold.client_order_id)
+        await tg.wait_for(sold.client_order_id, timeout_s=WAIT_S)
