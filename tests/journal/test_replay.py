@@ -105,6 +105,30 @@ def test_duplicate_fills_are_ignored_and_reported_as_unchanged() -> None:
     assert ledger.position("BTCUSDT").qty == Decimal("0.5")  # type: ignore[union-attr]
 
 
+def test_the_live_path_drops_repeats_and_replay_of_what_it_kept_equals_it() -> None:
+    """`apply_new` (the recorder's) refuses a fill whose trade id is booked and a stream report
+    that changes nothing, counting neither; what it kept replays to the same state."""
+    ledger = Ledger()
+    kept: list[ev.EventBase] = []
+    repeated = [
+        intent(), update(S.NEW), update(S.NEW), fill(1, "0.5", z="0.5"), fill(1, "0.5", z="0.5"),
+        update(S.PARTIALLY_FILLED, z="0.5"), update(S.NEW, source="reply"),
+        update(S.PARTIALLY_FILLED, z="0.5"), fill(2, "0.5", z="1"), fill(1, "0.5", z="0.5"),
+    ]  # fmt: skip
+    for event in repeated:
+        if ledger.apply_new(event):
+            kept.append(event)
+    assert [type(e).__name__ for e in kept] == [
+        "OrderIntended", "OrderUpdated", "OrderFilled", "OrderUpdated", "OrderFilled",
+    ]  # fmt: skip
+    assert kept[3].source == "reply"  # type: ignore[attr-defined]  # only the stream's are dropped
+    assert ledger.events == len(kept)
+    assert fold(kept) == ledger.state()
+    # a journal written before repeats were dropped still folds, to the same positions
+    old = fold(repeated)
+    assert old.positions == ledger.state().positions and old.orders == ledger.state().orders
+
+
 def test_fill_found_by_exchange_order_id_when_the_client_id_is_not_given() -> None:
     ledger = Ledger()
     for event in (intent(), update(S.NEW, order_id=42), fill(1, "1", coid=None, order_id=42)):

@@ -152,6 +152,20 @@ class Ledger:
         self.as_of_ms = event.at_ms
         return changed
 
+    def apply_new(self, event: EventBase) -> bool:
+        """`apply` for the live path, which journals only what this returns True for. An event
+        that repeats what the state holds is neither applied nor counted (False): a fill whose
+        trade id is booked (any source), or a stream report of an order's state that changes
+        nothing (the stream sent it twice, or it only confirms what a reply said). Replay then
+        never meets one; a journal written before they were dropped still folds (`apply` takes
+        a repeat as a no-op), counting them among its events. Raises as `apply` does."""
+        handler = self._handlers.get(type(event))
+        if handler is not None and not handler(event) and _repeat(event):
+            return False
+        self.events += 1
+        self.as_of_ms = event.at_ms
+        return True
+
     def apply_all(self, events: Iterable[EventBase], until_ms: int | None = None) -> None:
         """`apply` each event in turn, stopping before the first one later than `until_ms`.
         The same handlers as `apply`, the loop written out: replay runs it a million times."""
@@ -408,6 +422,14 @@ class Ledger:
         else:
             self.alerts += 1
         return True
+
+
+def _repeat(event: EventBase) -> bool:
+    """Whether an event the ledger found nothing new in is a repeat for the live path to drop
+    (other kinds that change nothing, a reply's stale report, are still journaled)."""
+    return type(event) is OrderFilled or (
+        isinstance(event, OrderUpdated) and event.source == "stream"
+    )
 
 
 def fold(
