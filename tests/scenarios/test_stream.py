@@ -11,16 +11,27 @@ from decimal import Decimal
 
 import aiohttp
 
-from tests.scenarios.conftest import FAST_STREAM, Connect, assert_invariants, eventually, price_off
+from tests.scenarios.conftest import (
+    ACCOUNT,
+    FAST,
+    FAST_STREAM,
+    Connect,
+    assert_invariants,
+    eventually,
+    price_off,
+)
 from tradeguard.events import (
+    BalanceChanged,
     EventBase,
     OrderFilled,
     OrderUpdated,
+    ReconciliationFound,
     StreamConnected,
     StreamGapFilled,
 )
 from tradeguard.model import OrderStatus
 from tradeguard.session import Session
+from tradeguard.sim import server
 from tradeguard.sim.remote import SimRemote
 
 
@@ -173,3 +184,39 @@ async def test_the_run_summary_counts_duplicated_fills_once(tg: Session, remote:
     row = next(line for line in lines[header + 1 :] if re.search(r"\d", line))
     values = [c.strip() for c in re.split(r"[│┃|]", row) if c.strip()]
     assert dict(zip(names, values, strict=False))["fills"] == "3", out.getvalue()
+
+
+async def test_reordered_balance_reports_do_not_halt_the_next_start(
+    sessions: Connect, exchange: server.RunningSim, control: SimRemote
+) -> None:
+    """An order's four user events arrive reversed: the balance report after its fill first,
+    then the fill, then the older report from when it was placed. Balances are taken by the
+    exchange's update time (the older report is not applied over the newer one, and the fill
+    it already counted is not counted again), so the next start finds no mismatch."""
+    tg = await sessions("bot", **FAST)
+    await control.add_fault({"kind": "reorder_next", "channel": "user", "count": 4})
+    order = await tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(tg, "-1"))
+    await control.clock(offset_ms=50)  # the fill's report is later than the placement's
+    await control.fill("BTCUSDT", "0.001", order_id=order.order_id)
+    await tg.wait_for(order.client_order_id, OrderStatus.FILLED, timeout_s=5)
+    await eventually(lambda: _arrived_reversed(tg))
+    await assert_invariants(tg, exchange)
+    held = exchange.engine.balances(ACCOUNT)
+    for asset in ("BTC", "USDT"):
+        balance = tg.balance(asset)
+        assert balance is not None and balance.total == held[asset].free + held[asset].locked
+    await tg.close(cancel_open=False)
+    again = await sessions("bot", **FAST)
+    found = [e for e in again.recorder.journal.events() if isinstance(e, ReconciliationFound)]
+    assert [f.detail for f in found if f.kind == "balance_mismatch"] == []
+    assert not again.ledger.kill_switch.latched
+
+
+def _arrived_reversed(tg: Session) -> None:
+    """The fault's four events all journaled: the newest balance report before the fill."""
+    kinds = [
+        type(e).__name__
+        for e in tg.recorder.journal.events()
+        if isinstance(e, BalanceChanged | OrderFilled) and getattr(e, "source", "") == "stream"
+    ]
+    assert kinds[-3:] == ["BalanceChanged", "OrderFilled", "BalanceChanged"], kinds

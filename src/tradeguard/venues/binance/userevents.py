@@ -12,7 +12,9 @@ the WebSocket API frame straight into typed structs (one pass, unused fields ski
     executionReport other x        OrderUpdated (source "stream"): status X, cum z and Z, the
                                    reject/expiry reason. A cancel's report names the cancel
                                    request as `c` and the order as `C`: the order is `C`.
-    outboundAccountPosition        BalanceChanged: free and locked per asset, as reported
+    outboundAccountPosition        BalanceChanged: free and locked per asset, as reported, at
+                                   the account's update time u (E when u is absent): the fold
+                                   orders reports by it, not by arrival
     balanceUpdate                  nothing: a deposit/transfer delta; the absolute balances come
                                    in the outboundAccountPosition Binance sends with it
     eventStreamTerminated,         no event: `WsFrame.event` is a `StreamTerminated` /
