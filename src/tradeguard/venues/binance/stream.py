@@ -337,11 +337,7 @@ class UserStream:
                 self.restarts.append(restart.reason)
                 self._trouble = loop.create_future()
         finally:
-            for task in (watchdog, reader):
-                task.cancel()
-            for task in (watchdog, reader):
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await _stop(watchdog, reader)
             self._ws = None
             with contextlib.suppress(Exception):
                 await ws.close()  # bounded by ws_close; a dropped socket closes at once
@@ -355,9 +351,7 @@ class UserStream:
         work: asyncio.Future[Any] = asyncio.ensure_future(self._subscribe_and_fill(ws))
         await asyncio.wait((work, trouble), return_when=asyncio.FIRST_COMPLETED)
         if not work.done():
-            work.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await work
+            await _stop(work)
             return trouble.result()
         work.result()  # its failure ends the connection
         self._last_event = self.clock.monotonic()
@@ -523,6 +517,16 @@ class UserStream:
         with contextlib.suppress(TradeguardError, TimeoutError, aiohttp.ClientError, OSError):
             await self._request(ws, "ping", {})
             self._ping_sent = None
+
+
+async def _stop(*tasks: asyncio.Future[Any]) -> None:
+    """Cancel `tasks` and wait until they end, whatever they raise. A cancellation of the
+    caller itself (close()) is not swallowed on the way, as `suppress(CancelledError)` around
+    `await task` would: the stream's loop then went on reconnecting after close() and close()
+    waited for it forever."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _describe(exc: BaseException) -> str:
