@@ -17,6 +17,14 @@ What it survives, and how:
                             (Binance has streams that keep ponging and stop delivering): reconnect,
                             resubscribe and back-fill; on a quiet account this costs a REST gap
                             check every `quiet_after_s`, which is cheap next to a lost fill
+    418 ban, 429 pause      nothing leaves for the exchange's host until it ends (safety invariant
+                            6): no ping, no subscription, no connection handshake. The ban is the
+                            transport's, shared by every process on the host (hoststate.py); one
+                            the WebSocket API answers is handed to it. A socket that is up stays
+                            up and keeps delivering; the watchdog holds still (the silence is the
+                            hold's, not a dead socket's). When a ban ends: reconnect and back-fill
+                            (the exchange may have dropped the subscription meanwhile); when a
+                            pause ends, the watchdog's next ping tells
 
 After every subscription (the first one included) it calls `on_gap(since_ms)` and delivers what
 that returns before any live event received meanwhile (those wait), then `StreamGapFilled`; if
@@ -48,6 +56,7 @@ from tradeguard.errors import (
     AuthError,
     ClockSkewError,
     ExchangeError,
+    RateLimited,
     TradeguardError,
     TransportError,
 )
@@ -60,6 +69,7 @@ from tradeguard.events import (
     StreamGapLost,
 )
 from tradeguard.model import OrderReport
+from tradeguard.ratelimit import Wait
 from tradeguard.venues.binance import failures, signing
 from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.endpoints import ORDER_DOES_NOT_EXIST
@@ -268,6 +278,7 @@ class UserStream:
         lost_reported = False
         try:
             while True:
+                await self._wait_out_hold()
                 started, subscribed = self.clock.monotonic(), self.connections
                 planned = False
                 try:
@@ -411,6 +422,14 @@ class UserStream:
     async def _request(
         self, ws: aiohttp.ClientWebSocketResponse, method: str, params: dict[str, object]
     ) -> WsFrame:
+        held = self._held()
+        if held is not None:  # the watchdog and the loop wait first; this is the last line
+            raise RateLimited(
+                -1003,
+                f"WS {method} not sent: {held.reason}; {held.seconds:.0f} s left",
+                418 if held.banned else 429,
+                retry_after_s=held.seconds,
+            )
         self._next_id += 1
         request_id = self._next_id
         future: asyncio.Future[WsFrame] = asyncio.get_running_loop().create_future()
@@ -424,10 +443,29 @@ class UserStream:
             self._pending.pop(request_id, None)
         if reply.status != 200 or reply.error is not None:
             body = msgspec.json.encode(reply.error) if reply.error is not None else b""
-            raise failures.from_reply(
-                reply.status or 400, body, {}, self._server_ms(), request=f"WS {method}"
-            )
+            error = failures.from_reply(
+                reply.status or 400, body, _retry_after(reply), self._server_ms(),
+                request=f"WS {method}",
+            )  # fmt: skip
+            if isinstance(error, RateLimited) and self.transport is not None:
+                self.transport.observe_limit(error)  # REST and every process hold too
+            raise error
         return reply
+
+    # ── holding for a ban or a pause ──────────────────────────────────────────────────────
+    def _held(self) -> Wait | None:
+        """The 418 ban or 429 pause in force for the exchange's host, if any (the transport's,
+        which other processes on the host share); without a transport, none is known."""
+        if self.transport is None:
+            return None
+        held = self.transport.held()
+        return held if held.seconds > 0 else None
+
+    async def _wait_out_hold(self) -> None:
+        """Before a connection: until no ban or pause is in force (one may follow another)."""
+        while (held := self._held()) is not None:
+            self.restarts.append(f"held: {held.reason}")
+            await self._sleep(held.seconds)
 
     # ── reading ───────────────────────────────────────────────────────────────────────────
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
@@ -485,8 +523,20 @@ class UserStream:
 
     # ── the watchdog ──────────────────────────────────────────────────────────────────────
     async def _watch(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        banned = False
         while True:
             await self._sleep(self.config.watch_every_s)
+            held = self._held()
+            if held is not None:
+                # Hold still: no ping, and no conclusion from the quiet a hold makes (a ping
+                # refused or unanswered because of it says nothing about the socket).
+                banned = banned or held.banned
+                self._ping_sent = None
+                continue
+            if banned:
+                banned = False
+                self._signal(_Restart("ban ended"))  # reconnect and back-fill
+                continue
             restart = self.check()
             if restart is not None:
                 self._signal(restart)
@@ -527,6 +577,15 @@ async def _stop(*tasks: asyncio.Future[Any]) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _retry_after(reply: WsFrame) -> dict[str, str]:
+    """A 418 / 429 reply's end of the ban or pause (`error.data.retryAfter`, exchange ms) as
+    the Retry-After header a REST reply would carry, so both are read alike."""
+    data = reply.error.data if reply.error is not None else None
+    if data is None or data.retryAfter is None or data.serverTime is None:
+        return {}
+    return {"Retry-After": f"{max(0, data.retryAfter - data.serverTime) / 1000:.3f}"}
 
 
 def _describe(exc: BaseException) -> str:

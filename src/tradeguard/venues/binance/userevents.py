@@ -51,6 +51,7 @@ __all__ = [
     "UnknownSymbol",
     "UserEvents",
     "WsError",
+    "WsErrorData",
     "WsFrame",
     "decode_event",
     "decode_frame",
@@ -163,9 +164,17 @@ class OtherEvent(msgspec.Struct, gc=False):
 UserEvent = ExecutionReport | AccountPosition | BalanceUpdate | StreamTerminated | ListenKeyExpired
 
 
-class WsError(msgspec.Struct, gc=False):
+class WsErrorData(msgspec.Struct, gc=False):
+    """What a 418 / 429 error reply adds: the exchange's time and when the ban or pause ends."""
+
+    serverTime: int | None = None
+    retryAfter: int | None = None  # ms since the epoch, exchange time
+
+
+class WsError(msgspec.Struct, gc=False, omit_defaults=True):
     code: int
     msg: str = ""
+    data: WsErrorData | None = None
 
 
 class WsFrame(msgspec.Struct, gc=False):
