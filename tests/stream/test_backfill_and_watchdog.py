@@ -14,7 +14,8 @@ from tests.stream.conftest import ASSETS, PROFILE, SYMBOL, Env
 from tests.transport.conftest import credentials
 from tradeguard.events import OrderFilled, OrderUpdated, StreamGapFilled
 from tradeguard.model import OrderStatus
-from tradeguard.venues.binance.stream import StreamConfig, UserStream, backfill
+from tradeguard.venues.binance.backfill import backfill
+from tradeguard.venues.binance.stream import StreamConfig, UserStream
 
 
 async def test_backfill_reads_trades_since_the_last_id_open_orders_and_closed_ones(
