@@ -202,7 +202,10 @@ class OrderFilled(EventBase, frozen=True, kw_only=True):
 
 class BalanceChanged(EventBase, frozen=True, kw_only=True):
     """Balances as the exchange reported them (account snapshot, outboundAccountPosition):
-    they replace what the journal held for those assets."""
+    they replace what the journal held for those assets, unless it holds a newer report.
+    `exchange_ms` is the account's update time (outboundAccountPosition's `u`, else its `E`),
+    the order in which the fold takes reports and fills; None (a REST snapshot) is always
+    taken."""
 
     balances: tuple[Balance, ...]
     source: str = "stream"

@@ -127,6 +127,7 @@ class Wait:
 
     seconds: float
     reason: str = ""
+    banned: bool = False  # the wait is a 418 ban's (else a 429 pause's, or the budget's)
 
 
 @dataclass(slots=True)
@@ -166,12 +167,20 @@ class RateLedger:
                 window.lease, window.spent = previous.lease, previous.spent
             self._windows.append(window)
 
-    def wait(self, weight: int, orders: int, now_ms: int) -> Wait:
-        """How long to wait before a request of this weight (and order count) may leave."""
+    def held(self, now_ms: int) -> Wait:
+        """How long nothing at all may leave for the host: a 418 ban, then a 429 pause."""
         if now_ms < self.banned_until_ms:
-            return Wait((self.banned_until_ms - now_ms) / 1000, "IP banned by the exchange (418)")
+            seconds = (self.banned_until_ms - now_ms) / 1000
+            return Wait(seconds, "IP banned by the exchange (418)", banned=True)
         if now_ms < self.paused_until_ms:
             return Wait((self.paused_until_ms - now_ms) / 1000, "paused after a 429")
+        return Wait(0.0)
+
+    def wait(self, weight: int, orders: int, now_ms: int) -> Wait:
+        """How long to wait before a request of this weight (and order count) may leave."""
+        held = self.held(now_ms)
+        if held.seconds > 0:
+            return held
         longest = Wait(0.0)
         for window in self._windows:
             window.roll(now_ms)

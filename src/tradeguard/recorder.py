@@ -8,7 +8,16 @@ listens (`tg.events()`). Order of work, and why:
   forbids) is not journaled as itself but as an `ErrorRaised`, so the journal never holds an
   event that replay would refuse, and live state and replayed state stay equal;
 - synchronous, no `await` inside: a stream fill and an order reply that race in one event loop
-  are recorded one whole event at a time.
+  are recorded one whole event at a time;
+- repeats are dropped here, before the journal, the watchers and the feeds see them: a fill
+  whose trade id is booked already, a stream report of an order's state that changes nothing
+  (`Ledger.apply_new` decides, from the state it holds). Here and not in the stream, because
+  repeats come from every source: the stream sends an event twice, and the back-fill after a
+  gap, the periodic reconciliation, a cancel that lost its race and the resolver of an unknown
+  outcome all read myTrades, which returns fills the stream may have delivered already. Only
+  this door sees them all, and only the ledger knows what is booked. A watcher that counts
+  fills (the run's tally, the loss watch) would count a repeat twice. They are counted in
+  `duplicates`, not journaled one by one.
 
 Listeners get events through bounded queues: a bot that stops reading loses its own feed (it is
 told how many it missed), never the journal or the state.
@@ -46,12 +55,16 @@ class Recorder:
         self.watchers: list[Watcher] = []
         self._feeds: list[Feed] = []
         self.refused = 0  # events the ledger refused (journaled as ErrorRaised)
+        self.duplicates = 0  # repeats dropped: fills booked already, reports that change nothing
 
     def record(self, event: EventBase, *, durable: bool = False) -> bool:
-        """Fold and journal `event`; False when the ledger refused it (then an ErrorRaised
-        saying why is journaled instead)."""
+        """Fold, journal and tell `event`; False when it was not journaled as itself: a repeat
+        (dropped, counted in `duplicates`) or refused by the ledger (an ErrorRaised saying why
+        is journaled instead)."""
         try:
-            self.ledger.apply(event)
+            if not self.ledger.apply_new(event):
+                self.duplicates += 1
+                return False
         except StateError as exc:
             self.refused += 1
             refusal = ErrorRaised(

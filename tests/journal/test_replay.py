@@ -96,6 +96,47 @@ def test_a_balance_report_replaces_and_later_fills_move_it() -> None:
     assert state.balances["USDT"] == Balance("USDT", Decimal("949.9"), Decimal(0))
 
 
+def _report(exchange_ms: int | None, **free: str) -> ev.BalanceChanged:
+    balances = tuple(Balance(a, Decimal(f), Decimal(0)) for a, f in free.items())
+    return ev.BalanceChanged(at_ms=T0 + 5, profile="t", exchange_ms=exchange_ms, balances=balances)
+
+
+def test_balance_reports_are_taken_by_the_exchange_update_time_not_arrival() -> None:
+    """Reordered by the stream: the newer report first, then the fill it already counted,
+    then an older report. Per asset, the newest report wins and the fill is not counted twice;
+    a fill the newest report had not seen yet still moves the balance."""
+    events = [
+        intent(qty="2"),
+        update(S.NEW),
+        _report(T0 + 30, BTC="6", USDT="900"),  # counts the fill of T0 + 20 below
+        fill(1, "1", at_ms=T0 + 21),  # exchange_ms T0 + 20: in the report already
+        _report(T0 + 10, BTC="5", USDT="1000", BNB="3"),  # older: only BNB is news
+        fill(2, "0.5", at_ms=T0 + 41, commission="0.1", commission_asset="USDT"),  # newer
+    ]
+    state = fold(events)
+    assert state.balances["BTC"].free == Decimal("6.5")
+    assert state.balances["USDT"].free == Decimal("900") - Decimal("50") - Decimal("0.1")
+    assert state.balances["BNB"].free == Decimal("3")
+    ledger = Ledger()
+    for event in events:
+        ledger.apply_new(event)
+    assert ledger.state() == state  # the live path folds the same way
+
+
+def test_a_balance_report_without_an_exchange_time_is_always_taken() -> None:
+    """A REST snapshot (reconciliation) carries no update time: it replaces whatever is held,
+    and a stream report after it is taken too."""
+    events = [
+        _report(T0 + 30, BTC="6"),
+        _report(None, BTC="4"),
+        fill(1, "1", coid=None, at_ms=T0 + 21),
+    ]
+    state = fold([intent(qty="2"), update(S.NEW), *events])
+    assert state.balances["BTC"].free == Decimal("5")  # the fill counted: no time to compare
+    later = fold([intent(qty="2"), update(S.NEW), *events, _report(T0 + 20, BTC="7")])
+    assert later.balances["BTC"].free == Decimal("7")
+
+
 def test_duplicate_fills_are_ignored_and_reported_as_unchanged() -> None:
     ledger = Ledger()
     for event in (intent(), update(S.NEW), fill(1, "0.5", z="0.5")):
@@ -103,6 +144,30 @@ def test_duplicate_fills_are_ignored_and_reported_as_unchanged() -> None:
     assert not ledger.apply(fill(1, "0.5", z="0.5"))
     assert ledger.position("BTCUSDT") is not None
     assert ledger.position("BTCUSDT").qty == Decimal("0.5")  # type: ignore[union-attr]
+
+
+def test_the_live_path_drops_repeats_and_replay_of_what_it_kept_equals_it() -> None:
+    """`apply_new` (the recorder's) refuses a fill whose trade id is booked and a stream report
+    that changes nothing, counting neither; what it kept replays to the same state."""
+    ledger = Ledger()
+    kept: list[ev.EventBase] = []
+    repeated = [
+        intent(), update(S.NEW), update(S.NEW), fill(1, "0.5", z="0.5"), fill(1, "0.5", z="0.5"),
+        update(S.PARTIALLY_FILLED, z="0.5"), update(S.NEW, source="reply"),
+        update(S.PARTIALLY_FILLED, z="0.5"), fill(2, "0.5", z="1"), fill(1, "0.5", z="0.5"),
+    ]  # fmt: skip
+    for event in repeated:
+        if ledger.apply_new(event):
+            kept.append(event)
+    assert [type(e).__name__ for e in kept] == [
+        "OrderIntended", "OrderUpdated", "OrderFilled", "OrderUpdated", "OrderFilled",
+    ]  # fmt: skip
+    assert kept[3].source == "reply"  # type: ignore[attr-defined]  # only the stream's are dropped
+    assert ledger.events == len(kept)
+    assert fold(kept) == ledger.state()
+    # a journal written before repeats were dropped still folds, to the same positions
+    old = fold(repeated)
+    assert old.positions == ledger.state().positions and old.orders == ledger.state().orders
 
 
 def test_fill_found_by_exchange_order_id_when_the_client_id_is_not_given() -> None:

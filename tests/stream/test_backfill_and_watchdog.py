@@ -14,7 +14,8 @@ from tests.stream.conftest import ASSETS, PROFILE, SYMBOL, Env
 from tests.transport.conftest import credentials
 from tradeguard.events import OrderFilled, OrderUpdated, StreamGapFilled
 from tradeguard.model import OrderStatus
-from tradeguard.venues.binance.stream import StreamConfig, UserStream, backfill
+from tradeguard.venues.binance.backfill import backfill
+from tradeguard.venues.binance.stream import StreamConfig, UserStream
 
 
 async def test_backfill_reads_trades_since_the_last_id_open_orders_and_closed_ones(
@@ -103,3 +104,32 @@ async def test_a_socket_that_stops_answering_pings_is_replaced(
     assert stream.restarts[0] == "no pong"
     assert any('"method":"ping"' in s for s in seen)
     assert not any("signature=" in r or "secret" in r for r in stream.restarts)
+
+
+async def test_close_while_a_subscription_is_being_abandoned_ends_the_stream(env: Env) -> None:
+    """close() arriving while the stream waits for an abandoned gap fill to end (a rotated key
+    cut it short) stops the stream; it used to be swallowed there, and the stream went on
+    reconnecting while close() waited for it forever."""
+    started, cut = asyncio.Event(), asyncio.Event()
+
+    async def slow_gap(since_ms: int) -> list[OrderFilled]:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cut.set()
+            await asyncio.sleep(0.05)  # a hook that takes a moment to clean up
+            raise
+        return []
+
+    stream = UserStream(
+        env.paired.running.ws_api_url, credentials(env.paired.running), ASSETS, profile=PROFILE,
+        on_gap=slow_gap, clock=env.paired.clock, sleep=env.timer.sleep,
+    )  # fmt: skip
+    env.streams.append(stream)
+    stream.start()
+    await asyncio.wait_for(started.wait(), 3)
+    stream.renew(credentials(env.paired.running))
+    await asyncio.wait_for(cut.wait(), 3)
+    await asyncio.wait_for(stream.close(), 3)
+    assert stream.connections == 1

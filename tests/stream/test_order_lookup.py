@@ -11,8 +11,8 @@ from tradeguard.events import OrderAdopted, OrderFilled
 from tradeguard.journal.replay import Ledger
 from tradeguard.reconcile import reconcile
 from tradeguard.venues.binance import client, order_lookup
+from tradeguard.venues.binance.backfill import backfill
 from tradeguard.venues.binance.order_lookup import orders_by_id
-from tradeguard.venues.binance.stream import backfill
 
 GET_ORDER = "GET /api/v3/order"
 ALL_ORDERS = "GET /api/v3/allOrders"

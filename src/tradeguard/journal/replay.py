@@ -23,8 +23,19 @@ leave depends only on the order of events, so live and replay still agree exactl
 
 Balances: a `BalanceChanged` is the exchange's word and replaces what was held for its assets;
 each fill moves the `free` balance of its assets (commission included) so that balances are
-right between two reports. A fill booked after a report that already counted it is counted
-twice until the next report: the session adopts balances after back-filling, not before.
+right between two reports. The stream can deliver them out of order, so reports and fills are
+placed by the exchange's time (`exchange_ms`: a report's account update time `u`, a fill's trade
+time `T`), not by arrival:
+- per asset, a report older than the one held is not applied (the newer one stays);
+- a fill no later than the held report of its asset was counted by that report already, and
+  does not move it again (a report at the same millisecond as a fill is taken to include it: it
+  does for the report Binance sends after that fill; another order's fill in the same
+  millisecond then shows at the next report, which follows it at once);
+- a report without a time (a REST snapshot: reconciliation) is always applied, and fills after
+  it move it, as arrival says.
+A fill later than a report that arrives after it is counted in that report's base, and shows
+again at the exchange's next report (the one sent after that fill). The session adopts a REST
+snapshot after back-filling, not before.
 """
 
 from __future__ import annotations
@@ -92,6 +103,16 @@ class _PositionSum:
         return Position(self.symbol, self.base, self.quote_asset, self.qty, self.quote, self.fills)
 
 
+class _Report:
+    """The exchange's latest balance report of one asset: the balance, what fills had moved
+    the asset by then (their sum, as `Ledger._moved` gives it), and the report's exchange time."""
+
+    __slots__ = ("balance", "exchange_ms", "moved_then")
+
+    def __init__(self, balance: Balance, moved_then: Decimal, exchange_ms: int | None) -> None:
+        self.balance, self.moved_then, self.exchange_ms = balance, moved_then, exchange_ms
+
+
 class Ledger:
     """The live state, changed only by `apply(event)`; `state()` is an immutable snapshot."""
 
@@ -105,8 +126,9 @@ class Ledger:
         self._open: dict[str, None] = {}  # open orders' client ids, oldest first
         self._positions: dict[str, _PositionSum] = {}
         self._fees_other: dict[str, Decimal] = {}  # commission paid in a third asset (BNB)
-        # the exchange's last balance report per asset, and what fills had moved it by then
-        self._reported: dict[str, tuple[Balance, Decimal]] = {}
+        # the exchange's latest balance report per asset, and what fills had moved it by then
+        self._reported: dict[str, _Report] = {}
+        self._latest_report_ms = -1  # the newest exchange time among them (-1: none had one)
         self.limits: dict[str, LimitState] = {}
         self.streams: dict[str, StreamState] = {}
         self.stage: Stage | None = None
@@ -152,6 +174,20 @@ class Ledger:
         self.as_of_ms = event.at_ms
         return changed
 
+    def apply_new(self, event: EventBase) -> bool:
+        """`apply` for the live path, which journals only what this returns True for. An event
+        that repeats what the state holds is neither applied nor counted (False): a fill whose
+        trade id is booked (any source), or a stream report of an order's state that changes
+        nothing (the stream sent it twice, or it only confirms what a reply said). Replay then
+        never meets one; a journal written before they were dropped still folds (`apply` takes
+        a repeat as a no-op), counting them among its events. Raises as `apply` does."""
+        handler = self._handlers.get(type(event))
+        if handler is not None and not handler(event) and _repeat(event):
+            return False
+        self.events += 1
+        self.as_of_ms = event.at_ms
+        return True
+
     def apply_all(self, events: Iterable[EventBase], until_ms: int | None = None) -> None:
         """`apply` each event in turn, stopping before the first one later than `until_ms`.
         The same handlers as `apply`, the loop written out: replay runs it a million times."""
@@ -196,8 +232,8 @@ class Ledger:
                 asset in (p.base, p.quote_asset) for p in self._positions.values()
             )
             return Balance(asset, moved, ZERO) if known else None
-        balance, moved_then = reported
-        return Balance(asset, balance.free + (moved - moved_then), balance.locked)
+        balance = reported.balance
+        return Balance(asset, balance.free + (moved - reported.moved_then), balance.locked)
 
     def has_report(self, asset: str) -> bool:
         """Whether the exchange ever reported this asset's balance to the ledger."""
@@ -331,14 +367,43 @@ class Ledger:
                 held.quote -= fee
             elif fee_asset is not None:
                 self._fees_other[fee_asset] = self._fees_other.get(fee_asset, ZERO) + fee
+        at = event.exchange_ms
+        if at is not None and at <= self._latest_report_ms:  # seldom: a report came first
+            self._counted_by_reports(event, at, quote)
         return True
+
+    def _counted_by_reports(self, event: OrderFilled, at: int, quote: Decimal) -> None:
+        """The fill is booked after a report that counted it already (its time is not before
+        the report's): what the fill moved is added to what fills had moved by the report, so
+        that the report's balance is not moved by it twice."""
+        sell = event.side is _SELL
+        moves = {
+            event.base_asset: -event.qty if sell else event.qty,
+            event.quote_asset: quote if sell else -quote,
+        }
+        fee_asset = event.commission_asset
+        if event.commission and fee_asset is not None:
+            moves[fee_asset] = moves.get(fee_asset, ZERO) - event.commission
+        for asset, move in moves.items():
+            report = self._reported.get(asset)
+            if report is not None and report.exchange_ms is not None and report.exchange_ms >= at:
+                report.moved_then += move
 
     # ── everything else the state follows ────────────────────────────────────────────────────
 
     def _balance_report(self, event: BalanceChanged) -> bool:
+        at = event.exchange_ms
+        reported = self._reported
+        changed = False
         for b in event.balances:
-            self._reported[b.asset] = (b, self._moved(b.asset))
-        return True
+            held = reported.get(b.asset)
+            if at is not None and held is not None and (held.exchange_ms or -1) > at:
+                continue  # older than the report held: the stream reordered them
+            reported[b.asset] = _Report(b, self._moved(b.asset), at)
+            changed = True
+        if at is not None and at > self._latest_report_ms:
+            self._latest_report_ms = at
+        return changed
 
     def _reply(self, event: ReplyReceived) -> bool:
         changed = False
@@ -397,6 +462,7 @@ class Ledger:
             self._positions.clear()
             self._fees_other.clear()
             self._reported.clear()
+            self._latest_report_ms = -1
             self._by_exchange_id.clear()
         return True
 
@@ -408,6 +474,14 @@ class Ledger:
         else:
             self.alerts += 1
         return True
+
+
+def _repeat(event: EventBase) -> bool:
+    """Whether an event the ledger found nothing new in is a repeat for the live path to drop
+    (other kinds that change nothing, a reply's stale report, are still journaled)."""
+    return type(event) is OrderFilled or (
+        isinstance(event, OrderUpdated) and event.source == "stream"
+    )
 
 
 def fold(

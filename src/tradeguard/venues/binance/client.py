@@ -44,7 +44,7 @@ from tradeguard.hoststate import HostState
 from tradeguard.httpclient import HttpClient, NeverSent, NoAnswer
 from tradeguard.httpwire import Response
 from tradeguard.model import Balance, Fill, OrderReport
-from tradeguard.ratelimit import RateLedger, rules_from_exchange_info
+from tradeguard.ratelimit import RateLedger, Wait, rules_from_exchange_info
 from tradeguard.venues.binance import endpoints, failures, parse, signing
 from tradeguard.venues.binance.endpoints import Request, Retry
 
@@ -269,10 +269,26 @@ class BinanceTransport:
             reply.status, reply.body, reply.headers, self.server_now_ms(), request=request.name
         )
         if isinstance(error, RateLimited):
-            self._remember_limit(error)
-            if self.on_limit is not None:
-                self.on_limit(error)
+            self.observe_limit(error)
         raise error
+
+    def observe_limit(self, error: RateLimited) -> None:
+        """A 429 or 418 met (here, or on the WebSocket API by the user stream): nothing leaves
+        for the host until it ends, from this process or, through the host state file, any
+        other; `on_limit` is told."""
+        self._remember_limit(error)
+        if self.on_limit is not None:
+            self.on_limit(error)
+
+    def held(self) -> Wait:
+        """How long nothing at all may leave for the exchange's host (a 418 ban, a 429 pause:
+        this process's, or another's on this host as the host state file says). The user
+        stream asks before every connection and every frame it sends. One fstat while the file
+        is unchanged."""
+        if self.host_state.changed():
+            with self.host_state.locked() as shared:
+                self.ledger.merge(shared)
+        return self.ledger.held(self.server_now_ms())
 
     def _remember_limit(self, error: RateLimited) -> None:
         now = self.server_now_ms()

@@ -17,12 +17,21 @@ What it survives, and how:
                             (Binance has streams that keep ponging and stop delivering): reconnect,
                             resubscribe and back-fill; on a quiet account this costs a REST gap
                             check every `quiet_after_s`, which is cheap next to a lost fill
+    418 ban, 429 pause      nothing leaves for the exchange's host until it ends (safety invariant
+                            6): no ping, no subscription, no connection handshake. The ban is the
+                            transport's, shared by every process on the host (hoststate.py); one
+                            the WebSocket API answers is handed to it. A socket that is up stays
+                            up and keeps delivering; the watchdog holds still (the silence is the
+                            hold's, not a dead socket's). When a ban ends: reconnect and back-fill
+                            (the exchange may have dropped the subscription meanwhile); when a
+                            pause ends, the watchdog's next ping tells
 
 After every subscription (the first one included) it calls `on_gap(since_ms)` and delivers what
 that returns before any live event received meanwhile (those wait), then `StreamGapFilled`; if
 the hook fails, `StreamGapLost` and a reconnect. `ready` is set only while subscribed with no gap
 open: the session trades only then. `StreamConnected` follows each subscription. The default
-hook is `backfill` (myTrades since the last trade id seen per symbol, then open orders).
+hook is `backfill` (backfill.py: myTrades since the last trade id seen per symbol, then open
+orders).
 
 Time comes from the injected `Clock` (monotonic) and every wait from the injected `sleep`, so
 tests drive the watchdog, the backoff and request timeouts on a fake clock. Secrets never leave
@@ -35,7 +44,7 @@ import asyncio
 import contextlib
 import random
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +56,7 @@ from tradeguard.credentials import ApiCredentials
 from tradeguard.errors import (
     AuthError,
     ClockSkewError,
-    ExchangeError,
+    RateLimited,
     TradeguardError,
     TransportError,
 )
@@ -59,12 +68,10 @@ from tradeguard.events import (
     StreamGapFilled,
     StreamGapLost,
 )
-from tradeguard.model import OrderReport
+from tradeguard.ratelimit import Wait
 from tradeguard.venues.binance import failures, signing
+from tradeguard.venues.binance.backfill import backfill
 from tradeguard.venues.binance.client import BinanceTransport
-from tradeguard.venues.binance.endpoints import ORDER_DOES_NOT_EXIST
-from tradeguard.venues.binance.order_lookup import orders_by_id
-from tradeguard.venues.binance.report_events import order_updated, trade_filled
 from tradeguard.venues.binance.userevents import (
     Assets,
     ListenKeyExpired,
@@ -73,7 +80,7 @@ from tradeguard.venues.binance.userevents import (
     WsFrame,
 )
 
-__all__ = ["OnEvent", "OnGap", "StreamConfig", "UserStream", "backfill"]
+__all__ = ["OnEvent", "OnGap", "StreamConfig", "UserStream"]
 
 OnEvent = Callable[[EventBase], Awaitable[None]]
 OnGap = Callable[[int], Awaitable[Sequence[EventBase]]]
@@ -268,6 +275,7 @@ class UserStream:
         lost_reported = False
         try:
             while True:
+                await self._wait_out_hold()
                 started, subscribed = self.clock.monotonic(), self.connections
                 planned = False
                 try:
@@ -337,11 +345,7 @@ class UserStream:
                 self.restarts.append(restart.reason)
                 self._trouble = loop.create_future()
         finally:
-            for task in (watchdog, reader):
-                task.cancel()
-            for task in (watchdog, reader):
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await _stop(watchdog, reader)
             self._ws = None
             with contextlib.suppress(Exception):
                 await ws.close()  # bounded by ws_close; a dropped socket closes at once
@@ -355,9 +359,7 @@ class UserStream:
         work: asyncio.Future[Any] = asyncio.ensure_future(self._subscribe_and_fill(ws))
         await asyncio.wait((work, trouble), return_when=asyncio.FIRST_COMPLETED)
         if not work.done():
-            work.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await work
+            await _stop(work)
             return trouble.result()
         work.result()  # its failure ends the connection
         self._last_event = self.clock.monotonic()
@@ -417,6 +419,14 @@ class UserStream:
     async def _request(
         self, ws: aiohttp.ClientWebSocketResponse, method: str, params: dict[str, object]
     ) -> WsFrame:
+        held = self._held()
+        if held is not None:  # the watchdog and the loop wait first; this is the last line
+            raise RateLimited(
+                -1003,
+                f"WS {method} not sent: {held.reason}; {held.seconds:.0f} s left",
+                418 if held.banned else 429,
+                retry_after_s=held.seconds,
+            )
         self._next_id += 1
         request_id = self._next_id
         future: asyncio.Future[WsFrame] = asyncio.get_running_loop().create_future()
@@ -430,10 +440,29 @@ class UserStream:
             self._pending.pop(request_id, None)
         if reply.status != 200 or reply.error is not None:
             body = msgspec.json.encode(reply.error) if reply.error is not None else b""
-            raise failures.from_reply(
-                reply.status or 400, body, {}, self._server_ms(), request=f"WS {method}"
-            )
+            error = failures.from_reply(
+                reply.status or 400, body, _retry_after(reply), self._server_ms(),
+                request=f"WS {method}",
+            )  # fmt: skip
+            if isinstance(error, RateLimited) and self.transport is not None:
+                self.transport.observe_limit(error)  # REST and every process hold too
+            raise error
         return reply
+
+    # ── holding for a ban or a pause ──────────────────────────────────────────────────────
+    def _held(self) -> Wait | None:
+        """The 418 ban or 429 pause in force for the exchange's host, if any (the transport's,
+        which other processes on the host share); without a transport, none is known."""
+        if self.transport is None:
+            return None
+        held = self.transport.held()
+        return held if held.seconds > 0 else None
+
+    async def _wait_out_hold(self) -> None:
+        """Before a connection: until no ban or pause is in force (one may follow another)."""
+        while (held := self._held()) is not None:
+            self.restarts.append(f"held: {held.reason}")
+            await self._sleep(held.seconds)
 
     # ── reading ───────────────────────────────────────────────────────────────────────────
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
@@ -491,8 +520,20 @@ class UserStream:
 
     # ── the watchdog ──────────────────────────────────────────────────────────────────────
     async def _watch(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        banned = False
         while True:
             await self._sleep(self.config.watch_every_s)
+            held = self._held()
+            if held is not None:
+                # Hold still: no ping, and no conclusion from the quiet a hold makes (a ping
+                # refused or unanswered because of it says nothing about the socket).
+                banned = banned or held.banned
+                self._ping_sent = None
+                continue
+            if banned:
+                banned = False
+                self._signal(_Restart("ban ended"))  # reconnect and back-fill
+                continue
             restart = self.check()
             if restart is not None:
                 self._signal(restart)
@@ -525,73 +566,25 @@ class UserStream:
             self._ping_sent = None
 
 
+async def _stop(*tasks: asyncio.Future[Any]) -> None:
+    """Cancel `tasks` and wait until they end, whatever they raise. A cancellation of the
+    caller itself (close()) is not swallowed on the way, as `suppress(CancelledError)` around
+    `await task` would: the stream's loop then went on reconnecting after close() and close()
+    waited for it forever."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _retry_after(reply: WsFrame) -> dict[str, str]:
+    """A 418 / 429 reply's end of the ban or pause (`error.data.retryAfter`, exchange ms) as
+    the Retry-After header a REST reply would carry, so both are read alike."""
+    data = reply.error.data if reply.error is not None else None
+    if data is None or data.retryAfter is None or data.serverTime is None:
+        return {}
+    return {"Retry-After": f"{max(0, data.retryAfter - data.serverTime) / 1000:.3f}"}
+
+
 def _describe(exc: BaseException) -> str:
     text = exc.message if isinstance(exc, TradeguardError) else str(exc)
     return f"{type(exc).__name__}: {text}"[:300]
-
-
-# ── the back-fill ───────────────────────────────────────────────────────────────────────────
-
-
-async def backfill(
-    transport: BinanceTransport,
-    symbols: Assets,
-    last_trade_ids: Mapping[str, int],
-    *,
-    profile: str,
-    at_ms: int | None = None,
-    client_order_id_of: Callable[[str, int], str | None] | None = None,
-    still_open: Iterable[tuple[str, str]] = (),
-    max_order_lookups: int = 50,
-) -> list[EventBase]:
-    """What the exchange says happened, as events, to close a gap in the user stream.
-
-    For each symbol: its trades after `last_trade_ids[symbol]` (the recent ones if none is
-    known) as `OrderFilled(source="query")`, oldest first; then its open orders as
-    `OrderUpdated(source="query")`; then, for each (symbol, client order id) in `still_open`
-    that the exchange no longer lists as open, that order's final state. A trade's client order
-    id comes from `client_order_id_of(symbol, order_id)` (the session's ledger), or from its
-    open order, or is looked up (allOrders pages, at most `max_order_lookups` requests: see
-    order_lookup); else None, and the ledger matches it by exchange order id.
-    """
-    at = transport.clock.wall_ms() if at_ms is None else at_ms
-    fills: list[OrderFilled] = []
-    updates: list[EventBase] = []
-    open_ids: dict[tuple[str, int], str] = {}
-    open_coids: set[tuple[str, str]] = set()
-    for symbol, (base, quote) in symbols.items():
-        for report in await transport.open_orders(symbol):
-            open_ids[(symbol, report.order_id)] = report.client_order_id
-            open_coids.add((symbol, report.client_order_id))
-            updates.append(order_updated(report, at, profile))
-        trades = await transport.trades_after(symbol, last_trade_ids.get(symbol))
-
-        def known(order_id: int, symbol: str = symbol) -> str | None:
-            coid = client_order_id_of(symbol, order_id) if client_order_id_of else None
-            return coid if coid is not None else open_ids.get((symbol, order_id))
-
-        unknown = {t.order_id for t in trades if known(t.order_id) is None}
-        reports: dict[int, OrderReport] = {}
-        if unknown:
-            with contextlib.suppress(ExchangeError):
-                reports = await orders_by_id(
-                    transport, symbol, unknown, max_requests=max_order_lookups
-                )
-        for t in trades:
-            coid = known(t.order_id)
-            if coid is None and t.order_id in reports:
-                coid = reports[t.order_id].client_order_id
-            fills.append(trade_filled(t, coid, base, quote, at, profile))
-    closed: list[EventBase] = []
-    for symbol, coid in still_open:
-        if (symbol, coid) in open_coids or symbol not in symbols:
-            continue
-        try:
-            report = await transport.get_order(symbol, client_order_id=coid)
-        except ExchangeError as exc:
-            if exc.code == ORDER_DOES_NOT_EXIST:
-                continue  # the exchange does not know it: the session resolves it
-            raise
-        closed.append(order_updated(report, at, profile))
-    fills.sort(key=lambda e: (e.symbol, e.trade_id))
-    return [*fills, *updates, *closed]

@@ -12,7 +12,9 @@ the WebSocket API frame straight into typed structs (one pass, unused fields ski
     executionReport other x        OrderUpdated (source "stream"): status X, cum z and Z, the
                                    reject/expiry reason. A cancel's report names the cancel
                                    request as `c` and the order as `C`: the order is `C`.
-    outboundAccountPosition        BalanceChanged: free and locked per asset, as reported
+    outboundAccountPosition        BalanceChanged: free and locked per asset, as reported, at
+                                   the account's update time u (E when u is absent): the fold
+                                   orders reports by it, not by arrival
     balanceUpdate                  nothing: a deposit/transfer delta; the absolute balances come
                                    in the outboundAccountPosition Binance sends with it
     eventStreamTerminated,         no event: `WsFrame.event` is a `StreamTerminated` /
@@ -49,6 +51,7 @@ __all__ = [
     "UnknownSymbol",
     "UserEvents",
     "WsError",
+    "WsErrorData",
     "WsFrame",
     "decode_event",
     "decode_frame",
@@ -161,9 +164,17 @@ class OtherEvent(msgspec.Struct, gc=False):
 UserEvent = ExecutionReport | AccountPosition | BalanceUpdate | StreamTerminated | ListenKeyExpired
 
 
-class WsError(msgspec.Struct, gc=False):
+class WsErrorData(msgspec.Struct, gc=False):
+    """What a 418 / 429 error reply adds: the exchange's time and when the ban or pause ends."""
+
+    serverTime: int | None = None
+    retryAfter: int | None = None  # ms since the epoch, exchange time
+
+
+class WsError(msgspec.Struct, gc=False, omit_defaults=True):
     code: int
     msg: str = ""
+    data: WsErrorData | None = None
 
 
 class WsFrame(msgspec.Struct, gc=False):
