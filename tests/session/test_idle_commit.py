@@ -13,18 +13,18 @@ import sqlite3
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
-from tradeguard.events import OrderIntended, OrderUpdated
+from tradeguard.events import OrderFilled, OrderIntended, OrderUpdated
 from tradeguard.journal import open_journal
 
 BOT = """
 import asyncio, sys
 
 async def main(tg):
-    last = await tg.last_price("BTC/USDT")
-    order = await tg.limit_buy("BTC/USDT", qty="0.001", price=str(round(last * 99 / 100, 2)))
-    await tg.wait_for(order.client_order_id, "NEW")
+    order = await tg.market_buy("BTC/USDT", qty="0.001")
+    await tg.wait_for(order.client_order_id)   # FILLED, its fills booked from the stream
     print("placed", order.client_order_id, flush=True)
     await asyncio.sleep(3600)   # idle: nothing more is appended
 """
@@ -59,10 +59,10 @@ def test_a_bot_idle_after_placing_has_everything_committed_and_survives_sigkill(
             assert line or proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         coid = line.split()[1]
         journal = data / "tradeguard" / "default.db"
-        # the reply and the stream's NEW, journaled before "placed" was printed, reach the
+        # the reply and the stream's fills, journaled before "placed" was printed, reach the
         # disk while the bot idles (the promise is 0.2 s; 5 s leaves room for a slow machine)
         deadline = time.monotonic() + 5
-        while _committed_kinds(journal).count("OrderUpdated") < 2:
+        while "OrderFilled" not in _committed_kinds(journal):
             assert time.monotonic() < deadline, _committed_kinds(journal)
             time.sleep(0.05)
     finally:
@@ -73,5 +73,7 @@ def test_a_bot_idle_after_placing_has_everything_committed_and_survives_sigkill(
     intents = [e for e in events if isinstance(e, OrderIntended)]
     assert [e.intent.client_order_id for e in intents] == [coid]
     updates = [e for e in events if isinstance(e, OrderUpdated) and e.client_order_id == coid]
-    assert {e.source for e in updates} >= {"reply", "stream"}
-    assert all(e.status.value == "NEW" for e in updates)
+    assert [e.status.value for e in updates if e.source == "reply"] == ["FILLED"]
+    fills = [e for e in events if isinstance(e, OrderFilled) and e.client_order_id == coid]
+    assert fills and {f.source for f in fills} == {"stream"}
+    assert sum(f.qty for f in fills) == Decimal("0.001")
