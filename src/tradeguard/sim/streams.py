@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from tradeguard.sim.app import Sim
 
 LISTEN_KEY_VALID_MS = 60 * 60_000
+LISTEN_KEY_LENGTH = 64
 _LISTEN_KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _STREAM = re.compile(r"^([a-z0-9]{1,20})@(trade|bookTicker)$")
 
@@ -41,7 +42,7 @@ class ListenKeys:
             if owner == account and now_ms < expires:
                 self._keys[key] = (owner, now_ms + LISTEN_KEY_VALID_MS)
                 return key
-        key = "".join(self._rng.choice(_LISTEN_KEY_CHARS) for _ in range(64))
+        key = "".join(self._rng.choice(_LISTEN_KEY_CHARS) for _ in range(LISTEN_KEY_LENGTH))
         self._keys[key] = (account, now_ms + LISTEN_KEY_VALID_MS)
         return key
 
@@ -65,6 +66,11 @@ class ListenKeys:
         for key in expired:
             del self._keys[key]
         return expired
+
+
+def looks_like_listen_key(name: str) -> bool:
+    """A listenKey's shape (64 letters and digits): such a path is a user stream, live or not."""
+    return len(name) == LISTEN_KEY_LENGTH and name.isascii() and name.isalnum()
 
 
 # ── market and legacy user streams ──────────────────────────────────────────────────────────
@@ -118,6 +124,9 @@ def _on_market_request(sim: Sim, sink: MarketSink, text: str) -> object:
 
 def add_routes(app: web.Application, sim: Sim) -> None:
     async def market(request: web.Request, names: list[str], wrapped: bool) -> web.StreamResponse:
+        # A name without "@" is no stream: a client's label for the connection (ccxt.pro opens
+        # "/ws/0", "/ws/1", ... and subscribes afterwards). Binance ignores it; so does this.
+        names = [n for n in names if "@" in n]
         canonical = [stream_name(n, sim) for n in names]
         if None in canonical:
             bad = names[canonical.index(None)]
@@ -177,13 +186,13 @@ def add_routes(app: web.Application, sim: Sim) -> None:
 
     async def raw(request: web.Request) -> web.StreamResponse:
         parts = [p for p in request.match_info.get("names", "").split("/") if p]
-        if len(parts) == 1 and "@" not in parts[0]:
+        if len(parts) == 1 and looks_like_listen_key(parts[0]):
             return await user(request, parts[0], wrapped=False)
         return await market(request, parts, wrapped=False)
 
     async def combined(request: web.Request) -> web.StreamResponse:
         parts = [p for p in request.query.get("streams", "").split("/") if p]
-        if len(parts) == 1 and "@" not in parts[0]:
+        if len(parts) == 1 and looks_like_listen_key(parts[0]):
             return await user(request, parts[0], wrapped=True)
         return await market(request, parts, wrapped=True)
 
