@@ -39,6 +39,9 @@ class SyntheticMarket:
             "SELL": [ZERO] * params.levels,  # asks
         }
         self.any_consumed = False
+        # Bumped on every change to the levels (a move, a take, a refill), so the public book
+        # is compared with the synthetic levels only when they changed.
+        self.version = 0
         self._keep = Decimal(1) - params.replenish_per_step
         self._ladder_ticks = -1
         self._ladder: dict[str, list[tuple[Decimal, Decimal]]] = {"BUY": [], "SELL": []}
@@ -54,12 +57,19 @@ class SyntheticMarket:
         """One step of simulator time: move the reference, refill consumed levels."""
         move = round(self.ticks * self._sigma * self._rng.gauss(0.0, 1.0))
         if move:
-            self.ticks = self.clamp(self.ticks + move)
+            ticks = self.clamp(self.ticks + move)
+            if ticks != self.ticks:
+                self.ticks = ticks
+                self.version += 1
         if self.any_consumed:
             self._replenish()
+            self.version += 1
 
     def set_ref(self, price: Decimal) -> None:
-        self.ticks = self.clamp(int((price / self.tick).to_integral_value()))
+        ticks = self.clamp(int((price / self.tick).to_integral_value()))
+        if ticks != self.ticks:
+            self.ticks = ticks
+            self.version += 1
 
     def _replenish(self) -> None:
         still = False
@@ -122,3 +132,4 @@ class SyntheticMarket:
     def consume(self, side: str, index: int, qty: Decimal) -> None:
         self.consumed[side][index] += qty
         self.any_consumed = True
+        self.version += 1
