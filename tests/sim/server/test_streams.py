@@ -61,15 +61,6 @@ async def test_live_subscribe_list_and_unsubscribe(
         await ws.send_json({"method": "UNSUBSCRIBE", "params": ["btcusdt@trade"], "id": 3})
         assert await frame(ws) == {"result": None, "id": 3}
 
-        await ws.send_str("{broken")
-        broken = await frame(ws)
-        assert broken["code"] == 3 and broken["msg"].startswith("Invalid JSON")
-        await ws.send_json({"method": "SUBSCRIBE", "params": ["nopeusdt@trade"], "id": 4})
-        unknown = await frame(ws)
-        assert (unknown["code"], unknown["id"]) == (2, 4)
-        await ws.send_json({"method": "DANCE", "id": 5})
-        assert (await frame(ws))["code"] == 2
-
 
 async def test_a_path_that_names_no_stream_is_a_market_connection_to_subscribe_on(
     running_sim: RunningSim, http: aiohttp.ClientSession, wire: WireClient
