@@ -86,7 +86,9 @@ class Core:
                 quote_unit=Decimal(1).scaleb(-spec.quote_precision),
             )
         for sym in self.books.values():
-            # The opening book is not news: published without an event.
+            # The market opens at its initial price (the first kline's open), and the opening
+            # book is not news: published without an event.
+            sym.klines.sample(config.start_ms, sym.last)
             sym.public.publish(sym.spec.symbol, sym.market, sym.bids, sym.asks, config.start_ms)
             sym.top = self.top_of_book(sym)
         self.ledger = Ledger(config.balances)

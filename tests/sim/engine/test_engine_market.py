@@ -209,3 +209,15 @@ def test_a_kline_bar_counts_its_trades_and_their_first_and_last_ids() -> None:
     assert quiet is not None
     assert (quiet.trades, quiet.first_trade_id, quiet.last_trade_id) == (0, -1, -1)
     assert e.kline_bar(SYMBOL, 60_000, 60_000) is None  # nothing seen in it yet
+
+
+def test_the_first_kline_opens_at_the_initial_price_when_the_price_moves_at_once() -> None:
+    e = make()
+    e.set_price(SYMBOL, D("61000"), 10)
+    row = e.klines(SYMBOL, 60_000, None, None, 1)[0]
+    assert (row[0], row[1], row[2], row[4]) == (
+        0,
+        "60000.00000000",
+        "61000.00000000",
+        "61000.00000000",
+    )
