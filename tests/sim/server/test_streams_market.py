@@ -397,6 +397,34 @@ async def test_market_stream_faults_apply_and_terminate_is_server_shutdown(
         assert closed.type is aiohttp.WSMsgType.CLOSE
 
 
+async def test_a_silenced_depth_stream_loses_updates_and_the_gap_shows_in_its_ids(
+    running_sim: RunningSim, http: Any, wire: WireClient
+) -> None:
+    async with http.ws_connect(f"{running_sim.stream_url}/btcusdt@depth@100ms") as ws:
+        await resting_bid(wire, "50000.00")
+        before = await frame(ws)
+        await control(wire, "POST", "faults", {"kind": "stream_silence", "channel": "market"})
+        await advance(wire, 100)
+        await resting_bid(wire, "50001.00")  # its update is discarded, not buffered
+        await no_frame(ws)
+        await control(wire, "DELETE", "faults")
+        await advance(wire, 100)
+        await resting_bid(wire, "50002.00")
+        after = await frame(ws)
+        assert after["U"] > before["u"] + 1  # a client following the recipe must resync
+        assert after["b"] == [["50002.00000000", "0.01000000"]]
+
+
+async def test_a_user_stream_fault_leaves_market_streams_alone(
+    running_sim: RunningSim, http: Any, wire: WireClient
+) -> None:
+    async with http.ws_connect(f"{running_sim.stream_url}/btcusdt@trade") as ws:
+        await control(wire, "POST", "faults", {"kind": "stream_silence", "channel": "user"})
+        await control(wire, "POST", "faults", {"kind": "stream_drop", "channel": "user"})
+        await rest_order(wire, side="BUY", type="MARKET", quantity="0.001")
+        assert (await frame(ws))["e"] == "trade"
+
+
 async def test_streams_follow_a_reset_simulator(
     running_sim: RunningSim, http: Any, wire: WireClient
 ) -> None:
