@@ -11,7 +11,7 @@ that follows Binance's "manage a local order book" recipe (snapshot, then every 
 `u` above its lastUpdateId, each starting at the previous `u` + 1) holds exactly this book.
 
 Only what may have changed is compared: the user prices the side books marked dirty, and the
-synthetic levels when the synthetic market's version moved.
+synthetic levels the market marked changed (every one when the reference moved).
 """
 
 from __future__ import annotations
@@ -32,19 +32,32 @@ class PublicBook:
         self.update_id = 1
         self.levels: dict[bool, dict[Decimal, Decimal]] = {True: {}, False: {}}  # bids, asks
         self._synthetic: dict[bool, dict[Decimal, Decimal]] = {True: {}, False: {}}
-        self._synthetic_version = -1
 
-    def _side_changes(
-        self, buy: bool, user: SideBook, synthetic: dict[Decimal, Decimal] | None
-    ) -> list[Level]:
+    def _synthetic_changes(self, buy: bool, market: SyntheticMarket) -> set[Decimal]:
+        """Bring the synthetic part of one side up to date; the prices it may have changed."""
+        side = "BUY" if buy else "SELL"
+        before = self._synthetic[buy]
+        if market.moved:
+            now = {price: left for _, price, left in market.levels(side)}
+            self._synthetic[buy] = now
+            return before.keys() | now.keys()
+        prices = set()
+        for index in market.changed[side]:
+            price, left = market.available(side, index)
+            if left:
+                before[price] = left
+            else:
+                before.pop(price, None)
+            prices.add(price)
+        return prices
+
+    def _side_changes(self, buy: bool, user: SideBook, market: SyntheticMarket) -> list[Level]:
         """The levels of one side that differ from what was published, now published."""
         published = self.levels[buy]
-        candidates: set[Decimal] = user.dirty
-        if synthetic is not None:
-            candidates = candidates | synthetic.keys() | self._synthetic[buy].keys()
-            self._synthetic[buy] = synthetic
-        else:
-            synthetic = self._synthetic[buy]
+        candidates = self._synthetic_changes(buy, market)
+        candidates.update(user.dirty)
+        user.dirty = set()
+        synthetic = self._synthetic[buy]
         changes: list[Level] = []
         for price in candidates:
             qty = synthetic.get(price, ZERO) + user.shown(price)
@@ -54,7 +67,6 @@ class PublicBook:
                     published[price] = qty
                 else:
                     del published[price]
-        user.dirty = set()
         changes.sort(reverse=buy)
         return changes
 
@@ -62,18 +74,13 @@ class PublicBook:
         self, symbol: str, market: SyntheticMarket, bids: SideBook, asks: SideBook, now: int
     ) -> dict[str, Any] | None:
         """Publish what changed since the last call: a depthUpdate payload, or None."""
-        moved = market.version != self._synthetic_version
-        if not moved and not bids.dirty and not asks.dirty:
+        changed = market.changed
+        if not (market.moved or changed["BUY"] or changed["SELL"] or bids.dirty or asks.dirty):
             return None
-        self._synthetic_version = market.version
-        sides = []
-        for buy, user in ((True, bids), (False, asks)):
-            synthetic = None
-            if moved:
-                synthetic = {
-                    price: left for _, price, left in market.levels("BUY" if buy else "SELL")
-                }
-            sides.append(self._side_changes(buy, user, synthetic))
+        sides = [self._side_changes(True, bids, market), self._side_changes(False, asks, market)]
+        market.moved = False
+        changed["BUY"].clear()
+        changed["SELL"].clear()
         count = len(sides[0]) + len(sides[1])
         if not count:
             return None

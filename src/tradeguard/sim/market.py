@@ -39,9 +39,10 @@ class SyntheticMarket:
             "SELL": [ZERO] * params.levels,  # asks
         }
         self.any_consumed = False
-        # Bumped on every change to the levels (a move, a take, a refill), so the public book
-        # is compared with the synthetic levels only when they changed.
-        self.version = 0
+        # What changed since the public book last looked (engine_depth.py takes it): the
+        # whole ladder when the reference moved, else the indices of levels taken or refilled.
+        self.moved = True
+        self.changed: dict[str, set[int]] = {"BUY": set(), "SELL": set()}
         self._keep = Decimal(1) - params.replenish_per_step
         self._ladder_ticks = -1
         self._ladder: dict[str, list[tuple[Decimal, Decimal]]] = {"BUY": [], "SELL": []}
@@ -60,24 +61,24 @@ class SyntheticMarket:
             ticks = self.clamp(self.ticks + move)
             if ticks != self.ticks:
                 self.ticks = ticks
-                self.version += 1
+                self.moved = True
         if self.any_consumed:
             self._replenish()
-            self.version += 1
 
     def set_ref(self, price: Decimal) -> None:
         ticks = self.clamp(int((price / self.tick).to_integral_value()))
         if ticks != self.ticks:
             self.ticks = ticks
-            self.version += 1
+            self.moved = True
 
     def _replenish(self) -> None:
         still = False
-        for levels in self.consumed.values():
+        for side, levels in self.consumed.items():
             for i, taken in enumerate(levels):
                 if taken:
                     left = floor_to(taken * self._keep, self.step_qty)
                     levels[i] = left
+                    self.changed[side].add(i)
                     still = still or left > 0
         self.any_consumed = still
 
@@ -129,7 +130,12 @@ class SyntheticMarket:
                 return i, price, left
         return None
 
+    def available(self, side: str, index: int) -> tuple[Decimal, Decimal]:
+        """(price, what is left) of one level."""
+        price, size = self.ladder(side)[index]
+        return price, max(size - self.consumed[side][index], ZERO)
+
     def consume(self, side: str, index: int, qty: Decimal) -> None:
         self.consumed[side][index] += qty
         self.any_consumed = True
-        self.version += 1
+        self.changed[side].add(index)
