@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -20,6 +22,7 @@ class SimHandle:
         self.running = running
         self.base_url: str = running.base_url
         self.ws_api_url: str = running.ws_api_url
+        self.stream_url: str = running.stream_url
         self.control_url: str = running.control_url
         self._session = session
 
@@ -38,17 +41,40 @@ class SimHandle:
                 raise TimeoutError(f"no {count} user stream subscriber(s) after {timeout_s}s")
             await asyncio.sleep(0.01)
 
+    async def wait_for_market_stream(self, name: str, timeout_s: float = 10) -> None:
+        """Wait until some connection carries the market stream `name` (a client subscribed)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while name not in self.running.sim.hub.market_subscriptions():
+            if loop.time() > deadline:
+                raise TimeoutError(f"nobody subscribed to {name} after {timeout_s}s")
+            await asyncio.sleep(0.01)
+
     async def control(self, path: str, body: dict[str, Any]) -> Any:
         async with self._session.post(f"{self.control_url}/{path}", json=body) as reply:
             assert reply.status == 200, await reply.text()
             return await reply.json()
 
 
-@pytest.fixture
-async def sim() -> AsyncIterator[SimHandle]:
-    running = await server.start(SimConfig.default(seed=11))
+async def _serve(config: SimConfig) -> AsyncIterator[SimHandle]:
+    running = await server.start(config)
     async with aiohttp.ClientSession() as session:
         try:
             yield SimHandle(running, session)
         finally:
             await running.close()
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[SimHandle]:
+    async for handle in _serve(SimConfig.default(seed=11)):
+        yield handle
+
+
+@pytest.fixture
+async def still_sim() -> AsyncIterator[SimHandle]:
+    """On the wall clock, but the reference price moves only when a test moves it."""
+    config = SimConfig.default(seed=11)
+    config.market = dataclasses.replace(config.market, volatility_bps=Decimal(0))
+    async for handle in _serve(config):
+        yield handle

@@ -39,6 +39,7 @@ from tradeguard.sim.keys import ApiKey, KeyStore, listing
 from tradeguard.sim.limits import Ledger
 from tradeguard.sim.records import SymbolSpec
 from tradeguard.sim.rest_pipeline import make_middleware, serve
+from tradeguard.sim.streams_feeds import Feeds
 from tradeguard.sim.streams_hub import Hub
 
 
@@ -116,6 +117,7 @@ class Sim:
         # empty however malformed their requests are.
         self.unexpected_errors: list[str] = []
         self.hub = Hub()
+        self.feeds = Feeds(self)
         self._fresh(now)
 
     def _fresh(self, now: int) -> None:
@@ -132,6 +134,8 @@ class Sim:
         self.faults = FaultPlan.from_json(self.config.faults)
         self._fresh(self.clock.now_ms())
         self.requests.reset()
+        self.feeds.reset()
+        self.pump()  # the periodic streams show the new market at once
 
     def record_unexpected(self, where: str, exc: BaseException) -> None:
         """A bug caught at the edge: logged to stderr with where it happened, and kept."""
@@ -147,13 +151,16 @@ class Sim:
         return self.ledger.headers(ip, None, self.clock.now_ms(), False)
 
     def pump(self) -> None:
-        """Hand the engine's queued events to the streams (called after every engine call)."""
+        """Hand the engine's queued events to the streams (called after every engine call), let
+        the periodic market streams send what is due, and write it all out."""
+        now = self.clock.now_ms()
         for user_event in self.engine.drain_user_events():
             self.hub.user_event(user_event.account, user_event.payload)
         for market_event in self.engine.drain_market_events():
             self.tape.record(market_event)
-            self.hub.market_event(market_event.stream, market_event.payload)
-        self.hub.flush(self.clock.now_ms())
+            self.feeds.on_event(market_event)
+        self.feeds.tick(now)
+        self.hub.flush(now)
 
     def tick(self) -> None:
         """Catch the market up to now (fills, triggers) and deliver what happened."""

@@ -60,6 +60,9 @@ class SideBook:
         self.levels: dict[Decimal, deque[Live]] = {}
         self.shown_qty: dict[Decimal, Decimal] = {}  # displayed quantity per price
         self.count = 0
+        # Prices whose displayed quantity may have changed since the public book last looked
+        # (engine_depth.py takes and clears them).
+        self.dirty: set[Decimal] = set()
 
     def __bool__(self) -> bool:
         return self.count > 0
@@ -83,6 +86,7 @@ class SideBook:
         level.append(live)
         self.shown_qty[price] = self.shown_qty.get(price, ZERO) + live.visible
         self.count += 1
+        self.dirty.add(price)
 
     def remove(self, live: Live) -> None:
         price = live.limit
@@ -90,6 +94,7 @@ class SideBook:
         level = self.levels[price]
         level.remove(live)
         self.count -= 1
+        self.dirty.add(price)
         if level:
             self.shown_qty[price] -= live.visible
         else:
@@ -102,6 +107,7 @@ class SideBook:
         assert live.limit is not None
         live.visible -= qty
         self.shown_qty[live.limit] -= qty
+        self.dirty.add(live.limit)
 
     def reshow(self, live: Live) -> None:
         """An iceberg showing its next part goes to the back of its price's queue."""
@@ -109,6 +115,7 @@ class SideBook:
         before = live.visible
         live.refresh_visible()
         self.shown_qty[live.limit] += live.visible - before
+        self.dirty.add(live.limit)
         level = self.levels[live.limit]
         if len(level) > 1:
             level.remove(live)

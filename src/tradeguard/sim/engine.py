@@ -14,8 +14,10 @@ market.py (synthetic liquidity), book.py (user orders), filters.py (Binance's ch
 What the queues carry: user events (executionReport, outboundAccountPosition, balanceUpdate,
 listStatus) in the order they happen, kept until drained; public events: "<symbol>@trade" for
 every trade with a user order on one side (synthetic liquidity never trades with itself, so a
-quiet book prints no trades), and "<symbol>@bookTicker" once per call when the top of the book
-differs from the last one sent (not once per step; the newest 100,000 public events are kept).
+quiet book prints no trades), and once per call, when the book changed, "<symbol>@depthUpdate"
+(the levels that changed, numbered by update ids consistent with `depth()`'s lastUpdateId; see
+engine_depth.py) and "<symbol>@bookTicker" when the top of the book differs from the last one
+sent (not once per step; the newest 100,000 public events are kept).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from tradeguard.sim.filters import NO_SUCH_ORDER, UNKNOWN_ORDER
 from tradeguard.sim.records import (
     Balance,
     EngineConfig,
+    KlineBar,
     MarketEvent,
     NewOco,
     NewOrder,
@@ -59,7 +62,7 @@ class Engine:
         trailing stops. Never moves backwards (an earlier `now_ms` is a no-op)."""
         if advance(self._core, now_ms):
             for sym in self._core.books.values():
-                self._core.send_book_ticker(sym)
+                self._core.publish(sym)
 
     @property
     def now_ms(self) -> int:
@@ -78,7 +81,7 @@ class Engine:
         if sym.ticks:
             run_triggers(core, sym, core.now)
         core.flush(core.now)
-        core.send_book_ticker(sym)
+        core.publish(sym)
 
     # ── orders ────────────────────────────────────────────────────────────────────────────
     def place_order(
@@ -324,20 +327,7 @@ class Engine:
         self, symbol: str, limit: int
     ) -> tuple[int, list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
         """(lastUpdateId, bids best-first, asks best-first), synthetic and user orders merged."""
-        sym = self._sym(symbol)
-        sides = []
-        for buy in (True, False):
-            merged: dict[Decimal, Decimal] = {}
-            for _, price, left in sym.market.levels("BUY" if buy else "SELL"):
-                merged[price] = left
-            user = sym.book(buy)
-            for n, price in enumerate(user.iter_prices()):
-                if n >= limit:
-                    break
-                merged[price] = merged.get(price, ZERO) + user.shown(price)
-            rows = sorted(merged.items(), reverse=buy)[:limit]
-            sides.append(rows)
-        return sym.update_id, sides[0], sides[1]
+        return self._sym(symbol).public.snapshot(limit)
 
     def book_ticker(self, symbol: str) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         """(bid price, bid qty, ask price, ask qty)."""
@@ -354,6 +344,10 @@ class Engine:
         """Binance kline rows built from the simulator's trades and reference prices (the last
         1000 one-second and 1000 one-minute buckets are kept; see engine_klines.py)."""
         return self._sym(symbol).klines.rows(interval_ms, start_time, end_time, limit)
+
+    def kline_bar(self, symbol: str, interval_ms: int, open_time: int) -> KlineBar | None:
+        """The kline opening at `open_time` (None if nothing was seen in it), for the streams."""
+        return self._sym(symbol).klines.bar(interval_ms, open_time)
 
     # ── control (tests and users drive the market) ────────────────────────────────────────
     def control_fill(
@@ -415,7 +409,6 @@ class Engine:
         ref = sym.market.ref
         sym.last = ref
         sym.klines.sample(core.now, ref)
-        sym.update_id += 1
         if sym.bids or sym.asks:
             cross(core, sym, core.now)
             sym.last = ref  # the orders it crossed traded on the way to the new price

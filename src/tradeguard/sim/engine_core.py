@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from tradeguard.sim import wire
+from tradeguard.sim import wire, wire_market
 from tradeguard.sim.book import Live, SideBook
+from tradeguard.sim.engine_depth import PublicBook
 from tradeguard.sim.engine_klines import KlineHistory
 from tradeguard.sim.engine_ledger import Ledger
 from tradeguard.sim.market import SyntheticMarket
@@ -46,13 +47,13 @@ class SymbolState:
     bids: SideBook = field(default_factory=lambda: SideBook(bids=True))
     asks: SideBook = field(default_factory=lambda: SideBook(bids=False))
     klines: KlineHistory = field(default_factory=KlineHistory)
+    public: PublicBook = field(default_factory=PublicBook)  # the book as last published
     live: dict[int, Live] = field(default_factory=dict)  # open orders by id
     stops: list[Live] = field(default_factory=list)  # untriggered stops, oldest first
     ticks: list[Decimal] = field(default_factory=list)  # prices not yet shown to the stops
     next_order_id: int = 1
     next_trade_id: int = 1
     next_prevented_id: int = 0
-    update_id: int = 1
     top: TopOfBook | None = None  # the last bookTicker sent
     base_unit: Decimal = ZERO  # commission precision per asset
     quote_unit: Decimal = ZERO
@@ -85,7 +86,11 @@ class Core:
                 quote_unit=Decimal(1).scaleb(-spec.quote_precision),
             )
         for sym in self.books.values():
-            sym.top = self.top_of_book(sym)  # the opening book is not news
+            # The market opens at its initial price (the first kline's open), and the opening
+            # book is not news: published without an event.
+            sym.klines.sample(config.start_ms, sym.last)
+            sym.public.publish(sym.spec.symbol, sym.market, sym.bids, sym.asks, config.start_ms)
+            sym.top = self.top_of_book(sym)
         self.ledger = Ledger(config.balances)
         self.now = config.start_ms
         self.step_time = config.start_ms
@@ -145,14 +150,17 @@ class Core:
             out += [price, qty]
         return out[0], out[1], out[2], out[3]
 
-    def send_book_ticker(self, sym: SymbolState) -> None:
+    def publish(self, sym: SymbolState) -> None:
+        """End of an engine call: the book's changes (depthUpdate) and a new top (bookTicker)."""
+        symbol = sym.spec.symbol
+        update = sym.public.publish(symbol, sym.market, sym.bids, sym.asks, self.now)
+        if update is not None:
+            self.market_events.append(MarketEvent(f"{symbol.lower()}@depthUpdate", update))
         top = self.top_of_book(sym)
         if top != sym.top:
             sym.top = top
-            stream = f"{sym.spec.symbol.lower()}@bookTicker"
-            self.market_events.append(
-                MarketEvent(stream, wire.book_ticker_event(sym.update_id, sym.spec.symbol, top))
-            )
+            payload = wire_market.book_ticker_event(sym.public.update_id, symbol, top)
+            self.market_events.append(MarketEvent(f"{symbol.lower()}@bookTicker", payload))
 
     # ── the order registry ──────────────────────────────────────────────────────────────────
     def register(self, sym: SymbolState, live: Live) -> None:
@@ -293,12 +301,11 @@ class Core:
         sym.last = price
         if sym.stops:
             sym.ticks.append(price)
-        sym.klines.trade(now, price, qty, taker_buys)
-        sym.update_id += 1
+        sym.klines.trade(now, price, qty, taker_buys, trade_id)
         self.market_events.append(
             MarketEvent(
                 f"{sym.spec.symbol.lower()}@trade",
-                wire.trade_event(sym.spec.symbol, trade_id, price, qty, now, not taker_buys),
+                wire_market.trade_event(sym.spec.symbol, trade_id, price, qty, now, not taker_buys),
             )
         )
         return out

@@ -53,7 +53,6 @@ def step_symbol(core: Core, sym: SymbolState, t: int) -> None:
     price = market.ref
     sym.last = price
     sym.klines.sample(t, price)
-    sym.update_id += 1
     if sym.bids or sym.asks:
         cross(core, sym, t)
         flow(core, sym, t)

@@ -39,6 +39,10 @@ class SyntheticMarket:
             "SELL": [ZERO] * params.levels,  # asks
         }
         self.any_consumed = False
+        # What changed since the public book last looked (engine_depth.py takes it): the
+        # whole ladder when the reference moved, else the indices of levels taken or refilled.
+        self.moved = True
+        self.changed: dict[str, set[int]] = {"BUY": set(), "SELL": set()}
         self._keep = Decimal(1) - params.replenish_per_step
         self._ladder_ticks = -1
         self._ladder: dict[str, list[tuple[Decimal, Decimal]]] = {"BUY": [], "SELL": []}
@@ -54,20 +58,27 @@ class SyntheticMarket:
         """One step of simulator time: move the reference, refill consumed levels."""
         move = round(self.ticks * self._sigma * self._rng.gauss(0.0, 1.0))
         if move:
-            self.ticks = self.clamp(self.ticks + move)
+            ticks = self.clamp(self.ticks + move)
+            if ticks != self.ticks:
+                self.ticks = ticks
+                self.moved = True
         if self.any_consumed:
             self._replenish()
 
     def set_ref(self, price: Decimal) -> None:
-        self.ticks = self.clamp(int((price / self.tick).to_integral_value()))
+        ticks = self.clamp(int((price / self.tick).to_integral_value()))
+        if ticks != self.ticks:
+            self.ticks = ticks
+            self.moved = True
 
     def _replenish(self) -> None:
         still = False
-        for levels in self.consumed.values():
+        for side, levels in self.consumed.items():
             for i, taken in enumerate(levels):
                 if taken:
                     left = floor_to(taken * self._keep, self.step_qty)
                     levels[i] = left
+                    self.changed[side].add(i)
                     still = still or left > 0
         self.any_consumed = still
 
@@ -119,6 +130,12 @@ class SyntheticMarket:
                 return i, price, left
         return None
 
+    def available(self, side: str, index: int) -> tuple[Decimal, Decimal]:
+        """(price, what is left) of one level."""
+        price, size = self.ladder(side)[index]
+        return price, max(size - self.consumed[side][index], ZERO)
+
     def consume(self, side: str, index: int, qty: Decimal) -> None:
         self.consumed[side][index] += qty
         self.any_consumed = True
+        self.changed[side].add(index)

@@ -203,3 +203,22 @@ class MarketEvent:
 
     stream: str
     payload: dict[str, Any]
+
+
+@dataclass(slots=True)
+class KlineBar:
+    """One kline as the streams send it (first/last trade id -1 when nothing traded)."""
+
+    open_time: int
+    close_time: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    quote_volume: Decimal
+    trades: int
+    taker_buy_volume: Decimal
+    taker_buy_quote_volume: Decimal
+    first_trade_id: int
+    last_trade_id: int

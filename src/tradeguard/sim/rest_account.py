@@ -1,4 +1,5 @@
-"""Account endpoints: balances, key restrictions, order-rate usage, system status, listenKeys.
+"""Account endpoints: balances, key restrictions, order-rate usage, system status, the spot
+delist schedule (always empty: nothing is delisted here), listenKeys.
 
 `/sapi/v1/account/apiRestrictions` answers with the calling key's real configuration, so a
 client's key audit (withdrawals on? IP-restricted? too old?) can be tested against every kind
@@ -68,6 +69,9 @@ def endpoints(sim: Sim) -> list[Endpoint]:
     def system_status(call: Call) -> object:
         return sim.faults.system_status_json()
 
+    def spot_delist_schedule(call: Call) -> object:
+        return []  # nothing is ever delisted here
+
     def order_rate(call: Call) -> object:
         return sim.ledger.order_usage_json(call.account, call.now_ms)
 
@@ -90,6 +94,13 @@ def endpoints(sim: Sim) -> list[Endpoint]:
         Endpoint("GET", "/api/v3/rateLimit/order", order_rate, weight=40, security=user_data),
         Endpoint("GET", "/sapi/v1/account/apiRestrictions", api_restrictions, security=user_data),
         Endpoint("GET", "/sapi/v1/system/status", system_status),
+        Endpoint(
+            "GET",
+            "/sapi/v1/spot/delist-schedule",
+            spot_delist_schedule,
+            weight=100,
+            security=Security.MARKET_DATA,
+        ),
         Endpoint("POST", "/api/v3/userDataStream", new_listen_key, weight=2, security=key_only),
         Endpoint(
             "PUT", "/api/v3/userDataStream", keepalive_listen_key, weight=2, security=key_only

@@ -148,7 +148,7 @@ def endpoints(sim: Sim) -> list[Endpoint]:
     def ticker_24hr(call: Call) -> object:
         specs = selected(call.params)
         rows = [
-            _day_ticker(sim, s.symbol, call.now_ms)
+            day_ticker(sim, s.symbol, call.now_ms)
             for s in (specs if specs is not None else engine_symbols().values())
         ]
         return rows[0] if "symbol" in call.params else rows
@@ -218,7 +218,7 @@ def endpoints(sim: Sim) -> list[Endpoint]:
     ]
 
 
-def _day_ticker(sim: Sim, symbol: str, now_ms: int) -> dict[str, Any]:
+def day_ticker(sim: Sim, symbol: str, now_ms: int) -> dict[str, Any]:
     """24h statistics from the engine's hourly klines and the current book."""
     day_ms = 86_400_000
     rows = sim.engine.klines(symbol, 3_600_000, now_ms - day_ms, now_ms, 24)

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from tradeguard.sim.faults_kinds import ReorderNext
 
@@ -48,6 +48,8 @@ class Outbox:
         self._request = request
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.open = True
+        self._close_code: int = WSCloseCode.OK
+        self._close_message = b""
         self._task = asyncio.create_task(self._write())
 
     def send(self, frame: object) -> None:
@@ -58,10 +60,12 @@ class Outbox:
             return
         self._queue.put_nowait(_encode(frame))
 
-    def close(self) -> None:
-        """Close politely after what is queued (a close frame)."""
+    def close(self, code: int = WSCloseCode.OK, message: bytes = b"") -> None:
+        """Close politely after what is queued (a close frame with `code` and `message`)."""
         if self.open:
             self.open = False
+            self._close_code = code
+            self._close_message = message
             self._queue.put_nowait(None)
 
     def drop(self) -> None:
@@ -75,7 +79,7 @@ class Outbox:
         while True:
             frame = await self._queue.get()
             if frame is None:
-                await self._ws.close()
+                await self._ws.close(code=self._close_code, message=self._close_message)
                 return
             try:
                 await self._ws.send_str(frame.decode("utf-8"))
@@ -181,10 +185,12 @@ class UserSink:
 
 
 class MarketSink:
+    """A market-stream connection's subscriptions; `wrapped`: combined ({"stream","data"})."""
+
     def __init__(self, conn: StreamConn, wrapped: bool) -> None:
         self.conn = conn
         self.wrapped = wrapped
-        self.streams: set[str] = set()
+        self.streams: dict[str, None] = {}  # in subscription order
 
     def event(self, stream: str, payload: dict[str, Any]) -> None:
         self.conn.pending.append({"stream": stream, "data": payload} if self.wrapped else payload)
@@ -229,14 +235,17 @@ class Hub:
     def add_market(self, sink: MarketSink, stream: str) -> None:
         if sink not in self._markets.setdefault(stream, []):
             self._markets[stream].append(sink)
-        sink.streams.add(stream)
+        sink.streams[stream] = None
+
+    def has_market(self, stream: str) -> bool:
+        return bool(self._markets.get(stream))
 
     def remove_market(self, sink: MarketSink, stream: str | None = None) -> None:
         for name in [stream] if stream is not None else list(sink.streams):
             sinks = self._markets.get(name, [])
             if sink in sinks:
                 sinks.remove(sink)
-            sink.streams.discard(name)
+            sink.streams.pop(name, None)
 
     def user_event(self, account: str, payload: dict[str, Any]) -> None:
         for sink in self._users.get(account, ()):
@@ -285,6 +294,7 @@ async def serve_ws(
     conn = StreamConn(sim, outbox, request.path, channel)
     on_text = on_open(conn)
     sim.hub.add_conn(conn)
+    sim.pump()  # a periodic stream's first frame goes out at once
     try:
         async for message in ws:
             if message.type is WSMsgType.TEXT:
@@ -296,6 +306,7 @@ async def serve_ws(
             reply = on_text(text)
             if reply is not None:
                 outbox.send(reply)
+                sim.pump()  # after the reply: what a SUBSCRIBE started
     finally:
         sim.hub.remove_conn(conn)
         cleanup()

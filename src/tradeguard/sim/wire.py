@@ -377,35 +377,3 @@ def list_status(
         "T": event_time,
         "O": [{"s": o.symbol, "i": o.order_id, "c": o.client_order_id} for o in orders],
     }
-
-
-def trade_event(
-    symbol: str, trade_id: int, price: Decimal, qty: Decimal, time: int, buyer_is_maker: bool
-) -> Json:
-    """<symbol>@trade."""
-    return {
-        "e": "trade",
-        "E": time,
-        "s": symbol,
-        "t": trade_id,
-        "p": d8(price),
-        "q": d8(qty),
-        "T": time,
-        "m": buyer_is_maker,
-        "M": True,
-    }
-
-
-def book_ticker_event(
-    update_id: int, symbol: str, top: tuple[Decimal, Decimal, Decimal, Decimal]
-) -> Json:
-    """<symbol>@bookTicker."""
-    bid, bid_qty, ask, ask_qty = top
-    return {
-        "u": update_id,
-        "s": symbol,
-        "b": d8(bid),
-        "B": d8(bid_qty),
-        "a": d8(ask),
-        "A": d8(ask_qty),
-    }

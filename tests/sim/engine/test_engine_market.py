@@ -178,8 +178,8 @@ def test_trade_and_book_ticker_streams() -> None:
     e.drain_market_events()
     e.place_order("alice", limit("BUY", "0.1", "60000.00"), 10)
     events = e.drain_market_events()
-    assert [ev.stream for ev in events] == ["btcusdt@bookTicker"]
-    ticker = events[0].payload
+    assert [ev.stream for ev in events] == ["btcusdt@depthUpdate", "btcusdt@bookTicker"]
+    ticker = events[1].payload
     assert set(ticker) == {"u", "s", "b", "B", "a", "A"}
     assert (ticker["b"], ticker["B"]) == ("60000.00000000", "0.10000000")
     e.advance(1000)
@@ -191,3 +191,33 @@ def test_trade_and_book_ticker_streams() -> None:
     assert trades[0]["p"] == "60000.00000000"
     e.advance(1000)
     assert e.drain_market_events() == []  # nothing changed, nothing sent
+
+
+def test_a_kline_bar_counts_its_trades_and_their_first_and_last_ids() -> None:
+    e = make(vol="5")
+    e.advance(1500)
+    first = e.place_order("alice", market("BUY", "0.1"), 1500).fills[0].id
+    last = e.place_order("alice", market("SELL", "0.05"), 1700).fills[-1].id
+    bar = e.kline_bar(SYMBOL, 60_000, 0)
+    assert bar is not None
+    assert (bar.open_time, bar.close_time, bar.trades) == (0, 59_999, 2)
+    assert (bar.first_trade_id, bar.last_trade_id) == (first, last)
+    assert bar.volume == D("0.15") and bar.taker_buy_volume == D("0.1")
+    assert bar.low <= bar.open <= bar.high and bar.low <= bar.close <= bar.high
+    e.advance(2000)
+    quiet = e.kline_bar(SYMBOL, 1000, 2000)  # a step's price sample, no trade
+    assert quiet is not None
+    assert (quiet.trades, quiet.first_trade_id, quiet.last_trade_id) == (0, -1, -1)
+    assert e.kline_bar(SYMBOL, 60_000, 60_000) is None  # nothing seen in it yet
+
+
+def test_the_first_kline_opens_at_the_initial_price_when_the_price_moves_at_once() -> None:
+    e = make()
+    e.set_price(SYMBOL, D("61000"), 10)
+    row = e.klines(SYMBOL, 60_000, None, None, 1)[0]
+    assert (row[0], row[1], row[2], row[4]) == (
+        0,
+        "60000.00000000",
+        "61000.00000000",
+        "61000.00000000",
+    )

@@ -55,6 +55,7 @@ ROUTES = [
     ("GET", "/api/v3/rateLimit/order"),
     ("GET", "/sapi/v1/account/apiRestrictions"),
     ("GET", "/sapi/v1/system/status"),
+    ("GET", "/sapi/v1/spot/delist-schedule"),
     ("POST", "/api/v3/userDataStream"),
     ("PUT", "/api/v3/userDataStream"),
     ("DELETE", "/api/v3/userDataStream"),

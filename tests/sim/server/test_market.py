@@ -116,3 +116,14 @@ async def test_market_parameters_are_checked(wire: WireClient) -> None:
     )
     limit = await wire.get("/api/v3/depth", {"symbol": "BTCUSDT", "limit": "ten"})
     assert limit.code == -1100
+
+
+async def test_spot_delist_schedule_is_an_empty_list(wire: WireClient) -> None:
+    # Nothing is ever delisted on the simulator; freqtrade's DelistFilter asks all the same.
+    reply = await wire.get("/sapi/v1/spot/delist-schedule", key="read-only", signed=True)
+    assert (reply.status, reply.body) == (200, [])
+    assert reply.headers["X-MBX-USED-WEIGHT-1M"] == "100"
+    unsigned = await wire.get("/sapi/v1/spot/delist-schedule", key="trade-only")
+    assert (unsigned.status, unsigned.body) == (200, [])  # MARKET_DATA: the API key is enough
+    no_key = await wire.get("/sapi/v1/spot/delist-schedule")
+    assert no_key.status == 401 and no_key.code == -2014

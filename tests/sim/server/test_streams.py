@@ -61,14 +61,18 @@ async def test_live_subscribe_list_and_unsubscribe(
         await ws.send_json({"method": "UNSUBSCRIBE", "params": ["btcusdt@trade"], "id": 3})
         assert await frame(ws) == {"result": None, "id": 3}
 
-        await ws.send_str("{broken")
-        broken = await frame(ws)
-        assert broken["code"] == 3 and broken["msg"].startswith("Invalid JSON")
-        await ws.send_json({"method": "SUBSCRIBE", "params": ["nopeusdt@trade"], "id": 4})
-        unknown = await frame(ws)
-        assert (unknown["code"], unknown["id"]) == (2, 4)
-        await ws.send_json({"method": "DANCE", "id": 5})
-        assert (await frame(ws))["code"] == 2
+
+async def test_a_path_that_names_no_stream_is_a_market_connection_to_subscribe_on(
+    running_sim: RunningSim, http: aiohttp.ClientSession, wire: WireClient
+) -> None:
+    # ccxt.pro connects to stream_url + "/<n>" ("/ws/0") and then sends SUBSCRIBE.
+    async with http.ws_connect(f"{running_sim.stream_url}/0") as ws:
+        await ws.send_json({"method": "SUBSCRIBE", "params": ["btcusdt@trade"], "id": 1})
+        assert await frame(ws) == {"result": None, "id": 1}
+        await ws.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 2})
+        assert await frame(ws) == {"result": ["btcusdt@trade"], "id": 2}
+        await market_buy(wire)
+        assert (await frame(ws))["e"] == "trade"
 
 
 async def test_unknown_stream_or_listen_key_is_refused_before_upgrade(
