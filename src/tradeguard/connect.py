@@ -33,6 +33,7 @@ from tradeguard.events import (
     ClockSynced,
     EventBase,
     KeyAudited,
+    OrderFilled,
     ProfileLoaded,
     StageSet,
 )
@@ -327,8 +328,10 @@ def _folded(events: Iterable[EventBase], ledger: Ledger, loss: LossWatch) -> Ite
     to the rung record: one pass, and a long journal is never held in memory whole."""
     apply, observe = ledger.apply, loss.observe
     for event in events:
-        apply(event)
-        observe(event)
+        # a fill the ledger already booked (a journal written before repeats were dropped)
+        # must not move the loss watch a second time
+        if apply(event) or type(event) is not OrderFilled:
+            observe(event)
         yield event
 
 
