@@ -155,6 +155,11 @@ def summary(
                 f"  {symbol}: {held.fills} fills, position {plain(held.qty)} "
                 f"{rules.base_asset}, cash {plain(held.quote)} {rules.quote_asset}"
             )
+    if tg.recorder.duplicates:
+        console.print(
+            f"  {tg.recorder.duplicates} repeated exchange events dropped (a fill or report "
+            "sent twice: counted once)"
+        )
     journal = tg.recorder.journal
     # a path is never wrapped (it must copy and paste whole) nor read as markup
     console.print(
