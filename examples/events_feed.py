@@ -2,15 +2,15 @@
 
 Run it with `tradeguard run examples/events_feed.py --no-live`.
 
-`tg.events()` is an async feed of the journal's events from the moment it starts listening:
+`tg.events()` is an async feed of the journal's events from the moment it is called:
 order intents, replies and updates, fills from the fill messages, balance changes, risk
 denials, alerts (the types are in `tradeguard.events`; `help(tradeguard.events)`). This bot buys
 at the market and sells it back, printing each event of both orders' lives, and stops watching
 each order once its fills add up.
 
-A feed listens from its first step: the orders are sent from tasks started just before the bot
-waits on the feed, so the feed holds every event from the first order's intent on. A bot that
-stops reading loses only its own feed's events (it is told how many), never the journal's.
+A feed listens from the moment `tg.events()` returns, so the order placed right after it shows
+up in it from its intent on. A bot that stops reading loses only its own feed's events
+(`feed.missed` counts them), never the journal's.
 """
 
 from __future__ import annotations
@@ -71,10 +71,8 @@ def sellable(tg: Session) -> Decimal:
 
 async def main(tg: Session) -> None:
     feed = tg.events()  # one feed for the whole run: it ends when the session closes
-    buying = asyncio.create_task(tg.market_buy(SYMBOL, qty=QTY))
+    await tg.market_buy(SYMBOL, qty=QTY)
     await show_until_filled(feed, Side.BUY, QTY)
-    await buying
     held = sellable(tg)
-    selling = asyncio.create_task(tg.market_sell(SYMBOL, qty=held))
+    await tg.market_sell(SYMBOL, qty=held)
     await show_until_filled(feed, Side.SELL, held)
-    await selling

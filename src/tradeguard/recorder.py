@@ -26,8 +26,8 @@ told how many it missed), never the journal or the state.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+import weakref
+from collections.abc import Callable
 
 from tradeguard.errors import StateError
 from tradeguard.events import ErrorRaised, EventBase
@@ -37,14 +37,36 @@ from tradeguard.journal.store import JournalStore
 Watcher = Callable[[EventBase], None]
 
 
-@dataclass
 class Feed:
-    """One listener's queue of events."""
+    """One listener's events (`tg.events()`), from the moment it was asked for, not from its
+    first read: a bot that takes the feed and then places an order sees that order's events.
+    An async iterator over a bounded queue; `missed` counts the events dropped because the
+    listener fell 10,000 behind. The recorder holds it weakly: a feed its owner dropped stops
+    listening."""
 
-    queue: asyncio.Queue[EventBase | None] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=10_000)
-    )
-    missed: int = 0
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[EventBase | None] = asyncio.Queue(maxsize=10_000)
+        self.missed = 0
+        self._ended = False
+
+    def __aiter__(self) -> Feed:
+        return self
+
+    async def __anext__(self) -> EventBase:
+        if self._ended:
+            raise StopAsyncIteration
+        event = await self.queue.get()
+        if event is None:  # the session closed
+            self._ended = True
+            raise StopAsyncIteration
+        return event
+
+    def end(self) -> None:
+        try:
+            self.queue.put_nowait(None)
+        except asyncio.QueueFull:
+            self.queue.get_nowait()
+            self.queue.put_nowait(None)
 
 
 class Recorder:
@@ -53,7 +75,7 @@ class Recorder:
         self.journal = journal
         self.profile = profile
         self.watchers: list[Watcher] = []
-        self._feeds: list[Feed] = []
+        self._feeds: weakref.WeakSet[Feed] = weakref.WeakSet()
         self.refused = 0  # events the ledger refused (journaled as ErrorRaised)
         self.duplicates = 0  # repeats dropped: fills booked already, reports that change nothing
 
@@ -91,23 +113,17 @@ class Recorder:
             except asyncio.QueueFull:
                 feed.missed += 1
 
-    async def feed(self) -> AsyncIterator[EventBase]:
+    def feed(self) -> Feed:
         """Every event recorded from now on, until the session closes."""
         feed = Feed()
-        self._feeds.append(feed)
-        try:
-            while True:
-                event = await feed.queue.get()
-                if event is None:
-                    return
-                yield event
-        finally:
-            self._feeds.remove(feed)
+        self._feeds.add(feed)
+        return feed
+
+    @property
+    def listeners(self) -> int:
+        """Feeds still listening."""
+        return len(self._feeds)
 
     def close_feeds(self) -> None:
-        for feed in self._feeds:
-            try:
-                feed.queue.put_nowait(None)
-            except asyncio.QueueFull:
-                feed.queue.get_nowait()
-                feed.queue.put_nowait(None)
+        for feed in list(self._feeds):
+            feed.end()

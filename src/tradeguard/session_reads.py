@@ -11,7 +11,7 @@ late, from myTrades.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,7 +27,7 @@ from tradeguard.text import plain, tidy
 
 if TYPE_CHECKING:
     from tradeguard.journal.replay import Ledger
-    from tradeguard.recorder import Recorder
+    from tradeguard.recorder import Feed, Recorder
     from tradeguard.venues.binance.client import BinanceTransport
     from tradeguard.venues.binance.rules import SymbolRules
 
@@ -104,9 +104,11 @@ class ReadCalls:
         found: Balance | None = self.ledger.balance(asset.upper())
         return None if found is None else tidy_struct(found)
 
-    def events(self) -> AsyncIterator[EventBase]:
-        """Every event from now on: fills, order updates, risk denials, alerts. Events are
-        the journal's records as written (amounts in the exchange's own notation)."""
+    def events(self) -> Feed:
+        """Every event from the moment this is called: fills, order updates, risk denials,
+        alerts (an async iterator; it ends when the session closes). Events are the journal's
+        records as written (amounts in the exchange's own notation). `feed.missed` counts what
+        a reader 10,000 events behind lost; the journal and the state lose nothing."""
         return self.recorder.feed()
 
     async def wait_for(

@@ -12,6 +12,7 @@ what a bot can act on, and every failure must name the order it is about.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -225,3 +226,28 @@ async def test_what_the_session_returns_is_written_plainly(tg: Session) -> None:
             assert _tidy(held.free) and _tidy(held.locked), held
     with pytest.raises(ConfigError, match="DOGE/USDT"):
         tg.position("DOGE/USDT")
+
+
+# ── tg.events(): the feed starts when it is asked for ─────────────────────────────────────
+
+
+async def test_events_asked_for_before_an_order_see_that_order(tg: Session) -> None:
+    """A bot takes the feed, places an order, then reads: nothing recorded in between is lost
+    (the feed listens from the moment `events()` is called, not from its first read)."""
+    from tradeguard.events import OrderIntended
+
+    feed = tg.events()
+    order = await tg.market_buy("BTC/USDT", qty="0.001")
+    async with asyncio.timeout(10):
+        async for event in feed:
+            if isinstance(event, OrderIntended):
+                assert event.intent.client_order_id == order.client_order_id
+                break
+
+
+async def test_a_feed_never_read_is_let_go(tg: Session) -> None:
+    import gc
+
+    tg.events()  # asked for and dropped at once
+    gc.collect()
+    assert tg.recorder.listeners == 0
