@@ -216,6 +216,21 @@ class RateLedger:
             window.spent += cost
             self._note_peak(window)
 
+    def refund(self, weight: int, orders: int, now_ms: int) -> None:
+        """A request counted by `reserve` or `take` that never left (the connection did not
+        open): its cost goes back to this process's lease, and out of the peak it raised, in
+        each window that has not rolled since."""
+        for window in self._windows:
+            if now_ms - window.start_ms >= window.interval_ms:
+                continue  # rolled: that window's count is gone anyway
+            cost = min(window.cost(weight, orders), window.spent)
+            if cost == 0:
+                continue
+            if self.peak_used.get(window.label) == window.spent:
+                self.peak_used[window.label] = window.spent - cost
+            window.lease += cost
+            window.spent -= cost
+
     def take(self, weight: int, orders: int, now_ms: int) -> bool:
         """Spend from this process's lease if it covers the request in every window; no
         shared state is read. False means: go through `wait`/`reserve` under the host lock."""

@@ -158,6 +158,23 @@ async def test_refused_connection_is_not_sent(paired: Paired) -> None:
         await venue.close()
 
 
+async def test_a_request_that_never_left_spends_no_weight(paired: Paired) -> None:
+    """What `doctor` showed after a closed port: "used now: 1 of 6000" for nothing sent."""
+    venue = BinanceTransport(
+        "http://127.0.0.1:9", credentials(paired.running), clock=FakeClock(),
+        host_state=paired.make().host_state, sleep=_no_sleep,
+    )  # fmt: skip
+    try:
+        now = venue.server_now_ms()
+        assert venue.ledger.usage(now)  # there are windows to count in
+        with pytest.raises(NotSent):
+            await venue.call(endpoints.exchange_info())
+        assert all(used == 0 for _, used in venue.ledger.usage(venue.server_now_ms()))
+        assert all(spent == 0 for _, spent in venue.ledger.peaks())
+    finally:
+        await venue.close()
+
+
 async def _no_sleep(seconds: float) -> None:
     return None
 

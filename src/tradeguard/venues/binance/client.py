@@ -358,6 +358,8 @@ class BinanceTransport:
             self.requests_sent += 1
             reply = await client.request(request.method, target, headers, body)
         except NeverSent as exc:
+            # nothing left this host: the weight counted for it is not spent
+            self.ledger.refund(request.weight, request.orders, self.server_now_ms())
             raise NotSent(
                 f"{request.name}: nothing sent to {self.base_url}: {exc}",
                 hint="nothing was sent; check the network and the exchange's status",
