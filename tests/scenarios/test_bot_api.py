@@ -184,6 +184,10 @@ async def test_round_safe_is_an_order_option_as_the_refusal_offers(tg: Session) 
     )
     assert order.qty == Decimal("0.00123")  # quantities round down
     assert order.price == Decimal("59500.12")  # a buy's price rounds down
+    sell = await tg.limit_sell(
+        "BTC/USDT", qty="0.0012345", price="60500.121", post_only=True, round="SAFE"
+    )
+    assert (sell.qty, sell.price) == (Decimal("0.00123"), Decimal("60500.13"))  # a sell's: up
     bad = await _error_of(tg.limit_buy("BTC/USDT", qty="0.001", price="59500", round="up"))
     assert isinstance(bad, ConfigError) and "refuse" in str(bad) and "safe" in str(bad)
 
