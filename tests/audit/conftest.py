@@ -107,3 +107,25 @@ def threaded_sim() -> Iterator[ThreadedSim]:
     sim = ThreadedSim()
     yield sim
     sim.close()
+
+
+DOCTOR_ROWS = [  # every row doctor prints, in order
+    "profile",
+    "venue",
+    "stage",
+    "credentials",
+    "clock.exchange",
+    "symbols",
+    "key.access",
+    "key.withdraw",
+    "key.transfer",
+    "key.ip_whitelist",
+    "key.scope",
+    "key.mode",
+    "key.age",
+    "key.expiry",
+    "clock.ntp",
+    "rate_limits",
+    "journal",
+    "kill_switch",
+]

@@ -16,7 +16,7 @@ from tradeguard.credentials import CredentialsSpec
 from tradeguard.doctor import Check, DoctorOptions, run_checks, worst
 from tradeguard.sim.remote import SimRemote
 
-from .conftest import FakeProfile, Starter, listed
+from .conftest import DOCTOR_ROWS, FakeProfile, Starter, listed
 
 
 def rows(checks: list[Check]) -> dict[str, Check]:
@@ -32,26 +32,7 @@ async def doctor(
 async def test_trade_only_passes(profile: FakeProfile, options: DoctorOptions) -> None:
     checks = await run_checks(profile, options)
     names = [c.name for c in checks]
-    assert names == [
-        "profile",
-        "venue",
-        "stage",
-        "credentials",
-        "clock.exchange",
-        "symbols",
-        "key.access",
-        "key.withdraw",
-        "key.transfer",
-        "key.ip_whitelist",
-        "key.scope",
-        "key.mode",
-        "key.age",
-        "key.expiry",
-        "clock.ntp",
-        "rate_limits",
-        "journal",
-        "kill_switch",
-    ]
+    assert names == DOCTOR_ROWS
     failing = [c for c in checks if c.level is not Level.PASS]
     assert [c.name for c in failing] == ["clock.ntp"]  # not queried: unverified
     by = rows(checks)

@@ -23,7 +23,7 @@ from tradeguard.cli import main
 from tradeguard.clock import SYSTEM
 from tradeguard.errors import TradeguardError
 
-from .conftest import ThreadedSim
+from .conftest import DOCTOR_ROWS, ThreadedSim
 from .test_ccxt_audit import SECRET, FakeVenues, Key, bybit_result
 from .test_doctor_cli import checks
 
@@ -247,24 +247,5 @@ def test_an_unreachable_base_url(home: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_the_embedded_simulator_still_passes_and_lists_every_row(home: Path) -> None:
     result = doctor("--json")
     assert result.exit_code == 0, result.output
-    assert [name for name in checks(result)] == [
-        "profile",
-        "venue",
-        "stage",
-        "credentials",
-        "clock.exchange",
-        "symbols",
-        "key.access",
-        "key.withdraw",
-        "key.transfer",
-        "key.ip_whitelist",
-        "key.scope",
-        "key.mode",
-        "key.age",
-        "key.expiry",
-        "clock.ntp",
-        "rate_limits",
-        "journal",
-        "kill_switch",
-    ]
+    assert [name for name in checks(result)] == DOCTOR_ROWS
     assert checks(result)["venue"]["detail"] == "binance: traded by `tradeguard run`"

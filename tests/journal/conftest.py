@@ -125,3 +125,14 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if cluster is None:
         pytest.skip(pgcluster.HOW_TO_ENABLE)
     return PostgresBackend(cluster)
+
+
+@pytest.fixture
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No tradeguard.toml or journal of the user's is read: config, data and state in tmp,
+    and tmp the working directory."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("TRADEGUARD_CONFIG", "TRADEGUARD_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("CONFIG", "DATA", "STATE"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))

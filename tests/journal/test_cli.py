@@ -26,14 +26,7 @@ from .factories import T0, fill, intent, update
 ZERO8 = Decimal("0.00000000")
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No tradeguard.toml or journal of the user's is read: config, data and state in tmp."""
-    monkeypatch.chdir(tmp_path)
-    for name in ("TRADEGUARD_CONFIG", "TRADEGUARD_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("CONFIG", "DATA", "STATE"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+pytestmark = pytest.mark.usefixtures("isolated_home")
 
 
 @pytest.fixture

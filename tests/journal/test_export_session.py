@@ -18,14 +18,7 @@ from tradeguard.connect import connect
 from tradeguard.model import OrderStatus
 from tradeguard.sim.remote import SimRemote
 
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in ("TRADEGUARD_CONFIG", "TRADEGUARD_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("CONFIG", "DATA", "STATE"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+pytestmark = pytest.mark.usefixtures("isolated_home")
 
 
 async def trade(config: Path) -> tuple[str, str, int]:

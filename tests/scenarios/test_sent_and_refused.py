@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scenarios.conftest import FAST, Connect, assert_invariants
+from tests.scenarios.conftest import FAST, PROFILE, Connect, assert_invariants
 from tradeguard.errors import ClockSkewError, RateLimited
 from tradeguard.events import ClockSynced
 from tradeguard.model import OrderStatus
@@ -26,19 +26,7 @@ from tradeguard.sim.remote import SimRemote
 
 ORDER = "/api/v3/order"
 
-RATE_PROFILE = """
-[profiles.bot]
-env = "testnet"
-base_url = "{base_url}"
-
-[profiles.bot.credentials]
-source = "env"
-api_key = "TG_SCENARIO_KEY"
-secret = "TG_SCENARIO_SECRET"
-
-[profiles.bot.limits]
-max_orders_per_minute = 3
-"""
+RATE_PROFILE = PROFILE + "max_orders_per_minute = 3\n"  # the bot profile, 3 orders a minute
 
 
 async def _posts(remote: SimRemote) -> int:

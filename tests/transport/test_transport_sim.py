@@ -146,11 +146,16 @@ async def test_wrong_secret_is_a_signature_error(paired: Paired) -> None:
     assert bad.value.code == -1022
 
 
-async def test_refused_connection_is_not_sent(paired: Paired) -> None:
-    venue = BinanceTransport(
+def _closed_port(paired: Paired) -> BinanceTransport:
+    """A transport to a port nobody listens on: every request fails before it leaves."""
+    return BinanceTransport(
         "http://127.0.0.1:9", credentials(paired.running), clock=FakeClock(),
         host_state=paired.make().host_state, sleep=_no_sleep,
     )  # fmt: skip
+
+
+async def test_refused_connection_is_not_sent(paired: Paired) -> None:
+    venue = _closed_port(paired)
     try:
         with pytest.raises(NotSent):
             await venue.call(endpoints.ping())
@@ -160,10 +165,7 @@ async def test_refused_connection_is_not_sent(paired: Paired) -> None:
 
 async def test_a_request_that_never_left_spends_no_weight(paired: Paired) -> None:
     """What `doctor` showed after a closed port: "used now: 1 of 6000" for nothing sent."""
-    venue = BinanceTransport(
-        "http://127.0.0.1:9", credentials(paired.running), clock=FakeClock(),
-        host_state=paired.make().host_state, sleep=_no_sleep,
-    )  # fmt: skip
+    venue = _closed_port(paired)
     try:
         now = venue.server_now_ms()
         assert venue.ledger.usage(now)  # there are windows to count in
