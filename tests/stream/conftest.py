@@ -9,6 +9,7 @@ only through `until(...)`, bounded to a couple of seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 from collections.abc import AsyncIterator, Callable
@@ -169,14 +170,20 @@ class Env:
         return [e for e in self.events if isinstance(e, OrderFilled)]
 
 
+@contextlib.asynccontextmanager
+async def environment_of(paired: Paired, venue: BinanceTransport) -> AsyncIterator[Env]:
+    """An Env on `venue` (its clock synced); every stream a test opened is closed after it."""
+    await venue.sync_clock()
+    environment = Env(paired, FakeTimer(paired), venue)
+    try:
+        yield environment
+    finally:
+        for stream in environment.streams:
+            await stream.close()
+
+
 @pytest.fixture
 async def env(tmp_path: Path) -> AsyncIterator[Env]:
     async for paired in _paired(tmp_path):
-        venue = paired.make()
-        await venue.sync_clock()
-        environment = Env(paired, FakeTimer(paired), venue)
-        try:
+        async with environment_of(paired, paired.make()) as environment:
             yield environment
-        finally:
-            for stream in environment.streams:
-                await stream.close()

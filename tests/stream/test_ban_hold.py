@@ -25,7 +25,7 @@ from tradeguard.ratelimit import LimitKind, RateLedger, RateRule
 from tradeguard.sim.config import RateLimitSpec
 from tradeguard.venues.binance.client import TransportConfig
 
-from .conftest import SYMBOL, Env, FakeTimer
+from .conftest import SYMBOL, Env, environment_of
 from .test_stream_sim import assert_ledger_matches_exchange
 
 BANNED = {
@@ -101,13 +101,8 @@ async def unaware(tmp_path: Path) -> AsyncIterator[Env]:
             config=TransportConfig(timeout_s=5, max_attempts=1),
             ledger=RateLedger([RateRule(LimitKind.REQUEST_WEIGHT, "MINUTE", 1, 6000)]),
         )
-        await venue.sync_clock()
-        environment = Env(paired, FakeTimer(paired), venue)
-        try:
+        async with environment_of(paired, venue) as environment:
             yield environment
-        finally:
-            for stream in environment.streams:
-                await stream.close()
 
 
 async def test_a_429_pause_is_not_turned_into_a_ban_by_the_stream(unaware: Env) -> None:
@@ -145,14 +140,9 @@ async def tight(tmp_path: Path) -> AsyncIterator[Env]:
     """The simulator allows 100 weight a minute; the transport knows it."""
     async for paired in _paired(tmp_path, limits=RateLimitSpec(request_weight_per_min=100)):
         venue = paired.make()
-        await venue.sync_clock()
         await venue.load_rate_limits()
-        environment = Env(paired, FakeTimer(paired), venue)
-        try:
+        async with environment_of(paired, venue) as environment:
             yield environment
-        finally:
-            for stream in environment.streams:
-                await stream.close()
 
 
 async def test_a_ban_the_stream_meets_first_holds_rest_and_the_stream(tight: Env) -> None:
