@@ -30,7 +30,7 @@ import weakref
 from collections.abc import Callable
 
 from tradeguard.errors import StateError
-from tradeguard.events import ErrorRaised, EventBase
+from tradeguard.events import ErrorRaised, EventBase, OrderFilled
 from tradeguard.journal.replay import Ledger
 from tradeguard.journal.store import JournalStore
 
@@ -78,6 +78,9 @@ class Recorder:
         self._feeds: weakref.WeakSet[Feed] = weakref.WeakSet()
         self.refused = 0  # events the ledger refused (journaled as ErrorRaised)
         self.duplicates = 0  # repeats dropped: fills booked already, reports that change nothing
+        # of those, fills met again: a stream sending one twice, a back-fill re-reading it (a
+        # report confirming what a reply said is routine and not worth telling a user about)
+        self.repeated_fills = 0
 
     def record(self, event: EventBase, *, durable: bool = False) -> bool:
         """Fold, journal and tell `event`; False when it was not journaled as itself: a repeat
@@ -86,6 +89,8 @@ class Recorder:
         try:
             if not self.ledger.apply_new(event):
                 self.duplicates += 1
+                if type(event) is OrderFilled:
+                    self.repeated_fills += 1
                 return False
         except StateError as exc:
             self.refused += 1

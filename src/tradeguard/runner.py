@@ -155,10 +155,10 @@ def summary(
                 f"  {symbol}: {held.fills} fills, position {plain(held.qty)} "
                 f"{rules.base_asset}, cash {plain(held.quote)} {rules.quote_asset}"
             )
-    if tg.recorder.duplicates:
+    if tg.recorder.repeated_fills:
         console.print(
-            f"  {tg.recorder.duplicates} repeated exchange events dropped (a fill or report "
-            "sent twice: counted once)"
+            f"  {tg.recorder.repeated_fills} fills came more than once (a stream repeating "
+            "itself, a back-fill re-reading them): each booked once"
         )
     journal = tg.recorder.journal
     # a path is never wrapped (it must copy and paste whole) nor read as markup

@@ -45,6 +45,7 @@ def test_the_example_bot_run_ends_with_a_usable_summary(tmp_path: Path) -> None:
     assert journal.exists()
     assert any("tradeguard journal verify" in ln for ln in lines)
     assert any(ln.startswith("  peak use of the exchange's limits: ") for ln in lines)
+    assert not any("more than once" in ln for ln in lines)  # nothing repeated on a quiet run
 
 
 # ── how a run ends: the reason, and what cancel-on-exit cancelled ────────────────────────────
