@@ -96,6 +96,7 @@ def _show(checks: list[Check], as_json: bool) -> None:
         click.echo(json.dumps(body, indent=2))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(show_lines=False, header_style="bold")
@@ -103,7 +104,9 @@ def _show(checks: list[Check], as_json: bool) -> None:
         table.add_column(column, overflow="fold")
     for c in checks:
         level = c.level.value
-        table.add_row(c.name, f"[{_COLOURS[level]}]{level}[/]", c.detail, c.fix, style=None)
+        # detail and fix are text, never markup: "[profiles.bot]" in a fix must stay whole
+        row = (escape(c.name), f"[{_COLOURS[level]}]{level}[/]", escape(c.detail), escape(c.fix))
+        table.add_row(*row, style=None)
     console = Console(soft_wrap=False, highlight=False)
     console.print(table)
     counts = {level: sum(1 for c in checks if c.level.value == level) for level in _COLOURS}

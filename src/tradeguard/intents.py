@@ -73,7 +73,7 @@ def choice(kind: type[E], value: E | str, what: str) -> E:
             if member.value.upper() == value.strip().upper():
                 return member
     valid = ", ".join(str(m.value) for m in kind)
-    raise ConfigError(f"{what} {value!r} is not one of {valid}", hint=f"pass one of {valid}")
+    raise ConfigError(f"{what} {value!r} is not one of {valid} (any case)")
 
 
 def intent(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from tradeguard.cli import main
@@ -113,3 +114,13 @@ def test_sim_key_on_a_profile_with_its_own_exchange_is_bad_input(home: Path) -> 
         "default does not use it (it has a base_url; its own credentials are checked) "
         "(drop --sim-key, or the profile's base_url)\n"
     )
+
+
+def test_a_fix_with_brackets_is_shown_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fix names a TOML table ("[profiles.nope]"): the table is text, not markup."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    result = CliRunner().invoke(main, ["doctor", "-p", "nope"], env={"COLUMNS": "200"})
+    assert "[profiles.nope]" in result.output, result.output

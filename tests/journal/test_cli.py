@@ -363,3 +363,11 @@ def test_the_cli_reads_a_postgresql_journal(pg: pgcluster.Cluster | None) -> Non
             store.append(event)
     code, out, _ = run("verify", "--journal", pg.dsn, "--profile", "cli")
     assert code == 0 and "50 records" in out and "profile cli" in out
+
+
+def test_at_shows_a_kill_reason_with_brackets_whole(tmp_path: Path) -> None:
+    path = tmp_path / "k.db"
+    with open_journal(path) as store:
+        store.append(ev.KillSwitchSet(at_ms=T0, profile="t", reason="[ops] stop for the night"))
+    code, out, _ = run("at", "now", "--journal", str(path))
+    assert code == 0 and "[ops] stop for the night" in out

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tradeguard.journal.export import iso_ms
@@ -124,11 +125,15 @@ def print_state(state: State, until_ms: int, location: str, head: int) -> None:
     kill = state.kill_switch
     guard.add_row(
         "kill switch",
-        f"LATCHED since {iso_ms(kill.since_ms or 0)}: {kill.reason}" if kill.latched else "off",
+        escape(f"LATCHED since {iso_ms(kill.since_ms or 0)}: {kill.reason}")
+        if kill.latched
+        else "off",
     )
     for limit in state.limits.values():
         active = "in force" if limit.until_ms > until_ms else "ended"
-        guard.add_row(limit.limit, f"until {iso_ms(limit.until_ms)} ({active}) {limit.reason}")
+        guard.add_row(
+            limit.limit, escape(f"until {iso_ms(limit.until_ms)} ({active}) {limit.reason}")
+        )
     if not state.limits:
         guard.add_row("rate limits", "no pause, ban or breaker")
     guard.add_row("peak weight / orders", f"{state.peak_weight} / {state.peak_order_count}")
