@@ -12,6 +12,7 @@ import asyncio
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tradeguard.errors import ConfigError
@@ -40,7 +41,7 @@ async def _show(profile_name: str | None, config: Path | None, trades: int) -> i
         await transport.sync_clock()
         await doctor.connect_audit(profile, transport)
         where = f"embedded simulator {base_url}" if sim is not None else base_url
-        console.print(f"[bold]{profile.name}[/] · {profile.env} · {where}")
+        console.print(f"[bold]{escape(profile.name)}[/] · {profile.env} · {escape(where)}")
         balances = Table(title="balances")
         for column in ("asset", "free", "locked"):
             balances.add_column(column, justify="right")

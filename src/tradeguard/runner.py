@@ -33,6 +33,7 @@ from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from tradeguard.errors import ConfigError, TradeguardError
@@ -143,7 +144,7 @@ def progress(tg: Session, tally: Tally) -> Group:
 def summary(
     tg: Session, tally: Tally, console: Console, outcome: str, shut: ShutDown | None = None
 ) -> None:
-    console.print(f"\n[bold]Run ended:[/] {outcome}")
+    console.print(f"\n[bold]Run ended:[/] {escape(outcome)}")  # an error's text, not markup
     console.print(progress(tg, tally))
     if shut is not None:
         for line in _stop_lines(tg, shut):
