@@ -188,10 +188,11 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls, ReadCalls, StopCalls):
         OutcomeUnknown, resolved by client order id and never resent; REJECTED, with the
         reason, after an answer that it was not placed. A request refused before it left
         takes back its place in the order rate and its notional in the rung's daily cap."""
-        exc.about_order(coids[0], symbol)
         if never_left(exc):
             self._uncount(sending)
         if isinstance(exc, OutcomeUnknown):
+            # the order call names the order on any error (session_orders.naming); this one
+            # also says how to await what the exchange did with it
             exc.about_order(
                 coids[0],
                 symbol,
@@ -209,7 +210,7 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls, ReadCalls, StopCalls):
 
     async def _resolve(self, coid: str, symbol: str, sent_server_ms: int) -> None:
         def still_unknown() -> bool:
-            found = self.order(coid)
+            found = self.ledger.order(coid)
             return found is not None and found.status is OrderStatus.UNKNOWN
 
         await resolve_unknown(
@@ -266,7 +267,7 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls, ReadCalls, StopCalls):
         orders are left to their resolution (cancelling by id would race it)."""
         wanted = None if symbol is None else symbol_of(symbol).binance
         done = []
-        for order in self.open_orders():
+        for order in self.ledger.open_orders():
             if wanted is not None and order.symbol != wanted:
                 continue
             if order.status is OrderStatus.UNKNOWN:

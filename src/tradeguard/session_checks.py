@@ -27,7 +27,6 @@ from tradeguard.errors import (
 )
 from tradeguard.events import EventBase, RiskDenied
 from tradeguard.model import OrderIntent, OrderType, Side, Symbol
-from tradeguard.orders import Order
 from tradeguard.validate import OrderRefused, RoundMode, validate
 
 if TYPE_CHECKING:
@@ -91,7 +90,6 @@ class OrderChecks:
 
         @property
         def ledger(self) -> Ledger: ...
-        def open_orders(self) -> list[Order]: ...
         def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
         def _trip(self, reason: str) -> None: ...
         def _exchange_symbol(self, symbol: Symbol | str) -> str: ...
@@ -133,7 +131,7 @@ class OrderChecks:
         last = await self.last_price(wanted.symbol.binance)
         open_here = [
             o
-            for o in self.open_orders()
+            for o in self.ledger.open_orders()
             if o.symbol == wanted.symbol.binance and o.client_order_id != replacing
         ]
         algo = (
@@ -223,7 +221,7 @@ class OrderChecks:
         buys: dict[Symbol, Decimal] = {}
         sells: dict[Symbol, Decimal] = {}
         by_exchange = {r.symbol: Symbol(r.base_asset, r.quote_asset) for r in self.rules.values()}
-        open_orders = [o for o in self.open_orders() if o.client_order_id != replacing]
+        open_orders = [o for o in self.ledger.open_orders() if o.client_order_id != replacing]
         for order in open_orders:
             sym = by_exchange.get(order.symbol)
             if sym is None or order.remaining_qty is None:

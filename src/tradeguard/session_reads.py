@@ -35,6 +35,7 @@ S = TypeVar("S", bound=msgspec.Struct)
 
 FILLS_GRACE_S = 2.0  # reported fills not yet booked: wait this long for the stream, then ask
 FILLS_GRACE_MAX_S = 30.0  # ... doubling each time it asks, up to this
+_FINAL = frozenset(s for s in OrderStatus if s.is_final)  # what wait_for waits for by default
 _KNOWN = frozenset(
     s for s in OrderStatus if s not in (OrderStatus.UNKNOWN, OrderStatus.PENDING_NEW)
 )
@@ -119,8 +120,7 @@ class ReadCalls:
         executed quantity and the position moved, never ahead of its fills. Fills come from
         the user stream; if they are late, from myTrades. An UNKNOWN order is waited for
         through its resolution. TimeoutError after `timeout_s`."""
-        wanted = frozenset(statuses) or frozenset(s for s in OrderStatus if s.is_final)
-        return await self._settled(client_order_id, wanted, timeout_s)
+        return await self._settled(client_order_id, frozenset(statuses) or _FINAL, timeout_s)
 
     async def resolved(self, client_order_id: str, *, timeout_s: float = 60.0) -> Order:
         """The order once its placement's outcome is known: after `OutcomeUnknown`, what the
@@ -160,7 +160,7 @@ class ReadCalls:
             grace = min(grace * 2, FILLS_GRACE_MAX_S)
             await self._fetch_fills(order)
 
-    async def _until(self, coid: str, done: Any, timeout_s: float) -> bool:
+    async def _until(self, coid: str, done: Awaited, timeout_s: float) -> bool:
         """Wait until `done(order)` holds after some event about the order; False on timeout."""
         order = self.ledger.order(coid)
         if order is not None and done(order):

@@ -215,7 +215,7 @@ class ReplaceCalls:
         at = self._now()
         canceled = outcome.canceled
         if canceled is not None:
-            known = self.order(old.client_order_id)
+            known = self.recorder.ledger.order(old.client_order_id)
             if known is not None and canceled.executed_qty > known.executed_qty:
                 # it filled partly since the last fill message seen: book those fills first
                 await book_fills(

@@ -43,8 +43,6 @@ class StopCalls:
         def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
         def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
         def _now(self) -> int: ...
-        def order(self, client_order_id: str) -> Order | None: ...
-        def open_orders(self) -> list[Order]: ...
         async def cancel_all(self, symbol: Any = None) -> list[Order]: ...
 
     async def commit_due(self) -> None:
@@ -104,7 +102,7 @@ class StopCalls:
             return None
         self.closing = True
         cancel = self.cancel_on_exit if cancel_open is None else cancel_open
-        stopping = self._halt_open | {o.client_order_id for o in self.open_orders()}
+        stopping = self._halt_open | {o.client_order_id for o in self.ledger.open_orders()}
         if cancel or self.ledger.kill_switch.latched:
             await self.cancel_all()
         for task in list(self._tasks):
@@ -115,7 +113,7 @@ class StopCalls:
             at_ms=self._now(),
             profile=self.profile,
             reason=reason,
-            open_orders=len(self.open_orders()),
+            open_orders=len(self.ledger.open_orders()),
             cancelled=self._cancelled_of(stopping),
         )
         self._record(shut, durable=True)
@@ -134,7 +132,7 @@ class StopCalls:
             self.halted.clear()
             self._halt_open.clear()
         elif not self.halted.is_set():
-            self._halt_open.update(o.client_order_id for o in self.open_orders())
+            self._halt_open.update(o.client_order_id for o in self.ledger.open_orders())
             self.halted.set()
 
     def _latch_recorded(self, event: EventBase) -> None:
@@ -144,7 +142,7 @@ class StopCalls:
 
     def _cancelled_of(self, coids: set[str]) -> tuple[str, ...]:
         """Those of `coids` that ended cancelled, oldest first."""
-        found = [o for o in map(self.order, coids) if o is not None]
+        found = [o for o in map(self.ledger.order, coids) if o is not None]
         done = [o for o in found if o.status is OrderStatus.CANCELED]
         return tuple(o.client_order_id for o in sorted(done, key=lambda o: o.created_ms))
 
