@@ -132,10 +132,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     limits = _risk_limits(profile)
     loss = LossWatch.from_limits(quote, limits)
     ledger = Ledger()
-    history = _folded(journal.events(), ledger, loss)
-    record = stages.record_from_events(history, profile.env, profile=profile.name)
-    for _ in history:  # the record reads every event; this makes sure the fold saw them all
-        pass
+    record = fold_journal(journal.events(), ledger, profile.env, profile.name, loss)
     refused = rung_refusal(profile.name, profile.env, record)
     if refused is not None:
         raise refused
@@ -323,15 +320,34 @@ async def _audit(profile: Profile, transport: Any, clock: Clock) -> KeyAudited:
     )
 
 
-def _folded(events: Iterable[EventBase], ledger: Ledger, loss: LossWatch) -> Iterator[EventBase]:
-    """The journal's events, each folded into the ledger and the loss watch as it streams past
-    to the rung record: one pass, and a long journal is never held in memory whole."""
-    apply, observe = ledger.apply, loss.observe
+def fold_journal(
+    events: Iterable[EventBase],
+    ledger: Ledger,
+    env: stages.Rung,
+    profile: str,
+    loss: LossWatch | None = None,
+) -> stages.RungRecord:
+    """A journal read as a start reads it: every event folded into `ledger` (and `loss`) as it
+    streams past to the record of the `env` rung, in one pass, so a long journal is never held
+    in memory whole. `tradeguard doctor` reads it the same way."""
+    history = _folded(events, ledger, loss)
+    record = stages.record_from_events(history, env, profile=profile)
+    for _ in history:  # the record reads every event; this makes sure the fold saw them all
+        pass
+    return record
+
+
+def _folded(
+    events: Iterable[EventBase], ledger: Ledger, loss: LossWatch | None = None
+) -> Iterator[EventBase]:
+    """The journal's events, each folded into the ledger and the loss watch as it streams by."""
+    apply = ledger.apply
     for event in events:
+        changed = apply(event)
         # a fill the ledger already booked (a journal written before repeats were dropped)
         # must not move the loss watch a second time
-        if apply(event) or type(event) is not OrderFilled:
-            observe(event)
+        if loss is not None and (changed or type(event) is not OrderFilled):
+            loss.observe(event)
         yield event
 
 

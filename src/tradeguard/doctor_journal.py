@@ -1,14 +1,14 @@
 """What the profile's journal says about running, for `tradeguard doctor`: whether it opens and
 its chain verifies, whether it grants the profile's rung, and whether the kill switch is latched.
 
-The journal is read as `connect` reads it: every event folded into a `Ledger` (the kill switch a
-session starts with) while `stages.record_from_events` reads the rung's record, and the rung
-judged by `connect.rung_refusal`, so that doctor fails exactly where connect refuses. An I/O edge.
+The journal is read by connect's own fold (`connect.fold_journal`: the kill switch a session
+starts with, and the rung's record), and the rung judged by `connect.rung_refusal`, so that
+doctor fails exactly where connect refuses. An I/O edge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tradeguard.audit import Level
@@ -70,19 +70,14 @@ def read_journal(profile: ProfileView) -> Standing:
 
 
 def _fold(events: Iterable[EventBase], profile: ProfileView) -> tuple[RungRecord, KillSwitch]:
-    """One pass, as connect's: each event into the ledger as it streams to the rung record."""
+    """The rung's record and the kill switch a start would find: connect's own fold."""
     from tradeguard import stages
+    from tradeguard.connect import fold_journal
     from tradeguard.journal.replay import Ledger
 
     ledger = Ledger()
-
-    def folded() -> Iterator[EventBase]:
-        for event in events:
-            ledger.apply(event)
-            yield event
-
-    rung = stages.RUNGS[stages.rank(profile.env)]
-    record = stages.record_from_events(folded(), rung, profile=profile.name)
+    rung = stages.RUNGS[stages.rank(profile.env)]  # the profile's env, as a rung
+    record = fold_journal(events, ledger, rung, profile.name)
     return record, ledger.kill_switch
 
 

@@ -426,6 +426,7 @@ class UserStream:
                 f"WS {method} not sent: {held.reason}; {held.seconds:.0f} s left",
                 418 if held.banned else 429,
                 retry_after_s=held.seconds,
+                local=True,
             )
         self._next_id += 1
         request_id = self._next_id
