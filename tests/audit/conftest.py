@@ -109,13 +109,7 @@ def threaded_sim() -> Iterator[ThreadedSim]:
     sim.close()
 
 
-DOCTOR_ROWS = [  # every row doctor prints, in order
-    "profile",
-    "venue",
-    "stage",
-    "credentials",
-    "clock.exchange",
-    "symbols",
+KEY_CHECKS = [  # the key audit's checks, in the order they are reported
     "key.access",
     "key.withdraw",
     "key.transfer",
@@ -124,6 +118,15 @@ DOCTOR_ROWS = [  # every row doctor prints, in order
     "key.mode",
     "key.age",
     "key.expiry",
+]
+DOCTOR_ROWS = [  # every row doctor prints, in order
+    "profile",
+    "venue",
+    "stage",
+    "credentials",
+    "clock.exchange",
+    "symbols",
+    *KEY_CHECKS,
     "clock.ntp",
     "rate_limits",
     "journal",

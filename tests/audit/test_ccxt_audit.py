@@ -27,7 +27,7 @@ from tradeguard.clock import FakeClock
 from tradeguard.credentials import ApiCredentials, CredentialsSpec, Secret
 from tradeguard.doctor import Check, DoctorOptions, check_key, run_checks, worst
 
-from .conftest import FakeProfile
+from .conftest import KEY_CHECKS, FakeProfile
 
 NOW = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 LIVE = AuditPolicy(env="live", mode="trade")
@@ -253,16 +253,6 @@ def levels(by: dict[str, Finding]) -> dict[str, str]:
     return {name: f.level.value for name, f in by.items()}
 
 
-KEY_CHECKS = [
-    "key.access",
-    "key.withdraw",
-    "key.transfer",
-    "key.ip_whitelist",
-    "key.scope",
-    "key.mode",
-    "key.age",
-    "key.expiry",
-]
 READ_ONLY_CALLS = {
     "bybit": ["GET /v5/user/query-api"],
     "okx": ["GET /api/v5/account/config"],
