@@ -73,20 +73,31 @@ def test_tail_shows_decimals_as_people_write_them(tmp_path: Path) -> None:
     assert "executed_qty=0.00000000" in out and '"free":"0.00000000"' in out
 
 
+def _written_while_following(
+    monkeypatch: pytest.MonkeyPatch, journal: Path, *events: ev.EventBase
+) -> None:
+    """`tail -f`'s first poll interval sees `events` written by another process; its second
+    is a Ctrl-C."""
+    polls = 0
+
+    def fake_sleep(seconds: float) -> None:
+        nonlocal polls
+        polls += 1
+        if polls > 1:
+            raise KeyboardInterrupt
+        with open_journal(journal) as store:
+            for event in events:
+                store.append(event)
+
+    monkeypatch.setattr("time.sleep", fake_sleep)
+
+
 def test_tail_follow_prints_new_records_until_interrupted(
     journal: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = []
-
-    def fake_sleep(seconds: float) -> None:
-        calls.append(seconds)
-        if len(calls) == 1:
-            with open_journal(journal) as store:
-                store.append(ev.KillSwitchReset(at_ms=T0 + 10**8, profile="t"))
-            return
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr("time.sleep", fake_sleep)
+    _written_while_following(
+        monkeypatch, journal, ev.KillSwitchReset(at_ms=T0 + 10**8, profile="t")
+    )
     code, out, _ = run("tail", "-n", "1", "--follow", "--journal", str(journal))
     assert code == 0
     assert [line.split()[2] for line in out.splitlines()] == ["KillSwitchSet", "KillSwitchReset"]
@@ -252,18 +263,12 @@ def test_tail_since_and_kind(journal: Path) -> None:
 
 
 def test_tail_follow_keeps_its_filters(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
-
-    def fake_sleep(seconds: float) -> None:
-        calls.append(seconds)
-        if len(calls) == 1:
-            with open_journal(journal) as store:
-                store.append(ev.KillSwitchReset(at_ms=T0 + 10**8, profile="t"))
-                store.append(ev.KillSwitchSet(at_ms=T0 + 10**8 + 1, profile="t", reason="again"))
-            return
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr("time.sleep", fake_sleep)
+    _written_while_following(
+        monkeypatch,
+        journal,
+        ev.KillSwitchReset(at_ms=T0 + 10**8, profile="t"),
+        ev.KillSwitchSet(at_ms=T0 + 10**8 + 1, profile="t", reason="again"),
+    )
     code, out, _ = run("tail", "-f", "--kind", "KillSwitchSet", "--journal", str(journal))
     assert code == 0
     assert [line.split()[0] for line in out.splitlines()] == ["304", "306"]
