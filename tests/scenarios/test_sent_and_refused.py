@@ -61,6 +61,39 @@ async def test_orders_refused_during_a_ban_do_not_count_toward_the_order_rate(
     await assert_invariants(tg, exchange, initial=dict(exchange.sim.config.balances["main"]))
 
 
+CAP_PROFILE = (
+    PROFILE
+    + """
+[profiles.bot.stages.testnet]
+max_order_notional = "20"
+daily_notional = "30"
+"""
+)
+
+
+async def test_orders_refused_during_a_ban_take_nothing_of_the_rungs_daily_cap(
+    sessions: Connect, exchange: server.RunningSim, control: SimRemote, tmp_path: Path
+) -> None:
+    """The rung's daily cap counts what was sent: orders refused here during a ban leave it
+    whole, so the bot trades its day's worth after the ban."""
+    (tmp_path / "tradeguard.toml").write_text(CAP_PROFILE.format(base_url=exchange.base_url))
+    tg = await sessions("bot", **FAST)
+    await control.add_fault(
+        {"kind": "error", "method": "POST", "path_prefix": ORDER, "count": 1, "http_status": 418,
+         "code": -1003, "msg": "Way too many requests; IP banned.", "retry_after_s": 1}
+    )  # fmt: skip
+    with pytest.raises(RateLimited) as banned:
+        await tg.market_buy("BTC/USDT", qty="0.0002")  # about 12: it reached the exchange
+    for _ in range(3):  # refused here: 36 more would pass the day's 30
+        with pytest.raises(RateLimited):
+            await tg.market_buy("BTC/USDT", qty="0.0002")
+    assert banned.value.banned_until_ms is not None
+    left_s = (banned.value.banned_until_ms - tg.transport.server_now_ms()) / 1000
+    await asyncio.sleep(max(0.0, left_s) + 0.05)  # the ban is 1 s on the exchange's clock
+    done = await tg.market_buy("BTC/USDT", qty="0.0002")  # about 24 of the day's 30
+    assert done.status is OrderStatus.FILLED
+
+
 async def test_a_local_ban_refusal_says_not_sent_and_names_no_exchange_answer(
     sessions: Connect, exchange: server.RunningSim, control: SimRemote
 ) -> None:
