@@ -52,16 +52,23 @@ def main() -> None:
     default=None,
     help="sim.toml with symbols, balances, keys, limits and faults.",
 )
-def sim(host: str, port: int, seed: int | None, config_path: Path | None) -> None:
-    """Serve a Binance-Spot-compatible exchange until stopped.
+@click.option(
+    "--venue",
+    default=None,
+    help="The wire to speak: binance (default), bybit, okx or kraken.",
+)
+def sim(host: str, port: int, seed: int | None, config_path: Path | None, venue: str | None) -> None:
+    """Serve a local exchange (Binance Spot's wire, or --venue's) until stopped.
 
-    Prints one JSON line on start: base_url, ws_api_url, stream_url, control_url and the
-    built-in API keys.
+    Prints one JSON line on start: the URLs it serves (base_url, control_url and the
+    venue's WebSocket URLs) and the built-in API keys.
     """
     from tradeguard.sim import server
 
     try:
-        code = server.main(host=host, port=port, seed=seed, config_path=config_path)
+        code = server.main(
+            host=host, port=port, seed=seed, config_path=config_path, venue=venue
+        )
     except TradeguardError as exc:
         _fail(str(exc))
     except OSError as exc:

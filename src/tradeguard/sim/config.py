@@ -5,6 +5,7 @@ it changes. A mistake in the file (an unknown key, a wrong type, a price that is
 is a `ConfigError` that names the file, the key and the fix; never a stack trace.
 
 ```toml
+venue = "binance"          # the wire it speaks: "binance" (default), "bybit", "okx", "kraken"
 seed = 7
 clock = "manual"            # "wall" (default) or "manual": time moves only by control calls
 start_ms = 1767225600000    # manual clock's start (default: the wall clock at start)
@@ -51,6 +52,7 @@ from typing import Any
 
 from tradeguard.errors import ConfigError
 from tradeguard.sim import keys
+from tradeguard.sim.dialects import VENUES
 from tradeguard.sim.faults import FaultPlan
 from tradeguard.sim.limits import RateLimits
 from tradeguard.sim.records import EngineConfig, MarketParams, SymbolSpec
@@ -107,6 +109,7 @@ def default_balances() -> dict[str, dict[str, Decimal]]:
 
 @dataclass(slots=True)
 class SimConfig:
+    venue: str = "binance"
     seed: int = 1
     clock: str = "wall"
     start_ms: int | None = None
@@ -223,11 +226,17 @@ class _Reader:
             raise self.fail(unknown[0], "is not a known setting", "check the spelling or remove it")
 
 
-def load(path: Path | None, seed: int | None = None) -> SimConfig:
-    """The configuration from `path` (or the defaults); `seed` overrides the file's seed."""
+def load(path: Path | None, seed: int | None = None, venue: str | None = None) -> SimConfig:
+    """The configuration from `path` (or the defaults); `seed` and `venue` override the file's."""
     config = SimConfig() if path is None else parse(_read(path), str(path))
     if seed is not None:
         config.seed = seed
+    if venue is not None:
+        if venue not in VENUES:
+            raise ConfigError(
+                f"unknown venue {venue!r}", hint=f"choose one of: {', '.join(VENUES)}"
+            )
+        config.venue = venue
     return config
 
 
@@ -247,6 +256,7 @@ def _read(path: Path) -> dict[str, Any]:
 def parse(document: dict[str, Any], source: str = "sim.toml") -> SimConfig:
     top = _Reader(source, document, "")
     config = SimConfig(source=source)
+    config.venue = top.str_("venue", config.venue, VENUES)
     config.seed = top.int_("seed", config.seed)
     config.clock = top.str_("clock", config.clock, CLOCK_MODES)
     if top.has("start_ms"):

@@ -46,13 +46,32 @@ class RunningSim:
     """A simulator serving on loopback. `close()` stops it; the handles stay readable."""
 
     sim: Sim
-    base_url: str
-    ws_api_url: str
-    stream_url: str
-    control_url: str
+    urls: dict[str, str]  # the dialect's: base_url, control_url and its WebSocket URLs
     _runner: web.AppRunner
     _ticker: asyncio.Task[None] | None = None
     _closed: bool = field(default=False)
+
+    @property
+    def venue(self) -> str:
+        return self.sim.config.venue
+
+    @property
+    def base_url(self) -> str:
+        return self.urls["base_url"]
+
+    @property
+    def control_url(self) -> str:
+        return self.urls["control_url"]
+
+    @property
+    def ws_api_url(self) -> str:
+        """Binance's WebSocket API (the Binance dialect only)."""
+        return self.urls["ws_api_url"]
+
+    @property
+    def stream_url(self) -> str:
+        """Binance's stream endpoint (the Binance dialect only)."""
+        return self.urls["stream_url"]
 
     @property
     def keys(self) -> list[ApiKey]:
@@ -90,13 +109,8 @@ class RunningSim:
 
     def announcement(self) -> dict[str, object]:
         """The JSON start line of `tradeguard sim`."""
-        return {
-            "base_url": self.base_url,
-            "ws_api_url": self.ws_api_url,
-            "stream_url": self.stream_url,
-            "control_url": self.control_url,
-            "keys": self.key_listing,
-        }
+        venue = {} if self.venue == "binance" else {"venue": self.venue}
+        return {**venue, **self.urls, "keys": self.key_listing}
 
     async def close(self) -> None:
         if self._closed:
@@ -140,11 +154,13 @@ async def start(
     """Serve a simulator in the running event loop; port 0 picks a free port."""
     from aiohttp import web
 
-    from tradeguard.sim.app import Sim, build_app
+    from tradeguard.sim import dialects
+    from tradeguard.sim.app import Sim
 
+    dialect = dialects.load(config.venue)
     sim = Sim(config, wall)
     runner = web.AppRunner(
-        build_app(sim), access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT_S
+        dialect.build_app(sim), access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT_S
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -162,10 +178,7 @@ async def start(
     ticker = asyncio.create_task(_tick_forever(sim)) if config.clock == "wall" else None
     return RunningSim(
         sim=sim,
-        base_url=f"http://{root}",
-        ws_api_url=f"ws://{root}/ws-api/v3",
-        stream_url=f"ws://{root}/ws",
-        control_url=f"http://{root}/sim/v1",
+        urls=dialect.urls(root),
         _runner=runner,
         _ticker=ticker,
     )
@@ -190,9 +203,10 @@ def main(
     port: int = 0,
     seed: int | None = None,
     config_path: Path | None = None,
+    venue: str | None = None,
 ) -> int:
     """`tradeguard sim`: serve until SIGINT/SIGTERM. Raises ConfigError for a bad config."""
-    config = load(config_path, seed)
+    config = load(config_path, seed, venue)
     return asyncio.run(_serve(config, host, port))
 
 
@@ -202,9 +216,10 @@ def _cli(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--config", type=Path, default=None)
+    parser.add_argument("--venue", default=None)
     args = parser.parse_args(argv)
     try:
-        return main(args.host, args.port, args.seed, args.config)
+        return main(args.host, args.port, args.seed, args.config, args.venue)
     except TradeguardError as exc:
         print(f"tradeguard sim: {exc}", file=sys.stderr)
         return 2

@@ -78,3 +78,25 @@ async def test_bad_config_is_one_clear_line(tmp_path: Path) -> None:
     text = err.decode()
     assert str(config) in text and "clock" in text
     assert "Traceback" not in text
+
+
+async def test_an_unknown_venue_is_one_clear_line_naming_the_ones_there_are() -> None:
+    process = await _run("--venue", "mtgox")
+    out, err = await asyncio.wait_for(process.communicate(), START_TIMEOUT_S)
+    assert process.returncode == 2
+    assert out == b""
+    text = err.decode()
+    assert "mtgox" in text and "bybit" in text and "kraken" in text
+    assert "Traceback" not in text
+
+
+async def test_a_config_file_names_its_venue(tmp_path: Path) -> None:
+    from tradeguard.sim.config import load
+
+    config = tmp_path / "sim.toml"
+    config.write_text('venue = "okx"\n', encoding="utf-8")
+    assert load(config).venue == "okx"
+    assert load(config, venue="binance").venue == "binance"
+    config.write_text('venue = "ftx"\n', encoding="utf-8")
+    with pytest.raises(Exception, match="venue"):
+        load(config)
