@@ -28,9 +28,9 @@ REPS = 3
 
 
 async def _guard(target: dict[str, Any], n: int, *, stream: bool = False) -> float:
-    from tradeguard.connect import connect
-    from tradeguard.credentials import CredentialsSpec
-    from tradeguard.profile import Limits, Profile
+    from tradeguard.keys.credentials import CredentialsSpec
+    from tradeguard.profile.profiles import Limits, Profile
+    from tradeguard.session.connect import connect
 
     os.environ["TG_BENCH_KEY"] = target["api_key"]
     os.environ["TG_BENCH_SECRET"] = target["secret"]

@@ -60,9 +60,9 @@ async def _raw(target: dict[str, Any], n: int) -> float:
 
 
 async def _tradeguard(target: dict[str, Any], n: int) -> float:
-    from tradeguard.credentials import ApiCredentials, Secret
-    from tradeguard.hoststate import HostState
+    from tradeguard.keys.credentials import ApiCredentials, Secret
     from tradeguard.model import OrderType, Side
+    from tradeguard.net.hoststate import HostState
     from tradeguard.venues.binance.client import BinanceTransport
     from tradeguard.venues.binance.endpoints import NewOrder
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tradeguard.session import Session
+    from tradeguard.session.guard import Session
 
 SYMBOL = "BTC/USDT"
 QTY = Decimal("0.001")

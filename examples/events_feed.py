@@ -31,7 +31,7 @@ from tradeguard.events import (
 from tradeguard.model import Side
 
 if TYPE_CHECKING:
-    from tradeguard.session import Session
+    from tradeguard.session.guard import Session
 
 SYMBOL = "BTC/USDT"
 QTY = Decimal("0.001")

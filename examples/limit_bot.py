@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tradeguard.orders import Order
-    from tradeguard.session import Session
+    from tradeguard.session.guard import Session
 
 SYMBOL = "BTC/USDT"
 QTY = Decimal("0.001")

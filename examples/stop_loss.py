@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from tradeguard.model import OrderStatus
 
 if TYPE_CHECKING:
-    from tradeguard.session import Session
+    from tradeguard.session.guard import Session
 
 SYMBOL = "BTC/USDT"
 QTY = Decimal("0.001")

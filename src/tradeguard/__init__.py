@@ -17,7 +17,7 @@ Two ways in, both on the embedded simulator until tradeguard.toml says otherwise
     async with tradeguard.connect("default") as tg:
         ...
 
-`tg` is a `tradeguard.session.Session`: its order calls (market_buy/sell, limit_buy/sell,
+`tg` is a `tradeguard.session.guard.Session`: its order calls (market_buy/sell, limit_buy/sell,
 limit, stop_loss, take_profit, bracket, cancel_replace, cancel, cancel_all, kill), what it
 holds (order, open_orders, position, balance) and `tg.events()`, the feed of
 `tradeguard.events`. Errors are `tradeguard.errors` (the tree is drawn at its top).
@@ -47,6 +47,7 @@ from tradeguard.errors import (
     GuardError,
     KeyAuditFailed,
     NotSent,
+    OrderNotFound,
     OrderRejected,
     OutcomeUnknown,
     RateLimited,
@@ -60,8 +61,8 @@ from tradeguard.errors import (
 from tradeguard.model import OrderStatus, OrderType, Side, TimeInForce
 
 if TYPE_CHECKING:
-    from tradeguard.profile import Profile
-    from tradeguard.session import Session
+    from tradeguard.profile.profiles import Profile
+    from tradeguard.session.guard import Session
 
 if sys.platform == "win32":
     # The journal's intent log and the host's shared rate-limit file take fcntl locks, and the
@@ -86,7 +87,7 @@ class _Connecting:
         self._session: Session | None = None
 
     async def _open(self) -> Session:
-        from tradeguard.connect import connect as open_session
+        from tradeguard.session.connect import connect as open_session
 
         return await open_session(self._profile, **self._options)
 
@@ -131,6 +132,7 @@ __all__ = [
     "GuardError",
     "KeyAuditFailed",
     "NotSent",
+    "OrderNotFound",
     "OrderRejected",
     "OrderStatus",
     "OrderType",

@@ -15,6 +15,7 @@
     │   └─ JournalCorrupt(position) ─ JournalAltered   the hash chain broke
     ├─ ExchangeError              the exchange answered: code, msg, http_status
     │   ├─ OrderRejected          -2010 -1013 -2011 ...: never retry
+    │   ├─ OrderNotFound          -2013: the exchange holds no order by that id
     │   ├─ AuthError              -2014 -2015 -1022
     │   ├─ ClockSkewError         -1021, or local skew beyond the bound
     │   └─ RateLimited(retry_after_s, banned_until_ms)   429 / 418 / -1003 / -1015
@@ -197,6 +198,11 @@ class ExchangeError(TradeguardError):
 
 class OrderRejected(ExchangeError):
     """The exchange refused the order for good; retrying it cannot succeed."""
+
+
+class OrderNotFound(ExchangeError):
+    """The exchange holds no order by that id (Binance -2013, Bybit 170213, OKX 51603, Kraken
+    "EOrder:Unknown order"): a lookup's answer, which resolution and reconciliation act on."""
 
 
 class AuthError(ExchangeError):

@@ -2,7 +2,7 @@
 
 One tagged union (`Event`): each record is a msgspec Struct whose tag, in the field "event", is
 its class name. Every event carries the local wall time in ms (`at_ms`, read by the caller from
-`tradeguard.clock`; this module reads no clock), the exchange's time where the exchange said it
+`tradeguard.net.clock`; this module reads no clock), the exchange's time where the exchange said it
 (`exchange_ms`), and the profile. Events about one order carry its client order id and, once
 known, the exchange's order id. Money and quantities are `Decimal` (encoded as strings).
 

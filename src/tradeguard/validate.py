@@ -42,7 +42,7 @@ import msgspec
 
 from tradeguard.errors import RiskDenied
 from tradeguard.model import OrderIntent, OrderType, Side, TimeInForce
-from tradeguard.venues.binance.rules import RISES_TO_TRIGGER, STOP_TYPES, SymbolRules, plain
+from tradeguard.symbol_rules import RISES_TO_TRIGGER, STOP_TYPES, SymbolRules, plain
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tradeguard.alerts import (
+from tradeguard.alerts.policy import (
     Alert,
     AlertGate,
     AlertKind,
@@ -17,7 +17,7 @@ from tradeguard.alerts import (
     alerts_for,
     may_alert,
 )
-from tradeguard.alerts_send import (
+from tradeguard.alerts.send import (
     is_telegram,
     redact_url,
     scrub,

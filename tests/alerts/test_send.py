@@ -10,8 +10,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tradeguard.alerts import Alert, AlertGate, AlertKind, Severity
-from tradeguard.alerts_send import AlertSender, SendResult
+from tradeguard.alerts.policy import Alert, AlertGate, AlertKind, Severity
+from tradeguard.alerts.send import AlertSender, SendResult
 from tradeguard.events import ErrorRaised
 
 from .conftest import Receiver

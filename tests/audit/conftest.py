@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tradeguard.doctor import DoctorOptions
-from tradeguard.profile import Profile
+from tradeguard.doctor.checks import DoctorOptions
+from tradeguard.profile.profiles import Profile
 from tradeguard.sim import server
 from tradeguard.sim.config import SimConfig
 

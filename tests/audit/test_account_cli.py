@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from tradeguard.cli import main
+from tradeguard.cli.app import main
 
 from .conftest import ThreadedSim
 

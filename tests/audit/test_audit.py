@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from tradeguard.audit import (
+from tradeguard.errors import ConfigError, KeyAuditFailed
+from tradeguard.keys.audit import (
     DAY_MS,
     AuditPolicy,
     Finding,
@@ -16,7 +17,6 @@ from tradeguard.audit import (
     enforce,
     unknown_report,
 )
-from tradeguard.errors import ConfigError, KeyAuditFailed
 
 from .conftest import KEY_CHECKS
 

@@ -21,11 +21,11 @@ from urllib.parse import parse_qs
 import pytest
 from aiohttp import web
 
-from tradeguard import audit_ccxt
-from tradeguard.audit import DAY_MS, AuditPolicy, Finding, Level
-from tradeguard.clock import FakeClock
-from tradeguard.credentials import ApiCredentials, CredentialsSpec, Secret
-from tradeguard.doctor import Check, DoctorOptions, check_key, run_checks, worst
+from tradeguard.doctor.checks import Check, DoctorOptions, check_key, run_checks, worst
+from tradeguard.keys import audit_ccxt
+from tradeguard.keys.audit import DAY_MS, AuditPolicy, Finding, Level
+from tradeguard.keys.credentials import ApiCredentials, CredentialsSpec, Secret
+from tradeguard.net.clock import FakeClock
 
 from .conftest import KEY_CHECKS, FakeProfile
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import aiohttp
 
-from tradeguard.audit import Level
-from tradeguard.credentials import CredentialsSpec
-from tradeguard.doctor import Check, DoctorOptions, run_checks, worst
+from tradeguard.doctor.checks import Check, DoctorOptions, run_checks, worst
+from tradeguard.keys.audit import Level
+from tradeguard.keys.credentials import CredentialsSpec
 from tradeguard.sim.remote import SimRemote
 
 from .conftest import DOCTOR_ROWS, FakeProfile, Starter, listed
@@ -185,10 +185,10 @@ async def test_connect_audit_refuses_and_passes(
 ) -> None:
     import pytest
 
-    from tradeguard.credentials import ApiCredentials, Secret
-    from tradeguard.doctor import connect_audit
+    from tradeguard.doctor.checks import connect_audit
     from tradeguard.errors import KeyAuditFailed
-    from tradeguard.hoststate import HostState
+    from tradeguard.keys.credentials import ApiCredentials, Secret
+    from tradeguard.net.hoststate import HostState
     from tradeguard.venues.binance.client import BinanceTransport
 
     running = await start_sim()

@@ -18,10 +18,10 @@ import pytest
 from aiohttp import web
 from click.testing import CliRunner, Result
 
-from tradeguard.audit import DAY_MS
-from tradeguard.cli import main
-from tradeguard.clock import SYSTEM
+from tradeguard.cli.app import main
 from tradeguard.errors import TradeguardError
+from tradeguard.keys.audit import DAY_MS
+from tradeguard.net.clock import SYSTEM
 
 from .conftest import DOCTOR_ROWS, ThreadedSim
 from .test_ccxt_audit import SECRET, FakeVenues, Key, bybit_result
@@ -58,7 +58,9 @@ def failed(result: Result) -> dict[str, dict[str, str]]:
 
 def connect_refusal(home: Path) -> str:
     """What `tradeguard.connect` says, with this profile, where it refuses (its message)."""
-    from tradeguard.connect import connect  # `tradeguard.connect` is the module once imported
+    from tradeguard.session.connect import (
+        connect,  # `tradeguard.connect` is the module once imported
+    )
 
     async def attempt() -> str:
         try:

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from tradeguard import keys_cli
-from tradeguard.cli import main
-from tradeguard.credentials import ApiCredentials, CredentialsSpec, Secret, key_prefix
+from tradeguard.cli import keys as keys_cli
+from tradeguard.cli.app import main
 from tradeguard.events import KeyAudited
 from tradeguard.journal import open_journal
+from tradeguard.keys.credentials import ApiCredentials, CredentialsSpec, Secret, key_prefix
 
 from .conftest import ThreadedSim
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tradeguard.audit import Level
-from tradeguard.clock import FakeClock
-from tradeguard.doctor import DoctorOptions, ntp_check
+from tradeguard.doctor.checks import DoctorOptions, ntp_check
+from tradeguard.keys.audit import Level
+from tradeguard.net.clock import FakeClock
 
 NTP_EPOCH_S = 2_208_988_800
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tradeguard.audit import Level
-from tradeguard.audit_probe import Cause, KeyMemory, Probes, Step, diagnose, step_from
+from tradeguard.keys.audit import Level
+from tradeguard.keys.probe import Cause, KeyMemory, Probes, Step, diagnose, step_from
 
 OK, REFUSED = Step.OK, Step.REFUSED
 

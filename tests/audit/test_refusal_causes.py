@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from tradeguard.audit import Level
-from tradeguard.credentials import CredentialsSpec
-from tradeguard.doctor import Check, DoctorOptions, run_checks
+from tradeguard.doctor.checks import Check, DoctorOptions, run_checks
+from tradeguard.keys.audit import Level
+from tradeguard.keys.credentials import CredentialsSpec
 
 from .conftest import FakeProfile, Starter, listed
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from tradeguard.audit import AuditPolicy, Level, audit
-from tradeguard.audit_venues import (
+from tradeguard.keys.audit import AuditPolicy, Level, audit
+from tradeguard.keys.venue_reports import (
     KrakenProbe,
     ProbeOutcome,
     UnreadableReport,

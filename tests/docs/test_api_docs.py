@@ -19,7 +19,7 @@ def test_help_tradeguard_says_what_it_is_how_to_start_and_where_the_docs_are() -
     assert "connect trading code to crypto exchanges safely" in text
     assert "tradeguard run bot.py" in text  # a bot file
     assert "async with tradeguard.connect(" in text  # the library form
-    assert "tradeguard.session.Session" in text
+    assert "tradeguard.session.guard.Session" in text
     for page in ("architecture.md", "profiles.md", "simulator.md", "faults.md", "examples/"):
         assert page in text
         assert (ROOT / "docs" / page).exists() or (ROOT / page).is_dir()

@@ -15,7 +15,7 @@ def test_the_demo_shows_two_part_fills_a_cancel_and_a_lost_reply_sent_once(
 ) -> None:
     env = {**os.environ, "COLUMNS": "200", "XDG_STATE_HOME": str(tmp_path / "state")}
     done = subprocess.run(
-        [sys.executable, "-m", "tradeguard.cli", "demo", "--seed", "7"],
+        [sys.executable, "-m", "tradeguard.cli.app", "demo", "--seed", "7"],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr

@@ -18,10 +18,11 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from tradeguard import profile as profile_module
-from tradeguard import profile_parse, stages
-from tradeguard.credentials import CREDENTIAL_SOURCES
+from tradeguard import stages
 from tradeguard.journal import DURABILITIES
+from tradeguard.keys.credentials import CREDENTIAL_SOURCES
+from tradeguard.profile import parse as profile_parse
+from tradeguard.profile import profiles as profile_module
 from tradeguard.sim import config as sim_config
 from tradeguard.sim import faults_kinds, keys
 from tradeguard.sim.faults import KINDS, parse_fault

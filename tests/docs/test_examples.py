@@ -69,7 +69,9 @@ def _run(tmp_path: Path, command: list[str]) -> Run:
 
 def run_bot(tmp_path: Path, name: str) -> Run:
     path = EXAMPLES / name
-    return _run(tmp_path, [sys.executable, "-m", "tradeguard.cli", "run", str(path), "--no-live"])
+    return _run(
+        tmp_path, [sys.executable, "-m", "tradeguard.cli.app", "run", str(path), "--no-live"]
+    )
 
 
 def assert_ends_flat(run: Run, last_price: Decimal = BTCUSDT.initial_price) -> None:

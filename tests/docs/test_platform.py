@@ -27,7 +27,7 @@ def test_importing_on_windows_refuses_with_the_way_out() -> None:
 
 
 def test_the_cli_on_windows_refuses_the_same_way() -> None:
-    done = _import_as("win32", "tradeguard.cli")
+    done = _import_as("win32", "tradeguard.cli.app")
     assert done.returncode != 0
     assert WINDOWS_REFUSAL in done.stderr.strip().splitlines()[-1]
 

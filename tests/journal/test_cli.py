@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from tradeguard import events as ev
-from tradeguard.cli import main
+from tradeguard.cli.app import main
+from tradeguard.cli.journal import parse_time
 from tradeguard.errors import ConfigError
 from tradeguard.journal import codec, open_journal
 from tradeguard.journal.export import CSV_COLUMNS, iso_ms
-from tradeguard.journal_cli import parse_time
 from tradeguard.model import Balance
 from tradeguard.model import OrderStatus as S
 

@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 from click.testing import CliRunner
 
-from tradeguard.cli import main
-from tradeguard.connect import connect
+from tradeguard.cli.app import main
 from tradeguard.model import OrderStatus
+from tradeguard.session.connect import connect
 from tradeguard.sim.remote import SimRemote
 
 pytestmark = pytest.mark.usefixtures("isolated_home")

@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tradeguard import events as ev
-from tradeguard.clock import FakeClock
-from tradeguard.credentials import Secret
 from tradeguard.errors import JournalAltered, JournalCorrupt
 from tradeguard.journal import codec
 from tradeguard.journal.redact import Redactor, redact_query
 from tradeguard.journal.replay import Ledger, fold
+from tradeguard.keys.credentials import Secret
 from tradeguard.model import OrderStatus as S
+from tradeguard.net.clock import FakeClock
 
 from . import workload
 from .conftest import Backend, Row

@@ -9,8 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from tradeguard.credentials import ApiCredentials, CredentialsSpec, Secret, load_credentials
 from tradeguard.errors import CredentialsError
+from tradeguard.keys.credentials import ApiCredentials, CredentialsSpec, Secret, load_credentials
 from tradeguard.venues.binance import signing
 
 KEY = "plantedAPIKEYvalue0123456789abcdefPLANTED"

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradeguard import profile as profiles
 from tradeguard.errors import ConfigError, CredentialsError
 from tradeguard.model import Symbol
-from tradeguard.profile_locate import LineIndex
+from tradeguard.profile import profiles
+from tradeguard.profile.locate import LineIndex
 
 DESIGN_SAMPLE = """\
 [profiles.default]

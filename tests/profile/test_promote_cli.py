@@ -10,12 +10,12 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from tradeguard import events as ev
-from tradeguard import profile as profiles
 from tradeguard import stages
-from tradeguard.cli import main
-from tradeguard.clock import SYSTEM
+from tradeguard.cli.app import main
+from tradeguard.cli.promote import run_promote
 from tradeguard.journal import open_journal
-from tradeguard.promote_cli import run_promote
+from tradeguard.net.clock import SYSTEM
+from tradeguard.profile import profiles
 
 from .test_stages import clean_orders, loaded, stage
 

@@ -7,7 +7,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from tradeguard.cli import main
+from tradeguard.cli.app import main
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -9,7 +9,8 @@ from tradeguard.model import OrderIntent, OrderType, Side, Symbol, TimeInForce
 from tradeguard.sim import wire
 from tradeguard.sim.engine import Engine
 from tradeguard.sim.records import EngineConfig, MarketParams, NewOrder, SymbolSpec
-from tradeguard.venues.binance.rules import SymbolRules, symbol_rules, to_new_order
+from tradeguard.symbol_rules import SymbolRules
+from tradeguard.venues.binance.rules import symbol_rules, to_new_order
 
 D = Decimal
 BTC = Symbol("BTC", "USDT")

@@ -10,8 +10,9 @@ import pytest
 
 from tradeguard.errors import RiskDenied
 from tradeguard.model import OrderIntent, OrderType, Side, TimeInForce
+from tradeguard.symbol_rules import SymbolRules
 from tradeguard.validate import OrderRefused, RoundMode, check_options, validate
-from tradeguard.venues.binance.rules import SymbolRules, to_new_order, wire_type
+from tradeguard.venues.binance.rules import to_new_order, wire_type
 
 from .builders import LAST, RULES, D, intent
 

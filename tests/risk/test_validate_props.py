@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from tradeguard.model import OrderIntent, Side
 from tradeguard.sim.records import SymbolSpec
+from tradeguard.symbol_rules import RISES_TO_TRIGGER
 from tradeguard.validate import OrderRefused, RoundMode, validate
-from tradeguard.venues.binance.rules import RISES_TO_TRIGGER
 
 from .builders import LAST, rules_of
 from .strategies import intents, specs

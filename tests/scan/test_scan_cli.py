@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.scan import corpus
-from tradeguard.cli import main
+from tradeguard.cli.app import main
 from tradeguard.scan import scan
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -25,11 +25,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tradeguard.connect import connect
 from tradeguard.events import OrderFilled, OrderIntended, ReplyReceived, RequestSent
 from tradeguard.model import OrderStatus
-from tradeguard.resolve import ResolvePolicy
-from tradeguard.session import Session
+from tradeguard.session.connect import connect
+from tradeguard.session.guard import Session
+from tradeguard.session.resolve import ResolvePolicy
 from tradeguard.sim import server
 from tradeguard.sim.config import SimConfig
 from tradeguard.sim.remote import SimRemote

@@ -30,7 +30,7 @@ from tradeguard.errors import (
     TradingHalted,
 )
 from tradeguard.model import OrderStatus
-from tradeguard.session import Session
+from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 from tradeguard.text import plain
 

@@ -9,7 +9,7 @@ import pytest
 from tests.scenarios.conftest import assert_invariants, price_off
 from tradeguard.errors import GuardError, OrderRejected
 from tradeguard.model import OrderStatus
-from tradeguard.session import Session
+from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
 REPLACE = "POST /api/v3/order/cancelReplace"

@@ -11,7 +11,7 @@ from tests.scenarios.conftest import assert_invariants, base_fee, eventually, pr
 from tradeguard.errors import OrderRejected, OutcomeUnknown
 from tradeguard.events import OrderFilled, ReplyReceived
 from tradeguard.model import OrderStatus
-from tradeguard.session import Session
+from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
 ORDER = "/api/v3/order"

@@ -24,8 +24,8 @@ from tradeguard.errors import (
 )
 from tradeguard.events import AlertRaised, RateLimitChanged
 from tradeguard.model import OrderStatus
-from tradeguard.profile import Profile
-from tradeguard.session import Session
+from tradeguard.profile.profiles import Profile
+from tradeguard.session.guard import Session
 from tradeguard.sim import server
 from tradeguard.sim.remote import SimRemote
 

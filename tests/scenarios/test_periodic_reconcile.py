@@ -11,12 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from tests.scenarios.conftest import ACCOUNT, FAST, Connect, price_off
-from tradeguard.credentials import ApiCredentials, Secret
 from tradeguard.events import ErrorRaised, ReconciliationFound
+from tradeguard.keys.credentials import ApiCredentials, Secret
 from tradeguard.model import OrderStatus, OrderType, Side, TimeInForce
-from tradeguard.reconcile import Tolerance
-from tradeguard.reconciler import SETTLE_S, reconcile_every
-from tradeguard.session import Session
+from tradeguard.session.guard import Session
+from tradeguard.session.reconcile import Tolerance
+from tradeguard.session.reconciler import SETTLE_S, reconcile_every
 from tradeguard.sim import server
 from tradeguard.sim.remote import SimRemote
 from tradeguard.venues.binance.client import BinanceTransport

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from tests.scenarios.conftest import FAST, Connect, assert_invariants, eventually, price_off
-from tradeguard import kill_switch
-from tradeguard.credentials import ApiCredentials, Secret
 from tradeguard.errors import TradingHalted
 from tradeguard.events import KillSwitchSet, OrderFilled, ShutDown
+from tradeguard.keys.credentials import ApiCredentials, Secret
 from tradeguard.model import OrderStatus, OrderType, Side, TimeInForce
-from tradeguard.session import Session
+from tradeguard.session import kill_switch
+from tradeguard.session.guard import Session
 from tradeguard.sim import server
 from tradeguard.sim.remote import SimRemote
 from tradeguard.venues.binance.client import BinanceTransport

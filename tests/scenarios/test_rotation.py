@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tradeguard.events import ErrorRaised, KeyAudited
-from tradeguard.key_rotation import rotate_now
+from tradeguard.keys.rotation import rotate_now
 from tradeguard.sim import server
 
 from .conftest import Connect, assert_invariants
@@ -23,7 +23,7 @@ async def test_pain23_a_rotated_key_is_audited_and_used_without_a_restart(
     replacement = exchange.key("no-ip-restriction")  # same account, a fresh key
     monkeypatch.setenv("TG_SCENARIO_KEY", replacement.api_key)
     monkeypatch.setenv("TG_SCENARIO_SECRET", replacement.secret)
-    from tradeguard.profile import load
+    from tradeguard.profile.profiles import load
 
     assert await rotate_now(tg, load("bot")) is True
     assert tg.transport.credentials.api_key == replacement.api_key != old
@@ -42,7 +42,7 @@ async def test_pain23_a_replacement_that_fails_its_audit_is_not_used(
     unsafe = exchange.key("withdraw-enabled")
     monkeypatch.setenv("TG_SCENARIO_KEY", unsafe.api_key)
     monkeypatch.setenv("TG_SCENARIO_SECRET", unsafe.secret)
-    from tradeguard.profile import load
+    from tradeguard.profile.profiles import load
 
     assert await rotate_now(tg, load("bot")) is False
     assert tg.transport.credentials.api_key == old

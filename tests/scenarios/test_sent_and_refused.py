@@ -20,7 +20,7 @@ from tests.scenarios.conftest import FAST, PROFILE, Connect, assert_invariants
 from tradeguard.errors import ClockSkewError, RateLimited
 from tradeguard.events import ClockSynced
 from tradeguard.model import OrderStatus
-from tradeguard.session import Session
+from tradeguard.session.guard import Session
 from tradeguard.sim import server
 from tradeguard.sim.remote import SimRemote
 
@@ -113,7 +113,7 @@ async def test_a_local_ban_refusal_says_not_sent_and_names_no_exchange_answer(
 
 
 def test_a_local_clock_refusal_reads_as_this_hosts_clock() -> None:
-    from tradeguard.clocksync import Estimate, SkewPolicy
+    from tradeguard.net.clocksync import Estimate, SkewPolicy
 
     with pytest.raises(ClockSkewError) as skewed:
         SkewPolicy(max_skew_ms=1000).check(

@@ -30,7 +30,7 @@ from tradeguard.events import (
     StreamGapFilled,
 )
 from tradeguard.model import OrderStatus
-from tradeguard.session import Session
+from tradeguard.session.guard import Session
 from tradeguard.sim import server
 from tradeguard.sim.remote import SimRemote
 
@@ -165,7 +165,7 @@ async def test_the_run_summary_counts_duplicated_fills_once(tg: Session, remote:
     """`tradeguard run`'s tally counts fills through a watcher: 3 fills say 3, not 6."""
     from rich.console import Console
 
-    from tradeguard.runner import run_bot
+    from tradeguard.cli.runner import run_bot
 
     async def bot(tg: Session) -> None:
         await remote.add_fault({"kind": "duplicate_next", "channel": "user", "count": 50})

@@ -13,7 +13,7 @@ from tests.scenarios.conftest import (
 )
 from tradeguard.errors import OutcomeUnknown
 from tradeguard.model import OrderStatus
-from tradeguard.session import Session
+from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
 ORDER = "/api/v3/order"

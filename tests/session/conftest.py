@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tradeguard.connect import connect
-from tradeguard.session import Session
+from tradeguard.session.connect import connect
+from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
 

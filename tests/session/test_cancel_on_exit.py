@@ -13,8 +13,8 @@ from tradeguard.events import ShutDown
 from tradeguard.journal import open_journal
 from tradeguard.model import OrderStatus
 from tradeguard.orders import Order
-from tradeguard.profile import Profile
-from tradeguard.session import Session
+from tradeguard.profile.profiles import Profile
+from tradeguard.session.guard import Session
 
 
 def _keep() -> Profile:

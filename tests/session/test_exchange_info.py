@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import msgspec
 
-from tradeguard import exchange_info
-from tradeguard.session import Session
+from tradeguard.session.guard import Session
+from tradeguard.venues.binance import exchange_info
 
 
 async def test_stale_rules_are_refreshed_in_place(tg: Session) -> None:

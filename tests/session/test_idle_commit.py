@@ -47,7 +47,7 @@ def test_a_bot_idle_after_placing_has_everything_committed_and_survives_sigkill(
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"),
            "XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(tmp_path / "config")}  # fmt: skip
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tradeguard.cli", "run", str(bot), "--no-live"],
+        [sys.executable, "-m", "tradeguard.cli.app", "run", str(bot), "--no-live"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

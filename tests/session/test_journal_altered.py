@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tradeguard.connect import connect
 from tradeguard.errors import JournalAltered
 from tradeguard.journal import default_path, open_journal
+from tradeguard.session.connect import connect
 
 
 async def _trade_once() -> Path:
@@ -102,7 +102,7 @@ def test_tradeguard_run_on_an_altered_journal_is_one_clear_line(tmp_path: Path) 
         "    order = await tg.market_buy('BTC/USDT', qty='0.001')\n"
         "    await tg.wait_for(order.client_order_id)\n"
     )
-    command = [sys.executable, "-m", "tradeguard.cli", "run", str(bot), "--no-live"]
+    command = [sys.executable, "-m", "tradeguard.cli.app", "run", str(bot), "--no-live"]
     first = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
                            timeout=120, check=False)  # fmt: skip
     assert first.returncode == 0, first.stdout + first.stderr

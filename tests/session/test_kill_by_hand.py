@@ -15,15 +15,16 @@ import aiohttp
 import pytest
 from rich.console import Console
 
-from tradeguard import kill_switch, runner
-from tradeguard.connect import connect
+from tradeguard.cli import runner
 from tradeguard.errors import TradingHalted
 from tradeguard.events import ShutDown
 from tradeguard.journal import open_journal
 from tradeguard.model import OrderStatus
 from tradeguard.orders import Order
-from tradeguard.profile import Limits, Profile
-from tradeguard.session import Session
+from tradeguard.profile.profiles import Limits, Profile
+from tradeguard.session import kill_switch
+from tradeguard.session.connect import connect
+from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
 
@@ -166,7 +167,7 @@ async def test_tradeguard_kill_stops_tradeguard_run(tmp_path: Path) -> None:
     another; the bot stops, its order is cancelled, the exit code and the summary say why."""
     (tmp_path / "bot.py").write_text(BOT)
     run = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tradeguard.cli", "run", "bot.py", "--no-live",
+        sys.executable, "-m", "tradeguard.cli.app", "run", "bot.py", "--no-live",
         cwd=tmp_path, env={**os.environ, "COLUMNS": "200"},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
@@ -179,7 +180,7 @@ async def test_tradeguard_kill_stops_tradeguard_run(tmp_path: Path) -> None:
             if line.startswith("RESTING "):
                 coid = line.split()[1]
         kill = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tradeguard.cli", "kill", "--reason", "by hand",
+            sys.executable, "-m", "tradeguard.cli.app", "kill", "--reason", "by hand",
             cwd=tmp_path, stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         said, _ = await asyncio.wait_for(kill.communicate(), 60)

@@ -67,7 +67,7 @@ secret = "TG_LEAK_SECRET"
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tradeguard.cli", "run", str(tmp_path / "bot.py"),
+        sys.executable, "-m", "tradeguard.cli.app", "run", str(tmp_path / "bot.py"),
         "--profile", "leak", "--config", str(tmp_path / "tradeguard.toml"), "--no-live",
         env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip

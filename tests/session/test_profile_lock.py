@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tradeguard import kill_switch
-from tradeguard.cli import main as cli
-from tradeguard.connect import connect
+from tradeguard.cli.app import main as cli
 from tradeguard.errors import GuardError
-from tradeguard.profile import Profile
-from tradeguard.session import Session
+from tradeguard.profile.profiles import Profile
+from tradeguard.session import kill_switch
+from tradeguard.session.connect import connect
+from tradeguard.session.guard import Session
 
 
 async def test_a_second_session_on_the_profile_is_refused_until_the_first_closes(
@@ -54,7 +54,7 @@ async def test_reading_killing_the_account_and_doctor_take_no_lock(tg: Session) 
 
 HOLDER = """
 import asyncio, sys
-from tradeguard.connect import connect
+from tradeguard.session.connect import connect
 
 async def main():
     tg = await connect(None)

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.journal import pgcluster
-from tradeguard.connect import connect
 from tradeguard.errors import GuardError
-from tradeguard.profile import Profile
+from tradeguard.profile.profiles import Profile
+from tradeguard.session.connect import connect
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """`tradeguard.connect` stays the function a user calls, even once the module that implements
-it (`tradeguard/connect.py`) is imported: Python binds an imported submodule to its package's
+it (`tradeguard/session/connect.py`) is imported: Python binds an imported submodule to its package's
 attribute of the same name, which made the second `tradeguard.connect(...)` of a program fail
 with "'module' object is not callable"."""
 
@@ -11,7 +11,7 @@ import tradeguard
 
 
 async def test_connect_is_callable_before_and_after_its_module_is_imported() -> None:
-    importlib.import_module("tradeguard.connect")
+    importlib.import_module("tradeguard.session.connect")
     assert callable(tradeguard.connect)
     async with tradeguard.connect() as tg:
         assert tg.profile == "default"

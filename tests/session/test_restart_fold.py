@@ -7,9 +7,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.journal.factories import fill, intent
-from tradeguard.connect import _folded
 from tradeguard.journal.replay import Ledger
 from tradeguard.risk import LossWatch
+from tradeguard.session.connect import _folded
 
 
 def _watch() -> LossWatch:

@@ -21,7 +21,7 @@ def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "XDG_CONFIG_HOME": str(cwd / "config"),
     }
     return subprocess.run(
-        [sys.executable, "-m", "tradeguard.cli", "run", *args, "--no-live"],
+        [sys.executable, "-m", "tradeguard.cli.app", "run", *args, "--no-live"],
         env=env, cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
 

@@ -32,7 +32,7 @@ def test_the_example_bot_run_ends_with_a_usable_summary(tmp_path: Path) -> None:
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "tradeguard.cli", "run", str(ROOT / "examples" / "grid_bot.py"),
+        [sys.executable, "-m", "tradeguard.cli.app", "run", str(ROOT / "examples" / "grid_bot.py"),
          "--no-live"],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
@@ -85,7 +85,7 @@ def test_a_signal_ends_the_run_with_its_name_and_the_orders_it_cancelled(
 ) -> None:
     (tmp_path / "bot.py").write_text(SLEEPER)
     run = subprocess.Popen(
-        [sys.executable, "-m", "tradeguard.cli", "run", "bot.py", "--no-live"],
+        [sys.executable, "-m", "tradeguard.cli.app", "run", "bot.py", "--no-live"],
         env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
@@ -126,7 +126,7 @@ async def main(tg):
 def _run(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "bot.py").write_text(source)
     return subprocess.run(
-        [sys.executable, "-m", "tradeguard.cli", "run", "bot.py", "--no-live"],
+        [sys.executable, "-m", "tradeguard.cli.app", "run", "bot.py", "--no-live"],
         env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=120,
         check=False,
     )  # fmt: skip

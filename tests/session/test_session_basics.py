@@ -8,7 +8,7 @@ import pytest
 
 from tradeguard.errors import RiskDenied
 from tradeguard.model import OrderStatus
-from tradeguard.session import Session
+from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
 

@@ -21,7 +21,7 @@ import pytest
 from tests.transport.conftest import _paired
 from tradeguard.errors import RateLimited
 from tradeguard.events import OrderFilled, OrderUpdated, StreamGapFilled
-from tradeguard.ratelimit import LimitKind, RateLedger, RateRule
+from tradeguard.net.ratelimit import LimitKind, RateLedger, RateRule
 from tradeguard.sim.config import RateLimitSpec
 from tradeguard.venues.binance.client import TransportConfig
 

@@ -9,7 +9,7 @@ import pytest
 from tests.stream.conftest import ASSETS, PROFILE, SYMBOL, Env
 from tradeguard.events import OrderAdopted, OrderFilled
 from tradeguard.journal.replay import Ledger
-from tradeguard.reconcile import reconcile
+from tradeguard.session.reconcile import reconcile
 from tradeguard.venues.binance import client, order_lookup
 from tradeguard.venues.binance.backfill import backfill
 from tradeguard.venues.binance.order_lookup import orders_by_id

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 
 from tests.transport.conftest import credentials
-from tradeguard.credentials import ApiCredentials, Secret
 from tradeguard.errors import AuthError
 from tradeguard.events import (
     EventBase,
@@ -18,6 +17,7 @@ from tradeguard.events import (
     StreamGapFilled,
     StreamGapLost,
 )
+from tradeguard.keys.credentials import ApiCredentials, Secret
 from tradeguard.model import OrderStatus, Side
 
 from .conftest import SYMBOL, Env

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tradeguard.clock import SYSTEM
-from tradeguard.credentials import ApiCredentials, Secret
 from tradeguard.errors import RateLimited
-from tradeguard.hoststate import HostState
+from tradeguard.keys.credentials import ApiCredentials, Secret
+from tradeguard.net.clock import SYSTEM
+from tradeguard.net.hoststate import HostState
 from tradeguard.venues.binance.client import BinanceTransport, TransportConfig
 
 

@@ -14,9 +14,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tradeguard.clock import FakeClock
-from tradeguard.credentials import ApiCredentials, Secret
-from tradeguard.hoststate import HostState
+from tradeguard.keys.credentials import ApiCredentials, Secret
+from tradeguard.net.clock import FakeClock
+from tradeguard.net.hoststate import HostState
 from tradeguard.sim import server
 from tradeguard.sim.config import RateLimitSpec, SimConfig
 from tradeguard.sim.remote import SimRemote

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tradeguard.breaker import RejectionBreaker
 from tradeguard.errors import BreakerOpen, GuardError
+from tradeguard.net.breaker import RejectionBreaker
 
 WHAT = "POST /api/v3/order BTCUSDT BUY"
 POOR = "-2010 Account has insufficient balance for requested action."

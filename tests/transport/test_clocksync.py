@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tradeguard.clocksync import Sample, SkewPolicy, estimate
 from tradeguard.errors import ClockSkewError
+from tradeguard.net.clocksync import Sample, SkewPolicy, estimate
 
 
 def sample(at_s: float, rtt_ms: float, skew_ms: int, wall0: int = 1_767_225_600_000) -> Sample:

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from tradeguard.httpclient import HttpClient, NeverSent, NoAnswer
+from tradeguard.net.httpclient import HttpClient, NeverSent, NoAnswer
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradeguard.errors import ConfigError
-from tradeguard.ratelimit import LimitKind, RateLedger, RateRule, rules_from_exchange_info
+from tradeguard.net.ratelimit import LimitKind, RateLedger, RateRule, rules_from_exchange_info
 
 MINUTE = 60_000
 T0 = 1_767_225_600_000  # a minute boundary

@@ -7,8 +7,8 @@ import pickle
 
 import pytest
 
-from tradeguard.credentials import ApiCredentials, Secret
 from tradeguard.errors import CredentialsError
+from tradeguard.keys.credentials import ApiCredentials, Secret
 
 VALUE = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"  # tradeguard: allow
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tradeguard.clock import FakeClock
 from tradeguard.errors import (
     AuthError,
     ClockSkewError,
@@ -17,9 +16,10 @@ from tradeguard.errors import (
     OrderRejected,
     RateLimited,
 )
-from tradeguard.hoststate import HostState
 from tradeguard.model import OrderStatus, OrderType, Side, TimeInForce
-from tradeguard.ratelimit import LimitKind, RateLedger, RateRule
+from tradeguard.net.clock import FakeClock
+from tradeguard.net.hoststate import HostState
+from tradeguard.net.ratelimit import LimitKind, RateLedger, RateRule
 from tradeguard.sim import server
 from tradeguard.sim.remote import SimRemote
 from tradeguard.venues.binance import endpoints
@@ -341,7 +341,7 @@ async def test_the_offset_is_measured_through_latency_and_resyncs_do_not_drift(
     """Pain 18, on real clocks: 50 ms of latency before /api/v3/time is answered is round
     trip, not offset. The midpoint estimate is off by at most half the round trip (latency
     on one leg only cannot be told apart), and repeated resyncs do not walk it away."""
-    from tradeguard.clock import SYSTEM
+    from tradeguard.net.clock import SYSTEM
     from tradeguard.sim.config import SimConfig
 
     running = await server.start(SimConfig.default(seed=3))

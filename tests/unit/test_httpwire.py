@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradeguard.httpwire import MalformedResponse, Response, ResponseParser, request_bytes
+from tradeguard.net.httpwire import MalformedResponse, Response, ResponseParser, request_bytes
 
 BODY = b'{"orderId":1,"status":"FILLED"}'
 PLAIN = (

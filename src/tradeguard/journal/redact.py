@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from tradeguard.credentials import Secret, key_prefix
 from tradeguard.events import EventBase
+from tradeguard.keys.credentials import Secret, key_prefix
 
 E = TypeVar("E", bound=EventBase)
 

@@ -58,7 +58,6 @@ from types import TracebackType
 
 import msgspec
 
-from tradeguard.clock import SYSTEM, Clock
 from tradeguard.errors import JournalAltered, JournalCorrupt, StateError
 from tradeguard.events import (
     Event,
@@ -74,6 +73,7 @@ from tradeguard.journal.chain import GENESIS, Row, VerifyReport, verify_rows
 from tradeguard.journal.intent_log import IntentLog, orphans
 from tradeguard.journal.redact import Redactor
 from tradeguard.journal.replay import Ledger, State
+from tradeguard.net.clock import SYSTEM, Clock
 
 DURABLE_KINDS: tuple[type[EventBase], ...] = (
     OrderIntended,

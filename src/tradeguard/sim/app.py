@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tradeguard.clock import SYSTEM, Clock
+from tradeguard.net.clock import SYSTEM, Clock
 from tradeguard.sim import (
     control,
     rest_account,

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tradeguard.clock import SYSTEM, Clock
 from tradeguard.errors import TradeguardError
+from tradeguard.net.clock import SYSTEM, Clock
 from tradeguard.sim.config import SimConfig, load
 
 if TYPE_CHECKING:
@@ -160,7 +160,10 @@ async def start(
     dialect = dialects.load(config.venue)
     sim = Sim(config, wall)
     runner = web.AppRunner(
-        dialect.build_app(sim), access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT_S
+        dialect.build_app(sim),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=SHUTDOWN_TIMEOUT_S,
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -32,7 +32,7 @@ async def test_start_line_serves_and_stops_on_sigterm(entry: str, tmp_path: Path
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-c",
-            "from tradeguard.cli import main; main()",
+            "from tradeguard.cli.app import main; main()",
             "sim",
             "--seed",
             "5",

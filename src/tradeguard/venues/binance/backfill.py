@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable, Mapping
 from tradeguard.errors import ExchangeError
 from tradeguard.events import EventBase, OrderFilled
 from tradeguard.model import OrderReport
+from tradeguard.report_events import order_updated, trade_filled
 from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.endpoints import ORDER_DOES_NOT_EXIST
 from tradeguard.venues.binance.order_lookup import orders_by_id
-from tradeguard.venues.binance.report_events import order_updated, trade_filled
 from tradeguard.venues.binance.userevents import Assets
 
 __all__ = ["backfill"]

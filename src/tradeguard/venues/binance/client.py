@@ -20,16 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from tradeguard.breaker import RejectionBreaker
-from tradeguard.clock import SYSTEM, Clock
-from tradeguard.clocksync import Estimate, Sample, SkewPolicy, estimate
-from tradeguard.credentials import ApiCredentials
 from tradeguard.errors import (
     ClockSkewError,
     ConfigError,
@@ -40,13 +36,20 @@ from tradeguard.errors import (
     TradeguardError,
     TransportError,
 )
-from tradeguard.hoststate import HostState
-from tradeguard.httpclient import HttpClient, NeverSent, NoAnswer
-from tradeguard.httpwire import Response
-from tradeguard.model import Balance, Fill, OrderReport
-from tradeguard.ratelimit import RateLedger, Wait, rules_from_exchange_info
+from tradeguard.keys.credentials import ApiCredentials
+from tradeguard.model import Balance, Fill, OrderIntent, OrderReport, Side
+from tradeguard.net.breaker import RejectionBreaker
+from tradeguard.net.clock import SYSTEM, Clock
+from tradeguard.net.clocksync import Estimate, Sample, SkewPolicy, estimate
+from tradeguard.net.hoststate import HostState
+from tradeguard.net.httpclient import HttpClient, NeverSent, NoAnswer
+from tradeguard.net.httpwire import Response
+from tradeguard.net.ratelimit import RateLedger, Wait, rules_from_exchange_info
+from tradeguard.symbol_rules import SymbolRules
+from tradeguard.venues import protocol
 from tradeguard.venues.binance import endpoints, failures, parse, signing
 from tradeguard.venues.binance.endpoints import Request, Retry
+from tradeguard.venues.binance.reply_notes import reply_note
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +78,7 @@ Reply = Response  # status, body, and headers with lower-cased names
 Sleep = Callable[[float], Awaitable[None]]
 
 
-@dataclass(frozen=True, slots=True)
-class WireNote:
-    """One request and what came back, for the journal (no body, no signature, no secret)."""
-
-    request: Request
-    status: int
-    latency_ms: float
-    headers: Mapping[str, str]
-    body: bytes
-
-
-OnReply = Callable[[WireNote], None]
+OnReply = Callable[[protocol.ReplyNote], None]
 OnLimit = Callable[[RateLimited], None]
 OnClock = Callable[[Estimate], None]
 
@@ -96,6 +88,20 @@ TIMESTAMP_OUTSIDE_WINDOW = -1021  # refused before matching: nothing was execute
 
 
 class BinanceTransport:
+    """Binance Spot's REST API as a `venues.protocol.Venue`: signing, the rate-limit ledger
+    and bans, the clock, the breaker, and one typed call per endpoint."""
+
+    name = "binance"
+    features = frozenset(
+        {
+            protocol.OCO,
+            protocol.CANCEL_REPLACE,
+            protocol.STOP_ORDERS,
+            protocol.ICEBERG,
+            protocol.TRAILING,
+        }
+    )
+
     def __init__(
         self,
         base_url: str,
@@ -372,8 +378,51 @@ class BinanceTransport:
         self.ledger.observe_headers(reply.headers, self.server_now_ms())
         if self.on_reply is not None:
             latency = (self.clock.monotonic() - started) * 1000
-            self.on_reply(WireNote(request, reply.status, latency, reply.headers, reply.body))
+            self.on_reply(reply_note(request, reply.status, latency, reply.headers, reply.body))
         return reply
+
+    @property
+    def recv_window_ms(self) -> int:
+        return self.config.recv_window_ms
+
+    # ── the Venue seam ────────────────────────────────────────────────────────────────────
+    async def symbol_rules(self, wanted: Sequence[str], profile: str) -> dict[str, SymbolRules]:
+        from tradeguard.venues.binance import exchange_info
+
+        return await exchange_info.load(self, wanted, profile)
+
+    async def keep_rules_fresh(self, rules: MutableMapping[str, SymbolRules], profile: str) -> None:
+        from tradeguard.venues.binance import exchange_info
+
+        await exchange_info.keep_fresh(self, rules, profile)
+
+    async def submit(self, intent: OrderIntent) -> OrderReport:
+        from tradeguard.venues.binance.rules import to_new_order
+
+        return await self.place_order(to_new_order(intent))
+
+    async def place_bracket(
+        self, legs: Sequence[OrderIntent], list_client_order_id: str
+    ) -> list[OrderReport]:
+        """A take-profit leg and a stop leg as one OCO list (`POST /api/v3/orderList/oco`)."""
+        from tradeguard.venues.binance.rules import oco_leg
+
+        first, second = legs
+        above, below = (first, second) if first.side is Side.SELL else (second, first)
+        oco = endpoints.NewOco(
+            symbol=first.symbol.binance,
+            side=first.side,
+            quantity=first.qty or Decimal(0),
+            list_client_order_id=list_client_order_id,
+            above=oco_leg(above),
+            below=oco_leg(below),
+        )
+        return await self.place_oco(oco)
+
+    async def orders_by_id(self, symbol: str, order_ids: set[int]) -> dict[int, OrderReport]:
+        from tradeguard.venues.binance.order_lookup import orders_by_id
+
+        return await orders_by_id(self, symbol, order_ids)
 
     # ── typed calls ───────────────────────────────────────────────────────────────────────
     async def server_time(self) -> int:

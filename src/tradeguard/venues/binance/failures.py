@@ -13,12 +13,15 @@ from tradeguard.errors import (
     AuthError,
     ClockSkewError,
     ExchangeError,
+    OrderNotFound,
     OrderRejected,
     OutcomeUnknown,
     RateLimited,
     TradeguardError,
 )
 from tradeguard.venues.binance import codes, parse
+
+NO_SUCH_ORDER = -2013  # "Order does not exist.": a lookup found nothing
 
 _HINTS = {
     -1021: "the request's timestamp was outside recvWindow: tradeguard resyncs its clock; "
@@ -63,6 +66,8 @@ def from_reply(
             code=code,
             http_status=http_status,
         )
+    if code == NO_SUCH_ORDER:
+        return OrderNotFound(code, msg, http_status)
     cls: type[ExchangeError] = {
         "OrderRejected": OrderRejected,
         "AuthError": AuthError,

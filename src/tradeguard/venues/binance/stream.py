@@ -51,8 +51,6 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from tradeguard.clock import SYSTEM, Clock
-from tradeguard.credentials import ApiCredentials
 from tradeguard.errors import (
     AuthError,
     ClockSkewError,
@@ -68,7 +66,9 @@ from tradeguard.events import (
     StreamGapFilled,
     StreamGapLost,
 )
-from tradeguard.ratelimit import Wait
+from tradeguard.keys.credentials import ApiCredentials
+from tradeguard.net.clock import SYSTEM, Clock
+from tradeguard.net.ratelimit import Wait
 from tradeguard.venues.binance import failures, signing
 from tradeguard.venues.binance.backfill import backfill
 from tradeguard.venues.binance.client import BinanceTransport

@@ -1,0 +1,1 @@
+"""Alerts for persistent trouble: the policy (pure) and the sending edge."""

@@ -1,0 +1,87 @@
+"""`tradeguard run`, `tradeguard kill` and `tradeguard account`: argument parsing and printing.
+
+Only click is imported here at module level; each command imports what it needs, so that
+`tradeguard --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from tradeguard.cli.options import config_option, profile_option
+from tradeguard.errors import TradeguardError
+
+_profile = profile_option()
+_config = config_option()
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"tradeguard: {message}", err=True)
+    sys.exit(code)
+
+
+@click.command()
+@click.argument("bot", type=click.Path(path_type=Path))
+@_profile
+@_config
+@click.option("--no-live", is_flag=True, help="No live progress panel (logs and CI).")
+def run(bot: Path, profile: str | None, config: Path | None, no_live: bool) -> None:
+    """Run BOT.py (which defines `async def main(tg)`) through the guard.
+
+    With no tradeguard.toml, it runs against the embedded simulator. Ctrl-C, SIGTERM or the
+    kill switch (`tradeguard kill`) stops the bot; open orders are cancelled (on a signal,
+    unless the profile sets cancel_on_exit = false) and a summary says what was. One bot per
+    profile: a second is refused. Exit 0 finished, 1 the bot raised, 2 it cannot be loaded,
+    3 the kill switch, 130 Ctrl-C, 143 SIGTERM.
+    """
+    from tradeguard.cli import runner
+
+    try:
+        code = runner.main(bot, profile, config, live=not no_live)
+    except TradeguardError as exc:
+        _fail(str(exc), 1 if not isinstance(exc, _config_errors()) else 2)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    sys.exit(code)
+
+
+def _config_errors() -> tuple[type[Exception], ...]:
+    from tradeguard.errors import ConfigError
+
+    return (ConfigError,)
+
+
+@click.command()
+@_profile
+@_config
+@click.option("--reset", is_flag=True, help="Reset a latched kill switch.")
+@click.option("--reason", default="set by hand", show_default=True, help="Why (journaled).")
+def kill(profile: str | None, config: Path | None, reset: bool, reason: str) -> None:
+    """Latch the kill switch: a running bot cancels its orders and stops; the latch holds
+    across restarts (no bot starts) until `tradeguard kill --reset`."""
+    from tradeguard.session import kill_switch
+
+    try:
+        message = kill_switch.main(profile, config, reset=reset, reason=reason)
+    except TradeguardError as exc:
+        _fail(str(exc))
+    click.echo(message)
+
+
+@click.command()
+@_profile
+@_config
+@click.option("--trades", default=10, show_default=True, help="Recent trades to show.")
+def account(profile: str | None, config: Path | None, trades: int) -> None:
+    """Balances, open orders and recent trades: the read-only first step (a read-only key is
+    enough)."""
+    from tradeguard.cli import account as account_view
+
+    try:
+        code = account_view.main(profile, config, trades)
+    except TradeguardError as exc:
+        _fail(str(exc), 1)
+    sys.exit(code)

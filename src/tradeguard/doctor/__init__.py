@@ -1,0 +1,1 @@
+"""`tradeguard doctor` and the pre-flight checks a session runs at connect."""

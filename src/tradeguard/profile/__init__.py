@@ -1,0 +1,1 @@
+"""Profiles: tradeguard.toml read strictly, located, and locked to one runner."""

@@ -1,0 +1,246 @@
+"""The checks every order passes before its intent is journaled and its request leaves:
+the kill switch, the stream being up, the symbol's exchangeInfo filters (`validate`), the risk
+guard (`risk.check`) and the rung's caps. A refusal is a `RiskDenied` event with every reason,
+and an exception for the bot. Mixed into `Session`, with the last-price cache and the exposure
+the risk guard measures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tradeguard import risk
+from tradeguard.errors import (
+    ConfigError,
+    ExchangeError,
+    GuardError,
+    NotSent,
+    OutcomeUnknown,
+    StageLimitExceeded,
+    TradeguardError,
+    TradingHalted,
+)
+from tradeguard.events import EventBase, RiskDenied
+from tradeguard.model import OrderIntent, OrderType, Side, Symbol
+from tradeguard.validate import OrderRefused, RoundMode, validate
+
+if TYPE_CHECKING:
+    from tradeguard.journal.replay import Ledger
+    from tradeguard.net.clock import Clock
+    from tradeguard.session.guard import Guard
+    from tradeguard.symbol_rules import SymbolRules
+    from tradeguard.venues.protocol import Venue
+
+# What an order request can end in short of a reply: OutcomeUnknown (it may have been placed),
+# or an answer that it was not (a rejection, a ban, nothing sent, the breaker). See
+# Session._send_failed for what each means for the order.
+SEND_FAILURES = (OutcomeUnknown, ExchangeError, NotSent, GuardError)
+
+
+def never_left(exc: TradeguardError) -> bool:
+    """True when the request was refused here and nothing reached the exchange: a ban or
+    pause still running, the breaker, the host's clock, a connection that never opened. Such a
+    request is not an order sent: it takes no place in the order rate or the rung's caps."""
+    if isinstance(exc, ExchangeError):
+        return exc.local
+    return isinstance(exc, NotSent | GuardError | ConfigError)
+
+
+@dataclass(frozen=True, slots=True)
+class Sending:
+    """An order request counted as it leaves: the exchange time (where its recvWindow
+    starts), the local stamp in the order rate, the (day, notional) it took of the caps."""
+
+    server_ms: int
+    stamp_ms: int
+    caps: list[tuple[int, Decimal]]
+
+
+PRICE_MAX_AGE_S = 2.0
+READY_WAIT_S = 10.0  # an order waits this long for the stream to come back, then is refused
+
+
+@dataclass
+class _Price:
+    value: Decimal
+    at: float
+
+
+class OrderChecks:
+    """Mixed into `Session`; what it uses of the session is declared here for the checker."""
+
+    if TYPE_CHECKING:
+        profile: str
+        transport: Venue
+        rules: Mapping[str, SymbolRules]
+        guard: Guard
+        loss: risk.LossWatch
+        clock: Clock
+        closing: bool
+        ready: asyncio.Event
+        _prices: dict[str, _Price]
+        _sent_ms: deque[int]
+        _daily_notional: dict[int, Decimal]
+        _cap_spent: dict[str, tuple[int, Decimal]]
+
+        @property
+        def ledger(self) -> Ledger: ...
+        def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
+        def _trip(self, reason: str) -> None: ...
+        def _exchange_symbol(self, symbol: Symbol | str) -> str: ...
+        def _now(self) -> int: ...
+        def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
+
+    async def _check(
+        self,
+        wanted: OrderIntent,
+        *,
+        count: bool = True,
+        replacing: str | None = None,
+        round: RoundMode | None = None,
+    ) -> OrderIntent:
+        """Validate and risk-check `wanted`; `replacing` names an open order it replaces
+        (cancel-replace), left out of the open-order counts and the exposure; `round` is the
+        order's own rounding (None: the session's)."""
+        if self.closing:
+            raise GuardError("the session is closing; no new orders")
+        if not self.ready.is_set():  # the user stream is down or back-filling a gap
+            try:
+                await asyncio.wait_for(self.ready.wait(), READY_WAIT_S)
+            except TimeoutError:
+                self._deny(wanted, ["STREAM: the user stream is down; fills would go unseen"])
+                raise GuardError(
+                    f"not sent: the user stream has been down for over {READY_WAIT_S:.0f} s",
+                    hint="trading resumes by itself once it is back and back-filled",
+                ) from None
+        state = self.ledger.kill_switch
+        if state.latched:
+            self._deny(wanted, [f"KILL_SWITCH: latched ({state.reason})"])
+            raise TradingHalted(
+                f"trading is halted: {state.reason}", hint="reset it with `tradeguard kill --reset`"
+            )
+        rules = self.rules.get(wanted.symbol.binance)
+        if rules is None:
+            self._deny(wanted, [f"SYMBOL: {wanted.symbol} is not traded on this venue"])
+            raise ConfigError(f"{wanted.symbol} is not a symbol of this exchange")
+        last = await self.last_price(wanted.symbol.binance)
+        open_here = [
+            o
+            for o in self.ledger.open_orders()
+            if o.symbol == wanted.symbol.binance and o.client_order_id != replacing
+        ]
+        algo = (
+            OrderType.STOP_LOSS,
+            OrderType.STOP_LOSS_LIMIT,
+            OrderType.TAKE_PROFIT,
+            OrderType.TAKE_PROFIT_LIMIT,
+        )
+        try:
+            checked = validate(
+                wanted,
+                rules,
+                last_price=last,
+                open_orders=len(open_here),
+                open_algo_orders=sum(1 for o in open_here if o.type in algo),
+                price_band_pct=self.guard.price_band_pct,
+                round=self.guard.round if round is None else round,
+            )
+        except OrderRefused as refused:
+            self._deny(wanted, list(refused.reasons))
+            raise
+        now = self._now()
+        verdict = risk.check(checked, self._exposure(replacing), self.guard.limits, now, last)
+        if isinstance(verdict, risk.Deny):
+            self._deny(checked, list(verdict.reasons))
+            raise verdict.error()
+        if count:
+            self._check_caps(checked, last, now)
+        return checked
+
+    def _check_caps(self, checked: OrderIntent, last: Decimal | None, now: int) -> None:
+        caps = self.guard.caps
+        if caps is None:
+            return
+        notional = risk.order_notional(checked, last) or Decimal(0)
+        day = now // 86_400_000
+        spent = self._daily_notional.get(day, Decimal(0))
+        reasons = []
+        if caps.max_order_notional is not None and notional > caps.max_order_notional:
+            reasons.append(
+                f"STAGE: {notional} is over the {self.guard.rung} rung's "
+                f"{caps.max_order_notional} per order"
+            )
+        if caps.daily_notional is not None and spent + notional > caps.daily_notional:
+            reasons.append(
+                f"STAGE: today's orders would reach {spent + notional}, over the "
+                f"{self.guard.rung} rung's {caps.daily_notional} a day"
+            )
+        if reasons:
+            self._deny(checked, reasons)
+            raise StageLimitExceeded(
+                "; ".join(reasons), hint="promote the profile with `tradeguard promote`"
+            )
+        self._daily_notional[day] = spent + notional
+        self._cap_spent[checked.client_order_id] = (day, notional)
+
+    def _deny(self, wanted: OrderIntent, reasons: Sequence[str]) -> None:
+        self._record(
+            RiskDenied(
+                at_ms=self._now(),
+                profile=self.profile,
+                reasons=tuple(reasons),
+                client_order_id=wanted.client_order_id,
+                intent=wanted,
+            )
+        )
+
+    async def last_price(self, symbol: Symbol | str) -> Decimal | None:
+        """The last traded price (cached for a moment); None if the exchange does not say."""
+        symbol = self._exchange_symbol(symbol)
+        cached = self._prices.get(symbol)
+        now = self.clock.monotonic()
+        if cached is not None and now - cached.at < PRICE_MAX_AGE_S:
+            return cached.value
+        try:
+            price = await self.transport.last_price(symbol)
+        except TradeguardError:
+            return cached.value if cached is not None else None
+        self._prices[symbol] = _Price(price, now)
+        breach = self.loss.on_mark(symbol, price, self._now())
+        if breach is not None:
+            self._trip(breach.reason)
+        return price
+
+    def _exposure(self, replacing: str | None = None) -> risk.Exposure:
+        positions: dict[Symbol, Decimal] = {}
+        buys: dict[Symbol, Decimal] = {}
+        sells: dict[Symbol, Decimal] = {}
+        by_exchange = {r.symbol: Symbol(r.base_asset, r.quote_asset) for r in self.rules.values()}
+        open_orders = [o for o in self.ledger.open_orders() if o.client_order_id != replacing]
+        for order in open_orders:
+            sym = by_exchange.get(order.symbol)
+            if sym is None or order.remaining_qty is None:
+                continue
+            book = buys if order.side is Side.BUY else sells
+            book[sym] = book.get(sym, Decimal(0)) + order.remaining_qty
+        for name, sym in by_exchange.items():
+            held = self.ledger.position(name)
+            if held is not None:
+                positions[sym] = held.qty
+        kill = self.ledger.kill_switch
+        return risk.Exposure(
+            positions=positions,
+            open_orders=len(open_orders),
+            open_buy_qty=buys,
+            open_sell_qty=sells,
+            recent_orders_ms=tuple(self._sent_ms),
+            kill_switch=kill.latched,
+            kill_reason=kill.reason,
+            read_only=self.guard.read_only,
+            **self.loss.exposure_fields(),
+        )

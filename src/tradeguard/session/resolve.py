@@ -1,0 +1,112 @@
+"""Finding out what happened to an order whose placement got no trustworthy answer.
+
+An `OutcomeUnknown` order is in UNKNOWN and is never sent again. It is resolved from whichever
+comes first: the user stream (its executionReport moves it out of UNKNOWN), or a query by its
+client order id, repeated with backoff. Binance may answer -2013 "Order does not exist" for a
+few seconds after it accepted an order, so one -2013 proves nothing. The order is concluded
+never placed only when the exchange could no longer accept it: its request's timestamp plus
+recvWindow has passed on the exchange clock (after that the matching engine rejects it), and
+at least `min_queries` queries said -2013 after that moment. Then it becomes REJECTED with the
+reason written down; it is still not resent: the bot decides.
+
+Fills found by a query come from `myTrades` (fill messages), never made up from the order's
+executed quantity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from tradeguard.errors import OrderNotFound, RateLimited, TransportError
+from tradeguard.events import EventBase, OrderUpdated
+from tradeguard.model import OrderReport, OrderStatus
+from tradeguard.report_events import order_updated, trade_filled
+from tradeguard.venues.protocol import Venue
+
+Record = Callable[[EventBase], object]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvePolicy:
+    first_delay_s: float = 0.5
+    max_delay_s: float = 8.0
+    grace_ms: int = 5_000  # beyond sent + recvWindow, for the exchange's own queues
+    min_queries: int = 3  # -2013 answers needed after the deadline
+    max_queries: int = 200  # then give up asking, leave it UNKNOWN and say so
+
+
+async def book_fills(
+    transport: Venue,
+    report: OrderReport,
+    assets: tuple[str, str],
+    record: Record,
+    profile: str,
+    at_ms: int,
+) -> None:
+    """Record the order's fills from myTrades (duplicates are ignored by the ledger)."""
+    if report.executed_qty <= 0:
+        return
+    for trade in await transport.my_trades(report.symbol, order_id=report.order_id):
+        record(trade_filled(trade, report.client_order_id, *assets, at_ms, profile))
+
+
+async def resolve_unknown(
+    transport: Venue,
+    *,
+    symbol: str,
+    client_order_id: str,
+    assets: tuple[str, str],
+    sent_server_ms: int,
+    still_unknown: Callable[[], bool],
+    record: Record,
+    profile: str,
+    sleep: Sleep = asyncio.sleep,
+    policy: ResolvePolicy | None = None,
+) -> OrderStatus | None:
+    """Resolve one UNKNOWN order; the status it was found in, or None if it is still unknown
+    (resolved by the stream meanwhile, or `max_queries` ran out)."""
+    policy = policy or ResolvePolicy()
+    deadline = sent_server_ms + transport.recv_window_ms + policy.grace_ms
+    delay = policy.first_delay_s
+    late_misses = 0
+    for _ in range(policy.max_queries):
+        await sleep(delay)
+        delay = min(policy.max_delay_s, delay * 2)
+        if not still_unknown():
+            return None
+        now = transport.server_now_ms()
+        try:
+            report = await transport.get_order(symbol, client_order_id=client_order_id)
+        except RateLimited:
+            continue
+        except OrderNotFound:
+            if now > deadline:
+                late_misses += 1
+            if late_misses >= policy.min_queries and still_unknown():
+                record(
+                    OrderUpdated(
+                        at_ms=transport.clock.wall_ms(),
+                        profile=profile,
+                        client_order_id=client_order_id,
+                        symbol=symbol,
+                        status=OrderStatus.REJECTED,
+                        source="query",
+                        reason=(
+                            "never reached the matching engine: the exchange answers -2013 "
+                            "after the request's recvWindow ran out; it was not resent"
+                        ),
+                    )
+                )
+                return OrderStatus.REJECTED
+            continue
+        except TransportError:
+            continue
+        at = transport.clock.wall_ms()
+        # fills first: an order seen FILLED must already hold its fills (and the position)
+        await book_fills(transport, report, assets, record, profile, at)
+        record(order_updated(report, at, profile))
+        return report.status
+    return None

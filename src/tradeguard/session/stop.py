@@ -1,0 +1,158 @@
+"""How a session stops: the journal's group commits kept going while the bot idles, the kill
+switch followed from the journal (another process's `tradeguard kill`), and closing: cancel
+what the profile says, record the shutdown with its real reason and what it cancelled, flush.
+Mixed into `Session`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from tradeguard.errors import TradeguardError
+from tradeguard.events import EventBase, KillSwitchReset, KillSwitchSet, ShutDown
+from tradeguard.model import OrderStatus
+from tradeguard.orders import Order
+
+if TYPE_CHECKING:
+    from tradeguard.journal.replay import Ledger
+    from tradeguard.risk import LossWatch
+    from tradeguard.session.recorder import Recorder
+
+CLOSE_HOOK_S = 10.0  # how long closing waits for each part (stream, transport, journal, sim)
+
+
+class StopCalls:
+    """Mixed into `Session`; what it uses of the session is declared here for the checker."""
+
+    if TYPE_CHECKING:
+        profile: str
+        recorder: Recorder
+        loss: LossWatch
+        closing: bool
+        cancel_on_exit: bool
+        halted: asyncio.Event
+        _halt_open: set[str]
+        _tasks: set[asyncio.Task[Any]]
+        on_close: list[Any]
+
+        @property
+        def ledger(self) -> Ledger: ...
+        def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
+        def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
+        def _now(self) -> int: ...
+        async def cancel_all(self, symbol: Any = None) -> list[Order]: ...
+
+    async def commit_due(self) -> None:
+        """Group-commit what waits in the journal while the bot is quiet. An append commits
+        the batch it finds old enough, so a bot that places orders and then idles would leave
+        their replies and stream events in memory for as long as it idles (and lose them to a
+        SIGKILL); this tick keeps the README's "within 0.2 s" then too. Runs until close."""
+        journal = self.recorder.journal
+        tick = journal.max_delay_s / 2  # an event waits at most two ticks
+        while not self.closing:
+            await asyncio.sleep(tick)
+            # a commit that fails (a full disk) keeps its events queued: the next tick tries
+            # again, and the next append that commits (an order's intent) raises it to the bot
+            with contextlib.suppress(TradeguardError):
+                journal.flush_due(older_than_s=tick)
+
+    # ── the journal as a control channel ──────────────────────────────────────────────────
+    async def watch_journal(self, every_s: float = 1.0) -> None:
+        """Follow kill-switch changes other processes write to the journal (`tradeguard
+        kill`): latch or release here too. Keeps `halted` set while the kill switch is
+        latched, whoever latched it: this session's guard or the bot's own `kill` at once,
+        another process within `every_s`. Runs until the session closes."""
+        journal = self.recorder.journal
+        seen = journal.head()[0]
+        kinds = (KillSwitchSet.__name__, KillSwitchReset.__name__)
+        self.recorder.watchers.append(self._latch_recorded)
+        self._follow_latch()
+        while not self.closing:
+            await asyncio.sleep(every_s)
+            # committed records only: this session's own are in its ledger already (applying
+            # them again changes nothing), and waiting for its commits would hold the event
+            # loop for as long as the disk takes
+            head = journal.head(commit_first=False)[0]
+            for record in journal.records(from_seq=seen + 1, kinds=kinds, commit_first=False):
+                event = record.event
+                latched = self.ledger.kill_switch.latched
+                if isinstance(event, KillSwitchSet) and not latched:
+                    self.ledger.apply(event)
+                    self._follow_latch()
+                    self._spawn(self.cancel_all())
+                elif isinstance(event, KillSwitchReset) and latched:
+                    self.ledger.apply(event)
+                    self.loss.reset(self._now())
+                    self._follow_latch()
+            seen = max(seen, head)
+
+    # ── closing ───────────────────────────────────────────────────────────────────────────
+    async def close(
+        self, *, cancel_open: bool | None = None, reason: str = "closed"
+    ) -> ShutDown | None:
+        """Stop new orders; cancel the open ones if `cancel_open` (not given: the profile's
+        `cancel_on_exit`), and always while the kill switch is latched (it cancels
+        everything, and its own cancels may still be under way); record the shutdown with
+        `reason` and the orders the stop cancelled; flush. The ShutDown recorded, or None when
+        the session was closed already."""
+        if self.closing:
+            return None
+        self.closing = True
+        cancel = self.cancel_on_exit if cancel_open is None else cancel_open
+        stopping = self._halt_open | {o.client_order_id for o in self.ledger.open_orders()}
+        if cancel or self.ledger.kill_switch.latched:
+            await self.cancel_all()
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(BaseException):
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        shut = ShutDown(
+            at_ms=self._now(),
+            profile=self.profile,
+            reason=reason,
+            open_orders=len(self.ledger.open_orders()),
+            cancelled=self._cancelled_of(stopping),
+        )
+        self._record(shut, durable=True)
+        for hook in self.on_close:  # each bounded: one stuck socket must not keep the rest open
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(hook(), CLOSE_HOOK_S)
+        self.recorder.close_feeds()
+        self.recorder.journal.flush()
+        return shut
+
+    # ── stopping: the kill switch and the shutdown's record ─────────────────────────────────
+    def _follow_latch(self) -> None:
+        """`halted` follows the kill switch; the orders open when it latches are kept, for
+        the shutdown to say which of them the stop cancelled (a reset: that was no stop)."""
+        if not self.ledger.kill_switch.latched:
+            self.halted.clear()
+            self._halt_open.clear()
+        elif not self.halted.is_set():
+            self._halt_open.update(o.client_order_id for o in self.ledger.open_orders())
+            self.halted.set()
+
+    def _latch_recorded(self, event: EventBase) -> None:
+        """A recorder watcher: a kill switch latched or reset in this process."""
+        if isinstance(event, KillSwitchSet | KillSwitchReset):
+            self._follow_latch()
+
+    def _cancelled_of(self, coids: set[str]) -> tuple[str, ...]:
+        """Those of `coids` that ended cancelled, oldest first."""
+        found = [o for o in map(self.ledger.order, coids) if o is not None]
+        done = [o for o in found if o.status is OrderStatus.CANCELED]
+        return tuple(o.client_order_id for o in sorted(done, key=lambda o: o.created_ms))
+
+    @staticmethod
+    def _exit_reason(exc: BaseException | None) -> str:
+        """What ended an `async with` block, as the shutdown records it."""
+        if exc is None:
+            return "closed"
+        if isinstance(exc, asyncio.CancelledError):
+            return "cancelled"
+        if isinstance(exc, KeyboardInterrupt):
+            return "SIGINT"
+        return f"raised {type(exc).__name__}: {exc}"
