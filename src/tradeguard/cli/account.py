@@ -1,9 +1,8 @@
 """`tradeguard account`: balances, open orders and recent trades, read-only.
 
 The first thing to run with a new key: it sends no order, so a read-only key is enough, and the
-key is audited as at every connect (a key that can withdraw is refused even here). It reads
-Binance's API (Binance, its testnet, the simulator); a Bybit, OKX or Kraken profile is refused
-before anything is sent, so that key never reaches a Binance address.
+key is audited as at every connect (a key that can withdraw is refused even here). It reads the
+profile's venue the way a session would: Binance natively, Bybit, OKX and Kraken through ccxt.
 """
 
 from __future__ import annotations
@@ -15,28 +14,29 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tradeguard.errors import ConfigError
 from tradeguard.text import plain
 
 
 async def _show(profile_name: str | None, config: Path | None, trades: int) -> int:
     from tradeguard.doctor import checks as doctor
     from tradeguard.profile.profiles import load
-    from tradeguard.session.connect import ConnectOptions, open_exchange
-    from tradeguard.venues.binance.client import BinanceTransport
+    from tradeguard.session.connect import (
+        ConnectOptions,
+        open_exchange,
+        open_venue,
+        venue_refusal,
+    )
 
     console = Console()
     profile = load(profile_name, config=config)
-    if profile.venue != "binance":
-        raise ConfigError(
-            f"profile {profile.name} is on {profile.venue}: `tradeguard account` reads Binance "
-            "(and Binance-compatible exchanges such as the simulator) only; nothing was sent",
-            hint=f"`tradeguard doctor` audits a {profile.venue} key through ccxt",
-        )
+    refused = venue_refusal(profile.name, profile.venue)
+    if refused is not None:
+        raise refused
     closers: list = []  # type: ignore[type-arg]
     try:
-        base_url, creds, _, sim = await open_exchange(profile, ConnectOptions(), closers)
-        transport = BinanceTransport(base_url, creds)
+        options = ConnectOptions()
+        base_url, creds, _, sim = await open_exchange(profile, options, closers)
+        transport = open_venue(profile, base_url, creds, options, sim)
         closers.append(transport.close)
         await transport.sync_clock()
         await doctor.connect_audit(profile, transport)

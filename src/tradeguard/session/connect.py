@@ -96,7 +96,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         raise venue_refused
     base_url, creds, stream_url, sim = await open_exchange(profile, opts, closers)
     clock = opts.clock
-    transport = _open_venue(profile, base_url, creds, opts, sim)
+    transport = open_venue(profile, base_url, creds, opts, sim)
     closers.append(transport.close)
     try:
         estimate = await transport.sync_clock()
@@ -221,7 +221,7 @@ def venue_refusal(profile: str, venue: str) -> ConfigError | None:
     return None
 
 
-def _open_venue(
+def open_venue(
     profile: Profile, base_url: str, creds: ApiCredentials | None, opts: ConnectOptions, sim: Any
 ) -> Venue:
     """The venue the session talks to: Binance natively, the others through ccxt."""
