@@ -12,8 +12,8 @@ left of it this second) and X-Bapi-Limit-Reset-Timestamp (when the window resets
 The simulator's `[limits]` table (limits.RateLimits, Binance's names) caps these, so tests and
 sim.toml can lower them: `raw_requests_per_5min` caps the IP's requests per 5 s,
 `orders_per_10s` caps the trading endpoints' per-second budget, `request_weight_per_min` caps
-every other budget, and `first_ban_ms` caps the IP ban. The defaults of `[limits]` are far
-above Bybit's numbers, so an unchanged configuration gives Bybit's own limits.
+every other budget, and the IP ban scales with `first_ban_ms` (10 minutes at its default of 2).
+An unchanged `[limits]` gives Bybit's own limits.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from tradeguard.sim.limits import RateLimits
 
 SECOND_MS: Final = 1_000
 IP_WINDOW_MS: Final = 5_000
+DEFAULT: Final = RateLimits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class BybitLimits:
         }
         return cls(
             ip_requests_per_5s=min(d.ip_requests_per_5s, limits.raw_requests_per_5min),
-            ip_ban_ms=min(d.ip_ban_ms, limits.first_ban_ms),
+            ip_ban_ms=min(d.ip_ban_ms, d.ip_ban_ms * limits.first_ban_ms // DEFAULT.first_ban_ms),
             per_second=per_second,
         )
 
