@@ -215,9 +215,8 @@ def serve(sim: Sim, state: State, route: Route) -> Handler:
                 result = route.handler(call)
             finally:
                 sim.pump()
-        except Reject as rej:
-            return refusal(from_reject(rej), now)
-        except BybitError as err:
+        except (Reject, BybitError) as exc:
+            err = from_reject(exc) if isinstance(exc, Reject) else exc
             err.headers = headers | err.headers
             return refusal(err, now)
         response = reply(envelope(result, now), headers=headers)
