@@ -119,9 +119,7 @@ def ws_error(code: str, msg: str | None = None) -> OkxReject:
     return OkxReject(code, WS_TEXTS.get(code, "") if msg is None else msg)
 
 
-def ws_login(
-    args: object, ip: str, now_ms: int, keystore: KeyStore, seed: int
-) -> ApiKey:
+def ws_login(args: object, ip: str, now_ms: int, keystore: KeyStore, seed: int) -> ApiKey:
     """The key a login op names, or the OkxReject (60xxx) OKX sends as an error event."""
     if not isinstance(args, list) or len(args) != 1 or not isinstance(args[0], dict):
         raise ws_error("60012")

@@ -135,7 +135,11 @@ def serve(sim: Sim, state: OkxState, endpoint: Endpoint) -> Handler:
         if endpoint.signed and api_key:
             who = "key:" + api_key  # OKX counts private endpoints per user
         state.limiter.admit(who, endpoint.route, now, endpoint.cost(body))
-        plan = sim.faults.for_request(endpoint.method, endpoint.path) if sim.faults.faults() else NO_FAULTS
+        plan = (
+            sim.faults.for_request(endpoint.method, endpoint.path)
+            if sim.faults.faults()
+            else NO_FAULTS
+        )
         if plan.latency_ms:
             await asyncio.sleep(plan.latency_ms / 1000)
         if plan.error is not None:

@@ -92,9 +92,11 @@ def algo_json(sim: Sim, state: OkxState, o: SimOrder) -> wire.Json:
 def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
     def place(call: Call) -> object:
         req = call.body
-        cl = orders.field(req, "algoClOrdId") or orders.field(req, "clOrdId") if isinstance(
-            req, dict
-        ) else None
+        cl = (
+            orders.field(req, "algoClOrdId") or orders.field(req, "clOrdId")
+            if isinstance(req, dict)
+            else None
+        )
         row: dict[str, Any] = {"algoId": "", "clOrdId": cl or "", "algoClOrdId": cl or ""}
         row |= {"tag": "", "sCode": "0", "sMsg": "Order placed"}
         try:

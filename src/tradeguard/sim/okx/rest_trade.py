@@ -120,7 +120,7 @@ def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
 
     def get_order(call: Call) -> object:
         spec = orders.spec_for(sim, call.text("instId", required=True))
-        ord_id, cl = _ref(call.query)  # type: ignore[arg-type]
+        ord_id, cl = _ref(dict(call.query))
         try:
             found = sim.engine.get_order(call.account, spec.symbol, ord_id, cl)
         except Reject:

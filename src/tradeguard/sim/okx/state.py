@@ -24,6 +24,12 @@ class OkxState:
         self.limiter = Limiter()
         self.no_client_id: set[tuple[str, int]] = set()  # (engine symbol, order id)
         self._engine: Engine = sim.engine
+        # Live private-WebSocket sessions -> their subscription count (tests wait on it).
+        self.sessions: dict[int, int] = {}
+
+    def subscriptions(self) -> int:
+        """Channel subscriptions live on private WebSocket connections."""
+        return sum(self.sessions.values())
 
     def follow(self, sim: Sim) -> None:
         """Start afresh if the simulator was reset since the last request."""

@@ -101,6 +101,7 @@ def handler(sim: Sim, state: OkxState) -> Any:
                 if not add and checked in session.subscriptions:
                     session.subscriptions.remove(checked)
                 replies.append({"event": event, "arg": checked, "connId": conn_id})
+            state.sessions[id(session)] = len(session.subscriptions)
             return replies
 
         def on_text(text: str) -> list[object]:
@@ -151,6 +152,7 @@ def handler(sim: Sim, state: OkxState) -> Any:
             sim.hub.remove_conn(conn)
             if session is not None:
                 sim.hub.remove_user(session)
+                state.sessions.pop(id(session), None)
             await outbox.finish()
         return ws
 
@@ -177,4 +179,3 @@ def add_routes(app: web.Application, sim: Sim, state: OkxState) -> None:
     handle = handler(sim, state)
     for path in PATHS:
         app.router.add_get(path, handle)
-
