@@ -50,3 +50,13 @@ async def venue(running: Any) -> AsyncIterator[Any]:
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture
+def isolated_home(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No tradeguard.toml, journal or host state of the user's is read."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("TRADEGUARD_CONFIG", "TRADEGUARD_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("CONFIG", "DATA", "STATE"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from functools import partial
 from collections.abc import MutableMapping, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from tradeguard.errors import (
