@@ -1,22 +1,24 @@
 """Bybit, OKX and Kraken through ccxt (the optional `tradeguard[ccxt]` extra), as a
-`venues.protocol.Venue`. Being built (issue 13): `open_venue` is the one way in."""
+`venues.protocol.Venue`: `open_venue` is the one way in. ccxt is imported only here, when a
+venue is opened, never when tradeguard is imported.
+
+    venue.py     CcxtVenue: the REST half (orders, fills, balances, rules, clock)
+    wire.py      every request: rate ledger, reply notes, errors, retries for reads only
+    errors.py    ccxt's exceptions -> tradeguard's tree (and whether the request left)
+    reports.py   ccxt orders and trades -> OrderReport and Fill (Decimal, never float)
+    ids.py       venue ids -> integers (Kraken's txids mapped, the way back kept)
+    symbols.py   "BTCUSDT" <-> "BTC/USDT"
+    adapters.py  what differs per venue: URLs, options, order params, lookups, features
+    stream.py    the private stream (ccxt.pro watch_orders / watch_my_trades) as journal events
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.net.clock import SYSTEM, Clock
+from tradeguard.venues.ccxt.venue import CcxtVenue
 
-if TYPE_CHECKING:
-    from tradeguard.venues.protocol import Venue
-
-
-class CcxtVenue:
-    """One ccxt exchange (REST: ccxt.async_support; streams: ccxt.pro) as a Venue."""
-
-    def user_stream(self, assets: Any, **options: Any) -> Any:
-        raise NotImplementedError
+__all__ = ["CcxtVenue", "open_venue"]
 
 
 def open_venue(
@@ -27,5 +29,36 @@ def open_venue(
     clock: Clock = SYSTEM,
     sandbox: bool = False,
     urls: dict[str, str] | None = None,
-) -> Venue:
-    raise NotImplementedError(venue)
+) -> CcxtVenue:
+    """The venue `venue` ("bybit", "okx", "kraken") at `base_url` (the simulator's dialect,
+    or None for the venue's own hosts; `sandbox` for its testnet)."""
+    from tradeguard.errors import ConfigError
+    from tradeguard.venues.ccxt.adapters import adapter_for
+
+    adapter = adapter_for(venue)
+    try:
+        import ccxt.pro as ccxtpro
+    except ImportError:
+        raise ConfigError(
+            f"venue {venue!r} trades through ccxt, which is not installed",
+            hint='pip install "tradeguard[ccxt]"',
+        ) from None
+    exchange = getattr(ccxtpro, venue)(adapter.config(base_url, urls, credentials))
+    if sandbox and base_url is None:
+        if not adapter.sandbox:
+            raise ConfigError(
+                f"{venue} has no testnet", hint='use env = "sim" first, then live-small'
+            )
+        exchange.set_sandbox_mode(True)
+    return CcxtVenue(
+        adapter, exchange, base_url or _default_url(exchange), credentials, clock=clock
+    )
+
+
+def _default_url(exchange: object) -> str:
+    api = getattr(exchange, "urls", {}).get("api", {})
+    for key in ("rest", "private", "public"):
+        value = api.get(key) if isinstance(api, dict) else None
+        if isinstance(value, str):
+            return value
+    return ""

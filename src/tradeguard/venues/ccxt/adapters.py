@@ -1,0 +1,173 @@
+"""What differs between Bybit, OKX and Kraken under ccxt, one small adapter each.
+
+Everything else (symbols, ids, errors, reports, the stream) is generic. An adapter says how
+ccxt is pointed at a base URL (the wire facts: shared/reference/venues-ccxt-wire.md 1.1, 2.1,
+3.1), which order shapes the venue offers (`features`, honestly: only what is tested here),
+how an order is looked up by client order id, and what the venue's published limits are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from tradeguard.errors import ConfigError
+from tradeguard.keys.credentials import ApiCredentials
+from tradeguard.model import OrderIntent, OrderType, TimeInForce
+from tradeguard.net.ratelimit import LimitKind, RateRule
+
+Raw = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Adapter:
+    venue: str
+    features: frozenset[str] = frozenset()
+    numeric_ids: bool = True  # Kraken's txids are not numbers (ids.IdMap)
+    rate_rules: tuple[RateRule, ...] = ()
+    trades_page: int = 100
+    recv_window_ms: int = 5000
+    sandbox: bool = True  # Kraken has no testnet
+    limit_headers: tuple[str, ...] = field(default=())  # reply headers carrying usage
+
+    def config(
+        self, base_url: str | None, urls: Mapping[str, str] | None, creds: ApiCredentials | None
+    ) -> Raw:
+        """ccxt's constructor config: no self-throttle (tradeguard limits itself), spot only,
+        pointed at `base_url` when there is one."""
+        config: Raw = {"enableRateLimit": False, "has": {"fetchCurrencies": False}}
+        if creds is not None:
+            config["apiKey"] = creds.api_key
+            config["secret"] = creds.secret.reveal()
+            if creds.passphrase is not None:
+                config["password"] = creds.passphrase.reveal()
+        if base_url is not None:
+            config["urls"] = {"api": self.api_urls(base_url.rstrip("/"), urls or {})}
+        config["options"] = self.options()
+        return config
+
+    def api_urls(self, base: str, urls: Mapping[str, str]) -> Raw:
+        raise NotImplementedError
+
+    def options(self) -> Raw:
+        return {"fetchMarkets": {"types": ["spot"]}}
+
+    def order_params(self, intent: OrderIntent) -> Raw:
+        """The venue's params for an intent beyond ccxt's type, side, amount and price."""
+        params: Raw = {"clientOrderId": intent.client_order_id}
+        if intent.type is OrderType.LIMIT_MAKER or intent.post_only:
+            params["postOnly"] = True
+        if intent.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
+            params["timeInForce"] = intent.time_in_force.value
+        if intent.iceberg_qty is not None or intent.trailing_delta is not None:
+            raise ConfigError(f"{self.venue}: iceberg and trailing orders are not offered here")
+        if intent.stop_price is not None:
+            params.update(self.stop_params(intent.type, intent.stop_price))
+        return params
+
+    def stop_params(self, kind: OrderType, stop: Decimal) -> Raw:
+        raise ConfigError(f"{self.venue}: stop orders are not offered through tradeguard here")
+
+    async def by_client_id(self, ex: Any, unified: str, client_order_id: str) -> Raw | None:
+        """The order with this client order id, as ccxt parses it; None if the venue holds
+        none. Run inside one wire call (its requests are counted and noted)."""
+        raise NotImplementedError
+
+
+class Bybit(Adapter):
+    def api_urls(self, base: str, urls: Mapping[str, str]) -> Raw:
+        # the private WS URL must hold "v5/private" and not "spot" (get_private_type)
+        ws = urls.get("private_ws_url") or base.replace("http", "ws", 1) + "/v5/private"
+        return {"public": base, "private": base, "ws": {"private": {"contract": ws}}}
+
+    def options(self) -> Raw:
+        return super().options() | {
+            "defaultType": "spot",
+            "enableUnifiedAccount": True,
+            "enableUnifiedMargin": False,
+            "fetchOrder": {"acknowledged": True},
+        }
+
+    async def by_client_id(self, ex: Any, unified: str, client_order_id: str) -> Raw | None:
+        # ccxt's fetch_order wants an orderId; v5 realtime answers by orderLinkId as well
+        # (open orders and the recent closed ones), history for older ones
+        market = ex.market(unified)
+        query = {"category": "spot", "symbol": market["id"], "orderLinkId": client_order_id}
+        for endpoint in (ex.private_get_v5_order_realtime, ex.private_get_v5_order_history):
+            reply = await endpoint(dict(query))
+            rows = ((reply or {}).get("result") or {}).get("list") or []
+            if rows:
+                return dict(ex.parse_order(rows[0], market))
+        return None
+
+
+class Okx(Adapter):
+    def api_urls(self, base: str, urls: Mapping[str, str]) -> Raw:
+        ws = urls.get("ws_url") or base.replace("http", "ws", 1) + "/ws/v5"
+        return {"rest": base, "ws": ws}
+
+    async def by_client_id(self, ex: Any, unified: str, client_order_id: str) -> Raw | None:
+        import ccxt
+
+        try:
+            return dict(await ex.fetch_order(None, unified, {"clOrdId": client_order_id}))
+        except ccxt.OrderNotFound:
+            return None
+
+
+class Kraken(Adapter):
+    def api_urls(self, base: str, urls: Mapping[str, str]) -> Raw:
+        ws = urls.get("private_ws_url") or base.replace("http", "ws", 1) + "/v2"
+        return {"public": base, "private": base, "ws": {"privateV2": ws}}
+
+    def options(self) -> Raw:
+        return {}
+
+    async def by_client_id(self, ex: Any, unified: str, client_order_id: str) -> Raw | None:
+        # QueryOrders wants txids; the order lists filter by cl_ord_id
+        params = {"cl_ord_id": client_order_id}
+        for listing in (ex.fetch_open_orders, ex.fetch_closed_orders):
+            found = await listing(unified, None, None, dict(params))
+            mine = [o for o in found if o.get("clientOrderId") in (client_order_id, None)]
+            if mine:
+                return dict(mine[-1])
+        return None
+
+
+ADAPTERS: dict[str, Adapter] = {
+    "bybit": Bybit(
+        "bybit",
+        # per-IP 600 requests per 5 s (beyond: HTTP 403 and a ban); spot orders 20 per second
+        rate_rules=(
+            RateRule(LimitKind.RAW_REQUESTS, "SECOND", 5, 600),
+            RateRule(LimitKind.ORDERS, "SECOND", 1, 20),
+        ),
+        limit_headers=("x-bapi-limit-status", "x-bapi-limit"),
+    ),
+    "okx": Okx(
+        "okx",
+        rate_rules=(
+            RateRule(LimitKind.RAW_REQUESTS, "SECOND", 2, 60),
+            RateRule(LimitKind.ORDERS, "SECOND", 2, 60),
+        ),
+    ),
+    "kraken": Kraken(
+        "kraken",
+        numeric_ids=False,
+        rate_rules=(RateRule(LimitKind.RAW_REQUESTS, "SECOND", 1, 5),),
+        trades_page=50,
+        sandbox=False,
+    ),
+}
+
+
+def adapter_for(venue: str) -> Adapter:
+    found = ADAPTERS.get(venue)
+    if found is None:
+        raise ConfigError(
+            f"venue {venue!r} is not offered through ccxt here",
+            hint=f"use one of: binance, {', '.join(sorted(ADAPTERS))}",
+        )
+    return found

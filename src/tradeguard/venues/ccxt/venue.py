@@ -1,0 +1,406 @@
+"""`CcxtVenue`: Bybit, OKX or Kraken spot through ccxt, as a `venues.protocol.Venue`.
+
+REST goes through the exchange's ccxt.pro class (a subclass of ccxt.async_support's, so one
+instance serves REST and the private stream and keeps one nonce: Kraken refuses a nonce that
+goes backwards), with ccxt's own throttle off: tradeguard limits itself (`wire.Wire`).
+
+Choices the seam leaves to a venue:
+
+- `submit` sends the order once (never retried: a timeout after sending is OutcomeUnknown),
+  then, since `create_order` answers with ids only on these venues, reads the order back by
+  its client order id once to return its real status (a market order FILLED, an IOC
+  EXPIRED/CANCELED). If that read fails, the acknowledged report (NEW) is returned: the
+  order was placed; the stream and reconciliation bring the rest.
+- `cancel_order` cancels, then reads the order back (Kraken's cancel answers a count only).
+  A cancel of an order no longer open raises `OrderRejected` with code -2011, the code the
+  session's cancel race handling knows.
+- Ids are integers (`ids.IdMap`): Kraken's txids are mapped, and the journal then holds the
+  mapped id; the way back is kept for the ids this process has seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import MutableMapping, Sequence
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from tradeguard.errors import (
+    ConfigError,
+    GuardError,
+    OrderNotFound,
+    OrderRejected,
+    TradeguardError,
+)
+from tradeguard.keys.credentials import ApiCredentials
+from tradeguard.model import (
+    Balance,
+    Fill,
+    OrderIntent,
+    OrderReport,
+    OrderStatus,
+    OrderType,
+    Side,
+)
+from tradeguard.net.clock import SYSTEM, Clock
+from tradeguard.net.clocksync import Estimate, Sample, SkewPolicy, estimate
+from tradeguard.net.ratelimit import RateLedger
+from tradeguard.symbol_rules import SymbolRules
+from tradeguard.venues.ccxt.adapters import Adapter
+from tradeguard.venues.ccxt.ids import IdMap
+from tradeguard.venues.ccxt.reports import dec, order_report, trade_fill
+from tradeguard.venues.ccxt.symbols import SymbolMap
+from tradeguard.venues.ccxt.wire import Wire, WireConfig
+from tradeguard.venues.protocol import ReplyNote
+
+UNKNOWN_ORDER = -2011  # the seam's "no longer open" for a cancel (session.guard)
+REFRESH_EVERY_S = 3600.0
+CLOCK_SAMPLES = 3
+
+_MARKET_TYPES = {OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT}
+
+
+class CcxtVenue:
+    """One ccxt exchange account (REST: ccxt.async_support through ccxt.pro's class; the
+    private stream: ccxt.pro) as a Venue."""
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        exchange: Any,
+        base_url: str,
+        credentials: ApiCredentials | None,
+        *,
+        clock: Clock = SYSTEM,
+        config: WireConfig | None = None,
+        skew: SkewPolicy | None = None,
+    ) -> None:
+        self.adapter = adapter
+        self.name = adapter.venue
+        self.base_url = base_url
+        self.credentials = credentials
+        self.clock = clock
+        self.features = adapter.features
+        self.exchange = exchange
+        exchange.number = str  # amounts as the venue's decimal strings, never float
+        self.ledger = RateLedger(rules=adapter.rate_rules)
+        self.ids = IdMap(numeric=adapter.numeric_ids)
+        self.skew = skew or SkewPolicy()
+        self.on_clock: Any = None
+        self._wire = Wire(
+            exchange, clock, self.ledger, self.server_now_ms,
+            limit_headers=adapter.limit_headers, config=config or WireConfig(),
+        )  # fmt: skip
+        self._symbols: SymbolMap | None = None
+        self._estimate: Estimate | None = None
+        self._client_ids: dict[int, str] = {}  # order id -> client order id, as seen
+
+    # the session sets these (session.wire.attach); the wire tells them
+    @property
+    def on_reply(self) -> Any:
+        return self._wire.on_reply
+
+    @on_reply.setter
+    def on_reply(self, hook: Any) -> None:
+        self._wire.on_reply = hook
+
+    @property
+    def on_limit(self) -> Any:
+        return self._wire.on_limit
+
+    @on_limit.setter
+    def on_limit(self, hook: Any) -> None:
+        self._wire.on_limit = hook
+
+    @property
+    def requests_sent(self) -> int:
+        return self._wire.requests_sent
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.exchange.close()
+
+    # ── time ────────────────────────────────────────────────────────────────────────────
+    async def sync_clock(self) -> Estimate:
+        samples = []
+        for _ in range(CLOCK_SAMPLES):
+            sent_mono, sent_wall = self.clock.monotonic(), self.clock.wall_ms()
+            server = await self._wire.call("fetch_time", self.exchange.fetch_time)
+            received_mono, received_wall = self.clock.monotonic(), self.clock.wall_ms()
+            samples.append(Sample(sent_mono, received_mono, sent_wall, received_wall, int(server)))
+        est = estimate(samples)
+        self._estimate = est
+        if self.on_clock is not None:
+            self.on_clock(est)
+        self.skew.check(est)
+        return est
+
+    def server_now_ms(self) -> int:
+        if self._estimate is None:
+            return self.clock.wall_ms()
+        return self._estimate.server_ms(self.clock.monotonic())
+
+    @property
+    def recv_window_ms(self) -> int:
+        return self.adapter.recv_window_ms
+
+    # ── listings ────────────────────────────────────────────────────────────────────────
+    async def symbols(self, *, reload: bool = False) -> SymbolMap:
+        if self._symbols is None or reload:
+            markets = await self._wire.call(
+                "load_markets", lambda: self.exchange.load_markets(reload)
+            )
+            self._symbols = SymbolMap(markets)
+        return self._symbols
+
+    async def symbol_rules(self, wanted: Sequence[str], profile: str) -> dict[str, SymbolRules]:
+        symbols = await self.symbols(reload=self._symbols is not None)
+        missing = [s for s in wanted if s not in symbols.unified]
+        if missing:
+            from tradeguard.venues.binance.exchange_info import _listed_instead
+
+            raise ConfigError(
+                f"profile {profile}: {', '.join(missing)} not traded on {self.name}",
+                hint=_listed_instead(missing, symbols.listed()),
+            )
+        return {s: self._rules(s, self.exchange.markets[symbols.unified[s]]) for s in wanted}
+
+    def _rules(self, name: str, market: dict[str, Any]) -> SymbolRules:
+        precision, limits = market.get("precision", {}), market.get("limits", {})
+        amount, cost = limits.get("amount") or {}, limits.get("cost") or {}
+        price_limits = limits.get("price") or {}
+        tick, step = dec(precision.get("price")), dec(precision.get("amount"))
+        return SymbolRules(
+            symbol=name,
+            base_asset=market["base"],
+            quote_asset=market["quote"],
+            status="TRADING" if market.get("active", True) is not False else "BREAK",
+            base_precision=_places(step),
+            quote_precision=_places(tick),
+            order_types=frozenset({"LIMIT", "MARKET", "LIMIT_MAKER"}),
+            min_price=dec(price_limits.get("min")),
+            max_price=dec(price_limits.get("max")),
+            tick_size=tick,
+            min_qty=dec(amount.get("min")),
+            max_qty=dec(amount.get("max")),
+            step_size=step,
+            min_notional=dec(cost.get("min")),
+        )
+
+    async def keep_rules_fresh(self, rules: MutableMapping[str, SymbolRules], profile: str) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_EVERY_S)
+            with contextlib.suppress(TradeguardError):
+                rules.update(await self.symbol_rules(list(rules), profile))
+
+    async def last_price(self, symbol: str) -> Decimal:
+        unified = (await self.symbols()).to_unified(symbol)
+        ticker = await self._wire.call("fetch_ticker", lambda: self.exchange.fetch_ticker(unified))
+        price = dec(ticker.get("last"))
+        if price <= 0:
+            raise GuardError(f"{self.name} gave no last price for {symbol}")
+        return price
+
+    # ── orders ──────────────────────────────────────────────────────────────────────────
+    async def submit(self, intent: OrderIntent) -> OrderReport:
+        symbols = await self.symbols()
+        unified = symbols.to_unified(intent.symbol.binance)
+        params = self.adapter.order_params(intent)
+        kind = "market" if intent.type in _MARKET_TYPES else "limit"
+        side = "sell" if intent.side is Side.SELL else "buy"
+        price = None if kind == "market" else intent.price
+        coid = intent.client_order_id
+        if intent.qty is None and intent.quote_qty is not None:
+            if intent.side is not Side.BUY:
+                raise ConfigError(f"{self.name}: an order by quote amount is a market buy here")
+
+            async def place() -> Any:
+                return await self.exchange.create_market_buy_order_with_cost(
+                    unified, str(intent.quote_qty), params
+                )
+        else:
+
+            async def place() -> Any:
+                return await self.exchange.create_order(
+                    unified, kind, side, _s(intent.qty), _s(price), params
+                )
+
+        placed = await self._wire.call("create_order", place, placing=True, client_order_id=coid)
+        order_id = self.ids.to_int(placed["id"])
+        self._client_ids[order_id] = coid
+        with contextlib.suppress(TradeguardError):
+            return await self.get_order(intent.symbol.binance, client_order_id=coid)
+        return OrderReport(
+            symbol=intent.symbol.binance, order_id=order_id, client_order_id=coid,
+            side=intent.side, type=intent.type, status=OrderStatus.NEW,
+            price=intent.price or Decimal(0), orig_qty=intent.qty or Decimal(0),
+            executed_qty=Decimal(0), cummulative_quote_qty=Decimal(0),
+            time_in_force=intent.time_in_force, stop_price=intent.stop_price,
+        )  # fmt: skip
+
+    async def get_order(
+        self, symbol: str, *, order_id: int | None = None, client_order_id: str | None = None
+    ) -> OrderReport:
+        symbols = await self.symbols()
+        unified = symbols.to_unified(symbol)
+        if client_order_id is not None:
+            raw = await self._by_client_id(unified, client_order_id)
+        elif order_id is not None:
+            raw = await self._by_order_id(unified, order_id)
+        else:
+            raise ConfigError("get_order needs an order id or a client order id")
+        return self._report(raw, client_order_id)
+
+    def _report(self, raw: dict[str, Any], client_order_id: str | None = None) -> OrderReport:
+        symbols = self._symbols
+        assert symbols is not None
+        report = order_report(raw, symbols, self.ids, client_order_id=client_order_id)
+        if report.client_order_id:
+            self._client_ids[report.order_id] = report.client_order_id
+        elif report.order_id in self._client_ids:
+            report = _with_client_id(report, self._client_ids[report.order_id])
+        return report
+
+    def client_id_of(self, order_id: int) -> str | None:
+        return self._client_ids.get(order_id)
+
+    async def _by_client_id(self, unified: str, coid: str) -> dict[str, Any]:
+        found = await self._wire.call(
+            "get_order", lambda: self.adapter.by_client_id(self.exchange, unified, coid)
+        )
+        if found is None:
+            raise OrderNotFound(None, f"{self.name} holds no order {coid}", None)
+        return found
+
+    async def _by_order_id(self, unified: str, order_id: int) -> dict[str, Any]:
+        venue_id = self.ids.to_venue(order_id)
+        if venue_id is None:  # a mapped id from an earlier process: search the lists
+            for listing in ("fetch_open_orders", "fetch_closed_orders"):
+                call = getattr(self.exchange, listing)
+                found: list[Any] = await self._wire.call(listing, partial(call, unified))
+                for order in found:
+                    if self.ids.to_int(order["id"]) == order_id:
+                        return dict(order)
+            raise OrderNotFound(None, f"{self.name} holds no order {order_id}", None)
+        return await self._wire.call(
+            "fetch_order", lambda: self.exchange.fetch_order(venue_id, unified)
+        )
+
+    async def cancel_order(
+        self, symbol: str, *, order_id: int | None = None, client_order_id: str | None = None
+    ) -> OrderReport:
+        symbols = await self.symbols()
+        unified = symbols.to_unified(symbol)
+        if client_order_id is None and order_id is None:
+            raise ConfigError("cancel_order needs an order id or a client order id")
+        venue_id = None if order_id is None else self.ids.to_venue(order_id)
+        if venue_id is None:
+            assert client_order_id is not None
+            current = await self._by_client_id(unified, client_order_id)
+            venue_id = str(current["id"])
+        try:
+            await self._wire.call(
+                "cancel_order", lambda: self.exchange.cancel_order(venue_id, unified)
+            )
+        except (OrderNotFound, OrderRejected) as exc:
+            if exc.local:
+                raise
+            raise OrderRejected(UNKNOWN_ORDER, f"not open: {exc.msg}", None) from exc
+        if client_order_id is not None:
+            return self._report(await self._by_client_id(unified, client_order_id))
+        return await self.get_order(symbol, order_id=order_id)
+
+    async def place_bracket(
+        self, legs: Sequence[OrderIntent], list_client_order_id: str
+    ) -> list[OrderReport]:
+        raise GuardError(
+            f"not sent: brackets (one-cancels-the-other) are not offered on {self.name}",
+            hint="place the take-profit and the stop apart",
+        )
+
+    async def open_orders(self, symbol: str | None = None) -> list[OrderReport]:
+        symbols = await self.symbols()
+        unified = symbols.to_unified(symbol) if symbol else None
+        found: list[Any] = await self._wire.call(
+            "fetch_open_orders", partial(self.exchange.fetch_open_orders, unified)
+        )
+        return [self._report(o) for o in found]
+
+    async def orders_by_id(self, symbol: str, order_ids: set[int]) -> dict[int, OrderReport]:
+        found: dict[int, OrderReport] = {}
+        for order_id in order_ids:
+            with contextlib.suppress(OrderNotFound):
+                found[order_id] = await self.get_order(symbol, order_id=order_id)
+        return found
+
+    # ── fills and money ─────────────────────────────────────────────────────────────────
+    async def my_trades(self, symbol: str, *, order_id: int | None = None) -> list[Fill]:
+        fills = await self._trades(symbol)
+        if order_id is not None:
+            fills = [f for f in fills if f.order_id == order_id]
+        return fills
+
+    async def _trades(self, symbol: str) -> list[Fill]:
+        symbols = await self.symbols()
+        unified = symbols.to_unified(symbol)
+        page = self.adapter.trades_page
+        raw = await self._wire.call(
+            "fetch_my_trades", lambda: self.exchange.fetch_my_trades(unified, None, page)
+        )
+        fills = [trade_fill(t, symbols, self.ids) for t in raw]
+        fills = [_with_fill_client_id(f, self._client_ids) for f in fills]
+        return sorted(fills, key=lambda f: (f.time_ms, f.trade_id))
+
+    async def trades_after(self, symbol: str, last_trade_id: int | None) -> list[Fill]:
+        """The venue's recent page of the symbol's trades (after `last_trade_id` where the
+        venue's trade ids are ordered numbers); repeats are dropped by the ledger."""
+        fills = await self._trades(symbol)
+        if last_trade_id is None or not self.adapter.numeric_ids:
+            return fills
+        return [f for f in fills if f.trade_id > last_trade_id]
+
+    async def balances(self) -> dict[str, Balance]:
+        raw = await self._wire.call("fetch_balance", self.exchange.fetch_balance)
+        out: dict[str, Balance] = {}
+        for asset, free in (raw.get("free") or {}).items():
+            total = dec((raw.get("total") or {}).get(asset))
+            held = dec((raw.get("used") or {}).get(asset))
+            free_d = dec(free) if free is not None else total - held
+            out[asset] = Balance(asset, free_d, held if held else max(total - free_d, Decimal(0)))
+        return out
+
+    # ── the private stream ──────────────────────────────────────────────────────────────
+    def user_stream(self, assets: Any, **options: Any) -> Any:
+        from tradeguard.venues.ccxt.stream import CcxtUserStream
+
+        return CcxtUserStream(self, assets, **options)
+
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _places(step: Decimal) -> int:
+    if step <= 0:
+        return 8
+    exponent = step.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 8
+
+
+def _with_client_id(report: OrderReport, coid: str) -> OrderReport:
+    import msgspec
+
+    return msgspec.structs.replace(report, client_order_id=coid)
+
+
+def _with_fill_client_id(fill: Fill, known: dict[int, str]) -> Fill:
+    if fill.client_order_id is not None or fill.order_id not in known:
+        return fill
+    import msgspec
+
+    return msgspec.structs.replace(fill, client_order_id=known[fill.order_id])
+
+
+__all__ = ["CcxtVenue", "ReplyNote"]

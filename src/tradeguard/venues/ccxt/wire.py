@@ -1,0 +1,218 @@
+"""The one way out for a ccxt request: admitted by the rate ledger, watched as it leaves, its
+reply noted, its exception translated, and retried only where that is safe.
+
+ccxt gives two hooks on the exchange instance that make this exact without patching ccxt:
+`fetch` (called once per HTTP request, so the ledger counts what was really sent) and
+`on_rest_response` (called once a reply arrived, before ccxt reads its body: the status and
+the venue's own usage headers, and the proof that the request was answered).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from tradeguard.errors import (
+    ClockSkewError,
+    NotSent,
+    OutcomeUnknown,
+    RateLimited,
+    TradeguardError,
+)
+from tradeguard.net.clock import Clock
+from tradeguard.net.ratelimit import RateLedger
+from tradeguard.venues.ccxt.errors import translate
+from tradeguard.venues.protocol import ReplyNote
+
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class _Flight:
+    """One unified call in progress: what its HTTP requests did."""
+
+    client_order_id: str | None
+    sent: bool = False
+    answered: bool = False
+
+
+_FLIGHT: contextvars.ContextVar[_Flight | None] = contextvars.ContextVar(
+    "ccxt_flight", default=None
+)
+
+
+@dataclass
+class WireConfig:
+    max_attempts: int = 4  # reads; an order placement gets one
+    backoff_base_s: float = 0.25
+    backoff_cap_s: float = 8.0
+    max_local_wait_s: float = 65.0
+    timeout_s: float = 10.0
+
+
+@dataclass
+class Wire:
+    exchange: Any
+    clock: Clock
+    ledger: RateLedger
+    server_now_ms: Callable[[], int]
+    limit_headers: tuple[str, ...] = ()
+    config: WireConfig = field(default_factory=WireConfig)
+    sleep: Sleep = asyncio.sleep
+    rng: random.Random = field(default_factory=random.Random)  # jitter, not cryptography
+    on_reply: Callable[[ReplyNote], None] | None = None
+    on_limit: Callable[[RateLimited], None] | None = None
+    requests_sent: int = 0
+
+    def __post_init__(self) -> None:
+        self.exchange.timeout = int(self.config.timeout_s * 1000)
+        self._original_fetch = self.exchange.fetch
+        self.exchange.fetch = self._fetch
+        self.exchange.on_rest_response = self._on_rest_response
+
+    async def call(
+        self,
+        what: str,
+        run: Callable[[], Awaitable[T]],
+        *,
+        placing: bool = False,
+        client_order_id: str | None = None,
+    ) -> T:
+        """Run one unified ccxt call. A placement runs once: a timeout or a dropped reply after
+        it left is `OutcomeUnknown`. A read is retried with backoff on NotSent, OutcomeUnknown
+        and rate limits."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._once(what, run, placing, client_order_id)
+            except (NotSent, OutcomeUnknown, RateLimited) as exc:
+                local_refusal = isinstance(exc, RateLimited) and exc.local
+                retryable = isinstance(exc, NotSent) or not placing
+                if local_refusal or not retryable or attempt >= self.config.max_attempts:
+                    raise
+                await self._backoff(attempt)
+
+    async def _once(
+        self, what: str, run: Callable[[], Awaitable[T]], placing: bool, coid: str | None
+    ) -> T:
+        import ccxt
+
+        await self._admit(orders=1 if placing else 0)
+        flight = _Flight(coid)
+        token = _FLIGHT.set(flight)
+        try:
+            return await run()
+        except ccxt.BaseError as exc:
+            error = translate(exc, what=what, sent=flight.sent, answered=flight.answered)
+            if isinstance(error, RateLimited):
+                self.observe_limit(error)
+            raise error from None
+        except TimeoutError:
+            if not flight.sent:
+                raise NotSent(f"{what}: nothing sent (timed out before sending)") from None
+            raise OutcomeUnknown(
+                f"{what}: no reply in time",
+                hint="the request may have reached the exchange; resolve before acting",
+            ) from None
+        finally:
+            _FLIGHT.reset(token)
+
+    def observe_limit(self, error: RateLimited) -> None:
+        """A rate limit met: nothing leaves until the pause ends; `on_limit` is told."""
+        self.ledger.observe_pause(error.retry_after_s or 1.0, self.server_now_ms())
+        if self.on_limit is not None:
+            self.on_limit(error)
+
+    async def _admit(self, orders: int) -> None:
+        while True:
+            now = self.server_now_ms()
+            wait = self.ledger.wait(1, orders, now)
+            if wait.seconds == 0:
+                self.ledger.spend(1, orders, now)
+                return
+            if wait.seconds > self.config.max_local_wait_s:
+                raise RateLimited(
+                    None, f"not sent: {wait.reason}; {wait.seconds:.0f} s left", 429,
+                    retry_after_s=wait.seconds, local=True,
+                )  # fmt: skip
+            await self.sleep(wait.seconds)
+
+    async def _backoff(self, attempt: int) -> None:
+        ceiling = min(self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** (attempt - 1))
+        await self.sleep(self.rng.uniform(0, ceiling))
+
+    # ── the hooks ccxt calls ─────────────────────────────────────────────────────────────
+    async def _fetch(
+        self, url: str, method: str = "GET", headers: Any = None, body: Any = None
+    ) -> Any:
+        flight = _FLIGHT.get()
+        if flight is not None:
+            flight.sent = True
+        self.requests_sent += 1
+        started = self.clock.monotonic()
+        note: dict[str, Any] = {}
+        token = _NOTE.set(note)
+        try:
+            return await self._original_fetch(url, method, headers, body)
+        finally:
+            _NOTE.reset(token)
+            if "status" in note and self.on_reply is not None:
+                self.on_reply(
+                    ReplyNote(
+                        method=method,
+                        path=urlsplit(url).path,
+                        status=note["status"],
+                        latency_ms=(self.clock.monotonic() - started) * 1000,
+                        weight=note.get("usage"),
+                        client_order_id=flight.client_order_id if flight else None,
+                    )
+                )
+
+    def _on_rest_response(
+        self,
+        code: int,
+        reason: str,
+        url: str,
+        method: str,
+        response_headers: Any,
+        response_body: str,
+        request_headers: Any,
+        request_body: Any,
+    ) -> str:
+        flight = _FLIGHT.get()
+        if flight is not None:
+            flight.answered = True
+        note = _NOTE.get()
+        if note is not None:
+            note["status"] = code
+            note["usage"] = _usage(response_headers, self.limit_headers)
+        return response_body.strip()
+
+
+_NOTE: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "ccxt_note", default=None
+)
+
+
+def _usage(headers: Any, names: tuple[str, ...]) -> int | None:
+    """The venue's own usage counter, where it sends one: Bybit's X-Bapi-Limit-Status is
+    what remains of X-Bapi-Limit, so the usage is their difference."""
+    if not names or headers is None:
+        return None
+    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+    remaining, limit = (lowered.get(n) for n in names[:2])
+    if remaining is None or not remaining.isdigit():
+        return None
+    if limit is not None and limit.isdigit():
+        return int(limit) - int(remaining)
+    return None
+
+
+__all__ = ["ClockSkewError", "TradeguardError", "Wire", "WireConfig"]

@@ -1,0 +1,62 @@
+"""A simulator speaking one venue's dialect, and a CcxtVenue pointed at it by URL."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+pytest.importorskip("ccxt")
+
+from tradeguard.keys.credentials import ApiCredentials, Secret
+from tradeguard.sim import server
+from tradeguard.sim.config import SimConfig
+
+VENUES = ["bybit", "okx", "kraken"]
+
+
+def credentials(running: Any, name: str = "trade-only") -> ApiCredentials:
+    entry = next(e for e in running.key_listing if e["name"] == name)
+    passphrase = entry.get("passphrase")
+    return ApiCredentials(
+        entry["api_key"],
+        Secret(entry["secret"]),
+        passphrase=Secret(passphrase) if passphrase else None,
+    )
+
+
+@pytest.fixture(params=VENUES)
+async def running(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    config = SimConfig.default(seed=11, venue=request.param)
+    config.market = dataclasses.replace(config.market, volatility_bps=Decimal(0))
+    sim = await server.start(config)
+    try:
+        yield sim
+    finally:
+        await sim.close()
+
+
+@pytest.fixture
+async def venue(running: Any) -> AsyncIterator[Any]:
+    from tradeguard.venues.ccxt import open_venue
+
+    opened = open_venue(
+        running.venue, running.base_url, credentials(running), urls=dict(running.urls)
+    )
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+def isolated_home(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No tradeguard.toml, journal or host state of the user's is read."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("TRADEGUARD_CONFIG", "TRADEGUARD_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("CONFIG", "DATA", "STATE"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
