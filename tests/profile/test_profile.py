@@ -224,7 +224,6 @@ def test_an_unknown_key_names_its_line_and_the_likely_fix(tmp_path: Path) -> Non
     [
         ('env = "production"', 2, "use one of: sim, testnet, live-small, live"),
         ('mode = "readonly"', 2, "read-only"),
-        ('venue = "bybit"', 2, "simulator speaks Binance only"),
         ("cancel_on_exit = 1", 2, "true or false"),
         ('reconcile_every_s = "5m"', 2, "number of seconds"),
         ("reconcile_every_s = 2", 2, "under 10 s"),

@@ -39,7 +39,7 @@ def exchange_url(profile: ProfileView, options: DoctorOptions) -> str | None:
     profile's base_url); None for the embedded simulator."""
     from tradeguard.session.connect import exchange_urls
 
-    urls = exchange_urls(profile.env, options.base_url or profile.base_url)
+    urls = exchange_urls(profile.env, options.base_url or profile.base_url, profile.venue)
     return None if urls is None else urls[0]
 
 

@@ -105,12 +105,6 @@ class _Parser(Checks):
         self.keys(path, body, _PROFILE_KEYS)
         venue = self.choice((*path, "venue"), body.get("venue", "binance"), VENUES)
         env = self.choice((*path, "env"), body.get("env", "sim"), stages.RUNGS)
-        if env == "sim" and venue != "binance":
-            self.fail(
-                (*path, "venue"),
-                "the embedded simulator speaks Binance only",
-                'use venue = "binance" with env = "sim", or env = "testnet" for this venue',
-            )
         if body.get("ip_whitelist_required_for_live", True) is not True:
             self.fail(
                 (*path, "ip_whitelist_required_for_live"),

@@ -231,9 +231,10 @@ def open_venue(
         return BinanceTransport(base_url, creds, config=opts.transport, clock=opts.clock)
     from tradeguard.venues import ccxt
 
+    own_host = sim is None and profile.base_url is None  # ccxt knows the venue's hosts
     return ccxt.open_venue(
         profile.venue,
-        base_url,
+        None if own_host else base_url,
         creds,
         clock=opts.clock,
         sandbox=profile.env == "testnet",
@@ -252,9 +253,14 @@ def rung_refusal(profile: str, env: str, record: stages.RungRecord) -> GuardErro
     )
 
 
-def exchange_urls(env: str, base_url: str | None) -> tuple[str, str] | None:
+def exchange_urls(env: str, base_url: str | None, venue: str = "binance") -> tuple[str, str] | None:
     """The REST root and WebSocket API URL `connect` uses for this env and base_url; None for
-    the embedded simulator (env = "sim" without a base_url)."""
+    the embedded simulator (env = "sim" without a base_url). Bybit, OKX and Kraken use their
+    own hosts (ccxt's; testnet or demo trading on the testnet rung) and no WebSocket API URL."""
+    if base_url is None and env != "sim" and venue != "binance":
+        from tradeguard.keys.audit_ccxt import venue_url
+
+        return venue_url(venue, env == "testnet") or f"{venue}'s own host", ""
     if base_url is None:
         return None if env == "sim" else _BINANCE[env]
     base = base_url.rstrip("/")
@@ -304,7 +310,7 @@ async def open_exchange(
     profile: Profile, opts: ConnectOptions, closers: list[Hook]
 ) -> tuple[str, ApiCredentials | None, str, Any]:
     """The REST root, the key, the WebSocket API URL, and the embedded simulator if any."""
-    urls = exchange_urls(profile.env, profile.base_url)
+    urls = exchange_urls(profile.env, profile.base_url, profile.venue)
     if urls is None:
         from tradeguard.sim import server
         from tradeguard.sim.config import SimConfig
@@ -314,7 +320,10 @@ async def open_exchange(
         closers.append(running.close)
         key = running.key(opts.sim_key)
         creds = ApiCredentials(
-            key.api_key, Secret(key.secret), kind=key.kind, passphrase=_sim_passphrase(key)
+            key.api_key,
+            Secret(key.secret),
+            kind=key.kind,
+            passphrase=_sim_passphrase(running.key_listing, opts.sim_key),
         )
         stream_url = running.urls.get("ws_api_url") or running.urls.get("private_ws_url", "")
         return running.base_url, creds, stream_url, running
@@ -325,10 +334,12 @@ async def open_exchange(
     return base, creds, ws, None
 
 
-def _sim_passphrase(key: Any) -> Secret | None:
-    """An OKX key's passphrase, where the simulator's key has one."""
-    passphrase = getattr(key, "passphrase", None)
-    return Secret(passphrase) if passphrase else None
+def _sim_passphrase(listing: Sequence[dict[str, object]], name: str) -> Secret | None:
+    """The simulator key's passphrase, where its dialect gives keys one (OKX)."""
+    for entry in listing:
+        if entry.get("name") == name and isinstance(entry.get("passphrase"), str):
+            return Secret(str(entry["passphrase"]))
+    return None
 
 
 _BINANCE = {

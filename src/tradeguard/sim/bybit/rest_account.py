@@ -2,6 +2,7 @@
 
 GET /v5/market/time               {timeSecond, timeNano}; the envelope's `time` is what
                                   ccxt's fetch_time reads
+GET /v5/market/tickers           category=spot: last price and the top of the book
 GET /v5/market/instruments-info   category=spot: the engine's symbols with their real tick,
                                   step, min/max quantity and min/max order value; other
                                   categories: an empty list (the simulator is spot only)
@@ -39,7 +40,8 @@ def uid(account: str) -> int:
 def key_info(k: ApiKey, now_ms: int) -> dict[str, object]:
     """GET /v5/user/query-api's result for key `k` (fields of Bybit's docs v5/user/apikey-info)."""
     trade = k.can_trade(now_ms)
-    wallet = ["AccountTransfer", "SubMemberTransfer"] + (
+    # transfer rights only on a key given them: the audit refuses a key that can move funds
+    wallet = (["AccountTransfer", "SubMemberTransfer"] if k.enable_internal_transfer else []) + (
         ["Withdraw"] if k.enable_withdrawals else []
     )
     if k.allowed_ips and k.ip_restrict:
@@ -102,6 +104,28 @@ def routes(sim: Sim) -> list[Route]:
         rows = [shapes.instrument(s) for s in specs if symbol in (None, s.symbol)]
         return {"category": category, "list": rows, "nextPageCursor": ""}
 
+    def tickers(call: Call) -> object:
+        p = call.params
+        if p.required("category") != "spot":
+            raise params_error("category only support spot")
+        symbol = p.text("symbol")
+        rows = []
+        for spec in sim.engine.symbols.values():
+            if symbol not in (None, spec.symbol):
+                continue
+            bid, bid_qty, ask, ask_qty = sim.engine.book_ticker(spec.symbol)
+            rows.append(
+                {
+                    "symbol": spec.symbol,
+                    "lastPrice": str(sim.engine.last_price(spec.symbol)),
+                    "bid1Price": str(bid),
+                    "bid1Size": str(bid_qty),
+                    "ask1Price": str(ask),
+                    "ask1Size": str(ask_qty),
+                }
+            )
+        return {"category": "spot", "list": rows}
+
     def wallet_balance(call: Call) -> object:
         p = call.params
         if p.text("accountType") != "UNIFIED":
@@ -132,6 +156,7 @@ def routes(sim: Sim) -> list[Route]:
     return [
         Route("GET", "/v5/market/time", server_time, signed=False),
         Route("GET", "/v5/market/instruments-info", instruments, signed=False),
+        Route("GET", "/v5/market/tickers", tickers, signed=False),
         Route("GET", "/v5/account/wallet-balance", wallet_balance, group="wallet"),
         Route("GET", "/v5/account/info", account_info, group="account"),
         Route("GET", "/v5/user/query-api", query_api, group="account"),
