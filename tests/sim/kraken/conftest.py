@@ -33,7 +33,9 @@ def kraken_config(**changes: Any) -> SimConfig:
 class KrakenClient:
     """Kraken's REST as its docs describe it: form bodies, `nonce` first, API-Key/API-Sign."""
 
-    def __init__(self, running: RunningSim, http: aiohttp.ClientSession, key: str = "trade-only") -> None:
+    def __init__(
+        self, running: RunningSim, http: aiohttp.ClientSession, key: str = "trade-only"
+    ) -> None:
         self.running = running
         self.http = http
         self.base = running.urls["base_url"]
@@ -50,7 +52,9 @@ class KrakenClient:
     @staticmethod
     def sign(secret: str, path: str, nonce: str, body: bytes) -> str:
         message = path.encode() + hashlib.sha256(nonce.encode() + body).digest()
-        return base64.b64encode(hmac.new(base64.b64decode(secret), message, hashlib.sha512).digest()).decode()
+        return base64.b64encode(
+            hmac.new(base64.b64decode(secret), message, hashlib.sha512).digest()
+        ).decode()
 
     async def public(self, method: str, **params: str) -> Any:
         async with self.http.get(f"{self.base}/0/public/{method}", params=params) as reply:

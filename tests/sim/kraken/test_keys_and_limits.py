@@ -53,7 +53,9 @@ async def test_the_call_counter_refuses_then_locks_out_then_decays(
     await client.ok("BalanceEx")
 
 
-async def test_trades_history_costs_two_and_the_counter_decays(client: KrakenClient, kraken: RunningSim) -> None:
+async def test_trades_history_costs_two_and_the_counter_decays(
+    client: KrakenClient, kraken: RunningSim
+) -> None:
     state_of(kraken.sim).counter.limits = KrakenLimits(max_counter=3)
     await client.ok("TradesHistory")
     assert await client.error("TradesHistory") == "EAPI:Rate limit exceeded"
@@ -67,7 +69,9 @@ def config() -> SimConfig:
     return kraken_config(limits=RateLimits(orders_per_10s=2))
 
 
-async def test_orders_count_on_the_order_limiter_not_the_counter(client: KrakenClient, kraken: RunningSim) -> None:
+async def test_orders_count_on_the_order_limiter_not_the_counter(
+    client: KrakenClient, kraken: RunningSim
+) -> None:
     state_of(kraken.sim).counter.limits = KrakenLimits(max_counter=1)
     await client.ok("AddOrder", **MARKET_BUY)
     await client.ok("AddOrder", **MARKET_BUY)

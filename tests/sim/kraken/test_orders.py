@@ -25,7 +25,12 @@ async def place(client: KrakenClient, **params: str) -> str:
 async def test_asset_pairs_carry_the_engines_rules(client: KrakenClient) -> None:
     pairs = (await client.public("AssetPairs"))["result"]
     btc = pairs["XBTUSDT"]
-    assert (btc["altname"], btc["wsname"], btc["base"], btc["quote"]) == ("XBTUSDT", "XBT/USDT", "XXBT", "USDT")
+    assert (btc["altname"], btc["wsname"], btc["base"], btc["quote"]) == (
+        "XBTUSDT",
+        "XBT/USDT",
+        "XXBT",
+        "USDT",
+    )
     assert (btc["pair_decimals"], btc["lot_decimals"]) == (2, 5)
     assert (btc["tick_size"], btc["ordermin"], btc["costmin"]) == ("0.01", "0.00001", "5")
     assert pairs["XETHXXBT"]["altname"] == "ETHXBT" and pairs["XETHXXBT"]["quote"] == "XXBT"
@@ -82,7 +87,10 @@ async def test_userref_names_every_order_that_carries_it(client: KrakenClient) -
 
 async def test_a_duplicate_cl_ord_id_among_open_orders_is_refused(client: KrakenClient) -> None:
     await place(client, **limit("50000", cl_ord_id="same"))
-    assert await client.error("AddOrder", **limit("49000", cl_ord_id="same")) == "EOrder:Duplicate order"
+    assert (
+        await client.error("AddOrder", **limit("49000", cl_ord_id="same"))
+        == "EOrder:Duplicate order"
+    )
     await client.ok("CancelOrder", cl_ord_id="same")
     await place(client, **limit("49000", cl_ord_id="same"))  # unique among open orders only
 
@@ -96,7 +104,9 @@ async def test_validate_checks_without_placing(client: KrakenClient) -> None:
 async def test_post_only_ioc_stop_limit_and_iceberg(client: KrakenClient) -> None:
     post = await place(client, **limit("50000", oflags="post"))
     assert "post" in (await client.ok("QueryOrders", txid=post))[post]["oflags"]
-    assert await client.error("AddOrder", **limit("70000", oflags="post")) == "EOrder:Post only order"
+    assert (
+        await client.error("AddOrder", **limit("70000", oflags="post")) == "EOrder:Post only order"
+    )
     ioc = await place(client, **limit("50000", timeinforce="IOC"))
     assert (await client.ok("QueryOrders", txid=ioc))[ioc]["status"] == "canceled"
     stop = await place(
@@ -119,14 +129,19 @@ async def test_refusals_in_krakens_words(client: KrakenClient) -> None:
         (limit("50000", volume="0.0010001"), "EGeneral:Invalid arguments:volume"),
         (limit("50000") | {"pair": "DOGEUSD"}, "EQuery:Unknown asset pair"),
         (limit("50000", timeinforce="GTD"), "EGeneral:Invalid arguments:timeinforce"),
-        (BUY | {"ordertype": "trailing-stop", "price": "+100", "volume": "0.001"}, "EGeneral:Invalid arguments:ordertype"),
+        (
+            BUY | {"ordertype": "trailing-stop", "price": "+100", "volume": "0.001"},
+            "EGeneral:Invalid arguments:ordertype",
+        ),
         (limit("50000", cl_ord_id="x" * 19), "EGeneral:Invalid arguments:cl_ord_id"),
     ]
     for params, expected in cases:
         assert await client.error("AddOrder", **params) == expected, params
 
 
-async def test_an_unknown_txid_is_left_out_and_a_malformed_one_refused(client: KrakenClient) -> None:
+async def test_an_unknown_txid_is_left_out_and_a_malformed_one_refused(
+    client: KrakenClient,
+) -> None:
     txid = await place(client, **limit("50000"))
     other = txid[:-1] + ("B" if txid[-1] != "B" else "C")
     assert await client.ok("QueryOrders", txid=other) == {}

@@ -14,13 +14,19 @@ from .conftest import KrakenClient, kraken_config
 
 
 def test_the_documented_test_vector_verifies() -> None:
-    secret = "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg=="
+    secret = (
+        "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg=="
+    )
     body = b"nonce=1616492376594&ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25"
-    expected = "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ=="
+    expected = (
+        "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ=="
+    )
     assert sign(secret, "/0/private/AddOrder", "1616492376594", body) == expected
 
 
-async def test_a_signed_form_request_and_a_signed_json_one_are_accepted(client: KrakenClient) -> None:
+async def test_a_signed_form_request_and_a_signed_json_one_are_accepted(
+    client: KrakenClient,
+) -> None:
     assert "ZUSD" not in await client.ok("BalanceEx")  # the default balances hold USDT
     answer = await client.private("BalanceEx", json=True)
     assert answer["error"] == [] and answer["result"]["USDT"]["balance"] == "100000.00000000"
@@ -32,7 +38,9 @@ async def test_a_wrong_signature_is_refused(client: KrakenClient) -> None:
     assert answer == {"error": ["EAPI:Invalid signature"]}
 
 
-async def test_an_unknown_key_and_a_key_kraken_cannot_have_are_refused(client: KrakenClient) -> None:
+async def test_an_unknown_key_and_a_key_kraken_cannot_have_are_refused(
+    client: KrakenClient,
+) -> None:
     client.api_key = "nosuchkey"
     assert await client.error("BalanceEx") == "EAPI:Invalid key"
     client.use("trade-only-ed25519")  # Kraken keys are HMAC only
@@ -67,5 +75,10 @@ async def test_a_key_from_an_ip_outside_its_allowlist_is_denied(client: KrakenCl
 async def test_a_read_only_key_may_read_but_not_trade(client: KrakenClient) -> None:
     client.use("read-only")
     await client.ok("BalanceEx")
-    order: dict[str, Any] = {"pair": "XBTUSDT", "type": "buy", "ordertype": "market", "volume": "0.001"}
+    order: dict[str, Any] = {
+        "pair": "XBTUSDT",
+        "type": "buy",
+        "ordertype": "market",
+        "volume": "0.001",
+    }
     assert await client.error("AddOrder", **order) == "EGeneral:Permission denied"
