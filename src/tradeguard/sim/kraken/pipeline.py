@@ -150,7 +150,8 @@ def serve(sim: Sim, endpoint: Endpoint) -> Handler:
         plan = sim.faults.for_request(request.method, path) if sim.faults.faults() else NO_FAULTS
         if plan.latency_ms:
             await asyncio.sleep(plan.latency_ms / 1000)
-        if plan.error is not None:
+        # SystemStatus is how a client learns of maintenance, so maintenance spares it.
+        if plan.error is not None and not (plan.maintenance and endpoint.name == "SystemStatus"):
             return fault_reply(plan.error)
         if plan.drop_before_execute:
             return close_without_reply(request)
