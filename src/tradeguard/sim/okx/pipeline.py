@@ -130,10 +130,9 @@ def serve(sim: Sim, state: OkxState, endpoint: Endpoint) -> Handler:
         raw = await request.read() if endpoint.method != "GET" else b""
         body = _json_body(raw)
         query = {k: v for k, v in request.query.items()}
-        who = ip
-        api_key = request.headers.get("OK-ACCESS-KEY", "")
-        if endpoint.signed and api_key:
-            who = "key:" + api_key  # OKX counts private endpoints per user
+        # OKX counts private endpoints per user (account), public ones per IP.
+        caller = sim.keystore.by_api_key(request.headers.get("OK-ACCESS-KEY", ""))
+        who = "account:" + caller.account if endpoint.signed and caller is not None else ip
         state.limiter.admit(who, endpoint.route, now, endpoint.cost(body))
         plan = (
             sim.faults.for_request(endpoint.method, endpoint.path)
