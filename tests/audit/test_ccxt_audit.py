@@ -626,13 +626,9 @@ async def test_doctor_on_a_bybit_profile(
     assert by["key.access"] == Check(
         "key.access", Level.PASS, "bybit accepted the key (GET /v5/user/query-api)"
     )
-    # the key is audited, and the run refused: `connect` does not trade on Bybit yet
-    assert [c.name for c in checks if c.level is not Level.PASS] == [
-        "venue",
-        "key.scope",
-        "clock.ntp",
-    ]
-    assert by["venue"].level is Level.FAIL
+    # the key is audited, and the venue passes: `connect` trades Bybit through ccxt
+    assert [c.name for c in checks if c.level is not Level.PASS] == ["key.scope", "clock.ntp"]
+    assert by["venue"].level is Level.PASS
     assert venues.seen == READ_ONLY_CALLS["bybit"]
     text = repr(checks)
     assert SECRET not in text

@@ -17,7 +17,7 @@ async def test_the_start_line_names_bybit_and_its_urls() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
-        "from tradeguard.cli import main; main()",
+        "from tradeguard.cli.app import main; main()",
         "sim",
         "--venue",
         "bybit",

@@ -14,7 +14,7 @@ START_TIMEOUT_S = 30
 
 async def test_the_start_line_names_kraken_and_its_urls() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "from tradeguard.cli import main; main()", "sim", "--venue", "kraken",
+        sys.executable, "-c", "from tradeguard.cli.app import main; main()", "sim", "--venue", "kraken",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert process.stdout is not None

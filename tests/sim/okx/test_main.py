@@ -17,7 +17,7 @@ async def test_the_start_line_names_okx_its_urls_and_passphrases() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
-        "from tradeguard.cli import main; main()",
+        "from tradeguard.cli.app import main; main()",
         "sim",
         "--venue",
         "okx",

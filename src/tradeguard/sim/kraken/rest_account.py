@@ -91,6 +91,24 @@ def endpoints(sim: Sim) -> list[Endpoint]:
         maker, taker = sim.config.maker_commission, sim.config.taker_commission
         return {p.key: render.asset_pair_json(p, maker, taker) for p in pairs}
 
+    def ticker(call: Call) -> object:
+        names = call.state.names
+        wanted = call.params.get("pair")
+        pairs = names.pairs if not wanted else [names.pair(n) for n in wanted.split(",")]
+        if any(p is None for p in pairs):
+            raise errors.KrakenError("EQuery:Unknown asset pair")
+        out: dict[str, object] = {}
+        for pair in pairs:
+            assert pair is not None
+            bid, bid_qty, ask, ask_qty = sim.engine.book_ticker(pair.symbol)
+            last = str(sim.engine.last_price(pair.symbol))
+            out[pair.key] = {
+                "a": [str(ask), "1", str(ask_qty)], "b": [str(bid), "1", str(bid_qty)],
+                "c": [last, "0"], "v": ["0", "0"], "p": [last, last], "t": [0, 0],
+                "l": [last, last], "h": [last, last], "o": last,
+            }  # fmt: skip
+        return out
+
     def balance(call: Call) -> object:
         return render.balance_json(sim.engine.balances(call.account))
 
@@ -110,6 +128,7 @@ def endpoints(sim: Sim) -> list[Endpoint]:
         Endpoint("SystemStatus", system_status, private=False),
         Endpoint("Assets", assets, private=False),
         Endpoint("AssetPairs", asset_pairs, private=False),
+        Endpoint("Ticker", ticker, private=False),
         Endpoint("Balance", balance),
         Endpoint("BalanceEx", balance_ex),
         Endpoint("GetWebSocketsToken", ws_token),

@@ -74,6 +74,22 @@ def endpoints(sim: Sim) -> list[Endpoint]:
         rows = [wire.instrument(s, list_time) for s in sim.symbols().values()]
         return [r for r in rows if inst is None or r["instId"] == inst]
 
+    def ticker(call: Call) -> object:
+        inst = call.text("instId", required=True)
+        for spec in sim.symbols().values():
+            if wire.inst_id(spec) == inst:
+                bid, bid_qty, ask, ask_qty = sim.engine.book_ticker(spec.symbol)
+                last = sim.engine.last_price(spec.symbol)
+                return [
+                    {
+                        "instType": "SPOT", "instId": inst, "last": str(last), "lastSz": "0",
+                        "askPx": str(ask), "askSz": str(ask_qty),
+                        "bidPx": str(bid), "bidSz": str(bid_qty),
+                        "ts": str(call.now_ms),
+                    }
+                ]  # fmt: skip
+        return []
+
     def balance(call: Call) -> object:
         wanted = call.text("ccy")
         ccys = None if wanted is None else set(wanted.split(","))
@@ -92,6 +108,7 @@ def endpoints(sim: Sim) -> list[Endpoint]:
     return [
         Endpoint("GET", "/api/v5/public/time", server_time, signed=False),
         Endpoint("GET", "/api/v5/public/instruments", instruments, signed=False),
+        Endpoint("GET", "/api/v5/market/ticker", ticker, signed=False),
         Endpoint("GET", "/api/v5/account/balance", balance),
         Endpoint("GET", "/api/v5/account/config", config),
     ]

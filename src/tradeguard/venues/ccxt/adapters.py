@@ -17,6 +17,7 @@ from tradeguard.errors import ConfigError
 from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.model import OrderIntent, OrderType, TimeInForce
 from tradeguard.net.ratelimit import LimitKind, RateRule
+from tradeguard.venues.ccxt.ids import alphanumeric_client_id
 
 Raw = dict[str, Any]
 
@@ -56,7 +57,7 @@ class Adapter:
 
     def order_params(self, intent: OrderIntent) -> Raw:
         """The venue's params for an intent beyond ccxt's type, side, amount and price."""
-        params: Raw = {"clientOrderId": intent.client_order_id}
+        params: Raw = {"clientOrderId": self.client_id(intent.client_order_id)}
         if intent.type is OrderType.LIMIT_MAKER or intent.post_only:
             params["postOnly"] = True
         if intent.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
@@ -66,6 +67,10 @@ class Adapter:
         if intent.stop_price is not None:
             params.update(self.stop_params(intent.type, intent.stop_price))
         return params
+
+    def client_id(self, client_order_id: str) -> str:
+        """The session's client order id as this venue accepts it."""
+        return client_order_id
 
     def stop_params(self, kind: OrderType, stop: Decimal) -> Raw:
         raise ConfigError(f"{self.venue}: stop orders are not offered through tradeguard here")
@@ -104,6 +109,9 @@ class Bybit(Adapter):
 
 
 class Okx(Adapter):
+    def client_id(self, client_order_id: str) -> str:
+        return alphanumeric_client_id(client_order_id)  # clOrdId: letters and digits only
+
     def api_urls(self, base: str, urls: Mapping[str, str]) -> Raw:
         ws = urls.get("ws_url") or base.replace("http", "ws", 1) + "/ws/v5"
         return {"rest": base, "ws": ws}
@@ -112,7 +120,8 @@ class Okx(Adapter):
         import ccxt
 
         try:
-            return dict(await ex.fetch_order(None, unified, {"clOrdId": client_order_id}))
+            query = {"clOrdId": self.client_id(client_order_id)}
+            return dict(await ex.fetch_order(None, unified, query))
         except ccxt.OrderNotFound:
             return None
 

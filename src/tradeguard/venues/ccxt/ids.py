@@ -10,6 +10,7 @@ this process has not seen goes by client order id, or through the venue's order 
 from __future__ import annotations
 
 import hashlib
+import re
 
 _MAPPED_BYTES = 7  # 56 bits: an int64 in the journal, and exact as a JSON number everywhere
 
@@ -48,3 +49,22 @@ def trade_int(ids: IdMap, trade: dict[str, object]) -> int:
         if numeric is not None and str(numeric).isdigit():
             return int(str(numeric))
     return ids.to_int(trade["id"])
+
+
+# OKX's clOrdId takes letters and digits only; tradeguard's ids are lowercase letters, digits
+# and dashes ("tg-mxcb37si9a05-1"), so a dash travels as an upper-case Z and comes back as one.
+_ENCODED = re.compile(r"[a-z0-9]+(?:Z[a-z0-9]+)+")
+
+
+def alphanumeric_client_id(client_order_id: str) -> str:
+    """`client_order_id` in letters and digits only (reversible by `our_client_id`)."""
+    if re.fullmatch(r"[a-z0-9-]+", client_order_id):
+        return client_order_id.replace("-", "Z")
+    return client_order_id
+
+
+def our_client_id(venue_client_id: str) -> str:
+    """The session's client order id for one a venue reports (the inverse of the encoding)."""
+    if _ENCODED.fullmatch(venue_client_id):
+        return venue_client_id.replace("Z", "-")
+    return venue_client_id

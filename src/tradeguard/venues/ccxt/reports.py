@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from tradeguard.model import Fill, OrderReport, OrderStatus, OrderType, Side, TimeInForce
-from tradeguard.venues.ccxt.ids import IdMap, trade_int
+from tradeguard.venues.ccxt.ids import IdMap, our_client_id, trade_int
 from tradeguard.venues.ccxt.symbols import SymbolMap
 
 ZERO = Decimal(0)
@@ -60,7 +60,7 @@ def order_report(
     return OrderReport(
         symbol=symbols.to_compact(order.get("symbol")),
         order_id=ids.to_int(order["id"]),
-        client_order_id=client_order_id or order.get("clientOrderId") or "",
+        client_order_id=client_order_id or our_client_id(order.get("clientOrderId") or ""),
         side=Side.SELL if order.get("side") == "sell" else Side.BUY,
         type=type_of(order),
         status=status_of(order),
@@ -83,7 +83,7 @@ def trade_fill(trade: Raw, symbols: SymbolMap, ids: IdMap) -> Fill:
         symbol=symbols.to_compact(trade.get("symbol")),
         trade_id=trade_int(ids, trade),
         order_id=ids.to_int(trade["order"]),
-        client_order_id=client or None,
+        client_order_id=our_client_id(client) if client else None,
         side=Side.SELL if trade.get("side") == "sell" else Side.BUY,
         price=price,
         qty=qty,
