@@ -133,6 +133,17 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls, ReadCalls, StopCalls):
     def ledger(self) -> Ledger:
         return self.recorder.ledger
 
+    @property
+    def venue(self) -> str:
+        """The exchange this session trades: "binance", "bybit", "okx" or "kraken"."""
+        return self.transport.name
+
+    def supports(self, feature: str) -> bool:
+        """Whether this venue offers `feature` ("oco", "cancel_replace", "stop_orders",
+        "iceberg", "trailing"); an order call needing one it lacks is refused before anything
+        is journaled or sent, so a bot that runs everywhere asks first."""
+        return feature in self.transport.features
+
     # ── placing (the order-type calls are in session_orders.OrderCalls) ─────────────────
     def _intent(
         self, symbol: Symbol | str, side: Side | str, kind: OrderType, **fields: Any

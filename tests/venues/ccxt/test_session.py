@@ -93,6 +93,7 @@ async def test_a_lost_reply_is_resolved_by_client_id_and_never_resent(tg: Sessio
 async def test_an_order_kind_the_venue_lacks_is_refused_before_anything_is_journaled(
     tg: Session,
 ) -> None:
+    assert tg.venue in PLACE_PATH and not tg.supports("oco")
     before = len(_journal(tg))
     with pytest.raises(GuardError, match="not sent: bracket needs one-cancels-the-other"):
         await tg.bracket("BTC/USDT", "SELL", qty="0.001", take_profit="70000", stop="50000")
