@@ -1,10 +1,17 @@
 """Scenario tests: the edge cases of reference/user-pains.md driven through the fault plan.
 
-Every scenario ends with `await assert_invariants(tg)`, which waits (bounded) until the session
-and the simulator agree, then asserts what issue 5 asks after every run:
+The venue-neutral scenarios run on every venue (`@every_venue`: Binance natively, Bybit, OKX
+and Kraken through ccxt, each against the simulator's dialect of that venue); the ones about a
+Binance feature (cancel-replace, OCO, the 418 ladder, listenKey, Binance's error codes) are
+marked `binance_only` and run on Binance alone.
 
-- no client order id reached the exchange twice (the exchange's own order book history, and
-  the journal's `RequestSent` records for POST /api/v3/order);
+Every scenario ends with `await assert_invariants(tg)`, which waits (bounded) until the session
+and the simulator agree, then asserts what issue 5 asks after every run, reading the exchange's
+truth from the simulator's matching engine (the same on every dialect):
+
+- no client order id reached the matching engine twice (every placement the engine was asked
+  for, accepted or refused, and its order history), and the journal saw at most one answered
+  placement request per client order id;
 - every order the exchange holds for the account is known to the journal, in the same status,
   and every order the journal holds open is open on the exchange;
 - every exchange trade of the account is booked exactly once (by trade id);
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
@@ -27,11 +35,13 @@ import pytest
 
 from tradeguard.events import OrderFilled, OrderIntended, ReplyReceived, RequestSent
 from tradeguard.model import OrderStatus
+from tradeguard.profile.profiles import Profile
 from tradeguard.session.connect import connect
 from tradeguard.session.guard import Session
 from tradeguard.session.resolve import ResolvePolicy
 from tradeguard.sim import server
 from tradeguard.sim.config import SimConfig
+from tradeguard.sim.records import NewOrder
 from tradeguard.sim.remote import SimRemote
 from tradeguard.sim.server import RunningSim
 from tradeguard.venues.binance.client import TransportConfig
@@ -42,15 +52,76 @@ SETTLE_S = 5.0  # how long the invariants may take to hold (stream events in fli
 
 Connect = Callable[..., Awaitable[Session]]
 
+VENUES = ("binance", "bybit", "okx", "kraken")
+# where each dialect takes a new order (a fault's path_prefix, the journal's replies)
+PLACE_PATH = {
+    "binance": "/api/v3/order",
+    "bybit": "/v5/order/create",
+    "okx": "/api/v5/trade/batch-orders",
+    "kraken": "/0/private/AddOrder",
+}
+# how each dialect answers a query of one order by client order id (the resolver's question)
+QUERY_PATH = {
+    "binance": "GET /api/v3/order",
+    "bybit": "GET /v5/order/realtime",
+    "okx": "GET /api/v5/trade/order",
+    "kraken": "POST /0/private/OpenOrders",
+}
+# the user-stream messages two fills of one resting order push: Binance an execution report
+# and a balance report each, Bybit an order and an execution message each, OKX one orders
+# message each, Kraken a trade each and the final "filled"
+PUSHED_BY_TWO_FILLS = {"binance": 4, "bybit": 4, "okx": 2, "kraken": 3}
+
+every_venue = pytest.mark.parametrize("venue", VENUES, indirect=True)
+
+# Known gaps on a ccxt venue, each an expected failure with its reason until it is fixed
+KRAKEN_TRADE_FEES = (
+    "Kraken: fills read from TradesHistory carry the quote as fee currency (ccxt's parse), so a "
+    "buy's base-asset fee is not taken off the position (venues/ccxt/reports.trade_fill)"
+)
+KRAKEN_CALL_COUNTER = (
+    "Kraken: the adapter's 5 requests/s rule exceeds Kraken's call counter (15, -0.33/s); the "
+    "resolver's queries are refused EAPI:Rate limit exceeded (venues/ccxt/adapters.py)"
+)
+NO_SILENCE_WATCHDOG = "the ccxt stream has no watchdog: a socket that goes deaf is not noticed"
+NOT_YET_SEEN_TO = "fails on this venue; not investigated yet (see the helper's report)"
+
+
+def every_venue_but(**gaps: str) -> pytest.MarkDecorator:
+    """@every_venue, with the venues named expected to fail for the reason given."""
+    return pytest.mark.parametrize(
+        "venue",
+        [
+            pytest.param(v, marks=pytest.mark.xfail(reason=gaps[v], strict=False))
+            if v in gaps
+            else v
+            for v in VENUES
+        ],
+        indirect=True,
+    )
+
+
+binance_only = pytest.mark.binance_only
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "binance_only: a scenario of a Binance feature (cancel-replace, OCO, the 418 ladder, "
+        "listenKey, Binance's error codes and weights); the others run on every venue",
+    )
+
+
 PROFILE = """
 [profiles.bot]
+venue = "{venue}"
 env = "testnet"
 base_url = "{base_url}"
 
 [profiles.bot.credentials]
 source = "env"
 api_key = "TG_SCENARIO_KEY"
-secret = "TG_SCENARIO_SECRET"
+secret = "TG_SCENARIO_SECRET"{passphrase}
 
 [profiles.bot.limits]
 daily_loss = "1"
@@ -63,6 +134,20 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def venue(request: pytest.FixtureRequest) -> str:
+    """The venue a scenario runs on: Binance unless the test is marked `@every_venue`."""
+    return str(getattr(request, "param", "binance"))
+
+
+def embedded(venue: str, **fields: Any) -> Profile | None:
+    """A profile on the embedded simulator in `venue`'s dialect (None: the built-in default,
+    Binance's)."""
+    if venue == "binance" and not fields:
+        return None
+    return Profile(venue=venue, **fields)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -84,8 +169,10 @@ async def sessions() -> AsyncIterator[Connect]:
 
 
 @pytest.fixture
-async def tg(sessions: Connect) -> Session:
-    return await sessions(None)
+async def tg(sessions: Connect, venue: str) -> Session:
+    session = await sessions(embedded(venue))
+    watch_placements(session.sim)
+    return session
 
 
 FAST_RESOLVE = ResolvePolicy(first_delay_s=0.1, max_delay_s=0.2, grace_ms=0, min_queries=3)
@@ -107,10 +194,12 @@ FAST = {
 
 
 @pytest.fixture
-async def fast(sessions: Connect) -> Session:
+async def fast(sessions: Connect, venue: str) -> Session:
     """A session on the embedded simulator with short timeouts: a 1 s recvWindow, a resolver
     that asks every 0.1-0.2 s, a stream watchdog that calls 1 s without events a silence."""
-    return await sessions(None, **FAST)
+    session = await sessions(embedded(venue), **FAST)
+    watch_placements(session.sim)
+    return session
 
 
 @pytest.fixture
@@ -131,13 +220,27 @@ def remote(tg: Session, http: aiohttp.ClientSession) -> SimRemote:
 
 @pytest.fixture
 async def exchange(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, venue: str
 ) -> AsyncIterator[server.RunningSim]:
-    running = await server.start(SimConfig.default(seed=11))
+    """A simulator in `venue`'s dialect outside the session, and a profile "bot" reaching it
+    through its base_url with a key from the environment, as a user's testnet profile would."""
+    running = await server.start(SimConfig.default(seed=11, venue=venue))
+    watch_placements(running)
     key = running.key("trade-only")
     monkeypatch.setenv("TG_SCENARIO_KEY", key.api_key)
     monkeypatch.setenv("TG_SCENARIO_SECRET", key.secret)
-    (tmp_path / "tradeguard.toml").write_text(PROFILE.format(base_url=running.base_url))
+    passphrase = next(
+        (k["passphrase"] for k in running.key_listing if k.get("name") == "trade-only"
+         and isinstance(k.get("passphrase"), str)),
+        None,
+    )  # fmt: skip
+    line = ""
+    if passphrase is not None:
+        monkeypatch.setenv("TG_SCENARIO_PASSPHRASE", str(passphrase))
+        line = '\npassphrase = "TG_SCENARIO_PASSPHRASE"'
+    (tmp_path / "tradeguard.toml").write_text(
+        PROFILE.format(venue=venue, base_url=running.base_url, passphrase=line)
+    )
     try:
         yield running
     finally:
@@ -182,16 +285,73 @@ def base_fee(order: Any) -> Decimal:
 REFUSED_BEFORE_MATCHING = -1021  # the timestamp refused: the one answer that allows a resend
 
 
+def on_exchange(venue: str, client_order_id: str) -> str:
+    """A session's client order id as the venue's exchange holds it (OKX's clOrdId takes
+    letters and digits only)."""
+    if venue in ("binance", "bybit", "kraken"):
+        return client_order_id
+    from tradeguard.venues.ccxt.adapters import adapter_for
+
+    return adapter_for(venue).client_id(client_order_id)
+
+
+def ours(venue: str, exchange_client_id: str) -> str:
+    """The session's client order id for one the exchange holds (`on_exchange`'s inverse)."""
+    if venue == "okx":
+        from tradeguard.venues.ccxt.ids import our_client_id
+
+        return our_client_id(exchange_client_id)
+    return exchange_client_id
+
+
+async def fill(
+    remote: SimRemote, venue: str, client_order_id: str, qty: str, symbol: str = "BTCUSDT"
+) -> None:
+    """An outside taker trades `qty` against the session's resting order `client_order_id`
+    (named as the venue holds it: Kraken's order ids are not the engine's)."""
+    await remote.fill(symbol, qty, client_order_id=on_exchange(venue, client_order_id))
+
+
+# Every placement the matching engine was asked for, per simulator, by client order id:
+# what reached the exchange, accepted or refused, whatever the dialect's wire.
+_PLACEMENTS: weakref.WeakKeyDictionary[Any, Counter[str]] = weakref.WeakKeyDictionary()
+
+
+def watch_placements(running: RunningSim | None) -> None:
+    """Count, from now on, every order the simulator's engine is asked to place."""
+    if running is None:
+        return
+    sim = running.sim
+    if sim in _PLACEMENTS:
+        return
+    seen: Counter[str] = Counter()
+    _PLACEMENTS[sim] = seen
+    engine = sim.engine
+    place = engine.place_order
+
+    def counted(account: str, order: NewOrder, now_ms: int, *, test: bool = False) -> Any:
+        if not test and order.new_client_order_id:
+            seen[order.new_client_order_id] += 1
+        return place(account, order, now_ms, test=test)
+
+    engine.place_order = counted  # type: ignore[method-assign]
+
+
+def placements(running: RunningSim) -> Counter[str]:
+    return _PLACEMENTS.get(running.sim, Counter())
+
+
 def sent_counts(tg: Session) -> Counter[str]:
-    """POST /api/v3/order requests per client order id that the journal saw answered, and
-    that could have reached the matching engine (an order's request itself is journaled as its
-    durable intent; a -1021 answer refused the timestamp before matching)."""
+    """Placement requests per client order id that the journal saw answered, and that could
+    have reached the matching engine (an order's request itself is journaled as its durable
+    intent; Binance's -1021 refused the timestamp before matching)."""
+    path = PLACE_PATH[tg.venue]
     counts: Counter[str] = Counter()
     for event in tg.recorder.journal.events():
         if (
             isinstance(event, RequestSent | ReplyReceived)
             and event.method == "POST"
-            and event.path == "/api/v3/order"
+            and event.path == path
             and event.client_order_id is not None
         ):
             counts[event.client_order_id] += (
@@ -207,6 +367,10 @@ def _symbols(tg: Session) -> dict[str, tuple[str, str]]:
 def check_invariants(tg: Session, sim: RunningSim, initial: dict[str, Decimal]) -> None:
     engine = sim.engine
     ledger = tg.ledger
+    venue = tg.venue
+    # no client order id reached the matching engine twice (a refused second one included)
+    asked = [c for c, n in placements(sim).items() if n > 1]
+    assert not asked, f"asked of the matching engine twice: {asked}"
     for symbol, (base, quote) in _symbols(tg).items():
         orders = engine.all_orders(ACCOUNT, symbol, limit=1_000_000)
         # no client order id placed twice on the exchange
@@ -214,17 +378,17 @@ def check_invariants(tg: Session, sim: RunningSim, initial: dict[str, Decimal]) 
         assert not twice, f"placed twice on the exchange: {twice}"
         # every exchange order known to the journal, in the same status
         for placed in orders:
-            known = ledger.order(placed.client_order_id)
-            assert known is not None, f"{placed.client_order_id} is not in the journal"
+            coid = ours(venue, placed.client_order_id)
+            known = ledger.order(coid)
+            assert known is not None, f"{coid} is not in the journal"
             assert known.status.value == placed.status, (
-                f"{placed.client_order_id}: journal {known.status}, exchange {placed.status}"
+                f"{coid}: journal {known.status}, exchange {placed.status}"
             )
             assert known.executed_qty == placed.executed_qty, (
-                f"{placed.client_order_id}: journal executed {known.executed_qty}, "
-                f"exchange {placed.executed_qty}"
+                f"{coid}: journal executed {known.executed_qty}, exchange {placed.executed_qty}"
             )
         # every order the journal holds open is open on the exchange
-        live = {o.client_order_id for o in engine.open_orders(ACCOUNT, symbol)}
+        live = {ours(venue, o.client_order_id) for o in engine.open_orders(ACCOUNT, symbol)}
         for order in ledger.orders.values():
             if order.symbol == symbol and order.is_open:
                 assert order.client_order_id in live, (

@@ -8,9 +8,17 @@ import pytest
 
 from tests.scenarios.conftest import (
     FAST,
+    KRAKEN_CALL_COUNTER,
+    NOT_YET_SEEN_TO,
+    PLACE_PATH,
     Connect,
     assert_invariants,
+    binance_only,
+    embedded,
     eventually,
+    every_venue,
+    every_venue_but,
+    fill,
     price_off,
     unknown_statuses,
 )
@@ -24,7 +32,6 @@ from tradeguard.errors import (
 )
 from tradeguard.events import AlertRaised, RateLimitChanged
 from tradeguard.model import OrderStatus
-from tradeguard.profile.profiles import Profile
 from tradeguard.session.guard import Session
 from tradeguard.sim import server
 from tradeguard.sim.remote import SimRemote
@@ -32,19 +39,22 @@ from tradeguard.sim.remote import SimRemote
 ORDER = "/api/v3/order"
 
 
-async def _posts(remote: SimRemote) -> int:
+async def _posts(remote: SimRemote, venue: str = "binance") -> int:
     counts = (await remote.requests())["requests"]
-    return int(counts.get(f"POST {ORDER}", 0))
+    return int(counts.get(f"POST {PLACE_PATH[venue]}", 0))
 
 
 def _events(tg: Session, kind: type) -> list:  # type: ignore[type-arg]
     return [e for e in tg.recorder.journal.events() if isinstance(e, kind)]
 
 
+@every_venue
 async def test_pain14_429_retry_after_pauses_then_resumes(tg: Session, remote: SimRemote) -> None:
+    """A rate-limit answer to an order (each dialect's own: Binance -1003, Bybit 10006, OKX
+    50011, Kraken EAPI:Rate limit exceeded) pauses every request until the pause ends."""
     await remote.add_fault(
-        {"kind": "error", "method": "POST", "path_prefix": ORDER, "count": 1, "http_status": 429,
-         "code": -1003, "msg": "Too many requests.", "retry_after_s": 1}
+        {"kind": "error", "method": "POST", "path_prefix": PLACE_PATH[tg.venue], "count": 1,
+         "http_status": 429, "retry_after_s": 1}
     )  # fmt: skip
     with pytest.raises(RateLimited):
         await tg.market_buy("BTC/USDT", qty="0.0001")
@@ -55,10 +65,11 @@ async def test_pain14_429_retry_after_pauses_then_resumes(tg: Session, remote: S
     order = await tg.market_buy("BTC/USDT", qty="0.0001")  # waits out the pause, then goes
     assert order.status is OrderStatus.FILLED
     assert tg.transport.server_now_ms() >= pause.until_ms
-    assert await _posts(remote) == 2
+    assert await _posts(remote, tg.venue) == 2
     await assert_invariants(tg)
 
 
+@binance_only  # the 418 ladder
 async def test_pain14_418_ban_hard_stop_alert_and_outlives_a_restart(
     sessions: Connect,
     exchange: server.RunningSim,
@@ -80,7 +91,7 @@ async def test_pain14_418_ban_hard_stop_alert_and_outlives_a_restart(
     [ban] = [e for e in _events(tg, RateLimitChanged) if e.limit == "ban"]
     await eventually(lambda: _alerted(tg, "ban"))
     # the resting order is still managed: its fill arrives over the stream
-    await control.fill("BTCUSDT", "0.001", order_id=resting.order_id)
+    await fill(control, "binance", resting.client_order_id, "0.001")
     await tg.wait_for(resting.client_order_id, OrderStatus.FILLED, timeout_s=5)
     await assert_invariants(tg, exchange)
     await tg.close(cancel_open=False)
@@ -95,6 +106,7 @@ def _alerted(tg: Session, kind: str) -> None:
     assert any(e.kind == kind for e in _events(tg, AlertRaised))
 
 
+@binance_only  # exchangeInfo's rate limits
 async def test_pain15_order_count_limits_come_from_exchange_info(tg: Session) -> None:
     """The limiter holds exchangeInfo's rules (not hard-coded ones) and the reply headers'
     counts: after the budget of orders in 10 s, the next order would wait, not be sent."""
@@ -109,6 +121,7 @@ async def test_pain15_order_count_limits_come_from_exchange_info(tg: Session) ->
     await assert_invariants(tg)
 
 
+@binance_only  # Binance's -2010
 async def test_pain16_the_same_rejection_repeated_trips_the_breaker(
     tg: Session, remote: SimRemote
 ) -> None:
@@ -130,6 +143,7 @@ async def test_pain16_the_same_rejection_repeated_trips_the_breaker(
     await assert_invariants(tg)
 
 
+@every_venue_but(bybit=NOT_YET_SEEN_TO, okx=NOT_YET_SEEN_TO, kraken=NOT_YET_SEEN_TO)
 async def test_pain19_maintenance_at_start_refuses_clearly(
     sessions: Connect,
     exchange: server.RunningSim,
@@ -146,6 +160,7 @@ async def test_pain19_maintenance_at_start_refuses_clearly(
     await assert_invariants(tg, exchange)
 
 
+@every_venue_but(kraken=KRAKEN_CALL_COUNTER)
 async def test_pain19_maintenance_mid_run(fast: Session, fast_remote: SimRemote) -> None:
     """Maintenance starts with an order resting: a new order is UNKNOWN (a 503 says nothing),
     the session keeps running, and once the exchange is back everything is resolved."""
@@ -154,15 +169,16 @@ async def test_pain19_maintenance_mid_run(fast: Session, fast_remote: SimRemote)
     with pytest.raises(OutcomeUnknown):
         await fast.market_buy("BTC/USDT", qty="0.0001")
     [coid] = unknown_statuses(fast)
-    await fast_remote.fill("BTCUSDT", "0.0005", order_id=resting.order_id)
+    await fill(fast_remote, fast.venue, resting.client_order_id, "0.0005")
     await fast.wait_for(resting.client_order_id, OrderStatus.PARTIALLY_FILLED, timeout_s=5)
     await fast_remote.clear_faults()
-    done = await fast.wait_for(coid, timeout_s=5)
+    done = await fast.wait_for(coid, timeout_s=10)  # the venue's receive window, then queries
     assert done.status is OrderStatus.REJECTED  # never reached the matching engine
     await fast.cancel(resting.client_order_id)
     await assert_invariants(fast)
 
 
+@every_venue_but(kraken=KRAKEN_CALL_COUNTER)
 async def test_pain20_one_leg_filled_the_other_refused_no_crash(
     fast: Session, fast_remote: SimRemote
 ) -> None:
@@ -172,8 +188,8 @@ async def test_pain20_one_leg_filled_the_other_refused_no_crash(
     leg1 = await fast.market_buy("BTC/USDT", qty="0.0005")
     assert leg1.status is OrderStatus.FILLED
     await fast_remote.add_fault(
-        {"kind": "error", "method": "POST", "path_prefix": ORDER, "http_status": 502,
-         "html_body": "<html><body><h1>502 Bad Gateway</h1></body></html>"}
+        {"kind": "error", "method": "POST", "path_prefix": PLACE_PATH[fast.venue],
+         "http_status": 502, "html_body": "<html><body><h1>502 Bad Gateway</h1></body></html>"}
     )  # fmt: skip
     with pytest.raises(OutcomeUnknown):
         await fast.market_sell("BTC/USDT", qty="0.0004")
@@ -181,12 +197,13 @@ async def test_pain20_one_leg_filled_the_other_refused_no_crash(
     position = fast.position("BTC/USDT")
     assert position is not None and position.qty > 0  # the filled leg is held and known
     await fast_remote.clear_faults()
-    assert (await fast.wait_for(leg2, timeout_s=5)).status is OrderStatus.REJECTED
+    assert (await fast.wait_for(leg2, timeout_s=10)).status is OrderStatus.REJECTED
     hedge = await fast.market_sell("BTC/USDT", qty="0.0004")
     assert hedge.status is OrderStatus.FILLED
     await assert_invariants(fast)
 
 
+@binance_only  # Binance's -2010 and a stop order
 async def test_pain21_trading_stopped_open_positions_still_managed(
     tg: Session, remote: SimRemote
 ) -> None:
@@ -203,7 +220,7 @@ async def test_pain21_trading_stopped_open_positions_still_managed(
     await remote.clear_faults()
     with pytest.raises(BreakerOpen):
         await tg.market_buy("BTC/USDT", qty="0.0001")
-    await remote.fill("BTCUSDT", "0.0004", order_id=resting.order_id)
+    await fill(remote, "binance", resting.client_order_id, "0.0004")
     await tg.wait_for(resting.client_order_id, OrderStatus.PARTIALLY_FILLED, timeout_s=5)
     assert (await tg.cancel(resting.client_order_id)).status is OrderStatus.CANCELED
     stop = await tg.stop_loss(
@@ -213,13 +230,14 @@ async def test_pain21_trading_stopped_open_positions_still_managed(
     await assert_invariants(tg)
 
 
-async def test_read_only_profile_places_no_order(sessions: Connect) -> None:
+@every_venue
+async def test_read_only_profile_places_no_order(sessions: Connect, venue: str) -> None:
     """Safety invariant 2: the embedded exchange's key can trade; the profile says read-only."""
-    tg = await sessions(Profile(mode="read-only"))
+    tg = await sessions(embedded(venue, mode="read-only"))
     with pytest.raises(RiskDenied):
         await tg.market_buy("BTC/USDT", qty="0.0001")
     with pytest.raises(RiskDenied):
         await tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(tg, "-1"))
-    assert not any(k.startswith("POST /api/v3/order") for k in tg.sim.requests.counts)
+    assert not any(k.startswith(f"POST {PLACE_PATH[venue]}") for k in tg.sim.requests.counts)
     assert tg.ledger.risk_denials == 2
     await assert_invariants(tg)

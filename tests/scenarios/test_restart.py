@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.scenarios.conftest import FAST, Connect, assert_invariants, eventually, price_off
+from tests.scenarios.conftest import (
+    FAST,
+    NOT_YET_SEEN_TO,
+    Connect,
+    assert_invariants,
+    binance_only,
+    eventually,
+    every_venue_but,
+    fill,
+    price_off,
+)
 from tradeguard.errors import TradingHalted
 from tradeguard.events import KillSwitchSet, OrderFilled, ShutDown
 from tradeguard.keys.credentials import ApiCredentials, Secret
@@ -33,15 +43,16 @@ async def main():
     tg = await tradeguard.connect("bot")
     first = await tg.limit_buy("BTC/USDT", qty="0.001", price=sys.argv[1])
     second = await tg.limit_buy("BTC/USDT", qty="0.001", price=sys.argv[2])
-    print(first.order_id, second.order_id, flush=True)
+    print(first.client_order_id, second.client_order_id, flush=True)
     await asyncio.sleep(60)
 
 asyncio.run(main())
 """
 
 
+@every_venue_but(kraken=NOT_YET_SEEN_TO)
 async def test_pain9_client_order_ids_unique_across_restarts(
-    sessions: Connect, exchange: server.RunningSim, control: SimRemote
+    sessions: Connect, exchange: server.RunningSim, control: SimRemote, venue: str
 ) -> None:
     placed: list[str] = []
     for _ in range(3):
@@ -49,15 +60,16 @@ async def test_pain9_client_order_ids_unique_across_restarts(
         for pct in ("-1", "-1.1"):
             order = await tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(tg, pct))
             placed.append(order.client_order_id)
-        await control.fill("BTCUSDT", "0.001", order_id=order.order_id)
+        await fill(control, venue, order.client_order_id, "0.001")
         await tg.wait_for(order.client_order_id, timeout_s=5)
         await assert_invariants(tg, exchange)
         await tg.close()
     assert len(set(placed)) == len(placed) == 6
 
 
+@every_venue_but(bybit=NOT_YET_SEEN_TO, kraken=NOT_YET_SEEN_TO)
 async def test_pain13_bot_sigkilled_mid_trading_restart_adopts_the_exchange(
-    sessions: Connect, exchange: server.RunningSim, control: SimRemote, tmp_path: Path
+    sessions: Connect, exchange: server.RunningSim, control: SimRemote, tmp_path: Path, venue: str
 ) -> None:
     """A bot process with two resting orders is SIGKILLed while its fills come in (its
     journal's unflushed tail is lost with it); more fills arrive while it is dead. The
@@ -73,21 +85,21 @@ async def test_pain13_bot_sigkilled_mid_trading_restart_adopts_the_exchange(
     try:
         assert proc.stdout is not None
         line = await asyncio.wait_for(proc.stdout.readline(), 20)
-        first_id, second_id = (int(x) for x in line.split())
-        await control.fill("BTCUSDT", "0.001", order_id=first_id)
-        await control.fill("BTCUSDT", "0.0003", order_id=second_id)
+        first_id, second_id = line.decode().split()
+        await fill(control, venue, first_id, "0.001")
+        await fill(control, venue, second_id, "0.0003")
     finally:
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
-    await control.fill("BTCUSDT", "0.0004", order_id=second_id)
+    await fill(control, venue, second_id, "0.0004")
 
     tg = await sessions("bot", **FAST)
     journal = tg.recorder.journal
     assert not any(isinstance(e, ShutDown) for e in journal.events())  # it never shut down
-    second = tg.ledger.order_by_exchange_id("BTCUSDT", second_id)
+    second = tg.ledger.order(second_id)
     assert second is not None and second.status is OrderStatus.PARTIALLY_FILLED
     assert second.executed_qty == Decimal("0.0007")
-    first = tg.ledger.order_by_exchange_id("BTCUSDT", first_id)
+    first = tg.ledger.order(first_id)
     assert first is not None and first.status is OrderStatus.FILLED
     await assert_invariants(tg, exchange)
     # every fill in the journal is a trade the exchange made: none synthesised
@@ -98,6 +110,7 @@ async def test_pain13_bot_sigkilled_mid_trading_restart_adopts_the_exchange(
     await assert_invariants(tg, exchange)
 
 
+@binance_only  # placed elsewhere through the Binance client
 async def test_pain13_orders_placed_elsewhere_are_adopted_on_start(
     sessions: Connect, exchange: server.RunningSim, control: SimRemote
 ) -> None:
@@ -124,6 +137,7 @@ async def test_pain13_orders_placed_elsewhere_are_adopted_on_start(
     await assert_invariants(tg, exchange)
 
 
+@every_venue_but(kraken=NOT_YET_SEEN_TO)
 async def test_pain25_loss_limit_latches_cancels_refuses_and_survives_restart(
     sessions: Connect, exchange: server.RunningSim, control: SimRemote
 ) -> None:

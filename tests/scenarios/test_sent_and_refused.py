@@ -36,7 +36,9 @@ async def _posts(remote: SimRemote) -> int:
 async def test_orders_refused_during_a_ban_do_not_count_toward_the_order_rate(
     sessions: Connect, exchange: server.RunningSim, control: SimRemote, tmp_path: Path
 ) -> None:
-    (tmp_path / "tradeguard.toml").write_text(RATE_PROFILE.format(base_url=exchange.base_url))
+    (tmp_path / "tradeguard.toml").write_text(
+        RATE_PROFILE.format(venue="binance", base_url=exchange.base_url, passphrase="")
+    )
     tg = await sessions("bot", **FAST)
     await control.add_fault(
         {"kind": "error", "method": "POST", "path_prefix": ORDER, "count": 1, "http_status": 418,
@@ -76,7 +78,9 @@ async def test_orders_refused_during_a_ban_take_nothing_of_the_rungs_daily_cap(
 ) -> None:
     """The rung's daily cap counts what was sent: orders refused here during a ban leave it
     whole, so the bot trades its day's worth after the ban."""
-    (tmp_path / "tradeguard.toml").write_text(CAP_PROFILE.format(base_url=exchange.base_url))
+    (tmp_path / "tradeguard.toml").write_text(
+        CAP_PROFILE.format(venue="binance", base_url=exchange.base_url, passphrase="")
+    )
     tg = await sessions("bot", **FAST)
     await control.add_fault(
         {"kind": "error", "method": "POST", "path_prefix": ORDER, "count": 1, "http_status": 418,

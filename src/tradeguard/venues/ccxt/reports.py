@@ -23,13 +23,19 @@ def dec(value: object) -> Decimal:
     return Decimal(str(value))
 
 
+# Venue statuses ccxt reports as "closed" though the order was cancelled after some fills:
+# Bybit's spot PartiallyFilledCanceled (ccxt's bybit parse_order_status).
+_CANCELLED_AFTER_FILLS = frozenset({"PartiallyFilledCanceled"})
+
+
 def status_of(order: Raw) -> OrderStatus:
     status = order.get("status")
     filled = dec(order.get("filled"))
     if status == "open":
         return OrderStatus.PARTIALLY_FILLED if filled > ZERO else OrderStatus.NEW
     if status == "closed":
-        return OrderStatus.FILLED
+        raw = (order.get("info") or {}).get("orderStatus")
+        return OrderStatus.CANCELED if raw in _CANCELLED_AFTER_FILLS else OrderStatus.FILLED
     if status == "canceled":
         return OrderStatus.CANCELED
     if status == "expired":

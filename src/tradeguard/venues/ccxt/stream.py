@@ -39,6 +39,9 @@ OnEvent = Callable[[EventBase], Awaitable[None]]
 OnGap = Callable[[int], Awaitable[Sequence[EventBase]]]
 
 _SAID_BY_FILLS = {OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED}
+# Kraken's watch_orders gives the order's userref as its client id, "0" for none (ccxt's
+# parse_ws_order ignores cl_ord_id): no client order id, to be found by the order id instead
+_NO_CLIENT_ID = frozenset({"", "0"})
 
 
 class CcxtUserStream:
@@ -200,7 +203,9 @@ class CcxtUserStream:
         symbols = self.venue._symbols
         assert symbols is not None
         report = order_report(order, symbols, self.venue.ids)
-        coid = report.client_order_id or self.venue.client_id_of(report.order_id)
+        coid: str | None = report.client_order_id
+        if coid in _NO_CLIENT_ID:
+            coid = self.venue.client_id_of(report.order_id)
         if not coid or report.status in _SAID_BY_FILLS or report.symbol not in self.assets:
             return []
         return [
