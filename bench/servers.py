@@ -1,4 +1,4 @@
-"""Servers the benchmarks run in their own process: `python bench/servers.py sim|bare`.
+"""Servers the benchmarks run in their own process: `python bench/servers.py sim [VENUE]|bare`.
 
 Each prints one line with its base URL (and, for the simulator, the trade-only key) and serves
 until killed, so that client and server do not share one event loop or one core's time slices.
@@ -40,8 +40,10 @@ async def bare() -> None:
     await asyncio.Event().wait()
 
 
-async def sim() -> None:
-    """The simulator with limits high enough that a benchmark never meets them."""
+async def sim(venue: str = "binance") -> None:
+    """The simulator (in `venue`'s dialect) with limits as high as it allows: Binance's never
+    met by a benchmark; the other dialects' only lowered by them, never raised, so a benchmark
+    paces itself under those venues' own limits."""
     from tradeguard.sim import server
     from tradeguard.sim.config import RateLimitSpec, SimConfig
 
@@ -51,13 +53,14 @@ async def sim() -> None:
         orders_per_day=10**9,
         raw_requests_per_5min=10**9,
     )
-    running = await server.start(SimConfig.default(seed=3, limits=limits))
+    running = await server.start(SimConfig.default(seed=3, limits=limits, venue=venue))
     key = next(k for k in running.key_listing if k["name"] == "trade-only")
     print(json.dumps({"base_url": running.base_url, "control_url": running.control_url,
-                      "api_key": key["api_key"], "secret": key["secret"]}))  # fmt: skip
+                      "api_key": key["api_key"], "secret": key["secret"],
+                      "passphrase": key.get("passphrase")}))  # fmt: skip
     sys.stdout.flush()
     await asyncio.Event().wait()
 
 
 if __name__ == "__main__":
-    asyncio.run({"bare": bare, "sim": sim}[sys.argv[1]]())
+    asyncio.run({"bare": bare, "sim": sim}[sys.argv[1]](*sys.argv[2:]))

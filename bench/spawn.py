@@ -14,9 +14,9 @@ HERE = Path(__file__).resolve().parent
 
 
 @contextmanager
-def server(kind: str) -> Iterator[dict[str, Any]]:
+def server(kind: str, *args: str) -> Iterator[dict[str, Any]]:
     process = subprocess.Popen(
-        [sys.executable, str(HERE / "servers.py"), kind],
+        [sys.executable, str(HERE / "servers.py"), kind, *args],
         stdout=subprocess.PIPE,
         text=True,
     )

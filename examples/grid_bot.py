@@ -1,9 +1,12 @@
 """A small grid bot with a bracket: bids stepped under the market, and once some fill, an OCO
 bracket (a take-profit above, a stop-loss below) on exactly what was bought, net of fees.
 
-Run it with `tradeguard run examples/grid_bot.py`. It uses the fills tradeguard booked from
-fill messages (never the order replies), sizes its protective orders to the real position,
-and leaves nothing open when it ends.
+Run it with `tradeguard run examples/grid_bot.py` (`--venue bybit|okx|kraken` for another
+venue's simulator). It uses the fills tradeguard booked from fill messages (never the order
+replies), sizes its protective orders to the real position, and leaves nothing open when it
+ends. Where the venue has no OCO (`tg.supports("oco")` is false: Bybit, OKX and Kraken spot),
+the take-profit rests on the exchange alone and the bot watches the stop itself: a stop resting
+beside it would need the same coins the take-profit already holds.
 """
 
 from __future__ import annotations
@@ -43,20 +46,37 @@ async def main(tg) -> None:  # type: ignore[no-untyped-def]
     if held == 0:
         return
     last = await tg.last_price(SYMBOL)
-    take, stop = await tg.bracket(
-        SYMBOL,
-        "SELL",
-        qty=held,
-        take_profit=(last * Decimal("1.0005")).quantize(Decimal("0.01")),
-        stop=(last * Decimal("0.999")).quantize(Decimal("0.01")),
-        stop_limit=(last * Decimal("0.9985")).quantize(Decimal("0.01")),
-    )
-    with contextlib.suppress(TimeoutError):  # neither leg done in time: cancel both below
-        await tg.wait_for(take.client_order_id, timeout_s=8)
-    for leg in (take, stop):
+    take_profit = (last * Decimal("1.0005")).quantize(Decimal("0.01"))
+    stop = (last * Decimal("0.999")).quantize(Decimal("0.01"))
+    if tg.supports("oco"):
+        legs = await tg.bracket(
+            SYMBOL,
+            "SELL",
+            qty=held,
+            take_profit=take_profit,
+            stop=stop,
+            stop_limit=(last * Decimal("0.9985")).quantize(Decimal("0.01")),
+        )
+        with contextlib.suppress(TimeoutError):  # neither leg done in time: cancel both below
+            await tg.wait_for(legs[0].client_order_id, timeout_s=8)
+    else:
+        legs = [await tg.limit_sell(SYMBOL, qty=held, price=take_profit)]
+        await take_profit_or_stop(tg, legs[0].client_order_id, stop, timeout_s=8)
+    for leg in legs:
         if tg.order(leg.client_order_id).is_open:
             await tg.cancel(leg.client_order_id)
-    sold = sum(tg.order(leg.client_order_id).executed_qty for leg in (take, stop))
+    sold = sum(tg.order(leg.client_order_id).executed_qty for leg in legs)
     unsold = (held - sold).quantize(LOT, rounding=ROUND_DOWN)
-    if unsold > 0:
+    if unsold > 0:  # the stop was hit, or the take-profit was not reached in time
         await tg.market_sell(SYMBOL, qty=unsold)
+
+
+async def take_profit_or_stop(tg, take: str, stop: Decimal, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
+    """Until the take-profit is done, the price falls to the stop, or time is up."""
+    for _ in range(int(timeout_s / 0.5)):
+        with contextlib.suppress(TimeoutError):
+            await tg.wait_for(take, timeout_s=0.5)
+            return
+        last = await tg.last_price(SYMBOL)
+        if last is not None and last <= stop:
+            return

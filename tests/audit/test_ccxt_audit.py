@@ -617,6 +617,7 @@ async def test_doctor_on_a_bybit_profile(
         "venue",
         "stage",
         "credentials",
+        "clock.exchange",
         *KEY_CHECKS,
         "clock.ntp",
         "rate_limits",
@@ -626,10 +627,16 @@ async def test_doctor_on_a_bybit_profile(
     assert by["key.access"] == Check(
         "key.access", Level.PASS, "bybit accepted the key (GET /v5/user/query-api)"
     )
-    # the key is audited, and the venue passes: `connect` trades Bybit through ccxt
-    assert [c.name for c in checks if c.level is not Level.PASS] == ["key.scope", "clock.ntp"]
+    # the key is audited, and the venue passes: `connect` trades Bybit through ccxt; this
+    # fake serves only the key endpoints, so the exchange's clock (asked first) is a failure
+    assert [c.name for c in checks if c.level is not Level.PASS] == [
+        "clock.exchange",
+        "key.scope",
+        "clock.ntp",
+    ]
     assert by["venue"].level is Level.PASS
-    assert venues.seen == READ_ONLY_CALLS["bybit"]
+    assert venues.seen[0] == "GET /v5/market/time"
+    assert [s for s in venues.seen if s != "GET /v5/market/time"] == READ_ONLY_CALLS["bybit"]
     text = repr(checks)
     assert SECRET not in text
 
@@ -668,8 +675,15 @@ async def test_doctor_without_ccxt_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "ccxt.async_support", None)
+    monkeypatch.setitem(sys.modules, "ccxt.pro", None)
     checks = await run_checks(bybit_profile(profile, venues.url), bybit_options(options, "by-any"))
     by = {c.name: c for c in checks}
+    assert by["clock.exchange"] == Check(
+        "clock.exchange",
+        Level.UNVERIFIED,
+        "not asked: venue 'bybit' trades through ccxt, which is not installed",
+        'pip install "tradeguard[ccxt]"',
+    )
     assert by["key.access"] == Check(
         "key.access",
         Level.UNVERIFIED,

@@ -9,6 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tradeguard.events import ProfileLoaded
+from tradeguard.journal import open_journal
+
 
 def test_the_demo_shows_two_part_fills_a_cancel_and_a_lost_reply_sent_once(
     tmp_path: Path,
@@ -31,3 +36,64 @@ def test_the_demo_shows_two_part_fills_a_cancel_and_a_lost_reply_sent_once(
     assert rows["reply lost → resolved"][-1] == "FILLED"
     assert "lost reply: 1 request reached the exchange" in done.stdout
     assert "key audit: withdrawals off, IP-restricted yes" in done.stdout
+
+
+# ── ./scripts/demo --venue: the grid bot on another venue's embedded simulator ──────────────
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_scripts_demo_runs_the_grid_bot_with_its_arguments() -> None:
+    """What the tests below run is what ./scripts/demo runs (they skip its .venv setup)."""
+    script = (ROOT / "scripts" / "demo").read_text(encoding="utf-8").splitlines()
+    assert script[-1] == 'exec .venv/bin/tradeguard run examples/grid_bot.py "$@"'
+
+
+def _demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "COLUMNS": "200",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    env.pop("TRADEGUARD_CONFIG", None)
+    env.pop("TRADEGUARD_PROFILE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "tradeguard.cli.app", "run", "examples/grid_bot.py", "--no-live",
+         *args],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("venue", ["bybit", "okx", "kraken"])
+def test_the_demo_runs_the_grid_bot_on_another_venue(tmp_path: Path, venue: str) -> None:
+    pytest.importorskip("ccxt")
+    done = _demo(tmp_path, "--venue", venue)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"tradeguard run grid_bot.py · profile default ({venue}, sim, trade)"
+    assert "Run ended: the bot finished" in lines
+    assert "  nothing was open when the bot stopped" in lines
+    with open_journal(tmp_path / "data" / "tradeguard" / "default.db", profile="default") as j:
+        (loaded,) = [e for e in j.events() if isinstance(e, ProfileLoaded)]
+    assert loaded.venue == venue and loaded.fresh_exchange
+
+
+def test_venue_is_refused_for_a_profile_that_trades_elsewhere(tmp_path: Path) -> None:
+    config = tmp_path / "config" / "tradeguard" / "tradeguard.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        '[profiles.default]\nvenue = "binance"\nenv = "testnet"\n\n'
+        '[profiles.default.credentials]\nsource = "env"\n'
+        'api_key = "BINANCE_API_KEY"\nsecret = "BINANCE_API_SECRET"\n',
+        encoding="utf-8",
+    )
+    done = _demo(tmp_path, "--venue", "bybit")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "tradeguard: --venue bybit runs the bot on the embedded simulator, and profile default "
+        'trades on testnet (set venue = "bybit" in the profile, with that venue\'s '
+        "credentials, or drop --venue)"
+    ]
+    assert done.stdout == ""

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from tradeguard.cli.options import config_option, profile_option
 from tradeguard.errors import TradeguardError
+
+if TYPE_CHECKING:
+    from tradeguard.profile.profiles import Venue
 
 _profile = profile_option()
 _config = config_option()
@@ -28,7 +32,16 @@ def _fail(message: str, code: int = 2) -> None:
 @_profile
 @_config
 @click.option("--no-live", is_flag=True, help="No live progress panel (logs and CI).")
-def run(bot: Path, profile: str | None, config: Path | None, no_live: bool) -> None:
+@click.option(
+    "--venue",
+    type=click.Choice(["binance", "bybit", "okx", "kraken"]),
+    default=None,
+    help="Run on this venue's embedded simulator (a profile on env = sim without a base_url); "
+    "a testnet or live venue comes from its profile, with its credentials.",
+)
+def run(
+    bot: Path, profile: str | None, config: Path | None, no_live: bool, venue: str | None
+) -> None:
     """Run BOT.py (which defines `async def main(tg)`) through the guard.
 
     With no tradeguard.toml, it runs against the embedded simulator. Ctrl-C, SIGTERM or the
@@ -40,7 +53,9 @@ def run(bot: Path, profile: str | None, config: Path | None, no_live: bool) -> N
     from tradeguard.cli import runner
 
     try:
-        code = runner.main(bot, profile, config, live=not no_live)
+        code = runner.main(
+            bot, profile, config, live=not no_live, venue=cast("Venue | None", venue)
+        )
     except TradeguardError as exc:
         _fail(str(exc), 1 if not isinstance(exc, _config_errors()) else 2)
     except KeyboardInterrupt:

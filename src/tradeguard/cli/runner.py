@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import importlib.util
 import signal
 import sys
@@ -38,6 +39,7 @@ from rich.table import Table
 
 from tradeguard.errors import ConfigError, TradeguardError
 from tradeguard.events import OrderFilled, OrderIntended, RiskDenied, ShutDown
+from tradeguard.profile.profiles import Profile, Venue
 from tradeguard.session.guard import Session
 from tradeguard.text import plain
 
@@ -318,15 +320,35 @@ def _print_traceback(exc: BaseException) -> None:
     print("".join(traceback.format_exception(type(exc), exc, tb)), end="", file=sys.stderr)
 
 
-async def run(path: Path, profile: str | None, config: Path | None, live: bool) -> int:
+def on_simulated_venue(profile: Profile, venue: Venue) -> Profile:
+    """`run --venue`: the profile on that venue's embedded simulator. Only a profile that runs
+    on the embedded simulator already: a testnet or live venue needs that venue's own
+    credentials, which only its profile can name."""
+    if profile.env != "sim" or profile.base_url is not None:
+        where = profile.env if profile.base_url is None else f"{profile.env} at {profile.base_url}"
+        raise ConfigError(
+            f"--venue {venue} runs the bot on the embedded simulator, and profile "
+            f"{profile.name} trades on {where}",
+            hint=f'set venue = "{venue}" in the profile, with that venue\'s credentials, '
+            "or drop --venue",
+        )
+    return dataclasses.replace(profile, venue=venue)
+
+
+async def run(
+    path: Path, profile: str | None, config: Path | None, live: bool, venue: Venue | None = None
+) -> int:
     from tradeguard.profile.profiles import load
     from tradeguard.session.connect import connect
 
     console = Console()
     loaded = load(profile, config=config)  # a profile mistake first: nothing of the bot runs
+    if venue is not None:
+        loaded = on_simulated_venue(loaded, venue)
     bot = load_bot(path)
     console.print(
-        f"[bold]tradeguard run[/] {path.name} · profile {loaded.name} ({loaded.env}, {loaded.mode})"
+        f"[bold]tradeguard run[/] {path.name} · profile {loaded.name} "
+        f"({loaded.venue}, {loaded.env}, {loaded.mode})"
     )
     tg = await connect(loaded)
     if tg.sim is not None:
@@ -338,8 +360,10 @@ async def run(path: Path, profile: str | None, config: Path | None, live: bool) 
     return code
 
 
-def main(path: Path, profile: str | None, config: Path | None, live: bool) -> int:
-    return asyncio.run(run(path, profile, config, live))
+def main(
+    path: Path, profile: str | None, config: Path | None, live: bool, venue: Venue | None = None
+) -> int:
+    return asyncio.run(run(path, profile, config, live, venue))
 
 
 __all__ = ["KILLED", "load_bot", "main", "run_bot"]

@@ -12,9 +12,11 @@ Nothing here prints a secret: credentials appear as the names they are read from
 key's short prefix.
 
 Doctor checks what `tradeguard run` would use and fails wherever it would refuse: the exchange
-and key are the ones connect picks (`doctor_exchange`), the venue and the rung are judged by
-connect's own `venue_refusal` and `rung_refusal`, the symbols by `exchange_info.load`, the
-kill switch folded from the journal as connect folds it (`doctor_journal`).
+and key are the ones connect picks (`doctor.exchange`), asked through the venue connect opens
+(`session.connect.open_venue`: Binance natively, Bybit, OKX and Kraken through ccxt) for its
+clock, its symbols (`Venue.symbol_rules`) and its rate-limit state; the venue and the rung are
+judged by connect's own `venue_refusal` and `rung_refusal`, the kill switch folded from the
+journal as connect folds it (`doctor.journal`).
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from tradeguard.doctor.exchange import (
+    clock_check,
     exchange_url,
     load_profile_credentials,
+    open_doctor_venue,
     profile_exchange,
     sim_credentials,
+    symbols_check,
     venue_check,
 )
 from tradeguard.doctor.journal import kill_switch_check, read_journal, stage_check
@@ -37,16 +42,14 @@ from tradeguard.doctor.local import (
     KeyRecords,
     ProfileView,
     host_of,
+    ledger_check,
     ntp_check,
     rate_limit_check,
     worst,
 )
 from tradeguard.errors import (
-    ClockSkewError,
     ConfigError,
     ExchangeError,
-    RateLimited,
-    TradeguardError,
     TransportError,
 )
 from tradeguard.keys.audit import AuditPolicy, Finding, KeyReport, Level, audit, unknown_report
@@ -56,6 +59,7 @@ from tradeguard.keys.venue_reports import binance_report
 from tradeguard.model import OrderType, Side, TimeInForce
 
 if TYPE_CHECKING:
+    from tradeguard.sim.server import RunningSim
     from tradeguard.venues.binance.client import BinanceTransport
     from tradeguard.venues.protocol import Venue
 
@@ -92,13 +96,12 @@ async def gather(profile: ProfileView, options: DoctorOptions) -> Facts:
     add(venue_check(profile))
     standing = read_journal(profile)
     add(stage_check(profile, standing))
-    async with profile_exchange(profile, options) as (base_url, credentials, source):
+    async with profile_exchange(profile, options) as (base_url, credentials, source, sim):
         facts.base_url, facts.credentials = base_url, credentials
         add(source)
-        if profile.venue != "binance":
-            await _ccxt_venue(profile, options, credentials, facts)  # Bybit, OKX, Kraken
-        elif base_url is not None:
-            await _binance(profile, options, base_url, credentials, facts)
+        limits = None
+        if base_url is not None:
+            limits = await _exchange(profile, options, base_url, credentials, sim, facts)
         if not any(c.name == "key.access" for c in facts.checks):
             why = "no credentials" if credentials is None else "the exchange did not answer"
             add(
@@ -110,7 +113,7 @@ async def gather(profile: ProfileView, options: DoctorOptions) -> Facts:
                 )
             )
     add(await ntp_check(options))
-    add(rate_limit_check(facts.base_url, options))
+    add(limits or rate_limit_check(facts.base_url, options))
     add(standing.journal)
     add(kill_switch_check(profile, standing))
     return facts
@@ -129,6 +132,44 @@ def _transport(options: DoctorOptions, base_url: str, creds: ApiCredentials | No
     )
 
 
+async def _exchange(
+    profile: ProfileView,
+    options: DoctorOptions,
+    base_url: str,
+    creds: ApiCredentials | None,
+    sim: RunningSim | None,
+    facts: Facts,
+) -> Check | None:
+    """The exchange's clock and symbols through the venue connect opens, then the key (Binance:
+    the -2015 probes and apiRestrictions; Bybit, OKX, Kraken: their key endpoints through
+    ccxt). Returns the rate-limit check for a venue that keeps its own ledger (ccxt), None
+    for Binance (the host's shared state is read after)."""
+    add = facts.checks.append
+    key_url = sim.base_url if sim is not None else options.base_url or profile.base_url
+    try:
+        venue = open_doctor_venue(profile, options, base_url, creds, sim)
+    except ConfigError as exc:  # ccxt not installed: nothing can be asked
+        for name in ("clock.exchange", "symbols"):
+            add(Check(name, Level.UNVERIFIED, f"not asked: {exc.message}", exc.hint or ""))
+        if profile.venue != "binance":
+            await _ccxt_venue(profile, options, creds, facts, key_url)
+        return None
+    try:
+        clock, answered = await clock_check(venue, base_url, options.skew)
+        add(clock)
+        if answered:
+            add(await symbols_check(profile, venue))
+        if profile.venue != "binance":  # its key endpoints may answer apart from the clock
+            await _ccxt_venue(profile, options, creds, facts, key_url)
+            calm = f"no rate limit met on {venue.name}"
+            return ledger_check(venue.ledger, venue.server_now_ms(), calm)
+        if answered and creds is not None:
+            await key_checks(profile, options, cast("BinanceTransport", venue), facts)
+        return None
+    finally:
+        await venue.close()
+
+
 async def _binance(
     profile: ProfileView,
     options: DoctorOptions,
@@ -136,12 +177,13 @@ async def _binance(
     creds: ApiCredentials | None,
     facts: Facts,
 ) -> None:
+    """The Binance checks for `check_key` (`keys rotate`), on a transport of its own."""
     add = facts.checks.append
     transport: BinanceTransport = _transport(options, base_url, creds)
     try:
-        clock = await clock_check(transport, base_url)
+        clock, answered = await clock_check(transport, base_url, options.skew)
         add(clock)
-        if clock.level is Level.FAIL and transport.clock_estimate is None:
+        if not answered:
             return  # nothing answered: the key cannot be checked either
         add(await symbols_check(profile, transport))
         if creds is None:
@@ -160,7 +202,8 @@ async def check_key(
     options = options or DoctorOptions()
     facts = Facts(credentials=creds)
     if profile.venue != "binance" and profile.env != "sim":
-        await _ccxt_venue(profile, options, creds, facts)  # Bybit, OKX, Kraken
+        base_url = options.base_url or profile.base_url
+        await _ccxt_venue(profile, options, creds, facts, base_url)  # Bybit, OKX, Kraken
         return facts
     base_url = exchange_url(profile, options)
     if profile.venue != "binance" or base_url is None:
@@ -192,8 +235,8 @@ async def connect_audit(
         raise KeyAuditFailed(["this connection has no API key to audit"])
     if transport.name != "binance":  # Bybit, OKX, Kraken: their own key endpoints, via ccxt
         venue_options = options or DoctorOptions()
-        venue_options.base_url = venue_options.base_url or transport.base_url
-        await _ccxt_venue(profile, venue_options, transport.credentials, facts)
+        base_url = venue_options.base_url or transport.base_url
+        await _ccxt_venue(profile, venue_options, transport.credentials, facts, base_url)
     else:
         await key_checks(
             profile, options or DoctorOptions(), cast("BinanceTransport", transport), facts
@@ -212,57 +255,6 @@ def key_refused(facts: Facts) -> list[Check]:
         for c in facts.checks
         if c.level is Level.FAIL or (c.name == "key.access" and c.level is not Level.PASS)
     ]
-
-
-async def clock_check(transport: BinanceTransport, base_url: str) -> Check:
-    try:
-        est = await transport.sync_clock()
-    except ClockSkewError as exc:
-        return Check("clock.exchange", Level.FAIL, exc.msg, exc.hint or "")
-    except RateLimited as exc:
-        return Check("clock.exchange", Level.FAIL, str(exc), "wait for the pause or ban to end")
-    except (TransportError, ExchangeError) as exc:
-        unreached = isinstance(exc, TransportError) and exc.http_status is None
-        return Check(
-            "clock.exchange",
-            Level.FAIL,
-            f"the exchange at {base_url} did not answer: {_text(exc)}",
-            "`tradeguard run` would refuse to start; check the network, and the profile's "
-            "base_url (or env) if this is not the exchange meant"
-            if unreached
-            else exc.hint or "check the network and the profile's env",
-        )
-    direction = "behind" if est.skew_ms > 0 else "ahead of"
-    return Check(
-        "clock.exchange",
-        Level.PASS,
-        f"host clock {abs(est.skew_ms):.0f} ms {direction} the exchange "
-        f"(round trip {est.rtt_ms:.0f} ms; allowed {transport.config.skew.max_skew_ms:.0f} ms)",
-    )
-
-
-async def symbols_check(profile: ProfileView, transport: BinanceTransport) -> Check:
-    """The profile's symbols in the exchange's exchangeInfo, read as connect reads it."""
-    from tradeguard.venues.binance import exchange_info
-
-    wanted = [s.binance for s in profile.symbols]
-    try:
-        await exchange_info.load(transport, wanted, profile.name)
-    except ConfigError as exc:
-        return Check("symbols", Level.FAIL, exc.message, exc.hint or "")
-    except (TransportError, ExchangeError) as exc:
-        return Check(
-            "symbols",
-            Level.FAIL,
-            f"exchangeInfo did not answer: {_text(exc)}",
-            exc.hint or "check the network, then run `tradeguard doctor` again",
-        )
-    return Check("symbols", Level.PASS, f"the exchange lists {', '.join(wanted)}")
-
-
-def _text(exc: TradeguardError) -> str:
-    """An error's own words, without the code prefix ExchangeError adds to its message."""
-    return exc.msg if isinstance(exc, ExchangeError) else exc.message
 
 
 async def _probe(transport: BinanceTransport, request: Any) -> tuple[Step, bytes | None]:
@@ -359,14 +351,18 @@ async def key_checks(
 
 
 async def _ccxt_venue(
-    profile: ProfileView, options: DoctorOptions, creds: ApiCredentials | None, facts: Facts
+    profile: ProfileView,
+    options: DoctorOptions,
+    creds: ApiCredentials | None,
+    facts: Facts,
+    base_url: str | None,
 ) -> None:
-    """`key.access` and the audit for a non-Binance key, through ccxt's read-only calls;
-    with no credentials it adds nothing (gather's "no credentials" row follows)."""
+    """`key.access` and the audit for a non-Binance key at `base_url` (None: the venue's own
+    host), through ccxt's read-only calls; with no credentials it adds nothing (gather's "no
+    credentials" row follows)."""
     from tradeguard.keys import audit_ccxt
 
     sandbox = profile.env == "testnet"
-    base_url = options.base_url or profile.base_url
     facts.base_url = base_url or audit_ccxt.venue_url(profile.venue, sandbox)
     if creds is None:
         return

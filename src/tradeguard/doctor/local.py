@@ -29,6 +29,7 @@ from tradeguard.net.clocksync import SkewPolicy
 
 if TYPE_CHECKING:
     from tradeguard.keys.credentials import CredentialsSpec, KeyringBackend
+    from tradeguard.net.ratelimit import RateLedger
     from tradeguard.sim.server import RunningSim
     from tradeguard.stages import Caps
 
@@ -265,7 +266,7 @@ def host_of(base_url: str) -> str:
 
 
 def rate_limit_check(base_url: str | None, options: DoctorOptions) -> Check:
-    from tradeguard.keys.audit import day
+    """Binance: the host's shared rate-limit state (every process trading from this IP)."""
     from tradeguard.net.hoststate import HostState
     from tradeguard.net.ratelimit import RateLedger
 
@@ -281,9 +282,15 @@ def rate_limit_check(base_url: str | None, options: DoctorOptions) -> Check:
             ledger.merge(shared)
     finally:
         state.close()
-    now = options.clock.wall_ms()
-    if ledger.banned_until_ms > now:
-        left = (ledger.banned_until_ms - now) / 1000
+    return ledger_check(ledger, options.clock.wall_ms(), "no ban or pause")
+
+
+def ledger_check(ledger: RateLedger, now_ms: int, calm: str) -> Check:
+    """A rate ledger judged: a ban fails, a pause warns, else what is used against what."""
+    from tradeguard.keys.audit import day
+
+    if ledger.banned_until_ms > now_ms:
+        left = (ledger.banned_until_ms - now_ms) / 1000
         return Check(
             "rate_limits",
             Level.FAIL,
@@ -292,21 +299,20 @@ def rate_limit_check(base_url: str | None, options: DoctorOptions) -> Check:
             "wait for the ban to end; find which process spent too much weight "
             "(`tradeguard journal tail`) before starting again",
         )
-    if ledger.paused_until_ms > now:
-        left = (ledger.paused_until_ms - now) / 1000
+    if ledger.paused_until_ms > now_ms:
+        left = (ledger.paused_until_ms - now_ms) / 1000
         return Check(
             "rate_limits",
             Level.WARN,
-            f"requests are paused after a 429 for {left:.0f} s more",
+            f"requests are paused after a rate-limit answer for {left:.0f} s more",
             "slow down: several bots on this host share one budget",
         )
     used = [
         f"{n} of {int(rule.limit * ledger.headroom)} ({rule.describe()})"
-        for rule, n in ledger.usage(now)
+        for rule, n in ledger.usage(now_ms)
         if n
     ]
-    detail = "no ban or pause; used now: " + ("; ".join(used) if used else "nothing")
-    return Check("rate_limits", Level.PASS, detail)
+    return Check("rate_limits", Level.PASS, f"{calm}; used now: " + ("; ".join(used) or "nothing"))
 
 
 __all__ = [
@@ -317,6 +323,7 @@ __all__ = [
     "KeyRecords",
     "ProfileView",
     "host_of",
+    "ledger_check",
     "ntp_check",
     "rate_limit_check",
     "sntp_offset_ms",

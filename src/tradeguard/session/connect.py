@@ -71,6 +71,7 @@ class ConnectOptions:
     transport: TransportConfig | None = None  # recvWindow, timeouts, retries
     stream_config: StreamConfig | None = None  # the user stream's watchdog and backoff
     resolve: ResolvePolicy | None = None  # how an UNKNOWN order is queried
+    host_state_dir: Path | None = None  # Binance's shared rate-limit state (None: the default)
 
 
 async def connect(profile: str | Profile | None = None, **options: Any) -> Session:
@@ -228,7 +229,16 @@ def open_venue(
     if profile.venue == "binance":
         from tradeguard.venues.binance.client import BinanceTransport
 
-        return BinanceTransport(base_url, creds, config=opts.transport, clock=opts.clock)
+        host_state = None
+        if opts.host_state_dir is not None:
+            from urllib.parse import urlsplit
+
+            from tradeguard.net.hoststate import HostState
+
+            host_state = HostState(urlsplit(base_url).netloc or "local", opts.host_state_dir)
+        return BinanceTransport(
+            base_url, creds, config=opts.transport, clock=opts.clock, host_state=host_state
+        )
     from tradeguard.venues import ccxt
 
     own_host = sim is None and profile.base_url is None  # ccxt knows the venue's hosts

@@ -1,0 +1,145 @@
+"""guard_order_cpu_us_ccxt_venue: client CPU per order through the whole guard on Bybit and OKX
+(the session, CcxtVenue, ccxt underneath), against a simulator process speaking that venue's
+dialect, side by side in the same run with:
+
+    ccxt            ccxt's own create_order on the same dialect (same URLs and options, ccxt's
+                    throttle off): the target is the guard at most 1.3x this
+    ccxt_and_read   create_order, then the order read back by its client order id: the two
+                    requests CcxtVenue.submit makes (these venues answer an order with its ids
+                    only), so the ratio to this one is the guard's own overhead
+
+The dialects cap their limits at the venues' own (Bybit 20 orders/s per account, OKX 60 per
+2 s), so every runner is paced at PACE orders/s; CPU, not wall time, is measured, and the pacing
+sleeps cost every runner alike. Kraken is left out: its dialect's request counter (decaying a
+third of a request per second, as Kraken's does) would make a run take half an hour.
+The session runs without its user stream (fills are bench_venue_fills').
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from figures import Figure, median
+from spawn import server
+
+VENUES = ("bybit", "okx")
+ORDERS = 150
+REPS = 3
+PACE = 8.0  # orders per second, under both dialects' order limits
+
+
+async def _paced_cpu(one: Any, n: int) -> float:
+    for i in range(10):  # warm-up
+        await one(i)
+        await asyncio.sleep(1 / PACE)
+    start = time.process_time()
+    due = time.monotonic()
+    for i in range(n):
+        due += 1 / PACE
+        await one(i)
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+    return (time.process_time() - start) / n * 1e6
+
+
+async def _guard(venue: str, target: dict[str, Any], n: int) -> float:
+    from tradeguard.keys.credentials import CredentialsSpec
+    from tradeguard.profile.profiles import Limits, Profile
+    from tradeguard.session.connect import connect
+
+    os.environ["TG_BENCH_KEY"] = target["api_key"]
+    os.environ["TG_BENCH_SECRET"] = target["secret"]
+    os.environ["TG_BENCH_PASSPHRASE"] = target.get("passphrase") or ""
+    home = Path(tempfile.mkdtemp(prefix="tg-bench-venue-"))
+    os.environ["XDG_STATE_HOME"] = str(home / "state")
+    passphrase = "TG_BENCH_PASSPHRASE" if venue == "okx" else None
+    profile = Profile(
+        name="bench", venue=venue, env="testnet", base_url=target["base_url"],  # type: ignore[arg-type]
+        journal=f"sqlite://{home / 'bench.db'}",
+        credentials=CredentialsSpec("bench", "env", "TG_BENCH_KEY", secret="TG_BENCH_SECRET",
+                                    passphrase=passphrase),
+        limits=Limits(max_orders_per_minute=10**6, max_order_notional=Decimal(10**6),
+                      max_position_notional=Decimal(10**9), daily_loss=Decimal(10**9),
+                      drawdown_from_peak=Decimal(10**9)),
+    )  # fmt: skip
+    tg = await connect(profile, stream=False)
+    try:
+
+        async def one(i: int) -> None:
+            if i % 2 == 0:
+                await tg.market_buy("BTC/USDT", qty="0.001")
+            else:
+                await tg.market_sell("BTC/USDT", qty="0.001")
+
+        return await _paced_cpu(one, n)
+    finally:
+        await tg.close(cancel_open=False)
+
+
+def _exchange(venue: str, target: dict[str, Any]) -> Any:
+    import ccxt.pro as ccxtpro
+
+    from tradeguard.keys.credentials import ApiCredentials, Secret
+    from tradeguard.venues.ccxt.adapters import adapter_for
+
+    passphrase = target.get("passphrase")
+    creds = ApiCredentials(
+        target["api_key"],
+        Secret(target["secret"]),
+        passphrase=Secret(passphrase) if passphrase else None,
+    )
+    adapter = adapter_for(venue)
+    return adapter, getattr(ccxtpro, venue)(adapter.config(target["base_url"], None, creds))
+
+
+async def _ccxt(venue: str, target: dict[str, Any], n: int, *, read: bool = False) -> float:
+    adapter, ex = _exchange(venue, target)
+    try:
+        await ex.load_markets()
+        stamp, ids = time.time_ns() % 10**9, itertools.count()
+
+        async def one(i: int) -> None:
+            coid = adapter.client_id(f"b{stamp}x{next(ids)}")
+            side = "buy" if i % 2 == 0 else "sell"
+            await ex.create_order(
+                "BTC/USDT", "market", side, "0.001", None, {"clientOrderId": coid}
+            )
+            if read:
+                await adapter.by_client_id(ex, "BTC/USDT", coid)
+
+        return await _paced_cpu(one, n)
+    finally:
+        await ex.close()
+
+
+async def _ccxt_and_read(venue: str, target: dict[str, Any], n: int) -> float:
+    return await _ccxt(venue, target, n, read=True)
+
+
+def run() -> list[Figure]:
+    figures = []
+    runners = {"guard": _guard, "ccxt": _ccxt, "ccxt_and_read": _ccxt_and_read}
+    for venue in VENUES:
+        results: dict[str, list[float]] = {name: [] for name in runners}
+        with server("sim", venue) as target:
+            for _ in range(REPS):
+                for name, runner in runners.items():
+                    results[name].append(asyncio.run(runner(venue, target, ORDERS)))
+        guard = median(results["guard"])
+        metric = f"guard_order_cpu_us_ccxt_venue_{venue}"
+        figures.append(Figure(metric, guard, "us", "ccxt", median(results["ccxt"])))
+        figures.append(
+            Figure(metric, guard, "us", "ccxt_and_read", median(results["ccxt_and_read"]))
+        )
+    return figures
+
+
+if __name__ == "__main__":
+    for figure in run():
+        print(figure.describe())
