@@ -53,7 +53,7 @@ from tradeguard.venues.ccxt.ids import IdMap
 from tradeguard.venues.ccxt.reports import dec, order_report, trade_fill
 from tradeguard.venues.ccxt.symbols import SymbolMap
 from tradeguard.venues.ccxt.wire import Wire, WireConfig
-from tradeguard.venues.protocol import ReplyNote
+from tradeguard.venues.protocol import ICEBERG, STOP_ORDERS, ReplyNote
 
 UNKNOWN_ORDER = -2011  # the seam's "no longer open" for a cancel (session.guard)
 REFRESH_EVERY_S = 3600.0
@@ -179,7 +179,8 @@ class CcxtVenue:
             status="TRADING" if market.get("active", True) is not False else "BREAK",
             base_precision=_places(step),
             quote_precision=_places(tick),
-            order_types=frozenset({"LIMIT", "MARKET", "LIMIT_MAKER"}),
+            order_types=self._order_types(),
+            iceberg_allowed=ICEBERG in self.features,
             min_price=dec(price_limits.get("min")),
             max_price=dec(price_limits.get("max")),
             tick_size=tick,
@@ -188,6 +189,13 @@ class CcxtVenue:
             step_size=step,
             min_notional=dec(cost.get("min")),
         )
+
+    def _order_types(self) -> frozenset[str]:
+        kinds = {OrderType.LIMIT, OrderType.MARKET, OrderType.LIMIT_MAKER}
+        if STOP_ORDERS in self.features:
+            kinds |= {OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT}
+            kinds |= {OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT}
+        return frozenset(k.value for k in kinds)
 
     async def keep_rules_fresh(self, rules: MutableMapping[str, SymbolRules], profile: str) -> None:
         while True:
@@ -208,9 +216,9 @@ class CcxtVenue:
         symbols = await self.symbols()
         unified = symbols.to_unified(intent.symbol.binance)
         params = self.adapter.order_params(intent)
-        kind = "market" if intent.type in _MARKET_TYPES else "limit"
+        kind = self.adapter.order_type(intent)
         side = "sell" if intent.side is Side.SELL else "buy"
-        price = None if kind == "market" else intent.price
+        price = None if intent.type in _MARKET_TYPES else intent.price
         coid = intent.client_order_id
         if intent.qty is None and intent.quote_qty is not None:
             if intent.side is not Side.BUY:
@@ -323,9 +331,10 @@ class CcxtVenue:
     async def open_orders(self, symbol: str | None = None) -> list[OrderReport]:
         symbols = await self.symbols()
         unified = symbols.to_unified(symbol) if symbol else None
-        found: list[Any] = await self._wire.call(
-            "fetch_open_orders", partial(self.exchange.fetch_open_orders, unified)
-        )
+        found: list[Any] = []
+        for params in self.adapter.open_listings():
+            call = partial(self.exchange.fetch_open_orders, unified, None, None, dict(params))
+            found += await self._wire.call("fetch_open_orders", call)
         return [self._report(o) for o in found]
 
     async def orders_by_id(self, symbol: str, order_ids: set[int]) -> dict[int, OrderReport]:
