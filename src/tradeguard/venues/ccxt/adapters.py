@@ -32,6 +32,7 @@ class Adapter:
     numeric_ids: bool = True  # Kraken's txids are not numbers (ids.IdMap)
     rate_rules: tuple[RateRule, ...] = ()
     trades_page: int = 100
+    ordered_trade_ids: bool = True  # later trades have larger ids (Bybit's execIds are UUIDs)
     recv_window_ms: int = 5000
     sandbox: bool = True  # Kraken has no testnet
     limit_headers: tuple[str, ...] = field(default=())  # reply headers carrying usage
@@ -91,6 +92,11 @@ class Adapter:
             hint="use plain orders there, or a venue that offers it (tg.supports(...) asks)",
         )
 
+    def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
+        """The `fetch_my_trades` params of the page after `page` (newest first, going back),
+        or None when the venue has no more."""
+        return None
+
     def open_listings(self) -> tuple[Raw, ...]:
         """ccxt `fetch_open_orders` params, one per list the venue keeps open orders in
         (Bybit and OKX keep untriggered stops and algo orders apart from the book's)."""
@@ -116,6 +122,12 @@ class Adapter:
 
 
 class Bybit(Adapter):
+    def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
+        # ccxt leaves the reply's nextPageCursor on one row's info ("" on the last page)
+        cursors = [(t.get("info") or {}).get("nextPageCursor") for t in page]
+        cursor = next((c for c in cursors if c), None)
+        return None if cursor is None else {"cursor": cursor}
+
     def open_listings(self) -> tuple[Raw, ...]:
         return ({}, {"trigger": True})  # orderFilter=StopOrder: untriggered stops
 
@@ -153,7 +165,15 @@ class Okx(Adapter):
         return "iceberg" if intent.iceberg_qty is not None else super().order_type(intent)
 
     def open_listings(self) -> tuple[Raw, ...]:
-        return ({}, {"trigger": True}, {"ordType": "iceberg"})  # orders-algo-pending
+        return ({}, {"trigger": True}, {"ordType": "iceberg"})
+
+    def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
+        # fills-history goes back by billId: `after` = the oldest bill of this page
+        if len(page) < self.trades_page:
+            return None
+        raw = [str((t.get("info") or {}).get("billId")) for t in page]
+        bills = [int(b) for b in raw if b.isdigit()]
+        return {"after": str(min(bills))} if bills else None  # orders-algo-pending
 
     def iceberg_params(self, visible: Decimal, price: Decimal | None) -> Raw:
         # szLimit: each visible part; pxLimit: the worst price; pxSpread 0: at that price
@@ -188,6 +208,12 @@ class Kraken(Adapter):
     def iceberg_params(self, visible: Decimal, price: Decimal | None) -> Raw:
         return {"displayvol": str(visible)}
 
+    def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
+        # TradesHistory pages by offset (`ofs`), a fixed page of 50, newest first
+        if len(page) < self.trades_page:
+            return None
+        return {"ofs": int(params.get("ofs", 0)) + len(page)}
+
     def api_urls(self, base: str, urls: Mapping[str, str]) -> Raw:
         ws = urls.get("private_ws_url") or base.replace("http", "ws", 1) + "/v2"
         return {"public": base, "private": base, "ws": {"privateV2": ws}}
@@ -216,6 +242,7 @@ ADAPTERS: dict[str, Adapter] = {
             RateRule(LimitKind.ORDERS, "SECOND", 1, 20),
         ),
         limit_headers=("x-bapi-limit-status", "x-bapi-limit"),
+        ordered_trade_ids=False,
     ),
     "okx": Okx(
         "okx",

@@ -58,6 +58,7 @@ from tradeguard.venues.protocol import ICEBERG, STOP_ORDERS, ReplyNote
 UNKNOWN_ORDER = -2011  # the seam's "no longer open" for a cancel (session.guard)
 REFRESH_EVERY_S = 3600.0
 CLOCK_SAMPLES = 3
+MAX_TRADE_PAGES = 200  # a bound on one read's pages (20,000 trades at Bybit's 100)
 
 _MARKET_TYPES = {OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT}
 
@@ -351,22 +352,43 @@ class CcxtVenue:
             fills = [f for f in fills if f.order_id == order_id]
         return fills
 
-    async def _trades(self, symbol: str) -> list[Fill]:
+    async def _trades(
+        self, symbol: str, after: int | None = None, *, pages: int = MAX_TRADE_PAGES
+    ) -> list[Fill]:
+        """The symbol's trades, newest page first, going back page by page until the venue
+        has no more, or (where trade ids are ordered) past the trade `after`, or `pages`."""
         symbols = await self.symbols()
         unified = symbols.to_unified(symbol)
-        page = self.adapter.trades_page
-        raw = await self._wire.call(
-            "fetch_my_trades", lambda: self.exchange.fetch_my_trades(unified, None, page)
-        )
-        fills = [trade_fill(t, symbols, self.ids) for t in raw]
-        fills = [_with_fill_client_id(f, self._client_ids) for f in fills]
-        return sorted(fills, key=lambda f: (f.time_ms, f.trade_id))
+        limit = self.adapter.trades_page
+        params: dict[str, Any] | None = {}
+        seen: dict[int, Fill] = {}
+        for _ in range(pages):
+            if params is None:
+                break
+            asked = dict(params)
+            page: list[Any] = await self._wire.call(
+                "fetch_my_trades",
+                partial(self.exchange.fetch_my_trades, unified, None, limit, dict(asked)),
+            )
+            fills = [trade_fill(t, symbols, self.ids) for t in page]
+            fresh = [f for f in fills if f.trade_id not in seen]
+            seen.update((f.trade_id, f) for f in fresh)
+            if not fresh:
+                break  # a page of repeats: the venue has no more
+            ordered = self.adapter.ordered_trade_ids
+            if after is not None and ordered and min(f.trade_id for f in fills) <= after:
+                break
+            params = self.adapter.next_trades_page(page, asked)
+        out = [_with_fill_client_id(f, self._client_ids) for f in seen.values()]
+        return sorted(out, key=lambda f: (f.time_ms, f.trade_id))
 
     async def trades_after(self, symbol: str, last_trade_id: int | None) -> list[Fill]:
-        """The venue's recent page of the symbol's trades (after `last_trade_id` where the
-        venue's trade ids are ordered numbers); repeats are dropped by the ledger."""
-        fills = await self._trades(symbol)
-        if last_trade_id is None or not self.adapter.numeric_ids:
+        """The symbol's trades after `last_trade_id`, every page of them (where trade ids are
+        not ordered, every trade the venue keeps); the newest page when None. Repeats are
+        dropped by the ledger."""
+        pages = 1 if last_trade_id is None else MAX_TRADE_PAGES
+        fills = await self._trades(symbol, last_trade_id, pages=pages)
+        if last_trade_id is None or not self.adapter.ordered_trade_ids:
             return fills
         return [f for f in fills if f.trade_id > last_trade_id]
 
