@@ -21,6 +21,11 @@ from tradeguard.venues.ccxt.ids import alphanumeric_client_id
 from tradeguard.venues.protocol import FILL_OR_KILL, ICEBERG, STOP_ORDERS, TRAILING
 
 Raw = dict[str, Any]
+RATE_PAUSE_S = 1.0
+BYBIT_IP_BAN_S = 600.0  # HTTP 403: "at least 10 minutes" (exchange-wire.md, venues 1.8)
+OKX_WINDOW_S = 2.0
+KRAKEN_DECAY_S = 6.0  # a counter falling 0.33 a second frees a TradesHistory's 2 in 6 s
+KRAKEN_LOCKOUT_S = 900.0  # EGeneral:Temporary lockout; Kraken says no length: 15 minutes
 TAKE_PROFIT_KINDS = frozenset({OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT})
 MARKET_KINDS = frozenset({OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT})
 
@@ -92,6 +97,13 @@ class Adapter:
             hint="use plain orders there, or a venue that offers it (tg.supports(...) asks)",
         )
 
+    def rate_limit(
+        self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
+    ) -> tuple[float, int | None]:
+        """How long a rate limit the venue answered holds: (pause seconds, the end of a ban
+        in server ms, or None when it is a pause)."""
+        return RATE_PAUSE_S, None
+
     def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
         """The `fetch_my_trades` params of the page after `page` (newest first, going back),
         or None when the venue has no more."""
@@ -122,6 +134,16 @@ class Adapter:
 
 
 class Bybit(Adapter):
+    def rate_limit(
+        self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
+    ) -> tuple[float, int | None]:
+        if status == 403:  # the IP's 600 per 5 s passed: banned for at least 10 minutes
+            return BYBIT_IP_BAN_S, now_ms + int(BYBIT_IP_BAN_S * 1000)
+        reset = headers.get("x-bapi-limit-reset-timestamp", "")  # 10006: until the reset
+        if reset.isdigit() and int(reset) > now_ms:
+            return min((int(reset) - now_ms) / 1000, 60.0), None
+        return RATE_PAUSE_S, None
+
     def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
         # ccxt leaves the reply's nextPageCursor on one row's info ("" on the last page)
         cursors = [(t.get("info") or {}).get("nextPageCursor") for t in page]
@@ -163,6 +185,11 @@ class Okx(Adapter):
 
     def order_type(self, intent: OrderIntent) -> str:
         return "iceberg" if intent.iceberg_qty is not None else super().order_type(intent)
+
+    def rate_limit(
+        self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
+    ) -> tuple[float, int | None]:
+        return OKX_WINDOW_S, None  # 50011: OKX counts per 2-second window
 
     def open_listings(self) -> tuple[Raw, ...]:
         return ({}, {"trigger": True}, {"ordType": "iceberg"})
@@ -207,6 +234,13 @@ class Kraken(Adapter):
 
     def iceberg_params(self, visible: Decimal, price: Decimal | None) -> Raw:
         return {"displayvol": str(visible)}
+
+    def rate_limit(
+        self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
+    ) -> tuple[float, int | None]:
+        if "Temporary lockout" in text:  # the key is locked out: every call refused
+            return KRAKEN_LOCKOUT_S, now_ms + int(KRAKEN_LOCKOUT_S * 1000)
+        return KRAKEN_DECAY_S, None  # the call counter is full: wait for it to fall by 2
 
     def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
         # TradesHistory pages by offset (`ofs`), a fixed page of 50, newest first

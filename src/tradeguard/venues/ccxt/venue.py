@@ -92,7 +92,8 @@ class CcxtVenue:
         self.on_clock: Any = None
         self._wire = Wire(
             exchange, clock, self.ledger, self.server_now_ms,
-            limit_headers=adapter.limit_headers, config=config or WireConfig(),
+            limit_headers=adapter.limit_headers, limit_reader=adapter.rate_limit,
+            config=config or WireConfig(),
         )  # fmt: skip
         self._symbols: SymbolMap | None = None
         self._estimate: Estimate | None = None
