@@ -19,7 +19,14 @@ from tradeguard.orders import Order
 from tradeguard.report_events import order_updated
 from tradeguard.session.checks import SEND_FAILURES, Sending
 from tradeguard.validate import RoundMode, check_options
-from tradeguard.venues.protocol import ICEBERG, OCO, STOP_ORDERS, TRAILING, require
+from tradeguard.venues.protocol import (
+    FILL_OR_KILL,
+    ICEBERG,
+    OCO,
+    STOP_ORDERS,
+    TRAILING,
+    require,
+)
 
 if TYPE_CHECKING:
     from tradeguard.venues.protocol import Venue
@@ -141,6 +148,8 @@ class OrderCalls:
         check_options(unsupported)
         if iceberg_qty is not None:
             require(self.transport, ICEBERG, "an iceberg_qty")
+        if str(time_in_force).upper() == "FOK" and not post_only:
+            require(self.transport, FILL_OR_KILL, 'time_in_force="FOK"')
         return await self.place(
             self._intent(
                 symbol,

@@ -33,7 +33,7 @@ def attach(transport: Venue, record: Record, clock: Clock, profile: str) -> None
         )  # fmt: skip
 
     def on_limit(error: RateLimited) -> None:
-        banned = error.http_status == 418
+        banned = error.http_status == 418 or error.banned_until_ms is not None
         until = error.banned_until_ms if banned else None
         if until is None and error.retry_after_s is not None:
             until = transport.server_now_ms() + int(error.retry_after_s * 1000)

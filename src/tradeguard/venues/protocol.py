@@ -46,6 +46,7 @@ CANCEL_REPLACE = "cancel_replace"  # cancel one order and place another in one r
 STOP_ORDERS = "stop_orders"  # stop-loss / take-profit, market and limit
 ICEBERG = "iceberg"
 TRAILING = "trailing"
+FILL_OR_KILL = "fok"  # time_in_force FOK: all at once or nothing (Kraken spot lacks it)
 
 
 class ReplyNote(msgspec.Struct, frozen=True, gc=False):
@@ -142,6 +143,7 @@ _FEATURE_NAMES = {
     STOP_ORDERS: "stop orders",
     ICEBERG: "iceberg orders",
     TRAILING: "trailing stops",
+    FILL_OR_KILL: "fill-or-kill (time_in_force FOK)",
 }
 
 

@@ -6,7 +6,8 @@
                                 client settles an unknown outcome); else the open orders
                                 (orderFilter StopOrder/tpslOrder: the untriggered stops instead)
     GET  /v5/order/history      closed orders, newest first (limit 20, at most 50)
-    GET  /v5/execution/list     fills, newest first (limit 50, at most 100)
+    GET  /v5/execution/list     fills, newest first (limit 50, at most 100); the next page by
+                                the reply's nextPageCursor ("" on the last page)
 
 Order ids are the engine's, unique per symbol (as are execution ids); an order-id query without
 a symbol takes the first symbol that has the id.
@@ -50,6 +51,17 @@ def _limit(p: Params, default: int, most: int) -> int:
     return limit
 
 
+def _cursor(p: Params) -> int:
+    """The page a `cursor` names: the one a previous page's nextPageCursor gave (here the
+    offset into the newest-first rows; opaque to the client, as Bybit's is)."""
+    cursor = p.text("cursor")
+    if cursor is None or cursor == "":
+        return 0
+    if not cursor.isdigit():
+        raise params_error("cursor is not one this venue gave")
+    return int(cursor)
+
+
 def routes(sim: Sim) -> list[Route]:
     def engine() -> Engine:
         return sim.engine  # a reset replaces the engine: always read it anew
@@ -63,8 +75,8 @@ def routes(sim: Sim) -> list[Route]:
     def row(o: SimOrder) -> dict[str, object]:
         return shapes.order_row(o, fees(o))
 
-    def page(rows: list[dict[str, object]]) -> dict[str, object]:
-        return {"category": "spot", "list": rows, "nextPageCursor": ""}
+    def page(rows: list[dict[str, object]], cursor: str = "") -> dict[str, object]:
+        return {"category": "spot", "list": rows, "nextPageCursor": cursor}
 
     def create(call: Call) -> object:
         order = parse_create(call.params, engine())
@@ -156,7 +168,9 @@ def routes(sim: Sim) -> list[Route]:
                 if link_id(p) in (None, o.client_order_id):
                     rows.append(shapes.execution_row(t, o, rates[t.is_maker]))
         rows.sort(key=lambda r: (int(str(r["execTime"])), int(str(r["seq"]))), reverse=True)
-        return page(rows[: _limit(p, 50, 100)])
+        start, limit = _cursor(p), _limit(p, 50, 100)
+        more = start + limit < len(rows)
+        return page(rows[start : start + limit], str(start + limit) if more else "")
 
     return [
         Route("POST", "/v5/order/create", create, trade=True, group="trade"),

@@ -53,6 +53,16 @@ def _ms(call: Call, name: str) -> int | None:
     return None if text is None else int(text)
 
 
+def _bill(call: Call, name: str) -> int | None:
+    """fills-history pages by billId: `after` (older than) and `before` (newer than)."""
+    text = call.text(name)
+    if text is None:
+        return None
+    if not text.isdigit():
+        raise param_error(name)
+    return int(text)
+
+
 def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
     def place_one(call: Call, req: object) -> dict[str, Any]:
         cl = req.get("clOrdId") if isinstance(req, dict) else None
@@ -168,6 +178,11 @@ def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
                 cl = state.cl_ord_id(symbol, o.order_id, o.client_order_id)
                 out.append(wire.fill(t, spec, o.side, cl))
         out.sort(key=lambda r: -int(r["tradeId"]))
+        after, before = _bill(call, "after"), _bill(call, "before")
+        if after is not None:  # older than this billId: the next page back
+            out = [r for r in out if int(r["billId"]) < after]
+        if before is not None:  # newer than this billId
+            out = [r for r in out if int(r["billId"]) > before]
         return out[: page_limit(call)]
 
     return [

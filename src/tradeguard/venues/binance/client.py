@@ -99,6 +99,7 @@ class BinanceTransport:
             protocol.STOP_ORDERS,
             protocol.ICEBERG,
             protocol.TRAILING,
+            protocol.FILL_OR_KILL,
         }
     )
 

@@ -13,13 +13,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tradeguard.errors import ConfigError
+from tradeguard.errors import ConfigError, GuardError
 from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.model import OrderIntent, OrderType, TimeInForce
 from tradeguard.net.ratelimit import LimitKind, RateRule
 from tradeguard.venues.ccxt.ids import alphanumeric_client_id
+from tradeguard.venues.protocol import FILL_OR_KILL, ICEBERG, STOP_ORDERS, TRAILING
 
 Raw = dict[str, Any]
+RATE_PAUSE_S = 1.0
+BYBIT_IP_BAN_S = 600.0  # HTTP 403: "at least 10 minutes" (exchange-wire.md, venues 1.8)
+OKX_WINDOW_S = 2.0
+KRAKEN_DECAY_S = 6.0  # a counter falling 0.33 a second frees a TradesHistory's 2 in 6 s
+KRAKEN_LOCKOUT_S = 900.0  # EGeneral:Temporary lockout; Kraken says no length: 15 minutes
+TAKE_PROFIT_KINDS = frozenset({OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT})
+MARKET_KINDS = frozenset({OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT})
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,7 @@ class Adapter:
     numeric_ids: bool = True  # Kraken's txids are not numbers (ids.IdMap)
     rate_rules: tuple[RateRule, ...] = ()
     trades_page: int = 100
+    ordered_trade_ids: bool = True  # later trades have larger ids (Bybit's execIds are UUIDs)
     recv_window_ms: int = 5000
     sandbox: bool = True  # Kraken has no testnet
     limit_headers: tuple[str, ...] = field(default=())  # reply headers carrying usage
@@ -56,24 +65,67 @@ class Adapter:
         return {"fetchMarkets": {"types": ["spot"]}}
 
     def order_params(self, intent: OrderIntent) -> Raw:
-        """The venue's params for an intent beyond ccxt's type, side, amount and price."""
+        """The venue's params for an intent beyond ccxt's type, side, amount and price. The
+        session has refused what `features` lacks before journaling; what still reaches here
+        unoffered is a bug, refused before sending."""
         params: Raw = {"clientOrderId": self.client_id(intent.client_order_id)}
         if intent.type is OrderType.LIMIT_MAKER or intent.post_only:
             params["postOnly"] = True
         if intent.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
+            if intent.time_in_force is TimeInForce.FOK and FILL_OR_KILL not in self.features:
+                raise self.lacks(FILL_OR_KILL)
             params["timeInForce"] = intent.time_in_force.value
-        if intent.iceberg_qty is not None or intent.trailing_delta is not None:
-            raise ConfigError(f"{self.venue}: iceberg and trailing orders are not offered here")
+        if intent.trailing_delta is not None:
+            raise self.lacks(TRAILING)
+        if intent.iceberg_qty is not None:
+            if ICEBERG not in self.features:
+                raise self.lacks(ICEBERG)
+            params.update(self.iceberg_params(intent.iceberg_qty, intent.price))
         if intent.stop_price is not None:
-            params.update(self.stop_params(intent.type, intent.stop_price))
+            if STOP_ORDERS not in self.features:
+                raise self.lacks(STOP_ORDERS)
+            params.update(self.stop_params(intent.type, intent.stop_price, intent.price))
         return params
+
+    def order_type(self, intent: OrderIntent) -> str:
+        """ccxt's `type` for the intent: "market" for the market kinds, else "limit"."""
+        return "market" if intent.type in MARKET_KINDS else "limit"
+
+    def lacks(self, feature: str) -> GuardError:
+        return GuardError(
+            f"not sent: {self.venue} spot offers no {feature.replace('_', ' ')} here",
+            hint="use plain orders there, or a venue that offers it (tg.supports(...) asks)",
+        )
+
+    def rate_limit(
+        self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
+    ) -> tuple[float, int | None]:
+        """How long a rate limit the venue answered holds: (pause seconds, the end of a ban
+        in server ms, or None when it is a pause)."""
+        return RATE_PAUSE_S, None
+
+    def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
+        """The `fetch_my_trades` params of the page after `page` (newest first, going back),
+        or None when the venue has no more."""
+        return None
+
+    def open_listings(self) -> tuple[Raw, ...]:
+        """ccxt `fetch_open_orders` params, one per list the venue keeps open orders in
+        (Bybit and OKX keep untriggered stops and algo orders apart from the book's)."""
+        return ({},)
 
     def client_id(self, client_order_id: str) -> str:
         """The session's client order id as this venue accepts it."""
         return client_order_id
 
-    def stop_params(self, kind: OrderType, stop: Decimal) -> Raw:
-        raise ConfigError(f"{self.venue}: stop orders are not offered through tradeguard here")
+    def stop_params(self, kind: OrderType, stop: Decimal, limit: Decimal | None) -> Raw:
+        """A stop-loss or take-profit (market without `limit`, a limit order with it): ccxt's
+        unified `triggerPrice` (Bybit spot: orderFilter StopOrder; OKX: an order-algo of
+        ordType trigger). The venue fires it when the last price crosses `stop`."""
+        return {"triggerPrice": str(stop)}
+
+    def iceberg_params(self, visible: Decimal, price: Decimal | None) -> Raw:
+        raise self.lacks(ICEBERG)
 
     async def by_client_id(self, ex: Any, unified: str, client_order_id: str) -> Raw | None:
         """The order with this client order id, as ccxt parses it; None if the venue holds
@@ -82,6 +134,25 @@ class Adapter:
 
 
 class Bybit(Adapter):
+    def rate_limit(
+        self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
+    ) -> tuple[float, int | None]:
+        if status == 403:  # the IP's 600 per 5 s passed: banned for at least 10 minutes
+            return BYBIT_IP_BAN_S, now_ms + int(BYBIT_IP_BAN_S * 1000)
+        reset = headers.get("x-bapi-limit-reset-timestamp", "")  # 10006: until the reset
+        if reset.isdigit() and int(reset) > now_ms:
+            return min((int(reset) - now_ms) / 1000, 60.0), None
+        return RATE_PAUSE_S, None
+
+    def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
+        # ccxt leaves the reply's nextPageCursor on one row's info ("" on the last page)
+        cursors = [(t.get("info") or {}).get("nextPageCursor") for t in page]
+        cursor = next((c for c in cursors if c), None)
+        return None if cursor is None else {"cursor": cursor}
+
+    def open_listings(self) -> tuple[Raw, ...]:
+        return ({}, {"trigger": True})  # orderFilter=StopOrder: untriggered stops
+
     def api_urls(self, base: str, urls: Mapping[str, str]) -> Raw:
         # the private WS URL must hold "v5/private" and not "spot" (get_private_type)
         ws = urls.get("private_ws_url") or base.replace("http", "ws", 1) + "/v5/private"
@@ -109,6 +180,32 @@ class Bybit(Adapter):
 
 
 class Okx(Adapter):
+    """Trigger (stop) and iceberg orders are OKX algo orders (POST /trade/order-algo), named
+    by algoClOrdId; ccxt routes a `triggerPrice` or type "iceberg" there."""
+
+    def order_type(self, intent: OrderIntent) -> str:
+        return "iceberg" if intent.iceberg_qty is not None else super().order_type(intent)
+
+    def rate_limit(
+        self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
+    ) -> tuple[float, int | None]:
+        return OKX_WINDOW_S, None  # 50011: OKX counts per 2-second window
+
+    def open_listings(self) -> tuple[Raw, ...]:
+        return ({}, {"trigger": True}, {"ordType": "iceberg"})
+
+    def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
+        # fills-history goes back by billId: `after` = the oldest bill of this page
+        if len(page) < self.trades_page:
+            return None
+        raw = [str((t.get("info") or {}).get("billId")) for t in page]
+        bills = [int(b) for b in raw if b.isdigit()]
+        return {"after": str(min(bills))} if bills else None  # orders-algo-pending
+
+    def iceberg_params(self, visible: Decimal, price: Decimal | None) -> Raw:
+        # szLimit: each visible part; pxLimit: the worst price; pxSpread 0: at that price
+        return {"szLimit": str(visible), "pxLimit": str(price), "pxSpread": "0"}
+
     def client_id(self, client_order_id: str) -> str:
         return alphanumeric_client_id(client_order_id)  # clOrdId: letters and digits only
 
@@ -127,6 +224,30 @@ class Okx(Adapter):
 
 
 class Kraken(Adapter):
+    """Stops are Kraken's own order types (stop-loss, take-profit, and their -limit forms,
+    the trigger in `price`, the limit in `price2`): ccxt's stopLossPrice / takeProfitPrice.
+    An iceberg is a limit order with `displayvol`. Kraken spot has no FOK and no hidden."""
+
+    def stop_params(self, kind: OrderType, stop: Decimal, limit: Decimal | None) -> Raw:
+        name = "takeProfitPrice" if kind in TAKE_PROFIT_KINDS else "stopLossPrice"
+        return {name: str(stop)}
+
+    def iceberg_params(self, visible: Decimal, price: Decimal | None) -> Raw:
+        return {"displayvol": str(visible)}
+
+    def rate_limit(
+        self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
+    ) -> tuple[float, int | None]:
+        if "Temporary lockout" in text:  # the key is locked out: every call refused
+            return KRAKEN_LOCKOUT_S, now_ms + int(KRAKEN_LOCKOUT_S * 1000)
+        return KRAKEN_DECAY_S, None  # the call counter is full: wait for it to fall by 2
+
+    def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
+        # TradesHistory pages by offset (`ofs`), a fixed page of 50, newest first
+        if len(page) < self.trades_page:
+            return None
+        return {"ofs": int(params.get("ofs", 0)) + len(page)}
+
     def api_urls(self, base: str, urls: Mapping[str, str]) -> Raw:
         ws = urls.get("private_ws_url") or base.replace("http", "ws", 1) + "/v2"
         return {"public": base, "private": base, "ws": {"privateV2": ws}}
@@ -148,15 +269,18 @@ class Kraken(Adapter):
 ADAPTERS: dict[str, Adapter] = {
     "bybit": Bybit(
         "bybit",
+        features=frozenset({STOP_ORDERS, FILL_OR_KILL}),
         # per-IP 600 requests per 5 s (beyond: HTTP 403 and a ban); spot orders 20 per second
         rate_rules=(
             RateRule(LimitKind.RAW_REQUESTS, "SECOND", 5, 600),
             RateRule(LimitKind.ORDERS, "SECOND", 1, 20),
         ),
         limit_headers=("x-bapi-limit-status", "x-bapi-limit"),
+        ordered_trade_ids=False,
     ),
     "okx": Okx(
         "okx",
+        features=frozenset({STOP_ORDERS, ICEBERG, FILL_OR_KILL}),
         rate_rules=(
             RateRule(LimitKind.RAW_REQUESTS, "SECOND", 2, 60),
             RateRule(LimitKind.ORDERS, "SECOND", 2, 60),
@@ -164,6 +288,7 @@ ADAPTERS: dict[str, Adapter] = {
     ),
     "kraken": Kraken(
         "kraken",
+        features=frozenset({STOP_ORDERS, ICEBERG}),
         numeric_ids=False,
         rate_rules=(RateRule(LimitKind.RAW_REQUESTS, "SECOND", 1, 5),),
         trades_page=50,

@@ -53,11 +53,12 @@ from tradeguard.venues.ccxt.ids import IdMap
 from tradeguard.venues.ccxt.reports import dec, order_report, trade_fill
 from tradeguard.venues.ccxt.symbols import SymbolMap
 from tradeguard.venues.ccxt.wire import Wire, WireConfig
-from tradeguard.venues.protocol import ReplyNote
+from tradeguard.venues.protocol import ICEBERG, STOP_ORDERS, ReplyNote
 
 UNKNOWN_ORDER = -2011  # the seam's "no longer open" for a cancel (session.guard)
 REFRESH_EVERY_S = 3600.0
 CLOCK_SAMPLES = 3
+MAX_TRADE_PAGES = 200  # a bound on one read's pages (20,000 trades at Bybit's 100)
 
 _MARKET_TYPES = {OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT}
 
@@ -91,7 +92,8 @@ class CcxtVenue:
         self.on_clock: Any = None
         self._wire = Wire(
             exchange, clock, self.ledger, self.server_now_ms,
-            limit_headers=adapter.limit_headers, config=config or WireConfig(),
+            limit_headers=adapter.limit_headers, limit_reader=adapter.rate_limit,
+            config=config or WireConfig(),
         )  # fmt: skip
         self._symbols: SymbolMap | None = None
         self._estimate: Estimate | None = None
@@ -179,7 +181,8 @@ class CcxtVenue:
             status="TRADING" if market.get("active", True) is not False else "BREAK",
             base_precision=_places(step),
             quote_precision=_places(tick),
-            order_types=frozenset({"LIMIT", "MARKET", "LIMIT_MAKER"}),
+            order_types=self._order_types(),
+            iceberg_allowed=ICEBERG in self.features,
             min_price=dec(price_limits.get("min")),
             max_price=dec(price_limits.get("max")),
             tick_size=tick,
@@ -188,6 +191,13 @@ class CcxtVenue:
             step_size=step,
             min_notional=dec(cost.get("min")),
         )
+
+    def _order_types(self) -> frozenset[str]:
+        kinds = {OrderType.LIMIT, OrderType.MARKET, OrderType.LIMIT_MAKER}
+        if STOP_ORDERS in self.features:
+            kinds |= {OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT}
+            kinds |= {OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT}
+        return frozenset(k.value for k in kinds)
 
     async def keep_rules_fresh(self, rules: MutableMapping[str, SymbolRules], profile: str) -> None:
         while True:
@@ -208,9 +218,9 @@ class CcxtVenue:
         symbols = await self.symbols()
         unified = symbols.to_unified(intent.symbol.binance)
         params = self.adapter.order_params(intent)
-        kind = "market" if intent.type in _MARKET_TYPES else "limit"
+        kind = self.adapter.order_type(intent)
         side = "sell" if intent.side is Side.SELL else "buy"
-        price = None if kind == "market" else intent.price
+        price = None if intent.type in _MARKET_TYPES else intent.price
         coid = intent.client_order_id
         if intent.qty is None and intent.quote_qty is not None:
             if intent.side is not Side.BUY:
@@ -323,9 +333,10 @@ class CcxtVenue:
     async def open_orders(self, symbol: str | None = None) -> list[OrderReport]:
         symbols = await self.symbols()
         unified = symbols.to_unified(symbol) if symbol else None
-        found: list[Any] = await self._wire.call(
-            "fetch_open_orders", partial(self.exchange.fetch_open_orders, unified)
-        )
+        found: list[Any] = []
+        for params in self.adapter.open_listings():
+            call = partial(self.exchange.fetch_open_orders, unified, None, None, dict(params))
+            found += await self._wire.call("fetch_open_orders", call)
         return [self._report(o) for o in found]
 
     async def orders_by_id(self, symbol: str, order_ids: set[int]) -> dict[int, OrderReport]:
@@ -342,22 +353,43 @@ class CcxtVenue:
             fills = [f for f in fills if f.order_id == order_id]
         return fills
 
-    async def _trades(self, symbol: str) -> list[Fill]:
+    async def _trades(
+        self, symbol: str, after: int | None = None, *, pages: int = MAX_TRADE_PAGES
+    ) -> list[Fill]:
+        """The symbol's trades, newest page first, going back page by page until the venue
+        has no more, or (where trade ids are ordered) past the trade `after`, or `pages`."""
         symbols = await self.symbols()
         unified = symbols.to_unified(symbol)
-        page = self.adapter.trades_page
-        raw = await self._wire.call(
-            "fetch_my_trades", lambda: self.exchange.fetch_my_trades(unified, None, page)
-        )
-        fills = [trade_fill(t, symbols, self.ids) for t in raw]
-        fills = [_with_fill_client_id(f, self._client_ids) for f in fills]
-        return sorted(fills, key=lambda f: (f.time_ms, f.trade_id))
+        limit = self.adapter.trades_page
+        params: dict[str, Any] | None = {}
+        seen: dict[int, Fill] = {}
+        for _ in range(pages):
+            if params is None:
+                break
+            asked = dict(params)
+            page: list[Any] = await self._wire.call(
+                "fetch_my_trades",
+                partial(self.exchange.fetch_my_trades, unified, None, limit, dict(asked)),
+            )
+            fills = [trade_fill(t, symbols, self.ids) for t in page]
+            fresh = [f for f in fills if f.trade_id not in seen]
+            seen.update((f.trade_id, f) for f in fresh)
+            if not fresh:
+                break  # a page of repeats: the venue has no more
+            ordered = self.adapter.ordered_trade_ids
+            if after is not None and ordered and min(f.trade_id for f in fills) <= after:
+                break
+            params = self.adapter.next_trades_page(page, asked)
+        out = [_with_fill_client_id(f, self._client_ids) for f in seen.values()]
+        return sorted(out, key=lambda f: (f.time_ms, f.trade_id))
 
     async def trades_after(self, symbol: str, last_trade_id: int | None) -> list[Fill]:
-        """The venue's recent page of the symbol's trades (after `last_trade_id` where the
-        venue's trade ids are ordered numbers); repeats are dropped by the ledger."""
-        fills = await self._trades(symbol)
-        if last_trade_id is None or not self.adapter.numeric_ids:
+        """The symbol's trades after `last_trade_id`, every page of them (where trade ids are
+        not ordered, every trade the venue keeps); the newest page when None. Repeats are
+        dropped by the ledger."""
+        pages = 1 if last_trade_id is None else MAX_TRADE_PAGES
+        fills = await self._trades(symbol, last_trade_id, pages=pages)
+        if last_trade_id is None or not self.adapter.ordered_trade_ids:
             return fills
         return [f for f in fills if f.trade_id > last_trade_id]
 

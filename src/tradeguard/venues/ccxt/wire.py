@@ -31,6 +31,9 @@ from tradeguard.venues.protocol import ReplyNote
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
+# (the error's text, the reply's HTTP status and headers, server now ms) ->
+# (pause seconds, ban end ms or None)
+LimitReader = Callable[[str, "int | None", "dict[str, str]", int], "tuple[float, int | None]"]
 
 
 @dataclass
@@ -40,6 +43,8 @@ class _Flight:
     client_order_id: str | None
     sent: bool = False
     answered: bool = False
+    status: int | None = None  # the last reply's HTTP status and headers (rate-limit reading)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 _FLIGHT: contextvars.ContextVar[_Flight | None] = contextvars.ContextVar(
@@ -63,6 +68,7 @@ class Wire:
     ledger: RateLedger
     server_now_ms: Callable[[], int]
     limit_headers: tuple[str, ...] = ()
+    limit_reader: LimitReader | None = None  # the venue's words for how long a limit holds
     config: WireConfig = field(default_factory=WireConfig)
     sleep: Sleep = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)  # jitter, not cryptography
@@ -112,6 +118,7 @@ class Wire:
         except ccxt.BaseError as exc:
             error = translate(exc, what=what, sent=flight.sent, answered=flight.answered)
             if isinstance(error, RateLimited):
+                error = self._venue_limit(error, str(exc), flight)
                 self.observe_limit(error)
             raise error from None
         except TimeoutError:
@@ -124,9 +131,25 @@ class Wire:
         finally:
             _FLIGHT.reset(token)
 
+    def _venue_limit(self, error: RateLimited, text: str, flight: _Flight) -> RateLimited:
+        """The limit as the venue said it: how long it holds, and whether it is a ban."""
+        if self.limit_reader is None:
+            return error
+        pause_s, ban_until = self.limit_reader(
+            text, flight.status, flight.headers, self.server_now_ms()
+        )
+        return RateLimited(
+            error.code, error.msg, flight.status or error.http_status,
+            retry_after_s=pause_s, banned_until_ms=ban_until,
+        )  # fmt: skip
+
     def observe_limit(self, error: RateLimited) -> None:
-        """A rate limit met: nothing leaves until the pause ends; `on_limit` is told."""
-        self.ledger.observe_pause(error.retry_after_s or 1.0, self.server_now_ms())
+        """A rate limit met: nothing leaves until the pause (or ban) ends; `on_limit` is
+        told."""
+        if error.banned_until_ms is not None:
+            self.ledger.observe_ban(error.banned_until_ms)
+        else:
+            self.ledger.observe_pause(error.retry_after_s or 1.0, self.server_now_ms())
         if self.on_limit is not None:
             self.on_limit(error)
 
@@ -189,6 +212,8 @@ class Wire:
         flight = _FLIGHT.get()
         if flight is not None:
             flight.answered = True
+            flight.status = code
+            flight.headers = {str(k).lower(): str(v) for k, v in (response_headers or {}).items()}
         note = _NOTE.get()
         if note is not None:
             note["status"] = code
