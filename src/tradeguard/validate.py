@@ -98,18 +98,19 @@ class OrderRefused(RiskDenied):
         super().__init__([f"{check}: {reason}" for check, reason in failures])
 
 
-# ── options Binance Spot does not have ────────────────────────────────────────────────────────
+# ── options spot trading through tradeguard does not have, on any venue ──────────────────────
 
 UNSUPPORTED_OPTIONS: dict[str, str] = {
-    "reduce_only": "Binance Spot has no reduce-only orders (a spot sell cannot open a short); "
+    "reduce_only": "spot has no reduce-only orders (a spot sell cannot open a short); "
     "size the sell to the position you hold",
-    "hidden": "Binance Spot has no hidden orders; use iceberg_qty to show only part of the size",
-    "close_position": "Binance Spot has no close-position orders; sell the quantity you hold",
-    "position_side": "Binance Spot has no position sides (that is a futures setting)",
-    "leverage": "Binance Spot trades without leverage",
-    "margin": "tradeguard trades Binance Spot only, not margin",
-    "display_qty": "Binance Spot calls this iceberg_qty",
-    "good_till_date": "Binance Spot has no GTD time in force; use GTC and cancel it yourself",
+    "hidden": "tradeguard places no hidden orders; use iceberg_qty to show only part of the "
+    "size where the venue offers icebergs (tg.supports('iceberg'))",
+    "close_position": "spot has no close-position orders; sell the quantity you hold",
+    "position_side": "spot has no position sides (that is a futures setting)",
+    "leverage": "tradeguard trades spot without leverage",
+    "margin": "tradeguard trades spot only, not margin",
+    "display_qty": "tradeguard calls this iceberg_qty",
+    "good_till_date": "tradeguard offers no GTD time in force; use GTC and cancel it yourself",
 }
 SUPPORTED_OPTIONS = frozenset(
     {
