@@ -7,7 +7,8 @@ on each dialect (tests/venues/ccxt/test_session.py), doctor and account per venu
 (tests/profile/test_profile.py::test_alert_command_and_okx_passphrase), OKX's demo header
 (tests/audit/test_ccxt_audit.py::test_okx_demo_sends_the_simulated_trading_header), refusal
 before journaling (tests/venues/ccxt/test_session.py), the grid bot on each venue
-(tests/docs/test_demo.py)."""
+(tests/docs/test_demo.py), market, limit, post-only and IOC on each venue
+(tests/venues/ccxt/test_session.py, tests/venues/ccxt/test_order_options.py)."""
 
 from __future__ import annotations
 
