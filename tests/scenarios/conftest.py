@@ -83,7 +83,6 @@ KRAKEN_CALL_COUNTER = (
     "Kraken: the adapter's 5 requests/s rule exceeds Kraken's call counter (15, -0.33/s); the "
     "resolver's queries are refused EAPI:Rate limit exceeded (venues/ccxt/adapters.py)"
 )
-NO_SILENCE_WATCHDOG = "the ccxt stream has no watchdog: a socket that goes deaf is not noticed"
 NOT_YET_SEEN_TO = "fails on this venue; not investigated yet (see the helper's report)"
 
 

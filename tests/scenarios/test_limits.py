@@ -9,7 +9,6 @@ import pytest
 from tests.scenarios.conftest import (
     FAST,
     KRAKEN_CALL_COUNTER,
-    NOT_YET_SEEN_TO,
     PLACE_PATH,
     Connect,
     assert_invariants,
@@ -143,7 +142,7 @@ async def test_pain16_the_same_rejection_repeated_trips_the_breaker(
     await assert_invariants(tg)
 
 
-@every_venue_but(bybit=NOT_YET_SEEN_TO, okx=NOT_YET_SEEN_TO, kraken=NOT_YET_SEEN_TO)
+@every_venue
 async def test_pain19_maintenance_at_start_refuses_clearly(
     sessions: Connect,
     exchange: server.RunningSim,

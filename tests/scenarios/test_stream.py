@@ -16,7 +16,6 @@ from tests.scenarios.conftest import (
     FAST,
     FAST_STREAM,
     KRAKEN_TRADE_FEES,
-    NO_SILENCE_WATCHDOG,
     Connect,
     assert_invariants,
     binance_only,
@@ -49,7 +48,7 @@ def _more(tg: Session, kind: type, than: int) -> None:
     assert _count(tg, kind) > than
 
 
-@every_venue_but(bybit=NO_SILENCE_WATCHDOG, okx=NO_SILENCE_WATCHDOG, kraken=NO_SILENCE_WATCHDOG)
+@every_venue_but(kraken=KRAKEN_TRADE_FEES)
 async def test_pain11_stream_silent_but_ponging_fills_back_filled(
     fast: Session, fast_remote: SimRemote
 ) -> None:

@@ -468,6 +468,7 @@ async def _start_stream(
             on_gap=on_gap,
             on_event=on_event,
             last_trade_ids=last_trade_ids(session.ledger),
+            config=opts.stream_config,
         )
     stream.start()
     session.ready = stream.ready

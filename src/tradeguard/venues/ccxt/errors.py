@@ -29,10 +29,14 @@ from tradeguard.errors import (
 RATE_PAUSE_S = 1.0  # no venue here says how long: pause a second, then the caller backs off
 
 
-def translate(exc: BaseException, *, what: str, sent: bool, answered: bool) -> TradeguardError:
+def translate(
+    exc: BaseException, *, what: str, sent: bool, answered: bool, status: int | None = None
+) -> TradeguardError:
     """The tradeguard error for a ccxt exception raised by `what` (e.g. "create_order").
 
-    `sent`: the request was handed to the HTTP client; `answered`: a reply came back."""
+    `sent`: the request was handed to the HTTP client; `answered`: a reply came back;
+    `status`: its HTTP status. A transport error keeps a 5xx status, so that `connect` can
+    say "maintenance" rather than "could not be reached" (ccxt keeps it only in its text)."""
     import ccxt
 
     msg = _short(exc)
@@ -52,6 +56,7 @@ def translate(exc: BaseException, *, what: str, sent: bool, answered: bool) -> T
         return OutcomeUnknown(
             f"{what}: no trustworthy reply ({msg})",
             hint="the request may have reached the exchange; resolve before acting",
+            http_status=status if answered else None,
         )
     local = not sent  # ccxt refused the call itself (its own argument checks)
     if isinstance(exc, ccxt.OrderNotFound):

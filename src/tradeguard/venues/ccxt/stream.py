@@ -1,16 +1,27 @@
-"""The private stream through ccxt.pro: `watch_orders` and `watch_my_trades` as the journal
-events the Binance stream yields (`OrderFilled` per fill, with its trade id; `OrderUpdated`
-for what is not a fill: new, canceled, expired, rejected), kept alive across drops.
+"""The private stream through ccxt.pro: `watch_orders`, `watch_my_trades` and (Bybit, OKX)
+`watch_balance` as the journal events the Binance stream yields (`OrderFilled` per fill, with
+its trade id; `OrderUpdated` for what is not a fill: new, canceled, expired, rejected;
+`BalanceChanged` at the exchange's update time, `balances.py`), kept alive across drops.
 
 Fills come from the trades channel only; an order update that only says "filled" is not
 turned into an event (the fill carries it, as Binance's TRADE report does), so a fill is never
-counted twice. Balances are not streamed here: reconciliation reads them over REST.
+counted twice.
 
 After every (re)subscription `on_gap(since_ms)` runs and what it returns is delivered before
 any live event received meanwhile (those wait), then `StreamGapFilled`; `ready` is set only
-then. A drop (ccxt raises NetworkError from a watch) ends the connection: reconnect with
-exponential backoff and full jitter, `on_gap` again. A refused key stops the stream with
-`StreamGapLost`.
+then. What it survives, with `StreamConfig`'s settings (the Binance stream's):
+
+    drop, terminate     ccxt raises NetworkError from a watch: reconnect with exponential
+                        backoff and full jitter, `on_gap` again
+    dead socket         ccxt's own keepalive (ping every `ping_after_s`, two missed pongs):
+                        a RequestTimeout, the same
+    deaf subscription   no order, trade or balance message for `quiet_after_s` (the socket
+                        may still answer pings): reconnect at once, resubscribe, `on_gap`
+    refused key         the stream stops: `error` is an AuthError, `StreamGapLost` says why
+    `lost_after` failed attempts in a row: `StreamGapLost`, and the attempts go on
+
+The watchdog and the backoff wait through the injected `sleep` and read the injected `clock`,
+so tests drive them on a fake clock.
 """
 
 from __future__ import annotations
@@ -18,10 +29,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tradeguard.errors import AuthError, GuardError, TradeguardError
 from tradeguard.events import (
+    BalanceChanged,
     EventBase,
     OrderFilled,
     OrderUpdated,
@@ -30,6 +44,9 @@ from tradeguard.events import (
     StreamGapLost,
 )
 from tradeguard.model import OrderStatus
+from tradeguard.net.clock import Clock
+from tradeguard.venues.binance.stream import StreamConfig
+from tradeguard.venues.ccxt import balances
 from tradeguard.venues.ccxt.reports import dec, order_report, trade_fill
 
 if TYPE_CHECKING:
@@ -37,11 +54,21 @@ if TYPE_CHECKING:
 
 OnEvent = Callable[[EventBase], Awaitable[None]]
 OnGap = Callable[[int], Awaitable[Sequence[EventBase]]]
+Sleep = Callable[[float], Awaitable[None]]
 
 _SAID_BY_FILLS = {OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED}
 # Kraken's watch_orders gives the order's userref as its client id, "0" for none (ccxt's
 # parse_ws_order ignores cl_ord_id): no client order id, to be found by the order id instead
 _NO_CLIENT_ID = frozenset({"", "0"})
+
+
+class _Restart(Exception):
+    """Leave this connection: `planned` (the watchdog's) reconnects at once the first time."""
+
+    def __init__(self, reason: str, *, planned: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.planned = planned
 
 
 class CcxtUserStream:
@@ -54,9 +81,9 @@ class CcxtUserStream:
         on_gap: OnGap | None = None,
         on_event: OnEvent | None = None,
         last_trade_ids: Mapping[str, int] | None = None,
-        backoff_base_s: float = 0.5,
-        backoff_cap_s: float = 30.0,
-        subscribe_timeout_s: float = 10.0,
+        config: StreamConfig | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
         self.venue = venue
@@ -65,18 +92,25 @@ class CcxtUserStream:
         self._on_gap = on_gap
         self._on_event = on_event
         self.last_trade_ids: dict[str, int] = dict(last_trade_ids or {})
-        self.backoff_base_s = backoff_base_s
-        self.backoff_cap_s = backoff_cap_s
-        self.subscribe_timeout_s = subscribe_timeout_s
+        self.config = config or StreamConfig()
+        self.clock = clock or venue.clock
+        self._sleep = sleep
         self._rng = rng or random.Random()  # jitter, not cryptography
         self.ready = asyncio.Event()
         self.connections = 0
-        self.restarts: list[str] = []
-        self.error: BaseException | None = None
+        self.restarts: deque[str] = deque(maxlen=100)  # why connections ended
+        self.error: TradeguardError | None = None
         self._task: asyncio.Task[None] | None = None
         self._holding: list[EventBase] | None = None
-        self._since_ms = 0
+        self._since_ms = 0  # the exchange's time of the last message (or of the start)
         self._gap_since: int | None = None
+        self._last_heard = 0.0  # monotonic: the last order, trade or balance message
+        self._read_balances = balances.reader(venue.name)
+        self._balance_messages: list[dict[str, Any]] = []
+        if self._read_balances is not None:
+            _tap_balance_messages(venue.exchange, self._balance_messages)
+        keep_alive_ms = int(self.config.ping_after_s * 1000)
+        venue.exchange.streaming = {**venue.exchange.streaming, "keepAlive": keep_alive_ms}
 
     def start(self) -> None:
         if self._task is None:
@@ -91,30 +125,64 @@ class CcxtUserStream:
                 await task
         self.ready.clear()
 
+    async def wait_ready(self) -> None:
+        """Until subscribed with no gap open; raises if the stream stopped (its `error`)."""
+        while not self.ready.is_set():
+            task = self._task
+            if task is None or task.done():
+                raise self.error or GuardError("the private stream is not running")
+            waiter = asyncio.ensure_future(self.ready.wait())
+            await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+
     # ── the loop ──────────────────────────────────────────────────────────────────────────
     async def _run(self) -> None:
         import ccxt
 
+        cfg = self.config
         attempt = 0
+        lost_reported = False
         while True:
-            subscribed = self.connections
+            started, subscribed = self.clock.monotonic(), self.connections
+            planned = False
             try:
                 await self._connection()
+            except _Restart as restart:
+                planned = restart.planned
+                self.restarts.append(restart.reason)
             except ccxt.AuthenticationError as exc:
-                self.error = exc
-                gap = self._gap_since or self._since_ms
-                reason = f"{type(exc).__name__}: the stream stopped"
-                await self._emit(self._status(StreamGapLost, since_ms=gap, reason=reason))
+                await self._refused(exc)
                 return
-            except (ccxt.BaseError, OSError, TimeoutError) as exc:
+            except (ccxt.BaseError, OSError, TimeoutError, TradeguardError) as exc:
                 self.restarts.append(f"{type(exc).__name__}: {str(exc)[:120]}")
             finally:
                 self.ready.clear()
             if self._gap_since is None:
-                self._gap_since = self.venue.server_now_ms()
-            attempt = 1 if self.connections > subscribed else attempt + 1
-            ceiling = min(self.backoff_cap_s, self.backoff_base_s * 2 ** (attempt - 1))
-            await asyncio.sleep(self._rng.uniform(0, ceiling))
+                self._gap_since = self._since_ms
+            if self.connections > subscribed:
+                lost_reported = False
+                if self.clock.monotonic() - started >= cfg.stable_after_s:
+                    attempt = 0
+            attempt += 1
+            if attempt > cfg.lost_after and not lost_reported:
+                lost_reported = True
+                reason = f"{attempt - 1} attempts failed, the last: {self.restarts[-1]}"
+                await self._emit(
+                    self._status(StreamGapLost, since_ms=self._gap_since, reason=reason)
+                )
+            if not (planned and attempt == 1):  # the watchdog's restart reconnects at once
+                ceiling = min(cfg.backoff_cap_s, cfg.backoff_base_s * 2 ** (attempt - 1))
+                await self._sleep(self._rng.uniform(0, ceiling))
+
+    async def _refused(self, exc: BaseException) -> None:
+        """The venue refused the key: stop, with an AuthError saying what to do."""
+        self.error = AuthError(
+            None, f"{self.venue.name} refused the private stream's login: {str(exc)[:200]}",
+            None, hint="check the key, its permissions and its IP whitelist at the exchange",
+        )  # fmt: skip
+        gap = self._gap_since if self._gap_since is not None else self._since_ms
+        reason = f"AuthError: the stream stopped ({self.error.msg})"
+        await self._emit(self._status(StreamGapLost, since_ms=gap, reason=reason))
 
     async def _connection(self) -> None:
         ex = self.venue.exchange
@@ -123,6 +191,8 @@ class CcxtUserStream:
             asyncio.create_task(self._watch(ex.watch_orders, self._orders)),
             asyncio.create_task(self._watch(ex.watch_my_trades, self._trades)),
         ]
+        if self._read_balances is not None:
+            watches.append(asyncio.create_task(self._watch_balances()))
         try:
             await self._subscribed(watches)
             self.connections += 1
@@ -138,7 +208,9 @@ class CcxtUserStream:
             )
             self._gap_since = None
             await self._release()
+            self._last_heard = self.clock.monotonic()
             self.ready.set()
+            watches.append(asyncio.create_task(self._watchdog()))
             done, _ = await asyncio.wait(watches, return_when=asyncio.FIRST_EXCEPTION)
             for task in done:
                 task.result()
@@ -150,11 +222,20 @@ class CcxtUserStream:
                     await task
             await _drop_clients(ex)
 
+    async def _watchdog(self) -> None:
+        """Until the subscription has said nothing for `quiet_after_s`: a deaf stream (the
+        socket may well answer pings; ccxt's keepalive sees a dead one)."""
+        cfg = self.config
+        while True:
+            await self._sleep(cfg.watch_every_s)
+            if self.clock.monotonic() - self._last_heard >= cfg.quiet_after_s:
+                raise _Restart(f"silent stream: nothing for {cfg.quiet_after_s:g} s")
+
     async def _subscribed(self, watches: list[asyncio.Task[None]]) -> None:
         """Until the private socket is open and both watches have subscribed on it (ccxt
         records a subscription once it sent it, after authenticating)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.subscribe_timeout_s
+        deadline = loop.time() + self.config.connect_timeout_s
         ex = self.venue.exchange
         while True:
             for task in watches:
@@ -171,11 +252,37 @@ class CcxtUserStream:
     async def _watch(self, watch: Callable[[], Awaitable[list[Any]]], convert: Any) -> None:
         while True:
             items = await watch()
-            at = self.venue.clock.wall_ms()
+            self._heard()
+            at = self.clock.wall_ms()
             events: list[EventBase] = []
             for item in items:
                 events += convert(item, at)
             await self._live(events)
+
+    async def _watch_balances(self) -> None:
+        read = self._read_balances
+        assert read is not None
+        while True:
+            await self.venue.exchange.watch_balance()
+            self._heard()
+            await asyncio.sleep(0)  # let the order and trade watchers take theirs first
+            messages = self._balance_messages[:]
+            self._balance_messages.clear()
+            at = self.clock.wall_ms()
+            await self._live(
+                [
+                    BalanceChanged(
+                        at_ms=at, profile=self.profile, exchange_ms=exchange_ms,
+                        balances=reported, source="stream",
+                    )
+                    for message in messages
+                    for exchange_ms, reported in read(message)
+                ]
+            )  # fmt: skip
+
+    def _heard(self) -> None:
+        self._last_heard = self.clock.monotonic()
+        self._since_ms = self.venue.server_now_ms()
 
     # ── conversion ───────────────────────────────────────────────────────────────────────
     def _trades(self, trade: dict[str, Any], at_ms: int) -> list[EventBase]:
@@ -241,9 +348,23 @@ class CcxtUserStream:
         self._holding = None
 
     def _status(self, kind: Any, **fields: Any) -> EventBase:
-        at = self.venue.clock.wall_ms()
+        at = self.clock.wall_ms()
         event: EventBase = kind(at_ms=at, profile=self.profile, stream="user", **fields)
         return event
+
+
+def _tap_balance_messages(exchange: Any, into: list[dict[str, Any]]) -> None:
+    """Keep each raw balance message ccxt handles (its merged result drops the venue's time
+    and which assets the message reported). ccxt dispatches through `self.handle_balance`,
+    looked up per message, so the instance's attribute is the one called."""
+    handle = exchange.handle_balance
+
+    def tapped(client: Any, message: Any) -> Any:
+        if isinstance(message, dict):
+            into.append(message)
+        return handle(client, message)
+
+    exchange.handle_balance = tapped
 
 
 async def _drop_clients(exchange: Any) -> None:

@@ -116,7 +116,9 @@ class Wire:
         try:
             return await run()
         except ccxt.BaseError as exc:
-            error = translate(exc, what=what, sent=flight.sent, answered=flight.answered)
+            error = translate(
+                exc, what=what, sent=flight.sent, answered=flight.answered, status=flight.status
+            )
             if isinstance(error, RateLimited):
                 error = self._venue_limit(error, str(exc), flight)
                 self.observe_limit(error)
