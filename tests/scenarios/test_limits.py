@@ -153,6 +153,7 @@ async def test_pain19_maintenance_at_start_refuses_clearly(
         await sessions("bot", **FAST)
     text = str(refused.value)
     assert "connect refused" in text and "503" in text and "maintenance" in text
+    assert f"({exchange.venue}: " in text  # the hint names this venue's status page
     await control.clear_faults()
     tg = await sessions("bot", **FAST)
     await tg.market_buy("BTC/USDT", qty="0.0001")

@@ -104,7 +104,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         wanted = [s.binance for s in profile.symbols]
         rules = await transport.symbol_rules(wanted, profile.name)
     except TransportError as exc:
-        raise _unavailable(base_url, exc) from exc
+        raise _unavailable(base_url, exc, profile.venue) from exc
 
     audit_event = await _audit(profile, transport, clock)
 
@@ -277,15 +277,23 @@ def exchange_urls(env: str, base_url: str | None, venue: str = "binance") -> tup
     return base, base.replace("http", "ws", 1) + "/ws-api/v3"
 
 
-def _unavailable(base_url: str, exc: TransportError) -> GuardError:
+_STATUS_PAGES = {
+    "binance": "GET /sapi/v1/system/status",
+    "bybit": "its announcements",
+    "okx": "GET /api/v5/system/status",
+    "kraken": "GET /0/public/SystemStatus",
+}
+
+
+def _unavailable(base_url: str, exc: TransportError, venue: str = "binance") -> GuardError:
     """The exchange did not answer the first, harmless requests (time, exchangeInfo): say
     so plainly; nothing was traded. A 5xx here is most often maintenance."""
     if exc.http_status is not None and exc.http_status >= 500:
         what = f"answers HTTP {exc.http_status} ({exc.message})"
         hint = (
-            "the exchange is probably in maintenance or overloaded (Binance: "
-            "GET /sapi/v1/system/status); nothing was sent but read-only requests; "
-            "connect again once it is back"
+            f"the exchange is probably in maintenance or overloaded ({venue}: "
+            f"{_STATUS_PAGES.get(venue, 'its status page')}); nothing was sent but read-only "
+            "requests; connect again once it is back"
         )
     else:
         what = f"could not be reached ({exc.message})"
