@@ -105,6 +105,16 @@ def close_without_reply(request: web.Request) -> web.Response:
     return web.Response(status=500)
 
 
+async def deliver(plan: RequestFaults, request: web.Request, reply: web.Response) -> web.Response:
+    """A handled request's reply as the fault plan wants it delivered: dropped (the order was
+    placed, the client hears nothing), held back a while, or at once. Every dialect ends so."""
+    if plan.drop_after_execute:
+        return close_without_reply(request)
+    if plan.hold_after_execute_s:
+        await asyncio.sleep(plan.hold_after_execute_s)
+    return reply
+
+
 def fault_response(fault: ErrorReply, headers: dict[str, str]) -> web.Response:
     """The reply an error or maintenance fault asked for instead of handling the request."""
     merged = headers | fault.headers
@@ -178,12 +188,7 @@ def serve(sim: Sim, endpoint: Endpoint) -> Handler:
             for _ in range(endpoint.orders):
                 sim.ledger.count_order(account, now)
         headers = sim.ledger.headers(ip, account, now, counted)
-        reply = json_response(result, headers=headers)
-        if plan.drop_after_execute:
-            return close_without_reply(request)
-        if plan.hold_after_execute_s:
-            await asyncio.sleep(plan.hold_after_execute_s)
-        return reply
+        return await deliver(plan, request, json_response(result, headers=headers))
 
     return handle
 

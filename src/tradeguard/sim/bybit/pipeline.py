@@ -35,7 +35,7 @@ from tradeguard.sim.bybit.limits import BybitLedger, BybitLimits, IpBanned
 from tradeguard.sim.faults import ErrorReply
 from tradeguard.sim.faults_kinds import CONTROL_PREFIX
 from tradeguard.sim.rejects import Reject
-from tradeguard.sim.rest_pipeline import close_without_reply
+from tradeguard.sim.rest_pipeline import close_without_reply, deliver
 
 if TYPE_CHECKING:
     from tradeguard.sim.app import Sim
@@ -220,11 +220,7 @@ def serve(sim: Sim, state: State, route: Route) -> Handler:
             err.headers = headers | err.headers
             return refusal(err, now)
         response = reply(envelope(result, now), headers=headers)
-        if plan.drop_after_execute:
-            return close_without_reply(request)
-        if plan.hold_after_execute_s:
-            await asyncio.sleep(plan.hold_after_execute_s)
-        return response
+        return await deliver(plan, request, response)
 
     return handle
 

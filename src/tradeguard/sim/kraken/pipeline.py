@@ -26,7 +26,7 @@ from tradeguard.sim.kraken.auth import authenticate
 from tradeguard.sim.kraken.errors import KrakenError
 from tradeguard.sim.kraken.state import KrakenState, state_of
 from tradeguard.sim.rejects import Reject
-from tradeguard.sim.rest_pipeline import CONTROL_PREFIX, close_without_reply, json_response
+from tradeguard.sim.rest_pipeline import CONTROL_PREFIX, close_without_reply, deliver, json_response
 
 if TYPE_CHECKING:
     from tradeguard.sim.app import Sim
@@ -184,11 +184,7 @@ def serve(sim: Sim, endpoint: Endpoint) -> Handler:
             for _ in range(endpoint.orders):
                 sim.ledger.count_order(key.account, now)
         reply = envelope(result)
-        if plan.drop_after_execute:
-            return close_without_reply(request)
-        if plan.hold_after_execute_s:
-            await asyncio.sleep(plan.hold_after_execute_s)
-        return reply
+        return await deliver(plan, request, reply)
 
     return handle
 

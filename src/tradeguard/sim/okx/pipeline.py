@@ -23,7 +23,7 @@ from tradeguard.sim.faults import ErrorReply, RequestFaults
 from tradeguard.sim.okx import auth
 from tradeguard.sim.okx.errors import TEXTS, OkxReject, param_error
 from tradeguard.sim.okx.state import OkxState
-from tradeguard.sim.rest_pipeline import CONTROL_PREFIX, close_without_reply
+from tradeguard.sim.rest_pipeline import CONTROL_PREFIX, close_without_reply, deliver
 
 if TYPE_CHECKING:
     from tradeguard.sim.app import Sim
@@ -166,11 +166,7 @@ def serve(sim: Sim, state: OkxState, endpoint: Endpoint) -> Handler:
             reply = json_response({"code": result.code, "msg": result.msg, "data": result.data})
         else:
             reply = json_response({"code": "0", "msg": "", "data": result})
-        if plan.drop_after_execute:
-            return close_without_reply(request)
-        if plan.hold_after_execute_s:
-            await asyncio.sleep(plan.hold_after_execute_s)
-        return reply
+        return await deliver(plan, request, reply)
 
     return handle
 
