@@ -6,11 +6,13 @@ goes backwards), with ccxt's own throttle off: tradeguard limits itself (`wire.W
 
 Choices the seam leaves to a venue:
 
-- `submit` sends the order once (never retried: a timeout after sending is OutcomeUnknown),
-  then, since `create_order` answers with ids only on these venues, reads the order back by
-  its client order id once to return its real status (a market order FILLED, an IOC
-  EXPIRED/CANCELED). If that read fails, the acknowledged report (NEW) is returned: the
-  order was placed; the stream and reconciliation bring the rest.
+- `submit` sends the order once (never retried: a timeout after sending is OutcomeUnknown).
+  These venues answer an order with its ids only, so the reply is returned as NEW with the
+  exchange's order id, and nothing is read back: the stream (or `wait_for`'s trade query, or
+  reconciliation) brings the real status and the fills, and the order table takes a NEW
+  arriving after a later status as the stale report it is (orders.TRANSITIONS). A read-back
+  would cost a second request per order, and could contradict the stream (Kraken's closed
+  list says CANCELED for an IOC its stream called EXPIRED).
 - `cancel_order` cancels, then reads the order back (Kraken's cancel answers a count only).
   A cancel of an order no longer open raises `OrderRejected` with code -2011, the code the
   session's cancel race handling knows.
@@ -238,10 +240,10 @@ class CcxtVenue:
                 )
 
         placed = await self._wire.call("create_order", place, placing=True, client_order_id=coid)
+        if placed.get("status") is not None:  # a reply that says the order's state
+            return self._report(placed, coid)
         order_id = self.ids.to_int(placed["id"])
         self._client_ids[order_id] = coid
-        with contextlib.suppress(TradeguardError):
-            return await self.get_order(intent.symbol.binance, client_order_id=coid)
         return OrderReport(
             symbol=intent.symbol.binance, order_id=order_id, client_order_id=coid,
             side=intent.side, type=intent.type, status=OrderStatus.NEW,
