@@ -144,3 +144,21 @@ async def test_a_resting_post_only_cancelled_ends_cancelled(tg: Session) -> None
     done = await tg.wait_for(order.client_order_id, timeout_s=20)
     assert done.status is OrderStatus.CANCELED and done.executed_qty == 0
     assert _refused(tg) == []
+
+
+async def test_without_a_stream_a_placement_is_read_back_to_its_real_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("STATE", "DATA", "CONFIG"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "tradeguard.toml"
+    config.write_text('[profiles.default]\nvenue = "bybit"\nenv = "sim"\n', encoding="utf-8")
+    tg = await connect("default", config=config, stream=False)
+    try:
+        order = await tg.market_buy("BTC/USDT", qty="0.001")
+        assert order.status is OrderStatus.FILLED  # nothing else would have said so
+        done = await tg.wait_for(order.client_order_id, timeout_s=20)  # fills by myTrades
+        assert done.executed_qty == Decimal("0.001") and done.missing_qty == 0
+    finally:
+        await tg.close()

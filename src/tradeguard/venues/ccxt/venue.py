@@ -12,7 +12,9 @@ Choices the seam leaves to a venue:
   reconciliation) brings the real status and the fills, and the order table takes a NEW
   arriving after a later status as the stale report it is (orders.TRANSITIONS). A read-back
   would cost a second request per order, and could contradict the stream (Kraken's closed
-  list says CANCELED for an IOC its stream called EXPIRED).
+  list says CANCELED for an IOC its stream called EXPIRED). Only a venue with no private
+  stream opened (a session with `stream=False`) reads the order back once by its client
+  order id, since nothing else would tell it (if that read fails, the NEW is returned).
 - `cancel_order` cancels, then reads the order back (Kraken's cancel answers a count only).
   A cancel of an order no longer open raises `OrderRejected` with code -2011, the code the
   session's cancel race handling knows.
@@ -100,6 +102,7 @@ class CcxtVenue:
         self._symbols: SymbolMap | None = None
         self._estimate: Estimate | None = None
         self._client_ids: dict[int, str] = {}  # order id -> client order id, as seen
+        self._streaming = False  # a private stream was opened: it tells what orders become
 
     # the session sets these (session.wire.attach); the wire tells them
     @property
@@ -244,6 +247,9 @@ class CcxtVenue:
             return self._report(placed, coid)
         order_id = self.ids.to_int(placed["id"])
         self._client_ids[order_id] = coid
+        if not self._streaming:  # nothing else would say what became of it
+            with contextlib.suppress(TradeguardError):
+                return await self.get_order(intent.symbol.binance, client_order_id=coid)
         return OrderReport(
             symbol=intent.symbol.binance, order_id=order_id, client_order_id=coid,
             side=intent.side, type=intent.type, status=OrderStatus.NEW,
@@ -409,6 +415,7 @@ class CcxtVenue:
     def user_stream(self, assets: Any, **options: Any) -> Any:
         from tradeguard.venues.ccxt.stream import CcxtUserStream
 
+        self._streaming = True
         return CcxtUserStream(self, assets, **options)
 
 
