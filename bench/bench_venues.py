@@ -1,18 +1,20 @@
 """guard_order_cpu_us_ccxt_venue: client CPU per order through the whole guard on Bybit and OKX
-(the session, CcxtVenue, ccxt underneath), against a simulator process speaking that venue's
-dialect, side by side in the same run with:
+(the session, CcxtVenue, ccxt underneath, and the session's user stream, as a bot runs: these
+venues answer an order with its ids only, so the stream is what tells the guard the order
+filled), against a simulator process speaking that venue's dialect, side by side in the same
+run with:
 
     ccxt            ccxt's own create_order on the same dialect (same URLs and options, ccxt's
                     throttle off): the target is the guard at most 1.3x this
-    ccxt_and_read   create_order, then the order read back by its client order id: the two
-                    requests CcxtVenue.submit makes (these venues answer an order with its ids
-                    only), so the ratio to this one is the guard's own overhead
+    ccxt_watching   create_order while ccxt.pro's watch_orders and watch_my_trades read the
+                    same account's private stream: what a ccxt bot that learns its fills
+                    spends, so the ratio to this one is the guard's own overhead
 
 The dialects cap their limits at the venues' own (Bybit 20 orders/s per account, OKX 60 per
-2 s), so every runner is paced at PACE orders/s; CPU, not wall time, is measured, and the pacing
-sleeps cost every runner alike. Kraken is left out: its dialect's request counter (decaying a
-third of a request per second, as Kraken's does) would make a run take half an hour.
-The session runs without its user stream (fills are bench_venue_fills').
+2 s), so every runner is paced at PACE orders/s; CPU, not wall time, is measured (the process's,
+every thread), and the pacing sleeps cost every runner alike. Kraken is left out: its dialect's
+request counter (decaying a third of a request per second, as Kraken's does) would make a run
+take half an hour.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ async def _guard(venue: str, target: dict[str, Any], n: int) -> float:
                       max_position_notional=Decimal(10**9), daily_loss=Decimal(10**9),
                       drawdown_from_peak=Decimal(10**9)),
     )  # fmt: skip
-    tg = await connect(profile, stream=False)
+    tg = await connect(profile)
     try:
 
         async def one(i: int) -> None:
@@ -98,10 +100,16 @@ def _exchange(venue: str, target: dict[str, Any]) -> Any:
     return adapter, getattr(ccxtpro, venue)(adapter.config(target["base_url"], None, creds))
 
 
-async def _ccxt(venue: str, target: dict[str, Any], n: int, *, read: bool = False) -> float:
+async def _ccxt(venue: str, target: dict[str, Any], n: int, *, watch: bool = False) -> float:
     adapter, ex = _exchange(venue, target)
+    watchers: list[asyncio.Task[None]] = []
     try:
         await ex.load_markets()
+        if watch:
+            watchers = [
+                asyncio.create_task(_drain(w)) for w in (ex.watch_orders, ex.watch_my_trades)
+            ]
+            await asyncio.sleep(1.0)  # subscribed before the first order
         stamp, ids = time.time_ns() % 10**9, itertools.count()
 
         async def one(i: int) -> None:
@@ -110,21 +118,26 @@ async def _ccxt(venue: str, target: dict[str, Any], n: int, *, read: bool = Fals
             await ex.create_order(
                 "BTC/USDT", "market", side, "0.001", None, {"clientOrderId": coid}
             )
-            if read:
-                await adapter.by_client_id(ex, "BTC/USDT", coid)
 
         return await _paced_cpu(one, n)
     finally:
+        for task in watchers:
+            task.cancel()
         await ex.close()
 
 
-async def _ccxt_and_read(venue: str, target: dict[str, Any], n: int) -> float:
-    return await _ccxt(venue, target, n, read=True)
+async def _drain(watch: Any) -> None:
+    while True:
+        await watch()
+
+
+async def _ccxt_watching(venue: str, target: dict[str, Any], n: int) -> float:
+    return await _ccxt(venue, target, n, watch=True)
 
 
 def run() -> list[Figure]:
     figures = []
-    runners = {"guard": _guard, "ccxt": _ccxt, "ccxt_and_read": _ccxt_and_read}
+    runners = {"guard": _guard, "ccxt": _ccxt, "ccxt_watching": _ccxt_watching}
     for venue in VENUES:
         results: dict[str, list[float]] = {name: [] for name in runners}
         with server("sim", venue) as target:
@@ -135,7 +148,7 @@ def run() -> list[Figure]:
         metric = f"guard_order_cpu_us_ccxt_venue_{venue}"
         figures.append(Figure(metric, guard, "us", "ccxt", median(results["ccxt"])))
         figures.append(
-            Figure(metric, guard, "us", "ccxt_and_read", median(results["ccxt_and_read"]))
+            Figure(metric, guard, "us", "ccxt_watching", median(results["ccxt_watching"]))
         )
     return figures
 

@@ -62,7 +62,7 @@ async def test_pain14_429_retry_after_pauses_then_resumes(tg: Session, remote: S
     refused = [o for o in tg.ledger.orders.values() if o.status is OrderStatus.REJECTED]
     assert len(refused) == 1  # a 429 placed nothing: REJECTED, not UNKNOWN, not resent
     order = await tg.market_buy("BTC/USDT", qty="0.0001")  # waits out the pause, then goes
-    assert order.status is OrderStatus.FILLED
+    assert (await tg.wait_for(order.client_order_id, timeout_s=10)).status is OrderStatus.FILLED
     assert tg.transport.server_now_ms() >= pause.until_ms
     assert await _posts(remote, tg.venue) == 2
     await assert_invariants(tg)
@@ -186,6 +186,7 @@ async def test_pain20_one_leg_filled_the_other_refused_no_crash(
     act on, not a dead session: the filled leg is booked, and once the exchange is back the
     bot hedges with a new order."""
     leg1 = await fast.market_buy("BTC/USDT", qty="0.0005")
+    leg1 = await fast.wait_for(leg1.client_order_id, timeout_s=10)  # its fills booked
     assert leg1.status is OrderStatus.FILLED
     await fast_remote.add_fault(
         {"kind": "error", "method": "POST", "path_prefix": PLACE_PATH[fast.venue],
@@ -199,7 +200,7 @@ async def test_pain20_one_leg_filled_the_other_refused_no_crash(
     await fast_remote.clear_faults()
     assert (await fast.wait_for(leg2, timeout_s=10)).status is OrderStatus.REJECTED
     hedge = await fast.market_sell("BTC/USDT", qty="0.0004")
-    assert hedge.status is OrderStatus.FILLED
+    assert (await fast.wait_for(hedge.client_order_id, timeout_s=10)).status is OrderStatus.FILLED
     await assert_invariants(fast)
 
 

@@ -167,7 +167,7 @@ async def test_pain25_loss_limit_latches_cancels_refuses_and_survives_restart(
     third = await sessions("bot", **FAST)
     assert not third.ledger.kill_switch.latched
     order = await third.market_buy("BTC/USDT", qty="0.0001")
-    assert order.status is OrderStatus.FILLED
+    assert (await third.wait_for(order.client_order_id, timeout_s=10)).status is OrderStatus.FILLED
     await assert_invariants(third, exchange)
     sets = [e for e in third.recorder.journal.events() if isinstance(e, KillSwitchSet)]
     assert len(sets) == 1 and sets[0].by == "guard"

@@ -6,11 +6,15 @@ goes backwards), with ccxt's own throttle off: tradeguard limits itself (`wire.W
 
 Choices the seam leaves to a venue:
 
-- `submit` sends the order once (never retried: a timeout after sending is OutcomeUnknown),
-  then, since `create_order` answers with ids only on these venues, reads the order back by
-  its client order id once to return its real status (a market order FILLED, an IOC
-  EXPIRED/CANCELED). If that read fails, the acknowledged report (NEW) is returned: the
-  order was placed; the stream and reconciliation bring the rest.
+- `submit` sends the order once (never retried: a timeout after sending is OutcomeUnknown).
+  These venues answer an order with its ids only, so the reply is returned as NEW with the
+  exchange's order id, and nothing is read back: the stream (or `wait_for`'s trade query, or
+  reconciliation) brings the real status and the fills, and the order table takes a NEW
+  arriving after a later status as the stale report it is (orders.TRANSITIONS). A read-back
+  would cost a second request per order, and could contradict the stream (Kraken's closed
+  list says CANCELED for an IOC its stream called EXPIRED). Only a venue with no private
+  stream opened (a session with `stream=False`) reads the order back once by its client
+  order id, since nothing else would tell it (if that read fails, the NEW is returned).
 - `cancel_order` cancels, then reads the order back (Kraken's cancel answers a count only).
   A cancel of an order no longer open raises `OrderRejected` with code -2011, the code the
   session's cancel race handling knows.
@@ -98,6 +102,7 @@ class CcxtVenue:
         self._symbols: SymbolMap | None = None
         self._estimate: Estimate | None = None
         self._client_ids: dict[int, str] = {}  # order id -> client order id, as seen
+        self._streaming = False  # a private stream was opened: it tells what orders become
 
     # the session sets these (session.wire.attach); the wire tells them
     @property
@@ -238,10 +243,13 @@ class CcxtVenue:
                 )
 
         placed = await self._wire.call("create_order", place, placing=True, client_order_id=coid)
+        if placed.get("status") is not None:  # a reply that says the order's state
+            return self._report(placed, coid)
         order_id = self.ids.to_int(placed["id"])
         self._client_ids[order_id] = coid
-        with contextlib.suppress(TradeguardError):
-            return await self.get_order(intent.symbol.binance, client_order_id=coid)
+        if not self._streaming:  # nothing else would say what became of it
+            with contextlib.suppress(TradeguardError):
+                return await self.get_order(intent.symbol.binance, client_order_id=coid)
         return OrderReport(
             symbol=intent.symbol.binance, order_id=order_id, client_order_id=coid,
             side=intent.side, type=intent.type, status=OrderStatus.NEW,
@@ -407,6 +415,7 @@ class CcxtVenue:
     def user_stream(self, assets: Any, **options: Any) -> Any:
         from tradeguard.venues.ccxt.stream import CcxtUserStream
 
+        self._streaming = True
         return CcxtUserStream(self, assets, **options)
 
 

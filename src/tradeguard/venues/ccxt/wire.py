@@ -211,15 +211,17 @@ class Wire:
         request_headers: Any,
         request_body: Any,
     ) -> str:
+        # the headers lowered once, for the flight's limit reading and the note's usage both
+        lowered = {str(k).lower(): str(v) for k, v in (response_headers or {}).items()}
         flight = _FLIGHT.get()
         if flight is not None:
             flight.answered = True
             flight.status = code
-            flight.headers = {str(k).lower(): str(v) for k, v in (response_headers or {}).items()}
+            flight.headers = lowered
         note = _NOTE.get()
         if note is not None:
             note["status"] = code
-            note["usage"] = _usage(response_headers, self.limit_headers)
+            note["usage"] = _usage(lowered, self.limit_headers)
         return response_body.strip()
 
 
@@ -228,12 +230,12 @@ _NOTE: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
 )
 
 
-def _usage(headers: Any, names: tuple[str, ...]) -> int | None:
-    """The venue's own usage counter, where it sends one: Bybit's X-Bapi-Limit-Status is
-    what remains of X-Bapi-Limit, so the usage is their difference."""
-    if not names or headers is None:
+def _usage(lowered: dict[str, str], names: tuple[str, ...]) -> int | None:
+    """The venue's own usage counter, where it sends one (`lowered`: the reply's headers,
+    names in lower case): Bybit's X-Bapi-Limit-Status is what remains of X-Bapi-Limit, so
+    the usage is their difference."""
+    if not names:
         return None
-    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
     remaining, limit = (lowered.get(n) for n in names[:2])
     if remaining is None or not remaining.isdigit():
         return None
