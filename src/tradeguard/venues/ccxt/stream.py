@@ -232,8 +232,10 @@ class CcxtUserStream:
                 raise _Restart(f"silent stream: nothing for {cfg.quiet_after_s:g} s")
 
     async def _subscribed(self, watches: list[asyncio.Task[None]]) -> None:
-        """Until the private socket is open and both watches have subscribed on it (ccxt
-        records a subscription once it sent it, after authenticating)."""
+        """Until the private socket is open and a watch has subscribed on it. ccxt records the
+        login itself as the subscription "authenticated" the moment it sends it, before the
+        venue answers; a channel is subscribed only once the login was accepted, so only a
+        channel's subscription says the key works (a refused key never gets one)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.connect_timeout_s
         ex = self.venue.exchange
@@ -242,7 +244,11 @@ class CcxtUserStream:
                 if task.done():
                     task.result()
             clients = list(getattr(ex, "clients", {}).values())
-            ready = [c for c in clients if c.connected.done() and c.subscriptions]
+            ready = [
+                c
+                for c in clients
+                if c.connected.done() and any(k != "authenticated" for k in c.subscriptions)
+            ]
             if ready:
                 return
             if loop.time() > deadline:
