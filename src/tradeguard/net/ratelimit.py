@@ -168,12 +168,13 @@ class RateLedger:
             self._windows.append(window)
 
     def held(self, now_ms: int) -> Wait:
-        """How long nothing at all may leave for the host: a 418 ban, then a 429 pause."""
+        """How long nothing at all may leave for the host: a ban (Binance's 418, Bybit's 403,
+        Kraken's lockout), then a pause after a rate-limit answer (a 429, or its venue's kin)."""
         if now_ms < self.banned_until_ms:
             seconds = (self.banned_until_ms - now_ms) / 1000
-            return Wait(seconds, "IP banned by the exchange (418)", banned=True)
+            return Wait(seconds, "banned by the exchange for exceeding its rate limit", banned=True)
         if now_ms < self.paused_until_ms:
-            return Wait((self.paused_until_ms - now_ms) / 1000, "paused after a 429")
+            return Wait((self.paused_until_ms - now_ms) / 1000, "paused after a rate-limit answer")
         return Wait(0.0)
 
     def wait(self, weight: int, orders: int, now_ms: int) -> Wait:
