@@ -26,6 +26,7 @@ BYBIT_IP_BAN_S = 600.0  # HTTP 403: "at least 10 minutes" (exchange-wire.md, ven
 OKX_WINDOW_S = 2.0
 KRAKEN_DECAY_S = 6.0  # a counter falling 0.33 a second frees a TradesHistory's 2 in 6 s
 KRAKEN_LOCKOUT_S = 900.0  # EGeneral:Temporary lockout; Kraken says no length: 15 minutes
+KRAKEN_QUERY_MAX = 50  # txids one QueryOrders call takes
 TAKE_PROFIT_KINDS = frozenset({OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT})
 MARKET_KINDS = frozenset({OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT})
 
@@ -41,6 +42,8 @@ class Adapter:
     recv_window_ms: int = 5000
     sandbox: bool = True  # Kraken has no testnet
     limit_headers: tuple[str, ...] = field(default=())  # reply headers carrying usage
+    # the trade history names no fee asset (Kraken's): each order's own fields say it
+    fee_asset_from_order: bool = False
 
     def config(
         self, base_url: str | None, urls: Mapping[str, str] | None, creds: ApiCredentials | None
@@ -131,6 +134,12 @@ class Adapter:
         """The order with this client order id, as ccxt parses it; None if the venue holds
         none. Run inside one wire call (its requests are counted and noted)."""
         raise NotImplementedError
+
+    async def order_fee_assets(self, ex: Any, order_ids: list[str]) -> dict[str, str]:
+        """The asset each order's fees are charged in, by the venue's order id, where
+        `fee_asset_from_order` (orders the venue does not know are left out). Run inside one
+        wire call."""
+        return {}
 
 
 class Bybit(Adapter):
@@ -248,6 +257,19 @@ class Kraken(Adapter):
             return None
         return {"ofs": int(params.get("ofs", 0)) + len(page)}
 
+    async def order_fee_assets(self, ex: Any, order_ids: list[str]) -> dict[str, str]:
+        # QueryOrders answers up to 50 txids a call; ccxt's parse_order reads the fee asset
+        # from oflags (fcib: the base, fciq: the quote)
+        found: dict[str, str] = {}
+        for start in range(0, len(order_ids), KRAKEN_QUERY_MAX):
+            txids = ",".join(order_ids[start : start + KRAKEN_QUERY_MAX])
+            reply = await ex.private_post_queryorders({"txid": txids})
+            for txid, raw in ((reply or {}).get("result") or {}).items():
+                asset = fee_asset(dict(ex.parse_order(dict(raw, id=txid))))
+                if asset is not None:
+                    found[str(txid)] = asset
+        return found
+
     def api_urls(self, base: str, urls: Mapping[str, str]) -> Raw:
         ws = urls.get("private_ws_url") or base.replace("http", "ws", 1) + "/v2"
         return {"public": base, "private": base, "ws": {"privateV2": ws}}
@@ -290,11 +312,18 @@ ADAPTERS: dict[str, Adapter] = {
         "kraken",
         features=frozenset({STOP_ORDERS, ICEBERG}),
         numeric_ids=False,
+        fee_asset_from_order=True,
         rate_rules=(RateRule(LimitKind.RAW_REQUESTS, "SECOND", 1, 5),),
         trades_page=50,
         sandbox=False,
     ),
 }
+
+
+def fee_asset(order: Raw) -> str | None:
+    """The asset a ccxt order says its fees are charged in, if it says."""
+    currency = (order.get("fee") or {}).get("currency")
+    return str(currency) if currency else None
 
 
 def adapter_for(venue: str) -> Adapter:
