@@ -15,7 +15,6 @@ from tests.scenarios.conftest import (
     ACCOUNT,
     FAST,
     FAST_STREAM,
-    KRAKEN_TRADE_FEES,
     NO_SILENCE_WATCHDOG,
     Connect,
     assert_invariants,
@@ -68,7 +67,7 @@ async def test_pain11_stream_silent_but_ponging_fills_back_filled(
     await assert_invariants(fast)
 
 
-@every_venue_but(kraken=KRAKEN_TRADE_FEES)
+@every_venue
 async def test_pain12_stream_dropped_during_fills_is_back_filled(
     fast: Session, fast_remote: SimRemote
 ) -> None:
@@ -83,7 +82,7 @@ async def test_pain12_stream_dropped_during_fills_is_back_filled(
     await assert_invariants(fast)
 
 
-@every_venue_but(kraken=KRAKEN_TRADE_FEES)
+@every_venue
 async def test_pain10_stream_terminated_resubscribed_and_back_filled(
     fast: Session, fast_remote: SimRemote
 ) -> None:

@@ -10,6 +10,7 @@ it fits under `headroom` of the maximum, so the venue never has to refuse one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -53,6 +54,10 @@ class CallCounter:
         elapsed = Decimal(max(0, now_ms - self.at_ms)) / 1000
         return max(ZERO, self.level - elapsed * self.rule.decay_per_s)
 
+    def room(self, now_ms: int) -> Decimal:
+        """What calls may still add now without waiting."""
+        return max(ZERO, self.allowed - self.level_at(now_ms))
+
     def wait_s(self, cost: int, now_ms: int) -> float:
         """How long until a call of `cost` fits under the allowance (0: now). A call larger
         than the whole allowance waits for an empty counter."""
@@ -62,7 +67,8 @@ class CallCounter:
         target = max(ZERO, self.allowed - cost)
         if level <= target:
             return 0.0
-        return float((level - target) / self.rule.decay_per_s)
+        # whole milliseconds, rounded up: after waiting them the call fits (time is in ms)
+        return math.ceil((level - target) / self.rule.decay_per_s * 1000) / 1000
 
     def spend(self, cost: int, now_ms: int) -> None:
         """Count a call that is about to leave."""

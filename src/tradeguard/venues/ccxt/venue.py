@@ -44,6 +44,7 @@ from tradeguard.model import (
     OrderType,
     Side,
 )
+from tradeguard.net.callcounter import CallCounter
 from tradeguard.net.clock import SYSTEM, Clock
 from tradeguard.net.clocksync import Estimate, Sample, SkewPolicy, estimate
 from tradeguard.net.ratelimit import RateLedger
@@ -94,6 +95,8 @@ class CcxtVenue:
             exchange, clock, self.ledger, self.server_now_ms,
             limit_headers=adapter.limit_headers, limit_reader=adapter.rate_limit,
             config=config or WireConfig(),
+            counters=tuple(CallCounter(rule) for rule in adapter.call_counters),
+            call_costs=adapter.call_costs,
         )  # fmt: skip
         self._symbols: SymbolMap | None = None
         self._estimate: Estimate | None = None
@@ -274,6 +277,12 @@ class CcxtVenue:
         elif report.order_id in self._client_ids:
             report = _with_client_id(report, self._client_ids[report.order_id])
         return report
+
+    def affordable_queries(self) -> int | None:
+        """How many queries by client order id the venue's call counter lets go now without
+        waiting (None: no counter limits them). The resolver keeps them for when a miss
+        can conclude."""
+        return self._wire.affordable(self.adapter.client_query_paths)
 
     def client_id_of(self, order_id: int) -> str | None:
         return self._client_ids.get(order_id)
