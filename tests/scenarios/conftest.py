@@ -76,6 +76,11 @@ every_venue = pytest.mark.parametrize("venue", VENUES, indirect=True)
 
 # Known gaps on a ccxt venue, each an expected failure with its reason until it is fixed
 NO_SILENCE_WATCHDOG = "the ccxt stream has no watchdog: a socket that goes deaf is not noticed"
+KRAKEN_COUNTER_PER_SESSION = (
+    "Kraken: each session starts its count of the key's call counter at zero and the key "
+    "audit's probes are not counted, so connects in quick succession pass Kraken's counter "
+    "(EAPI:Rate limit exceeded at the key check); the count is not shared between sessions"
+)
 NOT_YET_SEEN_TO = "fails on this venue; not investigated yet (see the helper's report)"
 
 

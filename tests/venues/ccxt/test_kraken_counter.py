@@ -8,6 +8,7 @@ so the test takes no real time."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -54,6 +55,7 @@ async def paced(kraken: Any) -> AsyncIterator[tuple[CcxtVenue, list[float]]]:
         waits.append(seconds)
         clock.advance(seconds)
         kraken.sim.clock.advance(int(seconds * 1000) + 1)
+        await asyncio.sleep(0)  # others run meanwhile, as in a real wait
 
     venue._wire.sleep = sleep
     try:
@@ -108,3 +110,14 @@ async def test_orders_do_not_spend_the_counter(
         )
         assert placed["id"]
     assert sum(waits) == 0  # AddOrder adds nothing to the call counter
+
+
+async def test_concurrent_reads_leave_in_nonce_order(
+    paced: tuple[CcxtVenue, list[float]], kraken: Any
+) -> None:
+    """Kraken refuses a nonce not above the last one it accepted (EAPI:Invalid nonce): calls
+    made at once, some of them held back by the counter after ccxt signed them, still reach
+    Kraken in the order of their nonces."""
+    venue, waits = paced
+    await asyncio.gather(*(venue.balances() for _ in range(16)))
+    assert sum(waits) > 0  # some were held back by the counter

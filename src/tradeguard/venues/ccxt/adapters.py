@@ -121,6 +121,11 @@ class Adapter:
         """What one HTTP request adds to each of `call_counters`."""
         return tuple(0 for _ in self.call_counters)
 
+    def nonce_ordered(self, path: str) -> bool:
+        """Whether requests to `path` carry a nonce the venue refuses unless it increases
+        (such requests must reach it in the order they were signed)."""
+        return False
+
     def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
         """The `fetch_my_trades` params of the page after `page` (newest first, going back),
         or None when the venue has no more."""
@@ -264,6 +269,9 @@ class Kraken(Adapter):
         if "Temporary lockout" in text:  # the key is locked out: every call refused
             return KRAKEN_LOCKOUT_S, now_ms + int(KRAKEN_LOCKOUT_S * 1000)
         return KRAKEN_DECAY_S, None  # the call counter is full: wait for it to fall by 2
+
+    def nonce_ordered(self, path: str) -> bool:
+        return "/private/" in path  # EAPI:Invalid nonce for one not above the last accepted
 
     def call_costs(self, method: str, path: str) -> tuple[int, ...]:
         # (the REST call counter, the matching engine's order counter); public calls count

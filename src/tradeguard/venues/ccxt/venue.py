@@ -96,7 +96,7 @@ class CcxtVenue:
             limit_headers=adapter.limit_headers, limit_reader=adapter.rate_limit,
             config=config or WireConfig(),
             counters=tuple(CallCounter(rule) for rule in adapter.call_counters),
-            call_costs=adapter.call_costs,
+            call_costs=adapter.call_costs, nonce_ordered=adapter.nonce_ordered,
         )  # fmt: skip
         self._symbols: SymbolMap | None = None
         self._estimate: Estimate | None = None

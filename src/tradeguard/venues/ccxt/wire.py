@@ -79,6 +79,10 @@ class Wire:
     # decaying counters (Kraken's), and what one request (method, path) adds to each
     counters: tuple[CallCounter, ...] = ()
     call_costs: Callable[[str, str], tuple[int, ...]] | None = None
+    # the paths whose requests carry a nonce the venue wants increasing (Kraken's private
+    # ones): they are sent one at a time, in the order ccxt signed them
+    nonce_ordered: Callable[[str], bool] | None = None
+    _nonce_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         self.exchange.timeout = int(self.config.timeout_s * 1000)
@@ -205,8 +209,18 @@ class Wire:
     async def _fetch(
         self, url: str, method: str = "GET", headers: Any = None, body: Any = None
     ) -> Any:
+        # ccxt signs (and takes the nonce) right before calling this, with no wait between,
+        # so requests arrive here in nonce order; a FIFO lock keeps that order on the wire
+        # through the counter's waits and the connection pool
+        path = urlsplit(url).path
+        if self.nonce_ordered is not None and self.nonce_ordered(path):
+            async with self._nonce_turn:
+                return await self._send(url, method, headers, body, path)
+        return await self._send(url, method, headers, body, path)
+
+    async def _send(self, url: str, method: str, headers: Any, body: Any, path: str) -> Any:
         if self.counters:
-            await self._admit_counted(method, urlsplit(url).path)
+            await self._admit_counted(method, path)
         flight = _FLIGHT.get()
         if flight is not None:
             flight.sent = True
@@ -222,7 +236,7 @@ class Wire:
                 self.on_reply(
                     ReplyNote(
                         method=method,
-                        path=urlsplit(url).path,
+                        path=path,
                         status=note["status"],
                         latency_ms=(self.clock.monotonic() - started) * 1000,
                         weight=note.get("usage"),
