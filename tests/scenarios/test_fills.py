@@ -14,7 +14,6 @@ from tests.scenarios.conftest import (
     binance_only,
     eventually,
     every_venue,
-    every_venue_but,
     fill,
     price_off,
 )

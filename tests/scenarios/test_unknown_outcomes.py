@@ -11,7 +11,6 @@ from tests.scenarios.conftest import (
     assert_invariants,
     binance_only,
     every_venue,
-    every_venue_but,
     fill,
     price_off,
     sent_counts,
