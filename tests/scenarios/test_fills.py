@@ -8,14 +8,12 @@ from decimal import Decimal
 import pytest
 
 from tests.scenarios.conftest import (
-    KRAKEN_TRADE_FEES,
     PUSHED_BY_TWO_FILLS,
     assert_invariants,
     base_fee,
     binance_only,
     eventually,
     every_venue,
-    every_venue_but,
     fill,
     price_off,
 )
@@ -30,7 +28,7 @@ REPLACE = "/api/v3/order/cancelReplace"
 SILENT = {"kind": "stream_silence", "channel": "user"}
 
 
-@every_venue_but(kraken=KRAKEN_TRADE_FEES)
+@every_venue
 async def test_pain4_cancel_loses_the_race_with_a_fill(tg: Session, remote: SimRemote) -> None:
     """The order fills while the stream is silent; the cancel gets -2011 and the session
     fetches the order and books its fill from myTrades instead of forgetting it."""
@@ -45,7 +43,7 @@ async def test_pain4_cancel_loses_the_race_with_a_fill(tg: Session, remote: SimR
     await assert_invariants(tg)
 
 
-@every_venue_but(kraken=KRAKEN_TRADE_FEES)
+@every_venue
 async def test_pain4_cancel_of_a_partly_filled_order_keeps_the_executed_qty(
     tg: Session, remote: SimRemote
 ) -> None:

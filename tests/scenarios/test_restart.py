@@ -15,11 +15,13 @@ import pytest
 
 from tests.scenarios.conftest import (
     FAST,
+    KRAKEN_COUNTER_PER_SESSION,
     NOT_YET_SEEN_TO,
     Connect,
     assert_invariants,
     binance_only,
     eventually,
+    every_venue,
     every_venue_but,
     fill,
     price_off,
@@ -50,7 +52,7 @@ asyncio.run(main())
 """
 
 
-@every_venue_but(kraken=NOT_YET_SEEN_TO)
+@every_venue
 async def test_pain9_client_order_ids_unique_across_restarts(
     sessions: Connect, exchange: server.RunningSim, control: SimRemote, venue: str
 ) -> None:
@@ -67,7 +69,7 @@ async def test_pain9_client_order_ids_unique_across_restarts(
     assert len(set(placed)) == len(placed) == 6
 
 
-@every_venue_but(bybit=NOT_YET_SEEN_TO, kraken=NOT_YET_SEEN_TO)
+@every_venue_but(bybit=NOT_YET_SEEN_TO)
 async def test_pain13_bot_sigkilled_mid_trading_restart_adopts_the_exchange(
     sessions: Connect, exchange: server.RunningSim, control: SimRemote, tmp_path: Path, venue: str
 ) -> None:
@@ -137,7 +139,7 @@ async def test_pain13_orders_placed_elsewhere_are_adopted_on_start(
     await assert_invariants(tg, exchange)
 
 
-@every_venue_but(kraken=NOT_YET_SEEN_TO)
+@every_venue_but(kraken=KRAKEN_COUNTER_PER_SESSION)
 async def test_pain25_loss_limit_latches_cancels_refuses_and_survives_restart(
     sessions: Connect, exchange: server.RunningSim, control: SimRemote
 ) -> None:

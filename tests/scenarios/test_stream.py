@@ -15,13 +15,11 @@ from tests.scenarios.conftest import (
     ACCOUNT,
     FAST,
     FAST_STREAM,
-    KRAKEN_TRADE_FEES,
     Connect,
     assert_invariants,
     binance_only,
     eventually,
     every_venue,
-    every_venue_but,
     fill,
     price_off,
 )
@@ -48,7 +46,7 @@ def _more(tg: Session, kind: type, than: int) -> None:
     assert _count(tg, kind) > than
 
 
-@every_venue_but(kraken=KRAKEN_TRADE_FEES)
+@every_venue
 async def test_pain11_stream_silent_but_ponging_fills_back_filled(
     fast: Session, fast_remote: SimRemote
 ) -> None:
@@ -67,7 +65,7 @@ async def test_pain11_stream_silent_but_ponging_fills_back_filled(
     await assert_invariants(fast)
 
 
-@every_venue_but(kraken=KRAKEN_TRADE_FEES)
+@every_venue
 async def test_pain12_stream_dropped_during_fills_is_back_filled(
     fast: Session, fast_remote: SimRemote
 ) -> None:
@@ -82,7 +80,7 @@ async def test_pain12_stream_dropped_during_fills_is_back_filled(
     await assert_invariants(fast)
 
 
-@every_venue_but(kraken=KRAKEN_TRADE_FEES)
+@every_venue
 async def test_pain10_stream_terminated_resubscribed_and_back_filled(
     fast: Session, fast_remote: SimRemote
 ) -> None:

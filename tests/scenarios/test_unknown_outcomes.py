@@ -6,14 +6,11 @@ import pytest
 
 from tests.scenarios.conftest import (
     FAST_RESOLVE,
-    KRAKEN_CALL_COUNTER,
-    KRAKEN_TRADE_FEES,
     PLACE_PATH,
     QUERY_PATH,
     assert_invariants,
     binance_only,
     every_venue,
-    every_venue_but,
     fill,
     price_off,
     sent_counts,
@@ -55,7 +52,7 @@ async def test_pain1_reply_dropped_after_execute_is_resolved_never_resent(
     await assert_invariants(tg)
 
 
-@every_venue_but(kraken=KRAKEN_TRADE_FEES)
+@every_venue
 async def test_pain1_reply_dropped_with_stream_silent_is_resolved_by_query(
     fast: Session, fast_remote: SimRemote
 ) -> None:
@@ -103,7 +100,7 @@ async def test_pain1_binance_5xx_codes_on_order_are_unknown_then_resolved_not_re
     await _5xx_is_unknown_then_rejected(fast, fast_remote, fault)
 
 
-@every_venue_but(kraken=KRAKEN_CALL_COUNTER)
+@every_venue
 @pytest.mark.parametrize(
     "fault",
     [

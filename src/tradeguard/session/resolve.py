@@ -9,6 +9,10 @@ recvWindow has passed on the exchange clock (after that the matching engine reje
 at least `min_queries` queries said -2013 after that moment. Then it becomes REJECTED with the
 reason written down; it is still not resent: the bot decides.
 
+On a venue that limits reads by a decaying call counter (Kraken), queries before that moment
+are sent only while the counter has room for more than the `min_queries` that can conclude,
+so the counter is not spent on answers that prove nothing.
+
 Fills found by a query come from `myTrades` (fill messages), never made up from the order's
 executed quantity.
 """
@@ -36,6 +40,14 @@ class ResolvePolicy:
     grace_ms: int = 5_000  # beyond sent + recvWindow, for the exchange's own queues
     min_queries: int = 3  # -2013 answers needed after the deadline
     max_queries: int = 200  # then give up asking, leave it UNKNOWN and say so
+
+
+def _scarce(transport: Venue, policy: ResolvePolicy) -> bool:
+    """The venue's call counter (Kraken's) has room for no more queries than the ones that
+    can conclude after the deadline; a venue without one never is."""
+    affordable = getattr(transport, "affordable_queries", None)
+    room = affordable() if affordable is not None else None
+    return room is not None and room <= policy.min_queries
 
 
 async def book_fills(
@@ -78,6 +90,8 @@ async def resolve_unknown(
         if not still_unknown():
             return None
         now = transport.server_now_ms()
+        if now <= deadline and _scarce(transport, policy):
+            continue  # before the deadline a miss proves nothing: keep the venue's counter
         try:
             report = await transport.get_order(symbol, client_order_id=client_order_id)
         except RateLimited:

@@ -146,3 +146,20 @@ async def test_an_unknown_txid_is_left_out_and_a_malformed_one_refused(
     other = txid[:-1] + ("B" if txid[-1] != "B" else "C")
     assert await client.ok("QueryOrders", txid=other) == {}
     assert await client.error("QueryOrders", txid="not-an-id") == "EOrder:Invalid order"
+
+
+async def test_the_fee_asset_flag_says_what_the_engine_charged(client: KrakenClient) -> None:
+    """The engine charges a buyer in the base, a seller in the quote: the orders say so with
+    fcib / fciq, a flag agreeing with that is taken, and one asking otherwise (or both) is
+    refused rather than answered with a fee in the other asset."""
+    bought = await place(client, **BUY, ordertype="market", volume="0.002", oflags="fcib")
+    sell = BUY | {"type": "sell", "ordertype": "market", "volume": "0.001"}
+    sold = await place(client, **sell)
+    got = await client.ok("QueryOrders", txid=f"{bought},{sold}")
+    assert got[bought]["oflags"] == "fcib" and got[sold]["oflags"] == "fciq"
+    for params in (
+        BUY | {"ordertype": "market", "volume": "0.001", "oflags": "fciq"},
+        sell | {"oflags": "fcib"},
+        BUY | {"ordertype": "market", "volume": "0.001", "oflags": "fcib,fciq"},
+    ):
+        assert await client.error("AddOrder", **params) == "EGeneral:Invalid arguments:oflags"

@@ -12,6 +12,11 @@
 Not served (refused `EGeneral:Invalid arguments:<name>`): trailing stops, settle-position,
 relative prices (+/-/#/%), GTD and FOK time in force, start/expire times, conditional close,
 margin (leverage, reduce_only).
+
+Fees: the engine charges a buyer in the base and a seller in the quote (render.oflags says so
+with `fcib` / `fciq`). A fee flag asking for the other asset, or both, is refused
+(`EGeneral:Invalid arguments:oflags`) rather than taken and charged otherwise [deviation:
+Kraken honours either].
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ _TYPES: Final = {
     "take-profit-limit": "TAKE_PROFIT_LIMIT",
 }
 _FLAGS: Final = frozenset({"post", "fcib", "fciq", "nompp", "viqc"})
+_FEE_FLAG: Final = {"buy": "fcib", "sell": "fciq"}  # the asset the engine charges each side in
 _UUID_RE: Final = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
@@ -109,7 +115,7 @@ def parse(params: dict[str, str], names: Names) -> AddOrder:
         if name in params:
             raise invalid_argument(name)
     flags = {f for f in params.get("oflags", "").split(",") if f}
-    if not flags <= _FLAGS:
+    if not flags <= _FLAGS or flags & {"fcib", "fciq"} - {_FEE_FLAG[side]}:
         raise invalid_argument("oflags")
     tif = params.get("timeinforce", "GTC").upper()
     if tif not in ("GTC", "IOC"):

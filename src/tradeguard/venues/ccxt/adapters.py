@@ -16,6 +16,7 @@ from typing import Any
 from tradeguard.errors import ConfigError, GuardError
 from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.model import OrderIntent, OrderType, TimeInForce
+from tradeguard.net.callcounter import CounterRule
 from tradeguard.net.ratelimit import LimitKind, RateRule
 from tradeguard.venues.ccxt.ids import alphanumeric_client_id
 from tradeguard.venues.protocol import FILL_OR_KILL, ICEBERG, STOP_ORDERS, TRAILING
@@ -26,6 +27,14 @@ BYBIT_IP_BAN_S = 600.0  # HTTP 403: "at least 10 minutes" (exchange-wire.md, ven
 OKX_WINDOW_S = 2.0
 KRAKEN_DECAY_S = 6.0  # a counter falling 0.33 a second frees a TradesHistory's 2 in 6 s
 KRAKEN_LOCKOUT_S = 900.0  # EGeneral:Temporary lockout; Kraken says no length: 15 minutes
+KRAKEN_QUERY_MAX = 50  # txids one QueryOrders call takes
+# Kraken's Starter tier (exchange-wire.md 7): the REST counter per key, 15 falling 0.33 a
+# second, +2 for the history calls; orders count on the matching engine's limiter instead,
+# 60 falling 1 a second (its cancel penalties, up to 8 for a young order, are not counted)
+KRAKEN_CALL_COUNTER = CounterRule(15, Decimal("0.33"))
+KRAKEN_ORDER_COUNTER = CounterRule(60, Decimal(1))
+KRAKEN_HISTORY_CALLS = {"TradesHistory": 2, "Ledgers": 2, "QueryLedgers": 2, "QueryTrades": 2}
+KRAKEN_ORDER_CALLS = frozenset({"AddOrder", "CancelOrder", "EditOrder", "AmendOrder"})
 TAKE_PROFIT_KINDS = frozenset({OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT})
 MARKET_KINDS = frozenset({OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT})
 
@@ -36,11 +45,15 @@ class Adapter:
     features: frozenset[str] = frozenset()
     numeric_ids: bool = True  # Kraken's txids are not numbers (ids.IdMap)
     rate_rules: tuple[RateRule, ...] = ()
+    call_counters: tuple[CounterRule, ...] = ()  # decaying counters (Kraken's), see call_costs
+    client_query_paths: tuple[str, ...] = ()  # the requests by_client_id sends (counted ones)
     trades_page: int = 100
     ordered_trade_ids: bool = True  # later trades have larger ids (Bybit's execIds are UUIDs)
     recv_window_ms: int = 5000
     sandbox: bool = True  # Kraken has no testnet
     limit_headers: tuple[str, ...] = field(default=())  # reply headers carrying usage
+    # the trade history names no fee asset (Kraken's): each order's own fields say it
+    fee_asset_from_order: bool = False
 
     def config(
         self, base_url: str | None, urls: Mapping[str, str] | None, creds: ApiCredentials | None
@@ -104,6 +117,15 @@ class Adapter:
         in server ms, or None when it is a pause)."""
         return RATE_PAUSE_S, None
 
+    def call_costs(self, method: str, path: str) -> tuple[int, ...]:
+        """What one HTTP request adds to each of `call_counters`."""
+        return tuple(0 for _ in self.call_counters)
+
+    def nonce_ordered(self, path: str) -> bool:
+        """Whether requests to `path` carry a nonce the venue refuses unless it increases
+        (such requests must reach it in the order they were signed)."""
+        return False
+
     def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
         """The `fetch_my_trades` params of the page after `page` (newest first, going back),
         or None when the venue has no more."""
@@ -131,6 +153,12 @@ class Adapter:
         """The order with this client order id, as ccxt parses it; None if the venue holds
         none. Run inside one wire call (its requests are counted and noted)."""
         raise NotImplementedError
+
+    async def order_fee_assets(self, ex: Any, order_ids: list[str]) -> dict[str, str]:
+        """The asset each order's fees are charged in, by the venue's order id, where
+        `fee_asset_from_order` (orders the venue does not know are left out). Run inside one
+        wire call."""
+        return {}
 
 
 class Bybit(Adapter):
@@ -242,11 +270,37 @@ class Kraken(Adapter):
             return KRAKEN_LOCKOUT_S, now_ms + int(KRAKEN_LOCKOUT_S * 1000)
         return KRAKEN_DECAY_S, None  # the call counter is full: wait for it to fall by 2
 
+    def nonce_ordered(self, path: str) -> bool:
+        return "/private/" in path  # EAPI:Invalid nonce for one not above the last accepted
+
+    def call_costs(self, method: str, path: str) -> tuple[int, ...]:
+        # (the REST call counter, the matching engine's order counter); public calls count
+        # on neither (they are limited per IP)
+        name = path.rsplit("/", 1)[-1]
+        if "/private/" not in path:
+            return (0, 0)
+        if name in KRAKEN_ORDER_CALLS:
+            return (0, 1 if name == "AddOrder" else 0)
+        return (KRAKEN_HISTORY_CALLS.get(name, 1), 0)
+
     def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
         # TradesHistory pages by offset (`ofs`), a fixed page of 50, newest first
         if len(page) < self.trades_page:
             return None
         return {"ofs": int(params.get("ofs", 0)) + len(page)}
+
+    async def order_fee_assets(self, ex: Any, order_ids: list[str]) -> dict[str, str]:
+        # QueryOrders answers up to 50 txids a call; ccxt's parse_order reads the fee asset
+        # from oflags (fcib: the base, fciq: the quote)
+        found: dict[str, str] = {}
+        for start in range(0, len(order_ids), KRAKEN_QUERY_MAX):
+            txids = ",".join(order_ids[start : start + KRAKEN_QUERY_MAX])
+            reply = await ex.private_post_queryorders({"txid": txids})
+            for txid, raw in ((reply or {}).get("result") or {}).items():
+                asset = fee_asset(dict(ex.parse_order(dict(raw, id=txid))))
+                if asset is not None:
+                    found[str(txid)] = asset
+        return found
 
     def api_urls(self, base: str, urls: Mapping[str, str]) -> Raw:
         ws = urls.get("private_ws_url") or base.replace("http", "ws", 1) + "/v2"
@@ -290,11 +344,19 @@ ADAPTERS: dict[str, Adapter] = {
         "kraken",
         features=frozenset({STOP_ORDERS, ICEBERG}),
         numeric_ids=False,
-        rate_rules=(RateRule(LimitKind.RAW_REQUESTS, "SECOND", 1, 5),),
+        fee_asset_from_order=True,
+        client_query_paths=("/0/private/OpenOrders", "/0/private/ClosedOrders"),
+        call_counters=(KRAKEN_CALL_COUNTER, KRAKEN_ORDER_COUNTER),
         trades_page=50,
         sandbox=False,
     ),
 }
+
+
+def fee_asset(order: Raw) -> str | None:
+    """The asset a ccxt order says its fees are charged in, if it says."""
+    currency = (order.get("fee") or {}).get("currency")
+    return str(currency) if currency else None
 
 
 def adapter_for(venue: str) -> Adapter:

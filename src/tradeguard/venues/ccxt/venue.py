@@ -48,11 +48,12 @@ from tradeguard.model import (
     OrderType,
     Side,
 )
+from tradeguard.net.callcounter import CallCounter
 from tradeguard.net.clock import SYSTEM, Clock
 from tradeguard.net.clocksync import Estimate, Sample, SkewPolicy, estimate
 from tradeguard.net.ratelimit import RateLedger
 from tradeguard.symbol_rules import SymbolRules
-from tradeguard.venues.ccxt.adapters import Adapter
+from tradeguard.venues.ccxt.adapters import Adapter, fee_asset
 from tradeguard.venues.ccxt.ids import IdMap
 from tradeguard.venues.ccxt.reports import dec, order_report, trade_fill
 from tradeguard.venues.ccxt.symbols import SymbolMap
@@ -98,11 +99,14 @@ class CcxtVenue:
             exchange, clock, self.ledger, self.server_now_ms,
             limit_headers=adapter.limit_headers, limit_reader=adapter.rate_limit,
             config=config or WireConfig(),
+            counters=tuple(CallCounter(rule) for rule in adapter.call_counters),
+            call_costs=adapter.call_costs, nonce_ordered=adapter.nonce_ordered,
         )  # fmt: skip
         self._symbols: SymbolMap | None = None
         self._estimate: Estimate | None = None
         self._client_ids: dict[int, str] = {}  # order id -> client order id, as seen
         self._streaming = False  # a private stream was opened: it tells what orders become
+        self._fee_assets: dict[str, str] = {}  # venue order id -> its fee asset, as seen
 
     # the session sets these (session.wire.attach); the wire tells them
     @property
@@ -275,11 +279,18 @@ class CcxtVenue:
         symbols = self._symbols
         assert symbols is not None
         report = order_report(raw, symbols, self.ids, client_order_id=client_order_id)
+        self._note_fee_asset(raw)
         if report.client_order_id:
             self._client_ids[report.order_id] = report.client_order_id
         elif report.order_id in self._client_ids:
             report = _with_client_id(report, self._client_ids[report.order_id])
         return report
+
+    def affordable_queries(self) -> int | None:
+        """How many queries by client order id the venue's call counter lets go now without
+        waiting (None: no counter limits them). The resolver keeps them for when a miss
+        can conclude."""
+        return self._wire.affordable(self.adapter.client_query_paths)
 
     def client_id_of(self, order_id: int) -> str | None:
         return self._client_ids.get(order_id)
@@ -379,6 +390,7 @@ class CcxtVenue:
                 "fetch_my_trades",
                 partial(self.exchange.fetch_my_trades, unified, None, limit, dict(asked)),
             )
+            page = await self._with_fee_assets(page)
             fills = [trade_fill(t, symbols, self.ids) for t in page]
             fresh = [f for f in fills if f.trade_id not in seen]
             seen.update((f.trade_id, f) for f in fresh)
@@ -390,6 +402,23 @@ class CcxtVenue:
             params = self.adapter.next_trades_page(page, asked)
         out = [_with_fill_client_id(f, self._client_ids) for f in seen.values()]
         return sorted(out, key=lambda f: (f.time_ms, f.trade_id))
+
+    def _note_fee_asset(self, order: dict[str, Any]) -> None:
+        asset = fee_asset(order) if self.adapter.fee_asset_from_order else None
+        if asset is not None and order.get("id"):
+            self._fee_assets[str(order["id"])] = asset
+
+    async def _with_fee_assets(self, page: list[Any]) -> list[Any]:
+        """Where the trade history names no fee asset (Kraken labels every trade fee with the
+        quote), each trade's fee in the asset its order says, asked once per order."""
+        if not self.adapter.fee_asset_from_order:
+            return page
+        known = self._fee_assets
+        missing = sorted({str(t["order"]) for t in page if t.get("order")} - known.keys())
+        if missing:
+            ask = partial(self.adapter.order_fee_assets, self.exchange, missing)
+            known.update(await self._wire.call("fetch_orders", ask))
+        return [_fee_in(t, known.get(str(t.get("order")))) for t in page]
 
     async def trades_after(self, symbol: str, last_trade_id: int | None) -> list[Fill]:
         """The symbol's trades after `last_trade_id`, every page of them (where trade ids are
@@ -434,6 +463,13 @@ def _with_client_id(report: OrderReport, coid: str) -> OrderReport:
     import msgspec
 
     return msgspec.structs.replace(report, client_order_id=coid)
+
+
+def _fee_in(trade: dict[str, Any], asset: str | None) -> dict[str, Any]:
+    fee = trade.get("fee")
+    if asset is None or not fee:
+        return trade
+    return {**trade, "fee": {**fee, "currency": asset}}
 
 
 def _with_fill_client_id(fill: Fill, known: dict[int, str]) -> Fill:

@@ -24,6 +24,7 @@ from tradeguard.errors import (
     RateLimited,
     TradeguardError,
 )
+from tradeguard.net.callcounter import CallCounter
 from tradeguard.net.clock import Clock
 from tradeguard.net.ratelimit import RateLedger
 from tradeguard.venues.ccxt.errors import translate
@@ -75,6 +76,13 @@ class Wire:
     on_reply: Callable[[ReplyNote], None] | None = None
     on_limit: Callable[[RateLimited], None] | None = None
     requests_sent: int = 0
+    # decaying counters (Kraken's), and what one request (method, path) adds to each
+    counters: tuple[CallCounter, ...] = ()
+    call_costs: Callable[[str, str], tuple[int, ...]] | None = None
+    # the paths whose requests carry a nonce the venue wants increasing (Kraken's private
+    # ones): they are sent one at a time, in the order ccxt signed them
+    nonce_ordered: Callable[[str], bool] | None = None
+    _nonce_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         self.exchange.timeout = int(self.config.timeout_s * 1000)
@@ -152,6 +160,8 @@ class Wire:
             self.ledger.observe_ban(error.banned_until_ms)
         else:
             self.ledger.observe_pause(error.retry_after_s or 1.0, self.server_now_ms())
+            for counter in self.counters:  # the venue counts more than we did: take it full
+                counter.observe_full(self.server_now_ms())
         if self.on_limit is not None:
             self.on_limit(error)
 
@@ -169,6 +179,30 @@ class Wire:
                 )  # fmt: skip
             await self.sleep(wait.seconds)
 
+    async def _admit_counted(self, method: str, path: str) -> None:
+        """Wait until this request fits under every call counter, then count it (per HTTP
+        request: one unified call may send several)."""
+        assert self.call_costs is not None
+        costs = self.call_costs(method, path)
+        while True:
+            now = self.server_now_ms()
+            wait = max(c.wait_s(n, now) for c, n in zip(self.counters, costs, strict=True))
+            if wait <= 0:
+                for counter, cost in zip(self.counters, costs, strict=True):
+                    counter.spend(cost, now)
+                return
+            await self.sleep(wait)
+
+    def affordable(self, paths: tuple[str, ...]) -> int | None:
+        """How many calls sending `paths` (POSTs) the call counters let go now without
+        waiting; None when no counter limits them."""
+        if not self.counters or self.call_costs is None:
+            return None
+        costs = [sum(n) for n in zip(*(self.call_costs("POST", p) for p in paths), strict=True)]
+        now = self.server_now_ms()
+        limited = [int(c.room(now) // n) for c, n in zip(self.counters, costs, strict=True) if n]
+        return min(limited) if limited else None
+
     async def _backoff(self, attempt: int) -> None:
         ceiling = min(self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** (attempt - 1))
         await self.sleep(self.rng.uniform(0, ceiling))
@@ -177,6 +211,18 @@ class Wire:
     async def _fetch(
         self, url: str, method: str = "GET", headers: Any = None, body: Any = None
     ) -> Any:
+        # ccxt signs (and takes the nonce) right before calling this, with no wait between,
+        # so requests arrive here in nonce order; a FIFO lock keeps that order on the wire
+        # through the counter's waits and the connection pool
+        path = urlsplit(url).path
+        if self.nonce_ordered is not None and self.nonce_ordered(path):
+            async with self._nonce_turn:
+                return await self._send(url, method, headers, body, path)
+        return await self._send(url, method, headers, body, path)
+
+    async def _send(self, url: str, method: str, headers: Any, body: Any, path: str) -> Any:
+        if self.counters:
+            await self._admit_counted(method, path)
         flight = _FLIGHT.get()
         if flight is not None:
             flight.sent = True
@@ -192,7 +238,7 @@ class Wire:
                 self.on_reply(
                     ReplyNote(
                         method=method,
-                        path=urlsplit(url).path,
+                        path=path,
                         status=note["status"],
                         latency_ms=(self.clock.monotonic() - started) * 1000,
                         weight=note.get("usage"),
