@@ -80,6 +80,11 @@ KRAKEN_COUNTER_PER_SESSION = (
     "audit's probes are not counted, so connects in quick succession pass Kraken's counter "
     "(EAPI:Rate limit exceeded at the key check); the count is not shared between sessions"
 )
+KRAKEN_QUIET_REFRESH = (
+    "Kraken: the scenarios' 1 s quiet-stream watchdog (FAST_STREAM) refreshes and reconciles "
+    "the stream every second, which spends Kraken's call counter faster than it decays and "
+    "starves the resolver; the default refresh is every 600 s of quiet"
+)
 NOT_YET_SEEN_TO = "fails on this venue; not investigated yet (see the helper's report)"
 
 

@@ -161,7 +161,9 @@ class CcxtUserStream:
                 self._gap_since = self._since_ms
             if self.connections > subscribed:
                 lost_reported = False
-                if self.clock.monotonic() - started >= cfg.stable_after_s:
+                # a quiet stream's refresh is routine, not a failed attempt: an idle account
+                # sends nothing for hours, and that must never read as a lost stream
+                if planned or self.clock.monotonic() - started >= cfg.stable_after_s:
                     attempt = 0
             attempt += 1
             if attempt > cfg.lost_after and not lost_reported:
