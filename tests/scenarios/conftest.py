@@ -26,6 +26,7 @@ import contextlib
 import weakref
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -80,10 +81,10 @@ KRAKEN_COUNTER_PER_SESSION = (
     "audit's probes are not counted, so connects in quick succession pass Kraken's counter "
     "(EAPI:Rate limit exceeded at the key check); the count is not shared between sessions"
 )
-KRAKEN_QUIET_REFRESH = (
-    "Kraken: the scenarios' 1 s quiet-stream watchdog (FAST_STREAM) refreshes and reconciles "
-    "the stream every second, which spends Kraken's call counter faster than it decays and "
-    "starves the resolver; the default refresh is every 600 s of quiet"
+KRAKEN_RESOLVER_STARVED = (
+    "Kraken: since the stream's quiet refresh and the one-request submit were merged, the "
+    "resolver runs out of queries before Kraken's 5 s receive window has passed under the "
+    "call counter, and the order stays UNKNOWN; passed before that merge; not yet diagnosed"
 )
 NOT_YET_SEEN_TO = "fails on this venue; not investigated yet (see the helper's report)"
 
@@ -103,14 +104,6 @@ def every_venue_but(**gaps: str) -> pytest.MarkDecorator:
 
 
 binance_only = pytest.mark.binance_only
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "binance_only: a scenario of a Binance feature (cancel-replace, OCO, the 418 ladder, "
-        "listenKey, Binance's error codes and weights); the others run on every venue",
-    )
 
 
 PROFILE = """
@@ -152,11 +145,15 @@ def embedded(venue: str, **fields: Any) -> Profile | None:
 
 
 @pytest.fixture
-async def sessions() -> AsyncIterator[Connect]:
-    """`await sessions(profile, **options)`: a connected session, closed after the test."""
+async def sessions(request: pytest.FixtureRequest) -> AsyncIterator[Connect]:
+    """`await sessions(profile, **options)`: a connected session, closed after the test (on
+    Kraken, FAST_STREAM's quiet watchdog is slowed to what its call counter can pay)."""
     opened: list[Session] = []
+    venue = request.getfixturevalue("venue") if "venue" in request.fixturenames else "binance"
 
     async def open_one(profile: Any = None, **options: Any) -> Session:
+        if venue == "kraken" and options.get("stream_config") is FAST_STREAM:
+            options["stream_config"] = replace(FAST_STREAM, quiet_after_s=KRAKEN_QUIET_S)
         session = await connect(profile, **options)
         opened.append(session)
         return session
@@ -201,6 +198,11 @@ async def fast(sessions: Connect, venue: str) -> Session:
     session = await sessions(embedded(venue), **FAST)
     watch_placements(session.sim)
     return session
+
+
+# Kraken's call counter (15, decaying 0.33/s) cannot pay for a refresh and a reconciliation
+# every second, which FAST_STREAM's 1 s quiet watchdog asks; its scenarios call 5 s a silence.
+KRAKEN_QUIET_S = 5.0
 
 
 @pytest.fixture

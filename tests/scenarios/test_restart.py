@@ -16,6 +16,7 @@ import pytest
 from tests.scenarios.conftest import (
     FAST,
     KRAKEN_COUNTER_PER_SESSION,
+    KRAKEN_RESOLVER_STARVED,
     NOT_YET_SEEN_TO,
     Connect,
     assert_invariants,
@@ -69,7 +70,7 @@ async def test_pain9_client_order_ids_unique_across_restarts(
     assert len(set(placed)) == len(placed) == 6
 
 
-@every_venue_but(bybit=NOT_YET_SEEN_TO)
+@every_venue_but(bybit=NOT_YET_SEEN_TO, kraken=KRAKEN_RESOLVER_STARVED)
 async def test_pain13_bot_sigkilled_mid_trading_restart_adopts_the_exchange(
     sessions: Connect, exchange: server.RunningSim, control: SimRemote, tmp_path: Path, venue: str
 ) -> None:

@@ -57,7 +57,7 @@ async def test_pain11_stream_silent_but_ponging_fills_back_filled(
     await fast_remote.add_fault({"kind": "stream_silence", "channel": "user"})
     await fill(fast_remote, fast.venue, order.client_order_id, "0.0004")
     await fill(fast_remote, fast.venue, order.client_order_id, "0.0006")
-    done = await fast.wait_for(order.client_order_id, OrderStatus.FILLED, timeout_s=5)
+    done = await fast.wait_for(order.client_order_id, OrderStatus.FILLED, timeout_s=15)
     assert done.executed_qty == Decimal("0.001")
     assert {f.source for f in done.fills} == {"query"}
     assert _count(fast, StreamConnected) > connected

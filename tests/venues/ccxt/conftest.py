@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ import pytest
 pytest.importorskip("ccxt")
 
 from tradeguard.keys.credentials import ApiCredentials, Secret
+from tradeguard.session.connect import connect
+from tradeguard.session.guard import Session
 from tradeguard.sim import server
 from tradeguard.sim.config import SimConfig
 
@@ -60,3 +63,29 @@ def isolated_home(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     for name in ("CONFIG", "DATA", "STATE"):
         monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+
+
+@pytest.fixture(params=VENUES)
+async def tg(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Session]:
+    """A session through `tradeguard.connect` on each venue's embedded simulator dialect
+    (`venue = ...`, `env = "sim"`), its state in a temporary directory."""
+    for name in ("STATE", "DATA", "CONFIG"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "tradeguard.toml"
+    config.write_text(
+        f'[profiles.default]\nvenue = "{request.param}"\nenv = "sim"\n', encoding="utf-8"
+    )
+    session = await connect("default", config=config)
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+def journal(tg: Session) -> list[object]:
+    """Every event the session journaled so far (committed first)."""
+    tg.recorder.journal.flush()
+    return list(tg.recorder.journal.events())

@@ -5,42 +5,22 @@ journaled."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("ccxt")
 
+from tests.venues.ccxt.conftest import journal
 from tradeguard.errors import GuardError, RiskDenied
 from tradeguard.events import OrderFilled, OrderIntended
 from tradeguard.model import OrderStatus
-from tradeguard.session.connect import connect
 from tradeguard.session.guard import Session
 from tradeguard.sim.records import SimOrder
 
 VENUES = ["bybit", "okx", "kraken"]
 ACCOUNT = "main"
 SYMBOL = "BTCUSDT"
-
-
-@pytest.fixture(params=VENUES)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Session]:
-    for name in ("STATE", "DATA", "CONFIG"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    monkeypatch.chdir(tmp_path)
-    config = tmp_path / "tradeguard.toml"
-    config.write_text(
-        f'[profiles.default]\nvenue = "{request.param}"\nenv = "sim"\n', encoding="utf-8"
-    )
-    session = await connect("default", config=config)
-    try:
-        yield session
-    finally:
-        await session.close()
 
 
 def _held(tg: Session, client_order_id: str) -> SimOrder:
@@ -52,11 +32,6 @@ def _held(tg: Session, client_order_id: str) -> SimOrder:
 def _move_price(tg: Session, price: Decimal) -> None:
     sim = tg.sim.sim  # type: ignore[union-attr]
     sim.engine.set_price(SYMBOL, price, sim.clock.now_ms())
-
-
-def _journal(tg: Session) -> list[object]:
-    tg.recorder.journal.flush()
-    return list(tg.recorder.journal.events())
 
 
 async def _last(tg: Session) -> Decimal:
@@ -71,7 +46,7 @@ async def _booked(tg: Session, coid: str, qty: str) -> None:
     done = await tg.wait_for(coid, timeout_s=20)
     assert done.status is OrderStatus.FILLED
     assert done.executed_qty == Decimal(qty) and done.missing_qty == 0
-    fills = [e for e in _journal(tg) if isinstance(e, OrderFilled) and e.client_order_id == coid]
+    fills = [e for e in journal(tg) if isinstance(e, OrderFilled) and e.client_order_id == coid]
     assert fills and len({f.trade_id for f in fills}) == len(fills)
 
 
@@ -117,7 +92,7 @@ async def test_a_post_only_order_rests_as_a_maker_only_order(tg: Session) -> Non
     assert _held(tg, order.client_order_id).type == "LIMIT_MAKER"
     _move_price(tg, _at(last, "0.98"))  # the market comes down through it: filled as maker
     await _booked(tg, order.client_order_id, "0.001")
-    fills = [e for e in _journal(tg) if isinstance(e, OrderFilled)]
+    fills = [e for e in journal(tg) if isinstance(e, OrderFilled)]
     assert all(f.is_maker for f in fills if f.client_order_id == order.client_order_id)
 
 
@@ -134,14 +109,14 @@ async def test_fok_is_placed_where_the_venue_has_it_and_refused_before_journalin
     tg: Session,
 ) -> None:
     last = await _last(tg)
-    before = len(_journal(tg))
+    before = len(journal(tg))
     if tg.venue == "kraken":
         assert not tg.supports("fok")
         with pytest.raises(GuardError, match=r"not sent: .*FOK.* kraken"):
             await tg.limit_buy(
                 "BTC/USDT", qty="0.001", price=_at(last, "1.01"), time_in_force="FOK"
             )
-        assert not [e for e in _journal(tg)[before:] if isinstance(e, OrderIntended)]
+        assert not [e for e in journal(tg)[before:] if isinstance(e, OrderIntended)]
         return
     order = await tg.limit_buy(
         "BTC/USDT", qty="0.001", price=_at(last, "1.01"), time_in_force="FOK"
@@ -152,14 +127,14 @@ async def test_fok_is_placed_where_the_venue_has_it_and_refused_before_journalin
 
 async def test_an_iceberg_shows_only_its_visible_part_where_offered(tg: Session) -> None:
     last = await _last(tg)
-    before = len(_journal(tg))
+    before = len(journal(tg))
     if tg.venue == "bybit":
         assert not tg.supports("iceberg")
         with pytest.raises(GuardError, match="not sent: an iceberg_qty needs iceberg orders"):
             await tg.limit_buy(
                 "BTC/USDT", qty="0.0015", price=_at(last, "0.99"), iceberg_qty="0.0005"
             )
-        assert not [e for e in _journal(tg)[before:] if isinstance(e, OrderIntended)]
+        assert not [e for e in journal(tg)[before:] if isinstance(e, OrderIntended)]
         return
     order = await tg.limit_buy(
         "BTC/USDT", qty="0.0015", price=_at(last, "0.99"), iceberg_qty="0.0005"
@@ -176,10 +151,10 @@ async def test_hidden_and_reduce_only_are_refused_on_spot_before_journaling(
     tg: Session, option: str
 ) -> None:
     last = await _last(tg)
-    before = len(_journal(tg))
+    before = len(journal(tg))
     with pytest.raises(RiskDenied, match=option):
         await tg.limit_buy("BTC/USDT", qty="0.001", price=_at(last, "0.99"), **{option: True})
-    assert not [e for e in _journal(tg)[before:] if isinstance(e, OrderIntended)]
+    assert not [e for e in journal(tg)[before:] if isinstance(e, OrderIntended)]
 
 
 async def test_resting_stops_and_icebergs_are_listed_among_the_open_orders(tg: Session) -> None:

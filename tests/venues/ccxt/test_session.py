@@ -4,18 +4,16 @@ session trades it through ccxt with the same guarantees as on Binance."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("ccxt")
 
+from tests.venues.ccxt.conftest import journal
 from tradeguard.errors import GuardError, OutcomeUnknown
 from tradeguard.events import OrderFilled, OrderIntended
 from tradeguard.model import OrderStatus
-from tradeguard.session.connect import connect
 from tradeguard.session.guard import Session
 
 PLACE_PATH = {
@@ -25,35 +23,12 @@ PLACE_PATH = {
 }
 
 
-@pytest.fixture(params=sorted(PLACE_PATH))
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Session]:
-    for name in ("STATE", "DATA", "CONFIG"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    monkeypatch.chdir(tmp_path)
-    config = tmp_path / "tradeguard.toml"
-    config.write_text(
-        f'[profiles.default]\nvenue = "{request.param}"\nenv = "sim"\n', encoding="utf-8"
-    )
-    session = await connect("default", config=config)
-    try:
-        yield session
-    finally:
-        await session.close()
-
-
-def _journal(tg: Session) -> list[object]:
-    tg.recorder.journal.flush()
-    return list(tg.recorder.journal.events())
-
-
 async def test_a_market_order_is_filled_from_fill_messages_with_trade_ids(tg: Session) -> None:
     order = await tg.market_buy("BTC/USDT", qty="0.001")
     done = await tg.wait_for(order.client_order_id, timeout_s=20)
     assert done.status is OrderStatus.FILLED
     assert done.executed_qty == Decimal("0.001") and done.missing_qty == 0
-    events = _journal(tg)
+    events = journal(tg)
     fills = [e for e in events if isinstance(e, OrderFilled)]
     assert fills and all(f.client_order_id == order.client_order_id for f in fills)
     assert len({f.trade_id for f in fills}) == len(fills)  # each booked once
@@ -94,7 +69,7 @@ async def test_an_order_kind_the_venue_lacks_is_refused_before_anything_is_journ
     tg: Session,
 ) -> None:
     assert tg.venue in PLACE_PATH and not tg.supports("oco")
-    before = len(_journal(tg))
+    before = len(journal(tg))
     with pytest.raises(GuardError, match="not sent: bracket needs one-cancels-the-other"):
         await tg.bracket("BTC/USDT", "SELL", qty="0.001", take_profit="70000", stop="50000")
-    assert not [e for e in _journal(tg)[before:] if isinstance(e, OrderIntended)]
+    assert not [e for e in journal(tg)[before:] if isinstance(e, OrderIntended)]

@@ -5,7 +5,6 @@ table takes the reply's NEW even when it lands after the order filled or expired
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 pytest.importorskip("ccxt")
 
+from tests.venues.ccxt.conftest import journal
 from tradeguard.errors import TradeguardError
 from tradeguard.events import ErrorRaised, OrderFilled, OrderUpdated
 from tradeguard.model import OrderStatus
@@ -27,38 +27,15 @@ PLACE_PATH = {
 SYMBOL = "BTCUSDT"
 
 
-@pytest.fixture(params=sorted(PLACE_PATH))
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Session]:
-    for name in ("STATE", "DATA", "CONFIG"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    monkeypatch.chdir(tmp_path)
-    config = tmp_path / "tradeguard.toml"
-    config.write_text(
-        f'[profiles.default]\nvenue = "{request.param}"\nenv = "sim"\n', encoding="utf-8"
-    )
-    session = await connect("default", config=config)
-    try:
-        yield session
-    finally:
-        await session.close()
-
-
-def _journal(tg: Session) -> list[object]:
-    tg.recorder.journal.flush()
-    return list(tg.recorder.journal.events())
-
-
 def _refused(tg: Session) -> list[ErrorRaised]:
     """What the ledger refused (an InvalidTransition, an Overfill), journaled instead."""
-    return [e for e in _journal(tg) if isinstance(e, ErrorRaised)]
+    return [e for e in journal(tg) if isinstance(e, ErrorRaised)]
 
 
 def _replies(tg: Session, coid: str) -> list[OrderUpdated]:
     return [
         e
-        for e in _journal(tg)
+        for e in journal(tg)
         if isinstance(e, OrderUpdated) and e.client_order_id == coid and e.source == "reply"
     ]
 
@@ -92,7 +69,7 @@ async def test_a_market_order_answered_new_ends_filled_with_its_fills_booked(
     assert done.executed_qty == Decimal("0.001") and done.missing_qty == 0
     fills = [
         e
-        for e in _journal(tg)
+        for e in journal(tg)
         if isinstance(e, OrderFilled) and e.client_order_id == order.client_order_id
     ]
     assert fills and len({f.trade_id for f in fills}) == len(fills)
