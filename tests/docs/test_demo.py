@@ -97,3 +97,21 @@ def test_venue_is_refused_for_a_profile_that_trades_elsewhere(tmp_path: Path) ->
         "credentials, or drop --venue)"
     ]
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "extras"), [((), ""), (("--venue", "okx"), "ccxt"), (("--venue=kraken",), "ccxt")]
+)
+def test_scripts_demo_installs_the_ccxt_extra_for_another_venue(
+    tmp_path: Path, args: tuple[str, ...], extras: str
+) -> None:
+    """A fresh clone's `./scripts/demo --venue okx` needs ccxt in its .venv: the script asks
+    _venv.sh for the `ccxt` extra then (here a stand-in that says what it was asked)."""
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "demo").write_text((ROOT / "scripts" / "demo").read_text(encoding="utf-8"))
+    (scripts / "_venv.sh").write_text('echo "extras=[$1]"; exit 0\n')
+    done = subprocess.run(
+        ["bash", str(scripts / "demo"), *args], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == f"extras=[{extras}]"
