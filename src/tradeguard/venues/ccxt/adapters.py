@@ -314,7 +314,9 @@ class Kraken(Adapter):
         params = {"cl_ord_id": client_order_id}
         for listing in (ex.fetch_open_orders, ex.fetch_closed_orders):
             found = await listing(unified, None, None, dict(params))
-            mine = [o for o in found if o.get("clientOrderId") in (client_order_id, None)]
+            # exactly ours: ccxt reads clientOrderId from userref (unset here), so the order's
+            # own cl_ord_id decides; never an order that merely carries no client id
+            mine = [o for o in found if (o.get("info") or {}).get("cl_ord_id") == client_order_id]
             if mine:
                 return dict(mine[-1])
         return None
