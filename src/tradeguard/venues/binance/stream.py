@@ -79,6 +79,7 @@ from tradeguard.venues.binance.userevents import (
     UserEvents,
     WsFrame,
 )
+from tradeguard.venues.held_events import HoldsDuringGapFill
 
 __all__ = ["OnEvent", "OnGap", "StreamConfig", "UserStream"]
 
@@ -116,7 +117,7 @@ class _Restart(Exception):
         self.planned = planned
 
 
-class UserStream:
+class UserStream(HoldsDuringGapFill):
     """A user-data stream that reconnects, resubscribes and back-fills by itself.
 
     Consume it either with `on_event` (awaited for every event, in order) or by iterating:
@@ -242,21 +243,6 @@ class UserStream:
             await self._on_event(event)
         else:
             self._queue.put_nowait(event)
-
-    async def _live(self, events: list[EventBase]) -> None:
-        if self._holding is not None:
-            self._holding.extend(events)
-            return
-        for event in events:
-            await self._emit(event)
-
-    async def _release(self) -> None:
-        """Deliver what waited during the gap fill, then let live events through."""
-        while self._holding:
-            held, self._holding = self._holding, []
-            for event in held:
-                await self._emit(event)
-        self._holding = None
 
     def _status(
         self, kind: type[StreamConnected | StreamGapFilled | StreamGapLost], **fields: Any

@@ -48,6 +48,7 @@ from tradeguard.net.clock import Clock
 from tradeguard.venues.binance.stream import StreamConfig
 from tradeguard.venues.ccxt import balances
 from tradeguard.venues.ccxt.reports import dec, order_report, trade_fill
+from tradeguard.venues.held_events import HoldsDuringGapFill
 
 if TYPE_CHECKING:
     from tradeguard.venues.ccxt.venue import CcxtVenue
@@ -71,7 +72,7 @@ class _Restart(Exception):
         self.planned = planned
 
 
-class CcxtUserStream:
+class CcxtUserStream(HoldsDuringGapFill):
     def __init__(
         self,
         venue: CcxtVenue,
@@ -340,20 +341,6 @@ class CcxtUserStream:
             self.last_trade_ids[event.symbol] = event.trade_id
         if self._on_event is not None:
             await self._on_event(event)
-
-    async def _live(self, events: list[EventBase]) -> None:
-        if self._holding is not None:
-            self._holding.extend(events)
-            return
-        for event in events:
-            await self._emit(event)
-
-    async def _release(self) -> None:
-        while self._holding:
-            held, self._holding = self._holding, []
-            for event in held:
-                await self._emit(event)
-        self._holding = None
 
     def _status(self, kind: Any, **fields: Any) -> EventBase:
         at = self.clock.wall_ms()
