@@ -27,7 +27,7 @@ from tradeguard.errors import (
     TransportError,
 )
 from tradeguard.keys.audit import Level
-from tradeguard.keys.credentials import ApiCredentials, Secret, key_prefix
+from tradeguard.keys.credentials import ApiCredentials, key_prefix
 from tradeguard.net.clocksync import SkewPolicy
 
 if TYPE_CHECKING:
@@ -87,22 +87,17 @@ async def profile_exchange(
 
 
 def sim_credentials(running: RunningSim, name: str) -> tuple[ApiCredentials | None, Check]:
-    listing = {str(k["name"]): k for k in running.key_listing}
-    key = listing.get(name)
-    if key is None:
+    from tradeguard.session.connect import sim_key_credentials
+
+    creds = sim_key_credentials(running.key_listing, name)
+    if creds is None:
+        names = sorted(str(k["name"]) for k in running.key_listing)
         return None, Check(
             "credentials",
             Level.FAIL,
             f"the simulator has no built-in key {name!r}",
-            f"use one of {', '.join(sorted(listing))}",
+            f"use one of {', '.join(names)}",
         )
-    passphrase = key.get("passphrase")  # OKX's keys have one
-    creds = ApiCredentials(
-        str(key["api_key"]),
-        Secret(str(key["secret"])),
-        kind=key["kind"],  # type: ignore[arg-type]
-        passphrase=Secret(passphrase) if isinstance(passphrase, str) else None,
-    )
     return creds, Check(
         "credentials",
         Level.PASS,

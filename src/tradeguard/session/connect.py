@@ -336,13 +336,9 @@ async def open_exchange(
         config = SimConfig.default(seed=opts.sim_seed, venue=profile.venue)
         running = await server.start(config, wall=opts.clock)
         closers.append(running.close)
-        key = running.key(opts.sim_key)
-        creds = ApiCredentials(
-            key.api_key,
-            Secret(key.secret),
-            kind=key.kind,
-            passphrase=_sim_passphrase(running.key_listing, opts.sim_key),
-        )
+        creds = sim_key_credentials(running.key_listing, opts.sim_key)
+        if creds is None:
+            running.key(opts.sim_key)  # raises, naming the keys there are
         stream_url = running.urls.get("ws_api_url") or running.urls.get("private_ws_url", "")
         return running.base_url, creds, stream_url, running
     base, ws = urls
@@ -352,11 +348,18 @@ async def open_exchange(
     return base, creds, ws, None
 
 
-def _sim_passphrase(listing: Sequence[dict[str, object]], name: str) -> Secret | None:
-    """The simulator key's passphrase, where its dialect gives keys one (OKX)."""
+def sim_key_credentials(listing: Sequence[dict[str, object]], name: str) -> ApiCredentials | None:
+    """The simulator's built-in key `name` as credentials, from its start line's key listing
+    (with its passphrase where the dialect gives keys one: OKX); None if it has no such key."""
     for entry in listing:
-        if entry.get("name") == name and isinstance(entry.get("passphrase"), str):
-            return Secret(str(entry["passphrase"]))
+        if entry.get("name") == name:
+            passphrase = entry.get("passphrase")
+            return ApiCredentials(
+                str(entry["api_key"]),
+                Secret(str(entry["secret"])),
+                kind=entry["kind"],  # type: ignore[arg-type]
+                passphrase=Secret(passphrase) if isinstance(passphrase, str) else None,
+            )
     return None
 
 
