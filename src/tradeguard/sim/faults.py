@@ -175,20 +175,23 @@ class FaultPlan:
         exempt = path == SYSTEM_STATUS_PATH or path.startswith(CONTROL_PREFIX)
         return self._request_plan(matching, exempt)
 
-    def for_ws_request(self, ws_method: str) -> RequestFaults:
-        """What applies to one WebSocket API order request (`order.place`, ...).
+    def for_ws_request(self, ws_method: str, rest_method: str, rest_path: str) -> RequestFaults:
+        """What applies to one WebSocket API order request (`order.place`, ...), whose REST
+        twin is `rest_method rest_path` (`POST /api/v3/order`).
 
-        Only faults aimed at the WebSocket API apply: no `method`, and a `path_prefix` under
-        /ws-api/, matched against `/ws-api/v3/<ws_method>` (so "/ws-api/v3" hits every order
-        method and "/ws-api/v3/order.place" one). A REST fault never reaches the WebSocket API,
-        and maintenance reaches both.
+        The faults of its REST twin apply (so a fault on the REST order path hits the same
+        order sent over the WebSocket API), and so do those aimed at the WebSocket API alone:
+        no `method`, and a `path_prefix` under /ws-api/ matching `/ws-api/v3/<ws_method>`.
         """
-        path = f"{WS_API_PATH}/{ws_method}"
+        ws_path = f"{WS_API_PATH}/{ws_method}"
         matching = [
             f for f in self._faults
-            if f.path_prefix is not None
-            and f.path_prefix.startswith(WS_API_ROOT)
-            and f.matches(None, path)
+            if f.matches(rest_method, rest_path)
+            or (
+                f.path_prefix is not None
+                and f.path_prefix.startswith(WS_API_ROOT)
+                and f.matches(None, ws_path)
+            )
         ]  # fmt: skip
         return self._request_plan(matching, exempt=False)
 

@@ -16,8 +16,9 @@ nothing else happens) → faults → authenticate → order-rate limit → handl
 A reply is {"id","status":200,"result":<the REST body>,"rateLimits"}; an order request's
 rateLimits carry its ORDERS counts (REST's X-MBX-ORDER-COUNT-*) beside REQUEST_WEIGHT.
 
-Faults (docs/faults.md): the request faults whose path_prefix is under /ws-api/ (matched
-against /ws-api/v3/<method>) and maintenance. An error fault is answered as an error frame of
+Faults (docs/faults.md): those of the REST twin (a fault on POST /api/v3/order hits order.place
+too), those whose path_prefix is under /ws-api/ (matched against /ws-api/v3/<method>), and
+maintenance. An error fault is answered as an error frame of
 its status; a drop (before or after the engine acted) cuts the TCP connection, so that request
 is never answered; a held reply comes late; latency delays the handling.
 """
@@ -82,7 +83,11 @@ class WsOrders:
             sim.ledger.admit(session.ip, endpoint_weight(endpoint, Params(text)), now)
         except Reject as rej:
             return session.error_frame(request_id, rej, now)
-        plan = sim.faults.for_ws_request(method) if sim.faults.faults() else _NO_FAULTS
+        plan = (
+            sim.faults.for_ws_request(method, endpoint.method, endpoint.path)
+            if sim.faults.faults()
+            else _NO_FAULTS
+        )
         if plan.latency_ms:
             return self._after_latency(session, request_id, endpoint, params, plan)
         return self._faulted(session, request_id, endpoint, params, plan)

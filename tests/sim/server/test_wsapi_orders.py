@@ -198,14 +198,24 @@ async def test_a_ban_answers_418_with_retry_after(
     assert (await wire.get("/api/v3/time")).status == 418
 
 
-async def test_rest_faults_leave_the_websocket_api_alone(
+async def test_a_rest_order_fault_meets_the_same_order_over_the_websocket_api(
     ws: aiohttp.ClientWebSocketResponse, running_sim: RunningSim, wire: WireClient
 ) -> None:
     await wire.control(
-        "POST", "faults", {"kind": "error", "http_status": 503, "path_prefix": "/api/v3/order"}
+        "POST",
+        "faults",
+        {"kind": "error", "http_status": 503, "method": "POST", "path_prefix": "/api/v3/order"},
     )
-    placed = await call(ws, "order.place", limit_buy(running_sim, "ws-ok"))
-    assert placed["status"] == 200
+    refused = await call(ws, "order.place", limit_buy(running_sim, "ws-rest-fault"))
+    assert (refused["status"], refused["error"]["code"]) == (503, -1000)
+    # a GET's fault is not a POST's: order.status (GET /api/v3/order) passes
+    status = await call(
+        ws, "order.status", signed(running_sim, symbol="BTCUSDT", origClientOrderId="x")
+    )
+    assert status["error"]["code"] == -2013
+    # and the WebSocket API's other requests never meet a request fault
+    await wire.control("POST", "faults", {"kind": "error", "http_status": 500})
+    assert (await call(ws, "ping", {}))["status"] == 200
 
 
 async def test_a_5xx_fault_executes_nothing(
