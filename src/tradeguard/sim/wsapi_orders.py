@@ -78,9 +78,11 @@ class WsOrders:
         sim = self.sim
         endpoint = self.endpoints[method]
         now = sim.clock.now_ms()
-        text = {k: signing.ws_value(v) for k, v in params.items()}
+        weight = endpoint.weight
+        if not isinstance(weight, int):  # sized by its params (openOrders: with a symbol or not)
+            weight = endpoint_weight(endpoint, Params(_as_text(params)))
         try:
-            sim.ledger.admit(session.ip, endpoint_weight(endpoint, Params(text)), now)
+            sim.ledger.admit(session.ip, weight, now)
         except Reject as rej:
             return session.error_frame(request_id, rej, now)
         plan = (
@@ -162,6 +164,10 @@ class WsOrders:
             for _ in range(endpoint.orders):
                 sim.ledger.count_order(account, now)
         return session.result_frame(request_id, result, now, account)
+
+
+def _as_text(params: dict[str, Any]) -> dict[str, str]:
+    return {k: signing.ws_value(v) for k, v in params.items()}
 
 
 async def _held(reply: Frame, seconds: float) -> Frame:

@@ -96,22 +96,23 @@ class WsOrderWire:
         frame = request_frame(
             request_id, METHODS[request.name], request, credentials, recv_window_ms, timestamp()
         )
-        future: asyncio.Future[ReplyFrame] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[ReplyFrame] = loop.create_future()
         self._pending[request_id] = future
+        timer: asyncio.TimerHandle | None = None
         try:
             try:
-                await ws.send_str(frame.decode())
+                await ws.send_frame(frame, aiohttp.WSMsgType.TEXT)
             except (ConnectionError, RuntimeError, aiohttp.ClientError) as exc:
                 # aiohttp refuses to write on a closing socket before any byte leaves
                 raise NeverSent(f"the WebSocket API connection is closed ({exc})") from exc
-            try:
-                reply = await asyncio.wait_for(future, self.config.reply_timeout_s)
-            except TimeoutError:
-                raise NoAnswer(
-                    f"no reply on the WebSocket API within {self.config.reply_timeout_s:g} s"
-                ) from None
+            # a timer, not wait_for: no task per request on the hot path
+            timer = loop.call_later(self.config.reply_timeout_s, _time_out, future, self.config)
+            reply = await future
         finally:
             self._pending.pop(request_id, None)
+            if timer is not None:
+                timer.cancel()
         return as_response(reply)
 
     async def close(self) -> None:
@@ -199,3 +200,9 @@ class WsOrderWire:
         if ws is not None:
             with contextlib.suppress(Exception):
                 await ws.close()
+
+
+def _time_out(future: asyncio.Future[ReplyFrame], config: WsApiConfig) -> None:
+    if not future.done():
+        why = f"no reply on the WebSocket API within {config.reply_timeout_s:g} s"
+        future.set_exception(NoAnswer(why))
