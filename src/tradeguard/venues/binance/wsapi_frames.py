@@ -19,7 +19,7 @@ from tradeguard.net.httpwire import Response
 from tradeguard.net.ratelimit import LimitKind, RateRule
 from tradeguard.venues.binance import signing
 from tradeguard.venues.binance.endpoints import Request
-from tradeguard.venues.binance.userevents import WsError
+from tradeguard.venues.binance.userevents import WsError, WsErrorData
 
 
 class Signer(Protocol):
@@ -94,9 +94,7 @@ def as_response(reply: ReplyFrame) -> Response:
         return Response(status, headers, bytes(reply.result), True)
     body = bytes(reply.error)
     if status in (418, 429):
-        retry_after = _retry_after_s(body)
-        if retry_after is not None:
-            headers["retry-after"] = retry_after
+        headers.update(_retry_after_s(body))
     return Response(status, headers, body, True)
 
 
@@ -108,11 +106,16 @@ def _header(usage: RateLimitUsage) -> str | None:
         return None  # a limit this client does not keep
 
 
-def _retry_after_s(error: bytes) -> str | None:
+def _retry_after_s(error: bytes) -> dict[str, str]:
     try:
-        data = _decode_error(error).data
+        return retry_after(_decode_error(error).data)
     except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
+        return {}
+
+
+def retry_after(data: WsErrorData | None) -> dict[str, str]:
+    """A 418 / 429 error's end (`error.data.retryAfter`, exchange ms) as the Retry-After header
+    a REST reply would carry, so both are read alike (the user stream's replies too)."""
     if data is None or data.retryAfter is None or data.serverTime is None:
-        return None
-    return f"{max(0, data.retryAfter - data.serverTime) / 1000:.3f}"
+        return {}
+    return {"retry-after": f"{max(0, data.retryAfter - data.serverTime) / 1000:.3f}"}
