@@ -33,6 +33,7 @@ from tests.scenarios.conftest import (
     watch_placements,
 )
 from tradeguard.errors import OutcomeUnknown, RateLimited
+from tradeguard.events import OrderIntended
 from tradeguard.model import OrderStatus
 from tradeguard.profile.profiles import Profile
 from tradeguard.session.guard import Session
@@ -212,6 +213,9 @@ async def test_ws_sigkill_with_an_order_in_flight_restart_adopts_it(
     await control.clear_faults()
 
     tg = await sessions("bot", **FAST)
+    # its intent was written before the frame left, so the restart knows it as its own
+    intents = [e for e in tg.recorder.journal.events() if isinstance(e, OrderIntended)]
+    assert [e.client_order_id for e in intents] == [held.client_order_id]
     adopted = await tg.resolved(held.client_order_id, timeout_s=5)
     assert adopted.status is OrderStatus.NEW and adopted.order_id == held.order_id
     assert placements(exchange)[held.client_order_id] == 1

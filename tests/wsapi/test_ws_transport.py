@@ -33,6 +33,13 @@ async def test_orders_go_over_the_websocket_api(ws_tg: Session, ws_remote: SimRe
     assert (counts.get("WS order.place"), counts.get("WS order.cancel")) == (1, 1)
     assert "POST /api/v3/order" not in counts and "DELETE /api/v3/order" not in counts
     assert wire_connections(ws_tg) == 1
+    # the intent was journaled before its request left; the reply after it
+    kinds = [
+        type(e).__name__
+        for e in ws_tg.recorder.journal.events()
+        if getattr(e, "client_order_id", None) == order.client_order_id
+    ]
+    assert kinds.index("OrderIntended") < kinds.index("ReplyReceived")
     await assert_invariants(ws_tg)
 
 
