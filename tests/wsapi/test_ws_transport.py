@@ -8,14 +8,21 @@ import asyncio
 
 import pytest
 
-from tests.scenarios.conftest import assert_invariants, placements, price_off, sent_counts
+from tests.scenarios.conftest import (
+    assert_invariants,
+    eventually,
+    placements,
+    price_off,
+    sent_counts,
+)
 from tests.wsapi.conftest import request_counts
-from tradeguard.errors import OutcomeUnknown, RateLimited
+from tradeguard.errors import NotSent, OutcomeUnknown, RateLimited
 from tradeguard.model import OrderStatus
 from tradeguard.session.guard import Session
 from tradeguard.sim.rejects import Reject
 from tradeguard.sim.remote import SimRemote
 from tradeguard.venues.binance.client import BinanceTransport
+from tradeguard.venues.binance.wsapi import WsApiConfig, WsOrderWire
 
 
 def wire_connections(tg: Session) -> int:
@@ -121,3 +128,49 @@ async def test_every_request_in_flight_is_unknown_when_the_connection_drops(
         assert (await ws_tg.resolved(lost.client_order_id, timeout_s=5)).status is OrderStatus.NEW
         assert placements(ws_tg.sim)[lost.client_order_id] == 1  # type: ignore[arg-type]
     await assert_invariants(ws_tg)
+
+
+async def test_a_websocket_api_that_does_not_open_is_not_sent_and_backs_off(
+    ws_tg: Session,
+) -> None:
+    """No connection: nothing left, so the order is refused as not sent (REJECTED, no unknown
+    outcome to resolve); each failed connect waits longer before the next."""
+    assert isinstance(ws_tg.transport, BinanceTransport)
+    good = ws_tg.transport.order_wire
+    dead = WsOrderWire(
+        "ws://127.0.0.1:9/ws-api/v3", config=WsApiConfig(backoff_base_s=0.01, backoff_cap_s=0.05)
+    )
+    ws_tg.transport.order_wire = dead
+    price = await price_off(ws_tg, "-1")
+    with pytest.raises(NotSent):
+        await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    # each attempt one connect (the stream's back-fill, if its watchdog fires, may add some)
+    assert dead.connections == 0 and dead.failed_connects >= ws_tg.transport.config.max_attempts
+    [refused] = list(ws_tg.ledger.orders.values())
+    assert refused.status is OrderStatus.REJECTED
+    await dead.close()
+    ws_tg.transport.order_wire = good
+    placed = await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    assert placed.status is OrderStatus.NEW
+    await assert_invariants(ws_tg)
+
+
+async def test_a_closed_connection_is_opened_again_for_the_next_order(ws_tg: Session) -> None:
+    price = await price_off(ws_tg, "-1")
+    await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    assert isinstance(ws_tg.transport, BinanceTransport)
+    wire = ws_tg.transport.order_wire
+    assert wire is not None
+    assert ws_tg.sim is not None and wire.connected
+    # the exchange closes the order connection (as Binance does after 24 h)
+    for conn in list(ws_tg.sim.sim.hub._conns):
+        if conn.path == "/ws-api/v3" and not conn.active():
+            conn.outbox.close()
+    await eventually(lambda: _closed(wire))
+    placed = await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    assert placed.status is OrderStatus.NEW and wire.connections == 2
+    await assert_invariants(ws_tg)
+
+
+def _closed(wire: WsOrderWire) -> None:
+    assert not wire.connected

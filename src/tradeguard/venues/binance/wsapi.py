@@ -74,9 +74,13 @@ class WsOrderWire:
         self._connecting: asyncio.Lock | None = None
         self._pending: dict[int, asyncio.Future[ReplyFrame]] = {}
         self._next_id = 0
-        self._failed_connects = 0
+        self.failed_connects = 0  # in a row, since the last connect that worked
         self._retry_at = 0.0  # monotonic: no new connect before this
-        self.connections = 0  # opened so far (a test reads it)
+        self.connections = 0  # opened so far
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None and not self._ws.closed
 
     def carries(self, request: Request) -> bool:
         return request.name in METHODS
@@ -138,14 +142,14 @@ class WsOrderWire:
             try:
                 ws = await self._open()
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                self._failed_connects += 1
+                self.failed_connects += 1
                 ceiling = min(
                     self.config.backoff_cap_s,
-                    self.config.backoff_base_s * 2 ** (self._failed_connects - 1),
+                    self.config.backoff_base_s * 2 ** (self.failed_connects - 1),
                 )
                 self._retry_at = self.clock.monotonic() + self._rng.uniform(0, ceiling)
                 raise NeverSent(f"the WebSocket API at {self.url} did not open: {exc}") from exc
-            self._failed_connects = 0
+            self.failed_connects = 0
             self._ws = ws
             self.connections += 1
             self._reader = asyncio.create_task(self._read(ws))
