@@ -23,7 +23,15 @@ from tradeguard.journal import DURABILITIES
 from tradeguard.keys.credentials import CREDENTIAL_SOURCES, DEFAULT_KEYRING_SERVICE, CredentialsSpec
 from tradeguard.keys.shape import looks_like_secret
 from tradeguard.model import Symbol
-from tradeguard.profile.profiles import MODES, VENUES, Alerts, Limits, Profile
+from tradeguard.profile.profiles import (
+    MODES,
+    ORDER_TRANSPORTS,
+    VENUES,
+    Alerts,
+    Limits,
+    OrderTransport,
+    Profile,
+)
 from tradeguard.profile.values import Checks, Path_, dotted, example, http_url
 from tradeguard.stages import Caps, Rung
 from tradeguard.venues.binance.signing import KEY_KINDS
@@ -31,7 +39,7 @@ from tradeguard.venues.binance.signing import KEY_KINDS
 _PROFILE_KEYS = (
     "venue", "env", "mode", "symbols", "journal", "journal_durability", "base_url", "credentials",
     "limits", "alerts", "stages", "cancel_on_exit", "reconcile_every_s", "key_age_warn_days",
-    "key_age_refuse_days", "ip_whitelist_required_for_live",
+    "key_age_refuse_days", "ip_whitelist_required_for_live", "order_transport",
 )  # fmt: skip
 _CREDENTIAL_KEYS = (
     "source", "api_key", "secret", "private_key", "passphrase", "kind", "keyring_service",
@@ -136,11 +144,22 @@ class _Parser(Checks):
             alerts=self.alerts((*path, "alerts"), body.get("alerts", {})),
             stage_caps=self.stage_caps((*path, "stages"), body.get("stages", {}), limits),
             cancel_on_exit=self.flag((*path, "cancel_on_exit"), body.get("cancel_on_exit", True)),
+            order_transport=self.order_transport((*path, "order_transport"), body, venue),
             reconcile_every_s=self.reconcile_every((*path, "reconcile_every_s"), body),
             key_age_warn_days=warn,
             key_age_refuse_days=refuse,
             source=self.source,
         )
+
+    def order_transport(self, path: Path_, body: dict[str, Any], venue: str) -> OrderTransport:
+        chosen = self.choice(path, body.get("order_transport", "rest"), ORDER_TRANSPORTS)
+        if chosen == "ws" and venue != "binance":
+            self.fail(
+                path,
+                f'"ws" is Binance\'s WebSocket API, and this profile trades on {venue}',
+                "delete this line (orders on that venue go through ccxt)",
+            )
+        return chosen
 
     def reconcile_every(self, path: Path_, body: Mapping[str, Any]) -> float:
         every = body.get("reconcile_every_s", 300)

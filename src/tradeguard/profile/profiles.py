@@ -32,6 +32,8 @@ Venue = Literal["binance", "bybit", "okx", "kraken"]
 VENUES: tuple[Venue, ...] = get_args(Venue)
 Mode = Literal["trade", "read-only"]
 MODES: tuple[Mode, ...] = get_args(Mode)
+OrderTransport = Literal["rest", "ws"]  # how orders reach Binance: REST, or its WebSocket API
+ORDER_TRANSPORTS: tuple[OrderTransport, ...] = get_args(OrderTransport)
 DEFAULT = "default"
 
 
@@ -77,6 +79,7 @@ class Profile:
     alerts: Alerts = field(default_factory=Alerts)
     stage_caps: Mapping[Rung, Caps] = field(default_factory=lambda: MappingProxyType({}))
     cancel_on_exit: bool = True
+    order_transport: OrderTransport = "rest"
     reconcile_every_s: float = 300.0  # periodic reconciliation while trading; 0: only at start
     key_age_warn_days: int = 180
     key_age_refuse_days: int = 365

@@ -99,6 +99,8 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     clock = opts.clock
     transport = open_venue(profile, base_url, creds, opts, sim)
     closers.append(transport.close)
+    if profile.order_transport == "ws":
+        _orders_over_ws_api(transport, stream_url, opts)
     try:
         estimate = await transport.sync_clock()
         wanted = [s.binance for s in profile.symbols]
@@ -249,6 +251,25 @@ def open_venue(
         clock=opts.clock,
         sandbox=profile.env == "testnet",
         urls=None if sim is None else dict(sim.urls),
+    )
+
+
+def _orders_over_ws_api(transport: Venue, ws_api_url: str, opts: ConnectOptions) -> None:
+    """order_transport = "ws": the transport's order requests go over the WebSocket API."""
+    from tradeguard.venues.binance.client import BinanceTransport
+    from tradeguard.venues.binance.wsapi import WsApiConfig, WsOrderWire
+
+    assert isinstance(transport, BinanceTransport)  # the profile allows "ws" on Binance only
+    config = transport.config
+    transport.order_wire = WsOrderWire(
+        ws_api_url,
+        config=WsApiConfig(
+            connect_timeout_s=config.connect_timeout_s,
+            reply_timeout_s=config.timeout_s,
+            backoff_base_s=config.backoff_base_s,
+            backoff_cap_s=config.backoff_cap_s,
+        ),
+        clock=opts.clock,
     )
 
 

@@ -74,6 +74,8 @@ __all__ = [
 ]
 
 SYSTEM_STATUS_PATH: Final = "/sapi/v1/system/status"
+WS_API_ROOT: Final = "/ws-api/"
+WS_API_PATH: Final = "/ws-api/v3"
 _T = TypeVar("_T")
 
 
@@ -170,10 +172,33 @@ class FaultPlan:
     def for_request(self, method: str, path: str) -> RequestFaults:
         """What applies to this request; counts of the faults that take effect go down."""
         matching = [f for f in self._faults if f.matches(method, path)]
+        exempt = path == SYSTEM_STATUS_PATH or path.startswith(CONTROL_PREFIX)
+        return self._request_plan(matching, exempt)
+
+    def for_ws_request(self, ws_method: str, rest_method: str, rest_path: str) -> RequestFaults:
+        """What applies to one WebSocket API order request (`order.place`, ...), whose REST
+        twin is `rest_method rest_path` (`POST /api/v3/order`).
+
+        The faults of its REST twin apply (so a fault on the REST order path hits the same
+        order sent over the WebSocket API), and so do those aimed at the WebSocket API alone:
+        no `method`, and a `path_prefix` under /ws-api/ matching `/ws-api/v3/<ws_method>`.
+        """
+        ws_path = f"{WS_API_PATH}/{ws_method}"
+        matching = [
+            f for f in self._faults
+            if f.matches(rest_method, rest_path)
+            or (
+                f.path_prefix is not None
+                and f.path_prefix.startswith(WS_API_ROOT)
+                and f.matches(None, ws_path)
+            )
+        ]  # fmt: skip
+        return self._request_plan(matching, exempt=False)
+
+    def _request_plan(self, matching: list[Fault], exempt: bool) -> RequestFaults:
         latency = [f for f in matching if isinstance(f, Latency)]
         taken: list[Fault] = list(latency)
         result = RequestFaults(latency_ms=sum(f.ms for f in latency))
-        exempt = path == SYSTEM_STATUS_PATH or path.startswith(CONTROL_PREFIX)
         if self.maintenance_active() and not exempt:
             result = _with(result, maintenance=True, error=maintenance_reply())
         else:

@@ -81,7 +81,7 @@ def error_response(rej: Reject, headers: dict[str, str] | None = None) -> web.Re
     return json_response(rej.body(), rej.http_status, merged)
 
 
-def _weight(endpoint: Endpoint, params: Params) -> int:
+def endpoint_weight(endpoint: Endpoint, params: Params) -> int:
     if isinstance(endpoint.weight, int):
         return endpoint.weight
     try:
@@ -149,7 +149,7 @@ def serve(sim: Sim, endpoint: Endpoint) -> Handler:
             except Reject as exc:
                 parse_error = exc
         # Binance weighs a request before anything else; during a ban nothing else happens.
-        sim.ledger.admit(ip, _weight(endpoint, params), now)
+        sim.ledger.admit(ip, endpoint_weight(endpoint, params), now)
         plan = sim.faults.for_request(method, path) if sim.faults.faults() else NO_FAULTS
         if plan.latency_ms:
             await asyncio.sleep(plan.latency_ms / 1000)

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -287,7 +288,8 @@ async def serve_ws(
     on_open: Callable[[StreamConn], Callable[[str], object]],
     cleanup: Callable[[], None],
 ) -> web.WebSocketResponse:
-    """Run one WebSocket connection: replies from `on_open`'s handler, events via its conn."""
+    """Run one WebSocket connection: replies from `on_open`'s handler (a frame, None, or an
+    awaitable of either), events via its conn."""
     ws = web.WebSocketResponse(heartbeat=PING_INTERVAL_S)
     await ws.prepare(request)
     outbox = Outbox(ws, request)
@@ -295,6 +297,16 @@ async def serve_ws(
     on_text = on_open(conn)
     sim.hub.add_conn(conn)
     sim.pump()  # a periodic stream's first frame goes out at once
+    # A reply a fault delays (latency, a held reply) is awaited on its own task, so the
+    # requests behind it on the connection are answered meanwhile, as Binance's are.
+    delayed: set[asyncio.Task[None]] = set()
+
+    async def send_later(pending: Awaitable[object]) -> None:
+        reply = await pending
+        if reply is not None:
+            outbox.send(reply)
+            sim.pump()
+
     try:
         async for message in ws:
             if message.type is WSMsgType.TEXT:
@@ -304,10 +316,16 @@ async def serve_ws(
             else:
                 continue
             reply = on_text(text)
-            if reply is not None:
+            if inspect.isawaitable(reply):
+                task = asyncio.create_task(send_later(reply))
+                delayed.add(task)
+                task.add_done_callback(delayed.discard)
+            elif reply is not None:
                 outbox.send(reply)
                 sim.pump()  # after the reply: what a SUBSCRIBE started
     finally:
+        for task in delayed:
+            task.cancel()
         sim.hub.remove_conn(conn)
         cleanup()
         await outbox.finish()

@@ -3,8 +3,10 @@
 Requests are {"id","method","params"}; replies are {"id","status":200,"result",…,"rateLimits"}
 or {"id","status":4xx,"error":{"code","msg"},"rateLimits"}. Methods: ping, time,
 session.status, session.subscriptions, userDataStream.subscribe.signature (signed over the
-sorted, unencoded params), userDataStream.unsubscribe. Events for a subscription's account
-arrive as {"subscriptionId": N, "event": {...}}, in the engine's order.
+sorted, unencoded params), userDataStream.unsubscribe, and the order methods of
+sim/wsapi_orders.py (order.place, order.cancel, order.cancelReplace, order.status, ...).
+Events for a subscription's account arrive as {"subscriptionId": N, "event": {...}}, in the
+engine's order.
 
 A frame that is not JSON, not an object, or names an unknown method gets an error reply and the
 connection stays open. Every request is weighed and counted like a REST request from the same
@@ -23,6 +25,7 @@ from tradeguard.sim.auth import Security, authenticate_ws
 from tradeguard.sim.rejects import Reject
 from tradeguard.sim.rest_params import reject
 from tradeguard.sim.streams_hub import StreamConn, UserSink, serve_ws
+from tradeguard.sim.wsapi_orders import WsOrders
 from tradeguard.venues.binance import codes
 
 if TYPE_CHECKING:
@@ -67,8 +70,11 @@ def _parse(text: str) -> tuple[object, str, dict[str, Any]]:
 class Session:
     """One WebSocket API connection: its subscriptions and its request handling."""
 
-    def __init__(self, sim: Sim, conn: StreamConn, ip: str, connected_ms: int) -> None:
+    def __init__(
+        self, sim: Sim, orders: WsOrders, conn: StreamConn, ip: str, connected_ms: int
+    ) -> None:
         self.sim = sim
+        self.orders = orders
         self.conn = conn
         self.ip = ip
         self.connected_ms = connected_ms
@@ -78,21 +84,36 @@ class Session:
         conn.active = lambda: bool(self.subscriptions)
 
     # ── replies ─────────────────────────────────────────────────────────────────────────
-    def _rate_limits(self, now_ms: int) -> list[dict[str, object]]:
-        limit = self.sim.ledger.limits.request_weight_per_min
-        used = self.sim.ledger.used_weight(self.ip, now_ms)
-        return [
-            {
-                "rateLimitType": "REQUEST_WEIGHT",
-                "interval": "MINUTE",
-                "intervalNum": 1,
-                "limit": limit,
-                "count": used,
-            }
-        ]
+    def _rate_limits(self, now_ms: int, account: str | None = None) -> list[dict[str, object]]:
+        ledger = self.sim.ledger
+        weight: dict[str, object] = {
+            "rateLimitType": "REQUEST_WEIGHT",
+            "interval": "MINUTE",
+            "intervalNum": 1,
+            "limit": ledger.limits.request_weight_per_min,
+            "count": ledger.used_weight(self.ip, now_ms),
+        }
+        if account is None:
+            return [weight]
+        return [*ledger.order_usage_json(account, now_ms), weight]
 
-    def _error(self, request_id: object, rej: Reject, now_ms: int) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": rej.code, "msg": rej.msg}
+    def result_frame(
+        self, request_id: object, result: object, now_ms: int, account: str | None = None
+    ) -> dict[str, Any]:
+        """A 200 reply; `account`: an order request's, whose ORDERS counts it reports."""
+        return {
+            "id": request_id,
+            "status": 200,
+            "result": result,
+            "rateLimits": self._rate_limits(now_ms, account),
+        }
+
+    def error_frame(
+        self, request_id: object, rej: Reject, now_ms: int, account: str | None = None
+    ) -> dict[str, Any]:
+        """REST's error body (with cancelReplace's "data") under "error"; a 429/418 says when
+        to come back in data.retryAfter, as Binance's WebSocket API does."""
+        error: dict[str, Any] = rej.body()
         retry_after = rej.headers.get("Retry-After")
         if retry_after is not None:
             error["data"] = {"serverTime": now_ms, "retryAfter": now_ms + int(retry_after) * 1000}
@@ -100,7 +121,7 @@ class Session:
             "id": request_id,
             "status": rej.http_status,
             "error": error,
-            "rateLimits": self._rate_limits(now_ms),
+            "rateLimits": self._rate_limits(now_ms, account),
         }
 
     # ── requests ────────────────────────────────────────────────────────────────────────
@@ -110,22 +131,19 @@ class Session:
             request_id, method, params = _parse(text)
         except _Malformed as exc:
             self.sim.requests.count("WS", "<malformed>")
-            return self._error(None, Reject(-1000, str(exc), 400), now)
+            return self.error_frame(None, Reject(-1000, str(exc), 400), now)
         self.sim.requests.count("WS", method)
         try:
+            if self.orders.handles(method):
+                return self.orders.request(self, request_id, method, params)
             self.sim.ledger.admit(self.ip, WEIGHTS.get(method, 1), now)
             result = self._dispatch(method, params, now)
         except Reject as rej:
-            return self._error(request_id, rej, now)
+            return self.error_frame(request_id, rej, now)
         except Exception as exc:  # a bug: logged; the client gets -1000 and the socket stays
             self.sim.record_unexpected(f"WS {method}", exc)
-            return self._error(request_id, Reject(-1000, codes.msg(-1000), 400), now)
-        return {
-            "id": request_id,
-            "status": 200,
-            "result": result,
-            "rateLimits": self._rate_limits(now),
-        }
+            return self.error_frame(request_id, Reject(-1000, codes.msg(-1000), 400), now)
+        return self.result_frame(request_id, result, now)
 
     def _dispatch(self, method: str, params: dict[str, Any], now: int) -> object:
         if method == "ping":
@@ -197,11 +215,13 @@ class Session:
 
 
 def handler(sim: Sim) -> Callable[[web.Request], Any]:
+    orders = WsOrders(sim)
+
     async def ws_api(request: web.Request) -> web.StreamResponse:
         sessions: list[Session] = []
 
         def on_open(conn: StreamConn) -> Callable[[str], object]:
-            session = Session(sim, conn, request.remote or "", sim.clock.now_ms())
+            session = Session(sim, orders, conn, request.remote or "", sim.clock.now_ms())
             sessions.append(session)
             return session.on_text
 

@@ -23,7 +23,7 @@ import random
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tradeguard.errors import (
@@ -50,6 +50,9 @@ from tradeguard.venues import protocol
 from tradeguard.venues.binance import endpoints, failures, parse, signing
 from tradeguard.venues.binance.endpoints import Request, Retry
 from tradeguard.venues.binance.reply_notes import reply_note
+
+if TYPE_CHECKING:
+    from tradeguard.venues.binance.wsapi import WsOrderWire
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,8 @@ class BinanceTransport:
         self._sleep = sleep
         self.breaker = breaker or RejectionBreaker()
         self._client: HttpClient | None = None
+        # order_transport = "ws": the order requests it carries go over the WebSocket API
+        self.order_wire: WsOrderWire | None = None
         self._clock_estimate: Estimate | None = None
         self._synced_at: float = 0.0
         self.requests_sent = 0
@@ -141,6 +146,8 @@ class BinanceTransport:
         await self.close()
 
     async def close(self) -> None:
+        if self.order_wire is not None:
+            await self.order_wire.close()
         if self._client is not None:
             await self._client.close()
             self._client = None
@@ -343,6 +350,12 @@ class BinanceTransport:
                     f"{request.name} needs an API key, and this connection has none",
                     hint="configure credentials in the profile",
                 )
+            wire = self.order_wire
+            if wire is not None and wire.carries(request):  # order_transport = "ws"
+                sent = wire.send(
+                    request, self.credentials, self.config.recv_window_ms, self.server_now_ms
+                )
+                return await self._exchange(request, sent)
             headers = f"X-MBX-APIKEY: {self.credentials.api_key}\r\n"
         query = signing.encode_params(request.params)
         if request.signed and self.credentials is not None:
@@ -352,18 +365,18 @@ class BinanceTransport:
             query = f"{query}&signature={_quote(self.credentials.sign(query))}"
         if request.method in ("POST", "PUT"):
             headers += "Content-Type: application/x-www-form-urlencoded\r\n"
-            return await self._exchange(request, request.path, query.encode(), headers)
+            sent = self._http().request(request.method, request.path, headers, query.encode())
+            return await self._exchange(request, sent)
         target = f"{request.path}?{query}" if query else request.path
-        return await self._exchange(request, target, None, headers)
+        return await self._exchange(request, self._http().request(request.method, target, headers))
 
-    async def _exchange(
-        self, request: Request, target: str, body: bytes | None, headers: str
-    ) -> Reply:
-        client = self._http()
+    async def _exchange(self, request: Request, sent: Awaitable[Reply]) -> Reply:
+        """Await the request's reply (from the HTTP client or the WebSocket API), classified
+        as sent or not, noted in the ledger and told to `on_reply`."""
         started = self.clock.monotonic()
         try:
             self.requests_sent += 1
-            reply = await client.request(request.method, target, headers, body)
+            reply = await sent
         except NeverSent as exc:
             # nothing left this host: the weight counted for it is not spent
             self.ledger.refund(request.weight, request.orders, self.server_now_ms())

@@ -79,6 +79,7 @@ from tradeguard.venues.binance.userevents import (
     UserEvents,
     WsFrame,
 )
+from tradeguard.venues.binance.wsapi_frames import retry_after
 from tradeguard.venues.held_events import HoldsDuringGapFill
 
 __all__ = ["OnEvent", "OnGap", "StreamConfig", "UserStream"]
@@ -564,12 +565,7 @@ async def _stop(*tasks: asyncio.Future[Any]) -> None:
 
 
 def _retry_after(reply: WsFrame) -> dict[str, str]:
-    """A 418 / 429 reply's end of the ban or pause (`error.data.retryAfter`, exchange ms) as
-    the Retry-After header a REST reply would carry, so both are read alike."""
-    data = reply.error.data if reply.error is not None else None
-    if data is None or data.retryAfter is None or data.serverTime is None:
-        return {}
-    return {"Retry-After": f"{max(0, data.retryAfter - data.serverTime) / 1000:.3f}"}
+    return retry_after(reply.error.data if reply.error is not None else None)
 
 
 def _describe(exc: BaseException) -> str:

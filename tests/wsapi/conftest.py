@@ -1,0 +1,42 @@
+"""Sessions trading over Binance's WebSocket API (`order_transport = "ws"`) on the embedded
+simulator, with the scenario tests' isolation, session bookkeeping and invariants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.scenarios import conftest as scenarios
+from tests.scenarios.conftest import FAST, Connect, watch_placements
+from tradeguard.profile.profiles import Profile
+from tradeguard.session.guard import Session
+from tradeguard.sim.remote import SimRemote
+
+WS = Profile(order_transport="ws")
+
+# the scenario tests' fixtures, shared by name: isolated state dirs, sessions closed after use
+_isolated = scenarios._isolated
+sessions = scenarios.sessions
+http = scenarios.http
+
+
+@pytest.fixture
+async def ws_tg(sessions: Connect) -> Session:
+    """A session on the embedded simulator whose orders go over the WebSocket API, with the
+    scenario tests' short timeouts (a 2 s reply timeout, a fast resolver)."""
+    session = await sessions(WS, **FAST)
+    watch_placements(session.sim)
+    return session
+
+
+@pytest.fixture
+def ws_remote(ws_tg: Session, http: aiohttp.ClientSession) -> SimRemote:
+    assert ws_tg.sim is not None
+    return SimRemote(ws_tg.sim.control_url, http)
+
+
+async def request_counts(remote: SimRemote) -> dict[str, Any]:
+    counts: dict[str, Any] = (await remote.requests())["requests"]
+    return counts

@@ -1,0 +1,83 @@
+"""The order wire's own rules, on a fake clock: connects back off with full jitter under a
+growing ceiling, and a connect that works resets it; a frame is REST's request signed as the
+WebSocket API wants it; a reply reads as REST's response."""
+
+from __future__ import annotations
+
+import random
+
+import msgspec
+import pytest
+
+from tradeguard.keys.credentials import ApiCredentials, Secret
+from tradeguard.net.clock import FakeClock
+from tradeguard.net.httpclient import NeverSent
+from tradeguard.sim.server import RunningSim
+from tradeguard.venues.binance import endpoints, signing
+from tradeguard.venues.binance.wsapi import WsApiConfig, WsOrderWire
+from tradeguard.venues.binance.wsapi_frames import as_response, decode_reply, request_frame
+
+CONFIG = WsApiConfig(backoff_base_s=0.25, backoff_cap_s=1.0)
+CREDS = ApiCredentials("k" * 64, Secret("s" * 64))
+
+
+async def test_failed_connects_back_off_under_a_growing_ceiling(
+    running_sim: RunningSim,
+) -> None:
+    clock = FakeClock()
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.advance(seconds)
+
+    wire = WsOrderWire(
+        "ws://127.0.0.1:9/ws-api/v3", config=CONFIG, clock=clock, rng=random.Random(1), sleep=sleep
+    )
+    request = endpoints.get_order("BTCUSDT", client_order_id="x")
+    for _ in range(5):
+        with pytest.raises(NeverSent):
+            await wire.send(request, CREDS, 5000, clock.wall_ms)
+    assert wire.failed_connects == 5 and wire.connections == 0
+    # the first connect waits for nothing; each later one up to 0.25, 0.5, 1, 1 (the cap) s
+    assert len(slept) == 4
+    for waited, ceiling in zip(slept, (0.25, 0.5, 1.0, 1.0), strict=True):
+        assert 0 < waited <= ceiling
+    wire.url = running_sim.ws_api_url
+    reply = await wire.send(request, CREDS, 5000, clock.wall_ms)
+    assert reply.status == 401  # an unknown key, answered: the connection works
+    assert (wire.failed_connects, wire.connections) == (0, 1)
+    await wire.close()
+
+
+def test_a_frame_is_rest_params_signed_over_the_sorted_payload() -> None:
+    request = endpoints.cancel_order("BTCUSDT", client_order_id="c-1")
+    frame = msgspec.json.decode(request_frame(7, "order.cancel", request, CREDS, 5000, 1234))
+    params = frame["params"]
+    assert (frame["id"], frame["method"]) == (7, "order.cancel")
+    assert (params["symbol"], params["origClientOrderId"]) == ("BTCUSDT", "c-1")
+    assert (params["apiKey"], params["recvWindow"], params["timestamp"]) == (
+        CREDS.api_key,
+        5000,
+        1234,
+    )
+    assert params["signature"] == CREDS.sign(signing.ws_payload(params))
+
+
+def test_a_reply_reads_as_rest_would_have_answered() -> None:
+    banned = decode_reply(
+        b'{"id":3,"status":418,"error":{"code":-1003,"msg":"banned",'
+        b'"data":{"serverTime":1000,"retryAfter":121000}},"rateLimits":['
+        b'{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000,"count":9},'
+        b'{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":50,"count":2}]}'
+    )
+    response = as_response(banned)
+    assert response.status == 418
+    assert msgspec.json.decode(response.body)["code"] == -1003
+    assert response.headers == {
+        "x-mbx-used-weight-1m": "9",
+        "x-mbx-order-count-10s": "2",
+        "retry-after": "120.000",
+    }
+    ok = as_response(decode_reply(b'{"id":4,"status":200,"result":{"orderId":5},"rateLimits":[]}'))
+    assert (ok.status, msgspec.json.decode(ok.body)) == (200, {"orderId": 5})
