@@ -31,7 +31,7 @@ from __future__ import annotations
 import enum
 from bisect import bisect_left, insort
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 
 import msgspec
@@ -40,14 +40,20 @@ Level = tuple[Decimal, Decimal]  # price, quantity
 MAX_BUFFERED = 10_000  # diffs held while the snapshot is awaited (a ban can hold it for minutes)
 
 
-class DepthDiff(msgspec.Struct, frozen=True, gc=False):
+class DepthDiff(
+    msgspec.Struct,
+    frozen=True,
+    gc=False,
+    rename={"first_id": "U", "last_id": "u", "bids": "b", "asks": "a", "event_ms": "E"},
+):
     """One diff-depth event: the levels that changed between update ids `first_id` (U) and
-    `last_id` (u), each with its new absolute quantity."""
+    `last_id` (u), each with its new absolute quantity. It decodes straight from a
+    `depthUpdate` payload's bytes (the wire's names are its renames; "e" and "s" are skipped)."""
 
     first_id: int
     last_id: int
-    bids: Sequence[Level]
-    asks: Sequence[Level]
+    bids: list[Level]
+    asks: list[Level]
     event_ms: int = 0
 
 
