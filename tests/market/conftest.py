@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
@@ -31,9 +32,9 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def market_config() -> MarketConfig:
-    # quick reconnects; a stream quiet for 3 s is stale (the simulator's book moves every step)
+    # quick reconnects and resyncs
     return MarketConfig(
-        stream=MarketStreamConfig(stale_after_s=3.0, backoff_base_s=0.05, backoff_cap_s=0.2),
+        stream=MarketStreamConfig(backoff_base_s=0.05, backoff_cap_s=0.2),
         resync_backoff_s=0.05,
     )
 
@@ -65,6 +66,19 @@ async def soon(check: Callable[[], bool], what: str, seconds: float = 10.0) -> N
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+async def diffs_lost(tg: Session, remote: SimRemote) -> None:
+    """The book changes while the market streams are silenced (the diff is discarded, not
+    held), then once more after: the stream's next diff starts after an update id it never
+    sent."""
+    book = await tg.book(SYMBOL, 1)
+    assert book.best_bid is not None
+    await remote.add_fault({"kind": "stream_silence", "channel": "market"})
+    await remote.set_price(SYMBOL, book.best_bid * Decimal("1.002"))
+    await asyncio.sleep(0.3)  # the depth stream's 100 ms period, and more: its diff went nowhere
+    await remote.clear_faults()
+    await remote.set_price(SYMBOL, book.best_bid * Decimal("0.998"))
 
 
 async def exchange_book(tg: Session, http: aiohttp.ClientSession, depth: int) -> dict:  # type: ignore[type-arg]

@@ -420,6 +420,9 @@ class MarketKeeper:
         since = self._down_since_ms
         if since is None:
             return  # the first connection: nothing was kept from before it
+        # the market stream has nothing to back-fill: what it missed, books rebuild from a
+        # snapshot (each journaled as "book:<SYMBOL>") and candles and trades re-read over REST
+        self._emit(StreamGapFilled, stream="market", since_ms=since)
         for state in self._books.values():
             state.book.reset()
             state.synced.clear()

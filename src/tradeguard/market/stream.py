@@ -179,6 +179,7 @@ class MarketStream:
                 self._asked.clear()
                 if self._handlers:
                     self._outbox.append(("SUBSCRIBE", list(self._handlers)))
+                    self._wake.set()
                 if self.on_up is not None:
                     self.on_up()
                 self.up.set()
