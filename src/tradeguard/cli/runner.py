@@ -163,6 +163,9 @@ def summary(
             f"  {tg.recorder.repeated_fills} fills came more than once (a stream repeating "
             "itself, a back-fill re-reading them): each booked once"
         )
+    market = tg.market_stats()
+    if market.requests or market.saved:
+        console.print("  " + market.line(), markup=False, highlight=False)
     journal = tg.recorder.journal
     # a path is never wrapped (it must copy and paste whole) nor read as markup
     console.print(

@@ -47,11 +47,16 @@ class MarketStats:
     def line(self) -> str:
         """One line for the run summary."""
         return (
-            f"market data: {self.requests} requests (weight {self.weight}), {self.saved} "
-            f"saved by the cache ({self.from_cache}) and streams ({self.from_stream}), weight "
-            f"{self.weight_saved} saved; stream: {self.frames} frames, {self.connections} "
-            f"connections, {self.stale} stale, {self.book_resyncs} book resyncs"
+            f"market data: {_n(self.requests, 'request')} (weight {self.weight}); "
+            f"{_n(self.saved, 'read')} served without one, by the streams ({self.from_stream}) "
+            f"and the cache ({self.from_cache}), saving weight {self.weight_saved}; "
+            f"stream: {_n(self.connections, 'connection')}, {self.stale} stale, "
+            f"{_n(self.book_resyncs, 'book snapshot')}"
         )
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 @dataclass
