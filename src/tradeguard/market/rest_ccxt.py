@@ -30,6 +30,10 @@ _WHAT = {
     "fetch_trades": "public trades",
 }
 
+# How each venue says it has no such endpoint: Bybit's retCode 10017, OKX's 404 code, Kraken's
+# EGeneral (each as its simulator dialect says it too)
+_UNSERVED = ("request path not found", "unknown endpoint", "unknown method")
+
 
 def _dec(value: Any) -> Decimal | None:
     return None if value is None or value == "" else Decimal(str(value))
@@ -65,9 +69,9 @@ class CcxtMarketRest:
         try:
             return await self.venue_obj._wire.call(method, lambda: call(unified, *args))
         except ExchangeError as exc:
-            if exc.http_status == 404:
+            if exc.http_status == 404 or any(m in str(exc).lower() for m in _UNSERVED):
                 raise GuardError(
-                    f"{self.venue} did not serve {_WHAT[method]} ({exc.msg}): HTTP 404",
+                    f"{self.venue} did not serve {_WHAT[method]}: {exc.msg}",
                     hint="the embedded simulator's dialect for this venue serves tickers only; "
                     "read the book, candles and trades on Binance's simulator or the venue itself",
                 ) from exc
