@@ -16,7 +16,7 @@ D = Decimal
 
 
 def diff(first: int, last: int, bids=(), asks=()) -> DepthDiff:  # type: ignore[no-untyped-def]
-    return DepthDiff(first, last, [(D(p), D(q)) for p, q in bids], [(D(p), D(q)) for p, q in asks])
+    return DepthDiff(first, last, list(bids), list(asks))
 
 
 def test_diffs_before_the_snapshot_wait_and_those_it_holds_are_dropped() -> None:
@@ -25,7 +25,7 @@ def test_diffs_before_the_snapshot_wait_and_those_it_holds_are_dropped() -> None
     assert book.on_diff(diff(100, 102, bids=[("10", "2")], asks=[("11", "3")])) is Step.BUFFERED
     assert book.on_diff(diff(103, 104, asks=[("11", "0")])) is Step.BUFFERED
     # the snapshot at 100: 95..99 is in it, 100..102 straddles 101, 103..104 follows
-    step = book.on_snapshot(100, [(D("10"), D("5")), (D("9"), D("1"))], [(D("12"), D("1"))])
+    step = book.on_snapshot(100, [("10", "5"), ("9", "1")], [("12", "1")])
     assert step is Step.SYNCED and book.synced and book.last_update_id == 104
     assert book.bids() == [(D("10"), D("2")), (D("9"), D("1"))]
     assert book.asks() == [(D("12"), D("1"))]  # 11 came and went
@@ -43,7 +43,7 @@ def test_the_first_diff_must_straddle_the_snapshot() -> None:
 
 def test_after_the_first_each_diff_starts_where_the_last_ended() -> None:
     book = LocalBook("BTCUSDT")
-    assert book.on_snapshot(100, [(D("10"), D("1"))], []) is Step.SYNCED
+    assert book.on_snapshot(100, [("10", "1")], []) is Step.SYNCED
     assert book.on_diff(diff(99, 101)) is Step.APPLIED  # the first may start before 101
     assert book.on_diff(diff(101, 103)) is Step.GAP  # overlaps: not u + 1
     assert not book.synced and book.bids() == [] and book.gaps == 1
@@ -72,15 +72,29 @@ def test_a_gap_inside_the_buffer_keeps_the_diffs_after_it() -> None:
 
 def test_quantity_zero_removes_a_level_even_one_never_seen() -> None:
     book = LocalBook("BTCUSDT")
-    book.on_snapshot(1, [(D("10"), D("1")), (D("11"), D("2"))], [(D("12"), D("1"))])
+    book.on_snapshot(1, [("10", "1"), ("11", "2")], [("12", "1")])
     book.on_diff(diff(2, 2, bids=[("11", "0.00000000"), ("5", "0")], asks=[("12", "0")]))
     assert book.bids() == [(D("10"), D("1"))] and book.asks() == []
     assert book.best_bid() == (D("10"), D("1")) and book.best_ask() is None
 
 
+def test_a_price_written_two_ways_is_one_level() -> None:
+    book = LocalBook("BTCUSDT")
+    book.on_snapshot(1, [("10.50000000", "1.00000000")], [("12", "1")])
+    book.on_diff(diff(2, 2, bids=[("10.5", "2")], asks=[("12.000", "0.00000000")]))
+    assert book.bids() == [(D("10.5"), D("2"))] and book.asks() == []
+
+
+def test_amounts_are_read_exactly_as_written() -> None:
+    book = LocalBook("BTCUSDT")
+    book.on_snapshot(1, [("0.00000001", "123456789.12345678")], [("60000.01000000", "0.001")])
+    assert book.best_bid() == (D("0.00000001"), D("123456789.12345678"))
+    assert str(book.best_ask()[0]) == "60000.01000000"  # type: ignore[index]
+
+
 def test_depth_limits_what_is_read() -> None:
     book = LocalBook("BTCUSDT")
-    book.on_snapshot(1, [(D(p), D(1)) for p in (7, 9, 8)], [(D(p), D(1)) for p in (12, 11, 13)])
+    book.on_snapshot(1, [(str(p), "1") for p in (7, 9, 8)], [(str(p), "1") for p in (12, 11, 13)])
     assert [p for p, _ in book.bids(2)] == [D(9), D(8)]
     assert [p for p, _ in book.asks(2)] == [D(11), D(12)]
     assert book.bids(0) == [] and book.asks(0) == []
@@ -119,18 +133,28 @@ def model_at(updates: list[tuple[str, int, int]], upto: int) -> dict[str, dict[D
     return book
 
 
+def written(value: int | Decimal, seed: int) -> str:
+    """A number as an exchange may write it: plain, or with trailing zeros (one of three)."""
+    return [f"{value}", f"{value}.0", f"{value}.00000000"][seed % 3]
+
+
 def as_diff(updates: list[tuple[str, int, int]], after: int, upto: int) -> DepthDiff:
-    """The exchange's diff for ids after+1..upto: each changed level at its final quantity."""
+    """The exchange's diff for ids after+1..upto: each changed level at its final quantity,
+    prices and quantities written one of three ways."""
     final: dict[tuple[str, int], int] = {}
     for side, price, qty in updates[after:upto]:
         final[(side, price)] = qty
-    rows = {side: [(D(p), D(q)) for (s, p), q in final.items() if s == side] for side in ("b", "a")}
+    rows = {
+        side: [(written(p, upto + p), written(q, upto)) for (s, p), q in final.items() if s == side]
+        for side in ("b", "a")
+    }
     return DepthDiff(after + 1, upto, rows["b"], rows["a"])
 
 
 def snapshot(book: LocalBook, updates: list[tuple[str, int, int]], at: int) -> Step:
     held = model_at(updates, at)
-    return book.on_snapshot(at, held["b"].items(), held["a"].items())
+    rows = {side: [(written(int(p), at), str(q)) for p, q in held[side].items()] for side in "ba"}
+    return book.on_snapshot(at, rows["b"], rows["a"])
 
 
 @settings(max_examples=400, deadline=None)
@@ -180,3 +204,11 @@ def test_a_synced_book_is_always_the_exchanges_book(case) -> None:  # type: igno
     # unless the last diffs were lost (nothing after them to show the gap yet)
     if book.synced and not lost_since_sync:
         assert book.last_update_id == sent
+
+
+def test_a_quantity_is_zero_however_it_is_written() -> None:
+    book = LocalBook("BTCUSDT")
+    book.on_snapshot(1, [("1", "1"), ("2", "1"), ("3", "1"), ("4", "1")], [])
+    zeros = [("1", "0"), ("2", "0.0"), ("3", "0.000000000000000000")]
+    book.on_diff(diff(2, 2, bids=[*zeros, ("4", "0.00000001"), ("5", "10")]))
+    assert book.bids() == [(D(5), D(10)), (D(4), D("0.00000001"))]

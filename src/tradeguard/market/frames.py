@@ -1,8 +1,10 @@
 """Binance's market-data JSON into the values the session returns: stream payloads
 (web-socket-streams.md) and REST bodies (depth, klines, trades, ticker/24hr). Pure.
 
-Every amount decodes straight into a Decimal (msgspec, in C); an unexpected shape is a
-`ExchangeError` naming what was being read, never a KeyError from deep inside.
+A combined-stream frame decodes in one pass, straight into the typed event its "e" names
+(`Envelope.data`); amounts become Decimals in C, a depth diff's stay strings (book.py says why).
+An unexpected REST body is an `ExchangeError` naming what was being read, never a KeyError from
+deep inside; an unreadable stream frame is skipped by the stream.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import msgspec
 
 from tradeguard.errors import ExchangeError
-from tradeguard.market.book import DepthDiff
+from tradeguard.market.book import DepthDiff, WireLevel
 from tradeguard.market.values import Candle, Level, OrderBook, Ticker, Trade
 
 # Binance's kline intervals and their length (the month counted as 31 days: only for "closed")
@@ -25,18 +27,7 @@ INTERVALS_MS = {
 }  # fmt: skip
 
 
-class Envelope(msgspec.Struct, frozen=True):
-    """A combined-stream frame (`{"stream", "data"}`) or the answer to a request (`result` or
-    `error`, with the request's `id`)."""
-
-    stream: str = ""
-    data: msgspec.Raw = msgspec.Raw(b"null")
-    id: int | None = None
-    result: Any = None
-    error: dict[str, Any] | None = None
-
-
-class _WireTrade(msgspec.Struct, frozen=True):
+class TradeEvent(msgspec.Struct, frozen=True, gc=False, tag_field="e", tag="trade"):
     t: int
     p: Decimal
     q: Decimal
@@ -44,7 +35,7 @@ class _WireTrade(msgspec.Struct, frozen=True):
     m: bool = False
 
 
-class _WireKline(msgspec.Struct, frozen=True):
+class _WireKline(msgspec.Struct, frozen=True, gc=False):
     t: int
     T: int
     o: Decimal
@@ -57,11 +48,11 @@ class _WireKline(msgspec.Struct, frozen=True):
     x: bool = False
 
 
-class _WireKlineEvent(msgspec.Struct, frozen=True):
+class KlineEvent(msgspec.Struct, frozen=True, gc=False, tag_field="e", tag="kline"):
     k: _WireKline
 
 
-class _WireTicker(msgspec.Struct, frozen=True):
+class TickerEvent(msgspec.Struct, frozen=True, gc=False, tag_field="e", tag="24hrTicker"):
     s: str
     c: Decimal
     E: int = 0
@@ -76,10 +67,25 @@ class _WireTicker(msgspec.Struct, frozen=True):
     q: Decimal | None = None
 
 
+# The payloads the keeper subscribes to, told apart by their "e" as the frame is decoded
+MarketEvent = DepthDiff | TradeEvent | KlineEvent | TickerEvent
+
+
+class Envelope(msgspec.Struct, frozen=True, gc=False):
+    """A combined-stream frame (`{"stream", "data"}`) or the answer to a request (`result` or
+    `error`, with the request's `id`)."""
+
+    stream: str = ""
+    data: MarketEvent | None = None
+    id: int | None = None
+    result: Any = None
+    error: dict[str, Any] | None = None
+
+
 class _RestDepth(msgspec.Struct, frozen=True):
     lastUpdateId: int
-    bids: list[Level]
-    asks: list[Level]
+    bids: list[WireLevel]
+    asks: list[WireLevel]
 
 
 class _RestTrade(msgspec.Struct, frozen=True):
@@ -107,11 +113,9 @@ class _RestTicker(msgspec.Struct, frozen=True):
 
 _KlineRow = tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal, int, Decimal, int]
 
-_envelope = msgspec.json.Decoder(Envelope)
-_depth = msgspec.json.Decoder(DepthDiff)
-_trade = msgspec.json.Decoder(_WireTrade)
-_kline = msgspec.json.Decoder(_WireKlineEvent)
-_ticker = msgspec.json.Decoder(_WireTicker)
+# The hot path's decoder, called bare (the stream catches UNREADABLE and skips the frame)
+decode_envelope = msgspec.json.Decoder(Envelope).decode
+UNREADABLE = (msgspec.DecodeError, msgspec.ValidationError)
 
 
 def _bad(what: str, exc: Exception) -> ExchangeError:
@@ -126,42 +130,24 @@ def _bad(what: str, exc: Exception) -> ExchangeError:
 
 def envelope(frame: bytes | str) -> Envelope:
     try:
-        return _envelope.decode(frame)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        return decode_envelope(frame)
+    except UNREADABLE as exc:
         raise _bad("market stream frame", exc) from exc
 
 
-def depth_diff(data: bytes) -> DepthDiff:
-    try:
-        return _depth.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise _bad("depth update", exc) from exc
-
-
-def stream_trade(data: bytes) -> Trade:
-    try:
-        w = _trade.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise _bad("trade event", exc) from exc
+def trade_of(w: TradeEvent) -> Trade:
     return Trade(trade_id=w.t, price=w.p, qty=w.q, at_ms=w.T, buyer_is_maker=w.m)
 
 
-def stream_kline(data: bytes) -> Candle:
-    try:
-        k = _kline.decode(data).k
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise _bad("kline event", exc) from exc
+def candle_of(event: KlineEvent) -> Candle:
+    k = event.k
     return Candle(
         open_ms=k.t, close_ms=k.T, open=k.o, high=k.h, low=k.l, close=k.c, volume=k.v,
         quote_volume=k.q, trades=k.n, closed=k.x,
     )  # fmt: skip
 
 
-def stream_ticker(data: bytes) -> Ticker:
-    try:
-        w = _ticker.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise _bad("ticker event", exc) from exc
+def ticker_of(w: TickerEvent) -> Ticker:
     return Ticker(
         symbol=w.s, last=w.c, bid=w.b, bid_qty=w.B, ask=w.a, ask_qty=w.A, open=w.o, high=w.h,
         low=w.l, volume=w.v, quote_volume=w.q, at_ms=w.E,
@@ -175,16 +161,20 @@ def _rest(body: bytes, kind: Any, what: str) -> Any:
         raise _bad(what, exc) from exc
 
 
-def rest_depth(body: bytes) -> tuple[int, list[Level], list[Level]]:
-    """GET /api/v3/depth: lastUpdateId, bids, asks."""
+def rest_depth(body: bytes) -> tuple[int, list[WireLevel], list[WireLevel]]:
+    """GET /api/v3/depth: lastUpdateId, bids, asks, as written (what the local book takes)."""
     wire: _RestDepth = _rest(body, _RestDepth, "depth snapshot")
     return wire.lastUpdateId, wire.bids, wire.asks
+
+
+def levels(rows: list[WireLevel]) -> tuple[Level, ...]:
+    return tuple((Decimal(price), Decimal(qty)) for price, qty in rows)
 
 
 def rest_book(symbol: str, body: bytes, depth: int, at_ms: int) -> OrderBook:
     last, bids, asks = rest_depth(body)
     return OrderBook(
-        symbol=symbol, bids=tuple(bids[:depth]), asks=tuple(asks[:depth]), update_id=last,
+        symbol=symbol, bids=levels(bids[:depth]), asks=levels(asks[:depth]), update_id=last,
         at_ms=at_ms,
     )  # fmt: skip
 
@@ -234,15 +224,21 @@ def rest_trades(body: bytes) -> list[Trade]:
 
 __all__ = [
     "INTERVALS_MS",
+    "UNREADABLE",
     "Envelope",
-    "depth_diff",
+    "KlineEvent",
+    "MarketEvent",
+    "TickerEvent",
+    "TradeEvent",
+    "candle_of",
+    "decode_envelope",
     "envelope",
+    "levels",
     "rest_book",
     "rest_depth",
     "rest_klines",
     "rest_ticker",
     "rest_trades",
-    "stream_kline",
-    "stream_ticker",
-    "stream_trade",
+    "ticker_of",
+    "trade_of",
 ]

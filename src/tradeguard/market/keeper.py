@@ -24,7 +24,6 @@ the alerts see a market stream or a book that stays down.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -34,10 +33,10 @@ import msgspec
 from tradeguard.errors import ConfigError, GuardError, RateLimited, TradeguardError, TransportError
 from tradeguard.events import EventBase, StreamConnected, StreamGapFilled, StreamGapLost
 from tradeguard.market import frames
-from tradeguard.market.book import LocalBook, Step
+from tradeguard.market.book import DepthDiff, LocalBook, Step, WireLevel
 from tradeguard.market.cache import TTL_S, MarketStats, TtlCache
-from tradeguard.market.stream import MarketStream, MarketStreamConfig
-from tradeguard.market.values import Candle, Level, OrderBook, Ticker, Trade
+from tradeguard.market.stream import Handler, MarketStream, MarketStreamConfig
+from tradeguard.market.values import Candle, OrderBook, Ticker, Trade
 
 T = TypeVar("T")
 
@@ -68,7 +67,7 @@ class MarketRest(Protocol):
     def book_weight(self, depth: int) -> int: ...
     async def depth_snapshot(
         self, symbol: str, limit: int
-    ) -> tuple[int, list[Level], list[Level]]: ...
+    ) -> tuple[int, list[WireLevel], list[WireLevel]]: ...
     async def book(self, symbol: str, depth: int) -> OrderBook: ...
     async def ticker(self, symbol: str) -> Ticker: ...
     async def candles(self, symbol: str, interval: str, limit: int) -> list[Candle]: ...
@@ -284,19 +283,20 @@ class MarketKeeper:
     def _start_ticker(self, symbol: str) -> None:
         self._subscribe(f"{symbol.lower()}@ticker", self._ticker_handler(symbol))
 
-    def _ticker_handler(self, symbol: str) -> Callable[[msgspec.Raw], None]:
-        def on_ticker(data: msgspec.Raw) -> None:
-            with contextlib.suppress(TradeguardError):
-                ticker = frames.stream_ticker(data)
-                self._tickers[symbol] = ticker
-                self._tell(("ticker", symbol), ticker)
+    def _ticker_handler(self, symbol: str) -> Handler:
+        topic = ("ticker", symbol)
+
+        def on_ticker(event: Any) -> None:
+            if isinstance(event, frames.TickerEvent):
+                ticker = self._tickers[symbol] = frames.ticker_of(event)
+                self._tell(topic, ticker)
 
         return on_ticker
 
-    def _kline_handler(self, series: _Series) -> Callable[[msgspec.Raw], None]:
-        def on_kline(data: msgspec.Raw) -> None:
-            with contextlib.suppress(TradeguardError):
-                candle = frames.stream_kline(data)
+    def _kline_handler(self, series: _Series) -> Handler:
+        def on_kline(event: Any) -> None:
+            if isinstance(event, frames.KlineEvent):
+                candle = frames.candle_of(event)
                 series.rows[candle.open_ms] = candle
                 if len(series.rows) > HISTORY + 100:
                     _trim(series)
@@ -304,10 +304,10 @@ class MarketKeeper:
 
         return on_kline
 
-    def _trade_handler(self, symbol: str, series: _Series) -> Callable[[msgspec.Raw], None]:
-        def on_trade(data: msgspec.Raw) -> None:
-            with contextlib.suppress(TradeguardError):
-                trade = frames.stream_trade(data)
+    def _trade_handler(self, symbol: str, series: _Series) -> Handler:
+        def on_trade(event: Any) -> None:
+            if isinstance(event, frames.TradeEvent):
+                trade = frames.trade_of(event)
                 series.rows[trade.trade_id] = trade
                 if len(series.rows) > HISTORY + 100:
                     _trim(series)
@@ -326,21 +326,22 @@ class MarketKeeper:
     def _depth_name(self, symbol: str) -> str:
         return f"{symbol.lower()}@depth@{self.config.depth_speed}"
 
-    def _depth_handler(self, state: _Book) -> Callable[[msgspec.Raw], None]:
-        book = state.book
+    def _depth_handler(self, state: _Book) -> Handler:
+        """The hot path: a diff applied; everything it needs bound once."""
+        on_diff = state.book.on_diff
         watchers = self._watchers
+        topic = ("book", state.symbol)
+        applied, gap = Step.APPLIED, Step.GAP
 
-        def on_depth(data: msgspec.Raw) -> None:
-            try:
-                diff = frames.depth_diff(data)
-            except TradeguardError:
-                return
-            step = book.on_diff(diff)
-            if step is Step.APPLIED:
+        def on_depth(diff: Any) -> None:
+            if diff.__class__ is not DepthDiff:
+                return  # another payload under this stream's name: not a diff
+            step = on_diff(diff)
+            if step is applied:
                 state.at_ms = diff.event_ms
-                if watchers.get(("book", state.symbol)):
-                    self._tell(("book", state.symbol), None)
-            elif step is Step.GAP:
+                if watchers.get(topic):
+                    self._tell(topic, None)
+            elif step is gap:
                 self.stats.gaps += 1
                 self._book_lost(state, f"depth update ids missing before {diff.first_id}")
 
@@ -444,7 +445,7 @@ class MarketKeeper:
     def _streaming(self) -> bool:
         return self.stream is not None and not self.stream.closed
 
-    def _subscribe(self, name: str, handler: Callable[[msgspec.Raw], None]) -> None:
+    def _subscribe(self, name: str, handler: Handler) -> None:
         assert self.stream is not None
         if name not in self.stream.names:
             self.stream.subscribe(name, handler)

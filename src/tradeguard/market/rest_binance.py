@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tradeguard.market import frames
+from tradeguard.market.book import WireLevel
 from tradeguard.market.cache import MarketStats
-from tradeguard.market.values import Candle, Level, OrderBook, Ticker, Trade
+from tradeguard.market.values import Candle, OrderBook, Ticker, Trade
 from tradeguard.venues.binance import endpoints
 
 if TYPE_CHECKING:
@@ -42,14 +43,16 @@ class BinanceMarketRest:
     candles_weight = endpoints.klines("X", "1m").weight
     trades_weight = endpoints.recent_trades("X").weight
 
-    async def depth_snapshot(self, symbol: str, limit: int) -> tuple[int, list[Level], list[Level]]:
+    async def depth_snapshot(
+        self, symbol: str, limit: int
+    ) -> tuple[int, list[WireLevel], list[WireLevel]]:
         return frames.rest_depth(await self._call(endpoints.depth(symbol, limit)))
 
     async def book(self, symbol: str, depth: int) -> OrderBook:
         last, bids, asks = await self.depth_snapshot(symbol, _depth_limit(depth))
         return OrderBook(
-            symbol=symbol, bids=tuple(bids[:depth]), asks=tuple(asks[:depth]), update_id=last,
-            at_ms=self.transport.server_now_ms(),
+            symbol=symbol, bids=frames.levels(bids[:depth]), asks=frames.levels(asks[:depth]),
+            update_id=last, at_ms=self.transport.server_now_ms(),
         )  # fmt: skip
 
     async def ticker(self, symbol: str) -> Ticker:

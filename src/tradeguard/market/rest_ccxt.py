@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from tradeguard.errors import ExchangeError, GuardError
+from tradeguard.market.book import WireLevel
 from tradeguard.market.cache import MarketStats
 from tradeguard.market.values import Candle, Level, OrderBook, Ticker, Trade
 
@@ -77,9 +78,15 @@ class CcxtMarketRest:
                 ) from exc
             raise
 
-    async def depth_snapshot(self, symbol: str, limit: int) -> tuple[int, list[Level], list[Level]]:
+    async def depth_snapshot(
+        self, symbol: str, limit: int
+    ) -> tuple[int, list[WireLevel], list[WireLevel]]:
         book = await self.book(symbol, limit)
-        return book.update_id, list(book.bids), list(book.asks)
+        return (
+            book.update_id,
+            [(str(p), str(q)) for p, q in book.bids],
+            [(str(p), str(q)) for p, q in book.asks],
+        )
 
     async def book(self, symbol: str, depth: int) -> OrderBook:
         raw = await self._read("fetch_order_book", symbol, depth)

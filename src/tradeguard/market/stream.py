@@ -4,7 +4,7 @@ It connects to the combined endpoint (`<stream_url>/stream`: every payload arriv
 `{"stream", "data"}`), and subscribes and unsubscribes with SUBSCRIBE/UNSUBSCRIBE requests, each
 with its own id, as streams are asked for: one connection serves every symbol and kind (Binance
 allows 1,024 streams on one). Each frame goes to the handler its stream name was registered
-with, as raw bytes: the handler decodes only what it needs.
+with, decoded in one pass into the typed event its "e" names (frames.Envelope).
 
 What it survives, and how:
 
@@ -30,6 +30,7 @@ import random
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import msgspec
@@ -40,7 +41,7 @@ from tradeguard.market.cache import MarketStats
 from tradeguard.net.clock import SYSTEM, Clock
 from tradeguard.net.ratelimit import Wait
 
-Handler = Callable[[msgspec.Raw], None]
+Handler = Callable[[Any], None]  # takes the frame's decoded payload (frames.MarketEvent)
 Sleep = Callable[[float], Awaitable[None]]
 
 MAX_STREAMS = 1024  # per connection (Binance)
@@ -245,6 +246,7 @@ class MarketStream:
         stale_after = self.config.stale_after_s
         delivered = False
         handlers = self._handlers
+        decode, unreadable = frames.decode_envelope, frames.UNREADABLE
         while True:
             try:
                 message = await ws.receive(timeout=stale_after)
@@ -262,9 +264,9 @@ class MarketStream:
                 return f"closed by the exchange ({code})" if code else "dropped", delivered
             self.stats.frames += 1
             try:
-                envelope = frames.envelope(data)
-            except TradeguardError:
-                continue  # a frame the keeper cannot read is skipped
+                envelope = decode(data)
+            except unreadable:
+                continue  # a frame that cannot be read is skipped
             if envelope.stream:
                 delivered = True
                 handler = handlers.get(envelope.stream)
