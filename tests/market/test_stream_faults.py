@@ -107,3 +107,7 @@ async def test_during_a_ban_the_stream_flows_and_the_snapshot_waits_for_its_end(
     assert not any("/api/v3/depth" in path for path in during["requests"]), during
     await soon(lambda: tg.market_stats().book_resyncs > resyncs, "the rebuild after the ban", 15)
     await book_matches_exchange(tg, http)
+
+
+def test_a_stream_is_stale_after_30_s_of_silence_unless_told() -> None:
+    assert MarketStreamConfig().stale_after_s == 30.0  # the README's default
