@@ -100,8 +100,9 @@ def _timed(prepare: Callable[[], Callable[[], Any]]) -> float:
 def _ours(frames: list[bytes]) -> tuple[Callable[[], Callable[[], None]], list[Any]]:
     from tradeguard.market import frames as market_frames
     from tradeguard.market.book import LocalBook
+    from tradeguard.market.books import KeptBook, StreamedBooks
     from tradeguard.market.cache import MarketStats
-    from tradeguard.market.keeper import MarketConfig, MarketKeeper, _Book
+    from tradeguard.market.keeper import MarketConfig
 
     bids, asks = _snapshot()
     kept: list[Any] = []
@@ -109,12 +110,13 @@ def _ours(frames: list[bytes]) -> tuple[Callable[[], Callable[[], None]], list[A
     def prepare() -> Callable[[], None]:
         book = LocalBook(SYMBOL)
         book.on_snapshot(0, [(p, q) for p, q in bids], [(p, q) for p, q in asks])
-        keeper = MarketKeeper(
-            None,  # type: ignore[arg-type]  (no REST: the book is in sync before timing)
-            stream=None, stats=MarketStats(), config=MarketConfig(),
-            monotonic=time.monotonic, server_now_ms=lambda: 0,
+        # the keeper's books without REST or a socket: the book is in sync before timing
+        books = StreamedBooks(
+            None, None, stats=MarketStats(), config=MarketConfig(),  # type: ignore[arg-type]
+            emit=lambda *a, **k: None, tell=lambda *a: None, watched=lambda topic: False,
+            wall_ms=lambda: 0, server_now_ms=lambda: 0, sleep=None,  # type: ignore[arg-type]
         )  # fmt: skip
-        handlers = {STREAM: keeper._depth_handler(_Book(SYMBOL, book))}
+        handlers = {STREAM: books._depth_handler(KeptBook(SYMBOL, book))}
         envelope = market_frames.decode_envelope
 
         def run() -> None:

@@ -30,10 +30,11 @@ from typing import Any, Protocol, TypeVar
 
 import msgspec
 
-from tradeguard.errors import ConfigError, GuardError, RateLimited, TradeguardError, TransportError
+from tradeguard.errors import ConfigError, GuardError
 from tradeguard.events import EventBase, StreamConnected, StreamGapFilled, StreamGapLost
 from tradeguard.market import frames
-from tradeguard.market.book import DepthDiff, LocalBook, Step, WireLevel
+from tradeguard.market.book import WireLevel
+from tradeguard.market.books import StreamedBooks
 from tradeguard.market.cache import TTL_S, MarketStats, TtlCache
 from tradeguard.market.stream import Handler, MarketStream, MarketStreamConfig
 from tradeguard.market.values import Candle, OrderBook, Ticker, Trade
@@ -78,16 +79,6 @@ _CLOSED: Any = object()
 
 
 @dataclass
-class _Book:
-    symbol: str
-    book: LocalBook
-    synced: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-    gap_since_ms: int | None = None
-    at_ms: int = 0
-
-
-@dataclass
 class _Series:
     """Candles by open time, or trades by id, with how far back REST filled them."""
 
@@ -122,7 +113,7 @@ class MarketKeeper:
         self._profile = profile
         self._wall_ms = wall_ms or server_now_ms
         self._sleep = sleep
-        self._books: dict[str, _Book] = {}
+        self.books: StreamedBooks | None = None
         self._tickers: dict[str, Ticker] = {}
         self._candles: dict[tuple[str, str], _Series] = {}
         self._trades: dict[str, _Series] = {}
@@ -131,6 +122,11 @@ class MarketKeeper:
         if stream is not None:
             stream.on_up = self._on_up
             stream.on_down = self._on_down
+            self.books = StreamedBooks(
+                rest, stream, stats=stats, config=config, emit=self._emit, tell=self._tell,
+                watched=self._watched, wall_ms=self._wall_ms, server_now_ms=server_now_ms,
+                sleep=sleep,
+            )  # fmt: skip
 
     # ── reads ─────────────────────────────────────────────────────────────────────────────
     async def ticker(self, symbol: str) -> Ticker:
@@ -148,17 +144,17 @@ class MarketKeeper:
     async def book(self, symbol: str, depth: int = 20) -> OrderBook:
         if not 0 < depth <= 5000:
             raise ConfigError(f"depth must be in 1..5000, got {depth}")
-        if not self._streaming():
+        if self.books is None or not self._streaming():
             return await self._cached(
                 ("book", symbol, depth), TTL_S["book"], self.rest.book_weight(depth),
                 lambda: self.rest.book(symbol, depth),
             )  # fmt: skip
-        state = self._book(symbol)
+        state = self.books.get(symbol)
         if state.book.synced:
             self._from_stream(self.rest.book_weight(depth))
         else:
-            await self._until_synced(state)
-        return self._view(state, depth)
+            await self.books.until_synced(state)
+        return state.view(depth)
 
     async def candles(
         self, symbol: str, interval: str, limit: int = 100, *, closed_only: bool = True
@@ -242,10 +238,11 @@ class MarketKeeper:
     async def watch_book(self, symbol: str, depth: int = 20) -> AsyncIterator[OrderBook]:
         """The book after every diff applied (a slow reader gets the latest, not every one)."""
         self._require_streams("watch_book")
-        state = self._book(symbol)
+        assert self.books is not None
+        state = self.books.get(symbol)
         async for _ in self._watch(("book", symbol), lambda: None, latest_only=True):
             if state.book.synced:
-                yield self._view(state, depth)
+                yield state.view(depth)
 
     async def _watch(
         self, topic: Hashable, start: Callable[[], None], *, latest_only: bool = False
@@ -261,6 +258,9 @@ class MarketKeeper:
                 yield item
         finally:
             self._watchers.get(topic, set()).discard(queue)
+
+    def _watched(self, topic: Hashable) -> bool:
+        return bool(self._watchers.get(topic))
 
     def _tell(self, topic: Hashable, item: Any) -> None:
         for queue in self._watchers.get(topic, ()):
@@ -315,104 +315,6 @@ class MarketKeeper:
 
         return on_trade
 
-    def _book(self, symbol: str) -> _Book:
-        state = self._books.get(symbol)
-        if state is None:
-            state = self._books[symbol] = _Book(symbol, LocalBook(symbol))
-            self._subscribe(self._depth_name(symbol), self._depth_handler(state))
-            self._resync(state)
-        return state
-
-    def _depth_name(self, symbol: str) -> str:
-        return f"{symbol.lower()}@depth@{self.config.depth_speed}"
-
-    def _depth_handler(self, state: _Book) -> Handler:
-        """The hot path: a diff applied; everything it needs bound once."""
-        on_diff = state.book.on_diff
-        watchers = self._watchers
-        topic = ("book", state.symbol)
-        applied, gap = Step.APPLIED, Step.GAP
-
-        def on_depth(diff: Any) -> None:
-            if diff.__class__ is not DepthDiff:
-                return  # another payload under this stream's name: not a diff
-            step = on_diff(diff)
-            if step is applied:
-                state.at_ms = diff.event_ms
-                if watchers.get(topic):
-                    self._tell(topic, None)
-            elif step is gap:
-                self.stats.gaps += 1
-                self._book_lost(state, f"depth update ids missing before {diff.first_id}")
-
-        return on_depth
-
-    def _book_lost(self, state: _Book, reason: str) -> None:
-        state.synced.clear()
-        if state.gap_since_ms is None:
-            state.gap_since_ms = self._wall_ms()
-            self._emit(StreamGapLost, stream=f"book:{state.symbol}", since_ms=state.gap_since_ms,
-                       reason=reason)  # fmt: skip
-        self._resync(state)
-
-    def _resync(self, state: _Book) -> None:
-        if state.task is None or state.task.done():
-            state.task = asyncio.ensure_future(self._sync(state))
-
-    async def _sync(self, state: _Book) -> None:
-        """A snapshot once the depth stream is confirmed, until the book is in sync."""
-        assert self.stream is not None
-        name = self._depth_name(state.symbol)
-        while not state.book.synced:
-            await self.stream.confirmed(name)
-            if name in self.stream.refused:
-                return
-            try:
-                snapshot = await self.rest.depth_snapshot(state.symbol, self.config.snapshot_levels)
-            except RateLimited as exc:
-                # a ban or a pause: the stream keeps flowing (diffs are buffered), REST waits
-                await self._sleep(max(exc.retry_after_s or 0.0, self.config.resync_backoff_s))
-                continue
-            except (TransportError, TradeguardError):
-                await self._sleep(self.config.resync_backoff_s)
-                continue
-            step = state.book.on_snapshot(*snapshot)
-            if step is Step.SYNCED:
-                self.stats.book_resyncs += 1
-                state.at_ms = self._server_now_ms()
-                state.synced.set()
-                if state.gap_since_ms is not None:
-                    self._emit(StreamGapFilled, stream=f"book:{state.symbol}",
-                               since_ms=state.gap_since_ms)  # fmt: skip
-                    state.gap_since_ms = None
-                self._tell(("book", state.symbol), None)
-                return
-            # the snapshot is older than the buffered diffs, or a buffered diff broke the chain
-
-    async def _until_synced(self, state: _Book) -> None:
-        try:
-            await asyncio.wait_for(state.synced.wait(), self.config.sync_timeout_s)
-        except TimeoutError:
-            assert self.stream is not None
-            refused = self.stream.refused.get(self._depth_name(state.symbol))
-            if refused is not None:
-                raise ConfigError(
-                    f"the exchange refused the depth stream of {state.symbol}: {refused}",
-                    hint="check the symbol is listed on the venue",
-                ) from None
-            raise TransportError(
-                f"the book of {state.symbol} is not in sync after "
-                f"{self.config.sync_timeout_s:g} s (the depth stream or its snapshot is late)",
-                hint="the stream reconnects and the book is rebuilt by itself; read it again",
-            ) from None
-
-    def _view(self, state: _Book, depth: int) -> OrderBook:
-        book = state.book
-        return OrderBook(
-            symbol=state.symbol, bids=tuple(book.bids(depth)), asks=tuple(book.asks(depth)),
-            update_id=book.last_update_id, at_ms=state.at_ms,
-        )  # fmt: skip
-
     # ── the connection's life ─────────────────────────────────────────────────────────────
     def _on_up(self) -> None:
         """A new connection: every book starts over (the old stream's diffs say nothing of the
@@ -424,12 +326,8 @@ class MarketKeeper:
         # the market stream has nothing to back-fill: what it missed, books rebuild from a
         # snapshot (each journaled as "book:<SYMBOL>") and candles and trades re-read over REST
         self._emit(StreamGapFilled, stream="market", since_ms=since)
-        for state in self._books.values():
-            state.book.reset()
-            state.synced.clear()
-            if since is not None and state.gap_since_ms is None:
-                state.gap_since_ms = since
-            self._resync(state)
+        if self.books is not None:
+            self.books.reconnected(since)
         for series in (*self._candles.values(), *self._trades.values()):
             series.filled = 0
         self._down_since_ms = None
@@ -438,8 +336,8 @@ class MarketKeeper:
         if self._down_since_ms is None:
             self._down_since_ms = self._wall_ms()
         self._emit(StreamGapLost, stream="market", since_ms=self._down_since_ms, reason=reason)
-        for state in self._books.values():
-            state.synced.clear()
+        if self.books is not None:
+            self.books.down()
 
     # ── plumbing ──────────────────────────────────────────────────────────────────────────
     def _streaming(self) -> bool:
@@ -479,9 +377,8 @@ class MarketKeeper:
             self._record(kind(at_ms=self._wall_ms(), profile=self._profile, **fields))
 
     async def close(self) -> None:
-        for state in self._books.values():
-            if state.task is not None:
-                state.task.cancel()
+        if self.books is not None:
+            self.books.close()
         for queues in self._watchers.values():
             for queue in queues:
                 if queue.full():
