@@ -165,7 +165,7 @@ def summary(
         )
     market = tg.market_stats()
     if market.requests or market.saved:
-        console.print("  " + market.line(), markup=False, highlight=False)
+        console.print("  " + market.line(), markup=False, highlight=False, soft_wrap=True)
     journal = tg.recorder.journal
     # a path is never wrapped (it must copy and paste whole) nor read as markup
     console.print(
