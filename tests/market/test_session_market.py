@@ -105,3 +105,16 @@ async def test_candles_merge_rest_history_with_the_kline_stream(tg: Session) -> 
     now = await tg.candles(SYMBOL, "1s", limit=5)
     assert closed_one in now  # the stream's closed candle, merged into the history
     assert tg.market_stats().requests == made  # without another request
+
+
+async def test_an_orders_price_checks_read_the_streamed_ticker_not_rest(
+    tg: Session, remote: SimRemote
+) -> None:
+    await tg.ticker(SYMBOL)
+    streamed = await anext(tg.watch_ticker(SYMBOL))  # the ticker stream is up
+    await remote.reset_requests()
+    price = (streamed.last * Decimal("0.99")).quantize(Decimal("0.01"))
+    order = await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))  # band-checked
+    assert order.order_id is not None
+    sent = (await remote.requests())["requests"]
+    assert not any("/api/v3/ticker/price" in path for path in sent), sent

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 import msgspec
@@ -42,6 +43,7 @@ from tradeguard.market.values import Candle, OrderBook, Ticker, Trade
 T = TypeVar("T")
 
 HISTORY = 1000  # candles and trades kept per series (REST answers at most this many at once)
+TICKER_FRESH_S = 5.0  # a streamed ticker older than this is not taken as the last price
 WATCH_QUEUE = 1000  # updates a watcher may fall behind before the oldest are dropped
 
 
@@ -115,6 +117,7 @@ class MarketKeeper:
         self._sleep = sleep
         self.books: StreamedBooks | None = None
         self._tickers: dict[str, Ticker] = {}
+        self._ticker_at: dict[str, float] = {}  # monotonic time of each ticker's last frame
         self._candles: dict[tuple[str, str], _Series] = {}
         self._trades: dict[str, _Series] = {}
         self._watchers: dict[Hashable, set[asyncio.Queue[Any]]] = {}
@@ -140,6 +143,16 @@ class MarketKeeper:
             ("ticker", symbol), TTL_S["ticker"], self.rest.ticker_weight,
             lambda: self.rest.ticker(symbol),
         )  # fmt: skip
+
+    def streamed_last(self, symbol: str) -> Decimal | None:
+        """The ticker stream's last price while the stream is up and its frames keep coming
+        (Binance sends one a second); None otherwise."""
+        at = self._ticker_at.get(symbol)
+        up = self.stream is not None and self.stream.up.is_set()
+        if at is None or not up or self._monotonic() - at > TICKER_FRESH_S:
+            return None
+        self._from_stream(self.rest.ticker_weight)
+        return self._tickers[symbol].last
 
     async def book(self, symbol: str, depth: int = 20) -> OrderBook:
         if not 0 < depth <= 5000:
@@ -289,6 +302,7 @@ class MarketKeeper:
         def on_ticker(event: Any) -> None:
             if isinstance(event, frames.TickerEvent):
                 ticker = self._tickers[symbol] = frames.ticker_of(event)
+                self._ticker_at[symbol] = self._monotonic()
                 self._tell(topic, ticker)
 
         return on_ticker

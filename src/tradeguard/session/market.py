@@ -12,6 +12,7 @@ same limiter and pauses as its orders), cached; their market streams are a later
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -144,6 +145,10 @@ class MarketCalls:
 
     def watch_candles(self, symbol: Symbol | str, interval: str) -> AsyncIterator[Candle]:
         return self._keeper().watch_candles(self._exchange_symbol(symbol), interval)
+
+    def _streamed_price(self, symbol: str) -> Decimal | None:
+        """The last price from the ticker stream, if the bot reads one and it is fresh."""
+        return None if self._market is None else self._market.streamed_last(symbol)
 
     def market_stats(self) -> MarketStats:
         """Market data requests made, and saved by the cache and the streams, so far."""
