@@ -30,6 +30,8 @@ def test_the_run_summary_counts_market_requests_made_and_saved(tmp_path: Path) -
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+    # the panel's caption under the limits, then the summary's line
+    assert "market data: 1 request, 9 saved by streams and cache" in done.stdout
     (line,) = [ln for ln in done.stdout.splitlines() if ln.startswith("  market data: ")]
     # one snapshot (depth 1000: weight 50), then nine reads from the book the stream keeps
     assert line.startswith(

@@ -54,6 +54,12 @@ class MarketStats:
             f"{_n(self.book_resyncs, 'book snapshot')}"
         )
 
+    def caption(self) -> str:
+        """The live panel's short form."""
+        return (
+            f"market data: {_n(self.requests, 'request')}, {self.saved} saved by streams and cache"
+        )
+
 
 def _n(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
