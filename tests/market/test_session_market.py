@@ -4,6 +4,7 @@ as saved, and REST reads go through the transport's ledger."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import aiohttp
@@ -118,3 +119,16 @@ async def test_an_orders_price_checks_read_the_streamed_ticker_not_rest(
     assert order.order_id is not None
     sent = (await remote.requests())["requests"]
     assert not any("/api/v3/ticker/price" in path for path in sent), sent
+
+
+async def test_the_book_of_a_symbol_the_exchange_does_not_list_is_refused_at_once(
+    tg: Session,
+) -> None:
+    import pytest
+
+    from tradeguard.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        await asyncio.wait_for(tg.book("DOGE/EUR"), 5)  # well before sync_timeout_s
+    assert "DOGEEUR" in str(refused.value) and "refused" in str(refused.value)
+    assert tg.market_stats().requests == 0  # no snapshot asked for a stream refused

@@ -18,7 +18,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tradeguard.errors import ConfigError, RateLimited, TradeguardError, TransportError
+from tradeguard.errors import (
+    ConfigError,
+    ExchangeError,
+    RateLimited,
+    TradeguardError,
+    TransportError,
+)
 from tradeguard.events import StreamGapFilled, StreamGapLost
 from tradeguard.market.book import DepthDiff, LocalBook, Step, WireLevel
 from tradeguard.market.cache import MarketStats
@@ -39,7 +45,8 @@ class Snapshots(Protocol):
 class KeptBook:
     symbol: str
     book: LocalBook
-    synced: asyncio.Event = field(default_factory=asyncio.Event)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)  # in sync, or refused
+    refused: str | None = None  # why the exchange will not give this book (a symbol unlisted)
     task: asyncio.Task[None] | None = None
     gap_since_ms: int | None = None
     at_ms: int = 0
@@ -113,7 +120,7 @@ class StreamedBooks:
         return on_depth
 
     def _lost(self, state: KeptBook, reason: str) -> None:
-        state.synced.clear()
+        state.ready.clear()
         if state.gap_since_ms is None:
             state.gap_since_ms = self._wall_ms()
             self._emit(StreamGapLost, stream=f"book:{state.symbol}", since_ms=state.gap_since_ms,
@@ -130,6 +137,7 @@ class StreamedBooks:
         while not state.book.synced:
             await self.stream.confirmed(name)
             if name in self.stream.refused:
+                self._refused(state, f"the depth stream was refused: {self.stream.refused[name]}")
                 return
             try:
                 snapshot = await self.rest.depth_snapshot(state.symbol, self.config.snapshot_levels)
@@ -137,13 +145,20 @@ class StreamedBooks:
                 # a ban or a pause: the stream keeps flowing (diffs are buffered), REST waits
                 await self._sleep(max(exc.retry_after_s or 0.0, self.config.resync_backoff_s))
                 continue
-            except (TransportError, TradeguardError):
+            except ExchangeError as exc:
+                if exc.http_status is not None and exc.http_status < 500:
+                    # refused (an unlisted symbol): asking again would spend weight for nothing
+                    self._refused(state, f"its snapshot was refused: {exc}")
+                    return
+                await self._sleep(self.config.resync_backoff_s)
+                continue
+            except TradeguardError:  # NotSent, OutcomeUnknown, a 5xx: try again shortly
                 await self._sleep(self.config.resync_backoff_s)
                 continue
             if state.book.on_snapshot(*snapshot) is Step.SYNCED:
                 self.stats.book_resyncs += 1
                 state.at_ms = self._server_now_ms()
-                state.synced.set()
+                state.ready.set()
                 if state.gap_since_ms is not None:
                     self._emit(StreamGapFilled, stream=f"book:{state.symbol}",
                                since_ms=state.gap_since_ms)  # fmt: skip
@@ -152,34 +167,37 @@ class StreamedBooks:
                 return
             # the snapshot is older than the buffered diffs, or a buffered diff broke the chain
 
+    def _refused(self, state: KeptBook, why: str) -> None:
+        state.refused = why
+        state.ready.set()  # wakes the readers, who raise it
+
     async def until_synced(self, state: KeptBook) -> None:
         try:
-            await asyncio.wait_for(state.synced.wait(), self.config.sync_timeout_s)
+            await asyncio.wait_for(state.ready.wait(), self.config.sync_timeout_s)
         except TimeoutError:
-            refused = self.stream.refused.get(self._depth_name(state.symbol))
-            if refused is not None:
-                raise ConfigError(
-                    f"the exchange refused the depth stream of {state.symbol}: {refused}",
-                    hint="check the symbol is listed on the venue",
-                ) from None
             raise TransportError(
                 f"the book of {state.symbol} is not in sync after "
                 f"{self.config.sync_timeout_s:g} s (the depth stream or its snapshot is late)",
                 hint="the stream reconnects and the book is rebuilt by itself; read it again",
             ) from None
+        if state.refused is not None:
+            raise ConfigError(
+                f"no order book of {state.symbol}: {state.refused}",
+                hint="check the symbol is one the exchange lists",
+            )
 
     def reconnected(self, down_since_ms: int) -> None:
         """A new connection: every book starts over from a snapshot."""
         for state in self.kept.values():
             state.book.reset()
-            state.synced.clear()
+            state.ready.clear()
             if state.gap_since_ms is None:
                 state.gap_since_ms = down_since_ms
             self._resync(state)
 
     def down(self) -> None:
         for state in self.kept.values():
-            state.synced.clear()
+            state.ready.clear()
 
     def close(self) -> None:
         for state in self.kept.values():

@@ -166,7 +166,7 @@ class MarketKeeper:
         if state.book.synced:
             self._from_stream(self.rest.book_weight(depth))
         else:
-            await self.books.until_synced(state)
+            await self.books.until_synced(state)  # raises what refused the book, if anything
         return state.view(depth)
 
     async def candles(

@@ -185,8 +185,11 @@ class MarketStream:
                     self.on_up()
                 self.up.set()
                 sender = asyncio.ensure_future(self._send_loop(ws))
+                delivered = False
                 try:
                     reason, delivered = await self._read(ws)
+                except (aiohttp.ClientError, OSError, TradeguardError) as exc:
+                    reason = f"connection failed: {exc}"
                 finally:
                     sender.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
