@@ -149,6 +149,29 @@ def test_library_form_runs_as_a_plain_script_and_cancels_on_the_way_out(tmp_path
     assert_ends_flat(run)
 
 
+def test_market_maker_quotes_post_only_at_the_top_of_the_book_and_ends_flat(
+    tmp_path: Path,
+) -> None:
+    from tradeguard.events import OrderIntended
+
+    run = run_bot(tmp_path, "market_maker.py")
+    quotes = run.of_type(OrderType.LIMIT)
+    store = open_journal(tmp_path / "data" / "tradeguard" / "default.db", profile="default")
+    try:
+        intents = [e.intent for e in store.events() if isinstance(e, OrderIntended)]
+    finally:
+        store.close()
+    post_only = {i.client_order_id for i in intents if i.post_only}
+    assert len(quotes) >= 2 and {o.client_order_id for o in quotes} <= post_only
+    filled = [o for o in quotes if o.status is OrderStatus.FILLED]
+    assert {o.side for o in filled} == {Side.BUY, Side.SELL}
+    assert "round 3: bid 0.001 at " in run.stdout
+    # what the bot printed at its end (the panel's short line starts alike)
+    (line,) = [ln for ln in run.stdout.splitlines() if ln.startswith("market data: ") and "(" in ln]
+    assert "1 book snapshot" in line  # the book came from the stream after its one snapshot
+    assert_ends_flat(run)
+
+
 @pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.py")))
 def test_every_example_has_a_test_here(example: str) -> None:
     assert example.removesuffix(".py") in Path(__file__).read_text(encoding="utf-8")

@@ -36,6 +36,7 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from tradeguard.errors import ConfigError, TradeguardError
 from tradeguard.events import OrderFilled, OrderIntended, RiskDenied, ShutDown
@@ -140,7 +141,10 @@ def progress(tg: Session, tally: Tally) -> Group:
     limits.add_column("share", justify="right")
     for rule, used in tg.transport.ledger.peaks():
         limits.add_row(rule.describe(), str(used), f"{used / rule.limit:.1%}")
-    return Group(table, limits)
+    market = tg.market_stats()
+    if not (market.requests or market.saved):
+        return Group(table, limits)
+    return Group(table, limits, Text(market.caption(), no_wrap=True, overflow="ellipsis"))
 
 
 def summary(
@@ -163,6 +167,9 @@ def summary(
             f"  {tg.recorder.repeated_fills} fills came more than once (a stream repeating "
             "itself, a back-fill re-reading them): each booked once"
         )
+    market = tg.market_stats()
+    if market.requests or market.saved:
+        console.print("  " + market.line(), markup=False, highlight=False, soft_wrap=True)
     journal = tg.recorder.journal
     # a path is never wrapped (it must copy and paste whole) nor read as markup
     console.print(

@@ -95,6 +95,7 @@ class OrderChecks:
         def _exchange_symbol(self, symbol: Symbol | str) -> str: ...
         def _now(self) -> int: ...
         def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
+        def _streamed_price(self, symbol: str) -> Decimal | None: ...
 
     async def _check(
         self,
@@ -207,7 +208,8 @@ class OrderChecks:
         if cached is not None and now - cached.at < PRICE_MAX_AGE_S:
             return cached.value
         try:
-            price = await self.transport.last_price(symbol)
+            # the ticker stream's, when a bot reads tickers (session/market.py); else REST
+            price = self._streamed_price(symbol) or await self.transport.last_price(symbol)
         except TradeguardError:
             return cached.value if cached is not None else None
         self._prices[symbol] = _Price(price, now)

@@ -72,6 +72,7 @@ class ConnectOptions:
     stream_config: StreamConfig | None = None  # the user stream's watchdog and backoff
     resolve: ResolvePolicy | None = None  # how an UNKNOWN order is queried
     host_state_dir: Path | None = None  # Binance's shared rate-limit state (None: the default)
+    market: Any = None  # market.keeper.MarketConfig: the market stream and books (None: defaults)
 
 
 async def connect(profile: str | Profile | None = None, **options: Any) -> Session:
@@ -185,6 +186,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         cancel_on_exit=profile.cancel_on_exit,
     )
     session.sim = sim
+    session.market_config = opts.market
     _attach_watchers(session, profile)
     session.on_close.extend(reversed(closers))
     closers.clear()

@@ -52,6 +52,7 @@ from tradeguard.net.clock import Clock
 from tradeguard.orders import Order
 from tradeguard.report_events import order_updated
 from tradeguard.session.checks import SEND_FAILURES, OrderChecks, Sending, _Price, never_left
+from tradeguard.session.market import MarketCalls
 from tradeguard.session.orders import OrderCalls, naming
 from tradeguard.session.reads import Awaited, ReadCalls
 from tradeguard.session.recorder import Recorder
@@ -78,7 +79,7 @@ class Guard:
 
 
 @dataclass
-class Session(OrderChecks, OrderCalls, ReplaceCalls, ReadCalls, StopCalls):
+class Session(OrderChecks, OrderCalls, ReplaceCalls, ReadCalls, StopCalls, MarketCalls):
     """The guard a bot holds (`tg`): orders, cancels, state, events, the kill switch.
 
     Get one from `tradeguard.connect(profile)` (or as `main(tg)`'s argument under
@@ -124,6 +125,8 @@ class Session(OrderChecks, OrderCalls, ReplaceCalls, ReadCalls, StopCalls):
     # set while the kill switch is latched, whoever latched it: `await tg.halted.wait()`
     halted: asyncio.Event = field(default_factory=asyncio.Event)
     _halt_open: set[str] = field(default_factory=set)  # the orders open when it latched
+    market_config: Any = None  # market.keeper.MarketConfig (None: its defaults)
+    _market: Any = None  # market.keeper.MarketKeeper, made on the first market-data read
 
     def __post_init__(self) -> None:
         self.recorder.watchers.append(self._watch)

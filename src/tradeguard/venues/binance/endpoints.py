@@ -96,6 +96,20 @@ def ticker_price(symbol: str | None = None) -> Request:
     return Request("GET", "/api/v3/ticker/price", _params(symbol=symbol), weight=2 if symbol else 4)
 
 
+def ticker_24hr(symbol: str) -> Request:
+    return Request("GET", "/api/v3/ticker/24hr", _params(symbol=symbol), weight=2)
+
+
+def klines(symbol: str, interval: str, limit: int = 500) -> Request:
+    return Request(
+        "GET", "/api/v3/klines", _params(symbol=symbol, interval=interval, limit=limit), weight=2
+    )
+
+
+def recent_trades(symbol: str, limit: int = 500) -> Request:
+    return Request("GET", "/api/v3/trades", _params(symbol=symbol, limit=limit), weight=25)
+
+
 # ── account ──────────────────────────────────────────────────────────────────────────────────
 
 

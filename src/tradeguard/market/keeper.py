@@ -1,0 +1,417 @@
+"""The session's market data: books, tickers, candles and trades kept from the market streams,
+REST only to start or to resync, every REST read cached for as long as it stays true enough.
+
+    book(symbol, depth)     the local book (book.py) kept from `<s>@depth@100ms`: subscribed on
+                            first use, the REST snapshot taken once the subscription is
+                            confirmed, diffs buffered meanwhile; rebuilt after a gap or a new
+                            connection. A read never waits for REST once the book is in sync.
+    ticker(symbol)          `<s>@ticker`'s last frame; the REST 24hr ticker (cached) until the
+                            first one comes, and whenever the stream is down
+    candles(symbol, ...)    REST history once, then `<s>@kline_<i>` merged into it (closed
+                            candles only, unless asked); history read again after a reconnect
+    trades(symbol)          REST recent trades once, then `<s>@trade` appended, by trade id
+    watch_*                 every update as it is applied (a slow reader loses the oldest)
+
+A venue without market streams here (the ccxt venues, for now) answers every read over REST
+through its own limiter, cached with `cache.TTL_S`; its watch_* calls are refused with the reason.
+
+The stream's state goes into the journal as `StreamConnected` / `StreamGapLost` (stream
+"market": a drop or a stale stream, with why) and a book's as `StreamGapLost` /
+`StreamGapFilled` (stream "book:<SYMBOL>": a gap in its update ids, then the rebuilt book), so
+the alerts see a market stream or a book that stays down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol, TypeVar
+
+import msgspec
+
+from tradeguard.errors import ConfigError, GuardError
+from tradeguard.events import EventBase, StreamConnected, StreamGapFilled, StreamGapLost
+from tradeguard.market import frames
+from tradeguard.market.book import WireLevel
+from tradeguard.market.books import StreamedBooks
+from tradeguard.market.cache import TTL_S, MarketStats, TtlCache
+from tradeguard.market.stream import Handler, MarketStream, MarketStreamConfig
+from tradeguard.market.values import Candle, OrderBook, Ticker, Trade
+
+T = TypeVar("T")
+
+HISTORY = 1000  # candles and trades kept per series (REST answers at most this many at once)
+TICKER_FRESH_S = 5.0  # a streamed ticker older than this is not taken as the last price
+WATCH_QUEUE = 1000  # updates a watcher may fall behind before the oldest are dropped
+
+
+@dataclass(frozen=True, slots=True)
+class MarketConfig:
+    """How the session keeps market data (`connect(..., market=MarketConfig(...))`)."""
+
+    stream: MarketStreamConfig = field(default_factory=MarketStreamConfig)
+    snapshot_levels: int = 1000  # a book's REST snapshot (weight 50 on Binance)
+    sync_timeout_s: float = 30.0  # a book not in sync after this: the read fails
+    resync_backoff_s: float = 1.0  # between two failed snapshots (a ban waits its own length)
+    depth_speed: str = "100ms"  # <s>@depth@100ms
+
+
+class MarketRest(Protocol):
+    """The REST half of a venue's market data (rest_binance, rest_ccxt)."""
+
+    venue: str
+    has_streams: bool
+    ticker_weight: int
+    candles_weight: int
+    trades_weight: int
+
+    def book_weight(self, depth: int) -> int: ...
+    async def depth_snapshot(
+        self, symbol: str, limit: int
+    ) -> tuple[int, list[WireLevel], list[WireLevel]]: ...
+    async def book(self, symbol: str, depth: int) -> OrderBook: ...
+    async def ticker(self, symbol: str) -> Ticker: ...
+    async def candles(self, symbol: str, interval: str, limit: int) -> list[Candle]: ...
+    async def trades(self, symbol: str, limit: int) -> list[Trade]: ...
+
+
+_CLOSED: Any = object()
+
+
+@dataclass
+class _Series:
+    """Candles by open time, or trades by id, with how far back REST filled them."""
+
+    topic: tuple[str, ...]  # what its watchers are told under
+    rows: dict[int, Any] = field(default_factory=dict)
+    filled: int = 0  # how many the last REST read asked for (0: never, or a reconnect since)
+
+
+class MarketKeeper:
+    def __init__(
+        self,
+        rest: MarketRest,
+        *,
+        stream: MarketStream | None,
+        stats: MarketStats,
+        config: MarketConfig,
+        monotonic: Callable[[], float],
+        server_now_ms: Callable[[], int],
+        record: Callable[[EventBase], None] | None = None,
+        profile: str = "",
+        wall_ms: Callable[[], int] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.rest = rest
+        self.stream = stream
+        self.stats = stats
+        self.cache = TtlCache(stats)
+        self.config = config
+        self._monotonic = monotonic
+        self._server_now_ms = server_now_ms
+        self._record = record
+        self._profile = profile
+        self._wall_ms = wall_ms or server_now_ms
+        self._sleep = sleep
+        self.books: StreamedBooks | None = None
+        self._tickers: dict[str, Ticker] = {}
+        self._ticker_at: dict[str, float] = {}  # monotonic time of each ticker's last frame
+        self._candles: dict[tuple[str, str], _Series] = {}
+        self._trades: dict[str, _Series] = {}
+        self._watchers: dict[Hashable, set[asyncio.Queue[Any]]] = {}
+        self._down_since_ms: int | None = None
+        if stream is not None:
+            stream.on_up = self._on_up
+            stream.on_down = self._on_down
+            self.books = StreamedBooks(
+                rest, stream, stats=stats, config=config, emit=self._emit, tell=self._tell,
+                watched=self._watched, wall_ms=self._wall_ms, server_now_ms=server_now_ms,
+                sleep=sleep,
+            )  # fmt: skip
+
+    # ── reads ─────────────────────────────────────────────────────────────────────────────
+    async def ticker(self, symbol: str) -> Ticker:
+        if self._streaming():
+            self._subscribe(f"{symbol.lower()}@ticker", self._ticker_handler(symbol))
+            held = self._tickers.get(symbol)
+            if held is not None:
+                self._from_stream(self.rest.ticker_weight)
+                return held
+        return await self._cached(
+            ("ticker", symbol), TTL_S["ticker"], self.rest.ticker_weight,
+            lambda: self.rest.ticker(symbol),
+        )  # fmt: skip
+
+    def streamed_last(self, symbol: str) -> Decimal | None:
+        """The ticker stream's last price while the stream is up and its frames keep coming
+        (Binance sends one a second); None otherwise."""
+        at = self._ticker_at.get(symbol)
+        up = self.stream is not None and self.stream.up.is_set()
+        if at is None or not up or self._monotonic() - at > TICKER_FRESH_S:
+            return None
+        self._from_stream(self.rest.ticker_weight)
+        return self._tickers[symbol].last
+
+    async def book(self, symbol: str, depth: int = 20) -> OrderBook:
+        if not 0 < depth <= 5000:
+            raise ConfigError(f"depth must be in 1..5000, got {depth}")
+        if self.books is None or not self._streaming():
+            return await self._cached(
+                ("book", symbol, depth), TTL_S["book"], self.rest.book_weight(depth),
+                lambda: self.rest.book(symbol, depth),
+            )  # fmt: skip
+        state = self.books.get(symbol)
+        if state.book.synced:
+            self._from_stream(self.rest.book_weight(depth))
+        else:
+            await self.books.until_synced(state)  # raises what refused the book, if anything
+        return state.view(depth)
+
+    async def candles(
+        self, symbol: str, interval: str, limit: int = 100, *, closed_only: bool = True
+    ) -> list[Candle]:
+        if interval not in frames.INTERVALS_MS:
+            raise ConfigError(
+                f"no kline interval {interval!r}",
+                hint=f"one of {', '.join(frames.INTERVALS_MS)}",
+            )
+        if not 0 < limit < HISTORY:
+            raise ConfigError(f"limit must be in 1..{HISTORY - 1}, got {limit}")
+        wanted = limit + 1  # the candle still forming, beside `limit` closed ones
+        if not self._streaming():
+            rows = await self._cached(
+                ("candles", symbol, interval, wanted), TTL_S["candles"], self.rest.candles_weight,
+                lambda: self.rest.candles(symbol, interval, wanted),
+            )  # fmt: skip
+            return _last(rows, limit, closed_only)
+        series = self._candle_series(symbol, interval)
+        self._subscribe(f"{symbol.lower()}@kline_{interval}", self._kline_handler(series))
+        if series.filled < wanted:
+            for candle in await self.rest.candles(symbol, interval, wanted):
+                held = series.rows.get(candle.open_ms)
+                if held is None or (candle.closed and not held.closed):
+                    series.rows[candle.open_ms] = candle
+            series.filled = wanted
+            _trim(series)
+        else:
+            self._from_stream(self.rest.candles_weight)
+        now = self._server_now_ms()
+        rows = [
+            c if c.closed or c.close_ms >= now else msgspec.structs.replace(c, closed=True)
+            for c in (series.rows[k] for k in sorted(series.rows))
+        ]
+        return _last(rows, limit, closed_only)
+
+    async def trades(self, symbol: str, limit: int = 100) -> list[Trade]:
+        if not 0 < limit <= HISTORY:
+            raise ConfigError(f"limit must be in 1..{HISTORY}, got {limit}")
+        if not self._streaming():
+            return await self._cached(
+                ("trades", symbol, limit), TTL_S["trades"], self.rest.trades_weight,
+                lambda: self.rest.trades(symbol, limit),
+            )  # fmt: skip
+        series = self._trade_series(symbol)
+        self._subscribe(f"{symbol.lower()}@trade", self._trade_handler(symbol, series))
+        if series.filled < limit:
+            for trade in await self.rest.trades(symbol, limit):
+                series.rows.setdefault(trade.trade_id, trade)
+            series.filled = limit
+            _trim(series)
+        else:
+            self._from_stream(self.rest.trades_weight)
+        return [series.rows[k] for k in sorted(series.rows)[-limit:]]
+
+    # ── watching ──────────────────────────────────────────────────────────────────────────
+    async def watch_ticker(self, symbol: str) -> AsyncIterator[Ticker]:
+        self._require_streams("watch_ticker")
+        async for item in self._watch(("ticker", symbol), lambda: self._start_ticker(symbol)):
+            yield item
+
+    async def watch_trades(self, symbol: str) -> AsyncIterator[Trade]:
+        self._require_streams("watch_trades")
+        series = self._trade_series(symbol)
+        name = f"{symbol.lower()}@trade"
+        start = lambda: self._subscribe(name, self._trade_handler(symbol, series))  # noqa: E731
+        async for item in self._watch(("trade", symbol), start):
+            yield item
+
+    async def watch_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
+        """Every kline frame: the forming candle as it changes, then closed (`closed`)."""
+        self._require_streams("watch_candles")
+        if interval not in frames.INTERVALS_MS:
+            raise ConfigError(f"no kline interval {interval!r}")
+        series = self._candle_series(symbol, interval)
+        name = f"{symbol.lower()}@kline_{interval}"
+        start = lambda: self._subscribe(name, self._kline_handler(series))  # noqa: E731
+        async for item in self._watch(("kline", symbol, interval), start):
+            yield item
+
+    async def watch_book(self, symbol: str, depth: int = 20) -> AsyncIterator[OrderBook]:
+        """The book after every diff applied (a slow reader gets the latest, not every one)."""
+        self._require_streams("watch_book")
+        assert self.books is not None
+        state = self.books.get(symbol)
+        async for _ in self._watch(("book", symbol), lambda: None, latest_only=True):
+            if state.book.synced:
+                yield state.view(depth)
+
+    async def _watch(
+        self, topic: Hashable, start: Callable[[], None], *, latest_only: bool = False
+    ) -> AsyncIterator[Any]:
+        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1 if latest_only else WATCH_QUEUE)
+        self._watchers.setdefault(topic, set()).add(queue)
+        try:
+            start()
+            while True:
+                item = await queue.get()
+                if item is _CLOSED:
+                    return
+                yield item
+        finally:
+            self._watchers.get(topic, set()).discard(queue)
+
+    def _watched(self, topic: Hashable) -> bool:
+        return bool(self._watchers.get(topic))
+
+    def _tell(self, topic: Hashable, item: Any) -> None:
+        for queue in self._watchers.get(topic, ()):
+            if queue.full():
+                queue.get_nowait()  # a slow reader loses the oldest
+            queue.put_nowait(item)
+
+    def _candle_series(self, symbol: str, interval: str) -> _Series:
+        key = (symbol, interval)
+        if key not in self._candles:
+            self._candles[key] = _Series(("kline", symbol, interval))
+        return self._candles[key]
+
+    def _trade_series(self, symbol: str) -> _Series:
+        if symbol not in self._trades:
+            self._trades[symbol] = _Series(("trade", symbol))
+        return self._trades[symbol]
+
+    # ── stream handlers ───────────────────────────────────────────────────────────────────
+    def _start_ticker(self, symbol: str) -> None:
+        self._subscribe(f"{symbol.lower()}@ticker", self._ticker_handler(symbol))
+
+    def _ticker_handler(self, symbol: str) -> Handler:
+        topic = ("ticker", symbol)
+
+        def on_ticker(event: Any) -> None:
+            if isinstance(event, frames.TickerEvent):
+                ticker = self._tickers[symbol] = frames.ticker_of(event)
+                self._ticker_at[symbol] = self._monotonic()
+                self._tell(topic, ticker)
+
+        return on_ticker
+
+    def _kline_handler(self, series: _Series) -> Handler:
+        def on_kline(event: Any) -> None:
+            if isinstance(event, frames.KlineEvent):
+                candle = frames.candle_of(event)
+                series.rows[candle.open_ms] = candle
+                if len(series.rows) > HISTORY + 100:
+                    _trim(series)
+                self._tell(series.topic, candle)
+
+        return on_kline
+
+    def _trade_handler(self, symbol: str, series: _Series) -> Handler:
+        def on_trade(event: Any) -> None:
+            if isinstance(event, frames.TradeEvent):
+                trade = frames.trade_of(event)
+                series.rows[trade.trade_id] = trade
+                if len(series.rows) > HISTORY + 100:
+                    _trim(series)
+                self._tell(series.topic, trade)
+
+        return on_trade
+
+    # ── the connection's life ─────────────────────────────────────────────────────────────
+    def _on_up(self) -> None:
+        """A new connection: every book starts over (the old stream's diffs say nothing of the
+        new one), and candles and trades are read over REST again (what closed meanwhile)."""
+        self._emit(StreamConnected, stream="market")
+        since = self._down_since_ms
+        if since is None:
+            return  # the first connection: nothing was kept from before it
+        # the market stream has nothing to back-fill: what it missed, books rebuild from a
+        # snapshot (each journaled as "book:<SYMBOL>") and candles and trades re-read over REST
+        self._emit(StreamGapFilled, stream="market", since_ms=since)
+        if self.books is not None:
+            self.books.reconnected(since)
+        for series in (*self._candles.values(), *self._trades.values()):
+            series.filled = 0
+        self._down_since_ms = None
+
+    def _on_down(self, reason: str) -> None:
+        if self._down_since_ms is None:
+            self._down_since_ms = self._wall_ms()
+        self._emit(StreamGapLost, stream="market", since_ms=self._down_since_ms, reason=reason)
+        if self.books is not None:
+            self.books.down()
+
+    # ── plumbing ──────────────────────────────────────────────────────────────────────────
+    def _streaming(self) -> bool:
+        return self.stream is not None and not self.stream.closed
+
+    def _subscribe(self, name: str, handler: Handler) -> None:
+        assert self.stream is not None
+        if name not in self.stream.names:
+            self.stream.subscribe(name, handler)
+
+    def _require_streams(self, call: str) -> None:
+        if self.stream is None:
+            raise GuardError(
+                f"{call} needs a market stream, which tradeguard does not keep on "
+                f"{self.rest.venue} yet (a later slice)",
+                hint=f"poll tg.{call.removeprefix('watch_')}(...) instead: its REST reads are "
+                "cached and go through the venue's rate limiter",
+            )
+
+    def _from_stream(self, weight: int) -> None:
+        self.stats.from_stream += 1
+        self.stats.weight_saved += weight
+
+    async def _cached(
+        self, key: Hashable, ttl_s: float, weight: int, fetch: Callable[[], Awaitable[T]]
+    ) -> T:
+        now = self._monotonic()
+        held = self.cache.get(key, now, weight)
+        if held is not None:
+            return held  # type: ignore[no-any-return]
+        value = await fetch()
+        self.cache.put(key, value, ttl_s, self._monotonic())
+        return value
+
+    def _emit(self, kind: type[EventBase], **fields: Any) -> None:
+        if self._record is not None:
+            self._record(kind(at_ms=self._wall_ms(), profile=self._profile, **fields))
+
+    async def close(self) -> None:
+        if self.books is not None:
+            self.books.close()
+        for queues in self._watchers.values():
+            for queue in queues:
+                if queue.full():
+                    queue.get_nowait()
+                queue.put_nowait(_CLOSED)
+        if self.stream is not None:
+            await self.stream.close()
+
+
+def _last(rows: list[Candle], limit: int, closed_only: bool) -> list[Candle]:
+    if closed_only:
+        rows = [c for c in rows if c.closed]
+    return rows[-limit:]
+
+
+def _trim(series: _Series) -> None:
+    if len(series.rows) > HISTORY:
+        for key in sorted(series.rows)[: len(series.rows) - HISTORY]:
+            del series.rows[key]
+
+
+__all__ = ["MarketConfig", "MarketKeeper", "MarketRest"]

@@ -1,0 +1,134 @@
+"""Market data on the session, against the embedded simulator: the local book kept from the
+depth stream stands where the exchange's book does, reads come from the streams and are counted
+as saved, and REST reads go through the transport's ledger."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import aiohttp
+
+from tradeguard.session.guard import Session
+from tradeguard.sim.remote import SimRemote
+
+from .conftest import SYMBOL, book_matches_exchange
+
+
+async def test_book_reads_come_from_the_stream_and_cost_no_request(tg: Session) -> None:
+    book = await tg.book("BTC/USDT", depth=5)
+    assert book.best_bid is not None and book.best_ask is not None
+    assert book.best_bid < book.best_ask and len(book.bids) <= 5
+    made = tg.market_stats().requests
+    for _ in range(20):
+        assert (await tg.book(SYMBOL, 5)).best_bid is not None
+    stats = tg.market_stats()
+    assert stats.requests == made == 1  # the snapshot, then twenty reads without a request
+    assert stats.from_stream == 20 and stats.weight_saved == 20 * 5  # depth limit 5: weight 5
+
+
+async def test_the_local_book_follows_the_exchange_through_a_price_move(
+    tg: Session, remote: SimRemote, http: aiohttp.ClientSession
+) -> None:
+    before = await book_matches_exchange(tg, http)
+    assert before.best_bid is not None
+    await remote.set_price(SYMBOL, before.best_bid * Decimal("1.01"))
+    for _ in range(100):
+        after = await book_matches_exchange(tg, http)
+        assert after.best_bid is not None
+        if after.best_bid > before.best_bid:
+            assert tg.market_stats().requests == 1  # the move came over the stream
+            return
+    raise AssertionError("the price move never reached the local book")
+
+
+async def test_market_rest_reads_are_weighed_by_the_transports_ledger(tg: Session) -> None:
+    spent = tg.transport.ledger.peaks()
+    trades = await tg.trades(SYMBOL, limit=5)
+    candles = await tg.candles(SYMBOL, "1m", limit=3, closed_only=False)
+    assert len(trades) <= 5 and candles and candles[-1].open_ms >= candles[0].open_ms
+    stats = tg.market_stats()
+    assert stats.requests == 2 and stats.weight == 25 + 2  # trades 25, klines 2
+    assert tg.transport.ledger.peaks() != spent
+
+
+async def test_the_ticker_comes_from_rest_once_then_from_the_stream(tg: Session) -> None:
+    first = await tg.ticker("BTC/USDT")
+    assert first.symbol == SYMBOL and first.last > 0
+    assert first.bid is not None and first.ask is not None and first.bid <= first.ask
+    assert tg.market_stats().requests == 1
+    async for streamed in tg.watch_ticker(SYMBOL):  # the stream's first frame
+        assert streamed.symbol == SYMBOL
+        break
+    for _ in range(10):
+        await tg.ticker(SYMBOL)
+    stats = tg.market_stats()
+    assert stats.requests == 1 and stats.from_stream == 10
+
+
+async def test_watch_book_yields_the_book_as_diffs_come(tg: Session, remote: SimRemote) -> None:
+    start = await tg.book(SYMBOL, 5)
+    assert start.best_bid is not None
+    await remote.set_price(SYMBOL, start.best_bid * Decimal("0.99"))
+    seen = 0
+    async for book in tg.watch_book(SYMBOL, depth=5):
+        assert len(book.bids) <= 5 and book.update_id > start.update_id
+        seen += 1
+        if book.best_bid is not None and book.best_bid < start.best_bid:
+            break
+    assert seen >= 1
+
+
+async def test_watch_trades_sees_a_trade_the_exchange_makes(tg: Session, remote: SimRemote) -> None:
+    before = await tg.trades(SYMBOL, 10)
+    watcher = tg.watch_trades(SYMBOL)
+    order = await tg.limit_buy(
+        "BTC/USDT", qty="0.001", price=str((await tg.book(SYMBOL, 1)).best_bid)
+    )
+    assert order.order_id is not None
+    await remote.fill(SYMBOL, "0.001", order_id=order.order_id)
+    trade = await anext(watcher)
+    assert trade.qty == Decimal("0.001") and trade.trade_id not in {t.trade_id for t in before}
+    assert trade.trade_id in {t.trade_id for t in await tg.trades(SYMBOL, 10)}
+
+
+async def test_candles_merge_rest_history_with_the_kline_stream(tg: Session) -> None:
+    history = await tg.candles(SYMBOL, "1s", limit=5, closed_only=False)
+    assert history and not history[-1].closed  # the candle still forming comes when asked
+    assert all(c.closed for c in await tg.candles(SYMBOL, "1s", limit=5))
+    made = tg.market_stats().requests
+    closed_one = None
+    async for candle in tg.watch_candles(SYMBOL, "1s"):
+        if candle.closed:
+            closed_one = candle
+            break
+    assert closed_one is not None
+    now = await tg.candles(SYMBOL, "1s", limit=5)
+    assert closed_one in now  # the stream's closed candle, merged into the history
+    assert tg.market_stats().requests == made  # without another request
+
+
+async def test_an_orders_price_checks_read_the_streamed_ticker_not_rest(
+    tg: Session, remote: SimRemote
+) -> None:
+    await tg.ticker(SYMBOL)
+    streamed = await anext(tg.watch_ticker(SYMBOL))  # the ticker stream is up
+    await remote.reset_requests()
+    price = (streamed.last * Decimal("0.99")).quantize(Decimal("0.01"))
+    order = await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))  # band-checked
+    assert order.order_id is not None
+    sent = (await remote.requests())["requests"]
+    assert not any("/api/v3/ticker/price" in path for path in sent), sent
+
+
+async def test_the_book_of_a_symbol_the_exchange_does_not_list_is_refused_at_once(
+    tg: Session,
+) -> None:
+    import pytest
+
+    from tradeguard.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        await asyncio.wait_for(tg.book("DOGE/EUR"), 5)  # well before sync_timeout_s
+    assert "DOGEEUR" in str(refused.value) and "refused" in str(refused.value)
+    assert tg.market_stats().requests == 0  # no snapshot asked for a stream refused
