@@ -104,7 +104,7 @@ class _Event(msgspec.Struct, gc=False):
     code: str = ""
     msg: str = ""
     arg: _Arg | None = None
-    data: msgspec.Raw | None = None
+    data: msgspec.Raw = msgspec.Raw(b"")  # decoded once the channel is known
 
 
 _ORDERS = msgspec.json.Decoder(_Orders)
@@ -159,7 +159,7 @@ class Decoder:
         channel = frame.arg.channel if frame.arg is not None else ""
         if frame.event:
             return _reply(frame.event, frame.code, frame.msg, channel)
-        if frame.data is None or channel not in CHANNELS:
+        if not frame.data or channel not in CHANNELS:
             return Heard()
         if channel == "orders":
             return Heard(self._orders(_ORDER_ROWS.decode(frame.data), at_ms), data=True)
