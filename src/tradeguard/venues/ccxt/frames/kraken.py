@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import msgspec
 
@@ -115,7 +116,7 @@ def subscribe_frame(token: str) -> str:
 class Decoder:
     def __init__(self, account: Account) -> None:
         self.account = account
-        self._orders: dict[str, tuple[str, str]] = {}  # order id -> (venue symbol, cl_ord_id)
+        self._orders: dict[str, _Known] = {}  # by the venue's order id
 
     def frame(self, data: bytes | str, at_ms: int) -> Heard:
         try:
@@ -146,22 +147,19 @@ class Decoder:
         return Heard(reply=Reply(reply.method, reply.success, reply.error, "", channel))
 
     def _item(self, item: _Execution, at_ms: int) -> EventBase | None:
-        venue_symbol, sent_id = self._remember(item)
+        symbol, order_id, coid = self._order(item)
         if item.exec_type in _FINAL:
             self._orders.pop(item.order_id, None)  # the order's last word
-        account = self.account
-        symbol = account.compact(venue_symbol)
         if symbol is None:
             return None
-        order_id = account.ids.to_int(item.order_id)
-        coid = account.client_id(sent_id, order_id)
-        when = rfc3339_ms(item.timestamp)
+        account = self.account
         if item.exec_type == "trade":
             base, quote = account.assets[symbol]
             fee = item.fees[0] if item.fees else None
             trade_id = item.trade_id
             return OrderFilled(
-                at_ms=at_ms, profile=account.profile, exchange_ms=when, client_order_id=coid,
+                at_ms=at_ms, profile=account.profile, exchange_ms=rfc3339_ms(item.timestamp),
+                client_order_id=coid,
                 order_id=order_id, symbol=symbol, base_asset=base, quote_asset=quote,
                 side=Side.SELL if item.side == "sell" else Side.BUY,
                 trade_id=trade_id if trade_id is not None else account.ids.to_int(item.exec_id),
@@ -174,19 +172,38 @@ class Decoder:
         if status is None or coid is None:
             return None
         return OrderUpdated(
-            at_ms=at_ms, profile=account.profile, exchange_ms=when, client_order_id=coid,
+            at_ms=at_ms, profile=account.profile, exchange_ms=rfc3339_ms(item.timestamp),
+            client_order_id=coid,
             symbol=symbol, status=status, source="stream", order_id=order_id,
             executed_qty=item.cum_qty, quote_qty=item.cum_cost,
         )  # fmt: skip
 
-    def _remember(self, item: _Execution) -> tuple[str, str]:
-        """The item's symbol and client id, from the order's earlier items where it omits
-        them."""
+    def _order(self, item: _Execution) -> tuple[str | None, int, str | None]:
+        """The item's compact symbol (None: not followed), order id and client id, from the
+        order's earlier items where it omits them (each worked out once per order)."""
         known = self._orders.get(item.order_id)
-        symbol = item.symbol or (known[0] if known else "")
-        sent = item.cl_ord_id or (known[1] if known else "")
-        if known is None or known != (symbol, sent):
-            if len(self._orders) >= REMEMBERED:
+        if (
+            known is not None
+            and (not item.symbol or item.symbol == known.venue_symbol)
+            and (not item.cl_ord_id or item.cl_ord_id == known.sent)
+        ):
+            return known.symbol, known.order_id, known.coid
+        account = self.account
+        venue_symbol = item.symbol or (known.venue_symbol if known else "")
+        sent = item.cl_ord_id or (known.sent if known else "")
+        order_id = known.order_id if known else account.ids.to_int(item.order_id)
+        coid = account.client_id(sent, order_id)
+        symbol = account.compact(venue_symbol)
+        if coid is not None:  # else asked again: the venue may learn it from the order's reply
+            if known is None and len(self._orders) >= REMEMBERED:
                 self._orders.pop(next(iter(self._orders)))
-            self._orders[item.order_id] = (symbol, sent)
-        return symbol, sent
+            self._orders[item.order_id] = _Known(symbol, order_id, coid, venue_symbol, sent)
+        return symbol, order_id, coid
+
+
+class _Known(NamedTuple):
+    symbol: str | None
+    order_id: int
+    coid: str
+    venue_symbol: str
+    sent: str
