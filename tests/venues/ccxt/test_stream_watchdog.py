@@ -292,3 +292,40 @@ def test_kraken_balances_are_not_read_from_its_stream() -> None:
     )
     heard = decoder.frame(frame, 1)
     assert heard.events == [] and heard.reply is None
+
+
+class _SilentSocket:
+    """A socket that takes pings and answers nothing (what the watchdog sees of a dead one)."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.last_frame = clock.monotonic()
+        self.ping_sent: float | None = None
+        self.pings: list[str] = []
+
+    async def ping(self, text: str) -> None:
+        self.ping_sent = self.clock.monotonic()
+        self.pings.append(text)
+
+
+KEEPALIVE_S = {"bybit": 20.0, "okx": 25.0, "kraken": 30.0}  # Bybit 20 s, OKX closes at 30 s
+PINGS = {"bybit": '{"op":"ping"}', "okx": "ping", "kraken": '{"method":"ping"}'}
+
+
+async def test_a_quiet_socket_gets_the_venues_ping_and_one_that_never_answers_is_left(
+    venue: Any, running: Any
+) -> None:
+    timer, seen = FakeTimer(FakeClock()), Recording()
+    stream = _stream(venue, seen, timer, quiet_after_s=3600.0, pong_timeout_s=10.0)
+    socket = _SilentSocket(timer.clock)
+    stream._last_heard = timer.clock.monotonic()
+    watchdog = asyncio.create_task(stream._watchdog(socket))
+    await timer.advance(KEEPALIVE_S[running.venue] - 1.0)
+    assert socket.pings == []
+    await timer.advance(1.0)
+    assert socket.pings == [PINGS[running.venue]]
+    await timer.advance(9.0)
+    assert not watchdog.done()
+    await timer.advance(1.0)
+    with pytest.raises(Exception, match="no pong"):
+        await watchdog
