@@ -69,9 +69,9 @@ QUERY_PATH = {
     "kraken": "POST /0/private/OpenOrders",
 }
 # the user-stream messages two fills of one resting order push: Binance an execution report
-# and a balance report each, Bybit an order and an execution message each, OKX one orders
-# message each, Kraken a trade each and the final "filled"
-PUSHED_BY_TWO_FILLS = {"binance": 4, "bybit": 4, "okx": 4, "kraken": 3}
+# and a balance report each, Bybit an order, an execution and a wallet message each, OKX an
+# orders and an account message each, Kraken a trade each and the final "filled"
+PUSHED_BY_TWO_FILLS = {"binance": 4, "bybit": 6, "okx": 4, "kraken": 3}
 
 every_venue = pytest.mark.parametrize("venue", VENUES, indirect=True)
 

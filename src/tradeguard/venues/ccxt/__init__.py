@@ -9,7 +9,8 @@ venue is opened, never when tradeguard is imported.
     ids.py       venue ids -> integers (Kraken's txids mapped, the way back kept)
     symbols.py   "BTCUSDT" <-> "BTC/USDT"
     adapters.py  what differs per venue: URLs, options, order params, lookups, features
-    stream.py    the private stream (ccxt.pro watch_orders / watch_my_trades) as journal events
+    stream.py    the private stream as journal events, native: private_ws.py speaks the socket,
+                 frames/<venue>.py decode it (ccxt.pro is not used for it)
 """
 
 from __future__ import annotations

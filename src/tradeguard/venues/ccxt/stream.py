@@ -1,22 +1,24 @@
-"""The private stream through ccxt.pro: `watch_orders`, `watch_my_trades` and (Bybit, OKX)
-`watch_balance` as the journal events the Binance stream yields (`OrderFilled` per fill, with
-its trade id; `OrderUpdated` for what is not a fill: new, canceled, expired, rejected;
-`BalanceChanged` at the exchange's update time, `balances.py`), kept alive across drops.
-
-Fills come from the trades channel only; an order update that only says "filled" is not
-turned into an event (the fill carries it, as Binance's TRADE report does), so a fill is never
-counted twice.
+"""The private stream of Bybit, OKX and Kraken, native (`private_ws.py` speaks the socket,
+`frames/<venue>.py` decodes it), as the journal events the Binance stream yields: `OrderFilled`
+per fill with its trade id; `OrderUpdated` for what is not a fill (new, canceled, expired,
+rejected); `BalanceChanged` at the exchange's update time (Bybit wallet, OKX account; Kraken's
+balances channel says totals only and is not read). ccxt.pro is not used here: its handling
+cost about 1 ms of CPU per order, it merged away a repeated Bybit execution once the wallet
+topic was subscribed, and it read Kraken's client id from userref instead of cl_ord_id.
 
 After every (re)subscription `on_gap(since_ms)` runs and what it returns is delivered before
-any live event received meanwhile (those wait), then `StreamGapFilled`; `ready` is set only
-then. What it survives, with `StreamConfig`'s settings (the Binance stream's):
+any live event received meanwhile (those wait, and keep waiting across a failed gap fill),
+then `StreamGapFilled`; `ready` is set only then. What it survives, with `StreamConfig`'s
+settings (the Binance stream's):
 
-    drop, terminate     ccxt raises NetworkError from a watch: reconnect with exponential
-                        backoff and full jitter, `on_gap` again
-    dead socket         ccxt's own keepalive (ping every `ping_after_s`, two missed pongs):
-                        a RequestTimeout, the same
-    deaf subscription   no order, trade or balance message for `quiet_after_s` (the socket
-                        may still answer pings): reconnect at once, resubscribe, `on_gap`
+    drop, terminate     the socket closes: reconnect with exponential backoff and full
+                        jitter, `on_gap` again
+    dead socket         nothing received for the venue's keepalive (at most `ping_after_s`):
+                        a ping in the venue's words; nothing back in `pong_timeout_s`: the same
+    deaf subscription   no order, trade or balance push for `quiet_after_s` (the socket may
+                        still answer pings): reconnect at once, resubscribe, `on_gap`
+    unreadable push     it may have been a fill: reconnect at once and fill the gap
+    failed gap fill     `StreamGapLost` with the reason, then reconnect (held events kept)
     refused key         the stream stops: `error` is an AuthError, `StreamGapLost` says why
     `lost_after` failed attempts in a row: `StreamGapLost`, and the attempts go on
 
@@ -35,7 +37,6 @@ from typing import TYPE_CHECKING, Any
 
 from tradeguard.errors import AuthError, GuardError, TradeguardError
 from tradeguard.events import (
-    BalanceChanged,
     EventBase,
     OrderFilled,
     OrderUpdated,
@@ -43,24 +44,20 @@ from tradeguard.events import (
     StreamGapFilled,
     StreamGapLost,
 )
-from tradeguard.model import OrderStatus
 from tradeguard.net.clock import Clock
 from tradeguard.venues.binance.stream import StreamConfig
-from tradeguard.venues.ccxt import balances
-from tradeguard.venues.ccxt.reports import dec, order_report, trade_fill
+from tradeguard.venues.ccxt import private_ws
+from tradeguard.venues.ccxt.frames.account import Account, Heard, Unreadable, venue_symbols
 from tradeguard.venues.held_events import HoldsDuringGapFill
 
 if TYPE_CHECKING:
+    import aiohttp
+
     from tradeguard.venues.ccxt.venue import CcxtVenue
 
 OnEvent = Callable[[EventBase], Awaitable[None]]
 OnGap = Callable[[int], Awaitable[Sequence[EventBase]]]
 Sleep = Callable[[float], Awaitable[None]]
-
-_SAID_BY_FILLS = {OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED}
-# Kraken's watch_orders gives the order's userref as its client id, "0" for none (ccxt's
-# parse_ws_order ignores cl_ord_id): no client order id, to be found by the order id instead
-_NO_CLIENT_ID = frozenset({"", "0"})
 
 
 class _Restart(Exception):
@@ -105,13 +102,10 @@ class CcxtUserStream(HoldsDuringGapFill):
         self._holding: list[EventBase] | None = None
         self._since_ms = 0  # the exchange's time of the last message (or of the start)
         self._gap_since: int | None = None
-        self._last_heard = 0.0  # monotonic: the last order, trade or balance message
-        self._read_balances = balances.reader(venue.name)
-        self._balance_messages: list[dict[str, Any]] = []
-        if self._read_balances is not None:
-            _tap_balance_messages(venue.exchange, self._balance_messages)
-        keep_alive_ms = int(self.config.ping_after_s * 1000)
-        venue.exchange.streaming = {**venue.exchange.streaming, "keepAlive": keep_alive_ms}
+        self._last_heard = 0.0  # monotonic: the last order, trade or balance push
+        self._link = private_ws.link_for(venue)
+        self._decoder: private_ws.Decoder | None = None  # one per stream: Kraken's remembers
+        self._http: aiohttp.ClientSession | None = None
 
     def start(self) -> None:
         if self._task is None:
@@ -121,9 +115,10 @@ class CcxtUserStream(HoldsDuringGapFill):
     async def close(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await _stop(task)
+        http, self._http = self._http, None
+        if http is not None:
+            await http.close()
         self.ready.clear()
 
     async def wait_ready(self) -> None:
@@ -138,7 +133,7 @@ class CcxtUserStream(HoldsDuringGapFill):
 
     # ── the loop ──────────────────────────────────────────────────────────────────────────
     async def _run(self) -> None:
-        import ccxt
+        import aiohttp
 
         cfg = self.config
         attempt = 0
@@ -151,10 +146,10 @@ class CcxtUserStream(HoldsDuringGapFill):
             except _Restart as restart:
                 planned = restart.planned
                 self.restarts.append(restart.reason)
-            except ccxt.AuthenticationError as exc:
+            except (private_ws.Refused, AuthError) as exc:
                 await self._refused(exc)
                 return
-            except (ccxt.BaseError, OSError, TimeoutError, TradeguardError) as exc:
+            except (aiohttp.ClientError, OSError, TimeoutError, TradeguardError) as exc:
                 self.restarts.append(f"{type(exc).__name__}: {str(exc)[:120]}")
             finally:
                 self.ready.clear()
@@ -179,8 +174,9 @@ class CcxtUserStream(HoldsDuringGapFill):
 
     async def _refused(self, exc: BaseException) -> None:
         """The venue refused the key: stop, with an AuthError saying what to do."""
+        said = exc.message if isinstance(exc, TradeguardError) else str(exc)
         self.error = AuthError(
-            None, f"{self.venue.name} refused the private stream's login: {str(exc)[:200]}",
+            None, f"{self.venue.name} refused the private stream's login: {said[:200]}",
             None, hint="check the key, its permissions and its IP whitelist at the exchange",
         )  # fmt: skip
         gap = self._gap_since if self._gap_since is not None else self._since_ms
@@ -188,150 +184,104 @@ class CcxtUserStream(HoldsDuringGapFill):
         await self._emit(self._status(StreamGapLost, since_ms=gap, reason=reason))
 
     async def _connection(self) -> None:
-        ex = self.venue.exchange
-        self._holding = []
-        watches = [
-            asyncio.create_task(self._watch(ex.watch_orders, self._orders)),
-            asyncio.create_task(self._watch(ex.watch_my_trades, self._trades)),
-        ]
-        if self._read_balances is not None:
-            watches.append(asyncio.create_task(self._watch_balances()))
+        import aiohttp
+
+        if self._holding is None:
+            self._holding = []  # live events wait for the gap fill (kept across a failed one)
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        timeout = self.config.connect_timeout_s
+        socket = await private_ws.open_socket(
+            self._http, self._link.url(), await self._decoding(), self.clock, timeout
+        )
+        reader = asyncio.create_task(self._read(socket))
+        tasks: list[asyncio.Task[Any]] = [reader]
         try:
-            await self._subscribed(watches)
-            self.connections += 1
-            await self._emit(self._status(StreamConnected))
-            since = self._gap_since if self._gap_since is not None else self._since_ms
-            recovered = await self._on_gap(since) if self._on_gap is not None else ()
-            for event in recovered:
-                await self._emit(event)
-            fills = sum(1 for e in recovered if type(e) is OrderFilled)
-            orders = len({e.client_order_id for e in recovered if type(e) is OrderUpdated})
-            await self._emit(
-                self._status(StreamGapFilled, since_ms=since, fills=fills, orders=orders)
-            )
-            self._gap_since = None
-            await self._release()
+            work = asyncio.create_task(self._subscribe_and_fill(socket))
+            tasks.append(work)
+            await asyncio.wait((work, reader), return_when=asyncio.FIRST_COMPLETED)
+            if not work.done():
+                reader.result()  # the socket ended first: why
+                raise _Restart("connection closed during the handshake", planned=False)
+            work.result()
             self._last_heard = self.clock.monotonic()
             self.ready.set()
-            watches.append(asyncio.create_task(self._watchdog()))
-            done, _ = await asyncio.wait(watches, return_when=asyncio.FIRST_EXCEPTION)
+            watchdog = asyncio.create_task(self._watchdog(socket))
+            tasks.append(watchdog)
+            done, _ = await asyncio.wait((reader, watchdog), return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()
+            raise _Restart("connection closed", planned=False)
         finally:
-            for task in watches:
-                task.cancel()
-            for task in watches:
-                with contextlib.suppress(BaseException):
-                    await task
-            await _drop_clients(ex)
+            await _stop(*tasks)
+            with contextlib.suppress(Exception):  # closing a broken socket may fail any way
+                await socket.close()  # bounded by ws_close; a dropped socket closes at once
 
-    async def _watchdog(self) -> None:
-        """Until the subscription has said nothing for `quiet_after_s`: a deaf stream (the
-        socket may well answer pings; ccxt's keepalive sees a dead one)."""
-        cfg = self.config
-        while True:
-            await self._sleep(cfg.watch_every_s)
-            if self.clock.monotonic() - self._last_heard >= cfg.quiet_after_s:
-                raise _Restart(f"silent stream: nothing for {cfg.quiet_after_s:g} s")
+    async def _decoding(self) -> private_ws.Decoder:
+        if self._decoder is None:
+            symbols = await self.venue.symbols()
+            names = venue_symbols(getattr(self.venue.exchange, "markets", None) or {})
+            for unified, compact in symbols.compact.items():  # BTC/USDT, BTCUSDT, BTC-USDT
+                for name in (unified, compact, unified.replace("/", "-")):
+                    names.setdefault(name, compact)
+            account = Account(
+                self.profile, self.assets, names, self.venue.ids, self.venue.client_id_of
+            )
+            self._decoder = self._link.decoder(account)
+        return self._decoder
 
-    async def _subscribed(self, watches: list[asyncio.Task[None]]) -> None:
-        """Until the private socket is open and a watch has subscribed on it. ccxt records the
-        login itself as the subscription "authenticated" the moment it sends it, before the
-        venue answers; a channel is subscribed only once the login was accepted, so only a
-        channel's subscription says the key works (a refused key never gets one)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.config.connect_timeout_s
-        ex = self.venue.exchange
-        while True:
-            for task in watches:
-                if task.done():
-                    task.result()
-            clients = list(getattr(ex, "clients", {}).values())
-            ready = [
-                c
-                for c in clients
-                if c.connected.done() and any(k != "authenticated" for k in c.subscriptions)
-            ]
-            if ready:
-                return
-            if loop.time() > deadline:
-                raise TimeoutError("the private stream did not subscribe in time")
-            await asyncio.sleep(0.02)
+    async def _subscribe_and_fill(self, socket: private_ws.Socket) -> None:
+        await self._link.handshake(socket, self.config.connect_timeout_s)
+        self.connections += 1
+        await self._emit(self._status(StreamConnected))
+        since = self._gap_since if self._gap_since is not None else self._since_ms
+        try:
+            recovered = await self._on_gap(since) if self._on_gap is not None else ()
+        except (TradeguardError, OSError, TimeoutError) as exc:
+            said = exc.message if isinstance(exc, TradeguardError) else str(exc)
+            reason = f"gap fill failed: {type(exc).__name__}: {said}"[:300]
+            await self._emit(self._status(StreamGapLost, since_ms=since, reason=reason))
+            raise _Restart(reason[:120], planned=False) from exc
+        for event in recovered:
+            await self._emit(event)
+        fills = sum(1 for e in recovered if type(e) is OrderFilled)
+        orders = len({e.client_order_id for e in recovered if type(e) is OrderUpdated})
+        await self._emit(self._status(StreamGapFilled, since_ms=since, fills=fills, orders=orders))
+        self._gap_since = None
+        await self._release()
 
-    async def _watch(self, watch: Callable[[], Awaitable[list[Any]]], convert: Any) -> None:
-        while True:
-            items = await watch()
-            self._heard()
-            at = self.clock.wall_ms()
-            events: list[EventBase] = []
-            for item in items:
-                events += convert(item, at)
-            await self._live(events)
+    async def _read(self, socket: private_ws.Socket) -> None:
+        try:
+            await socket.read(self._heard)
+        except Unreadable as exc:  # it may have been a fill: fill the gap at once
+            raise _Restart(f"unreadable frame: {str(exc)[:100]}") from None
 
-    async def _watch_balances(self) -> None:
-        read = self._read_balances
-        assert read is not None
-        while True:
-            await self.venue.exchange.watch_balance()
-            self._heard()
-            await asyncio.sleep(0)  # let the order and trade watchers take theirs first
-            messages = self._balance_messages[:]
-            self._balance_messages.clear()
-            at = self.clock.wall_ms()
-            await self._live(
-                [
-                    BalanceChanged(
-                        at_ms=at, profile=self.profile, exchange_ms=exchange_ms,
-                        balances=reported, source="stream",
-                    )
-                    for message in messages
-                    for exchange_ms, reported in read(message)
-                ]
-            )  # fmt: skip
-
-    def _heard(self) -> None:
+    async def _heard(self, heard: Heard) -> None:
+        reply = heard.reply
+        if reply is not None and reply.op == "notice":  # OKX: closing soon for an upgrade
+            raise _Restart(f"venue notice: {reply.text[:100]}")
+        if not heard.data:
+            return
         self._last_heard = self.clock.monotonic()
         self._since_ms = self.venue.server_now_ms()
+        if heard.events:
+            await self._live(heard.events)
 
-    # ── conversion ───────────────────────────────────────────────────────────────────────
-    def _trades(self, trade: dict[str, Any], at_ms: int) -> list[EventBase]:
-        symbols = self.venue._symbols
-        assert symbols is not None
-        fill = trade_fill(trade, symbols, self.venue.ids)
-        assets = self.assets.get(fill.symbol)
-        if assets is None:
-            return []
-        info = trade.get("info") or {}
-        cum = info.get("accFillSz")
-        coid = fill.client_order_id or self.venue.client_id_of(fill.order_id)
-        return [
-            OrderFilled(
-                at_ms=at_ms, profile=self.profile, exchange_ms=fill.time_ms or None,
-                client_order_id=coid, order_id=fill.order_id, symbol=fill.symbol,
-                base_asset=assets[0], quote_asset=assets[1], side=fill.side,
-                trade_id=fill.trade_id, price=fill.price, qty=fill.qty,
-                commission=fill.commission, commission_asset=fill.commission_asset,
-                is_maker=fill.is_maker, cum_qty=dec(cum) if cum else None,
-            )
-        ]  # fmt: skip
-
-    def _orders(self, order: dict[str, Any], at_ms: int) -> list[EventBase]:
-        symbols = self.venue._symbols
-        assert symbols is not None
-        report = order_report(order, symbols, self.venue.ids)
-        coid: str | None = report.client_order_id
-        if coid in _NO_CLIENT_ID:
-            coid = self.venue.client_id_of(report.order_id)
-        if not coid or report.status in _SAID_BY_FILLS or report.symbol not in self.assets:
-            return []
-        return [
-            OrderUpdated(
-                at_ms=at_ms, profile=self.profile, exchange_ms=report.update_time_ms,
-                client_order_id=coid, symbol=report.symbol, status=report.status,
-                source="stream", order_id=report.order_id,
-                executed_qty=report.executed_qty, quote_qty=report.cummulative_quote_qty,
-            )
-        ]  # fmt: skip
+    async def _watchdog(self, socket: private_ws.Socket) -> None:
+        """Until the subscription has said nothing for `quiet_after_s` (a deaf stream: the
+        socket may well answer pings), or the socket nothing at all, a ping notwithstanding."""
+        cfg = self.config
+        keepalive = min(cfg.ping_after_s, self._link.keepalive_s)
+        while True:
+            await self._sleep(cfg.watch_every_s)
+            now = self.clock.monotonic()
+            if now - self._last_heard >= cfg.quiet_after_s:
+                raise _Restart(f"silent stream: nothing for {cfg.quiet_after_s:g} s")
+            if socket.ping_sent is not None:
+                if now - socket.ping_sent >= cfg.pong_timeout_s:
+                    raise _Restart("no pong", planned=False)
+            elif now - socket.last_frame >= keepalive:
+                await socket.ping(self._link.ping)
 
     # ── delivery ─────────────────────────────────────────────────────────────────────────
     async def _emit(self, event: EventBase) -> None:
@@ -348,24 +298,9 @@ class CcxtUserStream(HoldsDuringGapFill):
         return event
 
 
-def _tap_balance_messages(exchange: Any, into: list[dict[str, Any]]) -> None:
-    """Keep each raw balance message ccxt handles (its merged result drops the venue's time
-    and which assets the message reported). ccxt dispatches through `self.handle_balance`,
-    looked up per message, so the instance's attribute is the one called."""
-    handle = exchange.handle_balance
-
-    def tapped(client: Any, message: Any) -> Any:
-        if isinstance(message, dict):
-            into.append(message)
-        return handle(client, message)
-
-    exchange.handle_balance = tapped
-
-
-async def _drop_clients(exchange: Any) -> None:
-    """Close the private sockets so that the next watch connects afresh."""
-    for client in list(getattr(exchange, "clients", {}).values()):
-        with contextlib.suppress(Exception):
-            await client.close()
-    with contextlib.suppress(Exception):
-        exchange.clients.clear()
+async def _stop(*tasks: asyncio.Future[Any]) -> None:
+    """Cancel `tasks` and wait until they end, whatever they raise (a cancellation of the
+    caller itself is not swallowed on the way)."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

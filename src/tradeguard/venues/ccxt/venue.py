@@ -70,7 +70,7 @@ _MARKET_TYPES = {OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT}
 
 class CcxtVenue:
     """One ccxt exchange account (REST: ccxt.async_support through ccxt.pro's class; the
-    private stream: ccxt.pro) as a Venue."""
+    private stream: tradeguard's own, stream.py) as a Venue."""
 
     def __init__(
         self,

@@ -1,0 +1,256 @@
+"""The private WebSocket of Bybit, OKX and Kraken, spoken natively (aiohttp, msgspec).
+
+`open_socket` connects to the venue's private URL (the one ccxt was configured with: the
+simulator's dialect, the venue's testnet, or its own host); a `Socket` reads frames in order,
+hands each data push's events on, and queues the venue's replies for the handshake. A `Link`
+per venue says how to log in and subscribe (`frames/<venue>.py` has the words), what a ping is,
+and how often the venue wants one:
+
+    Bybit   auth op (key, expires, HMAC), subscribe order/execution/wallet; ping every 20 s
+            (Bybit drops a silent connection)
+    OKX     login op (key, passphrase, timestamp, HMAC), subscribe orders + account; "ping"
+            within 30 s (OKX closes a connection idle for 30 s)
+    Kraken  a token from REST GetWebSocketsToken (through the venue's wire: counted, noted),
+            subscribe executions with it; a fresh token for every connection
+
+A key the venue refuses raises `Refused` (the stream stops with an AuthError); anything else
+that fails raises a TransportError or TimeoutError (the stream reconnects). The stream
+(`stream.py`) supervises; nothing here retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Collection
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tradeguard.errors import TransportError
+from tradeguard.net.clock import Clock
+from tradeguard.venues.ccxt.frames import bybit, kraken, okx
+from tradeguard.venues.ccxt.frames.account import Account, Heard, Reply
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from tradeguard.venues.ccxt.venue import CcxtVenue
+
+OnHeard = Callable[[Heard], Awaitable[None]]
+
+
+class Refused(Exception):
+    """The venue refused the key on the private socket (its words, never the secret)."""
+
+
+class Decoder(Protocol):
+    def frame(self, data: bytes | str, at_ms: int) -> Heard: ...
+
+
+class Socket:
+    """One open private connection: `read` until it closes, `send`, and the replies."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, decoder: Decoder, clock: Clock):
+        self.ws = ws
+        self.decoder = decoder
+        self.clock = clock
+        self.last_frame = clock.monotonic()
+        self.ping_sent: float | None = None
+        self._replies: asyncio.Queue[Reply] = asyncio.Queue()
+        self._closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def read(self, on_heard: OnHeard) -> None:
+        """Every frame in order until the connection closes (then returns)."""
+        import aiohttp
+
+        decode, clock = self.decoder.frame, self.clock
+        try:
+            async for message in self.ws:
+                if (
+                    message.type is aiohttp.WSMsgType.TEXT
+                    or message.type is aiohttp.WSMsgType.BINARY
+                ):
+                    self.last_frame = clock.monotonic()
+                    self.ping_sent = None  # the socket is alive
+                    heard = decode(message.data, clock.wall_ms())
+                    if heard.reply is not None:
+                        self._replies.put_nowait(heard.reply)
+                    await on_heard(heard)
+                elif message.type is aiohttp.WSMsgType.ERROR:
+                    break
+        finally:
+            if not self._closed.done():
+                self._closed.set_result(None)
+
+    async def send(self, text: str) -> None:
+        await self.ws.send_str(text)
+
+    async def ping(self, text: str) -> None:
+        self.ping_sent = self.clock.monotonic()
+        await self.send(text)
+
+    async def reply_to(self, ops: Collection[str], timeout_s: float) -> Reply:
+        """The next reply whose op is one of `ops` (pongs and others pass by)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            getter: asyncio.Future[Any] = asyncio.ensure_future(self._replies.get())
+            waits: set[asyncio.Future[Any]] = {getter, self._closed}
+            done, _ = await asyncio.wait(
+                waits,
+                timeout=max(0.0, deadline - loop.time()),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if getter not in done:
+                getter.cancel()
+                if self._closed.done():
+                    raise TransportError("the private socket closed during the handshake")
+                raise TimeoutError(f"no {'/'.join(sorted(ops))} reply from the private socket")
+            reply: Reply = getter.result()
+            if reply.op in ops:
+                return reply
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+class Link(Protocol):
+    ping: str
+    keepalive_s: float
+
+    def url(self) -> str: ...
+
+    def decoder(self, account: Account) -> Decoder: ...
+
+    async def handshake(self, socket: Socket, timeout_s: float) -> None: ...
+
+
+class _Base:
+    ping = ""
+    keepalive_s = 30.0
+
+    def __init__(self, venue: CcxtVenue) -> None:
+        self.venue = venue
+
+    def _credentials(self) -> Any:
+        creds = self.venue.credentials
+        if creds is None:
+            raise Refused("no API key is configured for the private stream")
+        return creds
+
+
+class BybitLink(_Base):
+    ping = bybit.PING
+    keepalive_s = 20.0
+
+    def url(self) -> str:
+        return _imploded(
+            self.venue.exchange, self.venue.exchange.urls["api"]["ws"]["private"]["contract"]
+        )
+
+    def decoder(self, account: Account) -> Decoder:
+        return bybit.Decoder(account)
+
+    async def handshake(self, socket: Socket, timeout_s: float) -> None:
+        creds = self._credentials()
+        now = self.venue.server_now_ms()
+        await socket.send(bybit.auth_frame(creds.api_key, creds.secret.reveal(), now))
+        reply = await socket.reply_to(("auth",), timeout_s)
+        if not reply.ok:
+            raise Refused(reply.text or "auth refused")
+        await socket.send(bybit.subscribe_frame())
+        reply = await socket.reply_to(("subscribe",), timeout_s)
+        if not reply.ok:
+            raise TransportError(f"bybit refused the subscription: {reply.text[:200]}")
+
+
+class OkxLink(_Base):
+    ping = okx.PING
+    keepalive_s = 25.0
+
+    def url(self) -> str:
+        ex = self.venue.exchange
+        suffix = "?brokerId=9999" if ex.options.get("sandboxMode") else ""
+        return _imploded(ex, ex.urls["api"]["ws"]) + "/private" + suffix
+
+    def decoder(self, account: Account) -> Decoder:
+        return okx.Decoder(account)
+
+    async def handshake(self, socket: Socket, timeout_s: float) -> None:
+        creds = self._credentials()
+        if creds.passphrase is None:
+            raise Refused("OKX needs the key's passphrase")
+        now = self.venue.server_now_ms()
+        secret, phrase = creds.secret.reveal(), creds.passphrase.reveal()
+        await socket.send(okx.login_frame(creds.api_key, secret, phrase, now))
+        reply = await socket.reply_to(("login", "error"), timeout_s)
+        if not reply.ok:
+            if reply.code in okx.CLOCK_CODES:
+                raise TransportError(f"okx login: {reply.code} {reply.text[:200]}")
+            raise Refused(f"{reply.code} {reply.text}".strip())
+        await socket.send(okx.subscribe_frame())
+        waiting = set(okx.CHANNELS)
+        while waiting:
+            reply = await socket.reply_to(("subscribe", "error"), timeout_s)
+            if not reply.ok:
+                raise TransportError(f"okx refused a subscription: {reply.code} {reply.text[:200]}")
+            waiting.discard(reply.channel)
+
+
+class KrakenLink(_Base):
+    ping = kraken.PING
+
+    def url(self) -> str:
+        return _imploded(self.venue.exchange, self.venue.exchange.urls["api"]["ws"]["privateV2"])
+
+    def decoder(self, account: Account) -> Decoder:
+        return kraken.Decoder(account)
+
+    async def handshake(self, socket: Socket, timeout_s: float) -> None:
+        self._credentials()
+        token = await self._token()
+        await socket.send(kraken.subscribe_frame(token))
+        reply = await socket.reply_to(("subscribe",), timeout_s)
+        if reply.ok:
+            return
+        if "Invalid permissions" in reply.text or "Invalid key" in reply.text:
+            raise Refused(reply.text)
+        raise TransportError(f"kraken refused the subscription: {reply.text[:200]}")
+
+    async def _token(self) -> str:
+        ex = self.venue.exchange
+        reply = await self.venue._wire.call(
+            "GetWebSocketsToken", lambda: ex.private_post_getwebsocketstoken()
+        )
+        token = ((reply or {}).get("result") or {}).get("token")
+        if not token:
+            raise TransportError("kraken: GetWebSocketsToken answered no token")
+        return str(token)
+
+
+LINKS: dict[str, Callable[[CcxtVenue], Link]] = {
+    "bybit": BybitLink,
+    "okx": OkxLink,
+    "kraken": KrakenLink,
+}
+
+
+def link_for(venue: CcxtVenue) -> Link:
+    return LINKS[venue.name](venue)
+
+
+async def open_socket(
+    http: aiohttp.ClientSession, url: str, decoder: Decoder, clock: Clock, timeout_s: float
+) -> Socket:
+    import aiohttp
+
+    ws = await asyncio.wait_for(
+        http.ws_connect(
+            url, autoping=True, heartbeat=None, timeout=aiohttp.ClientWSTimeout(ws_close=1.0)
+        ),
+        timeout_s,
+    )
+    return Socket(ws, decoder, clock)
+
+
+def _imploded(exchange: Any, url: str) -> str:
+    implode = getattr(exchange, "implode_hostname", None)
+    return str(implode(url)) if implode is not None else url
