@@ -324,8 +324,11 @@ class DashboardView:
             out["points"] = [list(p) for p in tally.curve]
         return out
 
-    def _limits(self) -> dict[str, Any]:
-        ledger, tally = self.ledger, self.tally
+    def rate_limits(self) -> list[dict[str, Any]]:
+        """The exchange's rate limits, each with what the exchange last reported used (None
+        where the journal holds no figure: the exchange reports request weight per minute and
+        orders per 10 s)."""
+        tally = self.tally
         rules = []
         for rule in self.rate_rules:
             interval = f"{rule.interval_num}{_INTERVALS.get(rule.interval, rule.interval)}"
@@ -340,10 +343,14 @@ class DashboardView:
                 used, at = tally.order_count, tally.order_count_ms
             rules.append(
                 {"kind": rule.kind.value, "interval": interval, "limit": rule.limit,
-                 "used": used, "at_ms": at}
+                 "used": used, "at_ms": at, "interval_ms": rule.interval_ms}
             )  # fmt: skip
+        return rules
+
+    def _limits(self) -> dict[str, Any]:
+        ledger, tally = self.ledger, self.tally
         return {
-            "rate_limits": rules,
+            "rate_limits": self.rate_limits(),
             "request_weight": tally.weight,
             "request_weight_ms": tally.weight_ms,
             "order_count_10s": tally.order_count,
