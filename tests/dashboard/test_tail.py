@@ -15,7 +15,7 @@ from tradeguard import events as ev
 from tradeguard.dashboard import checkpoint
 from tradeguard.dashboard.tail import JournalTail
 from tradeguard.dashboard.view import DashboardView
-from tradeguard.errors import ConfigError
+from tradeguard.errors import ConfigError, JournalCorrupt
 from tradeguard.journal import open_journal
 from tradeguard.journal.store import JournalStore
 from tradeguard.model import Side
@@ -172,3 +172,19 @@ def test_the_tail_reads_a_postgresql_journal(
             v2.apply(record.seq, record.event)
         assert v.snapshot()["positions"] == v2.snapshot()["positions"]
         assert v.snapshot()["seq"] == v2.snapshot()["seq"]
+
+
+def test_a_gap_or_a_record_of_another_format_is_journal_corrupt_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    with open_journal(path) as store:
+        store.append_many(workload(10))
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE journal SET body = x'09' || substr(body, 2) WHERE seq = 4")
+        conn.execute("DELETE FROM journal WHERE seq = 8")
+    with JournalTail.open(path) as tail:
+        with pytest.raises(JournalCorrupt) as caught:
+            tail.after(0)
+        assert caught.value.position == 4 and "format 9" in caught.value.detail
+        with pytest.raises(JournalCorrupt) as caught:
+            tail.after(5)
+        assert caught.value.position == 8

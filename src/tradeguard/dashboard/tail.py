@@ -24,6 +24,8 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from tradeguard.dashboard import checkpoint
 from tradeguard.dashboard.view import DashboardView
 from tradeguard.errors import ConfigError, JournalCorrupt, StateError
@@ -32,6 +34,18 @@ from tradeguard.journal import codec
 from tradeguard.journal.store import CHECKPOINT_KEY
 
 CHUNK = 10_000  # records per read while catching up
+# The version byte checked and cut off by the database, as the stores read it (built from
+# constants only); a body of another version comes back as NULL.
+_SQLITE_PAYLOADS = (
+    "SELECT seq, CASE WHEN substr(CAST(body AS BLOB), 1, 1) = x'"  # noqa: S608
+    f"{codec.VERSION:02x}' THEN substr(CAST(body AS BLOB), 2) END "
+    "FROM journal WHERE seq > ? ORDER BY seq LIMIT ?"
+)
+_PG_PAYLOADS = (
+    f"SELECT seq, CASE WHEN get_byte(body, 0) = {codec.VERSION:d} "  # noqa: S608
+    "THEN substring(body FROM 2) END FROM tradeguard_journal "
+    "WHERE profile = %s AND seq > %s ORDER BY seq LIMIT %s"
+)
 
 
 class JournalTail(ABC):
@@ -63,20 +77,29 @@ class JournalTail(ABC):
 
     def after(self, seq: int, limit: int = 1000) -> list[tuple[int, EventBase]]:
         """Up to `limit` records with a seq above `seq`, in order."""
-        rows = self._bodies(seq, limit)
+        rows = self._payloads(seq, limit)
         self.rows_read += len(rows)
         out: list[tuple[int, EventBase]] = []
         expected = seq + 1
-        for found, body in rows:
+        decode = codec.payload_decoder
+        for found, payload in rows:
             if found != expected:
                 raise JournalCorrupt(
                     expected,
                     f"the journal {self.location} jumps from record {expected - 1} to {found}: "
                     f"record {expected} was removed or lost",
                 )
-            out.append((found, codec.decode(body, found)))
+            try:
+                event = decode(payload) if payload is not None else self._undecodable(found)
+            except msgspec.DecodeError as exc:
+                raise codec.undecodable(found, exc) from None
+            out.append((found, event))
             expected += 1
         return out
+
+    def _undecodable(self, seq: int) -> EventBase:
+        """A record of another codec version: decoding the whole body raises the precise error."""
+        return codec.decode(self._body(seq), seq)
 
     def start_view(self, view: DashboardView) -> int:
         """Bring a fresh view to the head: from the checkpoint if it still fits this journal,
@@ -151,7 +174,11 @@ class JournalTail(ABC):
     def _head(self) -> tuple[int, bytes]: ...
 
     @abstractmethod
-    def _bodies(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
+    def _payloads(self, after: int, limit: int) -> list[tuple[int, bytes | None]]:
+        """(seq, body without its version byte, or None when the version is not the codec's)."""
+
+    @abstractmethod
+    def _body(self, seq: int) -> bytes: ...
 
     @abstractmethod
     def _hash_at(self, seq: int) -> bytes | None: ...
@@ -196,12 +223,12 @@ class SqliteTail(JournalTail):
         )
         return (0, b"") if not rows else (int(rows[0][0]), bytes(rows[0][1]))
 
-    def _bodies(self, after: int, limit: int) -> list[tuple[int, bytes]]:
-        rows = self._run(
-            "SELECT seq, CAST(body AS BLOB) FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
-            (after, limit),
-        )
-        return [(int(seq), bytes(body)) for seq, body in rows]
+    def _payloads(self, after: int, limit: int) -> list[tuple[int, bytes | None]]:
+        return self._run(_SQLITE_PAYLOADS, (after, limit))
+
+    def _body(self, seq: int) -> bytes:
+        rows = self._run("SELECT CAST(body AS BLOB) FROM journal WHERE seq = ?", (seq,))
+        return b"" if not rows else bytes(rows[0][0])
 
     def _hash_at(self, seq: int) -> bytes | None:
         rows = self._run("SELECT CAST(hash AS BLOB) FROM journal WHERE seq = ?", (seq,))
@@ -259,13 +286,16 @@ class PostgresTail(JournalTail):
         )
         return (0, b"") if not rows else (int(rows[0][0]), bytes(rows[0][1]))
 
-    def _bodies(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+    def _payloads(self, after: int, limit: int) -> list[tuple[int, bytes | None]]:
+        rows = self._run(_PG_PAYLOADS, (self.profile, after, limit))
+        return [(int(seq), None if p is None else bytes(p)) for seq, p in rows]
+
+    def _body(self, seq: int) -> bytes:
         rows = self._run(
-            "SELECT seq, body FROM tradeguard_journal WHERE profile = %s AND seq > %s "
-            "ORDER BY seq LIMIT %s",
-            (self.profile, after, limit),
+            "SELECT body FROM tradeguard_journal WHERE profile = %s AND seq = %s",
+            (self.profile, seq),
         )
-        return [(int(seq), bytes(body)) for seq, body in rows]
+        return b"" if not rows else bytes(rows[0][0])
 
     def _hash_at(self, seq: int) -> bytes | None:
         rows = self._run(

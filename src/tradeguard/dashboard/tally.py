@@ -19,7 +19,6 @@ from tradeguard import events as ev
 from tradeguard.dashboard.pnl import Book, book_fill
 from tradeguard.journal.ledger_image import LedgerImage
 from tradeguard.model import OrderStatus
-from tradeguard.text import plain
 
 KEEP_FILLS = 200
 KEEP_ALERTS = 50
@@ -45,11 +44,11 @@ class Tally(msgspec.Struct, gc=False):
     seq: int = 0
     books: dict[str, Book] = {}
     marks: dict[str, Decimal] = {}  # "BASE/QUOTE" -> last fill price
-    fills: list[dict[str, Any]] = []
+    fills: list[tuple[int, ev.OrderFilled]] = []  # the last KEEP_FILLS, with their seq
     alerts: list[dict[str, Any]] = []
-    curve: list[tuple[int, str]] = []
+    curve: list[tuple[int, Decimal]] = []  # (ms, cumulative realized PnL in curve_quote)
     curve_quote: str | None = None
-    curve_offset: Decimal = ZERO  # realized before a fresh exchange cleared the books
+    curve_realized: Decimal = ZERO  # the curve's last value (kept when books are cleared)
     weight: int | None = None
     weight_ms: int | None = None
     order_count: int | None = None
@@ -153,8 +152,7 @@ class Tally(msgspec.Struct, gc=False):
         self.venue, self.env, self.mode = event.venue, event.env, event.mode
         self.started_ms, self.shut_down = event.at_ms, None
         if event.fresh_exchange:  # the Ledger forgot the last exchange's positions: so do we
-            self.curve_offset = self._realized()
-            self.books, self.marks = {}, {}
+            self.books, self.marks = {}, {}  # (the curve goes on from its last value)
 
     def _reply(self, seq: int, event: ev.ReplyReceived, symbol_of: Callable[[str], str]) -> None:
         if event.weight is not None:
@@ -171,49 +169,41 @@ class Tally(msgspec.Struct, gc=False):
     def _fill(
         self, seq: int, fill: ev.OrderFilled, fee_price: Callable[[str, str], Decimal | None]
     ) -> None:
+        # Runs for every fill of a journal being caught up (a million records on a first start):
+        # the rows the page shows are built from the events when shown, not here.
+        quote_asset = fill.quote_asset
         book = self.books.get(fill.symbol)
         if book is None:
-            book = self.books[fill.symbol] = Book(fill.symbol, fill.base_asset, fill.quote_asset)
+            book = self.books[fill.symbol] = Book(fill.symbol, fill.base_asset, quote_asset)
         fee_asset = fill.commission_asset
         price = None
-        if fee_asset is not None and fee_asset not in (fill.base_asset, fill.quote_asset):
-            price = fee_price(fee_asset, fill.quote_asset)
+        if fee_asset is not None and fee_asset != fill.base_asset and fee_asset != quote_asset:
+            price = fee_price(fee_asset, quote_asset)
+        realized = book.realized
         book_fill(book, fill, price)
-        self.marks[f"{fill.base_asset}/{fill.quote_asset}"] = fill.price
-        side, liquidity = fill.side.value, "maker" if fill.is_maker else "taker"
-        self.count("fills", fill.symbol, side, liquidity)
-        self.add("filled_base", fill.qty, fill.symbol, side, liquidity)
-        self.add("filled_quote", fill.quote, fill.symbol, side, liquidity)
+        self.marks[f"{fill.base_asset}/{quote_asset}"] = fill.price
+        key = f"{fill.symbol}{LABEL_SEP}{fill.side.value}{LABEL_SEP}" + (
+            "maker" if fill.is_maker else "taker"
+        )
+        counters, sums = self.counters, self.sums
+        fills = counters.setdefault("fills", {})
+        fills[key] = fills.get(key, 0) + 1
+        base = sums.setdefault("filled_base", {})
+        base[key] = base.get(key, ZERO) + fill.qty
+        quote = sums.setdefault("filled_quote", {})
+        quote[key] = quote.get(key, ZERO) + fill.quote
         if fill.commission and fee_asset is not None:
             self.add("fees_paid", fill.commission, fee_asset)
-        at = fill.exchange_ms or fill.at_ms
-        self.fills.append(
-            {
-                "seq": seq, "at_ms": fill.at_ms, "exchange_ms": fill.exchange_ms,
-                "symbol": fill.symbol, "side": side, "qty": plain(fill.qty),
-                "price": plain(fill.price), "quote": plain(fill.quote),
-                "fee": plain(fill.commission), "fee_asset": fee_asset, "liquidity": liquidity,
-                "trade_id": fill.trade_id, "order_id": fill.order_id,
-                "client_order_id": fill.client_order_id, "source": fill.source,
-            }
-        )  # fmt: skip
+        self.fills.append((seq, fill))
         if len(self.fills) > KEEP_FILLS:
             del self.fills[0]
         if self.curve_quote is None:
-            self.curve_quote = fill.quote_asset
-        if fill.quote_asset == self.curve_quote:
-            self.curve.append((at, plain(self._realized())))
+            self.curve_quote = quote_asset
+        if quote_asset == self.curve_quote:
+            self.curve_realized += book.realized - realized
+            self.curve.append((fill.exchange_ms or fill.at_ms, self.curve_realized))
             if len(self.curve) > CURVE_POINTS:
                 self.curve = [*self.curve[:-1:2], self.curve[-1]]
-
-    def _realized(self) -> Decimal:
-        """Cumulative realized PnL in the curve's quote asset."""
-        quote = self.curve_quote
-        total = self.curve_offset
-        for book in self.books.values():
-            if book.quote == quote:
-                total += book.realized
-        return total
 
 
 class ViewImage(msgspec.Struct, frozen=True, gc=False):

@@ -186,7 +186,7 @@ class DashboardView:
             "positions": self._positions(),
             "balances": self._balances(),
             "open_orders": [_order(o) for o in self.ledger.open_orders()],
-            "fills": [dict(f) for f in self.tally.fills],
+            "fills": [fill_row(seq, f) for seq, f in self.tally.fills],
             "pnl_curve": self._pnl_curve(),
             "limits": self._limits(),
             "alerts": [dict(a) for a in self.tally.alerts],
@@ -198,11 +198,11 @@ class DashboardView:
         out: dict[str, Any] = {"seq": seq, "kind": type(event).__name__, "at_ms": event.at_ms}
         tally = self.tally
         if isinstance(event, ev.OrderFilled):
-            out["fill"] = dict(tally.fills[-1]) if tally.fills else None
+            out["fill"] = fill_row(*tally.fills[-1]) if tally.fills else None
             out["positions"] = self._positions()
             out["balances"] = self._balances()
             out["open_orders"] = [_order(o) for o in self.ledger.open_orders()]
-            out["pnl_point"] = tally.curve[-1] if tally.curve else None
+            out["pnl_point"] = _point(tally.curve[-1]) if tally.curve else None
             out["pnl_curve"] = self._pnl_curve(points=False)
         elif isinstance(event, _ORDER_KINDS):
             out["open_orders"] = [_order(o) for o in self.ledger.open_orders()]
@@ -308,7 +308,7 @@ class DashboardView:
         tally = self.tally
         quote = tally.curve_quote
         books = [b for b in tally.books.values() if b.quote == quote]
-        realized = sum((b.realized for b in books), Decimal(0))
+        realized = tally.curve_realized  # cumulative: a fresh exchange does not reset it
         unrealized = sum((u for b in books if (u := b.unrealized) is not None), Decimal(0))
         out: dict[str, Any] = {
             "quote": quote,
@@ -316,12 +316,12 @@ class DashboardView:
             "unrealized": money(unrealized),
             "total": money(realized + unrealized),
             "end_ms": self.ledger.as_of_ms,
-            "fees_included": True,
+            "fees_included": not any(b.fees_unvalued for b in books),
             "basis": "cumulative realized PnL at each fill, in the quote asset; " + BASIS,
             "other_quotes": sorted({b.quote for b in tally.books.values()} - {quote}),
         }
         if points:
-            out["points"] = [list(p) for p in tally.curve]
+            out["points"] = [_point(p) for p in tally.curve]
         return out
 
     def rate_limits(self) -> list[dict[str, Any]]:
@@ -397,6 +397,30 @@ class DashboardView:
 
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(ViewImage)
+
+
+def fill_row(seq: int, fill: ev.OrderFilled) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "at_ms": fill.at_ms,
+        "exchange_ms": fill.exchange_ms,
+        "symbol": fill.symbol,
+        "side": fill.side.value,
+        "qty": plain(fill.qty),
+        "price": plain(fill.price),
+        "quote": plain(fill.quote),
+        "fee": plain(fill.commission),
+        "fee_asset": fill.commission_asset,
+        "liquidity": "maker" if fill.is_maker else "taker",
+        "trade_id": fill.trade_id,
+        "order_id": fill.order_id,
+        "client_order_id": fill.client_order_id,
+        "source": fill.source,
+    }
+
+
+def _point(point: tuple[int, Decimal]) -> list[Any]:
+    return [point[0], plain(point[1])]
 
 
 def _position(book: Book) -> dict[str, Any]:
