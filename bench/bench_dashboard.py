@@ -56,13 +56,20 @@ def _view() -> Any:
 
 
 def _build() -> None:
-    """The journal and its checkpoint at head - LAG, once (a crash midway leaves no file)."""
-    if JOURNAL.exists() and SAVED_CHECKPOINT.exists():
-        return
+    """The journal, once (a crash midway leaves no file), and its checkpoint at head - LAG,
+    again whenever the view's layout has changed since it was saved."""
+    from tradeguard.dashboard import checkpoint
+
+    if not JOURNAL.exists():
+        _build_journal()
+    saved, _ = checkpoint.load(SAVED_CHECKPOINT)
+    if saved is None:
+        _build_checkpoint()
+
+
+def _build_journal() -> None:
     from tests.journal import workload
 
-    from tradeguard.dashboard import checkpoint
-    from tradeguard.dashboard.tail import JournalTail
     from tradeguard.journal.store_sqlite import SqliteJournal
 
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -78,7 +85,16 @@ def _build() -> None:
                 store.append_many(chunk)
                 chunk = []
         store.append_many(chunk)
-    with JournalTail.open(building) as tail:
+    for part in CACHE.glob(building.name + "*"):
+        part.rename(CACHE / part.name.replace(building.name, JOURNAL.name))
+
+
+def _build_checkpoint() -> None:
+    from tradeguard.dashboard import checkpoint
+    from tradeguard.dashboard.tail import JournalTail
+
+    print(f"   folding {EVENTS - LAG:,} records for the checkpoint (once)", flush=True)
+    with JournalTail.open(JOURNAL) as tail:
         view = _view()
         seq = 0
         while seq < EVENTS - LAG and (batch := tail.after(seq, min(10_000, EVENTS - LAG - seq))):
@@ -86,11 +102,12 @@ def _build() -> None:
         digest = tail._hash_at(seq)
         assert digest is not None and seq == EVENTS - LAG
         problem = checkpoint.save(
-            SAVED_CHECKPOINT, checkpoint.Checkpoint(checkpoint.FORMAT, seq, digest, view.image())
+            SAVED_CHECKPOINT,
+            checkpoint.Checkpoint(
+                checkpoint.FORMAT, seq, digest, view.image(), checkpoint.layout()
+            ),
         )
         assert problem is None, problem
-    for part in CACHE.glob(building.name + "*"):
-        part.rename(CACHE / part.name.replace(building.name, JOURNAL.name))
 
 
 def run() -> list[Figure]:

@@ -188,3 +188,27 @@ def test_a_gap_or_a_record_of_another_format_is_journal_corrupt_naming_it(tmp_pa
         with pytest.raises(JournalCorrupt) as caught:
             tail.after(5)
         assert caught.value.position == 8
+
+
+def test_a_checkpoint_of_another_layout_or_with_a_bad_image_is_folded_again(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "j.db"
+    with open_journal(path) as store:
+        store.append_many(workload(60))
+        digest = store.head()[1]
+    good = view()
+    with JournalTail.open(path) as tail:
+        good.apply_all(tail.after(0))
+    for found, said in [
+        (checkpoint.Checkpoint(checkpoint.FORMAT, 60, digest, good.image(), "older"), "another"),
+        (checkpoint.Checkpoint(checkpoint.FORMAT, 60, digest, b"\x93junk", checkpoint.layout()),
+         "unreadable"),
+    ]:  # fmt: skip
+        assert checkpoint.save(checkpoint.beside(path), found) is None
+        with JournalTail.open(path) as tail:
+            v = view()
+            assert tail.start_view(v) == 60
+            assert tail.rows_read == 60
+            assert tail.checkpoint_note is not None and said in tail.checkpoint_note
+        assert v.snapshot() == good.snapshot() | {"chain": v.snapshot()["chain"]}

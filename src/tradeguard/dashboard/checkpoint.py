@@ -15,11 +15,14 @@ reason is said), never mixed with a checkpoint of another chain.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 from pathlib import Path
 
 import msgspec
+
+from tradeguard.dashboard.tally import ViewImage
 
 FORMAT = 1
 EVERY = 10_000  # records folded past the last checkpoint before a new one is written
@@ -30,6 +33,15 @@ class Checkpoint(msgspec.Struct, frozen=True):
     seq: int
     hash: bytes  # the chain hash of record `seq`
     view: bytes  # DashboardView.image()
+    layout: str = ""  # layout() of the tradeguard that wrote it
+
+
+@functools.cache
+def layout() -> str:
+    """A fingerprint of what a view image holds (its schema): a checkpoint written by a
+    tradeguard whose view kept other fields is not restored, but folded again."""
+    schema = msgspec.json.encode(msgspec.json.schema(ViewImage), order="sorted")
+    return hashlib.sha256(schema).hexdigest()[:16]
 
 
 def beside(journal: Path) -> Path:
@@ -56,7 +68,7 @@ def load(path: Path) -> tuple[Checkpoint | None, str | None]:
         found = msgspec.msgpack.decode(data, type=Checkpoint)
     except msgspec.DecodeError:
         return None, f"the dashboard checkpoint {path} is unreadable; folding from the start"
-    if found.format != FORMAT:
+    if found.format != FORMAT or found.layout != layout():
         return None, f"the dashboard checkpoint {path} is of another tradeguard; folding again"
     return found, None
 

@@ -129,7 +129,9 @@ class JournalTail(ABC):
             return False
         problem = checkpoint.save(
             self.checkpoint_path,
-            checkpoint.Checkpoint(checkpoint.FORMAT, seq, digest, view.image()),
+            checkpoint.Checkpoint(
+                checkpoint.FORMAT, seq, digest, view.image(), checkpoint.layout()
+            ),
         )
         if problem is not None:
             self.checkpoint_note = problem
@@ -149,7 +151,14 @@ class JournalTail(ABC):
                 "(replaced, cut short or rewritten since); folding from the start"
             )
             return
-        view.restore(found.view)
+        try:
+            view.restore(found.view)
+        except msgspec.DecodeError:
+            self.checkpoint_note = (
+                f"the dashboard checkpoint {self.checkpoint_path} is unreadable; folding from "
+                "the start"
+            )
+            return
         self._checkpoint_seq = found.seq
 
     def _verified(self) -> tuple[int, bytes] | None:
