@@ -7,11 +7,13 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.journal.strategies import sessions
 from tradeguard import events as ev
+from tradeguard import stages
 from tradeguard.dashboard.view import DashboardView
 from tradeguard.model import Balance, Side
 from tradeguard.profile.profiles import Limits
@@ -19,6 +21,7 @@ from tradeguard.profile.profiles import Limits
 from .events import T0, Orders, numbered
 
 BUY, SELL = Side.BUY, Side.SELL
+DAY_MS = stages.DAY_MS
 
 
 def view() -> DashboardView:
@@ -221,3 +224,48 @@ def test_one_by_one_in_a_batch_twice_or_through_a_checkpoint_the_page_is_the_sam
     resumed.apply_all(records[cut:])
     assert resumed.snapshot() == one_by_one
     json.dumps(one_by_one)
+
+
+def a_testnet_journal(days: int, fills_per_day: int) -> list[ev.EventBase]:
+    o = Orders()
+    out: list[ev.EventBase] = [
+        ev.ProfileLoaded(at_ms=T0, profile="t", venue="binance", env="testnet", mode="trade"),
+        ev.StageSet(at_ms=T0, profile="t", rung="testnet"),
+    ]
+    for day in range(days):
+        for _ in range(fills_per_day):
+            out += [
+                msgspec.structs.replace(e, at_ms=e.at_ms + day * DAY_MS)
+                for e in o.trade(BUY, "1", "100")
+            ]
+    return out
+
+
+def ladder_of(events: list[ev.EventBase], now_ms: int) -> dict[str, Any]:
+    v = DashboardView(profile="t", venue="binance", env="testnet", limits=None)
+    v.apply_all(numbered(events))
+    return v.snapshot(now_ms=now_ms)["ladder"]
+
+
+def test_the_ladder_says_what_promotion_needs_as_promote_does() -> None:
+    short = ladder_of(a_testnet_journal(days=2, fills_per_day=10), T0 + 2 * DAY_MS)
+    assert short["rung"] == "testnet"
+    promotion = short["promotion"]
+    assert promotion["allowed"] is False and promotion["target"] == "live-small"
+    figures = {c["rule"].split(" on ")[0]: (c["figure"], c["needed"]) for c in promotion["checks"]}
+    assert figures["clean fills"] == ("20", ">= 50")
+    ready = ladder_of(a_testnet_journal(days=3, fills_per_day=20), T0 + 3 * DAY_MS)
+    assert ready["promotion"]["allowed"] is True and ready["promotion"]["reasons"] == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(sessions(), st.sampled_from(["sim", "testnet", "live-small", "live"]))
+def test_the_verdict_is_the_one_promote_computes(events: list[ev.EventBase], env: str) -> None:
+    start = ev.ProfileLoaded(at_ms=T0, profile="t", venue="binance", env=env, mode="trade")
+    journal = [start, *events]
+    now = T0 + DAY_MS
+    v = DashboardView(profile="t", venue="binance", env=env, limits=None)
+    v.apply_all(numbered(journal))
+    record = stages.record_from_events(journal, env, profile="t")  # type: ignore[arg-type]
+    expected = stages.evaluate_promotion(env, record, now)  # type: ignore[arg-type]
+    assert v.promotion(now) == expected

@@ -19,6 +19,7 @@ from tradeguard import events as ev
 from tradeguard.dashboard.pnl import Book, book_fill
 from tradeguard.journal.ledger_image import LedgerImage
 from tradeguard.model import OrderStatus
+from tradeguard.stages import Rung, RungRecord, RungRecorder
 
 KEEP_FILLS = 200
 KEEP_ALERTS = 50
@@ -32,6 +33,7 @@ RISK_RULES = frozenset(
     }
 )  # fmt: skip
 LABEL_SEP = "\t"
+RECORDED_RUNGS: tuple[Rung, ...] = ("testnet", "live-small")  # a promotion reads their record
 
 
 def risk_rule(reason: str) -> str:
@@ -61,6 +63,15 @@ class Tally(msgspec.Struct, gc=False):
     mode: str | None = None
     started_ms: int | None = None
     shut_down: dict[str, Any] | None = None
+    # the record on each rung a promotion reads (testnet's, live-small's): promote's own fold
+    rungs: dict[str, RungRecorder] = {}
+
+    def follow_rungs(self, profile: str) -> None:
+        self.rungs = {r: RungRecorder(r, profile) for r in RECORDED_RUNGS}
+
+    def rung_record(self, rung: str) -> RungRecord:
+        recorder = self.rungs.get(rung)
+        return RungRecord(rung) if recorder is None else recorder.record()  # type: ignore[arg-type]
 
     def count(self, name: str, *labels: str) -> None:
         table = self.counters.setdefault(name, {})
@@ -94,6 +105,8 @@ class Tally(msgspec.Struct, gc=False):
         """What the page keeps of an event the Ledger has just folded (`changed`: whether it
         changed the Ledger; `held`: the order's status before an update)."""
         at = event.at_ms
+        for recorder in self.rungs.values():
+            recorder.feed(event)
         if isinstance(event, ev.OrderFilled):
             if event.source == "stream":
                 self.last_message_ms["user"] = at

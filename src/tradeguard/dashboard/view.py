@@ -32,7 +32,7 @@ from tradeguard.journal.replay import Ledger
 from tradeguard.model import OrderStatus, Symbol
 from tradeguard.net.ratelimit import BINANCE_SPOT_DEFAULTS, LimitKind, RateRule
 from tradeguard.orders import Order
-from tradeguard.stages import PromotionVerdict
+from tradeguard.stages import RUNGS, PromotionRules, PromotionVerdict, evaluate_promotion
 from tradeguard.text import plain
 
 
@@ -78,17 +78,21 @@ class DashboardView:
         venue: str,
         env: str,
         limits: Limits | None,
-        stage: PromotionVerdict | None = None,
+        stage: PromotionRules | None = None,
         rate_rules: Sequence[RateRule] | None = None,
     ) -> None:
+        """`env`: the profile's rung (tradeguard.toml's, the source of truth, as `tradeguard
+        promote` reads it); `stage`: the promotion rules (None: the defaults `promote` uses)."""
         self.profile, self.venue, self.env = profile, venue, env
         self.limits = limits
-        self.promotion = stage
+        self.rules = stage if stage is not None else PromotionRules()
+        self._verdict: tuple[tuple[int, int], PromotionVerdict | None] | None = None
         if rate_rules is None and venue == "binance":
             rate_rules = BINANCE_SPOT_DEFAULTS
         self.rate_rules = tuple(rate_rules or ())
         self.ledger = Ledger()
         self.tally = Tally()
+        self.tally.follow_rungs(profile)
         self.chain: dict[str, Any] = {"head_seq": 0, "head_hash": None, "verified": None}
 
     @property
@@ -142,10 +146,18 @@ class DashboardView:
         order = self.ledger.orders.get(client_order_id)
         return "" if order is None else order.symbol
 
-    def set_promotion(self, verdict: PromotionVerdict | None) -> None:
-        """What `tradeguard promote` would say now (the server computes it; it reads the rung's
-        whole record)."""
-        self.promotion = verdict
+    def promotion(self, now_ms: int) -> PromotionVerdict | None:
+        """What `tradeguard promote` would say at `now_ms`, from the rung's record as folded
+        here (the same `stages.RungRecorder` promote's record_from_events runs); None when the
+        profile's env is not a rung."""
+        if self.env not in RUNGS:
+            return None
+        key = (self.seq, now_ms // 60_000)
+        if self._verdict is None or self._verdict[0] != key:
+            record = self.tally.rung_record(self.env)
+            verdict = evaluate_promotion(self.env, record, now_ms, self.rules)
+            self._verdict = (key, verdict)
+        return self._verdict[1]
 
     def note_chain(
         self, head_seq: int, head_hash: bytes, verified: tuple[int, bytes] | None
@@ -177,7 +189,10 @@ class DashboardView:
 
     # ── the page ─────────────────────────────────────────────────────────────────────────────
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, now_ms: int | None = None) -> dict[str, Any]:
+        """The page; `now_ms` (the wall time, read by the caller) dates the promotion verdict
+        (the record's age); without it, the last record's time."""
+        now = now_ms if now_ms is not None else (self.ledger.as_of_ms or 0)
         return {
             "seq": self.seq,
             "as_of_ms": self.ledger.as_of_ms,
@@ -190,7 +205,7 @@ class DashboardView:
             "pnl_curve": self._pnl_curve(),
             "limits": self._limits(),
             "alerts": [dict(a) for a in self.tally.alerts],
-            "ladder": self._ladder(),
+            "ladder": self._ladder(now),
             "chain": dict(self.chain, seq_folded=self.seq),
         }
 
@@ -215,7 +230,7 @@ class DashboardView:
             out["limits"] = self._limits()
         elif isinstance(event, _STATUS_KINDS):
             out["status"] = self._status()
-            out["ladder"] = self._ladder()
+            out["ladder"] = self._ladder(event.at_ms)
         if tally.alerts and tally.alerts[-1]["seq"] == seq:
             out["alert"] = dict(tally.alerts[-1])
         if len(out) == 3:  # nothing the page shows changed
@@ -369,11 +384,13 @@ class DashboardView:
             "risk_denials": ledger.risk_denials,
         }
 
-    def _ladder(self) -> dict[str, Any]:
+    def _ladder(self, now_ms: int) -> dict[str, Any]:
         stage = self.ledger.stage
-        verdict = self.promotion
+        verdict = self.promotion(now_ms)
         return {
             "rung": stage.rung if stage is not None else (self.tally.env or self.env),
+            "env": self.env,
+            "as_of_ms": now_ms,
             "caps": None
             if stage is None
             else {
@@ -383,6 +400,7 @@ class DashboardView:
             "promotion": None
             if verdict is None
             else {
+                "current": verdict.current,
                 "allowed": verdict.allowed,
                 "target": verdict.target,
                 "checks": [
