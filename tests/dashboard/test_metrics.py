@@ -208,3 +208,9 @@ def test_an_empty_journal_is_a_valid_exposition() -> None:
     m = Exposition(prometheus_text(view_of([]), now_ms=T0))
     assert m.value("tradeguard_kill_switch_engaged", env="testnet") == 0
     assert m.value("tradeguard_journal_head_seq") == 0
+
+
+def test_the_lag_is_against_the_head_the_server_read() -> None:
+    view = view_of(busy(2))
+    m = Exposition(prometheus_text(view, now_ms=T0, head_seq=view.seq + 40))
+    assert m.value("tradeguard_journal_lag_records") == 40

@@ -15,7 +15,7 @@ from tradeguard import events as ev
 from tradeguard.dashboard import checkpoint
 from tradeguard.dashboard.tail import JournalTail
 from tradeguard.dashboard.view import DashboardView
-from tradeguard.errors import ConfigError, JournalCorrupt
+from tradeguard.errors import ConfigError, JournalCorrupt, StateError
 from tradeguard.journal import open_journal
 from tradeguard.journal.store import JournalStore
 from tradeguard.model import Side
@@ -212,3 +212,33 @@ def test_a_checkpoint_of_another_layout_or_with_a_bad_image_is_folded_again(
             assert tail.rows_read == 60
             assert tail.checkpoint_note is not None and said in tail.checkpoint_note
         assert v.snapshot() == good.snapshot() | {"chain": v.snapshot()["chain"]}
+
+
+def test_a_file_that_is_not_a_journal_is_journal_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    with pytest.raises(JournalCorrupt) as caught:
+        JournalTail.open(path)
+    assert "not" in caught.value.detail or "journal" in caught.value.detail
+
+
+def test_the_postgresql_tail_reconnects_after_its_connection_dies(
+    pg: pgcluster.Cluster | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if pg is None:
+        pytest.skip(pgcluster.HOW_TO_ENABLE)
+    import psycopg
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with open_journal(pg.dsn, profile="dash2") as store:
+        store.append_many(workload(5))
+    with JournalTail.open(pg.dsn, profile="dash2") as tail:
+        assert tail.head() == 5
+        pid = tail._conn.info.backend_pid  # type: ignore[attr-defined]
+        with psycopg.connect(pg.dsn, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(StateError) as caught:
+            tail.after(0)
+        assert caught.value.hint
+        assert [seq for seq, _ in tail.after(0)] == [1, 2, 3, 4, 5]  # the next poll reconnects

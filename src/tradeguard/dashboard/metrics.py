@@ -78,8 +78,12 @@ def _labelled(
     ]
 
 
-def prometheus_text(view: DashboardView, *, now_ms: int, version: str = __version__) -> str:
-    """The whole exposition at `now_ms` (the wall time the server read: what is in force)."""
+def prometheus_text(
+    view: DashboardView, *, now_ms: int, head_seq: int | None = None, version: str = __version__
+) -> str:
+    """The whole exposition at `now_ms` (the wall time the server read: what is in force);
+    `head_seq`, the journal's head as the tail last read it (`JournalTail.head()`), for the
+    lag (default: the head `JournalTail.note_chain` last told the view)."""
     out = _Exposition()
     tally, ledger = view.tally, view.ledger
     venue = tally.venue or view.venue
@@ -205,7 +209,8 @@ def prometheus_text(view: DashboardView, *, now_ms: int, version: str = __versio
                [] if clock is None else [(v, clock.offset_ms / 1000)])  # fmt: skip
     out.family("tradeguard_journal_events_total", "counter", "Journal records folded, by type.",
                counted("journal_events", "type", base={}))  # fmt: skip
-    head = max(int(view.chain.get("head_seq") or 0), view.seq)
+    known = head_seq if head_seq is not None else int(view.chain.get("head_seq") or 0)
+    head = max(known, view.seq)
     out.family("tradeguard_journal_head_seq", "gauge", "The journal's last record.",
                [({}, head)])  # fmt: skip
     out.family("tradeguard_journal_lag_records", "gauge",

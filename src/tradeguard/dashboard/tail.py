@@ -271,18 +271,30 @@ class PostgresTail(JournalTail):
         )
         self.location = f"{server} (profile {profile})"
         self.checkpoint_path = checkpoint.in_cache(server, profile)
-        try:
-            self._conn = psycopg.connect(dsn, autocommit=True)
-        except psycopg.Error as exc:
-            raise StateError(
-                f"cannot reach the journal {self.location}: {exc}",
-                hint="check the server and the URL",
-            ) from None
+        self._dsn = dsn
+        self._psycopg: Any = psycopg
+        self._conn: Any = None
+        self._connection()
+
+    def _connection(self) -> Any:
+        """The connection, opened again after the last one broke (the server restarted)."""
+        if self._conn is None or self._conn.closed:
+            try:
+                self._conn = self._psycopg.connect(self._dsn, autocommit=True)
+            except self._errors as exc:
+                raise StateError(
+                    f"cannot reach the journal {self.location}: {exc}",
+                    hint="check the server and the URL; the dashboard tries again at its next poll",
+                ) from None
+        return self._conn
 
     def _run(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
+        conn = self._connection()
         try:
-            return self._conn.execute(sql, args).fetchall()
+            return list(conn.execute(sql, args).fetchall())
         except self._errors as exc:
+            if conn.broken:
+                self.close()
             raise StateError(
                 f"cannot read the journal {self.location}: {exc}",
                 hint="check the server; the dashboard reads again at its next poll",
@@ -320,5 +332,7 @@ class PostgresTail(JournalTail):
         return None if not rows else str(rows[0][0])
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._conn.close()
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None

@@ -226,7 +226,7 @@ class DashboardView:
             out["balances"] = self._balances()
         elif isinstance(event, ev.KillSwitchSet | ev.KillSwitchReset):
             out["kill_switch"] = self._kill_switch()
-        elif isinstance(event, ev.RateLimitChanged | ev.ReplyReceived):
+        elif isinstance(event, ev.RateLimitChanged | ev.ReplyReceived | ev.RiskDenied):
             out["limits"] = self._limits()
         elif isinstance(event, _STATUS_KINDS):
             out["status"] = self._status()
