@@ -17,44 +17,31 @@ PnL says its basis (`dashboard.pnl.BASIS`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 
 from tradeguard import events as ev
-from tradeguard.dashboard.pnl import BASIS, Book
+from tradeguard.dashboard.pnl import BASIS
+from tradeguard.dashboard.rows import (
+    Limits,
+    curve_point,
+    fill_row,
+    limit_use,
+    money,
+    order_row,
+    position_row,
+    promotion_row,
+)
 from tradeguard.dashboard.tally import Tally, ViewImage
 from tradeguard.errors import StateError
 from tradeguard.journal import ledger_image
 from tradeguard.journal.replay import Ledger
-from tradeguard.model import OrderStatus, Symbol
+from tradeguard.model import OrderStatus
 from tradeguard.net.ratelimit import BINANCE_SPOT_DEFAULTS, LimitKind, RateRule
-from tradeguard.orders import Order
 from tradeguard.stages import RUNGS, PromotionRules, PromotionVerdict, evaluate_promotion
-from tradeguard.text import plain
-
-
-class Limits(Protocol):
-    """What the page shows of a profile's `profile.profiles.Limits` (a protocol: the profile
-    module reads files and keys, and the view does no I/O)."""
-
-    @property
-    def max_order_notional(self) -> Decimal: ...
-    @property
-    def max_position_notional(self) -> Decimal: ...
-    @property
-    def max_open_orders(self) -> int: ...
-    @property
-    def max_orders_per_minute(self) -> int: ...
-    @property
-    def daily_loss(self) -> Decimal: ...
-    @property
-    def drawdown_from_peak(self) -> Decimal: ...
-    @property
-    def max_position(self) -> Mapping[Symbol, Decimal]: ...
-
 
 _ORDER_KINDS = (ev.OrderIntended, ev.OrderUpdated, ev.OrderAdopted)
 _STATUS_KINDS = (
@@ -62,10 +49,6 @@ _STATUS_KINDS = (
     ev.StreamGapLost, ev.ShutDown,
 )  # fmt: skip
 _INTERVALS = {"SECOND": "s", "MINUTE": "m", "HOUR": "h", "DAY": "d"}
-
-
-def money(value: Decimal | None) -> str | None:
-    return None if value is None else plain(value)
 
 
 class DashboardView:
@@ -200,7 +183,7 @@ class DashboardView:
             "kill_switch": self._kill_switch(),
             "positions": self._positions(),
             "balances": self._balances(),
-            "open_orders": [_order(o) for o in self.ledger.open_orders()],
+            "open_orders": [order_row(o) for o in self.ledger.open_orders()],
             "fills": [fill_row(seq, f) for seq, f in self.tally.fills],
             "pnl_curve": self._pnl_curve(),
             "limits": self._limits(),
@@ -216,11 +199,11 @@ class DashboardView:
             out["fill"] = fill_row(*tally.fills[-1]) if tally.fills else None
             out["positions"] = self._positions()
             out["balances"] = self._balances()
-            out["open_orders"] = [_order(o) for o in self.ledger.open_orders()]
-            out["pnl_point"] = _point(tally.curve[-1]) if tally.curve else None
+            out["open_orders"] = [order_row(o) for o in self.ledger.open_orders()]
+            out["pnl_point"] = curve_point(tally.curve[-1]) if tally.curve else None
             out["pnl_curve"] = self._pnl_curve(points=False)
         elif isinstance(event, _ORDER_KINDS):
-            out["open_orders"] = [_order(o) for o in self.ledger.open_orders()]
+            out["open_orders"] = [order_row(o) for o in self.ledger.open_orders()]
             out["limits"] = self._limits()
         elif isinstance(event, ev.BalanceChanged):
             out["balances"] = self._balances()
@@ -281,9 +264,9 @@ class DashboardView:
         limits = self.limits
         out = []
         for book in self.tally.books.values():
-            entry = _position(book)
+            entry = position_row(book)
             if limits is not None:
-                entry["limit"] = _position_limit(book, limits)
+                entry["limit"] = limit_use(book, limits)
             out.append(entry)
         return out
 
@@ -336,7 +319,7 @@ class DashboardView:
             "other_quotes": sorted({b.quote for b in tally.books.values()} - {quote}),
         }
         if points:
-            out["points"] = [_point(p) for p in tally.curve]
+            out["points"] = [curve_point(p) for p in tally.curve]
         return out
 
     def rate_limits(self) -> list[dict[str, Any]]:
@@ -397,90 +380,9 @@ class DashboardView:
                 "max_order_notional": money(stage.max_order_notional),
                 "max_daily_notional": money(stage.max_daily_notional),
             },
-            "promotion": None
-            if verdict is None
-            else {
-                "current": verdict.current,
-                "allowed": verdict.allowed,
-                "target": verdict.target,
-                "checks": [
-                    {"rule": c.rule, "passed": c.passed, "figure": c.figure, "needed": c.needed}
-                    for c in verdict.checks
-                ],
-                "reasons": list(verdict.reasons),
-                "needs_acknowledgement": verdict.needs_acknowledgement,
-            },
+            "promotion": None if verdict is None else promotion_row(verdict),
         }
 
 
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(ViewImage)
-
-
-def fill_row(seq: int, fill: ev.OrderFilled) -> dict[str, Any]:
-    return {
-        "seq": seq,
-        "at_ms": fill.at_ms,
-        "exchange_ms": fill.exchange_ms,
-        "symbol": fill.symbol,
-        "side": fill.side.value,
-        "qty": plain(fill.qty),
-        "price": plain(fill.price),
-        "quote": plain(fill.quote),
-        "fee": plain(fill.commission),
-        "fee_asset": fill.commission_asset,
-        "liquidity": "maker" if fill.is_maker else "taker",
-        "trade_id": fill.trade_id,
-        "order_id": fill.order_id,
-        "client_order_id": fill.client_order_id,
-        "source": fill.source,
-    }
-
-
-def _point(point: tuple[int, Decimal]) -> list[Any]:
-    return [point[0], plain(point[1])]
-
-
-def _position(book: Book) -> dict[str, Any]:
-    average = book.average
-    return {
-        "symbol": book.symbol,
-        "base": book.base,
-        "quote": book.quote,
-        "qty": money(book.qty),
-        "average_entry": money(average),
-        "mark": money(book.mark),
-        "mark_ms": book.mark_ms,
-        "mark_basis": "last fill price",
-        "realized_pnl": money(book.realized),
-        "unrealized_pnl": money(book.unrealized),
-        "fees_included": not book.fees_unvalued,
-        "fees_unvalued": {a: money(v) for a, v in book.fees_unvalued.items()},
-        "basis": BASIS,
-        "fills": book.fills,
-    }
-
-
-def _position_limit(book: Book, limits: Limits) -> dict[str, Any]:
-    caps = {f"{s.base}{s.quote}": v for s, v in limits.max_position.items()}
-    cap = caps.get(book.symbol)
-    if cap is not None:
-        return {"max_qty": money(cap), "used_qty": money(abs(book.qty))}
-    notional = None if book.mark is None else abs(book.qty) * book.mark
-    return {"max_notional": money(limits.max_position_notional), "used_notional": money(notional)}
-
-
-def _order(o: Order) -> dict[str, Any]:
-    return {
-        "client_order_id": o.client_order_id,
-        "order_id": o.order_id,
-        "symbol": o.symbol,
-        "side": o.side.value,
-        "type": o.type.value,
-        "status": o.status.value,
-        "price": money(o.price),
-        "qty": money(o.qty),
-        "filled": money(o.executed_qty),
-        "created_ms": o.created_ms,
-        "updated_ms": o.updated_ms,
-    }
