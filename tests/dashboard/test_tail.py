@@ -242,3 +242,24 @@ def test_the_postgresql_tail_reconnects_after_its_connection_dies(
             tail.after(0)
         assert caught.value.hint
         assert [seq for seq, _ in tail.after(0)] == [1, 2, 3, 4, 5]  # the next poll reconnects
+
+
+def test_the_tail_follows_the_view_it_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checkpoint, "FOLLOW_EVERY", 30)
+    path = tmp_path / "j.db"
+    with open_journal(path) as store:
+        store.append_many(workload(20))
+        with JournalTail.open(path) as tail:
+            v = view()
+            seq = tail.start_view(v)
+            assert not checkpoint.beside(path).exists()  # 20 records: not worth one yet
+            store.append_many(workload(40, start=20))
+            while batch := tail.after(seq, limit=25):
+                seq = v.apply_all(batch)
+            assert v.snapshot()["chain"]["head_seq"] == 60  # told at the read that found them
+            saved, _ = checkpoint.load(checkpoint.beside(path))
+            assert saved is not None and saved.seq == 45  # 30+ records past none: after 25+20
+        with JournalTail.open(path) as again:
+            assert again.start_view(view()) == 60 and again.rows_read == 15

@@ -1,8 +1,9 @@
 """The dashboard's checkpoint: a folded view kept in a file, so that opening the page folds only
 the records written since, not the whole journal.
 
-Computed lazily on the dashboard's side (the session writes nothing for it): when the
-dashboard has folded `EVERY` records past the checkpoint it holds, it writes a new one. Where:
+Computed lazily on the dashboard's side (the session writes nothing for it): when a start has
+folded `EVERY` records past the checkpoint it found, and then every `FOLLOW_EVERY` records the
+running dashboard folds, it writes a new one. Where:
 - an SQLite journal: beside it, `<journal file>.view` (0600, written whole then renamed over);
 - a PostgreSQL journal: `$XDG_CACHE_HOME/tradeguard/dashboard/<server, database, profile>.view`,
   so the dashboard needs no write rights on the database.
@@ -25,7 +26,8 @@ import msgspec
 from tradeguard.dashboard.tally import ViewImage
 
 FORMAT = 1
-EVERY = 10_000  # records folded past the last checkpoint before a new one is written
+EVERY = 10_000  # records a start folded past the last checkpoint before it writes a new one
+FOLLOW_EVERY = 50_000  # while following: a checkpoint (about 15 MB at most) per this many
 
 
 class Checkpoint(msgspec.Struct, frozen=True):
