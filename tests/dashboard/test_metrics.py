@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,7 @@ import tradeguard
 from tradeguard import events as ev
 from tradeguard.dashboard.metrics import prometheus_text
 from tradeguard.dashboard.view import DashboardView
-from tradeguard.model import Balance, Side
+from tradeguard.model import Balance, OrderStatus, Side
 
 from .events import T0, Orders, numbered
 
@@ -214,3 +215,27 @@ def test_the_lag_is_against_the_head_the_server_read() -> None:
     view = view_of(busy(2))
     m = Exposition(prometheus_text(view, now_ms=T0, head_seq=view.seq + 40))
     assert m.value("tradeguard_journal_lag_records") == 40
+
+
+def test_docs_metrics_md_lists_every_metric_with_its_type_and_labels() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text()
+    documented = {}
+    for line in page.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`tradeguard_"):
+            labels = frozenset(x.strip() for x in cells[2].split(",") if x.strip())
+            documented[cells[0].strip("`")] = (cells[1], labels)
+    o = Orders()
+    o.n = 100  # ids apart from busy()'s
+    intent = o.trade(Side.BUY, "1", "100")[0]
+    cancel = ev.OrderUpdated(at_ms=T0 + 9, profile="t", client_order_id="tg-101",
+                             symbol="BTCUSDT", status=OrderStatus.CANCELED, source="stream",
+                             order_id=101)  # fmt: skip
+    view = view_of([*busy(4), intent, cancel])
+    assert not [a for a in view.snapshot()["alerts"] if a["kind"] == "error"]
+    m = Exposition(prometheus_text(view, now_ms=T0))
+    found = {}
+    for name, kind in m.types.items():
+        labels = {k for (n, ls) in m.series for k, _ in ls if n == name}
+        found[name] = (kind, frozenset(labels))
+    assert found == documented

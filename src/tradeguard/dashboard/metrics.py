@@ -7,8 +7,9 @@ comes from a bounded set (venue, symbol, side, order type, asset, error code, ru
 event kind): never an order id or a price. Money is written with the journal's Decimal digits;
 a scraper reads it as a float, for monitoring only (the journal stays authoritative).
 
-Counters count what the journal holds since the dashboard's fold began (its first record, or
-the checkpoint it continued from): they never go down while a dashboard runs.
+Counters count what the journal holds from its first record (a checkpoint carries them, so a
+restarted dashboard continues them): they never go down. docs/metrics.md lists every metric
+(tests/dashboard/test_metrics.py holds the two to each other).
 """
 
 from __future__ import annotations
