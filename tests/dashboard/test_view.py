@@ -174,6 +174,8 @@ def test_the_page_shows_the_guard_state_from_the_shared_fold() -> None:
     weight = next(r for r in limits["rate_limits"] if r["kind"] == "REQUEST_WEIGHT")
     assert (weight["used"], weight["limit"]) == (37, 6000)
     assert limits["held"][0]["limit"] == "ban" and limits["held"][0]["until_ms"] == T0 + 60_000
+    assert limits["held"][0]["in_force"] is True
+    assert v.snapshot(now_ms=T0 + 61_000)["limits"]["held"][0]["in_force"] is False
     assert [a["kind"] for a in page["alerts"]] == ["risk_denied", "kill_switch", "stream_lost"]
     assert page["seq"] == len(events) and page["chain"]["seq_folded"] == len(events)
 

@@ -186,7 +186,7 @@ class DashboardView:
             "open_orders": [order_row(o) for o in self.ledger.open_orders()],
             "fills": [fill_row(seq, f) for seq, f in self.tally.fills],
             "pnl_curve": self._pnl_curve(),
-            "limits": self._limits(),
+            "limits": self._limits(now),
             "alerts": [dict(a) for a in self.tally.alerts],
             "ladder": self._ladder(now),
             "chain": dict(self.chain, seq_folded=self.seq),
@@ -204,13 +204,13 @@ class DashboardView:
             out["pnl_curve"] = self._pnl_curve(points=False)
         elif isinstance(event, _ORDER_KINDS):
             out["open_orders"] = [order_row(o) for o in self.ledger.open_orders()]
-            out["limits"] = self._limits()
+            out["limits"] = self._limits(event.at_ms)
         elif isinstance(event, ev.BalanceChanged):
             out["balances"] = self._balances()
         elif isinstance(event, ev.KillSwitchSet | ev.KillSwitchReset):
             out["kill_switch"] = self._kill_switch()
         elif isinstance(event, ev.RateLimitChanged | ev.ReplyReceived | ev.RiskDenied):
-            out["limits"] = self._limits()
+            out["limits"] = self._limits(event.at_ms)
         elif isinstance(event, _STATUS_KINDS):
             out["status"] = self._status()
             out["ladder"] = self._ladder(event.at_ms)
@@ -345,7 +345,7 @@ class DashboardView:
             )  # fmt: skip
         return rules
 
-    def _limits(self) -> dict[str, Any]:
+    def _limits(self, now_ms: int) -> dict[str, Any]:
         ledger, tally = self.ledger, self.tally
         return {
             "rate_limits": self.rate_limits(),
@@ -360,6 +360,7 @@ class DashboardView:
                     "until_ms": s.until_ms,
                     "reason": s.reason,
                     "since_ms": s.since_ms,
+                    "in_force": s.until_ms > now_ms,  # at the snapshot's now (or the record's)
                 }
                 for s in ledger.limits.values()
             ],
