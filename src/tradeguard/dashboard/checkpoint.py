@@ -78,7 +78,7 @@ def load(path: Path) -> tuple[Checkpoint | None, str | None]:
 def save(path: Path, checkpoint: Checkpoint) -> str | None:
     """Write the checkpoint whole (a reader never sees half of one); why not, if it failed (the
     dashboard goes on without it)."""
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two dashboards never share one
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
