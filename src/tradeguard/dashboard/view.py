@@ -7,8 +7,10 @@
 The state the guard held comes from the one fold shared by live and replay (`journal.replay`'s
 Ledger): orders, balances, limits, kill switch, rung, clock, streams. What only the page needs is
 kept beside it here: PnL by average cost (`dashboard.pnl`), the last fills, the PnL curve, the
-last errors and alerts, the last request weight and order count, and the counters `/metrics`
-exposes. Records arrive by sequence number; one already folded (a seq not above the last) is
+last errors and alerts, the last request weight and order count, the counters `/metrics`
+exposes, and the record on each rung a promotion reads (`stages.RungRecorder`, the fold
+`tradeguard promote` runs), so the ladder says what promotion needs without reading the
+journal again. Records arrive by sequence number; one already folded (a seq not above the last) is
 ignored, so a tail that delivers a record twice changes nothing.
 
 Money is Decimal inside and a string in the JSON (plain digits, no exponent). Every figure of
