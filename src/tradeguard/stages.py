@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal, get_args
 
+import msgspec
+
 from tradeguard import events as ev
 from tradeguard.errors import ConfigError
 from tradeguard.model import OrderStatus
@@ -123,15 +125,14 @@ class RungRecord:
     unattributed: int = 0  # events before any ProfileLoaded/StageSet: on no known rung
 
 
-class _Tally:
+class _Tally(msgspec.Struct, gc=False):
     """The running record of one rung while events stream past."""
 
-    def __init__(self) -> None:
-        self.intents: dict[str, int] = {}
-        self.order_ids: dict[str, set[int]] = {}
-        self.coid_of: dict[tuple[str, int], str] = {}
-        self.last_status: dict[str, OrderStatus] = {}
-        self.fills: dict[tuple[str, int], tuple[str | None, int, int]] = {}  # (coid, oid, at)
+    intents: dict[str, int] = {}
+    order_ids: dict[str, set[int]] = {}
+    coid_of: dict[tuple[str, int], str] = {}
+    last_status: dict[str, OrderStatus] = {}
+    fills: dict[tuple[str, int], tuple[str | None, int, int]] = {}  # (coid, oid, at)
 
     def order(self, coid: str, symbol: str, order_id: int | None) -> None:
         if order_id is not None:
@@ -150,37 +151,51 @@ def record_from_events(
     events: Iterable[ev.EventBase], rung: Rung, *, profile: str | None = None
 ) -> RungRecord:
     """The record on `rung` from a journal's events, in order (only `profile`'s, if given)."""
+    recorder = RungRecorder(rung, profile)
+    for event in events:
+        recorder.feed(event)
+    return recorder.record()
+
+
+class RungRecorder(msgspec.Struct, gc=False):
+    """The record on `rung` built event by event: `record_from_events` in steps, for a reader
+    that follows a journal as it grows (the dashboard), which keeps it in its checkpoint."""
+
+    rung: Rung
+    profile: str | None = None
     current: Rung | None = None
     session_env: Rung | None = None
     granted: set[Rung] = set()
-    tally = _Tally()
-    latched = False
+    tally: _Tally = msgspec.field(default_factory=_Tally)
+    latched: bool = False
     restarted: int | None = None
-    unattributed = 0
-    for event in events:
-        if profile is not None and event.profile != profile:
-            continue
+    unattributed: int = 0
+
+    def feed(self, event: ev.EventBase) -> None:
+        if self.profile is not None and event.profile != self.profile:
+            return
         if isinstance(event, ev.ProfileLoaded):
-            session_env = current = event.env if event.env in RUNGS else None
-            continue
+            self.session_env = self.current = event.env if event.env in RUNGS else None
+            return
         if isinstance(event, ev.StageSet):
             if event.rung in RUNGS:
-                granted.add(event.rung)
-                if session_env is None or rank(event.rung) <= rank(session_env):
-                    current = event.rung
-            continue
-        if current is None:
-            unattributed += 1
-            continue
-        if current != rung:
-            continue
+                self.granted.add(event.rung)
+                if self.session_env is None or rank(event.rung) <= rank(self.session_env):
+                    self.current = event.rung
+            return
+        if self.current is None:
+            self.unattributed += 1
+            return
+        if self.current != self.rung:
+            return
+        tally = self.tally
         if isinstance(event, ev.KillSwitchSet):
-            latched = True
+            self.latched = True
         elif isinstance(event, ev.KillSwitchReset):
-            if latched:
-                latched = False
-                restarted = event.at_ms
-                tally = _restart(tally)
+            if self.latched:
+                self.latched = False
+                self.restarted = event.at_ms
+                self.tally = _restart(tally)
         elif isinstance(event, ev.OrderIntended):
             coid = event.intent.client_order_id
             tally.intents[coid] = tally.intents.get(coid, 0) + 1
@@ -193,7 +208,12 @@ def record_from_events(
             tally.last_status[report.client_order_id] = report.status
         elif isinstance(event, ev.OrderFilled):
             _fill(tally, event)
-    return _summarise(rung, tally, latched, restarted, frozenset(granted), unattributed)
+
+    def record(self) -> RungRecord:
+        return _summarise(
+            self.rung, self.tally, self.latched, self.restarted, frozenset(self.granted),
+            self.unattributed,
+        )  # fmt: skip
 
 
 def _fill(tally: _Tally, event: ev.OrderFilled) -> None:
