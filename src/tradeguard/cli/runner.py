@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -42,6 +42,9 @@ from tradeguard.events import OrderFilled, OrderIntended, RiskDenied, ShutDown
 from tradeguard.profile.profiles import Profile, Venue
 from tradeguard.session.guard import Session
 from tradeguard.text import plain
+
+if TYPE_CHECKING:
+    from tradeguard.dashboard.serve import WebOptions
 
 BotMain = Callable[[Session], Awaitable[object]]
 
@@ -336,7 +339,12 @@ def on_simulated_venue(profile: Profile, venue: Venue) -> Profile:
 
 
 async def run(
-    path: Path, profile: str | None, config: Path | None, live: bool, venue: Venue | None = None
+    path: Path,
+    profile: str | None,
+    config: Path | None,
+    live: bool,
+    venue: Venue | None = None,
+    web: WebOptions | None = None,
 ) -> int:
     from tradeguard.profile.profiles import load
     from tradeguard.session.connect import connect
@@ -350,20 +358,35 @@ async def run(
         f"[bold]tradeguard run[/] {path.name} · profile {loaded.name} "
         f"({loaded.venue}, {loaded.env}, {loaded.mode})"
     )
+    if web is not None:
+        web.check()  # before connecting: a refusal costs nothing
     tg = await connect(loaded)
     if tg.sim is not None:
         console.print(f"  embedded simulator on {tg.sim.base_url}")
+    page = None
     try:
+        if web is not None:
+            from tradeguard.dashboard.serve import beside
+
+            page = await beside(tg, loaded, config, web)
+            console.print(f"  dashboard on {web.url_for_user(page.url)}", soft_wrap=True)
         code, _ = await run_bot(bot, tg, console, live=live and sys.stdout.isatty())
     finally:
         await tg.close(reason="run ended")  # run_bot closed it already, unless it failed
+        if page is not None:
+            await page.close()
     return code
 
 
 def main(
-    path: Path, profile: str | None, config: Path | None, live: bool, venue: Venue | None = None
+    path: Path,
+    profile: str | None,
+    config: Path | None,
+    live: bool,
+    venue: Venue | None = None,
+    web: WebOptions | None = None,
 ) -> int:
-    return asyncio.run(run(path, profile, config, live, venue))
+    return asyncio.run(run(path, profile, config, live, venue, web))
 
 
 __all__ = ["KILLED", "load_bot", "main", "run_bot"]
