@@ -1,7 +1,7 @@
 """A stand-in for the dashboard's view and journal tail (dashboard.view / dashboard.tail), with
-exactly the contract's names, so that the server and the page are tested before (and apart
-from) the real view. The tail reads a real journal; the view keeps only what the page needs
-to show fills and the kill switch."""
+the contract's names and the shapes of the real view's snapshot, so that the server and the
+page are tested apart from the real view. The tail reads a real journal; the view keeps only
+fills and the kill switch, and shows fixed figures elsewhere."""
 
 from __future__ import annotations
 
@@ -21,11 +21,10 @@ class FakeView:
         self.seq = 0
         self.fills: list[dict[str, Any]] = []
         self.kill: dict[str, Any] = {"latched": False}
-        self.events = 0
 
     def apply(self, seq: int, event: EventBase) -> dict[str, Any] | None:
         self.seq = seq
-        self.events += 1
+        kind = type(event).__name__
         if isinstance(event, OrderFilled):
             fill = {
                 "seq": seq,
@@ -34,39 +33,76 @@ class FakeView:
                 "side": event.side.value,
                 "qty": str(event.qty),
                 "price": str(event.price),
+                "fee": str(event.commission),
+                "liquidity": "maker" if event.is_maker else "taker",
                 "trade_id": event.trade_id,
                 "client_order_id": event.client_order_id,
             }
             self.fills = [*self.fills, fill][-200:]
-            return {"seq": seq, "kind": "fill", "fill": fill}
-        if isinstance(event, KillSwitchSet):
+            point = [event.at_ms, str(len(self.fills) - 1)]
+            curve = {k: v for k, v in self._curve().items() if k != "points"}
+            return {"seq": seq, "kind": kind, "at_ms": event.at_ms, "fill": fill,
+                    "pnl_point": point, "pnl_curve": curve}  # fmt: skip
+        if isinstance(event, KillSwitchSet | KillSwitchReset):
+            latched = isinstance(event, KillSwitchSet)
             self.kill = {
-                "latched": True,
-                "reason": event.reason,
-                "by": event.by,
-                "at_ms": event.at_ms,
+                "latched": latched,
+                "since_ms": event.at_ms if latched else None,
+                "by": event.by if latched else None,
+                "reason": event.reason if isinstance(event, KillSwitchSet) else None,
             }
-            return {"seq": seq, "kind": "kill_switch", "kill_switch": self.kill}
-        if isinstance(event, KillSwitchReset):
-            self.kill = {"latched": False}
-            return {"seq": seq, "kind": "kill_switch", "kill_switch": self.kill}
+            return {"seq": seq, "kind": kind, "at_ms": event.at_ms, "kill_switch": self.kill}
         return None
 
+    def _curve(self) -> dict[str, Any]:
+        realized = max(len(self.fills) - 1, 0)
+        return {
+            "quote": "USDT",
+            "realized": str(realized),
+            "unrealized": "0.5",
+            "total": str(realized + 0.5),
+            "end_ms": self.fills[-1]["at_ms"] if self.fills else None,
+            "fees_included": True,
+            "basis": "cumulative realized PnL at each fill, in the quote asset; average cost",
+            "points": [[f["at_ms"], str(i)] for i, f in enumerate(self.fills)],
+        }
+
     def snapshot(self) -> dict[str, Any]:
+        position = {"symbol": "BTCUSDT", "qty": "0.003", "average_entry": "60000.02",
+                    "mark": "60010", "realized_pnl": "0", "unrealized_pnl": "0.03",
+                    "fees_included": True,
+                    "limit": {"max_notional": "500", "used_notional": "180.03"}}  # fmt: skip
         return {
             "seq": self.seq,
-            "status": {"rung": self.env, "venue": self.venue, "events": self.events},
+            "status": {
+                "profile": self.profile,
+                "venue": self.venue,
+                "env": self.env,
+                "rung": self.env,
+                "streams": [{"stream": "user", "up": True, "last_message_ms": None}],
+                "clock": {"offset_ms": 3, "rtt_ms": 1.5},
+            },
             "kill_switch": self.kill,
-            "positions": [],
-            "balances": [],
+            "positions": [position] if self.fills else [],
+            "balances": {
+                "assets": [{"asset": "USDT", "free": "9820", "locked": "0", "total": "9820"}],
+                "limits": {"max_open_orders": 10, "open_orders": 0, "max_order_notional": "100"},
+            },
             "open_orders": [],
             "fills": self.fills,
-            "pnl_curve": [[f["at_ms"], i] for i, f in enumerate(self.fills)],
-            "limits": [{"name": "request weight 1m", "used": 37, "limit": 6000}],
-            "errors": [],
+            "pnl_curve": self._curve(),
+            "limits": {
+                "rate_limits": [
+                    {"kind": "REQUEST_WEIGHT", "interval": "1m", "limit": 6000, "used": 37},
+                    {"kind": "ORDERS", "interval": "10s", "limit": 100, "used": None},
+                ],
+                "held": [],
+                "rate_limit_hits": {},
+                "risk_denials": {},
+            },
             "alerts": [],
-            "ladder": {"rung": self.env},
-            "chain": {"head_seq": self.seq},
+            "ladder": {"rung": self.env, "caps": None, "promotion": None},
+            "chain": {"head_seq": self.seq, "head_hash": None, "verified": None},
         }
 
 
@@ -75,8 +111,8 @@ class FakeTail:
         self.store = store
 
     @classmethod
-    def open(cls, location: str | Path) -> FakeTail:
-        return cls(open_journal(location, create=False))
+    def open(cls, location: str | Path, *, profile: str = "default") -> FakeTail:
+        return cls(open_journal(location, profile=profile, create=False))
 
     def head(self) -> int:
         return self.store.head(commit_first=False)[0]

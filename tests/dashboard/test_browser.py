@@ -76,6 +76,7 @@ def test_the_page_loads_offline_and_draws_its_chart(
         expect(page.locator("#fills tbody tr")).to_have_count(4)
         expect(page.locator("#pnl canvas").first).to_be_visible()  # uPlot, from the package
         expect(page.locator("#limits")).to_contain_text("37/6000")
+        expect(page.locator("#held")).to_contain_text("no ban or pause")
         expect(page.locator("#kill")).to_have_attribute("data-state", "armed")
         expect(page.locator("#kill")).to_contain_text("tradeguard kill --reset")
         expect(page.locator("#link-text")).to_have_text("live")
@@ -151,7 +152,9 @@ def _drive(page: Any, ran: Any, urls: list[str], tmp_path: Path) -> None:
     expect(page.locator("#fills tbody tr")).to_have_count(3, timeout=15_000)
     expect(page.locator("#fills tbody")).to_contain_text("BUY")
     for _ in range(100):  # the snapshot the page fetches after events (wait_for_function
-        if page.evaluate("window.tradeguard.state.pnl_curve.length") == 3:  # is barred by CSP)
+        if (
+            page.evaluate("window.tradeguard.state.pnl_curve.points.length") == 3
+        ):  # is barred by CSP)
             break
         time.sleep(0.05)
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from tests.journal import pgcluster
 from tests.journal.factories import fill
 from tradeguard.dashboard import boards, server
 from tradeguard.dashboard.auth import check_bind
@@ -140,7 +141,7 @@ async def test_events_are_keyed_by_seq_and_resume_after_last_event_id_exactly_on
     resumed = await _messages(again, 4)
     again.close()
     assert [s for s, _ in resumed] == seqs[3:] + more  # no gap, no repeat
-    assert '"kind":"fill"' in resumed[0][1]
+    assert '"kind":"OrderFilled"' in resumed[0][1]
 
 
 async def test_a_browser_too_far_behind_gets_the_whole_snapshot(client: TestClient) -> None:  # type: ignore[type-arg]
@@ -245,3 +246,32 @@ async def test_several_profiles_one_page_each(tmp_path: Path, parts: Parts) -> N
         assert len(beta["fills"]) == 2
         assert (await c.get("/p/alpha/")).status == 200
         assert (await c.get("/p/alpha/metrics")).status == 200
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[pgcluster.Cluster | None]:
+    with pgcluster.running() as cluster:
+        yield cluster
+
+
+async def test_two_bots_on_one_postgresql_journal_one_page_each(
+    pg: pgcluster.Cluster | None, parts: Parts
+) -> None:
+    if pg is None:
+        pytest.skip("PostgreSQL server binaries not found (apt-get install postgresql)")
+    made = []
+    for name, n in (("bot-a", 1), ("bot-b", 2)):
+        with open_journal(pg.dsn, profile=name) as j:
+            _fills(j, n)
+        profile = Profile(name=name, journal=pg.dsn)
+        made.append(boards.board(profile, parts, latch=lambda reason: "", poll_s=0.02))
+    async with TestClient(TestServer(server.build_app(made, metrics=parts.metrics))) as c:
+        for name, n in (("bot-a", 1), ("bot-b", 2)):
+            snap = await (await c.get(f"/p/{name}/api/snapshot.json")).json()
+            assert len(snap["fills"]) == n, name
+        with open_journal(pg.dsn, profile="bot-b") as j:
+            (seq,) = _fills(j, 1, first_trade=9)
+        stream = await c.get("/p/bot-b/events", headers={"Last-Event-ID": str(seq - 1)})
+        ((got, _),) = await _messages(stream, 1)
+        stream.close()
+        assert got == seq

@@ -19,7 +19,7 @@ class Parts:
     """What a board is made of: the view's class, how to open a tail, the metrics writer."""
 
     view: Callable[..., View]
-    open_tail: Callable[[str], Any]  # -> Tail with start_view(view) -> seq
+    open_tail: Callable[..., Any]  # (location, *, profile) -> Tail with start_view(view) -> seq
     metrics: MetricsText
 
 
@@ -49,7 +49,7 @@ def board(
     latch: Callable[[str], str],
     poll_s: float | None = None,
 ) -> Board:
-    tail: Tail = parts.open_tail(profile.journal)
+    tail: Tail = parts.open_tail(profile.journal, profile=profile.name)
     try:
         view = parts.view(
             profile=profile.name, venue=profile.venue, env=profile.env, limits=profile.limits

@@ -5,92 +5,97 @@
 (function () {
   const SECTIONS = ["status", "kill_switch", "positions", "balances", "open_orders", "fills",
     "pnl_curve", "limits", "errors", "alerts", "ladder", "chain"];
-  const COLUMNS = {
-    positions: ["symbol", "qty", "avg_price", "mark", "realized_pnl", "unrealized_pnl", "fees"],
-    balances: ["asset", "free", "locked", "total", "limit", "used"],
-    open_orders: ["client_order_id", "order_id", "symbol", "side", "type", "price", "qty",
-      "filled", "status", "transport", "age_s", "at_ms"],
-    fills: ["at_ms", "symbol", "side", "qty", "price", "fee", "fee_asset", "liquidity",
-      "trade_id", "client_order_id"],
-    errors: ["at_ms", "kind", "code", "message"],
-    alerts: ["at_ms", "kind", "message"],
-  };
-  const HIDDEN = new Set(["kind", "event", "profile"]);
-  const KEEP_FILLS = 200;
+  const KEEP = 200;
   const $ = (id) => document.getElementById(id);
   const tg = (window.tradeguard = { seen: [], renderedAt: {}, state: null, source: null });
 
   let state = JSON.parse($("snapshot").textContent);
-  tg.state = state;
 
   // ── formatting ────────────────────────────────────────────────────────────────────────────
   const NUMERIC = /^-?\d+(\.\d+)?(e-?\d+)?$/i;
-  function isNum(v) { return typeof v === "number" || (typeof v === "string" && NUMERIC.test(v)); }
+  const isNum = (v) => typeof v === "number" || (typeof v === "string" && NUMERIC.test(v));
   function clock(ms) {
     const d = new Date(Number(ms));
-    return isNaN(d) ? String(ms) : d.toISOString().slice(11, 23).replace("T", " ");
+    return isNaN(d) ? String(ms) : d.toISOString().slice(11, 23);
+  }
+  function age(ms) {
+    if (ms === null || ms === undefined) return "";
+    const s = Math.max(0, (Date.now() - Number(ms)) / 1000);
+    return s < 120 ? s.toFixed(0) + " s" : s < 7200 ? (s / 60).toFixed(0) + " min" : (s / 3600).toFixed(1) + " h";
   }
   function text(key, v) {
     if (v === null || v === undefined) return "";
     if (/(^|_)ms$/.test(key) && isNum(v) && Number(v) > 1e12) return clock(v);
     if (typeof v === "boolean") return v ? "yes" : "no";
-    if (typeof v === "object") return JSON.stringify(v);
+    if (typeof v === "object") return Object.entries(v).map(([k, x]) => k + " " + text(k, x)).join(", ");
     return String(v);
   }
-  function cell(tr, key, v) {
-    const td = document.createElement("td");
-    td.textContent = text(key, v);
-    if (isNum(v) && !/(^|_)(ms|id)$/.test(key)) {
-      td.className = "num";
-      if (/pnl/.test(key) && Number(v) !== 0) td.classList.add(Number(v) > 0 ? "pos" : "neg");
-    }
-    if (key === "side" && typeof v === "string") td.classList.add(v);
-    tr.appendChild(td);
-  }
+  const el = (tag, cls, content) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (content !== undefined) e.textContent = content;
+    return e;
+  };
 
-  // ── tables ────────────────────────────────────────────────────────────────────────────────
-  function columnsOf(name, rows) {
-    const cols = (COLUMNS[name] || []).filter((c) => rows.some((r) => c in r));
-    for (const r of rows) for (const k of Object.keys(r))
-      if (!cols.includes(k) && !HIDDEN.has(k) && k !== "seq") cols.push(k);
-    return cols;
+  // ── tables: each row shaped for people, then drawn the same way ───────────────────────────
+  // [column title, how to read it from a row, kind: "num" | "pnl" | "side" | "time" | ""]
+  const TABLES = {
+    positions: [["symbol", (r) => r.symbol], ["qty", (r) => r.qty, "num"],
+      ["avg entry", (r) => r.average_entry, "num"], ["mark", (r) => r.mark, "num"],
+      ["realized", (r) => r.realized_pnl, "pnl"], ["unrealized", (r) => r.unrealized_pnl, "pnl"],
+      ["fees incl.", (r) => (r.fees_included === false ? "no: " + text("", r.fees_unvalued) : "yes")],
+      ["limit use", (r) => limitUse(r.limit), "num"]],
+    balances: [["asset", (r) => r.asset], ["free", (r) => r.free, "num"],
+      ["locked", (r) => r.locked, "num"], ["total", (r) => r.total, "num"]],
+    open_orders: [["client order id", (r) => r.client_order_id], ["symbol", (r) => r.symbol],
+      ["side", (r) => r.side, "side"], ["type", (r) => r.type], ["price", (r) => r.price ?? "market", "num"],
+      ["qty", (r) => r.qty, "num"], ["filled", (r) => r.filled, "num"], ["status", (r) => r.status],
+      ["age", (r) => age(r.created_ms), "num"], ["order id", (r) => r.order_id]],
+    fills: [["time", (r) => clock(r.at_ms), "time"], ["symbol", (r) => r.symbol],
+      ["side", (r) => r.side, "side"], ["qty", (r) => r.qty, "num"], ["price", (r) => r.price, "num"],
+      ["quote", (r) => r.quote, "num"], ["fee", (r) => (r.fee ?? "") + (r.fee_asset ? " " + r.fee_asset : ""), "num"],
+      ["liq.", (r) => r.liquidity], ["trade id", (r) => r.trade_id], ["order", (r) => r.client_order_id ?? r.order_id]],
+    alerts: [["time", (r) => clock(r.at_ms), "time"], ["severity", (r) => r.severity ?? r.kind],
+      ["what", (r) => r.title ?? r.kind], ["message", (r) => r.message]],
+    promotion: [["rule", (r) => r.rule], ["ok", (r) => (r.passed ? "✓" : "✗")],
+      ["figure", (r) => r.figure, "num"], ["needed", (r) => r.needed, "num"]],
+  };
+  function limitUse(l) {
+    if (!l) return "";
+    if ("max_qty" in l) return `${l.used_qty ?? "?"}/${l.max_qty}`;
+    return `${l.used_notional ?? "?"}/${l.max_notional}`;
   }
-  function rowsOf(value) {
-    if (Array.isArray(value)) return value.map((r) => (r && typeof r === "object" ? r : { value: r }));
-    if (value && typeof value === "object")
-      return Object.entries(value).map(([k, v]) =>
-        v && typeof v === "object" && !Array.isArray(v) ? { name: k, ...v } : { name: k, value: v });
-    return [];
-  }
-  function table(name, value, newestFirst) {
-    const el = $(name);
-    if (!el) return;
-    let rows = rowsOf(value);
-    if (newestFirst) rows = rows.slice().reverse();
-    const cols = columnsOf(name, rows);
-    const head = document.createElement("tr");
-    for (const c of cols) {
-      const th = document.createElement("th");
-      th.textContent = c.replace(/_ms$/, "").replace(/_/g, " ");
-      if (rows.length && isNum(rows[0][c]) && !/(^|_)(ms|id)$/.test(c)) th.className = "num";
-      head.appendChild(th);
-    }
-    el.tHead.replaceChildren(head);
-    const body = el.tBodies[0];
+  function table(name, rows, newestFirst) {
+    const t = $(name);
+    if (!t) return;
+    rows = Array.isArray(rows) ? rows.slice() : [];
+    if (newestFirst) rows.reverse();
+    const cols = TABLES[name];
+    const head = el("tr");
+    for (const [title, , kind] of cols) head.appendChild(el("th", kind === "num" || kind === "pnl" ? "num" : "", title));
+    t.tHead.replaceChildren(head);
+    const body = t.tBodies[0];
     const before = new Set([...body.rows].map((r) => r.dataset.key));
     const trs = rows.map((r, i) => {
-      const tr = document.createElement("tr");
-      tr.dataset.key = String(r.seq ?? r.trade_id ?? r.client_order_id ?? r.symbol ?? r.asset ?? i);
+      const tr = el("tr");
+      tr.dataset.key = String(r.seq ?? r.client_order_id ?? r.symbol ?? r.asset ?? r.rule ?? i);
       if (r.seq !== undefined) tr.dataset.seq = String(r.seq);
-      for (const c of cols) cell(tr, c, r[c]);
-      if (before.size && !before.has(tr.dataset.key)) tr.className = "fresh";
+      for (const [, read, kind] of cols) {
+        const v = read(r);
+        const td = el("td", "", v === null || v === undefined ? "" : String(v));
+        if (kind === "num" || kind === "pnl") td.className = "num";
+        if (kind === "pnl" && isNum(v) && Number(v) !== 0) td.classList.add(Number(v) > 0 ? "pos" : "neg");
+        if (kind === "side" && v) td.classList.add(String(v));
+        if (kind === "time") td.className = "time";
+        tr.appendChild(td);
+      }
+      if (before.size && !before.has(tr.dataset.key) && r.seq !== undefined) tr.className = "fresh";
       return tr;
     });
     if (!trs.length) {
-      const tr = document.createElement("tr");
-      const td = document.createElement("td");
-      td.className = "empty";
-      td.textContent = "none";
+      const tr = el("tr");
+      const td = el("td", "empty", "none");
+      td.colSpan = cols.length;
       tr.appendChild(td);
       trs.push(tr);
     }
@@ -98,33 +103,33 @@
   }
 
   // ── the other panels ──────────────────────────────────────────────────────────────────────
-  function flat(obj, prefix, out) {
-    for (const [k, v] of Object.entries(obj || {})) {
-      const key = prefix ? prefix + "." + k : k;
-      if (v && typeof v === "object" && !Array.isArray(v)) flat(v, key, out);
-      else out.push([key, v]);
-    }
-    return out;
+  function chip(label, value, cls) {
+    const span = el("span", "chip" + (cls ? " " + cls : ""), label + " ");
+    span.appendChild(el("b", "", value));
+    return span;
   }
-  function statusBar(status) {
-    const box = $("status-fields");
-    const chips = flat(status, "", []).filter(([k]) => !["venue", "env", "profile", "rung"].includes(k))
-      .map(([k, v]) => {
-        const span = document.createElement("span");
-        span.className = "chip";
-        span.append(k.replace(/_/g, " ") + " ");
-        const b = document.createElement("b");
-        b.textContent = text(k, v);
-        span.appendChild(b);
-        return span;
-      });
-    box.replaceChildren(...chips);
-    const rung = status && (status.rung || status.env);
+  function statusBar(s) {
+    s = s || {};
+    const chips = [];
+    if (s.mode) chips.push(chip("mode", s.mode));
+    for (const st of s.streams || []) {
+      const last = st.last_message_ms ? " · " + age(st.last_message_ms) + " ago" : "";
+      chips.push(chip(st.stream + " stream", (st.up ? "up" : "DOWN") + last, st.up ? "" : "alarm"));
+    }
+    if (s.clock) chips.push(chip("clock offset", `${s.clock.offset_ms} ms (rtt ${s.clock.rtt_ms} ms)`));
+    if (s.shut_down) chips.push(chip("bot", "stopped: " + text("", s.shut_down)));
+    $("status-fields").replaceChildren(...chips);
+    const rung = s.rung || s.env;
     if (rung) $("rung").querySelector("b").textContent = String(rung);
   }
   function chain(c) {
-    const parts = flat(c, "", []).map(([k, v]) => k.replace(/_/g, " ") + " " + text(k, v));
-    $("chain-text").textContent = parts.join(" · ") || "…";
+    c = c || {};
+    const parts = [`head ${c.head_seq ?? "?"}`];
+    if (c.head_hash) parts.push(c.head_hash.slice(0, 12) + "…");
+    if (c.verified && typeof c.verified === "object")
+      parts.push(c.verified_is_head ? "verified to head" : `verified to ${c.verified.seq}`);
+    else parts.push("not verified yet");
+    $("chain-text").textContent = parts.join(" · ");
   }
   function killSwitch(k) {
     k = k || {};
@@ -135,77 +140,115 @@
     if (engaged) {
       if (k.reason) detail.push(String(k.reason));
       if (k.by) detail.push("by " + k.by);
-      if (k.at_ms) detail.push("at " + clock(k.at_ms));
+      const at = k.since_ms ?? k.at_ms;
+      if (at) detail.push("since " + clock(at));
     } else detail.push("trading allowed");
     $("kill-detail").textContent = detail.join(" · ");
   }
-  function meters(limits) {
-    const box = $("limits");
-    const rows = rowsOf(limits).map((r) => {
-      const div = document.createElement("div");
-      div.className = "meter";
-      const name = document.createElement("span");
-      name.textContent = String(r.name ?? r.rule ?? r.limit_name ?? "");
-      const bar = document.createElement("span");
-      bar.className = "bar";
-      const fill = document.createElement("i");
-      const used = Number(r.used ?? r.value ?? 0), limit = Number(r.limit ?? r.max ?? 0);
-      const share = limit > 0 ? used / limit : 0;
-      fill.style.width = Math.min(100, share * 100).toFixed(1) + "%";
-      if (share > 0.8) fill.className = "bad"; else if (share > 0.5) fill.className = "warn";
-      bar.appendChild(fill);
-      const val = document.createElement("span");
-      val.className = "val";
-      val.textContent = limit > 0 ? `${r.used ?? r.value ?? 0}/${r.limit ?? r.max}` : text("", r.value ?? "");
-      div.append(name, bar, val);
-      return div;
-    });
-    if (!rows.length) {
-      const p = document.createElement("p");
-      p.className = "empty";
-      p.textContent = "no request yet";
-      rows.push(p);
+  function meter(name, used, limit) {
+    const row = el("div", "meter");
+    const bar = el("span", "bar");
+    const fill = el("i");
+    const share = limit > 0 && used !== null && used !== undefined ? Number(used) / Number(limit) : 0;
+    fill.style.width = Math.min(100, share * 100).toFixed(1) + "%";
+    if (share > 0.8) fill.className = "bad"; else if (share > 0.5) fill.className = "warn";
+    bar.appendChild(fill);
+    const shown = used === null || used === undefined ? `—/${limit}` : `${used}/${limit}`;
+    row.append(el("span", "", name), bar, el("span", "val", shown));
+    return row;
+  }
+  function limits(l) {
+    l = l || {};
+    const rows = (l.rate_limits || []).map((r) =>
+      meter(`${String(r.kind).toLowerCase().replace(/_/g, " ")} ${r.interval}`, r.used, r.limit));
+    if (!rows.length) rows.push(el("p", "empty", "the exchange's limits are not known yet"));
+    $("limits").replaceChildren(...rows);
+    const held = (l.held || []).map((h) =>
+      el("p", "alarm-line", `${h.limit}: ${h.reason ?? "held"}` + (h.until_ms ? ` until ${clock(h.until_ms)}` : "")));
+    if (!held.length) held.push(el("p", "ok-line", "no ban or pause"));
+    $("held").replaceChildren(...held);
+    const counts = [];
+    const hits = Object.entries(l.rate_limit_hits || {});
+    if (hits.length) counts.push("rate-limit hits: " + hits.map(([k, v]) => `${k} ×${v}`).join(", "));
+    const denials = Object.entries(l.risk_denials || {});
+    if (denials.length) counts.push("risk denials: " + denials.map(([k, v]) => `${k} ×${v}`).join(", "));
+    if (l.peak_weight !== undefined && l.peak_weight !== null) counts.push(`peak weight ${l.peak_weight}`);
+    $("limit-counts").textContent = counts.join(" · ");
+  }
+  function balances(b) {
+    b = b || {};
+    table("balances", Array.isArray(b) ? b : b.assets);
+    const box = $("balance-limits");
+    const lim = b.limits;
+    if (!lim) { box.replaceChildren(); return; }
+    const rows = [];
+    if (lim.max_open_orders !== undefined) rows.push(meter("open orders", lim.open_orders ?? 0, lim.max_open_orders));
+    const dl = el("dl", "pairs");
+    for (const [k, v] of Object.entries(lim)) {
+      if (k === "open_orders" || k === "max_open_orders") continue;
+      dl.append(el("dt", "", k.replace(/_/g, " ")), el("dd", "num", text(k, v)));
     }
+    rows.push(dl);
     box.replaceChildren(...rows);
   }
   function ladder(l) {
-    const items = [];
-    for (const [k, v] of flat(l, "", [])) {
-      const dt = document.createElement("dt");
-      dt.textContent = k.replace(/_/g, " ");
-      const dd = document.createElement("dd");
-      dd.textContent = Array.isArray(v) ? v.map((x) => text("", x)).join("; ") : text(k, v);
-      items.push(dt, dd);
-    }
+    l = l || {};
+    const items = [el("dt", "", "rung"), el("dd", "", String(l.rung ?? "?"))];
+    for (const [k, v] of Object.entries(l.caps || {})) items.push(el("dt", "", k.replace(/_/g, " ")), el("dd", "num", text(k, v)));
+    const p = l.promotion;
+    if (p) {
+      items.push(el("dt", "", "promotion"),
+        el("dd", p.allowed ? "ok-line" : "", p.allowed ? `allowed to ${p.target}` : `to ${p.target ?? "the next rung"}: not yet`));
+      for (const reason of p.reasons || []) items.push(el("dt", "", ""), el("dd", "", "needs " + reason));
+      if (p.needs_acknowledgement) items.push(el("dt", "", ""), el("dd", "", "needs your acknowledgement"));
+    } else items.push(el("dt", "", "promotion"), el("dd", "", "`tradeguard promote` says what it needs"));
     $("ladder").replaceChildren(...items);
+    table("promotion", p ? p.checks : []);
   }
   let plot = null;
-  function points(curve) {
-    const xs = [], ys = [];
-    for (const p of curve || []) {
-      const t = Array.isArray(p) ? p[0] : (p.t ?? p.at_ms ?? p.time_ms ?? p.time);
-      const y = Array.isArray(p) ? p[1] : (p.pnl ?? p.realized_pnl ?? p.value ?? p.y);
+  function curveData(curve) {
+    const pts = Array.isArray(curve) ? curve : (curve && curve.points) || [];
+    const xs = [], realized = [], tail = [];
+    for (const p of pts) {
+      const t = Array.isArray(p) ? p[0] : (p.t ?? p.at_ms);
+      const y = Array.isArray(p) ? p[1] : (p.pnl ?? p.value);
       if (t === undefined || y === undefined) continue;
-      xs.push(Number(t) / 1000);
-      ys.push(Number(y));
+      xs.push(Number(t) / 1000); realized.push(Number(y)); tail.push(null);
     }
-    return [xs, ys];
+    if (curve && !Array.isArray(curve) && xs.length && isNum(curve.total)) {
+      // the dashed segment: from the last realized point to unrealized PnL now (FreqUI #1251)
+      tail[tail.length - 1] = realized[realized.length - 1];
+      const end = Math.max(xs[xs.length - 1] + 1, Number(curve.end_ms ?? 0) / 1000, Date.now() / 1000);
+      xs.push(end); realized.push(null); tail.push(Number(curve.total));
+    }
+    return [xs, realized, tail];
   }
   function pnl(curve) {
-    const data = points(curve);
-    const el = $("pnl");
-    if (typeof uPlot === "undefined") { el.textContent = "chart library missing"; return; }
-    const width = Math.max(300, el.clientWidth || 400);
+    const sum = $("pnl-summary");
+    if (curve && !Array.isArray(curve)) {
+      const q = curve.quote ? " " + curve.quote : "";
+      sum.replaceChildren(
+        chip("realized", (curve.realized ?? "0") + q, Number(curve.realized) < 0 ? "neg" : ""),
+        chip("unrealized", (curve.unrealized ?? "0") + q, Number(curve.unrealized) < 0 ? "neg" : ""),
+        chip("total", (curve.total ?? "0") + q, Number(curve.total) < 0 ? "neg" : ""),
+        chip("fees", curve.fees_included === false ? "NOT all included" : "included"));
+      if (curve.basis) $("pnl-basis").textContent = "Basis: " + curve.basis + ".";
+    }
+    const data = curveData(curve);
+    const box = $("pnl");
+    if (typeof uPlot === "undefined") { box.textContent = "chart library missing"; return; }
     if (!plot) {
       const css = getComputedStyle(document.documentElement);
+      const c = (name) => css.getPropertyValue(name).trim();
+      const axis = { stroke: c("--dim"), grid: { stroke: c("--line"), width: 1 }, ticks: { stroke: c("--line") } };
       plot = new uPlot({
-        width, height: 180, legend: { show: false }, cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true } },
-        axes: [{ stroke: css.getPropertyValue("--dim"), grid: { stroke: css.getPropertyValue("--line") } },
-          { stroke: css.getPropertyValue("--dim"), grid: { stroke: css.getPropertyValue("--line") }, size: 60 }],
-        series: [{}, { label: "PnL", stroke: css.getPropertyValue("--accent"), width: 1.5,
-          paths: uPlot.paths.stepped({ align: 1 }) }],
-      }, data, el);
+        width: Math.max(300, box.clientWidth || 400), height: 190, legend: { show: false },
+        cursor: { drag: { x: false, y: false } }, scales: { x: { time: true } },
+        axes: [axis, { ...axis, size: 64 }],
+        series: [{},
+          { label: "realized", stroke: c("--accent"), width: 1.5, paths: uPlot.paths.stepped({ align: 1 }), spanGaps: false },
+          { label: "with unrealized", stroke: c("--accent"), width: 1.5, dash: [5, 4], spanGaps: true, points: { show: false } }],
+      }, data, box);
     } else plot.setData(data);
   }
 
@@ -214,12 +257,14 @@
     chain(state.chain);
     killSwitch(state.kill_switch);
     table("positions", state.positions);
-    table("balances", state.balances);
+    const basis = (state.positions || []).map((p) => p.basis).find(Boolean);
+    if (basis) $("positions-basis").textContent = "PnL basis: " + basis + ".";
+    balances(state.balances);
     table("open_orders", state.open_orders);
     table("fills", state.fills, true);
-    table("errors", state.errors, true);
-    table("alerts", state.alerts, true);
-    meters(state.limits);
+    table("alerts", [...(state.errors || []), ...(state.alerts || [])]
+      .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0)), true);
+    limits(state.limits);
     ladder(state.ladder);
     pnl(state.pnl_curve);
     $("seq").textContent = String(state.seq);
@@ -227,18 +272,24 @@
   }
 
   // ── live ──────────────────────────────────────────────────────────────────────────────────
+  function append(list, item) {
+    list = (list || []).filter((x) => x.seq === undefined || x.seq !== item.seq);
+    return list.concat([item]).slice(-KEEP);
+  }
   function merge(p) {
     if (p.kind === "snapshot") { state = p.snapshot || p; return; }
-    for (const key of SECTIONS) if (key in p) state[key] = p[key];
-    if (p.kind === "fill" && !("fills" in p)) {
-      state.fills = (state.fills || []).concat([p.fill || p]).slice(-KEEP_FILLS);
+    for (const key of SECTIONS) {
+      if (!(key in p)) continue;
+      if (key === "pnl_curve" && p.pnl_curve && !("points" in p.pnl_curve)) {
+        const points = (state.pnl_curve && state.pnl_curve.points) || [];
+        state.pnl_curve = { ...p.pnl_curve, points: p.pnl_point ? points.concat([p.pnl_point]) : points };
+      } else state[key] = p[key];
     }
-    if ((p.kind === "kill_switch" || p.kind === "kill") && !("kill_switch" in p)) {
-      state.kill_switch = p;
-    }
+    if (p.fill && !("fills" in p)) state.fills = append(state.fills, p.fill);
+    if (p.alert && !("alerts" in p)) state.alerts = append(state.alerts, p.alert);
   }
   let refetch = null;
-  function refresh() {  // the whole snapshot again, shortly after a burst of events
+  function refresh() {  // the whole snapshot again after a burst: what no payload carried
     if (refetch) return;
     refetch = setTimeout(async () => {
       refetch = null;
@@ -247,7 +298,7 @@
         const snap = await r.json();
         if (snap.seq >= state.seq) { state = snap; render(); }
       } catch (e) { /* the stream's own reconnect shows the link state */ }
-    }, 400);
+    }, 1000);
   }
   function link(up, label) {
     $("link-dot").className = "dot " + (up ? "up" : "down");
@@ -290,4 +341,5 @@
 
   render();
   connect();
+  setInterval(() => statusBar(state.status), 5000);  // ages move on without events
 })();
