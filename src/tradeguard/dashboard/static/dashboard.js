@@ -14,6 +14,13 @@
   // ── formatting ────────────────────────────────────────────────────────────────────────────
   const NUMERIC = /^-?\d+(\.\d+)?(e-?\d+)?$/i;
   const isNum = (v) => typeof v === "number" || (typeof v === "string" && NUMERIC.test(v));
+  // amounts come as exact decimal strings; on screen, at most 8 decimals (the journal keeps all)
+  function short(v) {
+    if (typeof v !== "string" || !NUMERIC.test(v)) return v;
+    const dot = v.indexOf(".");
+    if (dot < 0 || v.length - dot - 1 <= 8) return v;
+    return v.slice(0, dot + 9).replace(/0+$/, "").replace(/\.$/, "");
+  }
   function clock(ms) {
     const d = new Date(Number(ms));
     return isNaN(d) ? String(ms) : d.toISOString().slice(11, 23);
@@ -62,8 +69,8 @@
   };
   function limitUse(l) {
     if (!l) return "";
-    if ("max_qty" in l) return `${l.used_qty ?? "?"}/${l.max_qty}`;
-    return `${l.used_notional ?? "?"}/${l.max_notional}`;
+    if ("max_qty" in l) return `${short(l.used_qty) ?? "?"}/${l.max_qty}`;
+    return `${short(l.used_notional) ?? "?"}/${l.max_notional}`;
   }
   function table(name, rows, newestFirst) {
     const t = $(name);
@@ -81,7 +88,7 @@
       tr.dataset.key = String(r.seq ?? r.client_order_id ?? r.symbol ?? r.asset ?? r.rule ?? i);
       if (r.seq !== undefined) tr.dataset.seq = String(r.seq);
       for (const [, read, kind] of cols) {
-        const v = read(r);
+        const v = kind === "num" || kind === "pnl" ? short(read(r)) : read(r);
         const td = el("td", "", v === null || v === undefined ? "" : String(v));
         if (kind === "num" || kind === "pnl") td.className = "num";
         if (kind === "pnl" && isNum(v) && Number(v) !== 0) td.classList.add(Number(v) > 0 ? "pos" : "neg");
@@ -116,16 +123,17 @@
       const last = st.last_message_ms ? " · " + age(st.last_message_ms) + " ago" : "";
       chips.push(chip(st.stream + " stream", (st.up ? "up" : "DOWN") + last, st.up ? "" : "alarm"));
     }
-    if (s.clock) chips.push(chip("clock offset", `${s.clock.offset_ms} ms (rtt ${s.clock.rtt_ms} ms)`));
+    if (s.clock) chips.push(chip("clock offset",
+      `${s.clock.offset_ms} ms (rtt ${Number(s.clock.rtt_ms).toFixed(1)} ms)`));
     if (s.shut_down) chips.push(chip("bot", "stopped: " + text("", s.shut_down)));
     $("status-fields").replaceChildren(...chips);
     const rung = s.rung || s.env;
     if (rung) $("rung").querySelector("b").textContent = String(rung);
   }
-  function chain(c) {
+  function chain(c, seq) {
     c = c || {};
-    const parts = [`head ${c.head_seq ?? "?"}`];
-    if (c.head_hash) parts.push(c.head_hash.slice(0, 12) + "…");
+    const parts = [`seq ${seq}`];
+    if (c.head_hash && c.head_seq === seq) parts.push(c.head_hash.slice(0, 12) + "…");
     if (c.verified && typeof c.verified === "object")
       parts.push(c.verified_is_head ? "verified to head" : `verified to ${c.verified.seq}`);
     else parts.push("not verified yet");
@@ -228,9 +236,9 @@
     if (curve && !Array.isArray(curve)) {
       const q = curve.quote ? " " + curve.quote : "";
       sum.replaceChildren(
-        chip("realized", (curve.realized ?? "0") + q, Number(curve.realized) < 0 ? "neg" : ""),
-        chip("unrealized", (curve.unrealized ?? "0") + q, Number(curve.unrealized) < 0 ? "neg" : ""),
-        chip("total", (curve.total ?? "0") + q, Number(curve.total) < 0 ? "neg" : ""),
+        chip("realized", short(curve.realized ?? "0") + q, Number(curve.realized) < 0 ? "neg" : ""),
+        chip("unrealized", short(curve.unrealized ?? "0") + q, Number(curve.unrealized) < 0 ? "neg" : ""),
+        chip("total", short(curve.total ?? "0") + q, Number(curve.total) < 0 ? "neg" : ""),
         chip("fees", curve.fees_included === false ? "NOT all included" : "included"));
       if (curve.basis) $("pnl-basis").textContent = "Basis: " + curve.basis + ".";
     }
@@ -254,7 +262,7 @@
 
   function render() {
     statusBar(state.status);
-    chain(state.chain);
+    chain(state.chain, state.seq);
     killSwitch(state.kill_switch);
     table("positions", state.positions);
     const basis = (state.positions || []).map((p) => p.basis).find(Boolean);
