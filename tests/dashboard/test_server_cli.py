@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 from click.testing import CliRunner
 
 from tradeguard.cli import runner
 from tradeguard.cli.app import main
 from tradeguard.dashboard.boards import Parts
 from tradeguard.dashboard.serve import WebOptions, serve_forever, start
+from tradeguard.errors import ConfigError
 from tradeguard.journal import open_journal
 from tradeguard.profile.profiles import builtin_default
 
@@ -111,3 +113,14 @@ async def test_run_web_serves_the_bots_page_while_it_runs(parts: Parts, tmp_path
             raise AssertionError("the dashboard outlived the run")
         except aiohttp.ClientConnectionError:
             pass
+
+
+async def test_a_port_in_use_is_one_line_naming_the_option(parts: Parts) -> None:
+    _journal_of_default_profile()
+    first = await start([builtin_default()], None, WebOptions(port=0, parts=parts))
+    port = int(first.url.rsplit(":", 1)[1].strip("/"))
+    try:
+        with pytest.raises(ConfigError, match=r"cannot listen on 127\.0\.0\.1:.*--port"):
+            await start([builtin_default()], None, WebOptions(port=port, parts=parts))
+    finally:
+        await first.close()

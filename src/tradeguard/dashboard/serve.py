@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from tradeguard.dashboard import auth, boards, server
+from tradeguard.errors import ConfigError
 
 if TYPE_CHECKING:
     from tradeguard.profile.profiles import Profile
@@ -63,7 +64,14 @@ async def start(profiles: Sequence[Profile], config: Path | None, options: WebOp
             latch = boards.latch_for(profile.name, config)
             made.append(boards.board(profile, parts, latch=latch, poll_s=options.poll_s))
         app = server.build_app(made, metrics=parts.metrics, token=options.token)
-        runner, url = await server.start(app, options.host, options.port)
+        try:
+            runner, url = await server.start(app, options.host, options.port)
+        except OSError as exc:
+            raise ConfigError(
+                f"the dashboard cannot listen on {options.host}:{options.port}: "
+                f"{exc.strerror or exc}",
+                hint="another port (--port, or --web-port with run; 0 picks a free one)",
+            ) from None
     except BaseException:
         for b in made:
             b.feed.tail.close()
