@@ -297,6 +297,7 @@
     if (p.alert && !("alerts" in p)) state.alerts = append(state.alerts, p.alert);
   }
   let refetch = null;
+  let drawn = null;  // when the last fetched snapshot was drawn: events it covered show from then
   function refresh() {  // the whole snapshot again after a burst: what no payload carried
     if (refetch) return;
     refetch = setTimeout(async () => {
@@ -304,7 +305,11 @@
       try {
         const r = await fetch("api/snapshot.json", { cache: "no-store" });
         const snap = await r.json();
-        if (snap.seq >= state.seq) { state = snap; render(); }
+        if (snap.seq >= state.seq) {
+          state = snap;
+          render();
+          drawn = performance.timeOrigin + performance.now();
+        }
       } catch (e) { /* the stream's own reconnect shows the link state */ }
     }, 1000);
   }
@@ -321,7 +326,10 @@
       const seq = Number(e.lastEventId);
       const p = JSON.parse(e.data);
       tg.seen.push(seq);
-      if (p.kind !== "snapshot" && seq <= state.seq) return;
+      if (p.kind !== "snapshot" && seq <= state.seq) {  // a fetched snapshot drew it already
+        tg.renderedAt[seq] = tg.renderedAt[seq] ?? drawn;
+        return;
+      }
       merge(p);
       state.seq = seq;
       render();
