@@ -21,6 +21,7 @@ class FakeView:
         self.seq = 0
         self.fills: list[dict[str, Any]] = []
         self.kill: dict[str, Any] = {"latched": False}
+        self.chain: dict[str, Any] = {"head_seq": 0, "head_hash": None, "verified": None}
 
     def apply(self, seq: int, event: EventBase) -> dict[str, Any] | None:
         self.seq = seq
@@ -67,7 +68,10 @@ class FakeView:
             "points": [[f["at_ms"], str(i)] for i, f in enumerate(self.fills)],
         }
 
-    def snapshot(self) -> dict[str, Any]:
+    def note_chain(self, head_seq: int, head_hash: bytes, verified: object) -> None:
+        self.chain = {"head_seq": head_seq, "head_hash": head_hash.hex()[:16], "verified": None}
+
+    def snapshot(self, now_ms: int | None = None) -> dict[str, Any]:
         position = {"symbol": "BTCUSDT", "qty": "0.003", "average_entry": "60000.02",
                     "mark": "60010", "realized_pnl": "0", "unrealized_pnl": "0.03",
                     "fees_included": True,
@@ -102,7 +106,7 @@ class FakeView:
             },
             "alerts": [],
             "ladder": {"rung": self.env, "caps": None, "promotion": None},
-            "chain": {"head_seq": self.seq, "head_hash": None, "verified": None},
+            "chain": self.chain,
         }
 
 
@@ -131,14 +135,20 @@ class FakeTail:
             view.apply(seq, event)
         return seq
 
+    def note_chain(self, view: FakeView) -> None:
+        view.note_chain(*self.store.head(commit_first=False), None)
+
     def close(self) -> None:
         self.store.close()
 
 
-def fake_metrics(view: FakeView, *, now_ms: int) -> str:
+def fake_metrics(view: FakeView, *, now_ms: int, head_seq: int | None = None) -> str:
     latched = 1 if view.kill.get("latched") else 0
     return (
         "# HELP tradeguard_kill_switch_engaged 1 when the kill switch is latched.\n"
         "# TYPE tradeguard_kill_switch_engaged gauge\n"
         f"tradeguard_kill_switch_engaged {latched}\n"
+        "# HELP tradeguard_journal_lag_records Records appended and not yet folded.\n"
+        "# TYPE tradeguard_journal_lag_records gauge\n"
+        f"tradeguard_journal_lag_records {(head_seq or view.seq) - view.seq}\n"
     )

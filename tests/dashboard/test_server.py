@@ -275,3 +275,22 @@ async def test_two_bots_on_one_postgresql_journal_one_page_each(
         ((got, _),) = await _messages(stream, 1)
         stream.close()
         assert got == seq
+
+
+async def test_metrics_are_given_the_journals_head_for_the_lag(
+    profile: Profile, parts: Parts, journal: JournalStore
+) -> None:
+    b = boards.board(profile, parts, latch=lambda reason: "", poll_s=3600)  # never polls
+    async with TestClient(TestServer(server.build_app([b], metrics=parts.metrics))) as c:
+        _fills(journal, 3)
+        text = await (await c.get("/metrics")).text()
+        assert "tradeguard_journal_lag_records 3" in text
+
+
+async def test_the_chain_follows_the_journal(client: TestClient, journal: JournalStore) -> None:  # type: ignore[type-arg]
+    (*_, last) = _fills(journal, 2)
+    async with asyncio.timeout(5):
+        while (snap := await (await client.get("/api/snapshot.json")).json())["seq"] < last:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    assert snap["chain"]["head_seq"] == last
+    assert snap["chain"]["head_hash"] == journal.head()[1].hex()[:16]

@@ -46,7 +46,7 @@ DEFAULT_KILL_REASON = "engaged from the dashboard"
 
 
 class MetricsText(Protocol):
-    def __call__(self, view: View, *, now_ms: int) -> str: ...
+    def __call__(self, view: View, *, now_ms: int, head_seq: int | None = None) -> str: ...
 
 
 @dataclass
@@ -68,9 +68,10 @@ def _static_dir() -> Path:
 _dumps = partial(json.dumps, default=str, separators=(",", ":"))
 
 
-def snapshot(board: Board) -> dict[str, Any]:
-    """The view as the page shows it, stamped with the seq the feed has folded."""
-    return {**board.feed.view.snapshot(), "seq": board.feed.seq}
+def snapshot(board: Board, clock: Clock = SYSTEM) -> dict[str, Any]:
+    """The view as the page shows it (the promotion verdict dated now), stamped with the seq
+    the feed has folded."""
+    return {**board.feed.view.snapshot(now_ms=clock.wall_ms()), "seq": board.feed.seq}
 
 
 class _Routes:
@@ -97,7 +98,7 @@ class _Routes:
             raise web.HTTPFound(request.path + "/")
         b = self.board
         body = page.render(
-            snapshot(b),
+            snapshot(b, self.clock),
             profile=b.profile,
             venue=b.venue,
             env=b.env,
@@ -115,10 +116,11 @@ class _Routes:
         )
 
     async def snapshot(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response(snapshot(self.board), dumps=_dumps)
+        return web.json_response(snapshot(self.board, self.clock), dumps=_dumps)
 
     async def metrics_text(self, request: web.Request) -> web.StreamResponse:
-        text = self.metrics(self.board.feed.view, now_ms=self.clock.wall_ms())
+        feed = self.board.feed
+        text = self.metrics(feed.view, now_ms=self.clock.wall_ms(), head_seq=feed.head())
         return web.Response(body=text.encode(), headers={"Content-Type": PROMETHEUS_CONTENT_TYPE})
 
     async def kill(self, request: web.Request) -> web.StreamResponse:
@@ -151,7 +153,7 @@ class _Routes:
         sub = feed.subscribe(after)  # with the resync snapshot below, one synchronous step
         first = retry_line()
         if sub.resync:
-            whole = snapshot(self.board)
+            whole = snapshot(self.board, self.clock)
             first += frame({"kind": "snapshot", "snapshot": whole}, seq=whole["seq"])
         try:
             await response.write(first + b"".join(frame(p, seq=s) for s, p in sub.replay))

@@ -33,7 +33,7 @@ class View(Protocol):
 
     def apply(self, seq: int, event: Any) -> dict[str, Any] | None: ...
 
-    def snapshot(self) -> dict[str, Any]: ...
+    def snapshot(self, now_ms: int | None = None) -> dict[str, Any]: ...
 
 
 class Tail(Protocol):
@@ -137,7 +137,26 @@ class Feed:
                     self._publish((seq, payload))
             read += len(batch)
             if not batch:
+                if read:
+                    self._note_chain()
                 return read
+
+    def _note_chain(self) -> None:
+        """Tell the view the journal's head hash and what was last verified (the real tail
+        does; the page shows it with the next snapshot)."""
+        note = getattr(self.tail, "note_chain", None)
+        if note is not None:
+            try:
+                note(self.view)
+            except Exception as exc:  # the chain chip waits for the next read
+                self.read_error = f"{type(exc).__name__}: {exc}"
+
+    def head(self) -> int | None:
+        """The journal's head as it is now (for /metrics' lag); None if it cannot be read."""
+        try:
+            return self.tail.head()
+        except Exception:
+            return None
 
     def _publish(self, message: Message) -> None:
         if len(self._recent) == self._recent.maxlen:
