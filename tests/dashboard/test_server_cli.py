@@ -5,6 +5,8 @@ prints its URL, and `run --web` serves the bot's page while the bot runs."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +126,23 @@ async def test_a_port_in_use_is_one_line_naming_the_option(parts: Parts) -> None
             await start([builtin_default()], None, WebOptions(port=port, parts=parts))
     finally:
         await first.close()
+
+
+async def test_run_web_at_a_terminal_keeps_the_page_up_after_the_bot_until_ctrl_c(
+    parts: Parts, tmp_path: Path
+) -> None:
+    bot = tmp_path / "bot.py"
+    bot.write_text("async def main(tg):\n    await tg.market_buy('BTC/USDT', qty='0.001')\n")
+    ready = Ready()
+    options = WebOptions(port=0, parts=parts, poll_s=0.02, on_ready=ready, hold=True)
+    ran = asyncio.ensure_future(runner.run(bot, None, None, live=False, web=options))
+    async with asyncio.timeout(30), aiohttp.ClientSession() as http:
+        await ready.event.wait()
+        url = ready.urls[0]
+        while not (await (await http.get(url + "api/snapshot.json")).json())["fills"]:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # the bot has ended by now; its page has not
+        assert not ran.done()
+        assert (await http.get(url)).status == 200
+        os.kill(os.getpid(), signal.SIGINT)  # the runner's handler: Ctrl-C
+        assert await ran == 0

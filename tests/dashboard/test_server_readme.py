@@ -2,7 +2,8 @@
 
 - 127.0.0.1:8470 by default: below; read from the journal, `run --web` beside the bot:
   test_server_cli.py::test_run_web_serves_the_bots_page_while_it_runs; `./scripts/demo --web`
-  passes --web to `tradeguard run`: below.
+  passes --web to `tradeguard run`: below; the page up after the bot until Ctrl-C:
+  test_server_cli.py::test_run_web_at_a_terminal_keeps_the_page_up_after_the_bot_until_ctrl_c.
 - the panels: below (the page has each), and with the real view
   test_browser_real_view.py (positions and their basis, fills, orders, limits).
 - SSE keyed by seq, resumed exactly once: test_server.py::test_events_are_keyed_by_seq_and_

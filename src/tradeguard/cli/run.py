@@ -59,7 +59,8 @@ def run(
     unless the profile sets cancel_on_exit = false) and a summary says what was. One bot per
     profile: a second is refused. Exit 0 finished, 1 the bot raised, 2 it cannot be loaded,
     3 the kill switch, 130 Ctrl-C, 143 SIGTERM. With --web, the bot's live page (as
-    `tradeguard dashboard` shows it) is served while it runs.
+    `tradeguard dashboard` shows it) is served while it runs, and at a terminal until Ctrl-C
+    after it ends.
     """
     from tradeguard.cli import runner
 
@@ -67,7 +68,10 @@ def run(
     if web:
         from tradeguard.dashboard.serve import WebOptions
 
-        options = WebOptions(port=web_port)
+        # at a terminal, the page stays up after the bot ends (Ctrl-C closes it)
+        options = WebOptions(
+            port=web_port, hold=not no_live and sys.stdin.isatty() and sys.stdout.isatty()
+        )
     try:
         code = runner.main(
             bot, profile, config, live=not no_live, venue=cast("Venue | None", venue), web=options

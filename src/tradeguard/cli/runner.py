@@ -323,6 +323,21 @@ def _print_traceback(exc: BaseException) -> None:
     print("".join(traceback.format_exception(type(exc), exc, tb)), end="", file=sys.stderr)
 
 
+async def _until_signal() -> None:
+    """Wait for Ctrl-C or SIGTERM (the bot has ended; its page stays up for a look)."""
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    for sig in _SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, done.set)
+    try:
+        await done.wait()
+    finally:
+        for sig in _SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
 def on_simulated_venue(profile: Profile, venue: Venue) -> Profile:
     """`run --venue`: the profile on that venue's embedded simulator. Only a profile that runs
     on the embedded simulator already: a testnet or live venue needs that venue's own
@@ -371,6 +386,9 @@ async def run(
             page = await beside(tg, loaded, config, web)
             console.print(f"  dashboard on {web.url_for_user(page.url)}", soft_wrap=True)
         code, _ = await run_bot(bot, tg, console, live=live and sys.stdout.isatty())
+        if page is not None and web is not None and web.hold:
+            console.print(f"  the dashboard stays up on {page.url} until Ctrl-C")
+            await _until_signal()
     finally:
         await tg.close(reason="run ended")  # run_bot closed it already, unless it failed
         if page is not None:

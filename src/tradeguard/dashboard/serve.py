@@ -32,6 +32,7 @@ class WebOptions:
     token: str | None = None
     parts: boards.Parts | None = None
     poll_s: float | None = None
+    hold: bool = False  # `run --web`: keep the page up after the bot ends, until Ctrl-C
     on_ready: Callable[[str], None] | None = field(default=None, repr=False)
 
     def check(self) -> None:
