@@ -19,7 +19,7 @@ from tradeguard.dashboard.boards import Parts
 from tradeguard.dashboard.serve import Running, WebOptions, start
 from tradeguard.events import KillSwitchSet, ShutDown
 from tradeguard.journal import open_journal
-from tradeguard.profile.profiles import builtin_default
+from tradeguard.profile.profiles import Profile, builtin_default
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -175,3 +175,29 @@ def _drive(page: Any, ran: Any, urls: list[str], tmp_path: Path) -> None:
     (latch,) = [e for e in events if isinstance(e, KillSwitchSet)]
     assert latch.by == "user" and latch.reason == "stop from the browser test"
     assert any(isinstance(e, ShutDown) and "kill switch" in e.reason for e in events)
+
+
+def test_several_profiles_a_chooser_and_a_live_page_each(
+    page: Any, loop_thread: LoopThread, parts: Parts, tmp_path: Path
+) -> None:
+    profiles = []
+    for name, n in (("alpha", 1), ("beta", 2)):
+        p = Profile(name=name, journal=f"sqlite://{tmp_path}/{name}.db")
+        with open_journal(p.journal, profile=name) as j:
+            for i in range(n):
+                j.append(fill(i + 1, "0.001"), durable=True)
+        profiles.append(p)
+    running = loop_thread.run(start(profiles, None, WebOptions(port=0, parts=parts, poll_s=0.05)))
+    try:
+        page.goto(running.url)
+        page.click("text=beta")
+        expect(page.locator("#profile")).to_contain_text("beta")
+        expect(page.locator("#link-text")).to_have_text("live")
+        expect(page.locator("#fills tbody tr")).to_have_count(2)
+        with open_journal(profiles[1].journal, profile="beta") as j:
+            j.append(fill(3, "0.001"), durable=True)
+        expect(page.locator("#fills tbody tr")).to_have_count(3)
+        page.click("#chooser >> text=alpha")
+        expect(page.locator("#fills tbody tr")).to_have_count(1)
+    finally:
+        loop_thread.run(running.close())
