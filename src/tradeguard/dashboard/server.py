@@ -33,7 +33,6 @@ from tradeguard.dashboard.sse import (
     KEEPALIVE,
     KEEPALIVE_S,
     Feed,
-    View,
     frame,
     is_end,
     retry_line,
@@ -46,7 +45,10 @@ DEFAULT_KILL_REASON = "engaged from the dashboard"
 
 
 class MetricsText(Protocol):
-    def __call__(self, view: View, *, now_ms: int, head_seq: int | None = None) -> str: ...
+    """dashboard.metrics.prometheus_text (`view` is that module's own view class, the one the
+    board was made with, hence Any here)."""
+
+    def __call__(self, view: Any, *, now_ms: int, head_seq: int | None = None) -> str: ...
 
 
 @dataclass
