@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import click
 
+from tradeguard.cli import dashboard as dashboard_cli
 from tradeguard.cli import doctor as doctor_cli
 from tradeguard.cli import journal as journal_cli
 from tradeguard.cli import keys as keys_cli
@@ -40,6 +41,7 @@ def main() -> None:
     tradeguard doctor       pre-flight: credentials, key permissions, IP whitelist, clock, rung
     tradeguard account      balances, open orders, recent trades (read-only)
     tradeguard kill         kill switch: a running bot cancels and stops; latched until --reset
+    tradeguard dashboard    a live web page of the bot, from its journal; /metrics for Prometheus
     tradeguard journal      tail, show an order's life, state at a moment, verify, export
     tradeguard scan [PATH]  hard-coded keys and secrets in files and git history
     tradeguard sim          a Binance-Spot-compatible exchange on loopback, with faults
@@ -97,6 +99,7 @@ def demo(seed: int) -> None:
 main.add_command(run_cli.run)
 main.add_command(run_cli.kill)
 main.add_command(run_cli.account)
+main.add_command(dashboard_cli.dashboard)
 main.add_command(journal_cli.journal)
 main.add_command(promote_cli.promote)
 main.add_command(doctor_cli.doctor)

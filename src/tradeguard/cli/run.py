@@ -39,8 +39,18 @@ def _fail(message: str, code: int = 2) -> None:
     help="Run on this venue's embedded simulator (a profile on env = sim without a base_url); "
     "a testnet or live venue comes from its profile, with its credentials.",
 )
+@click.option("--web", is_flag=True, help="Serve the dashboard on 127.0.0.1 while the bot runs.")
+@click.option(
+    "--web-port", default=8470, show_default=True, help="The dashboard's port; 0 picks one."
+)
 def run(
-    bot: Path, profile: str | None, config: Path | None, no_live: bool, venue: str | None
+    bot: Path,
+    profile: str | None,
+    config: Path | None,
+    no_live: bool,
+    venue: str | None,
+    web: bool,
+    web_port: int,
 ) -> None:
     """Run BOT.py (which defines `async def main(tg)`) through the guard.
 
@@ -48,13 +58,23 @@ def run(
     kill switch (`tradeguard kill`) stops the bot; open orders are cancelled (on a signal,
     unless the profile sets cancel_on_exit = false) and a summary says what was. One bot per
     profile: a second is refused. Exit 0 finished, 1 the bot raised, 2 it cannot be loaded,
-    3 the kill switch, 130 Ctrl-C, 143 SIGTERM.
+    3 the kill switch, 130 Ctrl-C, 143 SIGTERM. With --web, the bot's live page (as
+    `tradeguard dashboard` shows it) is served while it runs, and at a terminal until Ctrl-C
+    after it ends.
     """
     from tradeguard.cli import runner
 
+    options = None
+    if web:
+        from tradeguard.dashboard.serve import WebOptions
+
+        # at a terminal, the page stays up after the bot ends (Ctrl-C closes it)
+        options = WebOptions(
+            port=web_port, hold=not no_live and sys.stdin.isatty() and sys.stdout.isatty()
+        )
     try:
         code = runner.main(
-            bot, profile, config, live=not no_live, venue=cast("Venue | None", venue)
+            bot, profile, config, live=not no_live, venue=cast("Venue | None", venue), web=options
         )
     except TradeguardError as exc:
         _fail(str(exc), 1 if not isinstance(exc, _config_errors()) else 2)

@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -43,6 +43,9 @@ from tradeguard.events import OrderFilled, OrderIntended, RiskDenied, ShutDown
 from tradeguard.profile.profiles import Profile, Venue
 from tradeguard.session.guard import Session
 from tradeguard.text import plain
+
+if TYPE_CHECKING:
+    from tradeguard.dashboard.serve import WebOptions
 
 BotMain = Callable[[Session], Awaitable[object]]
 
@@ -327,6 +330,21 @@ def _print_traceback(exc: BaseException) -> None:
     print("".join(traceback.format_exception(type(exc), exc, tb)), end="", file=sys.stderr)
 
 
+async def _until_signal() -> None:
+    """Wait for Ctrl-C or SIGTERM (the bot has ended; its page stays up for a look)."""
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    for sig in _SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, done.set)
+    try:
+        await done.wait()
+    finally:
+        for sig in _SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
 def on_simulated_venue(profile: Profile, venue: Venue) -> Profile:
     """`run --venue`: the profile on that venue's embedded simulator. Only a profile that runs
     on the embedded simulator already: a testnet or live venue needs that venue's own
@@ -343,7 +361,12 @@ def on_simulated_venue(profile: Profile, venue: Venue) -> Profile:
 
 
 async def run(
-    path: Path, profile: str | None, config: Path | None, live: bool, venue: Venue | None = None
+    path: Path,
+    profile: str | None,
+    config: Path | None,
+    live: bool,
+    venue: Venue | None = None,
+    web: WebOptions | None = None,
 ) -> int:
     from tradeguard.profile.profiles import load
     from tradeguard.session.connect import connect
@@ -357,20 +380,38 @@ async def run(
         f"[bold]tradeguard run[/] {path.name} · profile {loaded.name} "
         f"({loaded.venue}, {loaded.env}, {loaded.mode})"
     )
+    if web is not None:
+        web.check()  # before connecting: a refusal costs nothing
     tg = await connect(loaded)
     if tg.sim is not None:
         console.print(f"  embedded simulator on {tg.sim.base_url}")
+    page = None
     try:
+        if web is not None:
+            from tradeguard.dashboard.serve import beside
+
+            page = await beside(tg, loaded, config, web)
+            console.print(f"  dashboard on {web.url_for_user(page.url)}", soft_wrap=True)
         code, _ = await run_bot(bot, tg, console, live=live and sys.stdout.isatty())
+        if page is not None and web is not None and web.hold:
+            console.print(f"  the dashboard stays up on {page.url} until Ctrl-C")
+            await _until_signal()
     finally:
         await tg.close(reason="run ended")  # run_bot closed it already, unless it failed
+        if page is not None:
+            await page.close()
     return code
 
 
 def main(
-    path: Path, profile: str | None, config: Path | None, live: bool, venue: Venue | None = None
+    path: Path,
+    profile: str | None,
+    config: Path | None,
+    live: bool,
+    venue: Venue | None = None,
+    web: WebOptions | None = None,
 ) -> int:
-    return asyncio.run(run(path, profile, config, live, venue))
+    return asyncio.run(run(path, profile, config, live, venue, web))
 
 
 __all__ = ["KILLED", "load_bot", "main", "run_bot"]

@@ -1,1 +1,7 @@
-"""The live web dashboard: the view of the journal it shows, the journal tail it reads, /metrics."""
+"""The live web dashboard and Prometheus metrics, read from the journal.
+
+`view` folds journal events into what the page shows, `tail` reads a journal from a seq on,
+`metrics` writes the Prometheus text; `server` serves the page, its live updates (`sse`), the
+kill button and /metrics, guarded by `auth`; `page` renders the HTML from package data
+(`static/`, with uPlot vendored).
+"""
