@@ -29,9 +29,10 @@ T = TypeVar("T")
 def chromium_path() -> str:
     path = os.environ.get("TRADEGUARD_CHROMIUM", "/usr/bin/chromium")
     if not Path(path).exists():
-        pytest.fail(
-            f"no Chromium at {path}: apt-get install -y chromium (or set TRADEGUARD_CHROMIUM)",
-            pytrace=False,
+        # as the PostgreSQL tests do: ./scripts/test installs it where apt-get can, else skipped
+        # with how to enable them, so the suite runs on a machine with only Python and pip
+        pytest.skip(
+            f"no Chromium at {path}: apt-get install -y chromium (or set TRADEGUARD_CHROMIUM)"
         )
     return path
 
