@@ -175,8 +175,8 @@ class Gateway:
         return self._cancelled(done, cancel_id)
 
     async def cancel_open_orders(self, params: Params) -> Json:
-        symbol = order_params.symbol_of(params, self.tg.rules).binance
-        open_here = [o for o in self.tg.open_orders() if o.symbol == symbol]
+        symbol = order_params.symbol_of(params, self.tg.rules)
+        open_here = [o for o in self.tg.open_orders() if o.symbol == symbol.binance]
         if not open_here:
             raise WireError(-2011, codes.UNKNOWN_ORDER, 400)
         done = await self.tg.cancel_all(symbol)
