@@ -50,6 +50,17 @@ ANSWERED: Final = tuple(
     s for s in OrderStatus if s not in (OrderStatus.PENDING_NEW, OrderStatus.UNKNOWN)
 )
 MAX_TRADES: Final = 1000
+# the signed endpoints, each with the Gateway method that answers it
+SIGNED: Final = {
+    ("POST", "/api/v3/order"): "new_order",
+    ("POST", "/api/v3/order/test"): "test_order",
+    ("DELETE", "/api/v3/order"): "cancel_order",
+    ("GET", "/api/v3/order"): "query_order",
+    ("GET", "/api/v3/openOrders"): "open_orders",
+    ("DELETE", "/api/v3/openOrders"): "cancel_open_orders",
+    ("GET", "/api/v3/account"): "account",
+    ("GET", "/api/v3/myTrades"): "my_trades",
+}
 
 
 class Gateway:
@@ -72,14 +83,7 @@ class Gateway:
         self.fills_timeout_s = fills_timeout_s
         self.intents: dict[str, OrderIntent] = {}  # what each order placed here asked for
         self._signed: dict[tuple[str, str], Callable[[Params], Awaitable[Json]]] = {
-            ("POST", "/api/v3/order"): self.new_order,
-            ("POST", "/api/v3/order/test"): self.test_order,
-            ("DELETE", "/api/v3/order"): self.cancel_order,
-            ("GET", "/api/v3/order"): self.query_order,
-            ("GET", "/api/v3/openOrders"): self.open_orders,
-            ("DELETE", "/api/v3/openOrders"): self.cancel_open_orders,
-            ("GET", "/api/v3/account"): self.account,
-            ("GET", "/api/v3/myTrades"): self.my_trades,
+            route: getattr(self, name) for route, name in SIGNED.items()
         }
 
     # ── the one entry ─────────────────────────────────────────────────────────────────────
