@@ -136,3 +136,16 @@ async def test_a_dropped_reply_is_resolved_without_a_duplicate(
     ]  # fmt: skip
     assert OrderStatus.UNKNOWN in statuses
     assert Decimal(str(order["filled"])) == Decimal("0.001")
+
+
+async def test_exchange_info_is_read_once_for_many_loads(exchange: Any, served: Served) -> None:
+    def info_reads(counts: dict[str, int]) -> int:
+        return counts.get("GET /api/v3/exchangeInfo", 0)
+
+    before = info_reads((await served.remote.requests())["requests"])
+    await exchange.load_markets()
+    await exchange.load_markets(reload=True)
+    await exchange.fetch_ticker("BTC/USDT")  # public reads go out through the session
+    after = (await served.remote.requests())["requests"]
+    assert info_reads(after) == before + 1
+    assert served.running.gateway.public.forwarded == 2  # exchangeInfo once, the ticker once
