@@ -61,6 +61,8 @@ async def test_place_list_and_cancel_an_order_with_balances(exchange: Any, serve
     assert canceled["status"] == "canceled"
     assert served.tg.order("ccxtGw1").status is OrderStatus.CANCELED  # type: ignore[union-attr]
     assert await exchange.fetch_open_orders("BTC/USDT") == []
+    [closed] = await exchange.fetch_orders("BTC/USDT")  # GET allOrders
+    assert closed["clientOrderId"] == "ccxtGw1" and closed["status"] == "canceled"
 
 
 async def test_market_order_answers_with_its_fills_and_my_trades(exchange: Any) -> None:
