@@ -101,3 +101,13 @@ def test_a_key_of_ones_own_comes_from_the_environment(monkeypatch: pytest.Monkey
         local_key()
     monkeypatch.delenv("TRADEGUARD_GATEWAY_API_KEY")
     assert local_key()[1] is True
+
+
+def test_a_profile_on_another_venue_is_refused_in_one_line() -> None:
+    from types import SimpleNamespace
+
+    from tradeguard.gateway import server
+
+    refused = server.refusal(SimpleNamespace(venue="okx", profile="okx"))  # type: ignore[arg-type]
+    assert refused is not None and "speaks Binance's API" in str(refused)
+    assert server.refusal(SimpleNamespace(venue="binance", profile="gw")) is None  # type: ignore[arg-type]
