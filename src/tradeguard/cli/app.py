@@ -16,6 +16,7 @@ import click
 
 from tradeguard.cli import dashboard as dashboard_cli
 from tradeguard.cli import doctor as doctor_cli
+from tradeguard.cli import gateway as gateway_cli
 from tradeguard.cli import journal as journal_cli
 from tradeguard.cli import keys as keys_cli
 from tradeguard.cli import promote as promote_cli
@@ -105,6 +106,7 @@ main.add_command(promote_cli.promote)
 main.add_command(doctor_cli.doctor)
 main.add_command(keys_cli.keys)
 main.add_command(scan_cli.scan)
+main.add_command(gateway_cli.gateway)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

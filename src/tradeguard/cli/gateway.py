@@ -1,0 +1,138 @@
+"""`tradeguard gateway`: serve Binance Spot's REST on loopback for a bot that keeps its code.
+
+Only click is imported at module level; the session, aiohttp and the gateway are imported when
+the command runs, so that `tradeguard --help` stays fast.
+
+The local key the bot signs with is made for this run, unless TRADEGUARD_GATEWAY_API_KEY and
+TRADEGUARD_GATEWAY_SECRET hold one (a bot keeps the same key across restarts). A fresh secret
+is shown once: on the terminal, or, when the output is not a terminal (a service's log), in a
+file only the user can read, whose path is printed instead. It is never journaled or logged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from tradeguard.cli.options import config_option, profile_option
+from tradeguard.errors import ConfigError, TradeguardError
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from tradeguard.gateway.local_keys import LocalKey
+
+KEY_ENV = "TRADEGUARD_GATEWAY_API_KEY"
+SECRET_ENV = "TRADEGUARD_GATEWAY_SECRET"
+INTERRUPTED, TERMINATED = 130, 143
+
+
+@click.command()
+@profile_option()
+@config_option()
+@click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1; 0 picks one.")
+def gateway(profile: str | None, config: Path | None, port: int) -> None:
+    """Serve Binance Spot's REST on 127.0.0.1 for a bot that speaks Binance's API.
+
+    The bot points its base URL here and signs with the local key printed at start; every
+    order goes through the guard, and the real key stays in the profile. Withdrawals,
+    transfers and every /sapi/ call are refused. Runs until Ctrl-C (exit 130) or SIGTERM
+    (143); the session then closes as the profile says (cancel_on_exit).
+    """
+    import asyncio
+
+    try:
+        code = asyncio.run(serve(profile, config, port))
+    except TradeguardError as exc:
+        click.echo(f"tradeguard: {exc}", err=True)
+        sys.exit(2 if isinstance(exc, ConfigError) else 1)
+    except OSError as exc:
+        click.echo(
+            f"tradeguard: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", err=True
+        )
+        sys.exit(2)
+    sys.exit(code)
+
+
+def local_key() -> tuple[LocalKey, bool]:
+    """(the key, whether it was made now): from the environment if both variables are set."""
+    from tradeguard.gateway.local_keys import API_KEY_RE, LocalKey
+    from tradeguard.keys.credentials import Secret
+
+    api_key, secret = os.environ.get(KEY_ENV), os.environ.get(SECRET_ENV)
+    if api_key is None and secret is None:
+        return LocalKey.generate(), True
+    if not api_key or not secret:
+        raise ConfigError(
+            f"only one of {KEY_ENV} and {SECRET_ENV} is set",
+            hint="set both (a key of your own) or neither (one is made for this run)",
+        )
+    if not API_KEY_RE.fullmatch(api_key):
+        raise ConfigError(f"{KEY_ENV} must be 1-128 letters and digits, as Binance's keys are")
+    return LocalKey("bot", api_key, Secret(secret)), False
+
+
+async def serve(profile: str | None, config: Path | None, port: int) -> int:
+    """Connect, serve, print how to reach it, and wait for a signal; the exit code."""
+    import asyncio
+    import signal
+
+    from tradeguard.gateway import server
+    from tradeguard.gateway.local_keys import LocalKeys
+    from tradeguard.session.connect import connect
+
+    key, fresh = local_key()
+    tg = await connect(profile, config=config)
+    try:
+        running = await server.start(tg, LocalKeys([key]), port=port)
+    except BaseException:
+        await tg.close()
+        raise
+    stopped = asyncio.get_running_loop().create_future()
+    for sig, code in ((signal.SIGINT, INTERRUPTED), (signal.SIGTERM, TERMINATED)):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().add_signal_handler(sig, _stop, stopped, code)
+    try:
+        _announce(tg.profile, tg.guard.rung, running.base_url, key, fresh)
+        return int(await stopped)
+    finally:
+        await running.close()
+        await tg.close(reason="gateway stopped")
+
+
+def _stop(stopped: asyncio.Future[int], code: int) -> None:
+    if not stopped.done():
+        stopped.set_result(code)
+
+
+def _announce(profile: str, rung: str, url: str, key: LocalKey, fresh: bool) -> None:
+    click.echo(f"tradeguard gateway: profile {profile} ({rung}) served at {url}")
+    click.echo(f"  base URL  {url}   (Binance Spot REST: {url}/api/v3)")
+    click.echo(f"  API key   {key.api_key}")
+    if not fresh:
+        click.echo(f"  secret    from ${SECRET_ENV}")
+    elif sys.stdout.isatty():
+        click.echo(f"  secret    {key.secret.reveal()}   (shown once; never logged or journaled)")
+    else:
+        path = _secret_file(profile, key)
+        click.echo(f"  secret    in {path} (readable by you only; the output is not a terminal)")
+    click.echo("Ctrl-C stops it.", nl=True)
+    sys.stdout.flush()
+
+
+def _secret_file(profile: str, key: LocalKey) -> Path:
+    """The run's key pair in $XDG_STATE_HOME/tradeguard/gateway-<profile>.key, mode 0600."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    path = Path(base) / "tradeguard" / f"gateway-{profile}.key"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(f"api_key={key.api_key}\nsecret={key.secret.reveal()}\n")
+    return path

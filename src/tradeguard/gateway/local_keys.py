@@ -1,0 +1,138 @@
+"""The local keys a bot signs with, and the checks Binance makes of a signed request.
+
+A local key is an API key and an HMAC secret made for this gateway: it signs requests to it and
+nothing else, so a bot that leaks it leaks nothing the exchange would take. The secret is a
+`Secret` (never printed, logged or journaled; the command shows it once, on the terminal).
+
+The checks follow Binance's order (exchange-wire.md): API key missing or malformed → -2014, a
+key this gateway did not issue → -2015 (HTTP 401), timestamp and recvWindow → -1102 / -1131 /
+-1021, then the HMAC-SHA256 over the raw query followed by the raw body, minus the
+`signature=` pair → -1102 / -1022. The signature is checked over the bytes as received, so
+ccxt's order of parameters and python-binance's sorted one both verify.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Final
+from urllib.parse import parse_qsl, unquote_to_bytes
+
+from tradeguard.gateway.wire_errors import WireError, binance, refused_key
+from tradeguard.keys.credentials import Secret
+from tradeguard.venues.binance import codes, signing
+
+API_KEY_RE: Final = re.compile(r"[A-Za-z0-9]{1,128}")
+MAX_RECV_WINDOW_MS: Final = 60_000
+DEFAULT_RECV_WINDOW_MS: Final = 5_000
+AHEAD_MS: Final = 1_000  # Binance refuses a timestamp this far ahead of its clock
+_MICROS_FROM: Final = 10**15  # a 16-digit timestamp is in µs
+
+
+@dataclass(frozen=True)
+class LocalKey:
+    """One key a bot may sign with: `api_key` goes in X-MBX-APIKEY, `secret` signs."""
+
+    name: str
+    api_key: str
+    secret: Secret
+
+    @classmethod
+    def generate(cls, name: str = "bot") -> LocalKey:
+        """A fresh key for this run: 64 letters and digits each, as Binance's keys look."""
+        return cls(name, _token(), Secret(_token()))
+
+
+def _token() -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(64))
+
+
+class LocalKeys:
+    """The keys this gateway accepts, by API key."""
+
+    def __init__(self, keys: Iterable[LocalKey]) -> None:
+        self._by_api_key = {k.api_key: k for k in keys}
+        if not self._by_api_key:
+            raise ValueError("a gateway needs at least one local key")
+
+    def __iter__(self) -> Iterator[LocalKey]:
+        return iter(self._by_api_key.values())
+
+    def key_of(self, api_key_header: str | None) -> LocalKey:
+        """The key a request names; -2014 for a malformed one, -2015 for one not issued here."""
+        if api_key_header is None or not API_KEY_RE.fullmatch(api_key_header):
+            raise binance(-2014)
+        found = self._by_api_key.get(api_key_header)
+        if found is None:
+            raise refused_key()
+        return found
+
+    def authenticate(
+        self, api_key_header: str | None, query: bytes, body: bytes, server_ms: int
+    ) -> LocalKey:
+        """The key of a signed request that passes Binance's checks; a WireError otherwise."""
+        key = self.key_of(api_key_header)
+        params = parse_params(query, body)
+        check_timing(params, server_ms)
+        signature = params.get("signature")
+        if not signature:
+            raise binance(-1102, "signature")
+        expected = signing.hmac_sha256_hex(key.secret.reveal(), signed_payload(query, body))
+        if not hmac.compare_digest(expected, signature.lower()):
+            raise binance(-1022)
+        return key
+
+
+def parse_params(query: bytes, body: bytes) -> dict[str, str]:
+    """The request's parameters from its query and form body (the query's win on a clash)."""
+    try:
+        from_query = dict(parse_qsl(query.decode("utf-8"), keep_blank_values=True))
+        from_body = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        raise binance(-1100, variant=1) from None
+    return from_body | from_query
+
+
+def signed_payload(query: bytes, body: bytes) -> bytes:
+    """What the client signed: the query then the body as received, minus `signature=`."""
+    return _without_signature(query) + _without_signature(body)
+
+
+def _without_signature(raw: bytes) -> bytes:
+    kept = [s for s in raw.split(b"&") if unquote_to_bytes(s.partition(b"=")[0]) != b"signature"]
+    return b"&".join(kept)
+
+
+def check_timing(params: dict[str, str], server_ms: int) -> None:
+    """Binance's rule: timestamp < serverTime + 1000 and serverTime - timestamp <= recvWindow."""
+    raw = params.get("timestamp", "")
+    if not raw.isdigit() or len(raw) > 19:
+        raise binance(-1102, "timestamp")
+    stamp_ms = int(raw) // 1000 if int(raw) >= _MICROS_FROM else int(raw)
+    window_ms = _recv_window_ms(params.get("recvWindow"))
+    if stamp_ms >= server_ms + AHEAD_MS:
+        raise binance(-1021, variant=codes.AHEAD_OF_SERVER)
+    if server_ms - stamp_ms > window_ms:
+        raise binance(-1021, variant=codes.OUTSIDE_RECV_WINDOW)
+
+
+def _recv_window_ms(raw: str | None) -> Decimal:
+    if raw is None:
+        return Decimal(DEFAULT_RECV_WINDOW_MS)
+    try:
+        window = Decimal(raw)
+    except InvalidOperation:
+        raise binance(-1102, "recvWindow") from None
+    if not window.is_finite() or window < 0:
+        raise binance(-1102, "recvWindow")
+    if window > MAX_RECV_WINDOW_MS:
+        raise binance(-1131)
+    return window
+
+
+__all__ = ["LocalKey", "LocalKeys", "WireError", "parse_params", "signed_payload"]

@@ -1,0 +1,93 @@
+"""Binance's public market-data endpoints, answered through the session's transport.
+
+Each request goes out through the session's `BinanceTransport.call`, so it is priced against the
+real per-host request budget (Binance's published weights), waits or is refused during a pause,
+and is answered locally during a ban (418, never forwarded). exchangeInfo, which every client
+loads at start and which weighs 20, is kept for `info_ttl_s` and served from memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Final, Protocol
+
+from tradeguard.net.clock import Clock
+from tradeguard.venues.binance.endpoints import Request
+
+EXCHANGE_INFO: Final = "/api/v3/exchangeInfo"
+
+
+class RestCaller(Protocol):
+    """What the gateway needs of the session's Binance transport."""
+
+    async def call(self, request: Request) -> bytes: ...
+
+    def server_now_ms(self) -> int: ...
+
+
+def _depth_weight(params: dict[str, str]) -> int:
+    limit = int(params.get("limit", "100")) if params.get("limit", "100").isdigit() else 100
+    return 5 if limit <= 100 else 25 if limit <= 500 else 50 if limit <= 1000 else 250
+
+
+Weigh = Callable[[dict[str, str]], int]
+
+
+def _per_symbol(one: int, every: int) -> Weigh:
+    def weigh(params: dict[str, str]) -> int:
+        return one if "symbol" in params else every
+
+    return weigh
+
+
+# path -> weight, or a function of the parameters giving it (exchange-wire.md, "Weights")
+WEIGHTS: Final[dict[str, int | Weigh]] = {
+    "/api/v3/ping": 1,
+    "/api/v3/time": 1,
+    EXCHANGE_INFO: 20,
+    "/api/v3/depth": _depth_weight,
+    "/api/v3/trades": 25,
+    "/api/v3/aggTrades": 4,
+    "/api/v3/klines": 2,
+    "/api/v3/uiKlines": 2,
+    "/api/v3/avgPrice": 2,
+    "/api/v3/ticker/24hr": _per_symbol(2, 80),
+    "/api/v3/ticker/price": _per_symbol(2, 4),
+    "/api/v3/ticker/bookTicker": _per_symbol(2, 4),
+    "/api/v3/ticker/tradingDay": 4,
+    "/api/v3/ticker": 4,
+}
+
+
+def weight_of(path: str, params: dict[str, str]) -> int:
+    rule = WEIGHTS[path]
+    return rule if isinstance(rule, int) else rule(params)
+
+
+class PublicReads:
+    """Forwards the public endpoints, exchangeInfo kept for a while."""
+
+    def __init__(self, venue: RestCaller, clock: Clock, info_ttl_s: float = 60.0) -> None:
+        self._venue = venue
+        self._clock = clock
+        self._ttl_s = info_ttl_s
+        self._info: tuple[float, bytes] | None = None  # (monotonic when read, body)
+        self.forwarded = 0  # requests that went out to the exchange
+
+    @staticmethod
+    def serves(path: str) -> bool:
+        return path in WEIGHTS
+
+    async def read(self, path: str, params: Sequence[tuple[str, str]]) -> bytes:
+        """The exchange's 2xx body for the public `path`; a tradeguard error otherwise."""
+        cacheable = path == EXCHANGE_INFO and not params
+        if cacheable and self._info is not None:
+            read_at, body = self._info
+            if self._clock.monotonic() - read_at < self._ttl_s:
+                return body
+        request = Request("GET", path, tuple(params), weight=weight_of(path, dict(params)))
+        self.forwarded += 1
+        body = await self._venue.call(request)
+        if cacheable:
+            self._info = (self._clock.monotonic(), body)
+        return body

@@ -1,0 +1,271 @@
+"""One handler per Binance Spot endpoint the gateway serves, on top of a session.
+
+Order of what happens to a request:
+
+1. a path that could move funds (all of /sapi/, withdrawals, transfers, ...) is refused with
+   -2015 before anything else, whatever the key (`refused.py`);
+2. a public market-data path is forwarded through the session's transport (`public.py`);
+3. anything else must be signed with a local key (`local_keys.py`), then goes to the session:
+   orders through `tg.place` (the whole guard, the intent journaled before the request leaves),
+   cancels through `tg.cancel`, reads from the session's state (orders, fills the journal
+   booked) or, for balances, from the exchange through the transport.
+
+A placement whose outcome is unknown is resolved before the bot is answered, for up to
+`resolve_timeout_s`; then the bot gets Binance's 503 (-1007), which every client treats as
+"execution status unknown" (it must query by its client order id, as against Binance).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import parse_qsl
+
+from tradeguard.errors import OutcomeUnknown, TradeguardError
+from tradeguard.gateway import order_params, shapes
+from tradeguard.gateway.local_keys import LocalKeys, parse_params
+from tradeguard.gateway.public import PublicReads, RestCaller
+from tradeguard.gateway.refused import funds_refusal
+from tradeguard.gateway.wire_errors import (
+    GUARD_REFUSED,
+    UNKNOWN_STATUS_503,
+    WireError,
+    binance,
+    from_error,
+)
+from tradeguard.model import OrderIntent, OrderStatus
+from tradeguard.orders import Order
+from tradeguard.venues.binance import codes
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from tradeguard.session.guard import Session
+
+log = logging.getLogger(__name__)
+Json = Any
+Params = dict[str, str]
+# every status but the two local ones that mean "no answer yet"
+ANSWERED: Final = tuple(
+    s for s in OrderStatus if s not in (OrderStatus.PENDING_NEW, OrderStatus.UNKNOWN)
+)
+MAX_LIST: Final = 1000
+# the signed endpoints, each with the Gateway method that answers it
+SIGNED: Final = {
+    ("POST", "/api/v3/order"): "new_order",
+    ("POST", "/api/v3/order/test"): "test_order",
+    ("DELETE", "/api/v3/order"): "cancel_order",
+    ("GET", "/api/v3/order"): "query_order",
+    ("GET", "/api/v3/openOrders"): "open_orders",
+    ("GET", "/api/v3/allOrders"): "all_orders",
+    ("DELETE", "/api/v3/openOrders"): "cancel_open_orders",
+    ("GET", "/api/v3/account"): "account",
+    ("GET", "/api/v3/myTrades"): "my_trades",
+}
+
+
+class Gateway:
+    """The endpoints, bound to one session and the local keys it accepts."""
+
+    def __init__(
+        self,
+        tg: Session,
+        keys: LocalKeys,
+        *,
+        resolve_timeout_s: float = 10.0,
+        fills_timeout_s: float = 2.0,
+        info_ttl_s: float = 60.0,
+    ) -> None:
+        self.tg = tg
+        self.keys = keys
+        self.venue: RestCaller = tg.transport  # type: ignore[assignment]
+        self.public = PublicReads(self.venue, tg.clock, info_ttl_s)
+        self.resolve_timeout_s = resolve_timeout_s
+        self.fills_timeout_s = fills_timeout_s
+        self.intents: dict[str, OrderIntent] = {}  # what each order placed here asked for
+        self._signed: dict[tuple[str, str], Callable[[Params], Awaitable[Json]]] = {
+            route: getattr(self, name) for route, name in SIGNED.items()
+        }
+
+    # ── the one entry ─────────────────────────────────────────────────────────────────────
+    async def handle(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
+        try:
+            body = await self._answer(request)
+        except WireError as exc:
+            return web.json_response(exc.body(), status=exc.http_status, headers=exc.headers())
+        except TradeguardError as exc:
+            wire = from_error(exc, self.venue.server_now_ms())
+            return web.json_response(wire.body(), status=wire.http_status, headers=wire.headers())
+        except Exception:  # a bug here: Binance's shape for it, and the traceback in the log
+            log.exception("gateway: %s %s failed", request.method, request.path)
+            return web.json_response({"code": -1000, "msg": codes.msg(-1000)}, status=500)
+        if isinstance(body, bytes):
+            return web.Response(body=body, content_type="application/json")
+        return web.json_response(body)
+
+    async def _answer(self, request: web.Request) -> Json:
+        path = request.path
+        refused = funds_refusal(path)
+        if refused is not None:
+            raise refused
+        query = request.query_string.encode()
+        if request.method == "GET" and self.public.serves(path):
+            return await self.public.read(path, parse_qsl(request.query_string))
+        handler = self._signed.get((request.method, path))
+        if handler is None:
+            raise WireError(
+                -1020, f"tradeguard: {request.method} {path} is not served by the gateway", 404
+            )
+        raw_body = await request.read()
+        self.keys.authenticate(
+            request.headers.get("X-MBX-APIKEY"), query, raw_body, self.venue.server_now_ms()
+        )
+        return await handler(parse_params(query, raw_body))
+
+    # ── orders ────────────────────────────────────────────────────────────────────────────
+    async def new_order(self, params: Params) -> Json:
+        wanted = self._intent(params)
+        kind = order_params.response_type(params)
+        order = await self._place(wanted)
+        order_id = order.order_id or 0
+        at = self.venue.server_now_ms()
+        if kind == "ACK":
+            return shapes.ack(order, order_id, at)
+        if order.missing_qty > 0:
+            order = await self._with_fills(order)
+        shape = shapes.full if kind == "FULL" else shapes.result
+        return shape(order, order_id, at, wanted)
+
+    async def test_order(self, params: Params) -> Json:
+        """The guard's checks without sending (the session's `_check`, not counted)."""
+        wanted = self._intent(params)
+        await self.tg._check(wanted, count=False)
+        return {}
+
+    def _intent(self, params: Params) -> OrderIntent:
+        coid = order_params.client_id(params) or self.tg.ids.next()
+        if self.tg.order(coid) is not None:
+            raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
+        return order_params.order_intent(params, self.tg.rules, coid)
+
+    async def _place(self, wanted: OrderIntent) -> Order:
+        coid = wanted.client_order_id
+        self.intents[coid] = wanted
+        try:
+            return await self.tg.place(wanted)
+        except OutcomeUnknown:
+            pass
+        try:
+            order = await self.tg.resolved(coid, timeout_s=self.resolve_timeout_s)
+        except TimeoutError:
+            raise WireError(-1007, UNKNOWN_STATUS_503, 503) from None
+        if order.status is OrderStatus.REJECTED:
+            raise WireError(GUARD_REFUSED, f"tradeguard: not placed: {order.reason}", 400)
+        return order
+
+    async def _with_fills(self, order: Order) -> Order:
+        """The order once the fills its reply reported are booked (bounded: else as it is)."""
+        try:
+            return await self.tg.wait_for(
+                order.client_order_id, *ANSWERED, timeout_s=self.fills_timeout_s
+            )
+        except TimeoutError:
+            return self.tg.order(order.client_order_id) or order
+
+    async def cancel_order(self, params: Params) -> Json:
+        order = self._find(params, missing=-2011)
+        if not order.is_open:
+            raise WireError(-2011, codes.UNKNOWN_ORDER, 400)
+        done = await self.tg.cancel(order.client_order_id)
+        cancel_id = params.get("newClientOrderId") or f"gw-{secrets.token_hex(8)}"
+        return self._cancelled(done, cancel_id)
+
+    async def cancel_open_orders(self, params: Params) -> Json:
+        symbol = order_params.symbol_of(params, self.tg.rules)
+        open_here = [o for o in self.tg.open_orders() if o.symbol == symbol.binance]
+        if not open_here:
+            raise WireError(-2011, codes.UNKNOWN_ORDER, 400)
+        done = await self.tg.cancel_all(symbol)
+        return [self._cancelled(o, f"gw-{secrets.token_hex(8)}") for o in done]
+
+    def _cancelled(self, order: Order, cancel_id: str) -> Json:
+        intent = self.intents.get(order.client_order_id)
+        at = self.venue.server_now_ms()
+        return shapes.cancelled(order, order.order_id or 0, cancel_id, at, intent)
+
+    async def query_order(self, params: Params) -> Json:
+        order = self._find(params, missing=-2013)
+        return shapes.queried(order, order.order_id or 0, self.intents.get(order.client_order_id))
+
+    async def open_orders(self, params: Params) -> Json:
+        wanted = None
+        if params.get("symbol"):
+            wanted = order_params.symbol_of(params, self.tg.rules).binance
+        return [
+            shapes.queried(o, o.order_id or 0, self.intents.get(o.client_order_id))
+            for o in self.tg.open_orders()
+            if wanted is None or o.symbol == wanted
+        ]
+
+    async def all_orders(self, params: Params) -> Json:
+        """The session's orders of the symbol by exchange id (`orderId`: from it on; `limit`)."""
+        symbol = order_params.symbol_of(params, self.tg.rules).binance
+        mine = sorted(
+            (o for o in self.tg.ledger.orders.values() if o.symbol == symbol and o.order_id),
+            key=lambda o: o.order_id or 0,
+        )
+        if params.get("orderId", "").isdigit():
+            mine = [o for o in mine if (o.order_id or 0) >= int(params["orderId"])]
+        limit = _limit(params)
+        chosen = mine[:limit] if params.get("orderId") else mine[-limit:]
+        return [
+            shapes.queried(o, o.order_id or 0, self.intents.get(o.client_order_id)) for o in chosen
+        ]
+
+    def _find(self, params: Params, missing: int) -> Order:
+        """The order a request names by origClientOrderId or orderId, in the session's
+        journal; Binance's -2011 (cancel) or -2013 (query) when it holds none."""
+        symbol = order_params.symbol_of(params, self.tg.rules).binance
+        coid = params.get("origClientOrderId")
+        raw_id = params.get("orderId")
+        if not coid and not raw_id:
+            raise binance(-1102, "orderId", "origClientOrderId", variant=2)
+        found: Order | None = None
+        if coid:
+            found = self.tg.order(coid)
+        elif raw_id is not None and raw_id.isdigit():
+            found = self.tg.ledger.order_by_exchange_id(symbol, int(raw_id))
+        if found is None or found.symbol != symbol:
+            if missing == -2011:
+                raise WireError(-2011, codes.UNKNOWN_ORDER, 400)
+            raise binance(-2013)
+        return found
+
+    # ── account ───────────────────────────────────────────────────────────────────────────
+    async def account(self, params: Params) -> Json:
+        del params
+        balances = await self.tg.transport.balances()
+        can_trade = not (self.tg.ledger.kill_switch.latched or self.tg.guard.read_only)
+        return shapes.account(balances, can_trade, self.venue.server_now_ms())
+
+    async def my_trades(self, params: Params) -> Json:
+        """The fills the journal booked for the symbol (what the bot sees is what was booked)."""
+        symbol = order_params.symbol_of(params, self.tg.rules).binance
+        fills = shapes.fills_of(self.tg.ledger.orders.values(), symbol)
+        if params.get("orderId", "").isdigit():
+            fills = [f for f in fills if f.order_id == int(params["orderId"])]
+        if params.get("fromId", "").isdigit():
+            fills = [f for f in fills if f.trade_id >= int(params["fromId"])]
+        limit = _limit(params)
+        chosen = fills[:limit] if params.get("fromId") else fills[-limit:]
+        return [shapes.trade(f) for f in chosen]
+
+
+def _limit(params: Params) -> int:
+    """A list's `limit`: Binance's default 500, at most 1000."""
+    raw = params.get("limit", "500")
+    return max(1, min(int(raw), MAX_LIST)) if raw.isdigit() else 500

@@ -1,0 +1,93 @@
+"""README's "Bots in other languages": each sentence checked against the gateway.
+
+The two client snippets are run as written (the gateway's port swapped for the test's), and
+drive the session; the default port and the key variables are read from the command. The
+guard's refusal as -2010 `tradeguard:`, the lost reply resolved without a resend, the ban held
+locally and the refused withdrawal are tests/gateway/test_ccxt_through_gateway.py and
+test_python_binance_through_gateway.py; the secret kept out of logs, the journal and a
+non-terminal output, and the 0600 file, are test_cli.py."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.gateway.conftest import Served
+from tradeguard.gateway.routes import Gateway
+
+pytestmark = pytest.mark.realclient
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+DEFAULT_URL = "http://127.0.0.1:8765"
+
+
+def _section() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Bots in other languages") :]
+    return section[: section.index("\n## ", 4)]
+
+
+def _snippets() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", _section(), re.S)
+
+
+def _run(snippet: str, served: Served) -> dict[str, Any]:
+    scope: dict[str, Any] = {"KEY": served.key.api_key, "SECRET": served.secret}
+    exec(snippet.replace(DEFAULT_URL, served.base_url), scope)
+    return scope
+
+
+async def test_the_ccxt_snippet_trades_through_the_gateway(served: Served) -> None:
+    ccxt_snippet, _ = _snippets()
+    exchange = _run(ccxt_snippet, served)["exchange"]
+
+    def bot() -> None:
+        assert exchange.fetch_balance()["USDT"]["free"] > 0
+        order = exchange.create_order("BTC/USDT", "market", "buy", 0.001)
+        assert order["status"] == "closed"
+
+    await asyncio.to_thread(bot)
+    assert [o.status.value for o in served.tg.ledger.orders.values()] == ["FILLED"]
+
+
+async def test_the_python_binance_snippet_trades_through_the_gateway(served: Served) -> None:
+    _, pb_snippet = _snippets()
+
+    def bot() -> None:
+        client = _run(pb_snippet, served)["client"]
+        assert client.get_account()["accountType"] == "SPOT"
+        assert client.order_market_buy(symbol="BTCUSDT", quantity="0.001")["status"] == "FILLED"
+
+    await asyncio.to_thread(bot)
+    assert len(served.tg.ledger.orders) == 1
+
+
+def test_the_port_and_key_variables_are_the_commands() -> None:
+    from tradeguard.cli import gateway
+
+    section = _section()
+    [port] = [p for p in gateway.gateway.params if p.name == "port"]
+    assert DEFAULT_URL.endswith(f":{port.default}") and f"127.0.0.1:{port.default}" in section
+    assert gateway.KEY_ENV in section and gateway.SECRET_ENV in section
+    assert "/tradeguard/gateway-PROFILE.key" in section
+    waited = inspect.signature(Gateway).parameters["resolve_timeout_s"].default
+    assert f"takes over {waited:.0f} s" in section.replace("\n", " ")
+
+
+def test_on_a_terminal_the_secret_is_shown_once(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradeguard.cli import gateway
+    from tradeguard.gateway.local_keys import LocalKey
+
+    key = LocalKey.generate()
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    gateway._announce("gw", "sim", "http://127.0.0.1:1", key, fresh=True)
+    shown = capsys.readouterr().out
+    assert shown.count(key.secret.reveal()) == 1 and key.api_key in shown
