@@ -3,7 +3,7 @@
 `BinanceTransport` keeps every promise it makes for REST (the ledger prices and waits first,
 the breaker, -1021 re-sent once under the same client order id, replies classified into the
 error tree, a 429/418 holding everything for the host) and hands the order requests that
-`carries` names to `send` instead of its HTTP client. What this module adds is the connection:
+`takes` to `send` instead of its HTTP client. What this module adds is the connection:
 
 - Requests carry ids; replies are matched to them, so many may be in flight at once.
 - A request that could not be written (no connection, the connect failed) raises `NeverSent`:
@@ -82,8 +82,25 @@ class WsOrderWire:
     def connected(self) -> bool:
         return self._ws is not None and not self._ws.closed
 
-    def carries(self, request: Request) -> bool:
-        return request.name in METHODS
+    @property
+    def down(self) -> bool:
+        """Not connected, and the last connect failed: the WebSocket API is not to be counted
+        on until a connect works again (an order's, which only this wire may carry)."""
+        return self.failed_connects > 0 and not self.connected
+
+    def takes(self, request: Request) -> bool:
+        """Whether `request` goes over this wire now: every request it carries, but a read
+        while the WebSocket API is down, which REST serves as well (the user stream's
+        back-fill then does not wait for the order connection)."""
+        if request.name not in METHODS:
+            return False
+        return not (request.method == "GET" and self.down)
+
+    @staticmethod
+    def method_of(request: Request) -> tuple[str, str]:
+        """How a request it carries is named where it is told (the journal, errors): as the
+        method sent, ("WS", "order.place"), not as its REST twin."""
+        return ("WS", METHODS[request.name])
 
     async def send(
         self,
