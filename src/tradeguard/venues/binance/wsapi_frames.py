@@ -39,6 +39,9 @@ METHODS: Final = {
     "POST /api/v3/order/cancelReplace": "order.cancelReplace",
     "GET /api/v3/openOrders": "openOrders.status",
     "DELETE /api/v3/openOrders": "openOrders.cancelAll",
+    "POST /api/v3/orderList/oco": "orderList.place.oco",
+    "GET /api/v3/orderList": "orderList.status",
+    "DELETE /api/v3/orderList": "orderList.cancel",
 }
 
 
