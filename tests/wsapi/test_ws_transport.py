@@ -245,3 +245,67 @@ def _count(tg: Session, kind: type) -> int:
 
 def _more(tg: Session, kind: type, than: int) -> None:
     assert _count(tg, kind) > than
+
+
+async def test_server_shutdown_is_a_planned_reconnect_with_the_reply_in_flight_kept(
+    ws_tg: Session, ws_remote: SimRemote
+) -> None:
+    """serverShutdown: the next connection opens at once and takes new orders; an order in
+    flight on the old one gets its reply there (no unknown outcome), and nothing is resent."""
+    price = await price_off(ws_tg, "-1")
+    await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)  # the order connection is open
+    await ws_remote.add_fault(
+        {"kind": "hold_after_execute", "seconds": 0.5, "path_prefix": "/ws-api/v3/order.place",
+         "count": 1}
+    )  # fmt: skip
+    in_flight = asyncio.create_task(ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price))
+    await eventually(lambda: _placed(ws_tg, 2))
+    await ws_remote.add_fault(
+        {"kind": "server_shutdown", "path_prefix": "/ws-api/v3", "close_after_s": 3}
+    )
+    await ws_remote.clear_faults()  # it acted on every open connection when added
+    await eventually(lambda: _renewed(ws_tg))
+    after = await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)  # the new connection
+    assert after.status is OrderStatus.NEW
+    kept = await asyncio.wait_for(in_flight, timeout=5)
+    assert kept.status is OrderStatus.NEW  # answered on the old connection, not unknown
+    wire = ws_tg.transport.order_wire  # type: ignore[attr-defined]
+    assert (wire.connections, wire.planned_reconnects) == (2, 1)
+    assert all(n == 1 for n in placements(ws_tg.sim).values())  # type: ignore[arg-type]
+    await assert_invariants(ws_tg)
+
+
+async def test_an_order_in_flight_when_the_shutdown_closes_is_unknown_resolved_never_resent(
+    ws_tg: Session, ws_remote: SimRemote
+) -> None:
+    price = await price_off(ws_tg, "-1")
+    await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    await ws_remote.add_fault(
+        {"kind": "hold_after_execute", "seconds": 30, "path_prefix": "/ws-api/v3/order.place",
+         "count": 1}
+    )  # fmt: skip
+    in_flight = asyncio.create_task(ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price))
+    await eventually(lambda: _placed(ws_tg, 2))
+    await ws_remote.add_fault(
+        {"kind": "server_shutdown", "path_prefix": "/ws-api/v3", "close_after_s": 0.2}
+    )
+    await ws_remote.clear_faults()
+    with pytest.raises(OutcomeUnknown) as lost:
+        await asyncio.wait_for(in_flight, timeout=5)
+    coid = lost.value.client_order_id
+    assert coid is not None
+    assert (await ws_tg.resolved(coid, timeout_s=5)).status is OrderStatus.NEW
+    after = await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    assert after.status is OrderStatus.NEW
+    assert placements(ws_tg.sim)[coid] == 1  # type: ignore[arg-type]
+    assert sent_counts(ws_tg)[coid] == 0  # never answered, never sent again
+    await assert_invariants(ws_tg)
+
+
+def _placed(tg: Session, n: int) -> None:
+    assert tg.sim is not None and sum(placements(tg.sim).values()) >= n
+
+
+def _renewed(tg: Session) -> None:
+    wire = tg.transport.order_wire  # type: ignore[attr-defined]
+    assert wire.planned_reconnects == 1 and wire.connected and wire.connections == 2

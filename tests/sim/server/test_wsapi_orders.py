@@ -368,3 +368,30 @@ async def test_a_rest_oco_fault_meets_the_oco_over_the_websocket_api(
         "/api/v3/orderList", {"origClientOrderId": "ws-oco-lost"}, key="trade-only", signed=True
     )
     assert rest.status == 200 and rest.body["listClientOrderId"] == "ws-oco-lost"
+
+
+async def test_server_shutdown_sends_its_event_answers_what_is_asked_then_closes(
+    ws: aiohttp.ClientWebSocketResponse, running_sim: RunningSim, wire: WireClient
+) -> None:
+    assert (await call(ws, "ping", {}))["status"] == 200  # the connection is open
+    await wire.control(
+        "POST",
+        "faults",
+        {"kind": "server_shutdown", "path_prefix": "/ws-api/v3", "close_after_s": 0.3, "count": 1},
+    )
+    event = await ws.receive_json(timeout=TIMEOUT_S)
+    assert event["event"]["e"] == "serverShutdown" and isinstance(event["event"]["E"], int)
+    # until the close, requests are still answered
+    placed = await call(ws, "order.place", limit_buy(running_sim, "ws-before-close"))
+    assert placed["status"] == 200, placed
+    closed = await ws.receive(timeout=TIMEOUT_S)
+    assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    _, faults = await wire.control("GET", "faults")
+    assert "server_shutdown" not in str(faults)  # counted down by the one connection: gone
+
+
+async def test_server_shutdown_close_after_s_is_checked() -> None:
+    from tradeguard.sim.faults import parse_fault
+
+    with pytest.raises(ValueError, match="close_after_s"):
+        parse_fault({"kind": "server_shutdown", "close_after_s": -1})

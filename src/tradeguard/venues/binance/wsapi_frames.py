@@ -53,14 +53,24 @@ class RateLimitUsage(msgspec.Struct, gc=False):
     count: int | None = None
 
 
+SERVER_SHUTDOWN: Final = "serverShutdown"  # the exchange closes this connection soon
+
+
+class ConnectionEvent(msgspec.Struct, gc=False):
+    e: str = ""  # serverShutdown, ...
+    E: int | None = None
+
+
 class ReplyFrame(msgspec.Struct, gc=False):
-    """A frame on an order connection: a reply (it has a status), or an event to ignore."""
+    """A frame on an order connection: a reply (it has a status), or an event
+    ({"event": {"e": "serverShutdown", "E": ms}})."""
 
     id: int | str | None = None
     status: int | None = None
     result: msgspec.Raw = msgspec.Raw(b"null")
     error: msgspec.Raw = msgspec.Raw(b"null")
     rateLimits: list[RateLimitUsage] = []  # msgspec copies a default list per instance
+    event: ConnectionEvent | None = None
 
 
 decode_reply = msgspec.json.Decoder(ReplyFrame).decode
