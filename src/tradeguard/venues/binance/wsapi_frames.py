@@ -111,12 +111,23 @@ def as_response(reply: ReplyFrame) -> Response:
     return Response(status, headers, body, True)
 
 
+_HEADERS: dict[tuple[str, str, int], str | None] = {}  # a few rate limits, met on every reply
+
+
 def _header(usage: RateLimitUsage) -> str | None:
+    key = (usage.rateLimitType, usage.interval, usage.intervalNum)
+    try:
+        return _HEADERS[key]
+    except KeyError:
+        pass
     try:
         kind = LimitKind(usage.rateLimitType)
-        return RateRule(kind, usage.interval, usage.intervalNum, usage.limit).header
+        header = RateRule(kind, usage.interval, usage.intervalNum, usage.limit).header
     except (ValueError, KeyError):
-        return None  # a limit this client does not keep
+        header = None  # a limit this client does not keep
+    if len(_HEADERS) < 64:  # an exchange sending ever new intervals does not grow it
+        _HEADERS[key] = header
+    return header
 
 
 def _retry_after_s(error: bytes) -> dict[str, str]:
