@@ -61,6 +61,7 @@ PLACE_PATH = {
     "okx": "/api/v5/trade/batch-orders",
     "kraken": "/0/private/AddOrder",
 }
+WS_PLACE = ("WS", "order.place")  # order_transport = "ws": the journal names the method sent
 # how each dialect answers a query of one order by client order id (the resolver's question)
 QUERY_PATH = {
     "binance": "GET /api/v3/order",
@@ -353,8 +354,7 @@ def sent_counts(tg: Session) -> Counter[str]:
     for event in tg.recorder.journal.events():
         if (
             isinstance(event, RequestSent | ReplyReceived)
-            and event.method == "POST"
-            and event.path == path
+            and (event.method, event.path) in (("POST", path), WS_PLACE)
             and event.client_order_id is not None
         ):
             counts[event.client_order_id] += (

@@ -33,7 +33,7 @@ from tests.scenarios.conftest import (
     watch_placements,
 )
 from tradeguard.errors import OutcomeUnknown, RateLimited
-from tradeguard.events import OrderIntended
+from tradeguard.events import OrderIntended, ReplyReceived
 from tradeguard.model import OrderStatus
 from tradeguard.profile.profiles import Profile
 from tradeguard.session.guard import Session
@@ -226,3 +226,52 @@ async def test_ws_sigkill_with_an_order_in_flight_restart_adopts_it(
 
 def _one_open(exchange: server.RunningSim) -> None:
     assert len(exchange.engine.open_orders("main", "BTCUSDT")) == 1
+
+
+OCO = "/api/v3/orderList/oco"
+
+
+async def _bracket(ws: Session) -> tuple[Any, Any]:
+    return await ws.bracket(
+        "BTC/USDT", "SELL", qty="0.001",
+        take_profit=await price_off(ws, "1"), stop=await price_off(ws, "-1"),
+    )  # fmt: skip
+
+
+async def test_ws_bracket_goes_over_the_websocket_api(ws: Session, ws_remote: SimRemote) -> None:
+    await ws_remote.reset_requests()
+    take, stop = await _bracket(ws)
+    assert take.status is OrderStatus.NEW and stop.status is OrderStatus.NEW
+    counts = await _counts(ws_remote)
+    assert counts.get("WS orderList.place.oco") == 1 and f"POST {OCO}" not in counts
+    journal = list(ws.recorder.journal.events())
+    intended = [i for i, e in enumerate(journal) if isinstance(e, OrderIntended)]
+    [replied] = [
+        i
+        for i, e in enumerate(journal)
+        if isinstance(e, ReplyReceived) and (e.method, e.path) == ("WS", "orderList.place.oco")
+    ]
+    assert len(intended) == 2 and max(intended) < replied  # both legs journaled before it left
+    canceled = await ws.cancel(take.client_order_id)  # the exchange ends the list with it
+    assert canceled.status is OrderStatus.CANCELED
+    await ws.wait_for(stop.client_order_id, OrderStatus.CANCELED, timeout_s=5)
+    await assert_invariants(ws)
+
+
+async def test_ws_bracket_lost_reply_is_resolved_leg_by_leg_never_resent(
+    ws: Session, ws_remote: SimRemote
+) -> None:
+    await ws_remote.add_fault(
+        {"kind": "drop_after_execute", "method": "POST", "path_prefix": OCO, "count": 1}
+    )
+    await ws_remote.reset_requests()
+    with pytest.raises(OutcomeUnknown):
+        await _bracket(ws)
+    legs = list(ws.ledger.orders)
+    assert len(legs) == 2
+    for coid in legs:
+        assert (await ws.resolved(coid, timeout_s=5)).status is OrderStatus.NEW
+        assert ws.sim is not None and placements(ws.sim)[coid] <= 1
+    counts = await _counts(ws_remote)
+    assert counts.get("WS orderList.place.oco") == 1 and f"POST {OCO}" not in counts
+    await assert_invariants(ws)

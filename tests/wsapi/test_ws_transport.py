@@ -5,18 +5,21 @@ a lost reply an unknown outcome resolved by client order id and never resent."""
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 import pytest
 
 from tests.scenarios.conftest import (
     assert_invariants,
     eventually,
+    fill,
     placements,
     price_off,
     sent_counts,
 )
 from tests.wsapi.conftest import request_counts
 from tradeguard.errors import NotSent, OutcomeUnknown, RateLimited
+from tradeguard.events import ReplyReceived, StreamGapFilled
 from tradeguard.model import OrderStatus
 from tradeguard.session.guard import Session
 from tradeguard.sim.rejects import Reject
@@ -47,6 +50,13 @@ async def test_orders_go_over_the_websocket_api(ws_tg: Session, ws_remote: SimRe
         if getattr(e, "client_order_id", None) == order.client_order_id
     ]
     assert kinds.index("OrderIntended") < kinds.index("ReplyReceived")
+    # each reply journaled under the method that was sent, not its REST twin's path
+    sent = [
+        (e.method, e.path)
+        for e in ws_tg.recorder.journal.events()
+        if isinstance(e, ReplyReceived) and e.client_order_id == order.client_order_id
+    ]
+    assert sent == [("WS", "order.place"), ("WS", "order.cancel")]
     await assert_invariants(ws_tg)
 
 
@@ -174,3 +184,128 @@ async def test_a_closed_connection_is_opened_again_for_the_next_order(ws_tg: Ses
 
 def _closed(wire: WsOrderWire) -> None:
     assert not wire.connected
+
+
+async def test_a_websocket_api_that_does_not_open_is_named_in_not_sent(ws_tg: Session) -> None:
+    """The NotSent says where nothing was sent: the WebSocket API's address, not REST's."""
+    assert isinstance(ws_tg.transport, BinanceTransport)
+    good = ws_tg.transport.order_wire
+    dead = WsOrderWire(
+        "ws://127.0.0.1:9/ws-api/v3", config=WsApiConfig(backoff_base_s=0.01, backoff_cap_s=0.05)
+    )
+    ws_tg.transport.order_wire = dead
+    try:
+        with pytest.raises(NotSent) as refused:
+            await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(ws_tg, "-1"))
+        assert "ws://127.0.0.1:9/ws-api/v3" in str(refused.value)
+        assert ws_tg.transport.base_url not in str(refused.value)
+    finally:
+        await dead.close()
+        ws_tg.transport.order_wire = good
+
+
+async def test_reads_go_over_rest_while_the_websocket_api_is_down(
+    ws_tg: Session, ws_remote: SimRemote
+) -> None:
+    """The WebSocket API refuses connections: the user stream's back-fill (openOrders, an
+    order's status) still completes, over REST; orders stay on the WebSocket API."""
+    assert isinstance(ws_tg.transport, BinanceTransport)
+    price = await price_off(ws_tg, "-1")
+    resting = await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    good = ws_tg.transport.order_wire
+    dead = WsOrderWire(
+        "ws://127.0.0.1:9/ws-api/v3", config=WsApiConfig(backoff_base_s=0.01, backoff_cap_s=0.05)
+    )
+    ws_tg.transport.order_wire = dead
+    try:
+        gaps = _count(ws_tg, StreamGapFilled)
+        await ws_remote.reset_requests()
+        await ws_remote.add_fault({"kind": "stream_drop", "channel": "user", "count": 1})
+        await fill(ws_remote, ws_tg.venue, resting.client_order_id, "0.0004")
+        await eventually(lambda: _more(ws_tg, StreamGapFilled, gaps), timeout_s=5)
+        counts = await request_counts(ws_remote)
+        assert counts.get("GET /api/v3/openOrders", 0) >= 1
+        assert not any(name.startswith("WS ") and "status" in name for name in counts)
+        partly = await ws_tg.wait_for(
+            resting.client_order_id, OrderStatus.PARTIALLY_FILLED, timeout_s=5
+        )
+        assert partly.executed_qty == Decimal("0.0004")
+        with pytest.raises(NotSent):  # an order is never moved to REST
+            await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    finally:
+        await dead.close()
+        ws_tg.transport.order_wire = good
+    await ws_tg.cancel(resting.client_order_id)
+    await assert_invariants(ws_tg)
+
+
+def _count(tg: Session, kind: type) -> int:
+    return sum(1 for e in tg.recorder.journal.events() if isinstance(e, kind))
+
+
+def _more(tg: Session, kind: type, than: int) -> None:
+    assert _count(tg, kind) > than
+
+
+async def test_server_shutdown_is_a_planned_reconnect_with_the_reply_in_flight_kept(
+    ws_tg: Session, ws_remote: SimRemote
+) -> None:
+    """serverShutdown: the next connection opens at once and takes new orders; an order in
+    flight on the old one gets its reply there (no unknown outcome), and nothing is resent."""
+    price = await price_off(ws_tg, "-1")
+    await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)  # the order connection is open
+    await ws_remote.add_fault(
+        {"kind": "hold_after_execute", "seconds": 0.5, "path_prefix": "/ws-api/v3/order.place",
+         "count": 1}
+    )  # fmt: skip
+    in_flight = asyncio.create_task(ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price))
+    await eventually(lambda: _placed(ws_tg, 2))
+    await ws_remote.add_fault(
+        {"kind": "server_shutdown", "path_prefix": "/ws-api/v3", "close_after_s": 3}
+    )
+    await ws_remote.clear_faults()  # it acted on every open connection when added
+    await eventually(lambda: _renewed(ws_tg))
+    after = await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)  # the new connection
+    assert after.status is OrderStatus.NEW
+    kept = await asyncio.wait_for(in_flight, timeout=5)
+    assert kept.status is OrderStatus.NEW  # answered on the old connection, not unknown
+    wire = ws_tg.transport.order_wire  # type: ignore[attr-defined]
+    assert (wire.connections, wire.planned_reconnects) == (2, 1)
+    assert all(n == 1 for n in placements(ws_tg.sim).values())  # type: ignore[arg-type]
+    await assert_invariants(ws_tg)
+
+
+async def test_an_order_in_flight_when_the_shutdown_closes_is_unknown_resolved_never_resent(
+    ws_tg: Session, ws_remote: SimRemote
+) -> None:
+    price = await price_off(ws_tg, "-1")
+    await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    await ws_remote.add_fault(
+        {"kind": "hold_after_execute", "seconds": 30, "path_prefix": "/ws-api/v3/order.place",
+         "count": 1}
+    )  # fmt: skip
+    in_flight = asyncio.create_task(ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price))
+    await eventually(lambda: _placed(ws_tg, 2))
+    await ws_remote.add_fault(
+        {"kind": "server_shutdown", "path_prefix": "/ws-api/v3", "close_after_s": 0.2}
+    )
+    await ws_remote.clear_faults()
+    with pytest.raises(OutcomeUnknown) as lost:
+        await asyncio.wait_for(in_flight, timeout=5)
+    coid = lost.value.client_order_id
+    assert coid is not None
+    assert (await ws_tg.resolved(coid, timeout_s=5)).status is OrderStatus.NEW
+    after = await ws_tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    assert after.status is OrderStatus.NEW
+    assert placements(ws_tg.sim)[coid] == 1  # type: ignore[arg-type]
+    assert sent_counts(ws_tg)[coid] == 0  # never answered, never sent again
+    await assert_invariants(ws_tg)
+
+
+def _placed(tg: Session, n: int) -> None:
+    assert tg.sim is not None and sum(placements(tg.sim).values()) >= n
+
+
+def _renewed(tg: Session) -> None:
+    wire = tg.transport.order_wire  # type: ignore[attr-defined]
+    assert wire.planned_reconnects == 1 and wire.connected and wire.connections == 2

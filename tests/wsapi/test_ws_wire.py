@@ -81,3 +81,22 @@ def test_a_reply_reads_as_rest_would_have_answered() -> None:
     }
     ok = as_response(decode_reply(b'{"id":4,"status":200,"result":{"orderId":5},"rateLimits":[]}'))
     assert (ok.status, msgspec.json.decode(ok.body)) == (200, {"orderId": 5})
+
+
+async def test_a_connection_is_left_before_its_24_hours_a_planned_reconnect(
+    running_sim: RunningSim,
+) -> None:
+    """On a fake clock: a connection as old as max_connection_s takes no new request; the next
+    one opens a new connection (planned, not a failure) and the old one is closed."""
+    clock = FakeClock()
+    config = WsApiConfig(max_connection_s=23 * 3600.0)
+    wire = WsOrderWire(running_sim.ws_api_url, config=config, clock=clock)
+    request = endpoints.get_order("BTCUSDT", client_order_id="x")
+    assert (await wire.send(request, CREDS, 5000, clock.wall_ms)).status == 401
+    clock.advance(23 * 3600.0 - 1)
+    assert (await wire.send(request, CREDS, 5000, clock.wall_ms)).status == 401
+    assert (wire.connections, wire.planned_reconnects) == (1, 0)
+    clock.advance(1)
+    assert (await wire.send(request, CREDS, 5000, clock.wall_ms)).status == 401
+    assert (wire.connections, wire.planned_reconnects, wire.failed_connects) == (2, 1, 0)
+    await wire.close()

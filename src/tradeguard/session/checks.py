@@ -240,7 +240,7 @@ class OrderChecks:
             open_orders=len(open_orders),
             open_buy_qty=buys,
             open_sell_qty=sells,
-            recent_orders_ms=tuple(self._sent_ms),
+            recent_orders_ms=self._sent_ms,  # read at once, by bisection: no copy per order
             kill_switch=kill.latched,
             kill_reason=kill.reason,
             read_only=self.guard.read_only,

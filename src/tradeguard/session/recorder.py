@@ -112,6 +112,8 @@ class Recorder:
     def _tell(self, event: EventBase) -> None:
         for watch in self.watchers:
             watch(event)
+        if not self._feeds:  # no feed open (the usual case): skip the WeakSet's iteration guard
+            return
         for feed in self._feeds:
             try:
                 feed.queue.put_nowait(event)

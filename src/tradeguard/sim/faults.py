@@ -28,6 +28,9 @@ Stream faults (`path_prefix` matches the WebSocket path; no `method`):
     stream_silence       seconds (absent: until removed): no events, pings still answered
     duplicate_next       the next `count` events are each delivered twice
     reorder_next         the next `count` events are delivered in reverse order
+    server_shutdown      close_after_s (default 1): send Binance's serverShutdown event, then
+                         close the connection that long after (count: connections; it acts
+                         on connections that only carry requests too)
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from tradeguard.sim.faults_kinds import (
     Latency,
     Maintenance,
     ReorderNext,
+    ServerShutdown,
     StreamDrop,
     StreamFault,
     StreamSilence,
@@ -248,6 +252,15 @@ class FaultPlan:
                     return StreamFaults(silenced=True)
                 self.remove(f.id)  # over: it has done its job
         return StreamFaults()
+
+    def shutdown_for(self, path: str, channel: str | None = None) -> float | None:
+        """If a server_shutdown fault takes the connection on `path` (counting it down): the
+        seconds from its serverShutdown event to its close; None otherwise."""
+        for f in self._stream_faults(path, channel):
+            if isinstance(f, ServerShutdown):
+                self._count_down(f, 1)
+                return f.close_after_s
+        return None
 
     def next_stream_fault(self, channel: str, now_ms: int | None = None) -> str:
         """For a server that asks once per event on a channel ("user" or "market"): one of

@@ -176,6 +176,17 @@ class StreamSilence(StreamFault, tag="stream_silence"):
             )
 
 
+class ServerShutdown(StreamFault, tag="server_shutdown"):
+    """Binance's serverShutdown event on each matching connection, then its close."""
+
+    close_after_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0 <= self.close_after_s <= 3600:
+            raise ValueError(f"close_after_s must be in 0..3600 seconds, got {self.close_after_s}")
+
+
 class DuplicateNext(StreamFault, tag="duplicate_next"):
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -193,12 +204,14 @@ class ReorderNext(StreamFault, tag="reorder_next"):
 AnyFault = (
     Latency | Error | DropBeforeExecute | DropAfterExecute | HoldAfterExecute | Maintenance
     | ClockOffset | StreamDrop | StreamTerminate | StreamSilence | DuplicateNext | ReorderNext
+    | ServerShutdown
 )  # fmt: skip
 KINDS: Final = tuple(
     str(t.__struct_config__.tag)
     for t in (
         Latency, Error, DropBeforeExecute, DropAfterExecute, HoldAfterExecute, Maintenance,
         ClockOffset, StreamDrop, StreamTerminate, StreamSilence, DuplicateNext, ReorderNext,
+        ServerShutdown,
     )
 )  # fmt: skip
 

@@ -17,6 +17,7 @@ always gives the same keys, with no randomness and no clock (`now_ms` is an argu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import re
@@ -101,13 +102,20 @@ def ip_allowed(k: ApiKey, peer_ip: str) -> bool:
     """True if the key has no IP restriction or `peer_ip` is one of its allowed IPs/networks."""
     if not k.ip_restrict:
         return True
+    return _ip_in(peer_ip, k.allowed_ips)
+
+
+@functools.lru_cache(maxsize=1024)
+def _ip_in(peer_ip: str, allowed_ips: tuple[str, ...]) -> bool:
+    """Whether `peer_ip` is in one of `allowed_ips`: the same few peers and keys on every
+    request, so each pair is parsed once, not per request (a pure function of its text)."""
     try:
         peer = ipaddress.ip_address(peer_ip.split("%", 1)[0])
     except ValueError:
         return False
     if isinstance(peer, ipaddress.IPv6Address) and peer.ipv4_mapped is not None:
         peer = peer.ipv4_mapped  # a dual-stack socket reports 127.0.0.1 as ::ffff:127.0.0.1
-    return any(peer in ipaddress.ip_network(entry, strict=False) for entry in k.allowed_ips)
+    return any(peer in ipaddress.ip_network(entry, strict=False) for entry in allowed_ips)
 
 
 # ── derivation from the seed ────────────────────────────────────────────────────────────────

@@ -16,6 +16,8 @@ listenKey streams; "market": public streams) and/or WebSocket path:
     duplicate_next    the next N events are each sent twice
     reorder_next      the next N events are held (across engine calls) and sent reversed once
                       all N have arrived
+    server_shutdown   {"event": {"e": "serverShutdown"}} on any connection (one that only
+                      carries requests too), then its close `close_after_s` later
 A drop or terminate acts on the next event, or at once on an idle stream when the fault is
 added (and on every market tick).
 """
@@ -112,6 +114,7 @@ class StreamConn:
         self.active: Callable[[], bool] = lambda: True
         self._held: list[object] = []
         self._hold_left = 0  # events still to hold for a reorder_next fault
+        self._shutting_down = False  # a server_shutdown fault sent its event; the close follows
 
     def _allowed(self, now_ms: int) -> bool | None:
         """True: send; False: withhold (silence); None: the connection was dropped/terminated."""
@@ -142,8 +145,18 @@ class StreamConn:
                 return
 
     def poll(self, now_ms: int) -> None:
-        """Let a drop/terminate fault act on an idle stream too."""
-        if self.outbox.open and self.active():
+        """Let a drop/terminate fault act on an idle stream too, and a server_shutdown on any
+        connection, one that only carries requests included."""
+        if not self.outbox.open:
+            return
+        if not self._shutting_down:
+            close_after_s = self.sim.faults.shutdown_for(self.path, self.channel)
+            if close_after_s is not None:
+                self._shutting_down = True
+                self.outbox.send({"event": {"e": "serverShutdown", "E": now_ms}})
+                asyncio.get_running_loop().call_later(close_after_s, self.outbox.close)
+                return
+        if self.active():
             self._allowed(now_ms)
 
     def flush(self, now_ms: int) -> None:

@@ -8,6 +8,9 @@
                                                               -2022 with both halves in "data")
     openOrders.status    GET    /api/v3/openOrders
     openOrders.cancelAll DELETE /api/v3/openOrders
+    orderList.place.oco  POST   /api/v3/orderList/oco        (two orders counted)
+    orderList.status     GET    /api/v3/orderList
+    orderList.cancel     DELETE /api/v3/orderList
 
 The params carry `apiKey`, `timestamp` and `signature` (over every other param, sorted by name,
 unencoded: `signing.ws_payload`), as for userDataStream.subscribe.signature. The steps and their
@@ -29,7 +32,7 @@ import asyncio
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Final
 
-from tradeguard.sim import rest_replace, rest_trade
+from tradeguard.sim import rest_orderlist, rest_replace, rest_trade
 from tradeguard.sim.auth import authenticate_ws
 from tradeguard.sim.faults import RequestFaults
 from tradeguard.sim.rejects import Reject
@@ -49,6 +52,9 @@ ROUTES: Final = {
     "order.cancelReplace": ("POST", rest_replace.PATH),
     "openOrders.status": ("GET", "/api/v3/openOrders"),
     "openOrders.cancelAll": ("DELETE", "/api/v3/openOrders"),
+    "orderList.place.oco": ("POST", "/api/v3/orderList/oco"),
+    "orderList.status": ("GET", "/api/v3/orderList"),
+    "orderList.cancel": ("DELETE", "/api/v3/orderList"),
 }
 Frame = dict[str, Any]
 
@@ -60,7 +66,7 @@ class WsOrders:
         self.sim = sim
         by_route = {
             (e.method, e.path): e
-            for module in (rest_trade, rest_replace)
+            for module in (rest_trade, rest_replace, rest_orderlist)
             for e in module.endpoints(sim)
         }
         self.endpoints: dict[str, Endpoint] = {

@@ -304,3 +304,94 @@ async def test_order_rate_limit_is_shared_with_rest(
     refused = await call(ws, "order.place", limit_buy(running_sim, "ws-over"))
     assert (refused["status"], refused["error"]["code"]) == (429, -1015)
     assert counts(refused)[("ORDERS", "SECOND")] == limit
+
+
+def oco_sell(running: RunningSim, list_coid: str) -> dict[str, Any]:
+    return signed(
+        running,
+        symbol="BTCUSDT",
+        side="SELL",
+        quantity="0.01",
+        listClientOrderId=list_coid,
+        aboveType="LIMIT_MAKER",
+        abovePrice="65000",
+        belowType="STOP_LOSS_LIMIT",
+        belowStopPrice="55000",
+        belowPrice="54900",
+        belowTimeInForce="GTC",
+    )
+
+
+async def test_an_oco_placed_queried_and_cancelled_as_rest_answers_them(
+    ws: aiohttp.ClientWebSocketResponse, running_sim: RunningSim, wire: WireClient
+) -> None:
+    placed = await call(ws, "orderList.place.oco", oco_sell(running_sim, "ws-oco"))
+    assert placed["status"] == 200, placed
+    oco = placed["result"]
+    assert (oco["contingencyType"], oco["listClientOrderId"]) == ("OCO", "ws-oco")
+    assert len(oco["orderReports"]) == 2
+    assert counts(placed)[("ORDERS", "SECOND")] == 2  # two orders, as REST counts them
+
+    rest = await wire.get(
+        "/api/v3/orderList", {"orderListId": str(oco["orderListId"])}, key="trade-only", signed=True
+    )
+    status = await call(ws, "orderList.status", signed(running_sim, orderListId=oco["orderListId"]))
+    assert status["result"] == rest.body and status["result"]["listOrderStatus"] == "EXECUTING"
+
+    canceled = await call(
+        ws, "orderList.cancel", signed(running_sim, symbol="BTCUSDT", listClientOrderId="ws-oco")
+    )
+    assert canceled["status"] == 200, canceled
+    assert canceled["result"]["listOrderStatus"] == "ALL_DONE"
+    assert {r["status"] for r in canceled["result"]["orderReports"]} == {"CANCELED"}
+
+
+async def test_a_rest_oco_fault_meets_the_oco_over_the_websocket_api(
+    ws: aiohttp.ClientWebSocketResponse, running_sim: RunningSim, wire: WireClient
+) -> None:
+    await wire.control(
+        "POST",
+        "faults",
+        {"kind": "drop_after_execute", "method": "POST", "path_prefix": "/api/v3/orderList/oco"},
+    )
+    await ws.send_json(
+        {"id": 1, "method": "orderList.place.oco", "params": oco_sell(running_sim, "ws-oco-lost")}
+    )
+    closed = await ws.receive(timeout=TIMEOUT_S)
+    assert closed.type in (
+        aiohttp.WSMsgType.CLOSE,
+        aiohttp.WSMsgType.CLOSED,
+        aiohttp.WSMsgType.ERROR,
+    )
+    # the engine acted before the connection was cut: the list is there
+    rest = await wire.get(
+        "/api/v3/orderList", {"origClientOrderId": "ws-oco-lost"}, key="trade-only", signed=True
+    )
+    assert rest.status == 200 and rest.body["listClientOrderId"] == "ws-oco-lost"
+
+
+async def test_server_shutdown_sends_its_event_answers_what_is_asked_then_closes(
+    ws: aiohttp.ClientWebSocketResponse, running_sim: RunningSim, wire: WireClient
+) -> None:
+    assert (await call(ws, "ping", {}))["status"] == 200  # the connection is open
+    await wire.control(
+        "POST",
+        "faults",
+        {"kind": "server_shutdown", "path_prefix": "/ws-api/v3", "close_after_s": 0.3, "count": 1},
+    )
+    event = await ws.receive_json(timeout=TIMEOUT_S)
+    assert event["event"]["e"] == "serverShutdown" and isinstance(event["event"]["E"], int)
+    # until the close, requests are still answered
+    placed = await call(ws, "order.place", limit_buy(running_sim, "ws-before-close"))
+    assert placed["status"] == 200, placed
+    closed = await ws.receive(timeout=TIMEOUT_S)
+    assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    _, faults = await wire.control("GET", "faults")
+    assert "server_shutdown" not in str(faults)  # counted down by the one connection: gone
+
+
+async def test_server_shutdown_close_after_s_is_checked() -> None:
+    from tradeguard.sim.faults import parse_fault
+
+    with pytest.raises(ValueError, match="close_after_s"):
+        parse_fault({"kind": "server_shutdown", "close_after_s": -1})

@@ -351,11 +351,11 @@ class BinanceTransport:
                     hint="configure credentials in the profile",
                 )
             wire = self.order_wire
-            if wire is not None and wire.carries(request):  # order_transport = "ws"
+            if wire is not None and wire.takes(request):  # order_transport = "ws"
                 sent = wire.send(
                     request, self.credentials, self.config.recv_window_ms, self.server_now_ms
                 )
-                return await self._exchange(request, sent)
+                return await self._exchange(request, sent, wire.url, wire.method_of(request))
             headers = f"X-MBX-APIKEY: {self.credentials.api_key}\r\n"
         query = signing.encode_params(request.params)
         if request.signed and self.credentials is not None:
@@ -370,10 +370,18 @@ class BinanceTransport:
         target = f"{request.path}?{query}" if query else request.path
         return await self._exchange(request, self._http().request(request.method, target, headers))
 
-    async def _exchange(self, request: Request, sent: Awaitable[Reply]) -> Reply:
-        """Await the request's reply (from the HTTP client or the WebSocket API), classified
-        as sent or not, noted in the ledger and told to `on_reply`."""
+    async def _exchange(
+        self,
+        request: Request,
+        sent: Awaitable[Reply],
+        to: str | None = None,
+        sent_as: tuple[str, str] | None = None,
+    ) -> Reply:
+        """Await the request's reply (from the HTTP client or the WebSocket API at `to`, as
+        the method `sent_as`), classified as sent or not, noted in the ledger and told to
+        `on_reply` under the name it was sent by."""
         started = self.clock.monotonic()
+        name = request.name if sent_as is None else " ".join(sent_as)
         try:
             self.requests_sent += 1
             reply = await sent
@@ -381,18 +389,19 @@ class BinanceTransport:
             # nothing left this host: the weight counted for it is not spent
             self.ledger.refund(request.weight, request.orders, self.server_now_ms())
             raise NotSent(
-                f"{request.name}: nothing sent to {self.base_url}: {exc}",
+                f"{name}: nothing sent to {to or self.base_url}: {exc}",
                 hint="nothing was sent; check the network and the exchange's status",
             ) from exc
         except NoAnswer as exc:
             raise OutcomeUnknown(
-                f"{request.name}: no reply ({exc})",
+                f"{name}: no reply ({exc})",
                 hint="the request may have reached the exchange; resolve before acting",
             ) from exc
         self.ledger.observe_headers(reply.headers, self.server_now_ms())
         if self.on_reply is not None:
             latency = (self.clock.monotonic() - started) * 1000
-            self.on_reply(reply_note(request, reply.status, latency, reply.headers, reply.body))
+            note = reply_note(request, reply.status, latency, reply.headers, reply.body, sent_as)
+            self.on_reply(note)
         return reply
 
     @property

@@ -24,8 +24,16 @@ def _int(value: str | None) -> int | None:
 
 
 def reply_note(
-    request: Request, status: int, latency_ms: float, headers: Mapping[str, str], body: bytes
+    request: Request,
+    status: int,
+    latency_ms: float,
+    headers: Mapping[str, str],
+    body: bytes,
+    sent_as: tuple[str, str] | None = None,
 ) -> ReplyNote:
+    """`sent_as`: the (method, path) the request went out as, when not its REST own (a
+    WebSocket API request is journaled as ("WS", "order.place"))."""
+    method, path = (request.method, request.path) if sent_as is None else sent_as
     params = dict(request.params)
     code = None
     if status >= 400:
@@ -34,8 +42,8 @@ def reply_note(
         except (msgspec.DecodeError, msgspec.ValidationError):
             code = None
     return ReplyNote(
-        method=request.method,
-        path=request.path,
+        method=method,
+        path=path,
         status=status,
         latency_ms=round(latency_ms, 3),
         code=code,

@@ -3,7 +3,7 @@
 `BinanceTransport` keeps every promise it makes for REST (the ledger prices and waits first,
 the breaker, -1021 re-sent once under the same client order id, replies classified into the
 error tree, a 429/418 holding everything for the host) and hands the order requests that
-`carries` names to `send` instead of its HTTP client. What this module adds is the connection:
+`takes` to `send` instead of its HTTP client. What this module adds is the connection:
 
 - Requests carry ids; replies are matched to them, so many may be in flight at once.
 - A request that could not be written (no connection, the connect failed) raises `NeverSent`:
@@ -21,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import msgspec
@@ -34,6 +35,7 @@ from tradeguard.net.httpwire import Response
 from tradeguard.venues.binance.endpoints import Request
 from tradeguard.venues.binance.wsapi_frames import (
     METHODS,
+    SERVER_SHUTDOWN,
     ReplyFrame,
     as_response,
     decode_reply,
@@ -49,10 +51,33 @@ class WsApiConfig:
     reply_timeout_s: float = 10.0  # REST's read timeout: no reply by then is an unknown outcome
     backoff_base_s: float = 0.25
     backoff_cap_s: float = 8.0
+    max_connection_s: float = 23 * 3600.0  # Binance cuts a connection at 24 h; leave before
+
+
+class _Connection:
+    """One WebSocket API connection: its socket, its reader, the requests awaiting a reply on
+    it. `retiring`: new requests go to a new connection; this one only awaits its replies."""
+
+    __slots__ = ("opened_at", "pending", "reader", "retiring", "ws")
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, opened_at: float) -> None:
+        self.ws = ws
+        self.reader: asyncio.Task[None] | None = None
+        self.pending: dict[int, asyncio.Future[ReplyFrame]] = {}
+        self.opened_at = opened_at
+        self.retiring = False
+
+    def fail_pending(self, why: str) -> None:
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(NoAnswer(why))
+        self.pending.clear()
 
 
 class WsOrderWire:
-    """One WebSocket API connection carrying the order requests of one transport."""
+    """The WebSocket API connection carrying the order requests of one transport (two for a
+    moment during a planned reconnect: the new one for new requests, the old one until its
+    replies are in)."""
 
     def __init__(
         self,
@@ -69,21 +94,40 @@ class WsOrderWire:
         self._rng = rng or random.Random()  # jitter, not cryptography
         self._sleep = sleep
         self._session: aiohttp.ClientSession | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._reader: asyncio.Task[None] | None = None
+        self._conn: _Connection | None = None  # where new requests go
+        self._retiring: set[_Connection] = set()  # still awaiting replies, then closed
         self._connecting: asyncio.Lock | None = None
-        self._pending: dict[int, asyncio.Future[ReplyFrame]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # renewals and closes under way
         self._next_id = 0
         self.failed_connects = 0  # in a row, since the last connect that worked
         self._retry_at = 0.0  # monotonic: no new connect before this
         self.connections = 0  # opened so far
+        self.planned_reconnects = 0  # connections left ahead of a serverShutdown or 24 h
 
     @property
     def connected(self) -> bool:
-        return self._ws is not None and not self._ws.closed
+        conn = self._conn
+        return conn is not None and not conn.ws.closed and not conn.retiring
 
-    def carries(self, request: Request) -> bool:
-        return request.name in METHODS
+    @property
+    def down(self) -> bool:
+        """Not connected, and the last connect failed: the WebSocket API is not to be counted
+        on until a connect works again (an order's, which only this wire may carry)."""
+        return self.failed_connects > 0 and not self.connected
+
+    def takes(self, request: Request) -> bool:
+        """Whether `request` goes over this wire now: every request it carries, but a read
+        while the WebSocket API is down, which REST serves as well (the user stream's
+        back-fill then does not wait for the order connection)."""
+        if request.name not in METHODS:
+            return False
+        return not (request.method == "GET" and self.down)
+
+    @staticmethod
+    def method_of(request: Request) -> tuple[str, str]:
+        """How a request it carries is named where it is told (the journal, errors): as the
+        method sent, ("WS", "order.place"), not as its REST twin."""
+        return ("WS", METHODS[request.name])
 
     async def send(
         self,
@@ -94,7 +138,7 @@ class WsOrderWire:
     ) -> Response:
         """Send `request` once and return its reply as REST's response; NeverSent / NoAnswer
         as the HTTP client raises them. `timestamp` is read after the connection is up."""
-        ws = await self._connected()
+        conn = await self._connected()
         self._next_id += 1
         request_id = self._next_id
         frame = request_frame(
@@ -102,11 +146,11 @@ class WsOrderWire:
         )
         loop = asyncio.get_running_loop()
         future: asyncio.Future[ReplyFrame] = loop.create_future()
-        self._pending[request_id] = future
+        conn.pending[request_id] = future
         timer: asyncio.TimerHandle | None = None
         try:
             try:
-                await ws.send_frame(frame, aiohttp.WSMsgType.TEXT)
+                await conn.ws.send_frame(frame, aiohttp.WSMsgType.TEXT)
             except (ConnectionError, RuntimeError, aiohttp.ClientError) as exc:
                 # aiohttp refuses to write on a closing socket before any byte leaves
                 raise NeverSent(f"the WebSocket API connection is closed ({exc})") from exc
@@ -114,28 +158,47 @@ class WsOrderWire:
             timer = loop.call_later(self.config.reply_timeout_s, _time_out, future, self.config)
             reply = await future
         finally:
-            self._pending.pop(request_id, None)
+            conn.pending.pop(request_id, None)
             if timer is not None:
                 timer.cancel()
+            if conn.retiring and not conn.pending:
+                self._close_soon(conn)  # its last reply is in (or lost): nothing more on it
         return as_response(reply)
 
     async def close(self) -> None:
-        await self._drop("the transport closed")
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        conns = [c for c in (self._conn, *self._retiring) if c is not None]
+        self._conn = None
+        self._retiring.clear()
+        for conn in conns:
+            await self._shut(conn, "the transport closed")
         if self._session is not None:
             await self._session.close()
             self._session = None
 
     # ── the connection ──────────────────────────────────────────────────────────────────
-    async def _connected(self) -> aiohttp.ClientWebSocketResponse:
-        ws = self._ws
-        if ws is not None and not ws.closed:
-            return ws
+    def _usable(self, conn: _Connection | None) -> bool:
+        if conn is None or conn.ws.closed or conn.retiring:
+            return False
+        return self.clock.monotonic() - conn.opened_at < self.config.max_connection_s
+
+    async def _connected(self) -> _Connection:
+        conn = self._conn
+        if self._usable(conn):
+            assert conn is not None
+            return conn
         if self._connecting is None:
             self._connecting = asyncio.Lock()
         async with self._connecting:  # one connect at a time; the others use its connection
-            ws = self._ws
-            if ws is not None and not ws.closed:
-                return ws
+            conn = self._conn
+            if self._usable(conn):
+                assert conn is not None
+                return conn
+            if conn is not None and not conn.ws.closed:
+                self._retire(conn)  # 24 h old: leave it before the exchange cuts it
             wait = self._retry_at - self.clock.monotonic()
             if wait > 0:
                 await self._sleep(wait)
@@ -150,10 +213,10 @@ class WsOrderWire:
                 self._retry_at = self.clock.monotonic() + self._rng.uniform(0, ceiling)
                 raise NeverSent(f"the WebSocket API at {self.url} did not open: {exc}") from exc
             self.failed_connects = 0
-            self._ws = ws
+            conn = self._conn = _Connection(ws, self.clock.monotonic())
             self.connections += 1
-            self._reader = asyncio.create_task(self._read(ws))
-            return ws
+            conn.reader = asyncio.create_task(self._read(conn))
+            return conn
 
     async def _open(self) -> aiohttp.ClientWebSocketResponse:
         if self._session is None:
@@ -164,9 +227,42 @@ class WsOrderWire:
             self.config.connect_timeout_s,
         )
 
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+    def _retire(self, conn: _Connection) -> None:
+        """A planned reconnect: new requests go to a new connection; `conn` keeps the ones in
+        flight on it until their replies are in (or it closes: then each is an unknown outcome,
+        resolved by client order id, never resent), then is closed."""
+        conn.retiring = True
+        if self._conn is conn:
+            self._conn = None
+        self._retiring.add(conn)
+        self.planned_reconnects += 1
+        if not conn.pending:
+            self._close_soon(conn)
+
+    def _on_shutdown(self, conn: _Connection) -> None:
+        """serverShutdown: the exchange closes `conn` soon. Retire it and open the next one
+        now, so the next order does not wait for a connect."""
+        if conn.retiring:
+            return
+        self._retire(conn)
+        self._spawn(self._renew())
+
+    async def _renew(self) -> None:
+        with contextlib.suppress(NeverSent):  # the next request tries again, after the backoff
+            await self._connected()
+
+    def _close_soon(self, conn: _Connection) -> None:
+        self._retiring.discard(conn)
+        self._spawn(self._shut(conn, "the WebSocket API connection was retired"))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _read(self, conn: _Connection) -> None:
         try:
-            async for message in ws:
+            async for message in conn.ws:
                 if message.type is aiohttp.WSMsgType.TEXT:
                     data: str | bytes = message.data
                 elif message.type is aiohttp.WSMsgType.BINARY:
@@ -178,32 +274,27 @@ class WsOrderWire:
                 except (msgspec.DecodeError, msgspec.ValidationError):
                     continue  # not a reply we can read: its request times out as unknown
                 if not isinstance(reply.id, int):
-                    continue  # an event (serverShutdown, ...): the close that follows counts
-                future = self._pending.get(reply.id)
+                    if reply.event is not None and reply.event.e == SERVER_SHUTDOWN:
+                        self._on_shutdown(conn)
+                    continue  # another event: nothing to do with orders
+                future = conn.pending.get(reply.id)
                 if future is not None and not future.done():
                     future.set_result(reply)
         finally:
-            if self._ws is ws:
-                self._ws = None
-            self._fail_pending("the WebSocket API connection closed before the reply")
+            if self._conn is conn:
+                self._conn = None
+            self._retiring.discard(conn)
+            conn.fail_pending("the WebSocket API connection closed before the reply")
 
-    def _fail_pending(self, why: str) -> None:
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(NoAnswer(why))
-        self._pending.clear()
-
-    async def _drop(self, why: str) -> None:
-        ws, reader = self._ws, self._reader
-        self._ws = self._reader = None
-        self._fail_pending(why)
-        if reader is not None:
+    async def _shut(self, conn: _Connection, why: str) -> None:
+        conn.fail_pending(why)
+        reader, conn.reader = conn.reader, None
+        if reader is not None and reader is not asyncio.current_task():
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
-        if ws is not None:
-            with contextlib.suppress(Exception):
-                await ws.close()
+        with contextlib.suppress(Exception):
+            await conn.ws.close()
 
 
 def _time_out(future: asyncio.Future[ReplyFrame], config: WsApiConfig) -> None:

@@ -39,6 +39,9 @@ METHODS: Final = {
     "POST /api/v3/order/cancelReplace": "order.cancelReplace",
     "GET /api/v3/openOrders": "openOrders.status",
     "DELETE /api/v3/openOrders": "openOrders.cancelAll",
+    "POST /api/v3/orderList/oco": "orderList.place.oco",
+    "GET /api/v3/orderList": "orderList.status",
+    "DELETE /api/v3/orderList": "orderList.cancel",
 }
 
 
@@ -50,14 +53,24 @@ class RateLimitUsage(msgspec.Struct, gc=False):
     count: int | None = None
 
 
+SERVER_SHUTDOWN: Final = "serverShutdown"  # the exchange closes this connection soon
+
+
+class ConnectionEvent(msgspec.Struct, gc=False):
+    e: str = ""  # serverShutdown, ...
+    E: int | None = None
+
+
 class ReplyFrame(msgspec.Struct, gc=False):
-    """A frame on an order connection: a reply (it has a status), or an event to ignore."""
+    """A frame on an order connection: a reply (it has a status), or an event
+    ({"event": {"e": "serverShutdown", "E": ms}})."""
 
     id: int | str | None = None
     status: int | None = None
     result: msgspec.Raw = msgspec.Raw(b"null")
     error: msgspec.Raw = msgspec.Raw(b"null")
     rateLimits: list[RateLimitUsage] = []  # msgspec copies a default list per instance
+    event: ConnectionEvent | None = None
 
 
 decode_reply = msgspec.json.Decoder(ReplyFrame).decode
@@ -98,12 +111,23 @@ def as_response(reply: ReplyFrame) -> Response:
     return Response(status, headers, body, True)
 
 
+_HEADERS: dict[tuple[str, str, int], str | None] = {}  # a few rate limits, met on every reply
+
+
 def _header(usage: RateLimitUsage) -> str | None:
+    key = (usage.rateLimitType, usage.interval, usage.intervalNum)
+    try:
+        return _HEADERS[key]
+    except KeyError:
+        pass
     try:
         kind = LimitKind(usage.rateLimitType)
-        return RateRule(kind, usage.interval, usage.intervalNum, usage.limit).header
+        header = RateRule(kind, usage.interval, usage.intervalNum, usage.limit).header
     except (ValueError, KeyError):
-        return None  # a limit this client does not keep
+        header = None  # a limit this client does not keep
+    if len(_HEADERS) < 64:  # an exchange sending ever new intervals does not grow it
+        _HEADERS[key] = header
+    return header
 
 
 def _retry_after_s(error: bytes) -> dict[str, str]:
