@@ -9,6 +9,7 @@ so the test takes no real time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -204,3 +205,30 @@ def _watch_refusals(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(KrakenCounter, "admit", watched)
     return refused
+
+
+async def test_a_read_waiting_for_the_counter_holds_no_nonce(
+    paced: tuple[CcxtVenue, list[float]], kraken: Any
+) -> None:
+    """A read waits for the counter before ccxt signs it: a signed request holds a nonce that
+    every later one must follow, so one waiting signed would hold up the resolver's queries
+    (which the counter lets go first) behind it."""
+    venue, _ = paced
+    for _ in range(13):
+        await venue.balances()  # the counter at its allowance
+    waited = asyncio.Event()
+    never = asyncio.Event()
+
+    async def stuck(seconds: float) -> None:
+        waited.set()
+        await never.wait()
+
+    venue._wire.sleep = stuck
+    waiting = asyncio.create_task(venue.balances())
+    try:
+        await asyncio.wait_for(waited.wait(), 5)
+        assert not venue._wire._nonce_turn.locked()
+    finally:
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
