@@ -8,7 +8,6 @@ import pytest
 
 from tests.scenarios.conftest import (
     FAST,
-    KRAKEN_RESOLVER_STARVED,
     PLACE_PATH,
     Connect,
     assert_invariants,
@@ -16,7 +15,6 @@ from tests.scenarios.conftest import (
     embedded,
     eventually,
     every_venue,
-    every_venue_but,
     fill,
     price_off,
     unknown_statuses,
@@ -160,7 +158,7 @@ async def test_pain19_maintenance_at_start_refuses_clearly(
     await assert_invariants(tg, exchange)
 
 
-@every_venue_but(kraken=KRAKEN_RESOLVER_STARVED)
+@every_venue
 async def test_pain19_maintenance_mid_run(fast: Session, fast_remote: SimRemote) -> None:
     """Maintenance starts with an order resting: a new order is UNKNOWN (a 503 says nothing),
     the session keeps running, and once the exchange is back everything is resolved."""
@@ -178,7 +176,7 @@ async def test_pain19_maintenance_mid_run(fast: Session, fast_remote: SimRemote)
     await assert_invariants(fast)
 
 
-@every_venue_but(kraken=KRAKEN_RESOLVER_STARVED)
+@every_venue
 async def test_pain20_one_leg_filled_the_other_refused_no_crash(
     fast: Session, fast_remote: SimRemote
 ) -> None:

@@ -15,8 +15,6 @@ import pytest
 
 from tests.scenarios.conftest import (
     FAST,
-    KRAKEN_COUNTER_PER_SESSION,
-    KRAKEN_RESOLVER_STARVED,
     NOT_YET_SEEN_TO,
     Connect,
     assert_invariants,
@@ -70,7 +68,7 @@ async def test_pain9_client_order_ids_unique_across_restarts(
     assert len(set(placed)) == len(placed) == 6
 
 
-@every_venue_but(bybit=NOT_YET_SEEN_TO, kraken=KRAKEN_RESOLVER_STARVED)
+@every_venue_but(bybit=NOT_YET_SEEN_TO)
 async def test_pain13_bot_sigkilled_mid_trading_restart_adopts_the_exchange(
     sessions: Connect, exchange: server.RunningSim, control: SimRemote, tmp_path: Path, venue: str
 ) -> None:
@@ -140,7 +138,7 @@ async def test_pain13_orders_placed_elsewhere_are_adopted_on_start(
     await assert_invariants(tg, exchange)
 
 
-@every_venue_but(kraken=KRAKEN_COUNTER_PER_SESSION)
+@every_venue
 async def test_pain25_loss_limit_latches_cancels_refuses_and_survives_restart(
     sessions: Connect, exchange: server.RunningSim, control: SimRemote
 ) -> None:

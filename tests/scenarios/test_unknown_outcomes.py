@@ -6,13 +6,11 @@ import pytest
 
 from tests.scenarios.conftest import (
     FAST_RESOLVE,
-    KRAKEN_RESOLVER_STARVED,
     PLACE_PATH,
     QUERY_PATH,
     assert_invariants,
     binance_only,
     every_venue,
-    every_venue_but,
     fill,
     price_off,
     sent_counts,
@@ -102,7 +100,7 @@ async def test_pain1_binance_5xx_codes_on_order_are_unknown_then_resolved_not_re
     await _5xx_is_unknown_then_rejected(fast, fast_remote, fault)
 
 
-@every_venue_but(kraken=KRAKEN_RESOLVER_STARVED)
+@every_venue
 @pytest.mark.parametrize(
     "fault",
     [

@@ -20,7 +20,9 @@ What each venue is asked (exchange-wire.md §5-§7), all through ccxt's implicit
   `WithdrawStatus` is not documented in exchange-wire.md, so neither tells the rights apart).
   No order call is made, not even `AddOrder validate=true`: whether validate checks the
   right is undocumented and a dropped flag would place a real order. So Kraken's trading
-  right, IP whitelist, creation time and expiry stay unverified.
+  right, IP whitelist, creation time and expiry stay unverified. The three calls count on
+  the key's call counter, shared with the sessions on the key (net/keycounter.py): each waits
+  for room there, as a session's call would, so a connect's audit cannot pass the counter.
 
 Errors: a key the venue refuses (bad key, signature, passphrase, IP not on the whitelist) is
 a `fail`; an exchange that cannot be reached, rate-limits the call or sends an unreadable
@@ -31,11 +33,13 @@ carry OKX's passphrase header).
 
 from __future__ import annotations
 
+import asyncio
 import binascii
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from tradeguard.errors import (
     AuthError,
@@ -57,6 +61,8 @@ from tradeguard.keys.venue_reports import (
     kraken_report,
     okx_report,
 )
+from tradeguard.net.clock import SYSTEM
+from tradeguard.net.keycounter import KeyCounters, key_counters
 
 VENUES: Final = ("bybit", "okx", "kraken")
 INSTALL: Final = "pip install 'tradeguard[ccxt]'"
@@ -142,7 +148,8 @@ async def fetch_report(
             )
         if venue == "okx":
             return okx_report(await _call(venue, exchange, exchange.private_get_account_config))
-        return kraken_report(await _kraken_probe(exchange))
+        host = urlsplit(base_url or venue_url(venue) or "").netloc
+        return kraken_report(await _kraken_probe(exchange, _kraken_counters(host, credentials)))
     finally:
         await exchange.close()
 
@@ -209,17 +216,47 @@ async def _call(venue: str, exchange: Any, method: Callable[[], Awaitable[Any]])
     return reply
 
 
-async def _kraken_probe(exchange: Any) -> KrakenProbe:
+@dataclass(frozen=True)
+class _Counted:
+    """The key's call counters, shared with its sessions, and what a call adds to them."""
+
+    shared: KeyCounters
+    costs: Callable[[str, str], tuple[int, ...]]
+
+    async def admit(self, call: str) -> None:
+        """Wait until `call` ("POST /0/private/X") fits under the counters, and count it."""
+        method, path = call.split(" ", 1)
+        while True:
+            wait = self.shared.admit(self.costs(method, path), SYSTEM.wall_ms())
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
+
+def _kraken_counters(host: str, credentials: ApiCredentials) -> _Counted:
+    from tradeguard.venues.ccxt.adapters import adapter_for
+
+    adapter = adapter_for("kraken")
+    counters = key_counters("kraken", host, credentials.api_key, adapter.call_counters)
+    return _Counted(counters, adapter.call_costs)
+
+
+async def _kraken_probe(exchange: Any, counters: _Counted) -> KrakenProbe:
     outcomes = []
-    for call in (
+    calls = (
         exchange.private_post_balance,
         exchange.private_post_openorders,
         exchange.private_post_withdrawmethods,
-    ):
+    )
+    for name, call in zip(CALLS["kraken"], calls, strict=True):
+        await counters.admit(name)
         try:
             reply = await _call("kraken", exchange, call)
             outcomes.append(kraken_outcome(_kraken_errors(reply)))
-        except (KeyRejected, ClockSkewError, RateLimited, TransportError, CredentialsError):
+        except RateLimited:
+            counters.shared.observe_full(SYSTEM.wall_ms())  # someone spends on the key
+            raise
+        except (KeyRejected, ClockSkewError, TransportError, CredentialsError):
             raise
         except ExchangeError:  # a refusal that is not the key's: read the venue's own list
             outcomes.append(kraken_outcome(_kraken_errors(exchange.last_json_response)))

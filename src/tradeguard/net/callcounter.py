@@ -6,6 +6,10 @@ is refused by the venue (and enough refusals in a row lock the key out). Fixed w
 (`ratelimit.RateLedger`) cannot say this: a full counter frees room a little at a time, not at
 a window's edge. tradeguard keeps its own copy of the count and lets a call leave only when
 it fits under `headroom` of the maximum, so the venue never has to refuse one.
+
+A `reserve` keeps part of that allowance back for calls that must not wait behind the others
+(resolving an order whose outcome is unknown): an ordinary call fits only under the allowance
+less the reserve, a call the reserve is kept for under the whole allowance.
 """
 
 from __future__ import annotations
@@ -54,17 +58,17 @@ class CallCounter:
         elapsed = Decimal(max(0, now_ms - self.at_ms)) / 1000
         return max(ZERO, self.level - elapsed * self.rule.decay_per_s)
 
-    def room(self, now_ms: int) -> Decimal:
-        """What calls may still add now without waiting."""
-        return max(ZERO, self.allowed - self.level_at(now_ms))
+    def room(self, now_ms: int, reserve: Decimal = ZERO) -> Decimal:
+        """What calls may still add now without waiting (ordinary calls: less `reserve`)."""
+        return max(ZERO, self.allowed - reserve - self.level_at(now_ms))
 
-    def wait_s(self, cost: int, now_ms: int) -> float:
-        """How long until a call of `cost` fits under the allowance (0: now). A call larger
-        than the whole allowance waits for an empty counter."""
+    def wait_s(self, cost: int, now_ms: int, reserve: Decimal = ZERO) -> float:
+        """How long until a call of `cost` fits under the allowance less `reserve` (0: now).
+        A call larger than that waits for an empty counter."""
         if cost <= 0:
             return 0.0
         level = self.level_at(now_ms)
-        target = max(ZERO, self.allowed - cost)
+        target = max(ZERO, self.allowed - reserve - cost)
         if level <= target:
             return 0.0
         # whole milliseconds, rounded up: after waiting them the call fits (time is in ms)

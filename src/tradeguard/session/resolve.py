@@ -9,9 +9,13 @@ recvWindow has passed on the exchange clock (after that the matching engine reje
 at least `min_queries` queries said -2013 after that moment. Then it becomes REJECTED with the
 reason written down; it is still not resent: the bot decides.
 
-On a venue that limits reads by a decaying call counter (Kraken), queries before that moment
-are sent only while the counter has room for more than the `min_queries` that can conclude,
-so the counter is not spent on answers that prove nothing.
+On a venue that limits reads by a decaying call counter (Kraken), the resolver holds room on
+it for the `min_queries` that can conclude, from the start until it is done: the stream's
+refreshes and other reads wait rather than take it, so the conclusion comes right after the
+deadline, not when the counter next has room. The first query goes at once whatever the
+counter holds (most orders left without an answer were placed, and one look finds them); later
+ones before the deadline only while the counter has room beyond what is held, so it is not
+spent on answers that prove nothing.
 
 Fills found by a query come from `myTrades` (fill messages), never made up from the order's
 executed quantity.
@@ -20,6 +24,7 @@ executed quantity.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -81,17 +86,40 @@ async def resolve_unknown(
     """Resolve one UNKNOWN order; the status it was found in, or None if it is still unknown
     (resolved by the stream meanwhile, or `max_queries` ran out)."""
     policy = policy or ResolvePolicy()
+    holding = getattr(transport, "resolving", None)  # a venue with a call counter (Kraken)
+    held = holding(policy.min_queries) if holding is not None else contextlib.nullcontext()
+    with held:
+        return await _ask(
+            transport, symbol, client_order_id, assets, sent_server_ms, still_unknown,
+            record, profile, sleep, policy,
+        )  # fmt: skip
+
+
+async def _ask(
+    transport: Venue,
+    symbol: str,
+    client_order_id: str,
+    assets: tuple[str, str],
+    sent_server_ms: int,
+    still_unknown: Callable[[], bool],
+    record: Record,
+    profile: str,
+    sleep: Sleep,
+    policy: ResolvePolicy,
+) -> OrderStatus | None:
     deadline = sent_server_ms + transport.recv_window_ms + policy.grace_ms
     delay = policy.first_delay_s
     late_misses = 0
+    asked = 0
     for _ in range(policy.max_queries):
         await sleep(delay)
         delay = min(policy.max_delay_s, delay * 2)
         if not still_unknown():
             return None
         now = transport.server_now_ms()
-        if now <= deadline and _scarce(transport, policy):
+        if now <= deadline and asked and _scarce(transport, policy):
             continue  # before the deadline a miss proves nothing: keep the venue's counter
+        asked += 1
         try:
             report = await transport.get_order(symbol, client_order_id=client_order_id)
         except RateLimited:

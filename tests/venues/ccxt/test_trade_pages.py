@@ -23,7 +23,7 @@ async def traded(venue: Any, running: Any, monkeypatch: pytest.MonkeyPatch) -> A
     monkeypatch.setattr(kraken_orders, "PAGE", 2)  # Kraken's page is the venue's, not asked
     if running.venue == "kraken":  # paging, not Kraken's call counter, is under test here
         state_of(running.sim).counter.limits = KrakenLimits(max_counter=1000)
-        venue._wire.counters = ()  # and the venue's own count of it (no real waits)
+        venue._wire.counters = None  # and the venue's own count of it (no real waits)
     for n in range(TRADES):
         intent = OrderIntent(
             client_order_id=f"pg-{n}", symbol=Symbol("BTC", "USDT"), side=Side.BUY,

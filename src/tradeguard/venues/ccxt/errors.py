@@ -25,8 +25,14 @@ from tradeguard.errors import (
     RateLimited,
     TradeguardError,
 )
+from tradeguard.venues.binance.codes import WOULD_MATCH_AND_TAKE
 
 RATE_PAUSE_S = 1.0  # no venue here says how long: pause a second, then the caller backs off
+# Venue refusals ccxt leaves a plain ExchangeError, as the seam's (Binance's) error: a bot
+# handles a post-only order that would take once, whatever the venue
+_AS_BINANCE: dict[str, tuple[int, str]] = {
+    "EOrder:Post only order": (-2010, WOULD_MATCH_AND_TAKE),  # Kraken
+}
 
 
 def translate(
@@ -68,6 +74,9 @@ def translate(
         )  # fmt: skip
     if isinstance(exc, ccxt.InsufficientFunds | ccxt.InvalidOrder | ccxt.BadRequest):
         return OrderRejected(None, f"{what}: {msg}", None, local=local)
+    for text, (code, binance_msg) in _AS_BINANCE.items():
+        if text in msg:
+            return OrderRejected(code, f"{what}: {binance_msg} ({text})", 400, local=local)
     if isinstance(exc, ccxt.NotSupported | ccxt.ArgumentsRequired):
         return OrderRejected(None, f"{what}: {msg}", None, local=True)
     return ExchangeError(None, f"{what}: {msg}", None, local=local)

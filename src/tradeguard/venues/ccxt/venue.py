@@ -30,6 +30,7 @@ from collections.abc import MutableMapping, Sequence
 from decimal import Decimal
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from tradeguard.errors import (
     ConfigError,
@@ -48,9 +49,9 @@ from tradeguard.model import (
     OrderType,
     Side,
 )
-from tradeguard.net.callcounter import CallCounter
 from tradeguard.net.clock import SYSTEM, Clock
 from tradeguard.net.clocksync import Estimate, Sample, SkewPolicy, estimate
+from tradeguard.net.keycounter import KeyCounters, key_counters
 from tradeguard.net.ratelimit import RateLedger
 from tradeguard.symbol_rules import SymbolRules
 from tradeguard.venues.ccxt.adapters import Adapter, fee_asset
@@ -99,12 +100,13 @@ class CcxtVenue:
             exchange, clock, self.ledger, self.server_now_ms,
             limit_headers=adapter.limit_headers, limit_reader=adapter.rate_limit,
             config=config or WireConfig(),
-            counters=tuple(CallCounter(rule) for rule in adapter.call_counters),
+            counters=_key_counters(adapter, base_url, credentials),
             call_costs=adapter.call_costs, nonce_ordered=adapter.nonce_ordered,
         )  # fmt: skip
         self._symbols: SymbolMap | None = None
         self._estimate: Estimate | None = None
         self._client_ids: dict[int, str] = {}  # order id -> client order id, as seen
+        self._order_ids: dict[str, int] = {}  # and back
         self._streaming = False  # a private stream was opened: it tells what orders become
         self._fee_assets: dict[str, str] = {}  # venue order id -> its fee asset, as seen
 
@@ -250,7 +252,7 @@ class CcxtVenue:
         if placed.get("status") is not None:  # a reply that says the order's state
             return self._report(placed, coid)
         order_id = self.ids.to_int(placed["id"])
-        self._client_ids[order_id] = coid
+        self._remember(order_id, coid)
         if not self._streaming:  # nothing else would say what became of it
             with contextlib.suppress(TradeguardError):
                 return await self.get_order(intent.symbol.binance, client_order_id=coid)
@@ -281,7 +283,7 @@ class CcxtVenue:
         report = order_report(raw, symbols, self.ids, client_order_id=client_order_id)
         self._note_fee_asset(raw)
         if report.client_order_id:
-            self._client_ids[report.order_id] = report.client_order_id
+            self._remember(report.order_id, report.client_order_id)
         elif report.order_id in self._client_ids:
             report = _with_client_id(report, self._client_ids[report.order_id])
         return report
@@ -292,10 +294,30 @@ class CcxtVenue:
         can conclude."""
         return self._wire.affordable(self.adapter.client_query_paths)
 
+    def resolving(self, queries: int) -> contextlib.AbstractContextManager[None]:
+        """While inside: room for `queries` queries by client order id is kept on the key's
+        call counter for this task's calls (resolving an UNKNOWN order), which the stream's
+        refreshes and other reads must leave alone."""
+        counters, costs = self._wire.counters, self._wire.call_costs
+        if counters is None or costs is None:
+            return contextlib.nullcontext()
+        paths = self.adapter.client_query_paths
+        per_query = [sum(n) for n in zip(*(costs("POST", p) for p in paths), strict=True)]
+        return counters.hold([n * queries for n in per_query])
+
     def client_id_of(self, order_id: int) -> str | None:
         return self._client_ids.get(order_id)
 
+    def _remember(self, order_id: int, coid: str) -> None:
+        self._client_ids[order_id] = coid
+        self._order_ids[coid] = order_id
+
     async def _by_client_id(self, unified: str, coid: str) -> dict[str, Any]:
+        known = self._order_ids.get(coid)
+        if known is not None and self.adapter.client_query_paths and self.ids.to_venue(known):
+            # where a lookup by client id is counted (Kraken: two list calls on the key's
+            # counter), an order whose id was seen is looked up by it (one call)
+            return await self._by_order_id(unified, known)
         found = await self._wire.call(
             "get_order", lambda: self.adapter.by_client_id(self.exchange, unified, coid)
         )
@@ -481,3 +503,14 @@ def _with_fill_client_id(fill: Fill, known: dict[int, str]) -> Fill:
 
 
 __all__ = ["CcxtVenue", "ReplyNote"]
+
+
+def _key_counters(
+    adapter: Adapter, base_url: str, credentials: ApiCredentials | None
+) -> KeyCounters | None:
+    """The key's call counters (Kraken's), shared with every session and process on this
+    host that uses the key; None where the venue keeps none, or without a key."""
+    if not adapter.call_counters or credentials is None:
+        return None
+    host = urlsplit(base_url).netloc or base_url
+    return key_counters(adapter.venue, host, credentials.api_key, adapter.call_counters)

@@ -24,8 +24,8 @@ from tradeguard.errors import (
     RateLimited,
     TradeguardError,
 )
-from tradeguard.net.callcounter import CallCounter
 from tradeguard.net.clock import Clock
+from tradeguard.net.keycounter import KeyCounters
 from tradeguard.net.ratelimit import RateLedger
 from tradeguard.venues.ccxt.errors import translate
 from tradeguard.venues.protocol import ReplyNote
@@ -35,6 +35,8 @@ Sleep = Callable[[float], Awaitable[None]]
 # (the error's text, the reply's HTTP status and headers, server now ms) ->
 # (pause seconds, ban end ms or None)
 LimitReader = Callable[[str, "int | None", "dict[str, str]", int], "tuple[float, int | None]"]
+# how often a call waiting for a call counter looks again (a hold it waited behind may end)
+COUNTER_RECHECK_S = 0.5
 
 
 @dataclass
@@ -76,8 +78,9 @@ class Wire:
     on_reply: Callable[[ReplyNote], None] | None = None
     on_limit: Callable[[RateLimited], None] | None = None
     requests_sent: int = 0
-    # decaying counters (Kraken's), and what one request (method, path) adds to each
-    counters: tuple[CallCounter, ...] = ()
+    # the key's decaying counters (Kraken's, shared per key: keycounter.py), and what one
+    # request (method, path) adds to each
+    counters: KeyCounters | None = None
     call_costs: Callable[[str, str], tuple[int, ...]] | None = None
     # the paths whose requests carry a nonce the venue wants increasing (Kraken's private
     # ones): they are sent one at a time, in the order ccxt signed them
@@ -88,6 +91,8 @@ class Wire:
         self.exchange.timeout = int(self.config.timeout_s * 1000)
         self._original_fetch = self.exchange.fetch
         self.exchange.fetch = self._fetch
+        self._original_fetch2 = self.exchange.fetch2
+        self.exchange.fetch2 = self._fetch2
         self.exchange.on_rest_response = self._on_rest_response
 
     async def call(
@@ -160,8 +165,8 @@ class Wire:
             self.ledger.observe_ban(error.banned_until_ms)
         else:
             self.ledger.observe_pause(error.retry_after_s or 1.0, self.server_now_ms())
-            for counter in self.counters:  # the venue counts more than we did: take it full
-                counter.observe_full(self.server_now_ms())
+            if self.counters is not None:  # the venue counts more than we did: take it full
+                self.counters.observe_full(self.server_now_ms())
         if self.on_limit is not None:
             self.on_limit(error)
 
@@ -182,26 +187,22 @@ class Wire:
     async def _admit_counted(self, method: str, path: str) -> None:
         """Wait until this request fits under every call counter, then count it (per HTTP
         request: one unified call may send several)."""
-        assert self.call_costs is not None
+        assert self.call_costs is not None and self.counters is not None
         costs = self.call_costs(method, path)
         while True:
-            now = self.server_now_ms()
-            wait = max(c.wait_s(n, now) for c, n in zip(self.counters, costs, strict=True))
+            wait = self.counters.admit(costs, self.server_now_ms())
             if wait <= 0:
-                for counter, cost in zip(self.counters, costs, strict=True):
-                    counter.spend(cost, now)
                 return
-            await self.sleep(wait)
+            # behind a hold, look again soon: the room comes back at once when it ends
+            await self.sleep(min(wait, COUNTER_RECHECK_S) if self.counters.held else wait)
 
     def affordable(self, paths: tuple[str, ...]) -> int | None:
         """How many calls sending `paths` (POSTs) the call counters let go now without
         waiting; None when no counter limits them."""
-        if not self.counters or self.call_costs is None:
+        if self.counters is None or self.call_costs is None:
             return None
         costs = [sum(n) for n in zip(*(self.call_costs("POST", p) for p in paths), strict=True)]
-        now = self.server_now_ms()
-        limited = [int(c.room(now) // n) for c, n in zip(self.counters, costs, strict=True) if n]
-        return min(limited) if limited else None
+        return self.counters.affordable(costs, self.server_now_ms())
 
     async def _backoff(self, attempt: int) -> None:
         ceiling = min(self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** (attempt - 1))
@@ -220,10 +221,42 @@ class Wire:
                 return await self._send(url, method, headers, body, path)
         return await self._send(url, method, headers, body, path)
 
+    async def _fetch2(
+        self, path: str, api: Any = "public", method: str = "GET", params: Any = None,
+        config: Any = None,
+    ) -> Any:  # fmt: skip
+        # a call counter is waited for before ccxt signs the request: once signed it holds a
+        # nonce, and would hold up every request signed after it while it waited
+        if self.counters is not None and self.call_costs is not None:
+            if _FLIGHT.get() is None:  # ccxt's own (the stream's token): not past a pause
+                await self._admit(orders=0)
+            where = api if isinstance(api, str) else "/".join(map(str, api))
+            await self._admit_counted(method, f"/{where}/{path}")
+        return await self._original_fetch2(path, api, method, params or {}, config or {})
+
     async def _send(self, url: str, method: str, headers: Any, body: Any, path: str) -> Any:
-        if self.counters:
-            await self._admit_counted(method, path)
         flight = _FLIGHT.get()
+        if flight is None:
+            return await self._unflown(url, method, headers, body, path)
+        return await self._sent(url, method, headers, body, path, flight)
+
+    async def _unflown(self, url: str, method: str, headers: Any, body: Any, path: str) -> Any:
+        """A request ccxt makes on its own, outside `call`: a rate limit it meets pauses
+        every request, as one met by a call does (else its retries pass the venue's counter,
+        and Kraken locks the key out)."""
+        import ccxt
+
+        try:
+            return await self._sent(url, method, headers, body, path, None)
+        except (ccxt.RateLimitExceeded, ccxt.DDoSProtection) as exc:
+            error = translate(exc, what=path, sent=True, answered=True)
+            assert isinstance(error, RateLimited)
+            self.observe_limit(self._venue_limit(error, str(exc), _Flight(None)))
+            raise
+
+    async def _sent(
+        self, url: str, method: str, headers: Any, body: Any, path: str, flight: _Flight | None
+    ) -> Any:
         if flight is not None:
             flight.sent = True
         self.requests_sent += 1
