@@ -15,13 +15,11 @@ import pytest
 
 from tests.scenarios.conftest import (
     FAST,
-    NOT_YET_SEEN_TO,
     Connect,
     assert_invariants,
     binance_only,
     eventually,
     every_venue,
-    every_venue_but,
     fill,
     price_off,
 )
@@ -68,7 +66,7 @@ async def test_pain9_client_order_ids_unique_across_restarts(
     assert len(set(placed)) == len(placed) == 6
 
 
-@every_venue_but(bybit=NOT_YET_SEEN_TO)
+@every_venue
 async def test_pain13_bot_sigkilled_mid_trading_restart_adopts_the_exchange(
     sessions: Connect, exchange: server.RunningSim, control: SimRemote, tmp_path: Path, venue: str
 ) -> None:
