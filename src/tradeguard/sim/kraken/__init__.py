@@ -24,7 +24,7 @@ def build_app(sim: Sim) -> web.Application:
     from aiohttp import web
 
     from tradeguard.sim import control
-    from tradeguard.sim.kraken import pipeline, rest_account, rest_orders, ws
+    from tradeguard.sim.kraken import pipeline, rest_account, rest_market, rest_orders, ws
 
     app = web.Application(middlewares=[pipeline.make_middleware(sim)])
     for module in (rest_account, rest_orders):
@@ -33,6 +33,9 @@ def build_app(sim: Sim) -> web.Application:
             app.router.add_route(method, endpoint.path, pipeline.serve(sim, endpoint))
             if not endpoint.private:  # Kraken's public methods take POST as well
                 app.router.add_route("POST", endpoint.path, pipeline.serve(sim, endpoint))
+    for endpoint in rest_market.endpoints(sim):  # public, throttled per IP
+        for method in ("GET", "POST"):
+            app.router.add_route(method, endpoint.path, rest_market.serve_throttled(sim, endpoint))
     app.router.add_get(WS_PATH, ws.handler(sim))
     control.add_routes(app, sim)
     return app
