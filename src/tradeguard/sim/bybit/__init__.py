@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from tradeguard.sim import control
-from tradeguard.sim.bybit import private_ws, rest_account, rest_market, rest_orders
+from tradeguard.sim.bybit import private_ws, public_ws, rest_account, rest_market, rest_orders
 from tradeguard.sim.bybit.pipeline import State, make_middleware, serve
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ def build_app(sim: Sim) -> web.Application:
         for route in module.routes(sim):
             app.router.add_route(route.method, route.path, serve(sim, state, route))
     app.router.add_get(private_ws.PATH, private_ws.handler(sim))
+    app.router.add_get(public_ws.PATH, public_ws.handler(sim))
     control.add_routes(app, sim)
     return app
 
@@ -37,5 +38,6 @@ def urls(root: str) -> dict[str, str]:
     return {
         "base_url": f"http://{root}",
         "private_ws_url": f"ws://{root}{private_ws.PATH}",
+        "public_ws_url": f"ws://{root}{public_ws.PATH}",
         "control_url": f"http://{root}/sim/v1",
     }
