@@ -47,3 +47,26 @@ async def test_watching_needs_a_market_stream_the_venue_does_not_have_yet(tg: Se
     with pytest.raises(GuardError) as refused:
         await anext(tg.watch_book("BTC/USDT"))
     assert "market stream" in str(refused.value) and tg.venue in str(refused.value)
+
+
+async def test_an_endpoint_the_exchange_does_not_serve_is_refused_with_the_reason(
+    tg: Session,
+) -> None:
+    import aiohttp
+
+    from tradeguard.sim.remote import SimRemote
+
+    # each venue's own words for a path it does not have
+    path, code, msg = {
+        "bybit": ("/v5/market/kline", 10017, "request path not found"),
+        "okx": ("/api/v5/market/candles", 50000, "Unknown endpoint"),
+        "kraken": ("/0/public/OHLC", 0, "EGeneral:Unknown method"),
+    }[tg.venue]
+    async with aiohttp.ClientSession() as http:
+        remote = SimRemote(tg.sim.control_url, http)
+        await remote.add_fault(
+            {"kind": "error", "path_prefix": path, "http_status": 404, "code": code, "msg": msg}
+        )
+        with pytest.raises(GuardError) as refused:
+            await tg.candles("BTC/USDT", "1m", 5, closed_only=False)
+    assert tg.venue in str(refused.value) and "did not serve candles" in str(refused.value)
