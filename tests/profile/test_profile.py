@@ -136,6 +136,7 @@ def test_the_design_sample_loads(tmp_path: Path) -> None:
     assert chosen.journal == "sqlite://" + str(Path.home() / ".local/share/tradeguard/default.db")
     assert chosen.cancel_on_exit and chosen.key_age_warn_days == 180
     assert chosen.reconcile_every_s == 300.0
+    assert chosen.market_stale_after_s == 30.0
     assert chosen.key_age_refuse_days == 365
 
 
@@ -227,6 +228,9 @@ def test_an_unknown_key_names_its_line_and_the_likely_fix(tmp_path: Path) -> Non
         ("cancel_on_exit = 1", 2, "true or false"),
         ('reconcile_every_s = "5m"', 2, "number of seconds"),
         ("reconcile_every_s = 2", 2, "under 10 s"),
+        ('market_stale_after_s = "30s"', 2, "number of seconds"),
+        ("market_stale_after_s = 0.2", 2, "write market_stale_after_s = 30"),
+        ("market_stale_after_s = 7200", 2, "over an hour"),
         ('symbols = ["BTCUSDT"]', 2, 'like "BTC/USDT"'),
         ('symbols = ["BTC/USDT", "btc/usdt"]', 2, "listed twice"),
         ("ip_whitelist_required_for_live = false", 2, "cannot be turned off"),

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.realclients.public_reads import check_public_reads
 from tradeguard.sim import server
 from tradeguard.sim.config import SimConfig
 
@@ -282,3 +283,9 @@ async def test_key_permissions_read_through_ccxt(venue: Venue) -> None:
         assert info["readOnly"] == read_only
         assert ("Withdraw" in info["permissions"]["Wallet"]) is withdraw
         assert info["ips"] == ips
+
+
+async def test_the_public_book_trades_and_candles_parse_as_ccxt_reads_them(
+    exchange: Any, venue: Venue
+) -> None:
+    await check_public_reads(exchange, venue.running.sim.engine, SYMBOL)

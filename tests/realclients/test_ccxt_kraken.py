@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.realclients.public_reads import check_public_reads
 from tradeguard.sim import server
 from tradeguard.sim.config import SimConfig
 from tradeguard.sim.kraken import KrakenLimits, state_of
@@ -168,3 +169,9 @@ async def test_each_refusal_is_raised_as_ccxts_class(exchange: Any, kraken: Runn
             await unknown.fetch_balance()
     finally:
         await unknown.close()
+
+
+async def test_the_public_book_trades_and_candles_parse_as_ccxt_reads_them(
+    exchange: Any, kraken: RunningSim
+) -> None:
+    await check_public_reads(exchange, kraken.sim.engine, SYMBOL)

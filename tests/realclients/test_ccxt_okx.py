@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.realclients.public_reads import check_public_reads
 from tradeguard.sim import server
 from tradeguard.sim.config import SimConfig
 from tradeguard.sim.okx import state_of
@@ -234,3 +235,9 @@ async def test_a_bad_login_on_the_websocket_is_an_authentication_error(running: 
             await asyncio.wait_for(ex.watch_orders("BTC/USDT"), WATCH_TIMEOUT_S)
     finally:
         await ex.close()
+
+
+async def test_the_public_book_trades_and_candles_parse_as_ccxt_reads_them(
+    okx: Any, running: Any
+) -> None:
+    await check_public_reads(okx, running.sim.engine, "BTC/USDT")

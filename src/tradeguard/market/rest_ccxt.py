@@ -4,8 +4,8 @@ same rate ledger, call counter and pauses as its orders). The keeper caches them
 Their market streams are a later slice.
 
 A read the venue does not offer (ccxt's `has` table says so), or an endpoint the exchange does
-not serve (the embedded simulator's dialects serve the ticker, not the book, candles or trades),
-is refused with that reason, never answered with something made up.
+not serve, is refused with that reason, never answered with something made up. The embedded
+simulator's dialects serve all four (sim/<venue>/rest_market.py).
 """
 
 from __future__ import annotations
@@ -73,8 +73,7 @@ class CcxtMarketRest:
             if exc.http_status == 404 or any(m in str(exc).lower() for m in _UNSERVED):
                 raise GuardError(
                     f"{self.venue} did not serve {_WHAT[method]}: {exc.msg}",
-                    hint="the embedded simulator's dialect for this venue serves tickers only; "
-                    "read the book, candles and trades on Binance's simulator or the venue itself",
+                    hint="read it on a venue (or a simulator version) that serves it",
                 ) from exc
             raise
 

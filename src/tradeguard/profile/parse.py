@@ -24,8 +24,10 @@ from tradeguard.keys.credentials import CREDENTIAL_SOURCES, DEFAULT_KEYRING_SERV
 from tradeguard.keys.shape import looks_like_secret
 from tradeguard.model import Symbol
 from tradeguard.profile.profiles import (
+    MAX_STALE_AFTER_S,
     MODES,
     ORDER_TRANSPORTS,
+    STALE_AFTER_S,
     VENUES,
     Alerts,
     Limits,
@@ -40,6 +42,7 @@ _PROFILE_KEYS = (
     "venue", "env", "mode", "symbols", "journal", "journal_durability", "base_url", "credentials",
     "limits", "alerts", "stages", "cancel_on_exit", "reconcile_every_s", "key_age_warn_days",
     "key_age_refuse_days", "ip_whitelist_required_for_live", "order_transport",
+    "market_stale_after_s",
 )  # fmt: skip
 _CREDENTIAL_KEYS = (
     "source", "api_key", "secret", "private_key", "passphrase", "kind", "keyring_service",
@@ -146,6 +149,7 @@ class _Parser(Checks):
             cancel_on_exit=self.flag((*path, "cancel_on_exit"), body.get("cancel_on_exit", True)),
             order_transport=self.order_transport((*path, "order_transport"), body, venue),
             reconcile_every_s=self.reconcile_every((*path, "reconcile_every_s"), body),
+            market_stale_after_s=self.market_stale_after((*path, "market_stale_after_s"), body),
             key_age_warn_days=warn,
             key_age_refuse_days=refuse,
             source=self.source,
@@ -172,6 +176,24 @@ class _Parser(Checks):
                 "write reconcile_every_s = 300, or 0 to reconcile only at start and after gaps",
             )
         return float(every)
+
+    def market_stale_after(self, path: Path_, body: Mapping[str, Any]) -> float:
+        after = body.get("market_stale_after_s", STALE_AFTER_S)
+        if isinstance(after, bool) or not isinstance(after, int | float):
+            self.fail(path, "must be a number of seconds", "write market_stale_after_s = 30")
+        if after < 1:
+            self.fail(
+                path,
+                "is under 1 s: a quiet market would be taken for a dead stream, over and over",
+                "write market_stale_after_s = 30",
+            )
+        if after > MAX_STALE_AFTER_S:
+            self.fail(
+                path,
+                "is over an hour: a dead market stream would go unnoticed that long",
+                "write market_stale_after_s = 30",
+            )
+        return float(after)
 
     def symbols(self, path: Path_, value: object) -> tuple[Symbol, ...]:
         if not isinstance(value, list) or not value:

@@ -35,6 +35,8 @@ MODES: tuple[Mode, ...] = get_args(Mode)
 OrderTransport = Literal["rest", "ws"]  # how orders reach Binance: REST, or its WebSocket API
 ORDER_TRANSPORTS: tuple[OrderTransport, ...] = get_args(OrderTransport)
 DEFAULT = "default"
+STALE_AFTER_S = 30.0  # market_stale_after_s (market.stream.MarketStreamConfig says the same)
+MAX_STALE_AFTER_S = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,8 @@ class Profile:
     cancel_on_exit: bool = True
     order_transport: OrderTransport = "rest"
     reconcile_every_s: float = 300.0  # periodic reconciliation while trading; 0: only at start
+    # no market-stream frame this long while subscribed: the stream is stale and replaced
+    market_stale_after_s: float = STALE_AFTER_S
     key_age_warn_days: int = 180
     key_age_refuse_days: int = 365
     source: Path | None = None  # the tradeguard.toml it came from; None for the built-in default

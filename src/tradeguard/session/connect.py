@@ -186,7 +186,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         cancel_on_exit=profile.cancel_on_exit,
     )
     session.sim = sim
-    session.market_config = opts.market
+    session.market_config = opts.market or _market_config(profile)
     _attach_watchers(session, profile)
     session.on_close.extend(reversed(closers))
     closers.clear()
@@ -523,3 +523,11 @@ def _closer(close: Callable[[], None]) -> Hook:
         close()
 
     return run
+
+
+def _market_config(profile: Profile) -> Any:
+    """The market keeper's settings the profile gives (its stale timeout); the rest default."""
+    from tradeguard.market.keeper import MarketConfig
+    from tradeguard.market.stream import MarketStreamConfig
+
+    return MarketConfig(stream=MarketStreamConfig(stale_after_s=profile.market_stale_after_s))

@@ -20,10 +20,13 @@ async def test_the_start_line_names_kraken_and_its_urls() -> None:
     assert process.stdout is not None
     try:
         start = json.loads(await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_S))
-        assert set(start) == {"venue", "base_url", "private_ws_url", "control_url", "keys"}
+        assert set(start) == {
+            "venue", "base_url", "private_ws_url", "public_ws_url", "control_url", "keys",
+        }  # fmt: skip
         assert start["venue"] == "kraken"
         base = start["base_url"]
         assert start["private_ws_url"] == base.replace("http", "ws") + "/v2"
+        assert start["public_ws_url"] == base.replace("http", "ws") + "/v2/public"
         assert start["control_url"] == base + "/sim/v1"
         async with (
             aiohttp.ClientSession() as session,

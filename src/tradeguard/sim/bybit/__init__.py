@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from tradeguard.sim import control
-from tradeguard.sim.bybit import private_ws, rest_account, rest_orders
+from tradeguard.sim.bybit import private_ws, public_ws, rest_account, rest_market, rest_orders
 from tradeguard.sim.bybit.pipeline import State, make_middleware, serve
 
 if TYPE_CHECKING:
@@ -24,10 +24,11 @@ def build_app(sim: Sim) -> web.Application:
     """The aiohttp application of a simulator speaking Bybit: REST, /v5/private, control."""
     app = web.Application(middlewares=[make_middleware(sim)])
     state = State(sim)
-    for module in (rest_account, rest_orders):
+    for module in (rest_account, rest_market, rest_orders):
         for route in module.routes(sim):
             app.router.add_route(route.method, route.path, serve(sim, state, route))
     app.router.add_get(private_ws.PATH, private_ws.handler(sim))
+    app.router.add_get(public_ws.PATH, public_ws.handler(sim))
     control.add_routes(app, sim)
     return app
 
@@ -37,5 +38,6 @@ def urls(root: str) -> dict[str, str]:
     return {
         "base_url": f"http://{root}",
         "private_ws_url": f"ws://{root}{private_ws.PATH}",
+        "public_ws_url": f"ws://{root}{public_ws.PATH}",
         "control_url": f"http://{root}/sim/v1",
     }
