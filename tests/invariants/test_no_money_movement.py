@@ -65,10 +65,24 @@ def test_no_request_the_client_can_build_moves_funds() -> None:
         assert not any(path in request.path for path in MOVES_FUNDS), request.path
 
 
+# The one client-side file allowed to name them: the gateway's list of what it refuses a bot
+REFUSES_THEM = SRC / "gateway" / "refused.py"
+
+
 def test_no_source_file_of_the_client_side_names_a_fund_moving_path() -> None:
-    client_side = [p for p in SRC.rglob("*.py") if "sim" not in p.relative_to(SRC).parts]
+    client_side = [p for p in SRC.rglob("*.py")
+                   if "sim" not in p.relative_to(SRC).parts and p != REFUSES_THEM]  # fmt: skip
     assert client_side
     for path in client_side:
         text = path.read_text()
         for needle in MOVES_FUNDS:
             assert needle not in text, f"{path.name} names {needle}"
+
+
+def test_the_gateway_refuses_every_fund_moving_path_it_names() -> None:
+    from tradeguard.gateway.refused import funds_refusal
+
+    for needle in MOVES_FUNDS:
+        path = needle if needle.startswith("/") else f"/sapi/v1/{needle}"
+        refusal = funds_refusal(path.rstrip("/") + ("/x" if needle.endswith("/") else ""))
+        assert refusal is not None, needle
