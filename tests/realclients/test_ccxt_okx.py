@@ -234,3 +234,41 @@ async def test_a_bad_login_on_the_websocket_is_an_authentication_error(running: 
             await asyncio.wait_for(ex.watch_orders("BTC/USDT"), WATCH_TIMEOUT_S)
     finally:
         await ex.close()
+
+
+async def test_a_stop_loss_and_a_take_profit_are_conditional_algo_orders_as_on_okx(
+    okx: Any,
+) -> None:
+    import ccxt
+
+    last = float((await okx.fetch_ticker("BTC/USDT"))["last"])
+    stop, profit = round(last * 0.9), round(last * 1.1)
+    sl = await okx.create_order(
+        "BTC/USDT", "market", "sell", 0.001, None, {"stopLossPrice": stop, "algoClOrdId": "sl1"}
+    )
+    tp = await okx.create_order(
+        "BTC/USDT",
+        "limit",
+        "sell",
+        0.001,
+        profit,
+        {"takeProfitPrice": profit, "algoClOrdId": "tp1"},
+    )
+    seen = await okx.fetch_order(None, "BTC/USDT", {"trigger": True, "clientOrderId": "sl1"})
+    assert (seen["id"], seen["type"], seen["status"]) == (sl["id"], "conditional", "open")
+    assert (seen["stopLossPrice"], seen["takeProfitPrice"]) == (stop, None)
+    assert seen["info"]["slOrdPx"] == "-1" and seen["info"]["algoClOrdId"] == "sl1"
+    tp_seen = await okx.fetch_order(tp["id"], "BTC/USDT", {"trigger": True})
+    assert (tp_seen["takeProfitPrice"], tp_seen["info"]["tpOrdPx"]) == (profit, str(profit))
+    with pytest.raises(ccxt.OrderNotFound):  # the regular order endpoints do not know them
+        await okx.fetch_order(sl["id"], "BTC/USDT")
+    assert await okx.fetch_open_orders("BTC/USDT") == []
+    with pytest.raises(ccxt.OrderNotFound):
+        await okx.cancel_order(sl["id"], "BTC/USDT")
+    pending = await okx.fetch_open_orders("BTC/USDT", None, None, {"ordType": "conditional"})
+    assert {o["id"] for o in pending} == {sl["id"], tp["id"]}
+    await okx.cancel_order(sl["id"], "BTC/USDT", {"trigger": True})
+    pending = await okx.fetch_open_orders("BTC/USDT", None, None, {"ordType": "conditional"})
+    assert [o["id"] for o in pending] == [tp["id"]]
+    gone = await okx.fetch_canceled_orders("BTC/USDT", None, None, {"ordType": "conditional"})
+    assert [(o["id"], o["status"]) for o in gone] == [(sl["id"], "canceled")]

@@ -107,6 +107,8 @@ class CcxtVenue:
         self._client_ids: dict[int, str] = {}  # order id -> client order id, as seen
         self._streaming = False  # a private stream was opened: it tells what orders become
         self._fee_assets: dict[str, str] = {}  # venue order id -> its fee asset, as seen
+        self._algo_ids: set[str] = set()  # venue ids of the algo orders placed (OKX's stops)
+        self._algo_by_client: dict[str, str] = {}  # their client order id -> venue id
 
     # the session sets these (session.wire.attach); the wire tells them
     @property
@@ -247,6 +249,9 @@ class CcxtVenue:
                 )
 
         placed = await self._wire.call("create_order", place, placing=True, client_order_id=coid)
+        if self.adapter.is_algo(intent) and placed.get("id"):
+            self._algo_ids.add(str(placed["id"]))
+            self._algo_by_client[coid] = str(placed["id"])
         if placed.get("status") is not None:  # a reply that says the order's state
             return self._report(placed, coid)
         order_id = self.ids.to_int(placed["id"])
@@ -296,6 +301,10 @@ class CcxtVenue:
         return self._client_ids.get(order_id)
 
     async def _by_client_id(self, unified: str, coid: str) -> dict[str, Any]:
+        algo_id = self._algo_by_client.get(coid)
+        if algo_id is not None:  # placed here as an algo order: asked for where it is
+            ask = partial(self.adapter.by_order_id, self.exchange, unified, algo_id, True)
+            return dict(await self._wire.call("get_order", ask))
         found = await self._wire.call(
             "get_order", lambda: self.adapter.by_client_id(self.exchange, unified, coid)
         )
@@ -313,8 +322,10 @@ class CcxtVenue:
                     if self.ids.to_int(order["id"]) == order_id:
                         return dict(order)
             raise OrderNotFound(None, f"{self.name} holds no order {order_id}", None)
+        algo = venue_id in self._algo_ids
         return await self._wire.call(
-            "fetch_order", lambda: self.exchange.fetch_order(venue_id, unified)
+            "fetch_order",
+            lambda: self.adapter.by_order_id(self.exchange, unified, venue_id, algo),
         )
 
     async def cancel_order(
@@ -329,9 +340,10 @@ class CcxtVenue:
             assert client_order_id is not None
             current = await self._by_client_id(unified, client_order_id)
             venue_id = str(current["id"])
+        algo = venue_id in self._algo_ids
         try:
             await self._wire.call(
-                "cancel_order", lambda: self.exchange.cancel_order(venue_id, unified)
+                "cancel_order", lambda: self.adapter.cancel(self.exchange, unified, venue_id, algo)
             )
         except (OrderNotFound, OrderRejected) as exc:
             if exc.local:
@@ -356,7 +368,9 @@ class CcxtVenue:
         for params in self.adapter.open_listings():
             call = partial(self.exchange.fetch_open_orders, unified, None, None, dict(params))
             found += await self._wire.call("fetch_open_orders", call)
-        return [self._report(o) for o in found]
+        # an order two lists hold (OKX's icebergs: the algo order and its resting part) once
+        reports = {r.order_id: r for r in (self._report(o) for o in found)}
+        return list(reports.values())
 
     async def orders_by_id(self, symbol: str, order_ids: set[int]) -> dict[int, OrderReport]:
         found: dict[int, OrderReport] = {}
