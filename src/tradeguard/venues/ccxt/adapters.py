@@ -18,6 +18,7 @@ from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.model import OrderIntent, OrderType, TimeInForce
 from tradeguard.net.callcounter import CounterRule
 from tradeguard.net.ratelimit import LimitKind, RateRule
+from tradeguard.venues.ccxt import placing
 from tradeguard.venues.ccxt.ids import alphanumeric_client_id
 from tradeguard.venues.protocol import FILL_OR_KILL, ICEBERG, STOP_ORDERS, TRAILING
 
@@ -100,6 +101,15 @@ class Adapter:
             params.update(self.stop_params(intent.type, intent.stop_price, intent.price))
         return params
 
+    def plain_order(self, intent: OrderIntent, market_id: str) -> placing.Request | None:
+        """The venue's own request for a plain order (placing.py), sent without ccxt's
+        create_order; None where create_order builds it."""
+        return None
+
+    def placed_id(self, reply: Raw) -> str:
+        """The venue's order id in its reply to `plain_order`'s request."""
+        raise NotImplementedError
+
     def order_type(self, intent: OrderIntent) -> str:
         """ccxt's `type` for the intent: "market" for the market kinds, else "limit"."""
         return "market" if intent.type in MARKET_KINDS else "limit"
@@ -176,6 +186,14 @@ class Adapter:
 
 
 class Bybit(Adapter):
+    def plain_order(self, intent: OrderIntent, market_id: str) -> placing.Request | None:
+        if not placing.is_plain(intent):
+            return None
+        return placing.bybit(intent, market_id, self.client_id(intent.client_order_id))
+
+    def placed_id(self, reply: Raw) -> str:
+        return placing.bybit_order_id(reply)
+
     def rate_limit(
         self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
     ) -> tuple[float, int | None]:
@@ -230,6 +248,14 @@ class Okx(Adapter):
 
     def order_type(self, intent: OrderIntent) -> str:
         return "iceberg" if intent.iceberg_qty is not None else super().order_type(intent)
+
+    def plain_order(self, intent: OrderIntent, market_id: str) -> placing.Request | None:
+        if not placing.is_plain(intent):
+            return None
+        return placing.okx(intent, market_id, self.client_id(intent.client_order_id))
+
+    def placed_id(self, reply: Raw) -> str:
+        return placing.okx_order_id(reply)
 
     def order_params(self, intent: OrderIntent) -> Raw:
         params = super().order_params(intent)

@@ -36,6 +36,7 @@ from tradeguard.errors import (
     GuardError,
     OrderNotFound,
     OrderRejected,
+    OutcomeUnknown,
     TradeguardError,
 )
 from tradeguard.keys.credentials import ApiCredentials
@@ -228,11 +229,26 @@ class CcxtVenue:
     async def submit(self, intent: OrderIntent) -> OrderReport:
         symbols = await self.symbols()
         unified = symbols.to_unified(intent.symbol.binance)
+        coid = intent.client_order_id
+        plain = self.adapter.plain_order(intent, symbols.market_ids[intent.symbol.binance])
+        if plain is not None:  # the venue's own request (placing.py)
+            method, request = plain
+            send = getattr(self.exchange, method)
+            reply = await self._wire.call(
+                "create_order", partial(send, request), placing=True, client_order_id=coid
+            )
+            try:
+                venue_id = self.adapter.placed_id(reply)
+            except (KeyError, IndexError, TypeError):
+                raise OutcomeUnknown(
+                    f"create_order: {self.name} answered without an order id",
+                    hint="the order may have been placed; resolve it by its client order id",
+                ) from None
+            return await self._placed(intent, venue_id)
         params = self.adapter.order_params(intent)
         kind = self.adapter.order_type(intent)
         side = "sell" if intent.side is Side.SELL else "buy"
         price = None if intent.type in _MARKET_TYPES else intent.price
-        coid = intent.client_order_id
         if intent.qty is None and intent.quote_qty is not None:
             if intent.side is not Side.BUY:
                 raise ConfigError(f"{self.name}: an order by quote amount is a market buy here")
@@ -254,7 +270,12 @@ class CcxtVenue:
             self._algo_by_client[coid] = str(placed["id"])
         if placed.get("status") is not None:  # a reply that says the order's state
             return self._report(placed, coid)
-        order_id = self.ids.to_int(placed["id"])
+        return await self._placed(intent, placed["id"])
+
+    async def _placed(self, intent: OrderIntent, venue_id: object) -> OrderReport:
+        """The report of an order the venue took, answering with its id only."""
+        coid = intent.client_order_id
+        order_id = self.ids.to_int(venue_id)
         self._client_ids[order_id] = coid
         if not self._streaming:  # nothing else would say what became of it
             with contextlib.suppress(TradeguardError):

@@ -1,0 +1,106 @@
+"""Plain orders (market, limit, post-only, IOC, FOK) in the venue's own words, sent through
+ccxt's implicit endpoint method (its signing, its HTTP, its error reading) without its unified
+create_order.
+
+create_order rebuilds the request from ccxt's unified arguments for every order (market
+lookups, option and param dicts, precision formatting through strings) and parses the reply into
+a full unified order, of which the guard reads the id alone: on Bybit's and OKX's dialects that
+cost as much CPU as everything the guard itself does per order. The request here is what ccxt's
+create_order sends for the same order on spot (shared/reference/venues-ccxt-wire.md 1.6, 2.6),
+built from the intent the guard has already checked against the symbol's rules (its quantity
+and price are on the step and the tick). Stops, icebergs and orders by quote amount still go
+through create_order (the venue's special endpoints and fields are ccxt's to know).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tradeguard.model import OrderIntent, OrderType, Side, TimeInForce
+
+Raw = dict[str, Any]
+# (ccxt's implicit method, its params: a dict, or a list for a batch endpoint)
+Request = tuple[str, "Raw | list[Raw]"]
+
+_TIME_IN_FORCE: dict[TimeInForce | None, str] = {TimeInForce.IOC: "IOC", TimeInForce.FOK: "FOK"}
+
+
+def is_plain(intent: OrderIntent) -> bool:
+    """A market or limit order sized in the base asset, with no trigger, iceberg or trail."""
+    return (
+        intent.qty is not None
+        and intent.stop_price is None
+        and intent.iceberg_qty is None
+        and intent.trailing_delta is None
+        and intent.type in (OrderType.MARKET, OrderType.LIMIT, OrderType.LIMIT_MAKER)
+        and (intent.type is OrderType.MARKET or intent.price is not None)
+    )
+
+
+def number(value: Decimal) -> str:
+    """A decimal as venues write it: no exponent, no trailing zeros ("0.001", "60000")."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _post_only(intent: OrderIntent) -> bool:
+    return intent.type is OrderType.LIMIT_MAKER or intent.post_only
+
+
+def bybit(intent: OrderIntent, market_id: str, client_id: str) -> Request:
+    """POST /v5/order/create: a spot market order sized in the base coin (marketUnit
+    baseCoin), or a limit order (timeInForce PostOnly, IOC or FOK when asked)."""
+    assert intent.qty is not None
+    market = intent.type is OrderType.MARKET
+    request: Raw = {
+        "symbol": market_id,
+        "side": "Sell" if intent.side is Side.SELL else "Buy",
+        "orderType": "Market" if market else "Limit",
+        "orderLinkId": client_id,
+        "category": "spot",
+        "qty": number(intent.qty),
+    }
+    if market:
+        request["marketUnit"] = "baseCoin"
+    else:
+        assert intent.price is not None
+        request["price"] = number(intent.price)
+        if _post_only(intent):
+            request["timeInForce"] = "PostOnly"
+        elif intent.time_in_force in _TIME_IN_FORCE:
+            request["timeInForce"] = _TIME_IN_FORCE[intent.time_in_force]
+    return "private_post_v5_order_create", request
+
+
+def bybit_order_id(reply: Raw) -> str:
+    return str(reply["result"]["orderId"])
+
+
+def okx(intent: OrderIntent, market_id: str, client_id: str) -> Request:
+    """POST /api/v5/trade/batch-orders (ccxt's default for one order), cash mode, sized in the
+    base currency: ordType market, limit, post_only, ioc or fok."""
+    assert intent.qty is not None
+    request: Raw = {
+        "instId": market_id,
+        "side": "sell" if intent.side is Side.SELL else "buy",
+        "ordType": "market",
+        "sz": number(intent.qty),
+        "tdMode": "cash",
+        "tgtCcy": "base_ccy",
+        "clOrdId": client_id,
+    }
+    if intent.type is not OrderType.MARKET:
+        assert intent.price is not None
+        request["px"] = number(intent.price)
+        if _post_only(intent):
+            request["ordType"] = "post_only"
+        elif intent.time_in_force in _TIME_IN_FORCE:
+            request["ordType"] = _TIME_IN_FORCE[intent.time_in_force].lower()
+        else:
+            request["ordType"] = "limit"
+    return "private_post_trade_batch_orders", [request]
+
+
+def okx_order_id(reply: Raw) -> str:
+    return str(reply["data"][0]["ordId"])
