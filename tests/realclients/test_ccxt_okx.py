@@ -272,3 +272,27 @@ async def test_a_stop_loss_and_a_take_profit_are_conditional_algo_orders_as_on_o
     assert [o["id"] for o in pending] == [tp["id"]]
     gone = await okx.fetch_canceled_orders("BTC/USDT", None, None, {"ordType": "conditional"})
     assert [(o["id"], o["status"]) for o in gone] == [(sl["id"], "canceled")]
+
+
+async def test_a_triggered_stop_loss_is_effective_and_its_order_is_a_regular_one(
+    okx: Any, running: Any
+) -> None:
+    last = float((await okx.fetch_ticker("BTC/USDT"))["last"])
+    stop = round(last * 0.95)
+    sl = await okx.create_order(
+        "BTC/USDT", "market", "sell", 0.001, None, {"stopLossPrice": stop, "algoClOrdId": "sl2"}
+    )
+    await _control(running, "price", {"symbol": "BTCUSDT", "price": str(round(last * 0.94))})
+    algo = await okx.fetch_order(sl["id"], "BTC/USDT", {"trigger": True})
+    assert (algo["status"], algo["info"]["state"]) == ("closed", "effective")
+    placed = algo["info"]["ordId"]
+    assert placed and algo["clientOrderId"] == "sl2"
+    order = await okx.fetch_order(placed, "BTC/USDT")
+    assert (order["type"], order["status"]) == ("market", "closed")
+    assert order["filled"] == pytest.approx(0.001) and order["clientOrderId"] == "sl2"
+    assert order["info"]["algoClOrdId"] == "sl2"
+    assert await okx.fetch_open_orders("BTC/USDT", None, None, {"ordType": "conditional"}) == []
+    done = await okx.fetch_closed_orders(
+        "BTC/USDT", None, None, {"ordType": "conditional", "state": "effective"}
+    )
+    assert [o["id"] for o in done] == [sl["id"]]

@@ -86,3 +86,19 @@ async def test_a_plain_order_never_calls_create_order_and_is_placed(tg: Session)
     assert (await tg.wait_for(market.client_order_id, timeout_s=20)).status is OrderStatus.FILLED
     held = await tg.transport.get_order(SYMBOL, client_order_id=resting.client_order_id)
     assert (held.order_id, held.status) == (resting.order_id, OrderStatus.NEW)
+
+
+async def test_a_plain_order_is_signed_as_ccxt_signs_it(venue: Any) -> None:
+    if venue.name == "kraken":
+        pytest.skip("Kraken's orders go through create_order")
+    await venue.symbols()
+    intent = _intent(**PLAIN[2][1])
+    _, request = venue.adapter.plain_order(intent, "BTC-USDT" if venue.name == "okx" else SYMBOL)
+    ex = venue.exchange
+    ex.nonce = lambda: 1_700_000_000_123  # one timestamp for both
+    url, headers, body = venue.adapter.signed(ex, request)
+    path = {"okx": "trade/batch-orders", "bybit": "v5/order/create"}[venue.name]
+    theirs = ex.sign(path, ["private"], "POST", request)
+    assert (url, body) == (theirs["url"], theirs["body"])
+    assert headers.items() <= theirs["headers"].items()
+    assert {k.lower() for k in headers} >= {"content-type"}

@@ -110,6 +110,10 @@ class Adapter:
         """The venue's order id in its reply to `plain_order`'s request."""
         raise NotImplementedError
 
+    def signed(self, ex: Any, params: Raw | list[Raw]) -> placing.Signed | None:
+        """`plain_order`'s request signed for the exchange's `fetch`; None: ccxt signs it."""
+        return None
+
     def order_type(self, intent: OrderIntent) -> str:
         """ccxt's `type` for the intent: "market" for the market kinds, else "limit"."""
         return "market" if intent.type in MARKET_KINDS else "limit"
@@ -194,6 +198,9 @@ class Bybit(Adapter):
     def placed_id(self, reply: Raw) -> str:
         return placing.bybit_order_id(reply)
 
+    def signed(self, ex: Any, params: Raw | list[Raw]) -> placing.Signed | None:
+        return placing.bybit_signed(ex, params)
+
     def rate_limit(
         self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
     ) -> tuple[float, int | None]:
@@ -256,6 +263,9 @@ class Okx(Adapter):
 
     def placed_id(self, reply: Raw) -> str:
         return placing.okx_order_id(reply)
+
+    def signed(self, ex: Any, params: Raw | list[Raw]) -> placing.Signed | None:
+        return placing.okx_signed(ex, params)
 
     def order_params(self, intent: OrderIntent) -> Raw:
         params = super().order_params(intent)

@@ -10,10 +10,20 @@ create_order sends for the same order on spot (shared/reference/venues-ccxt-wire
 built from the intent the guard has already checked against the symbol's rules (its quantity
 and price are on the step and the tick). Stops, icebergs and orders by quote amount still go
 through create_order (the venue's special endpoints and fields are ccxt's to know).
+
+The request is signed here too, as each venue signs (venues-ccxt-wire.md 1.3, 2.3), with ccxt's
+own clock (its `nonce`, which keeps its time difference) and handed to the exchange's `fetch`:
+ccxt's generic signing rebuilt a query string nobody reads and went through its retry and
+request bookkeeping for every order. The HTTP, the reply's error reading and the wire's hooks are
+ccxt's `fetch` as for every other request. An RSA key is left to ccxt's signing.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +32,8 @@ from tradeguard.model import OrderIntent, OrderType, Side, TimeInForce
 Raw = dict[str, Any]
 # (ccxt's implicit method, its params: a dict, or a list for a batch endpoint)
 Request = tuple[str, "Raw | list[Raw]"]
+# what goes to the exchange's fetch: (url, headers, body)
+Signed = tuple[str, dict[str, str], str]
 
 _TIME_IN_FORCE: dict[TimeInForce | None, str] = {TimeInForce.IOC: "IOC", TimeInForce.FOK: "FOK"}
 
@@ -104,3 +116,47 @@ def okx(intent: OrderIntent, market_id: str, client_id: str) -> Request:
 
 def okx_order_id(reply: Raw) -> str:
     return str(reply["data"][0]["ordId"])
+
+
+def _body(params: Raw | list[Raw]) -> str:
+    return json.dumps(params, separators=(",", ":"))  # compact, as ccxt writes it
+
+
+def _hmac(secret: str, text: str) -> bytes:
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest()
+
+
+def bybit_signed(ex: Any, params: Raw | list[Raw]) -> Signed | None:
+    """POST /v5/order/create signed as Bybit v5 wants: HMAC-SHA256 (hex) over timestamp +
+    key + recv window + body."""
+    if "PRIVATE KEY" in ex.secret:
+        return None
+    body = _body(params)
+    stamp, window = str(ex.nonce()), str(ex.options["recvWindow"])
+    headers = {
+        "Content-Type": "application/json",
+        "X-BAPI-API-KEY": ex.apiKey,
+        "X-BAPI-TIMESTAMP": stamp,
+        "X-BAPI-RECV-WINDOW": window,
+        "X-BAPI-SIGN": _hmac(ex.secret, stamp + ex.apiKey + window + body).hex(),
+    }
+    return ex.implode_hostname(ex.urls["api"]["private"]) + "/v5/order/create", headers, body
+
+
+OKX_BATCH_PATH = "/api/v5/trade/batch-orders"
+
+
+def okx_signed(ex: Any, params: Raw | list[Raw]) -> Signed | None:
+    """POST /api/v5/trade/batch-orders signed as OKX wants: HMAC-SHA256 (base64) over the ISO
+    timestamp + method + path + body."""
+    body = _body(params)
+    stamp = ex.iso8601(ex.nonce())
+    signature = _hmac(ex.secret, stamp + "POST" + OKX_BATCH_PATH + body)
+    headers = {
+        "OK-ACCESS-KEY": ex.apiKey,
+        "OK-ACCESS-PASSPHRASE": ex.password,
+        "OK-ACCESS-TIMESTAMP": stamp,
+        "Content-Type": "application/json",
+        "OK-ACCESS-SIGN": base64.b64encode(signature).decode(),
+    }
+    return ex.implode_hostname(ex.urls["api"]["rest"]) + OKX_BATCH_PATH, headers, body

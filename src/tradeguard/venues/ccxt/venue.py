@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -133,6 +133,7 @@ class CcxtVenue:
         return self._wire.requests_sent
 
     async def close(self) -> None:
+        await self._wire.close()
         with contextlib.suppress(Exception):
             await self.exchange.close()
 
@@ -232,10 +233,8 @@ class CcxtVenue:
         coid = intent.client_order_id
         plain = self.adapter.plain_order(intent, symbols.market_ids[intent.symbol.binance])
         if plain is not None:  # the venue's own request (placing.py)
-            method, request = plain
-            send = getattr(self.exchange, method)
             reply = await self._wire.call(
-                "create_order", partial(send, request), placing=True, client_order_id=coid
+                "create_order", self._plain_sender(*plain), placing=True, client_order_id=coid
             )
             try:
                 venue_id = self.adapter.placed_id(reply)
@@ -271,6 +270,19 @@ class CcxtVenue:
         if placed.get("status") is not None:  # a reply that says the order's state
             return self._report(placed, coid)
         return await self._placed(intent, placed["id"])
+
+    def _plain_sender(self, method: str, request: Any) -> Callable[[], Awaitable[Any]]:
+        """A plain order's request: signed by the adapter (each try afresh, with its own
+        timestamp) and sent through the wire's own HTTP client, or through ccxt's implicit
+        method where ccxt signs it."""
+
+        async def send() -> Any:
+            signed = self.adapter.signed(self.exchange, request)
+            if signed is None:
+                return await getattr(self.exchange, method)(request)
+            return await self._wire.post(*signed)
+
+        return send
 
     async def _placed(self, intent: OrderIntent, venue_id: object) -> OrderReport:
         """The report of an order the venue took, answering with its id only."""
