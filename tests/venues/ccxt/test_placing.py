@@ -102,3 +102,18 @@ async def test_a_plain_order_is_signed_as_ccxt_signs_it(venue: Any) -> None:
     assert (url, body) == (theirs["url"], theirs["body"])
     assert headers.items() <= theirs["headers"].items()
     assert {k.lower() for k in headers} >= {"content-type"}
+
+
+async def test_the_last_price_is_the_venues_ticker_read_without_fetch_ticker(venue: Any) -> None:
+    if venue.name == "kraken":
+        pytest.skip("Kraken's ticker goes through fetch_ticker")
+    expected = Decimal(str((await venue.exchange.fetch_ticker("BTC/USDT"))["last"]))
+
+    async def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("fetch_ticker called")
+
+    venue.exchange.fetch_ticker = refused
+    notes: list[Any] = []
+    venue.on_reply = notes.append
+    assert await venue.last_price(SYMBOL) == expected
+    assert [(n.method, n.status) for n in notes] == [("GET", 200)]

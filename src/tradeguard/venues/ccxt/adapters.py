@@ -111,8 +111,16 @@ class Adapter:
         raise NotImplementedError
 
     def signed(self, ex: Any, params: Raw | list[Raw]) -> placing.Signed | None:
-        """`plain_order`'s request signed for the exchange's `fetch`; None: ccxt signs it."""
+        """`plain_order`'s request signed for the wire's own client; None: ccxt signs it."""
         return None
+
+    def ticker_url(self, ex: Any, market_id: str) -> str | None:
+        """The public URL of one symbol's ticker, read by the wire's own client (`last_of`
+        finds the last price in its reply); None: ccxt's fetch_ticker asks."""
+        return None
+
+    def last_of(self, reply: Raw) -> str:
+        raise NotImplementedError
 
     def order_type(self, intent: OrderIntent) -> str:
         """ccxt's `type` for the intent: "market" for the market kinds, else "limit"."""
@@ -201,6 +209,12 @@ class Bybit(Adapter):
     def signed(self, ex: Any, params: Raw | list[Raw]) -> placing.Signed | None:
         return placing.bybit_signed(ex, params)
 
+    def ticker_url(self, ex: Any, market_id: str) -> str | None:
+        return placing.bybit_ticker(ex, market_id)
+
+    def last_of(self, reply: Raw) -> str:
+        return placing.bybit_last(reply)
+
     def rate_limit(
         self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
     ) -> tuple[float, int | None]:
@@ -266,6 +280,12 @@ class Okx(Adapter):
 
     def signed(self, ex: Any, params: Raw | list[Raw]) -> placing.Signed | None:
         return placing.okx_signed(ex, params)
+
+    def ticker_url(self, ex: Any, market_id: str) -> str | None:
+        return placing.okx_ticker(ex, market_id)
+
+    def last_of(self, reply: Raw) -> str:
+        return placing.okx_last(reply)
 
     def order_params(self, intent: OrderIntent) -> Raw:
         params = super().order_params(intent)

@@ -1,6 +1,7 @@
-"""Plain orders (market, limit, post-only, IOC, FOK) in the venue's own words, sent through
-ccxt's implicit endpoint method (its signing, its HTTP, its error reading) without its unified
-create_order.
+"""Plain orders (market, limit, post-only, IOC, FOK) in the venue's own words, without ccxt's
+unified create_order (ccxt's error reading still judges the reply), and the last price, the
+other request the guard makes as it places orders (its price checks read it every second),
+without ccxt's fetch_ticker.
 
 create_order rebuilds the request from ccxt's unified arguments for every order (market
 lookups, option and param dicts, precision formatting through strings) and parses the reply into
@@ -123,7 +124,7 @@ def _body(params: Raw | list[Raw]) -> str:
 
 
 def _hmac(secret: str, text: str) -> bytes:
-    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest()
+    return hmac.digest(secret.encode(), text.encode(), hashlib.sha256)
 
 
 def bybit_signed(ex: Any, params: Raw | list[Raw]) -> Signed | None:
@@ -160,3 +161,23 @@ def okx_signed(ex: Any, params: Raw | list[Raw]) -> Signed | None:
         "OK-ACCESS-SIGN": base64.b64encode(signature).decode(),
     }
     return ex.implode_hostname(ex.urls["api"]["rest"]) + OKX_BATCH_PATH, headers, body
+
+
+# the last price: (the public endpoint's URL, where its reply holds the price)
+def bybit_ticker(ex: Any, market_id: str) -> str:
+    """GET /v5/market/tickers for one spot symbol (its row's lastPrice)."""
+    base = ex.implode_hostname(ex.urls["api"]["public"])
+    return f"{base}/v5/market/tickers?category=spot&symbol={market_id}"
+
+
+def bybit_last(reply: Raw) -> str:
+    return str(reply["result"]["list"][0]["lastPrice"])
+
+
+def okx_ticker(ex: Any, market_id: str) -> str:
+    """GET /api/v5/market/ticker for one instrument (its row's last)."""
+    return f"{ex.implode_hostname(ex.urls['api']['rest'])}/api/v5/market/ticker?instId={market_id}"
+
+
+def okx_last(reply: Raw) -> str:
+    return str(reply["data"][0]["last"])

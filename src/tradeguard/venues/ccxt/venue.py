@@ -219,9 +219,22 @@ class CcxtVenue:
                 rules.update(await self.symbol_rules(list(rules), profile))
 
     async def last_price(self, symbol: str) -> Decimal:
-        unified = (await self.symbols()).to_unified(symbol)
-        ticker = await self._wire.call("fetch_ticker", lambda: self.exchange.fetch_ticker(unified))
-        price = dec(ticker.get("last"))
+        symbols = await self.symbols()
+        unified = symbols.to_unified(symbol)
+        url = self.adapter.ticker_url(self.exchange, symbols.market_ids[symbol])
+        if url is None:
+            ticker = await self._wire.call(
+                "fetch_ticker", lambda: self.exchange.fetch_ticker(unified)
+            )
+            last = ticker.get("last")
+        else:  # the venue's own ticker, its last price only (placing.py)
+            try:
+                last = self.adapter.last_of(
+                    await self._wire.call("fetch_ticker", partial(self._wire.get, url))
+                )
+            except (KeyError, IndexError, TypeError):
+                last = None
+        price = dec(last)
         if price <= 0:
             raise GuardError(f"{self.name} gave no last price for {symbol}")
         return price

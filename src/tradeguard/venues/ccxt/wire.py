@@ -220,6 +220,13 @@ class Wire:
         """POST one signed request (run inside `call`) and return its JSON, or raise what
         ccxt's reading of the reply raises: NotSent when nothing left, OutcomeUnknown when it
         left and no whole reply came back."""
+        return await self.send("POST", url, headers, body)
+
+    async def get(self, url: str) -> Any:
+        """GET one public URL (run inside `call`), as `post`."""
+        return await self.send("GET", url, {}, None)
+
+    async def send(self, method: str, url: str, headers: dict[str, str], body: str | None) -> Any:
         parts = urlsplit(url)
         client = self._clients.get(origin := f"{parts.scheme}://{parts.netloc}")
         if client is None:
@@ -230,14 +237,15 @@ class Wire:
         lines = "".join(f"{name}: {value}\r\n" for name, value in sent_headers.items())
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         if self.counters:
-            await self._admit_counted("POST", parts.path)
+            await self._admit_counted(method, parts.path)
         flight = _FLIGHT.get()
         if flight is not None:
             flight.sent = True
         self.requests_sent += 1
         started = self.clock.monotonic()
         try:
-            response = await client.request("POST", target, lines, body.encode())
+            sent = None if body is None else body.encode()
+            response = await client.request(method, target, lines, sent)
         except NeverSent as exc:
             if flight is not None:
                 flight.sent = False
@@ -253,14 +261,14 @@ class Wire:
         token = _NOTE.set(note)
         try:
             text = self._on_rest_response(
-                response.status, reason, url, "POST", response.headers, text, headers, body
+                response.status, reason, url, method, response.headers, text, headers, body
             )
         finally:
             _NOTE.reset(token)
         if self.on_reply is not None:
             self.on_reply(
                 ReplyNote(
-                    method="POST", path=parts.path, status=response.status,
+                    method=method, path=parts.path, status=response.status,
                     latency_ms=(self.clock.monotonic() - started) * 1000,
                     weight=note.get("usage"),
                     client_order_id=flight.client_order_id if flight else None,
@@ -269,9 +277,9 @@ class Wire:
         ex = self.exchange
         reply = ex.parse_json(text)
         ex.handle_errors(
-            response.status, reason, url, "POST", response.headers, text, reply, headers, body
+            response.status, reason, url, method, response.headers, text, reply, headers, body
         )
-        ex.handle_http_status_code(response.status, reason, url, "POST", text)
+        ex.handle_http_status_code(response.status, reason, url, method, text)
         return reply
 
     async def close(self) -> None:
