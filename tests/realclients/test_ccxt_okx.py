@@ -241,3 +241,65 @@ async def test_the_public_book_trades_and_candles_parse_as_ccxt_reads_them(
     okx: Any, running: Any
 ) -> None:
     await check_public_reads(okx, running.sim.engine, "BTC/USDT")
+
+
+async def test_a_stop_loss_and_a_take_profit_are_conditional_algo_orders_as_on_okx(
+    okx: Any,
+) -> None:
+    import ccxt
+
+    last = float((await okx.fetch_ticker("BTC/USDT"))["last"])
+    stop, profit = round(last * 0.9), round(last * 1.1)
+    sl = await okx.create_order(
+        "BTC/USDT", "market", "sell", 0.001, None, {"stopLossPrice": stop, "algoClOrdId": "sl1"}
+    )
+    tp = await okx.create_order(
+        "BTC/USDT",
+        "limit",
+        "sell",
+        0.001,
+        profit,
+        {"takeProfitPrice": profit, "algoClOrdId": "tp1"},
+    )
+    seen = await okx.fetch_order(None, "BTC/USDT", {"trigger": True, "clientOrderId": "sl1"})
+    assert (seen["id"], seen["type"], seen["status"]) == (sl["id"], "conditional", "open")
+    assert (seen["stopLossPrice"], seen["takeProfitPrice"]) == (stop, None)
+    assert seen["info"]["slOrdPx"] == "-1" and seen["info"]["algoClOrdId"] == "sl1"
+    tp_seen = await okx.fetch_order(tp["id"], "BTC/USDT", {"trigger": True})
+    assert (tp_seen["takeProfitPrice"], tp_seen["info"]["tpOrdPx"]) == (profit, str(profit))
+    with pytest.raises(ccxt.OrderNotFound):  # the regular order endpoints do not know them
+        await okx.fetch_order(sl["id"], "BTC/USDT")
+    assert await okx.fetch_open_orders("BTC/USDT") == []
+    with pytest.raises(ccxt.OrderNotFound):
+        await okx.cancel_order(sl["id"], "BTC/USDT")
+    pending = await okx.fetch_open_orders("BTC/USDT", None, None, {"ordType": "conditional"})
+    assert {o["id"] for o in pending} == {sl["id"], tp["id"]}
+    await okx.cancel_order(sl["id"], "BTC/USDT", {"trigger": True})
+    pending = await okx.fetch_open_orders("BTC/USDT", None, None, {"ordType": "conditional"})
+    assert [o["id"] for o in pending] == [tp["id"]]
+    gone = await okx.fetch_canceled_orders("BTC/USDT", None, None, {"ordType": "conditional"})
+    assert [(o["id"], o["status"]) for o in gone] == [(sl["id"], "canceled")]
+
+
+async def test_a_triggered_stop_loss_is_effective_and_its_order_is_a_regular_one(
+    okx: Any, running: Any
+) -> None:
+    last = float((await okx.fetch_ticker("BTC/USDT"))["last"])
+    stop = round(last * 0.95)
+    sl = await okx.create_order(
+        "BTC/USDT", "market", "sell", 0.001, None, {"stopLossPrice": stop, "algoClOrdId": "sl2"}
+    )
+    await _control(running, "price", {"symbol": "BTCUSDT", "price": str(round(last * 0.94))})
+    algo = await okx.fetch_order(sl["id"], "BTC/USDT", {"trigger": True})
+    assert (algo["status"], algo["info"]["state"]) == ("closed", "effective")
+    placed = algo["info"]["ordId"]
+    assert placed and algo["clientOrderId"] == "sl2"
+    order = await okx.fetch_order(placed, "BTC/USDT")
+    assert (order["type"], order["status"]) == ("market", "closed")
+    assert order["filled"] == pytest.approx(0.001) and order["clientOrderId"] == "sl2"
+    assert order["info"]["algoClOrdId"] == "sl2"
+    assert await okx.fetch_open_orders("BTC/USDT", None, None, {"ordType": "conditional"}) == []
+    done = await okx.fetch_closed_orders(
+        "BTC/USDT", None, None, {"ordType": "conditional", "state": "effective"}
+    )
+    assert [o["id"] for o in done] == [sl["id"]]

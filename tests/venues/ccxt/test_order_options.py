@@ -13,7 +13,7 @@ pytest.importorskip("ccxt")
 
 from tests.venues.ccxt.conftest import journal
 from tradeguard.errors import GuardError, RiskDenied
-from tradeguard.events import OrderFilled, OrderIntended
+from tradeguard.events import OrderFilled, OrderIntended, ReplyReceived
 from tradeguard.model import OrderStatus
 from tradeguard.session.guard import Session
 from tradeguard.sim.records import SimOrder
@@ -174,3 +174,60 @@ async def test_a_resting_stop_is_cancelled(tg: Session) -> None:
     done = await tg.wait_for(order.client_order_id, timeout_s=20)
     assert done.status is OrderStatus.CANCELED
     assert _held(tg, order.client_order_id).status == "CANCELED"
+
+
+@pytest.mark.parametrize(
+    ("kind", "factor", "limit"),
+    [
+        ("STOP_LOSS", "0.95", False),
+        ("STOP_LOSS_LIMIT", "0.95", True),
+        ("TAKE_PROFIT", "1.05", False),
+        ("TAKE_PROFIT_LIMIT", "1.05", True),
+    ],
+)
+async def test_a_resting_stop_or_take_profit_reads_back_as_its_own_kind(
+    tg: Session, kind: str, factor: str, limit: bool
+) -> None:
+    last = await _last(tg)
+    place = tg.take_profit if kind.startswith("TAKE_PROFIT") else tg.stop_loss
+    trigger = _at(last, factor)
+    order = await place(
+        "BTC/USDT", "SELL", qty="0.001", stop_price=trigger, price=trigger if limit else None
+    )
+    read = await tg.transport.get_order(SYMBOL, client_order_id=order.client_order_id)
+    listed = {o.client_order_id: o for o in await tg.transport.open_orders(SYMBOL)}
+    assert read.type.value == kind and read.stop_price == trigger
+    assert listed[order.client_order_id].type.value == kind
+
+
+async def test_an_okx_stop_is_an_algo_order_placed_read_and_cancelled_at_the_algo_endpoints(
+    tg: Session,
+) -> None:
+    if tg.venue != "okx":
+        pytest.skip("OKX's algo orders")
+    last = await _last(tg)
+    before = len(journal(tg))
+    order = await tg.take_profit("BTC/USDT", "SELL", qty="0.001", stop_price=_at(last, "1.05"))
+    await tg.transport.get_order(SYMBOL, order_id=order.order_id)
+    await tg.cancel(order.client_order_id)
+    done = await tg.wait_for(order.client_order_id, timeout_s=20)
+    assert done.status is OrderStatus.CANCELED
+    paths = [(e.method, e.path) for e in journal(tg)[before:] if isinstance(e, ReplyReceived)]
+    assert ("POST", "/api/v5/trade/order-algo") in paths
+    assert ("GET", "/api/v5/trade/order-algo") in paths
+    assert ("POST", "/api/v5/trade/cancel-algos") in paths
+    # where the order is known to be an algo order, never first at the regular endpoints
+    assert ("POST", "/api/v5/trade/cancel-order") not in paths
+    assert ("GET", "/api/v5/trade/order") not in paths
+
+
+async def test_a_triggered_stop_reads_back_as_the_order_it_placed(tg: Session) -> None:
+    last = await _last(tg)
+    order = await tg.stop_loss("BTC/USDT", "SELL", qty="0.001", stop_price=_at(last, "0.95"))
+    _move_price(tg, _at(last, "0.945"))
+    await _booked(tg, order.client_order_id, "0.001")
+    by_client = await tg.transport.get_order(SYMBOL, client_order_id=order.client_order_id)
+    by_id = await tg.transport.get_order(SYMBOL, order_id=order.order_id)
+    for read in (by_client, by_id):
+        assert (read.order_id, read.status) == (order.order_id, OrderStatus.FILLED)
+        assert read.executed_qty == Decimal("0.001")

@@ -106,6 +106,15 @@ def market_unit(o: SimOrder) -> tuple[str, Decimal]:
     return ("baseCoin", o.orig_qty) if o.side == "BUY" else ("", o.orig_qty)
 
 
+def trigger_direction(o: SimOrder) -> int:
+    """Which way the price crosses a stop's trigger: 1 rising to it, 2 falling to it (0: not
+    a stop). A sell's stop-loss falls to it and its take-profit rises; a buy's the reverse."""
+    if o.type not in STOP_TYPES:
+        return 0
+    rises = o.type.startswith("TAKE_PROFIT") == (o.side == "SELL")
+    return 1 if rises else 2
+
+
 def order_row(o: SimOrder, fees: dict[str, Decimal]) -> Json:
     """One order as GET /v5/order/realtime and /history list it (and the `order` topic)."""
     unit, qty = market_unit(o)
@@ -142,7 +151,7 @@ def order_row(o: SimOrder, fees: dict[str, Decimal]) -> Json:
         "stopLoss": "",
         "tpTriggerBy": "",
         "slTriggerBy": "",
-        "triggerDirection": 0,
+        "triggerDirection": trigger_direction(o),
         "triggerBy": "LastPrice" if o.type in STOP_TYPES else "",
         "lastPriceOnCreated": "",
         "reduceOnly": False,

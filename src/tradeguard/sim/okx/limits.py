@@ -32,6 +32,7 @@ DEFAULT_PER_2S: Final[dict[str, int]] = {
     "POST /api/v5/trade/cancel-algos": 20,
     "GET /api/v5/trade/order-algo": 20,
     "GET /api/v5/trade/orders-algo-pending": 20,
+    "GET /api/v5/trade/orders-algo-history": 20,
 }
 
 

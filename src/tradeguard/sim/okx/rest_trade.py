@@ -3,7 +3,8 @@ pending and history lists, fills.
 
 A failed order is not an HTTP error on OKX: the reply is HTTP 200 with top-level code "1" (all
 failed) or "2" (some failed) and each entry's own sCode/sMsg, which ccxt reads to pick the
-exception class. A query of an unknown order is {"code":"51603"}.
+exception class. A query of an unknown order is {"code":"51603"}. A stop that has not triggered
+is an algo order (rest_algo): these endpoints do not know it.
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
         spec = orders.spec_for(sim, req.get("instId"))
         ord_id, cl = _ref(req)
         try:
+            if wire.untriggered(sim.engine.get_order(call.account, spec.symbol, ord_id, cl)):
+                raise Reject(-2011, "Unknown order sent.")
             done = sim.engine.cancel_order(call.account, spec.symbol, ord_id, cl, None, call.now_ms)
         except Reject:
             return outcome([row | {"sCode": "51400", "sMsg": OkxReject("51400").msg}], single=True)
@@ -135,6 +138,8 @@ def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
             found = sim.engine.get_order(call.account, spec.symbol, ord_id, cl)
         except Reject:
             raise OkxReject("51603") from None
+        if wire.untriggered(found):
+            raise OkxReject("51603")
         return [orders.order_json(sim, state, found)]
 
     def _listed(call: Call) -> list[str]:
@@ -148,8 +153,10 @@ def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
         out = []
         for symbol in _listed(call):
             for o in sim.engine.open_orders(call.account, symbol):
+                if wire.untriggered(o):
+                    continue
                 row = orders.order_json(sim, state, o)
-                if row["ordType"] != "trigger" and (kind is None or row["ordType"] == kind):
+                if kind is None or row["ordType"] == kind:
                     out.append(row)
         out.sort(key=lambda r: -int(r["ordId"]))  # newest first, as OKX lists them
         return out[: page_limit(call)]
@@ -158,7 +165,7 @@ def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
         out = []
         for symbol in _listed(call):
             for o in sim.engine.all_orders(call.account, symbol, limit=orders.ALL):
-                if wire.STATES.get(o.status) in ("filled", "canceled"):
+                if wire.STATES.get(o.status) in ("filled", "canceled") and not wire.untriggered(o):
                     out.append(orders.order_json(sim, state, o))
         out.sort(key=lambda r: -int(r["uTime"]))
         return out[: page_limit(call)]

@@ -2,7 +2,9 @@
 
 Orders placed without a clOrdId get a Binance-style id from the engine; OKX shows such an order's
 clOrdId as "", so the dialect remembers which orders had none. A simulator reset (a new engine)
-forgets that and the rate-limit counts.
+forgets that and the rate-limit counts. Likewise which stops were placed as `conditional` algo
+orders (a stop-loss or take-profit trigger: slTriggerPx / tpTriggerPx) rather than `trigger`
+ones: the engine holds both as stops.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class OkxState:
     def __init__(self, sim: Sim) -> None:
         self.limiter = Limiter()
         self.no_client_id: set[tuple[str, int]] = set()  # (engine symbol, order id)
+        self.conditional: set[tuple[str, int]] = set()  # placed as ordType conditional
         self._engine: Engine = sim.engine
         # Live private-WebSocket sessions -> their subscription count (tests wait on it).
         self.sessions: dict[int, int] = {}
@@ -36,6 +39,7 @@ class OkxState:
         if sim.engine is not self._engine:
             self._engine = sim.engine
             self.no_client_id.clear()
+            self.conditional.clear()
             self.limiter.reset()
 
     def cl_ord_id(self, symbol: str, order_id: int, engine_id: str) -> str:

@@ -78,14 +78,24 @@ def instrument(spec: SymbolSpec, list_time_ms: int) -> Json:
     }
 
 
+STOP_TYPES: Final = frozenset({"STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"})
+
+
+def untriggered(o: SimOrder) -> bool:
+    """A stop (an OKX conditional or trigger algo order) that has not placed its order yet:
+    only the algo endpoints know it."""
+    return o.type in STOP_TYPES and o.working_time < 0
+
+
 def ord_type(o: SimOrder) -> str:
-    """The OKX ordType an engine order was placed as (stops are algo orders: "trigger")."""
+    """The OKX ordType an engine order was placed as. A stop is an algo order ("trigger") until
+    it triggers; then the order it placed, at market or at its limit."""
     if o.type == "LIMIT_MAKER":
         return "post_only"
-    if o.type == "MARKET":
-        return "market"
+    if o.type in ("MARKET", "STOP_LOSS", "TAKE_PROFIT"):
+        return "trigger" if untriggered(o) else "market"
     if o.type != "LIMIT":
-        return "trigger"
+        return "trigger" if untriggered(o) else "limit"
     if o.iceberg_qty > 0:
         return "iceberg"
     return {"IOC": "ioc", "FOK": "fok"}.get(o.time_in_force, "limit")
@@ -107,6 +117,9 @@ def order(o: SimOrder, spec: SymbolSpec, trades: list[SimTrade], cl_ord_id: str)
         "sz": num(o.orig_quote_order_qty if quote_sized else o.orig_qty),
         "tgtCcy": "quote_ccy" if quote_sized else ("base_ccy" if o.type == "MARKET" else ""),
         "ordType": ord_type(o),
+        # an order a triggered algo order placed names it (the algoId is the engine's id here)
+        "algoId": str(o.order_id) if o.type in STOP_TYPES else "",
+        "algoClOrdId": cl_ord_id if o.type in STOP_TYPES else "",
         "side": o.side.lower(),
         "posSide": "net",
         "tdMode": "cash",

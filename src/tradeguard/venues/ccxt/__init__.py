@@ -9,6 +9,7 @@ venue is opened, never when tradeguard is imported.
     ids.py       venue ids -> integers (Kraken's txids mapped, the way back kept)
     symbols.py   "BTCUSDT" <-> "BTC/USDT"
     adapters.py  what differs per venue: URLs, options, order params, lookups, features
+    placing.py   plain orders as the venue's own request, without ccxt's create_order
     stream.py    the private stream as journal events, native: private_ws.py speaks the socket,
                  frames/<venue>.py decode it (ccxt.pro is not used for it)
 """

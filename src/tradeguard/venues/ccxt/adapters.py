@@ -18,6 +18,7 @@ from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.model import OrderIntent, OrderType, TimeInForce
 from tradeguard.net.callcounter import CounterRule
 from tradeguard.net.ratelimit import LimitKind, RateRule
+from tradeguard.venues.ccxt import placing
 from tradeguard.venues.ccxt.ids import alphanumeric_client_id
 from tradeguard.venues.protocol import FILL_OR_KILL, ICEBERG, STOP_ORDERS, TRAILING
 
@@ -100,6 +101,27 @@ class Adapter:
             params.update(self.stop_params(intent.type, intent.stop_price, intent.price))
         return params
 
+    def plain_order(self, intent: OrderIntent, market_id: str) -> placing.Request | None:
+        """The venue's own request for a plain order (placing.py), sent without ccxt's
+        create_order; None where create_order builds it."""
+        return None
+
+    def placed_id(self, reply: Raw) -> str:
+        """The venue's order id in its reply to `plain_order`'s request."""
+        raise NotImplementedError
+
+    def signed(self, ex: Any, params: Raw | list[Raw]) -> placing.Signed | None:
+        """`plain_order`'s request signed for the wire's own client; None: ccxt signs it."""
+        return None
+
+    def ticker_url(self, ex: Any, market_id: str) -> str | None:
+        """The public URL of one symbol's ticker, read by the wire's own client (`last_of`
+        finds the last price in its reply); None: ccxt's fetch_ticker asks."""
+        return None
+
+    def last_of(self, reply: Raw) -> str:
+        raise NotImplementedError
+
     def order_type(self, intent: OrderIntent) -> str:
         """ccxt's `type` for the intent: "market" for the market kinds, else "limit"."""
         return "market" if intent.type in MARKET_KINDS else "limit"
@@ -154,6 +176,20 @@ class Adapter:
         none. Run inside one wire call (its requests are counted and noted)."""
         raise NotImplementedError
 
+    async def by_order_id(self, ex: Any, unified: str, venue_id: str, algo: bool) -> Raw:
+        """The order with this venue id, as ccxt parses it (`algo`: known to be one of the
+        venue's algo orders). Run inside one wire call."""
+        return dict(await ex.fetch_order(venue_id, unified))
+
+    async def cancel(self, ex: Any, unified: str, venue_id: str, algo: bool) -> None:
+        """Cancel the order with this venue id (`algo`: known to be an algo order). Run inside
+        one wire call."""
+        await ex.cancel_order(venue_id, unified)
+
+    def is_algo(self, intent: OrderIntent) -> bool:
+        """Whether the venue keeps this order among its algo orders, apart from the book's."""
+        return False
+
     async def order_fee_assets(self, ex: Any, order_ids: list[str]) -> dict[str, str]:
         """The asset each order's fees are charged in, by the venue's order id, where
         `fee_asset_from_order` (orders the venue does not know are left out). Run inside one
@@ -162,6 +198,23 @@ class Adapter:
 
 
 class Bybit(Adapter):
+    def plain_order(self, intent: OrderIntent, market_id: str) -> placing.Request | None:
+        if not placing.is_plain(intent):
+            return None
+        return placing.bybit(intent, market_id, self.client_id(intent.client_order_id))
+
+    def placed_id(self, reply: Raw) -> str:
+        return placing.bybit_order_id(reply)
+
+    def signed(self, ex: Any, params: Raw | list[Raw]) -> placing.Signed | None:
+        return placing.bybit_signed(ex, params)
+
+    def ticker_url(self, ex: Any, market_id: str) -> str | None:
+        return placing.bybit_ticker(ex, market_id)
+
+    def last_of(self, reply: Raw) -> str:
+        return placing.bybit_last(reply)
+
     def rate_limit(
         self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
     ) -> tuple[float, int | None]:
@@ -208,11 +261,44 @@ class Bybit(Adapter):
 
 
 class Okx(Adapter):
-    """Trigger (stop) and iceberg orders are OKX algo orders (POST /trade/order-algo), named
-    by algoClOrdId; ccxt routes a `triggerPrice` or type "iceberg" there."""
+    """Stop-losses and take-profits are OKX `conditional` algo orders (slTriggerPx or
+    tpTriggerPx: ccxt's stopLossPrice / takeProfitPrice), icebergs `iceberg` ones: placed at
+    POST /trade/order-algo and named there by algoId and our algoClOrdId. Until a stop triggers,
+    only the algo endpoints know it (GET /trade/order-algo, orders-algo-pending, cancel-algos:
+    ccxt's `trigger` param); the order it places is a regular one carrying our id as clOrdId."""
 
     def order_type(self, intent: OrderIntent) -> str:
         return "iceberg" if intent.iceberg_qty is not None else super().order_type(intent)
+
+    def plain_order(self, intent: OrderIntent, market_id: str) -> placing.Request | None:
+        if not placing.is_plain(intent):
+            return None
+        return placing.okx(intent, market_id, self.client_id(intent.client_order_id))
+
+    def placed_id(self, reply: Raw) -> str:
+        return placing.okx_order_id(reply)
+
+    def signed(self, ex: Any, params: Raw | list[Raw]) -> placing.Signed | None:
+        return placing.okx_signed(ex, params)
+
+    def ticker_url(self, ex: Any, market_id: str) -> str | None:
+        return placing.okx_ticker(ex, market_id)
+
+    def last_of(self, reply: Raw) -> str:
+        return placing.okx_last(reply)
+
+    def order_params(self, intent: OrderIntent) -> Raw:
+        params = super().order_params(intent)
+        if self.is_algo(intent):  # the algo order's own client id field
+            params["algoClOrdId"] = params.pop("clientOrderId")
+        return params
+
+    def is_algo(self, intent: OrderIntent) -> bool:
+        return intent.stop_price is not None or intent.iceberg_qty is not None
+
+    def stop_params(self, kind: OrderType, stop: Decimal, limit: Decimal | None) -> Raw:
+        name = "takeProfitPrice" if kind in TAKE_PROFIT_KINDS else "stopLossPrice"
+        return {name: str(stop)}
 
     def rate_limit(
         self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
@@ -220,7 +306,7 @@ class Okx(Adapter):
         return OKX_WINDOW_S, None  # 50011: OKX counts per 2-second window
 
     def open_listings(self) -> tuple[Raw, ...]:
-        return ({}, {"trigger": True}, {"ordType": "iceberg"})
+        return ({}, {"ordType": "conditional"}, {"ordType": "iceberg"})  # orders-algo-pending
 
     def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
         # fills-history goes back by billId: `after` = the oldest bill of this page
@@ -228,7 +314,7 @@ class Okx(Adapter):
             return None
         raw = [str((t.get("info") or {}).get("billId")) for t in page]
         bills = [int(b) for b in raw if b.isdigit()]
-        return {"after": str(min(bills))} if bills else None  # orders-algo-pending
+        return {"after": str(min(bills))} if bills else None
 
     def iceberg_params(self, visible: Decimal, price: Decimal | None) -> Raw:
         # szLimit: each visible part; pxLimit: the worst price; pxSpread 0: at that price
@@ -244,11 +330,37 @@ class Okx(Adapter):
     async def by_client_id(self, ex: Any, unified: str, client_order_id: str) -> Raw | None:
         import ccxt
 
-        try:
-            query = {"clOrdId": self.client_id(client_order_id)}
-            return dict(await ex.fetch_order(None, unified, query))
-        except ccxt.OrderNotFound:
-            return None
+        query = {"clOrdId": self.client_id(client_order_id)}
+        for params in ({}, {"trigger": True}):  # a regular order, else an algo order
+            try:
+                return dict(await ex.fetch_order(None, unified, query | params))
+            except ccxt.OrderNotFound:
+                continue
+        return None
+
+    async def by_order_id(self, ex: Any, unified: str, venue_id: str, algo: bool) -> Raw:
+        found = dict(await _either(ex.fetch_order, (venue_id, unified), algo))
+        placed = (found.get("info") or {}).get("ordId")
+        if (found.get("info") or {}).get("state") == "effective" and placed:
+            # the algo order triggered and placed a regular order: that one says what became
+            # of it (ccxt names it by its algoId still)
+            return dict(await ex.fetch_order(placed, unified))
+        return found
+
+    async def cancel(self, ex: Any, unified: str, venue_id: str, algo: bool) -> None:
+        await _either(ex.cancel_order, (venue_id, unified), algo)
+
+
+async def _either(call: Any, args: tuple[Any, ...], algo: bool) -> Any:
+    """An OKX call on the regular order endpoints or the algo ones (ccxt's `trigger` param):
+    first where the order is expected, then the other if it is not found there."""
+    import ccxt
+
+    first, second = ({"trigger": True}, {}) if algo else ({}, {"trigger": True})
+    try:
+        return await call(*args, first)
+    except ccxt.OrderNotFound:
+        return await call(*args, second)
 
 
 class Kraken(Adapter):
@@ -288,6 +400,20 @@ class Kraken(Adapter):
         if len(page) < self.trades_page:
             return None
         return {"ofs": int(params.get("ofs", 0)) + len(page)}
+
+    async def by_order_id(self, ex: Any, unified: str, venue_id: str, algo: bool) -> Raw:
+        """The order with this venue id, as ccxt parses it (`algo`: known to be one of the
+        venue's algo orders). Run inside one wire call."""
+        return dict(await ex.fetch_order(venue_id, unified))
+
+    async def cancel(self, ex: Any, unified: str, venue_id: str, algo: bool) -> None:
+        """Cancel the order with this venue id (`algo`: known to be an algo order). Run inside
+        one wire call."""
+        await ex.cancel_order(venue_id, unified)
+
+    def is_algo(self, intent: OrderIntent) -> bool:
+        """Whether the venue keeps this order among its algo orders, apart from the book's."""
+        return False
 
     async def order_fee_assets(self, ex: Any, order_ids: list[str]) -> dict[str, str]:
         # QueryOrders answers up to 50 txids a call; ccxt's parse_order reads the fee asset

@@ -11,12 +11,14 @@ class SymbolMap:
     def __init__(self, markets: Mapping[str, Mapping[str, Any]]) -> None:
         self.unified: dict[str, str] = {}  # compact -> unified
         self.compact: dict[str, str] = {}  # unified -> compact
+        self.market_ids: dict[str, str] = {}  # compact -> the venue's own ("BTC-USDT", "XBTUSDT")
         for unified, market in markets.items():
             if not market.get("spot") or market.get("base") is None:
                 continue
             name = f"{market['base']}{market['quote']}"
             self.unified[name] = unified
             self.compact[unified] = name
+            self.market_ids[name] = str(market["id"])
 
     def to_unified(self, compact: str) -> str:
         from tradeguard.errors import ConfigError

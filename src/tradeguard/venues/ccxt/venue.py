@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -37,6 +37,7 @@ from tradeguard.errors import (
     GuardError,
     OrderNotFound,
     OrderRejected,
+    OutcomeUnknown,
     TradeguardError,
 )
 from tradeguard.keys.credentials import ApiCredentials
@@ -109,6 +110,8 @@ class CcxtVenue:
         self._order_ids: dict[str, int] = {}  # and back
         self._streaming = False  # a private stream was opened: it tells what orders become
         self._fee_assets: dict[str, str] = {}  # venue order id -> its fee asset, as seen
+        self._algo_ids: set[str] = set()  # venue ids of the algo orders placed (OKX's stops)
+        self._algo_by_client: dict[str, str] = {}  # their client order id -> venue id
 
     # the session sets these (session.wire.attach); the wire tells them
     @property
@@ -132,6 +135,7 @@ class CcxtVenue:
         return self._wire.requests_sent
 
     async def close(self) -> None:
+        await self._wire.close()
         with contextlib.suppress(Exception):
             await self.exchange.close()
 
@@ -217,9 +221,22 @@ class CcxtVenue:
                 rules.update(await self.symbol_rules(list(rules), profile))
 
     async def last_price(self, symbol: str) -> Decimal:
-        unified = (await self.symbols()).to_unified(symbol)
-        ticker = await self._wire.call("fetch_ticker", lambda: self.exchange.fetch_ticker(unified))
-        price = dec(ticker.get("last"))
+        symbols = await self.symbols()
+        unified = symbols.to_unified(symbol)
+        url = self.adapter.ticker_url(self.exchange, symbols.market_ids[symbol])
+        if url is None:
+            ticker = await self._wire.call(
+                "fetch_ticker", lambda: self.exchange.fetch_ticker(unified)
+            )
+            last = ticker.get("last")
+        else:  # the venue's own ticker, its last price only (placing.py)
+            try:
+                last = self.adapter.last_of(
+                    await self._wire.call("fetch_ticker", partial(self._wire.get, url))
+                )
+            except (KeyError, IndexError, TypeError):
+                last = None
+        price = dec(last)
         if price <= 0:
             raise GuardError(f"{self.name} gave no last price for {symbol}")
         return price
@@ -228,11 +245,24 @@ class CcxtVenue:
     async def submit(self, intent: OrderIntent) -> OrderReport:
         symbols = await self.symbols()
         unified = symbols.to_unified(intent.symbol.binance)
+        coid = intent.client_order_id
+        plain = self.adapter.plain_order(intent, symbols.market_ids[intent.symbol.binance])
+        if plain is not None:  # the venue's own request (placing.py)
+            reply = await self._wire.call(
+                "create_order", self._plain_sender(*plain), placing=True, client_order_id=coid
+            )
+            try:
+                venue_id = self.adapter.placed_id(reply)
+            except (KeyError, IndexError, TypeError):
+                raise OutcomeUnknown(
+                    f"create_order: {self.name} answered without an order id",
+                    hint="the order may have been placed; resolve it by its client order id",
+                ) from None
+            return await self._placed(intent, venue_id)
         params = self.adapter.order_params(intent)
         kind = self.adapter.order_type(intent)
         side = "sell" if intent.side is Side.SELL else "buy"
         price = None if intent.type in _MARKET_TYPES else intent.price
-        coid = intent.client_order_id
         if intent.qty is None and intent.quote_qty is not None:
             if intent.side is not Side.BUY:
                 raise ConfigError(f"{self.name}: an order by quote amount is a market buy here")
@@ -249,9 +279,30 @@ class CcxtVenue:
                 )
 
         placed = await self._wire.call("create_order", place, placing=True, client_order_id=coid)
+        if self.adapter.is_algo(intent) and placed.get("id"):
+            self._algo_ids.add(str(placed["id"]))
+            self._algo_by_client[coid] = str(placed["id"])
         if placed.get("status") is not None:  # a reply that says the order's state
             return self._report(placed, coid)
-        order_id = self.ids.to_int(placed["id"])
+        return await self._placed(intent, placed["id"])
+
+    def _plain_sender(self, method: str, request: Any) -> Callable[[], Awaitable[Any]]:
+        """A plain order's request: signed by the adapter (each try afresh, with its own
+        timestamp) and sent through the wire's own HTTP client, or through ccxt's implicit
+        method where ccxt signs it."""
+
+        async def send() -> Any:
+            signed = self.adapter.signed(self.exchange, request)
+            if signed is None:
+                return await getattr(self.exchange, method)(request)
+            return await self._wire.post(*signed)
+
+        return send
+
+    async def _placed(self, intent: OrderIntent, venue_id: object) -> OrderReport:
+        """The report of an order the venue took, answering with its id only."""
+        coid = intent.client_order_id
+        order_id = self.ids.to_int(venue_id)
         self._remember(order_id, coid)
         if not self._streaming:  # nothing else would say what became of it
             with contextlib.suppress(TradeguardError):
@@ -313,6 +364,10 @@ class CcxtVenue:
         self._order_ids[coid] = order_id
 
     async def _by_client_id(self, unified: str, coid: str) -> dict[str, Any]:
+        algo_id = self._algo_by_client.get(coid)
+        if algo_id is not None:  # placed here as an algo order: asked for where it is
+            ask = partial(self.adapter.by_order_id, self.exchange, unified, algo_id, True)
+            return dict(await self._wire.call("get_order", ask))
         known = self._order_ids.get(coid)
         if known is not None and self.adapter.client_query_paths and self.ids.to_venue(known):
             # where a lookup by client id is counted (Kraken: two list calls on the key's
@@ -335,8 +390,10 @@ class CcxtVenue:
                     if self.ids.to_int(order["id"]) == order_id:
                         return dict(order)
             raise OrderNotFound(None, f"{self.name} holds no order {order_id}", None)
+        algo = venue_id in self._algo_ids
         return await self._wire.call(
-            "fetch_order", lambda: self.exchange.fetch_order(venue_id, unified)
+            "fetch_order",
+            lambda: self.adapter.by_order_id(self.exchange, unified, venue_id, algo),
         )
 
     async def cancel_order(
@@ -351,9 +408,10 @@ class CcxtVenue:
             assert client_order_id is not None
             current = await self._by_client_id(unified, client_order_id)
             venue_id = str(current["id"])
+        algo = venue_id in self._algo_ids
         try:
             await self._wire.call(
-                "cancel_order", lambda: self.exchange.cancel_order(venue_id, unified)
+                "cancel_order", lambda: self.adapter.cancel(self.exchange, unified, venue_id, algo)
             )
         except (OrderNotFound, OrderRejected) as exc:
             if exc.local:
@@ -378,7 +436,9 @@ class CcxtVenue:
         for params in self.adapter.open_listings():
             call = partial(self.exchange.fetch_open_orders, unified, None, None, dict(params))
             found += await self._wire.call("fetch_open_orders", call)
-        return [self._report(o) for o in found]
+        # an order two lists hold (OKX's icebergs: the algo order and its resting part) once
+        reports = {r.order_id: r for r in (self._report(o) for o in found)}
+        return list(reports.values())
 
     async def orders_by_id(self, symbol: str, order_ids: set[int]) -> dict[int, OrderReport]:
         found: dict[int, OrderReport] = {}

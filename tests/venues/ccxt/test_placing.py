@@ -1,0 +1,119 @@
+"""Plain orders on Bybit and OKX go out as the venue's own request (venues/ccxt/placing.py),
+the one ccxt's create_order would send for them, without create_order's per-order work; every
+other order (stops, icebergs, orders by quote amount, every order on Kraken) still through
+create_order."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+pytest.importorskip("ccxt")
+
+from tradeguard.model import OrderIntent, OrderStatus, OrderType, Side, Symbol, TimeInForce
+from tradeguard.session.guard import Session
+
+SYMBOL = "BTCUSDT"
+PLAIN = [
+    ("market buy", dict(side=Side.BUY, type=OrderType.MARKET, qty=Decimal("0.0010"))),
+    ("market sell", dict(side=Side.SELL, type=OrderType.MARKET, qty=Decimal("0.25"))),
+    ("limit", dict(side=Side.BUY, type=OrderType.LIMIT, qty=Decimal("0.001"), price=Decimal(50000))),
+    ("post-only", dict(side=Side.SELL, type=OrderType.LIMIT_MAKER, qty=Decimal("1E-3"),
+                       price=Decimal("61000.50"))),
+    ("ioc", dict(side=Side.BUY, type=OrderType.LIMIT, qty=Decimal("0.002"), price=Decimal(50000),
+                 time_in_force=TimeInForce.IOC)),
+    ("fok", dict(side=Side.SELL, type=OrderType.LIMIT, qty=Decimal("0.002"), price=Decimal(50000),
+                 time_in_force=TimeInForce.FOK)),
+]  # fmt: skip
+
+
+def _intent(**fields: Any) -> OrderIntent:
+    return OrderIntent(client_order_id="tg-abc-1", symbol=Symbol("BTC", "USDT"), **fields)
+
+
+@pytest.mark.parametrize("fields", [f for _, f in PLAIN], ids=[n for n, _ in PLAIN])
+async def test_a_plain_order_is_the_request_ccxt_would_send(venue: Any, fields: Any) -> None:
+    if venue.name == "kraken":
+        pytest.skip("Kraken's orders go through create_order")
+    await venue.symbols()
+    intent = _intent(**fields)
+    plain = venue.adapter.plain_order(intent, "BTC-USDT" if venue.name == "okx" else SYMBOL)
+    assert plain is not None
+    _, ours = plain
+    ex = venue.exchange
+    market = intent.type is OrderType.MARKET
+    ccxts = ex.create_order_request(
+        "BTC/USDT",
+        venue.adapter.order_type(intent),
+        "sell" if intent.side is Side.SELL else "buy",
+        str(intent.qty),
+        None if market else str(intent.price),
+        venue.adapter.order_params(intent),
+    )
+    assert ours == ([ccxts] if venue.name == "okx" else ccxts)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        dict(side=Side.SELL, type=OrderType.STOP_LOSS, qty=Decimal(1), stop_price=Decimal(1)),
+        dict(side=Side.BUY, type=OrderType.MARKET, quote_qty=Decimal(10)),
+        dict(side=Side.BUY, type=OrderType.LIMIT, qty=Decimal(1), price=Decimal(1),
+             iceberg_qty=Decimal("0.1")),
+    ],
+    ids=["stop", "by quote amount", "iceberg"],
+)  # fmt: skip
+async def test_other_orders_are_left_to_create_order(venue: Any, fields: Any) -> None:
+    assert venue.adapter.plain_order(_intent(**fields), SYMBOL) is None
+
+
+async def test_a_plain_order_never_calls_create_order_and_is_placed(tg: Session) -> None:
+    if tg.venue == "kraken":
+        pytest.skip("Kraken's orders go through create_order")
+
+    async def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("create_order called for a plain order")
+
+    tg.transport.exchange.create_order = refused  # type: ignore[attr-defined]
+    market = await tg.market_buy("BTC/USDT", qty="0.001")
+    last = await tg.last_price(SYMBOL)
+    assert last is not None
+    resting = await tg.limit_buy(
+        "BTC/USDT", qty="0.001", price=(last * Decimal("0.99")).quantize(1)
+    )
+    assert (await tg.wait_for(market.client_order_id, timeout_s=20)).status is OrderStatus.FILLED
+    held = await tg.transport.get_order(SYMBOL, client_order_id=resting.client_order_id)
+    assert (held.order_id, held.status) == (resting.order_id, OrderStatus.NEW)
+
+
+async def test_a_plain_order_is_signed_as_ccxt_signs_it(venue: Any) -> None:
+    if venue.name == "kraken":
+        pytest.skip("Kraken's orders go through create_order")
+    await venue.symbols()
+    intent = _intent(**PLAIN[2][1])
+    _, request = venue.adapter.plain_order(intent, "BTC-USDT" if venue.name == "okx" else SYMBOL)
+    ex = venue.exchange
+    ex.nonce = lambda: 1_700_000_000_123  # one timestamp for both
+    url, headers, body = venue.adapter.signed(ex, request)
+    path = {"okx": "trade/batch-orders", "bybit": "v5/order/create"}[venue.name]
+    theirs = ex.sign(path, ["private"], "POST", request)
+    assert (url, body) == (theirs["url"], theirs["body"])
+    assert headers.items() <= theirs["headers"].items()
+    assert {k.lower() for k in headers} >= {"content-type"}
+
+
+async def test_the_last_price_is_the_venues_ticker_read_without_fetch_ticker(venue: Any) -> None:
+    if venue.name == "kraken":
+        pytest.skip("Kraken's ticker goes through fetch_ticker")
+    expected = Decimal(str((await venue.exchange.fetch_ticker("BTC/USDT"))["last"]))
+
+    async def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("fetch_ticker called")
+
+    venue.exchange.fetch_ticker = refused
+    notes: list[Any] = []
+    venue.on_reply = notes.append
+    assert await venue.last_price(SYMBOL) == expected
+    assert [(n.method, n.status) for n in notes] == [("GET", 200)]
