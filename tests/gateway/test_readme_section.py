@@ -91,3 +91,17 @@ def test_on_a_terminal_the_secret_is_shown_once(
     gateway._announce("gw", "sim", "http://127.0.0.1:1", key, fresh=True)
     shown = capsys.readouterr().out
     assert shown.count(key.secret.reveal()) == 1 and key.api_key in shown
+
+
+def test_the_stream_urls_are_the_ones_the_stream_tests_use() -> None:
+    """tests/gateway/test_user_stream_through_gateway.py and test_streams_through_gateway.py
+    point ccxt.pro and python-binance at these paths; the section names the same."""
+    from tests.gateway import test_streams_through_gateway, test_user_stream_through_gateway
+
+    section = _section().replace("\n", " ")
+    ws_root = DEFAULT_URL.replace("http", "ws", 1)
+    for said in (f'"{ws_root}/ws-api/v3"', f'STREAM_URL = "{ws_root}/"', "/api/v3/userDataStream"):
+        assert said in section
+    user_tests = inspect.getsource(test_user_stream_through_gateway)
+    assert '["ws"]["ws-api"]["spot"]' in user_tests and "WS_API_URL" in user_tests
+    assert "STREAM_URL" in inspect.getsource(test_streams_through_gateway)

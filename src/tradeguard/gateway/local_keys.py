@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Final
@@ -83,6 +83,24 @@ class LocalKeys:
         if not signature:
             raise binance(-1102, "signature")
         expected = signing.hmac_sha256_hex(key.secret.reveal(), signed_payload(query, body))
+        if not hmac.compare_digest(expected, signature.lower()):
+            raise binance(-1022)
+        return key
+
+    def authenticate_ws(self, params: Mapping[str, object], server_ms: int) -> LocalKey:
+        """The key of a signed WebSocket API request (apiKey, timestamp and signature among its
+        params, signed over the others sorted by name, unencoded), checked in the same order."""
+        api_key = params.get("apiKey")
+        if api_key is None:
+            raise binance(-1102, "apiKey")
+        key = self.key_of(api_key if isinstance(api_key, str) else "")
+        text = {name: signing.ws_value(value) for name, value in params.items()}
+        check_timing(text, server_ms)
+        signature = text.get("signature")
+        if not signature:
+            raise binance(-1102, "signature")
+        payload = signing.ws_payload(params).encode("utf-8")
+        expected = signing.hmac_sha256_hex(key.secret.reveal(), payload)
         if not hmac.compare_digest(expected, signature.lower()):
             raise binance(-1022)
         return key

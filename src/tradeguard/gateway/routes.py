@@ -4,7 +4,8 @@ Order of what happens to a request:
 
 1. a path that could move funds (all of /sapi/, withdrawals, transfers, ...) is refused with
    -2015 before anything else, whatever the key (`refused.py`);
-2. a public market-data path is forwarded through the session's transport (`public.py`);
+2. a listen key (`/api/v3/userDataStream`) is made, kept alive or closed (`user_stream.py`);
+   a public market-data path is forwarded through the session's transport (`public.py`);
 3. anything else must be signed with a local key (`local_keys.py`), then goes to the session:
    orders through `tg.place` (the whole guard, the intent journaled before the request leaves),
    cancels through `tg.cancel`, reads from the session's state (orders, fills the journal
@@ -28,6 +29,7 @@ from tradeguard.gateway import order_params, shapes
 from tradeguard.gateway.local_keys import LocalKeys, parse_params
 from tradeguard.gateway.public import PublicReads, RestCaller
 from tradeguard.gateway.refused import funds_refusal
+from tradeguard.gateway.user_stream import UserStreams
 from tradeguard.gateway.wire_errors import (
     GUARD_REFUSED,
     UNKNOWN_STATUS_503,
@@ -52,6 +54,7 @@ ANSWERED: Final = tuple(
     s for s in OrderStatus if s not in (OrderStatus.PENDING_NEW, OrderStatus.UNKNOWN)
 )
 MAX_LIST: Final = 1000
+USER_DATA_STREAM: Final = "/api/v3/userDataStream"  # listen keys: the API key, no signature
 # the signed endpoints, each with the Gateway method that answers it
 SIGNED: Final = {
     ("POST", "/api/v3/order"): "new_order",
@@ -85,6 +88,7 @@ class Gateway:
         self.resolve_timeout_s = resolve_timeout_s
         self.fills_timeout_s = fills_timeout_s
         self.intents: dict[str, OrderIntent] = {}  # what each order placed here asked for
+        self.user_streams = UserStreams(tg, keys, self.intents)
         self._signed: dict[tuple[str, str], Callable[[Params], Awaitable[Json]]] = {
             route: getattr(self, name) for route, name in SIGNED.items()
         }
@@ -113,6 +117,11 @@ class Gateway:
         if refused is not None:
             raise refused
         query = request.query_string.encode()
+        if path == USER_DATA_STREAM:
+            params = parse_params(query, await request.read())
+            return self.user_streams.listen_key(
+                request.method, request.headers.get("X-MBX-APIKEY"), params
+            )
         if request.method == "GET" and self.public.serves(path):
             return await self.public.read(path, parse_qsl(request.query_string))
         handler = self._signed.get((request.method, path))
