@@ -40,6 +40,9 @@ class LocalKey:
     name: str
     api_key: str
     secret: Secret
+    # this key's own limits, checked before the session's (None: only the session's apply)
+    max_order_notional: Decimal | None = None
+    max_orders_per_minute: int | None = None
 
     @classmethod
     def generate(cls, name: str = "bot") -> LocalKey:
@@ -56,9 +59,12 @@ class LocalKeys:
     """The keys this gateway accepts, by API key."""
 
     def __init__(self, keys: Iterable[LocalKey]) -> None:
-        self._by_api_key = {k.api_key: k for k in keys}
+        listed = list(keys)
+        self._by_api_key = {k.api_key: k for k in listed}
         if not self._by_api_key:
             raise ValueError("a gateway needs at least one local key")
+        if len(self._by_api_key) != len(listed) or len({k.name for k in listed}) != len(listed):
+            raise ValueError("each local key needs an API key and a name of its own")
 
     def __iter__(self) -> Iterator[LocalKey]:
         return iter(self._by_api_key.values())
