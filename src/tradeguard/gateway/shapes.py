@@ -158,7 +158,7 @@ def trade(fill: OrderFilled) -> Json:
         "quoteQty": amount(quote),
         "commission": amount(fill.commission),
         "commissionAsset": fill.commission_asset or "",
-        "time": fill.at_ms,
+        "time": fill.exchange_ms or fill.at_ms,  # the exchange's trade time, where it gave one
         "isBuyer": fill.side is Side.BUY,
         "isMaker": fill.is_maker,
         "isBestMatch": True,
