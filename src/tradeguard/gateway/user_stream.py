@@ -74,7 +74,11 @@ class UserStreams:
 
     # ── from the journal ──────────────────────────────────────────────────────────────────
     def watch(self, event: EventBase) -> None:
-        """The recorder's watcher: called once per event recorded, after the fold."""
+        """The recorder's watcher: called once per event recorded, after the fold (nothing to
+        make while nobody listens: an order first seen by a later subscriber on a fill is
+        announced then)."""
+        if not self._subscribers:
+            return
         order = self._order_of(event)
         intent = self._intents.get(order.client_order_id) if order is not None else None
         made = self._events.of(event, order, intent, self._now())
