@@ -105,3 +105,12 @@ def test_the_stream_urls_are_the_ones_the_stream_tests_use() -> None:
     user_tests = inspect.getsource(test_user_stream_through_gateway)
     assert '["ws"]["ws-api"]["spot"]' in user_tests and "WS_API_URL" in user_tests
     assert "STREAM_URL" in inspect.getsource(test_streams_through_gateway)
+
+
+def test_the_sdk_line_is_how_the_sdk_test_configures_it() -> None:
+    from tests.gateway import test_binance_sdk_spot_through_gateway as sdk_test
+
+    section = _section().replace("\n", " ")
+    assert f'base_path="{DEFAULT_URL}"' in section and "ConfigurationRestAPI(" in section
+    source = inspect.getsource(sdk_test)
+    assert "base_path=served.base_url" in source and "Spot(config_rest_api=config)" in source
