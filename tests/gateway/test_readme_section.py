@@ -114,3 +114,10 @@ def test_the_sdk_line_is_how_the_sdk_test_configures_it() -> None:
     assert f'base_path="{DEFAULT_URL}"' in section and "ConfigurationRestAPI(" in section
     source = inspect.getsource(sdk_test)
     assert "base_path=served.base_url" in source and "Spot(config_rest_api=config)" in source
+
+
+def test_the_node_line_is_how_the_node_bot_configures_it() -> None:
+    section = _section().replace("\n", " ")
+    assert f'new Spot(KEY, SECRET, {{ baseURL: "{DEFAULT_URL}" }})' in section
+    bot = (Path(__file__).with_name("node") / "bot.js").read_text(encoding="utf-8")
+    assert "new Spot(apiKey, apiSecret, { baseURL })" in bot
