@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from tradeguard.gateway.public import WEIGHTS
-from tradeguard.gateway.routes import SIGNED
+from tradeguard.gateway.routes import SIGNED, USER_DATA_STREAM
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "gateway.md"
 
@@ -23,6 +23,11 @@ def test_the_signed_endpoints_in_the_table_are_the_handlers() -> None:
         for method, path in re.findall(r"`(GET|POST|DELETE) (/api/v3/[A-Za-z0-9/]+)`", cell):
             said.add((method, path))
     assert said - {("GET", "/api/v3/ping")} == set(SIGNED)
+
+
+def test_the_listen_key_row_names_the_methods_served() -> None:
+    [cell] = [c for c in _rows() if USER_DATA_STREAM in c]
+    assert re.findall(r"`(GET|POST|PUT|DELETE)`", cell) == ["POST", "PUT", "DELETE"]
 
 
 def test_the_public_endpoints_in_the_table_are_the_forwarded_ones() -> None:

@@ -96,3 +96,39 @@ async def test_the_kill_switch_refuses_orders_and_clears_can_trade(served: Serve
     assert account["canTrade"] is False
     assert halted.code == -2010 and "halted" in halted.message
     assert not served.tg.ledger.orders
+
+
+async def test_a_filter_failure_is_binances_1013_naming_the_filter(served: Served) -> None:
+    from binance.exceptions import BinanceAPIException
+
+    def scenario() -> tuple[BinanceAPIException, BinanceAPIException]:
+        client = _client(served)
+        price = _below(client)
+        with pytest.raises(BinanceAPIException) as lot:
+            client.create_order(  # a quantity off the symbol's step
+                symbol="BTCUSDT", side="BUY", type="LIMIT", timeInForce="GTC",
+                quantity="0.0010001", price=price,
+            )  # fmt: skip
+        with pytest.raises(BinanceAPIException) as tick:
+            client.create_test_order(  # a price off the tick
+                symbol="BTCUSDT", side="BUY", type="LIMIT", timeInForce="GTC",
+                quantity="0.001", price=price + "1",
+            )  # fmt: skip
+        return lot.value, tick.value
+
+    lot, tick = await asyncio.to_thread(scenario)
+    assert (lot.status_code, lot.code, lot.message) == (400, -1013, "Filter failure: LOT_SIZE")
+    assert (tick.code, tick.message) == (-1013, "Filter failure: PRICE_FILTER")
+
+
+async def test_my_trades_time_is_the_exchange_s_trade_time(served: Served) -> None:
+    def scenario() -> list[dict[str, Any]]:
+        client = _client(served)
+        client.order_market_buy(symbol="BTCUSDT", quantity="0.001", newClientOrderId="mt1")
+        trades: list[dict[str, Any]] = client.get_my_trades(symbol="BTCUSDT")
+        return trades
+
+    trades = await asyncio.to_thread(scenario)
+    fills = {f.trade_id: f for f in served.tg.order("mt1").fills}  # type: ignore[union-attr]
+    assert fills and all(f.exchange_ms is not None for f in fills.values())
+    assert [t["time"] for t in trades] == [fills[t["id"]].exchange_ms for t in trades]

@@ -91,3 +91,33 @@ def test_on_a_terminal_the_secret_is_shown_once(
     gateway._announce("gw", "sim", "http://127.0.0.1:1", key, fresh=True)
     shown = capsys.readouterr().out
     assert shown.count(key.secret.reveal()) == 1 and key.api_key in shown
+
+
+def test_the_stream_urls_are_the_ones_the_stream_tests_use() -> None:
+    """tests/gateway/test_user_stream_through_gateway.py and test_streams_through_gateway.py
+    point ccxt.pro and python-binance at these paths; the section names the same."""
+    from tests.gateway import test_streams_through_gateway, test_user_stream_through_gateway
+
+    section = _section().replace("\n", " ")
+    ws_root = DEFAULT_URL.replace("http", "ws", 1)
+    for said in (f'"{ws_root}/ws-api/v3"', f'STREAM_URL = "{ws_root}/"', "/api/v3/userDataStream"):
+        assert said in section
+    user_tests = inspect.getsource(test_user_stream_through_gateway)
+    assert '["ws"]["ws-api"]["spot"]' in user_tests and "WS_API_URL" in user_tests
+    assert "STREAM_URL" in inspect.getsource(test_streams_through_gateway)
+
+
+def test_the_sdk_line_is_how_the_sdk_test_configures_it() -> None:
+    from tests.gateway import test_binance_sdk_spot_through_gateway as sdk_test
+
+    section = _section().replace("\n", " ")
+    assert f'base_path="{DEFAULT_URL}"' in section and "ConfigurationRestAPI(" in section
+    source = inspect.getsource(sdk_test)
+    assert "base_path=served.base_url" in source and "Spot(config_rest_api=config)" in source
+
+
+def test_the_node_line_is_how_the_node_bot_configures_it() -> None:
+    section = _section().replace("\n", " ")
+    assert f'new Spot(KEY, SECRET, {{ baseURL: "{DEFAULT_URL}" }})' in section
+    bot = (Path(__file__).with_name("node") / "bot.js").read_text(encoding="utf-8")
+    assert "new Spot(apiKey, apiSecret, { baseURL })" in bot

@@ -3,7 +3,9 @@
 Only click is imported at module level; the session, aiohttp and the gateway are imported when
 the command runs, so that `tradeguard --help` stays fast.
 
-The local key the bot signs with is made for this run, unless TRADEGUARD_GATEWAY_API_KEY and
+The local keys are the profile's `[profiles.NAME.gateway]` keys when it has them (one per bot,
+each with limits of its own, values read as credentials are). Otherwise the local key the bot
+signs with is made for this run, unless TRADEGUARD_GATEWAY_API_KEY and
 TRADEGUARD_GATEWAY_SECRET hold one (a bot keeps the same key across restarts). A fresh secret
 is shown once: on the terminal, or, when the output is not a terminal (a service's log), in a
 file only the user can read, whose path is printed instead. It is never journaled or logged.
@@ -24,8 +26,10 @@ from tradeguard.errors import ConfigError, TradeguardError
 
 if TYPE_CHECKING:
     import asyncio
+    from collections.abc import Sequence
 
     from tradeguard.gateway.local_keys import LocalKey
+    from tradeguard.profile.gateway_keys import GatewayKeySpec
 
 KEY_ENV = "TRADEGUARD_GATEWAY_API_KEY"
 SECRET_ENV = "TRADEGUARD_GATEWAY_SECRET"
@@ -59,6 +63,37 @@ def gateway(profile: str | None, config: Path | None, port: int) -> None:
     sys.exit(code)
 
 
+def profile_keys(specs: Sequence[GatewayKeySpec]) -> list[LocalKey]:
+    """The profile's gateway keys, their values read from the environment or the keyring as
+    credentials are (a CredentialsError naming what is missing, never a value)."""
+    from tradeguard.gateway.local_keys import API_KEY_RE, LocalKey
+    from tradeguard.keys.credentials import load_credentials
+
+    keys = []
+    for spec in specs:
+        creds = load_credentials(spec.credentials, os.environ)
+        if not API_KEY_RE.fullmatch(creds.api_key):
+            raise ConfigError(
+                f"gateway key {spec.name}: its api_key ({spec.credentials.api_key}) must be "
+                "1-128 letters and digits, as Binance's keys are",
+                hint="store a key of letters and digits there",
+            )
+        keys.append(
+            LocalKey(
+                spec.name,
+                creds.api_key,
+                creds.secret,
+                max_order_notional=spec.max_order_notional,
+                max_orders_per_minute=spec.max_orders_per_minute,
+            )
+        )
+    if len({k.api_key for k in keys}) != len(keys):
+        raise ConfigError(
+            "two gateway keys have the same api_key", hint="give each bot a key of its own"
+        )
+    return keys
+
+
 def local_key() -> tuple[LocalKey, bool]:
     """(the key, whether it was made now): from the environment if both variables are set."""
     from tradeguard.gateway.local_keys import API_KEY_RE, LocalKey
@@ -84,12 +119,19 @@ async def serve(profile: str | None, config: Path | None, port: int) -> int:
 
     from tradeguard.gateway import server
     from tradeguard.gateway.local_keys import LocalKeys
+    from tradeguard.profile import profiles
     from tradeguard.session.connect import connect
 
-    key, fresh = local_key()
-    tg = await connect(profile, config=config)
+    loaded = profiles.load(profile, config=config)
+    specs = loaded.gateway_keys
+    if specs:
+        keys, fresh = profile_keys(specs), False
+    else:
+        key, fresh = local_key()
+        keys = [key]
+    tg = await connect(loaded)
     try:
-        running = await server.start(tg, LocalKeys([key]), port=port)
+        running = await server.start(tg, LocalKeys(keys), port=port)
     except BaseException:
         await tg.close()
         raise
@@ -98,7 +140,10 @@ async def serve(profile: str | None, config: Path | None, port: int) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().add_signal_handler(sig, _stop, stopped, code)
     try:
-        _announce(tg.profile, tg.guard.rung, running.base_url, key, fresh)
+        if specs:
+            _announce_profile_keys(tg.profile, tg.guard.rung, running.base_url, keys)
+        else:
+            _announce(tg.profile, tg.guard.rung, running.base_url, keys[0], fresh)
         return int(await stopped)
     finally:
         await running.close()
@@ -121,6 +166,22 @@ def _announce(profile: str, rung: str, url: str, key: LocalKey, fresh: bool) -> 
     else:
         path = _secret_file(profile, key)
         click.echo(f"  secret    in {path} (readable by you only; the output is not a terminal)")
+    click.echo("Ctrl-C stops it.", nl=True)
+    sys.stdout.flush()
+
+
+def _announce_profile_keys(profile: str, rung: str, url: str, keys: Sequence[LocalKey]) -> None:
+    click.echo(f"tradeguard gateway: profile {profile} ({rung}) served at {url}")
+    click.echo(f"  base URL  {url}   (Binance Spot REST: {url}/api/v3)")
+    for key in keys:
+        limits = [
+            f"max_order_notional {key.max_order_notional}" if key.max_order_notional else "",
+            f"max_orders_per_minute {key.max_orders_per_minute}"
+            if key.max_orders_per_minute
+            else "",
+        ]
+        own = ", ".join(x for x in limits if x) or "the profile's limits only"
+        click.echo(f"  key {key.name}: API key {key.api_key} (secret from the profile; {own})")
     click.echo("Ctrl-C stops it.", nl=True)
     sys.stdout.flush()
 

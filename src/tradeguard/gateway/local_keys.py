@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Final
@@ -40,6 +40,9 @@ class LocalKey:
     name: str
     api_key: str
     secret: Secret
+    # this key's own limits, checked before the session's (None: only the session's apply)
+    max_order_notional: Decimal | None = None
+    max_orders_per_minute: int | None = None
 
     @classmethod
     def generate(cls, name: str = "bot") -> LocalKey:
@@ -56,9 +59,12 @@ class LocalKeys:
     """The keys this gateway accepts, by API key."""
 
     def __init__(self, keys: Iterable[LocalKey]) -> None:
-        self._by_api_key = {k.api_key: k for k in keys}
+        listed = list(keys)
+        self._by_api_key = {k.api_key: k for k in listed}
         if not self._by_api_key:
             raise ValueError("a gateway needs at least one local key")
+        if len(self._by_api_key) != len(listed) or len({k.name for k in listed}) != len(listed):
+            raise ValueError("each local key needs an API key and a name of its own")
 
     def __iter__(self) -> Iterator[LocalKey]:
         return iter(self._by_api_key.values())
@@ -83,6 +89,24 @@ class LocalKeys:
         if not signature:
             raise binance(-1102, "signature")
         expected = signing.hmac_sha256_hex(key.secret.reveal(), signed_payload(query, body))
+        if not hmac.compare_digest(expected, signature.lower()):
+            raise binance(-1022)
+        return key
+
+    def authenticate_ws(self, params: Mapping[str, object], server_ms: int) -> LocalKey:
+        """The key of a signed WebSocket API request (apiKey, timestamp and signature among its
+        params, signed over the others sorted by name, unencoded), checked in the same order."""
+        api_key = params.get("apiKey")
+        if api_key is None:
+            raise binance(-1102, "apiKey")
+        key = self.key_of(api_key if isinstance(api_key, str) else "")
+        text = {name: signing.ws_value(value) for name, value in params.items()}
+        check_timing(text, server_ms)
+        signature = text.get("signature")
+        if not signature:
+            raise binance(-1102, "signature")
+        payload = signing.ws_payload(params).encode("utf-8")
+        expected = signing.hmac_sha256_hex(key.secret.reveal(), payload)
         if not hmac.compare_digest(expected, signature.lower()):
             raise binance(-1022)
         return key

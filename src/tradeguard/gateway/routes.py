@@ -4,7 +4,8 @@ Order of what happens to a request:
 
 1. a path that could move funds (all of /sapi/, withdrawals, transfers, ...) is refused with
    -2015 before anything else, whatever the key (`refused.py`);
-2. a public market-data path is forwarded through the session's transport (`public.py`);
+2. a listen key (`/api/v3/userDataStream`) is made, kept alive or closed (`user_stream.py`);
+   a public market-data path is forwarded through the session's transport (`public.py`);
 3. anything else must be signed with a local key (`local_keys.py`), then goes to the session:
    orders through `tg.place` (the whole guard, the intent journaled before the request leaves),
    cancels through `tg.cancel`, reads from the session's state (orders, fills the journal
@@ -20,14 +21,19 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl
 
+import msgspec
+
 from tradeguard.errors import OutcomeUnknown, TradeguardError
 from tradeguard.gateway import order_params, shapes
-from tradeguard.gateway.local_keys import LocalKeys, parse_params
+from tradeguard.gateway.key_limits import KeyLimits
+from tradeguard.gateway.local_keys import LocalKey, LocalKeys, parse_params
 from tradeguard.gateway.public import PublicReads, RestCaller
 from tradeguard.gateway.refused import funds_refusal
+from tradeguard.gateway.user_stream import UserStreams
 from tradeguard.gateway.wire_errors import (
     GUARD_REFUSED,
     UNKNOWN_STATUS_503,
@@ -52,6 +58,9 @@ ANSWERED: Final = tuple(
     s for s in OrderStatus if s not in (OrderStatus.PENDING_NEW, OrderStatus.UNKNOWN)
 )
 MAX_LIST: Final = 1000
+# the local key that signed the request being answered (each request runs in its own task)
+_current_key: ContextVar[LocalKey | None] = ContextVar("gateway_key", default=None)
+USER_DATA_STREAM: Final = "/api/v3/userDataStream"  # listen keys: the API key, no signature
 # the signed endpoints, each with the Gateway method that answers it
 SIGNED: Final = {
     ("POST", "/api/v3/order"): "new_order",
@@ -85,6 +94,8 @@ class Gateway:
         self.resolve_timeout_s = resolve_timeout_s
         self.fills_timeout_s = fills_timeout_s
         self.intents: dict[str, OrderIntent] = {}  # what each order placed here asked for
+        self.user_streams = UserStreams(tg, keys, self.intents)
+        self.key_limits = KeyLimits()
         self._signed: dict[tuple[str, str], Callable[[Params], Awaitable[Json]]] = {
             route: getattr(self, name) for route, name in SIGNED.items()
         }
@@ -113,6 +124,11 @@ class Gateway:
         if refused is not None:
             raise refused
         query = request.query_string.encode()
+        if path == USER_DATA_STREAM:
+            params = parse_params(query, await request.read())
+            return self.user_streams.listen_key(
+                request.method, request.headers.get("X-MBX-APIKEY"), params
+            )
         if request.method == "GET" and self.public.serves(path):
             return await self.public.read(path, parse_qsl(request.query_string))
         handler = self._signed.get((request.method, path))
@@ -121,14 +137,15 @@ class Gateway:
                 -1020, f"tradeguard: {request.method} {path} is not served by the gateway", 404
             )
         raw_body = await request.read()
-        self.keys.authenticate(
+        key = self.keys.authenticate(
             request.headers.get("X-MBX-APIKEY"), query, raw_body, self.venue.server_now_ms()
         )
+        _current_key.set(key)  # this request's task only
         return await handler(parse_params(query, raw_body))
 
     # ── orders ────────────────────────────────────────────────────────────────────────────
     async def new_order(self, params: Params) -> Json:
-        wanted = self._intent(params)
+        wanted = await self._within_key_limits(self._intent(params))
         kind = order_params.response_type(params)
         order = await self._place(wanted)
         order_id = order.order_id or 0
@@ -143,8 +160,23 @@ class Gateway:
     async def test_order(self, params: Params) -> Json:
         """The guard's checks without sending (the session's `_check`, not counted)."""
         wanted = self._intent(params)
+        key = _current_key.get()
+        if key is not None and key.max_order_notional is not None:
+            last = await self.tg.last_price(wanted.symbol)
+            KeyLimits.check_notional(key, wanted, last)
         await self.tg._check(wanted, count=False)
         return {}
+
+    async def _within_key_limits(self, wanted: OrderIntent) -> OrderIntent:
+        """The intent marked with the local key that placed it (the journal keeps the name),
+        once that key's own limits allow it."""
+        key = _current_key.get()
+        if key is None:
+            return wanted
+        if key.max_order_notional is not None or key.max_orders_per_minute is not None:
+            last = await self.tg.last_price(wanted.symbol)
+            self.key_limits.check(key, wanted, last, self.tg.clock.monotonic())
+        return msgspec.structs.replace(wanted, placed_by=key.name)
 
     def _intent(self, params: Params) -> OrderIntent:
         coid = order_params.client_id(params) or self.tg.ids.next()

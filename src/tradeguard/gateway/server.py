@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tradeguard.errors import ConfigError
+from tradeguard.gateway import market_proxy
 from tradeguard.gateway.local_keys import LocalKeys
 from tradeguard.gateway.routes import Gateway
+from tradeguard.session.market import market_stream_url
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -50,14 +52,28 @@ def refusal(tg: Session) -> ConfigError | None:
 async def start(
     tg: Session, keys: LocalKeys, host: str = LOOPBACK, port: int = 0, **tuning: Any
 ) -> RunningGateway:
-    """Serve Binance Spot's REST for `tg` on host:port; `tuning` goes to `routes.Gateway`."""
+    """Serve Binance Spot's REST, the WebSocket API's user-data stream (`/ws-api/v3`), listen-key
+    streams and the market streams (`/ws/...`, `/stream`) for `tg` on host:port; `tuning` goes
+    to `routes.Gateway`."""
     from aiohttp import web
 
     refused = refusal(tg)
     if refused is not None:
         raise refused
     gateway = Gateway(tg, keys, **tuning)
+    upstream = market_stream_url(tg.transport.base_url, tg.sim).removesuffix("/stream")
+
+    async def stream(request: web.Request) -> web.StreamResponse:
+        name = request.match_info.get("name", "")
+        if name in gateway.user_streams.listen_keys:
+            return await gateway.user_streams.listen_key_socket(request, name)
+        return await market_proxy.relay(request, upstream)
+
     app = web.Application()
+    app.router.add_get("/ws-api/v3", gateway.user_streams.ws_api_socket)
+    app.router.add_get("/ws/{name}", stream)
+    app.router.add_get("/ws", stream)
+    app.router.add_get("/stream", stream)
     app.router.add_route("*", "/{tail:.*}", gateway.handle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -40,13 +40,13 @@ def executed(order: Order) -> Decimal:
     return max(order.executed_qty, order.reported_qty)
 
 
-def _kind(order: Order, intent: OrderIntent | None) -> str:
+def kind_of(order: Order, intent: OrderIntent | None) -> str:
     if intent is not None and intent.post_only and order.type is OrderType.LIMIT:
         return OrderType.LIMIT_MAKER.value
     return order.type.value
 
 
-def _tif(order: Order, intent: OrderIntent | None) -> str:
+def tif_of(intent: OrderIntent | None) -> str:
     # Binance reports GTC for the kinds that take no time in force (MARKET, LIMIT_MAKER, ...)
     if intent is not None and intent.time_in_force is not None:
         return intent.time_in_force.value
@@ -73,8 +73,8 @@ def result(order: Order, order_id: int, at_ms: int, intent: OrderIntent | None) 
         "origQuoteOrderQty": amount(intent.quote_qty if intent else None),
         "cummulativeQuoteQty": amount(order.executed_quote),
         "status": status(order),
-        "timeInForce": _tif(order, intent),
-        "type": _kind(order, intent),
+        "timeInForce": tif_of(intent),
+        "type": kind_of(order, intent),
         "side": order.side.value,
         "workingTime": order.created_ms,
         "selfTradePreventionMode": STP_MODE,
@@ -108,8 +108,8 @@ def queried(order: Order, order_id: int, intent: OrderIntent | None) -> Json:
         "executedQty": amount(executed(order)),
         "cummulativeQuoteQty": amount(order.executed_quote),
         "status": status(order),
-        "timeInForce": _tif(order, intent),
-        "type": _kind(order, intent),
+        "timeInForce": tif_of(intent),
+        "type": kind_of(order, intent),
         "side": order.side.value,
         "stopPrice": amount(intent.stop_price if intent else None),
         "icebergQty": amount(intent.iceberg_qty if intent else None),
@@ -138,8 +138,8 @@ def cancelled(
         "executedQty": amount(executed(order)),
         "cummulativeQuoteQty": amount(order.executed_quote),
         "status": status(order),
-        "timeInForce": _tif(order, intent),
-        "type": _kind(order, intent),
+        "timeInForce": tif_of(intent),
+        "type": kind_of(order, intent),
         "side": order.side.value,
         "selfTradePreventionMode": STP_MODE,
     }
@@ -158,7 +158,7 @@ def trade(fill: OrderFilled) -> Json:
         "quoteQty": amount(quote),
         "commission": amount(fill.commission),
         "commissionAsset": fill.commission_asset or "",
-        "time": fill.at_ms,
+        "time": fill.exchange_ms or fill.at_ms,  # the exchange's trade time, where it gave one
         "isBuyer": fill.side is Side.BUY,
         "isMaker": fill.is_maker,
         "isBestMatch": True,

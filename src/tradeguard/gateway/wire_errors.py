@@ -4,7 +4,8 @@ A bot's client classifies errors by Binance's code and HTTP status (ccxt, python
 every refusal keeps Binance's shape, `{"code": ..., "msg": ...}` with the status Binance would
 use, and the message says why in tradeguard's words where the guard refused:
 
-    guard refusal (filters, risk, caps, kill switch)   -2010, HTTP 400, "tradeguard: ..."
+    an exchange filter failed (validate.py's check)    -1013, HTTP 400, "Filter failure: NAME"
+    other guard refusal (risk, caps, kill switch)      -2010, HTTP 400, "tradeguard: ..."
     exchange's own error                               its code, message and status, as sent
     ban or pause (here or met upstream)                -1003, HTTP 418 / 429, Retry-After
     outcome still unknown                              -1007, HTTP 503, Binance's 503 text
@@ -25,6 +26,7 @@ from tradeguard.errors import (
     RateLimited,
     TradeguardError,
 )
+from tradeguard.validate import OrderRefused
 from tradeguard.venues.binance import codes
 
 GUARD_REFUSED = -2010  # NEW_ORDER_REJECTED: what a client maps to "invalid order"
@@ -68,6 +70,9 @@ def from_error(exc: TradeguardError, now_ms: int) -> WireError:
     """A tradeguard error as the reply Binance would have sent in its place."""
     if isinstance(exc, RateLimited):
         return _limited(exc, now_ms)
+    if isinstance(exc, OrderRefused) and exc.checks and exc.checks[0] in codes.FILTERS:
+        # what Binance itself answers for the first filter it finds failing, to the letter
+        return binance(-1013, exc.checks[0])
     if isinstance(exc, GuardError):
         return WireError(GUARD_REFUSED, f"tradeguard: {exc.message}", 400)
     if isinstance(exc, ExchangeError) and exc.code is not None:

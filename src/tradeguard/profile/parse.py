@@ -23,6 +23,7 @@ from tradeguard.journal import DURABILITIES
 from tradeguard.keys.credentials import CREDENTIAL_SOURCES, DEFAULT_KEYRING_SERVICE, CredentialsSpec
 from tradeguard.keys.shape import looks_like_secret
 from tradeguard.model import Symbol
+from tradeguard.profile.gateway_keys import GatewayTable
 from tradeguard.profile.profiles import (
     MAX_STALE_AFTER_S,
     MODES,
@@ -34,7 +35,7 @@ from tradeguard.profile.profiles import (
     OrderTransport,
     Profile,
 )
-from tradeguard.profile.values import Checks, Path_, dotted, example, http_url
+from tradeguard.profile.values import Path_, dotted, example, http_url
 from tradeguard.stages import Caps, Rung
 from tradeguard.venues.binance.signing import KEY_KINDS
 
@@ -42,7 +43,7 @@ _PROFILE_KEYS = (
     "venue", "env", "mode", "symbols", "journal", "journal_durability", "base_url", "credentials",
     "limits", "alerts", "stages", "cancel_on_exit", "reconcile_every_s", "key_age_warn_days",
     "key_age_refuse_days", "ip_whitelist_required_for_live", "order_transport",
-    "market_stale_after_s",
+    "market_stale_after_s", "gateway",
 )  # fmt: skip
 _CREDENTIAL_KEYS = (
     "source", "api_key", "secret", "private_key", "passphrase", "kind", "keyring_service",
@@ -65,7 +66,7 @@ def parse_text(text: str, source: Path) -> dict[str, Profile]:
     return _Parser(text, source).profiles()
 
 
-class _Parser(Checks):
+class _Parser(GatewayTable):
     # ── the document ─────────────────────────────────────────────────────────────────────────
 
     def profiles(self) -> dict[str, Profile]:
@@ -152,6 +153,7 @@ class _Parser(Checks):
             market_stale_after_s=self.market_stale_after((*path, "market_stale_after_s"), body),
             key_age_warn_days=warn,
             key_age_refuse_days=refuse,
+            gateway_keys=self.gateway_keys(name, body.get("gateway")),
             source=self.source,
         )
 

@@ -25,6 +25,7 @@ from tradeguard.errors import ConfigError, CredentialsError
 from tradeguard.journal import Durability
 from tradeguard.keys.credentials import CredentialsSpec
 from tradeguard.model import Symbol
+from tradeguard.profile.gateway_keys import GatewayKeySpec
 from tradeguard.profile.locate import FILE_NAME, config_candidates
 from tradeguard.stages import Caps, Rung
 
@@ -87,6 +88,7 @@ class Profile:
     market_stale_after_s: float = STALE_AFTER_S
     key_age_warn_days: int = 180
     key_age_refuse_days: int = 365
+    gateway_keys: tuple[GatewayKeySpec, ...] = ()  # the bots' local keys for `tradeguard gateway`
     source: Path | None = None  # the tradeguard.toml it came from; None for the built-in default
 
     def __post_init__(self) -> None:

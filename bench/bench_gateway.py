@@ -1,0 +1,120 @@
+"""gateway_overhead_us and gateway_orders_per_s: what a bot pays to trade through
+`tradeguard gateway` instead of straight to the exchange, in one run, against one simulator
+process (its CPU is not counted: it is the exchange).
+
+- direct: a bot (a bare aiohttp client signing POST /api/v3/order as Binance wants) places
+  ORDERS market orders on the simulator, one after the other;
+- through the gateway: the same bot, the same orders, signed with a local key, to a gateway
+  serving a session (user stream on, journal on SQLite, the whole guard) in the same process.
+
+CPU is this process's (`time.process_time`): the bot alone, then the bot and the gateway with
+its session. gateway_order_cpu_us is the second per order against the first (target: a ratio of
+at most 1.5); gateway_overhead_us is the difference per order; gateway_orders_per_s is the
+throughput against the direct one. Both ask for newOrderRespType=RESULT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import os
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from figures import Figure, median
+from spawn import server
+
+ORDERS = 300
+REPS = 3
+WARM_UP = 30
+
+
+async def _bot(base_url: str, api_key: str, secret: str, n: int) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of `n` market orders signed with `secret`, after a warm-up."""
+    import aiohttp
+
+    key = secret.encode()
+    async with aiohttp.ClientSession() as http:
+
+        async def one(i: int) -> None:
+            params = {
+                "symbol": "BTCUSDT", "side": "BUY" if i % 2 == 0 else "SELL", "type": "MARKET",
+                "quantity": "0.001", "newOrderRespType": "RESULT",
+                "timestamp": str(time.time_ns() // 1_000_000),
+            }  # fmt: skip
+            query = urlencode(params)
+            signature = hmac.new(key, query.encode(), hashlib.sha256).hexdigest()
+            async with http.post(
+                f"{base_url}/api/v3/order?{query}&signature={signature}",
+                headers={"X-MBX-APIKEY": api_key},
+            ) as reply:
+                body = await reply.read()
+                if reply.status != 200:
+                    raise RuntimeError(f"order refused: {reply.status} {body[:200]!r}")
+
+        for i in range(WARM_UP):
+            await one(i)
+        cpu, wall = time.process_time(), time.perf_counter()
+        for i in range(n):
+            await one(i)
+        return time.process_time() - cpu, time.perf_counter() - wall
+
+
+async def _through_gateway(target: dict[str, Any], n: int) -> tuple[float, float]:
+    from tradeguard.gateway import server as gateway_server
+    from tradeguard.gateway.local_keys import LocalKey, LocalKeys
+    from tradeguard.keys.credentials import CredentialsSpec
+    from tradeguard.profile.profiles import Limits, Profile
+    from tradeguard.session.connect import connect
+
+    os.environ["TG_BENCH_KEY"] = target["api_key"]
+    os.environ["TG_BENCH_SECRET"] = target["secret"]
+    home = Path(tempfile.mkdtemp(prefix="tg-bench-gateway-"))
+    os.environ["XDG_STATE_HOME"] = str(home / "state")
+    profile = Profile(
+        name="bench",
+        env="testnet",
+        base_url=target["base_url"],
+        journal=f"sqlite://{home / 'bench.db'}",
+        credentials=CredentialsSpec("bench", "env", "TG_BENCH_KEY", secret="TG_BENCH_SECRET"),
+        limits=Limits(max_orders_per_minute=10**6, max_order_notional=Decimal(10**6),
+                      max_position_notional=Decimal(10**9), daily_loss=Decimal(10**9),
+                      drawdown_from_peak=Decimal(10**9)),
+    )  # fmt: skip
+    tg = await connect(profile)
+    key = LocalKey.generate()
+    running = await gateway_server.start(tg, LocalKeys([key]))
+    try:
+        return await _bot(running.base_url, key.api_key, key.secret.reveal(), n)
+    finally:
+        await running.close()
+        await tg.close(cancel_open=False)
+
+
+async def _direct(target: dict[str, Any], n: int) -> tuple[float, float]:
+    return await _bot(target["base_url"], target["api_key"], target["secret"], n)
+
+
+def run() -> list[Figure]:
+    direct: list[tuple[float, float]] = []
+    gateway: list[tuple[float, float]] = []
+    with server("sim") as target:
+        for _ in range(REPS):
+            direct.append(asyncio.run(_direct(target, ORDERS)))
+            gateway.append(asyncio.run(_through_gateway(target, ORDERS)))
+    direct_cpu_us = median([cpu for cpu, _ in direct]) / ORDERS * 1e6
+    gateway_cpu_us = median([cpu for cpu, _ in gateway]) / ORDERS * 1e6
+    direct_rate = ORDERS / median([wall for _, wall in direct])
+    gateway_rate = ORDERS / median([wall for _, wall in gateway])
+    return [
+        Figure("gateway_order_cpu_us", gateway_cpu_us, "us", "direct_order_cpu_us", direct_cpu_us),
+        Figure("gateway_overhead_us", gateway_cpu_us - direct_cpu_us, "us",
+               "direct_order_cpu_us", direct_cpu_us),
+        Figure("gateway_orders_per_s", gateway_rate, "orders/s", "direct_orders_per_s",
+               direct_rate),
+    ]  # fmt: skip

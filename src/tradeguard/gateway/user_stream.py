@@ -1,0 +1,237 @@
+"""The bot's user-data stream, made from the session's journal, on both of Binance's doors.
+
+- the WebSocket API (`/ws-api/v3`): `userDataStream.subscribe.signature` signed with a local
+  key (what ccxt.pro and python-binance use for spot), events framed as
+  `{"subscriptionId": N, "event": {...}}`; `ping`, `time` and `userDataStream.unsubscribe`;
+- the listen key: `POST/PUT/DELETE /api/v3/userDataStream` (API key only, as Binance), then
+  `/ws/<listenKey>` with the events as they are.
+
+Every recorded event goes through `user_events.UserEvents` once, and what it makes goes to
+every subscriber, so two bots see the same executions. A subscriber that falls 10,000 events
+behind is disconnected, as Binance drops a slow consumer (its client reconnects and re-reads).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from tradeguard.events import EventBase, OrderFilled, OrderUpdated
+from tradeguard.gateway.local_keys import LocalKeys
+from tradeguard.gateway.user_events import UserEvents
+from tradeguard.gateway.wire_errors import WireError, binance
+from tradeguard.model import OrderIntent
+from tradeguard.orders import Order
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from tradeguard.session.guard import Session
+
+Json = Any
+QUEUE_MAX: Final = 10_000
+LISTEN_KEY_CHARS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+WS_API_METHODS: Final = ("ping", "time", "userDataStream.subscribe.signature",
+                         "userDataStream.unsubscribe")  # fmt: skip
+
+
+class Subscriber:
+    """One socket's queue of events to send (`wrap` frames each, for the WebSocket API)."""
+
+    def __init__(self, wrap: Callable[[Json], Json] = lambda e: e) -> None:
+        self.queue: asyncio.Queue[Json | None] = asyncio.Queue(maxsize=QUEUE_MAX)
+        self.wrap = wrap
+        self.overflowed = False
+
+    def put(self, event: Json) -> None:
+        try:
+            self.queue.put_nowait(self.wrap(event))
+        except asyncio.QueueFull:
+            self.overflowed = True
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self.queue.get_nowait()
+            self.queue.put_nowait(None)  # the writer stops: the socket closes
+
+
+class UserStreams:
+    """The journal's events as user-stream events, to every subscriber."""
+
+    def __init__(self, tg: Session, keys: LocalKeys, intents: Mapping[str, OrderIntent]) -> None:
+        self.tg = tg
+        self.keys = keys
+        self._intents = intents
+        self._events = UserEvents()
+        self._subscribers: set[Subscriber] = set()
+        self.listen_keys: dict[str, str] = {}  # listenKey -> the local key's name
+        tg.recorder.watchers.append(self.watch)
+
+    def _now(self) -> int:
+        return self.tg.transport.server_now_ms()
+
+    # ── from the journal ──────────────────────────────────────────────────────────────────
+    def watch(self, event: EventBase) -> None:
+        """The recorder's watcher: called once per event recorded, after the fold (nothing to
+        make while nobody listens: an order first seen by a later subscriber on a fill is
+        announced then)."""
+        if not self._subscribers:
+            return
+        order = self._order_of(event)
+        intent = self._intents.get(order.client_order_id) if order is not None else None
+        made = self._events.of(event, order, intent, self._now())
+        for payload in made:
+            for subscriber in list(self._subscribers):
+                subscriber.put(payload)
+
+    def _order_of(self, event: EventBase) -> Order | None:
+        if isinstance(event, OrderUpdated):
+            return self.tg.ledger.orders.get(event.client_order_id)
+        if isinstance(event, OrderFilled):
+            if event.client_order_id is not None:
+                return self.tg.ledger.orders.get(event.client_order_id)
+            return self.tg.ledger.order_by_exchange_id(event.symbol, event.order_id)
+        return None
+
+    @property
+    def subscribers(self) -> int:
+        """Sockets (or WebSocket API subscriptions) listening now."""
+        return len(self._subscribers)
+
+    def add(self, subscriber: Subscriber) -> None:
+        self._subscribers.add(subscriber)
+
+    def remove(self, subscriber: Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+
+    # ── listen keys (REST) ────────────────────────────────────────────────────────────────
+    def listen_key(self, method: str, api_key: str | None, params: Mapping[str, str]) -> Json:
+        """POST (a key, the same one again for the same local key, as Binance), PUT (keep
+        alive), DELETE (close) /api/v3/userDataStream; the API key header only, no signature."""
+        local = self.keys.key_of(api_key)
+        if method == "POST":
+            for existing, name in self.listen_keys.items():
+                if name == local.name:
+                    return {"listenKey": existing}
+            made = "".join(secrets.choice(LISTEN_KEY_CHARS) for _ in range(60))
+            self.listen_keys[made] = local.name
+            return {"listenKey": made}
+        given = params.get("listenKey", "")
+        if not given:
+            raise binance(-1102, "listenKey")
+        if self.listen_keys.get(given) != local.name:
+            raise binance(-1125)
+        if method == "DELETE":
+            del self.listen_keys[given]
+        return {}
+
+    # ── sockets ───────────────────────────────────────────────────────────────────────────
+    async def listen_key_socket(
+        self, request: web.Request, listen_key: str
+    ) -> web.WebSocketResponse:
+        """`/ws/<listenKey>`: the events as Binance's user stream sends them."""
+        from aiohttp import web
+
+        ws = web.WebSocketResponse(heartbeat=None)
+        await ws.prepare(request)
+        subscriber = Subscriber()
+        self.add(subscriber)
+        writer = asyncio.create_task(_pump(ws, subscriber))
+        try:
+            async for _ in ws:  # nothing to answer; reading keeps pings and the close flowing
+                if listen_key not in self.listen_keys:
+                    break
+        finally:
+            self.remove(subscriber)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+            await ws.close()
+        return ws
+
+    async def ws_api_socket(self, request: web.Request) -> web.WebSocketResponse:
+        """`/ws-api/v3`: the WebSocket API's user-data subscription (and ping, time)."""
+        from aiohttp import WSMsgType, web
+
+        ws = web.WebSocketResponse(heartbeat=None)
+        await ws.prepare(request)
+        out = Subscriber()  # replies and events share one ordered queue
+        writer = asyncio.create_task(_pump(ws, out))
+        subscriptions: dict[int, Subscriber] = {}
+        try:
+            async for msg in ws:
+                if msg.type is not WSMsgType.TEXT:
+                    continue
+                out.put(self._ws_api_reply(msg.data, subscriptions, out))
+        finally:
+            for sub in subscriptions.values():
+                self.remove(sub)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+            await ws.close()
+        return ws
+
+    def _ws_api_reply(self, text: str, subs: dict[int, Subscriber], out: Subscriber) -> Json:
+        now = self._now()
+        request_id: object = None
+        try:
+            frame = json.loads(text)
+            if not isinstance(frame, dict) or not isinstance(frame.get("method"), str):
+                raise WireError(-1000, "tradeguard: a request is {id, method, params}", 400)
+            request_id = frame.get("id")
+            params = frame.get("params") or {}
+            if not isinstance(params, dict):
+                raise binance(-1102, "params")
+            result = self._ws_api_call(frame["method"], params, subs, out, now)
+        except WireError as exc:
+            return {"id": request_id, "status": exc.http_status, "error": exc.body(),
+                    "rateLimits": []}  # fmt: skip
+        except ValueError:
+            error = {"code": -1000, "msg": "tradeguard: the request is not JSON"}
+            return {"id": None, "status": 400, "error": error, "rateLimits": []}
+        return {"id": request_id, "status": 200, "result": result, "rateLimits": []}
+
+    def _ws_api_call(
+        self,
+        method: str,
+        params: dict[str, Any],
+        subs: dict[int, Subscriber],
+        out: Subscriber,
+        now: int,
+    ) -> Json:
+        if method == "ping":
+            return {}
+        if method == "time":
+            return {"serverTime": now}
+        if method == "userDataStream.subscribe.signature":
+            self.keys.authenticate_ws(params, now)
+            sid = max(subs, default=-1) + 1
+            sub = Subscriber(lambda e: {"subscriptionId": sid, "event": e})
+            sub.queue = out.queue  # same socket, same order as the replies
+            subs[sid] = sub
+            self.add(sub)
+            return {"subscriptionId": sid}
+        if method == "userDataStream.unsubscribe":
+            wanted = params.get("subscriptionId")
+            for sid in [s for s in subs if wanted is None or s == wanted]:
+                self.remove(subs.pop(sid))
+            return {}
+        served = ", ".join(WS_API_METHODS)
+        raise WireError(
+            -1020,
+            f"tradeguard: the gateway's WebSocket API serves {served}; place orders over REST",
+            400,
+        )
+
+
+async def _pump(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
+    """Send the subscriber's events in order until it overflows (then close, as Binance)."""
+    while True:
+        payload = await subscriber.queue.get()
+        if payload is None:
+            await ws.close()
+            return
+        await ws.send_str(json.dumps(payload))
