@@ -1,0 +1,137 @@
+"""Binance's FIX order messages for the client: a REST order `Request` as the FIX message that
+carries it, and the FIX answer as the REST `Response` the transport already reads. Pure.
+
+    POST   /api/v3/order   NewOrderSingle <D>       answered by ExecutionReport <8> (150=0 or,
+                                                    refused, 150=8 with 25016/58) or Reject <3>
+    DELETE /api/v3/order   OrderCancelRequest <F>   answered by ExecutionReport <8> (150=4) or
+                                                    OrderCancelReject <9> (25016/58) or Reject <3>
+
+An answer becomes REST's: a 200 with the order JSON (`parse.WireOrder`'s fields, from the
+report's tags and the request's own), or a 400 with `{"code": <25016>, "msg": <58>}`, so the
+error tree, the breaker and the journal's reply notes read FIX as they read REST. Order types
+follow reference/binance-fix.md §6: LIMIT_MAKER is 40=2 with 18=6; stops are 40=3/4 with
+1100=4, 1101=1, 1107=2 and a trigger direction 1109 that tells stop-loss from take-profit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import msgspec
+
+from tradeguard.net.httpwire import Response
+from tradeguard.venues.binance.fix_wire import FixMessage
+
+PLACE: Final = "POST /api/v3/order"
+CANCEL: Final = "DELETE /api/v3/order"
+CARRIED: Final = frozenset({PLACE, CANCEL})
+
+_SIDE: Final = {"BUY": "1", "SELL": "2"}
+_TIF: Final = {"GTC": "1", "IOC": "3", "FOK": "4"}
+_ORD_TYPE: Final = {
+    "MARKET": "1",
+    "LIMIT": "2",
+    "LIMIT_MAKER": "2",
+    "STOP_LOSS": "3",
+    "TAKE_PROFIT": "3",
+    "STOP_LOSS_LIMIT": "4",
+    "TAKE_PROFIT_LIMIT": "4",
+}
+_ORD_STATUS: Final = {
+    "0": "NEW",
+    "1": "PARTIALLY_FILLED",
+    "2": "FILLED",
+    "4": "CANCELED",
+    "6": "PENDING_CANCEL",
+    "8": "REJECTED",
+    "A": "PENDING_NEW",
+    "C": "EXPIRED",
+}
+_encode = msgspec.json.encode
+
+Body = list[tuple[int, object]]
+
+
+def new_order(params: Mapping[str, str]) -> Body:
+    """A NewOrderSingle's body for POST /api/v3/order's params."""
+    order_type, side = params["type"], params["side"]
+    body: Body = [
+        (11, params["newClientOrderId"]),
+        (38, params.get("quantity")),
+        (40, _ORD_TYPE[order_type]),
+        (18, "6" if order_type == "LIMIT_MAKER" else None),
+        (44, params.get("price")),
+        (54, _SIDE[side]),
+        (55, params["symbol"]),
+        (59, _TIF[params["timeInForce"]] if "timeInForce" in params else None),
+        (111, params.get("icebergQty")),
+        (152, params.get("quoteOrderQty")),
+    ]
+    if order_type.startswith(("STOP_LOSS", "TAKE_PROFIT")):
+        upward = (side == "BUY") == order_type.startswith("STOP_LOSS")
+        body += [
+            (1100, 4),
+            (1101, 1),
+            (1102, params.get("stopPrice")),
+            (1107, 2),
+            (1109, "U" if upward else "D"),
+            (25009, params.get("trailingDelta")),
+        ]
+    return body
+
+
+def cancel(params: Mapping[str, str], cancel_id: str) -> Body:
+    """An OrderCancelRequest's body for DELETE /api/v3/order's params; `cancel_id` is its own
+    ClOrdID (11), which the answer carries back."""
+    return [
+        (11, cancel_id),
+        (37, params.get("orderId")),
+        (41, params.get("origClientOrderId")),
+        (55, params["symbol"]),
+    ]
+
+
+def refused(code: str | None, text: str | None) -> Response:
+    """A refusal as REST's 400 error body."""
+    number = int(code) if code and code.lstrip("-").isdigit() else -1000
+    return Response(400, {}, _encode({"code": number, "msg": text or "refused over FIX"}), True)
+
+
+def answer(message: FixMessage, request_name: str, params: Mapping[str, str]) -> Response:
+    """The FIX answer to the request `request_name` with `params`, as REST's response."""
+    kind = message.msg_type
+    if kind == "3" or kind == "9" or (kind == "8" and message.get(150) == "8"):
+        return refused(message.get(25016), message.get(58))
+    status = _ORD_STATUS.get(message.get(39) or "", "NEW")
+    order: dict[str, object] = {
+        "symbol": message.get(55) or params["symbol"],
+        "orderId": int(message.get(37) or 0),
+        "clientOrderId": message.get(11) or "",
+        "side": params.get("side") or _side_name(message.get(54)),
+        "type": params.get("type") or _type_name(message),
+        "status": status,
+        "price": message.get(44) or "0",
+        "origQty": message.get(38) or "0",
+        "executedQty": message.get(14) or "0",
+        "cummulativeQuoteQty": message.get(25017) or "0",
+    }
+    if request_name == CANCEL:
+        order["origClientOrderId"] = message.get(41) or params.get("origClientOrderId")
+    tif = params.get("timeInForce")
+    if tif is not None:
+        order["timeInForce"] = tif
+    return Response(200, {}, _encode(order), True)
+
+
+def _side_name(tag: str | None) -> str:
+    return "SELL" if tag == "2" else "BUY"
+
+
+def _type_name(message: FixMessage) -> str:
+    ord_type = message.get(40)
+    if ord_type == "1":
+        return "MARKET"
+    if ord_type == "2":
+        return "LIMIT_MAKER" if message.get(18) == "6" else "LIMIT"
+    return "LIMIT"  # a stop's kind is the request's own; only a cancel of an unknown one lands here
