@@ -151,3 +151,23 @@ async def test_an_hmac_key_is_refused_in_one_line(sessions: Connect) -> None:
         await sessions(FIX, sim_key="trade-only")
     assert 'order_transport = "fix" needs an Ed25519 API key' in str(refused.value)
     assert "\n" not in str(refused.value)
+
+
+async def test_a_fill_from_fix_and_from_the_user_stream_is_booked_once(fix_tg: Session) -> None:
+    """FIX's ExecutionReports are read as the user stream's executionReports: the fill comes
+    twice (FIX and the stream) and is booked once, by its trade id."""
+    order = await fix_tg.market_buy("BTC/USDT", qty="0.001")
+    done = await fix_tg.wait_for(order.client_order_id, timeout_s=5)
+    assert done.status is OrderStatus.FILLED
+
+    def met_twice() -> None:
+        assert fix_tg.recorder.repeated_fills >= 1
+
+    await eventually(met_twice)
+    fills = [
+        e
+        for e in fix_tg.recorder.journal.events()
+        if type(e).__name__ == "OrderFilled" and e.client_order_id == order.client_order_id
+    ]
+    assert len(fills) == 1 and fix_tg.position("BTC/USDT").fills == 1
+    await assert_invariants(fix_tg)

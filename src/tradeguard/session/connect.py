@@ -197,9 +197,9 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     assets = {s: (r.base_asset, r.quote_asset) for s, r in rules.items()}
     await reconcile_now(session, assets, opts.tolerance)
     if profile.order_transport == "fix":
-        from tradeguard.session.connect_fix import reconcile_before_resuming
+        from tradeguard.session.connect_fix import attach
 
-        reconcile_before_resuming(session, assets, opts.tolerance)
+        attach(session, assets, opts.tolerance)
     if profile.reconcile_every_s > 0:
         session._spawn(reconcile_every(session, assets, opts.tolerance, profile.reconcile_every_s))
     session._spawn(session.watch_journal())

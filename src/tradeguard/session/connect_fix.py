@@ -64,10 +64,17 @@ def orders_over_fix(
     )
 
 
-def reconcile_before_resuming(session: Session, assets: Assets, tolerance: Tolerance) -> None:
+def attach(session: Session, assets: Assets, tolerance: Tolerance) -> None:
+    """The FIX wire's hooks into the session: its ExecutionReports recorded as the user
+    stream's executionReports are (a fill both bring is booked once: the ledger drops the
+    repeat), and reconciliation before a new session sends."""
+    from tradeguard.errors import TradeguardError
     from tradeguard.session.reconciler import reconcile_now
     from tradeguard.venues.binance.client import BinanceTransport
     from tradeguard.venues.binance.fix import FixOrderWire
+    from tradeguard.venues.binance.fix_messages import stream_event
+    from tradeguard.venues.binance.fix_wire import FixMessage
+    from tradeguard.venues.binance.userevents import UserEvents
 
     transport = session.transport
     assert isinstance(transport, BinanceTransport)
@@ -77,4 +84,18 @@ def reconcile_before_resuming(session: Session, assets: Assets, tolerance: Toler
     async def resume() -> None:
         await reconcile_now(session, assets, tolerance)
 
+    decoder = UserEvents(assets, session.profile)
+
+    def on_report(message: FixMessage) -> None:
+        event = stream_event(message)
+        if event is None:
+            return
+        try:
+            events = decoder.events(event, session.clock.wall_ms())
+        except (TradeguardError, ValueError):
+            return  # a symbol this session does not trade: the user stream has it
+        for each in events:
+            session.recorder.record(each)
+
     wire.before_resume = resume
+    wire.on_report = on_report

@@ -21,6 +21,9 @@ requests `carries` names (place and cancel) to `send`, as it does for the WebSoc
 - Heartbeats: a Heartbeat after HeartBtInt of our silence, a TestRequest after HeartBtInt of
   the server's, and the session dropped if that goes unanswered; the server's TestRequests are
   answered.
+- Every ExecutionReport of the account (Binance sends them all: ResponseMode EVERYTHING) goes
+  to `on_report`, which the session reads as the user stream's executionReport: the same
+  events, a fill the stream also brings booked once (by trade id).
 - News <B> (maintenance) is a planned reconnect: the next request opens a new session (a new
   SenderCompID), and the old one is logged out once its requests are answered.
 """
@@ -124,6 +127,8 @@ class _Session:
             self.answered(message.get(11), message)
             if kind == "8":
                 self.wire.reports += 1
+                if self.wire.on_report is not None:
+                    self.wire.on_report(message)
         elif kind == "3":
             ref = message.get(45)
             if ref is not None and ref.isdigit():
@@ -207,6 +212,8 @@ class FixOrderWire:
         self._connecting: asyncio.Lock | None = None
         self._now_ms: Callable[[], int] = lambda: 0
         self.before_resume: Resume | None = None  # reconciliation, before a new session sends
+        # every ExecutionReport, the answers included (the session books fills from them)
+        self.on_report: Callable[[fix_wire.FixMessage], None] | None = None
         self.connections = 0  # sessions logged on so far
         self.failed_connects = 0
         self.reports = 0  # ExecutionReports received

@@ -21,7 +21,7 @@ from typing import Final
 import msgspec
 
 from tradeguard.net.httpwire import Response
-from tradeguard.venues.binance.fix_wire import FixMessage
+from tradeguard.venues.binance.fix_wire import FixMessage, parse_timestamp
 
 PLACE: Final = "POST /api/v3/order"
 CANCEL: Final = "DELETE /api/v3/order"
@@ -48,6 +48,7 @@ _ORD_STATUS: Final = {
     "A": "PENDING_NEW",
     "C": "EXPIRED",
 }
+_EXEC_TYPE: Final = {"0": "NEW", "4": "CANCELED", "5": "REPLACED", "F": "TRADE", "C": "EXPIRED"}
 _encode = msgspec.json.encode
 
 Body = list[tuple[int, object]]
@@ -135,3 +136,37 @@ def _type_name(message: FixMessage) -> str:
     if ord_type == "2":
         return "LIMIT_MAKER" if message.get(18) == "6" else "LIMIT"
     return "LIMIT"  # a stop's kind is the request's own; only a cancel of an unknown one lands here
+
+
+def stream_event(message: FixMessage) -> bytes | None:
+    """An ExecutionReport <8> as the user stream's executionReport event (the same fields by
+    meaning: reference/binance-fix.md §7), for `userevents.UserEvents` to turn into the same
+    journal events; None for a report that names no order (a refused NewOrderSingle)."""
+    exec_type = _EXEC_TYPE.get(message.get(150) or "")
+    order_id = message.get(37)
+    if exec_type is None or order_id is None or not order_id.isdigit():
+        return None
+    at = parse_timestamp(message.get(60) or "") or 0
+    trade = exec_type == "TRADE"
+    event = {
+        "e": "executionReport",
+        "E": at,
+        "s": message.get(55),
+        "c": message.get(11),
+        "S": _side_name(message.get(54)),
+        "q": message.get(38) or "0",
+        "C": message.get(41) or "",
+        "x": exec_type,
+        "X": _ORD_STATUS.get(message.get(39) or "", "NEW"),
+        "i": int(order_id),
+        "l": message.get(32) or "0",
+        "z": message.get(14) or "0",
+        "L": (message.get(31) if trade else None) or "0",
+        "n": (message.get(137) if trade else None) or "0",
+        "N": message.get(138) if trade else None,
+        "T": at,
+        "t": int(message.get(1003) or -1) if trade else -1,
+        "m": message.get(1057) == "N",
+        "Z": message.get(25017) or "0",
+    }
+    return _encode(event)
