@@ -171,3 +171,28 @@ async def test_a_fill_from_fix_and_from_the_user_stream_is_booked_once(fix_tg: S
     ]
     assert len(fills) == 1 and fix_tg.position("BTC/USDT").fills == 1
     await assert_invariants(fix_tg)
+
+
+async def test_cancel_replace_goes_over_fix(fix_tg: Session, fix_remote: SimRemote) -> None:
+    order = await fix_tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(fix_tg, "-1"))
+    await fix_remote.reset_requests()
+    new = await fix_tg.cancel_replace(order.client_order_id, price=await price_off(fix_tg, "-2"))
+    assert new.status is OrderStatus.NEW and new.client_order_id != order.client_order_id
+    old = fix_tg.order(order.client_order_id)
+    assert old is not None and old.status is OrderStatus.CANCELED
+    assert "POST /api/v3/order/cancelReplace" not in await counts(fix_remote)
+    await assert_invariants(fix_tg)
+
+
+async def test_cancel_replace_whose_new_order_is_refused_is_the_409(fix_tg: Session) -> None:
+    order = await fix_tg.limit_buy(
+        "BTC/USDT", qty="0.001", price=await price_off(fix_tg, "-1"), post_only=True
+    )
+    with pytest.raises(OrderRejected) as refused:  # a post-only buy above the market would take
+        await fix_tg.cancel_replace(order.client_order_id, price=await price_off(fix_tg, "0.5"))
+    assert (refused.value.code, refused.value.http_status) == (-2021, 409)
+    old = fix_tg.order(order.client_order_id)
+    assert old is not None and old.status is OrderStatus.CANCELED
+    [new] = [o for o in fix_tg.ledger.orders.values() if o.client_order_id != order.client_order_id]
+    assert new.status is OrderStatus.REJECTED and new.reason is not None and "-2010" in new.reason
+    await assert_invariants(fix_tg)

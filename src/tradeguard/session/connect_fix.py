@@ -1,5 +1,5 @@
-"""order_transport = "fix": a Binance transport's order placements and cancels over FIX order
-entry (venues/binance/fix.py), set up as `connect` builds the session.
+"""order_transport = "fix": a Binance transport's order placements, cancels and cancel-replaces
+over FIX order entry (venues/binance/fix.py), set up as `connect` builds the session.
 
 FIX takes Ed25519 keys only: any other key is refused here in one line, before anything is
 sent. The FIX host is Binance's for the rung (testnet, or live), or the embedded simulator's

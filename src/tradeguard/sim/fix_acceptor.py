@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
-from tradeguard.sim import rest_trade
+from tradeguard.sim import rest_replace, rest_trade
 from tradeguard.sim.faults_kinds import FixNews
 from tradeguard.sim.fix_session import FixSession
 from tradeguard.sim.fix_tls import HOST_NAME, throwaway
@@ -36,6 +36,7 @@ class FixAcceptor:
             for e in rest_trade.endpoints(sim)
             if e.path == "/api/v3/order" and e.method in ("POST", "DELETE")
         }
+        (self.endpoints["REPLACE"],) = rest_replace.endpoints(sim)
         self.connections = 0  # accepted so far
         self._session_numbers = 0
         self._server: asyncio.Server | None = None

@@ -122,6 +122,27 @@ def cancel_params(msg: FixMessage) -> dict[str, str]:
     return params
 
 
+_REPLACE_MODES: Final = {"1": "STOP_ON_FAILURE", "2": "ALLOW_FAILURE"}
+
+
+def replace_params(msg: FixMessage) -> dict[str, str]:
+    """An OrderCancelRequestAndNewOrderSingle as POST /api/v3/order/cancelReplace's
+    parameters: the new order's as D's, the order to cancel by 37 and/or 41, the cancel's own
+    ClOrdID 25034, the mode 25033."""
+    params = new_order_params(msg)
+    mode = _REPLACE_MODES.get(_required(msg, 25033))
+    if mode is None:
+        raise Malformed(25033, -1130, "Invalid data sent for a parameter.")
+    params["cancelReplaceMode"] = mode
+    order_id, orig = msg.get(37), msg.get(41)
+    if order_id is None and orig is None:
+        raise Malformed(41, -1102, "Mandatory parameter '41' or '37' was not sent.")
+    extra = {"cancelOrderId": order_id, "cancelOrigClientOrderId": orig}
+    extra["cancelNewClientOrderId"] = msg.get(25034)
+    params.update({k: v for k, v in extra.items() if v is not None})
+    return params
+
+
 def execution_report(event: dict[str, Any], time: str) -> list[tuple[int, object]]:
     """The body of an ExecutionReport <8> for one executionReport event of the engine, with the
     fields of reference/binance-fix.md §7. `time` is TransactTime, written by the session."""
@@ -179,10 +200,13 @@ def order_rejected(msg: FixMessage, code: int, text: str, time: str) -> list[tup
     ]
 
 
-def cancel_rejected(msg: FixMessage, code: int, text: str) -> list[tuple[int, object]]:
-    """OrderCancelReject <9> for an OrderCancelRequest the engine refused."""
+def cancel_rejected(
+    msg: FixMessage, code: int, text: str, client_id: str | None = None
+) -> list[tuple[int, object]]:
+    """OrderCancelReject <9> for an OrderCancelRequest (or the cancel half of an XCN, whose
+    `client_id` is its 25034) the engine refused."""
     return [
-        (11, msg.get(11)),
+        (11, client_id or msg.get(11)),
         (37, msg.get(37)),
         (41, msg.get(41)),
         (55, msg.get(55)),

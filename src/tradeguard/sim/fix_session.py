@@ -11,7 +11,8 @@
 - Heartbeat <0> after HeartBtInt of our silence, TestRequest <1> after HeartBtInt of the
   client's, Logout if it goes unanswered; a TestRequest is answered with its 112.
 - Over 10,000 messages in 10 s: Logout with -1181 and close.
-- NewOrderSingle <D> and OrderCancelRequest <F> run on the REST handlers (sim/fix_orders.py);
+- NewOrderSingle <D>, OrderCancelRequest <F> and OrderCancelRequestAndNewOrderSingle <XCN>
+  run on the REST handlers (sim/fix_orders.py);
   every ExecutionReport of the account goes to every order-entry session of it.
 - A message that is not FIX (bad BodyLength, CheckSum, ...): Reject -1177, and the connection
   closes.
@@ -38,6 +39,7 @@ from tradeguard.sim.faults_kinds import FixGarble, FixSeqGap
 from tradeguard.sim.rejects import Reject
 from tradeguard.sim.rest_params import Params
 from tradeguard.sim.rest_pipeline import Call
+from tradeguard.sim.rest_replace import ReplaceFailed
 from tradeguard.sim.streams_hub import UserSink
 from tradeguard.venues.binance import signing
 from tradeguard.venues.binance.fix_wire import (
@@ -236,6 +238,8 @@ class FixSession:
             self._new_order(msg)
         elif kind == "F":
             self._cancel(msg)
+        elif kind == "XCN":
+            self._replace(msg)
         elif kind != "3":  # a client's Reject gets no answer (2025-08-12)
             self.send(
                 "3",
@@ -317,6 +321,30 @@ class FixSession:
         except Reject as rej:
             self.send("9", fix_orders.cancel_rejected(msg, rej.code, rej.msg))
 
+    def _replace(self, msg: FixMessage) -> None:
+        """Cancel-replace: the cancel's report (or OrderCancelReject <9>) first, then the new
+        order's (or its ExecutionReport 150=8); a refusal before either half ran is one
+        ExecutionReport 150=8 for the new order."""
+        try:
+            params = fix_orders.replace_params(msg)
+        except fix_orders.Malformed as bad:
+            self._malformed(msg, bad)
+            return
+        now = timestamp_us(self.sim.clock.now_ms() * 1000)
+        try:
+            self._order_call(msg, "REPLACE", params, orders=1)
+        except ReplaceFailed as failed:
+            cancel, new = failed.data["cancelResponse"], failed.data["newOrderResponse"]
+            if failed.data["cancelResult"] == "FAILURE":
+                body = fix_orders.cancel_rejected(
+                    msg, cancel["code"], cancel["msg"], params.get("cancelNewClientOrderId")
+                )
+                self.send("9", [(tag, v) for tag, v in body if tag != 37 or v is not None])
+            if failed.data["newOrderResult"] == "FAILURE":
+                self.send("8", fix_orders.order_rejected(msg, new["code"], new["msg"], now))
+        except Reject as rej:
+            self.send("8", fix_orders.order_rejected(msg, rej.code, rej.msg, now))
+
     def _malformed(self, msg: FixMessage, bad: fix_orders.Malformed) -> None:
         body: list[tuple[int, object]] = [
             (45, msg.seq),
@@ -328,15 +356,15 @@ class FixSession:
         ]
         self.send("3", body)
 
-    def _order_call(
-        self, msg: FixMessage, method: str, params: dict[str, str], orders: int
-    ) -> None:
+    def _order_call(self, msg: FixMessage, route: str, params: dict[str, str], orders: int) -> None:
         """Run the REST twin's handler under the REST order path's faults and order limits; the
         reports go out as the engine's events are delivered. Rejects raise."""
         sim, key = self.sim, self.key
         assert key is not None
-        endpoint = self.acceptor.endpoints[method]
-        plan = sim.faults.for_request(method, endpoint.path) if sim.faults.faults() else None
+        endpoint = self.acceptor.endpoints[route]
+        plan = (
+            sim.faults.for_request(endpoint.method, endpoint.path) if sim.faults.faults() else None
+        )
         if plan is not None and plan.error is not None:
             fault = plan.error
             raise Reject(fault.code or -1000, fault.msg or "An unknown error occurred.")
@@ -351,7 +379,7 @@ class FixSession:
         try:
             endpoint.handler(Call(Params(params), now, self.ip, key))
         finally:
-            sim.pump()
+            sim.pump()  # the reports go out as the engine's events are delivered
         for _ in range(orders):
             sim.ledger.count_order(key.account, now)
 

@@ -111,3 +111,27 @@ async def test_a_market_order_fills_with_trade_reports(logged_on: RawFix) -> Non
     assert trade.get(39) == "2" and trade.get(32) == "0.00100000"
     assert trade.get(1003) is not None and trade.get(17) != reports[0].get(17)
     assert trade.get(136) == "1" and trade.get(138) is not None
+
+
+def replace(
+    new_id: str, orig: str, mode: int = 1, price: str = "49000"
+) -> list[tuple[int, object]]:
+    return [*limit_buy(new_id, price=price), (25033, mode), (41, orig), (25034, f"{new_id}-x")]
+
+
+async def test_cancel_replace_reports_the_cancel_then_the_new_order(logged_on: RawFix) -> None:
+    logged_on.send("D", limit_buy("fix-old"))
+    await logged_on.expect("8")
+    logged_on.send("XCN", replace("fix-new", "fix-old"))
+    canceled = await logged_on.expect("8")
+    assert (canceled.get(150), canceled.get(11), canceled.get(41)) == ("4", "fix-new-x", "fix-old")
+    placed = await logged_on.expect("8")
+    assert (placed.get(150), placed.get(11), placed.get(44)) == ("0", "fix-new", "49000.00000000")
+
+
+async def test_cancel_replace_of_an_unknown_order_stops_at_the_cancel(logged_on: RawFix) -> None:
+    logged_on.send("XCN", replace("fix-new", "nobody"))
+    refused = await logged_on.expect("9")
+    assert (refused.get(11), refused.get(25016)) == ("fix-new-x", "-2011")
+    logged_on.send("1", [(112, "after")])  # nothing else came before the answer to this
+    assert (await logged_on.expect("0")).get(112) == "after"

@@ -2,7 +2,7 @@
 
 `BinanceTransport` keeps every promise it makes for REST (the ledger prices and waits first,
 the breaker, the error tree, the journal's reply notes, the resolver) and hands the order
-requests `carries` names (place and cancel) to `send`, as it does for the WebSocket API
+requests `carries` names (place, cancel, cancel-replace) to `send`, as it does for the WebSocket API
 (design-notes.md: a wire, not a venue). What this module adds is Binance's session profile:
 
 - TLS with SNI, the certificate verified against the host name; a Logon (seq 1, sequence
@@ -187,7 +187,8 @@ class _Session:
 
 
 class FixOrderWire:
-    """Binance's FIX order entry carrying the order placements and cancels of one transport."""
+    """Binance's FIX order entry carrying one transport's placements, cancels and
+    cancel-replaces."""
 
     def __init__(
         self,
@@ -239,6 +240,8 @@ class FixOrderWire:
         self._now_ms = timestamp
         session = await self._logged_on(credentials)
         params = dict(request.params)
+        if request.name == fix_messages.REPLACE:
+            return await self._replace(session, params)
         if request.name == fix_messages.PLACE:
             client_id = params["newClientOrderId"]
             msg_type, body = "D", fix_messages.new_order(params)
@@ -263,6 +266,46 @@ class FixOrderWire:
                 timer.cancel()
             session.retire_if_idle()
         return fix_messages.answer(answer, request.name, params)
+
+    async def _replace(self, session: _Session, params: dict[str, str]) -> Response:
+        """Cancel-replace: the cancel's answer, then (unless it failed under STOP_ON_FAILURE)
+        the new order's; a refusal of the new order first means neither half ran."""
+        self._cancel_ids += 1
+        new_id = params["newClientOrderId"]
+        cancel_id = params.get("cancelNewClientOrderId") or f"{session.sender}x{self._cancel_ids}"
+        loop = asyncio.get_running_loop()
+        cancel_f: asyncio.Future[fix_wire.FixMessage] = loop.create_future()
+        new_f: asyncio.Future[fix_wire.FixMessage] = loop.create_future()
+        session.waiting[cancel_id], session.waiting[new_id] = cancel_f, new_f
+        timers: list[asyncio.TimerHandle] = []
+        try:
+            if not session.usable():
+                raise NeverSent("the FIX session closed before the request was written")
+            body = fix_messages.replace(params, cancel_id)
+            seq = session.write("XCN", body, self.sending_time())
+            session.by_seq[seq] = new_id
+            for future in (cancel_f, new_f):
+                timeout = self.config.reply_timeout_s
+                timers.append(loop.call_later(timeout, _time_out, future, self.config))
+            await asyncio.wait((cancel_f, new_f), return_when=asyncio.FIRST_COMPLETED)
+            if new_f.done() and not cancel_f.done():
+                first = new_f.result()
+                if fix_messages.is_refusal(first):  # refused before the cancel ran
+                    return fix_messages.refused(first.get(25016), first.get(58))
+            cancel = await cancel_f
+            stops = params["cancelReplaceMode"] == "STOP_ON_FAILURE"
+            if fix_messages.is_refusal(cancel) and stops:
+                return fix_messages.replace_answer(cancel, None, params)
+            return fix_messages.replace_answer(cancel, await new_f, params)
+        finally:
+            for client_id in (cancel_id, new_id):
+                session.waiting.pop(client_id, None)
+            for timer in timers:
+                timer.cancel()
+            for future in (cancel_f, new_f):
+                if future.done() and not future.cancelled():
+                    future.exception()  # retrieved: an unawaited half's failure is not logged
+            session.retire_if_idle()
 
     async def close(self) -> None:
         session, self._session = self._session, None

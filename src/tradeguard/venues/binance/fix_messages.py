@@ -5,6 +5,12 @@ carries it, and the FIX answer as the REST `Response` the transport already read
                                                     refused, 150=8 with 25016/58) or Reject <3>
     DELETE /api/v3/order   OrderCancelRequest <F>   answered by ExecutionReport <8> (150=4) or
                                                     OrderCancelReject <9> (25016/58) or Reject <3>
+    POST /api/v3/order/    OrderCancelRequestAnd-   the cancel's answer (as F's) first, then the
+         cancelReplace     NewOrderSingle <XCN>     new order's (as D's); a refusal before either
+                                                    half ran: one ExecutionReport 150=8 (or <3>)
+                                                    for the new order; read as cancelReplace's
+                                                    200, or its 409 -2021 / 400 -2022 with both
+                                                    halves under `data`
 
 An answer becomes REST's: a 200 with the order JSON (`parse.WireOrder`'s fields, from the
 report's tags and the request's own), or a 400 with `{"code": <25016>, "msg": <58>}`, so the
@@ -25,7 +31,8 @@ from tradeguard.venues.binance.fix_wire import FixMessage, parse_timestamp
 
 PLACE: Final = "POST /api/v3/order"
 CANCEL: Final = "DELETE /api/v3/order"
-CARRIED: Final = frozenset({PLACE, CANCEL})
+REPLACE: Final = "POST /api/v3/order/cancelReplace"
+CARRIED: Final = frozenset({PLACE, CANCEL, REPLACE})
 
 _SIDE: Final = {"BUY": "1", "SELL": "2"}
 _TIF: Final = {"GTC": "1", "IOC": "3", "FOK": "4"}
@@ -93,6 +100,53 @@ def cancel(params: Mapping[str, str], cancel_id: str) -> Body:
     ]
 
 
+def replace(params: Mapping[str, str], cancel_id: str) -> Body:
+    """An OrderCancelRequestAndNewOrderSingle's body for cancelReplace's params; `cancel_id`
+    is the cancel's own ClOrdID (25034)."""
+    mode = "1" if params["cancelReplaceMode"] == "STOP_ON_FAILURE" else "2"
+    return [
+        *new_order(params),
+        (25033, mode),
+        (37, params.get("cancelOrderId")),
+        (41, params.get("cancelOrigClientOrderId")),
+        (25034, cancel_id),
+    ]
+
+
+def is_refusal(message: FixMessage) -> bool:
+    kind = message.msg_type
+    return kind in ("3", "9") or (kind == "8" and message.get(150) == "8")
+
+
+def replace_answer(
+    cancel: FixMessage, new: FixMessage | None, params: Mapping[str, str]
+) -> Response:
+    """cancelReplace's answer from the cancel's and the new order's (None: not attempted)."""
+    cancel_params = {
+        "symbol": params["symbol"],
+        "origClientOrderId": params.get("cancelOrigClientOrderId") or "",
+    }
+    cancel_ok = not is_refusal(cancel)
+    new_ok = None if new is None else not is_refusal(new)
+    halves = {
+        "cancelResult": "SUCCESS" if cancel_ok else "FAILURE",
+        "newOrderResult": "NOT_ATTEMPTED" if new_ok is None else "SUCCESS" if new_ok else "FAILURE",
+        "cancelResponse": _half(cancel, CANCEL, cancel_params),
+        "newOrderResponse": None if new is None else _half(new, PLACE, params),
+    }
+    if cancel_ok and new_ok:
+        return Response(200, {}, _encode(halves), True)
+    if cancel_ok or new_ok:
+        error = {"code": -2021, "msg": "Order cancel-replace partially failed.", "data": halves}
+        return Response(409, {}, _encode(error), True)
+    error = {"code": -2022, "msg": "Order cancel-replace failed.", "data": halves}
+    return Response(400, {}, _encode(error), True)
+
+
+def _half(message: FixMessage, name: str, params: Mapping[str, str]) -> object:
+    return msgspec.json.decode(answer(message, name, params).body)
+
+
 def refused(code: str | None, text: str | None) -> Response:
     """A refusal as REST's 400 error body."""
     number = int(code) if code and code.lstrip("-").isdigit() else -1000
@@ -101,8 +155,7 @@ def refused(code: str | None, text: str | None) -> Response:
 
 def answer(message: FixMessage, request_name: str, params: Mapping[str, str]) -> Response:
     """The FIX answer to the request `request_name` with `params`, as REST's response."""
-    kind = message.msg_type
-    if kind == "3" or kind == "9" or (kind == "8" and message.get(150) == "8"):
+    if is_refusal(message):
         return refused(message.get(25016), message.get(58))
     status = _ORD_STATUS.get(message.get(39) or "", "NEW")
     order: dict[str, object] = {
