@@ -196,3 +196,16 @@ async def test_cancel_replace_whose_new_order_is_refused_is_the_409(fix_tg: Sess
     [new] = [o for o in fix_tg.ledger.orders.values() if o.client_order_id != order.client_order_id]
     assert new.status is OrderStatus.REJECTED and new.reason is not None and "-2010" in new.reason
     await assert_invariants(fix_tg)
+
+
+async def test_a_garbled_logon_answer_is_not_sent_and_tried_again(
+    fix_tg: Session, fix_remote: SimRemote
+) -> None:
+    """The order that opens the session waits behind its Logon: a Logon answered with garbage
+    sent nothing of the order, which goes out once on the next session."""
+    await fix_remote.add_fault({"kind": "fix_garble"})
+    order = await fix_tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(fix_tg, "-1"))
+    assert order.status is OrderStatus.NEW
+    assert wire(fix_tg).failed_connects == 0 and wire(fix_tg).connections == 1
+    assert placements(fix_tg.sim)[order.client_order_id] == 1  # type: ignore[arg-type]
+    await assert_invariants(fix_tg)
