@@ -207,5 +207,7 @@ async def test_a_garbled_logon_answer_is_not_sent_and_tried_again(
     order = await fix_tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(fix_tg, "-1"))
     assert order.status is OrderStatus.NEW
     assert wire(fix_tg).failed_connects == 0 and wire(fix_tg).connections == 1
+    assert fix_tg.sim is not None and fix_tg.sim.fix is not None
+    assert fix_tg.sim.fix.connections == 2  # the garbled Logon's, then the one that carried it
     assert placements(fix_tg.sim)[order.client_order_id] == 1  # type: ignore[arg-type]
     await assert_invariants(fix_tg)
