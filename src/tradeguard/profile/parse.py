@@ -159,10 +159,11 @@ class _Parser(GatewayTable):
 
     def order_transport(self, path: Path_, body: dict[str, Any], venue: str) -> OrderTransport:
         chosen = self.choice(path, body.get("order_transport", "rest"), ORDER_TRANSPORTS)
-        if chosen == "ws" and venue != "binance":
+        if chosen in ("ws", "fix") and venue != "binance":
+            wire = "WebSocket API" if chosen == "ws" else "FIX order entry"
             self.fail(
                 path,
-                f'"ws" is Binance\'s WebSocket API, and this profile trades on {venue}',
+                f'"{chosen}" is Binance\'s {wire}, and this profile trades on {venue}',
                 "delete this line (orders on that venue go through ccxt)",
             )
         return chosen

@@ -33,7 +33,8 @@ Venue = Literal["binance", "bybit", "okx", "kraken"]
 VENUES: tuple[Venue, ...] = get_args(Venue)
 Mode = Literal["trade", "read-only"]
 MODES: tuple[Mode, ...] = get_args(Mode)
-OrderTransport = Literal["rest", "ws"]  # how orders reach Binance: REST, or its WebSocket API
+# how orders reach Binance: REST, its WebSocket API, or FIX order entry (an Ed25519 key)
+OrderTransport = Literal["rest", "ws", "fix"]
 ORDER_TRANSPORTS: tuple[OrderTransport, ...] = get_args(OrderTransport)
 DEFAULT = "default"
 STALE_AFTER_S = 30.0  # market_stale_after_s (market.stream.MarketStreamConfig says the same)

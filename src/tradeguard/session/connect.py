@@ -61,7 +61,7 @@ class ConnectOptions:
     config: Path | None = None
     clock: Clock = SYSTEM
     sim_seed: int = 7
-    sim_key: str = "trade-only"
+    sim_key: str | None = None  # the simulator's key: "trade-only" ("trade-only-ed25519" on FIX)
     stream: bool = True
     stream_ready_timeout_s: float = 30.0
     tolerance: Tolerance = field(default_factory=Tolerance)
@@ -102,6 +102,10 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     closers.append(transport.close)
     if profile.order_transport == "ws":
         _orders_over_ws_api(transport, stream_url, opts)
+    elif profile.order_transport == "fix":
+        from tradeguard.session.connect_fix import orders_over_fix
+
+        orders_over_fix(profile, transport, creds, sim)
     try:
         estimate = await transport.sync_clock()
         wanted = [s.binance for s in profile.symbols]
@@ -192,6 +196,10 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     closers.clear()
     assets = {s: (r.base_asset, r.quote_asset) for s, r in rules.items()}
     await reconcile_now(session, assets, opts.tolerance)
+    if profile.order_transport == "fix":
+        from tradeguard.session.connect_fix import attach
+
+        attach(session, assets, opts.tolerance)
     if profile.reconcile_every_s > 0:
         session._spawn(reconcile_every(session, assets, opts.tolerance, profile.reconcile_every_s))
     session._spawn(session.watch_journal())
@@ -359,9 +367,11 @@ async def open_exchange(
         config = SimConfig.default(seed=opts.sim_seed, venue=profile.venue)
         running = await server.start(config, wall=opts.clock)
         closers.append(running.close)
-        creds = sim_key_credentials(running.key_listing, opts.sim_key)
+        fix = profile.order_transport == "fix"
+        key_name = opts.sim_key or ("trade-only-ed25519" if fix else "trade-only")
+        creds = sim_key_credentials(running.key_listing, key_name)
         if creds is None:
-            running.key(opts.sim_key)  # raises, naming the keys there are
+            running.key(key_name)  # raises, naming the keys there are
         stream_url = running.urls.get("ws_api_url") or running.urls.get("private_ws_url", "")
         return running.base_url, creds, stream_url, running
     base, ws = urls

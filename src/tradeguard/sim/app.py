@@ -117,6 +117,8 @@ class Sim:
         # empty however malformed their requests are.
         self.unexpected_errors: list[str] = []
         self.hub = Hub()
+        # told of every fault added (the FIX acceptor acts on fix_news at once)
+        self.fault_watchers: list[Callable[[], None]] = []
         self.feeds = Feeds(self)
         self._fresh(now)
 
@@ -178,6 +180,8 @@ class Sim:
         """Add one fault (FaultPlan JSON); a stream fault acts on idle streams at once."""
         fault_id = self.faults.add(spec)
         self.hub.poll(self.clock.now_ms())
+        for watcher in self.fault_watchers:
+            watcher()
         return fault_id
 
     def clear_faults(self) -> None:

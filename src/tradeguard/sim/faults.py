@@ -31,6 +31,12 @@ Stream faults (`path_prefix` matches the WebSocket path; no `method`):
     server_shutdown      close_after_s (default 1): send Binance's serverShutdown event, then
                          close the connection that long after (count: connections; it acts
                          on connections that only carry requests too)
+
+FIX acceptor faults (no matcher; `count` absent means once; sim/fix_session.py):
+
+    fix_garble           the acceptor's next message goes out with a wrong CheckSum
+    fix_seq_gap          the acceptor's next message skips a MsgSeqNum
+    fix_news             seconds: News to every logged-on session, then Logout after `seconds`
 """
 
 from __future__ import annotations
@@ -81,6 +87,7 @@ SYSTEM_STATUS_PATH: Final = "/sapi/v1/system/status"
 WS_API_ROOT: Final = "/ws-api/"
 WS_API_PATH: Final = "/ws-api/v3"
 _T = TypeVar("_T")
+_F = TypeVar("_F", bound=Fault)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +307,13 @@ class FaultPlan:
                 out = [e for e in out[:n] for _ in (0, 1)] + out[n:]
                 self._count_down(f, n)
         return out
+
+    def take(self, kind: type[_F]) -> _F | None:
+        """The earliest fault of `kind` (the FIX acceptor's), counted down once; None if none."""
+        found = next((f for f in self._faults if isinstance(f, kind)), None)
+        if found is not None:
+            self._count_down(found, 1)
+        return found
 
     def _count_down(self, f: Fault, n: int) -> None:
         if f.count is None:

@@ -201,17 +201,47 @@ class ReorderNext(StreamFault, tag="reorder_next"):
             raise ValueError("reorder_next needs count of 2 or more: how many events to reverse")
 
 
+# ── FIX faults (the acceptor's own: sim/fix_session.py) ───────────────────────────────────
+
+
+class FixFault(Fault):
+    """A fault of the FIX acceptor's sessions: no matcher; once unless `count` says more."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _no_matcher(self, str(self.__struct_config__.tag))
+        if self.count is None:
+            self.count = 1
+
+
+class FixGarble(FixFault, tag="fix_garble"):
+    pass
+
+
+class FixSeqGap(FixFault, tag="fix_seq_gap"):
+    pass
+
+
+class FixNews(FixFault, tag="fix_news"):
+    seconds: float = 1.0  # from the first News to the Logout, if the client stays
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0 <= self.seconds <= 3600:
+            raise ValueError(f"fix_news seconds must be between 0 and 3600, got {self.seconds}")
+
+
 AnyFault = (
     Latency | Error | DropBeforeExecute | DropAfterExecute | HoldAfterExecute | Maintenance
     | ClockOffset | StreamDrop | StreamTerminate | StreamSilence | DuplicateNext | ReorderNext
-    | ServerShutdown
+    | ServerShutdown | FixGarble | FixSeqGap | FixNews
 )  # fmt: skip
 KINDS: Final = tuple(
     str(t.__struct_config__.tag)
     for t in (
         Latency, Error, DropBeforeExecute, DropAfterExecute, HoldAfterExecute, Maintenance,
         ClockOffset, StreamDrop, StreamTerminate, StreamSilence, DuplicateNext, ReorderNext,
-        ServerShutdown,
+        ServerShutdown, FixGarble, FixSeqGap, FixNews,
     )
 )  # fmt: skip
 

@@ -6,6 +6,7 @@ in the caller's loop and returns a `RunningSim` with its URLs, keys, handles and
 
     {"base_url": "http://127.0.0.1:PORT", "ws_api_url": "ws://127.0.0.1:PORT/ws-api/v3",
      "stream_url": "ws://127.0.0.1:PORT/ws", "control_url": "http://127.0.0.1:PORT/sim/v1",
+     "fix_url": "tcp+tls://localhost:PORT2", "fix_ca_pem": "-----BEGIN CERTIFICATE-----...",
      "keys": [{"name", "api_key", "secret", "kind", "permissions"}, ...]}
 
 aiohttp is imported inside the functions, so importing this module (as the CLI does) is cheap.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from tradeguard.sim.app import RequestLog, Sim
     from tradeguard.sim.engine import Engine
     from tradeguard.sim.faults import FaultPlan
+    from tradeguard.sim.fix_acceptor import FixAcceptor
     from tradeguard.sim.keys import ApiKey
     from tradeguard.sim.limits import Ledger
 
@@ -50,6 +52,7 @@ class RunningSim:
     _runner: web.AppRunner
     _ticker: asyncio.Task[None] | None = None
     _closed: bool = field(default=False)
+    fix: FixAcceptor | None = None  # Binance's FIX order entry (the Binance dialect only)
 
     @property
     def venue(self) -> str:
@@ -120,6 +123,8 @@ class RunningSim:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
+        if self.fix is not None:
+            await self.fix.close()
         await self._runner.cleanup()
 
     async def __aenter__(self) -> RunningSim:
@@ -178,13 +183,19 @@ async def start(
             bound_port = int(address[1])
             break
     root = f"{_url_host(host)}:{bound_port}"
+    urls = dialect.urls(root)
+    fix = None
+    if config.venue == "binance":
+        from tradeguard.sim.fix_acceptor import FixAcceptor
+
+        fix = FixAcceptor(sim, wall.wall_ms())
+        try:
+            urls.update(fix.urls(await fix.start(host)))
+        except BaseException:
+            await runner.cleanup()
+            raise
     ticker = asyncio.create_task(_tick_forever(sim)) if config.clock == "wall" else None
-    return RunningSim(
-        sim=sim,
-        urls=dialect.urls(root),
-        _runner=runner,
-        _ticker=ticker,
-    )
+    return RunningSim(sim=sim, urls=urls, _runner=runner, _ticker=ticker, fix=fix)
 
 
 async def _serve(config: SimConfig, host: str, port: int) -> int:

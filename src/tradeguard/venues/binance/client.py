@@ -52,6 +52,7 @@ from tradeguard.venues.binance.endpoints import Request, Retry
 from tradeguard.venues.binance.reply_notes import reply_note
 
 if TYPE_CHECKING:
+    from tradeguard.venues.binance.fix import FixOrderWire
     from tradeguard.venues.binance.wsapi import WsOrderWire
 
 
@@ -129,8 +130,9 @@ class BinanceTransport:
         self._sleep = sleep
         self.breaker = breaker or RejectionBreaker()
         self._client: HttpClient | None = None
-        # order_transport = "ws": the order requests it carries go over the WebSocket API
-        self.order_wire: WsOrderWire | None = None
+        # order_transport = "ws" / "fix": the order requests it carries go over the WebSocket
+        # API / FIX order entry
+        self.order_wire: WsOrderWire | FixOrderWire | None = None
         self._clock_estimate: Estimate | None = None
         self._synced_at: float = 0.0
         self.requests_sent = 0
@@ -351,7 +353,7 @@ class BinanceTransport:
                     hint="configure credentials in the profile",
                 )
             wire = self.order_wire
-            if wire is not None and wire.takes(request):  # order_transport = "ws"
+            if wire is not None and wire.takes(request):  # order_transport = "ws" or "fix"
                 sent = wire.send(
                     request, self.credentials, self.config.recv_window_ms, self.server_now_ms
                 )

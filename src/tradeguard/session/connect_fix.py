@@ -1,0 +1,101 @@
+"""order_transport = "fix": a Binance transport's order placements, cancels and cancel-replaces
+over FIX order entry (venues/binance/fix.py), set up as `connect` builds the session.
+
+FIX takes Ed25519 keys only: any other key is refused here in one line, before anything is
+sent. The FIX host is Binance's for the rung (testnet, or live), or the embedded simulator's
+acceptor (its throwaway certificate trusted). A profile with its own `base_url` names no FIX
+host, and is refused. After any new FIX session but the first, the session reconciles before
+the order that opened it leaves (Binance replays nothing a lost session carried).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tradeguard.errors import ConfigError
+from tradeguard.keys.credentials import ApiCredentials
+from tradeguard.profile.profiles import Profile
+from tradeguard.session.guard import Session
+from tradeguard.session.reconcile import Assets, Tolerance
+from tradeguard.venues.protocol import Venue
+
+FIX_HOSTS = {
+    "testnet": "tcp+tls://fix-oe.testnet.binance.vision:9000",
+    "live-small": "tcp+tls://fix-oe.binance.com:9000",
+    "live": "tcp+tls://fix-oe.binance.com:9000",
+}
+
+
+def orders_over_fix(
+    profile: Profile, transport: Venue, creds: ApiCredentials | None, sim: Any
+) -> None:
+    from tradeguard.venues.binance.client import BinanceTransport
+    from tradeguard.venues.binance.fix import FixConfig, FixOrderWire
+
+    assert isinstance(transport, BinanceTransport)  # the profile allows "fix" on Binance only
+    if creds is None or creds.kind != "ED25519":
+        kind = "no key" if creds is None else f"an {creds.kind} key"
+        raise ConfigError(
+            f'profile {profile.name}: order_transport = "fix" needs an Ed25519 API key, and '
+            f"this profile has {kind}",
+            hint="create an Ed25519 key on Binance (API Management, self-generated) and give "
+            'its PEM as credentials.private_key, or use order_transport = "ws"',
+        )
+    if sim is not None:
+        url, ca_pem = sim.urls["fix_url"], sim.urls["fix_ca_pem"]
+    elif profile.base_url is None and profile.env in FIX_HOSTS:
+        url, ca_pem = FIX_HOSTS[profile.env], None
+    else:
+        raise ConfigError(
+            f'profile {profile.name}: order_transport = "fix" has no FIX host for base_url '
+            f"{profile.base_url}",
+            hint='remove base_url, or use order_transport = "ws" with it',
+        )
+    config = transport.config
+    transport.order_wire = FixOrderWire(
+        url,
+        ca_pem=ca_pem,
+        config=FixConfig(
+            connect_timeout_s=config.connect_timeout_s,
+            reply_timeout_s=config.timeout_s,
+            backoff_base_s=config.backoff_base_s,
+            backoff_cap_s=config.backoff_cap_s,
+        ),
+    )
+
+
+def attach(session: Session, assets: Assets, tolerance: Tolerance) -> None:
+    """The FIX wire's hooks into the session: its ExecutionReports recorded as the user
+    stream's executionReports are (a fill both bring is booked once: the ledger drops the
+    repeat), and reconciliation before a new session sends."""
+    from tradeguard.errors import TradeguardError
+    from tradeguard.session.reconciler import reconcile_now
+    from tradeguard.venues.binance.client import BinanceTransport
+    from tradeguard.venues.binance.fix import FixOrderWire
+    from tradeguard.venues.binance.fix_messages import stream_event
+    from tradeguard.venues.binance.fix_wire import FixMessage
+    from tradeguard.venues.binance.userevents import UserEvents
+
+    transport = session.transport
+    assert isinstance(transport, BinanceTransport)
+    wire = transport.order_wire
+    assert isinstance(wire, FixOrderWire)
+
+    async def resume() -> None:
+        await reconcile_now(session, assets, tolerance)
+
+    decoder = UserEvents(assets, session.profile)
+
+    def on_report(message: FixMessage) -> None:
+        event = stream_event(message)
+        if event is None:
+            return
+        try:
+            events = decoder.events(event, session.clock.wall_ms())
+        except (TradeguardError, ValueError):
+            return  # a symbol this session does not trade: the user stream has it
+        for each in events:
+            session.recorder.record(each)
+
+    wire.before_resume = resume
+    wire.on_report = on_report

@@ -1,0 +1,107 @@
+"""The simulator's FIX order-entry acceptor: TLS on loopback, one `FixSession` per connection,
+on the simulator's engine, keys, order limits and fault plan (the Binance dialect only).
+
+Started beside the HTTP server by `sim/server.py`; its URL is `fix_url`
+(`tcp+tls://localhost:PORT`: connect with SNI `localhost`) and the certificate to trust is
+`fix_ca_pem` in the start line. The certificate is made when the simulator starts
+(`fix_tls.py`). It tracks the live sessions: SenderCompIDs are unique per account among
+them (-1033), and a fix_news fault goes to every logged-on session at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+from tradeguard.sim import rest_replace, rest_trade
+from tradeguard.sim.faults_kinds import FixNews
+from tradeguard.sim.fix_session import FixSession
+from tradeguard.sim.fix_tls import HOST_NAME, throwaway
+from tradeguard.sim.rest_pipeline import Endpoint
+
+if TYPE_CHECKING:
+    from tradeguard.sim.app import Sim
+
+
+class FixAcceptor:
+    def __init__(self, sim: Sim, wall_ms: int) -> None:
+        """`wall_ms`: the host's time now, which TLS checks the certificate's dates against
+        (the simulator's own clock may be a manual one, years away)."""
+        self.sim = sim
+        self.certificate = throwaway(wall_ms)
+        self.sessions: set[FixSession] = set()
+        self.endpoints: dict[str, Endpoint] = {
+            e.method: e
+            for e in rest_trade.endpoints(sim)
+            if e.path == "/api/v3/order" and e.method in ("POST", "DELETE")
+        }
+        (self.endpoints["REPLACE"],) = rest_replace.endpoints(sim)
+        self.connections = 0  # accepted so far
+        self._session_numbers = 0
+        self._server: asyncio.Server | None = None
+        self._runs: set[asyncio.Task[None]] = set()
+        sim.fault_watchers.append(self._fault_added)
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Listen; the port bound."""
+        self._server = await asyncio.start_server(
+            self._accept, host, port, ssl=self.certificate.context
+        )
+        return int(self._server.sockets[0].getsockname()[1])
+
+    def urls(self, port: int) -> dict[str, str]:
+        return {"fix_url": f"tcp+tls://{HOST_NAME}:{port}", "fix_ca_pem": self.certificate.pem}
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for session in list(self.sessions):
+            session.abort()
+        for run in list(self._runs):
+            run.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await run
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2.0)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        peer = writer.get_extra_info("peername")
+        ip = str(peer[0]) if isinstance(peer, tuple) else ""
+        session = FixSession(self, reader, writer, ip)
+        self.sessions.add(session)
+        run = asyncio.current_task()
+        if run is not None:
+            self._runs.add(run)
+        try:
+            await session.run()
+        finally:
+            if run is not None:
+                self._runs.discard(run)
+
+    # ── what the sessions ask ───────────────────────────────────────────────────────────
+    def comp_id_taken(self, account: str, sender: str) -> bool:
+        return any(
+            s.account == account and s.sender == sender and not s.closed for s in self.sessions
+        )
+
+    def next_session_number(self) -> int:
+        self._session_numbers += 1
+        return self._session_numbers
+
+    def logged_on(self, session: FixSession) -> None:
+        self._fault_added()  # a fix_news waiting from sim.toml
+
+    def forget(self, session: FixSession) -> None:
+        self.sessions.discard(session)
+
+    def _fault_added(self) -> None:
+        live = [s for s in self.sessions if s.key is not None and not s.closed]
+        if not live or not any(isinstance(f, FixNews) for f in self.sim.faults.faults()):
+            return
+        news = self.sim.faults.take(FixNews)
+        if news is not None:
+            for session in live:
+                session.news(news.seconds)

@@ -1,0 +1,416 @@
+"""One FIX order-entry connection to the simulator, as Binance's session profile has it.
+
+- Logon <A> first (-1180 otherwise) and once (-1176): EncryptMethod 0, HeartBtInt 5-60,
+  ResetSeqNumFlag Y (-1175), MessageHandling 1 or 2, an API key that may trade from this IP
+  (-2015), an Ed25519 key (HMAC and RSA keys cannot log on: -2015), RawData the Ed25519
+  signature of 35|49|56|34|52 (-1022), SendingTime within RecvWindow (5000 ms for Logon, or
+  25000) and at most 1 s ahead (-1021), a SenderCompID of 1-8 of [A-Za-z0-9-_] (-1178) that no
+  other live session of the account uses (-1033). The answer: 98=0, 108, 25037 (a UUID).
+- MsgSeqNum must rise by exactly 1 (-1179 "Expected: 'N'"): there is no ResendRequest, so a
+  gap ends the session (Reject <3>, then Logout <5>). 49 may not change (-1178).
+- Heartbeat <0> after HeartBtInt of our silence, TestRequest <1> after HeartBtInt of the
+  client's, Logout if it goes unanswered; a TestRequest is answered with its 112.
+- Over 10,000 messages in 10 s: Logout with -1181 and close.
+- NewOrderSingle <D>, OrderCancelRequest <F> and OrderCancelRequestAndNewOrderSingle <XCN>
+  run on the REST handlers (sim/fix_orders.py);
+  every ExecutionReport of the account goes to every order-entry session of it.
+- A message that is not FIX (bad BodyLength, CheckSum, ...): Reject -1177, and the connection
+  closes.
+
+Faults (sim/faults.py): the REST order path's (an error, drop_before_execute,
+drop_after_execute on POST or DELETE /api/v3/order hit D and F too; a drop closes the TCP
+connection with no Logout, after the engine acted for drop_after_execute), and the acceptor's
+own: fix_garble and fix_seq_gap spoil the next message sent, fix_news sends News <B> and logs
+the session out `seconds` later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import uuid
+from collections import deque
+from typing import TYPE_CHECKING, Any, Final
+
+from tradeguard.sim import fix_orders
+from tradeguard.sim.auth import Security, check_key
+from tradeguard.sim.faults_kinds import FixGarble, FixSeqGap
+from tradeguard.sim.rejects import Reject
+from tradeguard.sim.rest_params import Params
+from tradeguard.sim.rest_pipeline import Call
+from tradeguard.sim.rest_replace import ReplaceFailed
+from tradeguard.sim.streams_hub import UserSink
+from tradeguard.venues.binance import signing
+from tradeguard.venues.binance.fix_wire import (
+    SERVER_COMP_ID,
+    FixMessage,
+    Garbled,
+    encode,
+    frames,
+    logon_payload,
+    parse_timestamp,
+    timestamp_us,
+)
+
+if TYPE_CHECKING:
+    from tradeguard.sim.fix_acceptor import FixAcceptor
+    from tradeguard.sim.keys import ApiKey
+
+COMP_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,8}")
+LOGON_RECV_WINDOW_MS: Final = 5000
+MAX_AHEAD_MS: Final = 1000
+MESSAGE_LIMIT: Final = 10_000  # per connection, client to server
+MESSAGE_WINDOW_S: Final = 10.0
+NEWS_FINAL: Final = "Your connection is about to be closed. Please reconnect."
+
+
+class _Refused(Exception):
+    """Ends the session: a Reject <3> with this code and text, then a Logout."""
+
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(text)
+        self.code = code
+        self.text = text
+
+
+class _Reports(UserSink):
+    """The account's user events, delivered to one FIX session as ExecutionReports."""
+
+    def __init__(self, session: FixSession, account: str) -> None:  # no StreamConn: not a socket
+        self.account = account
+        self.session = session
+
+    def event(self, payload: dict[str, Any]) -> None:
+        if payload.get("e") == "executionReport":
+            self.session.report(payload)
+
+
+class FixSession:
+    def __init__(
+        self,
+        acceptor: FixAcceptor,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        ip: str,
+    ) -> None:
+        self.acceptor = acceptor
+        self.sim = acceptor.sim
+        self.reader = reader
+        self.writer = writer
+        self.ip = ip
+        self.key: ApiKey | None = None
+        self.sender = ""
+        self.heartbeat_s = 30
+        self.in_seq = 0  # the last MsgSeqNum received
+        self.out_seq = 0
+        self.closed = False
+        self._sink: _Reports | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._received: deque[float] = deque()
+        self._last_in = self._last_out = asyncio.get_running_loop().time()
+        self._test_sent_at: float | None = None
+
+    def ended(self) -> bool:
+        return self.closed
+
+    @property
+    def account(self) -> str | None:
+        return None if self.key is None else self.key.account
+
+    # ── the connection ──────────────────────────────────────────────────────────────────
+    async def run(self) -> None:
+        buffer = bytearray()
+        try:
+            while not self.closed:
+                data = await self.reader.read(65536)
+                if not data:
+                    return
+                self._last_in = asyncio.get_running_loop().time()
+                buffer += data
+                try:
+                    for msg in frames(buffer):
+                        self._receive(msg)
+                        if self.ended():
+                            return
+                except Garbled as exc:
+                    self._refuse(_Refused(-1177, f"Garbled message: {exc}"), None, "")
+                    return
+        except (ConnectionError, OSError):
+            return
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        """Close at once, with no Logout (and no report after this)."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._sink is not None:
+            self.sim.hub.remove_user(self._sink)
+        self.acceptor.forget(self)
+        for task in self._tasks:
+            if task is not asyncio.current_task():
+                task.cancel()
+        with contextlib.suppress(Exception):
+            self.writer.transport.abort()
+
+    def send(self, msg_type: str, body: list[tuple[int, object]]) -> None:
+        if self.closed:
+            return
+        garble = gap = None
+        if self.sim.faults.faults():
+            garble = self.sim.faults.take(FixGarble)
+            gap = self.sim.faults.take(FixSeqGap)
+        self.out_seq += 2 if gap is not None else 1
+        now_us = self.sim.clock.now_ms() * 1000
+        data = encode(
+            msg_type, SERVER_COMP_ID, self.sender, self.out_seq, timestamp_us(now_us), body
+        )
+        if garble is not None:  # a CheckSum one off
+            data = data[:-4] + b"%03d\x01" % ((int(data[-4:-1]) + 1) % 256)
+        self._last_out = asyncio.get_running_loop().time()
+        self.writer.write(data)
+
+    def _logout(self, text: str, code: int | None = None) -> None:
+        self.send("5", [(58, text), (25016, code)])
+        self.closed = True
+        if self._sink is not None:
+            self.sim.hub.remove_user(self._sink)
+        self.acceptor.forget(self)
+        self._tasks.append(asyncio.create_task(self._close_after_flush()))
+
+    async def _close_after_flush(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.writer.drain()
+            self.writer.close()
+
+    def _refuse(self, refused: _Refused, msg: FixMessage | None, msg_type: str) -> None:
+        self.send(
+            "3",
+            [
+                (45, None if msg is None else msg.seq),
+                (372, msg_type or None),
+                (373, 99),
+                (25016, refused.code),
+                (58, refused.text),
+            ],
+        )
+        self._logout(refused.text, refused.code)
+
+    # ── messages ────────────────────────────────────────────────────────────────────────
+    def _receive(self, msg: FixMessage) -> None:
+        try:
+            if self.key is None:
+                self._logon(msg)
+                return
+            self._in_sequence(msg)
+            self._dispatch(msg)
+        except _Refused as refused:
+            self._refuse(refused, msg, msg.msg_type)
+
+    def _in_sequence(self, msg: FixMessage) -> None:
+        if msg.get(49) != self.sender:
+            raise _Refused(-1178, "SenderCompID changed during the session.")
+        if msg.seq != self.in_seq + 1:
+            raise _Refused(-1179, f"MsgSeqNum too high or low, Expected: '{self.in_seq + 1}'")
+        self.in_seq = msg.seq
+        now = asyncio.get_running_loop().time()
+        self._received.append(now)
+        while self._received and self._received[0] <= now - MESSAGE_WINDOW_S:
+            self._received.popleft()
+        if len(self._received) > MESSAGE_LIMIT:
+            text = f"Too many messages; current limit is '{MESSAGE_LIMIT}' messages per '10s'."
+            self._logout(text, -1181)
+
+    def _dispatch(self, msg: FixMessage) -> None:
+        kind = msg.msg_type
+        if kind == "0":
+            if msg.get(112) is not None:
+                self._test_sent_at = None
+        elif kind == "1":
+            self.send("0", [(112, msg.get(112))])
+        elif kind == "5":
+            self._logout("Logout acknowledgment.")
+        elif kind == "A":
+            raise _Refused(-1176, "Already logged in.")
+        elif kind == "D":
+            self._new_order(msg)
+        elif kind == "F":
+            self._cancel(msg)
+        elif kind == "XCN":
+            self._replace(msg)
+        elif kind != "3":  # a client's Reject gets no answer (2025-08-12)
+            self.send(
+                "3",
+                [
+                    (45, msg.seq),
+                    (372, kind),
+                    (373, 99),
+                    (25016, -1169),
+                    (58, "Unsupported message type."),
+                ],
+            )
+
+    def _logon(self, msg: FixMessage) -> None:
+        self.sender = msg.get(49) or "?"  # whom the refusals below are addressed to
+        if msg.msg_type != "A":
+            raise _Refused(-1180, "The first message must be a Logon.")
+        sender = self.sender
+        if not COMP_ID.fullmatch(sender):
+            raise _Refused(-1178, "Invalid SenderCompID.")
+        if msg.seq != 1:
+            raise _Refused(-1179, "MsgSeqNum too high or low, Expected: '1'")
+        if msg.get(141) != "Y":
+            raise _Refused(-1175, "ResetSeqNumFlag must be 'Y'.")
+        if msg.get(98) != "0" or msg.get(25035) not in ("1", "2"):
+            raise _Refused(-1102, "EncryptMethod must be 0 and MessageHandling 1 or 2.")
+        heartbeat = msg.get(108) or ""
+        if not heartbeat.isdigit() or not 5 <= int(heartbeat) <= 60:
+            raise _Refused(-1102, "HeartBtInt must be between 5 and 60.")
+        now = self.sim.clock.now_ms()
+        key = self.sim.keystore.by_api_key(msg.get(553) or "")
+        try:
+            key = check_key(key, self.ip, Security.TRADE, "trade", now)
+        except Reject as rej:
+            raise _Refused(rej.code, rej.msg) from None
+        if key.kind != "ED25519":  # [I] Binance's text for an HMAC or RSA key on FIX
+            raise _Refused(-2015, "Invalid API-key, IP, or permissions for action.")
+        sending_time = msg.get(52) or ""
+        payload = logon_payload(sender, msg.get(56) or "", 1, sending_time)
+        signature = msg.get(96) or ""
+        if msg.get(95) != str(len(signature)) or not signing.verify(
+            "ED25519", key.verification_key, payload, signature
+        ):
+            raise _Refused(-1022, "Signature for this request is not valid.")
+        sent = parse_timestamp(sending_time)
+        window = int(msg.get(25000) or LOGON_RECV_WINDOW_MS)
+        if sent is None or now - sent > window or sent - now > MAX_AHEAD_MS:
+            raise _Refused(-1021, "Timestamp for this request is outside of the recvWindow.")
+        if self.acceptor.comp_id_taken(key.account, sender):
+            raise _Refused(-1033, "SenderCompId(49) is currently in use.")
+        self.key, self.in_seq, self.heartbeat_s = key, 1, int(heartbeat)
+        self._sink = _Reports(self, key.account)
+        self.sim.hub.add_user(self._sink)
+        session_id = uuid.UUID(int=self.acceptor.next_session_number())
+        self.send("A", [(98, 0), (108, self.heartbeat_s), (25037, session_id)])
+        self._tasks.append(asyncio.create_task(self._heartbeats()))
+        self.acceptor.logged_on(self)
+
+    # ── orders ──────────────────────────────────────────────────────────────────────────
+    def _new_order(self, msg: FixMessage) -> None:
+        try:
+            params = fix_orders.new_order_params(msg)
+        except fix_orders.Malformed as bad:
+            self._malformed(msg, bad)
+            return
+        try:
+            self._order_call(msg, "POST", params, orders=1)
+        except Reject as rej:
+            now = timestamp_us(self.sim.clock.now_ms() * 1000)
+            self.send("8", fix_orders.order_rejected(msg, rej.code, rej.msg, now))
+
+    def _cancel(self, msg: FixMessage) -> None:
+        try:
+            params = fix_orders.cancel_params(msg)
+        except fix_orders.Malformed as bad:
+            self._malformed(msg, bad)
+            return
+        try:
+            self._order_call(msg, "DELETE", params, orders=0)
+        except Reject as rej:
+            self.send("9", fix_orders.cancel_rejected(msg, rej.code, rej.msg))
+
+    def _replace(self, msg: FixMessage) -> None:
+        """Cancel-replace: the cancel's report (or OrderCancelReject <9>) first, then the new
+        order's (or its ExecutionReport 150=8); a refusal before either half ran is one
+        ExecutionReport 150=8 for the new order."""
+        try:
+            params = fix_orders.replace_params(msg)
+        except fix_orders.Malformed as bad:
+            self._malformed(msg, bad)
+            return
+        now = timestamp_us(self.sim.clock.now_ms() * 1000)
+        try:
+            self._order_call(msg, "REPLACE", params, orders=1)
+        except ReplaceFailed as failed:
+            cancel, new = failed.data["cancelResponse"], failed.data["newOrderResponse"]
+            if failed.data["cancelResult"] == "FAILURE":
+                body = fix_orders.cancel_rejected(
+                    msg, cancel["code"], cancel["msg"], params.get("cancelNewClientOrderId")
+                )
+                self.send("9", [(tag, v) for tag, v in body if tag != 37 or v is not None])
+            if failed.data["newOrderResult"] == "FAILURE":
+                self.send("8", fix_orders.order_rejected(msg, new["code"], new["msg"], now))
+        except Reject as rej:
+            self.send("8", fix_orders.order_rejected(msg, rej.code, rej.msg, now))
+
+    def _malformed(self, msg: FixMessage, bad: fix_orders.Malformed) -> None:
+        body: list[tuple[int, object]] = [
+            (45, msg.seq),
+            (371, bad.tag),
+            (372, msg.msg_type),
+            (373, 1),
+            (25016, bad.code),
+            (58, bad.text),
+        ]
+        self.send("3", body)
+
+    def _order_call(self, msg: FixMessage, route: str, params: dict[str, str], orders: int) -> None:
+        """Run the REST twin's handler under the REST order path's faults and order limits; the
+        reports go out as the engine's events are delivered. Rejects raise."""
+        sim, key = self.sim, self.key
+        assert key is not None
+        endpoint = self.acceptor.endpoints[route]
+        plan = (
+            sim.faults.for_request(endpoint.method, endpoint.path) if sim.faults.faults() else None
+        )
+        if plan is not None and plan.error is not None:
+            fault = plan.error
+            raise Reject(fault.code or -1000, fault.msg or "An unknown error occurred.")
+        if plan is not None and plan.drop_before_execute:
+            self.abort()
+            return
+        if plan is not None and plan.drop_after_execute:
+            self.abort()  # the engine acts; its reports go nowhere
+        now = sim.clock.now_ms()
+        if orders:
+            sim.ledger.admit_order(key.account, self.ip, now)
+        try:
+            endpoint.handler(Call(Params(params), now, self.ip, key))
+        finally:
+            sim.pump()  # the reports go out as the engine's events are delivered
+        for _ in range(orders):
+            sim.ledger.count_order(key.account, now)
+
+    def report(self, event: dict[str, Any]) -> None:
+        """One executionReport event of the account, as an ExecutionReport <8>."""
+        transact = timestamp_us(int(event["T"]) * 1000)
+        self.send("8", fix_orders.execution_report(event, transact))
+
+    # ── timers ──────────────────────────────────────────────────────────────────────────
+    async def _heartbeats(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self.closed:
+            await asyncio.sleep(1.0)
+            now = loop.time()
+            if now - self._last_out >= self.heartbeat_s:
+                self.send("0", [])
+            if self._test_sent_at is not None:
+                if now - self._test_sent_at >= self.heartbeat_s:
+                    self._logout("TestRequest unanswered.")
+            elif now - self._last_in >= self.heartbeat_s:
+                self._test_sent_at = now
+                self.send("1", [(112, f"TEST{self.out_seq + 1}")])
+
+    def news(self, seconds: float) -> None:
+        """Maintenance: News now, and Logout `seconds` later unless the client left first."""
+        self._tasks.append(asyncio.create_task(self._news(seconds)))
+
+    async def _news(self, seconds: float) -> None:
+        self.send(
+            "B", [(148, f"You'll be disconnected in {round(seconds)} seconds. Please reconnect.")]
+        )
+        await asyncio.sleep(seconds)
+        self.send("B", [(148, NEWS_FINAL)])
+        self._logout("Logout by the server for maintenance.")

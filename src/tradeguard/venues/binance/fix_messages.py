@@ -1,0 +1,231 @@
+"""Binance's FIX order messages for the client: a REST order `Request` as the FIX message that
+carries it, and the FIX answer as the REST `Response` the transport already reads. Pure.
+
+    POST   /api/v3/order   NewOrderSingle <D>       answered by ExecutionReport <8> (150=0 or,
+                                                    refused, 150=8 with 25016/58) or Reject <3>
+    DELETE /api/v3/order   OrderCancelRequest <F>   answered by ExecutionReport <8> (150=4) or
+                                                    OrderCancelReject <9> (25016/58) or Reject <3>
+    POST /api/v3/order/    OrderCancelRequestAnd-   the cancel's answer (as F's) first, then the
+         cancelReplace     NewOrderSingle <XCN>     new order's (as D's); a refusal before either
+                                                    half ran: one ExecutionReport 150=8 (or <3>)
+                                                    for the new order; read as cancelReplace's
+                                                    200, or its 409 -2021 / 400 -2022 with both
+                                                    halves under `data`
+
+An answer becomes REST's: a 200 with the order JSON (`parse.WireOrder`'s fields, from the
+report's tags and the request's own), or a 400 with `{"code": <25016>, "msg": <58>}`, so the
+error tree, the breaker and the journal's reply notes read FIX as they read REST. Order types
+follow reference/binance-fix.md §6: LIMIT_MAKER is 40=2 with 18=6; stops are 40=3/4 with
+1100=4, 1101=1, 1107=2 and a trigger direction 1109 that tells stop-loss from take-profit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import msgspec
+
+from tradeguard.net.httpwire import Response
+from tradeguard.venues.binance.fix_wire import FixMessage, parse_timestamp
+
+PLACE: Final = "POST /api/v3/order"
+CANCEL: Final = "DELETE /api/v3/order"
+REPLACE: Final = "POST /api/v3/order/cancelReplace"
+CARRIED: Final = frozenset({PLACE, CANCEL, REPLACE})
+# what each is sent as, the name the journal and errors give it
+MESSAGE_NAMES: Final = {
+    PLACE: "NewOrderSingle",
+    CANCEL: "OrderCancelRequest",
+    REPLACE: "OrderCancelRequestAndNewOrderSingle",
+}
+
+_SIDE: Final = {"BUY": "1", "SELL": "2"}
+_TIF: Final = {"GTC": "1", "IOC": "3", "FOK": "4"}
+_ORD_TYPE: Final = {
+    "MARKET": "1",
+    "LIMIT": "2",
+    "LIMIT_MAKER": "2",
+    "STOP_LOSS": "3",
+    "TAKE_PROFIT": "3",
+    "STOP_LOSS_LIMIT": "4",
+    "TAKE_PROFIT_LIMIT": "4",
+}
+_ORD_STATUS: Final = {
+    "0": "NEW",
+    "1": "PARTIALLY_FILLED",
+    "2": "FILLED",
+    "4": "CANCELED",
+    "6": "PENDING_CANCEL",
+    "8": "REJECTED",
+    "A": "PENDING_NEW",
+    "C": "EXPIRED",
+}
+_EXEC_TYPE: Final = {"0": "NEW", "4": "CANCELED", "5": "REPLACED", "F": "TRADE", "C": "EXPIRED"}
+_encode = msgspec.json.encode
+
+Body = list[tuple[int, object]]
+
+
+def new_order(params: Mapping[str, str]) -> Body:
+    """A NewOrderSingle's body for POST /api/v3/order's params."""
+    order_type, side = params["type"], params["side"]
+    body: Body = [
+        (11, params["newClientOrderId"]),
+        (38, params.get("quantity")),
+        (40, _ORD_TYPE[order_type]),
+        (18, "6" if order_type == "LIMIT_MAKER" else None),
+        (44, params.get("price")),
+        (54, _SIDE[side]),
+        (55, params["symbol"]),
+        (59, _TIF[params["timeInForce"]] if "timeInForce" in params else None),
+        (111, params.get("icebergQty")),
+        (152, params.get("quoteOrderQty")),
+    ]
+    if order_type.startswith(("STOP_LOSS", "TAKE_PROFIT")):
+        upward = (side == "BUY") == order_type.startswith("STOP_LOSS")
+        body += [
+            (1100, 4),
+            (1101, 1),
+            (1102, params.get("stopPrice")),
+            (1107, 2),
+            (1109, "U" if upward else "D"),
+            (25009, params.get("trailingDelta")),
+        ]
+    return body
+
+
+def cancel(params: Mapping[str, str], cancel_id: str) -> Body:
+    """An OrderCancelRequest's body for DELETE /api/v3/order's params; `cancel_id` is its own
+    ClOrdID (11), which the answer carries back."""
+    return [
+        (11, cancel_id),
+        (37, params.get("orderId")),
+        (41, params.get("origClientOrderId")),
+        (55, params["symbol"]),
+    ]
+
+
+def replace(params: Mapping[str, str], cancel_id: str) -> Body:
+    """An OrderCancelRequestAndNewOrderSingle's body for cancelReplace's params; `cancel_id`
+    is the cancel's own ClOrdID (25034)."""
+    mode = "1" if params["cancelReplaceMode"] == "STOP_ON_FAILURE" else "2"
+    return [
+        *new_order(params),
+        (25033, mode),
+        (37, params.get("cancelOrderId")),
+        (41, params.get("cancelOrigClientOrderId")),
+        (25034, cancel_id),
+    ]
+
+
+def is_refusal(message: FixMessage) -> bool:
+    kind = message.msg_type
+    return kind in ("3", "9") or (kind == "8" and message.get(150) == "8")
+
+
+def replace_answer(
+    cancel: FixMessage, new: FixMessage | None, params: Mapping[str, str]
+) -> Response:
+    """cancelReplace's answer from the cancel's and the new order's (None: not attempted)."""
+    cancel_params = {
+        "symbol": params["symbol"],
+        "origClientOrderId": params.get("cancelOrigClientOrderId") or "",
+    }
+    cancel_ok = not is_refusal(cancel)
+    new_ok = None if new is None else not is_refusal(new)
+    halves = {
+        "cancelResult": "SUCCESS" if cancel_ok else "FAILURE",
+        "newOrderResult": "NOT_ATTEMPTED" if new_ok is None else "SUCCESS" if new_ok else "FAILURE",
+        "cancelResponse": _half(cancel, CANCEL, cancel_params),
+        "newOrderResponse": None if new is None else _half(new, PLACE, params),
+    }
+    if cancel_ok and new_ok:
+        return Response(200, {}, _encode(halves), True)
+    if cancel_ok or new_ok:
+        error = {"code": -2021, "msg": "Order cancel-replace partially failed.", "data": halves}
+        return Response(409, {}, _encode(error), True)
+    error = {"code": -2022, "msg": "Order cancel-replace failed.", "data": halves}
+    return Response(400, {}, _encode(error), True)
+
+
+def _half(message: FixMessage, name: str, params: Mapping[str, str]) -> object:
+    return msgspec.json.decode(answer(message, name, params).body)
+
+
+def refused(code: str | None, text: str | None) -> Response:
+    """A refusal as REST's 400 error body."""
+    number = int(code) if code and code.lstrip("-").isdigit() else -1000
+    return Response(400, {}, _encode({"code": number, "msg": text or "refused over FIX"}), True)
+
+
+def answer(message: FixMessage, request_name: str, params: Mapping[str, str]) -> Response:
+    """The FIX answer to the request `request_name` with `params`, as REST's response."""
+    if is_refusal(message):
+        return refused(message.get(25016), message.get(58))
+    status = _ORD_STATUS.get(message.get(39) or "", "NEW")
+    order: dict[str, object] = {
+        "symbol": message.get(55) or params["symbol"],
+        "orderId": int(message.get(37) or 0),
+        "clientOrderId": message.get(11) or "",
+        "side": params.get("side") or _side_name(message.get(54)),
+        "type": params.get("type") or _type_name(message),
+        "status": status,
+        "price": message.get(44) or "0",
+        "origQty": message.get(38) or "0",
+        "executedQty": message.get(14) or "0",
+        "cummulativeQuoteQty": message.get(25017) or "0",
+    }
+    if request_name == CANCEL:
+        order["origClientOrderId"] = message.get(41) or params.get("origClientOrderId")
+    tif = params.get("timeInForce")
+    if tif is not None:
+        order["timeInForce"] = tif
+    return Response(200, {}, _encode(order), True)
+
+
+def _side_name(tag: str | None) -> str:
+    return "SELL" if tag == "2" else "BUY"
+
+
+def _type_name(message: FixMessage) -> str:
+    ord_type = message.get(40)
+    if ord_type == "1":
+        return "MARKET"
+    if ord_type == "2":
+        return "LIMIT_MAKER" if message.get(18) == "6" else "LIMIT"
+    return "LIMIT"  # a stop's kind is the request's own; only a cancel of an unknown one lands here
+
+
+def stream_event(message: FixMessage) -> bytes | None:
+    """An ExecutionReport <8> as the user stream's executionReport event (the same fields by
+    meaning: reference/binance-fix.md §7), for `userevents.UserEvents` to turn into the same
+    journal events; None for a report that names no order (a refused NewOrderSingle)."""
+    exec_type = _EXEC_TYPE.get(message.get(150) or "")
+    order_id = message.get(37)
+    if exec_type is None or order_id is None or not order_id.isdigit():
+        return None
+    at = parse_timestamp(message.get(60) or "") or 0
+    trade = exec_type == "TRADE"
+    event = {
+        "e": "executionReport",
+        "E": at,
+        "s": message.get(55),
+        "c": message.get(11),
+        "S": _side_name(message.get(54)),
+        "q": message.get(38) or "0",
+        "C": message.get(41) or "",
+        "x": exec_type,
+        "X": _ORD_STATUS.get(message.get(39) or "", "NEW"),
+        "i": int(order_id),
+        "l": message.get(32) or "0",
+        "z": message.get(14) or "0",
+        "L": (message.get(31) if trade else None) or "0",
+        "n": (message.get(137) if trade else None) or "0",
+        "N": message.get(138) if trade else None,
+        "T": at,
+        "t": int(message.get(1003) or -1) if trade else -1,
+        "m": message.get(1057) == "N",
+        "Z": message.get(25017) or "0",
+    }
+    return _encode(event)
