@@ -21,6 +21,7 @@ from tests.scenarios.conftest import (
     sent_counts,
 )
 from tradeguard.errors import ConfigError, OrderRejected, OutcomeUnknown
+from tradeguard.events import ReplyReceived
 from tradeguard.model import OrderStatus
 from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
@@ -46,6 +47,13 @@ async def test_orders_go_over_fix(fix_tg: Session, fix_remote: SimRemote) -> Non
         if getattr(e, "client_order_id", None) == order.client_order_id
     ]
     assert kinds.index("OrderIntended") < kinds.index("ReplyReceived")
+    # each reply journaled under the FIX message that was sent, not its REST twin's path
+    sent = [
+        (e.method, e.path)
+        for e in fix_tg.recorder.journal.events()
+        if isinstance(e, ReplyReceived) and e.client_order_id == order.client_order_id
+    ]
+    assert sent == [("FIX", "NewOrderSingle"), ("FIX", "OrderCancelRequest")]
     await assert_invariants(fix_tg)
 
 
