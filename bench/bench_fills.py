@@ -22,11 +22,9 @@ this machine's speed wanders by a quarter from one run to the next).
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +32,8 @@ from typing import Any
 
 import msgspec
 
-from figures import Figure, median
+from ccxt_handlers import FakeWsClient, spot_market
+from figures import Figure, timed_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -101,18 +100,6 @@ def _intents(orders: int) -> list[Any]:
     return out
 
 
-def _timed(prepare: Callable[[], Callable[[], Any]], reps: int = REPS) -> float:
-    """Median seconds of the callable `prepare()` returns (preparation untimed)."""
-    times = []
-    for _ in range(reps):
-        run = prepare()
-        gc.collect()
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return median(times)
-
-
 def _ours(frames: list[bytes], intents: list[Any], tmp: Path) -> float:
     from tradeguard.journal.replay import Ledger
     from tradeguard.journal.store_sqlite import SqliteJournal
@@ -147,7 +134,7 @@ def _ours(frames: list[bytes], intents: list[Any], tmp: Path) -> float:
         stores.clear()
         return prepare()
 
-    seconds = _timed(prepare_closing)
+    seconds = timed_runs(prepare_closing, REPS)
     for store in stores:
         store.close()
     return seconds
@@ -165,7 +152,7 @@ def _convert_only(frames: list[bytes]) -> float:
 
         return run
 
-    return _timed(prepare)
+    return timed_runs(prepare, REPS)
 
 
 def _msgspec_decode(frames: list[bytes]) -> float:
@@ -178,22 +165,7 @@ def _msgspec_decode(frames: list[bytes]) -> float:
 
         return run
 
-    return _timed(prepare)
-
-
-class _Client:
-    """What ccxt's handlers need of its WebSocket client, without a socket."""
-
-    def __init__(self) -> None:
-        self.subscriptions: dict[str, Any] = {}
-        self.futures: dict[str, Any] = {}
-        self.resolved = 0
-
-    def resolve(self, result: object, message_hash: str) -> None:
-        self.resolved += 1
-
-    def reject(self, *args: object) -> None:
-        pass
+    return timed_runs(prepare, REPS)
 
 
 def _ccxt(frames: list[bytes]) -> float | None:
@@ -201,23 +173,12 @@ def _ccxt(frames: list[bytes]) -> float | None:
         import ccxt.pro as ccxtpro
     except ImportError:
         return None
-    limits = {"min": None, "max": None}
-    market = {
-        "id": SYMBOL, "lowercaseId": "btcusdt", "symbol": "BTC/USDT", "base": "BTC",
-        "quote": "USDT", "settle": None, "baseId": "BTC", "quoteId": "USDT", "settleId": None,
-        "type": "spot", "spot": True, "margin": False, "swap": False, "future": False,
-        "option": False, "active": True, "contract": False, "linear": None, "inverse": None,
-        "taker": 0.001, "maker": 0.001, "contractSize": None, "expiry": None,
-        "expiryDatetime": None, "strike": None, "optionType": None,
-        "precision": {"amount": 1e-5, "price": 0.01},
-        "limits": {"amount": limits, "price": limits, "cost": limits, "leverage": limits},
-        "created": None, "info": {},
-    }  # fmt: skip
+    market = spot_market(SYMBOL, lowercase_id="btcusdt", amount_step=1e-5, info={})
 
     def prepare() -> Callable[[], None]:
         exchange = ccxtpro.binance({"apiKey": "bench", "secret": "bench"})
         exchange.set_markets([market])
-        client = _Client()
+        client = FakeWsClient()
         handle, loads = exchange.handle_message, json.loads
 
         def run() -> None:
@@ -227,7 +188,7 @@ def _ccxt(frames: list[bytes]) -> float | None:
 
         return run
 
-    return _timed(prepare)
+    return timed_runs(prepare, REPS)
 
 
 def run() -> list[Figure]:

@@ -22,11 +22,9 @@ Binance figure counts executionReports), so the venues' figures compare. Medians
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +32,8 @@ from typing import Any
 
 import msgspec
 
-from figures import Figure, median
+from ccxt_handlers import FakeWsClient, spot_market
+from figures import Figure, timed_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -191,17 +190,6 @@ def _intents(orders: int) -> list[Any]:
     ]  # fmt: skip
 
 
-def _timed(prepare: Callable[[], Callable[[], Any]], reps: int = REPS) -> float:
-    times = []
-    for _ in range(reps):
-        run = prepare()
-        gc.collect()
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return median(times)
-
-
 def _decoder(venue: str) -> Any:
     from tradeguard.venues.ccxt.frames import bybit, kraken, okx
     from tradeguard.venues.ccxt.frames.account import Account
@@ -245,42 +233,10 @@ def _ours(venue: str, frames: list[bytes], orders: int, tmp: Path) -> float:
 
         return run
 
-    seconds = _timed(prepare)
+    seconds = timed_runs(prepare, REPS)
     for store in stores:
         store.close()
     return seconds
-
-
-class _Client:
-    """What ccxt's handlers need of its WebSocket client, without a socket."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.subscriptions: dict[str, Any] = {}
-        self.futures: dict[str, Any] = {}
-        self.rejections: dict[str, Any] = {}
-        self.resolved = 0
-
-    def resolve(self, result: object, message_hash: str) -> None:
-        self.resolved += 1
-
-    def reject(self, *args: object) -> None:
-        pass
-
-
-def _market(venue: str) -> dict[str, Any]:
-    limits = {"min": None, "max": None}
-    return {
-        "id": NAMES[venue], "lowercaseId": None, "symbol": "BTC/USDT", "base": "BTC",
-        "quote": "USDT", "settle": None, "baseId": "BTC", "quoteId": "USDT", "settleId": None,
-        "type": "spot", "spot": True, "margin": False, "swap": False, "future": False,
-        "option": False, "active": True, "contract": False, "linear": None, "inverse": None,
-        "taker": 0.001, "maker": 0.001, "contractSize": None, "expiry": None,
-        "expiryDatetime": None, "strike": None, "optionType": None,
-        "precision": {"amount": 1e-6, "price": 0.01},
-        "limits": {"amount": limits, "price": limits, "cost": limits, "leverage": limits},
-        "created": None, "info": {"wsname": "BTC/USDT"},
-    }  # fmt: skip
 
 
 _URLS = {
@@ -301,8 +257,14 @@ def _ccxt(venue: str, frames: list[bytes]) -> float | None:
             {"apiKey": "bench", "secret": "YmVuY2g=", "password": "bench"}
         )
         exchange.number = str
-        exchange.set_markets([_market(venue)])
-        client = _Client(_URLS[venue])
+        exchange.set_markets(
+            [
+                spot_market(
+                    NAMES[venue], lowercase_id=None, amount_step=1e-6, info={"wsname": "BTC/USDT"}
+                )
+            ]
+        )
+        client = FakeWsClient(_URLS[venue])
         handle, loads = exchange.handle_message, json.loads
 
         def run() -> None:
@@ -312,7 +274,7 @@ def _ccxt(venue: str, frames: list[bytes]) -> float | None:
 
         return run
 
-    return _timed(prepare)
+    return timed_runs(prepare, REPS)
 
 
 def run() -> list[Figure]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import statistics
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,3 +41,16 @@ class Figure:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def timed_runs(prepare: Callable[[], Callable[[], Any]], reps: int) -> float:
+    """Median wall seconds of `reps` runs of the callable `prepare()` returns (each prepared
+    afresh, the preparation untimed, garbage collected before)."""
+    times = []
+    for _ in range(reps):
+        run = prepare()
+        gc.collect()
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return median(times)
