@@ -23,6 +23,7 @@ from tradeguard.journal import DURABILITIES
 from tradeguard.keys.credentials import CREDENTIAL_SOURCES, DEFAULT_KEYRING_SERVICE, CredentialsSpec
 from tradeguard.keys.shape import looks_like_secret
 from tradeguard.model import Symbol
+from tradeguard.profile.fix_host import FIX_KEYS, fix_host
 from tradeguard.profile.profiles import (
     MODES,
     ORDER_TRANSPORTS,
@@ -39,7 +40,7 @@ from tradeguard.venues.binance.signing import KEY_KINDS
 _PROFILE_KEYS = (
     "venue", "env", "mode", "symbols", "journal", "journal_durability", "base_url", "credentials",
     "limits", "alerts", "stages", "cancel_on_exit", "reconcile_every_s", "key_age_warn_days",
-    "key_age_refuse_days", "ip_whitelist_required_for_live", "order_transport",
+    "key_age_refuse_days", "ip_whitelist_required_for_live", "order_transport", *FIX_KEYS,
 )  # fmt: skip
 _CREDENTIAL_KEYS = (
     "source", "api_key", "secret", "private_key", "passphrase", "kind", "keyring_service",
@@ -128,6 +129,7 @@ class _Parser(Checks):
                 f"warns at {warn} days but refuses at {refuse}",
                 "make key_age_warn_days smaller than key_age_refuse_days",
             )
+        fix_url, fix_ca_file = fix_host(self, path, body, env)
         return Profile(
             name=name,
             venue=venue,
@@ -145,6 +147,8 @@ class _Parser(Checks):
             stage_caps=self.stage_caps((*path, "stages"), body.get("stages", {}), limits),
             cancel_on_exit=self.flag((*path, "cancel_on_exit"), body.get("cancel_on_exit", True)),
             order_transport=self.order_transport((*path, "order_transport"), body, venue),
+            fix_url=fix_url,
+            fix_ca_file=fix_ca_file,
             reconcile_every_s=self.reconcile_every((*path, "reconcile_every_s"), body),
             key_age_warn_days=warn,
             key_age_refuse_days=refuse,

@@ -3,9 +3,11 @@ over FIX order entry (venues/binance/fix.py), set up as `connect` builds the ses
 
 FIX takes Ed25519 keys only: any other key is refused here in one line, before anything is
 sent. The FIX host is Binance's for the rung (testnet, or live), or the embedded simulator's
-acceptor (its throwaway certificate trusted). A profile with its own `base_url` names no FIX
-host, and is refused. After any new FIX session but the first, the session reconciles before
-the order that opened it leaves (Binance replays nothing a lost session carried).
+acceptor (its throwaway certificate trusted), or the profile's `fix_url` (with `fix_ca_file`
+trusted: a standalone `tradeguard sim`). A profile with its own `base_url` and no `fix_url`
+names no FIX host, and is refused. After any new FIX session but the first, the session
+reconciles before the order that opened it leaves (Binance replays nothing a lost session
+carried).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from tradeguard.errors import ConfigError
 from tradeguard.keys.credentials import ApiCredentials
+from tradeguard.profile.fix_host import read_ca
 from tradeguard.profile.profiles import Profile
 from tradeguard.session.guard import Session
 from tradeguard.session.reconcile import Assets, Tolerance
@@ -43,13 +46,17 @@ def orders_over_fix(
         )
     if sim is not None:
         url, ca_pem = sim.urls["fix_url"], sim.urls["fix_ca_pem"]
+    elif profile.fix_url is not None:
+        url = profile.fix_url
+        ca_pem = None if profile.fix_ca_file is None else read_ca(profile.name, profile.fix_ca_file)
     elif profile.base_url is None and profile.env in FIX_HOSTS:
         url, ca_pem = FIX_HOSTS[profile.env], None
     else:
         raise ConfigError(
             f'profile {profile.name}: order_transport = "fix" has no FIX host for base_url '
             f"{profile.base_url}",
-            hint='remove base_url, or use order_transport = "ws" with it',
+            hint='add fix_url = "tcp+tls://HOST:PORT" (and fix_ca_file for a simulator\'s '
+            'certificate), remove base_url, or use order_transport = "ws" with it',
         )
     config = transport.config
     transport.order_wire = FixOrderWire(
