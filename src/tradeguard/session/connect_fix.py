@@ -33,7 +33,8 @@ def orders_over_fix(
     profile: Profile, transport: Venue, creds: ApiCredentials | None, sim: Any
 ) -> None:
     from tradeguard.venues.binance.client import BinanceTransport
-    from tradeguard.venues.binance.fix import FixConfig, FixOrderWire
+    from tradeguard.venues.binance.fix import FixOrderWire
+    from tradeguard.venues.binance.fix_session import FixConfig
 
     assert isinstance(transport, BinanceTransport)  # the profile allows "fix" on Binance only
     if creds is None or creds.kind != "ED25519":
