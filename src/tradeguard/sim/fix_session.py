@@ -1,11 +1,8 @@
 """One FIX order-entry connection to the simulator, as Binance's session profile has it.
 
-- Logon <A> first (-1180 otherwise) and once (-1176): EncryptMethod 0, HeartBtInt 5-60,
-  ResetSeqNumFlag Y (-1175), MessageHandling 1 or 2, an API key that may trade from this IP
-  (-2015), an Ed25519 key (HMAC and RSA keys cannot log on: -2015), RawData the Ed25519
-  signature of 35|49|56|34|52 (-1022), SendingTime within RecvWindow (5000 ms for Logon, or
-  25000) and at most 1 s ahead (-1021), a SenderCompID of 1-8 of [A-Za-z0-9-_] (-1178) that no
-  other live session of the account uses (-1033). The answer: 98=0, 108, 25037 (a UUID).
+- Logon <A> first (-1180 otherwise) and once (-1176), checked as Binance does
+  (sim/fix_logon.py), with a SenderCompID no other live session of the account uses (-1033).
+  The answer: 98=0, 108, 25037 (a UUID).
 - MsgSeqNum must rise by exactly 1 (-1179 "Expected: 'N'"): there is no ResendRequest, so a
   gap ends the session (Reject <3>, then Logout <5>). 49 may not change (-1178).
 - Heartbeat <0> after HeartBtInt of our silence, TestRequest <1> after HeartBtInt of the
@@ -28,28 +25,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Any, Final
 
-from tradeguard.sim import fix_orders
-from tradeguard.sim.auth import Security, check_key
+from tradeguard.sim import fix_logon, fix_orders
 from tradeguard.sim.faults_kinds import FixGarble, FixSeqGap
+from tradeguard.sim.fix_logon import Refused
 from tradeguard.sim.rejects import Reject
 from tradeguard.sim.rest_params import Params
 from tradeguard.sim.rest_pipeline import Call
 from tradeguard.sim.rest_replace import ReplaceFailed
 from tradeguard.sim.streams_hub import UserSink
-from tradeguard.venues.binance import signing
 from tradeguard.venues.binance.fix_wire import (
     SERVER_COMP_ID,
     FixMessage,
     Garbled,
     encode,
     frames,
-    logon_payload,
-    parse_timestamp,
     timestamp_us,
 )
 
@@ -57,21 +50,9 @@ if TYPE_CHECKING:
     from tradeguard.sim.fix_acceptor import FixAcceptor
     from tradeguard.sim.keys import ApiKey
 
-COMP_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,8}")
-LOGON_RECV_WINDOW_MS: Final = 5000
-MAX_AHEAD_MS: Final = 1000
 MESSAGE_LIMIT: Final = 10_000  # per connection, client to server
 MESSAGE_WINDOW_S: Final = 10.0
 NEWS_FINAL: Final = "Your connection is about to be closed. Please reconnect."
-
-
-class _Refused(Exception):
-    """Ends the session: a Reject <3> with this code and text, then a Logout."""
-
-    def __init__(self, code: int, text: str) -> None:
-        super().__init__(text)
-        self.code = code
-        self.text = text
 
 
 class _Reports(UserSink):
@@ -134,7 +115,7 @@ class FixSession:
                         if self.ended():
                             return
                 except Garbled as exc:
-                    self._refuse(_Refused(-1177, f"Garbled message: {exc}"), None, "")
+                    self._refuse(Refused(-1177, f"Garbled message: {exc}"), None, "")
                     return
         except (ConnectionError, OSError):
             return
@@ -185,7 +166,7 @@ class FixSession:
             await self.writer.drain()
             self.writer.close()
 
-    def _refuse(self, refused: _Refused, msg: FixMessage | None, msg_type: str) -> None:
+    def _refuse(self, refused: Refused, msg: FixMessage | None, msg_type: str) -> None:
         self.send(
             "3",
             [
@@ -206,14 +187,14 @@ class FixSession:
                 return
             self._in_sequence(msg)
             self._dispatch(msg)
-        except _Refused as refused:
+        except Refused as refused:
             self._refuse(refused, msg, msg.msg_type)
 
     def _in_sequence(self, msg: FixMessage) -> None:
         if msg.get(49) != self.sender:
-            raise _Refused(-1178, "SenderCompID changed during the session.")
+            raise Refused(-1178, "SenderCompID changed during the session.")
         if msg.seq != self.in_seq + 1:
-            raise _Refused(-1179, f"MsgSeqNum too high or low, Expected: '{self.in_seq + 1}'")
+            raise Refused(-1179, f"MsgSeqNum too high or low, Expected: '{self.in_seq + 1}'")
         self.in_seq = msg.seq
         now = asyncio.get_running_loop().time()
         self._received.append(now)
@@ -233,7 +214,7 @@ class FixSession:
         elif kind == "5":
             self._logout("Logout acknowledgment.")
         elif kind == "A":
-            raise _Refused(-1176, "Already logged in.")
+            raise Refused(-1176, "Already logged in.")
         elif kind == "D":
             self._new_order(msg)
         elif kind == "F":
@@ -254,42 +235,10 @@ class FixSession:
 
     def _logon(self, msg: FixMessage) -> None:
         self.sender = msg.get(49) or "?"  # whom the refusals below are addressed to
-        if msg.msg_type != "A":
-            raise _Refused(-1180, "The first message must be a Logon.")
-        sender = self.sender
-        if not COMP_ID.fullmatch(sender):
-            raise _Refused(-1178, "Invalid SenderCompID.")
-        if msg.seq != 1:
-            raise _Refused(-1179, "MsgSeqNum too high or low, Expected: '1'")
-        if msg.get(141) != "Y":
-            raise _Refused(-1175, "ResetSeqNumFlag must be 'Y'.")
-        if msg.get(98) != "0" or msg.get(25035) not in ("1", "2"):
-            raise _Refused(-1102, "EncryptMethod must be 0 and MessageHandling 1 or 2.")
-        heartbeat = msg.get(108) or ""
-        if not heartbeat.isdigit() or not 5 <= int(heartbeat) <= 60:
-            raise _Refused(-1102, "HeartBtInt must be between 5 and 60.")
-        now = self.sim.clock.now_ms()
-        key = self.sim.keystore.by_api_key(msg.get(553) or "")
-        try:
-            key = check_key(key, self.ip, Security.TRADE, "trade", now)
-        except Reject as rej:
-            raise _Refused(rej.code, rej.msg) from None
-        if key.kind != "ED25519":  # [I] Binance's text for an HMAC or RSA key on FIX
-            raise _Refused(-2015, "Invalid API-key, IP, or permissions for action.")
-        sending_time = msg.get(52) or ""
-        payload = logon_payload(sender, msg.get(56) or "", 1, sending_time)
-        signature = msg.get(96) or ""
-        if msg.get(95) != str(len(signature)) or not signing.verify(
-            "ED25519", key.verification_key, payload, signature
-        ):
-            raise _Refused(-1022, "Signature for this request is not valid.")
-        sent = parse_timestamp(sending_time)
-        window = int(msg.get(25000) or LOGON_RECV_WINDOW_MS)
-        if sent is None or now - sent > window or sent - now > MAX_AHEAD_MS:
-            raise _Refused(-1021, "Timestamp for this request is outside of the recvWindow.")
-        if self.acceptor.comp_id_taken(key.account, sender):
-            raise _Refused(-1033, "SenderCompId(49) is currently in use.")
-        self.key, self.in_seq, self.heartbeat_s = key, 1, int(heartbeat)
+        key, heartbeat = fix_logon.check(msg, self.sim, self.ip)
+        if self.acceptor.comp_id_taken(key.account, self.sender):
+            raise Refused(-1033, "SenderCompId(49) is currently in use.")
+        self.key, self.in_seq, self.heartbeat_s = key, 1, heartbeat
         self._sink = _Reports(self, key.account)
         self.sim.hub.add_user(self._sink)
         session_id = uuid.UUID(int=self.acceptor.next_session_number())
