@@ -1,8 +1,9 @@
 """A Logon <A> checked as Binance's order entry checks it (the acceptor's first message).
 
 Logon first (-1180 otherwise): EncryptMethod 0, HeartBtInt 5-60, ResetSeqNumFlag Y (-1175),
-MessageHandling 1 or 2, an API key that may trade from this IP (-2015), an Ed25519 key (HMAC
-and RSA keys cannot log on: -2015), RawData the Ed25519 signature of 35|49|56|34|52 (-1022), SendingTime within RecvWindow (5000 ms for
+MessageHandling 1 or 2, an API key that may trade from this IP (-2015), an Ed25519 key with
+the FIX_API permission (HMAC and RSA keys, or one without it, cannot log on: -2015), RawData
+the Ed25519 signature of 35|49|56|34|52 (-1022), SendingTime within RecvWindow (5000 ms for
 Logon, or 25000) and at most 1 s ahead (-1021), a SenderCompID of 1-8 of [A-Za-z0-9-_]
 (-1178). Whether the comp id is free is the acceptor's
 to say (it knows the live sessions).
@@ -58,7 +59,8 @@ def check(msg: FixMessage, sim: Sim, ip: str) -> tuple[ApiKey, int]:
         key = check_key(key, ip, Security.TRADE, "trade", now)
     except Reject as rej:
         raise Refused(rej.code, rej.msg) from None
-    if key.kind != "ED25519":  # [I] Binance's text for an HMAC or RSA key on FIX
+    if key.kind != "ED25519" or not key.enable_fix_api_trade:
+        # [I] Binance's text for an HMAC or RSA key, or one without FIX_API, on order entry
         raise Refused(-2015, "Invalid API-key, IP, or permissions for action.")
     sending_time = msg.get(52) or ""
     payload = logon_payload(sender, msg.get(56) or "", 1, sending_time)
