@@ -2,7 +2,8 @@
 
 Logon first (-1180 otherwise): EncryptMethod 0, HeartBtInt 5-60, ResetSeqNumFlag Y (-1175),
 MessageHandling 1 or 2, an API key that may trade from this IP (-2015), an Ed25519 key with
-the FIX_API permission (HMAC and RSA keys, or one without it, cannot log on: -2015), RawData
+the FIX_API permission (HMAC and RSA keys, or one without it, cannot log on: -2015; a
+drop-copy Logon, DropCopyFlag 9406=Y, may have FIX_API_READ_ONLY instead), RawData
 the Ed25519 signature of 35|49|56|34|52 (-1022), SendingTime within RecvWindow (5000 ms for
 Logon, or 25000) and at most 1 s ahead (-1021), a SenderCompID of 1-8 of [A-Za-z0-9-_]
 (-1178). Whether the comp id is free is the acceptor's
@@ -37,8 +38,9 @@ class Refused(Exception):
         self.text = text
 
 
-def check(msg: FixMessage, sim: Sim, ip: str) -> tuple[ApiKey, int]:
-    """The key that logged on and its HeartBtInt; Refused for anything Binance refuses."""
+def check(msg: FixMessage, sim: Sim, ip: str) -> tuple[ApiKey, int, bool]:
+    """The key that logged on, its HeartBtInt, and whether this is a drop-copy session
+    (DropCopyFlag 9406=Y); Refused for anything Binance refuses."""
     sender = msg.get(49) or "?"
     if msg.msg_type != "A":
         raise Refused(-1180, "The first message must be a Logon.")
@@ -55,12 +57,17 @@ def check(msg: FixMessage, sim: Sim, ip: str) -> tuple[ApiKey, int]:
         raise Refused(-1102, "HeartBtInt must be between 5 and 60.")
     now = sim.clock.now_ms()
     key = sim.keystore.by_api_key(msg.get(553) or "")
+    drop_copy = msg.get(9406) == "Y"
     try:
-        key = check_key(key, ip, Security.TRADE, "trade", now)
+        if drop_copy:  # reads only: FIX_API or FIX_API_READ_ONLY
+            key = check_key(key, ip, Security.USER_DATA, "read", now)
+        else:
+            key = check_key(key, ip, Security.TRADE, "trade", now)
     except Reject as rej:
         raise Refused(rej.code, rej.msg) from None
-    if key.kind != "ED25519" or not key.enable_fix_api_trade:
-        # [I] Binance's text for an HMAC or RSA key, or one without FIX_API, on order entry
+    allowed = key.enable_fix_api_trade or (drop_copy and key.enable_fix_read_only)
+    if key.kind != "ED25519" or not allowed:
+        # [I] Binance's text for an HMAC or RSA key, or one without the FIX permission
         raise Refused(-2015, "Invalid API-key, IP, or permissions for action.")
     sending_time = msg.get(52) or ""
     payload = logon_payload(sender, msg.get(56) or "", 1, sending_time)
@@ -73,4 +80,4 @@ def check(msg: FixMessage, sim: Sim, ip: str) -> tuple[ApiKey, int]:
     window = int(msg.get(25000) or LOGON_RECV_WINDOW_MS)
     if sent is None or now - sent > window or sent - now > MAX_AHEAD_MS:
         raise Refused(-1021, "Timestamp for this request is outside of the recvWindow.")
-    return key, int(heartbeat)
+    return key, int(heartbeat), drop_copy

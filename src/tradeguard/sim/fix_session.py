@@ -11,6 +11,9 @@
 - NewOrderSingle <D>, OrderCancelRequest <F> and OrderCancelRequestAndNewOrderSingle <XCN>
   run on the REST handlers (sim/fix_orders.py);
   every ExecutionReport of the account goes to every order-entry session of it.
+- A drop-copy session (Logon with DropCopyFlag 9406=Y, on the same port: Binance's is another
+  host) receives every ExecutionReport of the account `drop_copy_delay_s` late (1 s, as
+  Binance), and its orders are refused (-1183).
 - A message that is not FIX (bad BodyLength, CheckSum, ...): Reject -1177, and the connection
   closes.
 
@@ -86,6 +89,7 @@ class FixSession:
         self.in_seq = 0  # the last MsgSeqNum received
         self.out_seq = 0
         self.closed = False
+        self.drop_copy = False  # DropCopyFlag: reports only, delayed; no orders
         self._sink: _Reports | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._received: deque[float] = deque()
@@ -215,6 +219,9 @@ class FixSession:
             self._logout("Logout acknowledgment.")
         elif kind == "A":
             raise Refused(-1176, "Already logged in.")
+        elif kind in ("D", "F", "XCN") and self.drop_copy:
+            text = "Not allowed in drop copy sessions."
+            self.send("3", [(45, msg.seq), (372, kind), (373, 99), (25016, -1183), (58, text)])
         elif kind == "D":
             self._new_order(msg)
         elif kind == "F":
@@ -235,7 +242,7 @@ class FixSession:
 
     def _logon(self, msg: FixMessage) -> None:
         self.sender = msg.get(49) or "?"  # whom the refusals below are addressed to
-        key, heartbeat = fix_logon.check(msg, self.sim, self.ip)
+        key, heartbeat, self.drop_copy = fix_logon.check(msg, self.sim, self.ip)
         if self.acceptor.comp_id_taken(key.account, self.sender):
             raise Refused(-1033, "SenderCompId(49) is currently in use.")
         self.key, self.in_seq, self.heartbeat_s = key, 1, heartbeat
@@ -335,7 +342,12 @@ class FixSession:
     def report(self, event: dict[str, Any]) -> None:
         """One executionReport event of the account, as an ExecutionReport <8>."""
         transact = timestamp_us(int(event["T"]) * 1000)
-        self.send("8", fix_orders.execution_report(event, transact))
+        body = fix_orders.execution_report(event, transact)
+        if self.drop_copy:  # Binance delays drop copy by 1 s
+            delay = self.acceptor.drop_copy_delay_s
+            asyncio.get_running_loop().call_later(delay, self.send, "8", body)
+            return
+        self.send("8", body)
 
     # ── timers ──────────────────────────────────────────────────────────────────────────
     async def _heartbeats(self) -> None:
