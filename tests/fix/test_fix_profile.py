@@ -123,6 +123,14 @@ def test_a_bad_fix_url_is_one_line(tmp_path: Path, extra: str, says: str) -> Non
             '[profiles.default]\norder_transport = "fix"\nfix_url = "tcp+tls://localhost:9443"\n',
             "embedded simulator",
         ),
+        (SIM_FIX + 'fix_drop_copy = "yes"\n', "must be true or false"),
+        (
+            SIM_FIX.replace('order_transport = "fix"\n', "").replace(
+                'fix_url = "tcp+tls://localhost:9443"\n', ""
+            )
+            + "fix_drop_copy = true\n",
+            'only with order_transport = "fix"',
+        ),
     ],
 )
 def test_a_bad_fix_key_is_one_line(tmp_path: Path, body: str, says: str) -> None:

@@ -1,26 +1,33 @@
 """The FIX host of a profile with `order_transport = "fix"`: `fix_url` (tcp+tls://host:port)
 and `fix_ca_file` (a PEM certificate to trust for it, as a standalone `tradeguard sim`'s
-throwaway one). Without them the host is Binance's for the rung, or the embedded simulator's;
-a profile with its own base_url needs fix_url (session/connect_fix.py says so at connect)."""
+throwaway one), and `fix_drop_copy` (a drop-copy session cross-checking fills). Without a
+fix_url the host is Binance's for the rung, or the embedded simulator's; a profile with its
+own base_url needs fix_url (session/connect_fix.py says so at connect)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from tradeguard.profile.values import Checks, Path_
 
-FIX_KEYS = ("fix_url", "fix_ca_file")
+FIX_KEYS = ("fix_url", "fix_ca_file", "fix_drop_copy")
 _URL_FIX = 'write fix_url = "tcp+tls://HOST:PORT" (a `tradeguard sim` prints its fix_url)'
 
 
-def fix_host(
-    checks: Checks, path: Path_, body: dict[str, Any], env: str
-) -> tuple[str | None, Path | None]:
-    """The profile's (fix_url, fix_ca_file), each None when not set; every bad value one line."""
+class FixHost(NamedTuple):  # named as Profile's fields: Profile(**host._asdict())
+    fix_url: str | None
+    fix_ca_file: Path | None
+    fix_drop_copy: bool
+
+
+def fix_host(checks: Checks, path: Path_, body: dict[str, Any], env: str) -> FixHost:
+    """The profile's fix_url and fix_ca_file (None when not set) and fix_drop_copy; every bad
+    value one line."""
     url, ca = body.get("fix_url"), body.get("fix_ca_file")
-    for key, value in (("fix_url", url), ("fix_ca_file", ca)):
+    drop_copy = checks.flag((*path, "fix_drop_copy"), body.get("fix_drop_copy", False))
+    for key, value in (("fix_url", url), ("fix_ca_file", ca), ("fix_drop_copy", drop_copy or None)):
         if value is not None and body.get("order_transport") != "fix":
             checks.fail(
                 (*path, key),
@@ -36,7 +43,7 @@ def fix_host(
                 "delete this line, or set base_url to a standalone `tradeguard sim`'s",
             )
     if ca is None:
-        return url, None
+        return FixHost(url, None, drop_copy)
     where = (*path, "fix_ca_file")
     if url is None:
         checks.fail(where, "trusts a certificate for no fix_url", _URL_FIX)
@@ -46,7 +53,7 @@ def fix_host(
             f"{env} trades against Binance's own certificate",
             "delete this line (the system's trusted certificates check Binance's)",
         )
-    return url, _ca_file(checks, where, ca)
+    return FixHost(url, _ca_file(checks, where, ca), drop_copy)
 
 
 def _url(checks: Checks, where: Path_, value: object) -> str:

@@ -129,7 +129,6 @@ class _Parser(Checks):
                 f"warns at {warn} days but refuses at {refuse}",
                 "make key_age_warn_days smaller than key_age_refuse_days",
             )
-        fix_url, fix_ca_file = fix_host(self, path, body, env)
         return Profile(
             name=name,
             venue=venue,
@@ -147,8 +146,7 @@ class _Parser(Checks):
             stage_caps=self.stage_caps((*path, "stages"), body.get("stages", {}), limits),
             cancel_on_exit=self.flag((*path, "cancel_on_exit"), body.get("cancel_on_exit", True)),
             order_transport=self.order_transport((*path, "order_transport"), body, venue),
-            fix_url=fix_url,
-            fix_ca_file=fix_ca_file,
+            **fix_host(self, path, body, env)._asdict(),
             reconcile_every_s=self.reconcile_every((*path, "reconcile_every_s"), body),
             key_age_warn_days=warn,
             key_age_refuse_days=refuse,

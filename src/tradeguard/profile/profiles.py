@@ -83,6 +83,7 @@ class Profile:
     order_transport: OrderTransport = "rest"
     fix_url: str | None = None  # tcp+tls://host:port; None: Binance's for the rung, or the sim's
     fix_ca_file: Path | None = None  # a PEM certificate to trust for fix_url (a standalone sim)
+    fix_drop_copy: bool = False  # a FIX drop-copy session cross-checking the fills booked
     reconcile_every_s: float = 300.0  # periodic reconciliation while trading; 0: only at start
     key_age_warn_days: int = 180
     key_age_refuse_days: int = 365

@@ -44,6 +44,7 @@ from tradeguard.net.httpclient import NeverSent, NoAnswer
 from tradeguard.net.httpwire import Response
 from tradeguard.venues.binance import fix_messages, fix_wire
 from tradeguard.venues.binance.endpoints import Request
+from tradeguard.venues.binance.fix_drop_copy import DropCopy
 from tradeguard.venues.binance.fix_session import (
     FixConfig,
     FixSession,
@@ -90,6 +91,7 @@ class FixOrderWire:
         self.reports = 0  # ExecutionReports received
         self.news = 0  # News messages received
         self._retry_at = 0.0
+        self.drop_copy: DropCopy | None = None  # fix_drop_copy: closed with this wire
         self._cancel_ids = 0
 
     def carries(self, request: Request) -> bool:
@@ -178,6 +180,8 @@ class FixOrderWire:
             session.retire_if_idle()
 
     async def close(self) -> None:
+        if self.drop_copy is not None:
+            await self.drop_copy.close()
         session, self._session = self._session, None
         if session is not None and not session.closed:
             with contextlib.suppress(Exception):

@@ -173,6 +173,8 @@ async def open_session(
     sender: str,
     credentials: ApiCredentials,
     config: FixConfig,
+    *,
+    drop_copy: bool = False,
 ) -> FixSession:
     """Connect (TLS with SNI, the certificate checked against the host name), log on as
     `sender`, and start the session's reader and heartbeats; a refused Logon raises
@@ -192,6 +194,7 @@ async def open_session(
             credentials.api_key,
             lambda payload: credentials.sign(payload.decode("ascii")),
             heartbeat_s=config.heartbeat_s,
+            drop_copy=drop_copy,
         )
         writer.write(logon)
         buffer = bytearray()
