@@ -7,7 +7,8 @@
   gap ends the session (Reject <3>, then Logout <5>). 49 may not change (-1178).
 - Heartbeat <0> after HeartBtInt of our silence, TestRequest <1> after HeartBtInt of the
   client's, Logout if it goes unanswered; a TestRequest is answered with its 112.
-- Over 10,000 messages in 10 s: Logout with -1181 and close.
+- Over 10,000 messages in 10 s: Logout with -1181 and close. LimitQuery <XLQ> is answered
+  with LimitResponse <XLR>: that message limit and the account's order limits, with counts.
 - NewOrderSingle <D>, OrderCancelRequest <F> and OrderCancelRequestAndNewOrderSingle <XCN>
   run on the REST handlers (sim/fix_orders.py);
   every ExecutionReport of the account goes to every order-entry session of it.
@@ -228,6 +229,8 @@ class FixSession:
             self._cancel(msg)
         elif kind == "XCN":
             self._replace(msg)
+        elif kind == "XLQ":
+            self._limits(msg)
         elif kind != "3":  # a client's Reject gets no answer (2025-08-12)
             self.send(
                 "3",
@@ -246,12 +249,31 @@ class FixSession:
         if self.acceptor.comp_id_taken(key.account, self.sender):
             raise Refused(-1033, "SenderCompId(49) is currently in use.")
         self.key, self.in_seq, self.heartbeat_s = key, 1, heartbeat
+        self._received.append(asyncio.get_running_loop().time())  # the Logon counts too
         self._sink = _Reports(self, key.account)
         self.sim.hub.add_user(self._sink)
         session_id = uuid.UUID(int=self.acceptor.next_session_number())
         self.send("A", [(98, 0), (108, self.heartbeat_s), (25037, session_id)])
         self._tasks.append(asyncio.create_task(self._heartbeats()))
         self.acceptor.logged_on(self)
+
+    def _limits(self, msg: FixMessage) -> None:
+        """LimitQuery <XLQ>: this connection's message limit and the account's order limits,
+        each with its count, as LimitResponse <XLR>."""
+        request_id = msg.get(6136)
+        if not request_id:
+            self._malformed(msg, fix_orders.Malformed(6136, -1102, "Missing ReqID (6136)."))
+            return
+        assert self.key is not None
+        usage = self.sim.ledger.order_usage_json(self.key.account, self.sim.clock.now_ms())
+        body: list[tuple[int, object]] = [(6136, request_id), (25003, 1 + len(usage))]
+        body += [(25004, 2), (25005, len(self._received)), (25006, MESSAGE_LIMIT)]
+        body += [(25007, int(MESSAGE_WINDOW_S)), (25008, "s")]
+        for limit in usage:
+            unit = "d" if limit["interval"] == "DAY" else "s"
+            body += [(25004, 1), (25005, limit["count"]), (25006, limit["limit"])]
+            body += [(25007, limit["intervalNum"]), (25008, unit)]
+        self.send("XLR", body)
 
     # ── orders ──────────────────────────────────────────────────────────────────────────
     def _new_order(self, msg: FixMessage) -> None:
