@@ -47,6 +47,7 @@ from tradeguard.venues.binance.endpoints import Request
 from tradeguard.venues.binance.fix_drop_copy import DropCopy
 from tradeguard.venues.binance.fix_session import (
     FixConfig,
+    FixLimit,
     FixSession,
     LogonRefused,
     open_session,
@@ -91,8 +92,14 @@ class FixOrderWire:
         self.reports = 0  # ExecutionReports received
         self.news = 0  # News messages received
         self._retry_at = 0.0
+        self.paced = 0  # requests that waited for the message limit
         self.drop_copy: DropCopy | None = None  # fix_drop_copy: closed with this wire
         self._cancel_ids = 0
+
+    @property
+    def limits(self) -> list[FixLimit]:
+        """The live session's limits, from its LimitResponse (queried at each Logon)."""
+        return [] if self._session is None else list(self._session.limits)
 
     def carries(self, request: Request) -> bool:
         return request.name in fix_messages.CARRIED
@@ -111,6 +118,8 @@ class FixOrderWire:
         as the HTTP client raises them. `timestamp` (the exchange's clock) stamps SendingTime."""
         self._now_ms = timestamp
         session = await self._logged_on(credentials)
+        if await session.room():  # the message limit: never passed, waited for
+            self.paced += 1
         params = dict(request.params)
         if request.name == fix_messages.REPLACE:
             return await self._replace(session, params)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,6 +28,24 @@ class FixConfig:
     heartbeat_s: int = 30  # HeartBtInt, 5..60
     backoff_base_s: float = 0.25
     backoff_cap_s: float = 8.0
+    # client-to-server messages per connection (Binance's order entry: 10,000 per 10 s; the
+    # lower of this and what LimitResponse says holds, a hundredth kept for heartbeats)
+    message_limit: int = 10_000
+    message_window_s: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class FixLimit:
+    """One entry of a LimitResponse <XLR>: 25004 LimitType, 25005 count, 25006 max, and the
+    interval (25007 x 25008) in seconds."""
+
+    kind: str  # "MESSAGE_LIMIT" or "ORDER_LIMIT"
+    used: int
+    limit: int
+    interval_s: float
+
+
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 
 
 class SessionOwner(Protocol):
@@ -65,6 +84,10 @@ class FixSession:
         loop = asyncio.get_running_loop()
         self.last_in = self.last_out = loop.time()
         self.test_sent_at: float | None = None
+        self.message_limit = 10_000
+        self.message_window_s = 10.0
+        self.sent_at: deque[float] = deque()  # when each message of the window was written
+        self.limits: list[FixLimit] = []  # the last LimitResponse's
 
     def usable(self) -> bool:
         return not self.closed and not self.retiring and not self.writer.is_closing()
@@ -76,7 +99,45 @@ class FixSession:
         )
         self.writer.write(data)
         self.last_out = asyncio.get_running_loop().time()
+        self.sent_at.append(self.last_out)
         return self.out_seq
+
+    async def room(self) -> bool:
+        """Wait until one more request keeps the message limit, heartbeats' headroom kept;
+        True when it had to wait."""
+        loop = asyncio.get_running_loop()
+        window = self.message_window_s * 1.01  # a margin: the server times arrivals, not sends
+        waited = False
+        while True:
+            now = loop.time()
+            while self.sent_at and self.sent_at[0] <= now - window:
+                self.sent_at.popleft()
+            if len(self.sent_at) < self.message_limit - self.message_limit // 100:
+                return waited
+            waited = True
+            await asyncio.sleep(self.sent_at[0] + window - now)
+
+    def adopt_limits(self, message: fix_wire.FixMessage) -> None:
+        """A LimitResponse: kept, and its message limit held if lower than ours."""
+        limits: list[FixLimit] = []
+        entry: dict[int, str] = {}
+        for tag, value in [*message.fields, (25004, "")]:
+            if tag == 25004 and entry:
+                unit = _UNIT_S.get(entry.get(25008, ""), 0)
+                kind = "MESSAGE_LIMIT" if entry.get(25004) == "2" else "ORDER_LIMIT"
+                numbers = [entry.get(t, "") for t in (25005, 25006, 25007)]
+                if all(n.isdigit() for n in numbers) and unit:
+                    used, most, count = map(int, numbers)
+                    limits.append(FixLimit(kind, used, most, count * unit))
+                entry = {}
+            if 25004 <= tag <= 25008 and value:
+                entry[tag] = value
+        self.limits = limits
+        for limit in limits:
+            if limit.kind == "MESSAGE_LIMIT" and limit.limit / limit.interval_s < (
+                self.message_limit / self.message_window_s
+            ):
+                self.message_limit, self.message_window_s = limit.limit, limit.interval_s
 
     async def read(self, buffer: bytearray) -> None:
         """Read and act on the server's messages until the session ends; `buffer` holds what
@@ -117,6 +178,8 @@ class FixSession:
             self.write("0", [(112, message.get(112))], self.wire.sending_time())
         elif kind == "0":
             self.test_sent_at = None
+        elif kind == "XLR":
+            self.adopt_limits(message)
         elif kind == "B":
             self.retiring = True  # maintenance: the next request opens a new session
             self.wire.noticed_news()
@@ -197,6 +260,11 @@ async def open_session(
             drop_copy=drop_copy,
         )
         writer.write(logon)
+        session.message_limit, session.message_window_s = (
+            config.message_limit,
+            config.message_window_s,
+        )
+        session.sent_at.append(asyncio.get_running_loop().time())
         buffer = bytearray()
         answer = await asyncio.wait_for(_first_message(reader, buffer), config.connect_timeout_s)
         if answer.msg_type != "A":
@@ -205,6 +273,7 @@ async def open_session(
         writer.close()
         raise
     session.in_seq = answer.seq
+    session.write("XLQ", [(6136, "limits")], owner.sending_time())  # the live limits
     session.tasks.append(asyncio.create_task(session.read(buffer)))
     session.tasks.append(asyncio.create_task(session.heartbeats(config.heartbeat_s)))
     return session
