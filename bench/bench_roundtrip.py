@@ -3,6 +3,9 @@ acknowledged reply, on loopback against one simulator process, in one run:
 
 - the guard with `order_transport = "ws"` (orders over Binance's WebSocket API): the figure;
 - the guard with `order_transport = "rest"` (its own HTTP/1.1 keep-alive client);
+- the guard with `order_transport = "fix"` (Binance's FIX order entry over TLS, an Ed25519 key;
+  the simulator's start line names its fix_url and the throwaway certificate, fix_ca_pem, which
+  the profile trusts through fix_url and fix_ca_file as a standalone simulator's user would);
 - python-binance's AsyncClient.create_order and ccxt's create_order (REST, rate limiter off):
   the baselines (target: the WebSocket API's p50 at most half ccxt's);
 - a bare aiohttp WebSocket client sending signed order.place frames: the floor, what the
@@ -55,20 +58,32 @@ async def _guard(target: dict[str, Any], n: int, transport: str) -> list[float]:
     from tradeguard.profile.profiles import Limits, Profile
     from tradeguard.session.connect import connect
 
-    os.environ["TG_BENCH_KEY"] = target["api_key"]
-    os.environ["TG_BENCH_SECRET"] = target["secret"]
     home = Path(tempfile.mkdtemp(prefix="tg-bench-roundtrip-"))
     os.environ["XDG_STATE_HOME"] = str(home / "state")
+    fix: dict[str, Any] = {}
+    if transport == "fix":  # FIX logs on with Ed25519 keys only
+        os.environ["TG_BENCH_KEY"] = target["ed25519_api_key"]
+        os.environ["TG_BENCH_PEM"] = target["ed25519_private_key"]
+        credentials = CredentialsSpec(
+            "bench", "env", "TG_BENCH_KEY", private_key="TG_BENCH_PEM", kind="ED25519"
+        )
+        (home / "sim-ca.pem").write_text(target["fix_ca_pem"])
+        fix = {"fix_url": target["fix_url"], "fix_ca_file": home / "sim-ca.pem"}
+    else:
+        os.environ["TG_BENCH_KEY"] = target["api_key"]
+        os.environ["TG_BENCH_SECRET"] = target["secret"]
+        credentials = CredentialsSpec("bench", "env", "TG_BENCH_KEY", secret="TG_BENCH_SECRET")
     profile = Profile(
         name="bench",
         env="testnet",
         base_url=target["base_url"],
         journal=f"sqlite://{home / 'bench.db'}",
-        credentials=CredentialsSpec("bench", "env", "TG_BENCH_KEY", secret="TG_BENCH_SECRET"),
+        credentials=credentials,
         limits=Limits(max_orders_per_minute=10**6, max_order_notional=Decimal(10**6),
                       max_position_notional=Decimal(10**9), daily_loss=Decimal(10**9),
                       drawdown_from_peak=Decimal(10**9)),
         order_transport=transport,  # type: ignore[arg-type]
+        **fix,
     )  # fmt: skip
     tg = await connect(profile, stream=False)
     try:
@@ -89,6 +104,10 @@ async def _guard_ws(target: dict[str, Any], n: int) -> list[float]:
 
 async def _guard_rest(target: dict[str, Any], n: int) -> list[float]:
     return await _guard(target, n, "rest")
+
+
+async def _guard_fix(target: dict[str, Any], n: int) -> list[float]:
+    return await _guard(target, n, "fix")
 
 
 async def _python_binance(target: dict[str, Any], n: int) -> list[float]:
@@ -180,6 +199,7 @@ def percentile(samples: list[float], pct: float) -> float:
 RUNNERS: dict[str, Runner] = {
     "guard_ws": _guard_ws,
     "guard_rest": _guard_rest,
+    "guard_fix": _guard_fix,
     "python_binance_rest": _python_binance,
     "ccxt_rest": _ccxt,
     "raw_aiohttp_ws": _raw_ws,
@@ -201,4 +221,6 @@ def run() -> list[Figure]:
         figures.append(
             Figure(f"{metric}_rest", at["guard_rest"], "us", "ccxt_rest", at["ccxt_rest"])
         )
+        for baseline in ("guard_ws", "guard_rest", "ccxt_rest"):
+            figures.append(Figure(f"{metric}_fix", at["guard_fix"], "us", baseline, at[baseline]))
     return figures

@@ -55,9 +55,15 @@ async def sim(venue: str = "binance") -> None:
     )
     running = await server.start(SimConfig.default(seed=3, limits=limits, venue=venue))
     key = next(k for k in running.key_listing if k["name"] == "trade-only")
+    ed25519 = next((k for k in running.key_listing if k["name"] == "trade-only-ed25519"), {})
     print(json.dumps({"base_url": running.base_url, "control_url": running.control_url,
                       "api_key": key["api_key"], "secret": key["secret"],
-                      "passphrase": key.get("passphrase")}))  # fmt: skip
+                      "passphrase": key.get("passphrase"),
+                      # FIX order entry (Binance's dialect): its host, certificate and key
+                      "fix_url": running.urls.get("fix_url"),
+                      "fix_ca_pem": running.urls.get("fix_ca_pem"),
+                      "ed25519_api_key": ed25519.get("api_key"),
+                      "ed25519_private_key": ed25519.get("secret")}))  # fmt: skip
     sys.stdout.flush()
     await asyncio.Event().wait()
 

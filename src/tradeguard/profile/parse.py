@@ -24,6 +24,7 @@ from tradeguard.keys.credentials import CREDENTIAL_SOURCES, DEFAULT_KEYRING_SERV
 from tradeguard.keys.shape import looks_like_secret
 from tradeguard.model import Symbol
 from tradeguard.profile.gateway_keys import GatewayTable
+from tradeguard.profile.fix_host import FIX_KEYS, fix_host
 from tradeguard.profile.profiles import (
     MAX_STALE_AFTER_S,
     MODES,
@@ -43,7 +44,7 @@ _PROFILE_KEYS = (
     "venue", "env", "mode", "symbols", "journal", "journal_durability", "base_url", "credentials",
     "limits", "alerts", "stages", "cancel_on_exit", "reconcile_every_s", "key_age_warn_days",
     "key_age_refuse_days", "ip_whitelist_required_for_live", "order_transport",
-    "market_stale_after_s", "gateway",
+    "market_stale_after_s", "gateway", *FIX_KEYS,
 )  # fmt: skip
 _CREDENTIAL_KEYS = (
     "source", "api_key", "secret", "private_key", "passphrase", "kind", "keyring_service",
@@ -149,6 +150,7 @@ class _Parser(GatewayTable):
             stage_caps=self.stage_caps((*path, "stages"), body.get("stages", {}), limits),
             cancel_on_exit=self.flag((*path, "cancel_on_exit"), body.get("cancel_on_exit", True)),
             order_transport=self.order_transport((*path, "order_transport"), body, venue),
+            **fix_host(self, path, body, env)._asdict(),
             reconcile_every_s=self.reconcile_every((*path, "reconcile_every_s"), body),
             market_stale_after_s=self.market_stale_after((*path, "market_stale_after_s"), body),
             key_age_warn_days=warn,

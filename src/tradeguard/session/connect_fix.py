@@ -3,17 +3,21 @@ over FIX order entry (venues/binance/fix.py), set up as `connect` builds the ses
 
 FIX takes Ed25519 keys only: any other key is refused here in one line, before anything is
 sent. The FIX host is Binance's for the rung (testnet, or live), or the embedded simulator's
-acceptor (its throwaway certificate trusted). A profile with its own `base_url` names no FIX
-host, and is refused. After any new FIX session but the first, the session reconciles before
-the order that opened it leaves (Binance replays nothing a lost session carried).
+acceptor (its throwaway certificate trusted), or the profile's `fix_url` (with `fix_ca_file`
+trusted: a standalone `tradeguard sim`). A profile with its own `base_url` and no `fix_url`
+names no FIX host, and is refused. After any new FIX session but the first, the session
+reconciles before the order that opened it leaves (Binance replays nothing a lost session
+carried).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tradeguard.errors import ConfigError
 from tradeguard.keys.credentials import ApiCredentials
+from tradeguard.profile.fix_host import read_ca
 from tradeguard.profile.profiles import Profile
 from tradeguard.session.guard import Session
 from tradeguard.session.reconcile import Assets, Tolerance
@@ -24,13 +28,20 @@ FIX_HOSTS = {
     "live-small": "tcp+tls://fix-oe.binance.com:9000",
     "live": "tcp+tls://fix-oe.binance.com:9000",
 }
+DROP_COPY_HOSTS = {
+    "testnet": "tcp+tls://fix-dc.testnet.binance.vision:9000",
+    "live-small": "tcp+tls://fix-dc.binance.com:9000",
+    "live": "tcp+tls://fix-dc.binance.com:9000",
+}
 
 
 def orders_over_fix(
     profile: Profile, transport: Venue, creds: ApiCredentials | None, sim: Any
 ) -> None:
     from tradeguard.venues.binance.client import BinanceTransport
-    from tradeguard.venues.binance.fix import FixConfig, FixOrderWire
+    from tradeguard.venues.binance.fix import FixOrderWire
+    from tradeguard.venues.binance.fix_drop_copy import DropCopy
+    from tradeguard.venues.binance.fix_session import FixConfig
 
     assert isinstance(transport, BinanceTransport)  # the profile allows "fix" on Binance only
     if creds is None or creds.kind != "ED25519":
@@ -41,27 +52,33 @@ def orders_over_fix(
             hint="create an Ed25519 key on Binance (API Management, self-generated) and give "
             'its PEM as credentials.private_key, or use order_transport = "ws"',
         )
-    if sim is not None:
+    if sim is not None:  # one port serves order entry and drop copy on the simulator
         url, ca_pem = sim.urls["fix_url"], sim.urls["fix_ca_pem"]
+        drop_copy_url = url
+    elif profile.fix_url is not None:
+        url = drop_copy_url = profile.fix_url
+        ca_pem = None if profile.fix_ca_file is None else read_ca(profile.name, profile.fix_ca_file)
     elif profile.base_url is None and profile.env in FIX_HOSTS:
         url, ca_pem = FIX_HOSTS[profile.env], None
+        drop_copy_url = DROP_COPY_HOSTS[profile.env]
     else:
         raise ConfigError(
             f'profile {profile.name}: order_transport = "fix" has no FIX host for base_url '
             f"{profile.base_url}",
-            hint='remove base_url, or use order_transport = "ws" with it',
+            hint='add fix_url = "tcp+tls://HOST:PORT" (and fix_ca_file for a simulator\'s '
+            'certificate), remove base_url, or use order_transport = "ws" with it',
         )
     config = transport.config
-    transport.order_wire = FixOrderWire(
-        url,
-        ca_pem=ca_pem,
-        config=FixConfig(
-            connect_timeout_s=config.connect_timeout_s,
-            reply_timeout_s=config.timeout_s,
-            backoff_base_s=config.backoff_base_s,
-            backoff_cap_s=config.backoff_cap_s,
-        ),
+    fix_config = FixConfig(
+        connect_timeout_s=config.connect_timeout_s,
+        reply_timeout_s=config.timeout_s,
+        backoff_base_s=config.backoff_base_s,
+        backoff_cap_s=config.backoff_cap_s,
     )
+    wire = FixOrderWire(url, ca_pem=ca_pem, config=fix_config)
+    if profile.fix_drop_copy:
+        wire.drop_copy = DropCopy(drop_copy_url, ca_pem=ca_pem, config=fix_config)
+    transport.order_wire = wire
 
 
 def attach(session: Session, assets: Assets, tolerance: Tolerance) -> None:
@@ -69,6 +86,7 @@ def attach(session: Session, assets: Assets, tolerance: Tolerance) -> None:
     stream's executionReports are (a fill both bring is booked once: the ledger drops the
     repeat), and reconciliation before a new session sends."""
     from tradeguard.errors import TradeguardError
+    from tradeguard.events import OrderFilled
     from tradeguard.session.reconciler import reconcile_now
     from tradeguard.venues.binance.client import BinanceTransport
     from tradeguard.venues.binance.fix import FixOrderWire
@@ -99,3 +117,29 @@ def attach(session: Session, assets: Assets, tolerance: Tolerance) -> None:
 
     wire.before_resume = resume
     wire.on_report = on_report
+    drop_copy = wire.drop_copy
+    if drop_copy is None or transport.credentials is None:
+        return
+    checks: set[asyncio.Task[list[str]]] = set()
+
+    def on_copy(message: FixMessage) -> None:
+        """A fill on drop copy that order entry had not booked: booked from here (journaled),
+        and the session reconciles (journaled too) to learn what else it missed."""
+        event = stream_event(message)
+        if event is None:
+            return
+        try:
+            events = decoder.events(event, session.clock.wall_ms())
+        except (TradeguardError, ValueError):
+            return
+        fills = [each for each in events if isinstance(each, OrderFilled)]
+        caught = [each for each in fills if session.recorder.record(each)]
+        if caught:
+            drop_copy.caught += len(caught)
+            check = asyncio.create_task(reconcile_now(session, assets, tolerance))
+            checks.add(check)
+            check.add_done_callback(checks.discard)
+
+    drop_copy.on_report = on_copy
+    drop_copy.now_ms = transport.server_now_ms
+    drop_copy.start(transport.credentials)

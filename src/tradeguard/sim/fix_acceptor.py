@@ -38,6 +38,7 @@ class FixAcceptor:
         }
         (self.endpoints["REPLACE"],) = rest_replace.endpoints(sim)
         self.connections = 0  # accepted so far
+        self.drop_copy_delay_s = 1.0  # Binance's drop copy runs 1 s behind
         self._session_numbers = 0
         self._server: asyncio.Server | None = None
         self._runs: set[asyncio.Task[None]] = set()

@@ -171,7 +171,19 @@ def execution_report(event: dict[str, Any], time: str) -> list[tuple[int, object
     ]
     if exec_type == "F":
         body += [(136, 1), (137, event["n"]), (138, event["N"]), (139, 4)]
+    body += _type_tags(str(event["o"]), str(event["S"]), event.get("P"))
     return body
+
+
+def _type_tags(order_type: str, side: str, stop_price: object) -> list[tuple[int, object]]:
+    """What names the order's type beyond OrdType (40): ExecInst 6 for post-only, and for a
+    stop or take-profit its trigger (1100-1109; the direction tells which of the two)."""
+    if order_type == "LIMIT_MAKER":
+        return [(18, 6)]
+    if not order_type.startswith(("STOP_LOSS", "TAKE_PROFIT")):
+        return []
+    upward = (side == "BUY") == order_type.startswith("STOP_LOSS")
+    return [(1100, 4), (1101, 1), (1102, stop_price), (1107, 2), (1109, "U" if upward else "D")]
 
 
 def _leaves(event: dict[str, Any]) -> str:

@@ -1,19 +1,20 @@
 """One FIX order-entry connection to the simulator, as Binance's session profile has it.
 
-- Logon <A> first (-1180 otherwise) and once (-1176): EncryptMethod 0, HeartBtInt 5-60,
-  ResetSeqNumFlag Y (-1175), MessageHandling 1 or 2, an API key that may trade from this IP
-  (-2015), an Ed25519 key (HMAC and RSA keys cannot log on: -2015), RawData the Ed25519
-  signature of 35|49|56|34|52 (-1022), SendingTime within RecvWindow (5000 ms for Logon, or
-  25000) and at most 1 s ahead (-1021), a SenderCompID of 1-8 of [A-Za-z0-9-_] (-1178) that no
-  other live session of the account uses (-1033). The answer: 98=0, 108, 25037 (a UUID).
+- Logon <A> first (-1180 otherwise) and once (-1176), checked as Binance does
+  (sim/fix_logon.py), with a SenderCompID no other live session of the account uses (-1033).
+  The answer: 98=0, 108, 25037 (a UUID).
 - MsgSeqNum must rise by exactly 1 (-1179 "Expected: 'N'"): there is no ResendRequest, so a
   gap ends the session (Reject <3>, then Logout <5>). 49 may not change (-1178).
 - Heartbeat <0> after HeartBtInt of our silence, TestRequest <1> after HeartBtInt of the
   client's, Logout if it goes unanswered; a TestRequest is answered with its 112.
-- Over 10,000 messages in 10 s: Logout with -1181 and close.
+- Over 10,000 messages in 10 s: Logout with -1181 and close. LimitQuery <XLQ> is answered
+  with LimitResponse <XLR>: that message limit and the account's order limits, with counts.
 - NewOrderSingle <D>, OrderCancelRequest <F> and OrderCancelRequestAndNewOrderSingle <XCN>
   run on the REST handlers (sim/fix_orders.py);
   every ExecutionReport of the account goes to every order-entry session of it.
+- A drop-copy session (Logon with DropCopyFlag 9406=Y, on the same port: Binance's is another
+  host) receives every ExecutionReport of the account `drop_copy_delay_s` late (1 s, as
+  Binance), and its orders are refused (-1183).
 - A message that is not FIX (bad BodyLength, CheckSum, ...): Reject -1177, and the connection
   closes.
 
@@ -28,28 +29,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Any, Final
 
-from tradeguard.sim import fix_orders
-from tradeguard.sim.auth import Security, check_key
+from tradeguard.sim import fix_logon, fix_orders
 from tradeguard.sim.faults_kinds import FixGarble, FixSeqGap
+from tradeguard.sim.fix_logon import Refused
 from tradeguard.sim.rejects import Reject
 from tradeguard.sim.rest_params import Params
 from tradeguard.sim.rest_pipeline import Call
 from tradeguard.sim.rest_replace import ReplaceFailed
 from tradeguard.sim.streams_hub import UserSink
-from tradeguard.venues.binance import signing
 from tradeguard.venues.binance.fix_wire import (
     SERVER_COMP_ID,
     FixMessage,
     Garbled,
     encode,
     frames,
-    logon_payload,
-    parse_timestamp,
     timestamp_us,
 )
 
@@ -57,21 +54,9 @@ if TYPE_CHECKING:
     from tradeguard.sim.fix_acceptor import FixAcceptor
     from tradeguard.sim.keys import ApiKey
 
-COMP_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,8}")
-LOGON_RECV_WINDOW_MS: Final = 5000
-MAX_AHEAD_MS: Final = 1000
 MESSAGE_LIMIT: Final = 10_000  # per connection, client to server
 MESSAGE_WINDOW_S: Final = 10.0
 NEWS_FINAL: Final = "Your connection is about to be closed. Please reconnect."
-
-
-class _Refused(Exception):
-    """Ends the session: a Reject <3> with this code and text, then a Logout."""
-
-    def __init__(self, code: int, text: str) -> None:
-        super().__init__(text)
-        self.code = code
-        self.text = text
 
 
 class _Reports(UserSink):
@@ -105,6 +90,7 @@ class FixSession:
         self.in_seq = 0  # the last MsgSeqNum received
         self.out_seq = 0
         self.closed = False
+        self.drop_copy = False  # DropCopyFlag: reports only, delayed; no orders
         self._sink: _Reports | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._received: deque[float] = deque()
@@ -134,7 +120,7 @@ class FixSession:
                         if self.ended():
                             return
                 except Garbled as exc:
-                    self._refuse(_Refused(-1177, f"Garbled message: {exc}"), None, "")
+                    self._refuse(Refused(-1177, f"Garbled message: {exc}"), None, "")
                     return
         except (ConnectionError, OSError):
             return
@@ -185,7 +171,7 @@ class FixSession:
             await self.writer.drain()
             self.writer.close()
 
-    def _refuse(self, refused: _Refused, msg: FixMessage | None, msg_type: str) -> None:
+    def _refuse(self, refused: Refused, msg: FixMessage | None, msg_type: str) -> None:
         self.send(
             "3",
             [
@@ -206,14 +192,14 @@ class FixSession:
                 return
             self._in_sequence(msg)
             self._dispatch(msg)
-        except _Refused as refused:
+        except Refused as refused:
             self._refuse(refused, msg, msg.msg_type)
 
     def _in_sequence(self, msg: FixMessage) -> None:
         if msg.get(49) != self.sender:
-            raise _Refused(-1178, "SenderCompID changed during the session.")
+            raise Refused(-1178, "SenderCompID changed during the session.")
         if msg.seq != self.in_seq + 1:
-            raise _Refused(-1179, f"MsgSeqNum too high or low, Expected: '{self.in_seq + 1}'")
+            raise Refused(-1179, f"MsgSeqNum too high or low, Expected: '{self.in_seq + 1}'")
         self.in_seq = msg.seq
         now = asyncio.get_running_loop().time()
         self._received.append(now)
@@ -233,13 +219,18 @@ class FixSession:
         elif kind == "5":
             self._logout("Logout acknowledgment.")
         elif kind == "A":
-            raise _Refused(-1176, "Already logged in.")
+            raise Refused(-1176, "Already logged in.")
+        elif kind in ("D", "F", "XCN") and self.drop_copy:
+            text = "Not allowed in drop copy sessions."
+            self.send("3", [(45, msg.seq), (372, kind), (373, 99), (25016, -1183), (58, text)])
         elif kind == "D":
             self._new_order(msg)
         elif kind == "F":
             self._cancel(msg)
         elif kind == "XCN":
             self._replace(msg)
+        elif kind == "XLQ":
+            self._limits(msg)
         elif kind != "3":  # a client's Reject gets no answer (2025-08-12)
             self.send(
                 "3",
@@ -254,48 +245,35 @@ class FixSession:
 
     def _logon(self, msg: FixMessage) -> None:
         self.sender = msg.get(49) or "?"  # whom the refusals below are addressed to
-        if msg.msg_type != "A":
-            raise _Refused(-1180, "The first message must be a Logon.")
-        sender = self.sender
-        if not COMP_ID.fullmatch(sender):
-            raise _Refused(-1178, "Invalid SenderCompID.")
-        if msg.seq != 1:
-            raise _Refused(-1179, "MsgSeqNum too high or low, Expected: '1'")
-        if msg.get(141) != "Y":
-            raise _Refused(-1175, "ResetSeqNumFlag must be 'Y'.")
-        if msg.get(98) != "0" or msg.get(25035) not in ("1", "2"):
-            raise _Refused(-1102, "EncryptMethod must be 0 and MessageHandling 1 or 2.")
-        heartbeat = msg.get(108) or ""
-        if not heartbeat.isdigit() or not 5 <= int(heartbeat) <= 60:
-            raise _Refused(-1102, "HeartBtInt must be between 5 and 60.")
-        now = self.sim.clock.now_ms()
-        key = self.sim.keystore.by_api_key(msg.get(553) or "")
-        try:
-            key = check_key(key, self.ip, Security.TRADE, "trade", now)
-        except Reject as rej:
-            raise _Refused(rej.code, rej.msg) from None
-        if key.kind != "ED25519":  # [I] Binance's text for an HMAC or RSA key on FIX
-            raise _Refused(-2015, "Invalid API-key, IP, or permissions for action.")
-        sending_time = msg.get(52) or ""
-        payload = logon_payload(sender, msg.get(56) or "", 1, sending_time)
-        signature = msg.get(96) or ""
-        if msg.get(95) != str(len(signature)) or not signing.verify(
-            "ED25519", key.verification_key, payload, signature
-        ):
-            raise _Refused(-1022, "Signature for this request is not valid.")
-        sent = parse_timestamp(sending_time)
-        window = int(msg.get(25000) or LOGON_RECV_WINDOW_MS)
-        if sent is None or now - sent > window or sent - now > MAX_AHEAD_MS:
-            raise _Refused(-1021, "Timestamp for this request is outside of the recvWindow.")
-        if self.acceptor.comp_id_taken(key.account, sender):
-            raise _Refused(-1033, "SenderCompId(49) is currently in use.")
-        self.key, self.in_seq, self.heartbeat_s = key, 1, int(heartbeat)
+        key, heartbeat, self.drop_copy = fix_logon.check(msg, self.sim, self.ip)
+        if self.acceptor.comp_id_taken(key.account, self.sender):
+            raise Refused(-1033, "SenderCompId(49) is currently in use.")
+        self.key, self.in_seq, self.heartbeat_s = key, 1, heartbeat
+        self._received.append(asyncio.get_running_loop().time())  # the Logon counts too
         self._sink = _Reports(self, key.account)
         self.sim.hub.add_user(self._sink)
         session_id = uuid.UUID(int=self.acceptor.next_session_number())
         self.send("A", [(98, 0), (108, self.heartbeat_s), (25037, session_id)])
         self._tasks.append(asyncio.create_task(self._heartbeats()))
         self.acceptor.logged_on(self)
+
+    def _limits(self, msg: FixMessage) -> None:
+        """LimitQuery <XLQ>: this connection's message limit and the account's order limits,
+        each with its count, as LimitResponse <XLR>."""
+        request_id = msg.get(6136)
+        if not request_id:
+            self._malformed(msg, fix_orders.Malformed(6136, -1102, "Missing ReqID (6136)."))
+            return
+        assert self.key is not None
+        usage = self.sim.ledger.order_usage_json(self.key.account, self.sim.clock.now_ms())
+        body: list[tuple[int, object]] = [(6136, request_id), (25003, 1 + len(usage))]
+        body += [(25004, 2), (25005, len(self._received)), (25006, MESSAGE_LIMIT)]
+        body += [(25007, int(MESSAGE_WINDOW_S)), (25008, "s")]
+        for limit in usage:
+            unit = "d" if limit["interval"] == "DAY" else "s"
+            body += [(25004, 1), (25005, limit["count"]), (25006, limit["limit"])]
+            body += [(25007, limit["intervalNum"]), (25008, unit)]
+        self.send("XLR", body)
 
     # ── orders ──────────────────────────────────────────────────────────────────────────
     def _new_order(self, msg: FixMessage) -> None:
@@ -386,7 +364,12 @@ class FixSession:
     def report(self, event: dict[str, Any]) -> None:
         """One executionReport event of the account, as an ExecutionReport <8>."""
         transact = timestamp_us(int(event["T"]) * 1000)
-        self.send("8", fix_orders.execution_report(event, transact))
+        body = fix_orders.execution_report(event, transact)
+        if self.drop_copy:  # Binance delays drop copy by 1 s
+            delay = self.acceptor.drop_copy_delay_s
+            asyncio.get_running_loop().call_later(delay, self.send, "8", body)
+            return
+        self.send("8", body)
 
     # ── timers ──────────────────────────────────────────────────────────────────────────
     async def _heartbeats(self) -> None:

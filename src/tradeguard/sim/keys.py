@@ -91,6 +91,8 @@ PERMISSIONS: Final[dict[str, str]] = {
     "MARGIN": "enable_margin",
     "FUTURES": "enable_futures",
     "OPTIONS": "enable_vanilla_options",
+    "FIX_API": "enable_fix_api_trade",  # FIX order entry (and drop copy)
+    "FIX_API_READ_ONLY": "enable_fix_read_only",  # drop copy and market data only
 }
 
 
@@ -185,7 +187,8 @@ def builtin_keys(seed: int, now_ms: int, account: str = "main") -> list[ApiKey]:
     unrestricted = _TRADE_ONLY | {"ip_restrict": False, "allowed_ips": ()}
     specs: list[tuple[str, KeyKind, int, dict[str, Any]]] = [
         ("trade-only", "HMAC", fresh, _TRADE_ONLY),
-        ("trade-only-ed25519", "ED25519", fresh, _TRADE_ONLY),
+        # Binance takes Ed25519 keys only on FIX: this one may trade there too
+        ("trade-only-ed25519", "ED25519", fresh, _TRADE_ONLY | {"enable_fix_api_trade": True}),
         ("trade-only-rsa", "RSA", fresh, _TRADE_ONLY),
         ("withdraw-enabled", "HMAC", fresh, _TRADE_ONLY | {"enable_withdrawals": True}),
         ("read-only", "HMAC", fresh, _TRADE_ONLY | {"enable_spot_and_margin_trading": False}),

@@ -47,14 +47,17 @@ class RawFix:
     def send_raw(self, data: bytes) -> None:
         self.writer.write(data)
 
-    async def logon(self, key_name: str = "trade-only-ed25519", sender: str = "T1") -> None:
+    async def logon(
+        self, key_name: str = "trade-only-ed25519", sender: str = "T1", *, drop_copy: bool = False
+    ) -> None:
         key = self.running.key(key_name)
         self.sender, self.seq = sender, 1
 
         def sign(payload: bytes) -> str:
             return signing.sign(key.kind, key.secret, payload)
 
-        self.send_raw(fix_wire.logon(sender, 1, self.now(), key.api_key, sign))
+        logon = fix_wire.logon(sender, 1, self.now(), key.api_key, sign, drop_copy=drop_copy)
+        self.send_raw(logon)
 
     async def receive(self) -> fix_wire.FixMessage:
         while True:

@@ -135,3 +135,29 @@ async def test_cancel_replace_of_an_unknown_order_stops_at_the_cancel(logged_on:
     assert (refused.get(11), refused.get(25016)) == ("fix-new-x", "-2011")
     logged_on.send("1", [(112, "after")])  # nothing else came before the answer to this
     assert (await logged_on.expect("0")).get(112) == "after"
+
+
+async def test_a_key_without_fix_api_trade_cannot_log_on() -> None:
+    """Binance: order entry takes a key with FIX_API; the built-in Ed25519 key has it, a
+    configured key has it only when its permissions name it."""
+    from tradeguard.sim import server
+    from tradeguard.sim.config import SimConfig
+
+    keys = [
+        {"name": "no-fix", "kind": "ED25519", "permissions": ["SPOT", "READ"]},
+        {"name": "fix", "kind": "ED25519", "permissions": ["SPOT", "READ", "FIX_API"]},
+    ]
+    running = await server.start(SimConfig.default(seed=2, keys=keys))
+    try:
+        assert running.key("trade-only-ed25519").enable_fix_api_trade
+        refused = await RawFix.open(running)
+        await refused.logon("no-fix")
+        reject = await refused.expect("3")
+        assert reject.get(25016) == "-2015"
+        await refused.close()
+        allowed = await RawFix.open(running)
+        await allowed.logon("fix", sender="T2")
+        await allowed.expect("A")
+        await allowed.close()
+    finally:
+        await running.close()

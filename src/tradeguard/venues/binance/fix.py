@@ -3,7 +3,8 @@
 `BinanceTransport` keeps every promise it makes for REST (the ledger prices and waits first,
 the breaker, the error tree, the journal's reply notes, the resolver) and hands the order
 requests `carries` names (place, cancel, cancel-replace) to `send`, as it does for the WebSocket API
-(design-notes.md: a wire, not a venue). What this module adds is Binance's session profile:
+(design-notes.md: a wire, not a venue). What this module and the session's (`fix_session.py`:
+the Logon, reading, heartbeats) add is Binance's session profile:
 
 - TLS with SNI, the certificate verified against the host name; a Logon (seq 1, sequence
   numbers reset) whose RawData is the Ed25519 signature of 35|49|56|34|52; a SenderCompID of
@@ -36,7 +37,6 @@ import random
 import ssl
 import string
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tradeguard.keys.credentials import ApiCredentials
@@ -44,146 +44,18 @@ from tradeguard.net.httpclient import NeverSent, NoAnswer
 from tradeguard.net.httpwire import Response
 from tradeguard.venues.binance import fix_messages, fix_wire
 from tradeguard.venues.binance.endpoints import Request
+from tradeguard.venues.binance.fix_drop_copy import DropCopy
+from tradeguard.venues.binance.fix_session import (
+    FixConfig,
+    FixLimit,
+    FixSession,
+    LogonRefused,
+    open_session,
+)
 
 Sleep = Callable[[float], Awaitable[None]]
 Resume = Callable[[], Awaitable[None]]
 _COMP_ID_CHARS = string.ascii_letters + string.digits
-
-
-@dataclass(frozen=True, slots=True)
-class FixConfig:
-    connect_timeout_s: float = 5.0
-    reply_timeout_s: float = 10.0  # Binance's own: after 10 s an order's status is unknown
-    heartbeat_s: int = 30  # HeartBtInt, 5..60
-    backoff_base_s: float = 0.25
-    backoff_cap_s: float = 8.0
-
-
-class _Session:
-    """One logged-on FIX session: its sequence numbers, its requests waiting for answers."""
-
-    def __init__(
-        self,
-        wire: FixOrderWire,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        sender: str,
-    ) -> None:
-        self.wire = wire
-        self.reader = reader
-        self.writer = writer
-        self.sender = sender
-        self.out_seq = 0
-        self.in_seq = 0
-        self.closed = False
-        self.retiring = False  # News: no new requests; logged out once the last is answered
-        self.waiting: dict[str, asyncio.Future[fix_wire.FixMessage]] = {}
-        self.by_seq: dict[int, str] = {}  # MsgSeqNum -> ClOrdID, for a Reject's RefSeqNum
-        self.tasks: list[asyncio.Task[None]] = []
-        loop = asyncio.get_running_loop()
-        self.last_in = self.last_out = loop.time()
-        self.test_sent_at: float | None = None
-
-    def usable(self) -> bool:
-        return not self.closed and not self.retiring and not self.writer.is_closing()
-
-    def write(self, msg_type: str, body: fix_messages.Body, sending_time: str) -> int:
-        self.out_seq += 1
-        data = fix_wire.encode(
-            msg_type, self.sender, fix_wire.SERVER_COMP_ID, self.out_seq, sending_time, body
-        )
-        self.writer.write(data)
-        self.last_out = asyncio.get_running_loop().time()
-        return self.out_seq
-
-    async def read(self, buffer: bytearray) -> None:
-        """Read and act on the server's messages until the session ends; `buffer` holds what
-        came after the Logon's answer."""
-        try:
-            while True:
-                for message in fix_wire.frames(buffer):
-                    if message.seq != self.in_seq + 1:
-                        # no ResendRequest on Binance: what was skipped is lost for good
-                        self.lost(f"the server's MsgSeqNum jumped to {message.seq}")
-                        return
-                    self.in_seq = message.seq
-                    self.on_message(message)
-                    if self.closed:
-                        return
-                data = await self.reader.read(65536)
-                if not data:
-                    self.lost("the FIX session closed before the answer")
-                    return
-                self.last_in = asyncio.get_running_loop().time()
-                buffer += data
-        except fix_wire.Garbled as exc:
-            self.lost(f"a garbled message from the server ({exc})")
-        except (ConnectionError, OSError, ssl.SSLError) as exc:
-            self.lost(f"the FIX connection failed ({exc})")
-
-    def on_message(self, message: fix_wire.FixMessage) -> None:
-        kind = message.msg_type
-        if kind in ("8", "9"):
-            self.answered(message.get(11), message)
-            if kind == "8":
-                self.wire.reports += 1
-                if self.wire.on_report is not None:
-                    self.wire.on_report(message)
-        elif kind == "3":
-            ref = message.get(45)
-            if ref is not None and ref.isdigit():
-                self.answered(self.by_seq.get(int(ref)), message)
-        elif kind == "1":
-            self.write("0", [(112, message.get(112))], self.wire.sending_time())
-        elif kind == "0":
-            self.test_sent_at = None
-        elif kind == "B":
-            self.retiring = True  # maintenance: the next request opens a new session
-            self.wire.news += 1
-            self.retire_if_idle()
-        elif kind == "5":
-            self.lost(f"the server logged the FIX session out ({message.get(58) or 'no reason'})")
-
-    def answered(self, client_id: str | None, message: fix_wire.FixMessage) -> None:
-        future = self.waiting.get(client_id or "")
-        if future is not None and not future.done():
-            future.set_result(message)
-
-    def retire_if_idle(self) -> None:
-        if self.retiring and not self.waiting and not self.closed:
-            self.write("5", [], self.wire.sending_time())
-            self.close()
-
-    def lost(self, why: str) -> None:
-        for future in self.waiting.values():
-            if not future.done():
-                future.set_exception(NoAnswer(why))
-        self.close()
-
-    def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        self.wire.forget(self)
-        for task in self.tasks:
-            if task is not asyncio.current_task():
-                task.cancel()
-        with contextlib.suppress(Exception):
-            self.writer.close()
-
-    async def heartbeats(self, interval: float) -> None:
-        loop = asyncio.get_running_loop()
-        while not self.closed:
-            await asyncio.sleep(min(interval, 1.0))
-            now = loop.time()
-            if self.test_sent_at is not None and now - self.test_sent_at >= interval:
-                self.lost("the FIX session did not answer a TestRequest")
-                return
-            if now - self.last_out >= interval:
-                self.write("0", [], self.wire.sending_time())
-            if self.test_sent_at is None and now - self.last_in >= interval:
-                self.test_sent_at = now
-                self.write("1", [(112, f"tg{self.out_seq + 1}")], self.wire.sending_time())
 
 
 class FixOrderWire:
@@ -209,7 +81,7 @@ class FixOrderWire:
         self._tls = ssl.create_default_context(cadata=ca_pem)
         self._rng = rng or random.Random()  # comp ids and jitter, not cryptography
         self._sleep = sleep
-        self._session: _Session | None = None
+        self._session: FixSession | None = None
         self._connecting: asyncio.Lock | None = None
         self._now_ms: Callable[[], int] = lambda: 0
         self.before_resume: Resume | None = None  # reconciliation, before a new session sends
@@ -220,7 +92,14 @@ class FixOrderWire:
         self.reports = 0  # ExecutionReports received
         self.news = 0  # News messages received
         self._retry_at = 0.0
+        self.paced = 0  # requests that waited for the message limit
+        self.drop_copy: DropCopy | None = None  # fix_drop_copy: closed with this wire
         self._cancel_ids = 0
+
+    @property
+    def limits(self) -> list[FixLimit]:
+        """The live session's limits, from its LimitResponse (queried at each Logon)."""
+        return [] if self._session is None else list(self._session.limits)
 
     def takes(self, request: Request) -> bool:
         """Whether `request` goes over FIX: placing, cancelling and cancel-replacing (the reads
@@ -247,6 +126,8 @@ class FixOrderWire:
         as the HTTP client raises them. `timestamp` (the exchange's clock) stamps SendingTime."""
         self._now_ms = timestamp
         session = await self._logged_on(credentials)
+        if await session.room():  # the message limit: never passed, waited for
+            self.paced += 1
         params = dict(request.params)
         if request.name == fix_messages.REPLACE:
             return await self._replace(session, params)
@@ -275,7 +156,7 @@ class FixOrderWire:
             session.retire_if_idle()
         return fix_messages.answer(answer, request.name, params)
 
-    async def _replace(self, session: _Session, params: dict[str, str]) -> Response:
+    async def _replace(self, session: FixSession, params: dict[str, str]) -> Response:
         """Cancel-replace: the cancel's answer, then (unless it failed under STOP_ON_FAILURE)
         the new order's; a refusal of the new order first means neither half ran."""
         self._cancel_ids += 1
@@ -316,6 +197,8 @@ class FixOrderWire:
             session.retire_if_idle()
 
     async def close(self) -> None:
+        if self.drop_copy is not None:
+            await self.drop_copy.close()
         session, self._session = self._session, None
         if session is not None and not session.closed:
             with contextlib.suppress(Exception):
@@ -323,12 +206,20 @@ class FixOrderWire:
                 await asyncio.wait_for(session.writer.drain(), 1.0)
             session.lost("the transport closed")
 
-    def forget(self, session: _Session) -> None:
+    def report(self, message: fix_wire.FixMessage) -> None:
+        self.reports += 1
+        if self.on_report is not None:
+            self.on_report(message)
+
+    def noticed_news(self) -> None:
+        self.news += 1
+
+    def forget(self, session: FixSession) -> None:
         if self._session is session:
             self._session = None
 
     # ── the session ─────────────────────────────────────────────────────────────────────
-    async def _logged_on(self, credentials: ApiCredentials) -> _Session:
+    async def _logged_on(self, credentials: ApiCredentials) -> FixSession:
         session = self._session
         if session is not None and session.usable():
             return session
@@ -349,9 +240,13 @@ class FixOrderWire:
                     raise NeverSent(
                         f"reconciliation before a new FIX session failed: {exc}"
                     ) from exc
+            sender = "tg" + "".join(self._rng.choice(_COMP_ID_CHARS) for _ in range(6))
+            address = (self.host, self.port)
             try:
-                session = await self._open(credentials)
-            except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled, _LogonRefused) as exc:
+                session = await open_session(
+                    self, address, self._tls, sender, credentials, self.config
+                )
+            except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled, LogonRefused) as exc:
                 self.failed_connects += 1
                 ceiling = min(
                     self.config.backoff_cap_s,
@@ -365,55 +260,6 @@ class FixOrderWire:
                 old.retire_if_idle()
             self.connections += 1
             return session
-
-    async def _open(self, credentials: ApiCredentials) -> _Session:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.host, self.port, ssl=self._tls, server_hostname=self.host),
-            self.config.connect_timeout_s,
-        )
-        sender = "tg" + "".join(self._rng.choice(_COMP_ID_CHARS) for _ in range(6))
-        session = _Session(self, reader, writer, sender)
-        try:
-            session.out_seq = 1
-            logon = fix_wire.logon(
-                sender,
-                1,
-                self.sending_time(),
-                credentials.api_key,
-                lambda payload: credentials.sign(payload.decode("ascii")),
-                heartbeat_s=self.config.heartbeat_s,
-            )
-            writer.write(logon)
-            buffer = bytearray()
-            answer = await asyncio.wait_for(
-                _first_message(reader, buffer), self.config.connect_timeout_s
-            )
-            if answer.msg_type != "A":
-                raise _LogonRefused(answer.get(25016), answer.get(58))
-        except BaseException:
-            writer.close()
-            raise
-        session.in_seq = answer.seq
-        session.tasks.append(asyncio.create_task(session.read(buffer)))
-        session.tasks.append(asyncio.create_task(session.heartbeats(self.config.heartbeat_s)))
-        return session
-
-
-class _LogonRefused(Exception):
-    def __init__(self, code: str | None, text: str | None) -> None:
-        super().__init__(f"Logon refused: {code or '?'} {text or ''}".strip())
-
-
-async def _first_message(reader: asyncio.StreamReader, buffer: bytearray) -> fix_wire.FixMessage:
-    """The server's first message (its Logon, or a Reject); what came after it stays in
-    `buffer`."""
-    while True:
-        for message in fix_wire.frames(buffer):
-            return message
-        data = await reader.read(4096)
-        if not data:
-            raise ConnectionError("the server closed the connection during Logon")
-        buffer += data
 
 
 def _time_out(future: asyncio.Future[fix_wire.FixMessage], config: FixConfig) -> None:

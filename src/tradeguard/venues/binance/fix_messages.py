@@ -194,7 +194,12 @@ def _type_name(message: FixMessage) -> str:
         return "MARKET"
     if ord_type == "2":
         return "LIMIT_MAKER" if message.get(18) == "6" else "LIMIT"
-    return "LIMIT"  # a stop's kind is the request's own; only a cancel of an unknown one lands here
+    if ord_type in ("3", "4"):
+        # the trigger direction names the kind: a stop-loss buy triggers upward, a sell downward
+        stop = (message.get(54) != "2") == (message.get(1109) == "U")
+        kind = "STOP_LOSS" if stop else "TAKE_PROFIT"
+        return kind if ord_type == "3" else f"{kind}_LIMIT"
+    return "LIMIT"  # no other type is sent over FIX
 
 
 def stream_event(message: FixMessage) -> bytes | None:

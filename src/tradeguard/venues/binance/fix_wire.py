@@ -184,10 +184,11 @@ def logon(
     *,
     heartbeat_s: int = 30,
     message_handling: int = 2,
+    drop_copy: bool = False,
 ) -> bytes:
     """A Logon signed with `sign` (Ed25519, base64): sequence numbers reset, EncryptMethod 0,
     SEQUENTIAL message handling unless told, every ExecutionReport of the account (the
-    default ResponseMode)."""
+    default ResponseMode); with `drop_copy`, DropCopyFlag (9406=Y) for a drop-copy session."""
     signature = sign(logon_payload(sender, SERVER_COMP_ID, seq, sending_time))
     body: list[tuple[int, object]] = [
         (95, len(signature)),
@@ -198,4 +199,6 @@ def logon(
         (553, api_key),
         (25035, message_handling),
     ]
+    if drop_copy:
+        body.append((9406, "Y"))
     return encode(LOGON, sender, SERVER_COMP_ID, seq, sending_time, body)

@@ -1,0 +1,113 @@
+"""A FIX drop-copy session beside order entry (profile `fix_drop_copy = true`): Binance sends
+it every ExecutionReport of the account, 1 s late, whatever placed the order. The session
+reads them as the user stream's (connect_fix.py) to cross-check the fills order entry booked:
+a fill seen here and not booked is booked from here, and the session reconciles.
+
+It only listens: no order leaves on it (Binance refuses them, -1183). A lost session is
+opened again after a jittered backoff; what it missed meanwhile is the reconciliation's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import ssl
+import string
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from tradeguard.keys.credentials import ApiCredentials
+from tradeguard.venues.binance import fix_wire
+from tradeguard.venues.binance.fix_session import (
+    FixConfig,
+    FixSession,
+    LogonRefused,
+    open_session,
+)
+
+_COMP_ID_CHARS = string.ascii_letters + string.digits
+
+
+class DropCopy:
+    def __init__(
+        self,
+        url: str,
+        *,
+        ca_pem: str | None = None,
+        config: FixConfig | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        parts = urlsplit(url)
+        if parts.hostname is None or parts.port is None:
+            raise ValueError(f"a FIX URL is tcp+tls://host:port, got {url!r}")
+        self.url = url
+        self.address = (parts.hostname, parts.port)
+        self.config = config or FixConfig()
+        self._tls = ssl.create_default_context(cadata=ca_pem)
+        self._rng = rng or random.Random()  # comp ids and jitter, not cryptography
+        self.now_ms: Callable[[], int] = lambda: 0  # the exchange's clock, for SendingTime
+        self.on_report: Callable[[fix_wire.FixMessage], None] | None = None
+        self.connections = 0
+        self.reports = 0  # ExecutionReports received
+        self.caught = 0  # fills seen here that order entry had not booked
+        self._session: FixSession | None = None
+        self._ended = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    def start(self, credentials: ApiCredentials) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(credentials))
+
+    async def _run(self, credentials: ApiCredentials) -> None:
+        failures = 0
+        while not self._closed:
+            sender = "dc" + "".join(self._rng.choice(_COMP_ID_CHARS) for _ in range(6))
+            self._ended.clear()
+            try:
+                self._session = await open_session(
+                    self, self.address, self._tls, sender, credentials, self.config, drop_copy=True
+                )
+            except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled, LogonRefused):
+                failures += 1
+                ceiling = min(
+                    self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** (failures - 1)
+                )
+                await asyncio.sleep(self._rng.uniform(0, ceiling))
+                continue
+            failures = 0
+            self.connections += 1
+            await self._ended.wait()
+
+    # ── what the session tells its owner ────────────────────────────────────────────────
+    def sending_time(self) -> str:
+        return fix_wire.timestamp(self.now_ms())
+
+    def report(self, message: fix_wire.FixMessage) -> None:
+        self.reports += 1
+        if self.on_report is not None:
+            self.on_report(message)
+
+    def noticed_news(self) -> None:
+        """Maintenance: the session logs itself out at once (nothing waits on a drop-copy
+        session), and `_run` opens a new one."""
+
+    def forget(self, session: FixSession) -> None:
+        if self._session is session:
+            self._session = None
+            self._ended.set()
+
+    async def close(self) -> None:
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            with contextlib.suppress(Exception):
+                session.write("5", [], self.sending_time())
+                await asyncio.wait_for(session.writer.drain(), 1.0)
+            session.close()
+        self._ended.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task

@@ -1,0 +1,59 @@
+"""fix_drop_copy = true: a drop-copy session beside order entry receives every ExecutionReport
+of the account (1 s late on Binance); a fill it sees that order entry never brought (its
+session dropped just after the order executed, and no user stream) is booked from it, and the
+session reconciles: both journaled."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import aiohttp
+import pytest
+
+from tests.fix.conftest import FIX, wire
+from tests.scenarios.conftest import FAST, Connect, assert_invariants, eventually
+from tradeguard.errors import OutcomeUnknown
+from tradeguard.events import OrderFilled
+from tradeguard.model import OrderStatus
+from tradeguard.session.guard import Session
+from tradeguard.sim.remote import SimRemote
+
+DROP_COPY = replace(FIX, fix_drop_copy=True)
+
+
+async def test_a_fill_order_entry_missed_is_caught_on_drop_copy(
+    sessions: Connect, http: aiohttp.ClientSession
+) -> None:
+    tg: Session = await sessions(DROP_COPY, stream=False, **FAST)
+    assert tg.sim is not None and tg.sim.fix is not None
+    tg.sim.fix.drop_copy_delay_s = 0.05  # Binance's is 1 s
+    drop_copy = wire(tg).drop_copy
+    assert drop_copy is not None
+    await eventually(lambda: _logged_on(drop_copy.connections))
+    remote = SimRemote(tg.sim.control_url, http)
+    await remote.add_fault({"kind": "drop_after_execute", "method": "POST", "count": 1})
+    with pytest.raises(OutcomeUnknown) as lost:
+        await tg.market_buy("BTC/USDT", qty="0.001")
+    coid = lost.value.client_order_id
+    assert coid is not None
+    assert (await tg.resolved(coid, timeout_s=5)).status is OrderStatus.FILLED
+    await eventually(lambda: _caught(drop_copy.caught))
+    fills = [
+        e
+        for e in tg.recorder.journal.events()
+        if isinstance(e, OrderFilled) and e.client_order_id == coid
+    ]
+    assert len(fills) >= 1 and tg.position("BTC/USDT").qty > 0
+    await assert_invariants(tg)
+
+
+async def test_without_the_option_there_is_no_drop_copy(fix_tg: Session) -> None:
+    assert wire(fix_tg).drop_copy is None
+
+
+def _logged_on(connections: int) -> None:
+    assert connections >= 1
+
+
+def _caught(caught: int) -> None:
+    assert caught >= 1
