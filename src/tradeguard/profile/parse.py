@@ -23,8 +23,8 @@ from tradeguard.journal import DURABILITIES
 from tradeguard.keys.credentials import CREDENTIAL_SOURCES, DEFAULT_KEYRING_SERVICE, CredentialsSpec
 from tradeguard.keys.shape import looks_like_secret
 from tradeguard.model import Symbol
-from tradeguard.profile.gateway_keys import GatewayTable
 from tradeguard.profile.fix_host import FIX_KEYS, fix_host
+from tradeguard.profile.gateway_keys import GatewayTable
 from tradeguard.profile.profiles import (
     MAX_STALE_AFTER_S,
     MODES,
