@@ -142,6 +142,8 @@ class MarketKeeper:
         if self._streaming():
             self._start_ticker(symbol)
             held = self._tickers.get(symbol)
+            if held is not None and held.bid is None and held.ask is None:
+                held = self._with_book_top(symbol, held)
             if held is not None:
                 self._from_stream(self.rest.ticker_weight)
                 return held
@@ -149,6 +151,19 @@ class MarketKeeper:
             ("ticker", symbol), TTL_S["ticker"], self.rest.ticker_weight,
             lambda: self.rest.ticker(symbol),
         )  # fmt: skip
+
+    def _with_book_top(self, symbol: str, ticker: Ticker) -> Ticker | None:
+        """A streamed ticker without the best bid and ask (Bybit's spot tickers topic) takes
+        them from the book kept from the stream; None (read REST) if no book is in sync."""
+        state = None if self.books is None else self.books.kept.get(symbol)
+        if state is None or not state.book.synced:
+            return None
+        bids, asks = state.book.bids(1), state.book.asks(1)
+        if not bids or not asks:
+            return None
+        return msgspec.structs.replace(
+            ticker, bid=bids[0][0], bid_qty=bids[0][1], ask=asks[0][0], ask_qty=asks[0][1]
+        )
 
     def streamed_last(self, symbol: str) -> Decimal | None:
         """The ticker stream's last price while the stream is up and its frames keep coming

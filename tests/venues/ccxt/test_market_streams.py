@@ -159,3 +159,36 @@ async def test_watch_book_trades_ticker_and_candles_yield(tg: Session) -> None:
     # every read above came from the stream: the REST reads made are the candle and trade
     # history the session needs to start, none for the book or the ticker
     assert tg.market_stats().requests == 0
+
+
+async def test_a_silent_stream_is_stale_journaled_and_replaced(
+    tg: Session, remote: SimRemote
+) -> None:
+    keeper = tg._keeper()
+    assert keeper.stream is not None
+    keeper.stream.config = MarketStreamConfig(  # type: ignore[misc]
+        stale_after_s=0.5, backoff_base_s=0.05, backoff_cap_s=0.2
+    )
+    await book_matches_exchange(tg)
+    await remote.add_fault({"kind": "stream_silence", "channel": "market"})
+    await soon(lambda: tg.market_stats().stale >= 1, "the stale stream noticed")
+    await remote.clear_faults()
+    await soon(lambda: tg.market_stats().connections >= 2, "the new connection")
+    await book_matches_exchange(tg)
+    reasons = [getattr(e, "reason", "") for e in journal(tg)]
+    assert any("stale: no market data" in r for r in reasons)
+
+
+async def test_a_streamed_ticker_still_has_the_best_bid_and_ask(tg: Session) -> None:
+    # Bybit's spot tickers topic carries no bid or ask: the session fills them in
+    before = await tg.ticker(SYMBOL)
+    assert before.bid is not None and before.ask is not None
+    book = await tg.book(SYMBOL, 1)
+    assert book.best_ask is not None
+    price = (book.best_ask * Decimal("1.01")).quantize(Decimal("0.01"))
+    await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price), time_in_force="IOC")
+    keeper = tg._keeper()
+    await soon(lambda: SYMBOL in keeper._tickers, "the ticker stream")
+    ticker = await tg.ticker(SYMBOL)
+    assert ticker.bid is not None and ticker.ask is not None and ticker.bid < ticker.ask
+    assert tg.market_stats().requests == 1  # the first read only
