@@ -28,6 +28,7 @@ class Codec(Protocol):
     venue: str
     ping: str  # the venue's application-level ping
     keepalive_s: float  # how often to send it (the venue closes a silent connection)
+    book_depth: int  # levels a side the stream's book holds (a deeper read goes over REST)
 
     def topic(self, kind: str, symbol: str, interval: str = "") -> str | None:
         """The topic name of ("book" | "ticker" | "trade" | "kline", compact symbol), None if

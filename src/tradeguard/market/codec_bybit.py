@@ -82,6 +82,7 @@ class BybitCodec:
     venue = "bybit"
     ping = '{"op":"ping"}'
     keepalive_s = 20.0
+    book_depth = DEPTH
 
     def __init__(self, ids: Ids) -> None:
         self.ids = ids

@@ -19,7 +19,7 @@ from tradeguard.market.codec import Ack, Heard, Ids, plain
 from tradeguard.market.sync import BookFrame, KrakenBook, StreamBook
 from tradeguard.market.values import Candle, Ticker, Trade
 
-DEPTH = 10
+DEPTH = 25  # levels a side kept (the checksum covers the top 10 of them)
 MINUTES = {"1m": 1, "5m": 5, "15m": 15, "30m": 30, "1h": 60, "4h": 240, "1d": 1440, "1w": 10080}
 
 
@@ -101,6 +101,7 @@ class KrakenCodec:
     venue = "kraken"
     ping = '{"method":"ping"}'
     keepalive_s = 30.0
+    book_depth = DEPTH
 
     def __init__(self, ids: Ids, places: Mapping[str, tuple[int, int]]) -> None:
         self.ids = ids

@@ -76,6 +76,7 @@ class OkxCodec:
     venue = "okx"
     ping = "ping"
     keepalive_s = 25.0
+    book_depth = 400  # what OKX's books channel holds
 
     def __init__(self, ids: Ids) -> None:
         self.ids = ids

@@ -178,7 +178,8 @@ class MarketKeeper:
     async def book(self, symbol: str, depth: int = 20) -> OrderBook:
         if not 0 < depth <= 5000:
             raise ConfigError(f"depth must be in 1..5000, got {depth}")
-        if self.books is None or not self._streaming():
+        if self.books is None or not self._streaming() or depth > self._stream_depth():
+            # no stream, or deeper than the stream's book holds: REST, cached
             return await self._cached(
                 ("book", symbol, depth), TTL_S["book"], self.rest.book_weight(depth),
                 lambda: self.rest.book(symbol, depth),
@@ -393,6 +394,9 @@ class MarketKeeper:
             return None
         assert self.stream is not None
         return self.stream.topic(kind, symbol, interval)
+
+    def _stream_depth(self) -> int:
+        return 0 if self.stream is None else self.stream.book_depth
 
     def _subscribe(self, name: str, handler: Handler) -> None:
         assert self.stream is not None

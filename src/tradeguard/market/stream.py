@@ -104,6 +104,8 @@ class MarketStream:
                  "kline": f"{lower}@kline_{interval}"}  # fmt: skip
         return names.get(kind)
 
+    book_depth = 5000  # a local book holds every level of its REST snapshot and diffs
+
     def unserved(self, kind: str, interval: str = "") -> str:
         return f"binance streams no {kind} {interval}".rstrip()
 

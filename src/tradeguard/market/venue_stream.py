@@ -76,6 +76,10 @@ class VenueStream:
     def unserved(self, kind: str, interval: str = "") -> str:
         return self.codec.unserved(kind, interval)
 
+    @property
+    def book_depth(self) -> int:
+        return self.codec.book_depth
+
     def subscribe(self, name: str, handler: Handler) -> None:
         fresh = name not in self._handlers
         self._handlers[name] = handler

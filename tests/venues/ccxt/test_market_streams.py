@@ -82,9 +82,16 @@ async def test_the_book_is_kept_from_the_stream_and_reads_cost_no_request(
     await remote.set_price(SYMBOL, best * Decimal("1.003"))  # the book moves
     await soon(lambda: tg.market_stats().book_resyncs == 1, "the first snapshot")
     await book_matches_exchange(tg)
+    deep = await tg.book(SYMBOL, 20)  # the default depth: every venue's stream carries it
+    assert len(deep.bids) == len(deep.asks) == 20
     stats = tg.market_stats()
     assert stats.requests == 0 and stats.from_stream >= 1  # never a REST snapshot
     assert stats.connections == 1 and stats.gaps == 0
+    # deeper than the stream's book (Bybit's 50, Kraken's 25 levels): read over REST
+    deeper = await tg.book(SYMBOL, 60)
+    _, bids, asks = tg.sim.engine.depth(SYMBOL, 60)
+    assert list(deeper.bids) == list(bids) and list(deeper.asks) == list(asks)
+    assert tg.market_stats().requests == (0 if tg.venue == "okx" else 1)
 
 
 async def test_a_lost_message_rebuilds_the_book_from_a_fresh_snapshot(
