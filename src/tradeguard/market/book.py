@@ -160,9 +160,11 @@ class Side:
                 del levels[price]
                 del spelled[key]
                 del prices[find(prices, key)]
-            elif self.mixed or _fraction(price) != self.fraction:
-                self._remove_respelled(price)
-            # else: a level the book does not hold (beyond the snapshot's depth): normal
+            else:
+                point = price.find(".")  # _fraction, inlined: most removals end here
+                if self.mixed or (len(price) - point - 1 if point >= 0 else 0) != self.fraction:
+                    self._remove_respelled(price)
+                # else: a level the book does not hold (beyond the snapshot's depth): normal
 
     def _key(self, price: str) -> int:
         """The price's integer: its digits without the point while the side is not mixed."""
