@@ -160,9 +160,11 @@ class Side:
                 del levels[price]
                 del spelled[key]
                 del prices[find(prices, key)]
-            elif self.mixed or _fraction(price) != self.fraction:
-                self._remove_respelled(price)
-            # else: a level the book does not hold (beyond the snapshot's depth): normal
+            else:
+                point = price.find(".")  # _fraction, inlined: most removals end here
+                if self.mixed or (len(price) - point - 1 if point >= 0 else 0) != self.fraction:
+                    self._remove_respelled(price)
+                # else: a level the book does not hold (beyond the snapshot's depth): normal
 
     def _key(self, price: str) -> int:
         """The price's integer: its digits without the point while the side is not mixed."""
@@ -213,7 +215,36 @@ class Side:
         return [(Decimal(p), Decimal(levels[p])) for p in (spelled[k] for k in keys)]
 
 
-class LocalBook:
+class SidedBook:
+    """The reading half of a book kept as two `Side`s (`_bids`, `_asks`): shared by the book
+    kept by Binance's rules (LocalBook) and the books whose stream sends its own snapshot
+    (sync.py). Read only while `synced`."""
+
+    __slots__ = ()
+    _bids: Side
+    _asks: Side
+
+    def bids(self, depth: int | None = None) -> list[Level]:
+        """Best (highest) first."""
+        prices = self._bids.prices
+        top = prices if depth is None else prices[-depth:] if depth > 0 else []
+        return self._bids.read(reversed(top))
+
+    def asks(self, depth: int | None = None) -> list[Level]:
+        """Best (lowest) first."""
+        prices = self._asks.prices
+        return self._asks.read(prices if depth is None else prices[:depth])
+
+    def best_bid(self) -> Level | None:
+        top = self.bids(1)
+        return top[0] if top else None
+
+    def best_ask(self) -> Level | None:
+        top = self.asks(1)
+        return top[0] if top else None
+
+
+class LocalBook(SidedBook):
     """One symbol's book. Feed it every diff as it arrives (`on_diff`) and a snapshot when it
     asks for one (`wants_snapshot`); read it only while `synced`."""
 
@@ -299,29 +330,12 @@ class LocalBook:
         self._discard()
         self.last_update_id = 0
 
-    # ── reading (only while synced) ───────────────────────────────────────────────────────
-    def bids(self, depth: int | None = None) -> list[Level]:
-        """Best (highest) first."""
-        prices = self._bids.prices
-        top = prices if depth is None else prices[-depth:] if depth > 0 else []
-        return self._bids.read(reversed(top))
-
-    def asks(self, depth: int | None = None) -> list[Level]:
-        """Best (lowest) first."""
-        prices = self._asks.prices
-        return self._asks.read(prices if depth is None else prices[:depth])
-
-    def best_bid(self) -> Level | None:
-        top = self.bids(1)
-        return top[0] if top else None
-
-    def best_ask(self) -> Level | None:
-        top = self.asks(1)
-        return top[0] if top else None
-
     def __repr__(self) -> str:
         state = f"synced at {self.last_update_id}" if self.synced else "awaiting a snapshot"
         return f"LocalBook({self.symbol}, {state}, {len(self._buffer)} buffered)"
 
 
-__all__ = ["MAX_BUFFERED", "DepthDiff", "Level", "LocalBook", "Step", "WireLevel", "scaled"]
+__all__ = [
+    "MAX_BUFFERED", "DepthDiff", "Level", "LocalBook", "Side", "SidedBook", "Step", "WireLevel",
+    "scaled",
+]  # fmt: skip

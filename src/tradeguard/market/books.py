@@ -28,11 +28,13 @@ from tradeguard.errors import (
 from tradeguard.events import StreamGapFilled, StreamGapLost
 from tradeguard.market.book import DepthDiff, LocalBook, Step, WireLevel
 from tradeguard.market.cache import MarketStats
+from tradeguard.market.sync import SyncedBook
 from tradeguard.market.values import OrderBook
 
 if TYPE_CHECKING:
     from tradeguard.market.keeper import MarketConfig
     from tradeguard.market.stream import Handler, MarketStream
+    from tradeguard.market.venue_stream import VenueStream
 
 
 class Snapshots(Protocol):
@@ -44,7 +46,7 @@ class Snapshots(Protocol):
 @dataclass
 class KeptBook:
     symbol: str
-    book: LocalBook
+    book: SyncedBook  # a LocalBook here; a sync.StreamBook on a venue whose stream snapshots
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # in sync, or refused
     refused: str | None = None  # why the exchange will not give this book (a symbol unlisted)
     task: asyncio.Task[None] | None = None
@@ -63,7 +65,7 @@ class StreamedBooks:
     def __init__(
         self,
         rest: Snapshots,
-        stream: MarketStream,
+        stream: MarketStream | VenueStream,
         *,
         stats: MarketStats,
         config: MarketConfig,
@@ -90,17 +92,18 @@ class StreamedBooks:
         """The symbol's book, subscribed and being synced from the first time it is asked for."""
         state = self.kept.get(symbol)
         if state is None:
-            state = self.kept[symbol] = KeptBook(symbol, LocalBook(symbol))
-            self.stream.subscribe(self._depth_name(symbol), self._depth_handler(state))
+            book = LocalBook(symbol)
+            state = self.kept[symbol] = KeptBook(symbol, book)
+            self.stream.subscribe(self._depth_name(symbol), self._depth_handler(state, book))
             self._resync(state)
         return state
 
     def _depth_name(self, symbol: str) -> str:
         return f"{symbol.lower()}@depth@{self.config.depth_speed}"
 
-    def _depth_handler(self, state: KeptBook) -> Handler:
+    def _depth_handler(self, state: KeptBook, book: LocalBook) -> Handler:
         """The hot path: a diff applied; everything it needs bound once."""
-        on_diff = state.book.on_diff
+        on_diff = book.on_diff
         watched, tell = self._watched, self._tell
         topic = ("book", state.symbol)
         applied, gap = Step.APPLIED, Step.GAP
@@ -134,7 +137,9 @@ class StreamedBooks:
     async def _sync(self, state: KeptBook) -> None:
         """A snapshot once the depth stream is confirmed, until the book is in sync."""
         name = self._depth_name(state.symbol)
-        while not state.book.synced:
+        book = state.book
+        assert isinstance(book, LocalBook)
+        while not book.synced:
             await self.stream.confirmed(name)
             if name in self.stream.refused:
                 self._refused(state, f"the depth stream was refused: {self.stream.refused[name]}")
@@ -155,7 +160,7 @@ class StreamedBooks:
             except TradeguardError:  # NotSent, OutcomeUnknown, a 5xx: try again shortly
                 await self._sleep(self.config.resync_backoff_s)
                 continue
-            if state.book.on_snapshot(*snapshot) is Step.SYNCED:
+            if book.on_snapshot(*snapshot) is Step.SYNCED:
                 self.stats.book_resyncs += 1
                 state.at_ms = self._server_now_ms()
                 state.ready.set()

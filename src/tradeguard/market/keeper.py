@@ -12,8 +12,11 @@ REST only to start or to resync, every REST read cached for as long as it stays 
     trades(symbol)          REST recent trades once, then `<s>@trade` appended, by trade id
     watch_*                 every update as it is applied (a slow reader loses the oldest)
 
-A venue without market streams here (the ccxt venues, for now) answers every read over REST
-through its own limiter, cached with `cache.TTL_S`; its watch_* calls are refused with the reason.
+On Bybit, OKX and Kraken the stream is the venue's own (venue_stream.py, codec_<venue>.py):
+the same reads and watches, a book kept by its venue's rule (sync.py, books_venue.py) from the
+snapshot its stream sends. What a venue does not stream (OKX's candles) is read over REST, cached
+with `cache.TTL_S`, and its watch_* call is refused with the reason; so is every watch_* where
+no stream is kept.
 
 The stream's state goes into the journal as `StreamConnected` / `StreamGapLost` (stream
 "market": a drop or a stale stream, with why) and a book's as `StreamGapLost` /
@@ -36,9 +39,11 @@ from tradeguard.events import EventBase, StreamConnected, StreamGapFilled, Strea
 from tradeguard.market import frames
 from tradeguard.market.book import WireLevel
 from tradeguard.market.books import StreamedBooks
+from tradeguard.market.books_venue import SelfSyncedBooks
 from tradeguard.market.cache import TTL_S, MarketStats, TtlCache
 from tradeguard.market.stream import Handler, MarketStream, MarketStreamConfig
 from tradeguard.market.values import Candle, OrderBook, Ticker, Trade
+from tradeguard.market.venue_stream import VenueStream
 
 T = TypeVar("T")
 
@@ -94,7 +99,7 @@ class MarketKeeper:
         self,
         rest: MarketRest,
         *,
-        stream: MarketStream | None,
+        stream: MarketStream | VenueStream | None,
         stats: MarketStats,
         config: MarketConfig,
         monotonic: Callable[[], float],
@@ -125,7 +130,8 @@ class MarketKeeper:
         if stream is not None:
             stream.on_up = self._on_up
             stream.on_down = self._on_down
-            self.books = StreamedBooks(
+            kind = SelfSyncedBooks if isinstance(stream, VenueStream) else StreamedBooks
+            self.books = kind(
                 rest, stream, stats=stats, config=config, emit=self._emit, tell=self._tell,
                 watched=self._watched, wall_ms=self._wall_ms, server_now_ms=server_now_ms,
                 sleep=sleep,
@@ -134,8 +140,10 @@ class MarketKeeper:
     # ── reads ─────────────────────────────────────────────────────────────────────────────
     async def ticker(self, symbol: str) -> Ticker:
         if self._streaming():
-            self._subscribe(f"{symbol.lower()}@ticker", self._ticker_handler(symbol))
+            self._start_ticker(symbol)
             held = self._tickers.get(symbol)
+            if held is not None and held.bid is None and held.ask is None:
+                held = self._with_book_top(symbol, held)
             if held is not None:
                 self._from_stream(self.rest.ticker_weight)
                 return held
@@ -143,6 +151,19 @@ class MarketKeeper:
             ("ticker", symbol), TTL_S["ticker"], self.rest.ticker_weight,
             lambda: self.rest.ticker(symbol),
         )  # fmt: skip
+
+    def _with_book_top(self, symbol: str, ticker: Ticker) -> Ticker | None:
+        """A streamed ticker without the best bid and ask (Bybit's spot tickers topic) takes
+        them from the book kept from the stream; None (read REST) if no book is in sync."""
+        state = None if self.books is None else self.books.kept.get(symbol)
+        if state is None or not state.book.synced:
+            return None
+        bids, asks = state.book.bids(1), state.book.asks(1)
+        if not bids or not asks:
+            return None
+        return msgspec.structs.replace(
+            ticker, bid=bids[0][0], bid_qty=bids[0][1], ask=asks[0][0], ask_qty=asks[0][1]
+        )
 
     def streamed_last(self, symbol: str) -> Decimal | None:
         """The ticker stream's last price while the stream is up and its frames keep coming
@@ -157,7 +178,8 @@ class MarketKeeper:
     async def book(self, symbol: str, depth: int = 20) -> OrderBook:
         if not 0 < depth <= 5000:
             raise ConfigError(f"depth must be in 1..5000, got {depth}")
-        if self.books is None or not self._streaming():
+        if self.books is None or not self._streaming() or depth > self._stream_depth():
+            # no stream, or deeper than the stream's book holds: REST, cached
             return await self._cached(
                 ("book", symbol, depth), TTL_S["book"], self.rest.book_weight(depth),
                 lambda: self.rest.book(symbol, depth),
@@ -180,14 +202,15 @@ class MarketKeeper:
         if not 0 < limit < HISTORY:
             raise ConfigError(f"limit must be in 1..{HISTORY - 1}, got {limit}")
         wanted = limit + 1  # the candle still forming, beside `limit` closed ones
-        if not self._streaming():
+        name = self._name("kline", symbol, interval)
+        if name is None:
             rows = await self._cached(
                 ("candles", symbol, interval, wanted), TTL_S["candles"], self.rest.candles_weight,
                 lambda: self.rest.candles(symbol, interval, wanted),
             )  # fmt: skip
             return _last(rows, limit, closed_only)
         series = self._candle_series(symbol, interval)
-        self._subscribe(f"{symbol.lower()}@kline_{interval}", self._kline_handler(series))
+        self._subscribe(name, self._kline_handler(series))
         if series.filled < wanted:
             for candle in await self.rest.candles(symbol, interval, wanted):
                 held = series.rows.get(candle.open_ms)
@@ -213,7 +236,7 @@ class MarketKeeper:
                 lambda: self.rest.trades(symbol, limit),
             )  # fmt: skip
         series = self._trade_series(symbol)
-        self._subscribe(f"{symbol.lower()}@trade", self._trade_handler(symbol, series))
+        self._subscribe(self._name("trade", symbol) or "", self._trade_handler(series))
         if series.filled < limit:
             for trade in await self.rest.trades(symbol, limit):
                 series.rows.setdefault(trade.trade_id, trade)
@@ -232,8 +255,8 @@ class MarketKeeper:
     async def watch_trades(self, symbol: str) -> AsyncIterator[Trade]:
         self._require_streams("watch_trades")
         series = self._trade_series(symbol)
-        name = f"{symbol.lower()}@trade"
-        start = lambda: self._subscribe(name, self._trade_handler(symbol, series))  # noqa: E731
+        name = self._name("trade", symbol) or ""
+        start = lambda: self._subscribe(name, self._trade_handler(series))  # noqa: E731
         async for item in self._watch(("trade", symbol), start):
             yield item
 
@@ -242,8 +265,15 @@ class MarketKeeper:
         self._require_streams("watch_candles")
         if interval not in frames.INTERVALS_MS:
             raise ConfigError(f"no kline interval {interval!r}")
+        name = self._name("kline", symbol, interval)
+        if name is None:
+            assert self.stream is not None
+            raise GuardError(
+                f"watch_candles: {self.stream.unserved('kline', interval)}",
+                hint="poll tg.candles(...) instead: its REST reads are cached and go through "
+                "the venue's rate limiter",
+            )
         series = self._candle_series(symbol, interval)
-        name = f"{symbol.lower()}@kline_{interval}"
         start = lambda: self._subscribe(name, self._kline_handler(series))  # noqa: E731
         async for item in self._watch(("kline", symbol, interval), start):
             yield item
@@ -294,14 +324,15 @@ class MarketKeeper:
 
     # ── stream handlers ───────────────────────────────────────────────────────────────────
     def _start_ticker(self, symbol: str) -> None:
-        self._subscribe(f"{symbol.lower()}@ticker", self._ticker_handler(symbol))
+        self._subscribe(self._name("ticker", symbol) or "", self._ticker_handler(symbol))
 
     def _ticker_handler(self, symbol: str) -> Handler:
         topic = ("ticker", symbol)
 
         def on_ticker(event: Any) -> None:
-            if isinstance(event, frames.TickerEvent):
-                ticker = self._tickers[symbol] = frames.ticker_of(event)
+            if isinstance(event, frames.TickerEvent | Ticker):
+                ticker = frames.ticker_of(event) if isinstance(event, frames.TickerEvent) else event
+                self._tickers[symbol] = ticker
                 self._ticker_at[symbol] = self._monotonic()
                 self._tell(topic, ticker)
 
@@ -309,8 +340,8 @@ class MarketKeeper:
 
     def _kline_handler(self, series: _Series) -> Handler:
         def on_kline(event: Any) -> None:
-            if isinstance(event, frames.KlineEvent):
-                candle = frames.candle_of(event)
+            if isinstance(event, frames.KlineEvent | Candle):
+                candle = frames.candle_of(event) if isinstance(event, frames.KlineEvent) else event
                 series.rows[candle.open_ms] = candle
                 if len(series.rows) > HISTORY + 100:
                     _trim(series)
@@ -318,10 +349,10 @@ class MarketKeeper:
 
         return on_kline
 
-    def _trade_handler(self, symbol: str, series: _Series) -> Handler:
+    def _trade_handler(self, series: _Series) -> Handler:
         def on_trade(event: Any) -> None:
-            if isinstance(event, frames.TradeEvent):
-                trade = frames.trade_of(event)
+            if isinstance(event, frames.TradeEvent | Trade):
+                trade = frames.trade_of(event) if isinstance(event, frames.TradeEvent) else event
                 series.rows[trade.trade_id] = trade
                 if len(series.rows) > HISTORY + 100:
                     _trim(series)
@@ -356,6 +387,16 @@ class MarketKeeper:
     # ── plumbing ──────────────────────────────────────────────────────────────────────────
     def _streaming(self) -> bool:
         return self.stream is not None and not self.stream.closed
+
+    def _name(self, kind: str, symbol: str, interval: str = "") -> str | None:
+        """The stream's name for what is read, None if no stream carries it here."""
+        if not self._streaming():
+            return None
+        assert self.stream is not None
+        return self.stream.topic(kind, symbol, interval)
+
+    def _stream_depth(self) -> int:
+        return 0 if self.stream is None else self.stream.book_depth
 
     def _subscribe(self, name: str, handler: Handler) -> None:
         assert self.stream is not None

@@ -97,6 +97,18 @@ class MarketStream:
         self.up = asyncio.Event()
 
     # ── what the keeper asks ──────────────────────────────────────────────────────────────
+    def topic(self, kind: str, symbol: str, interval: str = "") -> str | None:
+        """The stream name for ("ticker" | "trade" | "kline", symbol); books name their own."""
+        lower = symbol.lower()
+        names = {"ticker": f"{lower}@ticker", "trade": f"{lower}@trade",
+                 "kline": f"{lower}@kline_{interval}"}  # fmt: skip
+        return names.get(kind)
+
+    book_depth = 5000  # a local book holds every level of its REST snapshot and diffs
+
+    def unserved(self, kind: str, interval: str = "") -> str:
+        return f"binance streams no {kind} {interval}".rstrip()
+
     def subscribe(self, name: str, handler: Handler) -> None:
         if name in self._handlers:
             self._handlers[name] = handler

@@ -6,7 +6,8 @@ market stream).
 On Binance the keeper keeps one market-stream connection (combined streams) and reads REST only
 to start or resync, through the transport's own `call`: the same rate-limit ledger, the same
 418 ban and 429 pause as orders. On the ccxt venues it reads REST through the venue's wire (the
-same limiter and pauses as its orders), cached; their market streams are a later slice.
+same limiter and pauses as its orders), cached, only to start and when the stream does not
+carry a read; it keeps each venue's own public stream (market.venue_stream).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def open_keeper(
     stats = MarketStats()
     config = config or MarketConfig()
     rest: Any
-    stream = None
+    stream: Any = None  # market.stream.MarketStream, or venue_stream.VenueStream
     if transport.name == "binance" and hasattr(transport, "call"):
         from tradeguard.market.rest_binance import BinanceMarketRest
         from tradeguard.market.stream import MarketStream
@@ -72,8 +73,12 @@ def open_keeper(
         )
     else:
         from tradeguard.market.rest_ccxt import CcxtMarketRest
+        from tradeguard.market.venue_stream import stream_for
 
         rest = CcxtMarketRest(transport, stats)
+        if hasattr(transport, "exchange"):
+            url = sim.urls.get("public_ws_url") if sim is not None else None
+            stream = stream_for(transport, url=url, stats=stats, config=config.stream, clock=clock)
     return MarketKeeper(
         rest,
         stream=stream,

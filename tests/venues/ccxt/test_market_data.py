@@ -1,6 +1,7 @@
 """Market data on Bybit, OKX and Kraken (their simulator dialects): the ticker over REST through
-the venue's wire, cached; the book, candles and trades likewise (each dialect serves its
-venue's public market REST); the watch_* calls, which need a market stream, are refused until that slice comes."""
+the venue's wire, cached, until its stream delivers; candles and trades read over REST once
+(each dialect serves its venue's public market REST), the book kept from the venue's stream
+(test_market_streams.py has the streams and the watch_* calls)."""
 
 from __future__ import annotations
 
@@ -40,13 +41,7 @@ async def test_the_book_candles_and_trades_are_read_through_the_venue(tg: Sessio
     assert candles and sum(c.volume for c in candles) == Decimal("0.001")
     assert [c.open_ms for c in candles] == sorted(c.open_ms for c in candles)
     stats = tg.market_stats()
-    assert stats.requests == 4  # book, ticker, trades, candles: each once over REST
-
-
-async def test_watching_needs_a_market_stream_the_venue_does_not_have_yet(tg: Session) -> None:
-    with pytest.raises(GuardError) as refused:
-        await anext(tg.watch_book("BTC/USDT"))
-    assert "market stream" in str(refused.value) and tg.venue in str(refused.value)
+    assert stats.requests == 3  # ticker, trades, candles: each once over REST; the book none
 
 
 async def test_an_endpoint_the_exchange_does_not_serve_is_refused_with_the_reason(

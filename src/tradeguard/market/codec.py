@@ -1,0 +1,72 @@
+"""What a venue's public-stream codec says to the connection (venue_stream.py): the names of its
+topics, the frames that subscribe to them, and each frame it receives decoded into neutral
+values (sync.BookFrame, values.Ticker, Trade, Candle) or an answer to a subscription. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Protocol
+
+import msgspec
+
+from tradeguard.market.sync import StreamBook
+
+
+class Ack(msgspec.Struct, frozen=True):
+    """The exchange's answer to a subscription (`name` None: it did not say which)."""
+
+    ok: bool
+    name: str | None = None
+    why: str = ""
+
+
+Heard = tuple[str, Any] | Ack  # (topic name, decoded value), or an answer
+
+
+class Codec(Protocol):
+    venue: str
+    ping: str  # the venue's application-level ping
+    keepalive_s: float  # how often to send it (the venue closes a silent connection)
+    book_depth: int  # levels a side the stream's book holds (a deeper read goes over REST)
+
+    def topic(self, kind: str, symbol: str, interval: str = "") -> str | None:
+        """The topic name of ("book" | "ticker" | "trade" | "kline", compact symbol), None if
+        this venue does not stream it here (`unserved` says why)."""
+        ...
+
+    def unserved(self, kind: str, interval: str = "") -> str: ...
+    def subscribe(self, names: list[str], unsubscribe: bool = False) -> list[str]: ...
+    def decode(self, data: str | bytes) -> list[Heard]: ...
+    def new_book(self, symbol: str) -> StreamBook: ...
+
+
+class Ids:
+    """Compact symbols ("BTCUSDT") and the venue's ids for them ("BTC-USDT"), both ways."""
+
+    def __init__(self, venue_ids: Mapping[str, str]) -> None:
+        self.venue_id = dict(venue_ids)
+        self.compact = {v: k for k, v in self.venue_id.items()}
+
+    def of(self, symbol: str) -> str:
+        from tradeguard.errors import ConfigError
+
+        found = self.venue_id.get(symbol)
+        if found is None:
+            raise ConfigError(
+                f"{symbol} is not a spot symbol of this exchange",
+                hint="use a symbol the exchange lists (see `tradeguard doctor`)",
+            )
+        return found
+
+
+def dec(text: Any) -> Decimal | None:
+    return None if text is None or text == "" else Decimal(str(text))
+
+
+def plain(value: Decimal) -> str:
+    """A number as the exchange writes it (no exponent)."""
+    return format(value, "f")
+
+
+__all__ = ["Ack", "Codec", "Heard", "Ids", "dec", "plain"]

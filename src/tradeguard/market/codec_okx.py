@@ -1,0 +1,147 @@
+"""OKX's public stream (/ws/v5/public): books, trades and tickers. Candles are on OKX's business
+endpoint (/ws/v5/business), which this client does not open: `tg.candles` reads them over REST
+and `watch_candles` is refused with that reason.
+
+    → {"op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}   (one topic each)
+    ← {"event":"subscribe","arg":{…}} | {"event":"error","code","msg"} (an error names no topic)
+    ← {"arg":{channel, instId},"action":"snapshot"|"update","data":[…]}
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from tradeguard.market.codec import Ack, Heard, Ids, dec
+from tradeguard.market.sync import BookFrame, OkxBook, StreamBook
+from tradeguard.market.values import Ticker, Trade
+
+CHANNELS = {"book": "books", "trade": "trades", "ticker": "tickers"}
+
+
+class _Arg(msgspec.Struct):
+    channel: str = ""
+    instId: str = ""
+
+
+class _Frame(msgspec.Struct, gc=False):
+    arg: _Arg | None = None
+    event: str = ""
+    action: str = ""
+    code: str = ""
+    msg: str = ""
+    data: msgspec.Raw = msgspec.Raw(b"null")
+
+
+class _Book(msgspec.Struct, gc=False):
+    asks: list[list[str]]
+    bids: list[list[str]]
+    ts: str = "0"
+    checksum: int | None = None
+    prevSeqId: int = -1
+    seqId: int = 0
+
+
+class _Trade(msgspec.Struct):
+    tradeId: str
+    px: str
+    sz: str
+    side: str
+    ts: str
+
+
+class _Ticker(msgspec.Struct):
+    instId: str
+    last: str
+    askPx: str = ""
+    askSz: str = ""
+    bidPx: str = ""
+    bidSz: str = ""
+    open24h: str = ""
+    high24h: str = ""
+    low24h: str = ""
+    vol24h: str = ""
+    volCcy24h: str = ""
+    ts: str = "0"
+
+
+_frame = msgspec.json.Decoder(_Frame)
+_books = msgspec.json.Decoder(list[_Book])
+_trades = msgspec.json.Decoder(list[_Trade])
+_tickers = msgspec.json.Decoder(list[_Ticker])
+
+
+class OkxCodec:
+    venue = "okx"
+    ping = "ping"
+    keepalive_s = 25.0
+    book_depth = 400  # what OKX's books channel holds
+
+    def __init__(self, ids: Ids) -> None:
+        self.ids = ids
+
+    def topic(self, kind: str, symbol: str, interval: str = "") -> str | None:
+        channel = CHANNELS.get(kind)
+        return None if channel is None else f"{channel}:{self.ids.of(symbol)}"
+
+    def unserved(self, kind: str, interval: str = "") -> str:
+        return "okx streams candles on its business endpoint, which tradeguard does not open"
+
+    def subscribe(self, names: list[str], unsubscribe: bool = False) -> list[str]:
+        op = "unsubscribe" if unsubscribe else "subscribe"
+        frames = []
+        for name in names:
+            channel, _, inst = name.partition(":")
+            frames.append(
+                msgspec.json.encode({"op": op, "args": [{"channel": channel, "instId": inst}]})
+            )
+        return [f.decode() for f in frames]
+
+    def new_book(self, symbol: str) -> StreamBook:
+        return OkxBook(symbol)
+
+    def decode(self, data: str | bytes) -> list[Heard]:
+        if data in ("pong", b"pong"):
+            return []
+        frame = _frame.decode(data)
+        arg = frame.arg
+        if frame.event:
+            if frame.event == "subscribe" and arg is not None:
+                return [Ack(True, f"{arg.channel}:{arg.instId}")]
+            if frame.event == "error":
+                return [Ack(False, None, f"{frame.code} {frame.msg}".strip())]
+            return []
+        if arg is None:
+            return []
+        name = f"{arg.channel}:{arg.instId}"
+        if arg.channel == "books":
+            heard: list[Heard] = []
+            for b in _books.decode(frame.data):
+                heard.append((name, BookFrame(
+                    snapshot=frame.action == "snapshot",
+                    bids=[(r[0], r[1]) for r in b.bids], asks=[(r[0], r[1]) for r in b.asks],
+                    update_id=b.seqId, prev_id=b.prevSeqId, checksum=b.checksum, at_ms=int(b.ts),
+                )))  # fmt: skip
+            return heard
+        if arg.channel == "trades":
+            return [(name, _trade(t)) for t in _trades.decode(frame.data)]
+        if arg.channel == "tickers":
+            return [(name, self._ticker(t)) for t in _tickers.decode(frame.data)]
+        return []
+
+    def _ticker(self, t: _Ticker) -> Ticker:
+        return Ticker(
+            symbol=self.ids.compact.get(t.instId, t.instId), last=Decimal(t.last),
+            bid=dec(t.bidPx), bid_qty=dec(t.bidSz), ask=dec(t.askPx), ask_qty=dec(t.askSz),
+            open=dec(t.open24h), high=dec(t.high24h), low=dec(t.low24h), volume=dec(t.vol24h),
+            quote_volume=dec(t.volCcy24h), at_ms=int(t.ts),
+        )  # fmt: skip
+
+
+def _trade(t: _Trade) -> Trade:
+    return Trade(trade_id=int(t.tradeId), price=Decimal(t.px), qty=Decimal(t.sz),
+                 at_ms=int(t.ts), buyer_is_maker=t.side == "sell")  # fmt: skip
+
+
+__all__ = ["OkxCodec"]

@@ -1,0 +1,201 @@
+"""Market data on Bybit, OKX and Kraken from each venue's own public stream (its simulator
+dialect): the book kept from the stream by the venue's rule equals the exchange's and its reads
+cost no request; a lost message rebuilds it from a fresh snapshot; a dropped connection
+reconnects and rebuilds it; the watch_* calls yield (OKX's candles, which live on an endpoint
+tradeguard does not open, are refused with that reason)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tradeguard.errors import GuardError
+from tradeguard.market.keeper import MarketConfig
+from tradeguard.market.stream import MarketStreamConfig
+from tradeguard.market.values import Candle
+from tradeguard.session.connect import connect
+from tradeguard.session.guard import Session
+from tradeguard.sim.remote import SimRemote
+
+from .conftest import VENUES, journal
+
+SYMBOL = "BTCUSDT"
+QUICK = MarketConfig(
+    stream=MarketStreamConfig(backoff_base_s=0.05, backoff_cap_s=0.2), resync_backoff_s=0.05
+)
+
+
+@pytest.fixture(params=VENUES)
+async def tg(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Session]:
+    for name in ("STATE", "DATA", "CONFIG"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "tradeguard.toml"
+    config.write_text(
+        f'[profiles.default]\nvenue = "{request.param}"\nenv = "sim"\n', encoding="utf-8"
+    )
+    session = await connect("default", config=config, market=QUICK)
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+@pytest.fixture
+async def remote(tg: Session) -> AsyncIterator[SimRemote]:
+    async with aiohttp.ClientSession() as http:
+        yield SimRemote(tg.sim.control_url, http)
+
+
+async def soon(check: Callable[[], bool], what: str, seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def book_matches_exchange(tg: Session, depth: int = 5) -> None:
+    """Read the local book until its top `depth` levels are the exchange's."""
+    for _ in range(300):
+        ours = await tg.book(SYMBOL, depth)
+        _, bids, asks = tg.sim.engine.depth(SYMBOL, depth)
+        if list(ours.bids) == list(bids) and list(ours.asks) == list(asks):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the local book never stood where the exchange's does: {ours}")
+
+
+async def test_the_book_is_kept_from_the_stream_and_reads_cost_no_request(
+    tg: Session, remote: SimRemote
+) -> None:
+    await book_matches_exchange(tg)
+    best = (await tg.book(SYMBOL, 1)).best_bid
+    assert best is not None
+    await remote.set_price(SYMBOL, best * Decimal("1.003"))  # the book moves
+    await soon(lambda: tg.market_stats().book_resyncs == 1, "the first snapshot")
+    await book_matches_exchange(tg)
+    deep = await tg.book(SYMBOL, 20)  # the default depth: every venue's stream carries it
+    assert len(deep.bids) == len(deep.asks) == 20
+    stats = tg.market_stats()
+    assert stats.requests == 0 and stats.from_stream >= 1  # never a REST snapshot
+    assert stats.connections == 1 and stats.gaps == 0
+    # deeper than the stream's book (Bybit's 50, Kraken's 25 levels): read over REST
+    deeper = await tg.book(SYMBOL, 60)
+    _, bids, asks = tg.sim.engine.depth(SYMBOL, 60)
+    assert list(deeper.bids) == list(bids) and list(deeper.asks) == list(asks)
+    assert tg.market_stats().requests == (0 if tg.venue == "okx" else 1)
+
+
+async def test_a_lost_message_rebuilds_the_book_from_a_fresh_snapshot(
+    tg: Session, remote: SimRemote
+) -> None:
+    await book_matches_exchange(tg)
+    book = await tg.book(SYMBOL, 1)
+    assert book.best_bid is not None
+    await remote.add_fault({"kind": "stream_silence", "channel": "market"})
+    await remote.set_price(SYMBOL, book.best_bid * Decimal("1.002"))
+    await asyncio.sleep(0.3)  # the book's 100 ms period, and more: its message went nowhere
+    await remote.clear_faults()
+    await remote.set_price(SYMBOL, book.best_bid * Decimal("0.998"))
+    await soon(lambda: tg.market_stats().gaps >= 1, "the gap noticed")
+    await soon(lambda: tg.market_stats().book_resyncs >= 2, "the book rebuilt")
+    await book_matches_exchange(tg)
+    assert tg.market_stats().connections == 1  # rebuilt without reconnecting
+    assert tg.market_stats().requests == 0
+    streams = [getattr(e, "stream", "") for e in journal(tg)]
+    assert f"book:{SYMBOL}" in streams  # journaled: lost, then filled
+    assert tg.ledger.streams[f"book:{SYMBOL}"].gap_since_ms is None
+
+
+async def test_a_dropped_connection_reconnects_and_rebuilds_the_book(
+    tg: Session, remote: SimRemote
+) -> None:
+    await book_matches_exchange(tg)
+    await remote.add_fault({"kind": "stream_drop", "channel": "market", "count": 1})
+    await soon(lambda: tg.market_stats().connections >= 2, "the reconnection")
+    await soon(lambda: tg.market_stats().book_resyncs >= 2, "the book rebuilt")
+    best = (await tg.book(SYMBOL, 1)).best_bid
+    assert best is not None
+    await remote.set_price(SYMBOL, best * Decimal("1.002"))
+    await book_matches_exchange(tg)
+    market = tg.ledger.streams["market"]  # journaled: dropped, connected, gap closed
+    assert market.connected and market.gap_since_ms is None
+
+
+async def test_watch_book_trades_ticker_and_candles_yield(tg: Session) -> None:
+    book = await anext(tg.watch_book(SYMBOL, 3))
+    assert len(book.bids) == len(book.asks) == 3
+    trades, tickers = tg.watch_trades(SYMBOL), tg.watch_ticker(SYMBOL)
+    first_trade = asyncio.ensure_future(anext(trades))
+    first_ticker = asyncio.ensure_future(anext(tickers))
+    if tg.venue == "okx":
+        with pytest.raises(GuardError) as refused:
+            await anext(tg.watch_candles(SYMBOL, "1m"))
+        assert "business" in str(refused.value)
+        candles = None
+    else:
+        watched = tg.watch_candles(SYMBOL, "1m")
+
+        async def traded() -> Candle:  # the forming candle, until it holds the trade
+            async for candle in watched:
+                if candle.volume:
+                    return candle
+            raise AssertionError("the candle stream ended")
+
+        candles = asyncio.ensure_future(traded())
+    await asyncio.sleep(0.2)  # the subscriptions answered
+    ask = book.best_ask
+    assert ask is not None
+    await tg.limit_buy("BTC/USDT", qty="0.001", price=str((ask * Decimal("1.01")).quantize(Decimal("0.01"))),
+                       time_in_force="IOC")  # fmt: skip
+    trade = await asyncio.wait_for(first_trade, 10)
+    assert trade.qty == Decimal("0.001") and not trade.buyer_is_maker
+    ticker = await asyncio.wait_for(first_ticker, 10)
+    assert ticker.symbol == SYMBOL and ticker.last > 0
+    if candles is not None:
+        candle = await asyncio.wait_for(candles, 10)
+        assert candle.volume == Decimal("0.001") and not candle.closed
+    # every read above came from the stream: the REST reads made are the candle and trade
+    # history the session needs to start, none for the book or the ticker
+    assert tg.market_stats().requests == 0
+
+
+async def test_a_silent_stream_is_stale_journaled_and_replaced(
+    tg: Session, remote: SimRemote
+) -> None:
+    keeper = tg._keeper()
+    assert keeper.stream is not None
+    keeper.stream.config = MarketStreamConfig(  # type: ignore[misc]
+        stale_after_s=0.5, backoff_base_s=0.05, backoff_cap_s=0.2
+    )
+    await book_matches_exchange(tg)
+    await remote.add_fault({"kind": "stream_silence", "channel": "market"})
+    await soon(lambda: tg.market_stats().stale >= 1, "the stale stream noticed")
+    await remote.clear_faults()
+    await soon(lambda: tg.market_stats().connections >= 2, "the new connection")
+    await book_matches_exchange(tg)
+    reasons = [getattr(e, "reason", "") for e in journal(tg)]
+    assert any("stale: no market data" in r for r in reasons)
+
+
+async def test_a_streamed_ticker_still_has_the_best_bid_and_ask(tg: Session) -> None:
+    # Bybit's spot tickers topic carries no bid or ask: the session fills them in
+    before = await tg.ticker(SYMBOL)
+    assert before.bid is not None and before.ask is not None
+    book = await tg.book(SYMBOL, 1)
+    assert book.best_ask is not None
+    price = (book.best_ask * Decimal("1.01")).quantize(Decimal("0.01"))
+    await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price), time_in_force="IOC")
+    keeper = tg._keeper()
+    await soon(lambda: SYMBOL in keeper._tickers, "the ticker stream")
+    ticker = await tg.ticker(SYMBOL)
+    assert ticker.bid is not None and ticker.ask is not None and ticker.bid < ticker.ask
+    assert tg.market_stats().requests == 1  # the first read only
