@@ -30,6 +30,7 @@ from typing import Any
 
 import msgspec
 
+from ccxt_handlers import FakeWsClient, spot_market
 from figures import Figure, median
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,36 +139,9 @@ def _ccxt(frames: list[bytes]) -> tuple[Callable[[], Callable[[], None]], list[A
         import ccxt.pro as ccxtpro
     except ImportError:
         return None
-    limits = {"min": None, "max": None}
-    market = {
-        "id": SYMBOL, "lowercaseId": "btcusdt", "symbol": "BTC/USDT", "base": "BTC",
-        "quote": "USDT", "settle": None, "baseId": "BTC", "quoteId": "USDT", "settleId": None,
-        "type": "spot", "spot": True, "margin": False, "swap": False, "future": False,
-        "option": False, "active": True, "contract": False, "linear": None, "inverse": None,
-        "taker": 0.001, "maker": 0.001, "contractSize": None, "expiry": None,
-        "expiryDatetime": None, "strike": None, "optionType": None,
-        "precision": {"amount": 1e-5, "price": 0.01},
-        "limits": {"amount": limits, "price": limits, "cost": limits, "leverage": limits},
-        "created": None, "info": {},
-    }  # fmt: skip
+    market = spot_market(SYMBOL, lowercase_id="btcusdt", amount_step=1e-5, info={})
     bids, asks = _snapshot()
     kept: list[Any] = []
-
-    class Client:
-        """What ccxt's handler needs of its WebSocket client, without a socket."""
-
-        url = "wss://stream.binance.com:9443/stream"
-
-        def __init__(self) -> None:
-            self.subscriptions: dict[str, Any] = {}
-            self.futures: dict[str, Any] = {}
-            self.resolved = 0
-
-        def resolve(self, result: object, message_hash: str) -> None:
-            self.resolved += 1
-
-        def reject(self, error: object, message_hash: str | None = None) -> None:
-            raise AssertionError(f"ccxt rejected a diff: {error}")
 
     def prepare() -> Callable[[], None]:
         exchange = ccxtpro.binance()
@@ -179,7 +153,7 @@ def _ccxt(frames: list[bytes]) -> tuple[Callable[[], Callable[[], None]], list[A
         snapshot["nonce"] = 0
         book.reset(snapshot)
         exchange.orderbooks["BTC/USDT"] = book
-        client = Client()
+        client = FakeWsClient("wss://stream.binance.com:9443/stream", strict=True)
         handle, loads = exchange.handle_message, json.loads
 
         def run() -> None:

@@ -26,10 +26,13 @@ def spot_market(
 
 
 class FakeWsClient:
-    """What ccxt's handlers need of its WebSocket client: the futures they resolve, counted."""
+    """What ccxt's handlers need of its WebSocket client: the futures they resolve, counted.
+    `strict`: a rejection (ccxt refusing a message, e.g. a book diff out of sequence) fails the
+    run instead of passing unnoticed."""
 
-    def __init__(self, url: str = "") -> None:
+    def __init__(self, url: str = "", *, strict: bool = False) -> None:
         self.url = url
+        self.strict = strict
         self.subscriptions: dict[str, Any] = {}
         self.futures: dict[str, Any] = {}
         self.rejections: dict[str, Any] = {}
@@ -38,5 +41,6 @@ class FakeWsClient:
     def resolve(self, result: object, message_hash: str) -> None:
         self.resolved += 1
 
-    def reject(self, *args: object) -> None:
-        pass
+    def reject(self, error: object = None, *args: object) -> None:
+        if self.strict:
+            raise AssertionError(f"ccxt rejected a message: {error}")
