@@ -16,7 +16,7 @@ from tradeguard.session.connect_fix import orders_over_fix
 from tradeguard.venues.binance.client import BinanceTransport
 
 ED25519_PEM = (
-    "-----BEGIN PRIVATE KEY-----\n"
+    "-----BEGIN PRIVATE KEY-----\n"  # tradeguard: allow (Binance's published test key)
     "MC4CAQAwBQYDK2VwBCIEIIJEYWtGBrhACmb9Dvy+qa8WEf0lQOl1s4CLIAB9m89u\n"
     "-----END PRIVATE KEY-----\n"
 )

@@ -9,14 +9,12 @@ from tradeguard.venues.binance import fix_wire, signing
 
 # reference/binance-fix.md §3 (binance-spot-api-docs fix-api.md, "How to sign Logon")
 KEY_PEM = (
-    "-----BEGIN PRIVATE KEY-----\n"
+    "-----BEGIN PRIVATE KEY-----\n"  # tradeguard: allow (Binance's published test key)
     "MC4CAQAwBQYDK2VwBCIEIIJEYWtGBrhACmb9Dvy+qa8WEf0lQOl1s4CLIAB9m89u\n"
     "-----END PRIVATE KEY-----\n"
 )
-SIGNATURE = (
-    "4MHXelVVcpkdwuLbl6n73HQUXUf1dse2PCgT1DYqW9w8AVZ1RACFGM+5UdlGPrQHrgtS3CvsRURC1oj73j8gCA=="
-)
-API_KEY = "sBRXrJx2DsOraMXOaUovEhgVRcjOvCtQwnWj8VxkOh1xqboS02SPGfKi2h8spZJb"
+SIGNATURE = "4MHXelVVcpkdwuLbl6n73HQUXUf1dse2PCgT1DYqW9w8AVZ1RACFGM+5UdlGPrQHrgtS3CvsRURC1oj73j8gCA=="  # tradeguard: allow (its published signature)
+API_KEY = "sBRXrJx2DsOraMXOaUovEhgVRcjOvCtQwnWj8VxkOh1xqboS02SPGfKi2h8spZJb"  # tradeguard: allow
 LOGON = (
     "8=FIX.4.4|9=247|35=A|34=1|49=EXAMPLE|52=20240627-11:17:25.223|56=SPOT|95=88|"
     f"96={SIGNATURE}|98=0|108=30|141=Y|553={API_KEY}|25035=2|10=227|"
