@@ -22,6 +22,7 @@ from tradeguard.cli import keys as keys_cli
 from tradeguard.cli import promote as promote_cli
 from tradeguard.cli import run as run_cli
 from tradeguard.cli import scan as scan_cli
+from tradeguard.cli.options import PORT
 from tradeguard.errors import TradeguardError
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -51,7 +52,7 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=0, show_default=True, help="Port; 0 picks a free one.")
+@click.option("--port", default=0, show_default=True, type=PORT, help="Port; 0 picks a free one.")
 @click.option("--seed", default=None, type=int, help="Seed of the synthetic market and keys.")
 @click.option(
     "--config",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from tradeguard.cli.options import config_option
+from tradeguard.cli.options import PORT, config_option
 from tradeguard.errors import TradeguardError
 
 DEFAULT_PORT = 8470  # dashboard.serve.DEFAULT_PORT, kept here so --help imports nothing
@@ -26,7 +26,7 @@ def web_options(f: click.decorators.FC) -> click.decorators.FC:
         "[env TRADEGUARD_DASHBOARD_TOKEN].",
     )(f)
     f = click.option(
-        "--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port; 0 picks one."
+        "--port", default=DEFAULT_PORT, show_default=True, type=PORT, help="Port; 0 picks one."
     )(f)
     return click.option(
         "--host",

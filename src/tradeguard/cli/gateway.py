@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tradeguard.cli.options import config_option, profile_option
+from tradeguard.cli.options import PORT, config_option, profile_option
 from tradeguard.errors import ConfigError, TradeguardError
 
 if TYPE_CHECKING:
@@ -39,7 +39,9 @@ INTERRUPTED, TERMINATED = 130, 143
 @click.command()
 @profile_option()
 @config_option()
-@click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1; 0 picks one.")
+@click.option(
+    "--port", default=8765, show_default=True, type=PORT, help="Port on 127.0.0.1; 0 picks one."
+)
 def gateway(profile: str | None, config: Path | None, port: int) -> None:
     """Serve Binance Spot's REST on 127.0.0.1 for a bot that speaks Binance's API.
 

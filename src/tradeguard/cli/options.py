@@ -14,6 +14,9 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# a TCP port: out of range is click's one-line usage error, not bind()'s traceback
+PORT = click.IntRange(0, 65535)
+
 PROFILE_HELP = "Profile in tradeguard.toml [default: $TRADEGUARD_PROFILE, else default]."
 CONFIG_HELP = (
     "tradeguard.toml to read [default: $TRADEGUARD_CONFIG, ./tradeguard.toml, "

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from tradeguard.cli.options import config_option, profile_option
+from tradeguard.cli.options import PORT, config_option, profile_option
 from tradeguard.errors import TradeguardError
 
 if TYPE_CHECKING:
@@ -41,7 +41,11 @@ def _fail(message: str, code: int = 2) -> None:
 )
 @click.option("--web", is_flag=True, help="Serve the dashboard on 127.0.0.1 while the bot runs.")
 @click.option(
-    "--web-port", default=8470, show_default=True, help="The dashboard's port; 0 picks one."
+    "--web-port",
+    default=8470,
+    show_default=True,
+    type=PORT,
+    help="The dashboard's port; 0 picks one.",
 )
 def run(
     bot: Path,
