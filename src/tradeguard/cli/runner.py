@@ -142,12 +142,26 @@ def progress(tg: Session, tally: Tally) -> Group:
     limits.add_column("limit")
     limits.add_column("peak", justify="right")
     limits.add_column("share", justify="right")
-    for rule, used in tg.transport.ledger.peaks():
-        limits.add_row(rule.describe(), str(used), f"{used / rule.limit:.1%}")
+    for described, used, share in limit_peaks(tg):
+        limits.add_row(described, plain(used), f"{share:.1%}")
     market = tg.market_stats()
     if not (market.requests or market.saved):
         return Group(table, limits)
     return Group(table, limits, Text(market.caption(), no_wrap=True, overflow="ellipsis"))
+
+
+def limit_peaks(tg: Session) -> list[tuple[str, Decimal, float]]:
+    """Each exchange limit's peak this run and its share of the limit: the request-weight and
+    order windows (Binance, Bybit, OKX), and a decaying call counter (Kraken's)."""
+    windows = [
+        (rule.describe(), Decimal(used), used / rule.limit)
+        for rule, used in tg.transport.ledger.peaks()
+    ]
+    counters = [
+        (described, peak.quantize(Decimal("0.01")), float(peak / limit))
+        for described, peak, limit in tg.transport.counter_peaks()
+    ]
+    return windows + counters
 
 
 def summary(
@@ -179,7 +193,7 @@ def summary(
         f"  journal: {journal.location} ({tg.ledger.events} events)", soft_wrap=True, markup=False
     )
     console.print("  `tradeguard journal verify` checks it, `tradeguard journal tail` reads it")
-    worst = max((used / rule.limit for rule, used in tg.transport.ledger.peaks()), default=0)
+    worst = max((share for _, _, share in limit_peaks(tg)), default=0)
     console.print(
         f"  peak use of the exchange's limits: {worst:.1%} of the tightest"
         + ("  [red](close to a ban: slow the bot down)[/]" if worst > 0.5 else "")

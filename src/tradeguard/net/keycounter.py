@@ -73,6 +73,7 @@ class KeyCounters:
         self._state = HostState(path.stem, path.parent)
         weakref.finalize(self, self._state.close)
         self._holds: list[tuple[int, ...]] = []
+        self._peaks = [Decimal(0)] * len(self.rules)  # highest level seen after a call, per rule
 
     # ── spending ──────────────────────────────────────────────────────────────────────────
     def admit(self, costs: Sequence[int], now_ms: int) -> float:
@@ -89,10 +90,16 @@ class KeyCounters:
                 default=0.0,
             )
             if wait <= 0:
-                for counter, cost in zip(self._counters, costs, strict=True):
+                for i, (counter, cost) in enumerate(zip(self._counters, costs, strict=True)):
                     counter.spend(cost, now_ms)
+                    self._peaks[i] = max(self._peaks[i], counter.level)
             self._store(shared)
         return wait
+
+    def peaks(self) -> list[tuple[CounterRule, Decimal]]:
+        """Each counter's highest level after a call of this process (every process's calls
+        counted in it), beside its rule."""
+        return list(zip(self.rules, self._peaks, strict=True))
 
     def observe_full(self, now_ms: int) -> None:
         """The venue refused a call for its counter: take every counter as full now."""

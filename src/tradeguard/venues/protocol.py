@@ -79,6 +79,11 @@ class Venue(Protocol):
 
     async def close(self) -> None: ...
 
+    def counter_peaks(self) -> list[tuple[str, Decimal, int]]:
+        """A decaying call counter's highest level this run beside its limit, per counter, with
+        its description (Kraken's; none where the venue counts in windows, `ledger`)."""
+        ...
+
     # ── time ────────────────────────────────────────────────────────────────────────────
     async def sync_clock(self) -> Estimate: ...
 

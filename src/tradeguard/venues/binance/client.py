@@ -147,6 +147,9 @@ class BinanceTransport:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    def counter_peaks(self) -> list[tuple[str, Decimal, int]]:
+        return []  # Binance counts in windows: `ledger`
+
     async def close(self) -> None:
         if self.order_wire is not None:
             await self.order_wire.close()

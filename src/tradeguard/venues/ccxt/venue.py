@@ -134,6 +134,12 @@ class CcxtVenue:
     def requests_sent(self) -> int:
         return self._wire.requests_sent
 
+    def counter_peaks(self) -> list[tuple[str, Decimal, int]]:
+        counters = self._wire.counters
+        if counters is None:
+            return []
+        return [(rule.describe(), peak, rule.limit) for rule, peak in counters.peaks()]
+
     async def close(self) -> None:
         await self._wire.close()
         with contextlib.suppress(Exception):
