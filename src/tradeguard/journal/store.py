@@ -51,7 +51,7 @@ import contextlib
 import hashlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -129,6 +129,9 @@ class JournalStore(ABC):
         self.committed_seq = 0  # the last seq this store committed
         self._intent_dir: Path | None = None  # set by a backend that keeps an intent log
         self._intent_log: IntentLog | None = None
+        # called (under the store's lock, so it must only schedule) when an append leaves
+        # events waiting where none waited: the owner's group-commit timer sleeps until then
+        self.on_waiting: Callable[[], None] | None = None
 
     # ── writing ──────────────────────────────────────────────────────────────────────────────
 
@@ -151,10 +154,15 @@ class JournalStore(ABC):
             if not pending:
                 self._oldest = now
             pending.append(item)
-            if commit:
-                return self._commit_pending()
-            if len(pending) >= self.batch_size or now - self._oldest >= self.max_delay_s:
-                return self._group_commit()
+            try:
+                if commit:
+                    return self._commit_pending()
+                if len(pending) >= self.batch_size or now - self._oldest >= self.max_delay_s:
+                    return self._group_commit()
+            finally:
+                # events left waiting (a commit that failed leaves them too): wake the timer
+                if len(pending) == 1 and self._pending is pending and self.on_waiting:
+                    self.on_waiting()
         return None
 
     def _log_intent(self, body: bytes) -> None:
@@ -173,8 +181,13 @@ class JournalStore(ABC):
         anything waiting before them). Returns the last sequence number."""
         items = [self._encoded(event) for event in events]
         with self._lock:
+            idle = not self._pending
             self._pending.extend(items)
-            return self._commit_pending()
+            try:
+                return self._commit_pending()
+            finally:
+                if idle and self._pending and self.on_waiting:  # a failed commit keeps them
+                    self.on_waiting()
 
     def _encoded(self, event: EventBase) -> Pending:
         body = codec.encode(event)
@@ -210,6 +223,11 @@ class JournalStore(ABC):
     def waiting(self) -> int:
         """Events appended but not yet committed."""
         return len(self._pending)
+
+    @property
+    def holding(self) -> bool:
+        """Events wait here for a group commit (not yet handed to a commit thread)."""
+        return bool(self._pending)
 
     def _group_commit(self) -> int | None:
         """A group commit is due: commit what is waiting, or hand it to a commit thread (then
