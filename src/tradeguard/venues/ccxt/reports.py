@@ -136,8 +136,11 @@ def trade_fill(trade: Raw, symbols: SymbolMap, ids: IdMap) -> Fill:
         price=price,
         qty=qty,
         quote_qty=price * qty,
-        commission=abs(dec(fee.get("cost"))),  # OKX's stream says a charge as negative
-        commission_asset=fee.get("currency"),
+        commission=dec(
+            fee.get("cost")
+        ),  # ccxt's REST parsers: a charge positive, a rebate negative
+        # Bybit names the fee's coin (feeCurrency) where ccxt guesses it from the fee's sign
+        commission_asset=info.get("feeCurrency") or fee.get("currency"),
         time_ms=int(trade.get("timestamp") or 0),
         is_maker=trade.get("takerOrMaker") == "maker",
     )

@@ -174,7 +174,7 @@ class Decoder:
                     client_order_id=account.client_id(row.orderLinkId, order_id),
                     order_id=order_id, symbol=symbol, base_asset=base, quote_asset=quote,
                     side=side, trade_id=account.ids.to_int(row.execId), price=row.execPrice,
-                    qty=row.execQty, commission=abs(dec(row.execFee)),
+                    qty=row.execQty, commission=dec(row.execFee),  # negative: a maker rebate
                     commission_asset=fee_asset, is_maker=row.isMaker,
                 )
             )  # fmt: skip

@@ -164,7 +164,7 @@ class Decoder:
                 side=Side.SELL if item.side == "sell" else Side.BUY,
                 trade_id=trade_id if trade_id is not None else account.ids.to_int(item.exec_id),
                 price=item.last_price, qty=item.last_qty,
-                commission=abs(fee.qty) if fee is not None else ZERO,
+                commission=fee.qty if fee is not None else ZERO,  # signed, as charged
                 commission_asset=fee.asset if fee is not None else None,
                 is_maker=item.liquidity_ind == "m", cum_qty=item.cum_qty,
             )  # fmt: skip

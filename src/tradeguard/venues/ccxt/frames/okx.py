@@ -11,8 +11,9 @@
 Pushes are {"arg":{"channel",…},"data":[rows]}:
 
     orders   one row per change of an order; a fill's row carries it: tradeId, fillPx, fillSz,
-             fillFee (negative for a charge), fillFeeCcy, execType (M maker, T taker),
-             fillTime, with accFillSz the cumulative: OrderFilled. A row that is no fill
+             fillFee (negative a charge, positive a rebate: booked negated, so a rebate is a
+             negative commission), fillFeeCcy, execType (M maker, T taker), fillTime, with
+             accFillSz the cumulative: OrderFilled. A row that is no fill
              (tradeId "" or fillSz 0) in state live -> NEW, canceled / mmp_canceled ->
              CANCELED: OrderUpdated at uTime; partially_filled and filled are the fills' to say.
     account  rows {uTime, details[]: ccy, availBal, frozenBal, cashBal, uTime}: free = availBal
@@ -185,7 +186,7 @@ class Decoder:
                         base_asset=base, quote_asset=quote,
                         side=Side.SELL if row.side == "sell" else Side.BUY,
                         trade_id=int(row.tradeId), price=dec(row.fillPx), qty=filled,
-                        commission=abs(dec(row.fillFee)),  # negative: a charge
+                        commission=-dec(row.fillFee),  # OKX: negative a charge, positive a rebate
                         commission_asset=row.fillFeeCcy or None, is_maker=row.execType == "M",
                         cum_qty=dec(row.accFillSz) if row.accFillSz else None,
                     )
