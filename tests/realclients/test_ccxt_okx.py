@@ -296,10 +296,36 @@ async def test_a_triggered_stop_loss_is_effective_and_its_order_is_a_regular_one
     assert placed and algo["clientOrderId"] == "sl2"
     order = await okx.fetch_order(placed, "BTC/USDT")
     assert (order["type"], order["status"]) == ("market", "closed")
-    assert order["filled"] == pytest.approx(0.001) and order["clientOrderId"] == "sl2"
-    assert order["info"]["algoClOrdId"] == "sl2"
+    # the order the algo placed has an ordId of its own and no clOrdId; it names its algo
+    # (ccxt's parse_order takes algoId before ordId for the id)
+    assert placed != sl["id"] and order["info"]["ordId"] == placed and order["id"] == sl["id"]
+    assert order["filled"] == pytest.approx(0.001) and order["clientOrderId"] is None
+    assert (order["info"]["algoId"], order["info"]["algoClOrdId"]) == (sl["id"], "sl2")
+    (fill,) = await okx.fetch_my_trades("BTC/USDT")
+    assert fill["order"] == placed
     assert await okx.fetch_open_orders("BTC/USDT", None, None, {"ordType": "conditional"}) == []
     done = await okx.fetch_closed_orders(
         "BTC/USDT", None, None, {"ordType": "conditional", "state": "effective"}
     )
     assert [o["id"] for o in done] == [sl["id"]]
+
+
+async def test_an_untriggered_stop_is_pushed_on_orders_algo_and_not_on_orders(
+    okx: Any, running: Any
+) -> None:
+    last = float((await okx.fetch_ticker("BTC/USDT"))["last"])
+    algo_watch = asyncio.create_task(okx.watch_orders("BTC/USDT", None, None, {"trigger": True}))
+    order_watch = asyncio.create_task(okx.watch_orders("BTC/USDT"))
+    await _wait_for_subscriptions(running, okx, 2)  # orders-algo on /business, orders on /private
+    sl = await okx.create_order(
+        "BTC/USDT", "market", "sell", 0.001, None, {"stopLossPrice": round(last * 0.9)}
+    )
+    plain = await okx.create_order("BTC/USDT", "limit", "buy", 0.001, round(last * 0.5))
+    algos = await asyncio.wait_for(algo_watch, WATCH_TIMEOUT_S)
+    assert [(o["id"], o["info"]["state"]) for o in algos] == [(sl["id"], "live")]
+    orders = await asyncio.wait_for(order_watch, WATCH_TIMEOUT_S)
+    assert [o["id"] for o in orders] == [plain["id"]]  # the stop is not on `orders`
+    algo_watch = asyncio.create_task(okx.watch_orders("BTC/USDT", None, None, {"trigger": True}))
+    await okx.cancel_order(sl["id"], "BTC/USDT", {"trigger": True})
+    algos = await asyncio.wait_for(algo_watch, WATCH_TIMEOUT_S)
+    assert (algos[-1]["id"], algos[-1]["info"]["state"]) == (sl["id"], "canceled")

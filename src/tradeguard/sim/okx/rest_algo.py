@@ -8,8 +8,9 @@ Until it triggers, a conditional or trigger order lives only here: the regular e
 (/trade/order, orders-pending, orders-history, cancel-order) do not know it, as on OKX. Once the
 last price crosses its trigger it places a regular order (market, or limit at its order price)
 and the algo order is `effective`. The engine holds a conditional or trigger order as a stop
-(STOP_LOSS(_LIMIT) or TAKE_PROFIT(_LIMIT)); that stop becomes the regular order, so the child's
-ordId is the algoId here (OKX gives the child an id of its own). An iceberg is a resting limit
+(STOP_LOSS(_LIMIT) or TAKE_PROFIT(_LIMIT)); that stop becomes the regular order, which goes by
+an ordId of its own (`wire.ord_id`: the algoId moved up by `wire.CHILD_ID_BASE`), has no clOrdId
+and names its algo order by algoId and algoClOrdId, as on OKX. An iceberg is a resting limit
 order showing szLimit at a time, listed on both sides. oco, move_order_stop and twap are refused
 (51000).
 """
@@ -118,7 +119,7 @@ def algo_json(sim: Sim, state: OkxState, o: SimOrder) -> wire.Json:
     """One algo order row (GET /trade/order-algo, orders-algo-pending, -history)."""
     row = orders.order_json(sim, state, o)
     kind = algo_kind(state, o) or "trigger"
-    cl = row["clOrdId"]
+    cl = row["algoClOrdId"] or row["clOrdId"]  # a stop's row carries it as algoClOrdId
     if kind == "iceberg":
         done = {"filled": "effective", "canceled": "canceled"}.get(row["state"], "live")
         return row | _identity(o, cl, cl, done) | {
@@ -160,8 +161,8 @@ def _identity(o: SimOrder, algo_cl: str, cl: str, done: str) -> wire.Json:
         "algoId": str(o.order_id),
         "algoClOrdId": algo_cl,
         "clOrdId": cl,
-        "ordId": str(o.order_id) if placed else "",
-        "ordIdList": [str(o.order_id)] if placed else [],
+        "ordId": wire.ord_id(o) if placed else "",
+        "ordIdList": [wire.ord_id(o)] if placed else [],
         "state": done,
         "tag": "",
     }

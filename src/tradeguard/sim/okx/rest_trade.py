@@ -19,6 +19,7 @@ from tradeguard.sim.rejects import Reject
 if TYPE_CHECKING:
     from tradeguard.sim.app import Sim
     from tradeguard.sim.okx.state import OkxState
+    from tradeguard.sim.records import SimOrder
 
 MAX_BATCH = 20
 PAGE_MAX = 100
@@ -98,14 +99,25 @@ def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
     def place_order(call: Call) -> object:
         return outcome([place_one(call, call.body)], single=True)
 
-    def _ref(req: dict[str, Any]) -> tuple[int | None, str | None]:
+    def _ref(req: dict[str, Any]) -> tuple[str | None, str | None]:
         ord_id = orders.field(req, "ordId")
         cl = orders.field(req, "clOrdId")
         if ord_id is None and cl is None:
             raise param_error("ordId")
         if ord_id is not None and not ord_id.isdigit():
             raise param_error("ordId")
-        return (None if ord_id is None else int(ord_id)), cl
+        return ord_id, cl
+
+    def _regular(account: str, symbol: str, ord_id: str | None, cl: str | None) -> SimOrder:
+        """The order the regular endpoints know by this ordId or clOrdId (Reject if none): not
+        an untriggered algo order, and a triggered one only by its child's ordId."""
+        engine_id = None if ord_id is None else wire.engine_id(int(ord_id))
+        found = sim.engine.get_order(account, symbol, engine_id, cl)
+        if wire.untriggered(found) or (ord_id is not None and wire.ord_id(found) != ord_id):
+            raise Reject(-2011, "Unknown order sent.")
+        if cl is not None and found.type in wire.STOP_TYPES:  # its child has no clOrdId
+            raise Reject(-2011, "Unknown order sent.")
+        return found
 
     def cancel_order(call: Call) -> object:
         req = call.body
@@ -121,25 +133,25 @@ def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
         spec = orders.spec_for(sim, req.get("instId"))
         ord_id, cl = _ref(req)
         try:
-            if wire.untriggered(sim.engine.get_order(call.account, spec.symbol, ord_id, cl)):
-                raise Reject(-2011, "Unknown order sent.")
-            done = sim.engine.cancel_order(call.account, spec.symbol, ord_id, cl, None, call.now_ms)
+            found = _regular(call.account, spec.symbol, ord_id, cl)
+            done = sim.engine.cancel_order(
+                call.account, spec.symbol, found.order_id, None, None, call.now_ms
+            )
         except Reject:
             return outcome([row | {"sCode": "51400", "sMsg": OkxReject("51400").msg}], single=True)
         own = done.orig_client_order_id or ""
-        row["ordId"] = str(done.order_id)
-        row["clOrdId"] = state.cl_ord_id(spec.symbol, done.order_id, own)
+        row["ordId"] = wire.ord_id(found)
+        child = found.type in wire.STOP_TYPES  # a triggered algo's order: no clOrdId
+        row["clOrdId"] = "" if child else state.cl_ord_id(spec.symbol, done.order_id, own)
         return [row]
 
     def get_order(call: Call) -> object:
         spec = orders.spec_for(sim, call.text("instId", required=True))
         ord_id, cl = _ref(dict(call.query))
         try:
-            found = sim.engine.get_order(call.account, spec.symbol, ord_id, cl)
+            found = _regular(call.account, spec.symbol, ord_id, cl)
         except Reject:
             raise OkxReject("51603") from None
-        if wire.untriggered(found):
-            raise OkxReject("51603")
         return [orders.order_json(sim, state, found)]
 
     def _listed(call: Call) -> list[str]:
@@ -177,13 +189,13 @@ def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
         for symbol in _listed(call):
             spec = sim.symbols()[symbol]
             for t in sim.engine.my_trades(call.account, symbol, limit=orders.ALL):
-                if ord_id is not None and str(t.order_id) != ord_id:
-                    continue
                 if (begin is not None and t.time < begin) or (end is not None and t.time > end):
                     continue
                 o = sim.engine.get_order(call.account, symbol, t.order_id, None)
+                if ord_id is not None and wire.ord_id(o) != ord_id:
+                    continue
                 cl = state.cl_ord_id(symbol, o.order_id, o.client_order_id)
-                out.append(wire.fill(t, spec, o.side, cl))
+                out.append(wire.fill(t, spec, o, cl))
         out.sort(key=lambda r: -int(r["tradeId"]))
         after, before = _bill(call, "after"), _bill(call, "before")
         if after is not None:  # older than this billId: the next page back

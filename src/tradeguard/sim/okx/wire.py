@@ -87,6 +87,26 @@ def untriggered(o: SimOrder) -> bool:
     return o.type in STOP_TYPES and o.working_time < 0
 
 
+# A triggered algo order places a regular order with an ordId of its own (OKX's ids are far
+# apart): here the algo's engine id moved up by this much, so either names the other.
+CHILD_ID_BASE: Final = 10**12
+
+
+def placed_by_algo(o: SimOrder) -> bool:
+    """A stop that triggered: the engine order now stands for the regular order it placed."""
+    return o.type in STOP_TYPES and o.working_time >= 0
+
+
+def ord_id(o: SimOrder) -> str:
+    """The ordId the regular endpoints and the `orders` channel name an engine order by."""
+    return str(o.order_id + CHILD_ID_BASE if placed_by_algo(o) else o.order_id)
+
+
+def engine_id(ord_id: int) -> int:
+    """The engine's order id behind a regular ordId (a triggered algo's child: the algo's)."""
+    return ord_id - CHILD_ID_BASE if ord_id >= CHILD_ID_BASE else ord_id
+
+
 def ord_type(o: SimOrder) -> str:
     """The OKX ordType an engine order was placed as. A stop is an algo order ("trigger") until
     it triggers; then the order it placed, at market or at its limit."""
@@ -110,14 +130,15 @@ def order(o: SimOrder, spec: SymbolSpec, trades: list[SimTrade], cl_ord_id: str)
     return {
         "instType": "SPOT",
         "instId": inst_id(spec),
-        "ordId": str(o.order_id),
-        "clOrdId": cl_ord_id,
+        "ordId": ord_id(o),
+        # the order a triggered algo placed has no clOrdId: it names the algo's (algoClOrdId)
+        "clOrdId": "" if o.type in STOP_TYPES else cl_ord_id,
         "tag": "",
         "px": "" if o.type == "MARKET" or o.price == 0 else num(o.price),
         "sz": num(o.orig_quote_order_qty if quote_sized else o.orig_qty),
         "tgtCcy": "quote_ccy" if quote_sized else ("base_ccy" if o.type == "MARKET" else ""),
         "ordType": ord_type(o),
-        # an order a triggered algo order placed names it (the algoId is the engine's id here)
+        # an order a triggered algo order placed names it (the algoId is the engine's id)
         "algoId": str(o.order_id) if o.type in STOP_TYPES else "",
         "algoClOrdId": cl_ord_id if o.type in STOP_TYPES else "",
         "side": o.side.lower(),
@@ -148,14 +169,16 @@ def fee_ccy(o: SimOrder, spec: SymbolSpec) -> str:
     return spec.base if o.side == "BUY" else spec.quote
 
 
-def fill(t: SimTrade, spec: SymbolSpec, side: str, cl_ord_id: str) -> Json:
-    """One GET /api/v5/trade/fills-history row (OKX reports a fee charged as negative)."""
+def fill(t: SimTrade, spec: SymbolSpec, o: SimOrder, cl_ord_id: str) -> Json:
+    """One GET /api/v5/trade/fills-history row of order `o` (OKX reports a fee charged as
+    negative; a triggered algo's fill is its child order's, which has no clOrdId)."""
+    side = o.side
     return {
         "instType": "SPOT",
         "instId": inst_id(spec),
         "tradeId": str(t.id),
-        "ordId": str(t.order_id),
-        "clOrdId": cl_ord_id,
+        "ordId": ord_id(o),
+        "clOrdId": "" if o.type in STOP_TYPES else cl_ord_id,
         "billId": str(t.id),
         "tag": "",
         "fillPx": num(t.price),

@@ -1,4 +1,5 @@
-"""OKX's private WebSocket (/ws/v5/private): login, the `orders` and `account` channels, ping.
+"""OKX's private WebSockets: login, the `orders` and `account` channels (/ws/v5/private), the
+`orders-algo` channel (/ws/v5/business), ping.
 
     → {"op":"login","args":[{apiKey, passphrase, timestamp (unix s), sign}]}
     ← {"event":"login","code":"0","msg":"","connId":…} | {"event":"error","code":"600xx",…}
@@ -29,7 +30,9 @@ if TYPE_CHECKING:
     from tradeguard.sim.keys import ApiKey
     from tradeguard.sim.okx.state import OkxState
 
-PATHS = ("/ws/v5/private", "/ws/v5/business")
+# the private channels each private URL serves (OKX moved orders-algo to /business)
+CHANNELS_AT = {"/ws/v5/private": ("orders", "account"), "/ws/v5/business": ("orders-algo",)}
+PATHS = tuple(CHANNELS_AT)
 HEARTBEAT_S = 25.0  # OKX closes a connection idle for 30 s
 
 
@@ -60,15 +63,19 @@ class Session(UserSink):
     def event(self, payload: dict[str, Any]) -> None:
         kind = payload.get("e")
         if kind == "executionReport":
-            row = ws_events.order_row(self.sim, self.state, self.account, payload)
-            arg = None if row is None else self._first("orders", row["instId"])
-            if row is not None and arg is not None:
-                self.conn.pending.append({"arg": arg | {"uid": self.uid}, "data": [row]})
+            sim, state, account = self.sim, self.state, self.account
+            self._push("orders-algo", ws_events.algo_row(sim, state, account, payload))
+            self._push("orders", ws_events.order_row(sim, state, account, payload))
         elif kind == "outboundAccountPosition":
             arg = self._first("account", None)
             if arg is not None:
                 data = [ws_events.account_row(payload)]
                 self.conn.pending.append({"arg": arg | {"uid": self.uid}, "data": data})
+
+    def _push(self, channel: str, row: dict[str, Any] | None) -> None:
+        arg = None if row is None else self._first(channel, row["instId"])
+        if row is not None and arg is not None:
+            self.conn.pending.append({"arg": arg | {"uid": self.uid}, "data": [row]})
 
 
 def _error(code: str, msg: str, conn_id: str) -> dict[str, str]:
@@ -91,7 +98,7 @@ def handler(sim: Sim, state: OkxState) -> Any:
                 return [_error("60012", auth.WS_TEXTS["60012"], conn_id)]
             replies: list[object] = []
             for arg in args:
-                checked = _channel(sim, arg)
+                checked = _channel(sim, arg, request.path)
                 if isinstance(checked, OkxReject):
                     replies.append(_error(checked.code, checked.msg, conn_id))
                     continue
@@ -159,15 +166,18 @@ def handler(sim: Sim, state: OkxState) -> Any:
     return handle
 
 
-def _channel(sim: Sim, arg: object) -> dict[str, str] | OkxReject:
-    """A subscription argument checked: orders (SPOT/ANY, instId optional) or account."""
+def _channel(sim: Sim, arg: object, path: str) -> dict[str, str] | OkxReject:
+    """A subscription argument checked: orders (SPOT/ANY, instId optional) or account on
+    /private, orders-algo (likewise) on /business, as OKX serves them."""
     if not isinstance(arg, dict) or not all(isinstance(v, str) for v in arg.values()):
         return OkxReject("60012", auth.WS_TEXTS["60012"])
     channel = arg.get("channel")
     missing = OkxReject("60018", f"Wrong URL or channel:{channel} doesn't exist.")
+    if channel not in CHANNELS_AT.get(path, ()):
+        return missing
     if channel == "account":
         return {k: v for k, v in arg.items() if k in ("channel", "ccy")}
-    if channel != "orders" or arg.get("instType") not in ("SPOT", "ANY"):
+    if arg.get("instType") not in ("SPOT", "ANY"):
         return missing
     inst = arg.get("instId")
     if inst is not None and inst not in {f"{s.base}-{s.quote}" for s in sim.symbols().values()}:

@@ -2,8 +2,12 @@
 
 An executionReport becomes one `orders` channel row: the order as REST shows it at that moment,
 plus the fill fields when the event is a trade (tradeId, fillPx, fillSz, fillTime, fillFee
-negative for a charge as OKX sends it, execType M/T). An outboundAccountPosition becomes one
-`account` channel row with the changed currencies.
+negative for a charge as OKX sends it, execType M/T). A stop that has not triggered is an algo
+order: its events go out on `orders-algo` instead (the row GET /trade/order-algo shows: live,
+canceled), and so does its `effective` row once, with the first event of the order it placed
+(that order's rows go out on `orders`, under its own ordId, naming the algo by algoId and
+algoClOrdId). An outboundAccountPosition becomes one `account` channel row with the changed
+currencies.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tradeguard.sim.okx import wire
+from tradeguard.sim.okx import rest_algo, wire
 from tradeguard.sim.records import Balance, SimOrder
 
 if TYPE_CHECKING:
@@ -46,10 +50,33 @@ def _order_then(p: dict[str, Any], account: str, cl: str) -> SimOrder:
     )
 
 
+def algo_row(sim: Sim, state: OkxState, account: str, p: dict[str, Any]) -> wire.Json | None:
+    """An executionReport as an `orders-algo` row: a stop's events until it triggers, and the
+    first event of the order it placed (state effective); None for any other event."""
+    if p["o"] not in wire.STOP_TYPES or p["s"] not in sim.symbols():
+        return None
+    then = _order_then(p, account, p["c"])
+    if not wire.untriggered(then) and not _first_after_trigger(p):
+        return None
+    own = p["C"] if p["x"] == "CANCELED" and p["C"] else p["c"]
+    then.client_order_id = state.cl_ord_id(p["s"], p["i"], own)
+    row = rest_algo.algo_json(sim, state, then)
+    row["uTime"] = str(p["E"])
+    return row
+
+
+def _first_after_trigger(p: dict[str, Any]) -> bool:
+    """The first event of the order a triggered stop placed: its first fill, or its NEW."""
+    if p["x"] == "TRADE":
+        return Decimal(p["z"]) == Decimal(p["l"])
+    return bool(p["x"] == "NEW")
+
+
 def order_row(sim: Sim, state: OkxState, account: str, p: dict[str, Any]) -> wire.Json | None:
-    """An executionReport as an `orders` row; None for a symbol the engine no longer has."""
+    """An executionReport as an `orders` row; None for a symbol the engine no longer has and
+    for an untriggered stop's (an algo order's: `algo_row`)."""
     spec = sim.symbols().get(p["s"])
-    if spec is None:
+    if spec is None or (p["o"] in wire.STOP_TYPES and p["W"] < 0):
         return None
     own = p["C"] if p["x"] == "CANCELED" and p["C"] else p["c"]
     cl = state.cl_ord_id(p["s"], p["i"], own)

@@ -265,7 +265,8 @@ class Okx(Adapter):
     tpTriggerPx: ccxt's stopLossPrice / takeProfitPrice), icebergs `iceberg` ones: placed at
     POST /trade/order-algo and named there by algoId and our algoClOrdId. Until a stop triggers,
     only the algo endpoints know it (GET /trade/order-algo, orders-algo-pending, cancel-algos:
-    ccxt's `trigger` param); the order it places is a regular one carrying our id as clOrdId."""
+    ccxt's `trigger` param); the order it places is a regular one with an ordId of its own and
+    no clOrdId, naming the algo order by algoId and algoClOrdId (our id)."""
 
     def order_type(self, intent: OrderIntent) -> str:
         return "iceberg" if intent.iceberg_qty is not None else super().order_type(intent)
@@ -333,22 +334,28 @@ class Okx(Adapter):
         query = {"clOrdId": self.client_id(client_order_id)}
         for params in ({}, {"trigger": True}):  # a regular order, else an algo order
             try:
-                return dict(await ex.fetch_order(None, unified, query | params))
+                found = dict(await ex.fetch_order(None, unified, query | params))
             except ccxt.OrderNotFound:
                 continue
+            return await _through_placed(ex, unified, found)
         return None
 
     async def by_order_id(self, ex: Any, unified: str, venue_id: str, algo: bool) -> Raw:
         found = dict(await _either(ex.fetch_order, (venue_id, unified), algo))
-        placed = (found.get("info") or {}).get("ordId")
-        if (found.get("info") or {}).get("state") == "effective" and placed:
-            # the algo order triggered and placed a regular order: that one says what became
-            # of it (ccxt names it by its algoId still)
-            return dict(await ex.fetch_order(placed, unified))
-        return found
+        return await _through_placed(ex, unified, found)
 
     async def cancel(self, ex: Any, unified: str, venue_id: str, algo: bool) -> None:
         await _either(ex.cancel_order, (venue_id, unified), algo)
+
+
+async def _through_placed(ex: Any, unified: str, found: Raw) -> Raw:
+    """An algo order that triggered placed a regular order (an ordId of its own, no clOrdId):
+    that one says what became of it. ccxt names it by its algoId still, and our id is its
+    algoClOrdId, so it reads back as the algo order did."""
+    placed = (found.get("info") or {}).get("ordId")
+    if (found.get("info") or {}).get("state") == "effective" and placed:
+        return dict(await ex.fetch_order(placed, unified))
+    return found
 
 
 async def _either(call: Any, args: tuple[Any, ...], algo: bool) -> Any:

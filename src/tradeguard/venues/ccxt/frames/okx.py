@@ -16,6 +16,8 @@ Pushes are {"arg":{"channel",…},"data":[rows]}:
              accFillSz the cumulative: OrderFilled. A row that is no fill
              (tradeId "" or fillSz 0) in state live -> NEW, canceled / mmp_canceled ->
              CANCELED: OrderUpdated at uTime; partially_filled and filled are the fills' to say.
+             The order a triggered algo order placed has an ordId of its own and no clOrdId;
+             its algoId and algoClOrdId name the algo order, which the rows are booked on.
     account  rows {uTime, details[]: ccy, availBal, frozenBal, cashBal, uTime}: free = availBal
              (cashBal - frozenBal where ""), locked = frozenBal: BalanceChanged at the latest
              uTime
@@ -58,6 +60,8 @@ class _Order(msgspec.Struct, gc=False):
     ordId: str
     state: str
     clOrdId: str = ""
+    algoId: str = ""
+    algoClOrdId: str = ""
     side: str = ""
     accFillSz: str = ""
     avgPx: str = ""
@@ -173,8 +177,10 @@ class Decoder:
             symbol = account.compact(row.instId)
             if symbol is None:
                 continue
-            order_id = int(row.ordId)
-            coid = account.client_id(row.clOrdId, order_id)
+            # the order a triggered algo order placed is booked on the algo order (ours):
+            # named by its algoId and algoClOrdId, its own ordId and clOrdId are not ours
+            order_id = int(row.algoId or row.ordId)
+            coid = account.client_id(row.clOrdId or row.algoClOrdId, order_id)
             filled = dec(row.fillSz)
             if row.tradeId and filled:
                 base, quote = account.assets[symbol]
