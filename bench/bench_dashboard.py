@@ -21,11 +21,10 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from figures import Figure, median
+from figures import Figure, median, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,16 +36,6 @@ BASELINE_REPS = 2
 CACHE = Path(tempfile.gettempdir()) / "tgbench-dashboard"
 JOURNAL = CACHE / f"journal-{EVENTS}-v1.db"
 SAVED_CHECKPOINT = CACHE / f"journal-{EVENTS}-v1.at-{EVENTS - LAG}.view"
-
-
-def _timed(fn: Callable[[], Any], reps: int) -> float:
-    times = []
-    for _ in range(reps):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return median(times)
 
 
 def _view() -> Any:
@@ -141,7 +130,7 @@ def run() -> list[Figure]:
         gc.collect()
         from_checkpoint()
     ours = median(times)
-    whole = _timed(from_nothing, BASELINE_REPS)
+    whole = timed(from_nothing, BASELINE_REPS)
     beside.unlink(missing_ok=True)
     print(f"   rows read: {read['checkpoint']:,} from the checkpoint, {read['whole']:,} without")
     assert read["checkpoint"] == LAG and read["whole"] == EVENTS

@@ -19,16 +19,13 @@ The workload is tests/journal/workload.py, generated before timing. Medians of R
 
 from __future__ import annotations
 
-import gc
 import sqlite3
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from figures import Figure, median
+from figures import Figure, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -40,16 +37,6 @@ BATCH = 512
 FULL = "power-loss"  # as the baselines (synchronous=FULL): the journal keeps the same promise
 REPS = 3
 COLUMNS = "seq, at_ms, kind, client_order_id, body, hash"
-
-
-def _timed(fn: Callable[[], Any], reps: int = REPS) -> float:
-    times = []
-    for _ in range(reps):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return median(times)
 
 
 def _batched_events(n: int) -> list[Any]:
@@ -94,7 +81,7 @@ def sqlite_append(tmp: Path) -> list[Figure]:
             for event in events:
                 store.append(event)
 
-    ours_s = _timed(ours)
+    ours_s = timed(ours, REPS)
     with sqlite3.connect(tmp / "a0.db") as conn:
         rows = conn.execute(f"SELECT {COLUMNS} FROM journal ORDER BY seq").fetchall()
 
@@ -106,7 +93,7 @@ def sqlite_append(tmp: Path) -> list[Figure]:
             conn.execute("COMMIT")
         conn.close()
 
-    plain_s = _timed(plain)
+    plain_s = timed(plain, REPS)
     intents = [intent(f"i{k}", at_ms=k) for k in range(INTENTS)]
 
     def ours_intents() -> None:
@@ -122,7 +109,7 @@ def sqlite_append(tmp: Path) -> list[Figure]:
             conn.execute("COMMIT")
         conn.close()
 
-    ours_i, plain_i = _timed(ours_intents), _timed(plain_intents)
+    ours_i, plain_i = timed(ours_intents, REPS), timed(plain_intents, REPS)
     return [
         Figure("journal_append_per_s", n / ours_s, "events/s", "plain_sqlite", n / plain_s),
         Figure(
@@ -168,7 +155,11 @@ def sqlite_replay(tmp: Path) -> list[Figure]:
             state[getattr(event, "client_order_id", None)] = event
         conn.close()
 
-    return [Figure("journal_replay_1m_s", _timed(ours), "s", "plain_msgspec_loop", _timed(plain))]
+    return [
+        Figure(
+            "journal_replay_1m_s", timed(ours, REPS), "s", "plain_msgspec_loop", timed(plain, REPS)
+        )
+    ]
 
 
 # ── PostgreSQL ───────────────────────────────────────────────────────────────────────────────
@@ -192,7 +183,7 @@ def postgres(dsn: str) -> list[Figure]:
             for event in events:
                 store.append(event)
 
-    ours_s = _timed(ours)
+    ours_s = timed(ours, REPS)
     with psycopg.connect(dsn) as conn:
         rows = conn.execute(
             f"SELECT {COLUMNS} FROM tradeguard_journal WHERE profile = 'a0' ORDER BY seq"
@@ -211,7 +202,7 @@ def postgres(dsn: str) -> list[Figure]:
                     for row in rows[i : i + BATCH]:
                         copy.write_row((profile, *row))
 
-    plain_s = _timed(plain)
+    plain_s = timed(plain, REPS)
     n = len(events)
     figures = [
         Figure("journal_append_per_s_pg", n / ours_s, "events/s", "plain_psycopg_copy", n / plain_s)
@@ -246,10 +237,10 @@ def postgres(dsn: str) -> list[Figure]:
     figures.append(
         Figure(
             "journal_replay_1m_s_pg",
-            _timed(ours_replay, 2),
+            timed(ours_replay, 2),
             "s",
             "plain_msgspec_loop",
-            _timed(plain_replay, 2),
+            timed(plain_replay, 2),
         )
     )
     return figures

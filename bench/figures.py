@@ -54,3 +54,8 @@ def timed_runs(prepare: Callable[[], Callable[[], Any]], reps: int) -> float:
         run()
         times.append(time.perf_counter() - start)
     return median(times)
+
+
+def timed(fn: Callable[[], Any], reps: int) -> float:
+    """Median wall seconds of `reps` runs of `fn` (garbage collected before each)."""
+    return timed_runs(lambda: fn, reps)
