@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from tests.realclients.public_reads import (
+    TIMEOUT_S,
+    check_watched_book,
+    check_watched_trade,
+    until,
+)
 from tradeguard.sim import server
 from tradeguard.sim.config import SimConfig
 from tradeguard.sim.server import RunningSim
@@ -19,7 +25,6 @@ from .test_ccxt_bybit import bybit_options
 
 pytestmark = pytest.mark.realclient
 
-TIMEOUT_S = 10
 SYMBOL = "BTC/USDT"
 
 
@@ -50,47 +55,17 @@ async def exchange(running: RunningSim) -> AsyncIterator[Any]:
         await ex.close()
 
 
-async def until(watch: Callable[[], Awaitable[Any]], done: Callable[[Any], bool]) -> Any:
-    async def loop() -> Any:
-        while True:
-            got = await watch()
-            if done(got):
-                return got
-
-    return await asyncio.wait_for(loop(), TIMEOUT_S)
-
-
-def _engine_book(running: RunningSim, depth: int) -> tuple[list[list[float]], list[list[float]]]:
-    _, bids, asks = running.sim.engine.depth("BTCUSDT", depth)
-    return [[float(p), float(q)] for p, q in bids], [[float(p), float(q)] for p, q in asks]
-
-
 async def test_watch_order_book_follows_the_engines_book(
     exchange: Any, running: RunningSim
 ) -> None:
-    first = await asyncio.wait_for(exchange.watch_order_book(SYMBOL, 50), TIMEOUT_S)
-    assert (first["bids"][:10], first["asks"][:10]) == _engine_book(running, 10)
-    last = running.sim.engine.last_price("BTCUSDT")
-    below = float((last * Decimal("0.999")).quantize(Decimal("0.01")))
-    await exchange.create_order(SYMBOL, "limit", "buy", 0.5, below)  # a level grows: a delta
-    moved = await until(
-        lambda: exchange.watch_order_book(SYMBOL, 50),
-        lambda b: [b["bids"][:20], b["asks"][:20]] == list(_engine_book(running, 20)),
-    )
-    assert moved["bids"][0][0] < moved["asks"][0][0]
+    engine = running.sim.engine
+    await check_watched_book(exchange, engine, SYMBOL, limit=50, levels=(10, 20), order_at="0.999")
 
 
 async def test_watch_trades_ohlcv_and_ticker_see_a_trade(
     exchange: Any, running: RunningSim
 ) -> None:
-    trades = asyncio.ensure_future(exchange.watch_trades(SYMBOL))
-    await asyncio.sleep(0.2)  # subscribed before the trade
-    above = float(
-        (running.sim.engine.last_price("BTCUSDT") * Decimal("1.01")).quantize(Decimal("0.01"))
-    )
-    await exchange.create_order(SYMBOL, "limit", "buy", 0.001, above)
-    got = await asyncio.wait_for(trades, TIMEOUT_S)
-    assert got and got[-1]["side"] == "buy" and got[-1]["amount"] > 0 and got[-1]["id"]
+    await check_watched_trade(exchange, running.sim.engine, SYMBOL)
     candles = await until(
         lambda: exchange.watch_ohlcv(SYMBOL, "1m"), lambda c: sum(r[5] for r in c) > 0
     )

@@ -200,11 +200,10 @@ async def test_a_resting_stop_or_take_profit_reads_back_as_its_own_kind(
     assert listed[order.client_order_id].type.value == kind
 
 
+@pytest.mark.parametrize("tg", ["okx"], indirect=True)
 async def test_an_okx_stop_is_an_algo_order_placed_read_and_cancelled_at_the_algo_endpoints(
     tg: Session,
 ) -> None:
-    if tg.venue != "okx":
-        pytest.skip("OKX's algo orders")
     last = await _last(tg)
     before = len(journal(tg))
     order = await tg.take_profit("BTC/USDT", "SELL", qty="0.001", stop_price=_at(last, "1.05"))

@@ -16,6 +16,9 @@ from tradeguard.model import OrderIntent, OrderStatus, OrderType, Side, Symbol, 
 from tradeguard.session.guard import Session
 
 SYMBOL = "BTCUSDT"
+# the venues whose plain orders and ticker go out as their own requests (Kraken's through ccxt)
+NATIVE = ["bybit", "okx"]
+on_native_venues = pytest.mark.parametrize("running", NATIVE, indirect=True)
 PLAIN = [
     ("market buy", dict(side=Side.BUY, type=OrderType.MARKET, qty=Decimal("0.0010"))),
     ("market sell", dict(side=Side.SELL, type=OrderType.MARKET, qty=Decimal("0.25"))),
@@ -34,9 +37,8 @@ def _intent(**fields: Any) -> OrderIntent:
 
 
 @pytest.mark.parametrize("fields", [f for _, f in PLAIN], ids=[n for n, _ in PLAIN])
+@on_native_venues
 async def test_a_plain_order_is_the_request_ccxt_would_send(venue: Any, fields: Any) -> None:
-    if venue.name == "kraken":
-        pytest.skip("Kraken's orders go through create_order")
     await venue.symbols()
     intent = _intent(**fields)
     plain = venue.adapter.plain_order(intent, "BTC-USDT" if venue.name == "okx" else SYMBOL)
@@ -69,10 +71,8 @@ async def test_other_orders_are_left_to_create_order(venue: Any, fields: Any) ->
     assert venue.adapter.plain_order(_intent(**fields), SYMBOL) is None
 
 
+@pytest.mark.parametrize("tg", NATIVE, indirect=True)
 async def test_a_plain_order_never_calls_create_order_and_is_placed(tg: Session) -> None:
-    if tg.venue == "kraken":
-        pytest.skip("Kraken's orders go through create_order")
-
     async def refused(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("create_order called for a plain order")
 
@@ -88,9 +88,8 @@ async def test_a_plain_order_never_calls_create_order_and_is_placed(tg: Session)
     assert (held.order_id, held.status) == (resting.order_id, OrderStatus.NEW)
 
 
+@on_native_venues
 async def test_a_plain_order_is_signed_as_ccxt_signs_it(venue: Any) -> None:
-    if venue.name == "kraken":
-        pytest.skip("Kraken's orders go through create_order")
     await venue.symbols()
     intent = _intent(**PLAIN[2][1])
     _, request = venue.adapter.plain_order(intent, "BTC-USDT" if venue.name == "okx" else SYMBOL)
@@ -104,9 +103,8 @@ async def test_a_plain_order_is_signed_as_ccxt_signs_it(venue: Any) -> None:
     assert {k.lower() for k in headers} >= {"content-type"}
 
 
+@on_native_venues
 async def test_the_last_price_is_the_venues_ticker_read_without_fetch_ticker(venue: Any) -> None:
-    if venue.name == "kraken":
-        pytest.skip("Kraken's ticker goes through fetch_ticker")
     expected = Decimal(str((await venue.exchange.fetch_ticker("BTC/USDT"))["last"]))
 
     async def refused(*args: Any, **kwargs: Any) -> Any:
