@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from figures import Figure, median
+from figures import Figure, median, timed_calls
 from spawn import server
 
 ORDERS = 300
@@ -57,12 +57,7 @@ async def _bot(base_url: str, api_key: str, secret: str, n: int) -> tuple[float,
                 if reply.status != 200:
                     raise RuntimeError(f"order refused: {reply.status} {body[:200]!r}")
 
-        for i in range(WARM_UP):
-            await one(i)
-        cpu, wall = time.process_time(), time.perf_counter()
-        for i in range(n):
-            await one(i)
-        return time.process_time() - cpu, time.perf_counter() - wall
+        return await timed_calls(one, n, warm_up=WARM_UP)
 
 
 async def _through_gateway(target: dict[str, Any], n: int) -> tuple[float, float]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import bench_transport
-from figures import Figure
+from figures import Figure, timed_calls
 
 ORDERS = 600
 REPS = 3
@@ -55,22 +55,21 @@ async def _guard(target: dict[str, Any], n: int, *, stream: bool = False) -> flo
             else:
                 await tg.market_sell("BTC/USDT", qty="0.001")
 
-        for i in range(30):
-            await one(i)
-        await asyncio.sleep(0.2)  # the warm-up's stream events in before the clock starts
-        start = time.process_time()
-        for i in range(n):
-            await one(i)
-        if not stream:
-            return (time.process_time() - start) / n * 1e6
-        # wait for the stream to deliver this run's fills: part of the cost per order
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            filled = sum(1 for o in tg.ledger.orders.values() if o.fills)
-            if filled >= n + 30:
-                break
-            await asyncio.sleep(0.01)
-        return (time.process_time() - start) / n * 1e6
+        async def settle() -> None:  # the warm-up's stream events in before the clock starts
+            await asyncio.sleep(0.2)
+
+        async def fills_in() -> None:
+            # wait for the stream to deliver this run's fills: part of the cost per order
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                filled = sum(1 for o in tg.ledger.orders.values() if o.fills)
+                if filled >= n + 30:
+                    break
+                await asyncio.sleep(0.01)
+
+        then = fills_in if stream else None
+        cpu, _ = await timed_calls(one, n, warm_up=30, settle=settle, then=then)
+        return cpu / n * 1e6
     finally:
         await tg.close(cancel_open=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,3 +59,26 @@ def timed_runs(prepare: Callable[[], Callable[[], Any]], reps: int) -> float:
 def timed(fn: Callable[[], Any], reps: int) -> float:
     """Median wall seconds of `reps` runs of `fn` (garbage collected before each)."""
     return timed_runs(lambda: fn, reps)
+
+
+async def timed_calls(
+    one: Callable[[int], Awaitable[object]],
+    n: int,
+    *,
+    warm_up: int,
+    settle: Callable[[], Awaitable[object]] | None = None,
+    then: Callable[[], Awaitable[object]] | None = None,
+) -> tuple[float, float]:
+    """(CPU seconds of this process, wall seconds) of `n` awaited calls `one(i)`, after
+    `warm_up` untimed ones and `settle()`; `then()`, awaited inside the timed part, is work
+    the calls left behind that is part of their cost (the stream's fills)."""
+    for i in range(warm_up):
+        await one(i)
+    if settle is not None:
+        await settle()
+    cpu, wall = time.process_time(), time.perf_counter()
+    for i in range(n):
+        await one(i)
+    if then is not None:
+        await then()
+    return time.process_time() - cpu, time.perf_counter() - wall
