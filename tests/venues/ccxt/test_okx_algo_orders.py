@@ -43,3 +43,17 @@ async def test_a_triggered_stops_fill_is_booked_on_the_stops_order_once(tg: Sess
     placed = await tg.transport.get_order(SYMBOL, order_id=traded.order_id)
     assert placed.client_order_id == order.client_order_id
     assert placed.status is OrderStatus.FILLED
+
+
+async def test_a_resting_stop_cancelled_elsewhere_is_seen_on_the_orders_algo_channel(
+    tg: Session,
+) -> None:
+    sim = tg.sim.sim
+    last = await tg.transport.last_price(SYMBOL)
+    stop = (last * Decimal("0.95")).quantize(Decimal(1))
+    order = await tg.stop_loss("BTC/USDT", "SELL", qty="0.001", stop_price=stop)
+    (held,) = sim.engine.open_orders("main", SYMBOL)
+    sim.engine.cancel_order("main", SYMBOL, held.order_id, None, None, sim.clock.now_ms())
+    sim.pump()  # cancelled on the website, say: only the stream tells the session
+    done = await tg.wait_for(order.client_order_id, timeout_s=5)
+    assert done.status is OrderStatus.CANCELED

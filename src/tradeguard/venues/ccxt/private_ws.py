@@ -8,8 +8,10 @@ and how often the venue wants one:
 
     Bybit   auth op (key, expires, HMAC), subscribe order/execution/wallet; ping every 20 s
             (Bybit drops a silent connection)
-    OKX     login op (key, passphrase, timestamp, HMAC), subscribe orders + account; "ping"
-            within 30 s (OKX closes a connection idle for 30 s)
+    OKX     two connections, each logged in (key, passphrase, timestamp, HMAC): /private
+            with orders + account, /business with orders-algo (an untriggered stop's changes:
+            OKX serves that channel there only); "ping" within 30 s on each (OKX closes a
+            connection idle for 30 s). Either closing, or going quiet, ends both.
     Kraken  a token from REST GetWebSocketsToken (through the venue's wire: counted, noted),
             subscribe executions with it; a fresh token for every connection
 
@@ -112,15 +114,74 @@ class Socket:
         await self.ws.close()
 
 
+class SocketPair:
+    """Two connections read as one (OKX's /private and /business): frames from either, in
+    the order each sends them; it ends when either ends. Its last frame is the staler one's
+    and its unanswered ping the older one, so a silent connection is pinged and, mute, ends
+    both."""
+
+    def __init__(self, private: Socket, business: Socket) -> None:
+        self.private = private
+        self.business = business
+
+    @property
+    def last_frame(self) -> float:
+        return min(self.private.last_frame, self.business.last_frame)
+
+    @property
+    def ping_sent(self) -> float | None:
+        sent = [s.ping_sent for s in (self.private, self.business) if s.ping_sent is not None]
+        return min(sent, default=None)
+
+    async def read(self, on_heard: OnHeard) -> None:
+        reads = [asyncio.ensure_future(s.read(on_heard)) for s in (self.private, self.business)]
+        try:
+            done, _ = await asyncio.wait(reads, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # an unreadable frame is raised as from one socket
+        finally:
+            for task in reads:
+                task.cancel()
+            await asyncio.gather(*reads, return_exceptions=True)
+
+    async def ping(self, text: str) -> None:
+        for socket in (self.private, self.business):
+            await socket.ping(text)
+
+    async def close(self) -> None:
+        try:
+            await self.private.close()
+        finally:
+            await self.business.close()
+
+
+class Connection(Protocol):
+    """What the stream reads, pings and closes: one socket, or OKX's pair."""
+
+    @property
+    def last_frame(self) -> float: ...
+
+    @property
+    def ping_sent(self) -> float | None: ...
+
+    async def read(self, on_heard: OnHeard) -> None: ...
+
+    async def ping(self, text: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 class Link(Protocol):
     ping: str
     keepalive_s: float
 
-    def url(self) -> str: ...
-
     def decoder(self, account: Account) -> Decoder: ...
 
-    async def handshake(self, socket: Socket, timeout_s: float) -> None: ...
+    async def open(
+        self, http: aiohttp.ClientSession, decoder: Decoder, clock: Clock, timeout_s: float
+    ) -> Connection: ...
+
+    async def handshake(self, connection: Connection, timeout_s: float) -> None: ...
 
 
 class _Base:
@@ -129,6 +190,14 @@ class _Base:
 
     def __init__(self, venue: CcxtVenue) -> None:
         self.venue = venue
+
+    def url(self) -> str:
+        raise NotImplementedError
+
+    async def open(
+        self, http: aiohttp.ClientSession, decoder: Decoder, clock: Clock, timeout_s: float
+    ) -> Connection:
+        return await open_socket(http, self.url(), decoder, clock, timeout_s)
 
     def _credentials(self) -> Any:
         creds = self.venue.credentials
@@ -149,7 +218,8 @@ class BybitLink(_Base):
     def decoder(self, account: Account) -> Decoder:
         return bybit.Decoder(account)
 
-    async def handshake(self, socket: Socket, timeout_s: float) -> None:
+    async def handshake(self, connection: Connection, timeout_s: float) -> None:
+        socket = _single(connection)
         creds = self._credentials()
         now = self.venue.server_now_ms()
         await socket.send(bybit.auth_frame(creds.api_key, creds.secret.reveal(), now))
@@ -166,15 +236,43 @@ class OkxLink(_Base):
     ping = okx.PING
     keepalive_s = 25.0
 
-    def url(self) -> str:
+    def url(self, path: str = "/private") -> str:
         ex = self.venue.exchange
         suffix = "?brokerId=9999" if ex.options.get("sandboxMode") else ""
-        return _imploded(ex, ex.urls["api"]["ws"]) + "/private" + suffix
+        return _imploded(ex, ex.urls["api"]["ws"]) + path + suffix
 
     def decoder(self, account: Account) -> Decoder:
         return okx.Decoder(account)
 
-    async def handshake(self, socket: Socket, timeout_s: float) -> None:
+    async def open(
+        self, http: aiohttp.ClientSession, decoder: Decoder, clock: Clock, timeout_s: float
+    ) -> Connection:
+        private = await open_socket(http, self.url(), decoder, clock, timeout_s)
+        try:
+            business = await open_socket(http, self.url("/business"), decoder, clock, timeout_s)
+        except BaseException:
+            await private.close()
+            raise
+        return SocketPair(private, business)
+
+    async def handshake(self, connection: Connection, timeout_s: float) -> None:
+        if not isinstance(connection, SocketPair):
+            raise TypeError("OKX's private stream is a pair of connections")
+        for socket, channels in (
+            (connection.private, okx.CHANNELS),
+            (connection.business, okx.BUSINESS_CHANNELS),
+        ):
+            await self._login(socket, timeout_s)
+            await socket.send(okx.subscribe_frame(channels))
+            waiting = set(channels)
+            while waiting:
+                reply = await socket.reply_to(("subscribe", "error"), timeout_s)
+                if not reply.ok:
+                    said = f"{reply.code} {reply.text[:200]}"
+                    raise TransportError(f"okx refused a subscription: {said}")
+                waiting.discard(reply.channel)
+
+    async def _login(self, socket: Socket, timeout_s: float) -> None:
         creds = self._credentials()
         if creds.passphrase is None:
             raise Refused("OKX needs the key's passphrase")
@@ -186,13 +284,6 @@ class OkxLink(_Base):
             if reply.code in okx.CLOCK_CODES:
                 raise TransportError(f"okx login: {reply.code} {reply.text[:200]}")
             raise Refused(f"{reply.code} {reply.text}".strip())
-        await socket.send(okx.subscribe_frame())
-        waiting = set(okx.CHANNELS)
-        while waiting:
-            reply = await socket.reply_to(("subscribe", "error"), timeout_s)
-            if not reply.ok:
-                raise TransportError(f"okx refused a subscription: {reply.code} {reply.text[:200]}")
-            waiting.discard(reply.channel)
 
 
 class KrakenLink(_Base):
@@ -204,7 +295,8 @@ class KrakenLink(_Base):
     def decoder(self, account: Account) -> Decoder:
         return kraken.Decoder(account)
 
-    async def handshake(self, socket: Socket, timeout_s: float) -> None:
+    async def handshake(self, connection: Connection, timeout_s: float) -> None:
+        socket = _single(connection)
         self._credentials()
         token = await self._token()
         await socket.send(kraken.subscribe_frame(token))
@@ -249,6 +341,12 @@ async def open_socket(
         timeout_s,
     )
     return Socket(ws, decoder, clock)
+
+
+def _single(connection: Connection) -> Socket:
+    if not isinstance(connection, Socket):
+        raise TypeError("this venue's private stream is one connection")
+    return connection
 
 
 def _imploded(exchange: Any, url: str) -> str:

@@ -191,9 +191,7 @@ class CcxtUserStream(HoldsDuringGapFill):
         if self._http is None:
             self._http = aiohttp.ClientSession()
         timeout = self.config.connect_timeout_s
-        socket = await private_ws.open_socket(
-            self._http, self._link.url(), await self._decoding(), self.clock, timeout
-        )
+        socket = await self._link.open(self._http, await self._decoding(), self.clock, timeout)
         reader = asyncio.create_task(self._read(socket))
         tasks: list[asyncio.Task[Any]] = [reader]
         try:
@@ -230,7 +228,7 @@ class CcxtUserStream(HoldsDuringGapFill):
             self._decoder = self._link.decoder(account)
         return self._decoder
 
-    async def _subscribe_and_fill(self, socket: private_ws.Socket) -> None:
+    async def _subscribe_and_fill(self, socket: private_ws.Connection) -> None:
         await self._link.handshake(socket, self.config.connect_timeout_s)
         self.connections += 1
         await self._emit(self._status(StreamConnected))
@@ -250,7 +248,7 @@ class CcxtUserStream(HoldsDuringGapFill):
         self._gap_since = None
         await self._release()
 
-    async def _read(self, socket: private_ws.Socket) -> None:
+    async def _read(self, socket: private_ws.Connection) -> None:
         try:
             await socket.read(self._heard)
         except Unreadable as exc:  # it may have been a fill: fill the gap at once
@@ -267,7 +265,7 @@ class CcxtUserStream(HoldsDuringGapFill):
         if heard.events:
             await self._live(heard.events)
 
-    async def _watchdog(self, socket: private_ws.Socket) -> None:
+    async def _watchdog(self, socket: private_ws.Connection) -> None:
         """Until the subscription has said nothing for `quiet_after_s` (a deaf stream: the
         socket may well answer pings), or the socket nothing at all, a ping notwithstanding."""
         cfg = self.config

@@ -4,6 +4,8 @@
        of timestamp + "GET" + "/users/self/verify"}]}
       ← {"event":"login","code":"0"} | {"event":"error","code":"600xx","msg":…}
     → {"op":"subscribe","args":[{"channel":"orders","instType":"SPOT"},{"channel":"account"}]}
+      on /ws/v5/private, {"op":"subscribe","args":[{"channel":"orders-algo","instType":"SPOT"}]}
+      on /ws/v5/business (logged in likewise)
       ← {"event":"subscribe","arg":{…}} per channel
     → the text "ping"   ← the text "pong"
     ← {"event":"notice","code":"64008",…}: the connection closes soon for an upgrade
@@ -18,6 +20,10 @@ Pushes are {"arg":{"channel",…},"data":[rows]}:
              CANCELED: OrderUpdated at uTime; partially_filled and filled are the fills' to say.
              The order a triggered algo order placed has an ordId of its own and no clOrdId;
              its algoId and algoClOrdId name the algo order, which the rows are booked on.
+    orders-algo  one row per change of an algo order: algoId, algoClOrdId, instId, state,
+             uTime. canceled -> CANCELED, order_failed (triggered, its order not placed) ->
+             REJECTED: OrderUpdated on the algo order; live and effective say nothing new (the
+             placement's reply said it; the order it placed speaks on `orders`).
     account  rows {uTime, details[]: ccy, availBal, frozenBal, cashBal, uTime}: free = availBal
              (cashBal - frozenBal where ""), locked = frozenBal: BalanceChanged at the latest
              uTime
@@ -37,10 +43,19 @@ import msgspec
 
 from tradeguard.events import BalanceChanged, EventBase, OrderFilled, OrderUpdated
 from tradeguard.model import Balance, OrderStatus, Side
-from tradeguard.venues.ccxt.frames.account import Account, Heard, Reply, Unreadable, dec, time_ms
+from tradeguard.venues.ccxt.frames.account import (
+    ZERO,
+    Account,
+    Heard,
+    Reply,
+    Unreadable,
+    dec,
+    time_ms,
+)
 
 PING = "ping"
-CHANNELS = ("orders", "account")
+CHANNELS = ("orders", "account")  # on /ws/v5/private
+BUSINESS_CHANNELS = ("orders-algo",)  # on /ws/v5/business
 # login refusals that are about the clock, not the key: the next attempt signs afresh
 CLOCK_CODES = frozenset({"60004", "60006"})
 
@@ -75,6 +90,14 @@ class _Order(msgspec.Struct, gc=False):
     uTime: str = ""
 
 
+class _AlgoOrder(msgspec.Struct, gc=False):
+    instId: str
+    algoId: str
+    state: str
+    algoClOrdId: str = ""
+    uTime: str = ""
+
+
 class _Detail(msgspec.Struct, gc=False):
     ccy: str
     availBal: str = ""
@@ -104,6 +127,14 @@ class _Accounts(msgspec.Struct, gc=False):
     msg: str = ""
 
 
+class _AlgoOrders(msgspec.Struct, gc=False):
+    arg: _Arg | None = None
+    data: list[_AlgoOrder] = []
+    event: str = ""
+    code: str = ""
+    msg: str = ""
+
+
 class _Event(msgspec.Struct, gc=False):
     event: str = ""
     code: str = ""
@@ -114,7 +145,10 @@ class _Event(msgspec.Struct, gc=False):
 
 _ORDERS = msgspec.json.Decoder(_Orders)
 _ACCOUNTS = msgspec.json.Decoder(_Accounts)
+_ALGO_ORDERS = msgspec.json.Decoder(_AlgoOrders)
 _EVENT = msgspec.json.Decoder(_Event)
+_ALGO_ROWS = msgspec.json.Decoder(list[_AlgoOrder])
+_ALGO_STATUS = {"canceled": OrderStatus.CANCELED, "order_failed": OrderStatus.REJECTED}
 _ORDER_ROWS = msgspec.json.Decoder(list[_Order])
 _ACCOUNT_ROWS = msgspec.json.Decoder(list[_Account])
 
@@ -131,8 +165,8 @@ def login_frame(api_key: str, secret: str, passphrase: str, now_ms: int) -> str:
     return msgspec.json.encode({"op": "login", "args": [arg]}).decode()
 
 
-def subscribe_frame() -> str:
-    args = [{"channel": "orders", "instType": "SPOT"}, {"channel": "account"}]
+def subscribe_frame(channels: tuple[str, ...] = CHANNELS) -> str:
+    args = [{"channel": c} | ({} if c == "account" else {"instType": "SPOT"}) for c in channels]
     return msgspec.json.encode({"op": "subscribe", "args": args}).decode()
 
 
@@ -150,6 +184,11 @@ class Decoder:
                 if orders.event:
                     return _reply(orders.event, orders.code, orders.msg, "orders")
                 return Heard(self._orders(orders.data, at_ms), data=True)
+            if b'"channel":"orders-algo"' in raw:
+                algos = _ALGO_ORDERS.decode(raw)
+                if algos.event:
+                    return _reply(algos.event, algos.code, algos.msg, "orders-algo")
+                return Heard(self._algo_orders(algos.data, at_ms), data=True)
             if b'"channel":"account"' in raw:
                 accounts = _ACCOUNTS.decode(raw)
                 if accounts.event:
@@ -164,10 +203,12 @@ class Decoder:
         channel = frame.arg.channel if frame.arg is not None else ""
         if frame.event:
             return _reply(frame.event, frame.code, frame.msg, channel)
-        if not frame.data or channel not in CHANNELS:
+        if not frame.data or channel not in CHANNELS + BUSINESS_CHANNELS:
             return Heard()
         if channel == "orders":
             return Heard(self._orders(_ORDER_ROWS.decode(frame.data), at_ms), data=True)
+        if channel == "orders-algo":
+            return Heard(self._algo_orders(_ALGO_ROWS.decode(frame.data), at_ms), data=True)
         return Heard(self._balances(_ACCOUNT_ROWS.decode(frame.data), at_ms), data=True)
 
     def _orders(self, rows: list[_Order], at_ms: int) -> list[EventBase]:
@@ -208,6 +249,27 @@ class Decoder:
                     client_order_id=coid, symbol=symbol, status=status, source="stream",
                     order_id=order_id, executed_qty=executed,
                     quote_qty=executed * dec(row.avgPx),
+                )
+            )  # fmt: skip
+        return out
+
+    def _algo_orders(self, rows: list[_AlgoOrder], at_ms: int) -> list[EventBase]:
+        account = self.account
+        out: list[EventBase] = []
+        for row in rows:
+            symbol = account.compact(row.instId)
+            status = _ALGO_STATUS.get(row.state)
+            if symbol is None or status is None:
+                continue
+            order_id = int(row.algoId)
+            coid = account.client_id(row.algoClOrdId, order_id)
+            if coid is None:
+                continue
+            out.append(
+                OrderUpdated(
+                    at_ms=at_ms, profile=account.profile, exchange_ms=time_ms(row.uTime),
+                    client_order_id=coid, symbol=symbol, status=status, source="stream",
+                    order_id=order_id, executed_qty=ZERO, quote_qty=ZERO,
                 )
             )  # fmt: skip
         return out
