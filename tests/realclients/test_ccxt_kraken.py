@@ -175,3 +175,14 @@ async def test_the_public_book_trades_and_candles_parse_as_ccxt_reads_them(
     exchange: Any, kraken: RunningSim
 ) -> None:
     await check_public_reads(exchange, kraken.sim.engine, SYMBOL)
+
+
+async def test_watch_balance_sees_the_snapshot_then_a_trades_ledger_entries(exchange: Any) -> None:
+    first = await asyncio.wait_for(exchange.watch_balance(), TIMEOUT_S)
+    assert first["total"]["BTC"] == 1
+    await exchange.create_order(SYMBOL, "limit", "buy", 0.001, 50000)  # holds: no entry
+    await exchange.create_order(SYMBOL, "market", "sell", 0.5)
+    then = await asyncio.wait_for(exchange.watch_balance(), TIMEOUT_S)
+    assert then["total"]["BTC"] == 0.5 and then["total"]["USDT"] > 100000
+    entries = {e["asset"]: e for e in then["info"]["data"]}
+    assert entries["BTC"]["amount"] == -0.5 and entries["BTC"]["wallet_type"] == "spot"

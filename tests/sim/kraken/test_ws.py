@@ -123,6 +123,28 @@ async def test_balances_snapshot_and_update(
     assert {b["asset"]: b["balance"] for b in update["data"]}["BTC"] == 0.5
 
 
+async def test_balances_updates_are_ledger_entries_of_completed_transactions_only(
+    ws: aiohttp.ClientWebSocketResponse, client: KrakenClient
+) -> None:
+    token = (await client.ok("GetWebSocketsToken"))["token"]
+    await subscribe(ws, token, channel="balances")
+    await ws.receive_json(timeout=TIMEOUT_S)  # the snapshot
+    await client.ok("AddOrder", **ORDER)  # it holds USDT; no transaction: no update
+    await client.ok("AddOrder", pair="XBTUSDT", type="sell", ordertype="market", volume="0.5")
+    update = await ws.receive_json(timeout=TIMEOUT_S)
+    assert update["channel"] == "balances" and update["type"] == "update"
+    entries = {e["asset"]: e for e in update["data"]}
+    btc = entries["BTC"]
+    assert (btc["amount"], btc["balance"], btc["wallet_type"], btc["type"]) == (
+        -0.5,
+        0.5,
+        "spot",
+        "trade",
+    )
+    assert btc["ledger_id"] and btc["timestamp"].endswith("Z")
+    assert entries["USDT"]["amount"] > 0  # the proceeds, net of the fee
+
+
 async def test_stream_faults_duplicate_reorder_and_drop(
     ws: aiohttp.ClientWebSocketResponse, client: KrakenClient, kraken: RunningSim
 ) -> None:

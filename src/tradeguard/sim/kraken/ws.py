@@ -1,5 +1,6 @@
 """Kraken's WebSocket v2 for the simulator: `/v2` with `executions` and `balances`, each
-subscription carrying a token from GetWebSocketsToken; `ping` answered with `pong`.
+subscription carrying a token from GetWebSocketsToken; `ping` answered with `pong`. `balances`
+says totals: a snapshot on subscribing, then a ledger entry per asset whose total moved.
 
 Events go through the venue-neutral `StreamConn` (channel "user", path "/v2"), so the stream
 faults act here as on Binance's streams: stream_drop cuts the TCP connection, stream_terminate
@@ -13,6 +14,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -54,6 +56,7 @@ class _Connection:
         self.conn = conn
         self.sinks: dict[str, _KrakenSink] = {}
         self._sequence = itertools.count(1)
+        self._totals: dict[str, Decimal] = {}  # each asset's total as last told on `balances`
 
     def _times(self) -> Json:
         now = ws_events.rfc3339(self.sim.clock.now_ms())
@@ -71,7 +74,8 @@ class _Connection:
             items = ws_events.executions(self.state.names, payload)
             return [self._message("executions", "update", [item]) for item in items]
         if channel == "balances" and event == "outboundAccountPosition":
-            return [self._message("balances", "update", ws_events.balance_items(payload["B"]))]
+            entries = ws_events.ledger_entries(payload["B"], self._totals, payload["E"])
+            return [self._message("balances", "update", entries)] if entries else []
         return []
 
     def on_text(self, text: str) -> object:
@@ -129,6 +133,7 @@ class _Connection:
     def _snapshots(self, channel: str, account: str, params: Json) -> list[Json]:
         engine, names = self.sim.engine, self.state.names
         if channel == "balances":
+            self._totals = {a: b.free + b.locked for a, b in engine.balances(account).items()}
             return [
                 self._message(
                     "balances", "snapshot", ws_events.balance_snapshot(engine.balances(account))

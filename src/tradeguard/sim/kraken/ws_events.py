@@ -133,19 +133,35 @@ def executions(names: Names, report: Json) -> list[Json]:
     return []  # REJECTED, REPLACED: nothing a Kraken client would see
 
 
-def balance_items(balances: list[Json]) -> list[Json]:
-    """outboundAccountPosition's balances ("B": [{"a","f","l"}]) as balances-channel items."""
-    return [
-        {
-            "asset": b["a"],
-            "asset_class": "currency",
-            "balance": num(Decimal(b["f"]) + Decimal(b["l"])),
-            "wallets": [
-                {"type": "spot", "id": "main", "balance": num(Decimal(b["f"]) + Decimal(b["l"]))}
-            ],
-        }
-        for b in balances
-    ]
+def ledger_entries(balances: list[Json], before: dict[str, Decimal], now_ms: int) -> list[Json]:
+    """outboundAccountPosition's balances ("B": [{"a","f","l"}]) as balances-channel updates:
+    one ledger entry per asset whose total moved since `before` (updated here), as Kraken
+    sends one per completed transaction; a change of what orders hold moves no total and
+    sends nothing. The engine's position says no cause: every entry is a spot `trade`."""
+    out: list[Json] = []
+    for b in balances:
+        asset, total = b["a"], Decimal(b["f"]) + Decimal(b["l"])
+        moved = total - before.get(asset, ZERO)
+        before[asset] = total
+        if moved == 0:
+            continue
+        out.append(
+            {
+                "ledger_id": f"LSIM-{now_ms}-{asset}",
+                "ref_id": "",
+                "timestamp": rfc3339(now_ms),
+                "type": "trade",
+                "asset": asset,
+                "asset_class": "currency",
+                "category": "trade",
+                "wallet_type": "spot",
+                "wallet_id": "main",
+                "amount": num(moved),
+                "fee": num(ZERO),
+                "balance": num(total),
+            }
+        )
+    return out
 
 
 def balance_snapshot(balances: dict[str, Balance]) -> list[Json]:
