@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tradeguard.events import BalanceChanged, OrderFilled, OrderUpdated
-from tradeguard.model import OrderStatus, Side
+from tradeguard.model import Balance, OrderStatus, Side
 from tradeguard.venues.ccxt.frames import bybit, kraken, okx
 from tradeguard.venues.ccxt.frames.account import Account, Unreadable
 from tradeguard.venues.ccxt.ids import IdMap
@@ -241,7 +241,7 @@ def test_a_kraken_cancel_that_omits_symbol_and_client_id_is_read_from_the_order_
     ]
 
 
-def test_kraken_filled_heartbeats_balances_and_replies_carry_no_event() -> None:
+def test_kraken_filled_heartbeats_and_replies_carry_no_event() -> None:
     decoder = _kraken()
     filled = '{"order_id":"O1","exec_type":"filled","order_status":"filled","symbol":"BTC/USDT"}'
     assert decoder.frame(_items(filled), AT).events == []
@@ -255,3 +255,60 @@ def test_kraken_filled_heartbeats_balances_and_replies_carry_no_event() -> None:
     assert refused is not None and not refused.ok and "Invalid permissions" in refused.text
     pong = decoder.frame(b'{"method":"pong","req_id":2,"time_in":"x","time_out":"y"}', AT)
     assert pong.reply is not None and pong.reply.op == "pong"
+
+
+def _open(order_id: str, side: str, qty: str, price: str, cum: str = "0") -> str:
+    return (
+        f'{{"order_id":"{order_id}","exec_type":"new","order_status":"new","symbol":"BTC/USDT",'
+        f'"side":"{side}","order_type":"limit","order_qty":{qty},"limit_price":{price},'
+        f'"cum_qty":{cum},"cum_cost":0,"timestamp":"2023-11-14T22:13:20Z"}}'
+    )
+
+
+def _kraken_balances(kind: str, *items: str) -> bytes:
+    data = ",".join(items)
+    return f'{{"channel":"balances","type":"{kind}","data":[{data}],"sequence":2}}'.encode()
+
+
+def test_kraken_balances_are_totals_with_what_the_open_orders_hold() -> None:
+    decoder = _kraken()
+    snapshot = _items(
+        _open("O1", "buy", "0.002", "50000"), _open("O2", "sell", "0.5", "70000", "0.1")
+    )
+    assert decoder.frame(snapshot.replace(b'"update"', b'"snapshot"'), AT).events == []
+    heard = decoder.frame(
+        _kraken_balances(
+            "snapshot",
+            '{"asset":"USDT","asset_class":"currency","balance":1100,"wallets":['
+            '{"type":"spot","id":"main","balance":1000},{"type":"earn","id":"flex","balance":100}]}',
+            '{"asset":"BTC","asset_class":"currency","balance":1.5,"wallets":[]}',
+        ),
+        AT,
+    )
+    [report] = heard.events
+    assert heard.data and isinstance(report, BalanceChanged) and report.exchange_ms is None
+    assert {b.asset: (b.free, b.locked) for b in report.balances} == {
+        "USDT": (Decimal(900), Decimal(100)),  # 0.002 at 50000 held by the buy
+        "BTC": (Decimal("1.1"), Decimal("0.4")),  # the sell's 0.4 left
+    }
+    decoder.frame(_items(_open("O1", "buy", "0.002", "50000").replace('"new"', '"canceled"')), AT)
+    [report] = decoder.frame(
+        _kraken_balances(
+            "update",
+            '{"ledger_id":"L1","ref_id":"T1","timestamp":"2023-11-14T22:13:21Z","type":"trade",'
+            '"asset":"USDT","asset_class":"currency","category":"trade","wallet_type":"spot",'
+            '"wallet_id":"main","amount":-0.5,"fee":0.0,"balance":999.5}',
+            '{"ledger_id":"L2","ref_id":"T2","timestamp":"2023-11-14T22:13:21Z","type":"transfer",'
+            '"asset":"BTC","asset_class":"currency","category":"transfer","wallet_type":"earn",'
+            '"wallet_id":"flex","amount":1,"fee":0.0,"balance":3}',
+        ),
+        AT,
+    ).events
+    assert isinstance(report, BalanceChanged) and report.exchange_ms == 1700000001000
+    assert report.balances == (Balance("USDT", Decimal("999.5"), Decimal(0)),)  # buy cancelled
+    decoder.frame(_items().replace(b'"update"', b'"snapshot"'), AT)  # reconnected: none open
+    [report] = decoder.frame(
+        _kraken_balances("snapshot", '{"asset":"BTC","asset_class":"currency","balance":1.5}'), AT
+    ).events
+    assert isinstance(report, BalanceChanged)
+    assert report.balances == (Balance("BTC", Decimal("1.5"), Decimal(0)),)

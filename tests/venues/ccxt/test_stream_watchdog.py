@@ -32,7 +32,7 @@ from tradeguard.model import OrderIntent, OrderType, Side, Symbol
 from tradeguard.net.clock import FakeClock
 from tradeguard.sim.remote import SimRemote
 from tradeguard.venues.binance.stream import StreamConfig
-from tradeguard.venues.ccxt.frames import bybit, kraken
+from tradeguard.venues.ccxt.frames import bybit
 from tradeguard.venues.ccxt.frames.account import Account
 
 ASSETS = {"BTCUSDT": ("BTC", "USDT")}
@@ -281,17 +281,6 @@ def test_a_bybit_wallet_message_reads_free_locked_and_its_time() -> None:
         ("USDT", Decimal("900.25"), Decimal("100.25")),
         ("BTC", Decimal("0.01"), Decimal("0")),
     ]
-
-
-def test_kraken_balances_are_not_read_from_its_stream() -> None:
-    """Kraken's `balances` channel says each asset's total only: reconciliation keeps them."""
-    decoder = kraken.Decoder(Account("p", ASSETS, {"BTC/USDT": "BTCUSDT"}))
-    frame = (
-        b'{"channel":"balances","type":"update","data":[{"asset":"BTC","asset_class":'
-        b'"currency","balance":1.5,"wallets":[{"type":"spot","id":"main","balance":1.5}]}]}'
-    )
-    heard = decoder.frame(frame, 1)
-    assert heard.events == [] and heard.reply is None
 
 
 class _SilentSocket:

@@ -13,7 +13,7 @@ and how often the venue wants one:
             OKX serves that channel there only); "ping" within 30 s on each (OKX closes a
             connection idle for 30 s). Either closing, or going quiet, ends both.
     Kraken  a token from REST GetWebSocketsToken (through the venue's wire: counted, noted),
-            subscribe executions with it; a fresh token for every connection
+            subscribe executions and balances with it; a fresh token for every connection
 
 A key the venue refuses raises `Refused` (the stream stops with an AuthError); anything else
 that fails raises a TransportError or TimeoutError (the stream reconnects). The stream
@@ -299,13 +299,16 @@ class KrakenLink(_Base):
         socket = _single(connection)
         self._credentials()
         token = await self._token()
-        await socket.send(kraken.subscribe_frame(token))
-        reply = await socket.reply_to(("subscribe",), timeout_s)
-        if reply.ok:
-            return
-        if "Invalid permissions" in reply.text or "Invalid key" in reply.text:
-            raise Refused(reply.text)
-        raise TransportError(f"kraken refused the subscription: {reply.text[:200]}")
+        for frame in kraken.subscribe_frames(token):
+            await socket.send(frame)
+        waiting = set(kraken.CHANNELS)
+        while waiting:
+            reply = await socket.reply_to(("subscribe",), timeout_s)
+            if not reply.ok:
+                if "Invalid permissions" in reply.text or "Invalid key" in reply.text:
+                    raise Refused(reply.text)
+                raise TransportError(f"kraken refused a subscription: {reply.text[:200]}")
+            waiting.discard(reply.channel)
 
     async def _token(self) -> str:
         ex = self.venue.exchange

@@ -1,10 +1,11 @@
 """The private stream of Bybit, OKX and Kraken, native (`private_ws.py` speaks the socket,
 `frames/<venue>.py` decodes it), as the journal events the Binance stream yields: `OrderFilled`
 per fill with its trade id; `OrderUpdated` for what is not a fill (new, canceled, expired,
-rejected); `BalanceChanged` at the exchange's update time (Bybit wallet, OKX account; Kraken's
-balances channel says totals only and is not read). ccxt.pro is not used here: its handling
-cost about 1 ms of CPU per order, it merged away a repeated Bybit execution once the wallet
-topic was subscribed, and it read Kraken's client id from userref instead of cl_ord_id.
+rejected); `BalanceChanged` at the exchange's update time (Bybit wallet, OKX account, Kraken
+balances: totals, with what open orders hold as its executions say). ccxt.pro is not used
+here: its handling cost about 1 ms of CPU per order, it merged away a repeated Bybit execution
+once the wallet topic was subscribed, and it read Kraken's client id from userref instead of
+cl_ord_id.
 
 After every (re)subscription `on_gap(since_ms)` runs and what it returns is delivered before
 any live event received meanwhile (those wait, and keep waiting across a failed gap fill),
