@@ -23,6 +23,10 @@ class Ack(msgspec.Struct, frozen=True):
 
 Heard = tuple[str, Any] | Ack  # (topic name, decoded value), or an answer
 
+# What a venue sends a quiet subscription to say it is alive (Kraken's heartbeat channel, a
+# Bybit pong): heard as data under a name no topic has, so the stale check counts it
+ALIVE: tuple[str, Any] = ("\x00alive", None)
+
 
 class Codec(Protocol):
     venue: str
@@ -91,4 +95,4 @@ def plain(value: Decimal) -> str:
     return format(value, "f")
 
 
-__all__ = ["Ack", "Codec", "Heard", "Ids", "RequestNumbers", "dec", "plain"]
+__all__ = ["ALIVE", "Ack", "Codec", "Heard", "Ids", "RequestNumbers", "dec", "plain"]

@@ -7,6 +7,8 @@ quantities are JSON numbers, read exactly (as Decimal, never a float).
       | {"method":"subscribe","success":false,"error":…,"symbol":…,"req_id":7} (no channel
       named: the req_id it echoes names the request)
     ← {"channel","type":"snapshot"|"update","data":[…]}
+    ← {"channel":"heartbeat"} (a quiet subscription, about once a second): the stream is
+      alive (`codec.ALIVE`), with no data
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from decimal import Decimal
 
 import msgspec
 
-from tradeguard.market.codec import Ack, Heard, Ids, RequestNumbers, plain
+from tradeguard.market.codec import ALIVE, Ack, Heard, Ids, RequestNumbers, plain
 from tradeguard.market.sync import BookFrame, KrakenBook, StreamBook
 from tradeguard.market.values import Candle, Ticker, Trade
 
@@ -145,13 +147,15 @@ class KrakenCodec:
         frame = _frame.decode(data)
         if frame.method:
             if frame.method != "subscribe" or frame.success is None:
-                return []  # a pong, an unsubscribe's answer
+                return []  # a pong (the heartbeat says a quiet stream is alive), an unsubscribe
             r = frame.result
             if not frame.success or r is None:
                 return [Ack(False, self.requests.name(frame.req_id), frame.error)]
             suffix = f":{r.interval}" if r.channel == "ohlc" else ""
             return [Ack(True, f"{r.channel}:{r.symbol}{suffix}")]
         channel = frame.channel
+        if channel == "heartbeat":
+            return [ALIVE]  # about once a second on a quiet subscription
         if channel == "book":
             return [
                 (f"book:{b.symbol}", BookFrame(

@@ -7,9 +7,12 @@ the connection (its life is stream_base's, as Binance's `stream.MarketStream`'s 
     resubscribing    a gap in a book: unsubscribe and subscribe again, for a fresh snapshot
     a drop, a close  reconnect with exponential backoff and full jitter (capped), every topic
                      subscribed again; `on_up` tells the keeper, which rebuilds what it keeps
-    a stale stream   no data for `stale_after_s` while subscribed (pongs are no data): counted,
-                     `on_down` says so, and the connection is replaced as after a drop
-    keepalive        the venue's ping every `codec.keepalive_s` (each closes a silent socket)
+    a stale stream   nothing alive for `stale_after_s` while subscribed: counted, `on_down`
+                     says so, and the connection is replaced as after a drop. Alive is data, or
+                     what the venue sends a quiet subscription (Kraken's heartbeat channel, the
+                     pong Bybit answers: `codec.ALIVE`), so a quiet book is not a stale stream
+    keepalive        the venue's ping every `codec.keepalive_s` (each closes a silent socket),
+                     or three times in each stale window if that is shorter
     a ban, a pause   the venue's rate ledger (the one its orders and REST reads wait on) holds
                      every subscription and new connection until it ends; the socket that is
                      up stays up, delivering and pinged, and the books kept from it are served
@@ -83,7 +86,8 @@ class VenueStream(SubscribedStream):
     async def _send_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         """What was asked, once no ban or pause holds it; and the venue's ping every
         `keepalive_s`, during a ban too (it keeps the socket up, and asks for nothing)."""
-        keepalive, monotonic = self.codec.keepalive_s, self.clock.monotonic
+        keepalive = min(self.codec.keepalive_s, self.config.stale_after_s / 3)
+        monotonic = self.clock.monotonic
         pinged = monotonic()
         while True:
             due = keepalive - (monotonic() - pinged)
