@@ -44,7 +44,6 @@ class MarketStream(SubscribedStream):
 
     _failures = (aiohttp.ClientError, OSError, TradeguardError)
     book_depth = 5000  # a local book holds every level of its REST snapshot and diffs
-    self_synced = False  # books start from a REST snapshot
 
     def __init__(self, url: str, **options: Any) -> None:
         super().__init__(url, **options)
