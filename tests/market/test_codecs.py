@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tradeguard.errors import ConfigError
-from tradeguard.market.codec import Ack, Ids
+from tradeguard.market.codec import ALIVE, Ack, Ids
 from tradeguard.market.codec_bybit import BybitCodec
 from tradeguard.market.codec_kraken import KrakenCodec
 from tradeguard.market.codec_okx import OkxCodec
@@ -44,7 +44,8 @@ def test_bybit() -> None:
     [refused] = codec.decode(b'{"success":false,"ret_msg":"error:handler not found","op":'
                              b'"subscribe","req_id":"subscribe:x"}')  # fmt: skip
     assert isinstance(refused, Ack) and not refused.ok and refused.name == "x"
-    assert codec.decode(b'{"success":true,"ret_msg":"pong","op":"ping"}') == []
+    # a pong is all Bybit sends on a quiet book: the stream is alive (no data)
+    assert codec.decode(b'{"success":true,"ret_msg":"pong","op":"ping"}') == [ALIVE]
     with pytest.raises(ConfigError):
         codec.topic("book", "NOPEUSDT")
 
@@ -94,5 +95,5 @@ def test_kraken() -> None:
     ]  # fmt: skip
     assert codec.decode(b'{"method":"subscribe","success":false,"error":"Currency pair not '
                         b'supported"}') == [Ack(False, None, "Currency pair not supported")]  # fmt: skip
-    assert codec.decode(b'{"channel":"heartbeat"}') == []
     assert codec.decode(b'{"method":"pong","req_id":2}') == []
+    assert codec.decode(b'{"channel":"heartbeat"}') == [ALIVE]  # a quiet subscription

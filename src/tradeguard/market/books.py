@@ -33,7 +33,8 @@ from tradeguard.market.values import OrderBook
 
 if TYPE_CHECKING:
     from tradeguard.market.keeper import MarketConfig
-    from tradeguard.market.stream import Handler, MarketStream
+    from tradeguard.market.stream import MarketStream
+    from tradeguard.market.stream_base import Handler
     from tradeguard.market.venue_stream import VenueStream
 
 

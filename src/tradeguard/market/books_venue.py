@@ -16,7 +16,7 @@ from typing import Any
 from tradeguard.events import StreamGapFilled
 from tradeguard.market.book import Step
 from tradeguard.market.books import KeptBook, StreamedBooks
-from tradeguard.market.stream import Handler
+from tradeguard.market.stream_base import Handler
 from tradeguard.market.sync import BookFrame, StreamBook
 
 

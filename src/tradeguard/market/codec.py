@@ -23,6 +23,10 @@ class Ack(msgspec.Struct, frozen=True):
 
 Heard = tuple[str, Any] | Ack  # (topic name, decoded value), or an answer
 
+# What a venue sends a quiet subscription to say it is alive (Kraken's heartbeat channel, a
+# Bybit pong): heard as data under a name no topic has, so the stale check counts it
+ALIVE: tuple[str, Any] = ("\x00alive", None)
+
 
 class Codec(Protocol):
     venue: str
@@ -60,6 +64,28 @@ class Ids:
         return found
 
 
+class RequestNumbers:
+    """A number for each topic's subscription requests, both ways: the venue echoes it with its
+    answer (OKX's `id`, Kraken's `req_id`), which is how a refusal names what it refuses."""
+
+    def __init__(self) -> None:
+        self._number: dict[str, int] = {}
+        self._name: dict[int, str] = {}
+
+    def of(self, name: str) -> int:
+        number = self._number.get(name)
+        if number is None:
+            number = self._number[name] = len(self._number) + 1
+            self._name[number] = name
+        return number
+
+    def name(self, number: object) -> str | None:
+        """The topic a request number was given to; None for one this client never sent."""
+        if isinstance(number, str) and number.isdigit():
+            number = int(number)
+        return self._name.get(number) if isinstance(number, int) else None
+
+
 def dec(text: Any) -> Decimal | None:
     return None if text is None or text == "" else Decimal(str(text))
 
@@ -69,4 +95,4 @@ def plain(value: Decimal) -> str:
     return format(value, "f")
 
 
-__all__ = ["Ack", "Codec", "Heard", "Ids", "dec", "plain"]
+__all__ = ["ALIVE", "Ack", "Codec", "Heard", "Ids", "RequestNumbers", "dec", "plain"]

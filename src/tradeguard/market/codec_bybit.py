@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from tradeguard.market.book import WireLevel
-from tradeguard.market.codec import Ack, Heard, Ids, dec
+from tradeguard.market.codec import ALIVE, Ack, Heard, Ids, dec
 from tradeguard.market.sync import BookFrame, BybitBook, StreamBook
 from tradeguard.market.values import Candle, Ticker, Trade
 
@@ -119,7 +119,9 @@ class BybitCodec:
             if frame.op == "subscribe" and frame.success is not None:
                 name = frame.req_id.removeprefix("subscribe:") or None
                 return [Ack(frame.success, name, frame.ret_msg)]
-            return []  # a pong, an unsubscribe's answer
+            if frame.op == "ping" or frame.ret_msg == "pong":
+                return [ALIVE]  # all Bybit sends on a quiet book
+            return []  # an unsubscribe's answer
         kind = topic.partition(".")[0]
         if kind == "orderbook":
             book = _book.decode(frame.data)

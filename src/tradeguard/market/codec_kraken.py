@@ -1,10 +1,14 @@
 """Kraken's public stream, WebSocket v2 (/v2/public): book, trade, ohlc and ticker. Prices and
 quantities are JSON numbers, read exactly (as Decimal, never a float).
 
-    → {"method":"subscribe","params":{"channel":"book","symbol":["BTC/USDT"],"depth":10}}
-    ← {"method":"subscribe","success":true,"result":{"channel","symbol",…}}
-      | {"method":"subscribe","success":false,"error":…,"symbol":…} (no channel named)
+    → {"method":"subscribe","params":{"channel":"book","symbol":["BTC/USDT"],"depth":10},
+       "req_id":7}  (one topic each; `req_id` is the topic's request number)
+    ← {"method":"subscribe","success":true,"result":{"channel","symbol",…},"req_id":7}
+      | {"method":"subscribe","success":false,"error":…,"symbol":…,"req_id":7} (no channel
+      named: the req_id it echoes names the request)
     ← {"channel","type":"snapshot"|"update","data":[…]}
+    ← {"channel":"heartbeat"} (a quiet subscription, about once a second): the stream is
+      alive (`codec.ALIVE`), with no data
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from decimal import Decimal
 
 import msgspec
 
-from tradeguard.market.codec import Ack, Heard, Ids, plain
+from tradeguard.market.codec import ALIVE, Ack, Heard, Ids, RequestNumbers, plain
 from tradeguard.market.sync import BookFrame, KrakenBook, StreamBook
 from tradeguard.market.values import Candle, Ticker, Trade
 
@@ -36,6 +40,7 @@ class _Frame(msgspec.Struct, gc=False):
     success: bool | None = None
     error: str = ""
     result: _Result | None = None
+    req_id: int | None = None
     data: msgspec.Raw = msgspec.Raw(b"null")
 
 
@@ -106,6 +111,7 @@ class KrakenCodec:
     def __init__(self, ids: Ids, places: Mapping[str, tuple[int, int]]) -> None:
         self.ids = ids
         self.places = places  # compact symbol -> (price decimals, quantity decimals)
+        self.requests = RequestNumbers()
 
     def topic(self, kind: str, symbol: str, interval: str = "") -> str | None:
         sid = self.ids.of(symbol)
@@ -128,7 +134,9 @@ class KrakenCodec:
                 params["depth"] = DEPTH
             if rest:
                 params["interval"] = int(rest[0])
-            frames.append(msgspec.json.encode({"method": method, "params": params}).decode())
+            frames.append(msgspec.json.encode(
+                {"method": method, "params": params, "req_id": self.requests.of(name)}
+            ).decode())  # fmt: skip
         return frames
 
     def new_book(self, symbol: str) -> StreamBook:
@@ -139,13 +147,15 @@ class KrakenCodec:
         frame = _frame.decode(data)
         if frame.method:
             if frame.method != "subscribe" or frame.success is None:
-                return []  # a pong, an unsubscribe's answer
+                return []  # a pong (the heartbeat says a quiet stream is alive), an unsubscribe
             r = frame.result
             if not frame.success or r is None:
-                return [Ack(False, None, frame.error)]
+                return [Ack(False, self.requests.name(frame.req_id), frame.error)]
             suffix = f":{r.interval}" if r.channel == "ohlc" else ""
             return [Ack(True, f"{r.channel}:{r.symbol}{suffix}")]
         channel = frame.channel
+        if channel == "heartbeat":
+            return [ALIVE]  # about once a second on a quiet subscription
         if channel == "book":
             return [
                 (f"book:{b.symbol}", BookFrame(

@@ -2,8 +2,10 @@
 endpoint (/ws/v5/business), which this client does not open: `tg.candles` reads them over REST
 and `watch_candles` is refused with that reason.
 
-    → {"op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}   (one topic each)
-    ← {"event":"subscribe","arg":{…}} | {"event":"error","code","msg"} (an error names no topic)
+    → {"id":"7","op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}  (one topic
+      each; `id` is the topic's request number, "u7" for its unsubscribe)
+    ← {"id":"7","event":"subscribe","arg":{…}} | {"id":"7","event":"error","code","msg"} (an
+      error names its request by the id it echoes; one with no id, or an unsubscribe's, no topic)
     ← {"arg":{channel, instId},"action":"snapshot"|"update","data":[…]}
 """
 
@@ -13,7 +15,7 @@ from decimal import Decimal
 
 import msgspec
 
-from tradeguard.market.codec import Ack, Heard, Ids, dec
+from tradeguard.market.codec import Ack, Heard, Ids, RequestNumbers, dec
 from tradeguard.market.sync import BookFrame, OkxBook, StreamBook
 from tradeguard.market.values import Ticker, Trade
 
@@ -28,6 +30,7 @@ class _Arg(msgspec.Struct):
 class _Frame(msgspec.Struct, gc=False):
     arg: _Arg | None = None
     event: str = ""
+    id: str = ""
     action: str = ""
     code: str = ""
     msg: str = ""
@@ -80,6 +83,7 @@ class OkxCodec:
 
     def __init__(self, ids: Ids) -> None:
         self.ids = ids
+        self.requests = RequestNumbers()
 
     def topic(self, kind: str, symbol: str, interval: str = "") -> str | None:
         channel = CHANNELS.get(kind)
@@ -93,9 +97,10 @@ class OkxCodec:
         frames = []
         for name in names:
             channel, _, inst = name.partition(":")
-            frames.append(
-                msgspec.json.encode({"op": op, "args": [{"channel": channel, "instId": inst}]})
-            )
+            number = f"{'u' if unsubscribe else ''}{self.requests.of(name)}"
+            frames.append(msgspec.json.encode(
+                {"id": number, "op": op, "args": [{"channel": channel, "instId": inst}]}
+            ))  # fmt: skip
         return [f.decode() for f in frames]
 
     def new_book(self, symbol: str) -> StreamBook:
@@ -110,7 +115,13 @@ class OkxCodec:
             if frame.event == "subscribe" and arg is not None:
                 return [Ack(True, f"{arg.channel}:{arg.instId}")]
             if frame.event == "error":
-                return [Ack(False, None, f"{frame.code} {frame.msg}".strip())]
+                if frame.id.startswith("u"):
+                    return []  # an unsubscribe refused: no subscription is
+                if arg is not None:
+                    name: str | None = f"{arg.channel}:{arg.instId}"
+                else:
+                    name = self.requests.name(frame.id)
+                return [Ack(False, name, f"{frame.code} {frame.msg}".strip())]
             return []
         if arg is None:
             return []

@@ -41,7 +41,8 @@ from tradeguard.market.book import WireLevel
 from tradeguard.market.books import StreamedBooks
 from tradeguard.market.books_venue import SelfSyncedBooks
 from tradeguard.market.cache import TTL_S, MarketStats, TtlCache
-from tradeguard.market.stream import Handler, MarketStream, MarketStreamConfig
+from tradeguard.market.stream import MarketStream
+from tradeguard.market.stream_base import Handler, MarketStreamConfig
 from tradeguard.market.values import Candle, OrderBook, Ticker, Trade
 from tradeguard.market.venue_stream import VenueStream
 

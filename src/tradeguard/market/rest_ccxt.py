@@ -1,7 +1,8 @@
 """Market data on the ccxt venues (Bybit, OKX, Kraken) over REST: ccxt's fetch_ticker,
 fetch_order_book, fetch_ohlcv and fetch_trades, each through the venue's wire (`Wire.call`: the
-same rate ledger, call counter and pauses as its orders). The keeper caches them (cache.TTL_S).
-Their market streams are a later slice.
+same rate ledger, call counter, pauses and bans as its orders). The keeper caches them
+(cache.TTL_S), and reads them only to start, or what the venue's stream (venue_stream.py) does
+not carry.
 
 A read the venue does not offer (ccxt's `has` table says so), or an endpoint the exchange does
 not serve, is refused with that reason, never answered with something made up. The embedded

@@ -1,15 +1,21 @@
 """One connection to a ccxt venue's public market stream (Bybit, OKX, Kraken), kept by the
 session. I/O (aiohttp). The venue's words are its codec's (codec_<venue>.py); this module keeps
-the connection, with the same face to the keeper as Binance's `stream.MarketStream`.
+the connection (its life is stream_base's, as Binance's `stream.MarketStream`'s is).
 
     subscribing      one subscribe frame per topic; the answer confirms it or says why not
                      (`refused`). A book's snapshot follows its subscription on the stream
     resubscribing    a gap in a book: unsubscribe and subscribe again, for a fresh snapshot
     a drop, a close  reconnect with exponential backoff and full jitter (capped), every topic
                      subscribed again; `on_up` tells the keeper, which rebuilds what it keeps
-    a stale stream   no data for `stale_after_s` while subscribed (pongs are no data): counted,
-                     `on_down` says so, and the connection is replaced as after a drop
-    keepalive        the venue's ping every `codec.keepalive_s` (each closes a silent socket)
+    a stale stream   nothing alive for `stale_after_s` while subscribed: counted, `on_down`
+                     says so, and the connection is replaced as after a drop. Alive is data, or
+                     what the venue sends a quiet subscription (Kraken's heartbeat channel, the
+                     pong Bybit answers: `codec.ALIVE`), so a quiet book is not a stale stream
+    keepalive        the venue's ping every `codec.keepalive_s` (each closes a silent socket),
+                     or three times in each stale window if that is shorter
+    a ban, a pause   the venue's rate ledger (the one its orders and REST reads wait on) holds
+                     every subscription and new connection until it ends; the socket that is
+                     up stays up, delivering and pinged, and the books kept from it are served
 
 Time comes from the injected clock (monotonic) and waits from the injected sleep.
 """
@@ -18,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -28,46 +33,22 @@ import msgspec
 
 from tradeguard.market.cache import MarketStats
 from tradeguard.market.codec import Ack, Codec
-from tradeguard.market.stream import Handler, MarketStreamConfig, Sleep
-from tradeguard.net.clock import SYSTEM, Clock
+from tradeguard.market.stream_base import HOLD_RECHECK_S, SubscribedStream
+from tradeguard.net.ratelimit import Wait
 
 
-class VenueStream:
+class VenueStream(SubscribedStream):
     """Subscribe with `subscribe(name, handler)` (names from `topic`); the connection opens on
     the first one."""
 
+    _failures = (aiohttp.ClientError, OSError, msgspec.DecodeError)
     self_synced = True  # books come with their own snapshot on this stream (no REST snapshot)
 
-    def __init__(
-        self,
-        url: str,
-        codec: Codec,
-        *,
-        stats: MarketStats,
-        config: MarketStreamConfig | None = None,
-        clock: Clock = SYSTEM,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.url = url
+    def __init__(self, url: str, codec: Codec, **options: Any) -> None:
+        super().__init__(url, **options)
         self.codec = codec
-        self.stats = stats
-        self.config = config or MarketStreamConfig()
-        self.clock = clock
-        self._sleep = sleep
-        self._rng = rng or random.Random()  # jitter, not cryptography
-        self.on_up: Callable[[], None] | None = None
-        self.on_down: Callable[[str], None] | None = None
-        self._handlers: dict[str, Handler] = {}
-        self._confirmed: dict[str, asyncio.Event] = {}
         self._pending: deque[str] = deque()  # subscriptions not answered yet, oldest first
-        self.refused: dict[str, str] = {}
         self._outbox: deque[str] = deque()
-        self._wake = asyncio.Event()
-        self._http: aiohttp.ClientSession | None = None
-        self._task: asyncio.Task[None] | None = None
-        self.closed = False
-        self.up = asyncio.Event()
 
     # ── what the keeper asks ──────────────────────────────────────────────────────────────
     def topic(self, kind: str, symbol: str, interval: str = "") -> str | None:
@@ -80,112 +61,47 @@ class VenueStream:
     def book_depth(self) -> int:
         return self.codec.book_depth
 
-    def subscribe(self, name: str, handler: Handler) -> None:
-        fresh = name not in self._handlers
-        self._handlers[name] = handler
-        if not fresh:
-            return
-        self._confirmed.setdefault(name, asyncio.Event())
-        self.refused.pop(name, None)
-        self._send_subscribe([name])
-        if self._task is None and not self.closed:
-            self._task = asyncio.ensure_future(self._run())
-
     def resubscribe(self, name: str) -> None:
         """A fresh start of one topic (a book's new snapshot)."""
         if name in self._handlers and self.up.is_set():
             self._outbox.extend(self.codec.subscribe([name], unsubscribe=True))
-            self._send_subscribe([name])
+            self._ask([name])
 
-    def unsubscribe(self, name: str) -> None:
-        if self._handlers.pop(name, None) is None:
-            return
-        self._confirmed.pop(name, None)
-        self._outbox.extend(self.codec.subscribe([name], unsubscribe=True))
-        self._wake.set()
-
-    @property
-    def names(self) -> list[str]:
-        return list(self._handlers)
-
-    async def confirmed(self, name: str) -> None:
-        await self._confirmed.setdefault(name, asyncio.Event()).wait()
-
-    async def close(self) -> None:
-        self.closed = True
-        self._wake.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        if self._http is not None:
-            await self._http.close()
-
-    # ── the connection ────────────────────────────────────────────────────────────────────
-    def _send_subscribe(self, names: list[str]) -> None:
+    # ── asking ────────────────────────────────────────────────────────────────────────────
+    def _ask(self, names: list[str]) -> None:
         self._pending.extend(names)
         self._outbox.extend(self.codec.subscribe(names))
         self._wake.set()
 
-    def _stopped(self) -> bool:
-        return self.closed
+    def _ask_unsubscribe(self, name: str) -> None:
+        self._outbox.extend(self.codec.subscribe([name], unsubscribe=True))
+        self._wake.set()
 
-    async def _run(self) -> None:
-        attempt = 0
-        while not self.closed:
-            reason = "closed"
-            try:
-                if self._http is None:
-                    self._http = aiohttp.ClientSession()
-                ws = await asyncio.wait_for(
-                    self._http.ws_connect(self.url, autoping=True, heartbeat=None),
-                    self.config.connect_timeout_s,
-                )
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                reason = f"could not connect: {exc or type(exc).__name__}"
-            else:
-                self.stats.connections += 1
-                self._outbox.clear()
-                self._pending.clear()
-                if self._handlers:
-                    self._send_subscribe(list(self._handlers))
-                if self.on_up is not None:
-                    self.on_up()
-                self.up.set()
-                sender = asyncio.ensure_future(self._send_loop(ws))
-                delivered = False
-                try:
-                    reason, delivered = await self._read(ws)
-                except (aiohttp.ClientError, OSError, msgspec.DecodeError) as exc:
-                    reason = f"connection failed: {exc}"
-                finally:
-                    sender.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await sender
-                    self.up.clear()
-                    for event in self._confirmed.values():
-                        event.clear()
-                    with contextlib.suppress(Exception):
-                        await ws.close()
-                if delivered:
-                    attempt = 0
-            if self._stopped():
-                return
-            if self.on_down is not None:
-                self.on_down(reason)
-            attempt += 1
-            ceiling = min(
-                self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** (attempt - 1)
-            )
-            await self._sleep(self._rng.uniform(0, ceiling))
+    def _asking_again(self) -> None:
+        self._outbox.clear()
+        self._pending.clear()
+        if self._handlers:
+            self._ask(list(self._handlers))
 
     async def _send_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        keepalive = self.codec.keepalive_s
+        """What was asked, once no ban or pause holds it; and the venue's ping every
+        `keepalive_s`, during a ban too (it keeps the socket up, and asks for nothing)."""
+        keepalive = min(self.codec.keepalive_s, self.config.stale_after_s / 3)
+        monotonic = self.clock.monotonic
+        pinged = monotonic()
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), keepalive)
-            if not self._wake.is_set():
+            due = keepalive - (monotonic() - pinged)
+            if due <= 0:
                 await ws.send_str(self.codec.ping)
+                pinged = monotonic()
+                continue
+            if not self._wake.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), due)
+                continue
+            held = self._held_s()
+            if held > 0:
+                await self._sleep(min(due, held, HOLD_RECHECK_S))
                 continue
             self._wake.clear()
             while self._outbox:
@@ -243,12 +159,12 @@ class VenueStream:
         else:
             with contextlib.suppress(ValueError):
                 self._pending.remove(name)
-        if not ack.ok:
-            self.refused[name] = ack.why or "refused"
-            self._handlers.pop(name, None)
-        event = self._confirmed.get(name)
-        if event is not None:
-            event.set()  # a waiter reads `refused`
+        if ack.ok:
+            event = self._confirmed.get(name)
+            if event is not None:
+                event.set()
+        else:
+            self._refuse(name, ack.why or "refused")
 
 
 _DECIMAL_PLACES = 2  # ccxt's precisionMode for "a count of decimals" (TICK_SIZE is 4)
@@ -283,7 +199,15 @@ def stream_for(venue: Any, *, url: str | None, stats: MarketStats, **options: An
         }
         codec = KrakenCodec(Ids({compact[u]: u for u in spot}), places)
         url = url or _imploded(exchange, exchange.urls["api"]["ws"]["publicV2"])
-    return VenueStream(url, codec, stats=stats, **options)
+    return VenueStream(url, codec, stats=stats, held=_held(venue), **options)
+
+
+def _held(venue: Any) -> Callable[[], Wait] | None:
+    """How long the venue's rate ledger holds everything (a ban, a pause): the orders' own."""
+    ledger = getattr(venue, "ledger", None)
+    if ledger is None:
+        return None
+    return lambda: ledger.held(venue.server_now_ms())
 
 
 def _places(exchange: Any, market: dict[str, Any], key: str) -> int:

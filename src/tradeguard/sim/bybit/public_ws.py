@@ -2,7 +2,8 @@
 
     → {"op":"subscribe","req_id":"1","args":["orderbook.50.BTCUSDT","publicTrade.BTCUSDT"]}
       ← {"success":true,"ret_msg":"subscribe","op":"subscribe","req_id":"1","conn_id":…}
-    → {"op":"ping"}  ← {"success":true,"ret_msg":"pong","op":"ping","conn_id":…}
+    → {"op":"ping"}  ← {"success":true,"ret_msg":"pong","op":"ping","conn_id":…} (none while a
+      stream fault silences the connection)
 
 Topics, each message {"topic","type","ts","data"}:
     orderbook.{1|50|200|1000}.{symbol}  first a "snapshot" of that many levels a side, then a
@@ -168,6 +169,14 @@ def topic_of(sim: Sim, name: str) -> Topic | None:
     return None
 
 
+def _pong(conn: StreamConn, pong: Json) -> Json | None:
+    """Bybit's pong, the only thing it sends on a quiet book: a stream silenced by a fault (a
+    stream that truly went quiet) answers none."""
+    if conn.sim.faults.for_stream(conn.path, conn.sim.clock.now_ms(), conn.channel).silenced:
+        return None
+    return pong
+
+
 def handler(sim: Sim) -> Any:
     conn_ids = itertools.count(1)
 
@@ -194,7 +203,7 @@ def handler(sim: Sim) -> Any:
                 sim.requests.count("WS", f"{PATH} {op}")
                 req = {"req_id": str(message["req_id"])} if "req_id" in message else {}
                 if op == "ping":
-                    return answer("ping", True, "pong", req)
+                    return _pong(conn, answer("ping", True, "pong", req))
                 if op not in ("subscribe", "unsubscribe"):
                     return answer(op, False, "error:invalid op", req)
                 args = message.get("args")

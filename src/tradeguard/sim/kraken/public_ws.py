@@ -15,6 +15,9 @@
     ohlc    interval 1 5 15 30 60 240 1440 10080 (minutes): the current candle every 2 s while
             it changes
     ticker  a snapshot at once, then updates every second while the statistics change
+    heartbeat  {"channel":"heartbeat"} about once a second on a connection with a subscription
+            and nothing else to send (a quiet book is not a dead one); a silenced stream sends
+            none
 
 Prices and quantities are JSON numbers, as Kraken sends them (written exactly, never through a
 float). Stream faults of channel "market" act on these messages as on Binance's.
@@ -22,6 +25,7 @@ float). Stream faults of channel "market" act on these messages as on Binance's.
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -225,12 +229,44 @@ def _topic(sim: Sim, params: Json, symbol: str) -> Topic | str:
     return f"Channel not found {channel}"
 
 
+HEARTBEAT_S: Final = 1.0
+HEARTBEAT: Final = {"channel": "heartbeat"}
+
+
+class HeartbeatSink(VenueSink):
+    """A connection's topics, and Kraken's heartbeat once they have said nothing for a second
+    (sent as the stream's other messages are: a stream fault silences it too). On the event
+    loop's clock: a heartbeat keeps wall time, also when the simulator's clock is manual."""
+
+    def __init__(self, sim: Sim, conn: StreamConn) -> None:
+        super().__init__(sim, conn)
+        self._loop = asyncio.get_running_loop()
+        self.spoke_at = self._loop.time()
+        self._timer = self._loop.call_later(HEARTBEAT_S / 4, self._beat)
+
+    def event(self, stream: str, payload: dict[str, Any]) -> None:
+        super().event(stream, payload)
+        self.spoke_at = self._loop.time()
+
+    def _beat(self) -> None:
+        now = self._loop.time()
+        if self.topics and now - self.spoke_at >= HEARTBEAT_S and self.conn.outbox.open:
+            self.conn.pending.append(HEARTBEAT)
+            self.conn.flush(self.sim.clock.now_ms())
+            self.spoke_at = now
+        self._timer = self._loop.call_later(HEARTBEAT_S / 4, self._beat)
+
+    def close(self) -> None:
+        self._timer.cancel()
+        super().close()
+
+
 def handler(sim: Sim) -> Any:
     async def handle(request: web.Request) -> web.StreamResponse:
         sinks: list[VenueSink] = []
 
         def on_open(conn: StreamConn) -> Any:
-            sink = VenueSink(sim, conn)
+            sink = HeartbeatSink(sim, conn)
             sinks.append(sink)
             conn.outbox.send(
                 {"channel": "status", "type": "update",

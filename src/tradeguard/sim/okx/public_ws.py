@@ -1,7 +1,8 @@
 """OKX's public WebSocket (/ws/v5/public): the books, trades and tickers channels, no login.
 
-    → {"op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}
-    ← {"event":"subscribe","arg":{…},"connId":…} | {"event":"error","code":"60018",…}
+    → {"id":"7","op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}
+    ← {"id":"7","event":"subscribe","arg":{…},"connId":…} | {"id":"7","event":"error",
+      "code":"60018",…}  (the request's `id`, when it has one, echoed on each answer)
     → the text "ping"   ← the text "pong"
 
     books    {"arg","action":"snapshot"|"update","data":[{asks, bids, ts, checksum, prevSeqId,
@@ -168,6 +169,13 @@ def _error(code: str, msg: str, conn_id: str) -> Json:
     return {"event": "error", "code": code, "msg": msg, "connId": conn_id}
 
 
+def _echoed(message: object) -> Json:
+    """The request's `id`, which OKX sends back on every answer to it."""
+    if isinstance(message, dict) and isinstance(message.get("id"), str):
+        return {"id": message["id"]}
+    return {}
+
+
 def handler(sim: Sim) -> Any:
     async def handle(request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S)
@@ -188,19 +196,20 @@ def handler(sim: Sim) -> Any:
                 message = None
             op = message.get("op") if isinstance(message, dict) else None
             args = message.get("args") if isinstance(message, dict) else None
+            echo = _echoed(message)
             if op not in ("subscribe", "unsubscribe") or not isinstance(args, list) or not args:
-                outbox.send(_error("60012", f"Invalid request: {text}", conn_id))
+                outbox.send(echo | _error("60012", f"Invalid request: {text}", conn_id))
                 return
             for arg in args:
                 found = topic_of(sim, arg)
                 if found is None:
                     channel = arg.get("channel") if isinstance(arg, dict) else arg
-                    outbox.send(
-                        _error("60018", f"Wrong URL or channel:{channel} doesn't exist.", conn_id)
-                    )
+                    outbox.send(echo | _error(
+                        "60018", f"Wrong URL or channel:{channel} doesn't exist.", conn_id
+                    ))  # fmt: skip
                     continue
                 kept, topic = found
-                outbox.send({"event": op, "arg": kept, "connId": conn_id})
+                outbox.send(echo | {"event": op, "arg": kept, "connId": conn_id})
                 if op == "subscribe":
                     sink.add(topic)
                 else:

@@ -1,0 +1,142 @@
+"""A ban (or a pause) on Bybit, OKX and Kraken while their market stream is up: the stream stays
+up and the book kept from it is still served, with no request; every REST read of market data
+waits on the same ban as orders (a read the ban outlasts is refused `not sent`, nothing
+leaves), and goes through once it ends."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+pytest.importorskip("ccxt")
+
+from tradeguard.errors import RateLimited
+from tradeguard.market.keeper import MarketConfig
+from tradeguard.market.stream import MarketStreamConfig
+from tradeguard.session.connect import connect
+from tradeguard.session.guard import Session
+from tradeguard.sim.remote import SimRemote
+
+SYMBOL = "BTCUSDT"
+QUICK = MarketConfig(
+    stream=MarketStreamConfig(backoff_base_s=0.05, backoff_cap_s=0.2), resync_backoff_s=0.05
+)
+# how each venue bans: Bybit a bare 403 (10 minutes at least), Kraken a key lockout
+BANS: dict[str, dict[str, Any]] = {
+    "bybit": {"http_status": 403, "path_prefix": "/v5/account/wallet-balance"},
+    "kraken": {"http_status": 429, "code": -1003, "msg": "EGeneral:Temporary lockout",
+               "path_prefix": "/0/private/Balance"},
+}  # fmt: skip
+
+
+@pytest.fixture(params=sorted(BANS))
+async def tg(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Session]:
+    for name in ("STATE", "DATA", "CONFIG"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "tradeguard.toml"
+    config.write_text(
+        f'[profiles.default]\nvenue = "{request.param}"\nenv = "sim"\n', encoding="utf-8"
+    )
+    session = await connect("default", config=config, market=QUICK)
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+@pytest.fixture
+async def remote(tg: Session) -> AsyncIterator[SimRemote]:
+    async with aiohttp.ClientSession() as http:
+        yield SimRemote(tg.sim.control_url, http)
+
+
+async def soon(check: Callable[[], bool], what: str, seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def book_matches_exchange(tg: Session, depth: int = 5) -> None:
+    for _ in range(300):
+        ours = await tg.book(SYMBOL, depth)
+        _, bids, asks = tg.sim.engine.depth(SYMBOL, depth)
+        if list(ours.bids) == list(bids) and list(ours.asks) == list(asks):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the local book never stood where the exchange's does: {ours}")
+
+
+async def ban(tg: Session, remote: SimRemote) -> None:
+    await remote.add_fault({"kind": "error", "count": 1} | BANS[tg.venue])
+    with pytest.raises(RateLimited):
+        await tg.transport.balances()
+    assert tg.transport.ledger.banned_until_ms > tg.transport.server_now_ms()
+
+
+async def test_a_ban_leaves_the_stream_up_and_the_book_served(
+    tg: Session, remote: SimRemote
+) -> None:
+    await book_matches_exchange(tg)
+    await ban(tg, remote)
+    sent = tg.transport.requests_sent  # type: ignore[attr-defined]
+    best = (await tg.book(SYMBOL, 1)).best_bid
+    assert best is not None
+    await remote.set_price(SYMBOL, best * Decimal("1.003"))
+    await book_matches_exchange(tg)  # still kept from the stream, during the ban
+    assert tg.market_stats().connections == 1
+    assert tg.transport.requests_sent == sent  # type: ignore[attr-defined]
+    # a read the stream does not carry waits on the ban as orders do: refused, not sent
+    with pytest.raises(RateLimited, match="not sent"):
+        await tg.book(SYMBOL, 60)
+    with pytest.raises(RateLimited, match="not sent"):
+        await tg.candles(SYMBOL, "1m", 5)
+    assert tg.transport.requests_sent == sent  # type: ignore[attr-defined]
+    tg.transport.ledger.banned_until_ms = 0  # the ban ends (as its time passing would)
+    deeper = await tg.book(SYMBOL, 60)
+    _, bids, asks = tg.sim.engine.depth(SYMBOL, 60)
+    assert list(deeper.bids) == list(bids) and list(deeper.asks) == list(asks)
+    assert tg.market_stats().connections == 1
+
+
+async def test_during_a_ban_nothing_is_sent_on_the_stream_and_the_book_waits_for_its_end(
+    tg: Session, remote: SimRemote
+) -> None:
+    """As on Binance: a socket that is up stays up and delivers, but no frame asks anything
+    of the venue (a resubscription for a fresh snapshot) and no new connection is opened
+    until the ban ends."""
+    await book_matches_exchange(tg)
+    await ban(tg, remote)
+    sent = tg.transport.requests_sent  # type: ignore[attr-defined]
+    best = (await tg.book(SYMBOL, 1)).best_bid
+    assert best is not None
+    await remote.add_fault({"kind": "stream_silence", "channel": "market"})
+    await remote.set_price(SYMBOL, best * Decimal("1.002"))
+    await asyncio.sleep(0.3)  # the book's message went nowhere
+    await remote.clear_faults()
+    await remote.set_price(SYMBOL, best * Decimal("0.998"))
+    await soon(lambda: tg.market_stats().gaps >= 1, "the gap noticed")
+    frames = tg.market_stats().frames
+    await remote.set_price(SYMBOL, best * Decimal("1.001"))
+    await soon(lambda: tg.market_stats().frames > frames, "frames flowing during the ban")
+    assert tg.market_stats().book_resyncs == 1  # not rebuilt: its resubscription waits
+    await remote.add_fault({"kind": "stream_drop", "channel": "market", "count": 1})
+    await soon(lambda: not tg._keeper().stream.up.is_set(), "the drop")  # type: ignore[union-attr]
+    await asyncio.sleep(0.5)  # more than the reconnection's backoff (0.2 s at most)
+    assert tg.market_stats().connections == 1  # no handshake during the ban
+    assert tg.transport.requests_sent == sent  # type: ignore[attr-defined]
+    tg.transport.ledger.banned_until_ms = 0  # the ban ends (as its time passing would)
+    await soon(lambda: tg.market_stats().connections == 2, "the reconnection after the ban")
+    await soon(lambda: tg.market_stats().book_resyncs >= 2, "the book rebuilt after the ban")
+    await book_matches_exchange(tg)
+    assert tg.transport.requests_sent == sent  # type: ignore[attr-defined]
