@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tradeguard.errors import ConfigError, CredentialsError
@@ -348,6 +348,9 @@ def test_a_wrong_type_under_credentials_does_not_show_the_value(tmp_path: Path) 
 @settings(max_examples=60, deadline=None)
 @given(raw=st.binary(min_size=24, max_size=64), encoding=st.sampled_from(["hex", "b64", "b64url"]))
 def test_any_encoded_random_key_is_refused(raw: bytes, encoding: str) -> None:
+    # Key material is random; 24 zero bytes in base64 are "AAAA...", which is a valid
+    # environment variable name and rightly read as one, so such degenerate draws are skipped.
+    assume(len(set(raw)) >= 8)
     if encoding == "hex":
         value = raw.hex()
     elif encoding == "b64":
