@@ -2,6 +2,11 @@
 tradeguard's transport, a bare aiohttp signed request, and ccxt's create_order (rate limiter
 off), all against one simulator process in one run.
 
+transport_order_cpu_us_ws: the same transport with `order_transport = "ws"` (the order over
+Binance's WebSocket API: ledger, frame signed, reply matched, report parsed), against a bare
+aiohttp WebSocket client sending signed order.place frames; the session's work is not in it
+(bench_roundtrip measures the whole guard).
+
 CPU, not wall time: the server's share of the machine is the same for all three, and what the
 transport adds (limiter, clock, signing, parsing, error classification) is client CPU.
 """
@@ -82,6 +87,61 @@ async def _tradeguard(target: dict[str, Any], n: int) -> float:
         return await _cpu_per_call(one, n)
 
 
+async def _tradeguard_ws(target: dict[str, Any], n: int) -> float:
+    from tradeguard.keys.credentials import ApiCredentials, Secret
+    from tradeguard.model import OrderType, Side
+    from tradeguard.net.hoststate import HostState
+    from tradeguard.venues.binance.client import BinanceTransport
+    from tradeguard.venues.binance.endpoints import NewOrder
+    from tradeguard.venues.binance.wsapi import WsOrderWire
+
+    creds = ApiCredentials(target["api_key"], Secret(target["secret"]))
+    state = HostState("bench-ws", Path(tempfile.mkdtemp()))
+    async with BinanceTransport(target["base_url"], creds, host_state=state) as venue:
+        venue.order_wire = WsOrderWire(_ws_api_url(target))
+        await venue.sync_clock()
+        await venue.load_rate_limits()
+
+        async def one(i: int) -> None:
+            side = Side.BUY if i % 2 == 0 else Side.SELL
+            await venue.place_order(
+                NewOrder("BTCUSDT", side, OrderType.MARKET, f"tgw-{i}-{time.perf_counter_ns()}",
+                         Decimal("0.001"))
+            )  # fmt: skip
+
+        return await _cpu_per_call(one, n)
+
+
+async def _raw_ws(target: dict[str, Any], n: int) -> float:
+    import aiohttp
+
+    secret = target["secret"].encode()
+    async with aiohttp.ClientSession() as session, session.ws_connect(_ws_api_url(target)) as ws:
+
+        async def one(i: int) -> None:
+            params: dict[str, Any] = {
+                "apiKey": target["api_key"],
+                "newClientOrderId": f"raw-{i}-{time.perf_counter_ns()}",
+                "newOrderRespType": "RESULT",
+                "quantity": "0.001",
+                "recvWindow": 5000,
+                "side": "BUY" if i % 2 == 0 else "SELL",
+                "symbol": "BTCUSDT",
+                "timestamp": time.time_ns() // 1_000_000,
+                "type": "MARKET",
+            }
+            payload = "&".join(f"{k}={params[k]}" for k in sorted(params))
+            params["signature"] = hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
+            await ws.send_str(json.dumps({"id": i, "method": "order.place", "params": params}))
+            await ws.receive_json()
+
+        return await _cpu_per_call(one, n)
+
+
+def _ws_api_url(target: dict[str, Any]) -> str:
+    return str(target["base_url"]).replace("http", "ws", 1) + "/ws-api/v3"
+
+
 async def _ccxt(target: dict[str, Any], n: int) -> float:
     import ccxt.async_support as ccxt_async
 
@@ -135,4 +195,12 @@ def against_baselines(ours: dict[str, Runner], orders: int, reps: int) -> list[F
 
 
 def run() -> list[Figure]:
-    return against_baselines({"transport_order_cpu_us": _tradeguard}, ORDERS, REPS)
+    figures = against_baselines({"transport_order_cpu_us": _tradeguard}, ORDERS, REPS)
+    results: dict[str, list[float]] = {"ws": [], "raw_ws": []}
+    with server("sim") as target:
+        for _ in range(REPS):
+            results["ws"].append(asyncio.run(_tradeguard_ws(target, ORDERS)))
+            results["raw_ws"].append(asyncio.run(_raw_ws(target, ORDERS)))
+    ws, raw_ws = median(results["ws"]), median(results["raw_ws"])
+    figures.append(Figure("transport_order_cpu_us_ws", ws, "us", "raw_aiohttp_ws", raw_ws))
+    return figures

@@ -14,8 +14,6 @@ from tradeguard.profile.profiles import Profile
 from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
-WS = Profile(order_transport="ws")
-
 # the scenario tests' fixtures, shared by name: isolated state dirs, sessions closed after use
 _isolated = scenarios._isolated
 sessions = scenarios.sessions
@@ -26,7 +24,9 @@ http = scenarios.http
 async def ws_tg(sessions: Connect) -> Session:
     """A session on the embedded simulator whose orders go over the WebSocket API, with the
     scenario tests' short timeouts (a 2 s reply timeout, a fast resolver)."""
-    session = await sessions(WS, **FAST)
+    # built here, after `_isolated`: a Profile made at import would name the user's own
+    # journal (~/.local/share/tradeguard/default.db), whose history leaks between runs
+    session = await sessions(Profile(order_transport="ws"), **FAST)
     watch_placements(session.sim)
     return session
 

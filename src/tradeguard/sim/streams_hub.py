@@ -63,6 +63,20 @@ class Outbox:
             return
         self._queue.put_nowait(_encode(frame))
 
+    async def reply(self, frame: object) -> None:
+        """A request's reply: written at once when nothing is queued before it (no turn of
+        the event loop through the writer task: a WebSocket API order is answered sooner),
+        else queued behind what is, in order."""
+        if not self.open:
+            return
+        if self._queue.qsize():
+            self.send(frame)
+            return
+        try:
+            await self._ws.send_frame(_encode(frame), WSMsgType.TEXT)
+        except (ConnectionError, RuntimeError):
+            self.open = False
+
     def close(self, code: int = WSCloseCode.OK, message: bytes = b"") -> None:
         """Close politely after what is queued (a close frame with `code` and `message`)."""
         if self.open:
@@ -85,7 +99,7 @@ class Outbox:
                 await self._ws.close(code=self._close_code, message=self._close_message)
                 return
             try:
-                await self._ws.send_str(frame.decode("utf-8"))
+                await self._ws.send_frame(frame, WSMsgType.TEXT)  # JSON: UTF-8 already
             except (ConnectionError, RuntimeError):
                 self.open = False
                 return
@@ -334,7 +348,7 @@ async def serve_ws(
                 delayed.add(task)
                 task.add_done_callback(delayed.discard)
             elif reply is not None:
-                outbox.send(reply)
+                await outbox.reply(reply)
                 sim.pump()  # after the reply: what a SUBSCRIBE started
     finally:
         for task in delayed:

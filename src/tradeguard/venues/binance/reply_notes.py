@@ -34,7 +34,6 @@ def reply_note(
     """`sent_as`: the (method, path) the request went out as, when not its REST own (a
     WebSocket API request is journaled as ("WS", "order.place"))."""
     method, path = (request.method, request.path) if sent_as is None else sent_as
-    params = dict(request.params)
     code = None
     if status >= 400:
         try:
@@ -49,5 +48,16 @@ def reply_note(
         code=code,
         weight=_int(headers.get("x-mbx-used-weight-1m")),
         order_count=_int(headers.get("x-mbx-order-count-10s")),
-        client_order_id=params.get("newClientOrderId") or params.get("origClientOrderId"),
+        client_order_id=_client_order_id(request),
     )
+
+
+def _client_order_id(request: Request) -> str | None:
+    """The order's client id the request names: a new order's, else the one it acts on."""
+    found: str | None = None
+    for name, value in request.params:
+        if name == "newClientOrderId" and value:
+            return value
+        if name == "origClientOrderId" and value:
+            found = value
+    return found

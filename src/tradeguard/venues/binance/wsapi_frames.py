@@ -17,7 +17,6 @@ import msgspec
 
 from tradeguard.net.httpwire import Response
 from tradeguard.net.ratelimit import LimitKind, RateRule
-from tradeguard.venues.binance import signing
 from tradeguard.venues.binance.endpoints import Request
 from tradeguard.venues.binance.userevents import WsError, WsErrorData
 
@@ -87,11 +86,14 @@ def request_frame(
     timestamp_ms: int,
 ) -> bytes:
     """The signed frame for `request` sent as WebSocket API `method`."""
-    params: dict[str, object] = dict(request.params)
+    params: dict[str, str | int] = dict(request.params)
     params["apiKey"] = credentials.api_key
     params["recvWindow"] = recv_window_ms
     params["timestamp"] = timestamp_ms
-    params["signature"] = credentials.sign(signing.ws_payload(params))
+    # `signing.ws_payload` in one pass: a request's params are text and these two integers,
+    # each signed as it is spelled (no JSON booleans to render, nothing to skip)
+    payload = "&".join([f"{name}={value}" for name, value in sorted(params.items())])
+    params["signature"] = credentials.sign(payload)
     return _encode({"id": request_id, "method": method, "params": params})
 
 
