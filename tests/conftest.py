@@ -7,6 +7,8 @@ test moves it (control API or `running.sim.clock`), so every run is deterministi
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -16,6 +18,21 @@ from tradeguard.sim import server
 from tradeguard.sim.config import SimConfig
 
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+
+_USER_DIRS = ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point the user's data, state and config directories at a scratch folder for the run.
+
+    Set before any test module is imported: a Profile built at import resolves its journal
+    path then, and before this a test that forgot its isolation fixture wrote to the real
+    ~/.local/share/tradeguard/default.db and halted later runs on a reconciliation mismatch.
+    Per-test `_isolated` fixtures still narrow this to the test's own tmp_path.
+    """
+    scratch = tempfile.mkdtemp(prefix="tradeguard-tests-")
+    for name in _USER_DIRS:
+        os.environ[name] = os.path.join(scratch, name.lower())
 
 
 @pytest.fixture
