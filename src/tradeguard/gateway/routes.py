@@ -65,6 +65,7 @@ USER_DATA_STREAM: Final = "/api/v3/userDataStream"  # listen keys: the API key, 
 SIGNED: Final = {
     ("POST", "/api/v3/order"): "new_order",
     ("POST", "/api/v3/order/test"): "test_order",
+    ("POST", "/api/v3/order/cancelReplace"): "cancel_replace",
     ("DELETE", "/api/v3/order"): "cancel_order",
     ("GET", "/api/v3/order"): "query_order",
     ("GET", "/api/v3/openOrders"): "open_orders",
@@ -106,14 +107,9 @@ class Gateway:
 
         try:
             body = await self._answer(request)
-        except WireError as exc:
-            return web.json_response(exc.body(), status=exc.http_status, headers=exc.headers())
-        except TradeguardError as exc:
-            wire = from_error(exc, self.venue.server_now_ms())
+        except Exception as exc:
+            wire = self.wire_error(exc, f"{request.method} {request.path}")
             return web.json_response(wire.body(), status=wire.http_status, headers=wire.headers())
-        except Exception:  # a bug here: Binance's shape for it, and the traceback in the log
-            log.exception("gateway: %s %s failed", request.method, request.path)
-            return web.json_response({"code": -1000, "msg": codes.msg(-1000)}, status=500)
         if isinstance(body, bytes):
             return web.Response(body=body, content_type="application/json")
         return web.json_response(body)
@@ -143,11 +139,30 @@ class Gateway:
         _current_key.set(key)  # this request's task only
         return await handler(parse_params(query, raw_body))
 
+    async def signed(self, route: tuple[str, str], key: LocalKey, params: Params) -> Json:
+        """Answer a signed request `key` made, by its REST route (`("POST", "/api/v3/order")`):
+        what the WebSocket API's order methods call, so they go through REST's one path."""
+        _current_key.set(key)  # the caller's task only
+        return await self._signed[route](params)
+
+    def wire_error(self, exc: BaseException, what: str) -> WireError:
+        """The Binance error reply for what a request raised (a bug: -1000, logged)."""
+        if isinstance(exc, WireError):
+            return exc
+        if isinstance(exc, TradeguardError):
+            return from_error(exc, self.venue.server_now_ms())
+        log.error("gateway: %s failed", what, exc_info=exc)
+        return WireError(-1000, codes.msg(-1000), 500)
+
     # ── orders ────────────────────────────────────────────────────────────────────────────
     async def new_order(self, params: Params) -> Json:
         wanted = await self._within_key_limits(self._intent(params))
         kind = order_params.response_type(params)
-        order = await self._place(wanted)
+        return await self._placed(await self._place(wanted), kind, wanted)
+
+    async def _placed(self, order: Order, kind: str, wanted: OrderIntent) -> Json:
+        """A new order's reply of `kind` (newOrderRespType): FULL waits for the fills its
+        reply reported to be booked, so the bot sees the journal's fills."""
         order_id = order.order_id or 0
         at = self.venue.server_now_ms()
         if kind == "ACK":
@@ -156,6 +171,43 @@ class Gateway:
             order = await self._with_fills(order)
         shape = shapes.full if kind == "FULL" else shapes.result
         return shape(order, order_id, at, wanted)
+
+    async def cancel_replace(self, params: Params) -> Json:
+        """POST /api/v3/order/cancelReplace (the WebSocket API's order.cancelReplace) through
+        the session's `cancel_replace`: the replacement is checked like any order, its intent
+        journaled first. It keeps the old order's side and type (the session replaces price,
+        quantity and stop price); a request to change them is refused."""
+        mode = order_params.required(params, "cancelReplaceMode").upper()
+        old = self._find(params, missing=-2011, prefix="cancel")
+        wanted = await self._within_key_limits(self._intent(params))
+        has = (old.side.value, shapes.kind_of(old, self.intents.get(old.client_order_id)))
+        if (params["side"].upper(), params["type"].upper()) != has:
+            raise WireError(
+                GUARD_REFUSED,
+                f"tradeguard: a replacement keeps the order's side and type ({' '.join(has)});"
+                " cancel it and place a new order",
+                400,
+            )
+        kind = order_params.response_type(params)
+        self.intents[wanted.client_order_id] = wanted
+        new = await self.tg.cancel_replace(
+            old.client_order_id, qty=wanted.qty, price=wanted.price,
+            stop_price=wanted.stop_price, mode=mode,
+            new_client_order_id=wanted.client_order_id,
+        )  # fmt: skip
+        after = self.tg.order(old.client_order_id) or old
+        cancel_id = params.get("cancelNewClientOrderId") or f"gw-{secrets.token_hex(8)}"
+        answer = {
+            "cancelResult": "SUCCESS",
+            "newOrderResult": "SUCCESS",
+            "cancelResponse": self._cancelled(after, cancel_id),
+            "newOrderResponse": await self._placed(new, kind, wanted),
+        }
+        if after.status is not OrderStatus.CANCELED:  # ALLOW_FAILURE: the old one had ended
+            answer["cancelResult"] = "FAILURE"
+            answer["cancelResponse"] = {"code": -2011, "msg": codes.UNKNOWN_ORDER}
+            raise WireError(-2021, codes.msg(-2021), 409, data=answer)
+        return answer
 
     async def test_order(self, params: Params) -> Json:
         """The guard's checks without sending (the session's `_check`, not counted)."""
@@ -258,14 +310,16 @@ class Gateway:
             shapes.queried(o, o.order_id or 0, self.intents.get(o.client_order_id)) for o in chosen
         ]
 
-    def _find(self, params: Params, missing: int) -> Order:
-        """The order a request names by origClientOrderId or orderId, in the session's
+    def _find(self, params: Params, missing: int, prefix: str = "") -> Order:
+        """The order a request names by origClientOrderId or orderId (cancelReplace's
+        cancelOrigClientOrderId or cancelOrderId: `prefix` "cancel"), in the session's
         journal; Binance's -2011 (cancel) or -2013 (query) when it holds none."""
         symbol = order_params.symbol_of(params, self.tg.rules).binance
-        coid = params.get("origClientOrderId")
-        raw_id = params.get("orderId")
+        by_coid, by_id = _named(prefix, "origClientOrderId"), _named(prefix, "orderId")
+        coid = params.get(by_coid)
+        raw_id = params.get(by_id)
         if not coid and not raw_id:
-            raise binance(-1102, "orderId", "origClientOrderId", variant=2)
+            raise binance(-1102, by_id, by_coid, variant=2)
         found: Order | None = None
         if coid:
             found = self.tg.order(coid)
@@ -295,6 +349,11 @@ class Gateway:
         limit = _limit(params)
         chosen = fills[:limit] if params.get("fromId") else fills[-limit:]
         return [shapes.trade(f) for f in chosen]
+
+
+def _named(prefix: str, name: str) -> str:
+    """`name` under `prefix` as Binance spells it: ("cancel", "orderId") -> "cancelOrderId"."""
+    return prefix + name[0].upper() + name[1:] if prefix else name
 
 
 def _limit(params: Params) -> int:

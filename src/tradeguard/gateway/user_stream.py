@@ -1,8 +1,8 @@
 """The bot's user-data stream, made from the session's journal, on both of Binance's doors.
 
-- the WebSocket API (`/ws-api/v3`): `userDataStream.subscribe.signature` signed with a local
-  key (what ccxt.pro and python-binance use for spot), events framed as
-  `{"subscriptionId": N, "event": {...}}`; `ping`, `time` and `userDataStream.unsubscribe`;
+- the WebSocket API (`/ws-api/v3`, served by ws_api.py): `userDataStream.subscribe.signature`
+  signed with a local key (what ccxt.pro and python-binance use for spot), events framed as
+  `{"subscriptionId": N, "event": {...}}`, and `userDataStream.unsubscribe`;
 - the listen key: `POST/PUT/DELETE /api/v3/userDataStream` (API key only, as Binance), then
   `/ws/<listenKey>` with the events as they are.
 
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from tradeguard.events import EventBase, OrderFilled, OrderUpdated
 from tradeguard.gateway.local_keys import LocalKeys
 from tradeguard.gateway.user_events import UserEvents
-from tradeguard.gateway.wire_errors import WireError, binance
+from tradeguard.gateway.wire_errors import binance
 from tradeguard.model import OrderIntent
 from tradeguard.orders import Order
 
@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 Json = Any
 QUEUE_MAX: Final = 10_000
 LISTEN_KEY_CHARS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-WS_API_METHODS: Final = ("ping", "time", "userDataStream.subscribe.signature",
-                         "userDataStream.unsubscribe")  # fmt: skip
 
 
 class Subscriber:
@@ -138,7 +136,7 @@ class UserStreams:
         await ws.prepare(request)
         subscriber = Subscriber()
         self.add(subscriber)
-        writer = asyncio.create_task(_pump(ws, subscriber))
+        writer = asyncio.create_task(pump(ws, subscriber))
         try:
             async for _ in ws:  # nothing to answer; reading keeps pings and the close flowing
                 if listen_key not in self.listen_keys:
@@ -151,83 +149,30 @@ class UserStreams:
             await ws.close()
         return ws
 
-    async def ws_api_socket(self, request: web.Request) -> web.WebSocketResponse:
-        """`/ws-api/v3`: the WebSocket API's user-data subscription (and ping, time)."""
-        from aiohttp import WSMsgType, web
-
-        ws = web.WebSocketResponse(heartbeat=None)
-        await ws.prepare(request)
-        out = Subscriber()  # replies and events share one ordered queue
-        writer = asyncio.create_task(_pump(ws, out))
-        subscriptions: dict[int, Subscriber] = {}
-        try:
-            async for msg in ws:
-                if msg.type is not WSMsgType.TEXT:
-                    continue
-                out.put(self._ws_api_reply(msg.data, subscriptions, out))
-        finally:
-            for sub in subscriptions.values():
-                self.remove(sub)
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
-            await ws.close()
-        return ws
-
-    def _ws_api_reply(self, text: str, subs: dict[int, Subscriber], out: Subscriber) -> Json:
-        now = self._now()
-        request_id: object = None
-        try:
-            frame = json.loads(text)
-            if not isinstance(frame, dict) or not isinstance(frame.get("method"), str):
-                raise WireError(-1000, "tradeguard: a request is {id, method, params}", 400)
-            request_id = frame.get("id")
-            params = frame.get("params") or {}
-            if not isinstance(params, dict):
-                raise binance(-1102, "params")
-            result = self._ws_api_call(frame["method"], params, subs, out, now)
-        except WireError as exc:
-            return {"id": request_id, "status": exc.http_status, "error": exc.body(),
-                    "rateLimits": []}  # fmt: skip
-        except ValueError:
-            error = {"code": -1000, "msg": "tradeguard: the request is not JSON"}
-            return {"id": None, "status": 400, "error": error, "rateLimits": []}
-        return {"id": request_id, "status": 200, "result": result, "rateLimits": []}
-
-    def _ws_api_call(
-        self,
-        method: str,
-        params: dict[str, Any],
-        subs: dict[int, Subscriber],
-        out: Subscriber,
-        now: int,
+    # ── the WebSocket API's subscriptions (ws_api.py routes the requests) ────────────────
+    def subscribe(
+        self, params: Mapping[str, object], subs: dict[int, Subscriber], out: Subscriber, now: int
     ) -> Json:
-        if method == "ping":
-            return {}
-        if method == "time":
-            return {"serverTime": now}
-        if method == "userDataStream.subscribe.signature":
-            self.keys.authenticate_ws(params, now)
-            sid = max(subs, default=-1) + 1
-            sub = Subscriber(lambda e: {"subscriptionId": sid, "event": e})
-            sub.queue = out.queue  # same socket, same order as the replies
-            subs[sid] = sub
-            self.add(sub)
-            return {"subscriptionId": sid}
-        if method == "userDataStream.unsubscribe":
-            wanted = params.get("subscriptionId")
-            for sid in [s for s in subs if wanted is None or s == wanted]:
-                self.remove(subs.pop(sid))
-            return {}
-        served = ", ".join(WS_API_METHODS)
-        raise WireError(
-            -1020,
-            f"tradeguard: the gateway's WebSocket API serves {served}; place orders over REST",
-            400,
-        )
+        """userDataStream.subscribe.signature: the events of this socket's subscription `sid`,
+        framed `{"subscriptionId": sid, "event": ...}` in `out`, the socket's one queue (so
+        they keep their order with the replies)."""
+        self.keys.authenticate_ws(params, now)
+        sid = max(subs, default=-1) + 1
+        sub = Subscriber(lambda e: {"subscriptionId": sid, "event": e})
+        sub.queue = out.queue
+        subs[sid] = sub
+        self.add(sub)
+        return {"subscriptionId": sid}
+
+    def unsubscribe(self, params: Mapping[str, object], subs: dict[int, Subscriber]) -> Json:
+        """userDataStream.unsubscribe: the one named, or every subscription of the socket."""
+        wanted = params.get("subscriptionId")
+        for sid in [s for s in subs if wanted is None or s == wanted]:
+            self.remove(subs.pop(sid))
+        return {}
 
 
-async def _pump(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
+async def pump(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
     """Send the subscriber's events in order until it overflows (then close, as Binance)."""
     while True:
         payload = await subscriber.queue.get()

@@ -105,10 +105,12 @@ class ReplaceCalls:
         stop_price: Amount | None = None,
         mode: CancelReplaceMode | str = CancelReplaceMode.STOP_ON_FAILURE,
         round: Rounding = None,
+        new_client_order_id: str | None = None,
     ) -> Order:
         """Cancel the order `client_order_id` and place its replacement in one request; the
         replacement as the exchange left it. Unchanged fields are the old order's; `qty`
-        defaults to what is left of the old order. See the module docstring for each outcome."""
+        defaults to what is left of the old order; the replacement is named
+        `new_client_order_id`, else by the session. See the module docstring for each outcome."""
         require(self.transport, CANCEL_REPLACE, "cancel_replace")
         mode = choice(CancelReplaceMode, mode, "mode")
         old = self.order(client_order_id)
@@ -125,7 +127,7 @@ class ReplaceCalls:
                 "so STOP_ON_FAILURE would place nothing",
                 hint="place a new order, or pass mode='ALLOW_FAILURE' to place it regardless",
             )
-        wanted = self._replacement(old, qty, price, stop_price)
+        wanted = self._replacement(old, qty, price, stop_price, new_client_order_id)
         with naming(wanted):
             checked = await self._check(
                 wanted, replacing=old.client_order_id, round=rounding(round)
@@ -166,6 +168,7 @@ class ReplaceCalls:
         qty: Amount | None,
         price: Amount | None,
         stop_price: Amount | None,
+        new_client_order_id: str | None = None,
     ) -> OrderIntent:
         """The old order's intent with a new client order id and the changed fields."""
         base = self._intent_of(old)
@@ -188,7 +191,7 @@ class ReplaceCalls:
             new_qty = left
         return msgspec.structs.replace(
             base,
-            client_order_id=self.ids.next(),
+            client_order_id=new_client_order_id or self.ids.next(),
             qty=new_qty,
             quote_qty=None,
             price=amount(price, "price") or base.price,
