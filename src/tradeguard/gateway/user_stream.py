@@ -50,9 +50,19 @@ class Subscriber:
             self.queue.put_nowait(self.wrap(event))
         except asyncio.QueueFull:
             self.overflowed = True
+            self._stop()
+
+    def end(self, last: Json) -> None:
+        """Send `last`, then close the socket (what is queued before it is sent first)."""
+        self.put(last)
+        if not self.overflowed:
+            self._stop()
+
+    def _stop(self) -> None:
+        if self.queue.full():
             with contextlib.suppress(asyncio.QueueEmpty):
                 self.queue.get_nowait()
-            self.queue.put_nowait(None)  # the writer stops: the socket closes
+        self.queue.put_nowait(None)  # the writer stops: the socket closes
 
 
 class UserStreams:
@@ -65,6 +75,7 @@ class UserStreams:
         self._events = UserEvents()
         self._subscribers: set[Subscriber] = set()
         self.listen_keys: dict[str, str] = {}  # listenKey -> the local key's name
+        self._key_sockets: dict[str, set[Subscriber]] = {}  # listenKey -> its sockets
         tg.recorder.watchers.append(self.watch)
 
     def _now(self) -> int:
@@ -123,6 +134,11 @@ class UserStreams:
             raise binance(-1125)
         if method == "DELETE":
             del self.listen_keys[given]
+            # its sockets end now, not at the bot's next frame (a bot that only listens sends
+            # none): Binance's listenKeyExpired, then the close
+            expired = {"e": "listenKeyExpired", "E": self._now(), "listenKey": given}
+            for socket in self._key_sockets.pop(given, set()):
+                socket.end(expired)
         return {}
 
     # ── sockets ───────────────────────────────────────────────────────────────────────────
@@ -136,13 +152,14 @@ class UserStreams:
         await ws.prepare(request)
         subscriber = Subscriber()
         self.add(subscriber)
+        self._key_sockets.setdefault(listen_key, set()).add(subscriber)
         writer = asyncio.create_task(pump(ws, subscriber))
         try:
             async for _ in ws:  # nothing to answer; reading keeps pings and the close flowing
-                if listen_key not in self.listen_keys:
-                    break
+                pass
         finally:
             self.remove(subscriber)
+            self._key_sockets.get(listen_key, set()).discard(subscriber)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
