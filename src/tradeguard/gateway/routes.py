@@ -31,7 +31,7 @@ from tradeguard.errors import OutcomeUnknown, TradeguardError
 from tradeguard.gateway import order_params, shapes
 from tradeguard.gateway.key_limits import KeyLimits
 from tradeguard.gateway.local_keys import LocalKey, LocalKeys, parse_params
-from tradeguard.gateway.public import PublicReads, RestCaller
+from tradeguard.gateway.public import PublicReads
 from tradeguard.gateway.refused import funds_refusal
 from tradeguard.gateway.user_stream import UserStreams
 from tradeguard.gateway.wire_errors import (
@@ -90,8 +90,7 @@ class Gateway:
     ) -> None:
         self.tg = tg
         self.keys = keys
-        self.venue: RestCaller = tg.transport  # type: ignore[assignment]
-        self.public = PublicReads(self.venue, tg.clock, info_ttl_s)
+        self.public = PublicReads(tg, tg.clock, info_ttl_s)
         self.resolve_timeout_s = resolve_timeout_s
         self.fills_timeout_s = fills_timeout_s
         self.intents: dict[str, OrderIntent] = {}  # what each order placed here asked for
@@ -134,7 +133,7 @@ class Gateway:
             )
         raw_body = await request.read()
         key = self.keys.authenticate(
-            request.headers.get("X-MBX-APIKEY"), query, raw_body, self.venue.server_now_ms()
+            request.headers.get("X-MBX-APIKEY"), query, raw_body, self.tg.server_now_ms()
         )
         _current_key.set(key)  # this request's task only
         return await handler(parse_params(query, raw_body))
@@ -150,7 +149,7 @@ class Gateway:
         if isinstance(exc, WireError):
             return exc
         if isinstance(exc, TradeguardError):
-            return from_error(exc, self.venue.server_now_ms())
+            return from_error(exc, self.tg.server_now_ms())
         log.error("gateway: %s failed", what, exc_info=exc)
         return WireError(-1000, codes.msg(-1000), 500)
 
@@ -164,7 +163,7 @@ class Gateway:
         """A new order's reply of `kind` (newOrderRespType): FULL waits for the fills its
         reply reported to be booked, so the bot sees the journal's fills."""
         order_id = order.order_id or 0
-        at = self.venue.server_now_ms()
+        at = self.tg.server_now_ms()
         if kind == "ACK":
             return shapes.ack(order, order_id, at)
         if order.missing_qty > 0:
@@ -210,13 +209,13 @@ class Gateway:
         return answer
 
     async def test_order(self, params: Params) -> Json:
-        """The guard's checks without sending (the session's `_check`, not counted)."""
+        """The guard's checks without sending (`tg.check_order`: nothing counted)."""
         wanted = self._intent(params)
         key = _current_key.get()
         if key is not None and key.max_order_notional is not None:
             last = await self.tg.last_price(wanted.symbol)
             KeyLimits.check_notional(key, wanted, last)
-        await self.tg._check(wanted, count=False)
+        await self.tg.check_order(wanted)
         return {}
 
     async def _within_key_limits(self, wanted: OrderIntent) -> OrderIntent:
@@ -231,7 +230,7 @@ class Gateway:
         return msgspec.structs.replace(wanted, placed_by=key.name)
 
     def _intent(self, params: Params) -> OrderIntent:
-        coid = order_params.client_id(params) or self.tg.ids.next()
+        coid = order_params.client_id(params) or self.tg.new_client_id()
         if self.tg.order(coid) is not None:
             raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
         return order_params.order_intent(params, self.tg.rules, coid)
@@ -278,7 +277,7 @@ class Gateway:
 
     def _cancelled(self, order: Order, cancel_id: str) -> Json:
         intent = self.intents.get(order.client_order_id)
-        at = self.venue.server_now_ms()
+        at = self.tg.server_now_ms()
         return shapes.cancelled(order, order.order_id or 0, cancel_id, at, intent)
 
     async def query_order(self, params: Params) -> Json:
@@ -299,7 +298,7 @@ class Gateway:
         """The session's orders of the symbol by exchange id (`orderId`: from it on; `limit`)."""
         symbol = order_params.symbol_of(params, self.tg.rules).binance
         mine = sorted(
-            (o for o in self.tg.ledger.orders.values() if o.symbol == symbol and o.order_id),
+            (o for o in self.tg.orders_of(symbol) if o.order_id),
             key=lambda o: o.order_id or 0,
         )
         if params.get("orderId", "").isdigit():
@@ -324,7 +323,7 @@ class Gateway:
         if coid:
             found = self.tg.order(coid)
         elif raw_id is not None and raw_id.isdigit():
-            found = self.tg.ledger.order_by_exchange_id(symbol, int(raw_id))
+            found = self.tg.order_by_exchange_id(symbol, int(raw_id))
         if found is None or found.symbol != symbol:
             if missing == -2011:
                 raise WireError(-2011, codes.UNKNOWN_ORDER, 400)
@@ -334,14 +333,13 @@ class Gateway:
     # ── account ───────────────────────────────────────────────────────────────────────────
     async def account(self, params: Params) -> Json:
         del params
-        balances = await self.tg.transport.balances()
-        can_trade = not (self.tg.ledger.kill_switch.latched or self.tg.guard.read_only)
-        return shapes.account(balances, can_trade, self.venue.server_now_ms())
+        balances = await self.tg.exchange_balances()
+        return shapes.account(balances, self.tg.can_trade, self.tg.server_now_ms())
 
     async def my_trades(self, params: Params) -> Json:
         """The fills the journal booked for the symbol (what the bot sees is what was booked)."""
         symbol = order_params.symbol_of(params, self.tg.rules).binance
-        fills = shapes.fills_of(self.tg.ledger.orders.values(), symbol)
+        fills = shapes.fills_of(self.tg.orders_of(symbol), symbol)
         if params.get("orderId", "").isdigit():
             fills = [f for f in fills if f.order_id == int(params["orderId"])]
         if params.get("fromId", "").isdigit():

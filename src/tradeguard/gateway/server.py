@@ -18,7 +18,6 @@ from tradeguard.gateway import market_proxy
 from tradeguard.gateway.local_keys import LocalKeys
 from tradeguard.gateway.routes import Gateway
 from tradeguard.gateway.ws_api import WsApi
-from tradeguard.session.market import market_stream_url
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -62,7 +61,7 @@ async def start(
     if refused is not None:
         raise refused
     gateway = Gateway(tg, keys, **tuning)
-    upstream = market_stream_url(tg.transport.base_url, tg.sim).removesuffix("/stream")
+    upstream = tg.market_streams_url().removesuffix("/stream")
 
     async def stream(request: web.Request) -> web.StreamResponse:
         name = request.match_info.get("name", "")

@@ -76,10 +76,10 @@ class UserStreams:
         self._subscribers: set[Subscriber] = set()
         self.listen_keys: dict[str, str] = {}  # listenKey -> the local key's name
         self._key_sockets: dict[str, set[Subscriber]] = {}  # listenKey -> its sockets
-        tg.recorder.watchers.append(self.watch)
+        tg.on_recorded(self.watch)
 
     def _now(self) -> int:
-        return self.tg.transport.server_now_ms()
+        return self.tg.server_now_ms()
 
     # ── from the journal ──────────────────────────────────────────────────────────────────
     def watch(self, event: EventBase) -> None:
@@ -97,11 +97,11 @@ class UserStreams:
 
     def _order_of(self, event: EventBase) -> Order | None:
         if isinstance(event, OrderUpdated):
-            return self.tg.ledger.orders.get(event.client_order_id)
+            return self.tg.order(event.client_order_id)
         if isinstance(event, OrderFilled):
             if event.client_order_id is not None:
-                return self.tg.ledger.orders.get(event.client_order_id)
-            return self.tg.ledger.order_by_exchange_id(event.symbol, event.order_id)
+                return self.tg.order(event.client_order_id)
+            return self.tg.order_by_exchange_id(event.symbol, event.order_id)
         return None
 
     @property

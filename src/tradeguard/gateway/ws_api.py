@@ -77,7 +77,7 @@ class WsApi:
         self._calls: set[asyncio.Task[None]] = set()  # held until done (asyncio keeps weak refs)
 
     def _now(self) -> int:
-        return self.gateway.venue.server_now_ms()
+        return self.gateway.tg.server_now_ms()
 
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
         from aiohttp import WSMsgType, web

@@ -76,6 +76,8 @@ class ReplaceCalls:
         ids: ClientIds
         resolve_policy: ResolvePolicy | None
 
+        def intent_of(self, client_order_id: str) -> OrderIntent | None: ...
+
         async def _check(
             self,
             wanted: OrderIntent,
@@ -201,11 +203,9 @@ class ReplaceCalls:
     def _intent_of(self, old: Order) -> OrderIntent:
         """The intent the order was placed with (journaled), or one read off an order adopted
         from the exchange."""
-        journal = self.recorder.journal
-        coid = old.client_order_id
-        for record in journal.records(client_order_id=coid, kinds=("OrderIntended",)):
-            if isinstance(record.event, OrderIntended):
-                return record.event.intent
+        placed_with = self.intent_of(old.client_order_id)
+        if placed_with is not None:
+            return placed_with
         rules = self.rules[old.symbol]
         return OrderIntent(
             client_order_id=old.client_order_id,
