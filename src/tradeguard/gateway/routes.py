@@ -29,6 +29,7 @@ import msgspec
 
 from tradeguard.errors import OutcomeUnknown, TradeguardError
 from tradeguard.gateway import order_params, shapes
+from tradeguard.gateway.intents_kept import KEPT, IntentsKept
 from tradeguard.gateway.key_limits import KeyLimits
 from tradeguard.gateway.local_keys import LocalKey, LocalKeys, parse_params
 from tradeguard.gateway.public import PublicReads
@@ -87,13 +88,14 @@ class Gateway:
         resolve_timeout_s: float = 10.0,
         fills_timeout_s: float = 2.0,
         info_ttl_s: float = 60.0,
+        intents_kept: int = KEPT,
     ) -> None:
         self.tg = tg
         self.keys = keys
         self.public = PublicReads(tg, tg.clock, info_ttl_s)
         self.resolve_timeout_s = resolve_timeout_s
         self.fills_timeout_s = fills_timeout_s
-        self.intents: dict[str, OrderIntent] = {}  # what each order placed here asked for
+        self.intents = IntentsKept(tg.intent_of, intents_kept)  # what each order asked for
         self.user_streams = UserStreams(tg, keys, self.intents)
         self.key_limits = KeyLimits()
         self._signed: dict[tuple[str, str], Callable[[Params], Awaitable[Json]]] = {
@@ -188,7 +190,7 @@ class Gateway:
                 400,
             )
         kind = order_params.response_type(params)
-        self.intents[wanted.client_order_id] = wanted
+        self.intents.keep(wanted)
         new = await self.tg.cancel_replace(
             old.client_order_id, qty=wanted.qty, price=wanted.price,
             stop_price=wanted.stop_price, mode=mode,
@@ -237,7 +239,7 @@ class Gateway:
 
     async def _place(self, wanted: OrderIntent) -> Order:
         coid = wanted.client_order_id
-        self.intents[coid] = wanted
+        self.intents.keep(wanted)
         try:
             return await self.tg.place(wanted)
         except OutcomeUnknown:

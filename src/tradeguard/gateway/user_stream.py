@@ -21,10 +21,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from tradeguard.events import EventBase, OrderFilled, OrderUpdated
+from tradeguard.gateway.intents_kept import IntentsKept
 from tradeguard.gateway.local_keys import LocalKeys
 from tradeguard.gateway.user_events import UserEvents
 from tradeguard.gateway.wire_errors import binance
-from tradeguard.model import OrderIntent
 from tradeguard.orders import Order
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class Subscriber:
 class UserStreams:
     """The journal's events as user-stream events, to every subscriber."""
 
-    def __init__(self, tg: Session, keys: LocalKeys, intents: Mapping[str, OrderIntent]) -> None:
+    def __init__(self, tg: Session, keys: LocalKeys, intents: IntentsKept) -> None:
         self.tg = tg
         self.keys = keys
         self._intents = intents
@@ -103,6 +103,11 @@ class UserStreams:
                 return self.tg.order(event.client_order_id)
             return self.tg.order_by_exchange_id(event.symbol, event.order_id)
         return None
+
+    @property
+    def remembered(self) -> int:
+        """Orders whose stream state is kept (live ones, and ended ones with fills to book)."""
+        return self._events.remembered
 
     @property
     def subscribers(self) -> int:
