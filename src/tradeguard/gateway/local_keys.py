@@ -35,7 +35,11 @@ _MICROS_FROM: Final = 10**15  # a 16-digit timestamp is in µs
 
 @dataclass(frozen=True)
 class LocalKey:
-    """One key a bot may sign with: `api_key` goes in X-MBX-APIKEY, `secret` signs."""
+    """One key a bot may sign with: `api_key` goes in X-MBX-APIKEY, `secret` signs (HMAC). An
+    Ed25519 key (`public_key_pem` set, `secret` empty) is the bot's own: the bot signs with its
+    private key, the gateway holds only the public one, and may log on to the WebSocket API
+    once (`session.logon`), as Binance allows for Ed25519 keys only. Such a key has no shared
+    secret: its `secret` is a random token that no check accepts."""
 
     name: str
     api_key: str
@@ -43,11 +47,32 @@ class LocalKey:
     # this key's own limits, checked before the session's (None: only the session's apply)
     max_order_notional: Decimal | None = None
     max_orders_per_minute: int | None = None
+    public_key_pem: str | None = None
 
     @classmethod
     def generate(cls, name: str = "bot") -> LocalKey:
         """A fresh key for this run: 64 letters and digits each, as Binance's keys look."""
         return cls(name, _token(), Secret(_token()))
+
+    @classmethod
+    def ed25519(cls, name: str, api_key: str, public_key_pem: str) -> LocalKey:
+        """A bot's Ed25519 key, by its public key (PEM); ValueError if it is not one."""
+        if not public_key_pem.lstrip().startswith("-----BEGIN PUBLIC KEY-----"):
+            raise ValueError(f"local key {name}: an Ed25519 key is given by its public key PEM")
+        signing.verify("ED25519", public_key_pem, b"", "")  # a key of another type: ValueError
+        return cls(name, api_key, Secret(_token()), public_key_pem=public_key_pem)
+
+    @property
+    def can_log_on(self) -> bool:
+        """Binance's session.logon takes Ed25519 keys only."""
+        return self.public_key_pem is not None
+
+    def signed(self, payload: bytes, signature: str) -> bool:
+        """Whether `signature` (percent-decoded) signs `payload` with this key."""
+        if self.public_key_pem is not None:
+            return signing.verify("ED25519", self.public_key_pem, payload, signature)
+        expected = signing.hmac_sha256_hex(self.secret.reveal(), payload)
+        return hmac.compare_digest(expected.encode(), signature.lower().encode("utf-8"))
 
 
 def _token() -> str:
@@ -95,26 +120,30 @@ class LocalKeys:
         signature = params.get("signature")
         if not signature:
             raise binance(-1102, "signature")
-        expected = signing.hmac_sha256_hex(key.secret.reveal(), signed_payload(query, body))
-        if not hmac.compare_digest(expected, signature.lower()):
+        if not key.signed(signed_payload(query, body), signature):
             raise binance(-1022)
         return key
 
-    def authenticate_ws(self, params: Mapping[str, object], server_ms: int) -> LocalKey:
+    def authenticate_ws(
+        self, params: Mapping[str, object], server_ms: int, logged_on: LocalKey | None = None
+    ) -> LocalKey:
         """The key of a signed WebSocket API request (apiKey, timestamp and signature among its
-        params, signed over the others sorted by name, unencoded), checked in the same order."""
+        params, signed over the others sorted by name, unencoded), checked in the same order.
+        On a socket `logged_on` with a key, a request without apiKey and signature is that
+        key's (its timestamp still checked), as Binance's after session.logon."""
+        text = {name: signing.ws_value(value) for name, value in params.items()}
         api_key = params.get("apiKey")
+        if api_key is None and logged_on is not None and "signature" not in params:
+            check_timing(text, server_ms)
+            return logged_on
         if api_key is None:
             raise binance(-1102, "apiKey")
         key = self.key_of(api_key if isinstance(api_key, str) else "")
-        text = {name: signing.ws_value(value) for name, value in params.items()}
         check_timing(text, server_ms)
         signature = text.get("signature")
         if not signature:
             raise binance(-1102, "signature")
-        payload = signing.ws_payload(params).encode("utf-8")
-        expected = signing.hmac_sha256_hex(key.secret.reveal(), payload)
-        if not hmac.compare_digest(expected, signature.lower()):
+        if not key.signed(signing.ws_payload(params).encode("utf-8"), signature):
             raise binance(-1022)
         return key
 

@@ -7,6 +7,8 @@
   shapes are REST's, from one piece of code;
 - the user-data stream: `userDataStream.subscribe.signature` and `userDataStream.unsubscribe`
   (`user_stream.py`);
+- `session.logon` (an Ed25519 local key only, as Binance: then the socket's requests may leave
+  out apiKey and signature), `session.status`, `session.logout`;
 - `ping` and `time`.
 
 A reply is `{"id", "status", "result" | "error", "rateLimits"}` as Binance's. A 429 or 418
@@ -54,7 +56,8 @@ SIGNED_METHODS: Final = {
     "account.status": ("GET", "/api/v3/account"),
 }
 OTHER_METHODS: Final = (
-    "ping", "time", "userDataStream.subscribe.signature", "userDataStream.unsubscribe",
+    "ping", "time", "session.logon", "session.status", "session.logout",
+    "userDataStream.subscribe.signature", "userDataStream.unsubscribe",
 )  # fmt: skip
 SERVED: Final = ", ".join([*SIGNED_METHODS, *OTHER_METHODS])
 
@@ -64,8 +67,11 @@ class _Socket:
     """One bot's connection: its reply queue, its subscriptions, its signed calls' turn."""
 
     out: Subscriber
+    connected_ms: int
     subs: dict[int, Subscriber] = field(default_factory=dict)
     turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    logged_on: LocalKey | None = None  # session.logon's key
+    authorized_ms: int | None = None
 
 
 class WsApi:
@@ -84,7 +90,7 @@ class WsApi:
 
         ws = web.WebSocketResponse(heartbeat=None)
         await ws.prepare(request)
-        conn = _Socket(Subscriber())  # replies and events share one ordered queue
+        conn = _Socket(Subscriber(), self._now())  # replies and events: one ordered queue
         writer = asyncio.create_task(pump(ws, conn.out))
         try:
             async for msg in ws:
@@ -108,7 +114,7 @@ class WsApi:
             if route is None:
                 conn.out.put(self._frame(request_id, self._unsigned(method, params, conn, now)))
                 return
-            key = self.gateway.keys.authenticate_ws(params, now)
+            key = self.gateway.keys.authenticate_ws(params, now, conn.logged_on)
         except WireError as exc:
             conn.out.put(self._error_frame(request_id, exc, now))
             return
@@ -140,11 +146,40 @@ class WsApi:
             return {}
         if method == "time":
             return {"serverTime": now}
+        if method == "session.logon":
+            key = self.gateway.keys.authenticate_ws(params, now)
+            if not key.can_log_on:
+                raise WireError(
+                    -2015,
+                    f"tradeguard: session.logon takes an Ed25519 key and local key {key.name} "
+                    "is HMAC; sign each request instead",
+                    401,
+                )
+            conn.logged_on, conn.authorized_ms = key, now
+            return self._session_status(conn, now)
+        if method == "session.status":
+            return self._session_status(conn, now)
+        if method == "session.logout":
+            conn.logged_on = conn.authorized_ms = None
+            return self._session_status(conn, now)
         if method == "userDataStream.subscribe.signature":
             return self.streams.subscribe(params, conn.subs, conn.out, now)
         if method == "userDataStream.unsubscribe":
             return self.streams.unsubscribe(params, conn.subs)
         raise WireError(-1020, f"tradeguard: the gateway's WebSocket API serves {SERVED}", 400)
+
+    @staticmethod
+    def _session_status(conn: _Socket, now: int) -> Json:
+        """What session.logon, session.status and session.logout answer, as Binance's."""
+        key = conn.logged_on
+        return {
+            "apiKey": key.api_key if key is not None else None,
+            "authorizedSince": conn.authorized_ms,
+            "connectedSince": conn.connected_ms,
+            "returnRateLimits": True,
+            "serverTime": now,
+            "userDataStream": bool(conn.subs),
+        }
 
     # ── frames ────────────────────────────────────────────────────────────────────────────
     def _frame(self, request_id: object, result: Json, key: LocalKey | None = None) -> Json:
