@@ -118,3 +118,31 @@ async def test_rest_requests_verify_against_the_public_key(two_keys: tuple[Serve
         bad = url.replace(signing.quote_value(signature), signing.quote_value("A" * 88))
         async with http.get(bad, headers={"X-MBX-APIKEY": ED_API_KEY}) as refused:
             assert (await refused.json())["code"] == -1022
+
+
+@pytest.mark.realclient
+async def test_binance_sdk_spot_logs_on_with_its_ed25519_key(two_keys: tuple[Served, str]) -> None:
+    from binance_common.configuration import ConfigurationWebSocketAPI
+    from binance_sdk_spot.spot import Spot
+    from binance_sdk_spot.websocket_api.models import OrderPlaceSideEnum, OrderPlaceTypeEnum
+
+    served, private_pem = two_keys
+    config = ConfigurationWebSocketAPI(
+        api_key=ED_API_KEY, private_key=private_pem,
+        stream_url=served.base_url.replace("http", "ws", 1) + "/ws-api/v3", reconnect_attempts=1,
+    )  # fmt: skip
+    connection = await Spot(config_ws_api=config).websocket_api.create_connection()
+    try:
+        logged_on = (await connection.session_logon()).data().result
+        placed = (
+            await connection.order_place(
+                symbol="BTCUSDT", side=OrderPlaceSideEnum.BUY, type=OrderPlaceTypeEnum.MARKET,
+                quantity=0.001, new_client_order_id="sdkEd1",
+            )
+        ).data().result  # fmt: skip
+    finally:
+        await connection.close_connection()
+    assert logged_on.api_key == ED_API_KEY
+    assert placed.status == "FILLED"
+    intended = served.tg.intent_of("sdkEd1")
+    assert intended is not None and intended.placed_by == "edbot"

@@ -181,3 +181,47 @@ async def test_ccxt_pro_orders_over_the_ws_api(served: Served) -> None:
     assert canceled["status"] == "canceled"
     assert served.tg.order("proWs1").status.value == "CANCELED"  # type: ignore[union-attr]
     assert placements(served.tg.sim)["proWs1"] == 1
+
+
+@pytest.mark.realclient
+async def test_binance_sdk_spot_websocket_api_through_the_gateway(served: Served) -> None:
+    from binance_common.configuration import ConfigurationWebSocketAPI
+    from binance_sdk_spot.spot import Spot
+    from binance_sdk_spot.websocket_api.models import (
+        OrderPlaceSideEnum,
+        OrderPlaceTimeInForceEnum,
+        OrderPlaceTypeEnum,
+    )
+
+    config = ConfigurationWebSocketAPI(
+        api_key=served.key.api_key, api_secret=served.secret,
+        stream_url=served.base_url.replace("http", "ws", 1) + "/ws-api/v3",
+        reconnect_attempts=1,
+    )  # fmt: skip
+    connection = await Spot(config_ws_api=config).websocket_api.create_connection()
+    try:
+        price = float(await _below(served))
+        placed = (
+            await connection.order_place(
+                symbol="BTCUSDT", side=OrderPlaceSideEnum.BUY, type=OrderPlaceTypeEnum.LIMIT,
+                time_in_force=OrderPlaceTimeInForceEnum.GTC, quantity=0.001, price=price,
+                new_client_order_id="sdkWs1",
+            )
+        ).data().result  # fmt: skip
+        status = (
+            (await connection.order_status(symbol="BTCUSDT", orig_client_order_id="sdkWs1"))
+            .data()
+            .result
+        )
+        canceled = (
+            (await connection.order_cancel(symbol="BTCUSDT", order_id=placed.order_id))
+            .data()
+            .result
+        )
+        account = (await connection.account_status()).data().result
+    finally:
+        await connection.close_connection()
+    assert (placed.client_order_id, placed.status) == ("sdkWs1", "NEW")
+    assert status.status == "NEW" and canceled.status == "CANCELED"
+    assert account.can_withdraw is False
+    assert served.tg.order("sdkWs1").status.value == "CANCELED"  # type: ignore[union-attr]
