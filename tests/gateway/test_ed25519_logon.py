@@ -146,3 +146,23 @@ async def test_binance_sdk_spot_logs_on_with_its_ed25519_key(two_keys: tuple[Ser
     assert placed.status == "FILLED"
     intended = served.tg.intent_of("sdkEd1")
     assert intended is not None and intended.placed_by == "edbot"
+
+
+async def test_a_logged_on_socket_subscribes_to_its_user_stream_unsigned(
+    two_keys: tuple[Served, str],
+) -> None:
+    served, private_pem = two_keys
+    logon: dict[str, Any] = {"apiKey": ED_API_KEY, "timestamp": served.tg.server_now_ms()}
+    logon["signature"] = signing.ed25519_sign_b64(private_pem, signing.ws_payload(logon).encode())
+    url = served.base_url.replace("http", "ws", 1) + "/ws-api/v3"
+    async with aiohttp.ClientSession() as http, http.ws_connect(url) as ws:
+        refused = await _call(ws, "userDataStream.subscribe")
+        await _call(ws, "session.logon", **logon)
+        subscribed = await _call(ws, "userDataStream.subscribe")
+        status = await _call(ws, "session.status")
+        await served.tg.market_buy("BTC/USDT", qty="0.001")
+        event = await ws.receive_json(timeout=10)
+    assert refused["status"] == 401 and "session.logon" in refused["error"]["msg"]
+    assert subscribed["result"] == {"subscriptionId": 0}
+    assert status["result"]["userDataStream"] is True
+    assert event["subscriptionId"] == 0 and event["event"]["e"] == "executionReport"

@@ -172,13 +172,10 @@ class UserStreams:
         return ws
 
     # ── the WebSocket API's subscriptions (ws_api.py routes the requests) ────────────────
-    def subscribe(
-        self, params: Mapping[str, object], subs: dict[int, Subscriber], out: Subscriber, now: int
-    ) -> Json:
-        """userDataStream.subscribe.signature: the events of this socket's subscription `sid`,
-        framed `{"subscriptionId": sid, "event": ...}` in `out`, the socket's one queue (so
-        they keep their order with the replies)."""
-        self.keys.authenticate_ws(params, now)
+    def subscribe(self, subs: dict[int, Subscriber], out: Subscriber) -> Json:
+        """userDataStream.subscribe(.signature), once the socket's caller checked the key: the
+        events of this socket's subscription `sid`, framed `{"subscriptionId": sid, "event":
+        ...}` in `out`, the socket's one queue (so they keep their order with the replies)."""
         sid = max(subs, default=-1) + 1
         sub = Subscriber(lambda e: {"subscriptionId": sid, "event": e})
         sub.queue = out.queue

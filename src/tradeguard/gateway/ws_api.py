@@ -5,8 +5,8 @@
   by name, unencoded) and answered by the REST route of the same meaning
   (`routes.Gateway.signed`), so the guard, the key's own limits, the journal and the replies'
   shapes are REST's, from one piece of code;
-- the user-data stream: `userDataStream.subscribe.signature` and `userDataStream.unsubscribe`
-  (`user_stream.py`);
+- the user-data stream: `userDataStream.subscribe.signature`, `userDataStream.subscribe` (after
+  a logon) and `userDataStream.unsubscribe` (`user_stream.py`);
 - `session.logon` (an Ed25519 local key only, as Binance: then the socket's requests may leave
   out apiKey and signature), `session.status`, `session.logout`;
 - `ping` and `time`.
@@ -57,7 +57,8 @@ SIGNED_METHODS: Final = {
 }
 OTHER_METHODS: Final = (
     "ping", "time", "session.logon", "session.status", "session.logout",
-    "userDataStream.subscribe.signature", "userDataStream.unsubscribe",
+    "userDataStream.subscribe", "userDataStream.subscribe.signature",
+    "userDataStream.unsubscribe",
 )  # fmt: skip
 SERVED: Final = ", ".join([*SIGNED_METHODS, *OTHER_METHODS])
 
@@ -163,7 +164,17 @@ class WsApi:
             conn.logged_on = conn.authorized_ms = None
             return self._session_status(conn, now)
         if method == "userDataStream.subscribe.signature":
-            return self.streams.subscribe(params, conn.subs, conn.out, now)
+            self.gateway.keys.authenticate_ws(params, now)
+            return self.streams.subscribe(conn.subs, conn.out)
+        if method == "userDataStream.subscribe":  # the logged-on key's, unsigned
+            if conn.logged_on is None:
+                raise WireError(
+                    -2015,
+                    "tradeguard: userDataStream.subscribe needs session.logon first "
+                    "(or use userDataStream.subscribe.signature)",
+                    401,
+                )
+            return self.streams.subscribe(conn.subs, conn.out)
         if method == "userDataStream.unsubscribe":
             return self.streams.unsubscribe(params, conn.subs)
         raise WireError(-1020, f"tradeguard: the gateway's WebSocket API serves {SERVED}", 400)
