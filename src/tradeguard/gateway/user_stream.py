@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import secrets
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
+
+import msgspec
 
 from tradeguard.events import EventBase, OrderFilled, OrderUpdated
 from tradeguard.gateway.intents_kept import IntentsKept
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 Json = Any
 QUEUE_MAX: Final = 10_000
+_JSON: Final = msgspec.json.Encoder()
 LISTEN_KEY_CHARS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -198,4 +200,4 @@ async def pump(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
         if payload is None:
             await ws.close()
             return
-        await ws.send_str(json.dumps(payload))
+        await ws.send_str(_JSON.encode(payload).decode())
