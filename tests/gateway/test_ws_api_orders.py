@@ -143,7 +143,7 @@ async def test_cancel_replace_over_the_ws_api(bot: WsBot, served: Served) -> Non
 
 
 async def test_an_unserved_method_names_what_is_served(bot: WsBot) -> None:
-    reply = await bot.call("orderList.place.oco", symbol="BTCUSDT")
+    reply = await bot.call("order.amend.keepPriority", symbol="BTCUSDT")
     assert reply["status"] == 400 and reply["error"]["code"] == -1020
     assert "order.place" in reply["error"]["msg"]
 

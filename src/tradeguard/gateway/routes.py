@@ -22,16 +22,18 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Final
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Final, overload
 from urllib.parse import parse_qsl
 
 import msgspec
 
 from tradeguard.errors import OutcomeUnknown, TradeguardError
-from tradeguard.gateway import order_params, shapes
+from tradeguard.gateway import order_params, replace_failures, shapes
 from tradeguard.gateway.intents_kept import KEPT, IntentsKept
 from tradeguard.gateway.key_limits import KeyLimits
 from tradeguard.gateway.local_keys import LocalKey, LocalKeys, parse_params
+from tradeguard.gateway.order_lists import OrderLists
 from tradeguard.gateway.public import PublicReads
 from tradeguard.gateway.refused import funds_refusal
 from tradeguard.gateway.user_stream import UserStreams
@@ -44,6 +46,7 @@ from tradeguard.gateway.wire_errors import (
 )
 from tradeguard.model import OrderIntent, OrderStatus
 from tradeguard.orders import Order
+from tradeguard.session.replace import CancelReplaceFailed
 from tradeguard.venues.binance import codes
 
 if TYPE_CHECKING:
@@ -75,6 +78,10 @@ SIGNED: Final = {
     ("DELETE", "/api/v3/openOrders"): "cancel_open_orders",
     ("GET", "/api/v3/account"): "account",
     ("GET", "/api/v3/myTrades"): "my_trades",
+    ("POST", "/api/v3/orderList/oco"): "lists.place_oco",
+    ("DELETE", "/api/v3/orderList"): "lists.cancel",
+    ("GET", "/api/v3/orderList"): "lists.query",
+    ("GET", "/api/v3/openOrderList"): "lists.open_lists",
 }
 
 
@@ -99,8 +106,9 @@ class Gateway:
         self.intents = IntentsKept(tg.intent_of, intents_kept)  # what each order asked for
         self.user_streams = UserStreams(tg, keys, self.intents)
         self.key_limits = KeyLimits()
+        self.lists = OrderLists(self)
         self._signed: dict[tuple[str, str], Callable[[Params], Awaitable[Json]]] = {
-            route: getattr(self, name) for route, name in SIGNED.items()
+            route: attrgetter(name)(self) for route, name in SIGNED.items()
         }
 
     # ── the one entry ─────────────────────────────────────────────────────────────────────
@@ -162,7 +170,7 @@ class Gateway:
 
     # ── orders ────────────────────────────────────────────────────────────────────────────
     async def new_order(self, params: Params) -> Json:
-        wanted = await self._within_key_limits(self._intent(params))
+        wanted = await self.within_key_limits(self._intent(params))
         kind = order_params.response_type(params)
         return await self._placed(await self._place(wanted), kind, wanted)
 
@@ -174,7 +182,7 @@ class Gateway:
         if kind == "ACK":
             return shapes.ack(order, order_id, at)
         if order.missing_qty > 0:
-            order = await self._with_fills(order)
+            order = await self.with_fills(order)
         shape = shapes.full if kind == "FULL" else shapes.result
         return shape(order, order_id, at, wanted)
 
@@ -182,10 +190,44 @@ class Gateway:
         """POST /api/v3/order/cancelReplace (the WebSocket API's order.cancelReplace) through
         the session's `cancel_replace`: the replacement is checked like any order, its intent
         journaled first. It keeps the old order's side and type (the session replaces price,
-        quantity and stop price); a request to change them is refused."""
+        quantity and stop price); a request to change them is refused. A failure is Binance's
+        -2021 / -2022 with both halves under `data` (`replace_failures.py`)."""
         mode = order_params.required(params, "cancelReplaceMode").upper()
-        old = self._find(params, missing=-2011, prefix="cancel")
-        wanted = await self._within_key_limits(self._intent(params))
+        old = self._find(params, missing=-2011, prefix="cancel", absent_ok=True)
+        if (old is None or not old.is_open) and mode != "ALLOW_FAILURE":
+            raise replace_failures.nothing_to_cancel()
+        if old is None:  # ALLOW_FAILURE: the session replaces only an order it holds
+            raise WireError(-2011, codes.UNKNOWN_ORDER, 400)
+        cancel_id = params.get("cancelNewClientOrderId") or f"gw-{secrets.token_hex(8)}"
+        try:
+            wanted, new = await self._replace(old, params, mode)
+        except CancelReplaceFailed as exc:
+            after = self.tg.order(old.client_order_id) or old
+            if exc.outcome is None:
+                raise
+            raise replace_failures.from_exchange(
+                exc.outcome, self.cancelled(after, cancel_id)
+            ) from None
+        except (WireError, TradeguardError) as exc:
+            wire = self.wire_error(exc, "cancelReplace")
+            if wire.code != GUARD_REFUSED:
+                raise
+            raise replace_failures.guard_refused(wire) from None
+        after = self.tg.order(old.client_order_id) or old
+        kind = order_params.response_type(params)
+        placed = await self._placed(new, kind, wanted)
+        if after.status is not OrderStatus.CANCELED:  # ALLOW_FAILURE: the old one had ended
+            unknown = {"code": -2011, "msg": codes.UNKNOWN_ORDER}
+            data = replace_failures.halves("FAILURE", "SUCCESS", unknown, placed)
+            raise replace_failures.failed(replace_failures.PARTIALLY_FAILED, data)
+        return replace_failures.halves(
+            "SUCCESS", "SUCCESS", self.cancelled(after, cancel_id), placed
+        )
+
+    async def _replace(self, old: Order, params: Params, mode: str) -> tuple[OrderIntent, Order]:
+        """The replacement's intent, checked by the key's limits, and the order the session's
+        cancel_replace placed for it."""
+        wanted = await self.within_key_limits(self._intent(params))
         has = (old.side.value, shapes.kind_of(old, self.intents.get(old.client_order_id)))
         if (params["side"].upper(), params["type"].upper()) != has:
             raise WireError(
@@ -194,26 +236,13 @@ class Gateway:
                 " cancel it and place a new order",
                 400,
             )
-        kind = order_params.response_type(params)
         self.intents.keep(wanted)
         new = await self.tg.cancel_replace(
             old.client_order_id, qty=wanted.qty, price=wanted.price,
             stop_price=wanted.stop_price, mode=mode,
             new_client_order_id=wanted.client_order_id,
         )  # fmt: skip
-        after = self.tg.order(old.client_order_id) or old
-        cancel_id = params.get("cancelNewClientOrderId") or f"gw-{secrets.token_hex(8)}"
-        answer = {
-            "cancelResult": "SUCCESS",
-            "newOrderResult": "SUCCESS",
-            "cancelResponse": self._cancelled(after, cancel_id),
-            "newOrderResponse": await self._placed(new, kind, wanted),
-        }
-        if after.status is not OrderStatus.CANCELED:  # ALLOW_FAILURE: the old one had ended
-            answer["cancelResult"] = "FAILURE"
-            answer["cancelResponse"] = {"code": -2011, "msg": codes.UNKNOWN_ORDER}
-            raise WireError(-2021, codes.msg(-2021), 409, data=answer)
-        return answer
+        return wanted, new
 
     async def test_order(self, params: Params) -> Json:
         """The guard's checks without sending (`tg.check_order`: nothing counted)."""
@@ -225,7 +254,7 @@ class Gateway:
         await self.tg.check_order(wanted)
         return {}
 
-    async def _within_key_limits(self, wanted: OrderIntent) -> OrderIntent:
+    async def within_key_limits(self, wanted: OrderIntent) -> OrderIntent:
         """The intent marked with the local key that placed it (the journal keeps the name),
         once that key's own limits allow it."""
         key = _current_key.get()
@@ -249,6 +278,11 @@ class Gateway:
             return await self.tg.place(wanted)
         except OutcomeUnknown:
             pass
+        return await self.resolved(coid)
+
+    async def resolved(self, coid: str) -> Order:
+        """An order whose placement's outcome was unknown, once resolved (-1007 after
+        `resolve_timeout_s`; a placement that never reached the exchange: refused)."""
         try:
             order = await self.tg.resolved(coid, timeout_s=self.resolve_timeout_s)
         except TimeoutError:
@@ -257,7 +291,7 @@ class Gateway:
             raise WireError(GUARD_REFUSED, f"tradeguard: not placed: {order.reason}", 400)
         return order
 
-    async def _with_fills(self, order: Order) -> Order:
+    async def with_fills(self, order: Order) -> Order:
         """The order once the fills its reply reported are booked (bounded: else as it is)."""
         try:
             return await self.tg.wait_for(
@@ -272,7 +306,7 @@ class Gateway:
             raise WireError(-2011, codes.UNKNOWN_ORDER, 400)
         done = await self.tg.cancel(order.client_order_id)
         cancel_id = params.get("newClientOrderId") or f"gw-{secrets.token_hex(8)}"
-        return self._cancelled(done, cancel_id)
+        return self.cancelled(done, cancel_id)
 
     async def cancel_open_orders(self, params: Params) -> Json:
         symbol = order_params.symbol_of(params, self.tg.rules)
@@ -280,9 +314,9 @@ class Gateway:
         if not open_here:
             raise WireError(-2011, codes.UNKNOWN_ORDER, 400)
         done = await self.tg.cancel_all(symbol)
-        return [self._cancelled(o, f"gw-{secrets.token_hex(8)}") for o in done]
+        return [self.cancelled(o, f"gw-{secrets.token_hex(8)}") for o in done]
 
-    def _cancelled(self, order: Order, cancel_id: str) -> Json:
+    def cancelled(self, order: Order, cancel_id: str) -> Json:
         intent = self.intents.get(order.client_order_id)
         at = self.tg.server_now_ms()
         return shapes.cancelled(order, order.order_id or 0, cancel_id, at, intent)
@@ -316,7 +350,13 @@ class Gateway:
             shapes.queried(o, o.order_id or 0, self.intents.get(o.client_order_id)) for o in chosen
         ]
 
-    def _find(self, params: Params, missing: int, prefix: str = "") -> Order:
+    @overload
+    def _find(self, params: Params, missing: int, prefix: str = "") -> Order: ...
+    @overload
+    def _find(self, params: Params, missing: int, prefix: str, absent_ok: bool) -> Order | None: ...
+    def _find(
+        self, params: Params, missing: int, prefix: str = "", absent_ok: bool = False
+    ) -> Order | None:
         """The order a request names by origClientOrderId or orderId (cancelReplace's
         cancelOrigClientOrderId or cancelOrderId: `prefix` "cancel"), in the session's
         journal; Binance's -2011 (cancel) or -2013 (query) when it holds none."""
@@ -332,6 +372,8 @@ class Gateway:
         elif raw_id is not None and raw_id.isdigit():
             found = self.tg.order_by_exchange_id(symbol, int(raw_id))
         if found is None or found.symbol != symbol:
+            if absent_ok:
+                return None
             if missing == -2011:
                 raise WireError(-2011, codes.UNKNOWN_ORDER, 400)
             raise binance(-2013)

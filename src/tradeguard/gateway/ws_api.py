@@ -54,6 +54,10 @@ SIGNED_METHODS: Final = {
     "allOrders": ("GET", "/api/v3/allOrders"),
     "myTrades": ("GET", "/api/v3/myTrades"),
     "account.status": ("GET", "/api/v3/account"),
+    "orderList.place.oco": ("POST", "/api/v3/orderList/oco"),
+    "orderList.cancel": ("DELETE", "/api/v3/orderList"),
+    "orderList.status": ("GET", "/api/v3/orderList"),
+    "openOrderLists.status": ("GET", "/api/v3/openOrderList"),
 }
 OTHER_METHODS: Final = (
     "ping", "time", "session.logon", "session.status", "session.logout",

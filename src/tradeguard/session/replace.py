@@ -65,6 +65,13 @@ if TYPE_CHECKING:
 PARTIALLY_FAILED = -2021
 
 
+class CancelReplaceFailed(OrderRejected):
+    """A cancel-replace the exchange refused in part or whole (-2021 / -2022); `outcome` is
+    what it answered for each half (a server in front of the session passes it on)."""
+
+    outcome: ReplaceOutcome | None = None
+
+
 class ReplaceCalls:
     """Mixed into `Session`; what it uses of the session is declared here for the checker."""
 
@@ -257,13 +264,15 @@ class ReplaceCalls:
         if outcome.cancel_error is not None:
             cancel = f"failed ({outcome.cancel_error.code} {outcome.cancel_error.msg})"
         self._local(new_coid, symbol, OrderStatus.REJECTED, f"cancel-replace: {why}")
-        raise OrderRejected(
+        failed = CancelReplaceFailed(
             outcome.code,
             f"{outcome.msg} The cancel of {old.client_order_id}: {cancel}; "
             f"the new order {new_coid}: {why}",
             409 if outcome.code == PARTIALLY_FAILED else 400,
             hint="the old order's state is in the journal (tg.order); nothing was resent",
         )
+        failed.outcome = outcome
+        raise failed
 
     async def _settle(self, client_order_id: str, symbol: str, *, later: bool = False) -> None:
         """Query an order whose cancel did not go through (or may not have), book its fills
@@ -280,4 +289,4 @@ class ReplaceCalls:
             self._record(order_updated(report, at, self.profile))
 
 
-__all__ = ["ReplaceCalls"]
+__all__ = ["CancelReplaceFailed", "ReplaceCalls"]

@@ -5,6 +5,7 @@ internals:
     tg.new_client_id()                   a client order id named as the session names its own
     await tg.check_order(intent)         the guard's checks only: nothing journaled, sent or
                                          counted against the rung's caps (Binance's order/test)
+    await tg.place_order_list(a, b)      two intents as one OCO list, through `bracket`'s path
     tg.order_by_exchange_id(symbol, id)  the journal's order of that exchange id (None: none)
     tg.orders_of(symbol)                 every order the journal holds for the symbol
     tg.intent_of(client_order_id)        what the order was placed with, from the journal
@@ -31,8 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 from tradeguard.errors import ConfigError
 from tradeguard.events import EventBase, OrderIntended
-from tradeguard.model import Balance, OrderIntent
+from tradeguard.model import Balance, OrderIntent, Side, Symbol
 from tradeguard.orders import Order
+from tradeguard.session.orders import naming
+from tradeguard.venues.protocol import OCO, require
 
 if TYPE_CHECKING:
     from tradeguard.intents import ClientIds
@@ -60,6 +63,9 @@ class ServingCalls:
             self, wanted: OrderIntent, *, count: bool = True, replacing: str | None = None,
             round: Any = None,
         ) -> Coroutine[Any, Any, OrderIntent]: ...  # fmt: skip
+        def _send_bracket(
+            self, sym: Symbol, side: Side, list_id: str, checked: list[OrderIntent]
+        ) -> Coroutine[Any, Any, tuple[Order, Order]]: ...
 
     def new_client_id(self) -> str:
         """A fresh client order id, as the session names the orders it makes."""
@@ -69,6 +75,21 @@ class ServingCalls:
         """The intent as the guard would send it (filters, risk limits, kill switch), or the
         refusal it would raise; nothing journaled but the denial, nothing sent or counted."""
         return await self._check(wanted, count=False)
+
+    async def place_order_list(
+        self, first: OrderIntent, second: OrderIntent
+    ) -> tuple[Order, Order]:
+        """Two intents as one OCO list, as `bracket` places its legs: both checked (the rung's
+        caps counted once), both journaled, then one request. Both name the list in
+        `list_client_order_id`; `first` is the take-profit side's leg (for a SELL the one above
+        the market, for a BUY the one below). The legs as placed; raises as `bracket`."""
+        require(self.transport, OCO, "an order list")
+        list_id = first.list_client_order_id
+        if list_id is None or second.list_client_order_id != list_id:
+            raise ConfigError("both legs of an order list name it in list_client_order_id")
+        with naming(first):
+            checked = [await self._check(first), await self._check(second, count=False)]
+            return await self._send_bracket(first.symbol, first.side, list_id, checked)
 
     def order_by_exchange_id(self, symbol: str, order_id: int) -> Order | None:
         """The order the exchange numbers `order_id` on `symbol` ("BTCUSDT"), if journaled."""
