@@ -13,15 +13,18 @@ ccxt's order of parameters and python-binance's sorted one both verify.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Final
 from urllib.parse import unquote_plus, unquote_to_bytes
 
+from tradeguard.errors import ConfigError
 from tradeguard.gateway.wire_errors import WireError, binance, refused_key
 from tradeguard.keys.credentials import Secret
 from tradeguard.venues.binance import codes, signing
@@ -48,6 +51,7 @@ class LocalKey:
     max_order_notional: Decimal | None = None
     max_orders_per_minute: int | None = None
     public_key_pem: str | None = None
+    public_key_file: Path | None = None  # where the public key was read from, if from a file
 
     @classmethod
     def generate(cls, name: str = "bot") -> LocalKey:
@@ -61,6 +65,30 @@ class LocalKey:
             raise ValueError(f"local key {name}: an Ed25519 key is given by its public key PEM")
         signing.verify("ED25519", public_key_pem, b"", "")  # a key of another type: ValueError
         return cls(name, api_key, Secret(_token()), public_key_pem=public_key_pem)
+
+    @classmethod
+    def ed25519_file(cls, name: str, api_key: str, path: Path) -> LocalKey:
+        """A bot's Ed25519 key by its public key file (PEM); ConfigError in one line for a
+        file that is missing, holds a private key or no Ed25519 public key (never its text)."""
+        hint = "write the bot's Ed25519 public key (PEM) there"
+        try:
+            pem = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not text"
+            raise ConfigError(f"gateway key {name}: cannot read {path}: {why}", hint=hint) from None
+        if "PRIVATE KEY" in pem:
+            raise ConfigError(
+                f"gateway key {name}: {path} holds a private key",
+                hint="give the gateway the bot's public key only; the private key stays with "
+                "the bot (and should be moved somewhere safe now)",
+            )
+        try:
+            key = cls.ed25519(name, api_key, pem)
+        except ValueError:
+            raise ConfigError(
+                f"gateway key {name}: {path} is not an Ed25519 public key (PEM)", hint=hint
+            ) from None
+        return dataclasses.replace(key, public_key_file=path)
 
     @property
     def can_log_on(self) -> bool:
