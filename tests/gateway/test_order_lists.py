@@ -120,3 +120,27 @@ async def test_an_oco_over_the_ws_api(bot: WsBot, served: Served) -> None:  # no
     assert served.tg.order("wsL1dn").status is OrderStatus.CANCELED  # type: ignore[union-attr]
     missing = await bot.call("orderList.status", orderListId=list_id + 1000)
     assert missing["status"] == 400 and missing["error"]["code"] == -2011
+
+
+async def test_an_oco_whose_reply_is_lost_is_resolved_not_resent(
+    bot: WsBot,  # noqa: F811
+    served: Served,
+) -> None:
+    """The exchange placed the list but its reply was lost: both legs are resolved by their
+    client ids before the bot is answered, and the list was sent once."""
+    stop, stop_limit, below = await _prices(served)
+    await served.remote.add_fault(
+        {"kind": "drop_after_execute", "method": "POST", "path_prefix": "/api/v3/orderList",
+         "count": 1}
+    )  # fmt: skip
+    placed = await bot.call("orderList.place.oco", **_buy_oco(stop, stop_limit, below, "wsLost"))
+    assert placed["status"] == 200, placed
+    assert {r["status"] for r in placed["result"]["orderReports"]} == {"NEW"}
+    lists = served.tg.sim.engine.open_orders("main", "BTCUSDT")  # type: ignore[union-attr]
+    assert sorted(o.client_order_id for o in lists) == ["wsLostdn", "wsLostup"]
+    unknown = [
+        e for e in served.tg.recorder.journal.events()
+        if getattr(e, "client_order_id", None) == "wsLostdn" and getattr(e, "status", None)
+        is OrderStatus.UNKNOWN
+    ]  # fmt: skip
+    assert unknown, "the reply was not lost"
