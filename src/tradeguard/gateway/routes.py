@@ -29,13 +29,14 @@ from urllib.parse import parse_qsl
 import msgspec
 
 from tradeguard.errors import OutcomeUnknown, TradeguardError
-from tradeguard.gateway import order_params, replace_failures, shapes
+from tradeguard.gateway import order_params, shapes
 from tradeguard.gateway.intents_kept import KEPT, IntentsKept
 from tradeguard.gateway.key_limits import KeyLimits
 from tradeguard.gateway.local_keys import LocalKey, LocalKeys, parse_params
 from tradeguard.gateway.order_lists import OrderLists
 from tradeguard.gateway.public import PublicReads
 from tradeguard.gateway.refused import funds_refusal
+from tradeguard.gateway.replacing import Replacing
 from tradeguard.gateway.user_stream import UserStreams
 from tradeguard.gateway.wire_errors import (
     GUARD_REFUSED,
@@ -46,7 +47,6 @@ from tradeguard.gateway.wire_errors import (
 )
 from tradeguard.model import OrderIntent, OrderStatus
 from tradeguard.orders import Order
-from tradeguard.session.replace import CancelReplaceFailed
 from tradeguard.venues.binance import codes
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ USER_DATA_STREAM: Final = "/api/v3/userDataStream"  # listen keys: the API key, 
 SIGNED: Final = {
     ("POST", "/api/v3/order"): "new_order",
     ("POST", "/api/v3/order/test"): "test_order",
-    ("POST", "/api/v3/order/cancelReplace"): "cancel_replace",
+    ("POST", "/api/v3/order/cancelReplace"): "replacing.cancel_replace",
     ("DELETE", "/api/v3/order"): "cancel_order",
     ("GET", "/api/v3/order"): "query_order",
     ("GET", "/api/v3/openOrders"): "open_orders",
@@ -107,6 +107,7 @@ class Gateway:
         self.user_streams = UserStreams(tg, keys, self.intents)
         self.key_limits = KeyLimits()
         self.lists = OrderLists(self)
+        self.replacing = Replacing(self)
         self._signed: dict[tuple[str, str], Callable[[Params], Awaitable[Json]]] = {
             route: attrgetter(name)(self) for route, name in SIGNED.items()
         }
@@ -170,11 +171,11 @@ class Gateway:
 
     # ── orders ────────────────────────────────────────────────────────────────────────────
     async def new_order(self, params: Params) -> Json:
-        wanted = await self.within_key_limits(self._intent(params))
+        wanted = await self.within_key_limits(self.new_intent(params))
         kind = order_params.response_type(params)
-        return await self._placed(await self._place(wanted), kind, wanted)
+        return await self.placed(await self._place(wanted), kind, wanted)
 
-    async def _placed(self, order: Order, kind: str, wanted: OrderIntent) -> Json:
+    async def placed(self, order: Order, kind: str, wanted: OrderIntent) -> Json:
         """A new order's reply of `kind` (newOrderRespType): FULL waits for the fills its
         reply reported to be booked, so the bot sees the journal's fills."""
         order_id = order.order_id or 0
@@ -186,67 +187,9 @@ class Gateway:
         shape = shapes.full if kind == "FULL" else shapes.result
         return shape(order, order_id, at, wanted)
 
-    async def cancel_replace(self, params: Params) -> Json:
-        """POST /api/v3/order/cancelReplace (the WebSocket API's order.cancelReplace) through
-        the session's `cancel_replace`: the replacement is checked like any order, its intent
-        journaled first. It keeps the old order's side and type (the session replaces price,
-        quantity and stop price); a request to change them is refused. A failure is Binance's
-        -2021 / -2022 with both halves under `data` (`replace_failures.py`)."""
-        mode = order_params.required(params, "cancelReplaceMode").upper()
-        old = self._find(params, missing=-2011, prefix="cancel", absent_ok=True)
-        if (old is None or not old.is_open) and mode != "ALLOW_FAILURE":
-            raise replace_failures.nothing_to_cancel()
-        if old is None:  # ALLOW_FAILURE: the session replaces only an order it holds
-            raise WireError(-2011, codes.UNKNOWN_ORDER, 400)
-        cancel_id = params.get("cancelNewClientOrderId") or f"gw-{secrets.token_hex(8)}"
-        try:
-            wanted, new = await self._replace(old, params, mode)
-        except CancelReplaceFailed as exc:
-            after = self.tg.order(old.client_order_id) or old
-            if exc.outcome is None:
-                raise
-            raise replace_failures.from_exchange(
-                exc.outcome, self.cancelled(after, cancel_id)
-            ) from None
-        except (WireError, TradeguardError) as exc:
-            wire = self.wire_error(exc, "cancelReplace")
-            if wire.code != GUARD_REFUSED:
-                raise
-            raise replace_failures.guard_refused(wire) from None
-        after = self.tg.order(old.client_order_id) or old
-        kind = order_params.response_type(params)
-        placed = await self._placed(new, kind, wanted)
-        if after.status is not OrderStatus.CANCELED:  # ALLOW_FAILURE: the old one had ended
-            unknown = {"code": -2011, "msg": codes.UNKNOWN_ORDER}
-            data = replace_failures.halves("FAILURE", "SUCCESS", unknown, placed)
-            raise replace_failures.failed(replace_failures.PARTIALLY_FAILED, data)
-        return replace_failures.halves(
-            "SUCCESS", "SUCCESS", self.cancelled(after, cancel_id), placed
-        )
-
-    async def _replace(self, old: Order, params: Params, mode: str) -> tuple[OrderIntent, Order]:
-        """The replacement's intent, checked by the key's limits, and the order the session's
-        cancel_replace placed for it."""
-        wanted = await self.within_key_limits(self._intent(params))
-        has = (old.side.value, shapes.kind_of(old, self.intents.get(old.client_order_id)))
-        if (params["side"].upper(), params["type"].upper()) != has:
-            raise WireError(
-                GUARD_REFUSED,
-                f"tradeguard: a replacement keeps the order's side and type ({' '.join(has)});"
-                " cancel it and place a new order",
-                400,
-            )
-        self.intents.keep(wanted)
-        new = await self.tg.cancel_replace(
-            old.client_order_id, qty=wanted.qty, price=wanted.price,
-            stop_price=wanted.stop_price, mode=mode,
-            new_client_order_id=wanted.client_order_id,
-        )  # fmt: skip
-        return wanted, new
-
     async def test_order(self, params: Params) -> Json:
         """The guard's checks without sending (`tg.check_order`: nothing counted)."""
-        wanted = self._intent(params)
+        wanted = self.new_intent(params)
         key = _current_key.get()
         if key is not None and key.max_order_notional is not None:
             last = await self.tg.last_price(wanted.symbol)
@@ -265,7 +208,7 @@ class Gateway:
             self.key_limits.check(key, wanted, last, self.tg.clock.monotonic())
         return msgspec.structs.replace(wanted, placed_by=key.name)
 
-    def _intent(self, params: Params) -> OrderIntent:
+    def new_intent(self, params: Params) -> OrderIntent:
         coid = order_params.client_id(params) or self.tg.new_client_id()
         if self.tg.order(coid) is not None:
             raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
@@ -301,7 +244,7 @@ class Gateway:
             return self.tg.order(order.client_order_id) or order
 
     async def cancel_order(self, params: Params) -> Json:
-        order = self._find(params, missing=-2011)
+        order = self.find(params, missing=-2011)
         if not order.is_open:
             raise WireError(-2011, codes.UNKNOWN_ORDER, 400)
         done = await self.tg.cancel(order.client_order_id)
@@ -322,7 +265,7 @@ class Gateway:
         return shapes.cancelled(order, order.order_id or 0, cancel_id, at, intent)
 
     async def query_order(self, params: Params) -> Json:
-        order = self._find(params, missing=-2013)
+        order = self.find(params, missing=-2013)
         return shapes.queried(order, order.order_id or 0, self.intents.get(order.client_order_id))
 
     async def open_orders(self, params: Params) -> Json:
@@ -351,10 +294,10 @@ class Gateway:
         ]
 
     @overload
-    def _find(self, params: Params, missing: int, prefix: str = "") -> Order: ...
+    def find(self, params: Params, missing: int, prefix: str = "") -> Order: ...
     @overload
-    def _find(self, params: Params, missing: int, prefix: str, absent_ok: bool) -> Order | None: ...
-    def _find(
+    def find(self, params: Params, missing: int, prefix: str, absent_ok: bool) -> Order | None: ...
+    def find(
         self, params: Params, missing: int, prefix: str = "", absent_ok: bool = False
     ) -> Order | None:
         """The order a request names by origClientOrderId or orderId (cancelReplace's
