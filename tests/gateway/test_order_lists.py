@@ -61,6 +61,9 @@ async def test_an_oco_placed_listed_read_and_cancelled_by_real_clients(served: S
     def scenario() -> tuple[Any, Any, Any, Any]:
         placed = _client(served).create_oco_order(**_buy_oco(stop, stop_limit, below, "gwL1"))
         opened = _client(served).get_open_oco_orders()
+        leg = _client(served).get_order(symbol="BTCUSDT", origClientOrderId="gwL1dn")
+        assert leg["orderListId"] == placed["orderListId"]
+        assert {o["orderListId"] for o in _client(served).get_open_orders()} == {leg["orderListId"]}
         ex = _ccxt(served)
         read = ex.private_get_orderlist({"orderListId": placed["orderListId"]})
         cancelled = ex.private_delete_orderlist({"symbol": "BTCUSDT", "listClientOrderId": "gwL1"})

@@ -210,7 +210,14 @@ class OrderLists:
         return shaped | {"orderListId": self._number_of(order)} | extra
 
     def _number_of(self, order: Order) -> int:
-        return _number([*self._siblings(order), order])
+        intent = self._intent(order)
+        if intent is None or intent.list_client_order_id is None:
+            return shapes.NO_LIST
+        return self.number(intent.list_client_order_id)
+
+    def number(self, list_coid: str) -> int:
+        """The list's `orderListId` (NO_LIST for one it holds no leg of)."""
+        return _number(self._legs_of(list_coid, self._symbols()))
 
     def _list(self, list_coid: str, legs: list[Order], at_ms: int) -> Json:
         """The list as Binance shows it (without orderReports)."""

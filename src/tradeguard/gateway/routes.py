@@ -262,20 +262,28 @@ class Gateway:
     def cancelled(self, order: Order, cancel_id: str) -> Json:
         intent = self.intents.get(order.client_order_id)
         at = self.tg.server_now_ms()
-        return shapes.cancelled(order, order.order_id or 0, cancel_id, at, intent)
+        shown = shapes.cancelled(order, order.order_id or 0, cancel_id, at, intent)
+        if intent is not None and intent.list_client_order_id is not None:
+            shown["orderListId"] = self.lists.number(intent.list_client_order_id)
+        return shown
 
     async def query_order(self, params: Params) -> Json:
-        order = self.find(params, missing=-2013)
-        return shapes.queried(order, order.order_id or 0, self.intents.get(order.client_order_id))
+        return self._queried(self.find(params, missing=-2013))
+
+    def _queried(self, order: Order) -> Json:
+        """One order as Binance lists it; a leg of an order list with the list's number."""
+        intent = self.intents.get(order.client_order_id)
+        shown = shapes.queried(order, order.order_id or 0, intent)
+        if intent is not None and intent.list_client_order_id is not None:
+            shown["orderListId"] = self.lists.number(intent.list_client_order_id)
+        return shown
 
     async def open_orders(self, params: Params) -> Json:
         wanted = None
         if params.get("symbol"):
             wanted = order_params.symbol_of(params, self.tg.rules).binance
         return [
-            shapes.queried(o, o.order_id or 0, self.intents.get(o.client_order_id))
-            for o in self.tg.open_orders()
-            if wanted is None or o.symbol == wanted
+            self._queried(o) for o in self.tg.open_orders() if wanted is None or o.symbol == wanted
         ]
 
     async def all_orders(self, params: Params) -> Json:
@@ -289,9 +297,7 @@ class Gateway:
             mine = [o for o in mine if (o.order_id or 0) >= int(params["orderId"])]
         limit = _limit(params)
         chosen = mine[:limit] if params.get("orderId") else mine[-limit:]
-        return [
-            shapes.queried(o, o.order_id or 0, self.intents.get(o.client_order_id)) for o in chosen
-        ]
+        return [self._queried(o) for o in chosen]
 
     @overload
     def find(self, params: Params, missing: int, prefix: str = "") -> Order: ...
