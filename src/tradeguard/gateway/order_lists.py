@@ -118,13 +118,6 @@ class OrderLists:
         reports = [self._report(o, self.gw.cancelled(o, cancel_id)) for o in legs]
         return self._list(list_coid, legs, self.tg.server_now_ms()) | {"orderReports": reports}
 
-    def _siblings(self, order: Order) -> list[Order]:
-        intent = self._intent(order)
-        if intent is None or intent.list_client_order_id is None:
-            return []
-        coids = self._legs.get(intent.list_client_order_id, ())
-        return [o for o in self._orders(coids) if o.client_order_id != order.client_order_id]
-
     async def query(self, params: Params) -> Json:
         """GET /api/v3/orderList by orderListId or origClientOrderId (the list's own)."""
         list_coid, legs = self._find(params, "origClientOrderId", self._symbols())
