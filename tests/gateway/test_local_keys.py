@@ -80,3 +80,31 @@ def test_guard_refusal_and_ban_as_binance_replies() -> None:
     assert banned.headers() == {"Retry-After": "91"}
     pause = from_error(RateLimited(-1003, "too much weight", 429, retry_after_s=2.2), NOW)
     assert (pause.http_status, pause.headers()) == (429, {"Retry-After": "3"})
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        (b"a=1&b=x%2By&c=a+b", b"a=2&d=%C3%A9&e"),
+        (b"&a=1&&b=2&", b""),
+        (b"a=1&a=2", b"=1&%73ignature=abc"),
+        (b"symbol=BTCUSDT&quantity=0.001&timestamp=1&signature=ff", b""),
+        (b"", b"price=%20&x=%zz&y=%E2%82%AC&z=a=b"),
+    ],
+)
+def test_parameters_are_read_as_urllib_reads_them(query: bytes, body: bytes) -> None:
+    from urllib.parse import parse_qsl
+
+    from tradeguard.gateway.local_keys import parse_params
+
+    def urllib_reads(raw: bytes) -> dict[str, str]:
+        return dict(parse_qsl(raw.decode(), keep_blank_values=True))
+
+    assert parse_params(query, body) == urllib_reads(body) | urllib_reads(query)
+
+
+def test_parsed_parameters_given_are_the_ones_checked() -> None:
+    from tradeguard.gateway.local_keys import parse_params
+
+    query = _signed(f"symbol=BTCUSDT&timestamp={NOW}")
+    assert KEYS.authenticate(KEY.api_key, query, b"", NOW, parse_params(query, b"")) is KEY

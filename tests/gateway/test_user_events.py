@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
+
 from tradeguard.events import BalanceChanged, OrderFilled, OrderUpdated
 from tradeguard.gateway.user_events import UserEvents
 from tradeguard.model import Balance, OrderIntent, OrderStatus, OrderType, Side, Symbol, TimeInForce
@@ -75,3 +77,26 @@ def test_a_balance_report_is_an_account_position() -> None:
     [position] = UserEvents().of(report, None, None, AT)
     assert position["e"] == "outboundAccountPosition" and position["u"] == AT - 1
     assert position["B"][1] == {"a": "USDT", "f": "90.00000000", "l": "10.00000000"}
+
+
+def test_an_ended_order_is_forgotten_once_its_fills_are_booked() -> None:
+    """A gateway that runs for weeks remembers only the orders that can still report."""
+    events = UserEvents()
+    for n in range(200):
+        coid = f"o{n}"
+        wanted = msgspec.structs.replace(INTENT, client_order_id=coid, qty=Decimal("0.001"))
+        order: Order = new_order(wanted, AT)
+        fill = msgspec.structs.replace(_fill(1000 + n, "0.001"), client_order_id=coid)
+        done = msgspec.structs.replace(_updated(OrderStatus.FILLED), client_order_id=coid)
+        for event in (_updated(OrderStatus.NEW), fill, done):
+            event = msgspec.structs.replace(event, client_order_id=coid)
+            order = apply(order, event)
+            events.of(event, order, wanted, AT + 1)
+    resting = new_order(INTENT, AT)
+    resting = apply(resting, _updated(OrderStatus.NEW))
+    events.of(_updated(OrderStatus.NEW), resting, INTENT, AT)
+    assert events.remembered == 1  # only the order still open
+    # an order filled by its reply, its fills booked after: still announced once
+    late = apply(new_order(INTENT, AT), _updated(OrderStatus.NEW))
+    reports = events.of(_fill(5, "0.003"), apply(late, _fill(5, "0.003")), INTENT, AT)
+    assert [r["x"] for r in reports] == ["TRADE"]

@@ -68,6 +68,8 @@ def gateway(profile: str | None, config: Path | None, port: int) -> None:
 def profile_keys(specs: Sequence[GatewayKeySpec]) -> list[LocalKey]:
     """The profile's gateway keys, their values read from the environment or the keyring as
     credentials are (a CredentialsError naming what is missing, never a value)."""
+    import dataclasses
+
     from tradeguard.gateway.local_keys import API_KEY_RE, LocalKey
     from tradeguard.keys.credentials import load_credentials
 
@@ -80,11 +82,13 @@ def profile_keys(specs: Sequence[GatewayKeySpec]) -> list[LocalKey]:
                 "1-128 letters and digits, as Binance's keys are",
                 hint="store a key of letters and digits there",
             )
+        if spec.public_key is not None:  # the bot's own Ed25519 key: its public key file
+            key = LocalKey.ed25519_file(spec.name, creds.api_key, Path(spec.public_key))
+        else:
+            key = LocalKey(spec.name, creds.api_key, creds.secret)
         keys.append(
-            LocalKey(
-                spec.name,
-                creds.api_key,
-                creds.secret,
+            dataclasses.replace(
+                key,
                 max_order_notional=spec.max_order_notional,
                 max_orders_per_minute=spec.max_orders_per_minute,
             )
@@ -183,7 +187,10 @@ def _announce_profile_keys(profile: str, rung: str, url: str, keys: Sequence[Loc
             else "",
         ]
         own = ", ".join(x for x in limits if x) or "the profile's limits only"
-        click.echo(f"  key {key.name}: API key {key.api_key} (secret from the profile; {own})")
+        signs = "secret from the profile"
+        if key.public_key_file is not None:
+            signs = f"Ed25519 (the bot's own; public key from {key.public_key_file})"
+        click.echo(f"  key {key.name}: API key {key.api_key} ({signs}; {own})")
     click.echo("Ctrl-C stops it.", nl=True)
     sys.stdout.flush()
 

@@ -57,6 +57,11 @@ class KeyLimits:
                     400,
                 )
 
+    def used(self, key: LocalKey, now_s: float) -> int:
+        """The orders `key` placed in the last minute (what its rate limit counts)."""
+        window = self._placed.get(key.name)
+        return sum(1 for at in window if now_s - at < MINUTE_S) if window else 0
+
     def count(self, key: LocalKey, now_s: float) -> None:
         """Count one order against the key's rate; -1015 (429, Retry-After) when it is full."""
         if key.max_orders_per_minute is not None:

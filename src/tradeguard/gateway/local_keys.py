@@ -13,15 +13,18 @@ ccxt's order of parameters and python-binance's sorted one both verify.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Final
-from urllib.parse import parse_qsl, unquote_to_bytes
+from urllib.parse import unquote_plus, unquote_to_bytes
 
+from tradeguard.errors import ConfigError
 from tradeguard.gateway.wire_errors import WireError, binance, refused_key
 from tradeguard.keys.credentials import Secret
 from tradeguard.venues.binance import codes, signing
@@ -35,7 +38,11 @@ _MICROS_FROM: Final = 10**15  # a 16-digit timestamp is in µs
 
 @dataclass(frozen=True)
 class LocalKey:
-    """One key a bot may sign with: `api_key` goes in X-MBX-APIKEY, `secret` signs."""
+    """One key a bot may sign with: `api_key` goes in X-MBX-APIKEY, `secret` signs (HMAC). An
+    Ed25519 key (`public_key_pem` set, `secret` empty) is the bot's own: the bot signs with its
+    private key, the gateway holds only the public one, and may log on to the WebSocket API
+    once (`session.logon`), as Binance allows for Ed25519 keys only. Such a key has no shared
+    secret: its `secret` is a random token that no check accepts."""
 
     name: str
     api_key: str
@@ -43,11 +50,57 @@ class LocalKey:
     # this key's own limits, checked before the session's (None: only the session's apply)
     max_order_notional: Decimal | None = None
     max_orders_per_minute: int | None = None
+    public_key_pem: str | None = None
+    public_key_file: Path | None = None  # where the public key was read from, if from a file
 
     @classmethod
     def generate(cls, name: str = "bot") -> LocalKey:
         """A fresh key for this run: 64 letters and digits each, as Binance's keys look."""
         return cls(name, _token(), Secret(_token()))
+
+    @classmethod
+    def ed25519(cls, name: str, api_key: str, public_key_pem: str) -> LocalKey:
+        """A bot's Ed25519 key, by its public key (PEM); ValueError if it is not one."""
+        if not public_key_pem.lstrip().startswith("-----BEGIN PUBLIC KEY-----"):
+            raise ValueError(f"local key {name}: an Ed25519 key is given by its public key PEM")
+        signing.verify("ED25519", public_key_pem, b"", "")  # a key of another type: ValueError
+        return cls(name, api_key, Secret(_token()), public_key_pem=public_key_pem)
+
+    @classmethod
+    def ed25519_file(cls, name: str, api_key: str, path: Path) -> LocalKey:
+        """A bot's Ed25519 key by its public key file (PEM); ConfigError in one line for a
+        file that is missing, holds a private key or no Ed25519 public key (never its text)."""
+        hint = "write the bot's Ed25519 public key (PEM) there"
+        try:
+            pem = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not text"
+            raise ConfigError(f"gateway key {name}: cannot read {path}: {why}", hint=hint) from None
+        if "PRIVATE KEY" in pem:
+            raise ConfigError(
+                f"gateway key {name}: {path} holds a private key",
+                hint="give the gateway the bot's public key only; the private key stays with "
+                "the bot (and should be moved somewhere safe now)",
+            )
+        try:
+            key = cls.ed25519(name, api_key, pem)
+        except ValueError:
+            raise ConfigError(
+                f"gateway key {name}: {path} is not an Ed25519 public key (PEM)", hint=hint
+            ) from None
+        return dataclasses.replace(key, public_key_file=path)
+
+    @property
+    def can_log_on(self) -> bool:
+        """Binance's session.logon takes Ed25519 keys only."""
+        return self.public_key_pem is not None
+
+    def signed(self, payload: bytes, signature: str) -> bool:
+        """Whether `signature` (percent-decoded) signs `payload` with this key."""
+        if self.public_key_pem is not None:
+            return signing.verify("ED25519", self.public_key_pem, payload, signature)
+        expected = signing.hmac_sha256_hex(self.secret.reveal(), payload)
+        return hmac.compare_digest(expected.encode(), signature.lower().encode("utf-8"))
 
 
 def _token() -> str:
@@ -79,47 +132,72 @@ class LocalKeys:
         return found
 
     def authenticate(
-        self, api_key_header: str | None, query: bytes, body: bytes, server_ms: int
+        self,
+        api_key_header: str | None,
+        query: bytes,
+        body: bytes,
+        server_ms: int,
+        params: Mapping[str, str] | None = None,
     ) -> LocalKey:
-        """The key of a signed request that passes Binance's checks; a WireError otherwise."""
+        """The key of a signed request that passes Binance's checks; a WireError otherwise.
+        `params`: the request's, when the caller has read them already (`parse_params`)."""
         key = self.key_of(api_key_header)
-        params = parse_params(query, body)
+        if params is None:
+            params = parse_params(query, body)
         check_timing(params, server_ms)
         signature = params.get("signature")
         if not signature:
             raise binance(-1102, "signature")
-        expected = signing.hmac_sha256_hex(key.secret.reveal(), signed_payload(query, body))
-        if not hmac.compare_digest(expected, signature.lower()):
+        if not key.signed(signed_payload(query, body), signature):
             raise binance(-1022)
         return key
 
-    def authenticate_ws(self, params: Mapping[str, object], server_ms: int) -> LocalKey:
+    def authenticate_ws(
+        self, params: Mapping[str, object], server_ms: int, logged_on: LocalKey | None = None
+    ) -> LocalKey:
         """The key of a signed WebSocket API request (apiKey, timestamp and signature among its
-        params, signed over the others sorted by name, unencoded), checked in the same order."""
+        params, signed over the others sorted by name, unencoded), checked in the same order.
+        On a socket `logged_on` with a key, a request without apiKey and signature is that
+        key's (its timestamp still checked), as Binance's after session.logon."""
+        text = {name: signing.ws_value(value) for name, value in params.items()}
         api_key = params.get("apiKey")
+        if api_key is None and logged_on is not None and "signature" not in params:
+            check_timing(text, server_ms)
+            return logged_on
         if api_key is None:
             raise binance(-1102, "apiKey")
         key = self.key_of(api_key if isinstance(api_key, str) else "")
-        text = {name: signing.ws_value(value) for name, value in params.items()}
         check_timing(text, server_ms)
         signature = text.get("signature")
         if not signature:
             raise binance(-1102, "signature")
-        payload = signing.ws_payload(params).encode("utf-8")
-        expected = signing.hmac_sha256_hex(key.secret.reveal(), payload)
-        if not hmac.compare_digest(expected, signature.lower()):
+        if not key.signed(signing.ws_payload(params).encode("utf-8"), signature):
             raise binance(-1022)
         return key
 
 
 def parse_params(query: bytes, body: bytes) -> dict[str, str]:
-    """The request's parameters from its query and form body (the query's win on a clash)."""
+    """The request's parameters from its query and form body (the query's win on a clash), as
+    `urllib.parse.parse_qsl` reads them (a later repeat wins, a blank value is kept)."""
     try:
-        from_query = dict(parse_qsl(query.decode("utf-8"), keep_blank_values=True))
-        from_body = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        from_query = _pairs(query.decode("utf-8"))
+        from_body = _pairs(body.decode("utf-8")) if body else {}
     except UnicodeDecodeError:
         raise binance(-1100, variant=1) from None
     return from_body | from_query
+
+
+def _pairs(text: str) -> dict[str, str]:
+    # parse_qsl's reading, without its cost on every pair: most pairs hold nothing to unquote
+    found: dict[str, str] = {}
+    for piece in text.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        if "%" in piece or "+" in piece:
+            name, value = unquote_plus(name), unquote_plus(value)
+        found[name] = value
+    return found
 
 
 def signed_payload(query: bytes, body: bytes) -> bytes:
@@ -128,11 +206,16 @@ def signed_payload(query: bytes, body: bytes) -> bytes:
 
 
 def _without_signature(raw: bytes) -> bytes:
-    kept = [s for s in raw.split(b"&") if unquote_to_bytes(s.partition(b"=")[0]) != b"signature"]
+    kept = [s for s in raw.split(b"&") if _name_of(s) != b"signature"]
     return b"&".join(kept)
 
 
-def check_timing(params: dict[str, str], server_ms: int) -> None:
+def _name_of(pair: bytes) -> bytes:
+    name = pair.partition(b"=")[0]
+    return unquote_to_bytes(name) if b"%" in name else name
+
+
+def check_timing(params: Mapping[str, str], server_ms: int) -> None:
     """Binance's rule: timestamp < serverTime + 1000 and serverTime - timestamp <= recvWindow."""
     raw = params.get("timestamp", "")
     if not raw.isdigit() or len(raw) > 19:

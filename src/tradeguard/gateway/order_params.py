@@ -101,11 +101,11 @@ def _plain(exc: ConfigError) -> str:
     return f"tradeguard: {exc.message}"
 
 
-def client_id(params: Mapping[str, str]) -> str | None:
-    """The bot's newClientOrderId, checked as Binance does (-1100 outside its alphabet)."""
-    asked = params.get("newClientOrderId")
+def client_id(params: Mapping[str, str], name: str = "newClientOrderId") -> str | None:
+    """The bot's client id `name`, checked as Binance does (-1100 outside its alphabet)."""
+    asked = params.get(name)
     if asked is None:
         return None
     if not CLIENT_ID_RE.fullmatch(asked):
-        raise binance(-1100, "newClientOrderId", "^[a-zA-Z0-9-_]{1,36}$")
+        raise binance(-1100, name, "^[a-zA-Z0-9-_]{1,36}$")
     return asked

@@ -1,6 +1,7 @@
 """Binance's public market-data endpoints, answered through the session's transport.
 
-Each request goes out through the session's `BinanceTransport.call`, so it is priced against the
+Each request goes out through the session's `tg.forward` (its Binance transport), so it is
+priced against the
 real per-host request budget (Binance's published weights), waits or is refused during a pause,
 and is answered locally during a ban (418, never forwarded). exchangeInfo, which every client
 loads at start and which weighs 20, is kept for `info_ttl_s` and served from memory.
@@ -17,12 +18,10 @@ from tradeguard.venues.binance.endpoints import Request
 EXCHANGE_INFO: Final = "/api/v3/exchangeInfo"
 
 
-class RestCaller(Protocol):
-    """What the gateway needs of the session's Binance transport."""
+class Forwarder(Protocol):
+    """What the public reads need of the session (`tg.forward`)."""
 
-    async def call(self, request: Request) -> bytes: ...
-
-    def server_now_ms(self) -> int: ...
+    async def forward(self, request: object) -> bytes: ...
 
 
 def _depth_weight(params: dict[str, str]) -> int:
@@ -67,8 +66,8 @@ def weight_of(path: str, params: dict[str, str]) -> int:
 class PublicReads:
     """Forwards the public endpoints, exchangeInfo kept for a while."""
 
-    def __init__(self, venue: RestCaller, clock: Clock, info_ttl_s: float = 60.0) -> None:
-        self._venue = venue
+    def __init__(self, session: Forwarder, clock: Clock, info_ttl_s: float = 60.0) -> None:
+        self._session = session
         self._clock = clock
         self._ttl_s = info_ttl_s
         self._info: tuple[float, bytes] | None = None  # (monotonic when read, body)
@@ -87,7 +86,7 @@ class PublicReads:
                 return body
         request = Request("GET", path, tuple(params), weight=weight_of(path, dict(params)))
         self.forwarded += 1
-        body = await self._venue.call(request)
+        body = await self._session.forward(request)
         if cacheable:
             self._info = (self._clock.monotonic(), body)
         return body

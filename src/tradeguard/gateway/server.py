@@ -17,7 +17,7 @@ from tradeguard.errors import ConfigError
 from tradeguard.gateway import market_proxy
 from tradeguard.gateway.local_keys import LocalKeys
 from tradeguard.gateway.routes import Gateway
-from tradeguard.session.market import market_stream_url
+from tradeguard.gateway.ws_api import WsApi
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -52,16 +52,16 @@ def refusal(tg: Session) -> ConfigError | None:
 async def start(
     tg: Session, keys: LocalKeys, host: str = LOOPBACK, port: int = 0, **tuning: Any
 ) -> RunningGateway:
-    """Serve Binance Spot's REST, the WebSocket API's user-data stream (`/ws-api/v3`), listen-key
-    streams and the market streams (`/ws/...`, `/stream`) for `tg` on host:port; `tuning` goes
-    to `routes.Gateway`."""
+    """Serve Binance Spot's REST, the WebSocket API (`/ws-api/v3`: orders and the user-data
+    stream), listen-key streams and the market streams (`/ws/...`, `/stream`) for `tg` on
+    host:port; `tuning` goes to `routes.Gateway`."""
     from aiohttp import web
 
     refused = refusal(tg)
     if refused is not None:
         raise refused
     gateway = Gateway(tg, keys, **tuning)
-    upstream = market_stream_url(tg.transport.base_url, tg.sim).removesuffix("/stream")
+    upstream = tg.market_streams_url().removesuffix("/stream")
 
     async def stream(request: web.Request) -> web.StreamResponse:
         name = request.match_info.get("name", "")
@@ -70,7 +70,7 @@ async def start(
         return await market_proxy.relay(request, upstream)
 
     app = web.Application()
-    app.router.add_get("/ws-api/v3", gateway.user_streams.ws_api_socket)
+    app.router.add_get("/ws-api/v3", WsApi(gateway).socket)
     app.router.add_get("/ws/{name}", stream)
     app.router.add_get("/ws", stream)
     app.router.add_get("/stream", stream)

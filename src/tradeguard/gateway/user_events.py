@@ -37,7 +37,7 @@ _ON_EXCHANGE: Final = (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED, OrderStatu
 
 class UserEvents:
     """Turns each recorded event into the user-stream events Binance would have sent for it
-    (none for most); remembers which orders it announced, to send NEW once per order."""
+    (none for most); remembers which live orders it announced, to send NEW once per order."""
 
     def __init__(self) -> None:
         self._announced: set[str] = set()
@@ -64,7 +64,16 @@ class UserEvents:
             out.append(self._report(order, intent, now_ms, "TRADE", event, fill=event))
         elif event.status in _ENDINGS:
             out.append(self._report(order, intent, now_ms, _ENDINGS[event.status], event))
+        if not order.is_open and order.missing_qty <= 0:
+            # ended, every fill the exchange reported booked: nothing more will be said of it,
+            # so it is forgotten (a gateway runs for weeks; only live orders are remembered)
+            self._announced.discard(coid)
         return out
+
+    @property
+    def remembered(self) -> int:
+        """Orders announced that may still report (open, or ended with fills to book)."""
+        return len(self._announced)
 
     def _report(
         self,

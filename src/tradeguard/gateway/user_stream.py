@@ -1,8 +1,8 @@
 """The bot's user-data stream, made from the session's journal, on both of Binance's doors.
 
-- the WebSocket API (`/ws-api/v3`): `userDataStream.subscribe.signature` signed with a local
-  key (what ccxt.pro and python-binance use for spot), events framed as
-  `{"subscriptionId": N, "event": {...}}`; `ping`, `time` and `userDataStream.unsubscribe`;
+- the WebSocket API (`/ws-api/v3`, served by ws_api.py): `userDataStream.subscribe.signature`
+  signed with a local key (what ccxt.pro and python-binance use for spot), events framed as
+  `{"subscriptionId": N, "event": {...}}`, and `userDataStream.unsubscribe`;
 - the listen key: `POST/PUT/DELETE /api/v3/userDataStream` (API key only, as Binance), then
   `/ws/<listenKey>` with the events as they are.
 
@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import secrets
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+import msgspec
+
 from tradeguard.events import EventBase, OrderFilled, OrderUpdated
+from tradeguard.gateway.intents_kept import IntentsKept
 from tradeguard.gateway.local_keys import LocalKeys
 from tradeguard.gateway.user_events import UserEvents
-from tradeguard.gateway.wire_errors import WireError, binance
-from tradeguard.model import OrderIntent
+from tradeguard.gateway.wire_errors import binance
 from tradeguard.orders import Order
 
 if TYPE_CHECKING:
@@ -34,9 +35,8 @@ if TYPE_CHECKING:
 
 Json = Any
 QUEUE_MAX: Final = 10_000
+_JSON: Final = msgspec.json.Encoder()
 LISTEN_KEY_CHARS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-WS_API_METHODS: Final = ("ping", "time", "userDataStream.subscribe.signature",
-                         "userDataStream.unsubscribe")  # fmt: skip
 
 
 class Subscriber:
@@ -52,25 +52,36 @@ class Subscriber:
             self.queue.put_nowait(self.wrap(event))
         except asyncio.QueueFull:
             self.overflowed = True
+            self._stop()
+
+    def end(self, last: Json) -> None:
+        """Send `last`, then close the socket (what is queued before it is sent first)."""
+        self.put(last)
+        if not self.overflowed:
+            self._stop()
+
+    def _stop(self) -> None:
+        if self.queue.full():
             with contextlib.suppress(asyncio.QueueEmpty):
                 self.queue.get_nowait()
-            self.queue.put_nowait(None)  # the writer stops: the socket closes
+        self.queue.put_nowait(None)  # the writer stops: the socket closes
 
 
 class UserStreams:
     """The journal's events as user-stream events, to every subscriber."""
 
-    def __init__(self, tg: Session, keys: LocalKeys, intents: Mapping[str, OrderIntent]) -> None:
+    def __init__(self, tg: Session, keys: LocalKeys, intents: IntentsKept) -> None:
         self.tg = tg
         self.keys = keys
         self._intents = intents
         self._events = UserEvents()
         self._subscribers: set[Subscriber] = set()
         self.listen_keys: dict[str, str] = {}  # listenKey -> the local key's name
-        tg.recorder.watchers.append(self.watch)
+        self._key_sockets: dict[str, set[Subscriber]] = {}  # listenKey -> its sockets
+        tg.on_recorded(self.watch)
 
     def _now(self) -> int:
-        return self.tg.transport.server_now_ms()
+        return self.tg.server_now_ms()
 
     # ── from the journal ──────────────────────────────────────────────────────────────────
     def watch(self, event: EventBase) -> None:
@@ -88,12 +99,17 @@ class UserStreams:
 
     def _order_of(self, event: EventBase) -> Order | None:
         if isinstance(event, OrderUpdated):
-            return self.tg.ledger.orders.get(event.client_order_id)
+            return self.tg.order(event.client_order_id)
         if isinstance(event, OrderFilled):
             if event.client_order_id is not None:
-                return self.tg.ledger.orders.get(event.client_order_id)
-            return self.tg.ledger.order_by_exchange_id(event.symbol, event.order_id)
+                return self.tg.order(event.client_order_id)
+            return self.tg.order_by_exchange_id(event.symbol, event.order_id)
         return None
+
+    @property
+    def remembered(self) -> int:
+        """Orders whose stream state is kept (live ones, and ended ones with fills to book)."""
+        return self._events.remembered
 
     @property
     def subscribers(self) -> int:
@@ -125,6 +141,11 @@ class UserStreams:
             raise binance(-1125)
         if method == "DELETE":
             del self.listen_keys[given]
+            # its sockets end now, not at the bot's next frame (a bot that only listens sends
+            # none): Binance's listenKeyExpired, then the close
+            expired = {"e": "listenKeyExpired", "E": self._now(), "listenKey": given}
+            for socket in self._key_sockets.pop(given, set()):
+                socket.end(expired)
         return {}
 
     # ── sockets ───────────────────────────────────────────────────────────────────────────
@@ -138,100 +159,45 @@ class UserStreams:
         await ws.prepare(request)
         subscriber = Subscriber()
         self.add(subscriber)
-        writer = asyncio.create_task(_pump(ws, subscriber))
+        self._key_sockets.setdefault(listen_key, set()).add(subscriber)
+        writer = asyncio.create_task(pump(ws, subscriber))
         try:
             async for _ in ws:  # nothing to answer; reading keeps pings and the close flowing
-                if listen_key not in self.listen_keys:
-                    break
+                pass
         finally:
             self.remove(subscriber)
+            self._key_sockets.get(listen_key, set()).discard(subscriber)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
             await ws.close()
         return ws
 
-    async def ws_api_socket(self, request: web.Request) -> web.WebSocketResponse:
-        """`/ws-api/v3`: the WebSocket API's user-data subscription (and ping, time)."""
-        from aiohttp import WSMsgType, web
+    # ── the WebSocket API's subscriptions (ws_api.py routes the requests) ────────────────
+    def subscribe(self, subs: dict[int, Subscriber], out: Subscriber) -> Json:
+        """userDataStream.subscribe(.signature), once the socket's caller checked the key: the
+        events of this socket's subscription `sid`, framed `{"subscriptionId": sid, "event":
+        ...}` in `out`, the socket's one queue (so they keep their order with the replies)."""
+        sid = max(subs, default=-1) + 1
+        sub = Subscriber(lambda e: {"subscriptionId": sid, "event": e})
+        sub.queue = out.queue
+        subs[sid] = sub
+        self.add(sub)
+        return {"subscriptionId": sid}
 
-        ws = web.WebSocketResponse(heartbeat=None)
-        await ws.prepare(request)
-        out = Subscriber()  # replies and events share one ordered queue
-        writer = asyncio.create_task(_pump(ws, out))
-        subscriptions: dict[int, Subscriber] = {}
-        try:
-            async for msg in ws:
-                if msg.type is not WSMsgType.TEXT:
-                    continue
-                out.put(self._ws_api_reply(msg.data, subscriptions, out))
-        finally:
-            for sub in subscriptions.values():
-                self.remove(sub)
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
-            await ws.close()
-        return ws
-
-    def _ws_api_reply(self, text: str, subs: dict[int, Subscriber], out: Subscriber) -> Json:
-        now = self._now()
-        request_id: object = None
-        try:
-            frame = json.loads(text)
-            if not isinstance(frame, dict) or not isinstance(frame.get("method"), str):
-                raise WireError(-1000, "tradeguard: a request is {id, method, params}", 400)
-            request_id = frame.get("id")
-            params = frame.get("params") or {}
-            if not isinstance(params, dict):
-                raise binance(-1102, "params")
-            result = self._ws_api_call(frame["method"], params, subs, out, now)
-        except WireError as exc:
-            return {"id": request_id, "status": exc.http_status, "error": exc.body(),
-                    "rateLimits": []}  # fmt: skip
-        except ValueError:
-            error = {"code": -1000, "msg": "tradeguard: the request is not JSON"}
-            return {"id": None, "status": 400, "error": error, "rateLimits": []}
-        return {"id": request_id, "status": 200, "result": result, "rateLimits": []}
-
-    def _ws_api_call(
-        self,
-        method: str,
-        params: dict[str, Any],
-        subs: dict[int, Subscriber],
-        out: Subscriber,
-        now: int,
-    ) -> Json:
-        if method == "ping":
-            return {}
-        if method == "time":
-            return {"serverTime": now}
-        if method == "userDataStream.subscribe.signature":
-            self.keys.authenticate_ws(params, now)
-            sid = max(subs, default=-1) + 1
-            sub = Subscriber(lambda e: {"subscriptionId": sid, "event": e})
-            sub.queue = out.queue  # same socket, same order as the replies
-            subs[sid] = sub
-            self.add(sub)
-            return {"subscriptionId": sid}
-        if method == "userDataStream.unsubscribe":
-            wanted = params.get("subscriptionId")
-            for sid in [s for s in subs if wanted is None or s == wanted]:
-                self.remove(subs.pop(sid))
-            return {}
-        served = ", ".join(WS_API_METHODS)
-        raise WireError(
-            -1020,
-            f"tradeguard: the gateway's WebSocket API serves {served}; place orders over REST",
-            400,
-        )
+    def unsubscribe(self, params: Mapping[str, object], subs: dict[int, Subscriber]) -> Json:
+        """userDataStream.unsubscribe: the one named, or every subscription of the socket."""
+        wanted = params.get("subscriptionId")
+        for sid in [s for s in subs if wanted is None or s == wanted]:
+            self.remove(subs.pop(sid))
+        return {}
 
 
-async def _pump(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
+async def pump(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
     """Send the subscriber's events in order until it overflows (then close, as Binance)."""
     while True:
         payload = await subscriber.queue.get()
         if payload is None:
             await ws.close()
             return
-        await ws.send_str(json.dumps(payload))
+        await ws.send_str(_JSON.encode(payload).decode())

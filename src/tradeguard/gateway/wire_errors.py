@@ -41,8 +41,11 @@ class WireError(Exception):
     msg: str
     http_status: int
     retry_after_s: int | None = None
+    data: dict[str, object] | None = None  # cancelReplace's halves, when one failed
 
     def body(self) -> dict[str, object]:
+        if self.data is not None:
+            return {"code": self.code, "msg": self.msg, "data": self.data}
         return {"code": self.code, "msg": self.msg}
 
     def headers(self) -> dict[str, str]:

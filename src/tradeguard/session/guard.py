@@ -58,6 +58,7 @@ from tradeguard.session.reads import Awaited, ReadCalls
 from tradeguard.session.recorder import Recorder
 from tradeguard.session.replace import ReplaceCalls
 from tradeguard.session.resolve import ResolvePolicy, book_fills, resolve_unknown
+from tradeguard.session.serving import ServingCalls
 from tradeguard.session.stop import StopCalls
 from tradeguard.symbol_rules import SymbolRules
 from tradeguard.validate import RoundMode
@@ -79,7 +80,9 @@ class Guard:
 
 
 @dataclass
-class Session(OrderChecks, OrderCalls, ReplaceCalls, ReadCalls, StopCalls, MarketCalls):
+class Session(
+    OrderChecks, OrderCalls, ReplaceCalls, ReadCalls, StopCalls, MarketCalls, ServingCalls
+):
     """The guard a bot holds (`tg`): orders, cancels, state, events, the kill switch.
 
     Get one from `tradeguard.connect(profile)` (or as `main(tg)`'s argument under

@@ -65,6 +65,13 @@ if TYPE_CHECKING:
 PARTIALLY_FAILED = -2021
 
 
+class CancelReplaceFailed(OrderRejected):
+    """A cancel-replace the exchange refused in part or whole (-2021 / -2022); `outcome` is
+    what it answered for each half (a server in front of the session passes it on)."""
+
+    outcome: ReplaceOutcome | None = None
+
+
 class ReplaceCalls:
     """Mixed into `Session`; what it uses of the session is declared here for the checker."""
 
@@ -75,6 +82,8 @@ class ReplaceCalls:
         rules: Mapping[str, SymbolRules]
         ids: ClientIds
         resolve_policy: ResolvePolicy | None
+
+        def intent_of(self, client_order_id: str) -> OrderIntent | None: ...
 
         async def _check(
             self,
@@ -105,10 +114,12 @@ class ReplaceCalls:
         stop_price: Amount | None = None,
         mode: CancelReplaceMode | str = CancelReplaceMode.STOP_ON_FAILURE,
         round: Rounding = None,
+        new_client_order_id: str | None = None,
     ) -> Order:
         """Cancel the order `client_order_id` and place its replacement in one request; the
         replacement as the exchange left it. Unchanged fields are the old order's; `qty`
-        defaults to what is left of the old order. See the module docstring for each outcome."""
+        defaults to what is left of the old order; the replacement is named
+        `new_client_order_id`, else by the session. See the module docstring for each outcome."""
         require(self.transport, CANCEL_REPLACE, "cancel_replace")
         mode = choice(CancelReplaceMode, mode, "mode")
         old = self.order(client_order_id)
@@ -125,7 +136,7 @@ class ReplaceCalls:
                 "so STOP_ON_FAILURE would place nothing",
                 hint="place a new order, or pass mode='ALLOW_FAILURE' to place it regardless",
             )
-        wanted = self._replacement(old, qty, price, stop_price)
+        wanted = self._replacement(old, qty, price, stop_price, new_client_order_id)
         with naming(wanted):
             checked = await self._check(
                 wanted, replacing=old.client_order_id, round=rounding(round)
@@ -166,6 +177,7 @@ class ReplaceCalls:
         qty: Amount | None,
         price: Amount | None,
         stop_price: Amount | None,
+        new_client_order_id: str | None = None,
     ) -> OrderIntent:
         """The old order's intent with a new client order id and the changed fields."""
         base = self._intent_of(old)
@@ -188,7 +200,7 @@ class ReplaceCalls:
             new_qty = left
         return msgspec.structs.replace(
             base,
-            client_order_id=self.ids.next(),
+            client_order_id=new_client_order_id or self.ids.next(),
             qty=new_qty,
             quote_qty=None,
             price=amount(price, "price") or base.price,
@@ -198,11 +210,9 @@ class ReplaceCalls:
     def _intent_of(self, old: Order) -> OrderIntent:
         """The intent the order was placed with (journaled), or one read off an order adopted
         from the exchange."""
-        journal = self.recorder.journal
-        coid = old.client_order_id
-        for record in journal.records(client_order_id=coid, kinds=("OrderIntended",)):
-            if isinstance(record.event, OrderIntended):
-                return record.event.intent
+        placed_with = self.intent_of(old.client_order_id)
+        if placed_with is not None:
+            return placed_with
         rules = self.rules[old.symbol]
         return OrderIntent(
             client_order_id=old.client_order_id,
@@ -254,13 +264,15 @@ class ReplaceCalls:
         if outcome.cancel_error is not None:
             cancel = f"failed ({outcome.cancel_error.code} {outcome.cancel_error.msg})"
         self._local(new_coid, symbol, OrderStatus.REJECTED, f"cancel-replace: {why}")
-        raise OrderRejected(
+        failed = CancelReplaceFailed(
             outcome.code,
             f"{outcome.msg} The cancel of {old.client_order_id}: {cancel}; "
             f"the new order {new_coid}: {why}",
             409 if outcome.code == PARTIALLY_FAILED else 400,
             hint="the old order's state is in the journal (tg.order); nothing was resent",
         )
+        failed.outcome = outcome
+        raise failed
 
     async def _settle(self, client_order_id: str, symbol: str, *, later: bool = False) -> None:
         """Query an order whose cancel did not go through (or may not have), book its fills
@@ -277,4 +289,4 @@ class ReplaceCalls:
             self._record(order_updated(report, at, self.profile))
 
 
-__all__ = ["ReplaceCalls"]
+__all__ = ["CancelReplaceFailed", "ReplaceCalls"]

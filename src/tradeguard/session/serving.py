@@ -1,0 +1,147 @@
+"""What a server in front of the session needs of it, as named calls (the signing gateway,
+`tradeguard.gateway`, answers other bots' requests with them), instead of the session's
+internals:
+
+    tg.new_client_id()                   a client order id named as the session names its own
+    await tg.check_order(intent)         the guard's checks only: nothing journaled, sent or
+                                         counted against the rung's caps (Binance's order/test)
+    await tg.place_order_list(a, b)      two intents as one OCO list, through `bracket`'s path
+    tg.order_by_exchange_id(symbol, id)  the journal's order of that exchange id (None: none)
+    tg.orders_of(symbol)                 every order the journal holds for the symbol
+    tg.intent_of(client_order_id)        what the order was placed with, from the journal
+    tg.can_trade                         False while the kill switch is latched or the profile
+                                         is read-only (every order would be refused)
+    tg.server_now_ms()                   the exchange's clock, as the session estimates it
+    tg.market_streams_url()              Binance's combined market-stream endpoint for it
+    await tg.exchange_balances()         the exchange's balances, asked now
+    tg.on_recorded(callback)             `callback(event)` for each event once it is recorded
+                                         (after the fold: the state already shows it)
+    await tg.forward(request)            a venue-native REST request (on Binance, an
+                                         `endpoints.Request`) sent through the session's
+                                         transport: priced against the per-host budget, held
+                                         during a pause and refused during a ban like its own
+
+Orders from `order_by_exchange_id` and `orders_of` are the journal's, not the tidied copies
+`tg.order` gives a bot: they are for reading (a server shapes many of them per request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from tradeguard.errors import ConfigError
+from tradeguard.events import EventBase, OrderIntended
+from tradeguard.model import Balance, OrderIntent, Side, Symbol
+from tradeguard.orders import Order
+from tradeguard.session.orders import naming
+from tradeguard.venues.protocol import OCO, require
+
+if TYPE_CHECKING:
+    from tradeguard.intents import ClientIds
+    from tradeguard.journal.replay import Ledger
+    from tradeguard.session.guard import Guard
+    from tradeguard.session.recorder import Recorder
+    from tradeguard.venues.protocol import Venue
+
+
+class ServingCalls:
+    """Mixed into `Session`; what it uses of the session is declared here for the checker."""
+
+    if TYPE_CHECKING:
+        transport: Venue
+        recorder: Recorder
+        sim: Any
+        guard: Guard
+        ids: ClientIds
+
+        @property
+        def ledger(self) -> Ledger: ...
+        @property
+        def venue(self) -> str: ...
+        def _check(
+            self, wanted: OrderIntent, *, count: bool = True, replacing: str | None = None,
+            round: Any = None,
+        ) -> Coroutine[Any, Any, OrderIntent]: ...  # fmt: skip
+        def _send_bracket(
+            self, sym: Symbol, side: Side, list_id: str, checked: list[OrderIntent]
+        ) -> Coroutine[Any, Any, tuple[Order, Order]]: ...
+
+    def new_client_id(self) -> str:
+        """A fresh client order id, as the session names the orders it makes."""
+        return self.ids.next()
+
+    async def check_order(self, wanted: OrderIntent) -> OrderIntent:
+        """The intent as the guard would send it (filters, risk limits, kill switch), or the
+        refusal it would raise; nothing journaled but the denial, nothing sent or counted."""
+        return await self._check(wanted, count=False)
+
+    async def place_order_list(
+        self, first: OrderIntent, second: OrderIntent
+    ) -> tuple[Order, Order]:
+        """Two intents as one OCO list, as `bracket` places its legs: both checked (the rung's
+        caps counted once), both journaled, then one request. Both name the list in
+        `list_client_order_id`; `first` is the take-profit side's leg (for a SELL the one above
+        the market, for a BUY the one below). The legs as placed; raises as `bracket`."""
+        require(self.transport, OCO, "an order list")
+        list_id = first.list_client_order_id
+        if list_id is None or second.list_client_order_id != list_id:
+            raise ConfigError("both legs of an order list name it in list_client_order_id")
+        with naming(first):
+            checked = [await self._check(first), await self._check(second, count=False)]
+            return await self._send_bracket(first.symbol, first.side, list_id, checked)
+
+    def order_by_exchange_id(self, symbol: str, order_id: int) -> Order | None:
+        """The order the exchange numbers `order_id` on `symbol` ("BTCUSDT"), if journaled."""
+        return self.ledger.order_by_exchange_id(symbol, order_id)
+
+    def orders_of(self, symbol: str) -> list[Order]:
+        """Every order of `symbol` ("BTCUSDT") the journal holds, open or ended."""
+        return [o for o in self.ledger.orders.values() if o.symbol == symbol]
+
+    def intent_of(self, client_order_id: str) -> OrderIntent | None:
+        """What the order was placed with (its journaled intent); None for one the session
+        did not place (adopted from the exchange) or does not know."""
+        records = self.recorder.journal.records(
+            client_order_id=client_order_id, kinds=("OrderIntended",)
+        )
+        for record in records:
+            if isinstance(record.event, OrderIntended):
+                return record.event.intent
+        return None
+
+    @property
+    def can_trade(self) -> bool:
+        """Whether an order could pass: the kill switch open and the profile not read-only."""
+        return not (self.ledger.kill_switch.latched or self.guard.read_only)
+
+    def server_now_ms(self) -> int:
+        """The exchange's clock now, as the session estimates it (ms)."""
+        return self.transport.server_now_ms()
+
+    def market_streams_url(self) -> str:
+        """The combined market-stream endpoint (`.../stream`) beside the session's Binance
+        REST root, or the embedded simulator's."""
+        from tradeguard.session.market import market_stream_url
+
+        return market_stream_url(self.transport.base_url, self.sim)
+
+    async def exchange_balances(self) -> dict[str, Balance]:
+        """The exchange's balances, asked now (one request through the session's limits)."""
+        return await self.transport.balances()
+
+    def on_recorded(self, callback: Callable[[EventBase], None]) -> None:
+        """Call `callback(event)` for every event recorded from now on, after the fold."""
+        self.recorder.watchers.append(callback)
+
+    async def forward(self, request: object) -> bytes:
+        """Send a venue-native REST request through the session's transport (its limits, its
+        bans); the raw reply body. Refused on a venue whose transport takes none."""
+        call = getattr(self.transport, "call", None)
+        if call is None:
+            raise ConfigError(f"the {self.venue} transport forwards no raw requests")
+        reply: bytes = await call(request)
+        return reply
+
+
+__all__ = ["ServingCalls"]
