@@ -22,6 +22,8 @@ def crash(store: SqliteJournal) -> None:
     """What SIGKILL leaves: the log's file and its lock let go, nothing flushed or deleted."""
     log = store._intent_log
     assert log is not None
+    for _, fd in getattr(log, "_spares", []):
+        os.close(fd)
     os.close(log._fd)
     store._intent_log = None
     store._close()
@@ -46,6 +48,45 @@ def test_an_intent_is_logged_then_chained_at_the_next_group_commit(tmp_path: Pat
     store.close()
     assert logs(path) == []  # a clean close leaves no log behind
     assert kinds_and_ids(path) == [("OrderIntended", "a")]
+
+
+def files(path: Path) -> list[str]:
+    return sorted(p.name for p in path.with_name(path.name + ".intents").iterdir())
+
+
+def test_a_committed_log_file_is_emptied_and_written_again_not_made_anew(tmp_path: Path) -> None:
+    # a new file per group commit (create, lock, name, then delete) cost more CPU per order
+    # than the order's checks at a bot's pace
+    path = tmp_path / "j.db"
+    store = SqliteJournal(path, max_delay_s=3600)
+    store.append(intent("a"))
+    (first,) = logs(path)
+    inode = first.stat().st_ino
+    store.flush()  # `first` committed: emptied and set aside, not deleted
+    (fresh,) = logs(path)
+    assert files(path) == sorted([fresh.name, first.with_suffix(".spare").name])
+    store.append(intent("b"))
+    store.flush()  # the next seal writes in it again, under the next name
+    (active,) = logs(path)
+    assert active.stat().st_ino == inode and active.stat().st_size == 0
+    assert fresh.with_suffix(".spare").exists()  # and the one just committed waits its turn
+    assert active.name > first.name  # recovery reads files in the order written
+    store.close()
+    assert files(path) == []  # a clean close leaves no log and no spare behind
+    assert kinds_and_ids(path) == [("OrderIntended", "a"), ("OrderIntended", "b")]
+
+
+def test_intents_in_a_reused_file_are_recovered_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    store = SqliteJournal(path, max_delay_s=3600)
+    for name in ("a", "b", "c"):
+        store.append(intent(name))
+        store.flush()
+    store.append(intent("d"))  # logged in a file used before
+    store.append(intent("e"))
+    crash(store)
+    assert kinds_and_ids(path) == [("OrderIntended", name) for name in "abcde"]
+    assert files(path) == []  # a dead process's spares go with its logs
 
 
 def test_a_crashed_process_intents_are_recovered_once_and_in_order(tmp_path: Path) -> None:

@@ -17,6 +17,14 @@ Files of one process, under the journal's `<name>.intents/` directory, each held
 exclusive flock while the process lives: recovery only takes the logs of processes that are
 gone, so several bots on one journal never take each other's. A process's files are named
 `<pid>-<token>-<n>.log`, n counting up, so that recovery reads them in the order written.
+
+A file whose commit is done is not deleted but emptied and set aside (`<...>.spare`, still
+locked), and the next seal names it as the next `<n>.log` and writes in it again. At a bot's
+pace a group commit takes one order's events, so every order sealed a file: creating, locking
+and naming a new one, then deleting the old, cost about 0.3 ms of CPU per order here (the
+directory's inode work under the journal's own writes), more than the order's checks. Renaming
+a spare costs a few µs. A spare holds nothing, and is never a `*.log`: recovery never reads one,
+and removes those a dead process left.
 """
 
 from __future__ import annotations
@@ -25,24 +33,32 @@ import contextlib
 import fcntl
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from tradeguard.errors import StateError
 
 _LENGTH = 4
+_SPARE = ".spare"
 
 
 class SealedLog:
-    """A log file whose intents were handed to a commit: deleted once that commit is done."""
+    """A log file whose intents were handed to a commit: emptied for its log to use again (or
+    deleted) once that commit is done."""
 
-    __slots__ = ("_fd", "path")
+    __slots__ = ("_fd", "_owner", "path")
 
-    def __init__(self, path: Path, fd: int) -> None:
-        self.path, self._fd = path, fd
+    def __init__(self, path: Path, fd: int, owner: IntentLog | None = None) -> None:
+        self.path, self._fd, self._owner = path, fd, owner
 
     def discard(self) -> None:
-        """Its intents are in the journal: the file goes."""
+        """Its intents are in the journal: the file is emptied and handed back to its log as a
+        spare, or goes when the log is closed (or the file cannot be emptied)."""
+        owner, self._owner = self._owner, None
+        if owner is not None and self._fd >= 0 and owner.take_back(self.path, self._fd):
+            self._fd = -1
+            return
         with contextlib.suppress(OSError):
             self.path.unlink()
         self.release()
@@ -59,15 +75,30 @@ class IntentLog:
         self._directory = directory
         self._stem = f"{os.getpid()}-{secrets.token_hex(4)}"
         self._files = 0
+        self._spares: list[tuple[Path, int]] = []  # emptied files, locked, named *.spare
+        self._spares_lock = threading.Lock()  # taken back on the commit thread
+        self._closed = False
         self.path, self._fd = self._open()
         self._written = False
 
     def _open(self) -> tuple[Path, int]:
-        """A new file, locked before it gets its *.log name: recovery never sees it unlocked
-        while we live."""
+        """The next file: a spare renamed, or a new one locked before it gets its *.log name;
+        recovery never sees one unlocked while we live."""
         self._files += 1
         name = f"{self._stem}-{self._files:08d}"
         path = self._directory / f"{name}.log"
+        with self._spares_lock:
+            spare = self._spares.pop() if self._spares else None
+        if spare is not None:
+            old, fd = spare
+            try:
+                os.rename(old, path)
+            except OSError:
+                os.close(fd)
+                with contextlib.suppress(OSError):
+                    old.unlink()
+            else:
+                return path, fd
         try:
             self._directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             making = self._directory / f".{name}.new"
@@ -104,16 +135,35 @@ class IntentLog:
         if not self._written:
             return None
         fresh = self._open()
-        sealed = SealedLog(self.path, self._fd)
+        sealed = SealedLog(self.path, self._fd, self)
         self.path, self._fd = fresh
         self._written = False
         return sealed
 
+    def take_back(self, path: Path, fd: int) -> bool:
+        """A sealed file whose intents are committed (on the commit thread): emptied and kept as
+        a spare; False when it cannot be (the log is closed, the file will not empty)."""
+        spare = path.with_suffix(_SPARE)
+        with self._spares_lock:
+            if self._closed:
+                return False
+            try:
+                os.ftruncate(fd, 0)
+                os.rename(path, spare)
+            except OSError:
+                return False
+            self._spares.append((spare, fd))
+        return True
+
     def close(self) -> None:
         """After a last commit: the log is not needed any more."""
-        with contextlib.suppress(OSError):
-            self.path.unlink()
-        os.close(self._fd)
+        with self._spares_lock:
+            self._closed = True
+            spares, self._spares = self._spares, []
+        for path, fd in [*spares, (self.path, self._fd)]:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            os.close(fd)
 
 
 def orphans(directory: Path) -> Iterator[tuple[Path, list[bytes]]]:
@@ -121,6 +171,7 @@ def orphans(directory: Path) -> Iterator[tuple[Path, list[bytes]]]:
     what the journal lacks, then deletes the file; until then the file stays locked by us."""
     if not directory.is_dir():
         return
+    _remove_dead_spares(directory)
     for path in sorted(directory.glob("*.log")):
         try:
             fd = os.open(path, os.O_RDWR)
@@ -132,6 +183,24 @@ def orphans(directory: Path) -> Iterator[tuple[Path, list[bytes]]]:
             except BlockingIOError:
                 continue  # a live process's log
             yield path, list(_records(path.read_bytes()))
+        finally:
+            os.close(fd)
+
+
+def _remove_dead_spares(directory: Path) -> None:
+    """Spares hold nothing: those of processes that are gone (unlocked) are deleted."""
+    for path in directory.glob(f"*{_SPARE}"):
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a live process's
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
         finally:
             os.close(fd)
 
