@@ -42,9 +42,8 @@ def test_an_intent_is_logged_then_chained_at_the_next_group_commit(tmp_path: Pat
     (log,) = logs(path)
     assert log.stat().st_size > 0 and oct(log.stat().st_mode & 0o777) == "0o600"
     assert store.flush() == 1
-    assert not log.exists()  # gone once its intents are in the chain
-    (fresh,) = logs(path)  # later intents go to a fresh file
-    assert fresh.stat().st_size == 0
+    assert not log.exists()  # gone once its intents are in the chain (emptied, a spare)
+    assert all(p.stat().st_size == 0 for p in logs(path))  # later intents go to another file
     store.close()
     assert logs(path) == []  # a clean close leaves no log behind
     assert kinds_and_ids(path) == [("OrderIntended", "a")]
@@ -62,15 +61,14 @@ def test_a_committed_log_file_is_emptied_and_written_again_not_made_anew(tmp_pat
     store.append(intent("a"))
     (first,) = logs(path)
     inode = first.stat().st_ino
-    store.flush()  # `first` committed: emptied and set aside, not deleted
-    (fresh,) = logs(path)
-    assert files(path) == sorted([fresh.name, first.with_suffix(".spare").name])
-    store.append(intent("b"))
-    store.flush()  # the next seal writes in it again, under the next name
-    (active,) = logs(path)
-    assert active.stat().st_ino == inode and active.stat().st_size == 0
-    assert fresh.with_suffix(".spare").exists()  # and the one just committed waits its turn
-    assert active.name > first.name  # recovery reads files in the order written
+    store.flush()  # `first` committed: emptied and kept, under a name after the file in use
+    made, spare = logs(path)
+    assert spare.stat().st_ino == inode and spare.stat().st_size == 0
+    assert store._intent_log is not None and store._intent_log.path == made
+    store.append(intent("b"))  # into the file made at that seal
+    store.flush()
+    log = store._intent_log
+    assert log is not None and log.path == spare  # the next seal took the spare: no new file
     store.close()
     assert files(path) == []  # a clean close leaves no log and no spare behind
     assert kinds_and_ids(path) == [("OrderIntended", "a"), ("OrderIntended", "b")]

@@ -18,13 +18,14 @@ exclusive flock while the process lives: recovery only takes the logs of process
 gone, so several bots on one journal never take each other's. A process's files are named
 `<pid>-<token>-<n>.log`, n counting up, so that recovery reads them in the order written.
 
-A file whose commit is done is not deleted but emptied and set aside (`<...>.spare`, still
-locked), and the next seal names it as the next `<n>.log` and writes in it again. At a bot's
-pace a group commit takes one order's events, so every order sealed a file: creating, locking
-and naming a new one, then deleting the old, cost about 0.3 ms of CPU per order here (the
-directory's inode work under the journal's own writes), more than the order's checks. Renaming
-a spare costs a few µs. A spare holds nothing, and is never a `*.log`: recovery never reads one,
-and removes those a dead process left.
+A file whose commit is done is not deleted but emptied and kept, still locked, as a spare: on
+the commit thread, it is truncated and renamed to the next n, so that every spare's name comes
+after every file holding intents; the next seal takes the oldest spare and writes in it with no
+file work at all. At a bot's pace a group commit takes one order's events, so every order
+sealed a file: creating, locking and naming a new one on the event loop, then deleting the old
+one, cost more CPU per order than the order's checks (inode work under the journal's own
+writes). A spare is an empty log: recovery reads nothing from one left by a dead process, and
+deletes it as it deletes any log it has read.
 """
 
 from __future__ import annotations
@@ -34,13 +35,13 @@ import fcntl
 import os
 import secrets
 import threading
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
 from tradeguard.errors import StateError
 
 _LENGTH = 4
-_SPARE = ".spare"
 
 
 class SealedLog:
@@ -75,30 +76,26 @@ class IntentLog:
         self._directory = directory
         self._stem = f"{os.getpid()}-{secrets.token_hex(4)}"
         self._files = 0
-        self._spares: list[tuple[Path, int]] = []  # emptied files, locked, named *.spare
-        self._spares_lock = threading.Lock()  # taken back on the commit thread
+        self._spares: deque[tuple[Path, int]] = deque()  # emptied files, locked, oldest first
+        self._lock = threading.Lock()  # numbering and spares (taken back on the commit thread)
         self._closed = False
         self.path, self._fd = self._open()
         self._written = False
 
-    def _open(self) -> tuple[Path, int]:
-        """The next file: a spare renamed, or a new one locked before it gets its *.log name;
-        recovery never sees one unlocked while we live."""
+    def _next_path(self) -> Path:
+        """The next name, n counting up (under `_lock`)."""
         self._files += 1
-        name = f"{self._stem}-{self._files:08d}"
-        path = self._directory / f"{name}.log"
-        with self._spares_lock:
-            spare = self._spares.pop() if self._spares else None
-        if spare is not None:
-            old, fd = spare
-            try:
-                os.rename(old, path)
-            except OSError:
-                os.close(fd)
-                with contextlib.suppress(OSError):
-                    old.unlink()
-            else:
-                return path, fd
+        return self._directory / f"{self._stem}-{self._files:08d}.log"
+
+    def _open(self) -> tuple[Path, int]:
+        """The next file: the oldest spare (named after every file in use when it was taken
+        back, so after every file holding intents now), or a new one locked before it gets its
+        *.log name: recovery never sees one unlocked while we live."""
+        with self._lock:
+            if self._spares:
+                return self._spares.popleft()
+            path = self._next_path()
+        name = path.stem
         try:
             self._directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             making = self._directory / f".{name}.new"
@@ -141,25 +138,29 @@ class IntentLog:
         return sealed
 
     def take_back(self, path: Path, fd: int) -> bool:
-        """A sealed file whose intents are committed (on the commit thread): emptied and kept as
-        a spare; False when it cannot be (the log is closed, the file will not empty)."""
-        spare = path.with_suffix(_SPARE)
-        with self._spares_lock:
+        """A sealed file whose intents are committed (on the commit thread): emptied, renamed
+        to the next n and kept as a spare; False when it cannot be (the log is closed, the file
+        will not empty or rename)."""
+        with self._lock:
             if self._closed:
                 return False
             try:
                 os.ftruncate(fd, 0)
-                os.rename(path, spare)
             except OSError:
                 return False
+            spare = self._next_path()
+            try:
+                os.rename(path, spare)
+            except OSError:
+                return False  # an empty file under its old name: deleted by the caller
             self._spares.append((spare, fd))
         return True
 
     def close(self) -> None:
         """After a last commit: the log is not needed any more."""
-        with self._spares_lock:
+        with self._lock:
             self._closed = True
-            spares, self._spares = self._spares, []
+            spares, self._spares = self._spares, deque()
         for path, fd in [*spares, (self.path, self._fd)]:
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -171,7 +172,6 @@ def orphans(directory: Path) -> Iterator[tuple[Path, list[bytes]]]:
     what the journal lacks, then deletes the file; until then the file stays locked by us."""
     if not directory.is_dir():
         return
-    _remove_dead_spares(directory)
     for path in sorted(directory.glob("*.log")):
         try:
             fd = os.open(path, os.O_RDWR)
@@ -183,24 +183,6 @@ def orphans(directory: Path) -> Iterator[tuple[Path, list[bytes]]]:
             except BlockingIOError:
                 continue  # a live process's log
             yield path, list(_records(path.read_bytes()))
-        finally:
-            os.close(fd)
-
-
-def _remove_dead_spares(directory: Path) -> None:
-    """Spares hold nothing: those of processes that are gone (unlocked) are deleted."""
-    for path in directory.glob(f"*{_SPARE}"):
-        try:
-            fd = os.open(path, os.O_RDWR)
-        except FileNotFoundError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # a live process's
-        else:
-            with contextlib.suppress(OSError):
-                path.unlink()
         finally:
             os.close(fd)
 
