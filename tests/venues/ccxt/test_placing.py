@@ -1,7 +1,8 @@
-"""Plain orders on Bybit and OKX go out as the venue's own request (venues/ccxt/placing.py),
-the one ccxt's create_order would send for them, without create_order's per-order work; every
-other order (stops, icebergs, orders by quote amount, every order on Kraken) still through
-create_order."""
+"""Plain orders on Bybit, OKX and Kraken go out as the venue's own request
+(venues/ccxt/placing.py), the one ccxt's create_order would send for them, without
+create_order's per-order work; every other order (stops, icebergs, orders by quote amount,
+Kraken's FOK, which it lacks) still through create_order. Kraken's cancel names the order by
+its cl_ord_id, with no lookup of its txid first."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 pytest.importorskip("ccxt")
 
+from tradeguard.errors import OrderRejected
 from tradeguard.model import OrderIntent, OrderStatus, OrderType, Side, Symbol, TimeInForce
 from tradeguard.session.guard import Session
 
@@ -35,16 +37,16 @@ def _intent(**fields: Any) -> OrderIntent:
 
 @pytest.mark.parametrize("fields", [f for _, f in PLAIN], ids=[n for n, _ in PLAIN])
 async def test_a_plain_order_is_the_request_ccxt_would_send(venue: Any, fields: Any) -> None:
-    if venue.name == "kraken":
-        pytest.skip("Kraken's orders go through create_order")
-    await venue.symbols()
+    if venue.name == "kraken" and fields.get("time_in_force") is TimeInForce.FOK:
+        pytest.skip("Kraken spot has no FOK: refused before anything is built")
+    market_id = (await venue.symbols()).market_ids[SYMBOL]  # OKX's BTC-USDT, Kraken's XBTUSDT
     intent = _intent(**fields)
-    plain = venue.adapter.plain_order(intent, "BTC-USDT" if venue.name == "okx" else SYMBOL)
+    plain = venue.adapter.plain_order(intent, market_id)
     assert plain is not None
     _, ours = plain
     ex = venue.exchange
     market = intent.type is OrderType.MARKET
-    ccxts = ex.create_order_request(
+    args = (
         "BTC/USDT",
         venue.adapter.order_type(intent),
         "sell" if intent.side is Side.SELL else "buy",
@@ -52,7 +54,24 @@ async def test_a_plain_order_is_the_request_ccxt_would_send(venue: Any, fields: 
         None if market else str(intent.price),
         venue.adapter.order_params(intent),
     )
+    if venue.name == "kraken":
+        # what kraken.create_order hands privatePostAddOrder (it has no create_order_request)
+        symbol, kind, side, amount, price, params = args
+        start = {"pair": ex.market(symbol)["id"], "type": side, "ordertype": kind,
+                 "volume": ex.amount_to_precision(symbol, amount)}  # fmt: skip
+        request, rest = ex.order_request("createOrder", symbol, kind, start, amount, price, params)
+        ccxts = ex.extend(request, rest)
+        assert list(ours) == list(ccxts)  # a form body: the order of the fields is the wire's
+    else:
+        ccxts = ex.create_order_request(*args)
     assert ours == ([ccxts] if venue.name == "okx" else ccxts)
+
+
+async def test_kraken_refuses_a_fok_before_building_a_request(venue: Any) -> None:
+    if venue.name != "kraken":
+        pytest.skip("Kraken's")
+    fok = _intent(**PLAIN[-1][1])
+    assert venue.adapter.plain_order(fok, "XBTUSDT") is None  # create_order's refusal
 
 
 @pytest.mark.parametrize(
@@ -70,9 +89,6 @@ async def test_other_orders_are_left_to_create_order(venue: Any, fields: Any) ->
 
 
 async def test_a_plain_order_never_calls_create_order_and_is_placed(tg: Session) -> None:
-    if tg.venue == "kraken":
-        pytest.skip("Kraken's orders go through create_order")
-
     async def refused(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("create_order called for a plain order")
 
@@ -117,3 +133,28 @@ async def test_the_last_price_is_the_venues_ticker_read_without_fetch_ticker(ven
     venue.on_reply = notes.append
     assert await venue.last_price(SYMBOL) == expected
     assert [(n.method, n.status) for n in notes] == [("GET", 200)]
+
+
+async def test_kraken_cancels_by_the_client_order_id_with_no_lookup_first(tg: Session) -> None:
+    if tg.venue != "kraken":
+        pytest.skip("Kraken's CancelOrder takes a cl_ord_id")
+    last = await tg.last_price(SYMBOL)
+    assert last is not None
+    resting = await tg.limit_buy(
+        "BTC/USDT", qty="0.001", price=(last * Decimal("0.99")).quantize(1)
+    )
+    paths: list[str] = []
+    told = tg.transport.on_reply  # type: ignore[attr-defined]
+
+    def noted(note: Any) -> None:
+        paths.append(note.path)
+        told(note)
+
+    tg.transport.on_reply = noted  # type: ignore[attr-defined]
+    done = await tg.cancel(resting.client_order_id)
+    assert done.status is OrderStatus.CANCELED
+    assert paths[0] == "/0/private/CancelOrder"  # the txid was not looked up first
+    assert paths.count("/0/private/CancelOrder") == 1
+    with pytest.raises(OrderRejected) as gone:  # no longer open: the seam's -2011
+        await tg.transport.cancel_order(SYMBOL, client_order_id=resting.client_order_id)
+    assert gone.value.code == -2011
