@@ -66,6 +66,60 @@ async def test_the_group_commit_tick_sleeps_while_nothing_waits_and_commits_what
         assert journal.on_waiting is None
 
 
+async def test_at_a_bots_pace_a_group_commit_takes_two_orders_events_within_the_delay(
+    tmp_path: Path,
+) -> None:
+    # An order every 0.125 s (the bench's pace): a commit per order cost a group commit's work
+    # on the loop and on the commit thread every order. Committing what waited 0.9 of the
+    # delay takes the next order's events along, and still none waits past the delay.
+    clock = FakeClock()
+    orders = [i * 0.125 for i in range(40)]
+    ages: list[float] = []
+    commits = 0
+
+    with open_journal(tmp_path / "j.db", clock=clock) as journal:
+
+        def place_due(until: float) -> None:
+            while orders and orders[0] <= until:
+                clock.advance(orders.pop(0) - clock.monotonic())
+                for k in range(4):  # intent, reply, the stream's reports
+                    journal.append(_event(k))
+
+        async def sleep(seconds: float) -> None:
+            until = clock.monotonic() + seconds
+            place_due(until)
+            clock.advance(until - clock.monotonic())
+            ages.append(journal.oldest_waited_s or 0.0)
+            await asyncio.sleep(0)
+
+        flush_due = journal.flush_due
+
+        def counted(older_than_s: float | None = None) -> int | None:
+            nonlocal commits
+            held = journal.holding
+            done = flush_due(older_than_s)
+            commits += held and not journal.holding  # a group commit takes all that waits
+            return done
+
+        journal.flush_due = counted  # type: ignore[method-assign]
+        start = clock.monotonic()
+        orders = [start + t for t in orders]
+        session = _Quiet(journal)
+        place_due(start)
+        timer = asyncio.create_task(session.commit_due(sleep))
+        while orders or journal.waiting:
+            for _ in range(5):
+                await asyncio.sleep(0)
+            if orders and not journal.holding:  # the timer sleeps till an append: the next order
+                place_due(orders[0])
+        session.closing = True
+        await asyncio.sleep(0)
+        timer.cancel()
+        await asyncio.gather(timer, return_exceptions=True)
+    assert max(ages) <= journal.max_delay_s  # nothing waited past the delay
+    assert commits <= 21  # two orders a commit (one each before)
+
+
 async def test_the_kill_switch_watch_reads_no_records_while_nothing_is_committed(
     tg: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:

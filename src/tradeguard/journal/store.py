@@ -225,6 +225,15 @@ class JournalStore(ABC):
         return len(self._pending)
 
     @property
+    def oldest_waited_s(self) -> float | None:
+        """How long the oldest event waiting for a group commit has waited (None: none
+        waits): the owner's timer sleeps until it is due."""
+        with self._lock:
+            if not self._pending:
+                return None
+            return self._monotonic() - self._oldest
+
+    @property
     def holding(self) -> bool:
         """Events wait here for a group commit (not yet handed to a commit thread)."""
         return bool(self._pending)

@@ -114,6 +114,11 @@ class Adapter:
         """`plain_order`'s request signed for the wire's own client; None: ccxt signs it."""
         return None
 
+    def cancel_request(self, client_id: str) -> placing.Request | None:
+        """The venue's cancel naming the order by its client id (placing.py); None: the order's
+        venue id is found first and ccxt's cancel_order sends it."""
+        return None
+
     def ticker_url(self, ex: Any, market_id: str) -> str | None:
         """The public URL of one symbol's ticker, read by the wire's own client (`last_of`
         finds the last price in its reply); None: ccxt's fetch_ticker asks."""
@@ -388,6 +393,17 @@ class Kraken(Adapter):
         if "Temporary lockout" in text:  # the key is locked out: every call refused
             return KRAKEN_LOCKOUT_S, now_ms + int(KRAKEN_LOCKOUT_S * 1000)
         return KRAKEN_DECAY_S, None  # the call counter is full: wait for it to fall by 2
+
+    def plain_order(self, intent: OrderIntent, market_id: str) -> placing.Request | None:
+        if not placing.is_plain(intent) or intent.time_in_force is TimeInForce.FOK:
+            return None  # a FOK: create_order's path refuses it (no FOK on Kraken spot)
+        return placing.kraken(intent, market_id, self.client_id(intent.client_order_id))
+
+    def placed_id(self, reply: Raw) -> str:
+        return placing.kraken_order_id(reply)
+
+    def cancel_request(self, client_id: str) -> placing.Request | None:
+        return placing.kraken_cancel(client_id)
 
     def nonce_ordered(self, path: str) -> bool:
         return "/private/" in path  # EAPI:Invalid nonce for one not above the last accepted

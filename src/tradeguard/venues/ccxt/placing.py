@@ -10,7 +10,9 @@ cost as much CPU as everything the guard itself does per order. The request here
 create_order sends for the same order on spot (shared/reference/venues-ccxt-wire.md 1.6, 2.6),
 built from the intent the guard has already checked against the symbol's rules (its quantity
 and price are on the step and the tick). Stops, icebergs and orders by quote amount still go
-through create_order (the venue's special endpoints and fields are ccxt's to know).
+through create_order (the venue's special endpoints and fields are ccxt's to know). Kraken's
+AddOrder is built here too (3.2, 3.6) but signed by ccxt's implicit method, whose fetch keeps
+Kraken's nonces in order.
 
 The request is signed here too, as each venue signs (venues-ccxt-wire.md 1.3, 2.3), with ccxt's
 own clock (its `nonce`, which keeps its time difference) and handed to the exchange's `fetch`:
@@ -117,6 +119,40 @@ def okx(intent: OrderIntent, market_id: str, client_id: str) -> Request:
 
 def okx_order_id(reply: Raw) -> str:
     return str(reply["data"][0]["ordId"])
+
+
+def kraken(intent: OrderIntent, market_id: str, client_id: str) -> Request:
+    """POST /0/private/AddOrder (a form, its fields in ccxt's order): the pair's AssetPairs key,
+    type buy or sell, ordertype market or limit, volume in the base asset, cl_ord_id; a limit's
+    price, with timeinforce IOC or oflags post when asked (Kraken spot has no FOK). Signed by
+    ccxt (its nonce must reach Kraken in order: the wire's fetch keeps that order)."""
+    assert intent.qty is not None
+    market = intent.type is OrderType.MARKET
+    request: Raw = {
+        "pair": market_id,
+        "type": "sell" if intent.side is Side.SELL else "buy",
+        "ordertype": "market" if market else "limit",
+        "volume": number(intent.qty),
+        "cl_ord_id": client_id,
+    }
+    if not market:
+        assert intent.price is not None
+        request["price"] = number(intent.price)
+        if intent.time_in_force is TimeInForce.IOC:
+            request["timeinforce"] = "IOC"
+        if _post_only(intent):
+            request["oflags"] = "post"
+    return "private_post_addorder", request
+
+
+def kraken_order_id(reply: Raw) -> str:
+    return str(reply["result"]["txid"][0])
+
+
+def kraken_cancel(client_id: str) -> Request:
+    """POST /0/private/CancelOrder naming the order by its cl_ord_id: no lookup of its txid
+    first (Kraken answers a count; the order is read back after)."""
+    return "private_post_cancelorder", {"cl_ord_id": client_id}
 
 
 def _body(params: Raw | list[Raw]) -> str:

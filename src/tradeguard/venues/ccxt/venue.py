@@ -16,6 +16,8 @@ Choices the seam leaves to a venue:
   stream opened (a session with `stream=False`) reads the order back once by its client
   order id, since nothing else would tell it (if that read fails, the NEW is returned).
 - `cancel_order` cancels, then reads the order back (Kraken's cancel answers a count only).
+  Kraken's cancel names the order by its cl_ord_id; elsewhere the order's venue id is used,
+  looked up by the client order id when this process has not seen it.
   A cancel of an order no longer open raises `OrderRejected` with code -2011, the code the
   session's cancel race handling knows.
 - Ids are integers (`ids.IdMap`): Kraken's txids are mapped, and the journal then holds the
@@ -409,15 +411,9 @@ class CcxtVenue:
         unified = symbols.to_unified(symbol)
         if client_order_id is None and order_id is None:
             raise ConfigError("cancel_order needs an order id or a client order id")
-        venue_id = None if order_id is None else self.ids.to_venue(order_id)
-        if venue_id is None:
-            assert client_order_id is not None
-            current = await self._by_client_id(unified, client_order_id)
-            venue_id = str(current["id"])
-        algo = venue_id in self._algo_ids
         try:
             await self._wire.call(
-                "cancel_order", lambda: self.adapter.cancel(self.exchange, unified, venue_id, algo)
+                "cancel_order", await self._canceller(unified, order_id, client_order_id)
             )
         except (OrderNotFound, OrderRejected) as exc:
             if exc.local:
@@ -426,6 +422,28 @@ class CcxtVenue:
         if client_order_id is not None:
             return self._report(await self._by_client_id(unified, client_order_id))
         return await self.get_order(symbol, order_id=order_id)
+
+    async def _canceller(
+        self, unified: str, order_id: int | None, client_order_id: str | None
+    ) -> Callable[[], Awaitable[Any]]:
+        """The cancel's request: by the client order id itself where the venue takes one
+        (Kraken's cl_ord_id: no lookup of the order's id first), else by the venue's id, found
+        by the client order id when not given."""
+        by_client = (
+            None
+            if client_order_id is None
+            else self.adapter.cancel_request(self.adapter.client_id(client_order_id))
+        )
+        if by_client is not None and client_order_id not in self._algo_by_client:
+            method, params = by_client
+            return partial(getattr(self.exchange, method), params)
+        venue_id = None if order_id is None else self.ids.to_venue(order_id)
+        if venue_id is None:
+            assert client_order_id is not None
+            current = await self._by_client_id(unified, client_order_id)
+            venue_id = str(current["id"])
+        algo = venue_id in self._algo_ids
+        return partial(self.adapter.cancel, self.exchange, unified, venue_id, algo)
 
     async def place_bracket(
         self, legs: Sequence[OrderIntent], list_client_order_id: str
