@@ -14,9 +14,9 @@
     trades   each trade: {instId, tradeId, px, sz, side (the taker's), ts, count}
     tickers  every second while they change: last, best bid and ask, 24-hour open/high/low/volume
 
-Candles (candle<bar>) live on /ws/v5/business on OKX, which this simulator serves for the private
-business channels only; they are not streamed yet. Stream faults of channel "market" act on these
-messages (drop, terminate = a close, silence, duplicate, reorder), as on Binance's streams.
+Candles (candle<bar>) live on /ws/v5/business on OKX (candles_ws.py), and a candle channel
+asked for here is refused with 60018, as OKX refuses it. Stream faults of channel "market" act
+on these messages (drop, terminate = a close, silence, duplicate, reorder), as on Binance's streams.
 """
 
 from __future__ import annotations
