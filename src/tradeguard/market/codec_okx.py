@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import msgspec
 
-from tradeguard.market.codec import Ack, Heard, Ids, RequestNumbers, dec
+from tradeguard.market.codec import ALIVE, Ack, Heard, Ids, RequestNumbers, dec
 from tradeguard.market.frames import INTERVALS_MS
 from tradeguard.market.sync import BookFrame, OkxBook, StreamBook
 from tradeguard.market.values import Candle, Ticker, Trade
@@ -125,7 +125,7 @@ class OkxCodec:
 
     def decode(self, data: str | bytes) -> list[Heard]:
         if data in ("pong", b"pong"):
-            return []
+            return [ALIVE]  # all OKX sends on a quiet book or candle
         frame = _frame.decode(data)
         arg = frame.arg
         if frame.event:

@@ -47,6 +47,16 @@ class TextOutbox(Outbox):
             self._queue.put_nowait(text.encode())
 
 
+def pong(outbox: TextOutbox, market: StreamConn | None) -> None:
+    """OKX's "pong", all it sends on a quiet public subscription: a market stream silenced by
+    a fault (one that truly went quiet) answers none, so its client sees it stale."""
+    if market is not None and market.active():
+        sim = market.sim
+        if sim.faults.for_stream(market.path, sim.clock.now_ms(), market.channel).silenced:
+            return
+    outbox.send_text("pong")
+
+
 class Session(UserSink):
     """One logged-in connection's subscriptions; turns engine events into OKX pushes."""
 
@@ -138,7 +148,7 @@ def handler(sim: Sim, state: OkxState) -> Any:
         def on_text(text: str) -> list[object]:
             nonlocal session
             if text == "ping":
-                outbox.send_text("pong")
+                pong(outbox, None if candles is None else candles.conn)
                 return []
             try:
                 message = msgspec.json.decode(text)
