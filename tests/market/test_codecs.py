@@ -52,8 +52,22 @@ def test_bybit() -> None:
 
 def test_okx() -> None:
     codec = OkxCodec(Ids({"BTCUSDT": "BTC-USDT"}))
-    assert codec.topic("kline", "BTCUSDT", "1m") is None
-    assert "business" in codec.unserved("kline", "1m")
+    assert codec.topic("kline", "BTCUSDT", "1m") == "candle1m:BTC-USDT"
+    assert codec.topic("kline", "BTCUSDT", "1d") == "candle1Dutc:BTC-USDT"  # not Hong Kong's
+    assert codec.topic("kline", "BTCUSDT", "8h") is None  # OKX has no 8-hour bar
+    assert "no 8h candles" in codec.unserved("kline", "8h")
+    [(topic, candle)] = codec.decode(
+        b'{"arg":{"channel":"candle1H","instId":"BTC-USDT"},"data":[["3600000","1","3","0.5",'
+        b'"2","10","20","20","1"]]}'
+    )
+    assert topic == "candle1H:BTC-USDT" and candle.closed
+    assert (candle.open_ms, candle.close_ms, candle.low, candle.volume, candle.quote_volume) == (
+        3_600_000,
+        7_199_999,
+        Decimal("0.5"),
+        Decimal(10),
+        Decimal(20),
+    )
     [(name, frame)] = codec.decode(
         b'{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":'
         b'[["60001","1","0","1"]],"bids":[],"ts":"9","checksum":-5,"prevSeqId":3,"seqId":4}]}'
@@ -70,7 +84,7 @@ def test_okx() -> None:
     assert codec.decode(b'{"event":"error","code":"60018","msg":"Wrong URL"}') == [
         Ack(False, None, "60018 Wrong URL")
     ]
-    assert codec.decode("pong") == []
+    assert codec.decode("pong") == [ALIVE]  # all OKX sends on a quiet book or candle
 
 
 def test_kraken() -> None:

@@ -243,6 +243,23 @@ async def test_the_public_book_trades_and_candles_parse_as_ccxt_reads_them(
     await check_public_reads(okx, running.sim.engine, "BTC/USDT")
 
 
+async def test_watch_ohlcv_reads_candles_from_business(okx: Any, running: Any) -> None:
+    """ccxt.pro asks for candle1m on /ws/v5/business (where OKX serves candles) and sees the
+    taker buy's volume in the forming candle."""
+    from tests.realclients.public_reads import QTY, until
+
+    first = await asyncio.wait_for(okx.watch_ohlcv("BTC/USDT", "1m"), WATCH_TIMEOUT_S)
+    assert first and first[-1][2] >= first[-1][3]
+    engine = running.sim.engine
+    above = (engine.last_price("BTCUSDT") * Decimal("1.01")).quantize(Decimal("0.01"))
+    await okx.create_order("BTC/USDT", "limit", "buy", QTY, float(above))
+    candles = await until(
+        lambda: okx.watch_ohlcv("BTC/USDT", "1m"), lambda c: c[-1][5] == pytest.approx(QTY)
+    )
+    assert candles[-1][0] % 60_000 == 0
+    assert any(url.endswith("/ws/v5/business") for url in okx.clients)
+
+
 async def test_a_stop_loss_and_a_take_profit_are_conditional_algo_orders_as_on_okx(
     okx: Any,
 ) -> None:

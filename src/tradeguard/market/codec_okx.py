@@ -1,12 +1,15 @@
-"""OKX's public stream (/ws/v5/public): books, trades and tickers. Candles are on OKX's business
-endpoint (/ws/v5/business), which this client does not open: `tg.candles` reads them over REST
-and `watch_candles` is refused with that reason.
+"""OKX's public streams: books, trades and tickers on /ws/v5/public, candles on /ws/v5/business
+(OKX serves them there only, and refuses a candle channel on /public with 60018). One codec
+speaks both: the session keeps a connection to each (venue_stream.stream_for), and sends kline
+topics to the /business one.
 
     → {"id":"7","op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}  (one topic
       each; `id` is the topic's request number, "u7" for its unsubscribe)
     ← {"id":"7","event":"subscribe","arg":{…}} | {"id":"7","event":"error","code","msg"} (an
       error names its request by the id it echoes; one with no id, or an unsubscribe's, no topic)
     ← {"arg":{channel, instId},"action":"snapshot"|"update","data":[…]}
+    ← {"arg":{"channel":"candle1m",instId},"data":[[ts, o, h, l, c, vol, volCcy, volCcyQuote,
+      confirm]]}  (ts the open time, confirm "1" once closed)
 """
 
 from __future__ import annotations
@@ -15,11 +18,21 @@ from decimal import Decimal
 
 import msgspec
 
-from tradeguard.market.codec import Ack, Heard, Ids, RequestNumbers, dec
+from tradeguard.market.codec import ALIVE, Ack, Heard, Ids, RequestNumbers, dec
+from tradeguard.market.frames import INTERVALS_MS
 from tradeguard.market.sync import BookFrame, OkxBook, StreamBook
-from tradeguard.market.values import Ticker, Trade
+from tradeguard.market.values import Candle, Ticker, Trade
 
 CHANNELS = {"book": "books", "trade": "trades", "ticker": "tickers"}
+CANDLE = "candle"
+# tradeguard's intervals and OKX's bars; from 6 hours up the UTC-aligned ones (OKX's plain 6H,
+# 1D, ... are aligned to Hong Kong time); OKX has no 8-hour bar
+BARS = {
+    "1s": "1s", "1m": "1m", "3m": "3m", "5m": "5m", "15m": "15m", "30m": "30m", "1h": "1H",
+    "2h": "2H", "4h": "4H", "6h": "6Hutc", "12h": "12Hutc", "1d": "1Dutc", "3d": "3Dutc",
+    "1w": "1Wutc", "1M": "1Mutc",
+}  # fmt: skip
+_BAR_MS = {bar: INTERVALS_MS[interval] for interval, bar in BARS.items()}
 
 
 class _Arg(msgspec.Struct):
@@ -73,6 +86,7 @@ _frame = msgspec.json.Decoder(_Frame)
 _books = msgspec.json.Decoder(list[_Book])
 _trades = msgspec.json.Decoder(list[_Trade])
 _tickers = msgspec.json.Decoder(list[_Ticker])
+_candles = msgspec.json.Decoder(list[list[str]])
 
 
 class OkxCodec:
@@ -86,11 +100,14 @@ class OkxCodec:
         self.requests = RequestNumbers()
 
     def topic(self, kind: str, symbol: str, interval: str = "") -> str | None:
+        if kind == "kline":
+            bar = BARS.get(interval)
+            return None if bar is None else f"{CANDLE}{bar}:{self.ids.of(symbol)}"
         channel = CHANNELS.get(kind)
         return None if channel is None else f"{channel}:{self.ids.of(symbol)}"
 
     def unserved(self, kind: str, interval: str = "") -> str:
-        return "okx streams candles on its business endpoint, which tradeguard does not open"
+        return f"okx streams no {interval} candles (it has {', '.join(BARS)})"
 
     def subscribe(self, names: list[str], unsubscribe: bool = False) -> list[str]:
         op = "unsubscribe" if unsubscribe else "subscribe"
@@ -108,7 +125,7 @@ class OkxCodec:
 
     def decode(self, data: str | bytes) -> list[Heard]:
         if data in ("pong", b"pong"):
-            return []
+            return [ALIVE]  # all OKX sends on a quiet book or candle
         frame = _frame.decode(data)
         arg = frame.arg
         if frame.event:
@@ -139,6 +156,9 @@ class OkxCodec:
             return [(name, _trade(t)) for t in _trades.decode(frame.data)]
         if arg.channel == "tickers":
             return [(name, self._ticker(t)) for t in _tickers.decode(frame.data)]
+        bar_ms = _BAR_MS.get(arg.channel.removeprefix(CANDLE))
+        if bar_ms is not None and arg.channel.startswith(CANDLE):
+            return [(name, _candle(row, bar_ms)) for row in _candles.decode(frame.data)]
         return []
 
     def _ticker(self, t: _Ticker) -> Ticker:
@@ -153,6 +173,15 @@ class OkxCodec:
 def _trade(t: _Trade) -> Trade:
     return Trade(trade_id=int(t.tradeId), price=Decimal(t.px), qty=Decimal(t.sz),
                  at_ms=int(t.ts), buyer_is_maker=t.side == "sell")  # fmt: skip
+
+
+def _candle(row: list[str], bar_ms: int) -> Candle:
+    ts, o, h, low, c, vol, _, quote, confirm = row[:9]
+    return Candle(
+        open_ms=int(ts), close_ms=int(ts) + bar_ms - 1, open=Decimal(o), high=Decimal(h),
+        low=Decimal(low), close=Decimal(c), volume=Decimal(vol), quote_volume=Decimal(quote),
+        closed=confirm == "1",
+    )  # fmt: skip
 
 
 __all__ = ["OkxCodec"]

@@ -14,9 +14,11 @@ REST only to start or to resync, every REST read cached for as long as it stays 
 
 On Bybit, OKX and Kraken the stream is the venue's own (venue_stream.py, codec_<venue>.py):
 the same reads and watches, a book kept by its venue's rule (sync.py, books_venue.py) from the
-snapshot its stream sends. What a venue does not stream (OKX's candles) is read over REST, cached
-with `cache.TTL_S`, and its watch_* call is refused with the reason; so is every watch_* where
-no stream is kept.
+snapshot its stream sends. OKX's candles come on a second connection of their own (the
+stream's `candles`, to OKX's /ws/v5/business), journaled as stream "market:candles"; its
+reconnection re-reads the candle history and leaves the books alone. What a venue does not
+stream is read over REST, cached with `cache.TTL_S`, and its watch_* call is refused with the
+reason; so is every watch_* where no stream is kept.
 
 The stream's state goes into the journal as `StreamConnected` / `StreamGapLost` (stream
 "market": a drop or a stale stream, with why) and a book's as `StreamGapLost` /
@@ -48,6 +50,7 @@ from tradeguard.market.venue_stream import VenueStream
 
 T = TypeVar("T")
 
+CANDLES_STREAM = "market:candles"  # the journal's name for a separate candle connection
 HISTORY = 1000  # candles and trades kept per series (REST answers at most this many at once)
 TICKER_FRESH_S = 5.0  # a streamed ticker older than this is not taken as the last price
 WATCH_QUEUE = 1000  # updates a watcher may fall behind before the oldest are dropped
@@ -127,7 +130,13 @@ class MarketKeeper:
         self._candles: dict[tuple[str, str], _Series] = {}
         self._trades: dict[str, _Series] = {}
         self._watchers: dict[Hashable, set[asyncio.Queue[Any]]] = {}
-        self._down_since_ms: int | None = None
+        self._down_since_ms: dict[str, int] = {}  # by the journal's stream name
+        # where kline topics are subscribed: OKX's candles have a connection of their own
+        separate = stream.candles if isinstance(stream, VenueStream) else None
+        self.kline_stream = separate or stream
+        if separate is not None:
+            separate.on_up = self._on_candles_up
+            separate.on_down = lambda reason: self._lost(CANDLES_STREAM, reason)
         if stream is not None:
             stream.on_up = self._on_up
             stream.on_down = self._on_down
@@ -211,7 +220,7 @@ class MarketKeeper:
             )  # fmt: skip
             return _last(rows, limit, closed_only)
         series = self._candle_series(symbol, interval)
-        self._subscribe(name, self._kline_handler(series))
+        self._subscribe(name, self._kline_handler(series), self.kline_stream)
         if series.filled < wanted:
             for candle in await self.rest.candles(symbol, interval, wanted):
                 held = series.rows.get(candle.open_ms)
@@ -268,14 +277,15 @@ class MarketKeeper:
             raise ConfigError(f"no kline interval {interval!r}")
         name = self._name("kline", symbol, interval)
         if name is None:
-            assert self.stream is not None
+            assert self.kline_stream is not None
             raise GuardError(
-                f"watch_candles: {self.stream.unserved('kline', interval)}",
+                f"watch_candles: {self.kline_stream.unserved('kline', interval)}",
                 hint="poll tg.candles(...) instead: its REST reads are cached and go through "
                 "the venue's rate limiter",
             )
         series = self._candle_series(symbol, interval)
-        start = lambda: self._subscribe(name, self._kline_handler(series))  # noqa: E731
+        handler = self._kline_handler(series)
+        start = lambda: self._subscribe(name, handler, self.kline_stream)  # noqa: E731
         async for item in self._watch(("kline", symbol, interval), start):
             yield item
 
@@ -365,25 +375,39 @@ class MarketKeeper:
     def _on_up(self) -> None:
         """A new connection: every book starts over (the old stream's diffs say nothing of the
         new one), and candles and trades are read over REST again (what closed meanwhile)."""
-        self._emit(StreamConnected, stream="market")
-        since = self._down_since_ms
+        since = self._reconnected("market")
         if since is None:
             return  # the first connection: nothing was kept from before it
         # the market stream has nothing to back-fill: what it missed, books rebuild from a
         # snapshot (each journaled as "book:<SYMBOL>") and candles and trades re-read over REST
-        self._emit(StreamGapFilled, stream="market", since_ms=since)
         if self.books is not None:
             self.books.reconnected(since)
-        for series in (*self._candles.values(), *self._trades.values()):
+        candles = self._candles.values() if self.kline_stream is self.stream else ()
+        for series in (*candles, *self._trades.values()):
             series.filled = 0
-        self._down_since_ms = None
+
+    def _on_candles_up(self) -> None:
+        """A new candle connection (OKX's /business): the candle history is read again."""
+        if self._reconnected(CANDLES_STREAM) is not None:
+            for series in self._candles.values():
+                series.filled = 0
+
+    def _reconnected(self, stream: str) -> int | None:
+        """Journal a connection up; since when it was down (None: its first connection)."""
+        self._emit(StreamConnected, stream=stream)
+        since = self._down_since_ms.pop(stream, None)
+        if since is not None:
+            self._emit(StreamGapFilled, stream=stream, since_ms=since)
+        return since
 
     def _on_down(self, reason: str) -> None:
-        if self._down_since_ms is None:
-            self._down_since_ms = self._wall_ms()
-        self._emit(StreamGapLost, stream="market", since_ms=self._down_since_ms, reason=reason)
+        self._lost("market", reason)
         if self.books is not None:
             self.books.down()
+
+    def _lost(self, stream: str, reason: str) -> None:
+        since = self._down_since_ms.setdefault(stream, self._wall_ms())
+        self._emit(StreamGapLost, stream=stream, since_ms=since, reason=reason)
 
     # ── plumbing ──────────────────────────────────────────────────────────────────────────
     def _streaming(self) -> bool:
@@ -393,16 +417,20 @@ class MarketKeeper:
         """The stream's name for what is read, None if no stream carries it here."""
         if not self._streaming():
             return None
-        assert self.stream is not None
-        return self.stream.topic(kind, symbol, interval)
+        stream = self.kline_stream if kind == "kline" else self.stream
+        assert stream is not None
+        return stream.topic(kind, symbol, interval)
 
     def _stream_depth(self) -> int:
         return 0 if self.stream is None else self.stream.book_depth
 
-    def _subscribe(self, name: str, handler: Handler) -> None:
-        assert self.stream is not None
-        if name not in self.stream.names:
-            self.stream.subscribe(name, handler)
+    def _subscribe(
+        self, name: str, handler: Handler, stream: MarketStream | VenueStream | None = None
+    ) -> None:
+        stream = stream or self.stream
+        assert stream is not None
+        if name not in stream.names:
+            stream.subscribe(name, handler)
 
     def _require_streams(self, call: str) -> None:
         if self.stream is None:
@@ -442,6 +470,8 @@ class MarketKeeper:
                 queue.put_nowait(_CLOSED)
         if self.stream is not None:
             await self.stream.close()
+        if self.kline_stream is not self.stream and self.kline_stream is not None:
+            await self.kline_stream.close()
 
 
 def _last(rows: list[Candle], limit: int, closed_only: bool) -> list[Candle]:

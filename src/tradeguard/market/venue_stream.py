@@ -17,6 +17,10 @@ the connection (its life is stream_base's, as Binance's `stream.MarketStream`'s 
                      every subscription and new connection until it ends; the socket that is
                      up stays up, delivering and pinged, and the books kept from it are served
 
+    OKX's candles    on a second connection, to /ws/v5/business (OKX serves them there only):
+                     a VenueStream of its own (`candles`), living the same life, which the
+                     keeper sends kline topics to
+
 Time comes from the injected clock (monotonic) and waits from the injected sleep.
 """
 
@@ -44,9 +48,12 @@ class VenueStream(SubscribedStream):
     _failures = (aiohttp.ClientError, OSError, msgspec.DecodeError)
     self_synced = True  # books come with their own snapshot on this stream (no REST snapshot)
 
-    def __init__(self, url: str, codec: Codec, **options: Any) -> None:
+    def __init__(
+        self, url: str, codec: Codec, *, candles: VenueStream | None = None, **options: Any
+    ) -> None:
         super().__init__(url, **options)
         self.codec = codec
+        self.candles = candles  # the connection kline topics go to, if not this one
         self._pending: deque[str] = deque()  # subscriptions not answered yet, oldest first
         self._outbox: deque[str] = deque()
 
@@ -89,7 +96,9 @@ class VenueStream(SubscribedStream):
         keepalive = min(self.codec.keepalive_s, self.config.stale_after_s / 3)
         monotonic = self.clock.monotonic
         pinged = monotonic()
-        while True:
+        # not `while True`: Python 3.11's wait_for loses a cancellation that comes as the
+        # event it waits on is set, which is how close() stops this loop
+        while not self._stopped():
             due = keepalive - (monotonic() - pinged)
             if due <= 0:
                 await ws.send_str(self.codec.ping)
@@ -188,8 +197,16 @@ def stream_for(venue: Any, *, url: str | None, stats: MarketStats, **options: An
     elif venue.name == "okx":
         from tradeguard.market.codec_okx import OkxCodec
 
-        codec = OkxCodec(Ids({compact[u]: m["id"] for u, m in spot.items()}))
-        url = url or _imploded(exchange, exchange.urls["api"]["ws"]) + "/public"
+        ids = Ids({compact[u]: m["id"] for u, m in spot.items()})
+        codec = OkxCodec(ids)
+        root = (
+            url.removesuffix("/public") if url else _imploded(exchange, exchange.urls["api"]["ws"])
+        )
+        url = f"{root}/public"
+        business = VenueStream(
+            f"{root}/business", OkxCodec(ids), stats=stats, held=_held(venue), **options
+        )
+        return VenueStream(url, codec, candles=business, stats=stats, held=_held(venue), **options)
     else:
         from tradeguard.market.codec_kraken import KrakenCodec
 

@@ -1,8 +1,7 @@
 """Market data on Bybit, OKX and Kraken from each venue's own public stream (its simulator
 dialect): the book kept from the stream by the venue's rule equals the exchange's and its reads
 cost no request; a lost message rebuilds it from a fresh snapshot; a dropped connection
-reconnects and rebuilds it; the watch_* calls yield (OKX's candles, which live on an endpoint
-tradeguard does not open, are refused with that reason)."""
+reconnects and rebuilds it; the watch_* calls yield (OKX's candles from its /ws/v5/business)."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tradeguard.errors import GuardError
 from tradeguard.market.keeper import MarketConfig
 from tradeguard.market.stream import MarketStreamConfig
 from tradeguard.market.values import Candle
@@ -136,21 +134,15 @@ async def test_watch_book_trades_ticker_and_candles_yield(tg: Session) -> None:
     trades, tickers = tg.watch_trades(SYMBOL), tg.watch_ticker(SYMBOL)
     first_trade = asyncio.ensure_future(anext(trades))
     first_ticker = asyncio.ensure_future(anext(tickers))
-    if tg.venue == "okx":
-        with pytest.raises(GuardError) as refused:
-            await anext(tg.watch_candles(SYMBOL, "1m"))
-        assert "business" in str(refused.value)
-        candles = None
-    else:
-        watched = tg.watch_candles(SYMBOL, "1m")
+    watched = tg.watch_candles(SYMBOL, "1m")  # OKX's: on its /ws/v5/business
 
-        async def traded() -> Candle:  # the forming candle, until it holds the trade
-            async for candle in watched:
-                if candle.volume:
-                    return candle
-            raise AssertionError("the candle stream ended")
+    async def traded() -> Candle:  # the forming candle, until it holds the trade
+        async for candle in watched:
+            if candle.volume:
+                return candle
+        raise AssertionError("the candle stream ended")
 
-        candles = asyncio.ensure_future(traded())
+    candles = asyncio.ensure_future(traded())
     await asyncio.sleep(0.2)  # the subscriptions answered
     ask = book.best_ask
     assert ask is not None
@@ -160,9 +152,8 @@ async def test_watch_book_trades_ticker_and_candles_yield(tg: Session) -> None:
     assert trade.qty == Decimal("0.001") and not trade.buyer_is_maker
     ticker = await asyncio.wait_for(first_ticker, 10)
     assert ticker.symbol == SYMBOL and ticker.last > 0
-    if candles is not None:
-        candle = await asyncio.wait_for(candles, 10)
-        assert candle.volume == Decimal("0.001") and not candle.closed
+    candle = await asyncio.wait_for(candles, 10)
+    assert candle.volume == Decimal("0.001") and not candle.closed
     # every read above came from the stream: the REST reads made are the candle and trade
     # history the session needs to start, none for the book or the ticker
     assert tg.market_stats().requests == 0

@@ -3,7 +3,7 @@
     → {"id":"7","op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}
     ← {"id":"7","event":"subscribe","arg":{…},"connId":…} | {"id":"7","event":"error",
       "code":"60018",…}  (the request's `id`, when it has one, echoed on each answer)
-    → the text "ping"   ← the text "pong"
+    → the text "ping"   ← the text "pong" (none while a stream fault silences the connection)
 
     books    {"arg","action":"snapshot"|"update","data":[{asks, bids, ts, checksum, prevSeqId,
              seqId}]}: the whole book at once (prevSeqId -1), then the changed levels at most
@@ -14,9 +14,9 @@
     trades   each trade: {instId, tradeId, px, sz, side (the taker's), ts, count}
     tickers  every second while they change: last, best bid and ask, 24-hour open/high/low/volume
 
-Candles (candle<bar>) live on /ws/v5/business on OKX, which this simulator serves for the private
-business channels only; they are not streamed yet. Stream faults of channel "market" act on these
-messages (drop, terminate = a close, silence, duplicate, reorder), as on Binance's streams.
+Candles (candle<bar>) live on /ws/v5/business on OKX (candles_ws.py), and a candle channel
+asked for here is refused with 60018, as OKX refuses it. Stream faults of channel "market" act
+on these messages (drop, terminate = a close, silence, duplicate, reorder), as on Binance's streams.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from aiohttp import WSMsgType, web
 
 from tradeguard.sim import venue_market
 from tradeguard.sim.okx import wire
-from tradeguard.sim.okx.ws import HEARTBEAT_S, TextOutbox
+from tradeguard.sim.okx.ws import HEARTBEAT_S, TextOutbox, pong
 from tradeguard.sim.streams_hub import StreamConn
 from tradeguard.sim.venue_market import plain
 from tradeguard.sim.venue_streams import Topic, VenueSink
@@ -188,7 +188,7 @@ def handler(sim: Sim) -> Any:
         def on_text(text: str) -> None:
             sim.requests.count("WS", PATH)
             if text == "ping":
-                outbox.send_text("pong")
+                pong(outbox, conn)
                 return
             try:
                 message = msgspec.json.decode(text)

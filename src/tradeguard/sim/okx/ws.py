@@ -1,5 +1,6 @@
 """OKX's private WebSockets: login, the `orders` and `account` channels (/ws/v5/private), the
-`orders-algo` channel (/ws/v5/business), ping.
+`orders-algo` channel (/ws/v5/business), ping. /ws/v5/business also carries the public candle
+channels, no login needed (candles_ws.py); stream faults of channel "market" act on those.
 
     → {"op":"login","args":[{apiKey, passphrase, timestamp (unix s), sign}]}
     ← {"event":"login","code":"0","msg":"","connId":…} | {"event":"error","code":"600xx",…}
@@ -20,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from aiohttp import WSMsgType, web
 
-from tradeguard.sim.okx import auth, ws_events
+from tradeguard.sim.okx import auth, candles_ws, ws_events
 from tradeguard.sim.okx.errors import OkxReject
 from tradeguard.sim.okx.rest_account import uid
 from tradeguard.sim.streams_hub import Outbox, StreamConn, UserSink
+from tradeguard.sim.venue_streams import VenueSink
 
 if TYPE_CHECKING:
     from tradeguard.sim.app import Sim
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 # the private channels each private URL serves (OKX moved orders-algo to /business)
 CHANNELS_AT = {"/ws/v5/private": ("orders", "account"), "/ws/v5/business": ("orders-algo",)}
 PATHS = tuple(CHANNELS_AT)
+BUSINESS = "/ws/v5/business"
 HEARTBEAT_S = 25.0  # OKX closes a connection idle for 30 s
 
 
@@ -42,6 +45,16 @@ class TextOutbox(Outbox):
     def send_text(self, text: str) -> None:
         if self.open:
             self._queue.put_nowait(text.encode())
+
+
+def pong(outbox: TextOutbox, market: StreamConn | None) -> None:
+    """OKX's "pong", all it sends on a quiet public subscription: a market stream silenced by
+    a fault (one that truly went quiet) answers none, so its client sees it stale."""
+    if market is not None and market.active():
+        sim = market.sim
+        if sim.faults.for_stream(market.path, sim.clock.now_ms(), market.channel).silenced:
+            return
+    outbox.send_text("pong")
 
 
 class Session(UserSink):
@@ -90,14 +103,23 @@ def handler(sim: Sim, state: OkxState) -> Any:
         conn = StreamConn(sim, outbox, request.path, "user")
         conn_id = secrets.token_hex(4)
         session: Session | None = None
+        candles: VenueSink | None = None  # the public candle channels, on /business only
+        if request.path == BUSINESS:
+            candles = VenueSink(sim, StreamConn(sim, outbox, request.path, "market"))
 
         def subscribe(args: object, add: bool) -> list[object]:
+            listed = args if isinstance(args, list) else []
+            if candles is not None and listed and all(map(candles_ws.is_candle, listed)):
+                return [candle(candles, arg, add) for arg in listed]  # no login for candles
             if session is None:
                 return [_error("60011", auth.WS_TEXTS["60011"], conn_id)]
             if not isinstance(args, list) or not args:
                 return [_error("60012", auth.WS_TEXTS["60012"], conn_id)]
             replies: list[object] = []
             for arg in args:
+                if candles is not None and candles_ws.is_candle(arg):
+                    replies.append(candle(candles, arg, add))
+                    continue
                 checked = _channel(sim, arg, request.path)
                 if isinstance(checked, OkxReject):
                     replies.append(_error(checked.code, checked.msg, conn_id))
@@ -111,10 +133,22 @@ def handler(sim: Sim, state: OkxState) -> Any:
             state.sessions[id(session)] = len(session.subscriptions)
             return replies
 
+        def candle(sink: VenueSink, arg: object, add: bool) -> object:
+            found = candles_ws.topic_of(sim, arg)
+            if found is None:
+                channel = arg.get("channel") if isinstance(arg, dict) else arg
+                return _error("60018", f"Wrong URL or channel:{channel} doesn't exist.", conn_id)
+            kept, topic = found
+            if add:
+                sink.add(topic)
+            else:
+                sink.remove(topic.name)
+            return {"event": "subscribe" if add else "unsubscribe", "arg": kept, "connId": conn_id}
+
         def on_text(text: str) -> list[object]:
             nonlocal session
             if text == "ping":
-                outbox.send_text("pong")
+                pong(outbox, None if candles is None else candles.conn)
                 return []
             try:
                 message = msgspec.json.decode(text)
@@ -139,10 +173,15 @@ def handler(sim: Sim, state: OkxState) -> Any:
                     sim.hub.add_user(session)
                 return [{"event": "login", "code": "0", "msg": "", "connId": conn_id}]
             if op in ("subscribe", "unsubscribe"):
-                return subscribe(message.get("args"), op == "subscribe")
+                number = message.get("id")  # OKX echoes a request's id on each answer to it
+                echo = {"id": number} if isinstance(number, str) else {}
+                replies = subscribe(message.get("args"), op == "subscribe")
+                return [echo | r if isinstance(r, dict) else r for r in replies]
             return [_error("60012", f"Invalid request: {text}", conn_id)]
 
         sim.hub.add_conn(conn)
+        if candles is not None:
+            sim.hub.add_conn(candles.conn)
         try:
             async for message in ws:
                 if message.type is WSMsgType.TEXT:
@@ -157,6 +196,9 @@ def handler(sim: Sim, state: OkxState) -> Any:
                 sim.pump()
         finally:
             sim.hub.remove_conn(conn)
+            if candles is not None:
+                sim.hub.remove_conn(candles.conn)
+                candles.close()
             if session is not None:
                 sim.hub.remove_user(session)
                 state.sessions.pop(id(session), None)
