@@ -28,6 +28,7 @@ from tradeguard.sim import (
     rest_orderlist,
     rest_replace,
     rest_trade,
+    rest_wallet,
     streams,
     wsapi,
 )
@@ -199,7 +200,14 @@ class Sim:
 def build_app(sim: Sim) -> web.Application:
     """The aiohttp application of one simulator: REST, WebSocket API, streams and control."""
     app = web.Application(middlewares=[make_middleware(sim)])
-    for module in (rest_market, rest_trade, rest_replace, rest_orderlist, rest_account):
+    for module in (
+        rest_market,
+        rest_trade,
+        rest_replace,
+        rest_orderlist,
+        rest_account,
+        rest_wallet,
+    ):
         for endpoint in module.endpoints(sim):
             app.router.add_route(endpoint.method, endpoint.path, serve(sim, endpoint))
     app.router.add_get("/ws-api/v3", wsapi.handler(sim))
