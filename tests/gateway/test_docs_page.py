@@ -20,7 +20,9 @@ def _rows() -> list[str]:
 def test_the_signed_endpoints_in_the_table_are_the_handlers() -> None:
     said = set()
     for cell in _rows():
-        for method, path in re.findall(r"`(GET|POST|DELETE) (/api/v3/[A-Za-z0-9/]+)`", cell):
+        for method, path in re.findall(
+            r"`(GET|POST|DELETE) (/(?:api/v3|sapi/v1)/[A-Za-z0-9/]+)`", cell
+        ):
             said.add((method, path))
     assert said - {("GET", "/api/v3/ping")} == set(SIGNED)
 

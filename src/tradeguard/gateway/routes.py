@@ -3,7 +3,8 @@
 Order of what happens to a request:
 
 1. a path that could move funds (all of /sapi/, withdrawals, transfers, ...) is refused with
-   -2015 before anything else, whatever the key (`refused.py`);
+   -2015 before anything else, whatever the key (`refused.py`), but for the three read-only
+   listings ccxt signs in `load_markets`, answered here (`wallet_reads.py`);
 2. a listen key (`/api/v3/userDataStream`) is made, kept alive or closed (`user_stream.py`);
    a public market-data path is forwarded through the session's transport (`public.py`);
 3. anything else must be signed with a local key (`local_keys.py`), then goes to the session:
@@ -29,7 +30,7 @@ from urllib.parse import parse_qsl
 import msgspec
 
 from tradeguard.errors import OutcomeUnknown, TradeguardError
-from tradeguard.gateway import order_params, shapes
+from tradeguard.gateway import order_params, shapes, wallet_reads
 from tradeguard.gateway.intents_kept import KEPT, IntentsKept
 from tradeguard.gateway.key_limits import KeyLimits
 from tradeguard.gateway.local_keys import LocalKey, LocalKeys, parse_params
@@ -82,6 +83,9 @@ SIGNED: Final = {
     ("DELETE", "/api/v3/orderList"): "lists.cancel",
     ("GET", "/api/v3/orderList"): "lists.query",
     ("GET", "/api/v3/openOrderList"): "lists.open_lists",
+    wallet_reads.COINS: "coins",
+    wallet_reads.MARGIN_PAIRS: "no_margin_pairs",
+    wallet_reads.ISOLATED_PAIRS: "no_margin_pairs",
 }
 
 
@@ -130,9 +134,10 @@ class Gateway:
 
     async def _answer(self, request: web.Request) -> Json:
         path = request.path
-        refused = funds_refusal(path)
-        if refused is not None:
-            raise refused
+        if (request.method, path) not in wallet_reads.ROUTES:
+            refused = funds_refusal(path)
+            if refused is not None:
+                raise refused
         query = request.query_string.encode()
         if path == USER_DATA_STREAM:
             params = parse_params(query, await request.read())
@@ -333,6 +338,15 @@ class Gateway:
         del params
         balances = await self.tg.exchange_balances()
         return shapes.account(balances, self.tg.can_trade, self.tg.server_now_ms())
+
+    async def coins(self, params: Params) -> Json:
+        del params
+        traded = (a for r in self.tg.rules.values() for a in (r.base_asset, r.quote_asset))
+        return wallet_reads.coins(await self.tg.exchange_balances(), traded)
+
+    async def no_margin_pairs(self, params: Params) -> Json:
+        del params
+        return []  # the gateway trades spot only
 
     async def my_trades(self, params: Params) -> Json:
         """The fills the journal booked for the symbol (what the bot sees is what was booked)."""
