@@ -5,12 +5,10 @@ session reconciles: both journaled."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import aiohttp
 import pytest
 
-from tests.fix.conftest import FIX, wire
+from tests.fix.conftest import fix_profile, wire
 from tests.scenarios.conftest import FAST, Connect, assert_invariants, eventually
 from tradeguard.errors import OutcomeUnknown
 from tradeguard.events import OrderFilled
@@ -18,13 +16,12 @@ from tradeguard.model import OrderStatus
 from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
-DROP_COPY = replace(FIX, fix_drop_copy=True)
 
 
 async def test_a_fill_order_entry_missed_is_caught_on_drop_copy(
     sessions: Connect, http: aiohttp.ClientSession
 ) -> None:
-    tg: Session = await sessions(DROP_COPY, stream=False, **FAST)
+    tg: Session = await sessions(fix_profile(fix_drop_copy=True), stream=False, **FAST)
     assert tg.sim is not None and tg.sim.fix is not None
     tg.sim.fix.drop_copy_delay_s = 0.05  # Binance's is 1 s
     drop_copy = wire(tg).drop_copy

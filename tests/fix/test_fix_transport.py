@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.fix.conftest import FIX, wire
+from tests.fix.conftest import fix_profile, wire
 from tests.scenarios.conftest import (
     Connect,
     assert_invariants,
@@ -156,7 +156,7 @@ def _one_session(tg: Session) -> None:
 
 async def test_an_hmac_key_is_refused_in_one_line(sessions: Connect) -> None:
     with pytest.raises(ConfigError) as refused:
-        await sessions(FIX, sim_key="trade-only")
+        await sessions(fix_profile(), sim_key="trade-only")
     assert 'order_transport = "fix" needs an Ed25519 API key' in str(refused.value)
     assert "\n" not in str(refused.value)
 
