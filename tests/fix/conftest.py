@@ -18,7 +18,6 @@ from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.fix import FixOrderWire
 
 
-
 def fix_profile(**fields: Any) -> Profile:
     """A Binance profile with `order_transport = "fix"`, made inside the test: a profile
     resolves its journal's path when made, and only then is $XDG_DATA_HOME the test's own."""

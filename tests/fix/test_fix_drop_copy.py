@@ -17,7 +17,6 @@ from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
 
-
 async def test_a_fill_order_entry_missed_is_caught_on_drop_copy(
     sessions: Connect, http: aiohttp.ClientSession
 ) -> None:

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
-from tradeguard.sim import rest_replace, rest_trade
+from tradeguard.sim import rest_orderlist, rest_replace, rest_trade
 from tradeguard.sim.faults_kinds import FixNews
 from tradeguard.sim.fix_session import FixSession
 from tradeguard.sim.fix_tls import HOST_NAME, throwaway
@@ -37,6 +37,9 @@ class FixAcceptor:
             if e.path == "/api/v3/order" and e.method in ("POST", "DELETE")
         }
         (self.endpoints["REPLACE"],) = rest_replace.endpoints(sim)
+        self.endpoints["OCO"] = next(
+            e for e in rest_orderlist.endpoints(sim) if e.path == "/api/v3/orderList/oco"
+        )
         self.connections = 0  # accepted so far
         self.drop_copy_delay_s = 1.0  # Binance's drop copy runs 1 s behind
         self._session_numbers = 0

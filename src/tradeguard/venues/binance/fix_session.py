@@ -170,6 +170,8 @@ class FixSession:
             self.answered(message.get(11), message)
             if kind == "8":
                 self.wire.report(message)
+        elif kind == "N":  # ListStatus: an order list's answer, by its ClListID
+            self.answered(message.get(25014), message)
         elif kind == "3":
             ref = message.get(45)
             if ref is not None and ref.isdigit():
