@@ -84,13 +84,15 @@ def orders_over_fix(
 def attach(session: Session, assets: Assets, tolerance: Tolerance) -> None:
     """The FIX wire's hooks into the session: its ExecutionReports recorded as the user
     stream's executionReports are (a fill both bring is booked once: the ledger drops the
-    repeat), and reconciliation before a new session sends."""
+    repeat), reconciliation before a new session sends, and the order counts each
+    LimitResponse reports taken by the rate ledger."""
     from tradeguard.errors import TradeguardError
     from tradeguard.events import OrderFilled
     from tradeguard.session.reconciler import reconcile_now
     from tradeguard.venues.binance.client import BinanceTransport
     from tradeguard.venues.binance.fix import FixOrderWire
     from tradeguard.venues.binance.fix_messages import stream_event
+    from tradeguard.venues.binance.fix_session import FixLimit, order_count_headers
     from tradeguard.venues.binance.fix_wire import FixMessage
     from tradeguard.venues.binance.userevents import UserEvents
 
@@ -115,8 +117,13 @@ def attach(session: Session, assets: Assets, tolerance: Tolerance) -> None:
         for each in events:
             session.recorder.record(each)
 
+    def on_limits(limits: list[FixLimit]) -> None:
+        # the account's order counts, as REST's headers bring them (others trade on it too)
+        transport.ledger.observe_headers(order_count_headers(limits), transport.server_now_ms())
+
     wire.before_resume = resume
     wire.on_report = on_report
+    wire.on_limits = on_limits
     drop_copy = wire.drop_copy
     if drop_copy is None or transport.credentials is None:
         return

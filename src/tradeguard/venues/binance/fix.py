@@ -38,6 +38,7 @@ import random
 import ssl
 import string
 from collections.abc import Awaitable, Callable, Iterator
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from tradeguard.keys.credentials import ApiCredentials
@@ -95,6 +96,10 @@ class FixOrderWire:
         self._retry_at = 0.0
         self.paced = 0  # requests that waited for the message limit
         self.lists = 0  # order lists (OCO) placed: answered by a ListStatus
+        # each LimitResponse's limits (the session feeds its order counts to the rate ledger)
+        self.on_limits: Callable[[list[FixLimit]], None] | None = None
+        self._peak_messages = 0  # the most messages in one window, on sessions now closed
+        self._message_limit = (self.config.message_limit, self.config.message_window_s)
         self.drop_copy: DropCopy | None = None  # fix_drop_copy: closed with this wire
         self._cancel_ids = 0
 
@@ -236,7 +241,25 @@ class FixOrderWire:
     def noticed_news(self) -> None:
         self.news += 1
 
+    def limits_reported(self, limits: list[FixLimit]) -> None:
+        session = self._session
+        if session is not None:
+            self._message_limit = (session.message_limit, session.message_window_s)
+        if self.on_limits is not None:
+            self.on_limits(limits)
+
+    def counter_peaks(self) -> list[tuple[str, Decimal, int]]:
+        """The message limit's peak this run beside the limit (the run summary's limits
+        table): the most messages written in one window, or the most LimitResponse counted."""
+        session = self._session
+        peak = max(self._peak_messages, 0 if session is None else session.peak_messages)
+        if not peak:
+            return []
+        limit, window_s = self._message_limit
+        return [(f"{limit} FIX messages per {window_s:g} s (order entry)", Decimal(peak), limit)]
+
     def forget(self, session: FixSession) -> None:
+        self._peak_messages = max(self._peak_messages, session.peak_messages)
         if self._session is session:
             self._session = None
 

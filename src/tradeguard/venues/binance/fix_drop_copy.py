@@ -21,6 +21,7 @@ from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.venues.binance import fix_wire
 from tradeguard.venues.binance.fix_session import (
     FixConfig,
+    FixLimit,
     FixSession,
     LogonRefused,
     open_session,
@@ -92,6 +93,10 @@ class DropCopy:
     def noticed_news(self) -> None:
         """Maintenance: the session logs itself out at once (nothing waits on a drop-copy
         session), and `_run` opens a new one."""
+
+    def limits_reported(self, limits: list[FixLimit]) -> None:
+        """Drop copy's own message limit (60 per 60 s) is held by its session; nothing of it
+        is the order-rate ledger's."""
 
     def forget(self, session: FixSession) -> None:
         if self._session is session:
