@@ -125,7 +125,10 @@ def test_the_profiles_example_is_a_valid_tradeguard_toml(tmp_path: Path) -> None
     used = set(tomllib.loads(example)["profiles"][next(iter(parsed))])
     # the fix_* keys are read only with order_transport = "fix" (the example trades over REST
     # on the testnet); profiles.md's table has them
-    only_elsewhere = {"ip_whitelist_required_for_live", "fix_url", "fix_ca_file", "fix_drop_copy"}
+    only_elsewhere = {
+        *("ip_whitelist_required_for_live", "fix_url", "fix_ca_file", "fix_drop_copy"),
+        "fix_drop_copy_url",
+    }
     assert used == set(profile_parse._PROFILE_KEYS) - only_elsewhere, (
         "the complete example should set every key of a profile"
     )

@@ -4,10 +4,11 @@ over FIX order entry (venues/binance/fix.py), set up as `connect` builds the ses
 FIX takes Ed25519 keys only: any other key is refused here in one line, before anything is
 sent. The FIX host is Binance's for the rung (testnet, or live), or the embedded simulator's
 acceptor (its throwaway certificate trusted), or the profile's `fix_url` (with `fix_ca_file`
-trusted: a standalone `tradeguard sim`). A profile with its own `base_url` and no `fix_url`
-names no FIX host, and is refused. After any new FIX session but the first, the session
-reconciles before the order that opened it leaves (Binance replays nothing a lost session
-carried).
+trusted: a standalone `tradeguard sim`), and drop copy's beside it Binance's fix-dc host, the
+simulator's `fix_dc_url` port, or the profile's `fix_drop_copy_url`. A profile with its own
+`base_url` and no `fix_url` names no FIX host, and is refused. After any new FIX session but
+the first, the session reconciles before the order that opened it leaves (Binance replays
+nothing a lost session carried).
 """
 
 from __future__ import annotations
@@ -52,11 +53,11 @@ def orders_over_fix(
             hint="create an Ed25519 key on Binance (API Management, self-generated) and give "
             'its PEM as credentials.private_key, or use order_transport = "ws"',
         )
-    if sim is not None:  # one port serves order entry and drop copy on the simulator
+    if sim is not None:  # the simulator serves order entry and drop copy on a port each
         url, ca_pem = sim.urls["fix_url"], sim.urls["fix_ca_pem"]
-        drop_copy_url = url
+        drop_copy_url = sim.urls["fix_dc_url"]
     elif profile.fix_url is not None:
-        url = drop_copy_url = profile.fix_url
+        url, drop_copy_url = profile.fix_url, profile.fix_drop_copy_url
         ca_pem = None if profile.fix_ca_file is None else read_ca(profile.name, profile.fix_ca_file)
     elif profile.base_url is None and profile.env in FIX_HOSTS:
         url, ca_pem = FIX_HOSTS[profile.env], None
@@ -77,6 +78,12 @@ def orders_over_fix(
     )
     wire = FixOrderWire(url, ca_pem=ca_pem, config=fix_config)
     if profile.fix_drop_copy:
+        if drop_copy_url is None:
+            raise ConfigError(
+                f"profile {profile.name}: fix_drop_copy has no drop-copy host beside fix_url",
+                hint='add fix_drop_copy_url = "tcp+tls://HOST:PORT" (a `tradeguard sim` '
+                "prints its fix_dc_url), or delete fix_drop_copy",
+            )
         wire.drop_copy = DropCopy(drop_copy_url, ca_pem=ca_pem, config=fix_config)
     transport.order_wire = wire
 

@@ -12,9 +12,10 @@
 - NewOrderSingle <D>, OrderCancelRequest <F>, OrderCancelRequestAndNewOrderSingle <XCN> and
   NewOrderList <E> (OCO) run on the REST handlers (sim/fix_order_entry.py); every
   ExecutionReport and ListStatus <N> of the account goes to every order-entry session of it.
-- A drop-copy session (Logon with DropCopyFlag 9406=Y, on the same port: Binance's is another
-  host) receives every ExecutionReport of the account `drop_copy_delay_s` late (1 s, as
-  Binance), and its orders are refused (-1183).
+- A drop-copy session (Logon with DropCopyFlag 9406=Y, on the drop-copy port: Binance's is
+  another host; -1184 on order entry's, and a Logon without the flag there -1185) receives
+  every ExecutionReport of the account `drop_copy_delay_s` late (1 s, as Binance), and its
+  orders are refused (-1183).
 - A message that is not FIX (bad BodyLength, CheckSum, ...): Reject -1177, and the connection
   closes.
 
@@ -52,6 +53,13 @@ if TYPE_CHECKING:
     from tradeguard.sim.keys import ApiKey
 
 NEWS_FINAL: Final = "Your connection is about to be closed. Please reconnect."
+DROP_COPY_NOT_ALLOWED: Final = (
+    "DropCopy sessions are not supported on this server. Please reconnect to a drop copy server."
+)
+DROP_COPY_REQUIRED: Final = (
+    "Only DropCopy sessions are supported on this server. Either reconnect to order entry "
+    "server or send DropCopyFlag (9406) field."
+)
 
 
 class _Reports(UserSink):
@@ -75,8 +83,11 @@ class FixSession:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         ip: str,
+        *,
+        drop_copy_port: bool = False,
     ) -> None:
         self.acceptor = acceptor
+        self.drop_copy_port = drop_copy_port  # accepted on drop copy's port, not order entry's
         self.sim = acceptor.sim
         self.reader = reader
         self.writer = writer
@@ -246,6 +257,10 @@ class FixSession:
     def _logon(self, msg: FixMessage) -> None:
         self.sender = msg.get(49) or "?"  # whom the refusals below are addressed to
         key, heartbeat, self.drop_copy = fix_logon.check(msg, self.sim, self.ip)
+        if self.drop_copy and not self.drop_copy_port:
+            raise Refused(-1184, DROP_COPY_NOT_ALLOWED)
+        if self.drop_copy_port and not self.drop_copy:
+            raise Refused(-1185, DROP_COPY_REQUIRED)
         if self.acceptor.comp_id_taken(key.account, self.sender):
             raise Refused(-1033, "SenderCompId(49) is currently in use.")
         self.key, self.in_seq, self.heartbeat_s = key, 1, heartbeat

@@ -76,10 +76,10 @@ async def test_a_wrong_no_orders_count_is_rejected(
     assert (await logged_on.expect("3")).get(25016) == "-1188"
 
 
-async def test_a_drop_copy_session_may_not_place_a_list(
-    fix: RawFix, running_sim: RunningSim
-) -> None:
+async def test_a_drop_copy_session_may_not_place_a_list(running_sim: RunningSim) -> None:
+    fix = await RawFix.open(running_sim, "fix_dc_url")
     await fix.logon(drop_copy=True)
     await fix.expect("A")
     fix.send("E", _sell_oco(running_sim))
     assert (await fix.expect("3")).get(25016) == "-1183"
+    await fix.close()

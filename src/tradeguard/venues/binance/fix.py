@@ -292,13 +292,16 @@ class FixOrderWire:
                     self, address, self._tls, sender, credentials, self.config
                 )
             except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled, LogonRefused) as exc:
+                why = str(exc)
+                if isinstance(exc, LogonRefused) and exc.wrong_host:
+                    why += "; fix_url names a drop-copy host: name the order-entry one (fix-oe)"
                 self.failed_connects += 1
                 ceiling = min(
                     self.config.backoff_cap_s,
                     self.config.backoff_base_s * 2 ** (self.failed_connects - 1),
                 )
                 self._retry_at = asyncio.get_running_loop().time() + self._rng.uniform(0, ceiling)
-                raise NeverSent(f"the FIX session at {self.url} did not open: {exc}") from exc
+                raise NeverSent(f"the FIX session at {self.url} did not open: {why}") from exc
             self.failed_connects = 0
             old, self._session = self._session, session
             if old is not None:

@@ -4,7 +4,8 @@ reads them as the user stream's (connect_fix.py) to cross-check the fills order 
 a fill seen here and not booked is booked from here, and the session reconciles.
 
 It only listens: no order leaves on it (Binance refuses them, -1183). A lost session is
-opened again after a jittered backoff; what it missed meanwhile is the reconciliation's.
+opened again after a jittered backoff; what it missed meanwhile is the reconciliation's. A
+host that serves order entry instead (-1184) stops it, and `refused` says which key to fix.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class DropCopy:
         self.connections = 0
         self.reports = 0  # ExecutionReports received
         self.caught = 0  # fills seen here that order entry had not booked
+        # why drop copy stopped for good: its host serves order entry (-1184); None while on
+        self.refused: str | None = None
         self._session: FixSession | None = None
         self._ended = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -70,16 +73,27 @@ class DropCopy:
                 self._session = await open_session(
                     self, self.address, self._tls, sender, credentials, self.config, drop_copy=True
                 )
-            except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled, LogonRefused):
+            except LogonRefused as exc:
+                if exc.wrong_host:  # order entry's host: no retry will change that
+                    self.refused = (
+                        f"drop copy at {self.url}: {exc}; fix_drop_copy_url names an "
+                        "order-entry host: name the drop-copy one (fix-dc)"
+                    )
+                    return
                 failures += 1
-                ceiling = min(
-                    self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** (failures - 1)
-                )
-                await asyncio.sleep(self._rng.uniform(0, ceiling))
+                await self._back_off(failures)
+                continue
+            except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled):
+                failures += 1
+                await self._back_off(failures)
                 continue
             failures = 0
             self.connections += 1
             await self._ended.wait()
+
+    async def _back_off(self, failures: int) -> None:
+        ceiling = min(self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** (failures - 1))
+        await asyncio.sleep(self._rng.uniform(0, ceiling))
 
     # ── what the session tells its owner ────────────────────────────────────────────────
     def sending_time(self) -> str:

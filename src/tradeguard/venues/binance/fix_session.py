@@ -307,9 +307,32 @@ async def open_session(
     return session
 
 
+# Binance's codes for a refused Logon (reference/binance-fix.md §3, §8), by name
+LOGON_CODES = {
+    "-1021": "INVALID_TIMESTAMP",
+    "-1022": "INVALID_SIGNATURE",
+    "-1033": "COMP_ID_IN_USE",
+    "-1034": "TOO_MANY_CONNECTIONS",
+    "-1175": "RESET_SEQ_NUM_SUPPORT",
+    "-1176": "ALREADY_LOGGED_IN",
+    "-1177": "GARBLED_MESSAGE",
+    "-1180": "EXPECTED_LOGON",
+    "-1184": "DROP_COPY_SESSION_NOT_ALLOWED",  # DropCopyFlag sent to an order-entry host
+    "-1185": "DROP_COPY_SESSION_REQUIRED",  # an order-entry Logon sent to a drop-copy host
+    "-2015": "REJECTED_MBX_KEY",
+}
+WRONG_HOST = frozenset({"-1184", "-1185"})
+
+
 class LogonRefused(Exception):
+    """A Logon the server answered with a Reject: its code (named) and text. `wrong_host`: the
+    host serves the other kind of session (-1184, -1185), which no retry changes."""
+
     def __init__(self, code: str | None, text: str | None) -> None:
-        super().__init__(f"Logon refused: {code or '?'} {text or ''}".strip())
+        named = f"{code} {LOGON_CODES[code]}" if code in LOGON_CODES else code or "?"
+        super().__init__(f"Logon refused: {named}: {text or 'no reason given'}")
+        self.code = code
+        self.wrong_host = code in WRONG_HOST
 
 
 async def _first_message(reader: asyncio.StreamReader, buffer: bytearray) -> fix_wire.FixMessage:
