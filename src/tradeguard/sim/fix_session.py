@@ -105,6 +105,9 @@ class FixSession:
         self._last_in = self._last_out = asyncio.get_running_loop().time()
         self._test_sent_at: float | None = None
         self.orders = OrderEntry(self)
+        # what `send` wrote in this turn of the loop, flushed as one write at its end: an
+        # order's ExecutionReports (NEW, then each fill) leave in one TLS record, not one each
+        self._unsent: list[bytes] = []
 
     def ended(self) -> bool:
         return self.closed
@@ -164,8 +167,16 @@ class FixSession:
         )
         if garble is not None:  # a CheckSum one off
             data = data[:-4] + b"%03d\x01" % ((int(data[-4:-1]) + 1) % 256)
-        self._last_out = asyncio.get_running_loop().time()
-        self.writer.write(data)
+        loop = asyncio.get_running_loop()
+        self._last_out = loop.time()
+        if not self._unsent:
+            loop.call_soon(self._flush)
+        self._unsent.append(data)
+
+    def _flush(self) -> None:
+        data, self._unsent = b"".join(self._unsent), []
+        if not self.writer.transport.is_closing():
+            self.writer.write(data)
 
     def _logout(self, text: str, code: int | None = None) -> None:
         self.send("5", [(58, text), (25016, code)])
