@@ -150,9 +150,10 @@ class OrderEntry:
         now = sim.clock.now_ms()
         if orders:
             sim.ledger.admit_order(key.account, session.ip, now)
-        try:
-            endpoint.handler(Call(Params(params), now, session.ip, key))
-        finally:
-            sim.pump()  # the reports go out as the engine's events are delivered
+        with session.one_write():  # the order's reports in one TLS record
+            try:
+                endpoint.handler(Call(Params(params), now, session.ip, key))
+            finally:
+                sim.pump()  # the reports go out as the engine's events are delivered
         for _ in range(orders):
             sim.ledger.count_order(key.account, now)

@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import uuid
 from collections import deque
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from tradeguard.sim import fix_lists, fix_logon, fix_orders
@@ -105,9 +106,9 @@ class FixSession:
         self._last_in = self._last_out = asyncio.get_running_loop().time()
         self._test_sent_at: float | None = None
         self.orders = OrderEntry(self)
-        # what `send` wrote in this turn of the loop, flushed as one write at its end: an
-        # order's ExecutionReports (NEW, then each fill) leave in one TLS record, not one each
-        self._unsent: list[bytes] = []
+        # while an order call runs, what `send` writes is held and leaves as one write at its
+        # end: the order's ExecutionReports (NEW, then each fill) in one TLS record and send
+        self._held: list[bytes] | None = None
 
     def ended(self) -> bool:
         return self.closed
@@ -167,16 +168,22 @@ class FixSession:
         )
         if garble is not None:  # a CheckSum one off
             data = data[:-4] + b"%03d\x01" % ((int(data[-4:-1]) + 1) % 256)
-        loop = asyncio.get_running_loop()
-        self._last_out = loop.time()
-        if not self._unsent:
-            loop.call_soon(self._flush)
-        self._unsent.append(data)
-
-    def _flush(self) -> None:
-        data, self._unsent = b"".join(self._unsent), []
-        if not self.writer.transport.is_closing():
+        self._last_out = asyncio.get_running_loop().time()
+        if self._held is not None:
+            self._held.append(data)
+        else:
             self.writer.write(data)
+
+    @contextlib.contextmanager
+    def one_write(self) -> Iterator[None]:
+        """What is sent inside leaves as one write, when it ends."""
+        self._held = []
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+            if held and not self.writer.transport.is_closing():
+                self.writer.write(b"".join(held))
 
     def _logout(self, text: str, code: int | None = None) -> None:
         self.send("5", [(58, text), (25016, code)])
