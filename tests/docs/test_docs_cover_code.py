@@ -21,6 +21,7 @@ import pytest
 from tradeguard import stages
 from tradeguard.journal import DURABILITIES
 from tradeguard.keys.credentials import CREDENTIAL_SOURCES
+from tradeguard.profile import credential_keys, limit_keys
 from tradeguard.profile import parse as profile_parse
 from tradeguard.profile import profiles as profile_module
 from tradeguard.sim import config as sim_config
@@ -89,10 +90,10 @@ def _same(documented: set[str], accepted: set[str], where: str) -> None:
 
 PROFILE_SECTIONS = {
     "[profiles.NAME]": profile_parse._PROFILE_KEYS,
-    "[profiles.NAME.credentials]": profile_parse._CREDENTIAL_KEYS,
-    "[profiles.NAME.limits]": profile_parse._LIMIT_KEYS,
-    "[profiles.NAME.alerts]": profile_parse._ALERT_KEYS,
-    "[profiles.NAME.stages.RUNG]": profile_parse._CAPS_KEYS,
+    "[profiles.NAME.credentials]": credential_keys.CREDENTIAL_KEYS,
+    "[profiles.NAME.limits]": limit_keys.LIMIT_KEYS,
+    "[profiles.NAME.alerts]": limit_keys.ALERT_KEYS,
+    "[profiles.NAME.stages.RUNG]": limit_keys.CAPS_KEYS,
 }
 
 
@@ -125,7 +126,10 @@ def test_the_profiles_example_is_a_valid_tradeguard_toml(tmp_path: Path) -> None
     used = set(tomllib.loads(example)["profiles"][next(iter(parsed))])
     # the fix_* keys are read only with order_transport = "fix" (the example trades over REST
     # on the testnet); profiles.md's table has them
-    only_elsewhere = {"ip_whitelist_required_for_live", "fix_url", "fix_ca_file", "fix_drop_copy"}
+    only_elsewhere = {
+        *("ip_whitelist_required_for_live", "fix_url", "fix_ca_file", "fix_drop_copy"),
+        "fix_drop_copy_url",
+    }
     assert used == set(profile_parse._PROFILE_KEYS) - only_elsewhere, (
         "the complete example should set every key of a profile"
     )

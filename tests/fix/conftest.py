@@ -4,6 +4,8 @@ bookkeeping and invariants."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 import pytest
 
@@ -15,7 +17,12 @@ from tradeguard.sim.remote import SimRemote
 from tradeguard.venues.binance.client import BinanceTransport
 from tradeguard.venues.binance.fix import FixOrderWire
 
-FIX = Profile(order_transport="fix")
+
+def fix_profile(**fields: Any) -> Profile:
+    """A Binance profile with `order_transport = "fix"`, made inside the test: a profile
+    resolves its journal's path when made, and only then is $XDG_DATA_HOME the test's own."""
+    return Profile(order_transport="fix", **fields)
+
 
 _isolated = scenarios._isolated
 sessions = scenarios.sessions
@@ -25,7 +32,7 @@ http = scenarios.http
 @pytest.fixture
 async def fix_tg(sessions: Connect) -> Session:
     """A session whose orders go over FIX, with a 2 s answer timeout and a fast resolver."""
-    session = await sessions(FIX, **FAST)
+    session = await sessions(fix_profile(), **FAST)
     watch_placements(session.sim)
     return session
 

@@ -5,26 +5,25 @@ session reconciles: both journaled."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
 import aiohttp
 import pytest
 
-from tests.fix.conftest import FIX, wire
+from tests.fix.conftest import fix_profile, wire
 from tests.scenarios.conftest import FAST, Connect, assert_invariants, eventually
 from tradeguard.errors import OutcomeUnknown
 from tradeguard.events import OrderFilled
 from tradeguard.model import OrderStatus
 from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
-
-DROP_COPY = replace(FIX, fix_drop_copy=True)
+from tradeguard.venues.binance.fix_drop_copy import DropCopy
 
 
 async def test_a_fill_order_entry_missed_is_caught_on_drop_copy(
     sessions: Connect, http: aiohttp.ClientSession
 ) -> None:
-    tg: Session = await sessions(DROP_COPY, stream=False, **FAST)
+    tg: Session = await sessions(fix_profile(fix_drop_copy=True), stream=False, **FAST)
     assert tg.sim is not None and tg.sim.fix is not None
     tg.sim.fix.drop_copy_delay_s = 0.05  # Binance's is 1 s
     drop_copy = wire(tg).drop_copy
@@ -57,3 +56,54 @@ def _logged_on(connections: int) -> None:
 
 def _caught(caught: int) -> None:
     assert caught >= 1
+
+
+async def _drop_copy_session(sessions: Connect) -> tuple[Session, DropCopy]:
+    tg: Session = await sessions(fix_profile(fix_drop_copy=True), **FAST)
+    assert tg.sim is not None and tg.sim.fix is not None
+    tg.sim.fix.drop_copy_delay_s = 0.05  # Binance's is 1 s
+    drop_copy = wire(tg).drop_copy
+    assert drop_copy is not None
+    await eventually(lambda: _logged_on(drop_copy.connections))
+    return tg, drop_copy
+
+
+def _acceptor_drop_copies(tg: Session) -> list[Any]:
+    assert tg.sim is not None and tg.sim.fix is not None
+    return [s for s in tg.sim.fix.sessions if s.drop_copy and not s.closed]
+
+
+async def test_a_dropped_drop_copy_session_is_opened_again(sessions: Connect) -> None:
+    tg, drop_copy = await _drop_copy_session(sessions)
+    [session] = _acceptor_drop_copies(tg)
+    session.abort()  # the TCP connection cut, no Logout
+
+    def again() -> None:
+        assert drop_copy.connections == 2 and len(_acceptor_drop_copies(tg)) == 1
+
+    await eventually(again)
+    seen = drop_copy.reports
+    order = await tg.market_buy("BTC/USDT", qty="0.001")  # its reports come on the new one
+    await tg.wait_for(order.client_order_id, OrderStatus.FILLED, timeout_s=5)
+    await eventually(lambda: _more(drop_copy.reports, seen))
+    await assert_invariants(tg)
+
+
+async def test_news_logs_the_drop_copy_session_out_and_a_new_one_on(
+    sessions: Connect, http: aiohttp.ClientSession
+) -> None:
+    tg, drop_copy = await _drop_copy_session(sessions)
+    [old] = _acceptor_drop_copies(tg)
+    assert tg.sim is not None
+    await SimRemote(tg.sim.control_url, http).add_fault({"kind": "fix_news", "seconds": 30})
+
+    def moved() -> None:
+        assert drop_copy.connections == 2 and old.closed  # logged out by us, not by the server
+        assert [s for s in _acceptor_drop_copies(tg) if s is not old]
+
+    await eventually(moved)
+    await assert_invariants(tg)
+
+
+def _more(count: int, than: int) -> None:
+    assert count > than

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rich.console import Console
+
 from tests.fix.conftest import wire
 from tests.scenarios.conftest import eventually, price_off
+from tradeguard.cli.runner import Tally, limit_peaks, summary
 from tradeguard.model import OrderStatus
 from tradeguard.session.guard import Session
 
@@ -49,3 +52,37 @@ async def test_each_logon_queries_the_live_limits(fix_tg: Session) -> None:
     message = fix.limits[0]
     assert (message.limit, message.interval_s) == (10_000, 10)
     assert fix.limits[2].interval_s == 86_400 and fix.limits[1].used == 0  # asked at Logon
+
+
+async def test_the_run_summary_shows_the_fix_message_limit_in_use(fix_tg: Session) -> None:
+    """The messages sent on order entry (the Logon, the LimitQuery, the orders) are a limit of
+    the run's summary, beside the request-weight and order windows."""
+    price = await price_off(fix_tg, "-1")
+    for _ in range(3):
+        await fix_tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    [(described, used, share)] = [row for row in limit_peaks(fix_tg) if "FIX" in row[0]]
+    assert described == "10000 FIX messages per 10 s (order entry)"
+    assert used >= 5 and share == float(used) / 10_000
+    console = Console(record=True, width=200)
+    summary(fix_tg, Tally(orders=3), console, "done")
+    assert "10000 FIX messages per 10 s (order entry)" in console.export_text()
+
+
+async def test_the_order_counts_the_limit_response_reports_reach_the_rate_ledger(
+    fix_tg: Session,
+) -> None:
+    """Orders another client placed on the account count in the ledger once the Logon's
+    LimitResponse reports them, as X-MBX-ORDER-COUNT headers do over REST."""
+    assert fix_tg.sim is not None
+    sim = fix_tg.sim.sim
+    for _ in range(7):  # another client's orders on the account, this 10 s window
+        sim.ledger.count_order("main", sim.clock.now_ms())
+    await fix_tg.limit_buy("BTC/USDT", qty="0.001", price=await price_off(fix_tg, "-1"))
+
+    def counted() -> None:
+        ten_s = [
+            used for rule, used in fix_tg.transport.ledger.peaks() if rule.interval_ms == 10_000
+        ]
+        assert ten_s and ten_s[0] >= 7
+
+    await eventually(counted)

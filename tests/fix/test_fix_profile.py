@@ -72,6 +72,12 @@ def ca_file(tmp_path: Path) -> Path:
     return path
 
 
+def test_fix_drop_copy_url_names_drop_copys_host_beside_fix_url(tmp_path: Path) -> None:
+    body = SIM_FIX + 'fix_drop_copy = true\nfix_drop_copy_url = "tcp+tls://localhost:9444"\n'
+    profile = load(tmp_path, body)
+    assert profile.fix_drop_copy and profile.fix_drop_copy_url == "tcp+tls://localhost:9444"
+
+
 async def test_fix_url_and_its_ca_file_name_the_host(tmp_path: Path) -> None:
     ca = ca_file(tmp_path)
     profile = load(tmp_path, SIM_FIX + 'fix_ca_file = "sim-ca.pem"\n')
@@ -124,6 +130,15 @@ def test_a_bad_fix_url_is_one_line(tmp_path: Path, extra: str, says: str) -> Non
             "embedded simulator",
         ),
         (SIM_FIX + 'fix_drop_copy = "yes"\n', "must be true or false"),
+        (SIM_FIX + "fix_drop_copy = true\n", "needs fix_drop_copy_url beside fix_url"),
+        (
+            SIM_FIX + 'fix_drop_copy_url = "tcp+tls://localhost:9444"\n',
+            "read only with fix_drop_copy = true",
+        ),
+        (
+            SIM_FIX + 'fix_drop_copy = true\nfix_drop_copy_url = "https://localhost:9444"\n',
+            "not a tcp+tls://host:port",
+        ),
         (
             SIM_FIX.replace('order_transport = "fix"\n', "").replace(
                 'fix_url = "tcp+tls://localhost:9443"\n', ""

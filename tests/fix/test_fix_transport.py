@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.fix.conftest import FIX, wire
+from tests.fix.conftest import fix_profile, wire
 from tests.scenarios.conftest import (
     Connect,
     assert_invariants,
@@ -136,6 +136,15 @@ async def test_news_then_logout_is_a_planned_reconnect(
 ) -> None:
     price = await price_off(fix_tg, "-1")
     await fix_tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    resumed: list[int] = []
+    resume = wire(fix_tg).before_resume
+    assert resume is not None
+
+    async def counted() -> None:
+        resumed.append(wire(fix_tg).connections)
+        await resume()
+
+    wire(fix_tg).before_resume = counted
     await fix_remote.add_fault({"kind": "fix_news", "seconds": 5})
 
     def told() -> None:
@@ -144,6 +153,7 @@ async def test_news_then_logout_is_a_planned_reconnect(
     await eventually(told)
     order = await fix_tg.limit_buy("BTC/USDT", qty="0.001", price=price)  # on a new session
     assert order.status is OrderStatus.NEW and wire(fix_tg).connections == 2
+    assert resumed == [1]  # reconciled before the order left on the new session
     assert fix_tg.sim is not None and fix_tg.sim.fix is not None
     await eventually(lambda: _one_session(fix_tg))  # the old one logged out, not cut
     await assert_invariants(fix_tg)
@@ -156,7 +166,7 @@ def _one_session(tg: Session) -> None:
 
 async def test_an_hmac_key_is_refused_in_one_line(sessions: Connect) -> None:
     with pytest.raises(ConfigError) as refused:
-        await sessions(FIX, sim_key="trade-only")
+        await sessions(fix_profile(), sim_key="trade-only")
     assert 'order_transport = "fix" needs an Ed25519 API key' in str(refused.value)
     assert "\n" not in str(refused.value)
 

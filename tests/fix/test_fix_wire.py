@@ -74,3 +74,28 @@ def test_timestamps_both_ways() -> None:
     assert fix_wire.parse_timestamp("20240627-11:17:25") == ms - 223
     assert fix_wire.timestamp_us(ms * 1000 + 5) == "20240627-11:17:25.223005"
     assert fix_wire.parse_timestamp("yesterday") is None
+
+
+def test_timestamps_agree_with_the_standard_library_across_days_and_years() -> None:
+    """The codec reads and writes UTCTIMESTAMP by hand (remembering the day and the second);
+    it must say what datetime says, across days, a leap day and year ends."""
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2023, 12, 31, 23, 59, 58, tzinfo=UTC)
+    for step in range(0, 3 * 366 * 86_400, 86_400 * 7 + 3_601_013):
+        at = start + timedelta(seconds=step // 1000, milliseconds=step % 1000)
+        ms = int(at.timestamp() * 1000)
+        text = at.strftime("%Y%m%d-%H:%M:%S.") + f"{ms % 1000:03d}"
+        assert fix_wire.timestamp(ms) == text
+        assert fix_wire.parse_timestamp(text) == ms
+    assert fix_wire.parse_timestamp("20240229-23:59:59.999") == 1709251199999
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["20250229-04:00:00", "20251307-04:00:00", "20240229-24:00:00", "20240229-23:60:00",
+     "20240229-23:59:60", "2024022x-23:59:59", "20240229 23:59:59", "20240229-23:59:59.12",
+     "20240229-23:59:5\uff15", "\uff1220240229-23:59:59"[1:] + "0", ""],
+)  # fmt: skip
+def test_what_is_no_timestamp_is_none(text: str) -> None:
+    assert fix_wire.parse_timestamp(text) is None

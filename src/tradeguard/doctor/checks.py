@@ -35,6 +35,7 @@ from tradeguard.doctor.exchange import (
     symbols_check,
     venue_check,
 )
+from tradeguard.doctor.fix import drop_copy_check, uses_drop_copy
 from tradeguard.doctor.journal import kill_switch_check, read_journal, stage_check
 from tradeguard.doctor.local import (
     Check,
@@ -102,6 +103,8 @@ async def gather(profile: ProfileView, options: DoctorOptions) -> Facts:
         limits = None
         if base_url is not None:
             limits = await _exchange(profile, options, base_url, credentials, sim, facts)
+        if uses_drop_copy(profile):
+            add(await drop_copy_check(profile, options, credentials, sim))
         if not any(c.name == "key.access" for c in facts.checks):
             why = "no credentials" if credentials is None else "the exchange did not answer"
             add(

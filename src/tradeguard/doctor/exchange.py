@@ -78,7 +78,8 @@ async def profile_exchange(
 
         running = started = await server.start(SimConfig.default(seed=1, venue=profile.venue))
     try:
-        name = options.sim_key or DEFAULT_SIM_KEY
+        fix = getattr(profile, "order_transport", None) == "fix"  # as connect picks its key
+        name = options.sim_key or ("trade-only-ed25519" if fix else DEFAULT_SIM_KEY)
         creds, check = sim_credentials(running, name)
         yield running.base_url, creds, check, running
     finally:

@@ -1,8 +1,10 @@
 """The FIX host of a profile with `order_transport = "fix"`: `fix_url` (tcp+tls://host:port)
 and `fix_ca_file` (a PEM certificate to trust for it, as a standalone `tradeguard sim`'s
-throwaway one), and `fix_drop_copy` (a drop-copy session cross-checking fills). Without a
-fix_url the host is Binance's for the rung, or the embedded simulator's; a profile with its
-own base_url needs fix_url (session/connect_fix.py says so at connect)."""
+throwaway one), `fix_drop_copy` (a drop-copy session cross-checking fills) and, beside a
+fix_url, `fix_drop_copy_url` (drop copy's own host: Binance's is another host than order
+entry's, and each refuses the other's Logon, -1184/-1185). Without a fix_url the hosts are
+Binance's for the rung, or the embedded simulator's; a profile with its own base_url needs
+fix_url (session/connect_fix.py says so at connect)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from urllib.parse import urlsplit
 
 from tradeguard.profile.values import Checks, Path_
 
-FIX_KEYS = ("fix_url", "fix_ca_file", "fix_drop_copy")
+FIX_KEYS = ("fix_url", "fix_ca_file", "fix_drop_copy", "fix_drop_copy_url")
 _URL_FIX = 'write fix_url = "tcp+tls://HOST:PORT" (a `tradeguard sim` prints its fix_url)'
 
 
@@ -20,20 +22,29 @@ class FixHost(NamedTuple):  # named as Profile's fields: Profile(**host._asdict(
     fix_url: str | None
     fix_ca_file: Path | None
     fix_drop_copy: bool
+    fix_drop_copy_url: str | None
 
 
 def fix_host(checks: Checks, path: Path_, body: dict[str, Any], env: str) -> FixHost:
-    """The profile's fix_url and fix_ca_file (None when not set) and fix_drop_copy; every bad
-    value one line."""
+    """The profile's fix_url, fix_ca_file and fix_drop_copy_url (None when not set) and
+    fix_drop_copy; every bad value one line."""
     url, ca = body.get("fix_url"), body.get("fix_ca_file")
     drop_copy = checks.flag((*path, "fix_drop_copy"), body.get("fix_drop_copy", False))
-    for key, value in (("fix_url", url), ("fix_ca_file", ca), ("fix_drop_copy", drop_copy or None)):
+    drop_copy_url = body.get("fix_drop_copy_url")
+    keys = (
+        ("fix_url", url),
+        ("fix_ca_file", ca),
+        ("fix_drop_copy", drop_copy or None),
+        ("fix_drop_copy_url", drop_copy_url),
+    )
+    for key, value in keys:
         if value is not None and body.get("order_transport") != "fix":
             checks.fail(
                 (*path, key),
                 'is read only with order_transport = "fix"',
                 'set order_transport = "fix", or delete this line',
             )
+    drop_copy_url = _drop_copy_url(checks, path, drop_copy_url, url, drop_copy)
     if url is not None:
         url = _url(checks, (*path, "fix_url"), url)
         if env == "sim" and body.get("base_url") is None:
@@ -43,7 +54,7 @@ def fix_host(checks: Checks, path: Path_, body: dict[str, Any], env: str) -> Fix
                 "delete this line, or set base_url to a standalone `tradeguard sim`'s",
             )
     if ca is None:
-        return FixHost(url, None, drop_copy)
+        return FixHost(url, None, drop_copy, drop_copy_url)
     where = (*path, "fix_ca_file")
     if url is None:
         checks.fail(where, "trusts a certificate for no fix_url", _URL_FIX)
@@ -53,7 +64,32 @@ def fix_host(checks: Checks, path: Path_, body: dict[str, Any], env: str) -> Fix
             f"{env} trades against Binance's own certificate",
             "delete this line (the system's trusted certificates check Binance's)",
         )
-    return FixHost(url, _ca_file(checks, where, ca), drop_copy)
+    return FixHost(url, _ca_file(checks, where, ca), drop_copy, drop_copy_url)
+
+
+def _drop_copy_url(
+    checks: Checks, path: Path_, value: object, url: object, drop_copy: bool
+) -> str | None:
+    """fix_drop_copy_url: drop copy's host beside fix_url, needed by fix_drop_copy there."""
+    where = (*path, "fix_drop_copy_url")
+    if value is None:
+        if drop_copy and url is not None:
+            checks.fail(
+                (*path, "fix_drop_copy"),
+                "needs fix_drop_copy_url beside fix_url (drop copy is a host of its own)",
+                'write fix_drop_copy_url = "tcp+tls://HOST:PORT" (a `tradeguard sim` prints '
+                "its fix_dc_url)",
+            )
+        return None
+    if not drop_copy:
+        checks.fail(where, "is read only with fix_drop_copy = true", "delete this line")
+    if url is None:
+        checks.fail(
+            where,
+            "names drop copy's host beside no fix_url",
+            "delete this line (Binance's hosts follow the rung), or write fix_url",
+        )
+    return _url(checks, where, value)
 
 
 def _url(checks: Checks, where: Path_, value: object) -> str:

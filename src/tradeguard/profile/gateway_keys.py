@@ -31,10 +31,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from tradeguard.keys.credentials import DEFAULT_KEYRING_SERVICE, CredentialSource, CredentialsSpec
-from tradeguard.profile.values import Checks, Path_
+from tradeguard.profile.credential_keys import CredentialsTable
+from tradeguard.profile.values import Path_
 
 GATEWAY_KEYS: Final = ("keys",)
 KEY_FIELDS: Final = ("name", "source", "api_key", "secret", "public_key", "keyring_service",
@@ -55,12 +56,9 @@ class GatewayKeySpec:
     public_key: str | None = None  # an Ed25519 key's public key file (then no secret)
 
 
-class GatewayTable(Checks):
-    """The parser's part that reads a profile's gateway table."""
-
-    if TYPE_CHECKING:
-
-        def credential_name(self, path: Path_, source: str, name: str) -> None: ...
+class GatewayTable(CredentialsTable):
+    """The parser's part that reads a profile's gateway table (its key names are checked as
+    the credentials' are)."""
 
     def gateway_keys(self, profile: str, body: object) -> tuple[GatewayKeySpec, ...]:
         path: Path_ = ("profiles", profile, "gateway")

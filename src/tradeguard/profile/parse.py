@@ -1,5 +1,9 @@
 """Reading tradeguard.toml into Profiles: every key checked, every mistake named with its line.
 
+This module reads the document and a profile's own keys; its tables are read by the parser's
+parts, each in a module of its own: credentials (credential_keys.py), symbols, limits, alerts
+and stages (limit_keys.py), the FIX keys (fix_host.py), the gateway's keys (gateway_keys.py).
+
 Secrets are looked for first, before any other check, so that no later message can carry one:
 a PEM block anywhere, and any value under `credentials` (or under a key named like a secret)
 that looks like key material rather than a name. Values under `credentials` are never shown.
@@ -8,37 +12,30 @@ that looks like key material rather than a name. Values under `credentials` are 
 from __future__ import annotations
 
 import re
-import shlex
 import tomllib
 from collections.abc import Mapping
-from decimal import Decimal
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
 from tradeguard import stages
 from tradeguard.errors import ConfigError, CredentialsError
 from tradeguard.journal import DURABILITIES
-from tradeguard.keys.credentials import CREDENTIAL_SOURCES, DEFAULT_KEYRING_SERVICE, CredentialsSpec
 from tradeguard.keys.shape import looks_like_secret
-from tradeguard.model import Symbol
 from tradeguard.profile.fix_host import FIX_KEYS, fix_host
 from tradeguard.profile.gateway_keys import GatewayTable
+from tradeguard.profile.limit_keys import LimitTables
 from tradeguard.profile.profiles import (
     MAX_STALE_AFTER_S,
     MODES,
     ORDER_TRANSPORTS,
     STALE_AFTER_S,
     VENUES,
-    Alerts,
-    Limits,
     OrderTransport,
     Profile,
 )
-from tradeguard.profile.values import Path_, dotted, example, http_url
-from tradeguard.stages import Caps, Rung
-from tradeguard.venues.binance.signing import KEY_KINDS
+from tradeguard.profile.values import Path_, http_url
+from tradeguard.stages import Rung
 
 _PROFILE_KEYS = (
     "venue", "env", "mode", "symbols", "journal", "journal_durability", "base_url", "credentials",
@@ -46,20 +43,8 @@ _PROFILE_KEYS = (
     "key_age_refuse_days", "ip_whitelist_required_for_live", "order_transport",
     "market_stale_after_s", "gateway", *FIX_KEYS,
 )  # fmt: skip
-_CREDENTIAL_KEYS = (
-    "source", "api_key", "secret", "private_key", "passphrase", "kind", "keyring_service",
-)  # fmt: skip
-_LIMIT_KEYS = (
-    "max_order_notional", "max_position", "max_position_notional", "max_open_orders",
-    "max_orders_per_minute", "price_band_pct", "daily_loss", "drawdown_from_peak",
-)  # fmt: skip
-_ALERT_KEYS = ("webhook", "command", "min_interval_s")
-_CAPS_KEYS = ("max_order_notional", "daily_notional")
 _SECRET_NAMES = re.compile(r"secret|passphrase|password|private|api_?key|token", re.IGNORECASE)
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_KEYRING_NAME = re.compile(r"[\w.@:+-]{1,128}")
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def parse_text(text: str, source: Path) -> dict[str, Profile]:
@@ -67,7 +52,7 @@ def parse_text(text: str, source: Path) -> dict[str, Profile]:
     return _Parser(text, source).profiles()
 
 
-class _Parser(GatewayTable):
+class _Parser(LimitTables, GatewayTable):
     # ── the document ─────────────────────────────────────────────────────────────────────────
 
     def profiles(self) -> dict[str, Profile]:
@@ -200,25 +185,6 @@ class _Parser(GatewayTable):
             )
         return float(after)
 
-    def symbols(self, path: Path_, value: object) -> tuple[Symbol, ...]:
-        if not isinstance(value, list) or not value:
-            self.fail(path, "must be a non-empty list", 'write symbols = ["BTC/USDT"]')
-        out: list[Symbol] = []
-        for item in value:
-            symbol = self.symbol(path, item)
-            if symbol in out:
-                self.fail(path, f"{symbol} is listed twice", "list each symbol once")
-            out.append(symbol)
-        return tuple(out)
-
-    def symbol(self, path: Path_, value: object) -> Symbol:
-        if not isinstance(value, str):
-            self.fail(path, f"{value!r} is not a symbol", 'write symbols as "BASE/QUOTE" strings')
-        try:
-            return Symbol.parse(value)
-        except ConfigError as exc:
-            self.fail(path, exc.message, exc.hint or 'write it like "BTC/USDT"')
-
     def journal(self, path: Path_, value: object) -> str:
         if value is None:
             return ""
@@ -250,175 +216,3 @@ class _Parser(GatewayTable):
         if env in ("live-small", "live") and url.scheme != "https":
             self.fail(path, f"{env} needs https", "use the exchange's https:// address")
         return value.rstrip("/")
-
-    # ── credentials (values never shown: a name may be a pasted secret) ──────────────────────
-
-    def credentials(self, profile: str, venue: str, body: object) -> CredentialsSpec | None:
-        path: Path_ = ("profiles", profile, "credentials")
-        if body is None:
-            return None
-        if not isinstance(body, dict):
-            self.fail(path, "must be a table", f"write [profiles.{profile}.credentials]")
-        self.keys(path, body, _CREDENTIAL_KEYS)
-        for key, value in body.items():
-            if not isinstance(value, str) or not value.strip():
-                self.fail((*path, key), "must be a non-empty string", "write it in quotes")
-        source = self.choice((*path, "source"), body.get("source", "env"), CREDENTIAL_SOURCES)
-        names = {
-            k: body[k] for k in ("api_key", "secret", "private_key", "passphrase") if k in body
-        }
-        for key, name in names.items():
-            self.credential_name((*path, key), source, name)
-        if "api_key" not in names:
-            self.fail(path, "api_key is missing", f"add api_key = {example(source, 'API_KEY')}")
-        if ("secret" in names) == ("private_key" in names):
-            self.fail(
-                path,
-                "needs exactly one of secret (HMAC) and private_key (Ed25519/RSA PEM)",
-                f"add secret = {example(source, 'API_SECRET')}, or private_key for a PEM key",
-            )
-        if venue != "binance" and "private_key" in names:
-            self.fail((*path, "private_key"), f"{venue} signs with a secret", "use secret = ...")
-        if venue == "okx" and "passphrase" not in names:
-            self.fail(
-                path,
-                "okx needs a passphrase",
-                f"add passphrase = {example(source, 'OKX_PASSPHRASE')}",
-            )
-        if venue != "okx" and "passphrase" in names:
-            self.fail((*path, "passphrase"), f"{venue} has no passphrase", "delete this line")
-        kind = body.get("kind")
-        if kind is not None:
-            kind = self.choice((*path, "kind"), kind.upper(), KEY_KINDS)
-        return CredentialsSpec(
-            profile=profile,
-            source=source,
-            api_key=names["api_key"],
-            secret=names.get("secret"),
-            private_key=names.get("private_key"),
-            passphrase=names.get("passphrase"),
-            kind=kind,
-            keyring_service=body.get("keyring_service", DEFAULT_KEYRING_SERVICE),
-        )
-
-    def credential_name(self, path: Path_, source: str, name: str) -> None:
-        if source == "env" and not _ENV_NAME.fullmatch(name):
-            raise CredentialsError(
-                f"{self.where(path)}: {dotted(path)} is not an environment variable name "
-                "(it is not shown, in case it is a secret)",
-                hint=f"write the variable's name, like {example(source, path[-1].upper())}, "
-                "and export the value in that variable",
-            )
-        if source == "keyring" and not _KEYRING_NAME.fullmatch(name):
-            raise CredentialsError(
-                f"{self.where(path)}: {dotted(path)} is not a keyring entry name "
-                "(it is not shown, in case it is a secret)",
-                hint='name the entry, like "binance-main", and store the value with '
-                "`keyring set tradeguard binance-main`",
-            )
-
-    # ── limits, alerts, stages ───────────────────────────────────────────────────────────────
-
-    def limits(self, path: Path_, body: object, profile: Mapping[str, Any]) -> Limits:
-        if not isinstance(body, dict):
-            self.fail(path, "must be a table", f"write [{dotted(path)}]")
-        self.keys(path, body, _LIMIT_KEYS)
-        defaults = Limits()
-        symbols = set(self.symbols((*path[:2], "symbols"), profile.get("symbols", ["BTC/USDT"])))
-        positions: dict[Symbol, Decimal] = {}
-        table = body.get("max_position", {})
-        if not isinstance(table, dict):
-            self.fail((*path, "max_position"), "must be a table", 'write { "BTC/USDT" = "0.05" }')
-        for key, value in table.items():
-            symbol = self.symbol((*path, "max_position", key), key)
-            if symbol not in symbols:
-                self.fail(
-                    (*path, "max_position", key),
-                    f"{symbol} is not in symbols",
-                    "add it to symbols or delete it",
-                )
-            positions[symbol] = self.money((*path, "max_position", key), value)
-
-        def money(key: str) -> Decimal:
-            default: Decimal = getattr(defaults, key)
-            return self.money((*path, key), body.get(key, default))
-
-        return Limits(
-            max_order_notional=money("max_order_notional"),
-            max_position=MappingProxyType(positions),
-            max_position_notional=money("max_position_notional"),
-            max_open_orders=self.count(
-                (*path, "max_open_orders"), body.get("max_open_orders", defaults.max_open_orders)
-            ),
-            max_orders_per_minute=self.count(
-                (*path, "max_orders_per_minute"),
-                body.get("max_orders_per_minute", defaults.max_orders_per_minute),
-            ),
-            price_band_pct=money("price_band_pct"),
-            daily_loss=money("daily_loss"),
-            drawdown_from_peak=money("drawdown_from_peak"),
-        )
-
-    def alerts(self, path: Path_, body: object) -> Alerts:
-        if not isinstance(body, dict):
-            self.fail(path, "must be a table", f"write [{dotted(path)}]")
-        self.keys(path, body, _ALERT_KEYS)
-        webhook = body.get("webhook")
-        if webhook is not None:
-            url = http_url(webhook) if isinstance(webhook, str) else None
-            if url is None or (url.scheme != "https" and url.hostname not in _LOOPBACK):
-                self.fail(
-                    (*path, "webhook"), "must be an https:// URL", 'write webhook = "https://..."'
-                )
-        command = body.get("command")
-        argv: tuple[str, ...] | None = None
-        if isinstance(command, str):
-            argv = tuple(shlex.split(command))
-        elif isinstance(command, list) and all(isinstance(a, str) for a in command):
-            argv = tuple(command)
-        elif command is not None:
-            self.fail(
-                (*path, "command"),
-                "must be a string or a list of strings",
-                'write command = ["notify-send", "tradeguard"]',
-            )
-        if argv == ():
-            self.fail((*path, "command"), "is empty", "give a program to run, or delete the line")
-        interval = body.get("min_interval_s", 60)
-        if isinstance(interval, bool) or not isinstance(interval, int | float) or interval < 0:
-            self.fail(
-                (*path, "min_interval_s"),
-                "must be a number of seconds >= 0",
-                "write min_interval_s = 60",
-            )
-        return Alerts(webhook=webhook, command=argv, min_interval_s=float(interval))
-
-    def stage_caps(self, path: Path_, body: object, limits: Limits) -> dict[Rung, Caps]:
-        if not isinstance(body, dict):
-            self.fail(path, "must be a table", f'write [{dotted(path)}."live-small"]')
-        self.keys(path, body, stages.RUNGS)
-        out: dict[Rung, Caps] = {}
-        for rung in stages.RUNGS:
-            table = body.get(rung)
-            if table is None:
-                continue
-            where = (*path, rung)
-            if not isinstance(table, dict):
-                self.fail(where, "must be a table", "write max_order_notional and daily_notional")
-            self.keys(where, table, _CAPS_KEYS)
-            base = stages.default_caps(rung, limits.max_order_notional)
-            caps = Caps(
-                self.money(
-                    (*where, "max_order_notional"),
-                    table.get("max_order_notional", base.max_order_notional),
-                ),
-                self.money(
-                    (*where, "daily_notional"), table.get("daily_notional", base.daily_notional)
-                ),
-            )
-            problem = stages.caps_problem(rung, caps)
-            if problem is not None:
-                key = next(iter(table), None)
-                self.fail(where if key is None else (*where, key), *problem)
-            out[rung] = caps
-        return out

@@ -87,6 +87,7 @@ class Profile:
     fix_url: str | None = None  # tcp+tls://host:port; None: Binance's for the rung, or the sim's
     fix_ca_file: Path | None = None  # a PEM certificate to trust for fix_url (a standalone sim)
     fix_drop_copy: bool = False  # a FIX drop-copy session cross-checking the fills booked
+    fix_drop_copy_url: str | None = None  # its host beside fix_url (a standalone sim's fix_dc_url)
     reconcile_every_s: float = 300.0  # periodic reconciliation while trading; 0: only at start
     # no market-stream frame this long while subscribed: the stream is stale and replaced
     market_stale_after_s: float = STALE_AFTER_S

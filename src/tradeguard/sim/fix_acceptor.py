@@ -1,9 +1,11 @@
 """The simulator's FIX order-entry acceptor: TLS on loopback, one `FixSession` per connection,
 on the simulator's engine, keys, order limits and fault plan (the Binance dialect only).
 
-Started beside the HTTP server by `sim/server.py`; its URL is `fix_url`
-(`tcp+tls://localhost:PORT`: connect with SNI `localhost`) and the certificate to trust is
-`fix_ca_pem` in the start line. The certificate is made when the simulator starts
+Started beside the HTTP server by `sim/server.py`; its URLs are `fix_url` (order entry,
+`tcp+tls://localhost:PORT`: connect with SNI `localhost`) and `fix_dc_url` (drop copy, a port
+of its own as Binance's is a host of its own: a Logon with DropCopyFlag on order entry is
+-1184, one without it on drop copy -1185), and the certificate to trust is `fix_ca_pem` in
+the start line. The certificate is made when the simulator starts
 (`fix_tls.py`). It tracks the live sessions: SenderCompIDs are unique per account among
 them (-1033), and a fix_news fault goes to every logged-on session at once.
 """
@@ -12,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from typing import TYPE_CHECKING
 
-from tradeguard.sim import rest_replace, rest_trade
+from tradeguard.sim import rest_orderlist, rest_replace, rest_trade
 from tradeguard.sim.faults_kinds import FixNews
 from tradeguard.sim.fix_session import FixSession
 from tradeguard.sim.fix_tls import HOST_NAME, throwaway
@@ -37,41 +40,59 @@ class FixAcceptor:
             if e.path == "/api/v3/order" and e.method in ("POST", "DELETE")
         }
         (self.endpoints["REPLACE"],) = rest_replace.endpoints(sim)
+        self.endpoints["OCO"] = next(
+            e for e in rest_orderlist.endpoints(sim) if e.path == "/api/v3/orderList/oco"
+        )
         self.connections = 0  # accepted so far
         self.drop_copy_delay_s = 1.0  # Binance's drop copy runs 1 s behind
         self._session_numbers = 0
-        self._server: asyncio.Server | None = None
+        self._servers: list[asyncio.Server] = []
+        self._drop_copy_port = 0
         self._runs: set[asyncio.Task[None]] = set()
         sim.fault_watchers.append(self._fault_added)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        """Listen; the port bound."""
-        self._server = await asyncio.start_server(
-            self._accept, host, port, ssl=self.certificate.context
-        )
-        return int(self._server.sockets[0].getsockname()[1])
+        """Listen for order entry (on `port`) and drop copy (on a port of its own); the order
+        entry port bound."""
+        context = self.certificate.context
+        for drop_copy in (False, True):
+            server = await asyncio.start_server(
+                functools.partial(self._accept, drop_copy=drop_copy),
+                host,
+                0 if drop_copy else port,
+                ssl=context,
+            )
+            self._servers.append(server)
+        self._drop_copy_port = _port(self._servers[1])
+        return _port(self._servers[0])
 
     def urls(self, port: int) -> dict[str, str]:
-        return {"fix_url": f"tcp+tls://{HOST_NAME}:{port}", "fix_ca_pem": self.certificate.pem}
+        return {
+            "fix_url": f"tcp+tls://{HOST_NAME}:{port}",
+            "fix_dc_url": f"tcp+tls://{HOST_NAME}:{self._drop_copy_port}",
+            "fix_ca_pem": self.certificate.pem,
+        }
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
+        for server in self._servers:
+            server.close()
         for session in list(self.sessions):
             session.abort()
         for run in list(self._runs):
             run.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await run
-        if self._server is not None:
+        for server in self._servers:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2.0)
+                await asyncio.wait_for(server.wait_closed(), 2.0)
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _accept(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, drop_copy: bool
+    ) -> None:
         self.connections += 1
         peer = writer.get_extra_info("peername")
         ip = str(peer[0]) if isinstance(peer, tuple) else ""
-        session = FixSession(self, reader, writer, ip)
+        session = FixSession(self, reader, writer, ip, drop_copy_port=drop_copy)
         self.sessions.add(session)
         run = asyncio.current_task()
         if run is not None:
@@ -106,3 +127,7 @@ class FixAcceptor:
         if news is not None:
             for session in live:
                 session.news(news.seconds)
+
+
+def _port(server: asyncio.Server) -> int:
+    return int(server.sockets[0].getsockname()[1])

@@ -147,9 +147,11 @@ def execution_report(event: dict[str, Any], time: str) -> list[tuple[int, object
     """The body of an ExecutionReport <8> for one executionReport event of the engine, with the
     fields of reference/binance-fix.md §7. `time` is TransactTime, written by the session."""
     exec_type = _EXEC_TYPES.get(str(event["x"]), "0")
+    list_id = event.get("g", -1)
     body: list[tuple[int, object]] = [
         (11, event["c"]),
         (41, event.get("C") or None),
+        (66, None if list_id == -1 else list_id),
         (14, event["z"]),
         (17, event["I"]),
         (32, event["l"]),

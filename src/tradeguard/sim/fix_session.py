@@ -9,12 +9,13 @@
   client's, Logout if it goes unanswered; a TestRequest is answered with its 112.
 - Over 10,000 messages in 10 s: Logout with -1181 and close. LimitQuery <XLQ> is answered
   with LimitResponse <XLR>: that message limit and the account's order limits, with counts.
-- NewOrderSingle <D>, OrderCancelRequest <F> and OrderCancelRequestAndNewOrderSingle <XCN>
-  run on the REST handlers (sim/fix_orders.py);
-  every ExecutionReport of the account goes to every order-entry session of it.
-- A drop-copy session (Logon with DropCopyFlag 9406=Y, on the same port: Binance's is another
-  host) receives every ExecutionReport of the account `drop_copy_delay_s` late (1 s, as
-  Binance), and its orders are refused (-1183).
+- NewOrderSingle <D>, OrderCancelRequest <F>, OrderCancelRequestAndNewOrderSingle <XCN> and
+  NewOrderList <E> (OCO) run on the REST handlers (sim/fix_order_entry.py); every
+  ExecutionReport and ListStatus <N> of the account goes to every order-entry session of it.
+- A drop-copy session (Logon with DropCopyFlag 9406=Y, on the drop-copy port: Binance's is
+  another host; -1184 on order entry's, and a Logon without the flag there -1185) receives
+  every ExecutionReport of the account `drop_copy_delay_s` late (1 s, as Binance), and its
+  orders are refused (-1183).
 - A message that is not FIX (bad BodyLength, CheckSum, ...): Reject -1177, and the connection
   closes.
 
@@ -31,15 +32,13 @@ import asyncio
 import contextlib
 import uuid
 from collections import deque
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
-from tradeguard.sim import fix_logon, fix_orders
+from tradeguard.sim import fix_lists, fix_logon, fix_orders
 from tradeguard.sim.faults_kinds import FixGarble, FixSeqGap
 from tradeguard.sim.fix_logon import Refused
-from tradeguard.sim.rejects import Reject
-from tradeguard.sim.rest_params import Params
-from tradeguard.sim.rest_pipeline import Call
-from tradeguard.sim.rest_replace import ReplaceFailed
+from tradeguard.sim.fix_order_entry import MESSAGE_LIMIT, MESSAGE_WINDOW_S, OrderEntry
 from tradeguard.sim.streams_hub import UserSink
 from tradeguard.venues.binance.fix_wire import (
     SERVER_COMP_ID,
@@ -54,9 +53,14 @@ if TYPE_CHECKING:
     from tradeguard.sim.fix_acceptor import FixAcceptor
     from tradeguard.sim.keys import ApiKey
 
-MESSAGE_LIMIT: Final = 10_000  # per connection, client to server
-MESSAGE_WINDOW_S: Final = 10.0
 NEWS_FINAL: Final = "Your connection is about to be closed. Please reconnect."
+DROP_COPY_NOT_ALLOWED: Final = (
+    "DropCopy sessions are not supported on this server. Please reconnect to a drop copy server."
+)
+DROP_COPY_REQUIRED: Final = (
+    "Only DropCopy sessions are supported on this server. Either reconnect to order entry "
+    "server or send DropCopyFlag (9406) field."
+)
 
 
 class _Reports(UserSink):
@@ -69,6 +73,8 @@ class _Reports(UserSink):
     def event(self, payload: dict[str, Any]) -> None:
         if payload.get("e") == "executionReport":
             self.session.report(payload)
+        elif payload.get("e") == "listStatus":
+            self.session.list_status(payload)
 
 
 class FixSession:
@@ -78,8 +84,11 @@ class FixSession:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         ip: str,
+        *,
+        drop_copy_port: bool = False,
     ) -> None:
         self.acceptor = acceptor
+        self.drop_copy_port = drop_copy_port  # accepted on drop copy's port, not order entry's
         self.sim = acceptor.sim
         self.reader = reader
         self.writer = writer
@@ -96,6 +105,10 @@ class FixSession:
         self._received: deque[float] = deque()
         self._last_in = self._last_out = asyncio.get_running_loop().time()
         self._test_sent_at: float | None = None
+        self.orders = OrderEntry(self)
+        # while an order call runs, what `send` writes is held and leaves as one write at its
+        # end: the order's ExecutionReports (NEW, then each fill) in one TLS record and send
+        self._held: list[bytes] | None = None
 
     def ended(self) -> bool:
         return self.closed
@@ -156,7 +169,21 @@ class FixSession:
         if garble is not None:  # a CheckSum one off
             data = data[:-4] + b"%03d\x01" % ((int(data[-4:-1]) + 1) % 256)
         self._last_out = asyncio.get_running_loop().time()
-        self.writer.write(data)
+        if self._held is not None:
+            self._held.append(data)
+        else:
+            self.writer.write(data)
+
+    @contextlib.contextmanager
+    def one_write(self) -> Iterator[None]:
+        """What is sent inside leaves as one write, when it ends."""
+        self._held = []
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+            if held and not self.writer.transport.is_closing():
+                self.writer.write(b"".join(held))
 
     def _logout(self, text: str, code: int | None = None) -> None:
         self.send("5", [(58, text), (25016, code)])
@@ -220,17 +247,19 @@ class FixSession:
             self._logout("Logout acknowledgment.")
         elif kind == "A":
             raise Refused(-1176, "Already logged in.")
-        elif kind in ("D", "F", "XCN") and self.drop_copy:
+        elif kind in ("D", "F", "XCN", "E") and self.drop_copy:
             text = "Not allowed in drop copy sessions."
             self.send("3", [(45, msg.seq), (372, kind), (373, 99), (25016, -1183), (58, text)])
         elif kind == "D":
-            self._new_order(msg)
+            self.orders.new_order(msg)
         elif kind == "F":
-            self._cancel(msg)
+            self.orders.cancel(msg)
         elif kind == "XCN":
-            self._replace(msg)
+            self.orders.replace(msg)
+        elif kind == "E":
+            self.orders.new_order_list(msg)
         elif kind == "XLQ":
-            self._limits(msg)
+            self.orders.limits(msg)
         elif kind != "3":  # a client's Reject gets no answer (2025-08-12)
             self.send(
                 "3",
@@ -246,6 +275,10 @@ class FixSession:
     def _logon(self, msg: FixMessage) -> None:
         self.sender = msg.get(49) or "?"  # whom the refusals below are addressed to
         key, heartbeat, self.drop_copy = fix_logon.check(msg, self.sim, self.ip)
+        if self.drop_copy and not self.drop_copy_port:
+            raise Refused(-1184, DROP_COPY_NOT_ALLOWED)
+        if self.drop_copy_port and not self.drop_copy:
+            raise Refused(-1185, DROP_COPY_REQUIRED)
         if self.acceptor.comp_id_taken(key.account, self.sender):
             raise Refused(-1033, "SenderCompId(49) is currently in use.")
         self.key, self.in_seq, self.heartbeat_s = key, 1, heartbeat
@@ -257,119 +290,26 @@ class FixSession:
         self._tasks.append(asyncio.create_task(self._heartbeats()))
         self.acceptor.logged_on(self)
 
-    def _limits(self, msg: FixMessage) -> None:
-        """LimitQuery <XLQ>: this connection's message limit and the account's order limits,
-        each with its count, as LimitResponse <XLR>."""
-        request_id = msg.get(6136)
-        if not request_id:
-            self._malformed(msg, fix_orders.Malformed(6136, -1102, "Missing ReqID (6136)."))
-            return
-        assert self.key is not None
-        usage = self.sim.ledger.order_usage_json(self.key.account, self.sim.clock.now_ms())
-        body: list[tuple[int, object]] = [(6136, request_id), (25003, 1 + len(usage))]
-        body += [(25004, 2), (25005, len(self._received)), (25006, MESSAGE_LIMIT)]
-        body += [(25007, int(MESSAGE_WINDOW_S)), (25008, "s")]
-        for limit in usage:
-            unit = "d" if limit["interval"] == "DAY" else "s"
-            body += [(25004, 1), (25005, limit["count"]), (25006, limit["limit"])]
-            body += [(25007, limit["intervalNum"]), (25008, unit)]
-        self.send("XLR", body)
-
-    # ── orders ──────────────────────────────────────────────────────────────────────────
-    def _new_order(self, msg: FixMessage) -> None:
-        try:
-            params = fix_orders.new_order_params(msg)
-        except fix_orders.Malformed as bad:
-            self._malformed(msg, bad)
-            return
-        try:
-            self._order_call(msg, "POST", params, orders=1)
-        except Reject as rej:
-            now = timestamp_us(self.sim.clock.now_ms() * 1000)
-            self.send("8", fix_orders.order_rejected(msg, rej.code, rej.msg, now))
-
-    def _cancel(self, msg: FixMessage) -> None:
-        try:
-            params = fix_orders.cancel_params(msg)
-        except fix_orders.Malformed as bad:
-            self._malformed(msg, bad)
-            return
-        try:
-            self._order_call(msg, "DELETE", params, orders=0)
-        except Reject as rej:
-            self.send("9", fix_orders.cancel_rejected(msg, rej.code, rej.msg))
-
-    def _replace(self, msg: FixMessage) -> None:
-        """Cancel-replace: the cancel's report (or OrderCancelReject <9>) first, then the new
-        order's (or its ExecutionReport 150=8); a refusal before either half ran is one
-        ExecutionReport 150=8 for the new order."""
-        try:
-            params = fix_orders.replace_params(msg)
-        except fix_orders.Malformed as bad:
-            self._malformed(msg, bad)
-            return
-        now = timestamp_us(self.sim.clock.now_ms() * 1000)
-        try:
-            self._order_call(msg, "REPLACE", params, orders=1)
-        except ReplaceFailed as failed:
-            cancel, new = failed.data["cancelResponse"], failed.data["newOrderResponse"]
-            if failed.data["cancelResult"] == "FAILURE":
-                body = fix_orders.cancel_rejected(
-                    msg, cancel["code"], cancel["msg"], params.get("cancelNewClientOrderId")
-                )
-                self.send("9", [(tag, v) for tag, v in body if tag != 37 or v is not None])
-            if failed.data["newOrderResult"] == "FAILURE":
-                self.send("8", fix_orders.order_rejected(msg, new["code"], new["msg"], now))
-        except Reject as rej:
-            self.send("8", fix_orders.order_rejected(msg, rej.code, rej.msg, now))
-
-    def _malformed(self, msg: FixMessage, bad: fix_orders.Malformed) -> None:
-        body: list[tuple[int, object]] = [
-            (45, msg.seq),
-            (371, bad.tag),
-            (372, msg.msg_type),
-            (373, 1),
-            (25016, bad.code),
-            (58, bad.text),
-        ]
-        self.send("3", body)
-
-    def _order_call(self, msg: FixMessage, route: str, params: dict[str, str], orders: int) -> None:
-        """Run the REST twin's handler under the REST order path's faults and order limits; the
-        reports go out as the engine's events are delivered. Rejects raise."""
-        sim, key = self.sim, self.key
-        assert key is not None
-        endpoint = self.acceptor.endpoints[route]
-        plan = (
-            sim.faults.for_request(endpoint.method, endpoint.path) if sim.faults.faults() else None
-        )
-        if plan is not None and plan.error is not None:
-            fault = plan.error
-            raise Reject(fault.code or -1000, fault.msg or "An unknown error occurred.")
-        if plan is not None and plan.drop_before_execute:
-            self.abort()
-            return
-        if plan is not None and plan.drop_after_execute:
-            self.abort()  # the engine acts; its reports go nowhere
-        now = sim.clock.now_ms()
-        if orders:
-            sim.ledger.admit_order(key.account, self.ip, now)
-        try:
-            endpoint.handler(Call(Params(params), now, self.ip, key))
-        finally:
-            sim.pump()  # the reports go out as the engine's events are delivered
-        for _ in range(orders):
-            sim.ledger.count_order(key.account, now)
-
     def report(self, event: dict[str, Any]) -> None:
         """One executionReport event of the account, as an ExecutionReport <8>."""
         transact = timestamp_us(int(event["T"]) * 1000)
-        body = fix_orders.execution_report(event, transact)
+        self._deliver("8", fix_orders.execution_report(event, transact))
+
+    def list_status(self, event: dict[str, Any]) -> None:
+        """One listStatus event of the account, as a ListStatus <N>."""
+        transact = timestamp_us(int(event["T"]) * 1000)
+        self._deliver("N", fix_lists.list_status(event, transact))
+
+    def _deliver(self, msg_type: str, body: list[tuple[int, object]]) -> None:
         if self.drop_copy:  # Binance delays drop copy by 1 s
             delay = self.acceptor.drop_copy_delay_s
-            asyncio.get_running_loop().call_later(delay, self.send, "8", body)
+            asyncio.get_running_loop().call_later(delay, self.send, msg_type, body)
             return
-        self.send("8", body)
+        self.send(msg_type, body)
+
+    def messages_in_window(self) -> int:
+        """The client's messages counted in the message limit's window now."""
+        return len(self._received)
 
     # ── timers ──────────────────────────────────────────────────────────────────────────
     async def _heartbeats(self) -> None:

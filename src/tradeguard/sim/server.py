@@ -6,7 +6,8 @@ in the caller's loop and returns a `RunningSim` with its URLs, keys, handles and
 
     {"base_url": "http://127.0.0.1:PORT", "ws_api_url": "ws://127.0.0.1:PORT/ws-api/v3",
      "stream_url": "ws://127.0.0.1:PORT/ws", "control_url": "http://127.0.0.1:PORT/sim/v1",
-     "fix_url": "tcp+tls://localhost:PORT2", "fix_ca_pem": "-----BEGIN CERTIFICATE-----...",
+     "fix_url": "tcp+tls://localhost:PORT2", "fix_dc_url": "tcp+tls://localhost:PORT3",
+     "fix_ca_pem": "-----BEGIN CERTIFICATE-----...",
      "keys": [{"name", "api_key", "secret", "kind", "permissions"}, ...]}
 
 aiohttp is imported inside the functions, so importing this module (as the CLI does) is cheap.

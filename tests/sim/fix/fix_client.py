@@ -26,8 +26,9 @@ class RawFix:
         self.sender = "T1"
 
     @classmethod
-    async def open(cls, running: RunningSim) -> RawFix:
-        url = urlsplit(running.urls["fix_url"])
+    async def open(cls, running: RunningSim, url_key: str = "fix_url") -> RawFix:
+        """A connection to order entry (`fix_url`) or drop copy (`fix_dc_url`)."""
+        url = urlsplit(running.urls[url_key])
         context = ssl.create_default_context(cadata=running.urls["fix_ca_pem"])
         assert url.hostname is not None and url.port is not None
         reader, writer = await asyncio.open_connection(

@@ -1,6 +1,8 @@
 """The acceptor's drop-copy sessions, as Binance's: a Logon with DropCopyFlag (9406=Y) by a key
-with FIX_API or FIX_API_READ_ONLY receives every ExecutionReport of the account, delayed (1 s
-on Binance), and may send no order (-1183)."""
+with FIX_API or FIX_API_READ_ONLY, on the drop-copy port (`fix_dc_url`: Binance's fix-dc
+host), receives every ExecutionReport of the account, delayed (1 s on Binance), and may send
+no order (-1183). DropCopyFlag on the order-entry port is -1184, its absence on the
+drop-copy port -1185."""
 
 from __future__ import annotations
 
@@ -28,8 +30,12 @@ async def running() -> AsyncIterator[server.RunningSim]:
     await sim.close()
 
 
-async def session(running: server.RunningSim, key: str, sender: str, dc: bool) -> RawFix:
-    client = await RawFix.open(running)
+async def session(
+    running: server.RunningSim, key: str, sender: str, dc: bool, *, port: str | None = None
+) -> RawFix:
+    """A Logon as drop copy (`dc`) or order entry, on its own port unless `port` names the
+    other ("fix_url", "fix_dc_url")."""
+    client = await RawFix.open(running, port or ("fix_dc_url" if dc else "fix_url"))
     await client.logon(key, sender, drop_copy=dc)
     return client
 
@@ -67,3 +73,24 @@ async def test_drop_copy_needs_a_fix_permission(running: server.RunningSim) -> N
     read_only = await session(running, "fix-read", "OE3", dc=False)  # not order entry
     assert (await read_only.expect("3")).get(25016) == "-2015"
     await read_only.close()
+
+
+async def test_drop_copy_on_the_order_entry_port_is_refused(running: server.RunningSim) -> None:
+    refused = await session(running, "fix-read", "DC4", dc=True, port="fix_url")
+    reject = await refused.expect("3")
+    assert reject.get(25016) == "-1184"
+    assert reject.get(58) == (
+        "DropCopy sessions are not supported on this server. Please reconnect to a drop copy "
+        "server."
+    )
+    await refused.expect("5")
+    assert await refused.closed()
+
+
+async def test_order_entry_on_the_drop_copy_port_is_refused(running: server.RunningSim) -> None:
+    refused = await session(running, "trade-only-ed25519", "OE4", dc=False, port="fix_dc_url")
+    reject = await refused.expect("3")
+    assert reject.get(25016) == "-1185"
+    assert "send DropCopyFlag (9406)" in (reject.get(58) or "")
+    await refused.expect("5")
+    assert await refused.closed()

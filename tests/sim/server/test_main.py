@@ -47,9 +47,10 @@ async def test_start_line_serves_and_stops_on_sigterm(entry: str, tmp_path: Path
         start = json.loads(line)
         assert set(start) == {
             *("base_url", "ws_api_url", "stream_url", "control_url", "keys"),
-            *("fix_url", "fix_ca_pem"),
+            *("fix_url", "fix_dc_url", "fix_ca_pem"),
         }
         assert start["fix_url"].startswith("tcp+tls://localhost:")
+        assert start["fix_dc_url"].startswith("tcp+tls://localhost:")
         assert start["base_url"].startswith("http://127.0.0.1:")
         assert start["ws_api_url"] == start["base_url"].replace("http", "ws") + "/ws-api/v3"
         assert start["stream_url"] == start["base_url"].replace("http", "ws") + "/ws"

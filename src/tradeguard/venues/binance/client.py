@@ -148,7 +148,11 @@ class BinanceTransport:
         await self.close()
 
     def counter_peaks(self) -> list[tuple[str, Decimal, int]]:
-        return []  # Binance counts in windows: `ledger`
+        from tradeguard.venues.binance.fix import FixOrderWire
+
+        # Binance counts in windows (`ledger`), and FIX order entry its messages (the wire)
+        wire = self.order_wire
+        return wire.counter_peaks() if isinstance(wire, FixOrderWire) else []
 
     async def close(self) -> None:
         if self.order_wire is not None:

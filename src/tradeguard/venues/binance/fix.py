@@ -2,15 +2,16 @@
 
 `BinanceTransport` keeps every promise it makes for REST (the ledger prices and waits first,
 the breaker, the error tree, the journal's reply notes, the resolver) and hands the order
-requests `carries` names (place, cancel, cancel-replace) to `send`, as it does for the WebSocket API
-(design-notes.md: a wire, not a venue). What this module and the session's (`fix_session.py`:
-the Logon, reading, heartbeats) add is Binance's session profile:
+requests `carries` names (place, cancel, cancel-replace, OCO) to `send`, as it does for the
+WebSocket API (design-notes.md: a wire, not a venue). What this module and the session's
+(`fix_session.py`: the Logon, reading, heartbeats) add is Binance's session profile:
 
 - TLS with SNI, the certificate verified against the host name; a Logon (seq 1, sequence
   numbers reset) whose RawData is the Ed25519 signature of 35|49|56|34|52; a SenderCompID of
   its own per session (Binance wants it unique among the account's live sessions).
 - Each request's answer is matched by its ClOrdID (11): an ExecutionReport, an
-  OrderCancelReject, or a Reject by RefSeqNum (45). It is read as REST's response
+  OrderCancelReject, or a Reject by RefSeqNum (45); an OCO's (NewOrderList <E>) by its legs'
+  ClOrdIDs and its ClListID (25014, the ListStatus <N>). It is read as REST's response
   (`fix_messages.py`).
 - A request that could not be written (no session, the Logon refused) raises `NeverSent`: the
   transport may try again (NotSent). Once written, no answer within `reply_timeout_s`, or the
@@ -36,7 +37,8 @@ import contextlib
 import random
 import ssl
 import string
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from tradeguard.keys.credentials import ApiCredentials
@@ -59,8 +61,8 @@ _COMP_ID_CHARS = string.ascii_letters + string.digits
 
 
 class FixOrderWire:
-    """Binance's FIX order entry carrying one transport's placements, cancels and
-    cancel-replaces."""
+    """Binance's FIX order entry carrying one transport's placements, cancels,
+    cancel-replaces and OCO lists."""
 
     def __init__(
         self,
@@ -93,6 +95,11 @@ class FixOrderWire:
         self.news = 0  # News messages received
         self._retry_at = 0.0
         self.paced = 0  # requests that waited for the message limit
+        self.lists = 0  # order lists (OCO) placed: answered by a ListStatus
+        # each LimitResponse's limits (the session feeds its order counts to the rate ledger)
+        self.on_limits: Callable[[list[FixLimit]], None] | None = None
+        self._peak_messages = 0  # the most messages in one window, on sessions now closed
+        self._message_limit = (self.config.message_limit, self.config.message_window_s)
         self.drop_copy: DropCopy | None = None  # fix_drop_copy: closed with this wire
         self._cancel_ids = 0
 
@@ -102,8 +109,8 @@ class FixOrderWire:
         return [] if self._session is None else list(self._session.limits)
 
     def takes(self, request: Request) -> bool:
-        """Whether `request` goes over FIX: placing, cancelling and cancel-replacing (the reads
-        stay on REST)."""
+        """Whether `request` goes over FIX: placing, cancelling, cancel-replacing and placing an
+        OCO list (the reads stay on REST)."""
         return request.name in fix_messages.CARRIED
 
     @staticmethod
@@ -131,51 +138,28 @@ class FixOrderWire:
         params = dict(request.params)
         if request.name == fix_messages.REPLACE:
             return await self._replace(session, params)
+        if request.name == fix_messages.OCO:
+            return await self._place_list(session, params)
         if request.name == fix_messages.PLACE:
             client_id = params["newClientOrderId"]
             msg_type, body = "D", fix_messages.new_order(params)
         else:
-            self._cancel_ids += 1
-            client_id = f"{session.sender}x{self._cancel_ids}"
+            client_id = self._own_id(session)
             msg_type, body = "F", fix_messages.cancel(params, client_id)
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[fix_wire.FixMessage] = loop.create_future()
-        session.waiting[client_id] = future
-        timer: asyncio.TimerHandle | None = None
-        try:
-            if not session.usable():
-                raise NeverSent("the FIX session closed before the request was written")
+        with self._awaiting(session, [client_id]) as (answer,):
             seq = session.write(msg_type, body, self.sending_time())
             session.by_seq[seq] = client_id
-            timer = loop.call_later(self.config.reply_timeout_s, _time_out, future, self.config)
-            answer = await future
-        finally:
-            session.waiting.pop(client_id, None)
-            if timer is not None:
-                timer.cancel()
-            session.retire_if_idle()
-        return fix_messages.answer(answer, request.name, params)
+            return fix_messages.answer(await answer, request.name, params)
 
     async def _replace(self, session: FixSession, params: dict[str, str]) -> Response:
         """Cancel-replace: the cancel's answer, then (unless it failed under STOP_ON_FAILURE)
         the new order's; a refusal of the new order first means neither half ran."""
-        self._cancel_ids += 1
         new_id = params["newClientOrderId"]
-        cancel_id = params.get("cancelNewClientOrderId") or f"{session.sender}x{self._cancel_ids}"
-        loop = asyncio.get_running_loop()
-        cancel_f: asyncio.Future[fix_wire.FixMessage] = loop.create_future()
-        new_f: asyncio.Future[fix_wire.FixMessage] = loop.create_future()
-        session.waiting[cancel_id], session.waiting[new_id] = cancel_f, new_f
-        timers: list[asyncio.TimerHandle] = []
-        try:
-            if not session.usable():
-                raise NeverSent("the FIX session closed before the request was written")
+        cancel_id = params.get("cancelNewClientOrderId") or self._own_id(session)
+        with self._awaiting(session, [cancel_id, new_id]) as (cancel_f, new_f):
             body = fix_messages.replace(params, cancel_id)
             seq = session.write("XCN", body, self.sending_time())
             session.by_seq[seq] = new_id
-            for future in (cancel_f, new_f):
-                timeout = self.config.reply_timeout_s
-                timers.append(loop.call_later(timeout, _time_out, future, self.config))
             await asyncio.wait((cancel_f, new_f), return_when=asyncio.FIRST_COMPLETED)
             if new_f.done() and not cancel_f.done():
                 first = new_f.result()
@@ -186,14 +170,57 @@ class FixOrderWire:
             if fix_messages.is_refusal(cancel) and stops:
                 return fix_messages.replace_answer(cancel, None, params)
             return fix_messages.replace_answer(cancel, await new_f, params)
+
+    async def _place_list(self, session: FixSession, params: dict[str, str]) -> Response:
+        """An OCO as one NewOrderList: answered by each leg's ExecutionReport and the list's
+        ListStatus (by ClListID), or, refused, by the ListStatus (or a Reject) alone."""
+        legs = fix_messages.oco_legs(params)
+        list_id = params["listClientOrderId"]
+        leg_ids = [leg["newClientOrderId"] for leg in legs]
+        with self._awaiting(session, [list_id, *leg_ids]) as (status_f, *report_fs):
+            body = fix_messages.new_order_list(params, legs)
+            seq = session.write("E", body, self.sending_time())
+            session.by_seq[seq] = list_id
+            status = await status_f
+            if fix_messages.list_refused(status):
+                return fix_messages.list_answer(status, [], legs)
+            self.lists += 1
+            reports = [await report for report in report_fs]
+            return fix_messages.list_answer(status, reports, legs)
+
+    def _own_id(self, session: FixSession) -> str:
+        """A ClOrdID for a request of ours that names no order of its own (a cancel's)."""
+        self._cancel_ids += 1
+        return f"{session.sender}x{self._cancel_ids}"
+
+    @contextlib.contextmanager
+    def _awaiting(
+        self, session: FixSession, client_ids: list[str]
+    ) -> Iterator[list[asyncio.Future[fix_wire.FixMessage]]]:
+        """The answers to one request, by the ClOrdIDs (or ClListID) they carry, each failing
+        with NoAnswer after `reply_timeout_s`; NeverSent if the session closed before the
+        request could be written."""
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[fix_wire.FixMessage]] = []
+        timers: list[asyncio.TimerHandle] = []
+        for client_id in client_ids:
+            future: asyncio.Future[fix_wire.FixMessage] = loop.create_future()
+            session.waiting[client_id] = future
+            futures.append(future)
+            timeout = self.config.reply_timeout_s
+            timers.append(loop.call_later(timeout, _time_out, future, self.config))
+        try:
+            if not session.usable():
+                raise NeverSent("the FIX session closed before the request was written")
+            yield futures
         finally:
-            for client_id in (cancel_id, new_id):
+            for client_id in client_ids:
                 session.waiting.pop(client_id, None)
             for timer in timers:
                 timer.cancel()
-            for future in (cancel_f, new_f):
+            for future in futures:
                 if future.done() and not future.cancelled():
-                    future.exception()  # retrieved: an unawaited half's failure is not logged
+                    future.exception()  # retrieved: an unawaited answer's failure is not logged
             session.retire_if_idle()
 
     async def close(self) -> None:
@@ -214,7 +241,25 @@ class FixOrderWire:
     def noticed_news(self) -> None:
         self.news += 1
 
+    def limits_reported(self, limits: list[FixLimit]) -> None:
+        session = self._session
+        if session is not None:
+            self._message_limit = (session.message_limit, session.message_window_s)
+        if self.on_limits is not None:
+            self.on_limits(limits)
+
+    def counter_peaks(self) -> list[tuple[str, Decimal, int]]:
+        """The message limit's peak this run beside the limit (the run summary's limits
+        table): the most messages written in one window, or the most LimitResponse counted."""
+        session = self._session
+        peak = max(self._peak_messages, 0 if session is None else session.peak_messages)
+        if not peak:
+            return []
+        limit, window_s = self._message_limit
+        return [(f"{limit} FIX messages per {window_s:g} s (order entry)", Decimal(peak), limit)]
+
     def forget(self, session: FixSession) -> None:
+        self._peak_messages = max(self._peak_messages, session.peak_messages)
         if self._session is session:
             self._session = None
 
@@ -247,13 +292,16 @@ class FixOrderWire:
                     self, address, self._tls, sender, credentials, self.config
                 )
             except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled, LogonRefused) as exc:
+                why = str(exc)
+                if isinstance(exc, LogonRefused) and exc.wrong_host:
+                    why += "; fix_url names a drop-copy host: name the order-entry one (fix-oe)"
                 self.failed_connects += 1
                 ceiling = min(
                     self.config.backoff_cap_s,
                     self.config.backoff_base_s * 2 ** (self.failed_connects - 1),
                 )
                 self._retry_at = asyncio.get_running_loop().time() + self._rng.uniform(0, ceiling)
-                raise NeverSent(f"the FIX session at {self.url} did not open: {exc}") from exc
+                raise NeverSent(f"the FIX session at {self.url} did not open: {why}") from exc
             self.failed_connects = 0
             old, self._session = self._session, session
             if old is not None:

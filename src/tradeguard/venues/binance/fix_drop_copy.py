@@ -4,7 +4,11 @@ reads them as the user stream's (connect_fix.py) to cross-check the fills order 
 a fill seen here and not booked is booked from here, and the session reconciles.
 
 It only listens: no order leaves on it (Binance refuses them, -1183). A lost session is
-opened again after a jittered backoff; what it missed meanwhile is the reconciliation's.
+opened again after a jittered backoff, waited on the injected `sleep` (tests pass one that
+returns at once); what it missed meanwhile is the reconciliation's. A host that serves order
+entry instead (-1184) stops it: `refused` says which key to fix, and `on_refused` hands that
+line to the session (connect_fix.py journals it as the `fix_drop_copy` stream lost, which the
+alert path raises). `logon_once` is one Logon and a Logout, for `tradeguard doctor`.
 """
 
 from __future__ import annotations
@@ -14,19 +18,22 @@ import contextlib
 import random
 import ssl
 import string
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.venues.binance import fix_wire
 from tradeguard.venues.binance.fix_session import (
     FixConfig,
+    FixLimit,
     FixSession,
     LogonRefused,
     open_session,
 )
 
 _COMP_ID_CHARS = string.ascii_letters + string.digits
+Sleep = Callable[[float], Awaitable[None]]
+DROP_COPY_STREAM = "fix_drop_copy"  # its name where streams are named (StreamGapLost, alerts)
 
 
 class DropCopy:
@@ -37,6 +44,7 @@ class DropCopy:
         ca_pem: str | None = None,
         config: FixConfig | None = None,
         rng: random.Random | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         parts = urlsplit(url)
         if parts.hostname is None or parts.port is None:
@@ -46,11 +54,15 @@ class DropCopy:
         self.config = config or FixConfig()
         self._tls = ssl.create_default_context(cadata=ca_pem)
         self._rng = rng or random.Random()  # comp ids and jitter, not cryptography
+        self._sleep = sleep
         self.now_ms: Callable[[], int] = lambda: 0  # the exchange's clock, for SendingTime
         self.on_report: Callable[[fix_wire.FixMessage], None] | None = None
+        self.on_refused: Callable[[str], None] | None = None
         self.connections = 0
         self.reports = 0  # ExecutionReports received
         self.caught = 0  # fills seen here that order entry had not booked
+        # why drop copy stopped for good: its host serves order entry (-1184); None while on
+        self.refused: str | None = None
         self._session: FixSession | None = None
         self._ended = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -63,22 +75,53 @@ class DropCopy:
     async def _run(self, credentials: ApiCredentials) -> None:
         failures = 0
         while not self._closed:
-            sender = "dc" + "".join(self._rng.choice(_COMP_ID_CHARS) for _ in range(6))
             self._ended.clear()
             try:
-                self._session = await open_session(
-                    self, self.address, self._tls, sender, credentials, self.config, drop_copy=True
-                )
-            except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled, LogonRefused):
+                self._session = await self._logon(credentials)
+            except LogonRefused as exc:
+                if exc.wrong_host:  # order entry's host: no retry will change that
+                    self.refused = self._wrong_host(exc)
+                    if self.on_refused is not None:
+                        self.on_refused(self.refused)
+                    return
                 failures += 1
-                ceiling = min(
-                    self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** (failures - 1)
-                )
-                await asyncio.sleep(self._rng.uniform(0, ceiling))
+                await self._back_off(failures)
+                continue
+            except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled):
+                failures += 1
+                await self._back_off(failures)
                 continue
             failures = 0
             self.connections += 1
             await self._ended.wait()
+
+    async def _logon(self, credentials: ApiCredentials) -> FixSession:
+        sender = "dc" + "".join(self._rng.choice(_COMP_ID_CHARS) for _ in range(6))
+        return await open_session(
+            self, self.address, self._tls, sender, credentials, self.config, drop_copy=True
+        )
+
+    def _wrong_host(self, exc: LogonRefused) -> str:
+        return (
+            f"drop copy at {self.url}: {exc}; fix_drop_copy_url names an order-entry host: "
+            "name the drop-copy one (fix-dc)"
+        )
+
+    async def logon_once(self, credentials: ApiCredentials) -> str | None:
+        """One Logon, then a Logout: None if the host took it, else why not (one line)."""
+        try:
+            session = await self._logon(credentials)
+        except LogonRefused as exc:
+            return self._wrong_host(exc) if exc.wrong_host else f"drop copy at {self.url}: {exc}"
+        except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled) as exc:
+            return f"drop copy at {self.url} could not be reached: {exc or type(exc).__name__}"
+        self._session = session
+        await self.close()
+        return None
+
+    async def _back_off(self, failures: int) -> None:
+        ceiling = min(self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** (failures - 1))
+        await self._sleep(self._rng.uniform(0, ceiling))
 
     # ── what the session tells its owner ────────────────────────────────────────────────
     def sending_time(self) -> str:
@@ -92,6 +135,10 @@ class DropCopy:
     def noticed_news(self) -> None:
         """Maintenance: the session logs itself out at once (nothing waits on a drop-copy
         session), and `_run` opens a new one."""
+
+    def limits_reported(self, limits: list[FixLimit]) -> None:
+        """Drop copy's own message limit (60 per 60 s) is held by its session; nothing of it
+        is the order-rate ledger's."""
 
     def forget(self, session: FixSession) -> None:
         if self._session is session:

@@ -11,6 +11,10 @@ carries it, and the FIX answer as the REST `Response` the transport already read
                                                     for the new order; read as cancelReplace's
                                                     200, or its 409 -2021 / 400 -2022 with both
                                                     halves under `data`
+    POST /api/v3/  NewOrderList <E>: 1385=1     each leg's ExecutionReport <8> (as D's), then
+      orderList/   OCO, the below leg first,    ListStatus <N> by ClListID 25014 (431=7 with
+      oco          each with its list trigger-  25016/58: refused) or Reject <3>; read as the
+                   ing instructions 25010-13    orderList reply
 
 An answer becomes REST's: a 200 with the order JSON (`parse.WireOrder`'s fields, from the
 report's tags and the request's own), or a 400 with `{"code": <25016>, "msg": <58>}`, so the
@@ -32,12 +36,14 @@ from tradeguard.venues.binance.fix_wire import FixMessage, parse_timestamp
 PLACE: Final = "POST /api/v3/order"
 CANCEL: Final = "DELETE /api/v3/order"
 REPLACE: Final = "POST /api/v3/order/cancelReplace"
-CARRIED: Final = frozenset({PLACE, CANCEL, REPLACE})
+OCO: Final = "POST /api/v3/orderList/oco"
+CARRIED: Final = frozenset({PLACE, CANCEL, REPLACE, OCO})
 # what each is sent as, the name the journal and errors give it
 MESSAGE_NAMES: Final = {
     PLACE: "NewOrderSingle",
     CANCEL: "OrderCancelRequest",
     REPLACE: "OrderCancelRequestAndNewOrderSingle",
+    OCO: "NewOrderList",
 }
 
 _SIDE: Final = {"BUY": "1", "SELL": "2"}
@@ -119,6 +125,72 @@ def replace(params: Mapping[str, str], cancel_id: str) -> Body:
     ]
 
 
+def oco_legs(params: Mapping[str, str]) -> list[dict[str, str]]:
+    """orderList/oco's two legs, the below one first (NewOrderList's order), each as a
+    NewOrderSingle's params (POST /api/v3/order's)."""
+    legs = []
+    for name in ("below", "above"):
+        leg = {
+            "symbol": params["symbol"],
+            "side": params["side"],
+            "quantity": params["quantity"],
+            "type": params[f"{name}Type"],
+            "newClientOrderId": params[f"{name}ClientOrderId"],
+            "price": params.get(f"{name}Price"),
+            "stopPrice": params.get(f"{name}StopPrice"),
+            "trailingDelta": params.get(f"{name}TrailingDelta"),
+            "timeInForce": params.get(f"{name}TimeInForce"),
+        }
+        legs.append({key: value for key, value in leg.items() if value is not None})
+    return legs
+
+
+def new_order_list(params: Mapping[str, str], legs: list[dict[str, str]]) -> Body:
+    """A NewOrderList's body for orderList/oco's params and their `oco_legs`: ContingencyType
+    1 (OCO), and each leg's list triggering instruction (25010-25013), as Binance's table of
+    order list types fixes them: a leg is cancelled (25013=2) when the other (25012) is
+    activated (25011=1), or, where the other is the LIMIT_MAKER, partially filled (25011=2)."""
+    body: Body = [(73, len(legs))]
+    for index, leg in enumerate(legs):
+        other = 1 - index
+        trigger = "2" if legs[other]["type"] == "LIMIT_MAKER" else "1"
+        body += new_order(leg)
+        body += [(25010, 1), (25011, trigger), (25012, other), (25013, 2)]
+    return [*body, (1385, 1), (25014, params["listClientOrderId"])]
+
+
+_LIST_STATUS: Final = {"3": "EXECUTING", "6": "ALL_DONE", "7": "REJECT"}
+
+
+def list_refused(status: FixMessage) -> bool:
+    """A ListStatus that rejects the list (431=7), or a Reject <3>."""
+    return status.msg_type == "3" or status.get(431) == "7"
+
+
+def list_answer(
+    status: FixMessage, reports: list[FixMessage], legs: list[dict[str, str]]
+) -> Response:
+    """orderList/oco's answer from the ListStatus and each leg's ExecutionReport (none when
+    refused)."""
+    if list_refused(status):
+        return refused(status.get(25016), status.get(58))
+    list_id = int(status.get(66) or -1)
+    orders = []
+    for report, leg in zip(reports, legs, strict=True):
+        if is_refusal(report):
+            return refused(report.get(25016), report.get(58))
+        order = _order(report, PLACE, leg)
+        order["orderListId"] = list_id
+        orders.append(order)
+    reply = {
+        "orderListId": list_id,
+        "listClientOrderId": status.get(25014) or "",
+        "listOrderStatus": _LIST_STATUS.get(status.get(431) or "", "EXECUTING"),
+        "orderReports": orders,
+    }
+    return Response(200, {}, _encode(reply), True)
+
+
 def is_refusal(message: FixMessage) -> bool:
     kind = message.msg_type
     return kind in ("3", "9") or (kind == "8" and message.get(150) == "8")
@@ -163,6 +235,11 @@ def answer(message: FixMessage, request_name: str, params: Mapping[str, str]) ->
     """The FIX answer to the request `request_name` with `params`, as REST's response."""
     if is_refusal(message):
         return refused(message.get(25016), message.get(58))
+    return Response(200, {}, _encode(_order(message, request_name, params)), True)
+
+
+def _order(message: FixMessage, request_name: str, params: Mapping[str, str]) -> dict[str, object]:
+    """An ExecutionReport as REST's order JSON (`parse.WireOrder`'s fields)."""
     status = _ORD_STATUS.get(message.get(39) or "", "NEW")
     order: dict[str, object] = {
         "symbol": message.get(55) or params["symbol"],
@@ -181,7 +258,7 @@ def answer(message: FixMessage, request_name: str, params: Mapping[str, str]) ->
     tif = params.get("timeInForce")
     if tif is not None:
         order["timeInForce"] = tif
-    return Response(200, {}, _encode(order), True)
+    return order
 
 
 def _side_name(tag: str | None) -> str:

@@ -48,6 +48,22 @@ class FixLimit:
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 
 
+def order_count_headers(limits: list[FixLimit]) -> dict[str, str]:
+    """A LimitResponse's order limits as the X-MBX-ORDER-COUNT-* headers REST reports the
+    same counts in, for the rate ledger to take (`RateLedger.observe_headers`)."""
+    headers: dict[str, str] = {}
+    for limit in limits:
+        if limit.kind != "ORDER_LIMIT":
+            continue
+        seconds = int(limit.interval_s)
+        unit, size = next((u, n) for u, n in _LARGEST_UNIT_FIRST if seconds % n == 0)
+        headers[f"x-mbx-order-count-{seconds // size}{unit}"] = str(limit.used)
+    return headers
+
+
+_LARGEST_UNIT_FIRST = sorted(_UNIT_S.items(), key=lambda unit: -unit[1])
+
+
 class SessionOwner(Protocol):
     """What a session tells the one that opened it."""
 
@@ -56,6 +72,8 @@ class SessionOwner(Protocol):
     def report(self, message: fix_wire.FixMessage) -> None: ...
 
     def noticed_news(self) -> None: ...
+
+    def limits_reported(self, limits: list[FixLimit]) -> None: ...
 
     def forget(self, session: FixSession) -> None: ...
 
@@ -87,6 +105,7 @@ class FixSession:
         self.message_limit = 10_000
         self.message_window_s = 10.0
         self.sent_at: deque[float] = deque()  # when each message of the window was written
+        self.peak_messages = 0  # the most messages written in one window of the limit
         self.limits: list[FixLimit] = []  # the last LimitResponse's
 
     def usable(self) -> bool:
@@ -100,22 +119,27 @@ class FixSession:
         self.writer.write(data)
         self.last_out = asyncio.get_running_loop().time()
         self.sent_at.append(self.last_out)
+        self.peak_messages = max(self.peak_messages, self._in_window(self.last_out))
         return self.out_seq
+
+    def _in_window(self, now: float) -> int:
+        """The messages written in the limit's window up to `now`."""
+        window = self.message_window_s * 1.01  # a margin: the server times arrivals, not sends
+        while self.sent_at and self.sent_at[0] <= now - window:
+            self.sent_at.popleft()
+        return len(self.sent_at)
 
     async def room(self) -> bool:
         """Wait until one more request keeps the message limit, heartbeats' headroom kept;
         True when it had to wait."""
         loop = asyncio.get_running_loop()
-        window = self.message_window_s * 1.01  # a margin: the server times arrivals, not sends
         waited = False
         while True:
             now = loop.time()
-            while self.sent_at and self.sent_at[0] <= now - window:
-                self.sent_at.popleft()
-            if len(self.sent_at) < self.message_limit - self.message_limit // 100:
+            if self._in_window(now) < self.message_limit - self.message_limit // 100:
                 return waited
             waited = True
-            await asyncio.sleep(self.sent_at[0] + window - now)
+            await asyncio.sleep(self.sent_at[0] + self.message_window_s * 1.01 - now)
 
     def adopt_limits(self, message: fix_wire.FixMessage) -> None:
         """A LimitResponse: kept, and its message limit held if lower than ours."""
@@ -134,10 +158,12 @@ class FixSession:
                 entry[tag] = value
         self.limits = limits
         for limit in limits:
-            if limit.kind == "MESSAGE_LIMIT" and limit.limit / limit.interval_s < (
-                self.message_limit / self.message_window_s
-            ):
+            if limit.kind != "MESSAGE_LIMIT":
+                continue
+            self.peak_messages = max(self.peak_messages, limit.used)  # the server's count
+            if limit.limit / limit.interval_s < self.message_limit / self.message_window_s:
                 self.message_limit, self.message_window_s = limit.limit, limit.interval_s
+        self.wire.limits_reported(limits)
 
     async def read(self, buffer: bytearray) -> None:
         """Read and act on the server's messages until the session ends; `buffer` holds what
@@ -170,6 +196,8 @@ class FixSession:
             self.answered(message.get(11), message)
             if kind == "8":
                 self.wire.report(message)
+        elif kind == "N":  # ListStatus: an order list's answer, by its ClListID
+            self.answered(message.get(25014), message)
         elif kind == "3":
             ref = message.get(45)
             if ref is not None and ref.isdigit():
@@ -279,9 +307,32 @@ async def open_session(
     return session
 
 
+# Binance's codes for a refused Logon (reference/binance-fix.md §3, §8), by name
+LOGON_CODES = {
+    "-1021": "INVALID_TIMESTAMP",
+    "-1022": "INVALID_SIGNATURE",
+    "-1033": "COMP_ID_IN_USE",
+    "-1034": "TOO_MANY_CONNECTIONS",
+    "-1175": "RESET_SEQ_NUM_SUPPORT",
+    "-1176": "ALREADY_LOGGED_IN",
+    "-1177": "GARBLED_MESSAGE",
+    "-1180": "EXPECTED_LOGON",
+    "-1184": "DROP_COPY_SESSION_NOT_ALLOWED",  # DropCopyFlag sent to an order-entry host
+    "-1185": "DROP_COPY_SESSION_REQUIRED",  # an order-entry Logon sent to a drop-copy host
+    "-2015": "REJECTED_MBX_KEY",
+}
+WRONG_HOST = frozenset({"-1184", "-1185"})
+
+
 class LogonRefused(Exception):
+    """A Logon the server answered with a Reject: its code (named) and text. `wrong_host`: the
+    host serves the other kind of session (-1184, -1185), which no retry changes."""
+
     def __init__(self, code: str | None, text: str | None) -> None:
-        super().__init__(f"Logon refused: {code or '?'} {text or ''}".strip())
+        named = f"{code} {LOGON_CODES[code]}" if code in LOGON_CODES else code or "?"
+        super().__init__(f"Logon refused: {named}: {text or 'no reason given'}")
+        self.code = code
+        self.wrong_host = code in WRONG_HOST
 
 
 async def _first_message(reader: asyncio.StreamReader, buffer: bytearray) -> fix_wire.FixMessage:

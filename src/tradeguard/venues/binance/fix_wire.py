@@ -27,6 +27,10 @@ _TRAILER_LEN: Final = 7  # b"10=nnn\x01"
 MAX_BODY: Final = 1 << 20  # a BodyLength beyond this is garbage, not a message to wait for
 SERVER_COMP_ID: Final = "SPOT"
 
+# the bytes a message may hold: printable ASCII and SOH (`bytes.translate` deletes them, in C,
+# and what is left is what Binance calls garbled)
+_ALLOWED: Final = bytes(range(0x20, 0x7F)) + SOH
+
 # Message types
 LOGON, HEARTBEAT, TEST_REQUEST, REJECT, LOGOUT, NEWS = "A", "0", "1", "3", "5", "B"
 NEW_ORDER, CANCEL, EXEC_REPORT, CANCEL_REJECT = "D", "F", "8", "9"
@@ -48,10 +52,7 @@ class FixMessage:
     def __init__(self, fields: list[tuple[int, str]], raw: bytes = b"") -> None:
         self.fields = fields
         self.raw = raw
-        first: dict[int, str] = {}
-        for tag, value in fields:
-            first.setdefault(tag, value)
-        self._first = first
+        self._first = dict(reversed(fields))  # the first of each tag wins
 
     @property
     def msg_type(self) -> str:
@@ -118,17 +119,17 @@ def take_frame(buffer: bytearray) -> bytes | None:
 
 def decode(frame: bytes) -> FixMessage:
     """A framed message's fields (8, 9 and 10 included). Raises Garbled as Binance would."""
-    text = frame.decode("ascii", errors="replace")
-    if any(not (" " <= ch <= "~" or ch == "\x01") for ch in text):
+    if frame.translate(None, _ALLOWED):
         raise Garbled("only printable ASCII and SOH are allowed")
     fields: list[tuple[int, str]] = []
-    for part in text[:-1].split("\x01"):
+    append = fields.append
+    for part in frame[:-1].decode("ascii").split("\x01"):
         tag, sep, value = part.partition("=")
-        if not sep or not tag.isdigit():
-            raise Garbled(f"not a tag=value field: {part[:20]!r}")
-        if not value:
+        if not value or not tag.isdigit():
+            if not sep or not tag.isdigit():
+                raise Garbled(f"not a tag=value field: {part[:20]!r}")
             raise Garbled("Tag specified without a value.")
-        fields.append((int(tag), value))
+        append((int(tag), value))
     if len(fields) < 4 or fields[2][0] != 35:
         raise Garbled("MsgType (35) must be the third field")
     return FixMessage(fields, frame)
@@ -143,28 +144,68 @@ def frames(buffer: bytearray) -> Iterator[FixMessage]:
 # ── time ────────────────────────────────────────────────────────────────────────────────────
 
 
+# The last few seconds written and days read: a session writes and reads many timestamps
+# within one second, and strftime / strptime were most of their cost (several µs a call).
+_SECONDS_WRITTEN: dict[int, str] = {}
+_DAYS_READ: dict[str, int | None] = {}
+_REMEMBERED = 8
+
+
+def _second(seconds: int) -> str:
+    """YYYYMMDD-HH:MM:SS. for a second since the epoch."""
+    text = _SECONDS_WRITTEN.get(seconds)
+    if text is None:
+        if len(_SECONDS_WRITTEN) > _REMEMBERED:
+            _SECONDS_WRITTEN.clear()
+        text = datetime.fromtimestamp(seconds, UTC).strftime("%Y%m%d-%H:%M:%S.")
+        _SECONDS_WRITTEN[seconds] = text
+    return text
+
+
 def timestamp(ms: int) -> str:
     """UTCTIMESTAMP with milliseconds: 20240627-11:17:25.223."""
-    at = datetime.fromtimestamp(ms / 1000, UTC)
-    return at.strftime("%Y%m%d-%H:%M:%S.") + f"{ms % 1000:03d}"
+    return _second(ms // 1000) + f"{ms % 1000:03d}"
 
 
 def timestamp_us(us: int) -> str:
     """UTCTIMESTAMP with microseconds, as the server writes it."""
-    at = datetime.fromtimestamp(us // 1_000_000, UTC)
-    return at.strftime("%Y%m%d-%H:%M:%S.") + f"{us % 1_000_000:06d}"
+    return _second(us // 1_000_000) + f"{us % 1_000_000:06d}"
+
+
+def _day(date: str) -> int | None:
+    """Seconds since the epoch at the start of YYYYMMDD (None if it is no date)."""
+    if date in _DAYS_READ:
+        return _DAYS_READ[date]
+    try:
+        at: int | None = int(datetime.strptime(date, "%Y%m%d").replace(tzinfo=UTC).timestamp())
+    except ValueError:
+        at = None
+    if len(_DAYS_READ) > _REMEMBERED:
+        _DAYS_READ.clear()
+    _DAYS_READ[date] = at
+    return at
 
 
 def parse_timestamp(text: str) -> int | None:
     """A UTCTIMESTAMP (seconds, ms or µs) as ms since the epoch; None if it is not one."""
-    head, _, fraction = text.partition(".")
-    try:
-        at = datetime.strptime(head, "%Y%m%d-%H:%M:%S").replace(tzinfo=UTC)
-    except ValueError:
+    if not text.isascii():
         return None
+    head, _, fraction = text.partition(".")
     if fraction and (not fraction.isdigit() or len(fraction) not in (3, 6)):
         return None
-    return int(at.timestamp()) * 1000 + (int(fraction[:3]) if fraction else 0)
+    # YYYYMMDD-HH:MM:SS read by position: the date remembered, the time of day by hand
+    if len(head) != 17 or head[8] != "-" or head[11] != ":" or head[14] != ":":
+        return None
+    date, hour, minute, second = head[:8], head[9:11], head[12:14], head[15:17]
+    if not (date + hour + minute + second).isdigit():
+        return None
+    if int(hour) > 23 or int(minute) > 59 or int(second) > 59:
+        return None
+    day = _day(date)
+    if day is None:
+        return None
+    seconds = day + int(hour) * 3600 + int(minute) * 60 + int(second)
+    return seconds * 1000 + (int(fraction[:3]) if fraction else 0)
 
 
 # ── Logon ───────────────────────────────────────────────────────────────────────────────────
