@@ -37,23 +37,24 @@ from typing import Any, Protocol, TypeVar
 import msgspec
 
 from tradeguard.errors import ConfigError, GuardError
-from tradeguard.events import EventBase, StreamConnected, StreamGapFilled, StreamGapLost
+from tradeguard.events import EventBase
 from tradeguard.market import frames
+from tradeguard.market import series as kept
 from tradeguard.market.book import WireLevel
 from tradeguard.market.books import StreamedBooks
 from tradeguard.market.books_venue import SelfSyncedBooks
 from tradeguard.market.cache import TTL_S, MarketStats, TtlCache
 from tradeguard.market.stream import MarketStream
 from tradeguard.market.stream_base import Handler, MarketStreamConfig
+from tradeguard.market.stream_journal import StreamJournal
 from tradeguard.market.values import Candle, OrderBook, Ticker, Trade
 from tradeguard.market.venue_stream import VenueStream
+from tradeguard.market.watchers import Watchers
 
 T = TypeVar("T")
 
 CANDLES_STREAM = "market:candles"  # the journal's name for a separate candle connection
-HISTORY = 1000  # candles and trades kept per series (REST answers at most this many at once)
 TICKER_FRESH_S = 5.0  # a streamed ticker older than this is not taken as the last price
-WATCH_QUEUE = 1000  # updates a watcher may fall behind before the oldest are dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +87,6 @@ class MarketRest(Protocol):
     async def trades(self, symbol: str, limit: int) -> list[Trade]: ...
 
 
-_CLOSED: Any = object()
-
-
-@dataclass
-class _Series:
-    """Candles by open time, or trades by id, with how far back REST filled them."""
-
-    topic: tuple[str, ...]  # what its watchers are told under
-    rows: dict[int, Any] = field(default_factory=dict)
-    filled: int = 0  # how many the last REST read asked for (0: never, or a reconnect since)
-
-
 class MarketKeeper:
     def __init__(
         self,
@@ -127,23 +116,23 @@ class MarketKeeper:
         self.books: StreamedBooks | None = None
         self._tickers: dict[str, Ticker] = {}
         self._ticker_at: dict[str, float] = {}  # monotonic time of each ticker's last frame
-        self._candles: dict[tuple[str, str], _Series] = {}
-        self._trades: dict[str, _Series] = {}
-        self._watchers: dict[Hashable, set[asyncio.Queue[Any]]] = {}
-        self._down_since_ms: dict[str, int] = {}  # by the journal's stream name
+        self._candles: dict[tuple[str, str], kept.Series] = {}
+        self._trades: dict[str, kept.Series] = {}
+        self.watchers = Watchers()
+        self.journal = StreamJournal(self._emit, self._wall_ms)
         # where kline topics are subscribed: OKX's candles have a connection of their own
         separate = stream.candles if isinstance(stream, VenueStream) else None
         self.kline_stream = separate or stream
         if separate is not None:
             separate.on_up = self._on_candles_up
-            separate.on_down = lambda reason: self._lost(CANDLES_STREAM, reason)
+            separate.on_down = lambda reason: self.journal.lost(CANDLES_STREAM, reason)
         if stream is not None:
             stream.on_up = self._on_up
             stream.on_down = self._on_down
             kind = SelfSyncedBooks if isinstance(stream, VenueStream) else StreamedBooks
             self.books = kind(
-                rest, stream, stats=stats, config=config, emit=self._emit, tell=self._tell,
-                watched=self._watched, wall_ms=self._wall_ms, server_now_ms=server_now_ms,
+                rest, stream, stats=stats, config=config, emit=self._emit, tell=self.watchers.tell,
+                watched=self.watchers.watched, wall_ms=self._wall_ms, server_now_ms=server_now_ms,
                 sleep=sleep,
             )  # fmt: skip
 
@@ -209,8 +198,8 @@ class MarketKeeper:
                 f"no kline interval {interval!r}",
                 hint=f"one of {', '.join(frames.INTERVALS_MS)}",
             )
-        if not 0 < limit < HISTORY:
-            raise ConfigError(f"limit must be in 1..{HISTORY - 1}, got {limit}")
+        if not 0 < limit < kept.HISTORY:
+            raise ConfigError(f"limit must be in 1..{kept.HISTORY - 1}, got {limit}")
         wanted = limit + 1  # the candle still forming, beside `limit` closed ones
         name = self._name("kline", symbol, interval)
         if name is None:
@@ -218,40 +207,31 @@ class MarketKeeper:
                 ("candles", symbol, interval, wanted), TTL_S["candles"], self.rest.candles_weight,
                 lambda: self.rest.candles(symbol, interval, wanted),
             )  # fmt: skip
-            return _last(rows, limit, closed_only)
+            return kept.last_candles(rows, limit, closed_only)
         series = self._candle_series(symbol, interval)
-        self._subscribe(name, self._kline_handler(series), self.kline_stream)
+        self._subscribe(name, kept.kline_handler(series, self.watchers.tell), self.kline_stream)
         if series.filled < wanted:
-            for candle in await self.rest.candles(symbol, interval, wanted):
-                held = series.rows.get(candle.open_ms)
-                if held is None or (candle.closed and not held.closed):
-                    series.rows[candle.open_ms] = candle
+            kept.merge_candles(series, await self.rest.candles(symbol, interval, wanted))
             series.filled = wanted
-            _trim(series)
         else:
             self._from_stream(self.rest.candles_weight)
-        now = self._server_now_ms()
-        rows = [
-            c if c.closed or c.close_ms >= now else msgspec.structs.replace(c, closed=True)
-            for c in (series.rows[k] for k in sorted(series.rows))
-        ]
-        return _last(rows, limit, closed_only)
+        return kept.last_candles(kept.candles_at(series, self._server_now_ms()), limit, closed_only)
 
     async def trades(self, symbol: str, limit: int = 100) -> list[Trade]:
-        if not 0 < limit <= HISTORY:
-            raise ConfigError(f"limit must be in 1..{HISTORY}, got {limit}")
+        if not 0 < limit <= kept.HISTORY:
+            raise ConfigError(f"limit must be in 1..{kept.HISTORY}, got {limit}")
         if not self._streaming():
             return await self._cached(
                 ("trades", symbol, limit), TTL_S["trades"], self.rest.trades_weight,
                 lambda: self.rest.trades(symbol, limit),
             )  # fmt: skip
         series = self._trade_series(symbol)
-        self._subscribe(self._name("trade", symbol) or "", self._trade_handler(series))
+        self._subscribe(
+            self._name("trade", symbol) or "", kept.trade_handler(series, self.watchers.tell)
+        )
         if series.filled < limit:
-            for trade in await self.rest.trades(symbol, limit):
-                series.rows.setdefault(trade.trade_id, trade)
+            kept.merge_trades(series, await self.rest.trades(symbol, limit))
             series.filled = limit
-            _trim(series)
         else:
             self._from_stream(self.rest.trades_weight)
         return [series.rows[k] for k in sorted(series.rows)[-limit:]]
@@ -259,15 +239,17 @@ class MarketKeeper:
     # ── watching ──────────────────────────────────────────────────────────────────────────
     async def watch_ticker(self, symbol: str) -> AsyncIterator[Ticker]:
         self._require_streams("watch_ticker")
-        async for item in self._watch(("ticker", symbol), lambda: self._start_ticker(symbol)):
+        async for item in self.watchers.watch(
+            ("ticker", symbol), lambda: self._start_ticker(symbol)
+        ):
             yield item
 
     async def watch_trades(self, symbol: str) -> AsyncIterator[Trade]:
         self._require_streams("watch_trades")
         series = self._trade_series(symbol)
         name = self._name("trade", symbol) or ""
-        start = lambda: self._subscribe(name, self._trade_handler(series))  # noqa: E731
-        async for item in self._watch(("trade", symbol), start):
+        start = lambda: self._subscribe(name, kept.trade_handler(series, self.watchers.tell))  # noqa: E731
+        async for item in self.watchers.watch(("trade", symbol), start):
             yield item
 
     async def watch_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
@@ -284,9 +266,9 @@ class MarketKeeper:
                 "the venue's rate limiter",
             )
         series = self._candle_series(symbol, interval)
-        handler = self._kline_handler(series)
+        handler = kept.kline_handler(series, self.watchers.tell)
         start = lambda: self._subscribe(name, handler, self.kline_stream)  # noqa: E731
-        async for item in self._watch(("kline", symbol, interval), start):
+        async for item in self.watchers.watch(("kline", symbol, interval), start):
             yield item
 
     async def watch_book(self, symbol: str, depth: int = 20) -> AsyncIterator[OrderBook]:
@@ -294,43 +276,19 @@ class MarketKeeper:
         self._require_streams("watch_book")
         assert self.books is not None
         state = self.books.get(symbol)
-        async for _ in self._watch(("book", symbol), lambda: None, latest_only=True):
+        async for _ in self.watchers.watch(("book", symbol), lambda: None, latest_only=True):
             if state.book.synced:
                 yield state.view(depth)
 
-    async def _watch(
-        self, topic: Hashable, start: Callable[[], None], *, latest_only: bool = False
-    ) -> AsyncIterator[Any]:
-        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1 if latest_only else WATCH_QUEUE)
-        self._watchers.setdefault(topic, set()).add(queue)
-        try:
-            start()
-            while True:
-                item = await queue.get()
-                if item is _CLOSED:
-                    return
-                yield item
-        finally:
-            self._watchers.get(topic, set()).discard(queue)
-
-    def _watched(self, topic: Hashable) -> bool:
-        return bool(self._watchers.get(topic))
-
-    def _tell(self, topic: Hashable, item: Any) -> None:
-        for queue in self._watchers.get(topic, ()):
-            if queue.full():
-                queue.get_nowait()  # a slow reader loses the oldest
-            queue.put_nowait(item)
-
-    def _candle_series(self, symbol: str, interval: str) -> _Series:
+    def _candle_series(self, symbol: str, interval: str) -> kept.Series:
         key = (symbol, interval)
         if key not in self._candles:
-            self._candles[key] = _Series(("kline", symbol, interval))
+            self._candles[key] = kept.Series(("kline", symbol, interval))
         return self._candles[key]
 
-    def _trade_series(self, symbol: str) -> _Series:
+    def _trade_series(self, symbol: str) -> kept.Series:
         if symbol not in self._trades:
-            self._trades[symbol] = _Series(("trade", symbol))
+            self._trades[symbol] = kept.Series(("trade", symbol))
         return self._trades[symbol]
 
     # ── stream handlers ───────────────────────────────────────────────────────────────────
@@ -345,37 +303,15 @@ class MarketKeeper:
                 ticker = frames.ticker_of(event) if isinstance(event, frames.TickerEvent) else event
                 self._tickers[symbol] = ticker
                 self._ticker_at[symbol] = self._monotonic()
-                self._tell(topic, ticker)
+                self.watchers.tell(topic, ticker)
 
         return on_ticker
-
-    def _kline_handler(self, series: _Series) -> Handler:
-        def on_kline(event: Any) -> None:
-            if isinstance(event, frames.KlineEvent | Candle):
-                candle = frames.candle_of(event) if isinstance(event, frames.KlineEvent) else event
-                series.rows[candle.open_ms] = candle
-                if len(series.rows) > HISTORY + 100:
-                    _trim(series)
-                self._tell(series.topic, candle)
-
-        return on_kline
-
-    def _trade_handler(self, series: _Series) -> Handler:
-        def on_trade(event: Any) -> None:
-            if isinstance(event, frames.TradeEvent | Trade):
-                trade = frames.trade_of(event) if isinstance(event, frames.TradeEvent) else event
-                series.rows[trade.trade_id] = trade
-                if len(series.rows) > HISTORY + 100:
-                    _trim(series)
-                self._tell(series.topic, trade)
-
-        return on_trade
 
     # ── the connection's life ─────────────────────────────────────────────────────────────
     def _on_up(self) -> None:
         """A new connection: every book starts over (the old stream's diffs say nothing of the
         new one), and candles and trades are read over REST again (what closed meanwhile)."""
-        since = self._reconnected("market")
+        since = self.journal.connected("market")
         if since is None:
             return  # the first connection: nothing was kept from before it
         # the market stream has nothing to back-fill: what it missed, books rebuild from a
@@ -388,26 +324,14 @@ class MarketKeeper:
 
     def _on_candles_up(self) -> None:
         """A new candle connection (OKX's /business): the candle history is read again."""
-        if self._reconnected(CANDLES_STREAM) is not None:
+        if self.journal.connected(CANDLES_STREAM) is not None:
             for series in self._candles.values():
                 series.filled = 0
 
-    def _reconnected(self, stream: str) -> int | None:
-        """Journal a connection up; since when it was down (None: its first connection)."""
-        self._emit(StreamConnected, stream=stream)
-        since = self._down_since_ms.pop(stream, None)
-        if since is not None:
-            self._emit(StreamGapFilled, stream=stream, since_ms=since)
-        return since
-
     def _on_down(self, reason: str) -> None:
-        self._lost("market", reason)
+        self.journal.lost("market", reason)
         if self.books is not None:
             self.books.down()
-
-    def _lost(self, stream: str, reason: str) -> None:
-        since = self._down_since_ms.setdefault(stream, self._wall_ms())
-        self._emit(StreamGapLost, stream=stream, since_ms=since, reason=reason)
 
     # ── plumbing ──────────────────────────────────────────────────────────────────────────
     def _streaming(self) -> bool:
@@ -463,27 +387,11 @@ class MarketKeeper:
     async def close(self) -> None:
         if self.books is not None:
             self.books.close()
-        for queues in self._watchers.values():
-            for queue in queues:
-                if queue.full():
-                    queue.get_nowait()
-                queue.put_nowait(_CLOSED)
+        self.watchers.close()
         if self.stream is not None:
             await self.stream.close()
         if self.kline_stream is not self.stream and self.kline_stream is not None:
             await self.kline_stream.close()
-
-
-def _last(rows: list[Candle], limit: int, closed_only: bool) -> list[Candle]:
-    if closed_only:
-        rows = [c for c in rows if c.closed]
-    return rows[-limit:]
-
-
-def _trim(series: _Series) -> None:
-    if len(series.rows) > HISTORY:
-        for key in sorted(series.rows)[: len(series.rows) - HISTORY]:
-            del series.rows[key]
 
 
 __all__ = ["MarketConfig", "MarketKeeper", "MarketRest"]
