@@ -32,7 +32,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -40,10 +40,10 @@ from tradeguard.errors import ConfigError, GuardError
 from tradeguard.events import EventBase
 from tradeguard.market import frames
 from tradeguard.market import series as kept
-from tradeguard.market.book import WireLevel
 from tradeguard.market.books import StreamedBooks
 from tradeguard.market.books_venue import SelfSyncedBooks
 from tradeguard.market.cache import TTL_S, MarketStats, TtlCache
+from tradeguard.market.rest import MarketRest
 from tradeguard.market.stream import MarketStream
 from tradeguard.market.stream_base import Handler, MarketStreamConfig
 from tradeguard.market.stream_journal import StreamJournal
@@ -66,25 +66,6 @@ class MarketConfig:
     sync_timeout_s: float = 30.0  # a book not in sync after this: the read fails
     resync_backoff_s: float = 1.0  # between two failed snapshots (a ban waits its own length)
     depth_speed: str = "100ms"  # <s>@depth@100ms
-
-
-class MarketRest(Protocol):
-    """The REST half of a venue's market data (rest_binance, rest_ccxt)."""
-
-    venue: str
-    has_streams: bool
-    ticker_weight: int
-    candles_weight: int
-    trades_weight: int
-
-    def book_weight(self, depth: int) -> int: ...
-    async def depth_snapshot(
-        self, symbol: str, limit: int
-    ) -> tuple[int, list[WireLevel], list[WireLevel]]: ...
-    async def book(self, symbol: str, depth: int) -> OrderBook: ...
-    async def ticker(self, symbol: str) -> Ticker: ...
-    async def candles(self, symbol: str, interval: str, limit: int) -> list[Candle]: ...
-    async def trades(self, symbol: str, limit: int) -> list[Trade]: ...
 
 
 class MarketKeeper:
@@ -138,8 +119,9 @@ class MarketKeeper:
 
     # ── reads ─────────────────────────────────────────────────────────────────────────────
     async def ticker(self, symbol: str) -> Ticker:
-        if self._streaming():
-            self._start_ticker(symbol)
+        name = self._name("ticker", symbol)
+        if name is not None:
+            self._start_ticker(name, symbol)
             held = self._tickers.get(symbol)
             if held is not None and held.bid is None and held.ask is None:
                 held = self._with_book_top(symbol, held)
@@ -220,15 +202,14 @@ class MarketKeeper:
     async def trades(self, symbol: str, limit: int = 100) -> list[Trade]:
         if not 0 < limit <= kept.HISTORY:
             raise ConfigError(f"limit must be in 1..{kept.HISTORY}, got {limit}")
-        if not self._streaming():
+        name = self._name("trade", symbol)
+        if name is None:
             return await self._cached(
                 ("trades", symbol, limit), TTL_S["trades"], self.rest.trades_weight,
                 lambda: self.rest.trades(symbol, limit),
             )  # fmt: skip
         series = self._trade_series(symbol)
-        self._subscribe(
-            self._name("trade", symbol) or "", kept.trade_handler(series, self.watchers.tell)
-        )
+        self._subscribe(name, kept.trade_handler(series, self.watchers.tell))
         if series.filled < limit:
             kept.merge_trades(series, await self.rest.trades(symbol, limit))
             series.filled = limit
@@ -238,33 +219,24 @@ class MarketKeeper:
 
     # ── watching ──────────────────────────────────────────────────────────────────────────
     async def watch_ticker(self, symbol: str) -> AsyncIterator[Ticker]:
-        self._require_streams("watch_ticker")
+        name = self._served("watch_ticker", "ticker", symbol)
         async for item in self.watchers.watch(
-            ("ticker", symbol), lambda: self._start_ticker(symbol)
+            ("ticker", symbol), lambda: self._start_ticker(name, symbol)
         ):
             yield item
 
     async def watch_trades(self, symbol: str) -> AsyncIterator[Trade]:
-        self._require_streams("watch_trades")
+        name = self._served("watch_trades", "trade", symbol)
         series = self._trade_series(symbol)
-        name = self._name("trade", symbol) or ""
         start = lambda: self._subscribe(name, kept.trade_handler(series, self.watchers.tell))  # noqa: E731
         async for item in self.watchers.watch(("trade", symbol), start):
             yield item
 
     async def watch_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
         """Every kline frame: the forming candle as it changes, then closed (`closed`)."""
-        self._require_streams("watch_candles")
         if interval not in frames.INTERVALS_MS:
             raise ConfigError(f"no kline interval {interval!r}")
-        name = self._name("kline", symbol, interval)
-        if name is None:
-            assert self.kline_stream is not None
-            raise GuardError(
-                f"watch_candles: {self.kline_stream.unserved('kline', interval)}",
-                hint="poll tg.candles(...) instead: its REST reads are cached and go through "
-                "the venue's rate limiter",
-            )
+        name = self._served("watch_candles", "kline", symbol, interval)
         series = self._candle_series(symbol, interval)
         handler = kept.kline_handler(series, self.watchers.tell)
         start = lambda: self._subscribe(name, handler, self.kline_stream)  # noqa: E731
@@ -292,8 +264,8 @@ class MarketKeeper:
         return self._trades[symbol]
 
     # ── stream handlers ───────────────────────────────────────────────────────────────────
-    def _start_ticker(self, symbol: str) -> None:
-        self._subscribe(self._name("ticker", symbol) or "", self._ticker_handler(symbol))
+    def _start_ticker(self, name: str, symbol: str) -> None:
+        self._subscribe(name, self._ticker_handler(symbol))
 
     def _ticker_handler(self, symbol: str) -> Handler:
         topic = ("ticker", symbol)
@@ -364,6 +336,27 @@ class MarketKeeper:
                 hint=f"poll tg.{call.removeprefix('watch_')}(...) instead: its REST reads are "
                 "cached and go through the venue's rate limiter",
             )
+        if self.stream.closed:
+            # nothing would ever come: the watch ends here rather than wait forever
+            raise GuardError(
+                f"{call}: the session is closed, and its market streams with it",
+                hint="connect again (tradeguard.connect) to watch the market",
+            )
+
+    def _served(self, call: str, kind: str, symbol: str, interval: str = "") -> str:
+        """The stream's name for what a watch_* call follows; refused, with why, where no
+        stream is kept, it is closed, or the venue does not stream it."""
+        self._require_streams(call)
+        name = self._name(kind, symbol, interval)
+        if name is None:
+            stream = self.kline_stream if kind == "kline" else self.stream
+            assert stream is not None
+            raise GuardError(
+                f"{call}: {stream.unserved(kind, interval)}",
+                hint=f"poll tg.{call.removeprefix('watch_')}(...) instead: its REST reads are "
+                "cached and go through the venue's rate limiter",
+            )
+        return name
 
     def _from_stream(self, weight: int) -> None:
         self.stats.from_stream += 1
