@@ -32,28 +32,29 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
 from tradeguard.errors import ConfigError, GuardError
-from tradeguard.events import EventBase, StreamConnected, StreamGapFilled, StreamGapLost
+from tradeguard.events import EventBase
 from tradeguard.market import frames
-from tradeguard.market.book import WireLevel
+from tradeguard.market import series as kept
 from tradeguard.market.books import StreamedBooks
 from tradeguard.market.books_venue import SelfSyncedBooks
 from tradeguard.market.cache import TTL_S, MarketStats, TtlCache
+from tradeguard.market.rest import MarketRest
 from tradeguard.market.stream import MarketStream
 from tradeguard.market.stream_base import Handler, MarketStreamConfig
+from tradeguard.market.stream_journal import StreamJournal
 from tradeguard.market.values import Candle, OrderBook, Ticker, Trade
 from tradeguard.market.venue_stream import VenueStream
+from tradeguard.market.watchers import Watchers
 
 T = TypeVar("T")
 
 CANDLES_STREAM = "market:candles"  # the journal's name for a separate candle connection
-HISTORY = 1000  # candles and trades kept per series (REST answers at most this many at once)
 TICKER_FRESH_S = 5.0  # a streamed ticker older than this is not taken as the last price
-WATCH_QUEUE = 1000  # updates a watcher may fall behind before the oldest are dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,37 +66,6 @@ class MarketConfig:
     sync_timeout_s: float = 30.0  # a book not in sync after this: the read fails
     resync_backoff_s: float = 1.0  # between two failed snapshots (a ban waits its own length)
     depth_speed: str = "100ms"  # <s>@depth@100ms
-
-
-class MarketRest(Protocol):
-    """The REST half of a venue's market data (rest_binance, rest_ccxt)."""
-
-    venue: str
-    has_streams: bool
-    ticker_weight: int
-    candles_weight: int
-    trades_weight: int
-
-    def book_weight(self, depth: int) -> int: ...
-    async def depth_snapshot(
-        self, symbol: str, limit: int
-    ) -> tuple[int, list[WireLevel], list[WireLevel]]: ...
-    async def book(self, symbol: str, depth: int) -> OrderBook: ...
-    async def ticker(self, symbol: str) -> Ticker: ...
-    async def candles(self, symbol: str, interval: str, limit: int) -> list[Candle]: ...
-    async def trades(self, symbol: str, limit: int) -> list[Trade]: ...
-
-
-_CLOSED: Any = object()
-
-
-@dataclass
-class _Series:
-    """Candles by open time, or trades by id, with how far back REST filled them."""
-
-    topic: tuple[str, ...]  # what its watchers are told under
-    rows: dict[int, Any] = field(default_factory=dict)
-    filled: int = 0  # how many the last REST read asked for (0: never, or a reconnect since)
 
 
 class MarketKeeper:
@@ -127,30 +97,31 @@ class MarketKeeper:
         self.books: StreamedBooks | None = None
         self._tickers: dict[str, Ticker] = {}
         self._ticker_at: dict[str, float] = {}  # monotonic time of each ticker's last frame
-        self._candles: dict[tuple[str, str], _Series] = {}
-        self._trades: dict[str, _Series] = {}
-        self._watchers: dict[Hashable, set[asyncio.Queue[Any]]] = {}
-        self._down_since_ms: dict[str, int] = {}  # by the journal's stream name
+        self._candles: dict[tuple[str, str], kept.Series] = {}
+        self._trades: dict[str, kept.Series] = {}
+        self.watchers = Watchers()
+        self.journal = StreamJournal(self._emit, self._wall_ms)
         # where kline topics are subscribed: OKX's candles have a connection of their own
         separate = stream.candles if isinstance(stream, VenueStream) else None
         self.kline_stream = separate or stream
         if separate is not None:
             separate.on_up = self._on_candles_up
-            separate.on_down = lambda reason: self._lost(CANDLES_STREAM, reason)
+            separate.on_down = lambda reason: self.journal.lost(CANDLES_STREAM, reason)
         if stream is not None:
             stream.on_up = self._on_up
             stream.on_down = self._on_down
             kind = SelfSyncedBooks if isinstance(stream, VenueStream) else StreamedBooks
             self.books = kind(
-                rest, stream, stats=stats, config=config, emit=self._emit, tell=self._tell,
-                watched=self._watched, wall_ms=self._wall_ms, server_now_ms=server_now_ms,
+                rest, stream, stats=stats, config=config, emit=self._emit, tell=self.watchers.tell,
+                watched=self.watchers.watched, wall_ms=self._wall_ms, server_now_ms=server_now_ms,
                 sleep=sleep,
             )  # fmt: skip
 
     # ── reads ─────────────────────────────────────────────────────────────────────────────
     async def ticker(self, symbol: str) -> Ticker:
-        if self._streaming():
-            self._start_ticker(symbol)
+        name = self._name("ticker", symbol)
+        if name is not None:
+            self._start_ticker(name, symbol)
             held = self._tickers.get(symbol)
             if held is not None and held.bid is None and held.ask is None:
                 held = self._with_book_top(symbol, held)
@@ -209,8 +180,8 @@ class MarketKeeper:
                 f"no kline interval {interval!r}",
                 hint=f"one of {', '.join(frames.INTERVALS_MS)}",
             )
-        if not 0 < limit < HISTORY:
-            raise ConfigError(f"limit must be in 1..{HISTORY - 1}, got {limit}")
+        if not 0 < limit < kept.HISTORY:
+            raise ConfigError(f"limit must be in 1..{kept.HISTORY - 1}, got {limit}")
         wanted = limit + 1  # the candle still forming, beside `limit` closed ones
         name = self._name("kline", symbol, interval)
         if name is None:
@@ -218,75 +189,58 @@ class MarketKeeper:
                 ("candles", symbol, interval, wanted), TTL_S["candles"], self.rest.candles_weight,
                 lambda: self.rest.candles(symbol, interval, wanted),
             )  # fmt: skip
-            return _last(rows, limit, closed_only)
+            return kept.last_candles(rows, limit, closed_only)
         series = self._candle_series(symbol, interval)
-        self._subscribe(name, self._kline_handler(series), self.kline_stream)
+        self._subscribe(name, kept.kline_handler(series, self.watchers.tell), self.kline_stream)
         if series.filled < wanted:
-            for candle in await self.rest.candles(symbol, interval, wanted):
-                held = series.rows.get(candle.open_ms)
-                if held is None or (candle.closed and not held.closed):
-                    series.rows[candle.open_ms] = candle
+            kept.merge_candles(series, await self.rest.candles(symbol, interval, wanted))
             series.filled = wanted
-            _trim(series)
         else:
             self._from_stream(self.rest.candles_weight)
-        now = self._server_now_ms()
-        rows = [
-            c if c.closed or c.close_ms >= now else msgspec.structs.replace(c, closed=True)
-            for c in (series.rows[k] for k in sorted(series.rows))
-        ]
-        return _last(rows, limit, closed_only)
+        return kept.last_candles(kept.candles_at(series, self._server_now_ms()), limit, closed_only)
 
     async def trades(self, symbol: str, limit: int = 100) -> list[Trade]:
-        if not 0 < limit <= HISTORY:
-            raise ConfigError(f"limit must be in 1..{HISTORY}, got {limit}")
-        if not self._streaming():
+        if not 0 < limit <= kept.HISTORY:
+            raise ConfigError(f"limit must be in 1..{kept.HISTORY}, got {limit}")
+        name = self._name("trade", symbol)
+        if name is None:
             return await self._cached(
                 ("trades", symbol, limit), TTL_S["trades"], self.rest.trades_weight,
                 lambda: self.rest.trades(symbol, limit),
             )  # fmt: skip
         series = self._trade_series(symbol)
-        self._subscribe(self._name("trade", symbol) or "", self._trade_handler(series))
+        self._subscribe(name, kept.trade_handler(series, self.watchers.tell))
         if series.filled < limit:
-            for trade in await self.rest.trades(symbol, limit):
-                series.rows.setdefault(trade.trade_id, trade)
+            kept.merge_trades(series, await self.rest.trades(symbol, limit))
             series.filled = limit
-            _trim(series)
         else:
             self._from_stream(self.rest.trades_weight)
         return [series.rows[k] for k in sorted(series.rows)[-limit:]]
 
     # ── watching ──────────────────────────────────────────────────────────────────────────
     async def watch_ticker(self, symbol: str) -> AsyncIterator[Ticker]:
-        self._require_streams("watch_ticker")
-        async for item in self._watch(("ticker", symbol), lambda: self._start_ticker(symbol)):
+        name = self._served("watch_ticker", "ticker", symbol)
+        async for item in self.watchers.watch(
+            ("ticker", symbol), lambda: self._start_ticker(name, symbol)
+        ):
             yield item
 
     async def watch_trades(self, symbol: str) -> AsyncIterator[Trade]:
-        self._require_streams("watch_trades")
+        name = self._served("watch_trades", "trade", symbol)
         series = self._trade_series(symbol)
-        name = self._name("trade", symbol) or ""
-        start = lambda: self._subscribe(name, self._trade_handler(series))  # noqa: E731
-        async for item in self._watch(("trade", symbol), start):
+        start = lambda: self._subscribe(name, kept.trade_handler(series, self.watchers.tell))  # noqa: E731
+        async for item in self.watchers.watch(("trade", symbol), start):
             yield item
 
     async def watch_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
         """Every kline frame: the forming candle as it changes, then closed (`closed`)."""
-        self._require_streams("watch_candles")
         if interval not in frames.INTERVALS_MS:
             raise ConfigError(f"no kline interval {interval!r}")
-        name = self._name("kline", symbol, interval)
-        if name is None:
-            assert self.kline_stream is not None
-            raise GuardError(
-                f"watch_candles: {self.kline_stream.unserved('kline', interval)}",
-                hint="poll tg.candles(...) instead: its REST reads are cached and go through "
-                "the venue's rate limiter",
-            )
+        name = self._served("watch_candles", "kline", symbol, interval)
         series = self._candle_series(symbol, interval)
-        handler = self._kline_handler(series)
+        handler = kept.kline_handler(series, self.watchers.tell)
         start = lambda: self._subscribe(name, handler, self.kline_stream)  # noqa: E731
-        async for item in self._watch(("kline", symbol, interval), start):
+        async for item in self.watchers.watch(("kline", symbol, interval), start):
             yield item
 
     async def watch_book(self, symbol: str, depth: int = 20) -> AsyncIterator[OrderBook]:
@@ -294,48 +248,24 @@ class MarketKeeper:
         self._require_streams("watch_book")
         assert self.books is not None
         state = self.books.get(symbol)
-        async for _ in self._watch(("book", symbol), lambda: None, latest_only=True):
+        async for _ in self.watchers.watch(("book", symbol), lambda: None, latest_only=True):
             if state.book.synced:
                 yield state.view(depth)
 
-    async def _watch(
-        self, topic: Hashable, start: Callable[[], None], *, latest_only: bool = False
-    ) -> AsyncIterator[Any]:
-        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1 if latest_only else WATCH_QUEUE)
-        self._watchers.setdefault(topic, set()).add(queue)
-        try:
-            start()
-            while True:
-                item = await queue.get()
-                if item is _CLOSED:
-                    return
-                yield item
-        finally:
-            self._watchers.get(topic, set()).discard(queue)
-
-    def _watched(self, topic: Hashable) -> bool:
-        return bool(self._watchers.get(topic))
-
-    def _tell(self, topic: Hashable, item: Any) -> None:
-        for queue in self._watchers.get(topic, ()):
-            if queue.full():
-                queue.get_nowait()  # a slow reader loses the oldest
-            queue.put_nowait(item)
-
-    def _candle_series(self, symbol: str, interval: str) -> _Series:
+    def _candle_series(self, symbol: str, interval: str) -> kept.Series:
         key = (symbol, interval)
         if key not in self._candles:
-            self._candles[key] = _Series(("kline", symbol, interval))
+            self._candles[key] = kept.Series(("kline", symbol, interval))
         return self._candles[key]
 
-    def _trade_series(self, symbol: str) -> _Series:
+    def _trade_series(self, symbol: str) -> kept.Series:
         if symbol not in self._trades:
-            self._trades[symbol] = _Series(("trade", symbol))
+            self._trades[symbol] = kept.Series(("trade", symbol))
         return self._trades[symbol]
 
     # ── stream handlers ───────────────────────────────────────────────────────────────────
-    def _start_ticker(self, symbol: str) -> None:
-        self._subscribe(self._name("ticker", symbol) or "", self._ticker_handler(symbol))
+    def _start_ticker(self, name: str, symbol: str) -> None:
+        self._subscribe(name, self._ticker_handler(symbol))
 
     def _ticker_handler(self, symbol: str) -> Handler:
         topic = ("ticker", symbol)
@@ -345,37 +275,15 @@ class MarketKeeper:
                 ticker = frames.ticker_of(event) if isinstance(event, frames.TickerEvent) else event
                 self._tickers[symbol] = ticker
                 self._ticker_at[symbol] = self._monotonic()
-                self._tell(topic, ticker)
+                self.watchers.tell(topic, ticker)
 
         return on_ticker
-
-    def _kline_handler(self, series: _Series) -> Handler:
-        def on_kline(event: Any) -> None:
-            if isinstance(event, frames.KlineEvent | Candle):
-                candle = frames.candle_of(event) if isinstance(event, frames.KlineEvent) else event
-                series.rows[candle.open_ms] = candle
-                if len(series.rows) > HISTORY + 100:
-                    _trim(series)
-                self._tell(series.topic, candle)
-
-        return on_kline
-
-    def _trade_handler(self, series: _Series) -> Handler:
-        def on_trade(event: Any) -> None:
-            if isinstance(event, frames.TradeEvent | Trade):
-                trade = frames.trade_of(event) if isinstance(event, frames.TradeEvent) else event
-                series.rows[trade.trade_id] = trade
-                if len(series.rows) > HISTORY + 100:
-                    _trim(series)
-                self._tell(series.topic, trade)
-
-        return on_trade
 
     # ── the connection's life ─────────────────────────────────────────────────────────────
     def _on_up(self) -> None:
         """A new connection: every book starts over (the old stream's diffs say nothing of the
         new one), and candles and trades are read over REST again (what closed meanwhile)."""
-        since = self._reconnected("market")
+        since = self.journal.connected("market")
         if since is None:
             return  # the first connection: nothing was kept from before it
         # the market stream has nothing to back-fill: what it missed, books rebuild from a
@@ -388,26 +296,14 @@ class MarketKeeper:
 
     def _on_candles_up(self) -> None:
         """A new candle connection (OKX's /business): the candle history is read again."""
-        if self._reconnected(CANDLES_STREAM) is not None:
+        if self.journal.connected(CANDLES_STREAM) is not None:
             for series in self._candles.values():
                 series.filled = 0
 
-    def _reconnected(self, stream: str) -> int | None:
-        """Journal a connection up; since when it was down (None: its first connection)."""
-        self._emit(StreamConnected, stream=stream)
-        since = self._down_since_ms.pop(stream, None)
-        if since is not None:
-            self._emit(StreamGapFilled, stream=stream, since_ms=since)
-        return since
-
     def _on_down(self, reason: str) -> None:
-        self._lost("market", reason)
+        self.journal.lost("market", reason)
         if self.books is not None:
             self.books.down()
-
-    def _lost(self, stream: str, reason: str) -> None:
-        since = self._down_since_ms.setdefault(stream, self._wall_ms())
-        self._emit(StreamGapLost, stream=stream, since_ms=since, reason=reason)
 
     # ── plumbing ──────────────────────────────────────────────────────────────────────────
     def _streaming(self) -> bool:
@@ -440,6 +336,27 @@ class MarketKeeper:
                 hint=f"poll tg.{call.removeprefix('watch_')}(...) instead: its REST reads are "
                 "cached and go through the venue's rate limiter",
             )
+        if self.stream.closed:
+            # nothing would ever come: the watch ends here rather than wait forever
+            raise GuardError(
+                f"{call}: the session is closed, and its market streams with it",
+                hint="connect again (tradeguard.connect) to watch the market",
+            )
+
+    def _served(self, call: str, kind: str, symbol: str, interval: str = "") -> str:
+        """The stream's name for what a watch_* call follows; refused, with why, where no
+        stream is kept, it is closed, or the venue does not stream it."""
+        self._require_streams(call)
+        name = self._name(kind, symbol, interval)
+        if name is None:
+            stream = self.kline_stream if kind == "kline" else self.stream
+            assert stream is not None
+            raise GuardError(
+                f"{call}: {stream.unserved(kind, interval)}",
+                hint=f"poll tg.{call.removeprefix('watch_')}(...) instead: its REST reads are "
+                "cached and go through the venue's rate limiter",
+            )
+        return name
 
     def _from_stream(self, weight: int) -> None:
         self.stats.from_stream += 1
@@ -463,27 +380,11 @@ class MarketKeeper:
     async def close(self) -> None:
         if self.books is not None:
             self.books.close()
-        for queues in self._watchers.values():
-            for queue in queues:
-                if queue.full():
-                    queue.get_nowait()
-                queue.put_nowait(_CLOSED)
+        self.watchers.close()
         if self.stream is not None:
             await self.stream.close()
         if self.kline_stream is not self.stream and self.kline_stream is not None:
             await self.kline_stream.close()
-
-
-def _last(rows: list[Candle], limit: int, closed_only: bool) -> list[Candle]:
-    if closed_only:
-        rows = [c for c in rows if c.closed]
-    return rows[-limit:]
-
-
-def _trim(series: _Series) -> None:
-    if len(series.rows) > HISTORY:
-        for key in sorted(series.rows)[: len(series.rows) - HISTORY]:
-            del series.rows[key]
 
 
 __all__ = ["MarketConfig", "MarketKeeper", "MarketRest"]

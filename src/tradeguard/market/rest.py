@@ -1,0 +1,31 @@
+"""What the market keeper asks of a venue's market REST reads (rest_binance.py on Binance,
+rest_ccxt.py on the ccxt venues), and what each read weighs in the venue's rate ledger."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tradeguard.market.book import WireLevel
+from tradeguard.market.values import Candle, OrderBook, Ticker, Trade
+
+
+class MarketRest(Protocol):
+    """The REST half of a venue's market data (rest_binance, rest_ccxt)."""
+
+    venue: str
+    has_streams: bool
+    ticker_weight: int
+    candles_weight: int
+    trades_weight: int
+
+    def book_weight(self, depth: int) -> int: ...
+    async def depth_snapshot(
+        self, symbol: str, limit: int
+    ) -> tuple[int, list[WireLevel], list[WireLevel]]: ...
+    async def book(self, symbol: str, depth: int) -> OrderBook: ...
+    async def ticker(self, symbol: str) -> Ticker: ...
+    async def candles(self, symbol: str, interval: str, limit: int) -> list[Candle]: ...
+    async def trades(self, symbol: str, limit: int) -> list[Trade]: ...
+
+
+__all__ = ["MarketRest"]
