@@ -30,6 +30,7 @@ class SelfSyncedBooks(StreamedBooks):
             book = self.stream.codec.new_book(symbol)
             state = self.kept[symbol] = KeptBook(symbol, book)
             self.stream.subscribe(name, self._frame_handler(state, book))
+            self.stream.expect_snapshot(name)
             state.task = asyncio.ensure_future(self._until_answered(state, name))
         return state
 
@@ -61,6 +62,7 @@ class SelfSyncedBooks(StreamedBooks):
         return on_book
 
     def _synced(self, state: KeptBook, at_ms: int) -> None:
+        self.stream.snapshot_came(self.stream.topic("book", state.symbol))
         self.stats.book_resyncs += 1
         state.at_ms = at_ms or self._server_now_ms()
         state.ready.set()

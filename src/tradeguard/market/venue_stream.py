@@ -11,6 +11,9 @@ the connection (its life is stream_base's, as Binance's `stream.MarketStream`'s 
                      says so, and the connection is replaced as after a drop. Alive is data, or
                      what the venue sends a quiet subscription (Kraken's heartbeat channel, the
                      pong Bybit answers: `codec.ALIVE`), so a quiet book is not a stale stream
+    a lost snapshot  a book subscribed (`expect_snapshot`) whose snapshot has not come within
+                     `stale_after_s` is subscribed again, on a connection that is otherwise
+                     alive (a snapshot lost while the socket still answers pings)
     keepalive        the venue's ping every `codec.keepalive_s` (each closes a silent socket),
                      or three times in each stale window if that is shorter
     a ban, a pause   the venue's rate ledger (the one its orders and REST reads wait on) holds
@@ -56,6 +59,8 @@ class VenueStream(SubscribedStream):
         self.candles = candles  # the connection kline topics go to, if not this one
         self._pending: deque[str] = deque()  # subscriptions not answered yet, oldest first
         self._outbox: deque[str] = deque()
+        self._snapshots: set[str] = set()  # topics whose subscription brings a snapshot
+        self._awaiting: dict[str, float] = {}  # of those, the ones not come: since when asked
 
     # ── what the keeper asks ──────────────────────────────────────────────────────────────
     def topic(self, kind: str, symbol: str, interval: str = "") -> str | None:
@@ -68,11 +73,38 @@ class VenueStream(SubscribedStream):
     def book_depth(self) -> int:
         return self.codec.book_depth
 
+    def expect_snapshot(self, name: str) -> None:
+        """`name`'s subscription is answered by a snapshot on every connection; until
+        `snapshot_came`, it is asked again every `stale_after_s`."""
+        self._snapshots.add(name)
+        self._awaiting[name] = self.clock.monotonic()
+
+    def snapshot_came(self, name: str) -> None:
+        self._awaiting.pop(name, None)
+
+    def unsubscribe(self, name: str) -> None:
+        self._snapshots.discard(name)
+        self._awaiting.pop(name, None)
+        super().unsubscribe(name)
+
     def resubscribe(self, name: str) -> None:
         """A fresh start of one topic (a book's new snapshot)."""
         if name in self._handlers and self.up.is_set():
             self._outbox.extend(self.codec.subscribe([name], unsubscribe=True))
             self._ask([name])
+            if name in self._snapshots:
+                self._awaiting[name] = self.clock.monotonic()
+
+    def _snapshots_overdue(self, now: float) -> float:
+        """Ask again for each snapshot overdue; the seconds until the next one is due."""
+        stale_after = self.config.stale_after_s
+        for name, since in list(self._awaiting.items()):
+            if now - since >= stale_after:
+                self.resubscribe(name)
+                self._awaiting[name] = now
+        if not self._awaiting:
+            return stale_after
+        return min(self._awaiting.values()) + stale_after - now
 
     # ── asking ────────────────────────────────────────────────────────────────────────────
     def _ask(self, names: list[str]) -> None:
@@ -87,6 +119,8 @@ class VenueStream(SubscribedStream):
     def _asking_again(self) -> None:
         self._outbox.clear()
         self._pending.clear()
+        now = self.clock.monotonic()
+        self._awaiting = {n: now for n in self._snapshots if n in self._handlers}
         if self._handlers:
             self._ask(list(self._handlers))
 
@@ -124,13 +158,19 @@ class VenueStream(SubscribedStream):
         handlers = self._handlers
         decode = self.codec.decode
         last_data = monotonic()
+        awaiting = self._awaiting
         while True:
-            left = stale_after - (monotonic() - last_data)
+            now = monotonic()
+            left = stale_after - (now - last_data)
+            if awaiting:  # a book's snapshot not come yet: ask again once it is overdue
+                left = min(left, self._snapshots_overdue(now))
             try:
                 if left <= 0:
                     raise TimeoutError
                 message = await ws.receive(timeout=left)
             except TimeoutError:
+                if awaiting and monotonic() - last_data < stale_after:
+                    continue  # a snapshot came due, not the stream's silence
                 if not handlers:
                     last_data = monotonic()
                     continue  # nothing subscribed: silence is expected
@@ -173,6 +213,8 @@ class VenueStream(SubscribedStream):
             if event is not None:
                 event.set()
         else:
+            self._snapshots.discard(name)  # no snapshot comes for a refused topic
+            self._awaiting.pop(name, None)
             self._refuse(name, ack.why or "refused")
 
 

@@ -177,6 +177,24 @@ async def test_a_silent_stream_is_stale_journaled_and_replaced(
     assert any("stale: no market data" in r for r in reasons)
 
 
+async def test_a_book_whose_snapshot_was_lost_is_asked_for_again(
+    tg: Session, remote: SimRemote
+) -> None:
+    # the stream goes stale during a silence and reconnects while it lasts, so the new
+    # connection's book snapshot is lost; once the silence ends the socket is alive again
+    # (pongs, deltas), and the book must not wait for a snapshot that will never come
+    keeper = tg._keeper()
+    assert keeper.stream is not None
+    keeper.stream.config = MarketStreamConfig(  # type: ignore[misc]
+        stale_after_s=0.5, backoff_base_s=0.05, backoff_cap_s=0.2
+    )
+    await book_matches_exchange(tg)
+    await remote.add_fault({"kind": "stream_silence", "channel": "market"})
+    await soon(lambda: tg.market_stats().connections >= 3, "a reconnection during the silence", 20)
+    await remote.clear_faults()
+    await asyncio.wait_for(book_matches_exchange(tg), 10)
+
+
 async def test_a_streamed_ticker_still_has_the_best_bid_and_ask(tg: Session) -> None:
     # Bybit's spot tickers topic carries no bid or ask: the session fills them in
     before = await tg.ticker(SYMBOL)
