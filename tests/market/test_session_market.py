@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 import aiohttp
 
@@ -142,3 +143,56 @@ async def test_the_book_of_a_symbol_the_exchange_does_not_list_is_refused_at_onc
         await asyncio.wait_for(tg.book("DOGE/EUR"), 5)  # well before sync_timeout_s
     assert "DOGEEUR" in str(refused.value) and "refused" in str(refused.value)
     assert tg.market_stats().requests == 0  # no snapshot asked for a stream refused
+
+
+async def test_an_orders_price_checks_read_the_streamed_book_when_no_ticker_is_read(
+    tg: Session, remote: SimRemote
+) -> None:
+    book = await anext(tg.watch_book(SYMBOL, 5))  # the bot reads the book, not the ticker
+    assert book.best_bid is not None
+    await remote.reset_requests()
+    price = (book.best_bid * Decimal("0.99")).quantize(Decimal("0.01"))
+    order = await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))  # band-checked
+    assert order.order_id is not None
+    sent = (await remote.requests())["requests"]
+    assert not any("/api/v3/ticker/price" in path for path in sent), sent
+
+
+class _SteppedClock:
+    """The session's clock with a monotonic time the test moves on (the wall stays real, so
+    the exchange's recvWindow holds)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.offset = real, 0.0
+
+    def wall_ms(self) -> int:
+        return int(self.real.wall_ms())
+
+    def monotonic(self) -> float:
+        return float(self.real.monotonic()) + self.offset
+
+
+async def test_a_fresh_fill_stands_for_the_price_check_and_rest_is_read_once_it_is_old(
+    tg: Session, remote: SimRemote
+) -> None:
+    clock = _SteppedClock(tg.clock)
+    tg.clock = clock
+
+    async def ticker_reads() -> int:
+        sent: dict[str, int] = (await remote.requests())["requests"]
+        return sent.get("GET /api/v3/ticker/price", 0)
+
+    await remote.reset_requests()
+    first = await tg.market_buy("BTC/USDT", qty="0.001")  # the check reads the price (REST)
+    await tg.wait_for(first.client_order_id)
+    assert await ticker_reads() == 1
+    clock.offset += 1.5  # the price read is 1.5 s old: still good
+    second = await tg.market_buy("BTC/USDT", qty="0.001")
+    await tg.wait_for(second.client_order_id)  # its fill is the last price, seen just now
+    assert await ticker_reads() == 1
+    clock.offset += 1.0  # the read is 2.5 s old, the fill 1 s: the fill stands
+    await tg.wait_for((await tg.market_buy("BTC/USDT", qty="0.001")).client_order_id)
+    assert await ticker_reads() == 1
+    clock.offset += 5.0  # every price seen is old: REST again
+    await tg.market_buy("BTC/USDT", qty="0.001")
+    assert await ticker_reads() == 2

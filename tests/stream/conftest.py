@@ -83,18 +83,17 @@ class Env:
     events: list[EventBase] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)
     refused: list[tuple[EventBase, Exception]] = field(default_factory=list)
-    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)  # set by every event
     streams: list[UserStream] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
-    async def on_event(self, event: EventBase) -> None:
+    def on_event(self, event: EventBase) -> None:
         self.events.append(event)
         try:
             self.ledger.apply(event)
         except Exception as exc:  # what the session would journal as ErrorRaised
             self.refused.append((event, exc))
-        async with self.changed:
-            self.changed.notify_all()
+        self.changed.set()
 
     def stream(self, **config: Any) -> UserStream:
         config.setdefault("watch_every_s", 1.0)
@@ -118,10 +117,10 @@ class Env:
         """Wait (real time, bounded) until `found(events)` is truthy; its value."""
 
         async def wait() -> T:
-            async with self.changed:
-                while not (value := found(self.events)):
-                    await self.changed.wait()
-                return value
+            while not (value := found(self.events)):
+                self.changed.clear()
+                await self.changed.wait()
+            return value
 
         try:
             return await asyncio.wait_for(wait(), WAIT_S)

@@ -79,7 +79,7 @@ async def test_a_socket_that_stops_answering_pings_is_replaced(
     url, seen = deaf_server
     gaps: list[StreamGapFilled] = []
 
-    async def on_event(event: object) -> None:
+    def on_event(event: object) -> None:
         if isinstance(event, StreamGapFilled):
             gaps.append(event)
 

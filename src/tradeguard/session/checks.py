@@ -84,6 +84,7 @@ class OrderChecks:
         closing: bool
         ready: asyncio.Event
         _prices: dict[str, _Price]
+        _fill_prices: dict[str, _Price]
         _sent_ms: deque[int]
         _daily_notional: dict[int, Decimal]
         _cap_spent: dict[str, tuple[int, Decimal]]
@@ -207,12 +208,20 @@ class OrderChecks:
         now = self.clock.monotonic()
         if cached is not None and now - cached.at < PRICE_MAX_AGE_S:
             return cached.value
-        try:
-            # the ticker stream's, when a bot reads tickers (session/market.py); else REST
-            price = self._streamed_price(symbol) or await self.transport.last_price(symbol)
-        except TradeguardError:
-            return cached.value if cached is not None else None
-        self._prices[symbol] = _Price(price, now)
+        # the market stream's (its ticker, or its book when the bot reads only that), free
+        # when the bot subscribed; else the last fill seen live, when fresh; else REST
+        seen_at = now
+        price = self._streamed_price(symbol)
+        if price is None:
+            fill = self._fill_prices.get(symbol)
+            if fill is not None and now - fill.at < PRICE_MAX_AGE_S:
+                price, seen_at = fill.value, fill.at  # as old as the fill, not as the read
+        if price is None:
+            try:
+                price = await self.transport.last_price(symbol)
+            except TradeguardError:
+                return cached.value if cached is not None else None
+        self._prices[symbol] = _Price(price, seen_at)
         breach = self.loss.on_mark(symbol, price, self._now())
         if breach is not None:
             self._trip(breach.reason)

@@ -481,9 +481,6 @@ async def _start_stream(
         events = await reconcile(session.transport, session.ledger, assets, profile=session.profile)
         return events
 
-    async def on_event(event: EventBase) -> None:
-        session.recorder.record(event)
-
     stream: Any
     if session.transport.name == "binance":
         from tradeguard.venues.binance.client import BinanceTransport
@@ -497,7 +494,7 @@ async def _start_stream(
             profile=session.profile,
             transport=session.transport,
             on_gap=on_gap,
-            on_event=on_event,
+            on_event=session.recorder.record,
             config=opts.stream_config,
             clock=session.clock,
             last_trade_ids=last_trade_ids(session.ledger),
@@ -510,7 +507,7 @@ async def _start_stream(
             assets,
             profile=session.profile,
             on_gap=on_gap,
-            on_event=on_event,
+            on_event=session.recorder.record,
             last_trade_ids=last_trade_ids(session.ledger),
             config=opts.stream_config,
         )

@@ -111,6 +111,8 @@ class Session(
     ids: ClientIds
     clock: Clock
     _prices: dict[str, _Price] = field(default_factory=dict)
+    # each symbol's last fill seen live (a reply or the user stream), when it was seen
+    _fill_prices: dict[str, _Price] = field(default_factory=dict)
     _sent_ms: deque[int] = field(default_factory=lambda: deque(maxlen=1000))
     _daily_notional: dict[int, Decimal] = field(default_factory=dict)
     _cap_spent: dict[str, tuple[int, Decimal]] = field(default_factory=dict)  # checked, not sent
@@ -335,6 +337,8 @@ class Session(
 
     def _watch(self, event: EventBase) -> None:
         if isinstance(event, OrderFilled):
+            if event.source != "query":  # a back-filled fill may be old: its price is not now
+                self._fill_prices[event.symbol] = _Price(event.price, self.clock.monotonic())
             breach = self.loss.on_fill(event)
             if breach is not None:
                 self._trip(breach.reason)

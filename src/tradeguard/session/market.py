@@ -152,8 +152,25 @@ class MarketCalls:
         return self._keeper().watch_candles(self._exchange_symbol(symbol), interval)
 
     def _streamed_price(self, symbol: str) -> Decimal | None:
-        """The last price from the ticker stream, if the bot reads one and it is fresh."""
-        return None if self._market is None else self._market.streamed_last(symbol)
+        """The last price from the ticker stream, if the bot reads one and it is fresh; else
+        the middle of the book kept from the depth stream, if the bot reads one and it is in
+        sync (a book in sync is now's: every change since reached it)."""
+        market = self._market
+        if market is None:
+            return None
+        last = market.streamed_last(symbol)
+        if last is not None:
+            return last
+        stream, books = market.stream, market.books
+        if stream is None or books is None or not stream.up.is_set():
+            return None
+        state = books.kept.get(symbol)
+        if state is None or not state.book.synced:
+            return None
+        bids, asks = state.book.bids(1), state.book.asks(1)
+        if not bids or not asks:
+            return None
+        return (bids[0][0] + asks[0][0]) / 2
 
     def market_stats(self) -> MarketStats:
         """Market data requests made, and saved by the cache and the streams, so far."""

@@ -17,20 +17,20 @@ class HoldsDuringGapFill:
 
     _holding: list[EventBase] | None = None  # None: live events pass straight through
 
-    async def _emit(self, event: EventBase) -> None:
+    def _emit(self, event: EventBase) -> None:
         raise NotImplementedError
 
-    async def _live(self, events: list[EventBase]) -> None:
+    def _live(self, events: list[EventBase]) -> None:
         if self._holding is not None:
             self._holding.extend(events)
             return
         for event in events:
-            await self._emit(event)
+            self._emit(event)
 
-    async def _release(self) -> None:
+    def _release(self) -> None:
         """Deliver what waited during the gap fill, then let live events through."""
         while self._holding:
             held, self._holding = self._holding, []
             for event in held:
-                await self._emit(event)
+                self._emit(event)
         self._holding = None

@@ -17,7 +17,7 @@ async def test_a_market_fill_arrives_with_its_trade_id(venue: Any) -> None:
     filled = asyncio.Event()
     gaps: list[int] = []
 
-    async def on_event(event: EventBase) -> None:
+    def on_event(event: EventBase) -> None:
         seen.append(event)
         if type(event) is OrderFilled:
             filled.set()

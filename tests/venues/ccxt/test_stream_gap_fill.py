@@ -25,7 +25,7 @@ async def test_live_events_held_during_a_failed_gap_fill_are_delivered_after_the
     filled = asyncio.Event()
     calls = 0
 
-    async def on_event(event: EventBase) -> None:
+    def on_event(event: EventBase) -> None:
         seen.append(event)
         if type(event) is OrderFilled:
             filled.set()

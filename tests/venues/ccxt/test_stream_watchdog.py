@@ -89,7 +89,7 @@ class Recording:
         self.events: list[EventBase] = []
         self.gaps: list[int] = []
 
-    async def on_event(self, event: EventBase) -> None:
+    def on_event(self, event: EventBase) -> None:
         self.events.append(event)
 
     async def on_gap(self, since_ms: int) -> list[EventBase]:

@@ -84,7 +84,9 @@ from tradeguard.venues.held_events import HoldsDuringGapFill
 
 __all__ = ["OnEvent", "OnGap", "StreamConfig", "UserStream"]
 
-OnEvent = Callable[[EventBase], Awaitable[None]]
+OnEvent = Callable[
+    [EventBase], object
+]  # synchronous (what it returns is ignored): no await between events
 OnGap = Callable[[int], Awaitable[Sequence[EventBase]]]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -121,9 +123,9 @@ class _Restart(Exception):
 class UserStream(HoldsDuringGapFill):
     """A user-data stream that reconnects, resubscribes and back-fills by itself.
 
-    Consume it either with `on_event` (awaited for every event, in order) or by iterating:
-    `async for event in stream`. Use as `async with UserStream(...) as stream:` or call
-    `start()` / `close()`.
+    Consume it either with `on_event` (a plain callable, called for every event in order,
+    never awaited) or by iterating: `async for event in stream`. Use as
+    `async with UserStream(...) as stream:` or call `start()` / `close()`.
     """
 
     def __init__(
@@ -235,13 +237,13 @@ class UserStream(HoldsDuringGapFill):
             yield item
 
     # ── delivery ──────────────────────────────────────────────────────────────────────────
-    async def _emit(self, event: EventBase) -> None:
+    def _emit(self, event: EventBase) -> None:
         if type(event) is OrderFilled:
             symbol = event.symbol
             if event.trade_id > self.last_trade_ids.get(symbol, -1):
                 self.last_trade_ids[symbol] = event.trade_id
         if self._on_event is not None:
-            await self._on_event(event)
+            self._on_event(event)
         else:
             self._queue.put_nowait(event)
 
@@ -288,14 +290,14 @@ class UserStream(HoldsDuringGapFill):
                     lost_reported = True
                     reason = f"{attempt - 1} attempts failed, the last: {self.restarts[-1]}"
                     gap = self._gap_since or 0
-                    await self._emit(self._status(StreamGapLost, since_ms=gap, reason=reason))
+                    self._emit(self._status(StreamGapLost, since_ms=gap, reason=reason))
                 if not (planned and attempt == 1):  # a planned restart reconnects at once
                     await self._backoff(attempt)
         except AuthError as exc:
             self._error = exc
             reason = f"{type(exc).__name__} {exc.code}: the stream stopped"
             gap = self._gap_since or self._since_ms or 0
-            await self._emit(self._status(StreamGapLost, since_ms=gap, reason=reason))
+            self._emit(self._status(StreamGapLost, since_ms=gap, reason=reason))
             self._queue.put_nowait(_END)
 
     async def _backoff(self, attempt: int) -> None:
@@ -358,20 +360,20 @@ class UserStream(HoldsDuringGapFill):
     async def _subscribe_and_fill(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         await self._subscribe(ws)
         self.connections += 1
-        await self._emit(self._status(StreamConnected))
+        self._emit(self._status(StreamConnected))
         since = self._gap_since if self._gap_since is not None else self._since_ms or 0
         try:
             recovered = await self._fill(since)
         except (TradeguardError, aiohttp.ClientError, OSError, TimeoutError) as exc:
-            await self._emit(self._status(StreamGapLost, since_ms=since, reason=_describe(exc)))
+            self._emit(self._status(StreamGapLost, since_ms=since, reason=_describe(exc)))
             raise _Restart(f"gap fill failed: {type(exc).__name__}", planned=False) from exc
         for event in recovered:
-            await self._emit(event)
+            self._emit(event)
         fills = sum(1 for e in recovered if type(e) is OrderFilled)
         orders = len({e.client_order_id for e in recovered if type(e) is OrderUpdated})
-        await self._emit(self._status(StreamGapFilled, since_ms=since, fills=fills, orders=orders))
+        self._emit(self._status(StreamGapFilled, since_ms=since, fills=fills, orders=orders))
         self._gap_since = None
-        await self._release()
+        self._release()
 
     async def _fill(self, since_ms: int) -> Sequence[EventBase]:
         if self._on_gap is not None:
@@ -481,7 +483,7 @@ class UserStream(HoldsDuringGapFill):
                 if event.event_ms is not None:
                     self._since_ms = event.event_ms
                 if events:
-                    await self._live(events)
+                    self._live(events)
                 elif isinstance(event, StreamTerminated | ListenKeyExpired):
                     self._signal(_Restart("eventStreamTerminated", resubscribe=True))
         finally:

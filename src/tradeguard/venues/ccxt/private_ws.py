@@ -23,7 +23,7 @@ that fails raises a TransportError or TimeoutError (the stream reconnects). The 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tradeguard.errors import TransportError
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from tradeguard.venues.ccxt.venue import CcxtVenue
 
-OnHeard = Callable[[Heard], Awaitable[None]]
+OnHeard = Callable[[Heard], None]  # synchronous: each frame is dealt with before the next
 
 
 class Refused(Exception):
@@ -75,7 +75,7 @@ class Socket:
                     heard = decode(message.data, clock.wall_ms())
                     if heard.reply is not None:
                         self._replies.put_nowait(heard.reply)
-                    await on_heard(heard)
+                    on_heard(heard)
                 elif message.type is aiohttp.WSMsgType.ERROR:
                     break
         finally:

@@ -56,7 +56,9 @@ if TYPE_CHECKING:
 
     from tradeguard.venues.ccxt.venue import CcxtVenue
 
-OnEvent = Callable[[EventBase], Awaitable[None]]
+OnEvent = Callable[
+    [EventBase], object
+]  # synchronous (what it returns is ignored): no await between events
 OnGap = Callable[[int], Awaitable[Sequence[EventBase]]]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -166,9 +168,7 @@ class CcxtUserStream(HoldsDuringGapFill):
             if attempt > cfg.lost_after and not lost_reported:
                 lost_reported = True
                 reason = f"{attempt - 1} attempts failed, the last: {self.restarts[-1]}"
-                await self._emit(
-                    self._status(StreamGapLost, since_ms=self._gap_since, reason=reason)
-                )
+                self._emit(self._status(StreamGapLost, since_ms=self._gap_since, reason=reason))
             if not (planned and attempt == 1):  # the watchdog's restart reconnects at once
                 ceiling = min(cfg.backoff_cap_s, cfg.backoff_base_s * 2 ** (attempt - 1))
                 await self._sleep(self._rng.uniform(0, ceiling))
@@ -182,7 +182,7 @@ class CcxtUserStream(HoldsDuringGapFill):
         )  # fmt: skip
         gap = self._gap_since if self._gap_since is not None else self._since_ms
         reason = f"AuthError: the stream stopped ({self.error.msg})"
-        await self._emit(self._status(StreamGapLost, since_ms=gap, reason=reason))
+        self._emit(self._status(StreamGapLost, since_ms=gap, reason=reason))
 
     async def _connection(self) -> None:
         import aiohttp
@@ -232,22 +232,22 @@ class CcxtUserStream(HoldsDuringGapFill):
     async def _subscribe_and_fill(self, socket: private_ws.Connection) -> None:
         await self._link.handshake(socket, self.config.connect_timeout_s)
         self.connections += 1
-        await self._emit(self._status(StreamConnected))
+        self._emit(self._status(StreamConnected))
         since = self._gap_since if self._gap_since is not None else self._since_ms
         try:
             recovered = await self._on_gap(since) if self._on_gap is not None else ()
         except (TradeguardError, OSError, TimeoutError) as exc:
             said = exc.message if isinstance(exc, TradeguardError) else str(exc)
             reason = f"gap fill failed: {type(exc).__name__}: {said}"[:300]
-            await self._emit(self._status(StreamGapLost, since_ms=since, reason=reason))
+            self._emit(self._status(StreamGapLost, since_ms=since, reason=reason))
             raise _Restart(reason[:120], planned=False) from exc
         for event in recovered:
-            await self._emit(event)
+            self._emit(event)
         fills = sum(1 for e in recovered if type(e) is OrderFilled)
         orders = len({e.client_order_id for e in recovered if type(e) is OrderUpdated})
-        await self._emit(self._status(StreamGapFilled, since_ms=since, fills=fills, orders=orders))
+        self._emit(self._status(StreamGapFilled, since_ms=since, fills=fills, orders=orders))
         self._gap_since = None
-        await self._release()
+        self._release()
 
     async def _read(self, socket: private_ws.Connection) -> None:
         try:
@@ -255,7 +255,7 @@ class CcxtUserStream(HoldsDuringGapFill):
         except Unreadable as exc:  # it may have been a fill: fill the gap at once
             raise _Restart(f"unreadable frame: {str(exc)[:100]}") from None
 
-    async def _heard(self, heard: Heard) -> None:
+    def _heard(self, heard: Heard) -> None:
         reply = heard.reply
         if reply is not None and reply.op == "notice":  # OKX: closing soon for an upgrade
             raise _Restart(f"venue notice: {reply.text[:100]}")
@@ -264,7 +264,7 @@ class CcxtUserStream(HoldsDuringGapFill):
         self._last_heard = self.clock.monotonic()
         self._since_ms = self.venue.server_now_ms()
         if heard.events:
-            await self._live(heard.events)
+            self._live(heard.events)
 
     async def _watchdog(self, socket: private_ws.Connection) -> None:
         """Until the subscription has said nothing for `quiet_after_s` (a deaf stream: the
@@ -283,13 +283,13 @@ class CcxtUserStream(HoldsDuringGapFill):
                 await socket.ping(self._link.ping)
 
     # ── delivery ─────────────────────────────────────────────────────────────────────────
-    async def _emit(self, event: EventBase) -> None:
+    def _emit(self, event: EventBase) -> None:
         if type(event) is OrderFilled and event.trade_id > self.last_trade_ids.get(
             event.symbol, -1
         ):
             self.last_trade_ids[event.symbol] = event.trade_id
         if self._on_event is not None:
-            await self._on_event(event)
+            self._on_event(event)
 
     def _status(self, kind: Any, **fields: Any) -> EventBase:
         at = self.clock.wall_ms()
