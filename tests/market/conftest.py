@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -104,3 +105,27 @@ async def book_matches_exchange(
             return ours
         await asyncio.sleep(0.02)
     raise AssertionError("the local book never stood where the exchange's does")
+
+
+@asynccontextmanager
+async def venue_session(venue: str, folder: Path, market: MarketConfig) -> AsyncIterator[Session]:
+    """A session on `venue`'s embedded simulator dialect (`env = "sim"`), its profile in
+    `folder`."""
+    config = folder / "tradeguard.toml"
+    config.write_text(f'[profiles.default]\nvenue = "{venue}"\nenv = "sim"\n', encoding="utf-8")
+    session = await connect("default", config=config, market=market)
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+async def engine_book_matches(tg: Session, depth: int = 5) -> None:
+    """Read the local book until its top `depth` levels are the engine's (any venue)."""
+    for _ in range(300):
+        ours = await tg.book(SYMBOL, depth)
+        _, bids, asks = tg.sim.engine.depth(SYMBOL, depth)
+        if list(ours.bids) == list(bids) and list(ours.asks) == list(asks):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the local book never stood where the exchange's does: {ours}")

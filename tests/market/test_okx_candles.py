@@ -11,17 +11,15 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from tradeguard.market.keeper import MarketConfig
 from tradeguard.market.stream import MarketStreamConfig
 from tradeguard.market.values import Candle
-from tradeguard.session.connect import connect
 from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
-from .conftest import SYMBOL, soon
+from .conftest import SYMBOL, soon, venue_session
 
 QUICK = MarketConfig(
     stream=MarketStreamConfig(backoff_base_s=0.05, backoff_cap_s=0.2), resync_backoff_s=0.05
@@ -31,19 +29,8 @@ QTY = Decimal("0.001")
 
 @pytest.fixture
 async def tg(tmp_path: Path) -> AsyncIterator[Session]:
-    config = tmp_path / "tradeguard.toml"
-    config.write_text('[profiles.default]\nvenue = "okx"\nenv = "sim"\n', encoding="utf-8")
-    session = await connect("default", config=config, market=QUICK)
-    try:
+    async with venue_session("okx", tmp_path, QUICK) as session:
         yield session
-    finally:
-        await session.close()
-
-
-@pytest.fixture
-async def remote(tg: Session) -> AsyncIterator[SimRemote]:
-    async with aiohttp.ClientSession() as http:
-        yield SimRemote(tg.sim.control_url, http)
 
 
 async def _buy(tg: Session) -> None:

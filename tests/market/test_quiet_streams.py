@@ -7,21 +7,20 @@ reported stale and replaced."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 pytest.importorskip("ccxt")
 
 from tradeguard.market.keeper import MarketConfig
 from tradeguard.market.stream import MarketStreamConfig
-from tradeguard.session.connect import connect
 from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
-SYMBOL = "BTCUSDT"
+from .conftest import SYMBOL, soon, venue_session
+
 STALE_S = 2.0  # above Kraken's heartbeat period (1 s), with room
 QUICK_STALE = MarketConfig(
     stream=MarketStreamConfig(stale_after_s=STALE_S, backoff_base_s=0.05, backoff_cap_s=0.2),
@@ -30,37 +29,11 @@ QUICK_STALE = MarketConfig(
 
 
 @pytest.fixture(params=["bybit", "okx", "kraken"])
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Session]:
-    for name in ("STATE", "DATA", "CONFIG"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    monkeypatch.chdir(tmp_path)
-    config = tmp_path / "tradeguard.toml"
-    config.write_text(
-        f'[profiles.default]\nvenue = "{request.param}"\nenv = "sim"\n', encoding="utf-8"
-    )
-    session = await connect("default", config=config, market=QUICK_STALE)
-    for state in session.sim.engine._core.books.values():  # the market stands still
-        state.market._sigma = 0.0
-    try:
+async def tg(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Session]:
+    async with venue_session(request.param, tmp_path, QUICK_STALE) as session:
+        for state in session.sim.engine._core.books.values():  # the market stands still
+            state.market._sigma = 0.0
         yield session
-    finally:
-        await session.close()
-
-
-@pytest.fixture
-async def remote(tg: Session) -> AsyncIterator[SimRemote]:
-    async with aiohttp.ClientSession() as http:
-        yield SimRemote(tg.sim.control_url, http)
-
-
-async def soon(check: Callable[[], bool], what: str, seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_a_quiet_book_is_not_stale_and_a_silent_stream_is(

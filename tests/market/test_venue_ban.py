@@ -6,12 +6,11 @@ leaves), and goes through once it ends."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 pytest.importorskip("ccxt")
@@ -19,11 +18,11 @@ pytest.importorskip("ccxt")
 from tradeguard.errors import RateLimited
 from tradeguard.market.keeper import MarketConfig
 from tradeguard.market.stream import MarketStreamConfig
-from tradeguard.session.connect import connect
 from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
-SYMBOL = "BTCUSDT"
+from .conftest import SYMBOL, engine_book_matches, soon, venue_session
+
 QUICK = MarketConfig(
     stream=MarketStreamConfig(backoff_base_s=0.05, backoff_cap_s=0.2), resync_backoff_s=0.05
 )
@@ -36,45 +35,9 @@ BANS: dict[str, dict[str, Any]] = {
 
 
 @pytest.fixture(params=sorted(BANS))
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Session]:
-    for name in ("STATE", "DATA", "CONFIG"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    monkeypatch.chdir(tmp_path)
-    config = tmp_path / "tradeguard.toml"
-    config.write_text(
-        f'[profiles.default]\nvenue = "{request.param}"\nenv = "sim"\n', encoding="utf-8"
-    )
-    session = await connect("default", config=config, market=QUICK)
-    try:
+async def tg(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Session]:
+    async with venue_session(request.param, tmp_path, QUICK) as session:
         yield session
-    finally:
-        await session.close()
-
-
-@pytest.fixture
-async def remote(tg: Session) -> AsyncIterator[SimRemote]:
-    async with aiohttp.ClientSession() as http:
-        yield SimRemote(tg.sim.control_url, http)
-
-
-async def soon(check: Callable[[], bool], what: str, seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def book_matches_exchange(tg: Session, depth: int = 5) -> None:
-    for _ in range(300):
-        ours = await tg.book(SYMBOL, depth)
-        _, bids, asks = tg.sim.engine.depth(SYMBOL, depth)
-        if list(ours.bids) == list(bids) and list(ours.asks) == list(asks):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the local book never stood where the exchange's does: {ours}")
 
 
 async def ban(tg: Session, remote: SimRemote) -> None:
@@ -87,13 +50,13 @@ async def ban(tg: Session, remote: SimRemote) -> None:
 async def test_a_ban_leaves_the_stream_up_and_the_book_served(
     tg: Session, remote: SimRemote
 ) -> None:
-    await book_matches_exchange(tg)
+    await engine_book_matches(tg)
     await ban(tg, remote)
     sent = tg.transport.requests_sent  # type: ignore[attr-defined]
     best = (await tg.book(SYMBOL, 1)).best_bid
     assert best is not None
     await remote.set_price(SYMBOL, best * Decimal("1.003"))
-    await book_matches_exchange(tg)  # still kept from the stream, during the ban
+    await engine_book_matches(tg)  # still kept from the stream, during the ban
     assert tg.market_stats().connections == 1
     assert tg.transport.requests_sent == sent  # type: ignore[attr-defined]
     # a read the stream does not carry waits on the ban as orders do: refused, not sent
@@ -115,7 +78,7 @@ async def test_during_a_ban_nothing_is_sent_on_the_stream_and_the_book_waits_for
     """As on Binance: a socket that is up stays up and delivers, but no frame asks anything
     of the venue (a resubscription for a fresh snapshot) and no new connection is opened
     until the ban ends."""
-    await book_matches_exchange(tg)
+    await engine_book_matches(tg)
     await ban(tg, remote)
     sent = tg.transport.requests_sent  # type: ignore[attr-defined]
     best = (await tg.book(SYMBOL, 1)).best_bid
@@ -138,5 +101,5 @@ async def test_during_a_ban_nothing_is_sent_on_the_stream_and_the_book_waits_for
     tg.transport.ledger.banned_until_ms = 0  # the ban ends (as its time passing would)
     await soon(lambda: tg.market_stats().connections == 2, "the reconnection after the ban")
     await soon(lambda: tg.market_stats().book_resyncs >= 2, "the book rebuilt after the ban")
-    await book_matches_exchange(tg)
+    await engine_book_matches(tg)
     assert tg.transport.requests_sent == sent  # type: ignore[attr-defined]

@@ -6,17 +6,17 @@ reconnects and rebuilds it; the watch_* calls yield (OKX's candles from its /ws/
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from tests.market.conftest import engine_book_matches, soon, venue_session
 from tradeguard.market.keeper import MarketConfig
 from tradeguard.market.stream import MarketStreamConfig
 from tradeguard.market.values import Candle
-from tradeguard.session.connect import connect
 from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
@@ -29,21 +29,9 @@ QUICK = MarketConfig(
 
 
 @pytest.fixture(params=VENUES)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Session]:
-    for name in ("STATE", "DATA", "CONFIG"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    monkeypatch.chdir(tmp_path)
-    config = tmp_path / "tradeguard.toml"
-    config.write_text(
-        f'[profiles.default]\nvenue = "{request.param}"\nenv = "sim"\n', encoding="utf-8"
-    )
-    session = await connect("default", config=config, market=QUICK)
-    try:
+async def tg(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Session]:
+    async with venue_session(request.param, tmp_path, QUICK) as session:
         yield session
-    finally:
-        await session.close()
 
 
 @pytest.fixture
@@ -52,34 +40,15 @@ async def remote(tg: Session) -> AsyncIterator[SimRemote]:
         yield SimRemote(tg.sim.control_url, http)
 
 
-async def soon(check: Callable[[], bool], what: str, seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def book_matches_exchange(tg: Session, depth: int = 5) -> None:
-    """Read the local book until its top `depth` levels are the exchange's."""
-    for _ in range(300):
-        ours = await tg.book(SYMBOL, depth)
-        _, bids, asks = tg.sim.engine.depth(SYMBOL, depth)
-        if list(ours.bids) == list(bids) and list(ours.asks) == list(asks):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the local book never stood where the exchange's does: {ours}")
-
-
 async def test_the_book_is_kept_from_the_stream_and_reads_cost_no_request(
     tg: Session, remote: SimRemote
 ) -> None:
-    await book_matches_exchange(tg)
+    await engine_book_matches(tg)
     best = (await tg.book(SYMBOL, 1)).best_bid
     assert best is not None
     await remote.set_price(SYMBOL, best * Decimal("1.003"))  # the book moves
     await soon(lambda: tg.market_stats().book_resyncs == 1, "the first snapshot")
-    await book_matches_exchange(tg)
+    await engine_book_matches(tg)
     deep = await tg.book(SYMBOL, 20)  # the default depth: every venue's stream carries it
     assert len(deep.bids) == len(deep.asks) == 20
     stats = tg.market_stats()
@@ -95,7 +64,7 @@ async def test_the_book_is_kept_from_the_stream_and_reads_cost_no_request(
 async def test_a_lost_message_rebuilds_the_book_from_a_fresh_snapshot(
     tg: Session, remote: SimRemote
 ) -> None:
-    await book_matches_exchange(tg)
+    await engine_book_matches(tg)
     book = await tg.book(SYMBOL, 1)
     assert book.best_bid is not None
     await remote.add_fault({"kind": "stream_silence", "channel": "market"})
@@ -105,7 +74,7 @@ async def test_a_lost_message_rebuilds_the_book_from_a_fresh_snapshot(
     await remote.set_price(SYMBOL, book.best_bid * Decimal("0.998"))
     await soon(lambda: tg.market_stats().gaps >= 1, "the gap noticed")
     await soon(lambda: tg.market_stats().book_resyncs >= 2, "the book rebuilt")
-    await book_matches_exchange(tg)
+    await engine_book_matches(tg)
     assert tg.market_stats().connections == 1  # rebuilt without reconnecting
     assert tg.market_stats().requests == 0
     streams = [getattr(e, "stream", "") for e in journal(tg)]
@@ -116,14 +85,14 @@ async def test_a_lost_message_rebuilds_the_book_from_a_fresh_snapshot(
 async def test_a_dropped_connection_reconnects_and_rebuilds_the_book(
     tg: Session, remote: SimRemote
 ) -> None:
-    await book_matches_exchange(tg)
+    await engine_book_matches(tg)
     await remote.add_fault({"kind": "stream_drop", "channel": "market", "count": 1})
     await soon(lambda: tg.market_stats().connections >= 2, "the reconnection")
     await soon(lambda: tg.market_stats().book_resyncs >= 2, "the book rebuilt")
     best = (await tg.book(SYMBOL, 1)).best_bid
     assert best is not None
     await remote.set_price(SYMBOL, best * Decimal("1.002"))
-    await book_matches_exchange(tg)
+    await engine_book_matches(tg)
     market = tg.ledger.streams["market"]  # journaled: dropped, connected, gap closed
     assert market.connected and market.gap_since_ms is None
 
@@ -167,13 +136,13 @@ async def test_a_silent_stream_is_stale_journaled_and_replaced(
     keeper.stream.config = MarketStreamConfig(  # type: ignore[misc]
         stale_after_s=0.5, backoff_base_s=0.05, backoff_cap_s=0.2
     )
-    await book_matches_exchange(tg)
+    await engine_book_matches(tg)
     await remote.add_fault({"kind": "stream_silence", "channel": "market"})
     await soon(lambda: tg.market_stats().stale >= 1, "the stale stream noticed")
     await remote.clear_faults()
     await soon(lambda: tg.market_stats().connections >= 2, "the new connection")
-    await book_matches_exchange(tg)
-    reasons = [getattr(e, "reason", "") for e in journal(tg)]
+    await engine_book_matches(tg)
+    reasons = [getattr(e, "reason", None) or "" for e in journal(tg)]
     assert any("stale: no market data" in r for r in reasons)
 
 
@@ -188,11 +157,11 @@ async def test_a_book_whose_snapshot_was_lost_is_asked_for_again(
     keeper.stream.config = MarketStreamConfig(  # type: ignore[misc]
         stale_after_s=0.5, backoff_base_s=0.05, backoff_cap_s=0.2
     )
-    await book_matches_exchange(tg)
+    await engine_book_matches(tg)
     await remote.add_fault({"kind": "stream_silence", "channel": "market"})
     await soon(lambda: tg.market_stats().connections >= 3, "a reconnection during the silence", 20)
     await remote.clear_faults()
-    await asyncio.wait_for(book_matches_exchange(tg), 10)
+    await asyncio.wait_for(engine_book_matches(tg), 10)
 
 
 async def test_a_streamed_ticker_still_has_the_best_bid_and_ask(tg: Session) -> None:
