@@ -117,6 +117,16 @@ def test_stream_lost_found_by_the_next_event_too() -> None:
     assert a.severity is Severity.WARNING and a.dedup_key == "stream_lost:trades:BTCUSDT"
 
 
+def test_a_lost_streams_alert_says_why_it_was_lost() -> None:
+    # a refused FIX drop copy says which host and key to fix: the alert carries it
+    tracker = AlertTracker(stream_lost_after_s=60)
+    why = "drop copy refused (-1184): fix_drop_copy_url names an order-entry host"
+    lost = StreamGapLost(at_ms=T0, profile=P, stream="fix_drop_copy", since_ms=T0, reason=why)
+    alerts_for(lost, tracker, T0)
+    (a,) = tracker.tick(T0 + 61 * S)
+    assert why in a.message and "no reconnect yet" in a.message
+
+
 def test_a_second_gap_report_keeps_the_earliest_start() -> None:
     tracker = AlertTracker(stream_lost_after_s=60)
     alerts_for(StreamGapLost(at_ms=T0, profile=P, stream="user", since_ms=T0), tracker, T0)

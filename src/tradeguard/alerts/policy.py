@@ -138,6 +138,7 @@ class AlertTracker:
     profile: str = ""
     # stream -> (lost since ms, alerted)
     _lost: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    _why: dict[str, str] = field(default_factory=dict)  # stream -> why it was lost, if said
     _unknown: deque[tuple[int, str]] = field(default_factory=deque)
 
     def tick(self, now_ms: int) -> list[Alert]:
@@ -152,7 +153,8 @@ class AlertTracker:
                         AlertKind.STREAM_LOST,
                         Severity.WARNING if stream != "user" else Severity.CRITICAL,
                         f"stream {stream} lost for {_span(now_ms - since_ms)} "
-                        f"(since {_iso(since_ms)}); no reconnect yet",
+                        f"(since {_iso(since_ms)}){_because(self._why.get(stream))}; "
+                        "no reconnect yet",
                         self.profile,
                         now_ms,
                         key=f"stream_lost:{stream}",
@@ -160,12 +162,15 @@ class AlertTracker:
                 )
         return out
 
-    def stream_lost(self, stream: str, since_ms: int) -> None:
+    def stream_lost(self, stream: str, since_ms: int, why: str = "") -> None:
+        if why:
+            self._why[stream] = why
         held = self._lost.get(stream)
         if held is None or since_ms < held[0]:
             self._lost[stream] = (since_ms, held[1] if held else False)
 
     def stream_connected(self, stream: str, now_ms: int, profile: str) -> list[Alert]:
+        self._why.pop(stream, None)
         held = self._lost.pop(stream, None)
         if held is None or not held[1]:
             return []
@@ -243,7 +248,7 @@ def _for_event(event: EventBase, tracker: AlertTracker, now_ms: int) -> list[Ale
             )
         ]
     if isinstance(event, StreamGapLost):
-        tracker.stream_lost(event.stream, event.since_ms)
+        tracker.stream_lost(event.stream, event.since_ms, event.reason)
         return []
     if isinstance(event, StreamConnected):
         return tracker.stream_connected(event.stream, now_ms, profile)
@@ -416,3 +421,8 @@ def _span(ms: int) -> str:
     if s < 7200:
         return f"{s // 60} min"
     return f"{s // 3600} h {s % 3600 // 60} min"
+
+
+def _because(why: str | None) -> str:
+    """`: why` for an alert's text, or nothing when no reason was given."""
+    return f": {why}" if why else ""
