@@ -35,11 +35,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import ssl
-import string
 from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.net.httpclient import NeverSent, NoAnswer
@@ -48,16 +45,23 @@ from tradeguard.venues.binance import fix_messages, fix_wire
 from tradeguard.venues.binance.endpoints import Request
 from tradeguard.venues.binance.fix_drop_copy import DropCopy
 from tradeguard.venues.binance.fix_session import (
+    NOT_REACHED,
     FixConfig,
     FixLimit,
     FixSession,
     LogonRefused,
+    comp_id,
+    fix_address,
     open_session,
+    tls_context,
 )
 
 Sleep = Callable[[float], Awaitable[None]]
 Resume = Callable[[], Awaitable[None]]
-_COMP_ID_CHARS = string.ascii_letters + string.digits
+
+
+# a new order-entry session that could not be had: out of reach, or its Logon refused
+_NO_SESSION: tuple[type[BaseException], ...] = (*NOT_REACHED, LogonRefused)
 
 
 class FixOrderWire:
@@ -73,14 +77,10 @@ class FixOrderWire:
         rng: random.Random | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        parts = urlsplit(url)
-        if parts.hostname is None or parts.port is None:
-            raise ValueError(f"a FIX URL is tcp+tls://host:port, got {url!r}")
         self.url = url
-        self.host, self.port = parts.hostname, parts.port
+        self.host, self.port = fix_address(url)
         self.config = config or FixConfig()
-        # the system's trust store, or (the simulator) the one certificate given
-        self._tls = ssl.create_default_context(cadata=ca_pem)
+        self._tls = tls_context(ca_pem)
         self._rng = rng or random.Random()  # comp ids and jitter, not cryptography
         self._sleep = sleep
         self._session: FixSession | None = None
@@ -285,13 +285,13 @@ class FixOrderWire:
                     raise NeverSent(
                         f"reconciliation before a new FIX session failed: {exc}"
                     ) from exc
-            sender = "tg" + "".join(self._rng.choice(_COMP_ID_CHARS) for _ in range(6))
+            sender = comp_id("tg", self._rng)
             address = (self.host, self.port)
             try:
                 session = await open_session(
                     self, address, self._tls, sender, credentials, self.config
                 )
-            except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled, LogonRefused) as exc:
+            except _NO_SESSION as exc:
                 why = str(exc)
                 if isinstance(exc, LogonRefused) and exc.wrong_host:
                     why += "; fix_url names a drop-copy host: name the order-entry one (fix-oe)"

@@ -16,22 +16,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import ssl
-import string
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
 
 from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.venues.binance import fix_wire
 from tradeguard.venues.binance.fix_session import (
+    NOT_REACHED,
     FixConfig,
     FixLimit,
     FixSession,
     LogonRefused,
+    comp_id,
+    fix_address,
     open_session,
+    tls_context,
 )
 
-_COMP_ID_CHARS = string.ascii_letters + string.digits
 Sleep = Callable[[float], Awaitable[None]]
 DROP_COPY_STREAM = "fix_drop_copy"  # its name where streams are named (StreamGapLost, alerts)
 
@@ -46,13 +46,10 @@ class DropCopy:
         rng: random.Random | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        parts = urlsplit(url)
-        if parts.hostname is None or parts.port is None:
-            raise ValueError(f"a FIX URL is tcp+tls://host:port, got {url!r}")
         self.url = url
-        self.address = (parts.hostname, parts.port)
+        self.address = fix_address(url)
         self.config = config or FixConfig()
-        self._tls = ssl.create_default_context(cadata=ca_pem)
+        self._tls = tls_context(ca_pem)
         self._rng = rng or random.Random()  # comp ids and jitter, not cryptography
         self._sleep = sleep
         self.now_ms: Callable[[], int] = lambda: 0  # the exchange's clock, for SendingTime
@@ -87,7 +84,7 @@ class DropCopy:
                 failures += 1
                 await self._back_off(failures)
                 continue
-            except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled):
+            except NOT_REACHED:
                 failures += 1
                 await self._back_off(failures)
                 continue
@@ -96,7 +93,7 @@ class DropCopy:
             await self._ended.wait()
 
     async def _logon(self, credentials: ApiCredentials) -> FixSession:
-        sender = "dc" + "".join(self._rng.choice(_COMP_ID_CHARS) for _ in range(6))
+        sender = comp_id("dc", self._rng)
         return await open_session(
             self, self.address, self._tls, sender, credentials, self.config, drop_copy=True
         )
@@ -113,7 +110,7 @@ class DropCopy:
             session = await self._logon(credentials)
         except LogonRefused as exc:
             return self._wrong_host(exc) if exc.wrong_host else f"drop copy at {self.url}: {exc}"
-        except (OSError, TimeoutError, ssl.SSLError, fix_wire.Garbled) as exc:
+        except NOT_REACHED as exc:
             return f"drop copy at {self.url} could not be reached: {exc or type(exc).__name__}"
         self._session = session
         await self.close()

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import ssl
+import string
 from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.net.httpclient import NoAnswer
@@ -255,6 +258,35 @@ class FixSession:
             if self.test_sent_at is None and now - self.last_in >= interval:
                 self.test_sent_at = now
                 self.write("1", [(112, f"tg{self.out_seq + 1}")], self.wire.sending_time())
+
+
+_COMP_ID_CHARS = string.ascii_letters + string.digits
+# what a session that could not be opened (or was lost) raises: the host is out of reach
+NOT_REACHED: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    ssl.SSLError,
+    fix_wire.Garbled,
+)
+
+
+def fix_address(url: str) -> tuple[str, int]:
+    """`tcp+tls://host:port` as (host, port); ValueError for anything else."""
+    parts = urlsplit(url)
+    if parts.hostname is None or parts.port is None:
+        raise ValueError(f"a FIX URL is tcp+tls://host:port, got {url!r}")
+    return parts.hostname, parts.port
+
+
+def tls_context(ca_pem: str | None) -> ssl.SSLContext:
+    """The system's trust store, or (the simulator) the one certificate given."""
+    return ssl.create_default_context(cadata=ca_pem)
+
+
+def comp_id(prefix: str, rng: random.Random) -> str:
+    """A SenderCompID of our own: `prefix` and six random letters or digits (a fresh one each
+    session, so a lingering old session on the exchange is never taken for the new one)."""
+    return prefix + "".join(rng.choice(_COMP_ID_CHARS) for _ in range(6))
 
 
 async def open_session(
