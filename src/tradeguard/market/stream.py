@@ -33,7 +33,13 @@ import msgspec
 
 from tradeguard.errors import TradeguardError
 from tradeguard.market import frames
-from tradeguard.market.stream_base import Handler, MarketStreamConfig, Sleep, SubscribedStream
+from tradeguard.market.stream_base import (
+    Handler,
+    MarketStreamConfig,
+    Sleep,
+    SubscribedStream,
+    ended_by,
+)
 
 MAX_STREAMS = 1024  # per connection (Binance)
 NAMES_PER_REQUEST = 200  # streams named in one SUBSCRIBE
@@ -136,15 +142,11 @@ class MarketStream(SubscribedStream):
             except TimeoutError:
                 if not handlers:
                     continue  # nothing subscribed: silence is expected
-                self.stats.stale += 1
-                return f"stale: no market data for {stale_after:g} s", delivered
-            if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                data = message.data
-            elif message.type is aiohttp.WSMsgType.ERROR:
-                return f"connection error: {ws.exception()}", delivered
-            else:
-                code = ws.close_code
-                return f"closed by the exchange ({code})" if code else "dropped", delivered
+                return self._went_stale(), delivered
+            why = ended_by(ws, message)
+            if why is not None:
+                return why, delivered
+            data = message.data
             self.stats.frames += 1
             try:
                 envelope = decode(data)

@@ -123,6 +123,11 @@ class SubscribedStream:
         if self._http is not None:
             await self._http.close()
 
+    def _went_stale(self) -> str:
+        """Count a stale stream; why the connection is replaced."""
+        self.stats.stale += 1
+        return f"stale: no market data for {self.config.stale_after_s:g} s"
+
     # ── what each kind says ───────────────────────────────────────────────────────────────
     def _room_for(self, name: str) -> None:
         """Raise if the connection can carry no more names."""
@@ -224,4 +229,18 @@ class SubscribedStream:
                 await ws.close()
 
 
-__all__ = ["Handler", "MarketStreamConfig", "Sleep", "SubscribedStream"]
+_DATA = (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY)
+
+
+def ended_by(ws: aiohttp.ClientWebSocketResponse, message: aiohttp.WSMessage) -> str | None:
+    """Why the connection ended with `message` (an error, the exchange's close, a drop), or
+    None when it is a frame of data."""
+    if message.type in _DATA:
+        return None
+    if message.type is aiohttp.WSMsgType.ERROR:
+        return f"connection error: {ws.exception()}"
+    code = ws.close_code
+    return f"closed by the exchange ({code})" if code else "dropped"
+
+
+__all__ = ["Handler", "MarketStreamConfig", "Sleep", "SubscribedStream", "ended_by"]

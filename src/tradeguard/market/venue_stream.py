@@ -40,7 +40,7 @@ import msgspec
 
 from tradeguard.market.cache import MarketStats
 from tradeguard.market.codec import Ack, Codec
-from tradeguard.market.stream_base import HOLD_RECHECK_S, SubscribedStream
+from tradeguard.market.stream_base import HOLD_RECHECK_S, SubscribedStream, ended_by
 from tradeguard.net.ratelimit import Wait
 
 
@@ -174,15 +174,11 @@ class VenueStream(SubscribedStream):
                 if not handlers:
                     last_data = monotonic()
                     continue  # nothing subscribed: silence is expected
-                self.stats.stale += 1
-                return f"stale: no market data for {stale_after:g} s", delivered
-            if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                data = message.data
-            elif message.type is aiohttp.WSMsgType.ERROR:
-                return f"connection error: {ws.exception()}", delivered
-            else:
-                code = ws.close_code
-                return f"closed by the exchange ({code})" if code else "dropped", delivered
+                return self._went_stale(), delivered
+            why = ended_by(ws, message)
+            if why is not None:
+                return why, delivered
+            data = message.data
             self.stats.frames += 1
             try:
                 heard = decode(data)
