@@ -24,14 +24,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import os
-import tempfile
 import time
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from bench_profile import bench_profile
 from figures import Figure, median, timed_calls
 from spawn import server
 
@@ -69,24 +66,9 @@ async def _bot(base_url: str, api_key: str, secret: str, n: int) -> tuple[float,
 async def _through_gateway(target: dict[str, Any], n: int) -> tuple[float, float]:
     from tradeguard.gateway import server as gateway_server
     from tradeguard.gateway.local_keys import LocalKey, LocalKeys
-    from tradeguard.keys.credentials import CredentialsSpec
-    from tradeguard.profile.profiles import Limits, Profile
     from tradeguard.session.connect import connect
 
-    os.environ["TG_BENCH_KEY"] = target["api_key"]
-    os.environ["TG_BENCH_SECRET"] = target["secret"]
-    home = Path(tempfile.mkdtemp(prefix="tg-bench-gateway-"))
-    os.environ["XDG_STATE_HOME"] = str(home / "state")
-    profile = Profile(
-        name="bench",
-        env="testnet",
-        base_url=target["base_url"],
-        journal=f"sqlite://{home / 'bench.db'}",
-        credentials=CredentialsSpec("bench", "env", "TG_BENCH_KEY", secret="TG_BENCH_SECRET"),
-        limits=Limits(max_orders_per_minute=10**6, max_order_notional=Decimal(10**6),
-                      max_position_notional=Decimal(10**9), daily_loss=Decimal(10**9),
-                      drawdown_from_peak=Decimal(10**9)),
-    )  # fmt: skip
+    profile = bench_profile(target, "gateway")
     tg = await connect(profile)
     key = LocalKey.generate()
     running = await gateway_server.start(tg, LocalKeys([key]))

@@ -13,14 +13,11 @@ too (three frames per market order), against the same baselines, which do none o
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 import time
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import bench_transport
+from bench_profile import bench_profile
 from figures import Figure, timed_calls
 
 ORDERS = 600
@@ -28,24 +25,9 @@ REPS = 3
 
 
 async def _guard(target: dict[str, Any], n: int, *, stream: bool = False) -> float:
-    from tradeguard.keys.credentials import CredentialsSpec
-    from tradeguard.profile.profiles import Limits, Profile
     from tradeguard.session.connect import connect
 
-    os.environ["TG_BENCH_KEY"] = target["api_key"]
-    os.environ["TG_BENCH_SECRET"] = target["secret"]
-    home = Path(tempfile.mkdtemp(prefix="tg-bench-guard-"))
-    os.environ["XDG_STATE_HOME"] = str(home / "state")
-    profile = Profile(
-        name="bench",
-        env="testnet",
-        base_url=target["base_url"],
-        journal=f"sqlite://{home / 'bench.db'}",
-        credentials=CredentialsSpec("bench", "env", "TG_BENCH_KEY", secret="TG_BENCH_SECRET"),
-        limits=Limits(max_orders_per_minute=10**6, max_order_notional=Decimal(10**6),
-                      max_position_notional=Decimal(10**9), daily_loss=Decimal(10**9),
-                      drawdown_from_peak=Decimal(10**9)),
-    )  # fmt: skip
+    profile = bench_profile(target, "guard")
     tg = await connect(profile, stream=stream)
     try:
 

@@ -16,13 +16,10 @@ CPU is the process's (every thread), over IDLE_S seconds after SETTLE_S to settl
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 import time
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
+from bench_profile import bench_profile
 from figures import Figure
 from spawn import server
 
@@ -39,22 +36,9 @@ async def _idle_cpu_ms_per_s() -> float:
 
 
 async def _session(venue: str, target: dict[str, Any]) -> float:
-    from tradeguard.keys.credentials import CredentialsSpec
-    from tradeguard.profile.profiles import Limits, Profile
     from tradeguard.session.connect import connect
 
-    os.environ["TG_BENCH_KEY"] = target["api_key"]
-    os.environ["TG_BENCH_SECRET"] = target["secret"]
-    home = Path(tempfile.mkdtemp(prefix="tg-bench-idle-"))
-    os.environ["XDG_STATE_HOME"] = str(home / "state")
-    profile = Profile(
-        name="bench", venue=venue, env="testnet", base_url=target["base_url"],  # type: ignore[arg-type]
-        journal=f"sqlite://{home / 'bench.db'}",
-        credentials=CredentialsSpec("bench", "env", "TG_BENCH_KEY", secret="TG_BENCH_SECRET"),
-        limits=Limits(max_orders_per_minute=10**6, max_order_notional=Decimal(10**6),
-                      max_position_notional=Decimal(10**9), daily_loss=Decimal(10**9),
-                      drawdown_from_peak=Decimal(10**9)),
-    )  # fmt: skip
+    profile = bench_profile(target, "idle", venue)
     tg = await connect(profile)
     try:
         return await _idle_cpu_ms_per_s()

@@ -21,13 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import tempfile
 import time
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
+from bench_profile import bench_profile
 from figures import Figure, median
 from spawn import server
 
@@ -51,25 +48,9 @@ async def _paced_cpu(one: Any, n: int) -> float:
 
 
 async def _guard(venue: str, target: dict[str, Any], n: int) -> float:
-    from tradeguard.keys.credentials import CredentialsSpec
-    from tradeguard.profile.profiles import Limits, Profile
     from tradeguard.session.connect import connect
 
-    os.environ["TG_BENCH_KEY"] = target["api_key"]
-    os.environ["TG_BENCH_SECRET"] = target["secret"]
-    os.environ["TG_BENCH_PASSPHRASE"] = target.get("passphrase") or ""
-    home = Path(tempfile.mkdtemp(prefix="tg-bench-venue-"))
-    os.environ["XDG_STATE_HOME"] = str(home / "state")
-    passphrase = "TG_BENCH_PASSPHRASE" if venue == "okx" else None
-    profile = Profile(
-        name="bench", venue=venue, env="testnet", base_url=target["base_url"],  # type: ignore[arg-type]
-        journal=f"sqlite://{home / 'bench.db'}",
-        credentials=CredentialsSpec("bench", "env", "TG_BENCH_KEY", secret="TG_BENCH_SECRET",
-                                    passphrase=passphrase),
-        limits=Limits(max_orders_per_minute=10**6, max_order_notional=Decimal(10**6),
-                      max_position_notional=Decimal(10**9), daily_loss=Decimal(10**9),
-                      drawdown_from_peak=Decimal(10**9)),
-    )  # fmt: skip
+    profile = bench_profile(target, "venue", venue)
     tg = await connect(profile)
     try:
 
