@@ -1,5 +1,6 @@
-"""A small grid bot with a bracket: bids stepped under the market, and once some fill, an OCO
-bracket (a take-profit above, a stop-loss below) on exactly what was bought, net of fees.
+"""A small grid bot with a bracket: bids stepped under the market (stepped again under it, up to
+ROUNDS times, when the market rises away from them), and once some fill, an OCO bracket (a
+take-profit above, a stop-loss below) on exactly what was bought, net of fees.
 
 Run it with `tradeguard run examples/grid_bot.py` (`--venue bybit|okx|kraken` for another
 venue's simulator). It uses the fills tradeguard booked from fill messages (never the order
@@ -20,6 +21,8 @@ LEVELS = 3
 STEP = Decimal("0.0002")  # 2 bp between grid levels
 QTY = Decimal("0.0005")
 LOT = Decimal("0.00001")
+ROUNDS = 4  # grids placed at most, each under the price of its time
+ROUND_S = 10  # how long a grid waits for its top bid
 
 
 def net_bought(orders) -> Decimal:  # type: ignore[no-untyped-def]
@@ -33,15 +36,21 @@ def net_bought(orders) -> Decimal:  # type: ignore[no-untyped-def]
 
 
 async def main(tg) -> None:  # type: ignore[no-untyped-def]
-    last = await tg.last_price(SYMBOL)
-    bids = []
-    for level in range(LEVELS):
-        price = (last * (1 - STEP * level)).quantize(Decimal("0.01")) - Decimal("0.01")
-        bids.append(await tg.limit_buy(SYMBOL, qty=QTY, price=price))
-    await asyncio.sleep(8)  # let the market trade against the grid
-    for bid in bids:
-        if tg.order(bid.client_order_id).is_open:
-            await tg.cancel(bid.client_order_id)
+    bids = []  # every bid of every round: a cancelled one may have filled in part
+    for _ in range(ROUNDS):
+        grid = await place_grid(tg)
+        bids += grid
+        # let the market trade against the grid: until its top bid fills (at most ROUND_S),
+        # then a little longer for the levels under it
+        with contextlib.suppress(TimeoutError):
+            await tg.wait_for(grid[0].client_order_id, timeout_s=ROUND_S)
+        if tg.order(grid[0].client_order_id).executed_qty > 0:
+            await asyncio.sleep(2)
+        for bid in grid:
+            if tg.order(bid.client_order_id).is_open:
+                await tg.cancel(bid.client_order_id)
+        if net_bought(tg.order(b.client_order_id) for b in bids) > 0:
+            break  # else the market moved away: the next round steps the grid under it
     held = net_bought(tg.order(b.client_order_id) for b in bids)
     if held == 0:
         return
@@ -69,6 +78,16 @@ async def main(tg) -> None:  # type: ignore[no-untyped-def]
     unsold = (held - sold).quantize(LOT, rounding=ROUND_DOWN)
     if unsold > 0:  # the stop was hit, or the take-profit was not reached in time
         await tg.market_sell(SYMBOL, qty=unsold)
+
+
+async def place_grid(tg):  # type: ignore[no-untyped-def]
+    """LEVELS bids stepped under the last price, the top one a cent under it."""
+    last = await tg.last_price(SYMBOL)
+    bids = []
+    for level in range(LEVELS):
+        price = (last * (1 - STEP * level)).quantize(Decimal("0.01")) - Decimal("0.01")
+        bids.append(await tg.limit_buy(SYMBOL, qty=QTY, price=price))
+    return bids
 
 
 async def take_profit_or_stop(tg, take: str, stop: Decimal, timeout_s: float) -> None:  # type: ignore[no-untyped-def]

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tradeguard.events import ProfileLoaded
+from tradeguard.events import OrderFilled, ProfileLoaded
 from tradeguard.journal import open_journal
+from tradeguard.model import Side
 
 
 def test_the_demo_shows_two_part_fills_a_cancel_and_a_lost_reply_sent_once(
@@ -82,8 +83,16 @@ def test_the_demo_runs_the_grid_bot_on_another_venue(tmp_path: Path, venue: str)
     if venue == "kraken":
         assert any("a call counter of" in line for line in lines), done.stdout
     with open_journal(tmp_path / "data" / "tradeguard" / "default.db", profile="default") as j:
-        (loaded,) = [e for e in j.events() if isinstance(e, ProfileLoaded)]
+        events = list(j.events())
+    (loaded,) = [e for e in events if isinstance(e, ProfileLoaded)]
     assert loaded.venue == venue and loaded.fresh_exchange
+    # the same bot does the same thing there: some of its grid fills, and what it bought is
+    # sold again (the take-profit, or the stop's market sell), so it ends flat
+    fills = [e for e in events if isinstance(e, OrderFilled)]
+    bought = sum(f.qty for f in fills if f.side is Side.BUY)
+    sold = sum(f.qty for f in fills if f.side is Side.SELL)
+    assert bought > 0, done.stdout
+    assert sold > 0, done.stdout
 
 
 def test_venue_is_refused_for_a_profile_that_trades_elsewhere(tmp_path: Path) -> None:
