@@ -72,6 +72,7 @@ async def test_a_ban_leaves_the_stream_up_and_the_book_served(
     assert tg.market_stats().connections == 1
 
 
+@pytest.mark.parametrize("tg", ["bybit"], indirect=True)  # an IP ban (Kraken's is the key's)
 async def test_during_a_ban_nothing_is_sent_on_the_stream_and_the_book_waits_for_its_end(
     tg: Session, remote: SimRemote
 ) -> None:
@@ -102,4 +103,32 @@ async def test_during_a_ban_nothing_is_sent_on_the_stream_and_the_book_waits_for
     await soon(lambda: tg.market_stats().connections == 2, "the reconnection after the ban")
     await soon(lambda: tg.market_stats().book_resyncs >= 2, "the book rebuilt after the ban")
     await engine_book_matches(tg)
+    assert tg.transport.requests_sent == sent  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("tg", ["kraken"], indirect=True)
+async def test_kraken_key_lockout_does_not_hold_the_public_stream(
+    tg: Session, remote: SimRemote
+) -> None:
+    """Kraken locks out a key, not an IP, and its public WebSocket needs no key: during the
+    lockout a gap in the book is resubscribed and a dropped public connection reconnects,
+    while every private call stays held."""
+    await engine_book_matches(tg)
+    await ban(tg, remote)
+    best = (await tg.book(SYMBOL, 1)).best_bid
+    assert best is not None
+    await remote.add_fault({"kind": "stream_silence", "channel": "market"})
+    await remote.set_price(SYMBOL, best * Decimal("1.002"))
+    await asyncio.sleep(0.3)  # the book's message went nowhere
+    await remote.clear_faults()
+    await remote.set_price(SYMBOL, best * Decimal("0.998"))
+    await soon(lambda: tg.market_stats().book_resyncs >= 2, "the book rebuilt during the lockout")
+    await engine_book_matches(tg)
+    await remote.add_fault({"kind": "stream_drop", "channel": "market", "count": 1})
+    await soon(lambda: tg.market_stats().connections == 2, "the reconnection during the lockout")
+    await soon(lambda: tg.market_stats().book_resyncs >= 3, "the book rebuilt after the drop")
+    await engine_book_matches(tg)
+    sent = tg.transport.requests_sent  # type: ignore[attr-defined]
+    with pytest.raises(RateLimited, match="not sent"):
+        await tg.transport.balances()  # the key is still locked out
     assert tg.transport.requests_sent == sent  # type: ignore[attr-defined]
