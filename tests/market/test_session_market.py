@@ -196,3 +196,29 @@ async def test_a_fresh_fill_stands_for_the_price_check_and_rest_is_read_once_it_
     clock.offset += 5.0  # every price seen is old: REST again
     await tg.market_buy("BTC/USDT", qty="0.001")
     assert await ticker_reads() == 2
+
+
+async def test_a_streamed_ticker_stands_for_the_price_check_only_as_old_as_its_frame(
+    tg: Session, remote: SimRemote
+) -> None:
+    """The price check's 2 s rule counts from the ticker frame's own time, not from when the
+    check read it: a ticker 3 s old (the stream silent since) is read again over REST."""
+    clock = _SteppedClock(tg.clock)
+    tg.clock = clock  # before the first market read: the keeper takes the same clock
+
+    async def ticker_reads() -> int:
+        sent: dict[str, int] = (await remote.requests())["requests"]
+        return sent.get("GET /api/v3/ticker/price", 0)
+
+    await tg.ticker(SYMBOL)
+    streamed = await anext(tg.watch_ticker(SYMBOL))  # a frame, stamped now
+    await remote.add_fault({"kind": "stream_silence", "channel": "market"})
+    await asyncio.sleep(0.05)  # a frame already under way lands before the silence is timed
+    await remote.reset_requests()
+    clock.offset += 1.0  # the ticker is 1 s old: it stands
+    price = (streamed.last * Decimal("0.99")).quantize(Decimal("0.01"))
+    await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))
+    assert await ticker_reads() == 0
+    clock.offset += 2.0  # 3 s old: older than the rule, though read by the check 2 s ago
+    await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))
+    assert await ticker_reads() == 1

@@ -54,7 +54,6 @@ from tradeguard.market.watchers import Watchers
 T = TypeVar("T")
 
 CANDLES_STREAM = "market:candles"  # the journal's name for a separate candle connection
-TICKER_FRESH_S = 5.0  # a streamed ticker older than this is not taken as the last price
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,15 +145,16 @@ class MarketKeeper:
             ticker, bid=bids[0][0], bid_qty=bids[0][1], ask=asks[0][0], ask_qty=asks[0][1]
         )
 
-    def streamed_last(self, symbol: str) -> Decimal | None:
-        """The ticker stream's last price while the stream is up and its frames keep coming
-        (Binance sends one a second); None otherwise."""
+    def streamed_last(self, symbol: str, max_age_s: float) -> tuple[Decimal, float] | None:
+        """The ticker stream's last price and the monotonic time its frame came, while the
+        stream is up and that frame is younger than `max_age_s` (Binance sends one a second);
+        None otherwise."""
         at = self._ticker_at.get(symbol)
         up = self.stream is not None and self.stream.up.is_set()
-        if at is None or not up or self._monotonic() - at > TICKER_FRESH_S:
+        if at is None or not up or self._monotonic() - at >= max_age_s:
             return None
         self._from_stream(self.rest.ticker_weight)
-        return self._tickers[symbol].last
+        return self._tickers[symbol].last, at
 
     async def book(self, symbol: str, depth: int = 20) -> OrderBook:
         if not 0 < depth <= 5000:
