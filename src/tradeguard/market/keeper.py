@@ -8,8 +8,10 @@ REST only to start or to resync, every REST read cached for as long as it stays 
     ticker(symbol)          `<s>@ticker`'s last frame; the REST 24hr ticker (cached) until the
                             first one comes, and whenever the stream is down
     candles(symbol, ...)    REST history once, then `<s>@kline_<i>` merged into it (closed
-                            candles only, unless asked); history read again after a reconnect
-    trades(symbol)          REST recent trades once, then `<s>@trade` appended, by trade id
+                            candles only, unless asked); history read again after a reconnect,
+                            and REST alone (cached) while the stream is down
+    trades(symbol)          REST recent trades once, then `<s>@trade` appended, by trade id;
+                            REST alone (cached) while the stream is down
     watch_*                 every update as it is applied (a slow reader loses the oldest)
 
 On Bybit, OKX and Kraken the stream is the venue's own (venue_stream.py, codec_<venue>.py):
@@ -121,7 +123,7 @@ class MarketKeeper:
         name = self._name("ticker", symbol)
         if name is not None:
             self._start_ticker(name, symbol)
-            held = self._tickers.get(symbol)
+            held = None if self.journal.down("market") else self._tickers.get(symbol)
             if held is not None and held.bid is None and held.ask is None:
                 held = self._with_book_top(symbol, held)
             if held is not None:
@@ -184,14 +186,16 @@ class MarketKeeper:
             raise ConfigError(f"limit must be in 1..{kept.HISTORY - 1}, got {limit}")
         wanted = limit + 1  # the candle still forming, beside `limit` closed ones
         name = self._name("kline", symbol, interval)
-        if name is None:
+        if name is not None:
+            series = self._candle_series(symbol, interval)
+            self._subscribe(name, kept.kline_handler(series, self.watchers.tell), self.kline_stream)
+        if name is None or self.journal.down(self._kline_journal):
+            # no stream, or its connection is down: what was kept misses what closed since
             rows = await self._cached(
                 ("candles", symbol, interval, wanted), TTL_S["candles"], self.rest.candles_weight,
                 lambda: self.rest.candles(symbol, interval, wanted),
             )  # fmt: skip
             return kept.last_candles(rows, limit, closed_only)
-        series = self._candle_series(symbol, interval)
-        self._subscribe(name, kept.kline_handler(series, self.watchers.tell), self.kline_stream)
         if series.filled < wanted:
             kept.merge_candles(series, await self.rest.candles(symbol, interval, wanted))
             series.filled = wanted
@@ -203,13 +207,15 @@ class MarketKeeper:
         if not 0 < limit <= kept.HISTORY:
             raise ConfigError(f"limit must be in 1..{kept.HISTORY}, got {limit}")
         name = self._name("trade", symbol)
-        if name is None:
+        if name is not None:
+            series = self._trade_series(symbol)
+            self._subscribe(name, kept.trade_handler(series, self.watchers.tell))
+        if name is None or self.journal.down("market"):
+            # no stream, or its connection is down: what was kept misses the trades since
             return await self._cached(
                 ("trades", symbol, limit), TTL_S["trades"], self.rest.trades_weight,
                 lambda: self.rest.trades(symbol, limit),
             )  # fmt: skip
-        series = self._trade_series(symbol)
-        self._subscribe(name, kept.trade_handler(series, self.watchers.tell))
         if series.filled < limit:
             kept.merge_trades(series, await self.rest.trades(symbol, limit))
             series.filled = limit
@@ -316,6 +322,11 @@ class MarketKeeper:
         stream = self.kline_stream if kind == "kline" else self.stream
         assert stream is not None
         return stream.topic(kind, symbol, interval)
+
+    @property
+    def _kline_journal(self) -> str:
+        """The journal's name for the connection klines come on."""
+        return "market" if self.kline_stream is self.stream else CANDLES_STREAM
 
     def _stream_depth(self) -> int:
         return 0 if self.stream is None else self.stream.book_depth
