@@ -6,6 +6,7 @@ loop hung on close that way until it checked `closed`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import aiohttp
@@ -97,3 +98,24 @@ async def test_a_close_that_lands_as_the_connection_opens_ends_the_stream_at_onc
     assert closing in done, "close() waited for the stale timeout of a socket opened as it closed"
     assert stream._task is not None and stream._task.done()
     assert all(ws.closed for ws in held.sockets)  # the socket opened as it closed, closed too
+
+
+async def test_a_book_read_cancelled_as_the_book_comes_into_sync_is_cancelled(
+    tg: Session,
+) -> None:
+    """A reader waiting for its book's sync that is cancelled in the same turn as the book
+    comes into sync ends cancelled (Python 3.11's wait_for handed it the book instead, and
+    the cancellation was lost: a bot's own timeout around tg.book, or its task being stopped,
+    did nothing)."""
+    tg.transport.ledger.observe_pause(600.0, tg.transport.server_now_ms())  # no snapshot yet
+    reader = asyncio.ensure_future(tg.book(SYMBOL, 5))
+    books = tg._keeper().books
+    assert books is not None
+    await soon(lambda: SYMBOL in books.kept, "the book asked for")
+    await asyncio.sleep(0.05)  # the reader waits for the sync
+    assert not reader.done()
+    books.kept[SYMBOL].ready.set()  # in sync (as a snapshot would make it) ...
+    reader.cancel()  # ... in the same turn as the reader is cancelled
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait({reader}, timeout=5)
+    assert reader.cancelled()
