@@ -177,7 +177,7 @@ class MarketKeeper:
     async def candles(
         self, symbol: str, interval: str, limit: int = 100, *, closed_only: bool = True
     ) -> list[Candle]:
-        _known_interval(interval)
+        kept.known_interval(interval)
         if not 0 < limit < kept.HISTORY:
             raise ConfigError(f"limit must be in 1..{kept.HISTORY - 1}, got {limit}")
         wanted = limit + 1  # the candle still forming, beside `limit` closed ones
@@ -236,7 +236,7 @@ class MarketKeeper:
 
     async def watch_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
         """Every kline frame: the forming candle as it changes, then closed (`closed`)."""
-        _known_interval(interval)
+        kept.known_interval(interval)
         name = self._served("watch_candles", "kline", symbol, interval)
         series = self._candle_series(symbol, interval)
         handler = kept.kline_handler(series, self.watchers.tell)
@@ -391,15 +391,6 @@ class MarketKeeper:
             await self.stream.close()
         if self.kline_stream is not self.stream and self.kline_stream is not None:
             await self.kline_stream.close()
-
-
-def _known_interval(interval: str) -> None:
-    """Refuse a candle interval tradeguard does not know (OKX's 2Dutc among them: Binance has
-    no 2-day kline) before anything is asked of the venue."""
-    if interval not in frames.INTERVALS_MS:
-        raise ConfigError(
-            f"no kline interval {interval!r}", hint=f"one of {', '.join(frames.INTERVALS_MS)}"
-        )
 
 
 __all__ = ["MarketConfig", "MarketKeeper", "MarketRest"]
