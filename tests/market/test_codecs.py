@@ -5,6 +5,7 @@ values (amounts exact), subscription answers into Acks, whatever else into nothi
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -111,3 +112,31 @@ def test_kraken() -> None:
                         b'supported"}') == [Ack(False, None, "Currency pair not supported")]  # fmt: skip
     assert codec.decode(b'{"method":"pong","req_id":2}') == []
     assert codec.decode(b'{"channel":"heartbeat"}') == [ALIVE]  # a quiet subscription
+
+
+@pytest.mark.parametrize(
+    "codec",
+    [
+        BybitCodec(Ids({"BTCUSDT": "BTCUSDT"})),
+        OkxCodec(Ids({"BTCUSDT": "BTC-USDT"})),
+        KrakenCodec(Ids({"BTCUSDT": "BTC/USDT"}), {"BTCUSDT": (1, 8)}),
+    ],
+    ids=lambda codec: str(codec.venue),
+)
+def test_what_a_venue_does_not_stream_is_named_as_asked(codec: Any) -> None:
+    assert codec.unserved("funding") == f"{codec.venue} streams no funding"
+    assert "no ticker" in codec.unserved("ticker")
+    assert "no public trades" in codec.unserved("trade")
+    assert "no order book" in codec.unserved("book")
+    candles = codec.unserved("kline", "8h")
+    assert candles.startswith(f"{codec.venue} streams no 8h ") and "(it has " in candles
+    assert "klines" not in codec.unserved("ticker")
+
+
+def test_binance_stream_names_what_it_does_not_stream() -> None:
+    from tradeguard.market.cache import MarketStats
+    from tradeguard.market.stream import MarketStream
+
+    stream = MarketStream("ws://127.0.0.1:9/stream", stats=MarketStats())
+    assert stream.unserved("funding") == "binance streams no funding"
+    assert stream.unserved("kline", "2d") == "binance streams no 2d klines"

@@ -85,3 +85,19 @@ async def test_a_dropped_business_connection_reconnects_and_leaves_the_book_alon
     assert after.requests == requests + 1 and after.book_resyncs == 1
     assert tg.ledger.streams["market:candles"].connected
     assert tg.ledger.streams["market"].gap_since_ms is None
+
+
+async def test_a_two_day_candle_is_refused_at_once_naming_the_intervals(tg: Session) -> None:
+    """OKX has 2-day candles (2Dutc), which the simulator does not stream; tradeguard has no
+    2d interval (Binance has none), so it is refused before anything is asked, read or
+    watched, rather than waited for."""
+    from tradeguard.errors import ConfigError
+
+    for read in (
+        lambda: tg.candles(SYMBOL, "2d", 5),
+        lambda: anext(tg.watch_candles(SYMBOL, "2d")),
+    ):
+        with pytest.raises(ConfigError, match="no kline interval '2d'") as refused:
+            await asyncio.wait_for(read(), 5)
+        assert refused.value.hint is not None and "1d, 3d" in refused.value.hint
+    assert tg.market_stats().requests == 0

@@ -13,7 +13,7 @@ import aiohttp
 from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
 
-from .conftest import SYMBOL, book_matches_exchange
+from .conftest import SYMBOL, book_matches_exchange, soon
 
 
 async def test_book_reads_come_from_the_stream_and_cost_no_request(tg: Session) -> None:
@@ -196,3 +196,59 @@ async def test_a_fresh_fill_stands_for_the_price_check_and_rest_is_read_once_it_
     clock.offset += 5.0  # every price seen is old: REST again
     await tg.market_buy("BTC/USDT", qty="0.001")
     assert await ticker_reads() == 2
+
+
+async def test_a_streamed_ticker_stands_for_the_price_check_only_as_old_as_its_frame(
+    tg: Session, remote: SimRemote
+) -> None:
+    """The price check's 2 s rule counts from the ticker frame's own time, not from when the
+    check read it: a ticker 3 s old (the stream silent since) is read again over REST."""
+    clock = _SteppedClock(tg.clock)
+    tg.clock = clock  # before the first market read: the keeper takes the same clock
+
+    async def ticker_reads() -> int:
+        sent: dict[str, int] = (await remote.requests())["requests"]
+        return sent.get("GET /api/v3/ticker/price", 0)
+
+    await tg.ticker(SYMBOL)
+    streamed = await anext(tg.watch_ticker(SYMBOL))  # a frame, stamped now
+    await remote.add_fault({"kind": "stream_silence", "channel": "market"})
+    await asyncio.sleep(0.05)  # a frame already under way lands before the silence is timed
+    await remote.reset_requests()
+    clock.offset += 1.0  # the ticker is 1 s old: it stands
+    price = (streamed.last * Decimal("0.99")).quantize(Decimal("0.01"))
+    await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))
+    assert await ticker_reads() == 0
+    clock.offset += 2.0  # 3 s old: older than the rule, though read by the check 2 s ago
+    await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))
+    assert await ticker_reads() == 1
+
+
+async def test_while_the_market_stream_is_down_reads_are_not_answered_from_what_it_left(
+    tg: Session, remote: SimRemote
+) -> None:
+    """A ticker, trades and candles kept from a stream that dropped stop where it dropped:
+    while it is down (its reconnection held here by a rate-limit pause) they are read over
+    REST, which the pause refuses, rather than served as if current."""
+    import pytest
+
+    from tradeguard.errors import RateLimited
+
+    clock = _SteppedClock(tg.clock)
+    tg.clock = clock  # before the first market read: the keeper takes the same clock
+    await tg.ticker(SYMBOL)
+    await anext(tg.watch_ticker(SYMBOL))
+    await tg.trades(SYMBOL, 5)
+    await tg.candles(SYMBOL, "1m", 5)
+    stream = tg._keeper().stream
+    assert stream is not None and stream.up.is_set()
+    tg.transport.ledger.observe_pause(600.0, tg.transport.server_now_ms())
+    await remote.add_fault({"kind": "stream_drop", "channel": "market", "count": 1})
+    await soon(lambda: not stream.up.is_set(), "the drop")
+    clock.offset += 10.0  # past every REST read's cache
+    with pytest.raises(RateLimited, match="not sent"):
+        await tg.ticker(SYMBOL)
+    with pytest.raises(RateLimited, match="not sent"):
+        await tg.trades(SYMBOL, 5)
+    with pytest.raises(RateLimited, match="not sent"):
+        await tg.candles(SYMBOL, "1m", 5)

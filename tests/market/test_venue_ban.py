@@ -72,6 +72,7 @@ async def test_a_ban_leaves_the_stream_up_and_the_book_served(
     assert tg.market_stats().connections == 1
 
 
+@pytest.mark.parametrize("tg", ["bybit"], indirect=True)  # an IP ban (Kraken's is the key's)
 async def test_during_a_ban_nothing_is_sent_on_the_stream_and_the_book_waits_for_its_end(
     tg: Session, remote: SimRemote
 ) -> None:
@@ -102,4 +103,77 @@ async def test_during_a_ban_nothing_is_sent_on_the_stream_and_the_book_waits_for
     await soon(lambda: tg.market_stats().connections == 2, "the reconnection after the ban")
     await soon(lambda: tg.market_stats().book_resyncs >= 2, "the book rebuilt after the ban")
     await engine_book_matches(tg)
+    assert tg.transport.requests_sent == sent  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("tg", ["okx"], indirect=True)
+async def test_okx_business_connection_waits_out_a_pause_and_public_keeps_the_book(
+    tg: Session, remote: SimRemote
+) -> None:
+    """OKX's candles have their own connection (/ws/v5/business). During OKX's rate-limit
+    pause (its 50011; held longer here than OKX's 2 s, so the test can watch it) a drop of
+    that connection is not reconnected and a new candle subscription is not sent; /public
+    keeps the book. Once the pause ends both go through, and the candle history is read
+    again."""
+    await tg.candles(SYMBOL, "1m", 5)
+    await engine_book_matches(tg)
+    keeper = tg._keeper()
+    business = keeper.kline_stream
+    assert business is not None and business is not keeper.stream
+    await business.confirmed(business.names[0])
+    await soon(lambda: tg.market_stats().connections == 2, "/public and /business up")
+    tg.transport.ledger.observe_pause(600.0, tg.transport.server_now_ms())
+    sent = tg.transport.requests_sent  # type: ignore[attr-defined]
+    await remote.add_fault({"kind": "stream_drop", "channel": "market",
+                            "path_prefix": "/ws/v5/business", "count": 1})  # fmt: skip
+    await soon(lambda: not business.up.is_set(), "the drop of /business")
+    watched = tg.watch_candles(SYMBOL, "5m")
+    waiting = asyncio.ensure_future(anext(watched))
+    await asyncio.sleep(0.5)  # more than the reconnection's backoff (0.2 s at most)
+    assert tg.market_stats().connections == 2  # no handshake during the pause
+    assert not waiting.done()
+    best = (await tg.book(SYMBOL, 1)).best_bid
+    assert best is not None
+    await remote.set_price(SYMBOL, best * Decimal("1.003"))
+    await engine_book_matches(tg)  # /public still kept, during the pause
+    with pytest.raises(RateLimited, match="not sent"):
+        await tg.candles(SYMBOL, "1m", 5)  # the history read again waits on the pause
+    assert tg.transport.requests_sent == sent  # type: ignore[attr-defined]
+    tg.transport.ledger.paused_until_ms = 0  # the pause ends
+    await soon(lambda: tg.market_stats().connections == 3, "/business reconnected")
+    name = business.topic("kline", SYMBOL, "5m")
+    assert name is not None
+    await asyncio.wait_for(business.confirmed(name), 10)
+    assert name not in business.refused
+    rows = await tg.candles(SYMBOL, "1m", 5, closed_only=False)  # the history read again
+    assert rows and tg.transport.requests_sent == sent + 1  # type: ignore[attr-defined]
+    waiting.cancel()
+    await watched.aclose()
+
+
+@pytest.mark.parametrize("tg", ["kraken"], indirect=True)
+async def test_kraken_key_lockout_does_not_hold_the_public_stream(
+    tg: Session, remote: SimRemote
+) -> None:
+    """Kraken locks out a key, not an IP, and its public WebSocket needs no key: during the
+    lockout a gap in the book is resubscribed and a dropped public connection reconnects,
+    while every private call stays held."""
+    await engine_book_matches(tg)
+    await ban(tg, remote)
+    best = (await tg.book(SYMBOL, 1)).best_bid
+    assert best is not None
+    await remote.add_fault({"kind": "stream_silence", "channel": "market"})
+    await remote.set_price(SYMBOL, best * Decimal("1.002"))
+    await asyncio.sleep(0.3)  # the book's message went nowhere
+    await remote.clear_faults()
+    await remote.set_price(SYMBOL, best * Decimal("0.998"))
+    await soon(lambda: tg.market_stats().book_resyncs >= 2, "the book rebuilt during the lockout")
+    await engine_book_matches(tg)
+    await remote.add_fault({"kind": "stream_drop", "channel": "market", "count": 1})
+    await soon(lambda: tg.market_stats().connections == 2, "the reconnection during the lockout")
+    await soon(lambda: tg.market_stats().book_resyncs >= 3, "the book rebuilt after the drop")
+    await engine_book_matches(tg)
+    sent = tg.transport.requests_sent  # type: ignore[attr-defined]
+    with pytest.raises(RateLimited, match="not sent"):
+        await tg.transport.balances()  # the key is still locked out
     assert tg.transport.requests_sent == sent  # type: ignore[attr-defined]

@@ -179,7 +179,10 @@ class StreamedBooks:
 
     async def until_synced(self, state: KeptBook) -> None:
         try:
-            await asyncio.wait_for(state.ready.wait(), self.config.sync_timeout_s)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation that
+            # comes in the same turn as the sync, and the reader's task went on as if not stopped
+            async with asyncio.timeout(self.config.sync_timeout_s):
+                await state.ready.wait()
         except TimeoutError:
             raise TransportError(
                 f"the book of {state.symbol} is not in sync after "

@@ -4,7 +4,7 @@ values (sync.BookFrame, values.Ticker, Trade, Candle) or an answer to a subscrip
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -86,6 +86,20 @@ class RequestNumbers:
         return self._name.get(number) if isinstance(number, int) else None
 
 
+_WHAT = {"book": "order book", "ticker": "ticker", "trade": "public trades"}
+
+
+def not_streamed(
+    venue: str, kind: str, interval: str = "", has: Iterable[str] = (), candles: str = "candles"
+) -> str:
+    """Why `venue` streams no `kind` (a candle `interval`: with the intervals it `has`, under the
+    venue's word for them)."""
+    if kind != "kline":
+        return f"{venue} streams no {_WHAT.get(kind, kind)}"
+    listed = ", ".join(has)
+    return f"{venue} streams no {interval} {candles}" + (f" (it has {listed})" if listed else "")
+
+
 def dec(text: Any) -> Decimal | None:
     return None if text is None or text == "" else Decimal(str(text))
 
@@ -95,4 +109,5 @@ def plain(value: Decimal) -> str:
     return format(value, "f")
 
 
-__all__ = ["ALIVE", "Ack", "Codec", "Heard", "Ids", "RequestNumbers", "dec", "plain"]
+__all__ = ["ALIVE", "Ack", "Codec", "Heard", "Ids", "RequestNumbers", "dec", "not_streamed",
+           "plain"]  # fmt: skip

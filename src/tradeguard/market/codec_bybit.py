@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from tradeguard.market.book import WireLevel
-from tradeguard.market.codec import ALIVE, Ack, Heard, Ids, dec
+from tradeguard.market.codec import ALIVE, Ack, Heard, Ids, dec, not_streamed
 from tradeguard.market.sync import BookFrame, BybitBook, StreamBook
 from tradeguard.market.values import Candle, Ticker, Trade
 
@@ -100,7 +100,7 @@ class BybitCodec:
         return None
 
     def unserved(self, kind: str, interval: str = "") -> str:
-        return f"bybit streams no {interval} klines (it has {', '.join(INTERVALS)})"
+        return not_streamed("bybit", kind, interval, INTERVALS, candles="klines")
 
     def subscribe(self, names: list[str], unsubscribe: bool = False) -> list[str]:
         op = "unsubscribe" if unsubscribe else "subscribe"

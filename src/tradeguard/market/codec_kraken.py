@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import msgspec
 
-from tradeguard.market.codec import ALIVE, Ack, Heard, Ids, RequestNumbers, plain
+from tradeguard.market.codec import ALIVE, Ack, Heard, Ids, RequestNumbers, not_streamed, plain
 from tradeguard.market.sync import BookFrame, KrakenBook, StreamBook
 from tradeguard.market.values import Candle, Ticker, Trade
 
@@ -122,7 +122,7 @@ class KrakenCodec:
         return None
 
     def unserved(self, kind: str, interval: str = "") -> str:
-        return f"kraken streams no {interval} candles (it has {', '.join(MINUTES)})"
+        return not_streamed("kraken", kind, interval, MINUTES)
 
     def subscribe(self, names: list[str], unsubscribe: bool = False) -> list[str]:
         method = "unsubscribe" if unsubscribe else "subscribe"

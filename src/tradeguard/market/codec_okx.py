@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import msgspec
 
-from tradeguard.market.codec import ALIVE, Ack, Heard, Ids, RequestNumbers, dec
+from tradeguard.market.codec import ALIVE, Ack, Heard, Ids, RequestNumbers, dec, not_streamed
 from tradeguard.market.frames import INTERVALS_MS
 from tradeguard.market.sync import BookFrame, OkxBook, StreamBook
 from tradeguard.market.values import Candle, Ticker, Trade
@@ -107,7 +107,7 @@ class OkxCodec:
         return None if channel is None else f"{channel}:{self.ids.of(symbol)}"
 
     def unserved(self, kind: str, interval: str = "") -> str:
-        return f"okx streams no {interval} candles (it has {', '.join(BARS)})"
+        return not_streamed("okx", kind, interval, BARS)
 
     def subscribe(self, names: list[str], unsubscribe: bool = False) -> list[str]:
         op = "unsubscribe" if unsubscribe else "subscribe"

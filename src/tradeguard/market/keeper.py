@@ -8,8 +8,10 @@ REST only to start or to resync, every REST read cached for as long as it stays 
     ticker(symbol)          `<s>@ticker`'s last frame; the REST 24hr ticker (cached) until the
                             first one comes, and whenever the stream is down
     candles(symbol, ...)    REST history once, then `<s>@kline_<i>` merged into it (closed
-                            candles only, unless asked); history read again after a reconnect
-    trades(symbol)          REST recent trades once, then `<s>@trade` appended, by trade id
+                            candles only, unless asked); history read again after a reconnect,
+                            and REST alone (cached) while the stream is down
+    trades(symbol)          REST recent trades once, then `<s>@trade` appended, by trade id;
+                            REST alone (cached) while the stream is down
     watch_*                 every update as it is applied (a slow reader loses the oldest)
 
 On Bybit, OKX and Kraken the stream is the venue's own (venue_stream.py, codec_<venue>.py):
@@ -54,7 +56,6 @@ from tradeguard.market.watchers import Watchers
 T = TypeVar("T")
 
 CANDLES_STREAM = "market:candles"  # the journal's name for a separate candle connection
-TICKER_FRESH_S = 5.0  # a streamed ticker older than this is not taken as the last price
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +123,7 @@ class MarketKeeper:
         name = self._name("ticker", symbol)
         if name is not None:
             self._start_ticker(name, symbol)
-            held = self._tickers.get(symbol)
+            held = None if self.journal.down("market") else self._tickers.get(symbol)
             if held is not None and held.bid is None and held.ask is None:
                 held = self._with_book_top(symbol, held)
             if held is not None:
@@ -146,15 +147,16 @@ class MarketKeeper:
             ticker, bid=bids[0][0], bid_qty=bids[0][1], ask=asks[0][0], ask_qty=asks[0][1]
         )
 
-    def streamed_last(self, symbol: str) -> Decimal | None:
-        """The ticker stream's last price while the stream is up and its frames keep coming
-        (Binance sends one a second); None otherwise."""
+    def streamed_last(self, symbol: str, max_age_s: float) -> tuple[Decimal, float] | None:
+        """The ticker stream's last price and the monotonic time its frame came, while the
+        stream is up and that frame is younger than `max_age_s` (Binance sends one a second);
+        None otherwise."""
         at = self._ticker_at.get(symbol)
         up = self.stream is not None and self.stream.up.is_set()
-        if at is None or not up or self._monotonic() - at > TICKER_FRESH_S:
+        if at is None or not up or self._monotonic() - at >= max_age_s:
             return None
         self._from_stream(self.rest.ticker_weight)
-        return self._tickers[symbol].last
+        return self._tickers[symbol].last, at
 
     async def book(self, symbol: str, depth: int = 20) -> OrderBook:
         if not 0 < depth <= 5000:
@@ -175,23 +177,21 @@ class MarketKeeper:
     async def candles(
         self, symbol: str, interval: str, limit: int = 100, *, closed_only: bool = True
     ) -> list[Candle]:
-        if interval not in frames.INTERVALS_MS:
-            raise ConfigError(
-                f"no kline interval {interval!r}",
-                hint=f"one of {', '.join(frames.INTERVALS_MS)}",
-            )
+        kept.known_interval(interval)
         if not 0 < limit < kept.HISTORY:
             raise ConfigError(f"limit must be in 1..{kept.HISTORY - 1}, got {limit}")
         wanted = limit + 1  # the candle still forming, beside `limit` closed ones
         name = self._name("kline", symbol, interval)
-        if name is None:
+        if name is not None:
+            series = self._candle_series(symbol, interval)
+            self._subscribe(name, kept.kline_handler(series, self.watchers.tell), self.kline_stream)
+        if name is None or self.journal.down(self._kline_journal):
+            # no stream, or its connection is down: what was kept misses what closed since
             rows = await self._cached(
                 ("candles", symbol, interval, wanted), TTL_S["candles"], self.rest.candles_weight,
                 lambda: self.rest.candles(symbol, interval, wanted),
             )  # fmt: skip
             return kept.last_candles(rows, limit, closed_only)
-        series = self._candle_series(symbol, interval)
-        self._subscribe(name, kept.kline_handler(series, self.watchers.tell), self.kline_stream)
         if series.filled < wanted:
             kept.merge_candles(series, await self.rest.candles(symbol, interval, wanted))
             series.filled = wanted
@@ -203,13 +203,15 @@ class MarketKeeper:
         if not 0 < limit <= kept.HISTORY:
             raise ConfigError(f"limit must be in 1..{kept.HISTORY}, got {limit}")
         name = self._name("trade", symbol)
-        if name is None:
+        if name is not None:
+            series = self._trade_series(symbol)
+            self._subscribe(name, kept.trade_handler(series, self.watchers.tell))
+        if name is None or self.journal.down("market"):
+            # no stream, or its connection is down: what was kept misses the trades since
             return await self._cached(
                 ("trades", symbol, limit), TTL_S["trades"], self.rest.trades_weight,
                 lambda: self.rest.trades(symbol, limit),
             )  # fmt: skip
-        series = self._trade_series(symbol)
-        self._subscribe(name, kept.trade_handler(series, self.watchers.tell))
         if series.filled < limit:
             kept.merge_trades(series, await self.rest.trades(symbol, limit))
             series.filled = limit
@@ -234,8 +236,7 @@ class MarketKeeper:
 
     async def watch_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
         """Every kline frame: the forming candle as it changes, then closed (`closed`)."""
-        if interval not in frames.INTERVALS_MS:
-            raise ConfigError(f"no kline interval {interval!r}")
+        kept.known_interval(interval)
         name = self._served("watch_candles", "kline", symbol, interval)
         series = self._candle_series(symbol, interval)
         handler = kept.kline_handler(series, self.watchers.tell)
@@ -316,6 +317,11 @@ class MarketKeeper:
         stream = self.kline_stream if kind == "kline" else self.stream
         assert stream is not None
         return stream.topic(kind, symbol, interval)
+
+    @property
+    def _kline_journal(self) -> str:
+        """The journal's name for the connection klines come on."""
+        return "market" if self.kline_stream is self.stream else CANDLES_STREAM
 
     def _stream_depth(self) -> int:
         return 0 if self.stream is None else self.stream.book_depth

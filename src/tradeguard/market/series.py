@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from tradeguard.errors import ConfigError
 from tradeguard.market import frames
 from tradeguard.market.stream_base import Handler
 from tradeguard.market.values import Candle, Trade
@@ -26,6 +27,15 @@ class Series:
     topic: tuple[str, ...]  # what its watchers are told under
     rows: dict[int, Any] = field(default_factory=dict)
     filled: int = 0  # how many the last REST read asked for (0: never, or a reconnect since)
+
+
+def known_interval(interval: str) -> None:
+    """Refuse a candle interval tradeguard does not know (OKX's 2Dutc among them: Binance has
+    no 2-day kline) before anything is asked of the venue."""
+    if interval not in frames.INTERVALS_MS:
+        raise ConfigError(
+            f"no kline interval {interval!r}", hint=f"one of {', '.join(frames.INTERVALS_MS)}"
+        )
 
 
 def merge_candles(series: Series, history: list[Candle]) -> None:
@@ -90,5 +100,5 @@ def trade_handler(series: Series, tell: Tell) -> Handler:
     return on_trade
 
 
-__all__ = ["HISTORY", "Series", "Tell", "candles_at", "kline_handler", "last_candles",
-           "merge_candles", "merge_trades", "trade_handler", "trim"]  # fmt: skip
+__all__ = ["HISTORY", "Series", "Tell", "candles_at", "kline_handler", "known_interval",
+           "last_candles", "merge_candles", "merge_trades", "trade_handler", "trim"]  # fmt: skip

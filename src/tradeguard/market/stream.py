@@ -33,6 +33,7 @@ import msgspec
 
 from tradeguard.errors import TradeguardError
 from tradeguard.market import frames
+from tradeguard.market.codec import not_streamed
 from tradeguard.market.stream_base import (
     Handler,
     MarketStreamConfig,
@@ -67,7 +68,7 @@ class MarketStream(SubscribedStream):
         return names.get(kind)
 
     def unserved(self, kind: str, interval: str = "") -> str:
-        return f"binance streams no {kind} {interval}".rstrip()
+        return not_streamed("binance", kind, interval, candles="klines")
 
     # ── asking ────────────────────────────────────────────────────────────────────────────
     def _room_for(self, name: str) -> None:

@@ -185,13 +185,17 @@ class SubscribedStream:
             try:
                 if self._http is None:
                     self._http = aiohttp.ClientSession()
-                ws = await asyncio.wait_for(
-                    self._http.ws_connect(self.url, autoping=True, heartbeat=None),
-                    self.config.connect_timeout_s,
-                )
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns the socket when
+                # close()'s cancellation comes in the same turn as the handshake's end, and the
+                # loop then read that socket until its stale timeout
+                async with asyncio.timeout(self.config.connect_timeout_s):
+                    ws = await self._http.ws_connect(self.url, autoping=True, heartbeat=None)
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 reason = f"could not connect: {exc or type(exc).__name__}"
             else:
+                if self._stopped():  # closed as it opened: nothing to read it for
+                    await ws.close()
+                    return
                 reason, delivered = await self._connected(ws)
                 if delivered:
                     attempt = 0

@@ -24,6 +24,10 @@ class StreamJournal:
             self._emit(StreamGapFilled, stream=stream, since_ms=since)
         return since
 
+    def down(self, stream: str) -> bool:
+        """Whether the connection went down and is not back (not before its first one)."""
+        return stream in self._down_since_ms
+
     def lost(self, stream: str, reason: str) -> None:
         """Journal a connection down; a second drop before it is back keeps the first time."""
         since = self._down_since_ms.setdefault(stream, self._wall_ms())

@@ -18,7 +18,8 @@ the connection (its life is stream_base's, as Binance's `stream.MarketStream`'s 
                      or three times in each stale window if that is shorter
     a ban, a pause   the venue's rate ledger (the one its orders and REST reads wait on) holds
                      every subscription and new connection until it ends; the socket that is
-                     up stays up, delivering and pinged, and the books kept from it are served
+                     up stays up, delivering and pinged, and the books kept from it are served.
+                     Not on Kraken: its lockout is the key's, and its public stream takes none
 
     OKX's candles    on a second connection, to /ws/v5/business (OKX serves them there only):
                      a VenueStream of its own (`candles`), living the same life, which the
@@ -257,10 +258,18 @@ def stream_for(venue: Any, *, url: str | None, stats: MarketStats, **options: An
     return VenueStream(url, codec, stats=stats, held=_held(venue), **options)
 
 
+# Venues whose rate ledger holds a key, not a host: Kraken locks out an API key (and its call
+# counter is the key's), and its public WebSocket takes no key, so a lockout holds nothing
+# there. Bybit's 403 bans the IP and OKX pauses per IP as well, as Binance's 418 does: their
+# ledger holds the public stream too.
+_KEYED_LEDGERS = frozenset({"kraken"})
+
+
 def _held(venue: Any) -> Callable[[], Wait] | None:
-    """How long the venue's rate ledger holds everything (a ban, a pause): the orders' own."""
+    """How long the venue's rate ledger holds everything (a ban, a pause): the orders' own;
+    None where that ledger is the key's (the public stream answers to no key)."""
     ledger = getattr(venue, "ledger", None)
-    if ledger is None:
+    if ledger is None or venue.name in _KEYED_LEDGERS:
         return None
     return lambda: ledger.held(venue.server_now_ms())
 

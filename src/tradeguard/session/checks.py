@@ -96,7 +96,9 @@ class OrderChecks:
         def _exchange_symbol(self, symbol: Symbol | str) -> str: ...
         def _now(self) -> int: ...
         def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
-        def _streamed_price(self, symbol: str) -> Decimal | None: ...
+        def _streamed_price(
+            self, symbol: str, max_age_s: float
+        ) -> tuple[Decimal, float] | None: ...
 
     async def _check(
         self,
@@ -210,8 +212,8 @@ class OrderChecks:
             return cached.value
         # the market stream's (its ticker, or its book when the bot reads only that), free
         # when the bot subscribed; else the last fill seen live, when fresh; else REST
-        seen_at = now
-        price = self._streamed_price(symbol)
+        # a streamed ticker is as old as its frame, not as the read
+        price, seen_at = self._streamed_price(symbol, PRICE_MAX_AGE_S) or (None, now)
         if price is None:
             fill = self._fill_prices.get(symbol)
             if fill is not None and now - fill.at < PRICE_MAX_AGE_S:

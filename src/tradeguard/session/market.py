@@ -151,14 +151,15 @@ class MarketCalls:
     def watch_candles(self, symbol: Symbol | str, interval: str) -> AsyncIterator[Candle]:
         return self._keeper().watch_candles(self._exchange_symbol(symbol), interval)
 
-    def _streamed_price(self, symbol: str) -> Decimal | None:
-        """The last price from the ticker stream, if the bot reads one and it is fresh; else
-        the middle of the book kept from the depth stream, if the bot reads one and it is in
-        sync (a book in sync is now's: every change since reached it)."""
+    def _streamed_price(self, symbol: str, max_age_s: float) -> tuple[Decimal, float] | None:
+        """A price from the market stream and the monotonic time it was true at: the ticker
+        stream's last price, if the bot reads one and its frame is younger than `max_age_s`;
+        else the middle of the book kept from the depth stream, if the bot reads one and it is
+        in sync (a book in sync is now's: every change since reached it)."""
         market = self._market
         if market is None:
             return None
-        last = market.streamed_last(symbol)
+        last = market.streamed_last(symbol, max_age_s)
         if last is not None:
             return last
         stream, books = market.stream, market.books
@@ -170,7 +171,7 @@ class MarketCalls:
         bids, asks = state.book.bids(1), state.book.asks(1)
         if not bids or not asks:
             return None
-        return (bids[0][0] + asks[0][0]) / 2
+        return (bids[0][0] + asks[0][0]) / 2, self.clock.monotonic()
 
     def market_stats(self) -> MarketStats:
         """Market data requests made, and saved by the cache and the streams, so far."""

@@ -68,3 +68,17 @@ async def test_a_candle_channel_on_public_is_refused_as_okx_does(okx: Okx) -> No
         refused = await _next(ws)
     assert (refused["id"], refused["event"], refused["code"]) == ("9", "error", "60018")
     assert "candle1m" in refused["msg"]
+
+
+async def test_a_bar_okx_has_and_the_simulator_does_not_stream_is_refused_saying_so(
+    business: aiohttp.ClientWebSocketResponse,
+) -> None:
+    """2Dutc: OKX streams it, REST here serves it, the engine has no 2-day feed to stream. A
+    subscription is answered at once, refused with OKX's code and a text that says why (not
+    that OKX has no such channel)."""
+    arg = {"channel": "candle2Dutc", "instId": "BTC-USDT"}
+    await business.send_json({"id": "5", "op": "subscribe", "args": [arg]})
+    refused = await _next(business)
+    assert (refused["id"], refused["event"], refused["code"]) == ("5", "error", "60018")
+    assert "candle2Dutc" in refused["msg"] and "simulator" in refused["msg"]
+    assert "/api/v5/market/candles" in refused["msg"]  # where it can be read instead

@@ -8,7 +8,9 @@ public channels, so no login is needed for them there.
 `ts` is the candle's open time, `vol` in the base currency, `volCcy` and `volCcyQuote` in the
 quote currency (spot), `confirm` "0" while the candle forms and "1" once it closed; the current
 candle every 2 s while it changes (the simulator's kline feed). Bars are REST's
-(rest_market.BARS_MS) that the engine's candle feeds have: 2Dutc is not streamed.
+(rest_market.BARS_MS) that the engine's candle feeds have: 2Dutc is not streamed, and its
+refusal says so (`refusal`). The engine's feeds are Binance's kline streams, and Binance has no
+2-day kline: a feed of its own would serve Binance's clients a stream Binance does not have.
 """
 
 from __future__ import annotations
@@ -56,6 +58,20 @@ class CandleTopic:
             plain(Decimal(k["c"])), plain(Decimal(k["v"])), quote, quote, "1" if k["x"] else "0",
         ]  # fmt: skip
         return [{"arg": self.arg, "data": [row]}]
+
+
+def refusal(arg: object) -> str:
+    """OKX's 60018 text for a candle channel not served; for a bar OKX streams and this
+    simulator does not (2Dutc), saying so and where it can be read instead."""
+    channel = arg.get("channel") if isinstance(arg, dict) else arg
+    text = f"Wrong URL or channel:{channel} doesn't exist."
+    bar = str(channel).removeprefix(PREFIX)
+    if bar in BARS_MS and bar not in FEEDS:
+        text += (
+            f" OKX streams it; this simulator does not (its engine has no {bar} candle feed):"
+            " read it from GET /api/v5/market/candles."
+        )
+    return text
 
 
 def topic_of(sim: Sim, arg: object) -> tuple[Json, CandleTopic] | None:

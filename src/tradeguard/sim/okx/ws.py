@@ -136,8 +136,7 @@ def handler(sim: Sim, state: OkxState) -> Any:
         def candle(sink: VenueSink, arg: object, add: bool) -> object:
             found = candles_ws.topic_of(sim, arg)
             if found is None:
-                channel = arg.get("channel") if isinstance(arg, dict) else arg
-                return _error("60018", f"Wrong URL or channel:{channel} doesn't exist.", conn_id)
+                return _error("60018", candles_ws.refusal(arg), conn_id)
             kept, topic = found
             if add:
                 sink.add(topic)
