@@ -27,10 +27,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _one_line(home: Path, toml: str, *args: str) -> str:
     (home / "tradeguard.toml").write_text(toml, encoding="utf-8")
     result = CliRunner().invoke(main, list(args))
-    assert (
-        (result.exit_code != 0
-        and result.exception is None)
-        or isinstance(result.exception, SystemExit)
+    assert (result.exit_code != 0 and result.exception is None) or isinstance(
+        result.exception, SystemExit
     ), result.output
     text = result.output.strip()
     assert "Traceback" not in text and len(text.splitlines()) == 1, text

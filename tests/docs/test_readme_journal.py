@@ -1,0 +1,61 @@
+"""README's "The journal: what survives what", through the CLI with wrong input: a journal that
+cannot be reached or found is one line that says what to do, never psycopg's several (what the
+journal keeps and survives is tested in tests/journal and tests/session)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tradeguard.cli.app import main
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ("TRADEGUARD_CONFIG", "TRADEGUARD_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("CONFIG", "DATA", "STATE"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    return tmp_path
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _said(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit), result.output
+    return str(result.output.strip())
+
+
+@pytest.mark.parametrize("command", [["journal", "verify"], ["journal", "at", "now"]])
+def test_an_unreachable_postgresql_journal_is_one_line(home: Path, command: list[str]) -> None:
+    pytest.importorskip("psycopg")
+    url = f"postgresql://nobody@127.0.0.1:{_closed_port()}/journal"
+    text = _said(*command, "--journal", url)
+    assert len(text.splitlines()) == 1, text
+    assert "cannot reach the journal" in text and "check the server and the URL" in text
+
+
+def test_a_missing_journal_file_is_one_line(home: Path) -> None:
+    text = _said("journal", "verify", "--journal", str(home / "none.db"))
+    assert len(text.splitlines()) == 1 and "no journal at" in text
+
+
+def test_a_bot_on_an_unreachable_postgresql_journal_is_refused_in_one_line(home: Path) -> None:
+    pytest.importorskip("psycopg")
+    url = f"postgresql://nobody@127.0.0.1:{_closed_port()}/journal"
+    (home / "tradeguard.toml").write_text(
+        f'[profiles.default]\nenv = "sim"\njournal = "{url}"\n', encoding="utf-8"
+    )
+    (home / "bot.py").write_text("async def main(tg):\n    pass\n", encoding="utf-8")
+    lines = _said("run", "bot.py").splitlines()
+    assert "cannot reach the journal" in lines[-1] and "check the server" in lines[-1]
+    assert not [ln for ln in lines if ln.startswith(("\t", " ")) or "Traceback" in ln]
