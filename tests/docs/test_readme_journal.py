@@ -59,3 +59,21 @@ def test_a_bot_on_an_unreachable_postgresql_journal_is_refused_in_one_line(home:
     lines = _said("run", "bot.py").splitlines()
     assert "cannot reach the journal" in lines[-1] and "check the server" in lines[-1]
     assert not [ln for ln in lines if ln.startswith(("\t", " ")) or "Traceback" in ln]
+
+
+async def test_each_simulator_run_starts_flat_while_the_kill_switch_stays(home: Path) -> None:
+    """ "The embedded simulator is a new, empty exchange every run; the journal marks that, so
+    positions and orders start fresh while the kill switch and the rung stay." """
+    import tradeguard
+    from tradeguard.session import kill_switch
+
+    async with tradeguard.connect(None) as tg:
+        bought = await tg.market_buy("BTC/USDT", qty="0.001")
+        await tg.wait_for(bought.client_order_id, timeout_s=20)
+        assert tg.position("BTC/USDT").qty > 0  # (less the fee in BTC)
+        rung = tg.guard.caps
+    kill_switch.main(None, None, reset=False, reason="by hand")
+    async with tradeguard.connect(None) as tg:
+        assert tg.halted.is_set() and tg.ledger.kill_switch.latched  # the latch stayed
+        assert tg.position("BTC/USDT").qty == 0 and tg.open_orders() == []  # a new exchange
+        assert tg.guard.caps == rung
