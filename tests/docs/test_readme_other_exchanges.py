@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 
@@ -59,3 +60,37 @@ def test_a_profile_without_credentials_is_told_its_own_venues_variables(
     assert f"{upper}_API_KEY" in line and f"{upper}_API_SECRET" in line
     assert "BINANCE" not in line
     assert extra is None or extra in line
+
+
+def _kraken_on(home: Path, env: str, fills: int) -> Path:
+    """A Kraken profile on `env` whose journal holds `fills` clean fills over four days."""
+    from tests.profile.test_stages import clean_orders, loaded, stage
+    from tradeguard.journal import open_journal
+    from tradeguard.net.clock import SYSTEM
+
+    journal = home / "k.db"
+    (home / "tradeguard.toml").write_text(
+        f'[profiles.k]\nvenue = "kraken"\nenv = "{env}"\njournal = "sqlite://{journal}"\n',
+        encoding="utf-8",
+    )
+    start = SYSTEM.wall_ms() - 4 * 86_400_000
+    events = [loaded(env, start - 10), stage(env, start - 5), *clean_orders(fills, 3, start=start)]
+    with open_journal(journal, profile="k") as store:
+        store.append_many([msgspec.structs.replace(e, profile="k") for e in events])
+    return journal
+
+
+def test_kraken_is_promoted_from_sim_to_live_small_never_to_a_testnet(home: Path) -> None:
+    """ "none (Kraken has no spot testnet): refused, go from `sim` to `live-small`" """
+    _kraken_on(home, "sim", 50)
+    result = CliRunner().invoke(main, ["promote", "-p", "k"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "clean fills on sim" in result.output
+    assert 'Set env = "live-small"' in result.output and "testnet" not in result.output
+
+
+def test_kraken_on_sim_without_a_record_stays_there(home: Path) -> None:
+    _kraken_on(home, "sim", 3)
+    result = CliRunner().invoke(main, ["promote", "-p", "k"], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert "k stays on sim: clean fills on sim: 3 (needs >= 50)" in result.output
