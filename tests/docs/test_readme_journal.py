@@ -77,3 +77,27 @@ async def test_each_simulator_run_starts_flat_while_the_kill_switch_stays(home: 
         assert tg.halted.is_set() and tg.ledger.kill_switch.latched  # the latch stayed
         assert tg.position("BTC/USDT").qty == 0 and tg.open_orders() == []  # a new exchange
         assert tg.guard.caps == rung
+
+
+def test_other_events_are_group_committed_at_2048_or_within_0_2_s(tmp_path: Path) -> None:
+    """ "other events are group-committed within 0.2 s (or 2048 events)", on the defaults."""
+    from tests.journal.factories import clock_event
+    from tradeguard.journal import open_journal
+    from tradeguard.net.clock import FakeClock
+
+    clock = FakeClock()
+    store = open_journal(tmp_path / "j.db", profile="t", clock=clock)
+    try:
+        for k in range(2047):
+            store.append(clock_event(k))
+        assert store.waiting == 2047 and store.committed_seq == 0
+        store.append(clock_event(2047))  # the 2048th: handed over to be committed
+        assert store.wait_committed() == 2048
+        store.append(clock_event(2048))
+        clock.advance(0.19)
+        assert not store.flush_due() and store.waiting == 1
+        clock.advance(0.02)  # now over 0.2 s old: the owner's timer commits it
+        store.flush_due()
+        assert store.wait_committed() == 2049
+    finally:
+        store.close()
