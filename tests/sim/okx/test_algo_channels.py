@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import aiohttp
-from tests.sim.okx.conftest import Okx
+from tests.sim.okx.conftest import Okx, limit_buy
 from tests.sim.okx.test_faults_and_ws import _frame, login
 
 SPOT = {"instType": "SPOT"}
@@ -107,3 +107,15 @@ async def test_an_unfilled_triggered_stop_limit_is_effective_on_orders_algo_at_o
     assert await _quiet(business) and await _quiet(private)
     await business.close()
     await private.close()
+
+
+async def test_subscribing_to_algo_advance_pushes_the_live_icebergs_first(okx: Okx) -> None:
+    _, placed = await okx.call("POST", "/api/v5/trade/order-algo", _iceberg("ice3"))
+    algo_id = placed["data"][0]["algoId"]
+    await okx.call("POST", "/api/v5/trade/order", limit_buy("plain1", px="40000"))
+    business = await _logged_in(okx, "business", "algo-advance")
+    (live,) = await _pushes(business, 1)
+    assert (live["channel"], live["algoId"], live["state"]) == ("algo-advance", algo_id, "live")
+    assert live["algoClOrdId"] == "ice3" and live["ordType"] == "iceberg"
+    assert await _quiet(business)  # the plain order is no algo order
+    await business.close()

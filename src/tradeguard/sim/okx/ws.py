@@ -95,6 +95,13 @@ class Session(UserSink):
                 data = [ws_events.account_row(payload)]
                 self.conn.pending.append({"arg": arg | {"uid": self.uid}, "data": data})
 
+    def push_live_icebergs(self, arg: dict[str, str]) -> None:
+        """What OKX pushes on subscribing to `algo-advance`: the icebergs still live."""
+        for o in self.sim.engine.open_orders(self.account, None):
+            row = ws_events.live_iceberg(self.sim, self.state, o)
+            if row is not None and arg.get("instId") in (None, row["instId"]):
+                self.conn.pending.append({"arg": arg | {"uid": self.uid}, "data": [row]})
+
     def _push(self, channel: str, row: dict[str, Any] | None) -> None:
         arg = None if row is None else self._first(channel, row["instId"])
         if row is not None and arg is not None:
@@ -135,11 +142,14 @@ def handler(sim: Sim, state: OkxState) -> Any:
                     replies.append(_error(checked.code, checked.msg, conn_id))
                     continue
                 event = "subscribe" if add else "unsubscribe"
-                if add and checked not in session.subscriptions:
+                fresh = add and checked not in session.subscriptions
+                if fresh:
                     session.subscriptions.append(checked)
                 if not add and checked in session.subscriptions:
                     session.subscriptions.remove(checked)
                 replies.append({"event": event, "arg": checked, "connId": conn_id})
+                if fresh and checked["channel"] == "algo-advance":
+                    session.push_live_icebergs(checked)
             state.sessions[id(session)] = len(session.subscriptions)
             return replies
 

@@ -15,6 +15,7 @@ currencies.
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,15 @@ if TYPE_CHECKING:
     from tradeguard.sim.okx.state import OkxState
 
 ALL = 1_000_000
+
+
+def live_iceberg(sim: Sim, state: OkxState, o: SimOrder) -> wire.Json | None:
+    """An open iceberg's `algo-advance` row as it stands (None for any other order)."""
+    if o.iceberg_qty <= 0 or o.symbol not in sim.symbols():
+        return None
+    o = copy.copy(o)
+    o.client_order_id = state.cl_ord_id(o.symbol, o.order_id, o.client_order_id)
+    return rest_algo.algo_json(sim, state, o)
 
 
 def _order_then(p: dict[str, Any], account: str, cl: str) -> SimOrder:
