@@ -47,8 +47,12 @@ def rank(rung: str) -> int:
         ) from None
 
 
-def next_rung(rung: Rung) -> Rung | None:
+def next_rung(rung: Rung, *, testnet: bool = True) -> Rung | None:
+    """The rung above `rung`; on a venue with no testnet (`testnet` False: Kraken) sim's is
+    live-small, judged on the record on sim."""
     index = rank(rung) + 1
+    if not testnet and RUNGS[index : index + 1] == ("testnet",):
+        index += 1
     return RUNGS[index] if index < len(RUNGS) else None
 
 
@@ -299,11 +303,17 @@ class PromotionVerdict:
 
 
 def evaluate_promotion(
-    current_rung: Rung, record: RungRecord, now_ms: int, rules: PromotionRules | None = None
+    current_rung: Rung,
+    record: RungRecord,
+    now_ms: int,
+    rules: PromotionRules | None = None,
+    *,
+    testnet: bool = True,
 ) -> PromotionVerdict:
-    """May a profile on `current_rung` move one rung up, given its record there?"""
+    """May a profile on `current_rung` move one rung up, given its record there? (`testnet`
+    False: the venue has none, and sim's next rung is live-small.)"""
     rules = rules if rules is not None else PromotionRules()
-    target = next_rung(current_rung)
+    target = next_rung(current_rung, testnet=testnet)
     if target is None:
         reason = "live is the top of the ladder: there is nothing to promote to"
         return PromotionVerdict(False, current_rung, None, (), (reason,))

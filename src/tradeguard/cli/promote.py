@@ -80,15 +80,17 @@ def run_promote(
     from rich.markup import escape
 
     from tradeguard import stages
+    from tradeguard.profile.profiles import NO_TESTNET
 
-    target = stages.next_rung(profile.env)
+    testnet = profile.venue not in NO_TESTNET  # Kraken has none: sim's next is live-small
+    target = stages.next_rung(profile.env, testnet=testnet)
     try:
         store = _open(profile, create=target in stages.FREE_RUNGS)
     except TradeguardError as exc:
         return _refuse(str(exc), 1)
     try:
         record = stages.record_from_events(store.events(), profile.env, profile=profile.name)
-        verdict = stages.evaluate_promotion(profile.env, record, now_ms, rules)
+        verdict = stages.evaluate_promotion(profile.env, record, now_ms, rules, testnet=testnet)
         _print_checks(console, profile, verdict, record.unattributed)
         if not verdict.allowed:
             return _refuse(

@@ -122,8 +122,9 @@ class PostgresJournal(JournalStore):
             try:
                 conn = self._pg.connect(self.dsn, autocommit=True)
             except self._pg.Error as exc:
+                said = " ".join(str(exc).split())  # psycopg's words run over several lines
                 raise StateError(
-                    f"cannot reach the journal {self.location}: {exc}",
+                    f"cannot reach the journal {self.location}: {said}",
                     hint="check the server and the URL; nothing is sent while it is unreachable",
                 ) from None
             wait = "on" if self.durability == "power-loss" else "off"

@@ -28,6 +28,7 @@ from tradeguard.profile.limit_keys import LimitTables
 from tradeguard.profile.profiles import (
     MAX_STALE_AFTER_S,
     MODES,
+    NO_TESTNET,
     ORDER_TRANSPORTS,
     STALE_AFTER_S,
     VENUES,
@@ -103,6 +104,12 @@ class _Parser(LimitTables, GatewayTable):
         self.keys(path, body, _PROFILE_KEYS)
         venue = self.choice((*path, "venue"), body.get("venue", "binance"), VENUES)
         env = self.choice((*path, "env"), body.get("env", "sim"), stages.RUNGS)
+        if env == "testnet" and venue in NO_TESTNET and body.get("base_url") is None:
+            self.fail(  # (a base_url names a simulator that stands in for one)
+                (*path, "env"),
+                f"{venue} has no testnet",
+                'use env = "sim" first, then live-small (tradeguard promote)',
+            )
         if body.get("ip_whitelist_required_for_live", True) is not True:
             self.fail(
                 (*path, "ip_whitelist_required_for_live"),

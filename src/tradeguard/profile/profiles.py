@@ -31,6 +31,8 @@ from tradeguard.stages import Caps, Rung
 
 Venue = Literal["binance", "bybit", "okx", "kraken"]
 VENUES: tuple[Venue, ...] = get_args(Venue)
+# venues with no spot testnet: a profile on `env = "testnet"` there is refused as it loads
+NO_TESTNET: frozenset[Venue] = frozenset({"kraken"})
 Mode = Literal["trade", "read-only"]
 MODES: tuple[Mode, ...] = get_args(Mode)
 # how orders reach Binance: REST, its WebSocket API, or FIX order entry (an Ed25519 key)
@@ -126,11 +128,13 @@ class Profile:
         """The credentials spec, or a CredentialsError saying how to add one."""
         if self.credentials is None:
             where = f" in {self.source}" if self.source is not None else ""
+            upper = self.venue.upper()
+            passphrase = f', passphrase = "{upper}_PASSPHRASE"' if self.venue == "okx" else ""
             raise CredentialsError(
                 f"profile {self.name} on {self.env} has no credentials{where}",
                 hint=f'add [profiles.{self.name}.credentials] with source = "env", '
-                'api_key = "BINANCE_API_KEY", secret = "BINANCE_API_SECRET" and export those '
-                "variables",
+                f'api_key = "{upper}_API_KEY", secret = "{upper}_API_SECRET"{passphrase} and '
+                "export those variables",
             )
         return self.credentials
 

@@ -157,7 +157,7 @@ class Sim:
         """Hand the engine's queued events to the streams (called after every engine call), let
         the periodic market streams send what is due, and write it all out."""
         now = self.clock.now_ms()
-        for user_event in self.engine.drain_user_events():
+        for user_event in self.engine.drain_user_events(triggers=True):
             self.hub.user_event(user_event.account, user_event.payload)
         for market_event in self.engine.drain_market_events():
             self.tape.record(market_event)

@@ -32,6 +32,7 @@ from tradeguard.sim.engine_orders import place_oco, place_order
 from tradeguard.sim.engine_step import advance, after_price, cross, run_triggers
 from tradeguard.sim.filters import NO_SUCH_ORDER, UNKNOWN_ORDER
 from tradeguard.sim.records import (
+    STOP_TRIGGERED,
     Balance,
     EngineConfig,
     KlineBar,
@@ -424,10 +425,14 @@ class Engine:
         core.flush(core.now)
 
     # ── event queues ──────────────────────────────────────────────────────────────────────
-    def drain_user_events(self) -> list[UserEvent]:
+    def drain_user_events(self, *, triggers: bool = False) -> list[UserEvent]:
+        """The user events since the last drain, in order; with `triggers`, the stops that
+        fired among them too (`STOP_TRIGGERED`: no Binance event, only some dialects')."""
         out = self._core.user_events
         self._core.user_events = []
-        return out
+        if triggers:
+            return out
+        return [e for e in out if e.payload.get("e") != STOP_TRIGGERED]
 
     def drain_market_events(self) -> list[MarketEvent]:
         out = list(self._core.market_events)

@@ -23,6 +23,7 @@ from tradeguard.sim.engine_klines import KlineHistory
 from tradeguard.sim.engine_ledger import Ledger
 from tradeguard.sim.market import SyntheticMarket
 from tradeguard.sim.records import (
+    STOP_TRIGGERED,
     EngineConfig,
     MarketEvent,
     SimOrder,
@@ -126,6 +127,14 @@ class Core:
         )
         self.user_events.append(UserEvent(live.order.account, payload))
         return payload
+
+    def report_triggered(self, live: Live, now: int) -> None:
+        """A stop fired (no Binance event: `STOP_TRIGGERED`, for the dialects that say so)."""
+        payload = wire.execution_report(
+            live.order, event_time=now, exec_type="NEW", on_book=False, exec_id=self.exec_id
+        )
+        payload["e"] = STOP_TRIGGERED
+        self.user_events.append(UserEvent(live.order.account, payload))
 
     def flush(self, now: int) -> None:
         if self.ledger._dirty:

@@ -189,6 +189,7 @@ def trigger(core: Core, sym: SymbolState, live: Live, t: int) -> None:
     o.is_working = True
     o.working_time = t
     o.update_time = t
+    core.report_triggered(live, t)
     cap = None
     if o.type in ("STOP_LOSS", "TAKE_PROFIT") and live.is_buy:
         # A market buy locked an estimate; lock what the book now costs (as far as the free

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 # Binance's order types as sent on the wire.
 ORDER_TYPES = (
@@ -195,6 +195,12 @@ class UserEvent:
 
     account: str
     payload: dict[str, Any]
+
+
+# The event type of a stop that fired: Binance's stream says nothing then (its next report is
+# a fill or a cancel), but OKX's does (the algo order is `effective`, its order `live`). The
+# payload is the stop's executionReport at that moment; only sinks that ask for it hear it.
+STOP_TRIGGERED: Final = "stopTriggered"
 
 
 @dataclass(slots=True)

@@ -34,6 +34,7 @@ import msgspec
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from tradeguard.sim.faults_kinds import ReorderNext
+from tradeguard.sim.records import STOP_TRIGGERED
 
 if TYPE_CHECKING:
     from tradeguard.sim.app import Sim
@@ -201,6 +202,8 @@ class StreamConn:
 class UserSink:
     """A user-data subscription: the WS API's {"subscriptionId","event"} or a listenKey stream."""
 
+    hears_triggers = False  # a stop that fired (STOP_TRIGGERED): only a venue that says so
+
     def __init__(
         self, conn: StreamConn, account: str, wrap: Callable[[dict[str, Any]], object]
     ) -> None:
@@ -276,8 +279,10 @@ class Hub:
             sink.streams.pop(name, None)
 
     def user_event(self, account: str, payload: dict[str, Any]) -> None:
+        triggered = payload.get("e") == STOP_TRIGGERED
         for sink in self._users.get(account, ()):
-            sink.event(payload)
+            if sink.hears_triggers or not triggered:
+                sink.event(payload)
 
     def market_event(self, stream: str, payload: dict[str, Any]) -> None:
         for sink in self._markets.get(stream, ()):

@@ -115,7 +115,7 @@ def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
         found = sim.engine.get_order(account, symbol, engine_id, cl)
         if wire.untriggered(found) or (ord_id is not None and wire.ord_id(found) != ord_id):
             raise Reject(-2011, "Unknown order sent.")
-        if cl is not None and found.type in wire.STOP_TYPES:  # its child has no clOrdId
+        if cl is not None and wire.names_algo(found):  # an algo's child has no clOrdId
             raise Reject(-2011, "Unknown order sent.")
         return found
 
@@ -141,7 +141,7 @@ def endpoints(sim: Sim, state: OkxState) -> list[Endpoint]:
             return outcome([row | {"sCode": "51400", "sMsg": OkxReject("51400").msg}], single=True)
         own = done.orig_client_order_id or ""
         row["ordId"] = wire.ord_id(found)
-        child = found.type in wire.STOP_TYPES  # a triggered algo's order: no clOrdId
+        child = wire.names_algo(found)  # an algo order's child: no clOrdId
         row["clOrdId"] = "" if child else state.cl_ord_id(spec.symbol, done.order_id, own)
         return [row]
 

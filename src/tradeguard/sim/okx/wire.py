@@ -102,6 +102,12 @@ def ord_id(o: SimOrder) -> str:
     return str(o.order_id + CHILD_ID_BASE if placed_by_algo(o) else o.order_id)
 
 
+def names_algo(o: SimOrder) -> bool:
+    """An order an algo order placed (a stop's, once triggered; an iceberg's resting part) or
+    that algo order itself: no clOrdId of its own, it names the algo by algoId, algoClOrdId."""
+    return o.type in STOP_TYPES or o.iceberg_qty > 0
+
+
 def engine_id(ord_id: int) -> int:
     """The engine's order id behind a regular ordId (a triggered algo's child: the algo's)."""
     return ord_id - CHILD_ID_BASE if ord_id >= CHILD_ID_BASE else ord_id
@@ -117,7 +123,7 @@ def ord_type(o: SimOrder) -> str:
     if o.type != "LIMIT":
         return "trigger" if untriggered(o) else "limit"
     if o.iceberg_qty > 0:
-        return "iceberg"
+        return "limit"  # an iceberg's resting part (the algo order is "iceberg": rest_algo)
     return {"IOC": "ioc", "FOK": "fok"}.get(o.time_in_force, "limit")
 
 
@@ -131,16 +137,16 @@ def order(o: SimOrder, spec: SymbolSpec, trades: list[SimTrade], cl_ord_id: str)
         "instType": "SPOT",
         "instId": inst_id(spec),
         "ordId": ord_id(o),
-        # the order a triggered algo placed has no clOrdId: it names the algo's (algoClOrdId)
-        "clOrdId": "" if o.type in STOP_TYPES else cl_ord_id,
+        # the order an algo order placed has no clOrdId: it names the algo's (algoClOrdId)
+        "clOrdId": "" if names_algo(o) else cl_ord_id,
         "tag": "",
         "px": "" if o.type == "MARKET" or o.price == 0 else num(o.price),
         "sz": num(o.orig_quote_order_qty if quote_sized else o.orig_qty),
         "tgtCcy": "quote_ccy" if quote_sized else ("base_ccy" if o.type == "MARKET" else ""),
         "ordType": ord_type(o),
-        # an order a triggered algo order placed names it (the algoId is the engine's id)
-        "algoId": str(o.order_id) if o.type in STOP_TYPES else "",
-        "algoClOrdId": cl_ord_id if o.type in STOP_TYPES else "",
+        # an order an algo order placed names it (the algoId is the engine's id)
+        "algoId": str(o.order_id) if names_algo(o) else "",
+        "algoClOrdId": cl_ord_id if names_algo(o) else "",
         "side": o.side.lower(),
         "posSide": "net",
         "tdMode": "cash",
@@ -171,14 +177,14 @@ def fee_ccy(o: SimOrder, spec: SymbolSpec) -> str:
 
 def fill(t: SimTrade, spec: SymbolSpec, o: SimOrder, cl_ord_id: str) -> Json:
     """One GET /api/v5/trade/fills-history row of order `o` (OKX reports a fee charged as
-    negative; a triggered algo's fill is its child order's, which has no clOrdId)."""
+    negative; an algo order's fill is its child order's, which has no clOrdId)."""
     side = o.side
     return {
         "instType": "SPOT",
         "instId": inst_id(spec),
         "tradeId": str(t.id),
         "ordId": ord_id(o),
-        "clOrdId": "" if o.type in STOP_TYPES else cl_ord_id,
+        "clOrdId": "" if names_algo(o) else cl_ord_id,
         "billId": str(t.id),
         "tag": "",
         "fillPx": num(t.price),

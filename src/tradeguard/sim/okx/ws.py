@@ -1,6 +1,7 @@
 """OKX's private WebSockets: login, the `orders` and `account` channels (/ws/v5/private), the
-`orders-algo` channel (/ws/v5/business), ping. /ws/v5/business also carries the public candle
-channels, no login needed (candles_ws.py); stream faults of channel "market" act on those.
+`orders-algo` and `algo-advance` channels (/ws/v5/business), ping. /ws/v5/business also carries
+the public candle channels, no login needed (candles_ws.py); stream faults of channel "market"
+act on those.
 
     → {"op":"login","args":[{apiKey, passphrase, timestamp (unix s), sign}]}
     ← {"event":"login","code":"0","msg":"","connId":…} | {"event":"error","code":"600xx",…}
@@ -24,6 +25,7 @@ from aiohttp import WSMsgType, web
 from tradeguard.sim.okx import auth, candles_ws, ws_events
 from tradeguard.sim.okx.errors import OkxReject
 from tradeguard.sim.okx.rest_account import uid
+from tradeguard.sim.records import STOP_TRIGGERED
 from tradeguard.sim.streams_hub import Outbox, StreamConn, UserSink
 from tradeguard.sim.venue_streams import VenueSink
 
@@ -32,8 +34,12 @@ if TYPE_CHECKING:
     from tradeguard.sim.keys import ApiKey
     from tradeguard.sim.okx.state import OkxState
 
-# the private channels each private URL serves (OKX moved orders-algo to /business)
-CHANNELS_AT = {"/ws/v5/private": ("orders", "account"), "/ws/v5/business": ("orders-algo",)}
+# the private channels each private URL serves (OKX moved its algo channels to /business:
+# orders-algo for trigger, conditional and oco orders; algo-advance for icebergs)
+CHANNELS_AT = {
+    "/ws/v5/private": ("orders", "account"),
+    "/ws/v5/business": ("orders-algo", "algo-advance"),
+}
 PATHS = tuple(CHANNELS_AT)
 BUSINESS = "/ws/v5/business"
 HEARTBEAT_S = 25.0  # OKX closes a connection idle for 30 s
@@ -60,6 +66,8 @@ def pong(outbox: TextOutbox, market: StreamConn | None) -> None:
 class Session(UserSink):
     """One logged-in connection's subscriptions; turns engine events into OKX pushes."""
 
+    hears_triggers = True  # a stop that fires is `effective` on orders-algo at once
+
     def __init__(self, sim: Sim, state: OkxState, conn: StreamConn, key: ApiKey) -> None:
         super().__init__(conn, key.account, lambda payload: payload)
         self.sim = sim
@@ -75,15 +83,24 @@ class Session(UserSink):
 
     def event(self, payload: dict[str, Any]) -> None:
         kind = payload.get("e")
-        if kind == "executionReport":
+        if kind == "executionReport" or kind == STOP_TRIGGERED:
             sim, state, account = self.sim, self.state, self.account
-            self._push("orders-algo", ws_events.algo_row(sim, state, account, payload))
+            algo = ws_events.algo_push(sim, state, account, payload)
+            if algo is not None:
+                self._push(*algo)
             self._push("orders", ws_events.order_row(sim, state, account, payload))
         elif kind == "outboundAccountPosition":
             arg = self._first("account", None)
             if arg is not None:
                 data = [ws_events.account_row(payload)]
                 self.conn.pending.append({"arg": arg | {"uid": self.uid}, "data": data})
+
+    def push_live_icebergs(self, arg: dict[str, str]) -> None:
+        """What OKX pushes on subscribing to `algo-advance`: the icebergs still live."""
+        for o in self.sim.engine.open_orders(self.account, None):
+            row = ws_events.live_iceberg(self.sim, self.state, o)
+            if row is not None and arg.get("instId") in (None, row["instId"]):
+                self.conn.pending.append({"arg": arg | {"uid": self.uid}, "data": [row]})
 
     def _push(self, channel: str, row: dict[str, Any] | None) -> None:
         arg = None if row is None else self._first(channel, row["instId"])
@@ -125,11 +142,14 @@ def handler(sim: Sim, state: OkxState) -> Any:
                     replies.append(_error(checked.code, checked.msg, conn_id))
                     continue
                 event = "subscribe" if add else "unsubscribe"
-                if add and checked not in session.subscriptions:
+                fresh = add and checked not in session.subscriptions
+                if fresh:
                     session.subscriptions.append(checked)
                 if not add and checked in session.subscriptions:
                     session.subscriptions.remove(checked)
                 replies.append({"event": event, "arg": checked, "connId": conn_id})
+                if fresh and checked["channel"] == "algo-advance":
+                    session.push_live_icebergs(checked)
             state.sessions[id(session)] = len(session.subscriptions)
             return replies
 
@@ -209,7 +229,7 @@ def handler(sim: Sim, state: OkxState) -> Any:
 
 def _channel(sim: Sim, arg: object, path: str) -> dict[str, str] | OkxReject:
     """A subscription argument checked: orders (SPOT/ANY, instId optional) or account on
-    /private, orders-algo (likewise) on /business, as OKX serves them."""
+    /private, orders-algo and algo-advance (likewise) on /business, as OKX serves them."""
     if not isinstance(arg, dict) or not all(isinstance(v, str) for v in arg.values()):
         return OkxReject("60012", auth.WS_TEXTS["60012"])
     channel = arg.get("channel")

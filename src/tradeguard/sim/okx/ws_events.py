@@ -4,25 +4,38 @@ An executionReport becomes one `orders` channel row: the order as REST shows it 
 plus the fill fields when the event is a trade (tradeId, fillPx, fillSz, fillTime, fillFee
 negative for a charge as OKX sends it, execType M/T). A stop that has not triggered is an algo
 order: its events go out on `orders-algo` instead (the row GET /trade/order-algo shows: live,
-canceled), and so does its `effective` row once, with the first event of the order it placed
-(that order's rows go out on `orders`, under its own ordId, naming the algo by algoId and
+canceled), and so does its `effective` row once, when it fires (the engine's STOP_TRIGGERED);
+the order it placed is `live` on `orders` then, under its own ordId, naming the algo by algoId
+and algoClOrdId, and its fills follow there. An iceberg is an algo order of `algo-advance`:
+each of its events goes out there as its algo row (live, its actualSz, effective, canceled),
+and on `orders` as its resting part's row (a limit order naming the iceberg by algoId and
 algoClOrdId). An outboundAccountPosition becomes one `account` channel row with the changed
 currencies.
 """
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tradeguard.sim.okx import rest_algo, wire
-from tradeguard.sim.records import Balance, SimOrder
+from tradeguard.sim.records import STOP_TRIGGERED, Balance, SimOrder
 
 if TYPE_CHECKING:
     from tradeguard.sim.app import Sim
     from tradeguard.sim.okx.state import OkxState
 
 ALL = 1_000_000
+
+
+def live_iceberg(sim: Sim, state: OkxState, o: SimOrder) -> wire.Json | None:
+    """An open iceberg's `algo-advance` row as it stands (None for any other order)."""
+    if o.iceberg_qty <= 0 or o.symbol not in sim.symbols():
+        return None
+    o = copy.copy(o)
+    o.client_order_id = state.cl_ord_id(o.symbol, o.order_id, o.client_order_id)
+    return rest_algo.algo_json(sim, state, o)
 
 
 def _order_then(p: dict[str, Any], account: str, cl: str) -> SimOrder:
@@ -50,26 +63,23 @@ def _order_then(p: dict[str, Any], account: str, cl: str) -> SimOrder:
     )
 
 
-def algo_row(sim: Sim, state: OkxState, account: str, p: dict[str, Any]) -> wire.Json | None:
-    """An executionReport as an `orders-algo` row: a stop's events until it triggers, and the
-    first event of the order it placed (state effective); None for any other event."""
-    if p["o"] not in wire.STOP_TYPES or p["s"] not in sim.symbols():
+def algo_push(
+    sim: Sim, state: OkxState, account: str, p: dict[str, Any]
+) -> tuple[str, wire.Json] | None:
+    """An engine event as an algo order's row and the channel OKX pushes it on: a stop's events
+    until it fires and its firing (`effective`) on `orders-algo`, an iceberg's every event on
+    `algo-advance`; None for any other event."""
+    iceberg = Decimal(p["F"]) > 0
+    if (p["o"] not in wire.STOP_TYPES and not iceberg) or p["s"] not in sim.symbols():
         return None
     then = _order_then(p, account, p["c"])
-    if not wire.untriggered(then) and not _first_after_trigger(p):
-        return None
+    if not iceberg and not wire.untriggered(then) and p["e"] != STOP_TRIGGERED:
+        return None  # the order a fired stop placed speaks on `orders`
     own = p["C"] if p["x"] == "CANCELED" and p["C"] else p["c"]
     then.client_order_id = state.cl_ord_id(p["s"], p["i"], own)
     row = rest_algo.algo_json(sim, state, then)
     row["uTime"] = str(p["E"])
-    return row
-
-
-def _first_after_trigger(p: dict[str, Any]) -> bool:
-    """The first event of the order a triggered stop placed: its first fill, or its NEW."""
-    if p["x"] == "TRADE":
-        return Decimal(p["z"]) == Decimal(p["l"])
-    return bool(p["x"] == "NEW")
+    return ("algo-advance" if iceberg else "orders-algo"), row
 
 
 def order_row(sim: Sim, state: OkxState, account: str, p: dict[str, Any]) -> wire.Json | None:
