@@ -22,15 +22,11 @@ from tradeguard.cli import keys as keys_cli
 from tradeguard.cli import promote as promote_cli
 from tradeguard.cli import run as run_cli
 from tradeguard.cli import scan as scan_cli
+from tradeguard.cli.exits import fail
 from tradeguard.cli.options import PORT
 from tradeguard.errors import TradeguardError
 
 F = TypeVar("F", bound=Callable[..., object])
-
-
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"tradeguard: {message}", err=True)
-    sys.exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,9 +75,9 @@ def sim(
     try:
         code = server.main(host=host, port=port, seed=seed, config_path=config_path, venue=venue)
     except TradeguardError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     sys.exit(code)
 
 
@@ -94,7 +90,7 @@ def demo(seed: int) -> None:
     try:
         code = demo_run.main(seed=seed)
     except TradeguardError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     sys.exit(code)
 
 

@@ -5,11 +5,11 @@ aiohttp and the dashboard are imported inside the command, so `tradeguard --help
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import click
 
+from tradeguard.cli.exits import fail
 from tradeguard.cli.options import PORT, config_option
 from tradeguard.errors import TradeguardError
 
@@ -68,13 +68,8 @@ def dashboard(
         loaded = [load(name, config=config) for name in (profiles or (None,))]
         asyncio.run(serve_forever(loaded, config, options))
     except TradeguardError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     except KeyboardInterrupt:
         pass
-
-
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"tradeguard: {message}", err=True)
-    sys.exit(code)

@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from tradeguard.cli.exits import fail
 from tradeguard.cli.options import config_option, profile_option
 from tradeguard.errors import ConfigError, TradeguardError
 
@@ -28,11 +29,6 @@ if TYPE_CHECKING:
     from tradeguard.journal.store import JournalStore, Record
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"tradeguard: {message}", err=True)
-    sys.exit(code)
 
 
 def _where(func: F) -> F:
@@ -70,15 +66,15 @@ def _opened(target: str | None, profile: str | None, config: Path | None) -> Ite
         journal, name = resolve(target, profile, config)
         store = open_journal(journal, profile=name, create=False)
     except ConfigError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     except TradeguardError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     try:
         yield store
     except ConfigError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     except TradeguardError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     finally:
         store.close()
 
@@ -120,16 +116,16 @@ def parse_time(text: str, now_ms: int) -> int:
     return ms
 
 
-def _time_or_fail(text: str) -> int:
+def _time_orfail(text: str) -> int:
     from tradeguard.net.clock import SYSTEM
 
     try:
         return parse_time(text, SYSTEM.wall_ms())
     except ConfigError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
 
 
-def _kinds_or_fail(given: tuple[str, ...]) -> tuple[str, ...]:
+def _kinds_orfail(given: tuple[str, ...]) -> tuple[str, ...]:
     """The event kinds asked for, as the journal names them (any case); an unknown one exits 2
     with the list of kinds."""
     from tradeguard.events import EVENT_TYPES
@@ -139,7 +135,7 @@ def _kinds_or_fail(given: tuple[str, ...]) -> tuple[str, ...]:
     for kind in given:
         name = names.get(kind.strip().lower())
         if name is None:
-            _fail(f"unknown kind {kind!r}: the kinds are {', '.join(sorted(names.values()))}", 2)
+            fail(f"unknown kind {kind!r}: the kinds are {', '.join(sorted(names.values()))}", 2)
         wanted.append(name)
     return tuple(dict.fromkeys(wanted))
 
@@ -212,8 +208,8 @@ def tail(
 
     from tradeguard.journal.export import one_line
 
-    since_ms = None if since is None else _time_or_fail(since)
-    wanted = _kinds_or_fail(kinds)
+    since_ms = None if since is None else _time_orfail(since)
+    wanted = _kinds_orfail(kinds)
     count = lines if lines is not None or since_ms is not None else 20
     with _opened(target, profile, config) as store:
         after = 0
@@ -254,7 +250,7 @@ def show(
     with _opened(target, profile, config) as store:
         records = list(store.records(client_order_id=client_order_id))
         if not records:
-            _fail(f"no order {client_order_id!r} in {store.location}", 2)
+            fail(f"no order {client_order_id!r} in {store.location}", 2)
         ids = {getattr(r.event, "order_id", None) for r in records} - {None}
         # fills back-filled over REST carry only the exchange's order id
         if ids:
@@ -282,7 +278,7 @@ def show(
 def at(target: str | None, profile: str | None, config: Path | None, moment: str) -> None:
     """What the bot held and had open at TIME: now, now-1h (s, m, h, d), an ISO 8601 time or
     date (UTC unless it has an offset), or epoch ms."""
-    until = _time_or_fail(moment)
+    until = _time_orfail(moment)
     with _opened(target, profile, config) as store:
         chain = store.verify(deep=False)
         if not chain.ok:  # still shown: reading an altered journal is how it gets examined
@@ -318,7 +314,7 @@ def verify(
         try:
             anchor = (int(seq), bytes.fromhex(digest))
         except ValueError:
-            _fail(f"cannot read the head {expect!r}: give SEQ:HASH as verify printed it", 2)
+            fail(f"cannot read the head {expect!r}: give SEQ:HASH as verify printed it", 2)
     with _opened(target, profile, config) as store:
         report = store.verify(expect_head=anchor)
         if report.ok:
@@ -329,7 +325,7 @@ def verify(
             click.echo(f"tradeguard: {store.location}: {problem}", err=True)
         if report.more_problems:
             click.echo(f"tradeguard: ... and {report.more_problems} more", err=True)
-        _fail(
+        fail(
             f"the journal fails verification at record {report.problems[0].position}: keep this "
             "file as evidence, restore the journal from a backup, or start a new one and let "
             "reconciliation adopt the exchange's state",
@@ -365,13 +361,13 @@ def export(
 
     from tradeguard.journal.export import write_csv, write_jsonl
 
-    since_ms = None if since is None else _time_or_fail(since)
-    wanted = _kinds_or_fail(kinds)
+    since_ms = None if since is None else _time_orfail(since)
+    wanted = _kinds_orfail(kinds)
     with _opened(target, profile, config) as store:
         try:
             sink = output.open("wb") if output is not None else sys.stdout.buffer
         except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror}", 2)
+            fail(f"cannot write {output}: {exc.strerror}", 2)
         records = _since(store.records(kinds=wanted), since_ms)
         try:
             if fmt == "jsonl":

@@ -26,10 +26,11 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from tradeguard.cli.exits import fail
 from tradeguard.cli.options import config_option, profile_option
 
 if TYPE_CHECKING:
@@ -106,11 +107,6 @@ class CredentialWatch:
 # ── the command ──────────────────────────────────────────────────────────────────────────────
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"tradeguard: {message}", err=True)
-    sys.exit(code)
-
-
 @click.group()
 def keys() -> None:
     """Manage the profile's API key: `tradeguard keys rotate --profile NAME`."""
@@ -148,22 +144,22 @@ def rotate(
     try:
         profile = load(profile_name, config=config_path)
     except TradeguardError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if profile.env == "sim":
-        _fail(
+        fail(
             f"profile {profile.name} runs on the embedded simulator, whose keys are built in: "
             "there is nothing to rotate (choose a built-in key with `tradeguard doctor --sim-key`)"
         )
     spec = profile.credentials
     if spec is None:
-        _fail(f"profile {profile.name} has no credentials to rotate; add them first (see doctor)")
+        fail(f"profile {profile.name} has no credentials to rotate; add them first (see doctor)")
     try:
         old = _current(spec)
         new, described = _new_key(spec, origin, api_key_name, secret_name)
     except TradeguardError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if old is not None and new.api_key == old.api_key:
-        _fail("the new API key is the key the profile already uses: create a new key first")
+        fail("the new API key is the key the profile already uses: create a new key first")
     click.echo(f"auditing the new key {_prefix(new.api_key)} ({described}) …")
     from tradeguard.doctor.checks import DoctorOptions, check_key, key_refused
 
@@ -180,7 +176,7 @@ def rotate(
     try:
         _swap(profile, spec, new, origin, api_key_name, secret_name)
     except TradeguardError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     stamp = rotation_stamp(profile.name, os.environ)
     stamp.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp.write_text(f'{{"api_key": "{_prefix(new.api_key)}"}}\n', encoding="utf-8")

@@ -13,10 +13,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
+from tradeguard.cli.exits import fail
 from tradeguard.cli.options import config_option, profile_option
 from tradeguard.errors import ConfigError, TradeguardError
 
@@ -28,11 +29,6 @@ if TYPE_CHECKING:
     from tradeguard.stages import PromotionRules, PromotionVerdict, Rung
 
 Ask = Callable[[str], str]  # shows a prompt, returns what the person typed
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"tradeguard: {message}", err=True)
-    sys.exit(code)
 
 
 @click.command()
@@ -54,7 +50,7 @@ def promote(profile: str | None, config: Path | None) -> None:
     try:
         chosen = profiles.load(profile, config=config)
     except ConfigError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     ask: Ask | None = _ask_terminal if sys.stdin.isatty() and sys.stdout.isatty() else None
     code = run_promote(chosen, clock.SYSTEM.wall_ms(), Console(highlight=False), ask)
     sys.exit(code)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
+from tradeguard.cli.exits import fail
 from tradeguard.cli.options import PORT, config_option, profile_option
 from tradeguard.errors import TradeguardError
 
@@ -20,11 +21,6 @@ if TYPE_CHECKING:
 
 _profile = profile_option()
 _config = config_option()
-
-
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"tradeguard: {message}", err=True)
-    sys.exit(code)
 
 
 @click.command()
@@ -81,9 +77,9 @@ def run(
             bot, profile, config, live=not no_live, venue=cast("Venue | None", venue), web=options
         )
     except TradeguardError as exc:
-        _fail(str(exc), 1 if not isinstance(exc, _config_errors()) else 2)
+        fail(str(exc), 1 if not isinstance(exc, _config_errors()) else 2)
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        fail("interrupted", 130)
     sys.exit(code)
 
 
@@ -106,7 +102,7 @@ def kill(profile: str | None, config: Path | None, reset: bool, reason: str) -> 
     try:
         message = kill_switch.main(profile, config, reset=reset, reason=reason)
     except TradeguardError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(message)
 
 
@@ -122,5 +118,5 @@ def account(profile: str | None, config: Path | None, trades: int) -> None:
     try:
         code = account_view.main(profile, config, trades)
     except TradeguardError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     sys.exit(code)

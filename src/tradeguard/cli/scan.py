@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
+from tradeguard.cli.exits import fail
 from tradeguard.cli.options import config_option, profile_option
 
 if TYPE_CHECKING:
@@ -20,12 +21,6 @@ if TYPE_CHECKING:
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
-EXIT_BAD_INPUT = 2
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"tradeguard: {message}", err=True)
-    sys.exit(EXIT_BAD_INPUT)
 
 
 def _own_secrets(
@@ -41,7 +36,7 @@ def _own_secrets(
     for name in env_names:
         value = os.environ.get(name)
         if value is None or not value.strip():
-            _fail(f"--own-secret-env {name}: the environment variable is not set or empty")
+            fail(f"--own-secret-env {name}: the environment variable is not set or empty")
         values.append((name, value))
     explicit = config is not None or profile_name is not None
     try:
@@ -61,7 +56,7 @@ def _own_secrets(
             notes.append(f"profile {chosen.name} has no credentials to look for")
     except TradeguardError as exc:
         if explicit:
-            _fail(str(exc))
+            fail(str(exc))
         notes.append(f"own secrets of the profile not checked: {exc}")
     own, skipped = OwnSecrets.from_values(values)
     values.clear()
@@ -136,18 +131,18 @@ def scan(
     from tradeguard.scan import scan as run_scan
 
     if as_json and as_table:
-        _fail("give at most one of --json and --table")
+        fail("give at most one of --json and --table")
     targets = list(paths) or [Path(".")]
     for target in targets:
         if not target.exists():
-            _fail(f"{target}: no such file or directory")
+            fail(f"{target}: no such file or directory")
     own, notes = _own_secrets(own_env, config, profile_name)
     try:
         result = run_scan(
             targets, history=history, all_files=all_files, own=own, max_bytes=max_bytes
         )
     except TradeguardError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for note in notes:
         click.echo(f"tradeguard: {note}", err=True)
     if as_json:
