@@ -8,7 +8,8 @@
 - the user-data stream: `userDataStream.subscribe.signature`, `userDataStream.subscribe` (after
   a logon) and `userDataStream.unsubscribe` (`user_stream.py`);
 - `session.logon` (an Ed25519 local key only, as Binance: then the socket's requests may leave
-  out apiKey and signature), `session.status`, `session.logout`;
+  out apiKey and signature; an HMAC key's logon is Binance's -4056), `session.status`,
+  `session.logout`;
 - `ping` and `time`.
 
 A reply is `{"id", "status", "result" | "error", "rateLimits"}` as Binance's. A 429 or 418
@@ -65,6 +66,10 @@ OTHER_METHODS: Final = (
     "userDataStream.unsubscribe",
 )  # fmt: skip
 SERVED: Final = ", ".join([*SIGNED_METHODS, *OTHER_METHODS])
+# session.logon with an HMAC key: what Binance's WebSocket API answers (code and text as its
+# servers send them; the spot docs say only that logons take Ed25519 keys)
+HMAC_LOGON: Final = -4056
+HMAC_LOGON_MSG: Final = "HMAC_SHA256 API key is not supported."
 
 
 @dataclass
@@ -153,13 +158,8 @@ class WsApi:
             return {"serverTime": now}
         if method == "session.logon":
             key = self.gateway.keys.authenticate_ws(params, now)
-            if not key.can_log_on:
-                raise WireError(
-                    -2015,
-                    f"tradeguard: session.logon takes an Ed25519 key and local key {key.name} "
-                    "is HMAC; sign each request instead",
-                    401,
-                )
+            if not key.can_log_on:  # Binance's own answer (its docs: Ed25519 keys only)
+                raise WireError(HMAC_LOGON, HMAC_LOGON_MSG, 400)
             conn.logged_on, conn.authorized_ms = key, now
             return self._session_status(conn, now)
         if method == "session.status":
