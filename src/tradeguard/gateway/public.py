@@ -5,12 +5,20 @@ priced against the
 real per-host request budget (Binance's published weights), waits or is refused during a pause,
 and is answered locally during a ban (418, never forwarded). exchangeInfo, which every client
 loads at start and which weighs 20, is kept for `info_ttl_s` and served from memory.
+
+exchangeInfo says what the bot may trade: a symbol the profile does not name has Binance's
+status BREAK (not trading), which ccxt reads as an inactive market and python-binance passes on
+as it is; the profile's symbols keep the exchange's own status. The others are marked, not
+dropped, because a bot may still read their prices (ccxt's `fetch_ticker` and `watch_ticker`
+need the market loaded), and those reads are served.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Final, Protocol
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Final, Protocol
+
+import msgspec
 
 from tradeguard.net.clock import Clock
 from tradeguard.venues.binance.endpoints import Request
@@ -18,10 +26,17 @@ from tradeguard.venues.binance.endpoints import Request
 EXCHANGE_INFO: Final = "/api/v3/exchangeInfo"
 
 
+NOT_TRADING: Final = "BREAK"  # Binance's symbol status for a symbol that does not trade
+
+
 class Forwarder(Protocol):
-    """What the public reads need of the session (`tg.forward`)."""
+    """What the public reads need of the session: `tg.forward`, and `tg.rules` (the symbols
+    the profile trades, by their Binance names)."""
 
     async def forward(self, request: object) -> bytes: ...
+
+    @property
+    def rules(self) -> Mapping[str, object]: ...
 
 
 def _depth_weight(params: dict[str, str]) -> int:
@@ -87,6 +102,20 @@ class PublicReads:
         request = Request("GET", path, tuple(params), weight=weight_of(path, dict(params)))
         self.forwarded += 1
         body = await self._session.forward(request)
+        if path == EXCHANGE_INFO:
+            body = traded_only(body, self._session.rules)
         if cacheable:
             self._info = (self._clock.monotonic(), body)
         return body
+
+
+def traded_only(body: bytes, traded: Collection[str]) -> bytes:
+    """exchangeInfo's body with every symbol outside `traded` given the status BREAK."""
+    info: Any = msgspec.json.decode(body)
+    symbols = info.get("symbols") if isinstance(info, dict) else None
+    if not isinstance(symbols, list):
+        return body  # not the listing (an error passes as the exchange sent it)
+    for entry in symbols:
+        if isinstance(entry, dict) and entry.get("symbol") not in traded:
+            entry["status"] = NOT_TRADING
+    return msgspec.json.encode(info)
