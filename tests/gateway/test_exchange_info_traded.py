@@ -52,6 +52,17 @@ async def test_rest_exchange_info_lists_other_symbols_as_not_trading(served: Ser
     assert whole["serverTime"] and whole["rateLimits"]  # the rest as the exchange sent it
 
 
+async def test_symbol_status_filters_by_the_status_shown(served: Served) -> None:
+    """`symbolStatus` asks for symbols of one status: the status the bot is shown, not the
+    exchange's (a BREAK symbol is not listed under TRADING, and is under BREAK)."""
+    base = f"{served.base_url}/api/v3/exchangeInfo"
+    async with aiohttp.ClientSession() as http:
+        trading = await (await http.get(f"{base}?symbolStatus=TRADING")).json()
+        stopped = await (await http.get(f"{base}?symbolStatus=BREAK")).json()
+    assert _statuses(trading) == {"BTCUSDT": "TRADING"}
+    assert "BTCUSDT" not in _statuses(stopped) and _statuses(stopped)["ETHUSDT"] == "BREAK"
+
+
 async def test_ccxt_load_markets_sees_only_the_profile_s_symbols_active(
     exchange: Any, served: Served
 ) -> None:

@@ -94,23 +94,36 @@ class PublicReads:
 
     async def read(self, path: str, params: Sequence[tuple[str, str]]) -> bytes:
         """The exchange's 2xx body for the public `path`; a tradeguard error otherwise."""
-        cacheable = path == EXCHANGE_INFO and not params
-        if cacheable and self._info is not None:
-            read_at, body = self._info
-            if self._clock.monotonic() - read_at < self._ttl_s:
-                return body
+        if path == EXCHANGE_INFO:
+            return await self._exchange_info(params)
+        return await self._forward(path, params)
+
+    async def _forward(self, path: str, params: Sequence[tuple[str, str]]) -> bytes:
         request = Request("GET", path, tuple(params), weight=weight_of(path, dict(params)))
         self.forwarded += 1
-        body = await self._session.forward(request)
-        if path == EXCHANGE_INFO:
-            body = traded_only(body, self._session.rules)
-        if cacheable:
+        return await self._session.forward(request)
+
+    async def _exchange_info(self, params: Sequence[tuple[str, str]]) -> bytes:
+        """exchangeInfo with the symbols the profile does not trade marked BREAK. A
+        `symbolStatus` alone filters by the status shown, so the exchange is asked for the
+        whole listing (the one kept) and the filter applied here."""
+        names = {name for name, _ in params}
+        wanted: str | None = None
+        if names == {"symbolStatus"}:
+            wanted, params = params[0][1], ()
+        if not params and self._info is not None:
+            read_at, body = self._info
+            if self._clock.monotonic() - read_at < self._ttl_s:
+                return body if wanted is None else traded_only(body, self._session.rules, wanted)
+        body = traded_only(await self._forward(EXCHANGE_INFO, params), self._session.rules)
+        if not params:
             self._info = (self._clock.monotonic(), body)
-        return body
+        return body if wanted is None else traded_only(body, self._session.rules, wanted)
 
 
-def traded_only(body: bytes, traded: Collection[str]) -> bytes:
-    """exchangeInfo's body with every symbol outside `traded` given the status BREAK."""
+def traded_only(body: bytes, traded: Collection[str], status: str | None = None) -> bytes:
+    """exchangeInfo's body with every symbol outside `traded` given the status BREAK; with
+    `status`, only the symbols of that status (as shown) listed."""
     info: Any = msgspec.json.decode(body)
     symbols = info.get("symbols") if isinstance(info, dict) else None
     if not isinstance(symbols, list):
@@ -118,4 +131,6 @@ def traded_only(body: bytes, traded: Collection[str]) -> bytes:
     for entry in symbols:
         if isinstance(entry, dict) and entry.get("symbol") not in traded:
             entry["status"] = NOT_TRADING
+    if status is not None:
+        info["symbols"] = [e for e in symbols if isinstance(e, dict) and e.get("status") == status]
     return msgspec.json.encode(info)
