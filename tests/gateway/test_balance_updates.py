@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.gateway.conftest import Served
 from tests.scenarios.conftest import FAST_RESOLVE, eventually
 from tradeguard.events import BalanceMoved, ReconciliationFound
 from tradeguard.gateway import server as gateway
@@ -24,6 +25,7 @@ from tradeguard.gateway.local_keys import LocalKey, LocalKeys
 from tradeguard.session.connect import connect
 from tradeguard.sim import server
 from tradeguard.sim.config import SimConfig
+from tradeguard.venues.binance import signing
 
 ACCOUNT = "main"
 PROFILE = """
@@ -103,3 +105,31 @@ async def test_a_deposit_is_relayed_journaled_and_does_not_halt_the_next_start(
         assert again.can_trade
     finally:
         await again.close()
+
+
+async def test_a_withdrawal_reaches_a_ws_api_subscription(served: Served) -> None:
+    """userDataStream.subscribe.signature (ccxt.pro's and python-binance's door): the
+    balanceUpdate comes framed as its subscription's event, a withdrawal with a negative d."""
+    sim = served.tg.sim
+    assert sim is not None
+    held = sim.sim.engine.balances(ACCOUNT)["USDT"].free
+    params: dict[str, Any] = {"apiKey": served.key.api_key, "timestamp": served.tg.server_now_ms()}
+    params["signature"] = signing.hmac_sha256_hex(served.secret, signing.ws_payload(params))
+    url = served.base_url.replace("http", "ws", 1) + "/ws-api/v3"
+    async with aiohttp.ClientSession() as http, http.ws_connect(url) as ws:
+        await ws.send_json(
+            {"id": 1, "method": "userDataStream.subscribe.signature", "params": params}
+        )
+        subscribed = await ws.receive_json(timeout=10)
+        sim.sim.engine.set_balance(ACCOUNT, "USDT", held - 100, sim.sim.clock.now_ms())
+
+        async def balance_update() -> dict[str, Any]:
+            while True:
+                frame: dict[str, Any] = await ws.receive_json(timeout=10)
+                if frame.get("event", {}).get("e") == "balanceUpdate":
+                    return frame
+
+        frame = await asyncio.wait_for(balance_update(), 10)
+    sid = subscribed["result"]["subscriptionId"]
+    assert frame["subscriptionId"] == sid
+    assert (frame["event"]["a"], Decimal(frame["event"]["d"])) == ("USDT", Decimal(-100))
