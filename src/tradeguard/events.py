@@ -211,6 +211,17 @@ class BalanceChanged(EventBase, frozen=True, kw_only=True):
     source: str = "stream"
 
 
+class BalanceMoved(EventBase, frozen=True, kw_only=True):
+    """A deposit, withdrawal or transfer the exchange reported (Binance's balanceUpdate):
+    `delta` of `asset` (negative: out), at the exchange's clear time `exchange_ms`. A record of
+    why a balance changed, not a balance: the fold leaves balances to the exchange's report
+    sent with it (outboundAccountPosition), which already counts it; adding the delta too
+    would count it twice whenever that report arrives first."""
+
+    asset: str
+    delta: Decimal
+
+
 class RiskDenied(EventBase, frozen=True, kw_only=True):
     """An order refused before anything was sent: every reason (the kill switch, the stream
     down, an exchange filter, a risk limit, the order rate, the rung's caps) and the intent
@@ -330,6 +341,7 @@ Event = (
     | OrderAdopted
     | OrderFilled
     | BalanceChanged
+    | BalanceMoved
     | RiskDenied
     | KillSwitchSet
     | KillSwitchReset
@@ -344,8 +356,8 @@ Event = (
 
 EVENT_TYPES: tuple[type[EventBase], ...] = (
     ProfileLoaded, KeyAudited, StageSet, ClockSynced, RateLimitChanged, RequestSent, ReplyReceived,
-    OrderIntended, OrderUpdated, OrderAdopted, OrderFilled, BalanceChanged, RiskDenied,
-    KillSwitchSet, KillSwitchReset, StreamConnected, StreamGapFilled, StreamGapLost,
+    OrderIntended, OrderUpdated, OrderAdopted, OrderFilled, BalanceChanged, BalanceMoved,
+    RiskDenied, KillSwitchSet, KillSwitchReset, StreamConnected, StreamGapFilled, StreamGapLost,
     ReconciliationFound, ErrorRaised, AlertRaised, ShutDown,
 )  # fmt: skip
 

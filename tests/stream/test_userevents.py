@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradeguard.events import BalanceChanged, OrderFilled, OrderUpdated
+from tradeguard.events import BalanceChanged, BalanceMoved, OrderFilled, OrderUpdated
 from tradeguard.model import OrderStatus
 from tradeguard.venues.binance.parse import ParseError
 from tradeguard.venues.binance.userevents import (
@@ -140,10 +140,13 @@ def test_balances_replies_control_events_and_unknown_kinds() -> None:
     (balances,) = convert.frame(wrap(position), 9)[1]
     assert isinstance(balances, BalanceChanged) and balances.exchange_ms == 4
     assert balances.balances[0].free == Decimal("1.5")
-    assert (
-        convert.frame(wrap({"e": "balanceUpdate", "E": 1, "a": "BTC", "d": "1", "T": 1}), 1)[1]
-        == []
+    deposit = {"e": "balanceUpdate", "E": 3, "a": "BTC", "d": "-0.25000000", "T": 2}
+    (moved,) = convert.frame(wrap(deposit), 9)[1]  # a withdrawal: a record, not a balance
+    assert isinstance(moved, BalanceMoved) and (moved.asset, moved.delta) == (
+        "BTC",
+        Decimal("-0.25"),
     )
+    assert (moved.exchange_ms, moved.at_ms) == (2, 9)
     frame, events = convert.frame(wrap({"e": "eventStreamTerminated", "E": 1}), 1)
     assert isinstance(frame.event, StreamTerminated) and events == []
     frame, events = convert.frame(wrap({"e": "listStatus", "E": 1, "s": "BTCUSDT"}), 1)

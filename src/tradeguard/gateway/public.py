@@ -5,12 +5,20 @@ priced against the
 real per-host request budget (Binance's published weights), waits or is refused during a pause,
 and is answered locally during a ban (418, never forwarded). exchangeInfo, which every client
 loads at start and which weighs 20, is kept for `info_ttl_s` and served from memory.
+
+exchangeInfo says what the bot may trade: a symbol the profile does not name has Binance's
+status BREAK (not trading), which ccxt reads as an inactive market and python-binance passes on
+as it is; the profile's symbols keep the exchange's own status. The others are marked, not
+dropped, because a bot may still read their prices (ccxt's `fetch_ticker` and `watch_ticker`
+need the market loaded), and those reads are served.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Final, Protocol
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Final, Protocol
+
+import msgspec
 
 from tradeguard.net.clock import Clock
 from tradeguard.venues.binance.endpoints import Request
@@ -18,10 +26,17 @@ from tradeguard.venues.binance.endpoints import Request
 EXCHANGE_INFO: Final = "/api/v3/exchangeInfo"
 
 
+NOT_TRADING: Final = "BREAK"  # Binance's symbol status for a symbol that does not trade
+
+
 class Forwarder(Protocol):
-    """What the public reads need of the session (`tg.forward`)."""
+    """What the public reads need of the session: `tg.forward`, and `tg.rules` (the symbols
+    the profile trades, by their Binance names)."""
 
     async def forward(self, request: object) -> bytes: ...
+
+    @property
+    def rules(self) -> Mapping[str, object]: ...
 
 
 def _depth_weight(params: dict[str, str]) -> int:
@@ -79,14 +94,43 @@ class PublicReads:
 
     async def read(self, path: str, params: Sequence[tuple[str, str]]) -> bytes:
         """The exchange's 2xx body for the public `path`; a tradeguard error otherwise."""
-        cacheable = path == EXCHANGE_INFO and not params
-        if cacheable and self._info is not None:
-            read_at, body = self._info
-            if self._clock.monotonic() - read_at < self._ttl_s:
-                return body
+        if path == EXCHANGE_INFO:
+            return await self._exchange_info(params)
+        return await self._forward(path, params)
+
+    async def _forward(self, path: str, params: Sequence[tuple[str, str]]) -> bytes:
         request = Request("GET", path, tuple(params), weight=weight_of(path, dict(params)))
         self.forwarded += 1
-        body = await self._session.forward(request)
-        if cacheable:
+        return await self._session.forward(request)
+
+    async def _exchange_info(self, params: Sequence[tuple[str, str]]) -> bytes:
+        """exchangeInfo with the symbols the profile does not trade marked BREAK. A
+        `symbolStatus` alone filters by the status shown, so the exchange is asked for the
+        whole listing (the one kept) and the filter applied here."""
+        names = {name for name, _ in params}
+        wanted: str | None = None
+        if names == {"symbolStatus"}:
+            wanted, params = params[0][1], ()
+        if not params and self._info is not None:
+            read_at, body = self._info
+            if self._clock.monotonic() - read_at < self._ttl_s:
+                return body if wanted is None else traded_only(body, self._session.rules, wanted)
+        body = traded_only(await self._forward(EXCHANGE_INFO, params), self._session.rules)
+        if not params:
             self._info = (self._clock.monotonic(), body)
-        return body
+        return body if wanted is None else traded_only(body, self._session.rules, wanted)
+
+
+def traded_only(body: bytes, traded: Collection[str], status: str | None = None) -> bytes:
+    """exchangeInfo's body with every symbol outside `traded` given the status BREAK; with
+    `status`, only the symbols of that status (as shown) listed."""
+    info: Any = msgspec.json.decode(body)
+    symbols = info.get("symbols") if isinstance(info, dict) else None
+    if not isinstance(symbols, list):
+        return body  # not the listing (an error passes as the exchange sent it)
+    for entry in symbols:
+        if isinstance(entry, dict) and entry.get("symbol") not in traded:
+            entry["status"] = NOT_TRADING
+    if status is not None:
+        info["symbols"] = [e for e in symbols if isinstance(e, dict) and e.get("status") == status]
+    return msgspec.json.encode(info)

@@ -37,8 +37,8 @@ class Replacing:
         old = self.gw.find(params, missing=-2011, prefix="cancel", absent_ok=True)
         if (old is None or not old.is_open) and mode != "ALLOW_FAILURE":
             raise replace_failures.nothing_to_cancel()
-        if old is None:  # ALLOW_FAILURE: the session replaces only an order it holds
-            raise WireError(-2011, codes.UNKNOWN_ORDER, 400)
+        if old is None:  # ALLOW_FAILURE: nothing to cancel, the new order placed all the same
+            return await self._place_without_cancel(params)
         cancel_id = params.get("cancelNewClientOrderId") or f"gw-{secrets.token_hex(8)}"
         try:
             wanted, new = await self._replace(old, params, mode)
@@ -64,6 +64,24 @@ class Replacing:
         return replace_failures.halves(
             "SUCCESS", "SUCCESS", self.gw.cancelled(after, cancel_id), placed
         )
+
+    async def _place_without_cancel(self, params: Params) -> Json:
+        """ALLOW_FAILURE naming an order nobody holds: Binance's cancel fails (-2011) and the
+        new order is placed anyway, through the whole guard as any order. Either way the bot
+        gets an error under -2021 / -2022 with both halves; a refusal that is not the new
+        order's own (-2010: the guard's or the exchange's) is answered as it is, as Binance
+        answers a filter failure or a rate limit before either half."""
+        unknown = {"code": -2011, "msg": codes.UNKNOWN_ORDER}
+        try:
+            placed = await self.gw.new_order(params)
+        except (WireError, TradeguardError) as exc:
+            wire = self.gw.wire_error(exc, "cancelReplace")
+            if wire.code != GUARD_REFUSED:
+                raise
+            data = replace_failures.halves("FAILURE", "FAILURE", unknown, wire.body())
+            raise replace_failures.failed(replace_failures.FAILED, data) from None
+        data = replace_failures.halves("FAILURE", "SUCCESS", unknown, placed)
+        raise replace_failures.failed(replace_failures.PARTIALLY_FAILED, data)
 
     async def _replace(self, old: Order, params: Params, mode: str) -> tuple[OrderIntent, Order]:
         """The replacement's intent, checked by the key's limits, and the order the session's

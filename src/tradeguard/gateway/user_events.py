@@ -8,6 +8,7 @@ cumulative quantity the booked fills add up to), and an order the guard refused 
     OrderFilled                                            executionReport x=TRADE
     OrderUpdated CANCELED / EXPIRED / REJECTED             executionReport x=that
     BalanceChanged                                         outboundAccountPosition
+    BalanceMoved (a deposit, withdrawal, transfer)         balanceUpdate
 
 Fields follow Binance's executionReport field for field (exchange-wire.md); what the order
 carried that `orders.Order` does not (time in force, stop price, iceberg, quote amount) comes
@@ -19,7 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Final
 
-from tradeguard.events import BalanceChanged, EventBase, OrderFilled, OrderUpdated
+from tradeguard.events import BalanceChanged, BalanceMoved, EventBase, OrderFilled, OrderUpdated
 from tradeguard.gateway.shapes import NO_LIST, STP_MODE, amount, kind_of, status, tif_of
 from tradeguard.model import OrderIntent, OrderStatus
 from tradeguard.orders import Order
@@ -50,6 +51,8 @@ class UserEvents:
         it (after the event), `intent` what the bot asked for, `now_ms` the exchange's clock."""
         if isinstance(event, BalanceChanged):
             return [account_position(event, now_ms)]
+        if isinstance(event, BalanceMoved):
+            return [balance_update(event, now_ms)]
         if not isinstance(event, (OrderUpdated, OrderFilled)) or order is None:
             return []
         if order.order_id is None:
@@ -164,4 +167,15 @@ def account_position(event: BalanceChanged, now_ms: int) -> Json:
             {"a": b.asset, "f": amount(b.free), "l": amount(b.locked)}
             for b in sorted(event.balances, key=lambda b: b.asset)
         ],
+    }
+
+
+def balance_update(event: BalanceMoved, now_ms: int) -> Json:
+    """balanceUpdate: the deposit, withdrawal or transfer the exchange reported."""
+    return {
+        "e": "balanceUpdate",
+        "E": now_ms,
+        "a": event.asset,
+        "d": amount(event.delta),
+        "T": event.exchange_ms or event.at_ms,
     }

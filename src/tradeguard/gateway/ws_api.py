@@ -8,8 +8,9 @@
 - the user-data stream: `userDataStream.subscribe.signature`, `userDataStream.subscribe` (after
   a logon) and `userDataStream.unsubscribe` (`user_stream.py`);
 - `session.logon` (an Ed25519 local key only, as Binance: then the socket's requests may leave
-  out apiKey and signature), `session.status`, `session.logout`;
-- `ping` and `time`.
+  out apiKey and signature; an HMAC key's logon is Binance's -4056), `session.status`,
+  `session.logout`;
+- `ping`, `time` and `exchangeInfo` (REST's, `public.py`).
 
 A reply is `{"id", "status", "result" | "error", "rateLimits"}` as Binance's. A 429 or 418
 says when to come back in `error.data.retryAfter` (ms), as Binance's WebSocket API does.
@@ -26,12 +27,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 
 from tradeguard.gateway.local_keys import LocalKey
+from tradeguard.gateway.public import EXCHANGE_INFO
 from tradeguard.gateway.user_stream import Subscriber, pump
 from tradeguard.gateway.wire_errors import WireError, binance
 from tradeguard.venues.binance import signing
@@ -60,11 +63,15 @@ SIGNED_METHODS: Final = {
     "openOrderLists.status": ("GET", "/api/v3/openOrderList"),
 }
 OTHER_METHODS: Final = (
-    "ping", "time", "session.logon", "session.status", "session.logout",
+    "ping", "time", "exchangeInfo", "session.logon", "session.status", "session.logout",
     "userDataStream.subscribe", "userDataStream.subscribe.signature",
     "userDataStream.unsubscribe",
 )  # fmt: skip
 SERVED: Final = ", ".join([*SIGNED_METHODS, *OTHER_METHODS])
+# session.logon with an HMAC key: what Binance's WebSocket API answers (code and text as its
+# servers send them; the spot docs say only that logons take Ed25519 keys)
+HMAC_LOGON: Final = -4056
+HMAC_LOGON_MSG: Final = "HMAC_SHA256 API key is not supported."
 
 
 @dataclass
@@ -115,6 +122,9 @@ class WsApi:
         request_id: object = None
         try:
             request_id, method, params = _parse(text)
+            if method == "exchangeInfo":  # REST's, the same listing (public.py)
+                self._run(self._exchange_info(conn, request_id, params))
+                return
             route = SIGNED_METHODS.get(method)
             if route is None:
                 conn.out.put(self._frame(request_id, self._unsigned(method, params, conn, now)))
@@ -124,9 +134,24 @@ class WsApi:
             conn.out.put(self._error_frame(request_id, exc, now))
             return
         text_params = {name: signing.ws_value(value) for name, value in params.items()}
-        call = asyncio.create_task(self._signed(conn, request_id, method, route, key, text_params))
+        self._run(self._signed(conn, request_id, method, route, key, text_params))
+
+    def _run(self, work: Coroutine[Any, Any, None]) -> None:
+        call = asyncio.create_task(work)
         self._calls.add(call)
         call.add_done_callback(self._calls.discard)
+
+    async def _exchange_info(self, conn: _Socket, request_id: object, params: Json) -> None:
+        """exchangeInfo as REST answers it: the exchange's, kept a while, the symbols the
+        profile does not trade marked BREAK (`public.py`). Arrays go as REST spells them."""
+        query = [(name, _rest_value(value)) for name, value in params.items()]
+        try:
+            body = await self.gateway.public.read(EXCHANGE_INFO, query)
+        except Exception as exc:
+            wire = self.gateway.wire_error(exc, "WebSocket API exchangeInfo")
+            conn.out.put(self._error_frame(request_id, wire, self._now()))
+            return
+        conn.out.put(self._frame(request_id, msgspec.Raw(body)))
 
     async def _signed(
         self,
@@ -153,13 +178,8 @@ class WsApi:
             return {"serverTime": now}
         if method == "session.logon":
             key = self.gateway.keys.authenticate_ws(params, now)
-            if not key.can_log_on:
-                raise WireError(
-                    -2015,
-                    f"tradeguard: session.logon takes an Ed25519 key and local key {key.name} "
-                    "is HMAC; sign each request instead",
-                    401,
-                )
+            if not key.can_log_on:  # Binance's own answer (its docs: Ed25519 keys only)
+                raise WireError(HMAC_LOGON, HMAC_LOGON_MSG, 400)
             conn.logged_on, conn.authorized_ms = key, now
             return self._session_status(conn, now)
         if method == "session.status":
@@ -216,6 +236,13 @@ class WsApi:
         used = self.gateway.key_limits.used(key, self.gateway.tg.clock.monotonic())
         return [{"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1,
                  "limit": key.max_orders_per_minute, "count": used}]  # fmt: skip
+
+
+def _rest_value(value: object) -> str:
+    """A WebSocket API param as REST's query takes it: `["A","B"]` for an array."""
+    if isinstance(value, list):
+        return msgspec.json.encode(value).decode()
+    return signing.ws_value(value)
 
 
 def _parse(text: str) -> tuple[object, str, dict[str, Any]]:

@@ -15,8 +15,10 @@ the WebSocket API frame straight into typed structs (one pass, unused fields ski
     outboundAccountPosition        BalanceChanged: free and locked per asset, as reported, at
                                    the account's update time u (E when u is absent): the fold
                                    orders reports by it, not by arrival
-    balanceUpdate                  nothing: a deposit/transfer delta; the absolute balances come
-                                   in the outboundAccountPosition Binance sends with it
+    balanceUpdate                  BalanceMoved: a deposit, withdrawal or transfer, asset a and
+                                   delta d at the clear time T (E when T is absent); a record,
+                                   the absolute balances come in the outboundAccountPosition
+                                   Binance sends with it
     eventStreamTerminated,         no event: `WsFrame.event` is a `StreamTerminated` /
     listenKeyExpired               `ListenKeyExpired`; the stream resubscribes
 
@@ -36,7 +38,7 @@ from typing import Final
 import msgspec
 
 from tradeguard.errors import ConfigError
-from tradeguard.events import BalanceChanged, EventBase, OrderFilled, OrderUpdated
+from tradeguard.events import BalanceChanged, BalanceMoved, EventBase, OrderFilled, OrderUpdated
 from tradeguard.model import Balance, OrderStatus, Side
 from tradeguard.venues.binance.parse import ParseError
 
@@ -327,6 +329,8 @@ class UserEvents:
             return self.execution(event, at_ms)
         if type(event) is AccountPosition:
             return [self.balances(event, at_ms)]
+        if type(event) is BalanceUpdate:
+            return [self.moved(event, at_ms)]
         return []
 
     def execution(self, r: ExecutionReport, at_ms: int) -> list[EventBase]:
@@ -393,4 +397,13 @@ class UserEvents:
             exchange_ms=p.updated_ms if p.updated_ms is not None else p.event_ms,
             balances=tuple(Balance(b.asset, b.free, b.locked) for b in p.balances),
             source="stream",
+        )
+
+    def moved(self, u: BalanceUpdate, at_ms: int) -> BalanceMoved:
+        return BalanceMoved(
+            at_ms=at_ms,
+            profile=self.profile,
+            exchange_ms=u.clear_ms if u.clear_ms is not None else u.event_ms,
+            asset=u.asset,
+            delta=u.delta,
         )
