@@ -101,3 +101,14 @@ def test_other_events_are_group_committed_at_2048_or_within_0_2_s(tmp_path: Path
         assert store.wait_committed() == 2049
     finally:
         store.close()
+
+
+def test_the_dashboard_on_an_unreachable_postgresql_journal_is_one_line(home: Path) -> None:
+    pytest.importorskip("psycopg")
+    url = f"postgresql://nobody@127.0.0.1:{_closed_port()}/journal"
+    (home / "tradeguard.toml").write_text(
+        f'[profiles.default]\nenv = "sim"\njournal = "{url}"\n', encoding="utf-8"
+    )
+    text = _said("dashboard", "--port", "0")
+    assert len(text.splitlines()) == 1, text
+    assert "cannot reach the journal" in text and "check the server and the URL" in text

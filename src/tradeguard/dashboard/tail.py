@@ -35,6 +35,7 @@ from tradeguard.errors import ConfigError, JournalCorrupt, StateError
 from tradeguard.events import EventBase
 from tradeguard.journal import codec
 from tradeguard.journal.store import CHECKPOINT_KEY
+from tradeguard.journal.store_postgres import unreachable
 
 CHUNK = 10_000  # records per read while catching up
 # The version byte checked and cut off by the database, as the stores read it (built from
@@ -292,9 +293,10 @@ class PostgresTail(JournalTail):
             try:
                 self._conn = self._psycopg.connect(self._dsn, autocommit=True)
             except self._errors as exc:
-                raise StateError(
-                    f"cannot reach the journal {self.location}: {exc}",
-                    hint="check the server and the URL; the dashboard tries again at its next poll",
+                raise unreachable(
+                    self.location,
+                    exc,
+                    "check the server and the URL; the dashboard tries again at its next poll",
                 ) from None
         return self._conn
 

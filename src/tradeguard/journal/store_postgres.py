@@ -68,6 +68,16 @@ def _psycopg() -> Any:
     return psycopg
 
 
+UNREACHABLE_HINT = "check the server and the URL; nothing is sent while it is unreachable"
+
+
+def unreachable(location: str, exc: Exception, hint: str) -> StateError:
+    """The one line a journal server that cannot be reached is: psycopg's own words run over
+    several lines (a tab-indented question), which a terminal would print as they are."""
+    said = " ".join(str(exc).split())
+    return StateError(f"cannot reach the journal {location}: {said}", hint=hint)
+
+
 class PostgresJournal(JournalStore):
     def __init__(
         self, dsn: str, *, profile: str = "default", create: bool = True, **options: Any
@@ -122,11 +132,7 @@ class PostgresJournal(JournalStore):
             try:
                 conn = self._pg.connect(self.dsn, autocommit=True)
             except self._pg.Error as exc:
-                said = " ".join(str(exc).split())  # psycopg's words run over several lines
-                raise StateError(
-                    f"cannot reach the journal {self.location}: {said}",
-                    hint="check the server and the URL; nothing is sent while it is unreachable",
-                ) from None
+                raise unreachable(self.location, exc, UNREACHABLE_HINT) from None
             wait = "on" if self.durability == "power-loss" else "off"
             conn.execute(f"SET synchronous_commit = {wait}")
             self._conn = conn

@@ -136,11 +136,9 @@ class _AdvisoryLock:
         try:
             conn = pg.connect(journal.dsn, autocommit=True, application_name=f"tradeguard {_me()}")
         except pg.Error as exc:
-            said = " ".join(str(exc).split())  # psycopg's words run over several lines
-            raise StateError(
-                f"cannot reach the journal {journal.location}: {said}",
-                hint="check the server and the URL; nothing is sent while it is unreachable",
-            ) from None
+            from tradeguard.journal.store_postgres import UNREACHABLE_HINT, unreachable
+
+            raise unreachable(journal.location, exc, UNREACHABLE_HINT) from None
         try:
             (got,) = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
             if got:
