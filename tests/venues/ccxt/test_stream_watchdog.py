@@ -158,7 +158,9 @@ async def test_a_talking_stream_is_left_alone(venue: Any) -> None:
         for n in range(3):
             await _buy(venue, f"tgTalk{n}")
             await until(lambda n=n: len({f.client_order_id for f in seen.of(OrderFilled)}) > n)
-            await timer.advance(20.0)
+            for _ in range(20):  # a second at a time, the keepalive's pong let in between
+                await timer.advance(1.0)
+                await asyncio.sleep(0.02)
     finally:
         await stream.close()
     assert stream.connections == 1 and list(stream.restarts) == []
@@ -318,3 +320,32 @@ async def test_a_quiet_socket_gets_the_venues_ping_and_one_that_never_answers_is
     await timer.advance(1.0)
     with pytest.raises(Exception, match="no pong"):
         await watchdog
+
+
+class _CountingTimer(FakeTimer):
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock)
+        self.sleeps = 0
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps += 1
+        await super().sleep(seconds)
+
+
+async def test_the_watchdog_wakes_only_when_something_is_due(venue: Any, running: Any) -> None:
+    """With the stream quiet for less than the keepalive, the watchdog has nothing to do and
+    sleeps through: one sleep until the ping is due, not one every `watch_every_s` (an idle
+    bot's loop is not woken each second for nothing)."""
+    timer, seen = _CountingTimer(FakeClock()), Recording()
+    stream = _stream(venue, seen, timer, quiet_after_s=3600.0, watch_every_s=1.0)
+    socket = _SilentSocket(timer.clock)
+    stream._last_heard = timer.clock.monotonic()
+    watchdog = asyncio.create_task(stream._watchdog(socket))
+    await asyncio.sleep(0)  # the watchdog is asleep before the clock moves
+    try:
+        await timer.advance(KEEPALIVE_S[running.venue] - 1.0)
+        assert (timer.sleeps, socket.pings) == (1, [])
+        await timer.advance(1.0)
+        assert socket.pings == [PINGS[running.venue]]
+    finally:
+        watchdog.cancel()

@@ -272,7 +272,19 @@ class CcxtUserStream(HoldsDuringGapFill):
         cfg = self.config
         keepalive = min(cfg.ping_after_s, self._link.keepalive_s)
         while True:
-            await self._sleep(cfg.watch_every_s)
+            # it sleeps until the first of these can be due (frames only push them later;
+            # only this loop pings), never less than `watch_every_s`: a talking stream's
+            # watchdog wakes once a keepalive, not every second, and what it finds late is
+            # late by at most `watch_every_s`, as when it looked every `watch_every_s`
+            now = self.clock.monotonic()
+            ping_sent = socket.ping_sent
+            due = min(
+                self._last_heard + cfg.quiet_after_s,
+                socket.last_frame + keepalive
+                if ping_sent is None
+                else ping_sent + cfg.pong_timeout_s,
+            )
+            await self._sleep(max(due - now, cfg.watch_every_s))
             now = self.clock.monotonic()
             if now - self._last_heard >= cfg.quiet_after_s:
                 raise _Restart(f"silent stream: nothing for {cfg.quiet_after_s:g} s")
