@@ -61,8 +61,8 @@ class OrderLists:
         list_coid = order_params.client_id(params, "listClientOrderId") or self.tg.new_client_id()
         if self._known(list_coid):
             raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
-        above = await self._leg(params, "above", list_coid)
-        below = await self._leg(params, "below", list_coid)
+        wanted = [self._leg(params, "above", list_coid), self._leg(params, "below", list_coid)]
+        above, below = await self._within_limits(wanted)
         # the session's order: the take-profit side first (for a SELL the leg above the market)
         first, second = (above, below) if above.side is Side.SELL else (below, above)
         self.gw.intents.keep(first)
@@ -80,7 +80,15 @@ class OrderLists:
         ]
         return self._list(list_coid, legs, at) | {"orderReports": reports}
 
-    async def _leg(self, params: Params, prefix: str, list_coid: str) -> OrderIntent:
+    async def _within_limits(self, legs: list[OrderIntent]) -> list[OrderIntent]:
+        """The legs once every one was read and checked: two named alike are Binance's
+        duplicate (-2010), then the local key's limits count them all, or none."""
+        coids = [leg.client_order_id for leg in legs]
+        if len(set(coids)) < len(coids):
+            raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
+        return await self.gw.list_within_key_limits(legs)
+
+    def _leg(self, params: Params, prefix: str, list_coid: str) -> OrderIntent:
         """One leg as a new order's intent (its own client id, or one the session names)."""
         leg = {"symbol": order_params.required(params, "symbol"),
                "side": order_params.required(params, "side"),
@@ -95,8 +103,7 @@ class OrderLists:
         if self.tg.order(coid) is not None:
             raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
         wanted = order_params.order_intent(leg, self.tg.rules, coid)
-        wanted = msgspec.structs.replace(wanted, list_client_order_id=list_coid)
-        return await self.gw.within_key_limits(wanted)
+        return msgspec.structs.replace(wanted, list_client_order_id=list_coid)
 
     # ── cancelling and reading ────────────────────────────────────────────────────────────
     async def cancel(self, params: Params) -> Json:
