@@ -99,6 +99,7 @@ class BinanceTransport:
     features = frozenset(
         {
             protocol.OCO,
+            protocol.OTO,
             protocol.CANCEL_REPLACE,
             protocol.STOP_ORDERS,
             protocol.ICEBERG,
@@ -450,6 +451,18 @@ class BinanceTransport:
             below=oco_leg(below),
         )
         return await self.place_oco(oco)
+
+    async def place_oto(
+        self, legs: Sequence[OrderIntent], list_client_order_id: str
+    ) -> list[OrderReport]:
+        """A working order and the one (OTO) or two (OTOCO, above first) it places once
+        filled, as one list (`POST /api/v3/orderList/oto` or `/otoco`)."""
+        from tradeguard.venues.binance.rules import to_new_order
+
+        working, *pending = (to_new_order(leg) for leg in legs)
+        request = endpoints.new_oto(working.symbol, list_client_order_id, working, pending)
+        wire = parse.decode(await self.call(request), parse.WireOrderList, "orderList")
+        return [parse.order_report(o) for o in wire.orderReports]
 
     async def orders_by_id(self, symbol: str, order_ids: set[int]) -> dict[int, OrderReport]:
         from tradeguard.venues.binance.order_lookup import orders_by_id
