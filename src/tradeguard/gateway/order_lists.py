@@ -30,6 +30,7 @@ import msgspec
 
 from tradeguard.errors import OutcomeUnknown
 from tradeguard.gateway import order_params, shapes
+from tradeguard.gateway.list_events import ListView
 from tradeguard.gateway.wire_errors import GUARD_REFUSED, WireError, binance
 from tradeguard.model import OrderIntent, OrderStatus, Side
 from tradeguard.orders import Order
@@ -64,6 +65,7 @@ class OrderLists:
         self._kept = kept
         self._legs: OrderedDict[str, tuple[str, ...]] = OrderedDict()  # list id -> leg coids
         self._oto: set[str] = set()  # the lists placed here as OTO / OTOCO
+        gateway.user_streams.list_view = self.view  # its legs' reports name it, and its news
 
     # ── placing ───────────────────────────────────────────────────────────────────────────
     async def place_oco(self, params: Params) -> Json:
@@ -277,6 +279,13 @@ class OrderLists:
         if list_coid in self._oto or len(legs) > 2 or len({o.side for o in legs}) > 1:
             return OTO
         return OCO
+
+    def view(self, list_coid: str) -> ListView | None:
+        """The list as the user stream tells it (None for one it holds no leg of)."""
+        legs = self._legs_of(list_coid, self._symbols())
+        if not legs:
+            return None
+        return ListView(_number(legs), list_coid, self._kind(list_coid, legs), legs)
 
     def number(self, list_coid: str) -> int:
         """The list's `orderListId` (NO_LIST for one it holds no leg of)."""
