@@ -126,3 +126,28 @@ async def test_an_oto_whose_pending_order_is_over_the_risk_cap_is_refused_whole(
     assert refused["error"]["msg"].startswith("tradeguard: ")
     assert served.tg.order("bigOtow") is None and served.tg.order("bigOtop") is None
     assert served.tg.sim.engine.open_orders("main", "BTCUSDT") == []  # type: ignore[union-attr]
+
+
+async def test_an_oto_whose_reply_is_lost_is_resolved_not_resent(
+    bot: WsBot,  # noqa: F811
+    served: Served,
+) -> None:
+    """The exchange placed the list but its reply was lost: the legs are resolved by their
+    client ids before the bot is answered (the pending one as the exchange holds it), and the
+    list was sent once."""
+    buy, sell = await _at(served, "0.99", "1.02")
+    await served.remote.add_fault(
+        {"kind": "drop_after_execute", "method": "POST", "path_prefix": "/api/v3/orderList",
+         "count": 1}
+    )  # fmt: skip
+    placed = await bot.call("orderList.place.oto", **_buy_then_sell(buy, sell, "lostOto"))
+    assert placed["status"] == 200, placed
+    reports = placed["result"]["orderReports"]
+    assert [(r["clientOrderId"], r["status"]) for r in reports] == [
+        ("lostOtow", "NEW"), ("lostOtop", "PENDING_NEW")
+    ]  # fmt: skip
+    assert all(r["orderId"] > 0 for r in reports)
+    held = served.tg.sim.engine.open_orders("main", "BTCUSDT")  # type: ignore[union-attr]
+    assert sorted(o.client_order_id for o in held) == ["lostOtop", "lostOtow"]  # sent once
+    await served.remote.fill("BTCUSDT", "0.001", client_order_id="lostOtow")
+    await _until(served, "lostOtop", OrderStatus.NEW)
