@@ -70,7 +70,12 @@ class OrderCalls:
         def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
         def _sending(self, coids: Sequence[str]) -> Sending: ...
         def _send_failed(
-            self, coids: Sequence[str], symbol: str, exc: TradeguardError, sending: Sending
+            self,
+            coids: Sequence[str],
+            symbol: str,
+            exc: TradeguardError,
+            sending: Sending,
+            list_id: str | None = None,
         ) -> None: ...
         def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
         def order(self, client_order_id: str) -> Order | None: ...
@@ -302,7 +307,8 @@ class OrderCalls:
         try:
             reports = await send()
         except SEND_FAILURES as exc:
-            self._send_failed(coids, sym.binance, exc, sending)
+            list_id = checked[0].list_client_order_id
+            self._send_failed(coids, sym.binance, exc, sending, list_id)
             raise
         for report in reports:
             self._record(order_updated(report, self._now(), self.profile, source="reply"))

@@ -30,6 +30,7 @@ from tradeguard.errors import (
     ClockSkewError,
     ConfigError,
     NotSent,
+    OrderNotFound,
     OrderRejected,
     OutcomeUnknown,
     RateLimited,
@@ -492,6 +493,18 @@ class BinanceTransport:
         body = await self.call(endpoints.new_oco(oco))
         wire = parse.decode(body, parse.WireOrderList, "orderList")
         return [parse.order_report(o) for o in wire.orderReports]
+
+    async def order_list_legs(self, list_client_order_id: str) -> list[str]:
+        """The client ids of an order list's orders; OrderNotFound for a list it does not
+        hold (Binance answers -2011 there)."""
+        try:
+            body = await self.call(endpoints.get_order_list(list_client_order_id))
+        except OrderRejected as exc:
+            if exc.code != -2011:
+                raise
+            raise OrderNotFound(exc.code, exc.msg, exc.http_status) from None
+        wire = parse.decode(body, parse.WireListLegs, "orderList")
+        return [o.clientOrderId for o in wire.orders]
 
     async def cancel_order_list(self, symbol: str, list_client_order_id: str) -> list[OrderReport]:
         body = await self.call(endpoints.cancel_order_list(symbol, list_client_order_id))

@@ -375,6 +375,12 @@ def _prefixed(prefix: str, leg: NewOrder, skip: tuple[str, ...] = ()) -> list[tu
     ]
 
 
+def get_order_list(list_client_order_id: str) -> Request:
+    """GET /api/v3/orderList by the list's client id (Binance finds it without a symbol)."""
+    params = _params(origClientOrderId=list_client_order_id)
+    return Request("GET", "/api/v3/orderList", params, signed=True, weight=4)
+
+
 def cancel_order_list(symbol: str, list_client_order_id: str) -> Request:
     return Request(
         "DELETE",
