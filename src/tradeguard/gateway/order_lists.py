@@ -64,7 +64,7 @@ class OrderLists:
         self.tg = gateway.tg
         self._kept = kept
         self._legs: OrderedDict[str, tuple[str, ...]] = OrderedDict()  # list id -> leg coids
-        self._oto: set[str] = set()  # the lists placed here as OTO / OTOCO
+        self._oto: OrderedDict[str, None] = OrderedDict()  # the kept ones placed as OTO
         gateway.user_streams.list_view = self.view  # its legs' reports name it, and its news
 
     # ── placing ───────────────────────────────────────────────────────────────────────────
@@ -116,8 +116,7 @@ class OrderLists:
         except OutcomeUnknown:
             for coid in coids:
                 await self.gw.resolved(coid)
-        self._oto.add(list_coid)
-        self._remember(list_coid, coids)
+        self._remember(list_coid, coids, oto=True)
         return self._placed(list_coid, coids)
 
     def _placed(self, list_coid: str, coids: tuple[str, ...]) -> Json:
@@ -242,11 +241,14 @@ class OrderLists:
     def _known(self, list_coid: str) -> bool:
         return list_coid in self._legs
 
-    def _remember(self, list_coid: str, coids: tuple[str, ...]) -> None:
+    def _remember(self, list_coid: str, coids: tuple[str, ...], *, oto: bool = False) -> None:
         self._legs[list_coid] = coids
         self._legs.move_to_end(list_coid)
+        if oto:
+            self._oto[list_coid] = None
         while len(self._legs) > self._kept:
-            self._legs.popitem(last=False)
+            forgotten, _ = self._legs.popitem(last=False)
+            self._oto.pop(forgotten, None)
 
     def _orders(self, coids: tuple[str, ...]) -> list[Order]:
         found = [self.tg.order(c) for c in coids]

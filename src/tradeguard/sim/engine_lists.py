@@ -19,13 +19,13 @@ from tradeguard.sim.book import Live
 from tradeguard.sim.engine_core import PENDING, Core, OcoList, SymbolState
 from tradeguard.sim.engine_match import execute
 from tradeguard.sim.engine_orders import (
-    _check_oco_types,
-    _engine_checks,
-    _lock,
-    _needs,
-    _new_live,
-    _probe,
-    _would_take,
+    check_oco_types,
+    engine_checks,
+    funds_needed,
+    lock_funds,
+    new_live,
+    order_record,
+    would_take,
 )
 from tradeguard.sim.engine_step import arm
 from tradeguard.sim.filters import (
@@ -65,7 +65,7 @@ def place_oto(core: Core, account: str, oto: NewOto) -> list[PlaceResult]:
         check_shape(spec, leg, prefix=prefix)
         check_filters(spec, leg, sym.last)
     if len(oto.pending) == 2:
-        _check_oco_types(oto.pending[0].side, oto.pending[0].type, oto.pending[1].type)
+        check_oco_types(oto.pending[0].side, oto.pending[0].type, oto.pending[1].type)
     elif oto.pending[0].type == "MARKET" and oto.pending[0].quote_order_qty is not None:
         raise Reject(-1116, "Invalid orderType.")
     if core.open_count(account, oto.symbol) + len(legs) > spec.max_num_orders:
@@ -75,15 +75,15 @@ def place_oto(core: Core, account: str, oto: NewOto) -> list[PlaceResult]:
     ids = [leg.new_client_order_id for leg in legs if leg.new_client_order_id]
     if len(set(ids)) < len(ids) or any((account, cid) in core.open_client for cid in ids):
         raise rejected(DUPLICATE_ORDER)
-    _engine_checks(core, sym, account, working)
-    qty, reserve, required = _needs(core, sym, account, working)
-    _lock(core, sym, account, working.side == "BUY", reserve, required)
+    engine_checks(core, sym, account, working)
+    qty, reserve, required = funds_needed(core, sym, account, working)
+    lock_funds(core, sym, account, working.side == "BUY", reserve, required)
 
     list_id = core.next_list_id
     core.next_list_id += 1
     for leg in legs:
         leg.order_list_id = list_id
-    first = _new_live(core, sym, account, working, qty, reserve)
+    first = new_live(core, sym, account, working, qty, reserve)
     pending = [(_pending_live(core, sym, account, leg), leg) for leg in oto.pending]
     client_id = oto.list_client_order_id or core.new_client_id()
     lst = OcoList(list_id, client_id, account, oto.symbol, [first] + [p for p, _ in pending])
@@ -102,7 +102,7 @@ def place_oto(core: Core, account: str, oto: NewOto) -> list[PlaceResult]:
 
 def _pending_live(core: Core, sym: SymbolState, account: str, leg: NewOrder) -> Live:
     """A pending order: numbered and registered, off the book, locking nothing."""
-    o = _probe(leg)
+    o = order_record(leg)
     o.account = account
     o.order_id = sym.next_order_id
     sym.next_order_id += 1
@@ -131,15 +131,15 @@ def _activate(
     now = core.now
     account = lst.account
     buy = legs[0][0].is_buy
-    needs = [_needs(core, sym, account, leg) for _, leg in legs]
+    needs = [funds_needed(core, sym, account, leg) for _, leg in legs]
     reserve = max(n[1] for n in needs) if buy else needs[0][0]
     required = max(n[2] for n in needs) if buy else reserve
     asset = sym.spec.quote if buy else sym.spec.base
-    would_take = any(
-        leg.type == "LIMIT_MAKER" and leg.price is not None and _would_take(sym, buy, leg.price)
+    takes = any(
+        leg.type == "LIMIT_MAKER" and leg.price is not None and would_take(sym, buy, leg.price)
         for _, leg in legs
     )
-    if would_take or core.ledger.free(account, asset) < max(reserve, required):
+    if takes or core.ledger.free(account, asset) < max(reserve, required):
         for live, _ in legs:  # Binance cannot place them: they expire, and the list with them
             core.finish(sym, live, now, "EXPIRED", "EXPIRED")
         return
