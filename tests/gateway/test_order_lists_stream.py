@@ -127,3 +127,15 @@ async def _delete_signed(
     async with http.delete(f"{served.base_url}{path}?{query}", headers=headers) as reply:
         assert reply.status == 200, await reply.text()
         return await reply.json()
+
+
+async def test_an_oto_of_one_side_is_told_as_an_oto_from_its_first_event(
+    served: Served, listener: Listener
+) -> None:
+    """Buy more lower once the first buy filled: both legs BUY, still an OTO on the stream."""
+    buy, lower = await _at(served, "0.99", "0.98")
+    params = _buy_then_sell(buy, lower, "st3") | {"pendingSide": "BUY"}
+    status, placed = await post_signed(served, "/api/v3/orderList/oto", params)
+    assert status == 200, placed
+    [started] = [e for e in await listener.until("listStatus") if e["e"] == "listStatus"]
+    assert (started["c"], started["C"]) == ("OTO", "st3")

@@ -111,12 +111,16 @@ class OrderLists:
         for leg in (working, *pending):
             self.gw.intents.keep(leg)
         coids = tuple(leg.client_order_id for leg in (working, *pending))
+        # known as an OTO before it leaves: its legs' stream events name its kind right
+        self._remember(list_coid, coids, oto=True)
         try:
             await self.tg.place_oto(working, pending)
         except OutcomeUnknown:
             for coid in coids:
                 await self.gw.resolved(coid)
-        self._remember(list_coid, coids, oto=True)
+        except BaseException:
+            self._forget(list_coid)  # refused: never placed, its client id free again
+            raise
         return self._placed(list_coid, coids)
 
     def _placed(self, list_coid: str, coids: tuple[str, ...]) -> Json:
@@ -249,6 +253,10 @@ class OrderLists:
         while len(self._legs) > self._kept:
             forgotten, _ = self._legs.popitem(last=False)
             self._oto.pop(forgotten, None)
+
+    def _forget(self, list_coid: str) -> None:
+        self._legs.pop(list_coid, None)
+        self._oto.pop(list_coid, None)
 
     def _orders(self, coids: tuple[str, ...]) -> list[Order]:
         found = [self.tg.order(c) for c in coids]
