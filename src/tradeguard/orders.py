@@ -63,8 +63,9 @@ TRANSITIONS: Mapping[OrderStatus, Mapping[Input, OrderStatus]] = {
     _PN: _row(PENDING_NEW=_PN, NEW=_NEW, PARTIALLY_FILLED=_PF, FILLED=_FILLED,
               PENDING_CANCEL=_PC, CANCELED=_CXL, EXPIRED=_EXP, EXPIRED_IN_MATCH=_EIM,
               REJECTED=_REJ, UNKNOWN=_UNK, TRADE=_PF, TRADE_FULL=_FILLED),
-    # outcome unknown, being resolved by client order id: same, and never back to PENDING_NEW
-    _UNK: _row(PENDING_NEW=_UNK, NEW=_NEW, PARTIALLY_FILLED=_PF, FILLED=_FILLED,
+    # outcome unknown, being resolved by client order id: same (PENDING_NEW is the exchange's
+    # own then: it holds the order, an order list's pending leg, until its working one fills)
+    _UNK: _row(PENDING_NEW=_PN, NEW=_NEW, PARTIALLY_FILLED=_PF, FILLED=_FILLED,
                PENDING_CANCEL=_PC, CANCELED=_CXL, EXPIRED=_EXP, EXPIRED_IN_MATCH=_EIM,
                REJECTED=_REJ, UNKNOWN=_UNK, TRADE=_PF, TRADE_FULL=_FILLED),
     _NEW: _row(PENDING_NEW=_NEW, NEW=_NEW, PARTIALLY_FILLED=_PF, FILLED=_FILLED,

@@ -2,7 +2,7 @@
 (ContingencyType 1 OCO, the below leg first, each leg with its list triggering instructions),
 answered with the legs' ExecutionReports and a ListStatus <N>, through TLS on loopback against
 the simulator's acceptor; both legs journaled before it leaves; a lost answer an unknown
-outcome, resolved leg by leg by client order id, never resent."""
+outcome, resolved by the list's client id (test_fix_list_resolution.py), never resent."""
 
 from __future__ import annotations
 

@@ -41,6 +41,7 @@ def _every_request() -> list[endpoints.Request]:
         given = {
             "new_order": (order,),
             "new_oco": (endpoints.NewOco("BTCUSDT", Side.SELL, Decimal("1"), "l1", leg, leg),),
+            "new_oto": ("BTCUSDT", "l2", order, [order]),
         }
         request = build(*given[name]) if name in given else None
         if request is None:

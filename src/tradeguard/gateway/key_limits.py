@@ -37,6 +37,15 @@ class KeyLimits:
         self.check_notional(key, wanted, last_price)
         self.count(key, now_s)
 
+    def check_all(
+        self, key: LocalKey, legs: list[tuple[OrderIntent, Decimal | None]], now_s: float
+    ) -> None:
+        """The legs of one order list (each with the last price to measure it by): every leg
+        checked, then all counted at once, or none (the list is refused whole)."""
+        for wanted, last_price in legs:
+            self.check_notional(key, wanted, last_price)
+        self.count(key, now_s, len(legs))
+
     @staticmethod
     def check_notional(key: LocalKey, wanted: OrderIntent, last_price: Decimal | None) -> None:
         """-2010 naming the key's max_order_notional if `wanted` is over it."""
@@ -62,14 +71,19 @@ class KeyLimits:
         window = self._placed.get(key.name)
         return sum(1 for at in window if now_s - at < MINUTE_S) if window else 0
 
-    def count(self, key: LocalKey, now_s: float) -> None:
-        """Count one order against the key's rate; -1015 (429, Retry-After) when it is full."""
+    def count(self, key: LocalKey, now_s: float, orders: int = 1) -> None:
+        """Count `orders` against the key's rate; -1015 (429, Retry-After) when they do not
+        all fit (then none is counted)."""
         if key.max_orders_per_minute is not None:
             window = self._placed.setdefault(key.name, deque())
             while window and now_s - window[0] >= MINUTE_S:
                 window.popleft()
-            if len(window) >= key.max_orders_per_minute:
+            if len(window) + orders > key.max_orders_per_minute:
                 refused = binance(-1015, key.max_orders_per_minute, "MINUTE")
-                wait_s = max(1, math.ceil(MINUTE_S - (now_s - window[0])))
+                # room comes once enough of the oldest have left the minute (a list larger
+                # than the whole limit never fits: a minute is said)
+                to_free = len(window) + orders - key.max_orders_per_minute
+                freed_at = window[to_free - 1] if to_free <= len(window) else now_s
+                wait_s = max(1, math.ceil(MINUTE_S - (now_s - freed_at)))
                 raise WireError(refused.code, refused.msg, refused.http_status, wait_s)
-            window.append(now_s)
+            window.extend([now_s] * orders)

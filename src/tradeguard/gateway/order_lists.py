@@ -1,12 +1,17 @@
-"""OCO order lists through the gateway: `POST /api/v3/orderList/oco`, `DELETE /api/v3/orderList`,
-`GET /api/v3/orderList`, `GET /api/v3/openOrderList` (and the WebSocket API's
-`orderList.place.oco`, `orderList.cancel`, `orderList.status`, `openOrderLists.status`).
+"""Order lists through the gateway: `POST /api/v3/orderList/oco`, `/oto`, `/otoco`,
+`DELETE /api/v3/orderList`, `GET /api/v3/orderList`, `GET /api/v3/openOrderList` (and the
+WebSocket API's `orderList.place.oco/oto/otoco`, `orderList.cancel`, `orderList.status`,
+`openOrderLists.status`).
 
-A list is placed through the session's OCO path (`tg.place_order_list`, the one `tg.bracket`
+An OCO is placed through the session's OCO path (`tg.place_order_list`, the one `tg.bracket`
 uses): both legs checked by the whole guard and the local key's own limits (a list counts two
 orders, as Binance counts it), both journaled with the list's client id before the one request
 leaves. The session serves the legs it knows: a LIMIT_MAKER (or TAKE_PROFIT[_LIMIT]) leg and a
-STOP_LOSS[_LIMIT] leg, placed as Binance's OCO.
+STOP_LOSS[_LIMIT] leg, placed as Binance's OCO. An OTO (a working order, `working*`, and the
+pending one it places once filled, `pending*`) and an OTOCO (a pending OCO pair sharing
+`pendingSide` and `pendingQuantity`, `pendingAbove*` and `pendingBelow*`) go through
+`tg.place_oto` alike: every leg checked and counted, all journaled, one request. Every leg is
+read and checked before the key's rate counts any (a list refused for its last leg spends none).
 
 The journal keeps each leg's list (its intent's `list_client_order_id`), not the exchange's
 numeric list id; the gateway numbers a list by its first leg's exchange order id (unique per
@@ -25,8 +30,9 @@ import msgspec
 
 from tradeguard.errors import OutcomeUnknown
 from tradeguard.gateway import order_params, shapes
+from tradeguard.gateway.list_events import ListView
 from tradeguard.gateway.wire_errors import GUARD_REFUSED, WireError, binance
-from tradeguard.model import OrderIntent, Side
+from tradeguard.model import OrderIntent, OrderStatus, Side
 from tradeguard.orders import Order
 from tradeguard.venues.binance import codes
 
@@ -44,7 +50,10 @@ _LEG_PARAMS: Final = {
     "TrailingDelta": "trailingDelta",
     "TimeInForce": "timeInForce",
     "ClientOrderId": "newClientOrderId",
+    "IcebergQty": "icebergQty",
 }
+OCO: Final = "OCO"
+OTO: Final = "OTO"  # Binance's contingencyType for an OTOCO too
 
 
 class OrderLists:
@@ -55,14 +64,14 @@ class OrderLists:
         self.tg = gateway.tg
         self._kept = kept
         self._legs: OrderedDict[str, tuple[str, ...]] = OrderedDict()  # list id -> leg coids
+        self._oto: OrderedDict[str, None] = OrderedDict()  # the kept ones placed as OTO
+        gateway.user_streams.list_view = self.view  # its legs' reports name it, and its news
 
     # ── placing ───────────────────────────────────────────────────────────────────────────
     async def place_oco(self, params: Params) -> Json:
-        list_coid = order_params.client_id(params, "listClientOrderId") or self.tg.new_client_id()
-        if self._known(list_coid):
-            raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
-        above = await self._leg(params, "above", list_coid)
-        below = await self._leg(params, "below", list_coid)
+        list_coid = self._new_list_id(params)
+        wanted = [self._leg(params, "above", list_coid), self._leg(params, "below", list_coid)]
+        above, below = await self._within_limits(wanted)
         # the session's order: the take-profit side first (for a SELL the leg above the market)
         first, second = (above, below) if above.side is Side.SELL else (below, above)
         self.gw.intents.keep(first)
@@ -72,19 +81,77 @@ class OrderLists:
         except OutcomeUnknown:
             for leg in (first, second):
                 await self.gw.resolved(leg.client_order_id)
-        self._remember(list_coid, (above.client_order_id, below.client_order_id))
-        legs = self._orders((above.client_order_id, below.client_order_id))
+        coids = (above.client_order_id, below.client_order_id)
+        self._remember(list_coid, coids)
+        return self._placed(list_coid, coids)
+
+    async def place_oto(self, params: Params) -> Json:
+        """POST /api/v3/orderList/oto: a working order and one pending order."""
+        list_coid = self._new_list_id(params)
+        working = self._leg(params, "working", list_coid, "workingSide", "workingQuantity")
+        pending = self._leg(params, "pending", list_coid, "pendingSide", "pendingQuantity")
+        return await self._place_oto(list_coid, [working, pending])
+
+    async def place_otoco(self, params: Params) -> Json:
+        """POST /api/v3/orderList/otoco: a working order and a pending OCO pair."""
+        list_coid = self._new_list_id(params)
+        working = self._leg(params, "working", list_coid, "workingSide", "workingQuantity")
+        above = self._leg(params, "pendingAbove", list_coid, "pendingSide", "pendingQuantity")
+        below = self._leg(params, "pendingBelow", list_coid, "pendingSide", "pendingQuantity")
+        return await self._place_oto(list_coid, [working, above, below])
+
+    def _new_list_id(self, params: Params) -> str:
+        list_coid = order_params.client_id(params, "listClientOrderId") or self.tg.new_client_id()
+        if self._known(list_coid):
+            raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
+        return list_coid
+
+    async def _place_oto(self, list_coid: str, wanted: list[OrderIntent]) -> Json:
+        working, *pending = await self._within_limits(wanted)
+        for leg in (working, *pending):
+            self.gw.intents.keep(leg)
+        coids = tuple(leg.client_order_id for leg in (working, *pending))
+        # known as an OTO before it leaves: its legs' stream events name its kind right
+        self._remember(list_coid, coids, oto=True)
+        try:
+            await self.tg.place_oto(working, pending)
+        except OutcomeUnknown:
+            for coid in coids:
+                await self.gw.resolved(coid)
+        except BaseException:
+            self._forget(list_coid)  # refused: never placed, its client id free again
+            raise
+        return self._placed(list_coid, coids)
+
+    def _placed(self, list_coid: str, coids: tuple[str, ...]) -> Json:
+        """A placed list's reply: the list, its orders, an orderReports entry per leg."""
+        legs = self._orders(coids)
         at = self.tg.server_now_ms()
         reports = [
             self._report(o, shapes.result(o, o.order_id or 0, at, self._intent(o))) for o in legs
         ]
         return self._list(list_coid, legs, at) | {"orderReports": reports}
 
-    async def _leg(self, params: Params, prefix: str, list_coid: str) -> OrderIntent:
+    async def _within_limits(self, legs: list[OrderIntent]) -> list[OrderIntent]:
+        """The legs once every one was read and checked: two named alike are Binance's
+        duplicate (-2010), then the local key's limits count them all, or none."""
+        coids = [leg.client_order_id for leg in legs]
+        if len(set(coids)) < len(coids):
+            raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
+        return await self.gw.list_within_key_limits(legs)
+
+    def _leg(
+        self,
+        params: Params,
+        prefix: str,
+        list_coid: str,
+        side: str = "side",
+        quantity: str = "quantity",
+    ) -> OrderIntent:
         """One leg as a new order's intent (its own client id, or one the session names)."""
         leg = {"symbol": order_params.required(params, "symbol"),
-               "side": order_params.required(params, "side"),
-               "quantity": order_params.required(params, "quantity")}  # fmt: skip
+               "side": order_params.required(params, side),
+               "quantity": order_params.required(params, quantity)}  # fmt: skip
         for suffix, name in _LEG_PARAMS.items():
             value = params.get(prefix + suffix)
             if value:
@@ -95,8 +162,7 @@ class OrderLists:
         if self.tg.order(coid) is not None:
             raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
         wanted = order_params.order_intent(leg, self.tg.rules, coid)
-        wanted = msgspec.structs.replace(wanted, list_client_order_id=list_coid)
-        return await self.gw.within_key_limits(wanted)
+        return msgspec.structs.replace(wanted, list_client_order_id=list_coid)
 
     # ── cancelling and reading ────────────────────────────────────────────────────────────
     async def cancel(self, params: Params) -> Json:
@@ -179,11 +245,18 @@ class OrderLists:
     def _known(self, list_coid: str) -> bool:
         return list_coid in self._legs
 
-    def _remember(self, list_coid: str, coids: tuple[str, ...]) -> None:
+    def _remember(self, list_coid: str, coids: tuple[str, ...], *, oto: bool = False) -> None:
         self._legs[list_coid] = coids
         self._legs.move_to_end(list_coid)
+        if oto:
+            self._oto[list_coid] = None
         while len(self._legs) > self._kept:
-            self._legs.popitem(last=False)
+            forgotten, _ = self._legs.popitem(last=False)
+            self._oto.pop(forgotten, None)
+
+    def _forget(self, list_coid: str) -> None:
+        self._legs.pop(list_coid, None)
+        self._oto.pop(list_coid, None)
 
     def _orders(self, coids: tuple[str, ...]) -> list[Order]:
         found = [self.tg.order(c) for c in coids]
@@ -199,7 +272,9 @@ class OrderLists:
     def _report(self, order: Order, shaped: Json) -> Json:
         intent = self._intent(order)
         stop = intent.stop_price if intent is not None else None
-        extra = {"stopPrice": shapes.amount(stop)} if stop is not None else {}
+        extra: Json = {"stopPrice": shapes.amount(stop)} if stop is not None else {}
+        if order.status is OrderStatus.PENDING_NEW and order.order_id is not None:
+            extra["workingTime"] = -1  # an OTO's pending leg, placed once its working one fills
         return shaped | {"orderListId": self._number_of(order)} | extra
 
     def _number_of(self, order: Order) -> int:
@@ -207,6 +282,20 @@ class OrderLists:
         if intent is None or intent.list_client_order_id is None:
             return shapes.NO_LIST
         return self.number(intent.list_client_order_id)
+
+    def _kind(self, list_coid: str, legs: list[Order]) -> str:
+        """OCO or OTO: as placed here, else from the legs (a journal read after a restart: an
+        OCO's two legs share a side, an OTO's three or its legs of two sides do not)."""
+        if list_coid in self._oto or len(legs) > 2 or len({o.side for o in legs}) > 1:
+            return OTO
+        return OCO
+
+    def view(self, list_coid: str) -> ListView | None:
+        """The list as the user stream tells it (None for one it holds no leg of)."""
+        legs = self._legs_of(list_coid, self._symbols())
+        if not legs:
+            return None
+        return ListView(_number(legs), list_coid, self._kind(list_coid, legs), legs)
 
     def number(self, list_coid: str) -> int:
         """The list's `orderListId` (NO_LIST for one it holds no leg of)."""
@@ -217,7 +306,7 @@ class OrderLists:
         done = not any(o.is_open for o in legs)
         return {
             "orderListId": _number(legs),
-            "contingencyType": "OCO",
+            "contingencyType": self._kind(list_coid, legs),
             "listStatusType": "ALL_DONE" if done else "EXEC_STARTED",
             "listOrderStatus": "ALL_DONE" if done else "EXECUTING",
             "listClientOrderId": list_coid,

@@ -80,6 +80,8 @@ SIGNED: Final = {
     ("GET", "/api/v3/account"): "account",
     ("GET", "/api/v3/myTrades"): "my_trades",
     ("POST", "/api/v3/orderList/oco"): "lists.place_oco",
+    ("POST", "/api/v3/orderList/oto"): "lists.place_oto",
+    ("POST", "/api/v3/orderList/otoco"): "lists.place_otoco",
     ("DELETE", "/api/v3/orderList"): "lists.cancel",
     ("GET", "/api/v3/orderList"): "lists.query",
     ("GET", "/api/v3/openOrderList"): "lists.open_lists",
@@ -212,6 +214,17 @@ class Gateway:
             last = await self.tg.last_price(wanted.symbol)
             self.key_limits.check(key, wanted, last, self.tg.clock.monotonic())
         return msgspec.structs.replace(wanted, placed_by=key.name)
+
+    async def list_within_key_limits(self, legs: list[OrderIntent]) -> list[OrderIntent]:
+        """An order list's legs, marked with the local key, once its limits allow them all:
+        each leg checked, then all counted together (a refused list counts nothing)."""
+        key = _current_key.get()
+        if key is None:
+            return legs
+        if key.max_order_notional is not None or key.max_orders_per_minute is not None:
+            priced = [(leg, await self.tg.last_price(leg.symbol)) for leg in legs]
+            self.key_limits.check_all(key, priced, self.tg.clock.monotonic())
+        return [msgspec.structs.replace(leg, placed_by=key.name) for leg in legs]
 
     def new_intent(self, params: Params) -> OrderIntent:
         coid = order_params.client_id(params) or self.tg.new_client_id()

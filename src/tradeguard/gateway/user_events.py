@@ -5,6 +5,7 @@ the fills it sees are the fills the journal booked (their trade ids, commissions
 cumulative quantity the booked fills add up to), and an order the guard refused never appears.
 
     OrderUpdated, first time the exchange has the order   executionReport x=NEW
+        (an OTO's pending order: X=PENDING_NEW, then x=NEW again once the exchange placed it)
     OrderFilled                                            executionReport x=TRADE
     OrderUpdated CANCELED / EXPIRED / REJECTED             executionReport x=that
     BalanceChanged                                         outboundAccountPosition
@@ -42,13 +43,20 @@ class UserEvents:
 
     def __init__(self) -> None:
         self._announced: set[str] = set()
+        self._pending: set[str] = set()  # announced as an order list's PENDING_NEW leg
         self._exec_id = 0
 
     def of(
-        self, event: EventBase, order: Order | None, intent: OrderIntent | None, now_ms: int
+        self,
+        event: EventBase,
+        order: Order | None,
+        intent: OrderIntent | None,
+        now_ms: int,
+        list_number: int = NO_LIST,
     ) -> list[Json]:
         """The events for `event`; `order` is the order it concerns as the journal now holds
-        it (after the event), `intent` what the bot asked for, `now_ms` the exchange's clock."""
+        it (after the event), `intent` what the bot asked for, `now_ms` the exchange's clock,
+        `list_number` the orderListId of the list it is a leg of."""
         if isinstance(event, BalanceChanged):
             return [account_position(event, now_ms)]
         if isinstance(event, BalanceMoved):
@@ -60,8 +68,15 @@ class UserEvents:
         out: list[Json] = []
         coid = order.client_order_id
         first = coid not in self._announced
-        if first and (isinstance(event, OrderFilled) or event.status in _ON_EXCHANGE):
+        pending = order.status is OrderStatus.PENDING_NEW  # held, not placed: an OTO's leg
+        live = isinstance(event, OrderFilled) or event.status in _ON_EXCHANGE
+        if first and (live or pending):
             self._announced.add(coid)
+            if pending:
+                self._pending.add(coid)
+            out.append(self._report(order, intent, now_ms, "NEW", event, new=True))
+        elif coid in self._pending and live:  # the exchange placed it: now it works
+            self._pending.discard(coid)
             out.append(self._report(order, intent, now_ms, "NEW", event, new=True))
         if isinstance(event, OrderFilled):
             out.append(self._report(order, intent, now_ms, "TRADE", event, fill=event))
@@ -71,6 +86,9 @@ class UserEvents:
             # ended, every fill the exchange reported booked: nothing more will be said of it,
             # so it is forgotten (a gateway runs for weeks; only live orders are remembered)
             self._announced.discard(coid)
+            self._pending.discard(coid)
+        for report in out:
+            report["g"] = list_number
         return out
 
     @property
@@ -93,6 +111,8 @@ class UserEvents:
         at = event.exchange_ms or event.at_ms
         cum_qty, cum_quote = _cumulative(order, fill) if not new else (ZERO, ZERO)
         order_status = "NEW" if new else _status_after(order, fill, cum_qty)
+        if new and order.status is OrderStatus.PENDING_NEW:
+            order_status = "PENDING_NEW"
         last_qty = fill.qty if fill else ZERO
         last_price = fill.price if fill else ZERO
         return {
@@ -128,7 +148,7 @@ class UserEvents:
             "Z": amount(cum_quote),
             "Y": amount(fill.quote if fill else ZERO),
             "Q": amount(intent.quote_qty if intent else None),
-            "W": order.created_ms,
+            "W": -1 if order_status == "PENDING_NEW" else order.created_ms,
             "V": STP_MODE,
         }
 

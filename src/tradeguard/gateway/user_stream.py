@@ -23,7 +23,9 @@ import msgspec
 
 from tradeguard.events import EventBase, OrderFilled, OrderUpdated
 from tradeguard.gateway.intents_kept import IntentsKept
+from tradeguard.gateway.list_events import ListEvents, ListView
 from tradeguard.gateway.local_keys import LocalKeys
+from tradeguard.gateway.shapes import NO_LIST
 from tradeguard.gateway.user_events import UserEvents
 from tradeguard.gateway.wire_errors import binance
 from tradeguard.orders import Order
@@ -75,6 +77,9 @@ class UserStreams:
         self.keys = keys
         self._intents = intents
         self._events = UserEvents()
+        self._lists = ListEvents()
+        # an order list by its client id, as the gateway shows it (set by its order lists)
+        self.list_view: Callable[[str], ListView | None] = lambda list_coid: None
         self._subscribers: set[Subscriber] = set()
         self.listen_keys: dict[str, str] = {}  # listenKey -> the local key's name
         self._key_sockets: dict[str, set[Subscriber]] = {}  # listenKey -> its sockets
@@ -92,7 +97,12 @@ class UserStreams:
             return
         order = self._order_of(event)
         intent = self._intents.get(order.client_order_id) if order is not None else None
-        made = self._events.of(event, order, intent, self._now())
+        in_list = intent.list_client_order_id if intent is not None else None
+        view = self.list_view(in_list) if in_list is not None else None
+        now = self._now()
+        made = self._events.of(event, order, intent, now, view.number if view else NO_LIST)
+        if view is not None and made:  # a leg's report: the list's own news, if any, after it
+            made += self._lists.after(view, now, event.exchange_ms or event.at_ms)
         for payload in made:
             for subscriber in list(self._subscribers):
                 subscriber.put(payload)

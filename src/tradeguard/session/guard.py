@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from tradeguard import risk, stages
 from tradeguard.errors import (
@@ -57,7 +57,13 @@ from tradeguard.session.orders import OrderCalls, naming
 from tradeguard.session.reads import Awaited, ReadCalls
 from tradeguard.session.recorder import Recorder
 from tradeguard.session.replace import ReplaceCalls
-from tradeguard.session.resolve import ResolvePolicy, book_fills, resolve_unknown
+from tradeguard.session.resolve import (
+    ListVenue,
+    ResolvePolicy,
+    book_fills,
+    resolve_unknown,
+    resolve_unknown_list,
+)
 from tradeguard.session.serving import ServingCalls
 from tradeguard.session.stop import StopCalls
 from tradeguard.symbol_rules import SymbolRules
@@ -201,12 +207,18 @@ class Session(
             self._daily_notional[day] = self._daily_notional.get(day, Decimal(0)) - notional
 
     def _send_failed(
-        self, coids: Sequence[str], symbol: str, exc: TradeguardError, sending: Sending
+        self,
+        coids: Sequence[str],
+        symbol: str,
+        exc: TradeguardError,
+        sending: Sending,
+        list_id: str | None = None,
     ) -> None:
         """What a request that got no placement reply means for its orders: UNKNOWN after an
-        OutcomeUnknown, resolved by client order id and never resent; REJECTED, with the
-        reason, after an answer that it was not placed. A request refused before it left
-        takes back its place in the order rate and its notional in the rung's daily cap."""
+        OutcomeUnknown, resolved by client order id (an order list's legs by the list's,
+        `list_id`, where the venue reads lists) and never resent; REJECTED, with the reason,
+        after an answer that it was not placed. A request refused before it left takes back
+        its place in the order rate and its notional in the rung's daily cap."""
         if never_left(exc):
             self._uncount(sending)
         if isinstance(exc, OutcomeUnknown):
@@ -220,6 +232,10 @@ class Session(
             )
             for coid in coids:
                 self._local(coid, symbol, OrderStatus.UNKNOWN, f"outcome unknown: {exc.message}")
+            if list_id is not None and hasattr(self.transport, "order_list_legs"):
+                self._spawn(self._resolve_list(list_id, coids, symbol, sending.server_ms))
+                return
+            for coid in coids:
                 self._spawn(self._resolve(coid, symbol, sending.server_ms))
             return
         for coid in coids:
@@ -239,6 +255,25 @@ class Session(
             assets=self._assets(symbol),
             sent_server_ms=sent_server_ms,
             still_unknown=still_unknown,
+            record=self._record,
+            profile=self.profile,
+            policy=self.resolve_policy,
+        )
+
+    async def _resolve_list(
+        self, list_id: str, coids: Sequence[str], symbol: str, sent_server_ms: int
+    ) -> None:
+        def unknown() -> list[str]:
+            legs = (self.ledger.order(coid) for coid in coids)
+            return [o.client_order_id for o in legs if o and o.status is OrderStatus.UNKNOWN]
+
+        await resolve_unknown_list(
+            cast("ListVenue", self.transport),
+            symbol=symbol,
+            list_client_order_id=list_id,
+            unknown=unknown,
+            assets=self._assets(symbol),
+            sent_server_ms=sent_server_ms,
             record=self._record,
             profile=self.profile,
             policy=self.resolve_policy,

@@ -8,13 +8,14 @@ legs), so there is one path to the exchange. Options Binance Spot lacks (reduce_
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from tradeguard.errors import TradeguardError
 from tradeguard.events import EventBase, OrderIntended
 from tradeguard.intents import Amount, ClientIds, choice, symbol_of
-from tradeguard.model import OrderIntent, OrderType, Side, Symbol
+from tradeguard.model import OrderIntent, OrderReport, OrderType, Side, Symbol
 from tradeguard.orders import Order
 from tradeguard.report_events import order_updated
 from tradeguard.session.checks import SEND_FAILURES, Sending
@@ -69,7 +70,12 @@ class OrderCalls:
         def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
         def _sending(self, coids: Sequence[str]) -> Sending: ...
         def _send_failed(
-            self, coids: Sequence[str], symbol: str, exc: TradeguardError, sending: Sending
+            self,
+            coids: Sequence[str],
+            symbol: str,
+            exc: TradeguardError,
+            sending: Sending,
+            list_id: str | None = None,
         ) -> None: ...
         def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
         def order(self, client_order_id: str) -> Order | None: ...
@@ -279,6 +285,19 @@ class OrderCalls:
     async def _send_bracket(
         self, sym: Symbol, side: Side, list_id: str, checked: list[OrderIntent]
     ) -> tuple[Order, Order]:
+        del side
+        send = partial(self.transport.place_bracket, checked, list_id)
+        first, second = await self._send_list(sym, checked, send)
+        return first, second
+
+    async def _send_list(
+        self,
+        sym: Symbol,
+        checked: list[OrderIntent],
+        send: Callable[[], Awaitable[Sequence[OrderReport]]],
+    ) -> list[Order]:
+        """An order list's checked legs journaled, then its one request sent (`send`); the
+        legs as the reply left them."""
         for leg in checked:
             self._record(
                 OrderIntended(at_ms=self._now(), profile=self.profile, intent=leg), durable=True
@@ -286,12 +305,13 @@ class OrderCalls:
         coids = [leg.client_order_id for leg in checked]
         sending = self._sending(coids)
         try:
-            reports = await self.transport.place_bracket(checked, list_id)
+            reports = await send()
         except SEND_FAILURES as exc:
-            self._send_failed(coids, sym.binance, exc, sending)
+            list_id = checked[0].list_client_order_id
+            self._send_failed(coids, sym.binance, exc, sending, list_id)
             raise
         for report in reports:
             self._record(order_updated(report, self._now(), self.profile, source="reply"))
-        first, second = (self.order(leg.client_order_id) for leg in checked)
-        assert first is not None and second is not None
-        return first, second
+        placed = [self.order(leg.client_order_id) for leg in checked]
+        assert all(o is not None for o in placed)
+        return [o for o in placed if o is not None]

@@ -36,11 +36,19 @@ S = TypeVar("S", bound=msgspec.Struct)
 FILLS_GRACE_S = 2.0  # reported fills not yet booked: wait this long for the stream, then ask
 FILLS_GRACE_MAX_S = 30.0  # ... doubling each time it asks, up to this
 _FINAL = frozenset(s for s in OrderStatus if s.is_final)  # what wait_for waits for by default
-_KNOWN = frozenset(
-    s for s in OrderStatus if s not in (OrderStatus.UNKNOWN, OrderStatus.PENDING_NEW)
-)
+# an outcome known: any status but UNKNOWN, PENDING_NEW only once the exchange numbered the
+# order (an order list's pending leg, held until its working order fills; without an exchange
+# id it is a request not yet answered: `_is`)
+_KNOWN = frozenset(s for s in OrderStatus if s is not OrderStatus.UNKNOWN)
 
 Awaited = Callable[[Order], bool]  # what a waiter waits for of an order
+
+
+def _is(order: Order, wanted: frozenset[OrderStatus]) -> bool:
+    """The order is in one of `wanted` (PENDING_NEW counts once the exchange numbered it)."""
+    if order.status is OrderStatus.PENDING_NEW and order.order_id is None:
+        return False
+    return order.status in wanted
 
 
 def tidy_order(order: Order) -> Order:
@@ -141,7 +149,7 @@ class ReadCalls:
         while True:
             order = self.ledger.order(coid)
             assert order is not None
-            if order.status in wanted and order.missing_qty == 0:
+            if _is(order, wanted) and order.missing_qty == 0:
                 return tidy_order(order)
             left = deadline - loop.time()
             if left <= 0:
@@ -150,8 +158,8 @@ class ReadCalls:
                     + (f", {plain(order.missing_qty)} filled but not yet booked"
                        if order.missing_qty else "")
                 )  # fmt: skip
-            if order.status not in wanted:
-                await self._until(coid, lambda o: o.status in wanted, left)
+            if not _is(order, wanted):
+                await self._until(coid, lambda o: _is(o, wanted), left)
                 continue
             # the exchange reported fills (a reply's cumulative quantity) the fill messages
             # have not brought yet: give the stream a moment, then ask myTrades

@@ -7,7 +7,10 @@ few seconds after it accepted an order, so one -2013 proves nothing. The order i
 never placed only when the exchange could no longer accept it: its request's timestamp plus
 recvWindow has passed on the exchange clock (after that the matching engine rejects it), and
 at least `min_queries` queries said -2013 after that moment. Then it becomes REJECTED with the
-reason written down; it is still not resent: the bot decides.
+reason written down; it is still not resent: the bot decides. An order list's legs are
+resolved together, by the list's client id (`resolve_unknown_list`): a list is placed whole or
+not at all, so one look at the list (the exchange answers -2011 for one it does not hold)
+decides for every leg, and the legs it holds are then read each.
 
 On a venue that limits reads by a decaying call counter (Kraken), the resolver holds room on
 it for the `min_queries` that can conclude, from the start until it is done: the stream's
@@ -27,6 +30,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from tradeguard.errors import OrderNotFound, RateLimited, TransportError
 from tradeguard.events import EventBase, OrderUpdated
@@ -85,55 +89,110 @@ async def resolve_unknown(
 ) -> OrderStatus | None:
     """Resolve one UNKNOWN order; the status it was found in, or None if it is still unknown
     (resolved by the stream meanwhile, or `max_queries` ran out)."""
-    policy = policy or ResolvePolicy()
+
+    def unknown() -> list[str]:
+        return [client_order_id] if still_unknown() else []
+
+    async def look() -> list[OrderReport]:
+        return [await transport.get_order(symbol, client_order_id=client_order_id)]
+
+    return await _resolving(
+        transport, _Asking(symbol, look, unknown, assets, sent_server_ms, record, profile),
+        sleep, policy or ResolvePolicy(),
+    )  # fmt: skip
+
+
+async def resolve_unknown_list(
+    transport: ListVenue,
+    *,
+    symbol: str,
+    list_client_order_id: str,
+    unknown: Callable[[], list[str]],
+    assets: tuple[str, str],
+    sent_server_ms: int,
+    record: Record,
+    profile: str,
+    sleep: Sleep = asyncio.sleep,
+    policy: ResolvePolicy | None = None,
+) -> OrderStatus | None:
+    """Resolve the UNKNOWN legs of one order list (`unknown()`: those still unknown) by the
+    list as a whole: the exchange is asked for the list by its client id, and a list it does
+    not hold after the deadline means no leg reached it (a list is placed whole or not at
+    all); a list it holds has each unknown leg read. The first leg's status, or None."""
+
+    async def look() -> list[OrderReport]:
+        held = set(await transport.order_list_legs(list_client_order_id))
+        legs = [c for c in unknown() if c in held]
+        return [await transport.get_order(symbol, client_order_id=c) for c in legs]
+
+    return await _resolving(
+        transport, _Asking(symbol, look, unknown, assets, sent_server_ms, record, profile),
+        sleep, policy or ResolvePolicy(),
+    )  # fmt: skip
+
+
+class ListVenue(Venue, Protocol):
+    """A venue that reads an order list by its client id."""
+
+    async def order_list_legs(self, list_client_order_id: str) -> list[str]:
+        """The list's orders' client ids; OrderNotFound for a list it does not hold."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Asking:
+    """What one resolution asks (`look`: the reports, OrderNotFound if none) and for whom
+    (`unknown`: the client ids still unknown)."""
+
+    symbol: str
+    look: Callable[[], Awaitable[list[OrderReport]]]
+    unknown: Callable[[], list[str]]
+    assets: tuple[str, str]
+    sent_server_ms: int
+    record: Record
+    profile: str
+
+
+async def _resolving(
+    transport: Venue, asking: _Asking, sleep: Sleep, policy: ResolvePolicy
+) -> OrderStatus | None:
     holding = getattr(transport, "resolving", None)  # a venue with a call counter (Kraken)
     held = holding(policy.min_queries) if holding is not None else contextlib.nullcontext()
     with held:
-        return await _ask(
-            transport, symbol, client_order_id, assets, sent_server_ms, still_unknown,
-            record, profile, sleep, policy,
-        )  # fmt: skip
+        return await _ask(transport, asking, sleep, policy)
 
 
 async def _ask(
-    transport: Venue,
-    symbol: str,
-    client_order_id: str,
-    assets: tuple[str, str],
-    sent_server_ms: int,
-    still_unknown: Callable[[], bool],
-    record: Record,
-    profile: str,
-    sleep: Sleep,
-    policy: ResolvePolicy,
+    transport: Venue, asking: _Asking, sleep: Sleep, policy: ResolvePolicy
 ) -> OrderStatus | None:
-    deadline = sent_server_ms + transport.recv_window_ms + policy.grace_ms
+    deadline = asking.sent_server_ms + transport.recv_window_ms + policy.grace_ms
     delay = policy.first_delay_s
     late_misses = 0
     asked = 0
     for _ in range(policy.max_queries):
         await sleep(delay)
         delay = min(policy.max_delay_s, delay * 2)
-        if not still_unknown():
+        if not asking.unknown():
             return None
         now = transport.server_now_ms()
         if now <= deadline and asked and _scarce(transport, policy):
             continue  # before the deadline a miss proves nothing: keep the venue's counter
         asked += 1
         try:
-            report = await transport.get_order(symbol, client_order_id=client_order_id)
+            reports = await asking.look()
         except RateLimited:
             continue
         except OrderNotFound:
             if now > deadline:
                 late_misses += 1
-            if late_misses >= policy.min_queries and still_unknown():
-                record(
+            never_placed = asking.unknown() if late_misses >= policy.min_queries else []
+            for coid in never_placed:
+                asking.record(
                     OrderUpdated(
                         at_ms=transport.clock.wall_ms(),
-                        profile=profile,
-                        client_order_id=client_order_id,
-                        symbol=symbol,
+                        profile=asking.profile,
+                        client_order_id=coid,
+                        symbol=asking.symbol,
                         status=OrderStatus.REJECTED,
                         source="query",
                         reason=(
@@ -142,13 +201,15 @@ async def _ask(
                         ),
                     )
                 )
+            if never_placed:
                 return OrderStatus.REJECTED
             continue
         except TransportError:
             continue
         at = transport.clock.wall_ms()
-        # fills first: an order seen FILLED must already hold its fills (and the position)
-        await book_fills(transport, report, assets, record, profile, at)
-        record(order_updated(report, at, profile))
-        return report.status
+        for report in reports:
+            # fills first: an order seen FILLED must already hold its fills (and the position)
+            await book_fills(transport, report, asking.assets, asking.record, asking.profile, at)
+            asking.record(order_updated(report, at, asking.profile))
+        return reports[0].status if reports else None
     return None

@@ -6,6 +6,8 @@ internals:
     await tg.check_order(intent)         the guard's checks only: nothing journaled, sent or
                                          counted against the rung's caps (Binance's order/test)
     await tg.place_order_list(a, b)      two intents as one OCO list, through `bracket`'s path
+    await tg.place_oto(working, pending) a working order and the one or two (an OCO pair) it
+                                         places once filled, as one OTO / OTOCO list
     tg.order_by_exchange_id(symbol, id)  the journal's order of that exchange id (None: none)
     tg.orders_of(symbol)                 every order the journal holds for the symbol
     tg.intent_of(client_order_id)        what the order was placed with, from the journal
@@ -27,22 +29,23 @@ Orders from `order_by_exchange_id` and `orders_of` are the journal's, not the ti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 from tradeguard.errors import ConfigError
 from tradeguard.events import EventBase, OrderIntended
-from tradeguard.model import Balance, OrderIntent, Side, Symbol
+from tradeguard.model import Balance, OrderIntent, OrderReport, Side, Symbol
 from tradeguard.orders import Order
 from tradeguard.session.orders import naming
-from tradeguard.venues.protocol import OCO, require
+from tradeguard.venues.protocol import OCO, OTO, require
 
 if TYPE_CHECKING:
     from tradeguard.intents import ClientIds
     from tradeguard.journal.replay import Ledger
     from tradeguard.session.guard import Guard
     from tradeguard.session.recorder import Recorder
-    from tradeguard.venues.protocol import Venue
+    from tradeguard.venues.protocol import OtoVenue, Venue
 
 
 class ServingCalls:
@@ -66,6 +69,12 @@ class ServingCalls:
         def _send_bracket(
             self, sym: Symbol, side: Side, list_id: str, checked: list[OrderIntent]
         ) -> Coroutine[Any, Any, tuple[Order, Order]]: ...
+        def _send_list(
+            self,
+            sym: Symbol,
+            checked: list[OrderIntent],
+            send: Callable[[], Awaitable[Sequence[OrderReport]]],
+        ) -> Coroutine[Any, Any, list[Order]]: ...
 
     def new_client_id(self) -> str:
         """A fresh client order id, as the session names the orders it makes."""
@@ -90,6 +99,27 @@ class ServingCalls:
         with naming(first):
             checked = [await self._check(first), await self._check(second, count=False)]
             return await self._send_bracket(first.symbol, first.side, list_id, checked)
+
+    async def place_oto(self, working: OrderIntent, pending: Sequence[OrderIntent]) -> list[Order]:
+        """A working order and the orders it places once it has filled, as one list: one
+        pending order (an OTO) or an OCO pair, the one above the market first (an OTOCO).
+        Every leg is checked by the guard (the rung's caps counted for the working order and
+        the first pending one: an OTOCO's pair is one bracket), all journaled, then one
+        request. All name the list in `list_client_order_id`. The legs as placed (the
+        pending ones PENDING_NEW until the working order fills); raises as `bracket`."""
+        require(self.transport, OTO, "an OTO order list")
+        legs = [working, *pending]
+        list_id = working.list_client_order_id
+        if list_id is None or any(leg.list_client_order_id != list_id for leg in legs):
+            raise ConfigError("every leg of an order list names it in list_client_order_id")
+        if len(pending) not in (1, 2):
+            raise ConfigError("an OTO list places one pending order, or an OCO pair of them")
+        with naming(working):
+            checked = [await self._check(leg, count=i < 2) for i, leg in enumerate(legs)]
+            oto = cast("OtoVenue", self.transport)
+            return await self._send_list(
+                working.symbol, checked, partial(oto.place_oto, checked, list_id)
+            )
 
     def order_by_exchange_id(self, symbol: str, order_id: int) -> Order | None:
         """The order the exchange numbers `order_id` on `symbol` ("BTCUSDT"), if journaled."""

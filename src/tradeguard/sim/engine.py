@@ -27,7 +27,8 @@ from decimal import Decimal
 
 from tradeguard.sim import wire
 from tradeguard.sim.book import Live
-from tradeguard.sim.engine_core import OPEN, Core, OcoList, SymbolState
+from tradeguard.sim.engine_core import LIST_OPEN, Core, OcoList, SymbolState
+from tradeguard.sim.engine_lists import activate_ready, place_oto
 from tradeguard.sim.engine_orders import place_oco, place_order
 from tradeguard.sim.engine_step import advance, after_price, cross, run_triggers
 from tradeguard.sim.filters import NO_SUCH_ORDER, UNKNOWN_ORDER
@@ -39,6 +40,7 @@ from tradeguard.sim.records import (
     MarketEvent,
     NewOco,
     NewOrder,
+    NewOto,
     PlaceResult,
     SimOrder,
     SimTrade,
@@ -62,6 +64,7 @@ class Engine:
         synthetic liquidity, let synthetic taker flow fill resting orders, trigger stops and
         trailing stops. Never moves backwards (an earlier `now_ms` is a no-op)."""
         if advance(self._core, now_ms):
+            activate_ready(self._core)
             for sym in self._core.books.values():
                 self._core.publish(sym)
 
@@ -79,8 +82,10 @@ class Engine:
     def _done(self, sym: SymbolState) -> None:
         """End of a state-changing call: stops see new prices, balances and top of book report."""
         core = self._core
+        activate_ready(core)
         if sym.ticks:
             run_triggers(core, sym, core.now)
+            activate_ready(core)
         core.flush(core.now)
         core.publish(sym)
 
@@ -103,6 +108,19 @@ class Engine:
         results = place_oco(self._core, account, oco)
         self._done(self._core.books[oco.symbol])
         return results
+
+    def place_oto(self, account: str, oto: NewOto, now_ms: int) -> list[PlaceResult]:
+        """Place an OTO (or OTOCO) list: the working order now, its pending orders once it
+        has filled; returns [working, pending...] (the pending ones PENDING_NEW)."""
+        self.advance(now_ms)
+        results = place_oto(self._core, account, oto)
+        self._done(self._core.books[oto.symbol])
+        return results
+
+    def list_kind(self, symbol: str, order_list_id: int) -> str:
+        """An order list's contingencyType: OCO or OTO (an OTOCO is an OTO)."""
+        lst = self._core.lists.get((symbol, order_list_id))
+        return "OCO" if lst is None else lst.contingency
 
     def list_client_order_id(self, symbol: str, order_list_id: int) -> str:
         """The listClientOrderId of an order list (given or generated at placement)."""
@@ -140,11 +158,11 @@ class Engine:
     def _cancel_one(self, sym: SymbolState, live: Live, cancel_id: str) -> SimOrder:
         core = self._core
         o = live.order
-        core.finish(
+        said = core.finish(
             sym, live, core.now, "CANCELED", "CANCELED", orig_client_order_id=o.client_order_id
         )
         # The cancel's own report carries the cancel request's id as "c" (Binance does so).
-        core.user_events[-1].payload["c"] = cancel_id
+        said["c"] = cancel_id
         out = copy.copy(o)
         out.orig_client_order_id = o.client_order_id
         out.client_order_id = cancel_id
@@ -158,7 +176,7 @@ class Engine:
         if o.order_list_id >= 0:
             oco = core.lists.get((o.symbol, o.order_list_id))
             if oco is not None:
-                legs = [leg for leg in oco.legs if leg.order.status in OPEN]
+                legs = [leg for leg in oco.legs if leg.order.status in LIST_OPEN]
         out = None
         for leg in legs:
             copy_ = self._cancel_one(sym, leg, cancel_id or core.new_client_id())
@@ -213,7 +231,7 @@ class Engine:
         self.advance(now_ms)
         sym = self._sym(symbol)
         oco = self._order_list(account, symbol, order_list_id, list_client_order_id)
-        open_legs = [leg for leg in oco.legs if leg.order.status in OPEN]
+        open_legs = [leg for leg in oco.legs if leg.order.status in LIST_OPEN]
         if not open_legs:
             raise Reject(-2011, UNKNOWN_ORDER)
         out = [self._cancel_one(sym, leg, self._core.new_client_id()) for leg in open_legs]

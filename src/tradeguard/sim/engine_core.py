@@ -26,6 +26,7 @@ from tradeguard.sim.records import (
     STOP_TRIGGERED,
     EngineConfig,
     MarketEvent,
+    NewOrder,
     SimOrder,
     SimTrade,
     SymbolSpec,
@@ -35,6 +36,8 @@ from tradeguard.sim.records import (
 ZERO = Decimal(0)
 ALNUM = string.ascii_letters + string.digits
 OPEN = ("NEW", "PARTIALLY_FILLED")
+PENDING = "PENDING_NEW"  # an order list's pending order, until its working order has filled
+LIST_OPEN = (*OPEN, PENDING)
 # Public events are a firehose nobody may be draining; keep the newest ones only.
 MARKET_EVENTS_KEPT = 100_000
 TopOfBook = tuple[Decimal, Decimal, Decimal, Decimal]
@@ -65,11 +68,17 @@ class SymbolState:
 
 @dataclass(slots=True, eq=False)
 class OcoList:
+    """An order list: an OCO's two legs, or an OTO's working order (first) and pending ones
+    (`pending`, with what they were asked as, until the working order fills)."""
+
     list_id: int
     client_id: str
     account: str
     symbol: str
     legs: list[Live]
+    contingency: str = "OCO"  # or "OTO" (an OTOCO too, as Binance names it)
+    pending: list[tuple[Live, NewOrder]] = field(default_factory=list)
+    done: bool = False  # its ALL_DONE listStatus was sent
 
 
 class Core:
@@ -108,6 +117,7 @@ class Core:
         self.open_by: dict[tuple[str, str], dict[int, Live]] = {}  # (account, symbol)
         self.trades: dict[tuple[str, str], list[SimTrade]] = {}
         self.lists: dict[tuple[str, int], OcoList] = {}
+        self.ready: list[OcoList] = []  # OTO lists whose working order filled: place the rest
 
     # ── ids and events ──────────────────────────────────────────────────────────────────────
     def new_client_id(self) -> str:
@@ -126,6 +136,11 @@ class Core:
             **kw,
         )
         self.user_events.append(UserEvent(live.order.account, payload))
+        o = live.order
+        if o.order_list_id >= 0 and o.status not in LIST_OPEN:
+            lst = self.lists.get((o.symbol, o.order_list_id))
+            if lst is not None and all(leg.order.status not in LIST_OPEN for leg in lst.legs):
+                self.list_done(self.books[o.symbol], o.order_list_id, now)
         return payload
 
     def report_triggered(self, live: Live, now: int) -> None:
@@ -214,12 +229,27 @@ class Core:
 
     def finish(
         self, sym: SymbolState, live: Live, now: int, status: str, exec_type: str, **kw: Any
-    ) -> None:
-        """End an open order with `status` (CANCELED, EXPIRED, EXPIRED_IN_MATCH) and say so."""
+    ) -> dict[str, Any]:
+        """End an open order with `status` (CANCELED, EXPIRED, EXPIRED_IN_MATCH) and say so;
+        the report said."""
         live.order.status = status
         live.order.update_time = now
         self.close(sym, live)
-        self.report(live, exec_type, now, **kw)
+        payload = self.report(live, exec_type, now, **kw)
+        if status != "CANCELED" and live.order.order_list_id >= 0:
+            self._expire_pending(sym, live, now)
+        return payload
+
+    def _expire_pending(self, sym: SymbolState, working: Live, now: int) -> None:
+        """An OTO's working order expired unfilled: its pending orders expire with it (a
+        cancel ends them all itself)."""
+        lst = self.lists.get((sym.spec.symbol, working.order.order_list_id))
+        if lst is None or not lst.legs or lst.legs[0] is not working:
+            return
+        waiting, lst.pending = lst.pending, []
+        for leg, _ in waiting:
+            if leg.order.status == PENDING:
+                self.finish(sym, leg, now, "EXPIRED", "EXPIRED")
 
     # ── fills ───────────────────────────────────────────────────────────────────────────────
     def _fill(
@@ -239,6 +269,10 @@ class Core:
         o.cummulative_quote_qty += quote
         o.update_time = now
         o.status = "FILLED" if o.executed_qty >= o.orig_qty else "PARTIALLY_FILLED"
+        if o.status == "FILLED" and o.order_list_id >= 0:
+            lst = self.lists.get((o.symbol, o.order_list_id))
+            if lst is not None and lst.pending and lst.legs[0] is live:
+                self.ready.append(lst)  # its pending orders go on once this call's fills are in
         rate = self.config.maker_commission if maker else self.config.taker_commission
         ledger = self.ledger
         if o.side == "BUY":
@@ -342,9 +376,14 @@ class Core:
         self.list_done(sym, live.order.order_list_id, now)
 
     def list_done(self, sym: SymbolState, list_id: int, now: int) -> None:
+        """The list's ALL_DONE listStatus, once."""
         oco = self.lists.get((sym.spec.symbol, list_id))
-        if oco is not None:
-            payload = wire.list_status(
-                [leg.order for leg in oco.legs], oco.client_id, now, done=True
-            )
-            self.user_events.append(UserEvent(oco.account, payload))
+        if oco is not None and not oco.done:
+            oco.done = True
+            self.list_status(oco, now, done=True)
+
+    def list_status(self, lst: OcoList, now: int, *, done: bool) -> None:
+        payload = wire.list_status(
+            [leg.order for leg in lst.legs], lst.client_id, now, done=done, kind=lst.contingency
+        )
+        self.user_events.append(UserEvent(lst.account, payload))

@@ -52,7 +52,7 @@ def default_resp_type(order: NewOrder) -> str:
     return "FULL" if order.type in ("MARKET", "LIMIT") else "ACK"
 
 
-def _would_take(sym: SymbolState, buy: bool, price: Decimal) -> bool:
+def would_take(sym: SymbolState, buy: bool, price: Decimal) -> bool:
     """Whether a limit price crosses the best opposite price (user orders or synthetic)."""
     user = sym.book(not buy).best()
     syn = sym.market.top("SELL" if buy else "BUY")
@@ -67,7 +67,7 @@ def _algo_count(core: Core, account: str, symbol: str) -> int:
     return sum(1 for live in held.values() if live.order.type in STOP_TYPES)
 
 
-def _engine_checks(core: Core, sym: SymbolState, account: str, order: NewOrder) -> None:
+def engine_checks(core: Core, sym: SymbolState, account: str, order: NewOrder) -> None:
     """The matching engine's refusals that need no funds computation."""
     if sym.spec.status != "TRADING":
         raise rejected(MARKET_CLOSED)
@@ -80,18 +80,18 @@ def _engine_checks(core: Core, sym: SymbolState, account: str, order: NewOrder) 
     if cid is not None and (account, cid) in core.open_client:
         raise rejected(DUPLICATE_ORDER)
     if order.type in STOP_TYPES and order.trailing_delta is None and order.stop_price is not None:
-        probe = Live(order=_probe(order), spec=sym.spec, reserved=ZERO, limit=None)
+        probe = Live(order=order_record(order), spec=sym.spec, reserved=ZERO, limit=None)
         if stop_condition(probe, sym.last):
             raise rejected(WOULD_TRIGGER)
     if (
         order.type == "LIMIT_MAKER"
         and order.price is not None
-        and _would_take(sym, order.side == "BUY", order.price)
+        and would_take(sym, order.side == "BUY", order.price)
     ):
         raise rejected(WOULD_TAKE)
 
 
-def _probe(order: NewOrder) -> SimOrder:
+def order_record(order: NewOrder) -> SimOrder:
     """A throwaway order record, for checks that read a SimOrder."""
     return SimOrder(
         account="",
@@ -121,7 +121,7 @@ def _probe(order: NewOrder) -> SimOrder:
     )
 
 
-def _needs(
+def funds_needed(
     core: Core, sym: SymbolState, account: str, order: NewOrder
 ) -> tuple[Decimal, Decimal, Decimal]:
     """(order quantity, funds to lock, free balance required) for a new order."""
@@ -152,11 +152,11 @@ def _needs(
     return qty, lock, lock
 
 
-def _new_live(
+def new_live(
     core: Core, sym: SymbolState, account: str, order: NewOrder, qty: Decimal, reserved: Decimal
 ) -> Live:
     now = core.now
-    o = _probe(order)
+    o = order_record(order)
     o.account = account
     o.order_id = sym.next_order_id
     sym.next_order_id += 1
@@ -176,7 +176,7 @@ def _new_live(
     return live
 
 
-def _lock(
+def lock_funds(
     core: Core, sym: SymbolState, account: str, buy: bool, amount: Decimal, required: Decimal
 ) -> None:
     asset = sym.spec.quote if buy else sym.spec.base
@@ -192,16 +192,16 @@ def place_order(core: Core, account: str, order: NewOrder, test: bool) -> PlaceR
     check_filters(spec, order, sym.last)
     resp_type = default_resp_type(order)
     if test:
-        return PlaceResult(_probe(order), [], resp_type)
+        return PlaceResult(order_record(order), [], resp_type)
     if core.open_count(account, order.symbol) >= spec.max_num_orders:
         raise filter_failure("MAX_NUM_ORDERS")
     if order.type in STOP_TYPES and _algo_count(core, account, order.symbol) >= MAX_ALGO_ORDERS:
         raise filter_failure("MAX_NUM_ALGO_ORDERS")
-    _engine_checks(core, sym, account, order)
-    qty, reserve, required = _needs(core, sym, account, order)
+    engine_checks(core, sym, account, order)
+    qty, reserve, required = funds_needed(core, sym, account, order)
     buy = order.side == "BUY"
-    _lock(core, sym, account, buy, reserve, required)
-    live = _new_live(core, sym, account, order, qty, reserve)
+    lock_funds(core, sym, account, buy, reserve, required)
+    live = new_live(core, sym, account, order, qty, reserve)
     o = live.order
     core.report(live, "NEW", core.now, on_book=o.is_working and o.type != "MARKET")
     trades = [] if live.waiting else execute(core, sym, live, core.now)
@@ -238,7 +238,7 @@ def _oco_legs(oco: NewOco) -> tuple[NewOrder, NewOrder]:
     return above, below
 
 
-def _check_oco_types(side: str, above: str, below: str) -> None:
+def check_oco_types(side: str, above: str, below: str) -> None:
     if above not in OCO_TYPES or below not in OCO_TYPES:
         raise Reject(-1158, "Order type not supported in OCO.")
     if above == below == "LIMIT_MAKER":
@@ -271,7 +271,7 @@ def place_oco(core: Core, account: str, oco: NewOco) -> list[PlaceResult]:
     spec = sym.spec
     if oco.side not in ("BUY", "SELL"):
         raise Reject(-1117, "Invalid side.")
-    _check_oco_types(oco.side, oco.above_type, oco.below_type)
+    check_oco_types(oco.side, oco.above_type, oco.below_type)
     above, below = _oco_legs(oco)
     check_shape(spec, above, prefix="above")
     check_shape(spec, below, prefix="below")
@@ -295,21 +295,21 @@ def place_oco(core: Core, account: str, oco: NewOco) -> list[PlaceResult]:
         if (
             leg.type == "LIMIT_MAKER"
             and leg.price is not None
-            and _would_take(sym, leg.side == "BUY", leg.price)
+            and would_take(sym, leg.side == "BUY", leg.price)
         ):
             raise rejected(WOULD_TAKE)
     buy = oco.side == "BUY"
-    needs = [_needs(core, sym, account, leg)[1] for leg in (above, below)]
+    needs = [funds_needed(core, sym, account, leg)[1] for leg in (above, below)]
     reserve = max(needs) if buy else oco.quantity
-    _lock(core, sym, account, buy, reserve, reserve)
+    lock_funds(core, sym, account, buy, reserve, reserve)
 
     list_id = core.next_list_id
     core.next_list_id += 1
     for leg in (above, below):
         leg.order_list_id = list_id
     lives = [
-        _new_live(core, sym, account, above, oco.quantity, reserve),
-        _new_live(core, sym, account, below, oco.quantity, ZERO),
+        new_live(core, sym, account, above, oco.quantity, reserve),
+        new_live(core, sym, account, below, oco.quantity, ZERO),
     ]
     lives[0].sibling, lives[1].sibling = lives[1], lives[0]
     client_id = oco.list_client_order_id or core.new_client_id()

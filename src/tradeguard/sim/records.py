@@ -100,7 +100,7 @@ class NewOrder:
     self_trade_prevention_mode: str | None = None
     strategy_id: int | None = None
     strategy_type: int | None = None
-    order_list_id: int = -1  # set by the engine for OCO legs
+    order_list_id: int = -1  # set by the engine for order lists' legs
 
 
 @dataclass(slots=True)
@@ -122,6 +122,18 @@ class NewOco:
     below_trailing_delta: int | None = None
     below_time_in_force: str | None = None
     below_client_order_id: str | None = None
+    list_client_order_id: str | None = None
+    new_order_resp_type: str | None = None
+
+
+@dataclass(slots=True)
+class NewOto:
+    """POST /api/v3/orderList/oto (one pending order) or /otoco (two, an OCO pair: above
+    first): the working order goes on the book now, the pending ones once it has filled."""
+
+    symbol: str
+    working: NewOrder
+    pending: list[NewOrder]
     list_client_order_id: str | None = None
     new_order_resp_type: str | None = None
 

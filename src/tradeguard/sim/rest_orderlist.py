@@ -1,6 +1,10 @@
-"""Order lists (OCO): place (the current and the legacy endpoint), query, list open, cancel.
+"""Order lists: OCO (the current and the legacy endpoint), OTO and OTOCO; query, list open,
+cancel.
 
-An OCO places two orders at once, so it counts as two against the order-rate limits.
+A list places two orders at once (an OTOCO three), and counts as many against the order-rate
+limits. An OTO's parameters name its working order `working*` and its pending one
+`pending*`; an OTOCO's pending pair shares `pendingSide` and `pendingQuantity` and names each
+leg `pendingAbove*` / `pendingBelow*`.
 """
 
 from __future__ import annotations
@@ -11,9 +15,17 @@ from typing import TYPE_CHECKING
 
 from tradeguard.sim import wire
 from tradeguard.sim.auth import Security
-from tradeguard.sim.records import NewOco, SimOrder
+from tradeguard.sim.engine_lists import WORKING_TYPES
+from tradeguard.sim.records import ORDER_TYPES, NewOco, NewOrder, NewOto, SimOrder
 from tradeguard.sim.rejects import Reject
-from tradeguard.sim.rest_params import RESP_TYPES, SIDES, TIME_IN_FORCE, Params, reject
+from tradeguard.sim.rest_params import (
+    RESP_TYPES,
+    SIDES,
+    STP_MODES,
+    TIME_IN_FORCE,
+    Params,
+    reject,
+)
 from tradeguard.sim.rest_pipeline import Call, Endpoint
 
 if TYPE_CHECKING:
@@ -51,6 +63,56 @@ def parse_oco(p: Params) -> NewOco:
         below_trailing_delta=p.integer("belowTrailingDelta"),
         below_time_in_force=p.enum("belowTimeInForce", TIME_IN_FORCE, -1115),
         below_client_order_id=p.client_id("belowClientOrderId"),
+        list_client_order_id=p.client_id("listClientOrderId"),
+        new_order_resp_type=p.enum("newOrderRespType", RESP_TYPES, -1130),
+    )
+
+
+def _list_leg(p: Params, prefix: str, side: str, quantity: str, types: tuple[str, ...]) -> NewOrder:
+    """One leg of an OTO/OTOCO as a new order, from its prefixed parameters."""
+    type_ = p.enum(f"{prefix}Type", types, -1116, required=True)
+    side_ = p.enum(side, SIDES, -1117, required=True)
+    qty = p.decimal(quantity, required=True)
+    assert type_ is not None and side_ is not None and qty is not None  # required=True
+    return NewOrder(
+        symbol=p.the_symbol(),
+        side=side_,
+        type=type_,
+        time_in_force=p.enum(f"{prefix}TimeInForce", TIME_IN_FORCE, -1115),
+        quantity=qty,
+        price=p.decimal(f"{prefix}Price"),
+        new_client_order_id=p.client_id(f"{prefix}ClientOrderId"),
+        stop_price=p.decimal(f"{prefix}StopPrice"),
+        trailing_delta=p.integer(f"{prefix}TrailingDelta"),
+        iceberg_qty=p.decimal(f"{prefix}IcebergQty"),
+        strategy_id=p.integer(f"{prefix}StrategyId"),
+        strategy_type=p.integer(f"{prefix}StrategyType"),
+    )
+
+
+def parse_oto(p: Params) -> NewOto:
+    """POST /api/v3/orderList/oto."""
+    working = _list_leg(p, "working", "workingSide", "workingQuantity", WORKING_TYPES)
+    pending = _list_leg(p, "pending", "pendingSide", "pendingQuantity", ORDER_TYPES)
+    return _oto(p, working, [pending])
+
+
+def parse_otoco(p: Params) -> NewOto:
+    """POST /api/v3/orderList/otoco."""
+    working = _list_leg(p, "working", "workingSide", "workingQuantity", WORKING_TYPES)
+    above = _list_leg(p, "pendingAbove", "pendingSide", "pendingQuantity", LEG_TYPES)
+    below = _list_leg(p, "pendingBelow", "pendingSide", "pendingQuantity", LEG_TYPES)
+    return _oto(p, working, [above, below])
+
+
+def _oto(p: Params, working: NewOrder, pending: list[NewOrder]) -> NewOto:
+    stp = p.enum("selfTradePreventionMode", STP_MODES, -1130)
+    for leg in (working, *pending):
+        leg.self_trade_prevention_mode = stp
+    return NewOto(
+        symbol=p.the_symbol(),
+        working=working,
+        pending=pending,
         list_client_order_id=p.client_id("listClientOrderId"),
         new_order_resp_type=p.enum("newOrderRespType", RESP_TYPES, -1130),
     )
@@ -116,6 +178,12 @@ def endpoints(sim: Sim) -> list[Endpoint]:
         client_id = sim.engine.list_client_order_id(oco.symbol, list_id)
         return wire.oco_reply(results, client_id, call.now_ms)
 
+    def place_oto(call: Call, oto: NewOto) -> object:
+        results = sim.engine.place_oto(call.account, oto, call.now_ms)
+        list_id = results[0].order.order_list_id
+        client_id = sim.engine.list_client_order_id(oto.symbol, list_id)
+        return wire.oco_reply(results, client_id, call.now_ms, kind="OTO")
+
     def find_list(account: str, list_id: int | None, client_id: str | None) -> list[SimOrder]:
         # Binance finds an order list without its symbol; the engine keys lists by symbol.
         last: Reject | None = None
@@ -132,7 +200,8 @@ def endpoints(sim: Sim) -> list[Endpoint]:
         first = orders[0]
         client_id = sim.engine.list_client_order_id(first.symbol, first.order_list_id)
         placed = min(o.time for o in orders)
-        return wire.order_list_json(orders, client_id, placed, canceled=False)
+        kind = sim.engine.list_kind(first.symbol, first.order_list_id)
+        return wire.order_list_json(orders, client_id, placed, canceled=False, kind=kind)
 
     def get_list(call: Call) -> object:
         p = call.params
@@ -160,8 +229,10 @@ def endpoints(sim: Sim) -> list[Endpoint]:
         canceled = sim.engine.cancel_order_list(
             call.account, symbol, list_id, client_id, call.now_ms
         )
-        list_client_id = sim.engine.list_client_order_id(symbol, canceled[0].order_list_id)
-        return wire.order_list_json(canceled, list_client_id, call.now_ms, canceled=True)
+        list_id = canceled[0].order_list_id
+        list_client_id = sim.engine.list_client_order_id(symbol, list_id)
+        kind = sim.engine.list_kind(symbol, list_id)
+        return wire.order_list_json(canceled, list_client_id, call.now_ms, canceled=True, kind=kind)
 
     trade, user_data = Security.TRADE, Security.USER_DATA
     return [
@@ -180,6 +251,22 @@ def endpoints(sim: Sim) -> list[Endpoint]:
             security=trade,
             needs="trade",
             orders=2,
+        ),
+        Endpoint(
+            "POST",
+            "/api/v3/orderList/oto",
+            lambda call: place_oto(call, parse_oto(call.params)),
+            security=trade,
+            needs="trade",
+            orders=2,
+        ),
+        Endpoint(
+            "POST",
+            "/api/v3/orderList/otoco",
+            lambda call: place_oto(call, parse_otoco(call.params)),
+            security=trade,
+            needs="trade",
+            orders=3,
         ),
         Endpoint("GET", "/api/v3/orderList", get_list, weight=4, security=user_data),
         Endpoint("GET", "/api/v3/openOrderList", open_lists, weight=6, security=user_data),

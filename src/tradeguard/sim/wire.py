@@ -154,7 +154,7 @@ def balances_json(b: dict[str, Balance]) -> list[Json]:
 
 
 def symbol_json(
-    s: SymbolSpec, *, cancel_replace_allowed: bool = True, oto_allowed: bool = False
+    s: SymbolSpec, *, cancel_replace_allowed: bool = True, oto_allowed: bool = True
 ) -> Json:
     """One exchangeInfo "symbols" entry with its filters."""
     return {
@@ -240,13 +240,17 @@ def _list_orders(orders: list[SimOrder]) -> list[Json]:
 
 
 def oco_reply(
-    results: list[PlaceResult], list_client_order_id: str, transaction_time: int | None = None
+    results: list[PlaceResult],
+    list_client_order_id: str,
+    transaction_time: int | None = None,
+    kind: str = "OCO",
 ) -> Json:
-    """POST /api/v3/orderList/oco: the list, its two orders, and one report per leg."""
+    """POST /api/v3/orderList/oco (oto, otoco: `kind` "OTO"): the list, its orders, and one
+    report per leg."""
     first = results[0].order
     return {
         "orderListId": first.order_list_id,
-        "contingencyType": "OCO",
+        "contingencyType": kind,
         "listStatusType": "EXEC_STARTED",
         "listOrderStatus": "EXECUTING",
         "listClientOrderId": list_client_order_id,
@@ -258,14 +262,21 @@ def oco_reply(
 
 
 def order_list_json(
-    orders: list[SimOrder], list_client_order_id: str, transaction_time: int, *, canceled: bool
+    orders: list[SimOrder],
+    list_client_order_id: str,
+    transaction_time: int,
+    *,
+    canceled: bool,
+    kind: str = "OCO",
 ) -> Json:
     """DELETE /api/v3/orderList (canceled=True, reports in the cancel shape) or the list's state."""
     first = orders[0]
-    done = canceled or all(o.status not in ("NEW", "PARTIALLY_FILLED") for o in orders)
+    done = canceled or all(
+        o.status not in ("NEW", "PARTIALLY_FILLED", "PENDING_NEW") for o in orders
+    )
     out: Json = {
         "orderListId": first.order_list_id,
-        "contingencyType": "OCO",
+        "contingencyType": kind,
         "listStatusType": "ALL_DONE" if done else "EXEC_STARTED",
         "listOrderStatus": "ALL_DONE" if done else "EXECUTING",
         "listClientOrderId": list_client_order_id,
@@ -361,7 +372,12 @@ def balance_update(event_time: int, asset: str, delta: Decimal) -> Json:
 
 
 def list_status(
-    orders: list[SimOrder], list_client_order_id: str, event_time: int, *, done: bool
+    orders: list[SimOrder],
+    list_client_order_id: str,
+    event_time: int,
+    *,
+    done: bool,
+    kind: str = "OCO",
 ) -> Json:
     first = orders[0]
     return {
@@ -369,7 +385,7 @@ def list_status(
         "E": event_time,
         "s": first.symbol,
         "g": first.order_list_id,
-        "c": "OCO",
+        "c": kind,
         "l": "ALL_DONE" if done else "EXEC_STARTED",
         "L": "ALL_DONE" if done else "EXECUTING",
         "r": "NONE",

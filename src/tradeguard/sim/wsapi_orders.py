@@ -9,6 +9,8 @@
     openOrders.status    GET    /api/v3/openOrders
     openOrders.cancelAll DELETE /api/v3/openOrders
     orderList.place.oco  POST   /api/v3/orderList/oco        (two orders counted)
+    orderList.place.oto  POST   /api/v3/orderList/oto        (two orders counted)
+    orderList.place.otoco POST  /api/v3/orderList/otoco      (three orders counted)
     orderList.status     GET    /api/v3/orderList
     orderList.cancel     DELETE /api/v3/orderList
 
@@ -53,6 +55,8 @@ ROUTES: Final = {
     "openOrders.status": ("GET", "/api/v3/openOrders"),
     "openOrders.cancelAll": ("DELETE", "/api/v3/openOrders"),
     "orderList.place.oco": ("POST", "/api/v3/orderList/oco"),
+    "orderList.place.oto": ("POST", "/api/v3/orderList/oto"),
+    "orderList.place.otoco": ("POST", "/api/v3/orderList/otoco"),
     "orderList.status": ("GET", "/api/v3/orderList"),
     "orderList.cancel": ("DELETE", "/api/v3/orderList"),
 }

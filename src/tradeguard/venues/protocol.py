@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 # What a venue may offer beyond plain orders; the session asks before it journals an intent.
 OCO = "oco"  # one-cancels-the-other lists (bracket)
+OTO = "oto"  # one-triggers-the-other lists (OTO, OTOCO): pending orders placed on a fill
 CANCEL_REPLACE = "cancel_replace"  # cancel one order and place another in one request
 STOP_ORDERS = "stop_orders"  # stop-loss / take-profit, market and limit
 ICEBERG = "iceberg"
@@ -142,8 +143,21 @@ class Venue(Protocol):
     async def balances(self) -> dict[str, Balance]: ...
 
 
+class OtoVenue(Protocol):
+    """A venue with feature OTO."""
+
+    async def place_oto(
+        self, legs: Sequence[OrderIntent], list_client_order_id: str
+    ) -> list[OrderReport]:
+        """A working order (the first leg) and the orders it places once it has filled: one
+        (an OTO) or an OCO pair, the one above the market first (an OTOCO). The legs as the
+        exchange placed them, the pending ones PENDING_NEW."""
+        ...
+
+
 _FEATURE_NAMES = {
     OCO: "one-cancels-the-other lists",
+    OTO: "one-triggers-the-other lists",
     CANCEL_REPLACE: "cancel-replace in one request",
     STOP_ORDERS: "stop orders",
     ICEBERG: "iceberg orders",

@@ -30,6 +30,7 @@ from tradeguard.errors import (
     ClockSkewError,
     ConfigError,
     NotSent,
+    OrderNotFound,
     OrderRejected,
     OutcomeUnknown,
     RateLimited,
@@ -99,6 +100,7 @@ class BinanceTransport:
     features = frozenset(
         {
             protocol.OCO,
+            protocol.OTO,
             protocol.CANCEL_REPLACE,
             protocol.STOP_ORDERS,
             protocol.ICEBERG,
@@ -451,6 +453,18 @@ class BinanceTransport:
         )
         return await self.place_oco(oco)
 
+    async def place_oto(
+        self, legs: Sequence[OrderIntent], list_client_order_id: str
+    ) -> list[OrderReport]:
+        """A working order and the one (OTO) or two (OTOCO, above first) it places once
+        filled, as one list (`POST /api/v3/orderList/oto` or `/otoco`)."""
+        from tradeguard.venues.binance.rules import to_new_order
+
+        working, *pending = (to_new_order(leg) for leg in legs)
+        request = endpoints.new_oto(working.symbol, list_client_order_id, working, pending)
+        wire = parse.decode(await self.call(request), parse.WireOrderList, "orderList")
+        return [parse.order_report(o) for o in wire.orderReports]
+
     async def orders_by_id(self, symbol: str, order_ids: set[int]) -> dict[int, OrderReport]:
         from tradeguard.venues.binance.order_lookup import orders_by_id
 
@@ -479,6 +493,18 @@ class BinanceTransport:
         body = await self.call(endpoints.new_oco(oco))
         wire = parse.decode(body, parse.WireOrderList, "orderList")
         return [parse.order_report(o) for o in wire.orderReports]
+
+    async def order_list_legs(self, list_client_order_id: str) -> list[str]:
+        """The client ids of an order list's orders; OrderNotFound for a list it does not
+        hold (Binance answers -2011 there)."""
+        try:
+            body = await self.call(endpoints.get_order_list(list_client_order_id))
+        except OrderRejected as exc:
+            if exc.code != -2011:
+                raise
+            raise OrderNotFound(exc.code, exc.msg, exc.http_status) from None
+        wire = parse.decode(body, parse.WireListLegs, "orderList")
+        return [o.clientOrderId for o in wire.orders]
 
     async def cancel_order_list(self, symbol: str, list_client_order_id: str) -> list[OrderReport]:
         body = await self.call(endpoints.cancel_order_list(symbol, list_client_order_id))

@@ -12,8 +12,10 @@ clock is re-synced, under the same client order id. Weights are Binance's publis
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 
 from tradeguard.model import OrderType, Side, TimeInForce
 
@@ -325,6 +327,58 @@ def new_oco(oco: NewOco) -> Request:
     return Request(
         "POST", "/api/v3/orderList/oco", params, signed=True, orders=2, retry=Retry.NEVER
     )
+
+
+# a leg's parameters of POST /api/v3/order, as an OTO / OTOCO leg names them after its prefix
+_LEG_NAMES: Final = {
+    "type": "Type", "side": "Side", "newClientOrderId": "ClientOrderId", "price": "Price",
+    "stopPrice": "StopPrice", "trailingDelta": "TrailingDelta", "quantity": "Quantity",
+    "icebergQty": "IcebergQty", "timeInForce": "TimeInForce",
+}  # fmt: skip
+_PAIR_SHARED: Final = ("side", "quantity")  # an OTOCO's pending pair sends these once
+
+
+def new_oto(
+    symbol: str, list_client_order_id: str, working: NewOrder, pending: Sequence[NewOrder]
+) -> Request:
+    """POST /api/v3/orderList/oto (one pending order) or /otoco (an OCO pair, the one above
+    the market first): each leg counted against the order limits."""
+    params: list[tuple[str, str]] = [
+        ("symbol", symbol),
+        ("listClientOrderId", list_client_order_id),
+    ]
+    params += _prefixed("working", working)
+    if len(pending) == 1:
+        params += _prefixed("pending", pending[0])
+        path = "/api/v3/orderList/oto"
+    else:
+        above, below = pending
+        params += [
+            ("pending" + _LEG_NAMES[name], value)
+            for name, value in new_order(above).params
+            if name in _PAIR_SHARED
+        ]
+        params += _prefixed("pendingAbove", above, skip=_PAIR_SHARED)
+        params += _prefixed("pendingBelow", below, skip=_PAIR_SHARED)
+        path = "/api/v3/orderList/otoco"
+    params.append(("newOrderRespType", "RESULT"))
+    return Request(
+        "POST", path, tuple(params), signed=True, orders=1 + len(pending), retry=Retry.NEVER
+    )
+
+
+def _prefixed(prefix: str, leg: NewOrder, skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    return [
+        (prefix + _LEG_NAMES[name], value)
+        for name, value in new_order(leg).params
+        if name in _LEG_NAMES and name not in skip
+    ]
+
+
+def get_order_list(list_client_order_id: str) -> Request:
+    """GET /api/v3/orderList by the list's client id (Binance finds it without a symbol)."""
+    params = _params(origClientOrderId=list_client_order_id)
+    return Request("GET", "/api/v3/orderList", params, signed=True, weight=4)
 
 
 def cancel_order_list(symbol: str, list_client_order_id: str) -> Request:

@@ -75,6 +75,16 @@ class WireOrder(msgspec.Struct):
     fills: list[WireFill] = []
 
 
+class WireListOrder(msgspec.Struct):
+    clientOrderId: str
+
+
+class WireListLegs(msgspec.Struct):
+    """GET /api/v3/orderList: the list's orders (their states are the orders' own)."""
+
+    orders: list[WireListOrder] = []
+
+
 class WireOrderList(msgspec.Struct):
     """An OCO placement or cancel reply: the list and its orders' states."""
 

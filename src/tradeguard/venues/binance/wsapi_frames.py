@@ -39,6 +39,8 @@ METHODS: Final = {
     "GET /api/v3/openOrders": "openOrders.status",
     "DELETE /api/v3/openOrders": "openOrders.cancelAll",
     "POST /api/v3/orderList/oco": "orderList.place.oco",
+    "POST /api/v3/orderList/oto": "orderList.place.oto",
+    "POST /api/v3/orderList/otoco": "orderList.place.otoco",
     "GET /api/v3/orderList": "orderList.status",
     "DELETE /api/v3/orderList": "orderList.cancel",
 }
