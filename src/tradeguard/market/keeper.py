@@ -115,7 +115,7 @@ class MarketKeeper:
             self.books = kind(
                 rest, stream, stats=stats, config=config, emit=self._emit, tell=self.watchers.tell,
                 watched=self.watchers.watched, wall_ms=self._wall_ms, server_now_ms=server_now_ms,
-                sleep=sleep,
+                monotonic=monotonic, sleep=sleep,
             )  # fmt: skip
 
     # ── reads ─────────────────────────────────────────────────────────────────────────────
