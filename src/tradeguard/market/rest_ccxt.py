@@ -109,7 +109,8 @@ class CcxtMarketRest:
             ask_qty=_dec(raw.get("askVolume")), open=_dec(raw.get("open")),
             high=_dec(raw.get("high")), low=_dec(raw.get("low")),
             volume=_dec(raw.get("baseVolume")), quote_volume=_dec(raw.get("quoteVolume")),
-            at_ms=int(raw.get("timestamp") or 0),
+            # Kraken's and Bybit's ticker carry no time: the reply's is when it came
+            at_ms=int(raw.get("timestamp") or self.venue_obj.server_now_ms()),
         )  # fmt: skip
 
     async def candles(self, symbol: str, interval: str, limit: int) -> list[Candle]:
