@@ -1,6 +1,7 @@
-"""Every venue's ticker says when it is from, over REST and streamed: the exchange's time where
-its reply carries one, else the time the reply was received (Kraken's ticker carries none, on
-either path). Never 0, which reads as 1970."""
+"""Every venue's ticker says when it is from, over REST and streamed, and so does a book read
+over REST: the exchange's time where its reply carries one, else the time the reply was
+received (Kraken's ticker carries none, on either path, nor its REST book). Never 0, which reads
+as 1970."""
 
 from __future__ import annotations
 
@@ -45,3 +46,15 @@ async def test_a_streamed_ticker_says_when_it_is_from(tg: Session) -> None:
     held = await tg.ticker("BTC/USDT")  # from the stream now
     assert tg.market_stats().from_stream >= 1
     assert _dated_now(tg, held), held
+
+
+# deeper than each venue's streamed book holds: read over REST
+REST_DEPTH = {"bybit": 100, "okx": 401, "kraken": 100}
+
+
+async def test_a_book_read_over_rest_says_when_it_is_from(tg: Session) -> None:
+    if tg.venue not in REST_DEPTH:
+        pytest.skip("Binance's local book holds every level: it is never read over REST")
+    book = await tg.book(SYMBOL, REST_DEPTH[tg.venue])
+    assert tg.market_stats().requests == 1
+    assert abs(book.at_ms - tg.clock.wall_ms()) < A_MINUTE_MS, book.at_ms

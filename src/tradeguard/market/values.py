@@ -1,5 +1,6 @@
 """What the session's market-data calls return: a ticker, an order book, a candle, a trade.
-Money is Decimal, exactly as the exchange wrote it; times are the exchange's, in ms (pure)."""
+Money is Decimal, exactly as the exchange wrote it; times are the exchange's, in ms, or where a
+reply carries none, the time it came (pure)."""
 
 from __future__ import annotations
 
