@@ -104,6 +104,7 @@ def _ours(frames: list[bytes]) -> tuple[Callable[[], Callable[[], None]], list[A
     from tradeguard.market.books import KeptBook, StreamedBooks
     from tradeguard.market.cache import MarketStats
     from tradeguard.market.keeper import MarketConfig
+    from tradeguard.net.clock import SystemClock
 
     bids, asks = _snapshot()
     kept: list[Any] = []
@@ -115,7 +116,7 @@ def _ours(frames: list[bytes]) -> tuple[Callable[[], Callable[[], None]], list[A
         books = StreamedBooks(
             None, None, stats=MarketStats(), config=MarketConfig(),  # type: ignore[arg-type]
             emit=lambda *a, **k: None, tell=lambda *a: None, watched=lambda topic: False,
-            wall_ms=lambda: 0, server_now_ms=lambda: 0, sleep=None,  # type: ignore[arg-type]
+            wall_ms=lambda: 0, server_now_ms=lambda: 0, monotonic=SystemClock.monotonic, sleep=None,  # type: ignore[arg-type]
         )  # fmt: skip
         handlers = {STREAM: books._depth_handler(KeptBook(SYMBOL, book), book)}
         envelope = market_frames.decode_envelope

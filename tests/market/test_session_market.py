@@ -252,3 +252,30 @@ async def test_while_the_market_stream_is_down_reads_are_not_answered_from_what_
         await tg.trades(SYMBOL, 5)
     with pytest.raises(RateLimited, match="not sent"):
         await tg.candles(SYMBOL, "1m", 5)
+
+
+async def test_a_streamed_book_stands_for_the_price_check_only_as_old_as_its_last_change(
+    tg: Session, remote: SimRemote
+) -> None:
+    """The book's middle is as old as the book's last change, not as the check's read: a book
+    in sync whose depth stream went silent 3 s ago (not yet given up as stale) is not taken as
+    a fresh price, and the ticker is read over REST."""
+    clock = _SteppedClock(tg.clock)
+    tg.clock = clock  # before the first market read: the keeper takes the same clock
+
+    async def ticker_reads() -> int:
+        sent: dict[str, int] = (await remote.requests())["requests"]
+        return sent.get("GET /api/v3/ticker/price", 0)
+
+    book = await anext(tg.watch_book(SYMBOL, 5))  # the bot reads the book, not the ticker
+    assert book.best_bid is not None
+    await remote.add_fault({"kind": "stream_silence", "channel": "market"})
+    await asyncio.sleep(0.05)  # a diff already under way lands before the silence is timed
+    await remote.reset_requests()
+    clock.offset += 1.0  # the book last changed 1 s ago: it stands
+    price = (book.best_bid * Decimal("0.99")).quantize(Decimal("0.01"))
+    await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))
+    assert await ticker_reads() == 0
+    clock.offset += 2.0  # 3 s: older than the rule, though the check read it 2 s ago
+    await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))
+    assert await ticker_reads() == 1

@@ -152,3 +152,30 @@ def test_a_bot_that_raises_shows_its_traceback_once_and_the_reason_is_journaled(
     assert "runner.py" not in both and "click" not in both
     (shut,) = _shutdowns(tmp_path)
     assert shut.reason == "bot raised ValueError: the strategy gave up"
+
+
+# ── the PnL shown is this run's, the journal's total beside it ───────────────────────────────
+
+
+def _pnl(out: str) -> tuple[Decimal, Decimal]:
+    """(this run's PnL, the journal's total) from the summary's table: its header, then the
+    rule under it, then the row."""
+    lines = out.splitlines()
+    (at,) = [i for i, ln in enumerate(lines) if "PnL this run" in ln]
+    names = [cell.strip() for cell in lines[at].split("┃")]
+    cells = [cell.strip() for cell in lines[at + 2].split("│")]
+    return Decimal(cells[names.index("PnL this run")]), Decimal(cells[names.index("journal PnL")])
+
+
+def test_the_summary_shows_this_runs_pnl_and_the_journals_total_apart(tmp_path: Path) -> None:
+    """Two runs on one journal: the second's summary shows its own PnL, not the first's folded
+    in; the journal's total is beside it, labelled as such."""
+    first = _run(tmp_path, FINISHES)
+    assert first.returncode == 0, first.stdout + first.stderr
+    run1, total1 = _pnl(first.stdout)
+    assert run1 == total1 != 0  # a fresh journal: the run is all of it (the fee, at least)
+    second = _run(tmp_path, FINISHES)
+    assert second.returncode == 0, second.stdout + second.stderr
+    run2, total2 = _pnl(second.stdout)
+    assert run2 != total2 and run2 != 0
+    assert total2 - total1 == run2

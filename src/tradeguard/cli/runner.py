@@ -3,8 +3,8 @@
 A bot is a Python file that defines `async def main(tg)`; `tg` is the `Session`. The runner:
 
 - connects with the profile (the embedded simulator unless the profile says otherwise);
-- shows live progress: orders, fills, position, PnL, request weight and order rate against the
-  exchange's limits;
+- shows live progress: orders, fills, position, this run's PnL (and the journal's total beside
+  it), request weight and order rate against the exchange's limits;
 - on Ctrl-C or SIGTERM, or when the kill switch latches (`tradeguard kill` from anywhere, or
   a loss limit), stops the bot, refuses new orders, cancels open orders (the kill switch always;
   on a signal or when the bot ends, if the profile says so: `cancel_on_exit`, on by default),
@@ -107,9 +107,13 @@ def _failed_at(exc: Exception, bot: Path) -> str:
 
 @dataclass
 class Tally:
+    """This run's counts, and the equity it started from: the loss watch folds the whole
+    journal (every earlier run on this profile), so this run's PnL is the change since."""
+
     orders: int = 0
     fills: int = 0
     denials: int = 0
+    equity_at_start: Decimal = Decimal(0)
 
     def count(self, event: object) -> None:
         if isinstance(event, OrderIntended):
@@ -123,7 +127,7 @@ class Tally:
 def progress(tg: Session, tally: Tally) -> Group:
     """The live panel: what the bot holds and how close it runs to the limits."""
     table = Table(title=f"tradeguard · {tg.profile}", expand=False)
-    for column in ("orders", "fills", "open", "denied", "PnL", "position"):
+    for column in ("orders", "fills", "open", "denied", "PnL this run", "journal PnL", "position"):
         table.add_column(column, justify="right")
     positions = []
     for symbol in tg.rules:
@@ -135,6 +139,7 @@ def progress(tg: Session, tally: Tally) -> Group:
         str(tally.fills),
         str(len(tg.open_orders())),
         str(tally.denials),
+        plain((tg.loss.equity - tally.equity_at_start).quantize(Decimal("0.0001"))),
         plain(tg.loss.equity.quantize(Decimal("0.0001"))),
         ", ".join(positions) or "flat",
     )
@@ -239,7 +244,7 @@ async def run_bot(
     """Run the bot until it returns, fails, a signal stops it or the kill switch latches;
     close the session (the shutdown journaled with that reason); print the summary.
     (exit code, outcome)."""
-    tally = Tally()
+    tally = Tally(equity_at_start=tg.loss.equity)  # folded from the journal at connect
     tg.recorder.watchers.append(tally.count)
     loop = asyncio.get_running_loop()
     stopped: list[str] = []  # why the bot's task was cancelled: SIGINT, SIGTERM, kill switch

@@ -53,6 +53,7 @@ class KeptBook:
     task: asyncio.Task[None] | None = None
     gap_since_ms: int | None = None
     at_ms: int = 0
+    changed_at: float = 0.0  # monotonic time of its last change (a diff applied, or in sync)
 
     def view(self, depth: int) -> OrderBook:
         book = self.book
@@ -75,6 +76,7 @@ class StreamedBooks:
         watched: Callable[[tuple[str, ...]], bool],
         wall_ms: Callable[[], int],
         server_now_ms: Callable[[], int],
+        monotonic: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
     ) -> None:
         self.rest = rest
@@ -86,6 +88,7 @@ class StreamedBooks:
         self._watched = watched
         self._wall_ms = wall_ms
         self._server_now_ms = server_now_ms
+        self.monotonic = monotonic
         self._sleep = sleep
         self.kept: dict[str, KeptBook] = {}
 
@@ -105,7 +108,7 @@ class StreamedBooks:
     def _depth_handler(self, state: KeptBook, book: LocalBook) -> Handler:
         """The hot path: a diff applied; everything it needs bound once."""
         on_diff = book.on_diff
-        watched, tell = self._watched, self._tell
+        watched, tell, monotonic = self._watched, self._tell, self.monotonic
         topic = ("book", state.symbol)
         applied, gap = Step.APPLIED, Step.GAP
 
@@ -115,6 +118,7 @@ class StreamedBooks:
             step = on_diff(diff)
             if step is applied:
                 state.at_ms = diff.event_ms
+                state.changed_at = monotonic()
                 if watched(topic):
                     tell(topic, None)
             elif step is gap:
@@ -164,6 +168,7 @@ class StreamedBooks:
             if book.on_snapshot(*snapshot) is Step.SYNCED:
                 self.stats.book_resyncs += 1
                 state.at_ms = self._server_now_ms()
+                state.changed_at = self.monotonic()
                 state.ready.set()
                 if state.gap_since_ms is not None:
                     self._emit(StreamGapFilled, stream=f"book:{state.symbol}",

@@ -41,7 +41,7 @@ class SelfSyncedBooks(StreamedBooks):
 
     def _frame_handler(self, state: KeptBook, book: StreamBook) -> Handler:
         on_frame = book.on_frame
-        watched, tell = self._watched, self._tell
+        watched, tell, monotonic = self._watched, self._tell, self.monotonic
         topic = ("book", state.symbol)
         applied, synced, gap = Step.APPLIED, Step.SYNCED, Step.GAP
 
@@ -51,6 +51,7 @@ class SelfSyncedBooks(StreamedBooks):
             step = on_frame(frame)
             if step is applied:
                 state.at_ms = frame.at_ms or state.at_ms
+                state.changed_at = monotonic()
                 if watched(topic):
                     tell(topic, None)
             elif step is synced:
@@ -65,6 +66,7 @@ class SelfSyncedBooks(StreamedBooks):
         self.stream.snapshot_came(self.stream.topic("book", state.symbol))
         self.stats.book_resyncs += 1
         state.at_ms = at_ms or self._server_now_ms()
+        state.changed_at = self.monotonic()
         state.ready.set()
         if state.gap_since_ms is not None:
             self._emit(StreamGapFilled, stream=f"book:{state.symbol}", since_ms=state.gap_since_ms)

@@ -183,6 +183,7 @@ class KrakenCodec:
             symbol=self.ids.compact.get(t.symbol, t.symbol), last=t.last, bid=t.bid,
             bid_qty=t.bid_qty, ask=t.ask, ask_qty=t.ask_qty, volume=t.volume, low=t.low,
             high=t.high, open=None if t.change is None else t.last - t.change,
+            at_ms=0,  # Kraken's ticker carries no time: the keeper dates it as it comes
         )  # fmt: skip
 
 

@@ -115,7 +115,7 @@ class MarketKeeper:
             self.books = kind(
                 rest, stream, stats=stats, config=config, emit=self._emit, tell=self.watchers.tell,
                 watched=self.watchers.watched, wall_ms=self._wall_ms, server_now_ms=server_now_ms,
-                sleep=sleep,
+                monotonic=monotonic, sleep=sleep,
             )  # fmt: skip
 
     # ── reads ─────────────────────────────────────────────────────────────────────────────
@@ -274,6 +274,8 @@ class MarketKeeper:
         def on_ticker(event: Any) -> None:
             if isinstance(event, frames.TickerEvent | Ticker):
                 ticker = frames.ticker_of(event) if isinstance(event, frames.TickerEvent) else event
+                if not ticker.at_ms:  # a venue's ticker without a time (Kraken's): as it came
+                    ticker = msgspec.structs.replace(ticker, at_ms=self._server_now_ms())
                 self._tickers[symbol] = ticker
                 self._ticker_at[symbol] = self._monotonic()
                 self.watchers.tell(topic, ticker)

@@ -95,7 +95,7 @@ class CcxtMarketRest:
             bids=tuple(_levels(raw.get("bids"), depth)),
             asks=tuple(_levels(raw.get("asks"), depth)),
             update_id=int(raw.get("nonce") or 0),
-            at_ms=int(raw.get("timestamp") or 0),
+            at_ms=self._dated(raw),
         )
 
     async def ticker(self, symbol: str) -> Ticker:
@@ -109,8 +109,13 @@ class CcxtMarketRest:
             ask_qty=_dec(raw.get("askVolume")), open=_dec(raw.get("open")),
             high=_dec(raw.get("high")), low=_dec(raw.get("low")),
             volume=_dec(raw.get("baseVolume")), quote_volume=_dec(raw.get("quoteVolume")),
-            at_ms=int(raw.get("timestamp") or 0),
+            at_ms=self._dated(raw),
         )  # fmt: skip
+
+    def _dated(self, raw: Any) -> int:
+        """When a reply's figures are from: the exchange's time, or where the reply carries
+        none (Kraken's ticker and book, Bybit's ticker) the time it came, never 0 (1970)."""
+        return int(raw.get("timestamp") or self.venue_obj.server_now_ms())
 
     async def candles(self, symbol: str, interval: str, limit: int) -> list[Candle]:
         from tradeguard.market.frames import INTERVALS_MS

@@ -1,5 +1,6 @@
 """What the session's market-data calls return: a ticker, an order book, a candle, a trade.
-Money is Decimal, exactly as the exchange wrote it; times are the exchange's, in ms (pure)."""
+Money is Decimal, exactly as the exchange wrote it; times are the exchange's, in ms, or where a
+reply carries none, the time it came (pure)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ Level = tuple[Decimal, Decimal]  # price, quantity
 
 
 class Ticker(msgspec.Struct, frozen=True, kw_only=True):
-    """The symbol's last price, best bid and ask, and its rolling 24-hour statistics."""
+    """The symbol's last price, best bid and ask, and its rolling 24-hour statistics.
+    `at_ms` is when they are from: the exchange's time where its reply carries one, else
+    (Kraken's ticker, over REST and streamed; Bybit's over REST) the time the reply was
+    received, on the session's estimate of the exchange's clock."""
 
     symbol: str
     last: Decimal
@@ -24,7 +28,7 @@ class Ticker(msgspec.Struct, frozen=True, kw_only=True):
     low: Decimal | None = None
     volume: Decimal | None = None  # base asset, 24 hours
     quote_volume: Decimal | None = None
-    at_ms: int = 0
+    at_ms: int  # required: a ticker always says when it is from
 
 
 class OrderBook(msgspec.Struct, frozen=True, kw_only=True):

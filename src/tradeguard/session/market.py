@@ -154,8 +154,9 @@ class MarketCalls:
     def _streamed_price(self, symbol: str, max_age_s: float) -> tuple[Decimal, float] | None:
         """A price from the market stream and the monotonic time it was true at: the ticker
         stream's last price, if the bot reads one and its frame is younger than `max_age_s`;
-        else the middle of the book kept from the depth stream, if the bot reads one and it is
-        in sync (a book in sync is now's: every change since reached it)."""
+        else the middle of the book kept from the depth stream, if the bot reads one, it is in
+        sync and its last change is younger than `max_age_s` (a stream gone silent, not yet
+        given up as stale, leaves a book in sync that no longer says the market's now)."""
         market = self._market
         if market is None:
             return None
@@ -168,10 +169,12 @@ class MarketCalls:
         state = books.kept.get(symbol)
         if state is None or not state.book.synced:
             return None
+        if self.clock.monotonic() - state.changed_at >= max_age_s:
+            return None
         bids, asks = state.book.bids(1), state.book.asks(1)
         if not bids or not asks:
             return None
-        return (bids[0][0] + asks[0][0]) / 2, self.clock.monotonic()
+        return (bids[0][0] + asks[0][0]) / 2, state.changed_at
 
     def market_stats(self) -> MarketStats:
         """Market data requests made, and saved by the cache and the streams, so far."""
