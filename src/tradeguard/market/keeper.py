@@ -45,7 +45,7 @@ from tradeguard.market import series as kept
 from tradeguard.market.books import StreamedBooks
 from tradeguard.market.books_venue import SelfSyncedBooks
 from tradeguard.market.cache import TTL_S, MarketStats, TtlCache
-from tradeguard.market.rest import MarketRest
+from tradeguard.market.rest import MarketRest, checked_depth
 from tradeguard.market.stream import MarketStream
 from tradeguard.market.stream_base import Handler, MarketStreamConfig
 from tradeguard.market.stream_journal import StreamJournal
@@ -159,8 +159,7 @@ class MarketKeeper:
         return self._tickers[symbol].last, at
 
     async def book(self, symbol: str, depth: int = 20) -> OrderBook:
-        if not 0 < depth <= 5000:
-            raise ConfigError(f"depth must be in 1..5000, got {depth}")
+        checked_depth(self.rest, depth)
         if self.books is None or not self._streaming() or depth > self._stream_depth():
             # no stream, or deeper than the stream's book holds: REST, cached
             return await self._cached(
@@ -247,6 +246,7 @@ class MarketKeeper:
     async def watch_book(self, symbol: str, depth: int = 20) -> AsyncIterator[OrderBook]:
         """The book after every diff applied (a slow reader gets the latest, not every one)."""
         self._require_streams("watch_book")
+        checked_depth(self.rest, depth)
         assert self.books is not None
         state = self.books.get(symbol)
         async for _ in self.watchers.watch(("book", symbol), lambda: None, latest_only=True):

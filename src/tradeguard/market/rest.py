@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from tradeguard.errors import ConfigError
 from tradeguard.market.book import WireLevel
 from tradeguard.market.values import Candle, OrderBook, Ticker, Trade
 
@@ -17,6 +18,7 @@ class MarketRest(Protocol):
     ticker_weight: int
     candles_weight: int
     trades_weight: int
+    max_book_depth: int  # the deepest book its REST serves
 
     def book_weight(self, depth: int) -> int: ...
     async def depth_snapshot(
@@ -28,4 +30,16 @@ class MarketRest(Protocol):
     async def trades(self, symbol: str, limit: int) -> list[Trade]: ...
 
 
-__all__ = ["MarketRest"]
+def checked_depth(rest: MarketRest, depth: int) -> int:
+    """`depth`, if the venue serves a book that deep; else refused before any request, naming
+    the venue's own range (not its raw "params error")."""
+    deepest = rest.max_book_depth
+    if not 0 < depth <= deepest:
+        raise ConfigError(
+            f"depth must be in 1..{deepest} on {rest.venue}, got {depth}",
+            hint=f"ask for 1 to {deepest} levels",
+        )
+    return depth
+
+
+__all__ = ["MarketRest", "checked_depth"]

@@ -23,6 +23,7 @@ class BinanceMarketRest:
     """The REST half of Binance's market data."""
 
     has_streams = True  # the keeper keeps books, tickers, candles and trades from the streams
+    max_book_depth = 5000  # GET /api/v3/depth's largest limit
 
     def __init__(self, transport: BinanceTransport, stats: MarketStats) -> None:
         self.transport = transport

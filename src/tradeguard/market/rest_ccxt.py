@@ -41,6 +41,11 @@ def _dec(value: Any) -> Decimal | None:
     return None if value is None or value == "" else Decimal(str(value))
 
 
+# the deepest book each venue's REST serves (Bybit's spot orderbook `limit`, OKX's books-full `sz`,
+# Kraken's Depth `count`); deeper is the venue's own "params error"
+MAX_BOOK_DEPTH = {"bybit": 200, "okx": 5000, "kraken": 500}
+
+
 class CcxtMarketRest:
     """The REST market reads of one ccxt venue (`venues.ccxt.venue.CcxtVenue`)."""
 
@@ -52,6 +57,7 @@ class CcxtMarketRest:
         self.venue_obj = venue
         self.venue: str = venue.name
         self.stats = stats
+        self.max_book_depth = MAX_BOOK_DEPTH.get(self.venue, 100)
 
     @staticmethod
     def book_weight(depth: int) -> int:
