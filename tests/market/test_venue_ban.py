@@ -1,7 +1,8 @@
 """A ban (or a pause) on Bybit, OKX and Kraken while their market stream is up: the stream stays
-up and the book kept from it is still served, with no request; every REST read of market data
-waits on the same ban as orders (a read the ban outlasts is refused `not sent`, nothing
-leaves), and goes through once it ends."""
+up and the book kept from it is still served, with no request. On Bybit and OKX (limits per IP)
+every REST read of market data waits on the same ban as orders (a read the ban outlasts is
+refused `not sent`, nothing leaves), and goes through once it ends; Kraken's lockout is its
+key's, and its public REST (limited per IP, apart from the key) goes on answering."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ async def ban(tg: Session, remote: SimRemote) -> None:
     assert tg.transport.ledger.banned_until_ms > tg.transport.server_now_ms()
 
 
+@pytest.mark.parametrize("tg", ["bybit"], indirect=True)  # an IP ban holds every request
 async def test_a_ban_leaves_the_stream_up_and_the_book_served(
     tg: Session, remote: SimRemote
 ) -> None:
@@ -177,3 +179,92 @@ async def test_kraken_key_lockout_does_not_hold_the_public_stream(
     with pytest.raises(RateLimited, match="not sent"):
         await tg.transport.balances()  # the key is still locked out
     assert tg.transport.requests_sent == sent  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("tg", ["kraken"], indirect=True)
+async def test_kraken_key_lockout_leaves_the_public_rest_reads_going(
+    tg: Session, remote: SimRemote
+) -> None:
+    """Kraken's public REST takes no key and is limited per IP: during the key's lockout a book
+    deeper than the stream's 25 levels, candles, public trades and the ticker are read over
+    REST and answered, while the private calls stay held (not sent)."""
+    await engine_book_matches(tg)
+    await ban(tg, remote)
+    sent = tg.transport.requests_sent  # type: ignore[attr-defined]
+    deeper = await tg.book(SYMBOL, 60)
+    _, bids, asks = tg.sim.engine.depth(SYMBOL, 60)
+    assert list(deeper.bids) == list(bids) and list(deeper.asks) == list(asks)
+    assert await tg.candles(SYMBOL, "1m", 5, closed_only=False)
+    await tg.trades(SYMBOL, 10)
+    assert await tg.transport.last_price(SYMBOL) > 0
+    assert tg.transport.requests_sent == sent + 4  # type: ignore[attr-defined]
+    with pytest.raises(RateLimited, match="not sent"):
+        await tg.transport.balances()  # the key is still locked out
+    assert tg.transport.requests_sent == sent + 4  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("tg", ["kraken"], indirect=True)
+async def test_kraken_public_throttle_holds_public_reads_only(
+    tg: Session, remote: SimRemote
+) -> None:
+    """A public endpoint's throttle (EGeneral:Too many requests, limited per IP) pauses the
+    public reads only: the key's calls (balances, an order and its cancel) go at once, with no
+    wait, and the key's call counter is not taken as full."""
+    wire, waits = tg.transport._wire, recorded_waits(tg)  # type: ignore[attr-defined]
+    wire.config.max_attempts = 1  # the read's own retry would wait the pause out
+    await remote.add_fault({"kind": "error", "count": 1, "http_status": 429, "code": -1003,
+                            "msg": "EGeneral:Too many requests",
+                            "path_prefix": "/0/public/Depth"})  # fmt: skip
+    with pytest.raises(RateLimited):
+        await tg.book(SYMBOL, 60)  # deeper than the stream's book: REST
+    now = tg.transport.server_now_ms()
+    assert tg.transport.ledger.held(now).seconds == 0  # the key's calls do not wait
+    assert wire.public_ledger.held(now).seconds > 0  # the public reads do
+    assert wire.affordable(("/0/private/Balance",)) > 0  # the key's counter: not full
+    sent = tg.transport.requests_sent  # type: ignore[attr-defined]
+    await tg.transport.balances()
+    assert waits == []  # the key's read went at once
+    last = await tg.transport.last_price(SYMBOL)  # the ticker, public: waits the pause out
+    assert waits
+    waits.clear()
+    price = (last * Decimal("0.985")).quantize(Decimal(1))
+    resting = await tg.limit_buy("BTC/USDT", qty="0.001", price=price)
+    await tg.cancel(resting.client_order_id)
+    assert waits == []  # neither the order nor its cancel waited
+    assert tg.transport.requests_sent >= sent + 4  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("tg", ["kraken"], indirect=True)
+async def test_kraken_full_call_counter_holds_no_public_read(
+    tg: Session, remote: SimRemote
+) -> None:
+    """Kraken's `EAPI:Rate limit exceeded` is the key's call counter: the private calls wait
+    for it to fall, and a public read (a book deeper than the stream's) goes at once."""
+    waits = recorded_waits(tg)
+    tg.transport._wire.config.max_attempts = 1  # type: ignore[attr-defined]  # no retry
+    await remote.add_fault({"kind": "error", "count": 1, "http_status": 429, "code": -1003,
+                            "msg": "EAPI:Rate limit exceeded",
+                            "path_prefix": "/0/private/Balance"})  # fmt: skip
+    with pytest.raises(RateLimited):
+        await tg.transport.balances()
+    now = tg.transport.server_now_ms()
+    assert tg.transport.ledger.held(now).seconds > 0  # the key's calls wait
+    sent = tg.transport.requests_sent  # type: ignore[attr-defined]
+    await tg.book(SYMBOL, 60)
+    await tg.candles(SYMBOL, "1m", 5)
+    assert waits == []  # neither read waited on the key's pause or counter
+    assert tg.transport.requests_sent == sent + 2  # type: ignore[attr-defined]
+
+
+def recorded_waits(tg: Session) -> list[float]:
+    """Every wait the session's wire makes from now on (each still waited, for real)."""
+    waits: list[float] = []
+    wire = tg.transport._wire  # type: ignore[attr-defined]
+    real_sleep = wire.sleep
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await real_sleep(seconds)
+
+    wire.sleep = sleep
+    return waits

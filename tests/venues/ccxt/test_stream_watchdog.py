@@ -54,6 +54,10 @@ class FakeTimer:
         )
         await future
 
+    def asleep(self) -> int:
+        """How many sleepers wait on this timer."""
+        return sum(1 for s in self._sleepers if not s[2].done())
+
     async def advance(self, seconds: float) -> None:
         end = self.clock.monotonic() + seconds
         while True:
@@ -306,20 +310,29 @@ PINGS = {"bybit": '{"op":"ping"}', "okx": "ping", "kraken": '{"method":"ping"}'}
 async def test_a_quiet_socket_gets_the_venues_ping_and_one_that_never_answers_is_left(
     venue: Any, running: Any
 ) -> None:
+    """The watchdog runs from the first instant (asleep on the fake timer before the clock
+    moves), so the ping must come exactly at the venue's keepalive, not before it, and the
+    socket is left 10 s after that ping (one never sent would never time out)."""
     timer, seen = FakeTimer(FakeClock()), Recording()
     stream = _stream(venue, seen, timer, quiet_after_s=3600.0, pong_timeout_s=10.0)
     socket = _SilentSocket(timer.clock)
-    stream._last_heard = timer.clock.monotonic()
+    stream._last_heard = start = timer.clock.monotonic()
     watchdog = asyncio.create_task(stream._watchdog(socket))
-    await timer.advance(KEEPALIVE_S[running.venue] - 1.0)
-    assert socket.pings == []
-    await timer.advance(1.0)
-    assert socket.pings == [PINGS[running.venue]]
-    await timer.advance(9.0)
-    assert not watchdog.done()
-    await timer.advance(1.0)
-    with pytest.raises(Exception, match="no pong"):
-        await watchdog
+    await asyncio.sleep(0)  # the watchdog is asleep before the clock moves
+    try:
+        assert timer.asleep() == 1
+        await timer.advance(KEEPALIVE_S[running.venue] - 1.0)
+        assert socket.pings == []
+        await timer.advance(1.0)
+        assert socket.pings == [PINGS[running.venue]]
+        assert socket.ping_sent == start + KEEPALIVE_S[running.venue]
+        await timer.advance(9.0)
+        assert not watchdog.done()
+        await timer.advance(1.0)
+        with pytest.raises(Exception, match="no pong"):
+            await asyncio.wait_for(watchdog, WAIT_S)
+    finally:
+        watchdog.cancel()
 
 
 class _CountingTimer(FakeTimer):

@@ -8,7 +8,7 @@ how an order is looked up by client order id, and what the venue's published lim
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -152,6 +152,12 @@ class Adapter:
         """Whether requests to `path` carry a nonce the venue refuses unless it increases
         (such requests must reach it in the order they were signed)."""
         return False
+
+    def public_paths(self) -> Callable[[str], bool] | None:
+        """Which request paths the venue limits apart from the key's limits (per IP), so that
+        a pause or ban met by one side holds that side only; None where one limit holds
+        every request (Bybit's 403 and OKX's 429 hold the host: both stay conservative)."""
+        return None
 
     def next_trades_page(self, page: list[Raw], params: Raw) -> Raw | None:
         """The `fetch_my_trades` params of the page after `page` (newest first, going back),
@@ -390,9 +396,16 @@ class Kraken(Adapter):
     def rate_limit(
         self, text: str, status: int | None, headers: Mapping[str, str], now_ms: int
     ) -> tuple[float, int | None]:
-        if "Temporary lockout" in text:  # the key is locked out: every call refused
+        # the wire holds the side the answer came from (public_paths): a lockout or a full
+        # counter holds the key's calls, a public throttle the public reads only
+        if "Temporary lockout" in text:  # the key is locked out: every private call refused
             return KRAKEN_LOCKOUT_S, now_ms + int(KRAKEN_LOCKOUT_S * 1000)
-        return KRAKEN_DECAY_S, None  # the call counter is full: wait for it to fall by 2
+        if "Rate limit exceeded" in text:  # the call counter is full: wait for it to fall by 2
+            return KRAKEN_DECAY_S, None
+        return RATE_PAUSE_S, None  # a throttle (EGeneral:Too many requests, a bare 429)
+
+    def public_paths(self) -> Callable[[str], bool] | None:
+        return _kraken_public  # limited per IP: the key's counter and lockout hold none
 
     def plain_order(self, intent: OrderIntent, market_id: str) -> placing.Request | None:
         if not placing.is_plain(intent) or intent.time_in_force is TimeInForce.FOK:
@@ -502,6 +515,10 @@ ADAPTERS: dict[str, Adapter] = {
         sandbox=False,
     ),
 }
+
+
+def _kraken_public(path: str) -> bool:
+    return "/public/" in path
 
 
 def fee_asset(order: Raw) -> str | None:

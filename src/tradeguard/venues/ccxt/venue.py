@@ -105,6 +105,7 @@ class CcxtVenue:
             config=config or WireConfig(),
             counters=_key_counters(adapter, base_url, credentials),
             call_costs=adapter.call_costs, nonce_ordered=adapter.nonce_ordered,
+            public_paths=adapter.public_paths(),
         )  # fmt: skip
         self._symbols: SymbolMap | None = None
         self._estimate: Estimate | None = None

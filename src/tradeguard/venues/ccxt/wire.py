@@ -55,6 +55,7 @@ class _Flight:
     answered: bool = False
     status: int | None = None  # the last reply's HTTP status and headers (rate-limit reading)
     headers: dict[str, str] = field(default_factory=dict)
+    path: str = ""  # the last request's path: whose limit an answer speaks of
 
 
 _FLIGHT: contextvars.ContextVar[_Flight | None] = contextvars.ContextVar(
@@ -92,6 +93,11 @@ class Wire:
     # the paths whose requests carry a nonce the venue wants increasing (Kraken's private
     # ones): they are sent one at a time, in the order ccxt signed them
     nonce_ordered: Callable[[str], bool] | None = None
+    # the paths the venue limits per IP, apart from the key (Kraken's public ones: its key's
+    # counter and lockout hold private calls only): their requests wait on `public_ledger`
+    # and nothing of the key's. None: one ledger holds every request (Bybit's and OKX's)
+    public_paths: Callable[[str], bool] | None = None
+    public_ledger: RateLedger = field(default_factory=lambda: RateLedger(rules=()))
     _nonce_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
     _clients: dict[str, HttpClient] = field(default_factory=dict)  # origin -> its own client
 
@@ -131,7 +137,8 @@ class Wire:
     ) -> T:
         import ccxt
 
-        await self._admit(orders=1 if placing else 0)
+        if self.public_paths is None or placing:  # else each request, by its path (_fetch2)
+            await self._admit(orders=1 if placing else 0)
         flight = _Flight(coid)
         token = _FLIGHT.set(flight)
         try:
@@ -142,7 +149,7 @@ class Wire:
             )
             if isinstance(error, RateLimited):
                 error = self._venue_limit(error, str(exc), flight)
-                self.observe_limit(error)
+                self.observe_limit(error, flight.path)
             raise error from None
         except TimeoutError:
             if not flight.sent:
@@ -166,24 +173,34 @@ class Wire:
             retry_after_s=pause_s, banned_until_ms=ban_until,
         )  # fmt: skip
 
-    def observe_limit(self, error: RateLimited) -> None:
-        """A rate limit met: nothing leaves until the pause (or ban) ends; `on_limit` is
-        told."""
+    def observe_limit(self, error: RateLimited, path: str = "") -> None:
+        """A rate limit met on `path`: nothing that answers to the same limit leaves until
+        the pause (or ban) ends (a public path's, where the venue limits those apart, holds
+        public requests only); `on_limit` is told."""
+        public = self._public(path)
+        ledger = self.public_ledger if public else self.ledger
         if error.banned_until_ms is not None:
-            self.ledger.observe_ban(error.banned_until_ms)
+            ledger.observe_ban(error.banned_until_ms)
         else:
-            self.ledger.observe_pause(error.retry_after_s or 1.0, self.server_now_ms())
-            if self.counters is not None:  # the venue counts more than we did: take it full
-                self.counters.observe_full(self.server_now_ms())
+            ledger.observe_pause(error.retry_after_s or 1.0, self.server_now_ms())
+            if self.counters is not None and not public:  # the venue counts more than we
+                self.counters.observe_full(self.server_now_ms())  # did: take it full
         if self.on_limit is not None:
             self.on_limit(error)
 
-    async def _admit(self, orders: int) -> None:
+    def _public(self, path: str) -> bool:
+        return self.public_paths is not None and self.public_paths(path)
+
+    async def _admit(self, orders: int, path: str = "") -> None:
+        """Wait until the ledger `path` answers to lets a request go (a call's, or one
+        request's where public paths have their own), and count it; refuse it, not sent,
+        when that wait is longer than the local limit."""
+        ledger = self.public_ledger if self._public(path) else self.ledger
         while True:
             now = self.server_now_ms()
-            wait = self.ledger.wait(1, orders, now)
+            wait = ledger.wait(1, orders, now)
             if wait.seconds == 0:
-                self.ledger.spend(1, orders, now)
+                ledger.spend(1, orders, now)
                 return
             if wait.seconds > self.config.max_local_wait_s:
                 raise RateLimited(
@@ -237,11 +254,14 @@ class Wire:
         sent_headers = {**self.exchange.headers, **headers}
         lines = "".join(f"{name}: {value}\r\n" for name, value in sent_headers.items())
         target = parts.path + (f"?{parts.query}" if parts.query else "")
+        if self.public_paths is not None:
+            await self._admit(orders=0, path=parts.path)
         if self.counters:
             await self._admit_counted(method, parts.path)
         flight = _FLIGHT.get()
         if flight is not None:
             flight.sent = True
+            flight.path = parts.path
         self.requests_sent += 1
         started = self.clock.monotonic()
         try:
@@ -305,13 +325,15 @@ class Wire:
         self, path: str, api: Any = "public", method: str = "GET", params: Any = None,
         config: Any = None,
     ) -> Any:  # fmt: skip
-        # a call counter is waited for before ccxt signs the request: once signed it holds a
-        # nonce, and would hold up every request signed after it while it waited
+        # a pause and a call counter are waited for before ccxt signs the request: once
+        # signed it holds a nonce, and would hold up every request signed after it meanwhile
+        where = "/" + (api if isinstance(api, str) else "/".join(map(str, api))) + "/" + path
+        if self.public_paths is not None:  # each request waits on the ledger of its path
+            await self._admit(orders=0, path=where)
+        elif self.counters is not None and _FLIGHT.get() is None:
+            await self._admit(orders=0)  # ccxt's own (the stream's token): not past a pause
         if self.counters is not None and self.call_costs is not None:
-            if _FLIGHT.get() is None:  # ccxt's own (the stream's token): not past a pause
-                await self._admit(orders=0)
-            where = api if isinstance(api, str) else "/".join(map(str, api))
-            await self._admit_counted(method, f"/{where}/{path}")
+            await self._admit_counted(method, where)
         return await self._original_fetch2(path, api, method, params or {}, config or {})
 
     async def _send(self, url: str, method: str, headers: Any, body: Any, path: str) -> Any:
@@ -331,7 +353,7 @@ class Wire:
         except (ccxt.RateLimitExceeded, ccxt.DDoSProtection) as exc:
             error = translate(exc, what=path, sent=True, answered=True)
             assert isinstance(error, RateLimited)
-            self.observe_limit(self._venue_limit(error, str(exc), _Flight(None)))
+            self.observe_limit(self._venue_limit(error, str(exc), _Flight(None)), path)
             raise
 
     async def _sent(
@@ -339,6 +361,7 @@ class Wire:
     ) -> Any:
         if flight is not None:
             flight.sent = True
+            flight.path = path
         self.requests_sent += 1
         started = self.clock.monotonic()
         note: dict[str, Any] = {}
