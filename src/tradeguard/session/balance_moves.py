@@ -44,6 +44,12 @@ class Explanation:
     def delta(self) -> Decimal:
         return sum((m.delta for m in self.moves), ZERO)
 
+    @property
+    def fees(self) -> Decimal:
+        """The withdrawals' fees inside `delta`: the balance moved by `delta`, or by `delta`
+        without them if the exchange's listed amounts held them already."""
+        return sum((m.fee for m in self.moves), ZERO)
+
     def describe(self) -> str:
         if self.unread is not None:
             return self.unread

@@ -233,10 +233,11 @@ def balance_findings(
         kind = "balance_mismatch"
         if why is not None:
             left = actual.total - held.total - why.delta
+            readings = (held.total + why.delta, held.total + why.delta + why.fees)
             if (
                 why.unread is None
                 and why.moves
-                and not tolerance.exceeded(held.total + why.delta, actual.total)
+                and any(not tolerance.exceeded(r, actual.total) for r in readings)
             ):
                 kind, text = "balance_moved", f"{text}; {why.describe()}; adopted"
             elif why.unread is None and why.moves:

@@ -16,12 +16,15 @@ import msgspec
 
 class WalletMove(msgspec.Struct, frozen=True):
     """One completed deposit (`delta` > 0) or withdrawal (`delta` < 0, its fee included) at
-    the exchange's time `at_ms`, under the exchange's own id for it."""
+    the exchange's time `at_ms`, under the exchange's own id for it. `fee`: the part of a
+    withdrawal's delta that is the exchange's fee (whether its listed amount already holds the
+    fee is not written down anywhere we trust, so reconciliation accepts either reading)."""
 
     move_id: str
     asset: str
     delta: Decimal
     at_ms: int
+    fee: Decimal = Decimal(0)
 
     @property
     def kind(self) -> str:

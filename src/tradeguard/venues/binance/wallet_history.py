@@ -4,9 +4,10 @@
 USER_DATA: a key with reading enabled). Binance answers at most 90 days a request and 1000
 rows; reconciliation asks one page of each since the journal's last balance report, which is
 minutes or days, not 90 days of moves. Only completed moves count: a pending deposit is not in
-the balance yet, a failed withdrawal never left it. A withdrawal's fee leaves the account with
-it, so it moves the balance by amount plus fee. Binance writes a withdrawal's times as UTC text
-to the second.
+the balance yet, a failed withdrawal never left it. A withdrawal is taken to move the balance by
+its amount plus its fee (`transactionFee`); Binance's documents do not say whether `amount` is
+before or after the fee, so reconciliation also accepts the amount alone (WalletMove.fee).
+Binance writes a withdrawal's times as UTC text to the second.
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ def deposits(body: bytes) -> list[WalletMove]:
 
 def withdrawals(body: bytes) -> list[WalletMove]:
     return [
-        WalletMove(w.id, w.coin, -(w.amount + w.transactionFee), _utc_ms(w.applyTime))
+        WalletMove(
+            w.id, w.coin, -(w.amount + w.transactionFee), _utc_ms(w.applyTime), w.transactionFee
+        )
         for w in decode(body, list[WireWithdrawal], "withdrawal history")
         if w.status == WITHDRAWAL_COMPLETED
     ]
