@@ -216,10 +216,14 @@ class BalanceMoved(EventBase, frozen=True, kw_only=True):
     `delta` of `asset` (negative: out), at the exchange's clear time `exchange_ms`. A record of
     why a balance changed, not a balance: the fold leaves balances to the exchange's report
     sent with it (outboundAccountPosition), which already counts it; adding the delta too
-    would count it twice whenever that report arrives first."""
+    would count it twice whenever that report arrives first. `source` "history" is a deposit or
+    withdrawal read from the exchange's history at reconciliation, under the exchange's id for
+    it (`move_id`, the stream's balanceUpdate carries none): recorded once per id."""
 
     asset: str
     delta: Decimal
+    source: str = "stream"
+    move_id: str | None = None
 
 
 class RiskDenied(EventBase, frozen=True, kw_only=True):

@@ -60,6 +60,10 @@ async def test_the_wallet_reads_need_a_local_key_signature(served: Served) -> No
     [
         ("POST", "/sapi/v1/capital/withdraw/apply"),
         ("GET", "/sapi/v1/capital/deposit/address"),
+        # the histories are read-only, but a bot needs neither (the guard reads them itself,
+        # on its own key) and they list addresses and transaction ids: refused too
+        ("GET", "/sapi/v1/capital/deposit/hisrec"),
+        ("GET", "/sapi/v1/capital/withdraw/history"),
         ("POST", "/sapi/v1/asset/transfer"),
         ("POST", "/sapi/v1/capital/config/getall"),
     ],

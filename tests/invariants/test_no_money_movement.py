@@ -3,6 +3,8 @@
 Every request the Binance client can build is enumerated from `endpoints` and checked against
 Binance's fund-moving paths (withdrawals, transfers, sub-account and convert moves); the client
 module itself is searched for them too, so a new builder or a hand-written path cannot slip in.
+One path under a fund-moving prefix is a read, and named: the withdrawal history, which
+reconciliation reads (GET only) to explain a balance that moved while the bot was away.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tradeguard.model import OrderType, Side
-from tradeguard.venues.binance import endpoints
+from tradeguard.venues.binance import endpoints, wallet_history
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "tradeguard"
 MOVES_FUNDS = (
@@ -27,6 +29,8 @@ MOVES_FUNDS = (
     "/sapi/v1/pay",
     "withdraw.apply",
 )
+# read-only paths under a fund-moving prefix that the client may send, GET only
+READS_UNDER_IT = ("/sapi/v1/capital/withdraw/history",)
 
 
 def _every_request() -> list[endpoints.Request]:
@@ -76,8 +80,18 @@ def test_no_source_file_of_the_client_side_names_a_fund_moving_path() -> None:
     assert client_side
     for path in client_side:
         text = path.read_text()
+        for read in READS_UNDER_IT:
+            text = text.replace(read, "")
         for needle in MOVES_FUNDS:
             assert needle not in text, f"{path.name} names {needle}"
+
+
+def test_the_withdrawal_history_is_the_only_withdrawal_path_and_a_read() -> None:
+    request = wallet_history.withdraw_history("USDT", 0, 1)
+    assert (request.method, request.path) == ("GET", READS_UNDER_IT[0])
+    deposits = wallet_history.deposit_history("USDT", 0, 1)
+    assert deposits.method == "GET"
+    assert not any(path in deposits.path for path in MOVES_FUNDS)
 
 
 def test_the_gateway_refuses_every_fund_moving_path_it_names() -> None:

@@ -31,6 +31,7 @@ class ReportImage(msgspec.Struct, frozen=True, gc=False):
     balance: Balance
     moved_then: Decimal
     exchange_ms: int | None
+    at_ms: int = 0
 
 
 class LedgerImage(msgspec.Struct, frozen=True, gc=False):
@@ -57,6 +58,8 @@ class LedgerImage(msgspec.Struct, frozen=True, gc=False):
     errors: int
     alerts: int
     by_exchange_id: tuple[tuple[str, int, str], ...]
+    move_ids: tuple[str, ...] = ()
+    stream_moves: tuple[tuple[str, Decimal, int | None], ...] = ()
 
 
 # the Ledger's attributes this image covers (its handler table is rebuilt, never stored)
@@ -66,6 +69,7 @@ COVERED = frozenset(
         "_fees_other", "_reported", "_latest_report_ms", "limits", "streams", "stage",
         "kill_switch", "clock", "profile", "as_of_ms", "events", "peak_weight",
         "peak_order_count", "risk_denials", "errors", "alerts", "_by_exchange_id", "_handlers",
+        "_move_ids", "_stream_moves",
     }
 )  # fmt: skip
 
@@ -81,7 +85,7 @@ def capture(ledger: Ledger) -> LedgerImage:
         positions={k: p.frozen() for k, p in ledger._positions.items()},
         fees_other=dict(ledger._fees_other),
         reported={
-            a: ReportImage(r.balance, r.moved_then, r.exchange_ms)
+            a: ReportImage(r.balance, r.moved_then, r.exchange_ms, r.at_ms)
             for a, r in ledger._reported.items()
         },
         latest_report_ms=ledger._latest_report_ms,
@@ -99,6 +103,8 @@ def capture(ledger: Ledger) -> LedgerImage:
         errors=ledger.errors,
         alerts=ledger.alerts,
         by_exchange_id=tuple((s, i, c) for (s, i), c in ledger._by_exchange_id.items()),
+        move_ids=tuple(ledger._move_ids),
+        stream_moves=tuple(ledger._stream_moves),
     )
 
 
@@ -114,7 +120,8 @@ def restore(image: LedgerImage) -> Ledger:
         held.qty, held.quote, held.fills = p.qty, p.quote, p.fills
     ledger._fees_other = dict(image.fees_other)
     ledger._reported = {
-        a: _Report(r.balance, r.moved_then, r.exchange_ms) for a, r in image.reported.items()
+        a: _Report(r.balance, r.moved_then, r.exchange_ms, r.at_ms)
+        for a, r in image.reported.items()
     }
     ledger._latest_report_ms = image.latest_report_ms
     ledger.limits = dict(image.limits)
@@ -131,4 +138,6 @@ def restore(image: LedgerImage) -> Ledger:
     ledger.errors = image.errors
     ledger.alerts = image.alerts
     ledger._by_exchange_id = {(s, i): c for s, i, c in image.by_exchange_id}
+    ledger._move_ids = OrderedDict.fromkeys(image.move_ids)
+    ledger._stream_moves = OrderedDict.fromkeys(image.stream_moves)
     return ledger

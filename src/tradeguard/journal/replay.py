@@ -50,6 +50,7 @@ from tradeguard.errors import InvalidTransition
 from tradeguard.events import (
     AlertRaised,
     BalanceChanged,
+    BalanceMoved,
     ClockSynced,
     ErrorRaised,
     EventBase,
@@ -86,6 +87,7 @@ ZERO = Decimal(0)
 _SELL = Side.SELL
 _FINAL = frozenset(s for s in OrderStatus if s.is_final)
 KEEP_CLOSED = 10_000
+MOVES_KEPT = 10_000  # deposits and withdrawals remembered by id, for de-duplication
 
 
 class _PositionSum:
@@ -107,10 +109,13 @@ class _Report:
     """The exchange's latest balance report of one asset: the balance, what fills had moved
     the asset by then (their sum, as `Ledger._moved` gives it), and the report's exchange time."""
 
-    __slots__ = ("balance", "exchange_ms", "moved_then")
+    __slots__ = ("at_ms", "balance", "exchange_ms", "moved_then")
 
-    def __init__(self, balance: Balance, moved_then: Decimal, exchange_ms: int | None) -> None:
+    def __init__(
+        self, balance: Balance, moved_then: Decimal, exchange_ms: int | None, at_ms: int
+    ) -> None:
         self.balance, self.moved_then, self.exchange_ms = balance, moved_then, exchange_ms
+        self.at_ms = at_ms
 
 
 class Ledger:
@@ -143,12 +148,17 @@ class Ledger:
         self.errors = 0
         self.alerts = 0
         self._by_exchange_id: dict[tuple[str, int], str] = {}
+        # deposits and withdrawals journaled: by the exchange's id (history), or by asset,
+        # amount and time (the stream's balanceUpdate has no id); the newest MOVES_KEPT
+        self._move_ids: OrderedDict[str, None] = OrderedDict()
+        self._stream_moves: OrderedDict[tuple[str, Decimal, int | None], None] = OrderedDict()
         self._handlers: dict[type[Any], Callable[[Any], bool]] = {
             OrderFilled: self._filled,
             OrderUpdated: self._updated,
             OrderIntended: self._intended,
             OrderAdopted: self._adopted,
             BalanceChanged: self._balance_report,
+            BalanceMoved: self._wallet_move,
             ReplyReceived: self._reply,
             RateLimitChanged: self._rate_limit,
             KillSwitchSet: self._kill_set,
@@ -234,6 +244,24 @@ class Ledger:
             return Balance(asset, moved, ZERO) if known else None
         balance = reported.balance
         return Balance(asset, balance.free + (moved - reported.moved_then), balance.locked)
+
+    def report_times(self, asset: str) -> tuple[int | None, int] | None:
+        """When the exchange last reported this asset's balance: its own time (None for a REST
+        snapshot) and the journal's; None if it never did."""
+        report = self._reported.get(asset)
+        return None if report is None else (report.exchange_ms, report.at_ms)
+
+    def knows_move(
+        self, move_id: str, asset: str, delta: Decimal, at_ms: int, *, slack_ms: int
+    ) -> bool:
+        """Whether this deposit or withdrawal is journaled already: under its id, or heard
+        on the stream with the same asset and amount within `slack_ms` of `at_ms`."""
+        if move_id in self._move_ids:
+            return True
+        return any(
+            a == asset and d == delta and (t is None or abs(t - at_ms) <= slack_ms)
+            for a, d, t in self._stream_moves
+        )
 
     def has_report(self, asset: str) -> bool:
         """Whether the exchange ever reported this asset's balance to the ledger."""
@@ -399,11 +427,24 @@ class Ledger:
             held = reported.get(b.asset)
             if at is not None and held is not None and (held.exchange_ms or -1) > at:
                 continue  # older than the report held: the stream reordered them
-            reported[b.asset] = _Report(b, self._moved(b.asset), at)
+            reported[b.asset] = _Report(b, self._moved(b.asset), at, event.at_ms)
             changed = True
         if at is not None and at > self._latest_report_ms:
             self._latest_report_ms = at
         return changed
+
+    def _wallet_move(self, event: BalanceMoved) -> bool:
+        # a record of why a balance moved, never a balance (events.BalanceMoved): only kept
+        # so that one move read twice, or heard and then read, is journaled once
+        if event.move_id is not None:
+            seen: OrderedDict[Any, None] = self._move_ids
+            seen[event.move_id] = None
+        else:
+            seen = self._stream_moves
+            seen[(event.asset, event.delta, event.exchange_ms)] = None
+        while len(seen) > MOVES_KEPT:
+            seen.popitem(last=False)
+        return False
 
     def _reply(self, event: ReplyReceived) -> bool:
         changed = False

@@ -15,7 +15,8 @@ journal level with it, in the order they must be recorded:
 
 and no fill is ever synthesised from an order's executed quantity. Balances are compared after
 those events are recorded (`balance_findings`), so that fills in flight are not mistaken for a
-mismatch; a mismatch beyond the tolerance is returned for the session to stop trading on.
+mismatch; a mismatch beyond the tolerance is returned for the session to stop trading on, unless
+the deposits and withdrawals read for it explain it (balance_moves.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tradeguard.events import BalanceChanged, EventBase, OrderFilled, Reconcilia
 from tradeguard.journal.replay import Ledger
 from tradeguard.model import Balance, OrderStatus
 from tradeguard.report_events import order_adopted, order_updated, trade_filled
+from tradeguard.session.balance_moves import Explanation
 from tradeguard.venues.protocol import Venue
 
 Assets = Mapping[str, tuple[str, str]]  # exchange symbol -> (base asset, quote asset)
@@ -188,6 +190,19 @@ async def _trades_since(
     return out
 
 
+def mismatched(
+    ledger: Ledger, reported: Mapping[str, Balance], assets: Assets, tolerance: Tolerance
+) -> list[str]:
+    """The profile's assets whose journal balance is beyond tolerance of the exchange's."""
+    return [
+        asset
+        for asset in _wanted(assets)
+        if (held := ledger.balance(asset)) is not None
+        and ledger.has_report(asset)
+        and tolerance.exceeded(held.total, _reported(reported, asset).total)
+    ]
+
+
 def balance_findings(
     ledger: Ledger,
     reported: Mapping[str, Balance],
@@ -196,37 +211,65 @@ def balance_findings(
     at_ms: int,
     profile: str,
     tolerance: Tolerance,
+    explained: Mapping[str, Explanation] | None = None,
 ) -> tuple[list[EventBase], list[str]]:
     """Compare the journal's balances with the exchange's for the profile's assets; the
     events to record (findings, then the exchange's balances adopted) and the mismatches that
-    exceed the tolerance (empty: all is well)."""
-    wanted = sorted({a for pair in assets.values() for a in pair})
+    exceed the tolerance (empty: all is well). `explained`: per asset, the deposits and
+    withdrawals since its last report (balance_moves.py), added to the journal's balance; a
+    mismatch they explain is a `balance_moved` finding, not a mismatch."""
+    wanted = _wanted(assets)
     events: list[EventBase] = []
     beyond: list[str] = []
     for asset in wanted:
-        actual = reported.get(asset, Balance(asset, Decimal(0), Decimal(0)))
+        actual = _reported(reported, asset)
         held = ledger.balance(asset)
         if held is None or not ledger.has_report(asset):
             continue  # never reported before: adopt without comparing
-        if tolerance.exceeded(held.total, actual.total):
-            text = f"{asset}: the journal has {held.total}, the exchange {actual.total}"
+        if not tolerance.exceeded(held.total, actual.total):
+            continue
+        why = (explained or {}).get(asset)
+        text = f"{asset}: the journal has {held.total}, the exchange {actual.total}"
+        kind = "balance_mismatch"
+        if why is not None:
+            left = actual.total - held.total - why.delta
+            readings = (held.total + why.delta, held.total + why.delta + why.fees)
+            if (
+                why.unread is None
+                and why.moves
+                and any(not tolerance.exceeded(r, actual.total) for r in readings)
+            ):
+                kind, text = "balance_moved", f"{text}; {why.describe()}; adopted"
+            elif why.unread is None and why.moves:
+                text = f"{text}; {why.describe()}, {left:+f} is left unexplained"
+            else:
+                text = f"{text}; {why.describe()}"
+        if kind == "balance_mismatch":
             beyond.append(text)
-            events.append(
-                ReconciliationFound(
-                    at_ms=at_ms,
-                    profile=profile,
-                    kind="balance_mismatch",
-                    detail=text,
-                    asset=asset,
-                    expected=held.total,
-                    actual=actual.total,
-                )
+        events.append(
+            ReconciliationFound(
+                at_ms=at_ms,
+                profile=profile,
+                kind=kind,
+                detail=text,
+                asset=asset,
+                expected=held.total,
+                actual=actual.total,
             )
-    balances = tuple(reported.get(a, Balance(a, Decimal(0), Decimal(0))) for a in wanted)
+        )
+    balances = tuple(_reported(reported, a) for a in wanted)
     events.append(
         BalanceChanged(at_ms=at_ms, profile=profile, balances=balances, source="reconcile")
     )
     return events, beyond
+
+
+def _wanted(assets: Assets) -> list[str]:
+    return sorted({a for pair in assets.values() for a in pair})
+
+
+def _reported(reported: Mapping[str, Balance], asset: str) -> Balance:
+    return reported.get(asset, Balance(asset, Decimal(0), Decimal(0)))
 
 
 def _finding(at: int, profile: str, kind: str, coid: str, detail: str) -> ReconciliationFound:

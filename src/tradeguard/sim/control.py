@@ -8,7 +8,9 @@ with {"error": "<what is wrong and what to send instead>"}. Money travels as dec
                                           {"offset_ms": N}  (the simulator's clock vs the caller's)
     POST /sim/v1/fill                     {"symbol", "orderId"|"origClientOrderId", "qty", "price"?}
     POST /sim/v1/price                    {"symbol", "price"}
-    POST /sim/v1/balance                  {"account"?, "asset", "free"}
+    POST /sim/v1/balance                  {"account"?, "asset", "free", "history"?}
+                                          (kept as a deposit or withdrawal unless
+                                          "history": false: a change nothing explains)
     GET|POST|DELETE /sim/v1/faults        list / add one fault (FaultPlan JSON) / clear all
     GET  /sim/v1/requests                 {"total", "requests": {"GET /api/v3/time": 3, ...}}
                                           (WebSocket API requests as "WS <method>")
@@ -186,8 +188,11 @@ def add_routes(app: web.Application, sim: Sim) -> None:
         account, asset = _str(body, "account", "main"), _str(body, "asset")
         free = _decimal(body, "free")
         assert free is not None
+        history = body.get("history", True)
+        if not isinstance(history, bool):
+            raise BadControl("history must be true (a deposit or withdrawal) or false")
         try:
-            sim.engine.set_balance(account, asset, free, sim.clock.now_ms())
+            sim.engine.set_balance(account, asset, free, sim.clock.now_ms(), recorded=history)
         finally:
             sim.pump()
         return {"account": account, "balances": wire.balances_json(sim.engine.balances(account))}

@@ -28,6 +28,7 @@ from decimal import Decimal
 from tradeguard.sim import wire
 from tradeguard.sim.book import Live
 from tradeguard.sim.engine_core import LIST_OPEN, Core, OcoList, SymbolState
+from tradeguard.sim.engine_ledger import WalletMove
 from tradeguard.sim.engine_lists import activate_ready, place_oto
 from tradeguard.sim.engine_orders import place_oco, place_order
 from tradeguard.sim.engine_step import advance, after_price, cross, run_triggers
@@ -339,6 +340,10 @@ class Engine:
         held = self._core.ledger.accounts.get(account, {})
         return {a: Balance(free=b.free, locked=b.locked) for a, b in held.items()}
 
+    def wallet_moves(self, account: str) -> list[WalletMove]:
+        """The account's deposits and withdrawals, oldest first."""
+        return [m for m in self._core.ledger.moves if m.account == account]
+
     def last_price(self, symbol: str) -> Decimal:
         return self._sym(symbol).last
 
@@ -434,11 +439,16 @@ class Engine:
         after_price(core, sym, ref, core.now)
         self._done(sym)
 
-    def set_balance(self, account: str, asset: str, free: Decimal, now_ms: int) -> None:
-        """Set a free balance (emits balanceUpdate + outboundAccountPosition)."""
+    def set_balance(
+        self, account: str, asset: str, free: Decimal, now_ms: int, *, recorded: bool = False
+    ) -> None:
+        """Set a free balance (emits balanceUpdate + outboundAccountPosition); `recorded`
+        keeps the change in the deposit or withdrawal history too (else nothing explains it)."""
         self.advance(now_ms)
         core = self._core
         delta = core.ledger.set_free(account, asset, free)
+        if recorded:
+            core.ledger.record_move(account, asset, delta, core.now)
         core.user_events.append(UserEvent(account, wire.balance_update(core.now, asset, delta)))
         core.flush(core.now)
 

@@ -4,16 +4,37 @@ The engine moves money only through these methods, so every change marks the ass
 `flush` turns the dirty set into one outboundAccountPosition per account (what Binance sends
 after a balance change). Amounts are `Decimal`; nothing here goes below zero unless the engine
 asks it to, which the engine's own checks prevent (and the property tests pin).
+
+Money that comes in or goes out from outside trading (the control API's balance change) is kept
+as a `WalletMove` too, a deposit or a withdrawal with an id: what Binance's deposit and
+withdrawal histories list (rest_wallet.py), and what a session reads to explain a balance that
+moved while it was not listening.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from tradeguard.sim import wire
 from tradeguard.sim.records import Balance, UserEvent
 
 ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class WalletMove:
+    """One completed deposit (`amount` > 0) or withdrawal (`amount` < 0) of an account."""
+
+    move_id: str
+    account: str
+    asset: str
+    amount: Decimal
+    at_ms: int
+
+    @property
+    def is_deposit(self) -> bool:
+        return self.amount > 0
 
 
 class Ledger:
@@ -27,6 +48,7 @@ class Ledger:
         }
         # account -> assets changed since the last flush, in the order they changed
         self._dirty: dict[str, dict[str, None]] = {}
+        self.moves: list[WalletMove] = []  # in the order they happened
 
     def get(self, account: str, asset: str) -> Balance:
         assets = self.accounts.setdefault(account, {})
@@ -73,6 +95,14 @@ class Ledger:
         b.free = free
         self._touch(account, asset)
         return delta
+
+    def record_move(self, account: str, asset: str, amount: Decimal, at_ms: int) -> None:
+        """Keep a balance change made from outside as a deposit or a withdrawal."""
+        if amount:
+            n = len(self.moves) + 1
+            # Binance's deposit ids are long digit strings, its withdrawal ids 32 hex digits
+            move_id = str(700_000_000 + n) if amount > 0 else f"{n:032x}"
+            self.moves.append(WalletMove(move_id, account, asset, amount, at_ms))
 
     def flush(self, event_time: int) -> list[UserEvent]:
         if not self._dirty:

@@ -47,6 +47,14 @@ class SimRemote:
             body["price"] = str(price)
         return await self._call("POST", "fill", body)
 
+    async def set_balance(
+        self, asset: str, free: Decimal | str, *, history: bool = True, account: str = "main"
+    ) -> Any:
+        """Set a free balance: a deposit or withdrawal in the account's history, unless
+        `history` is False (a change nothing explains)."""
+        body = {"account": account, "asset": asset, "free": str(free), "history": history}
+        return await self._call("POST", "balance", body)
+
     async def set_price(self, symbol: str, price: Decimal | str) -> Any:
         return await self._call("POST", "price", {"symbol": symbol, "price": str(price)})
 

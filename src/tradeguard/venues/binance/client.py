@@ -48,9 +48,10 @@ from tradeguard.net.httpwire import Response
 from tradeguard.net.ratelimit import RateLedger, Wait, rules_from_exchange_info
 from tradeguard.symbol_rules import SymbolRules
 from tradeguard.venues import protocol
-from tradeguard.venues.binance import endpoints, failures, parse, signing
+from tradeguard.venues.binance import endpoints, failures, parse, signing, wallet_history
 from tradeguard.venues.binance.endpoints import Request, Retry
 from tradeguard.venues.binance.reply_notes import reply_note
+from tradeguard.venues.wallet_moves import WalletMove
 
 if TYPE_CHECKING:
     from tradeguard.venues.binance.fix import FixOrderWire
@@ -479,6 +480,16 @@ class BinanceTransport:
     async def balances(self) -> dict[str, Balance]:
         wire = parse.decode(await self.call(endpoints.account()), parse.WireAccount, "account")
         return parse.balances(wire)
+
+    async def wallet_moves(self, asset: str, since_ms: int) -> list[WalletMove]:
+        """The asset's completed deposits and withdrawals since `since_ms` (venues.wallet_moves)."""
+        now = self.server_now_ms()
+        moves = wallet_history.deposits(
+            await self.call(wallet_history.deposit_history(asset, since_ms, now))
+        )
+        return moves + wallet_history.withdrawals(
+            await self.call(wallet_history.withdraw_history(asset, since_ms, now))
+        )
 
     async def api_restrictions(self) -> parse.ApiRestrictions:
         body = await self.call(endpoints.api_restrictions())
