@@ -100,3 +100,50 @@ async def test_a_connection_is_left_before_its_24_hours_a_planned_reconnect(
     assert (await wire.send(request, CREDS, 5000, clock.wall_ms)).status == 401
     assert (wire.connections, wire.planned_reconnects, wire.failed_connects) == (2, 1, 0)
     await wire.close()
+
+
+async def test_a_reply_that_never_comes_is_no_answer_at_its_own_deadline() -> None:
+    """Each request in flight has its own reply timeout: one never answered is NoAnswer after
+    reply_timeout_s, while a later one answered meanwhile is read; a third never answered,
+    sent after the first timed out, times out as well."""
+    import asyncio
+    import json
+
+    from aiohttp import web
+
+    from tradeguard.net.httpclient import NoAnswer
+
+    async def handle(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for message in ws:
+            frame = json.loads(message.data)
+            if frame["params"]["origClientOrderId"] == "answered":
+                await ws.send_str(json.dumps({"id": frame["id"], "status": 200, "result": {}}))
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/ws-api/v3", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    wire = WsOrderWire(f"ws://127.0.0.1:{port}/ws-api/v3", config=WsApiConfig(reply_timeout_s=0.3))
+
+    async def ask(coid: str) -> int:
+        request = endpoints.get_order("BTCUSDT", client_order_id=coid)
+        return (await wire.send(request, CREDS, 5000, lambda: 1)).status
+
+    try:
+        lost = asyncio.create_task(ask("lost"))
+        await asyncio.sleep(0.1)
+        assert await ask("answered") == 200
+        assert not lost.done()  # its own deadline is not the answered one's
+        with pytest.raises(NoAnswer, match=r"within 0\.3 s"):
+            await lost
+        with pytest.raises(NoAnswer, match=r"within 0\.3 s"):
+            await ask("lost too")
+    finally:
+        await wire.close()
+        await runner.cleanup()

@@ -235,7 +235,7 @@ class SqliteJournal(JournalStore):
         elif commits.idle():
             self._chain_head = self._written_head  # exact, even after another process wrote
         log = self._intent_log.seal() if self._intent_log is not None else None
-        pending, self._pending = self._pending, []
+        pending, self._pending = self._encoded_pending(), []
         batches: list[Batch] = []
         for start in range(0, len(pending), MAX_BATCH):
             last = start + MAX_BATCH >= len(pending)  # its commit is the last: the log goes then

@@ -61,6 +61,12 @@ class Sending:
     caps: list[tuple[int, Decimal]]
 
 
+# the kinds Binance counts against MAX_NUM_ALGO_ORDERS
+_ALGO = frozenset(
+    (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT,
+     OrderType.TAKE_PROFIT_LIMIT)
+)  # fmt: skip
+
 PRICE_MAX_AGE_S = 2.0
 READY_WAIT_S = 10.0  # an order waits this long for the stream to come back, then is refused
 
@@ -138,19 +144,13 @@ class OrderChecks:
             for o in self.ledger.open_orders()
             if o.symbol == wanted.symbol.binance and o.client_order_id != replacing
         ]
-        algo = (
-            OrderType.STOP_LOSS,
-            OrderType.STOP_LOSS_LIMIT,
-            OrderType.TAKE_PROFIT,
-            OrderType.TAKE_PROFIT_LIMIT,
-        )
         try:
             checked = validate(
                 wanted,
                 rules,
                 last_price=last,
                 open_orders=len(open_here),
-                open_algo_orders=sum(1 for o in open_here if o.type in algo),
+                open_algo_orders=sum(1 for o in open_here if o.type in _ALGO),
                 price_band_pct=self.guard.price_band_pct,
                 round=self.guard.round if round is None else round,
             )

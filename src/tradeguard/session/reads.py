@@ -59,11 +59,30 @@ def tidy_order(order: Order) -> Order:
 def tidy_struct(value: S, **also: Any) -> S:
     """A copy of a struct with every Decimal field tidied (text.tidy), plus `also`."""
     changes = {
-        name: tidy(v)
+        name: tidied(v)
         for name in value.__struct_fields__
         if isinstance(v := getattr(value, name), Decimal)
     }
     return msgspec.structs.replace(value, **changes, **also)
+
+
+_TIDIED: dict[Decimal, Decimal] = {}  # a session's amounts repeat (its sizes, its prices)
+_TIDIED_MAX = 4096
+_ZERO = Decimal(0)
+
+
+def tidied(value: Decimal) -> Decimal:
+    """text.tidy, remembered: every order returned to the bot tidies its five amounts, and
+    writing a Decimal out and reading it back cost more than the order's risk check. Equal
+    values tidy alike, but for zero's sign (-0 == 0), which is left to tidy itself."""
+    if not value:
+        return tidy(value) if value.is_signed() else _ZERO
+    found = _TIDIED.get(value)
+    if found is None:
+        if len(_TIDIED) >= _TIDIED_MAX:
+            _TIDIED.clear()
+        found = _TIDIED[value] = tidy(value)
+    return found
 
 
 class ReadCalls:

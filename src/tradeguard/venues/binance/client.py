@@ -51,6 +51,7 @@ from tradeguard.venues import protocol
 from tradeguard.venues.binance import endpoints, failures, parse, signing, wallet_history
 from tradeguard.venues.binance.endpoints import Request, Retry
 from tradeguard.venues.binance.reply_notes import reply_note
+from tradeguard.venues.binance.rules import to_new_order
 from tradeguard.venues.wallet_moves import WalletMove
 
 if TYPE_CHECKING:
@@ -393,7 +394,6 @@ class BinanceTransport:
         the method `sent_as`), classified as sent or not, noted in the ledger and told to
         `on_reply` under the name it was sent by."""
         started = self.clock.monotonic()
-        name = request.name if sent_as is None else " ".join(sent_as)
         try:
             self.requests_sent += 1
             reply = await sent
@@ -401,12 +401,12 @@ class BinanceTransport:
             # nothing left this host: the weight counted for it is not spent
             self.ledger.refund(request.weight, request.orders, self.server_now_ms())
             raise NotSent(
-                f"{name}: nothing sent to {to or self.base_url}: {exc}",
+                f"{_sent_name(request, sent_as)}: nothing sent to {to or self.base_url}: {exc}",
                 hint="nothing was sent; check the network and the exchange's status",
             ) from exc
         except NoAnswer as exc:
             raise OutcomeUnknown(
-                f"{name}: no reply ({exc})",
+                f"{_sent_name(request, sent_as)}: no reply ({exc})",
                 hint="the request may have reached the exchange; resolve before acting",
             ) from exc
         self.ledger.observe_headers(reply.headers, self.server_now_ms())
@@ -432,8 +432,6 @@ class BinanceTransport:
         await exchange_info.keep_fresh(self, rules, profile)
 
     async def submit(self, intent: OrderIntent) -> OrderReport:
-        from tradeguard.venues.binance.rules import to_new_order
-
         return await self.place_order(to_new_order(intent))
 
     async def place_bracket(
@@ -604,6 +602,11 @@ class BinanceTransport:
         body = await self.call(endpoints.ticker_price(symbol))
         price: Any = parse.decode(body, dict[str, Any], "ticker")["price"]
         return Decimal(str(price))
+
+
+def _sent_name(request: Request, sent_as: tuple[str, str] | None) -> str:
+    """How a request is named in an error: as the method it went out as."""
+    return request.name if sent_as is None else " ".join(sent_as)
 
 
 def _order_shape(request: Request) -> str:

@@ -158,20 +158,24 @@ class NewOrder:
 
 
 def new_order(order: NewOrder, *, test: bool = False) -> Request:
-    params = _params(
-        symbol=order.symbol,
-        side=order.side.value,
-        type=order.type.value,
-        timeInForce=order.time_in_force.value if order.time_in_force else None,
-        quantity=order.quantity,
-        quoteOrderQty=order.quote_order_qty,
-        price=order.price,
-        stopPrice=order.stop_price,
-        trailingDelta=order.trailing_delta,
-        icebergQty=order.iceberg_qty,
-        newClientOrderId=order.client_order_id,
-        newOrderRespType=order.resp_type,
-    )
+    # `_params` written out for the one request every order builds: the same pairs in the
+    # same order, without a keyword dict and a type test per parameter
+    pairs = [("symbol", order.symbol), ("side", order.side.value), ("type", order.type.value)]
+    if order.time_in_force:
+        pairs.append(("timeInForce", order.time_in_force.value))
+    for name, value in (
+        ("quantity", order.quantity),
+        ("quoteOrderQty", order.quote_order_qty),
+        ("price", order.price),
+        ("stopPrice", order.stop_price),
+        ("trailingDelta", order.trailing_delta),
+        ("icebergQty", order.iceberg_qty),
+    ):
+        if value is not None:
+            pairs.append((name, number(value)))
+    pairs.append(("newClientOrderId", order.client_order_id))
+    pairs.append(("newOrderRespType", order.resp_type))
+    params = tuple(pairs)
     if test:
         return Request("POST", "/api/v3/order/test", params, signed=True, weight=1)
     return Request("POST", "/api/v3/order", params, signed=True, orders=1, retry=Retry.NEVER)

