@@ -52,7 +52,8 @@ class AlertHub:
             self._raise(alert, now)
 
     def tick(self) -> None:
-        """On a timer: a stream lost too long, a flood's suppressed count."""
+        """Once a second, on the session's heartbeat: a stream lost too long, a flood's
+        suppressed count."""
         now = self._clock.wall_ms()
         for alert in self.tracker.tick(now):
             self._raise(alert, now)
@@ -81,11 +82,6 @@ class AlertHub:
         failed = result.to_event(alert, self._clock.wall_ms())
         if failed is not None:
             self._record(failed)
-
-    async def run(self, every_s: float = 1.0) -> None:
-        while True:
-            await asyncio.sleep(every_s)
-            self.tick()
 
     async def close(self) -> None:
         if self._tasks:

@@ -202,7 +202,8 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         attach(session, assets, opts.tolerance)
     if profile.reconcile_every_s > 0:
         session._spawn(reconcile_every(session, assets, opts.tolerance, profile.reconcile_every_s))
-    session._spawn(session.watch_journal())
+    # one timer for the once-a-second duties: the kill-switch watch and the alerts' tick
+    session._spawn(session.heartbeat(session.alerts.tick))
     session._spawn(session.commit_due())
     session._spawn(transport.keep_rules_fresh(rules, profile.name))
     from tradeguard.keys.rotation import follow_rotations
@@ -350,8 +351,7 @@ def _attach_watchers(session: Session, profile: Profile) -> None:
         policy=AlertPolicy(min_interval_s=profile.alerts.min_interval_s),
     )  # fmt: skip
     session.recorder.watchers.append(hub.watch)
-    session.alerts = hub
-    session._spawn(hub.run())
+    session.alerts = hub  # its tick runs on the session's heartbeat (see connect)
     session.on_close.insert(0, hub.close)
 
 
