@@ -158,4 +158,5 @@ class OrderIntent(msgspec.Struct, frozen=True, kw_only=True):
     iceberg_qty: Decimal | None = None
     post_only: bool = False
     list_client_order_id: str | None = None  # the OCO / order list this order belongs to
+    list_kind: str | None = None  # that list's kind as Binance names it, "OCO" or "OTO", if said
     placed_by: str | None = None  # the gateway's local key (its name) that placed it, if one did

@@ -64,13 +64,15 @@ class OrderLists:
         self.tg = gateway.tg
         self._kept = kept
         self._legs: OrderedDict[str, tuple[str, ...]] = OrderedDict()  # list id -> leg coids
-        self._oto: OrderedDict[str, None] = OrderedDict()  # the kept ones placed as OTO
         gateway.user_streams.list_view = self.view  # its legs' reports name it, and its news
 
     # ── placing ───────────────────────────────────────────────────────────────────────────
     async def place_oco(self, params: Params) -> Json:
         list_coid = self._new_list_id(params)
-        wanted = [self._leg(params, "above", list_coid), self._leg(params, "below", list_coid)]
+        wanted = [
+            self._leg(params, "above", list_coid, OCO),
+            self._leg(params, "below", list_coid, OCO),
+        ]
         above, below = await self._within_limits(wanted)
         # the session's order: the take-profit side first (for a SELL the leg above the market)
         first, second = (above, below) if above.side is Side.SELL else (below, above)
@@ -88,16 +90,16 @@ class OrderLists:
     async def place_oto(self, params: Params) -> Json:
         """POST /api/v3/orderList/oto: a working order and one pending order."""
         list_coid = self._new_list_id(params)
-        working = self._leg(params, "working", list_coid, "workingSide", "workingQuantity")
-        pending = self._leg(params, "pending", list_coid, "pendingSide", "pendingQuantity")
+        working = self._leg(params, "working", list_coid, OTO, "workingSide", "workingQuantity")
+        pending = self._leg(params, "pending", list_coid, OTO, "pendingSide", "pendingQuantity")
         return await self._place_oto(list_coid, [working, pending])
 
     async def place_otoco(self, params: Params) -> Json:
         """POST /api/v3/orderList/otoco: a working order and a pending OCO pair."""
         list_coid = self._new_list_id(params)
-        working = self._leg(params, "working", list_coid, "workingSide", "workingQuantity")
-        above = self._leg(params, "pendingAbove", list_coid, "pendingSide", "pendingQuantity")
-        below = self._leg(params, "pendingBelow", list_coid, "pendingSide", "pendingQuantity")
+        working = self._leg(params, "working", list_coid, OTO, "workingSide", "workingQuantity")
+        above = self._leg(params, "pendingAbove", list_coid, OTO, "pendingSide", "pendingQuantity")
+        below = self._leg(params, "pendingBelow", list_coid, OTO, "pendingSide", "pendingQuantity")
         return await self._place_oto(list_coid, [working, above, below])
 
     def _new_list_id(self, params: Params) -> str:
@@ -111,8 +113,7 @@ class OrderLists:
         for leg in (working, *pending):
             self.gw.intents.keep(leg)
         coids = tuple(leg.client_order_id for leg in (working, *pending))
-        # known as an OTO before it leaves: its legs' stream events name its kind right
-        self._remember(list_coid, coids, oto=True)
+        self._remember(list_coid, coids)  # before it leaves: its legs' stream events name it
         try:
             await self.tg.place_oto(working, pending)
         except OutcomeUnknown:
@@ -145,6 +146,7 @@ class OrderLists:
         params: Params,
         prefix: str,
         list_coid: str,
+        kind: str,
         side: str = "side",
         quantity: str = "quantity",
     ) -> OrderIntent:
@@ -152,17 +154,19 @@ class OrderLists:
         leg = {"symbol": order_params.required(params, "symbol"),
                "side": order_params.required(params, side),
                "quantity": order_params.required(params, quantity)}  # fmt: skip
+        sent_as = {"side": side, "quantity": quantity}  # a leg's names, as the bot sent them
         for suffix, name in _LEG_PARAMS.items():
+            sent_as[name] = prefix + suffix
             value = params.get(prefix + suffix)
             if value:
                 leg[name] = value
         if "type" not in leg:
             raise binance(-1102, f"{prefix}Type")
-        coid = order_params.client_id(leg) or self.tg.new_client_id()
+        coid = order_params.client_id(params, f"{prefix}ClientOrderId") or self.tg.new_client_id()
         if self.tg.order(coid) is not None:
             raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
-        wanted = order_params.order_intent(leg, self.tg.rules, coid)
-        return msgspec.structs.replace(wanted, list_client_order_id=list_coid)
+        wanted = order_params.order_intent(leg, self.tg.rules, coid, sent_as)
+        return msgspec.structs.replace(wanted, list_client_order_id=list_coid, list_kind=kind)
 
     # ── cancelling and reading ────────────────────────────────────────────────────────────
     async def cancel(self, params: Params) -> Json:
@@ -236,27 +240,32 @@ class OrderLists:
                 o.client_order_id
                 for symbol in symbols
                 for o in self.tg.orders_of(symbol)
-                if (i := self._intent(o)) is not None and i.list_client_order_id == list_coid
+                if o.status is not OrderStatus.REJECTED  # never placed: of no list on the exchange
+                and (i := self._intent(o)) is not None
+                and i.list_client_order_id == list_coid
             )
             if coids:
                 self._remember(list_coid, coids)
         return self._orders(coids)
 
     def _known(self, list_coid: str) -> bool:
-        return list_coid in self._legs
+        """Whether the list id is taken: a list placed here with a leg the exchange took. One
+        whose request was lost and that resolution found never placed is not (the exchange
+        holds no such list, so Binance would take the bot's retry under the same id)."""
+        coids = self._legs.get(list_coid)
+        if coids is None:
+            return False
+        legs = [self.tg.order(c) for c in coids]
+        return any(o is None or o.status is not OrderStatus.REJECTED for o in legs)
 
-    def _remember(self, list_coid: str, coids: tuple[str, ...], *, oto: bool = False) -> None:
+    def _remember(self, list_coid: str, coids: tuple[str, ...]) -> None:
         self._legs[list_coid] = coids
         self._legs.move_to_end(list_coid)
-        if oto:
-            self._oto[list_coid] = None
         while len(self._legs) > self._kept:
-            forgotten, _ = self._legs.popitem(last=False)
-            self._oto.pop(forgotten, None)
+            self._legs.popitem(last=False)
 
     def _forget(self, list_coid: str) -> None:
         self._legs.pop(list_coid, None)
-        self._oto.pop(list_coid, None)
 
     def _orders(self, coids: tuple[str, ...]) -> list[Order]:
         found = [self.tg.order(c) for c in coids]
@@ -283,10 +292,17 @@ class OrderLists:
             return shapes.NO_LIST
         return self.number(intent.list_client_order_id)
 
-    def _kind(self, list_coid: str, legs: list[Order]) -> str:
-        """OCO or OTO: as placed here, else from the legs (a journal read after a restart: an
-        OCO's two legs share a side, an OTO's three or its legs of two sides do not)."""
-        if list_coid in self._oto or len(legs) > 2 or len({o.side for o in legs}) > 1:
+    def _kind(self, legs: list[Order]) -> str:
+        """OCO or OTO, as its legs' journaled intents say (restarts too). A leg journaled
+        before intents said so is told by its shape: an OCO's two legs share a side, an OTO's
+        three or its legs of two sides do not, and only an OTO's pending leg waits."""
+        for order in legs:
+            intent = self._intent(order)
+            if intent is not None and intent.list_kind is not None:
+                return intent.list_kind
+        if len(legs) > 2 or len({o.side for o in legs}) > 1:
+            return OTO
+        if any(o.status is OrderStatus.PENDING_NEW for o in legs):
             return OTO
         return OCO
 
@@ -295,7 +311,7 @@ class OrderLists:
         legs = self._legs_of(list_coid, self._symbols())
         if not legs:
             return None
-        return ListView(_number(legs), list_coid, self._kind(list_coid, legs), legs)
+        return ListView(_number(legs), list_coid, self._kind(legs), legs)
 
     def number(self, list_coid: str) -> int:
         """The list's `orderListId` (NO_LIST for one it holds no leg of)."""
@@ -306,7 +322,7 @@ class OrderLists:
         done = not any(o.is_open for o in legs)
         return {
             "orderListId": _number(legs),
-            "contingencyType": self._kind(list_coid, legs),
+            "contingencyType": self._kind(legs),
             "listStatusType": "ALL_DONE" if done else "EXEC_STARTED",
             "listOrderStatus": "ALL_DONE" if done else "EXECUTING",
             "listClientOrderId": list_coid,

@@ -38,10 +38,11 @@ def symbol_of(params: Mapping[str, str], rules: Mapping[str, SymbolRules]) -> Sy
     return Symbol(found.base_asset, found.quote_asset)
 
 
-def required(params: Mapping[str, str], name: str) -> str:
+def required(params: Mapping[str, str], name: str, sent_as: str | None = None) -> str:
+    """`params[name]`; -1102 naming it (as `sent_as`, the bot's name for it) if absent."""
     value = params.get(name, "")
     if not value:
-        raise binance(-1102, name)
+        raise binance(-1102, sent_as or name)
     return value
 
 
@@ -56,28 +57,38 @@ def response_type(params: Mapping[str, str]) -> str:
 
 
 def order_intent(
-    params: Mapping[str, str], rules: Mapping[str, SymbolRules], client_order_id: str
+    params: Mapping[str, str],
+    rules: Mapping[str, SymbolRules],
+    client_order_id: str,
+    sent_as: Mapping[str, str] | None = None,
 ) -> OrderIntent:
-    """The intent a new-order request asks for, named `client_order_id`."""
+    """The intent a new-order request asks for, named `client_order_id`. `sent_as` names a
+    parameter as the bot sent it where that differs (an order list's leg: `workingPrice` for
+    `price`), so an error names what the bot sent, as Binance's does."""
+    names = sent_as or {}
+
+    def name(of: str) -> str:
+        return names.get(of, of)
+
     symbol = symbol_of(params, rules)
-    side = required(params, "side").upper()
+    side = required(params, "side", name("side")).upper()
     if side not in (s.value for s in Side):
         raise binance(-1117)
-    kind = required(params, "type").upper()
+    kind = required(params, "type", name("type")).upper()
     if kind not in (t.value for t in OrderType):
         raise binance(-1116)
     if kind == "MARKET" and not params.get("quantity") and not params.get("quoteOrderQty"):
-        raise binance(-1102, "quantity", "quoteOrderQty", variant=2)
+        raise binance(-1102, name("quantity"), name("quoteOrderQty"), variant=2)
     if kind != "MARKET":
-        required(params, "quantity")
+        required(params, "quantity", name("quantity"))
     if kind in _LIMITS:
-        required(params, "price")
+        required(params, "price", name("price"))
     if kind in _STOPS and not params.get("stopPrice") and not params.get("trailingDelta"):
-        raise binance(-1102, "stopPrice", "trailingDelta", variant=2)
+        raise binance(-1102, name("stopPrice"), name("trailingDelta"), variant=2)
     post_only = kind == "LIMIT_MAKER"
     trailing = params.get("trailingDelta")
     if trailing is not None and not trailing.isdigit():
-        raise binance(-1130, "trailingDelta")
+        raise binance(-1130, name("trailingDelta"))
     try:
         return intent(
             client_order_id,
