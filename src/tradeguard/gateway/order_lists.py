@@ -1,4 +1,5 @@
-"""Order lists through the gateway: `POST /api/v3/orderList/oco`, `/oto`, `/otoco`,
+"""Order lists through the gateway: `POST /api/v3/orderList/oco`, `/oto`, `/otoco`, the
+deprecated `POST /api/v3/order/oco` (legacy_oco.py),
 `DELETE /api/v3/orderList`, `GET /api/v3/orderList`, `GET /api/v3/openOrderList` (and the
 WebSocket API's `orderList.place.oco/oto/otoco`, `orderList.cancel`, `orderList.status`,
 `openOrderLists.status`).
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 import msgspec
 
 from tradeguard.errors import OutcomeUnknown
-from tradeguard.gateway import order_params, shapes
+from tradeguard.gateway import legacy_oco, order_params, shapes
 from tradeguard.gateway.list_events import ListView
 from tradeguard.gateway.wire_errors import GUARD_REFUSED, WireError, binance
 from tradeguard.model import OrderIntent, OrderStatus, Side
@@ -86,6 +87,10 @@ class OrderLists:
         coids = (above.client_order_id, below.client_order_id)
         self._remember(list_coid, coids)
         return self._placed(list_coid, coids)
+
+    async def place_legacy_oco(self, params: Params) -> Json:
+        """The deprecated POST /api/v3/order/oco: the same OCO, in the legacy reply's order."""
+        return legacy_oco.stop_leg_first(await self.place_oco(legacy_oco.as_order_list(params)))
 
     async def place_oto(self, params: Params) -> Json:
         """POST /api/v3/orderList/oto: a working order and one pending order."""

@@ -80,6 +80,7 @@ SIGNED: Final = {
     ("GET", "/api/v3/account"): "account",
     ("GET", "/api/v3/myTrades"): "my_trades",
     ("POST", "/api/v3/orderList/oco"): "lists.place_oco",
+    ("POST", "/api/v3/order/oco"): "lists.place_legacy_oco",
     ("POST", "/api/v3/orderList/oto"): "lists.place_oto",
     ("POST", "/api/v3/orderList/otoco"): "lists.place_otoco",
     ("DELETE", "/api/v3/orderList"): "lists.cancel",

@@ -178,6 +178,14 @@ def endpoints(sim: Sim) -> list[Endpoint]:
         client_id = sim.engine.list_client_order_id(oco.symbol, list_id)
         return wire.oco_reply(results, client_id, call.now_ms)
 
+    def place_legacy(call: Call, oco: NewOco) -> object:
+        # Binance's legacy reply shows the stop leg first, whichever side of the market it is
+        results = sim.engine.place_oco(call.account, oco, call.now_ms)
+        results.sort(key=lambda r: not r.order.type.startswith("STOP_"))
+        list_id = results[0].order.order_list_id
+        client_id = sim.engine.list_client_order_id(oco.symbol, list_id)
+        return wire.oco_reply(results, client_id, call.now_ms)
+
     def place_oto(call: Call, oto: NewOto) -> object:
         results = sim.engine.place_oto(call.account, oto, call.now_ms)
         list_id = results[0].order.order_list_id
@@ -247,7 +255,7 @@ def endpoints(sim: Sim) -> list[Endpoint]:
         Endpoint(
             "POST",
             "/api/v3/order/oco",
-            lambda call: place(call, parse_legacy_oco(call.params)),
+            lambda call: place_legacy(call, parse_legacy_oco(call.params)),
             security=trade,
             needs="trade",
             orders=2,

@@ -249,8 +249,11 @@ async def test_legacy_oco_endpoint(wire: WireClient) -> None:
         signed=True,
     )
     assert placed.status == 200, placed.text
-    types = sorted(r["type"] for r in placed.body["orderReports"])
-    assert types == ["LIMIT_MAKER", "STOP_LOSS_LIMIT"]
+    # Binance's legacy reply: the stop leg first, whichever side it is on
+    types = [r["type"] for r in placed.body["orderReports"]]
+    assert types == ["STOP_LOSS_LIMIT", "LIMIT_MAKER"]
+    reports = [r["clientOrderId"] for r in placed.body["orderReports"]]
+    assert [o["clientOrderId"] for o in placed.body["orders"]] == reports
 
 
 async def test_account_restrictions_and_order_usage(wire: WireClient) -> None:
