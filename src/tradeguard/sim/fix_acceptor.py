@@ -40,9 +40,9 @@ class FixAcceptor:
             if e.path == "/api/v3/order" and e.method in ("POST", "DELETE")
         }
         (self.endpoints["REPLACE"],) = rest_replace.endpoints(sim)
-        self.endpoints["OCO"] = next(
-            e for e in rest_orderlist.endpoints(sim) if e.path == "/api/v3/orderList/oco"
-        )
+        lists = {e.path: e for e in rest_orderlist.endpoints(sim)}
+        for route in ("OCO", "OTO", "OTOCO"):
+            self.endpoints[route] = lists[f"/api/v3/orderList/{route.lower()}"]
         self.connections = 0  # accepted so far
         self.drop_copy_delay_s = 1.0  # Binance's drop copy runs 1 s behind
         self._session_numbers = 0

@@ -1,5 +1,5 @@
-"""FIX order lists on the simulator's engine: NewOrderList <E> as POST /api/v3/orderList/oco's
-parameters, and the engine's listStatus events as ListStatus <N>.
+"""FIX order lists on the simulator's engine: NewOrderList <E> as POST /api/v3/orderList/oco's,
+/oto's or /otoco's parameters, and the engine's listStatus events as ListStatus <N>.
 
 Binance's NewOrderList carries its orders as a repeating group (73 NoOrders, each entry
 opening with its ClOrdID 11), each with its list triggering instructions (25010-25013), and
@@ -7,7 +7,10 @@ the list's ContingencyType (1385) and ClListID (25014). An OCO is the below leg 
 one, both on one side and quantity; a leg is cancelled (25013=2) when the other (25012, its
 index) is activated (25011=1), or, where the other is the LIMIT_MAKER, partially filled
 (25011=2): reference/binance-fix.md §6 and Binance's table of order list types. The engine
-places only OCOs: an OTO (1385=2) is refused as unsupported here.
+takes OTOs and OTOCOs too (1385=2, ONE_TRIGGERS_THE_OTHER): the working order first, without
+instructions, then the pending one, released once the working one fills (25011=3, 25012=0,
+25013=1), or the pending below and above pair, each cancelled once the working order filled
+(25011=3, 25012=0, 25013=2, as Binance's table writes it) and by the other as an OCO leg.
 """
 
 from __future__ import annotations
@@ -46,39 +49,95 @@ def _entries(msg: FixMessage) -> list[FixMessage]:
     return [FixMessage(fields) for fields in entries]
 
 
-def oco_params(msg: FixMessage) -> dict[str, str]:
-    """A NewOrderList (an OCO) as POST /api/v3/orderList/oco's parameters."""
+Instruction = tuple[str, str, str]  # ListTriggerType, ListTriggerTriggerIndex, ListTriggerAction
+_FILLED_RELEASES: Final = ("3", "0", "1")  # an OTO's pending order: the working one filled
+_FILLED_CANCELS: Final = ("3", "0", "2")  # an OTOCO's pending pair, as Binance's table has it
+
+
+def list_params(msg: FixMessage) -> tuple[str, dict[str, str]]:
+    """A NewOrderList as its REST twin's route ("OCO", "OTO", "OTOCO") and parameters."""
     client_list_id = msg.get(25014)
     if client_list_id is None:
         raise Malformed(25014, -1102, "Mandatory parameter '25014' was not sent.")
-    if msg.get(1385) != "1":
-        raise Malformed(1385, BAD_COMBO, "Only OCO order lists (1385=1) are simulated.")
-    legs = _entries(msg)
-    if len(legs) != 2:
-        raise Malformed(73, BAD_COMBO, "An OCO has two orders.")
-    below, above = (new_order_params(leg) for leg in legs)
-    for key in ("symbol", "side", "quantity"):
-        if below.get(key) != above.get(key):
-            raise Malformed(73, BAD_COMBO, f"An OCO's orders must share their {key}.")
-    types = [below["type"], above["type"]]
-    for index, leg in enumerate(legs):
-        other = 1 - index
-        wanted = ("1", "2" if types[other] == "LIMIT_MAKER" else "1", str(other), "2")
-        if tuple(leg.get(tag) for tag in (25010, 25011, 25012, 25013)) != wanted:
-            raise Malformed(25011, BAD_COMBO, "Invalid list triggering instructions.")
+    contingency = msg.get(1385)
+    if contingency not in ("1", "2"):
+        raise Malformed(1385, BAD_COMBO, "ContingencyType (1385) must be 1 (OCO) or 2 (OTO).")
+    entries = _entries(msg)
+    legs = [new_order_params(leg) for leg in entries]
+    if any(leg["symbol"] != legs[0]["symbol"] for leg in legs):
+        raise Malformed(55, BAD_COMBO, "An order list's orders must share their symbol.")
     params = {
-        "symbol": below["symbol"],
-        "side": below["side"],
-        "quantity": below.get("quantity", ""),
+        "symbol": legs[0]["symbol"],
         "listClientOrderId": client_list_id,
         "newOrderRespType": "RESULT",
     }
-    for name, leg_params in (("below", below), ("above", above)):
-        for key in ("type", "price", "stopPrice", "trailingDelta", "timeInForce"):
-            if key in leg_params:
-                params[name + key[0].upper() + key[1:]] = leg_params[key]
-        params[f"{name}ClientOrderId"] = leg_params["newClientOrderId"]
-    return params
+    found = [_instructions(entry) for entry in entries]
+    if contingency == "1":
+        if len(legs) != 2:
+            raise Malformed(73, BAD_COMBO, "An OCO has two orders.")
+        _pair(legs[0], legs[1], params, "side", "quantity")
+        _expect(found, [[_cancelled_by(legs, 1)], [_cancelled_by(legs, 0)]])
+        _prefixed(params, "below", legs[0])
+        _prefixed(params, "above", legs[1])
+        return "OCO", params
+    working = legs[0]
+    _prefixed(params, "working", working, with_side=True)
+    if len(legs) == 2:
+        _expect(found, [[], [_FILLED_RELEASES]])
+        _prefixed(params, "pending", legs[1], with_side=True)
+        return "OTO", params
+    below, above = legs[1], legs[2]
+    _pair(below, above, params, "pendingSide", "pendingQuantity")
+    _expect(
+        found,
+        [[], [_FILLED_CANCELS, _cancelled_by(legs, 2)], [_FILLED_CANCELS, _cancelled_by(legs, 1)]],
+    )
+    _prefixed(params, "pendingBelow", below)
+    _prefixed(params, "pendingAbove", above)
+    return "OTOCO", params
+
+
+def _instructions(entry: FixMessage) -> list[Instruction]:
+    """An entry's list triggering instructions (25010's group), in order."""
+    values: dict[int, list[str]] = {25011: [], 25012: [], 25013: []}
+    for tag, value in entry.fields:
+        if tag in values:
+            values[tag].append(value)
+    return list(zip(values[25011], values[25012], values[25013], strict=False))
+
+
+def _cancelled_by(legs: list[dict[str, str]], other: int) -> Instruction:
+    """An OCO leg's instruction: cancelled when the leg at `other` is activated, or partially
+    filled where that one is the LIMIT_MAKER."""
+    return ("2" if legs[other]["type"] == "LIMIT_MAKER" else "1", str(other), "2")
+
+
+def _expect(found: list[list[Instruction]], wanted: list[list[Instruction]]) -> None:
+    if found != wanted:
+        raise Malformed(25011, BAD_COMBO, "Invalid list triggering instructions.")
+
+
+def _pair(
+    below: dict[str, str], above: dict[str, str], params: dict[str, str], side: str, qty: str
+) -> None:
+    """An OCO pair's shared side and quantity, under the names its REST twin gives them."""
+    for key in ("side", "quantity"):
+        if below.get(key) != above.get(key):
+            raise Malformed(73, BAD_COMBO, f"An OCO's orders must share their {key}.")
+    params[side], params[qty] = below["side"], below.get("quantity", "")
+
+
+def _prefixed(
+    params: dict[str, str], prefix: str, leg: dict[str, str], *, with_side: bool = False
+) -> None:
+    """A leg's NewOrderSingle params under its REST twin's prefixed names."""
+    keys = ["type", "price", "stopPrice", "trailingDelta", "timeInForce", "icebergQty"]
+    if with_side:
+        keys += ["side", "quantity"]
+    for key in keys:
+        if key in leg:
+            params[prefix + key[0].upper() + key[1:]] = leg[key]
+    params[f"{prefix}ClientOrderId"] = leg["newClientOrderId"]
 
 
 def list_status(event: dict[str, Any], time: str) -> list[tuple[int, object]]:
@@ -91,7 +150,7 @@ def list_status(event: dict[str, Any], time: str) -> list[tuple[int, object]]:
     body += [
         (429, _LIST_STATUS_TYPES.get(str(event["l"]), 4)),
         (431, _LIST_ORDER_STATUS.get(str(event["L"]), 3)),
-        (1385, 1),
+        (1385, 2 if event.get("c") == "OTO" else 1),
         (25014, event["C"]),
     ]
     return body

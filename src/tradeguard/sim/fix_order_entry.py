@@ -106,15 +106,15 @@ class OrderEntry:
             send("8", fix_orders.order_rejected(msg, rej.code, rej.msg, now))
 
     def new_order_list(self, msg: FixMessage) -> None:
-        """NewOrderList (an OCO): the legs' ExecutionReports and the ListStatus come as the
-        engine's events; a refusal is a ListStatus 431=7."""
+        """NewOrderList (an OCO, OTO or OTOCO): the legs' ExecutionReports and the ListStatus
+        come as the engine's events; a refusal is a ListStatus 431=7."""
         try:
-            params = fix_lists.oco_params(msg)
+            route, params = fix_lists.list_params(msg)
         except fix_orders.Malformed as bad:
             self.malformed(msg, bad)
             return
         try:
-            self._order_call("OCO", params, orders=2)
+            self._order_call(route, params, orders=3 if route == "OTOCO" else 2)
         except Reject as rej:
             self.session.send("N", fix_lists.list_rejected(msg, rej.code, rej.msg, self._now()))
 

@@ -2,7 +2,7 @@
 
 `BinanceTransport` keeps every promise it makes for REST (the ledger prices and waits first,
 the breaker, the error tree, the journal's reply notes, the resolver) and hands the order
-requests `carries` names (place, cancel, cancel-replace, OCO) to `send`, as it does for the
+requests `carries` names (place, cancel, cancel-replace, order lists) to `send`, as it does for the
 WebSocket API (design-notes.md: a wire, not a venue). What this module and the session's
 (`fix_session.py`: the Logon, reading, heartbeats) add is Binance's session profile:
 
@@ -10,7 +10,8 @@ WebSocket API (design-notes.md: a wire, not a venue). What this module and the s
   numbers reset) whose RawData is the Ed25519 signature of 35|49|56|34|52; a SenderCompID of
   its own per session (Binance wants it unique among the account's live sessions).
 - Each request's answer is matched by its ClOrdID (11): an ExecutionReport, an
-  OrderCancelReject, or a Reject by RefSeqNum (45); an OCO's (NewOrderList <E>) by its legs'
+  OrderCancelReject, or a Reject by RefSeqNum (45); an order list's (NewOrderList <E>: OCO,
+  OTO, OTOCO) by its legs'
   ClOrdIDs and its ClListID (25014, the ListStatus <N>). It is read as REST's response
   (`fix_messages.py`).
 - A request that could not be written (no session, the Logon refused) raises `NeverSent`: the
@@ -66,7 +67,7 @@ _NO_SESSION: tuple[type[BaseException], ...] = (*NOT_REACHED, LogonRefused)
 
 class FixOrderWire:
     """Binance's FIX order entry carrying one transport's placements, cancels,
-    cancel-replaces and OCO lists."""
+    cancel-replaces and order lists."""
 
     def __init__(
         self,
@@ -95,7 +96,7 @@ class FixOrderWire:
         self.news = 0  # News messages received
         self._retry_at = 0.0
         self.paced = 0  # requests that waited for the message limit
-        self.lists = 0  # order lists (OCO) placed: answered by a ListStatus
+        self.lists = 0  # order lists (OCO, OTO, OTOCO) placed: answered by a ListStatus
         # each LimitResponse's limits (the session feeds its order counts to the rate ledger)
         self.on_limits: Callable[[list[FixLimit]], None] | None = None
         self._peak_messages = 0  # the most messages in one window, on sessions now closed
@@ -110,7 +111,7 @@ class FixOrderWire:
 
     def takes(self, request: Request) -> bool:
         """Whether `request` goes over FIX: placing, cancelling, cancel-replacing and placing an
-        OCO list (the reads stay on REST)."""
+        order list, OCO, OTO or OTOCO (the reads stay on REST)."""
         return request.name in fix_messages.CARRIED
 
     @staticmethod
@@ -138,8 +139,8 @@ class FixOrderWire:
         params = dict(request.params)
         if request.name == fix_messages.REPLACE:
             return await self._replace(session, params)
-        if request.name == fix_messages.OCO:
-            return await self._place_list(session, params)
+        if request.name in fix_messages.LISTS:
+            return await self._place_list(session, request.name, params)
         if request.name == fix_messages.PLACE:
             client_id = params["newClientOrderId"]
             msg_type, body = "D", fix_messages.new_order(params)
@@ -171,14 +172,15 @@ class FixOrderWire:
                 return fix_messages.replace_answer(cancel, None, params)
             return fix_messages.replace_answer(cancel, await new_f, params)
 
-    async def _place_list(self, session: FixSession, params: dict[str, str]) -> Response:
-        """An OCO as one NewOrderList: answered by each leg's ExecutionReport and the list's
-        ListStatus (by ClListID), or, refused, by the ListStatus (or a Reject) alone."""
-        legs = fix_messages.oco_legs(params)
+    async def _place_list(self, session: FixSession, name: str, params: dict[str, str]) -> Response:
+        """An OCO, OTO or OTOCO as one NewOrderList: answered by each leg's ExecutionReport
+        and the list's ListStatus (by ClListID), or, refused, by the ListStatus (or a Reject)
+        alone."""
+        legs = fix_messages.list_legs(name, params)
         list_id = params["listClientOrderId"]
         leg_ids = [leg["newClientOrderId"] for leg in legs]
         with self._awaiting(session, [list_id, *leg_ids]) as (status_f, *report_fs):
-            body = fix_messages.new_order_list(params, legs)
+            body = fix_messages.new_order_list(params, legs, name)
             seq = session.write("E", body, self.sending_time())
             session.by_seq[seq] = list_id
             status = await status_f

@@ -11,10 +11,12 @@ carries it, and the FIX answer as the REST `Response` the transport already read
                                                     for the new order; read as cancelReplace's
                                                     200, or its 409 -2021 / 400 -2022 with both
                                                     halves under `data`
-    POST /api/v3/  NewOrderList <E>: 1385=1     each leg's ExecutionReport <8> (as D's), then
-      orderList/   OCO, the below leg first,    ListStatus <N> by ClListID 25014 (431=7 with
-      oco          each with its list trigger-  25016/58: refused) or Reject <3>; read as the
-                   ing instructions 25010-13    orderList reply
+    POST /api/v3/  NewOrderList <E>: 1385=1     each leg's ExecutionReport <8> (as D's; an
+      orderList/   OCO, the below leg first;    OTO's pending legs OrdStatus A, PENDING_NEW),
+      oco, oto,    1385=2 OTO / OTOCO, the      then ListStatus <N> by ClListID 25014 (431=7
+      otoco        working order first; each    with 25016/58: refused) or Reject <3>; read as
+                   leg with its list trigger-   the orderList reply
+                   ing instructions 25010-13
 
 An answer becomes REST's: a 200 with the order JSON (`parse.WireOrder`'s fields, from the
 report's tags and the request's own), or a 400 with `{"code": <25016>, "msg": <58>}`, so the
@@ -37,13 +39,18 @@ PLACE: Final = "POST /api/v3/order"
 CANCEL: Final = "DELETE /api/v3/order"
 REPLACE: Final = "POST /api/v3/order/cancelReplace"
 OCO: Final = "POST /api/v3/orderList/oco"
-CARRIED: Final = frozenset({PLACE, CANCEL, REPLACE, OCO})
+OTO: Final = "POST /api/v3/orderList/oto"
+OTOCO: Final = "POST /api/v3/orderList/otoco"
+LISTS: Final = frozenset({OCO, OTO, OTOCO})  # each one NewOrderList
+CARRIED: Final = frozenset({PLACE, CANCEL, REPLACE, *LISTS})
 # what each is sent as, the name the journal and errors give it
 MESSAGE_NAMES: Final = {
     PLACE: "NewOrderSingle",
     CANCEL: "OrderCancelRequest",
     REPLACE: "OrderCancelRequestAndNewOrderSingle",
     OCO: "NewOrderList",
+    OTO: "NewOrderList",
+    OTOCO: "NewOrderList",
 }
 
 _SIDE: Final = {"BUY": "1", "SELL": "2"}
@@ -125,38 +132,73 @@ def replace(params: Mapping[str, str], cancel_id: str) -> Body:
     ]
 
 
+def list_legs(name: str, params: Mapping[str, str]) -> list[dict[str, str]]:
+    """An order list's legs in NewOrderList's order, each as a NewOrderSingle's params: an
+    OCO's below leg then its above one; an OTO's working order then its pending one; an
+    OTOCO's working order then its pending below and above ones (Binance's table of order
+    list types fixes the order)."""
+    if name == OCO:
+        return oco_legs(params)
+    legs = [_leg(params, "working", params["workingSide"], params["workingQuantity"])]
+    side, quantity = params["pendingSide"], params["pendingQuantity"]
+    prefixes = ["pending"] if name == OTO else ["pendingBelow", "pendingAbove"]
+    return legs + [_leg(params, prefix, side, quantity) for prefix in prefixes]
+
+
 def oco_legs(params: Mapping[str, str]) -> list[dict[str, str]]:
     """orderList/oco's two legs, the below one first (NewOrderList's order), each as a
     NewOrderSingle's params (POST /api/v3/order's)."""
-    legs = []
-    for name in ("below", "above"):
-        leg = {
-            "symbol": params["symbol"],
-            "side": params["side"],
-            "quantity": params["quantity"],
-            "type": params[f"{name}Type"],
-            "newClientOrderId": params[f"{name}ClientOrderId"],
-            "price": params.get(f"{name}Price"),
-            "stopPrice": params.get(f"{name}StopPrice"),
-            "trailingDelta": params.get(f"{name}TrailingDelta"),
-            "timeInForce": params.get(f"{name}TimeInForce"),
-        }
-        legs.append({key: value for key, value in leg.items() if value is not None})
-    return legs
+    return [_leg(params, name, params["side"], params["quantity"]) for name in ("below", "above")]
 
 
-def new_order_list(params: Mapping[str, str], legs: list[dict[str, str]]) -> Body:
-    """A NewOrderList's body for orderList/oco's params and their `oco_legs`: ContingencyType
-    1 (OCO), and each leg's list triggering instruction (25010-25013), as Binance's table of
-    order list types fixes them: a leg is cancelled (25013=2) when the other (25012) is
-    activated (25011=1), or, where the other is the LIMIT_MAKER, partially filled (25011=2)."""
+def _leg(params: Mapping[str, str], prefix: str, side: str, quantity: str) -> dict[str, str]:
+    """The leg named by `prefix` ("below", "working", "pendingAbove", ...) as a
+    NewOrderSingle's params."""
+    leg = {
+        "symbol": params["symbol"],
+        "side": side,
+        "quantity": quantity,
+        "type": params[f"{prefix}Type"],
+        "newClientOrderId": params[f"{prefix}ClientOrderId"],
+        "price": params.get(f"{prefix}Price"),
+        "stopPrice": params.get(f"{prefix}StopPrice"),
+        "trailingDelta": params.get(f"{prefix}TrailingDelta"),
+        "timeInForce": params.get(f"{prefix}TimeInForce"),
+        "icebergQty": params.get(f"{prefix}IcebergQty"),
+    }
+    return {key: value for key, value in leg.items() if value is not None}
+
+
+def new_order_list(params: Mapping[str, str], legs: list[dict[str, str]], name: str = OCO) -> Body:
+    """A NewOrderList's body for an order list's params and their `list_legs`, with each leg's
+    list triggering instructions (25010-25013) as Binance's table of order list types fixes
+    them. An OCO (ContingencyType 1): a leg is cancelled (25013=2) when the other (25012) is
+    activated (25011=1), or, where the other is the LIMIT_MAKER, partially filled (25011=2).
+    An OTO / OTOCO (ContingencyType 2): the working order has none; an OTO's pending order is
+    released (25013=1) once the working one (0) has filled (25011=3); an OTOCO's pending pair
+    each hold two: cancelled once the working order filled (as Binance's table writes it),
+    and cancelled as an OCO leg by the other."""
     body: Body = [(73, len(legs))]
-    for index, leg in enumerate(legs):
-        other = 1 - index
-        trigger = "2" if legs[other]["type"] == "LIMIT_MAKER" else "1"
-        body += new_order(leg)
-        body += [(25010, 1), (25011, trigger), (25012, other), (25013, 2)]
-    return [*body, (1385, 1), (25014, params["listClientOrderId"])]
+    if name == OCO:
+        for index, leg in enumerate(legs):
+            body += [*new_order(leg), (25010, 1), *_cancelled_by(legs, 1 - index)]
+        return [*body, (1385, 1), (25014, params["listClientOrderId"])]
+    working, *pending = legs
+    body += new_order(working)
+    if len(pending) == 1:
+        body += [*new_order(pending[0]), (25010, 1), (25011, "3"), (25012, 0), (25013, "1")]
+    else:
+        for index in (1, 2):  # below, above: each the other's OCO leg
+            filled = [(25011, "3"), (25012, 0), (25013, "2")]
+            body += [*new_order(legs[index]), (25010, 2), *filled, *_cancelled_by(legs, 3 - index)]
+    return [*body, (1385, 2), (25014, params["listClientOrderId"])]
+
+
+def _cancelled_by(legs: list[dict[str, str]], other: int) -> Body:
+    """An OCO leg's instruction: cancelled when the leg at `other` is activated, or partially
+    filled where that one is the LIMIT_MAKER."""
+    trigger = "2" if legs[other]["type"] == "LIMIT_MAKER" else "1"
+    return [(25011, trigger), (25012, other), (25013, "2")]
 
 
 _LIST_STATUS: Final = {"3": "EXECUTING", "6": "ALL_DONE", "7": "REJECT"}
