@@ -1,6 +1,6 @@
 """The deprecated `POST /api/v3/order/oco` through the gateway, as a bot written against it sends
 it: raw signed requests and Binance's own binance-sdk-spot `order_oco` (which still calls the
-legacy path). It is the same OCO as `/api/v3/orderList/oco` (the session's list path: both legs
+legacy path), and the WebSocket API's deprecated twin `orderList.place`. It is the same OCO as `/api/v3/orderList/oco` (the session's list path: both legs
 checked and journaled before the one request), answered in the legacy shape: the stop leg's
 report first, the LIMIT_MAKER's second."""
 
@@ -14,6 +14,7 @@ import pytest
 
 from tests.gateway.conftest import Served
 from tests.gateway.test_order_lists_checks import post_signed
+from tests.gateway.test_ws_api_orders import WsBot, bot  # noqa: F401 (the fixture)
 
 
 async def _at(served: Served, *pcts: str) -> list[str]:
@@ -103,3 +104,16 @@ async def test_binance_sdk_spot_order_oco_through_the_gateway(served: Served) ->
         ("sdkOcoL", "LIMIT_MAKER"),
     ]
     assert served.tg.order("sdkOcoS").side.value == "BUY"  # type: ignore[union-attr]
+
+
+async def test_the_deprecated_order_list_place_over_the_ws_api(
+    bot: WsBot,  # noqa: F811
+    served: Served,
+) -> None:
+    """orderList.place, the WebSocket API's twin of the legacy endpoint: the same OCO."""
+    placed = await bot.call("orderList.place", **await _sell(served, "wsOld"))
+    assert placed["status"] == 200, placed
+    reports = [(r["clientOrderId"], r["type"]) for r in placed["result"]["orderReports"]]
+    assert reports == [("wsOldS", "STOP_LOSS_LIMIT"), ("wsOldL", "LIMIT_MAKER")]
+    intent = served.tg.intent_of("wsOldL")
+    assert intent is not None and intent.list_client_order_id == "wsOld"

@@ -58,6 +58,7 @@ SIGNED_METHODS: Final = {
     "myTrades": ("GET", "/api/v3/myTrades"),
     "account.status": ("GET", "/api/v3/account"),
     "orderList.place.oco": ("POST", "/api/v3/orderList/oco"),
+    "orderList.place": ("POST", "/api/v3/order/oco"),  # deprecated by Binance, still served
     "orderList.place.oto": ("POST", "/api/v3/orderList/oto"),
     "orderList.place.otoco": ("POST", "/api/v3/orderList/otoco"),
     "orderList.cancel": ("DELETE", "/api/v3/orderList"),

@@ -9,6 +9,7 @@
     openOrders.status    GET    /api/v3/openOrders
     openOrders.cancelAll DELETE /api/v3/openOrders
     orderList.place.oco  POST   /api/v3/orderList/oco        (two orders counted)
+    orderList.place      POST   /api/v3/order/oco            (deprecated: the legacy OCO)
     orderList.place.oto  POST   /api/v3/orderList/oto        (two orders counted)
     orderList.place.otoco POST  /api/v3/orderList/otoco      (three orders counted)
     orderList.status     GET    /api/v3/orderList
@@ -55,6 +56,7 @@ ROUTES: Final = {
     "openOrders.status": ("GET", "/api/v3/openOrders"),
     "openOrders.cancelAll": ("DELETE", "/api/v3/openOrders"),
     "orderList.place.oco": ("POST", "/api/v3/orderList/oco"),
+    "orderList.place": ("POST", "/api/v3/order/oco"),  # deprecated by Binance, still served
     "orderList.place.oto": ("POST", "/api/v3/orderList/oto"),
     "orderList.place.otoco": ("POST", "/api/v3/orderList/otoco"),
     "orderList.status": ("GET", "/api/v3/orderList"),

@@ -395,3 +395,23 @@ async def test_server_shutdown_close_after_s_is_checked() -> None:
 
     with pytest.raises(ValueError, match="close_after_s"):
         parse_fault({"kind": "server_shutdown", "close_after_s": -1})
+
+
+async def test_the_deprecated_order_list_place_is_the_legacy_oco(
+    ws: aiohttp.ClientWebSocketResponse, running_sim: RunningSim
+) -> None:
+    """orderList.place, Binance's deprecated twin of POST /api/v3/order/oco: the legacy
+    parameters, the legacy reply (the stop leg first)."""
+    params = signed(
+        running_sim, symbol="BTCUSDT", side="SELL", quantity="0.01", price="65000",
+        stopPrice="55000", stopLimitPrice="54900", stopLimitTimeInForce="GTC",
+        listClientOrderId="ws-legacy", limitClientOrderId="ws-legacy-L",
+        stopClientOrderId="ws-legacy-S",
+    )  # fmt: skip
+    placed = await call(ws, "orderList.place", params)
+    assert placed["status"] == 200, placed
+    oco = placed["result"]
+    assert (oco["contingencyType"], oco["listClientOrderId"]) == ("OCO", "ws-legacy")
+    reports = [(r["clientOrderId"], r["type"]) for r in oco["orderReports"]]
+    assert reports == [("ws-legacy-S", "STOP_LOSS_LIMIT"), ("ws-legacy-L", "LIMIT_MAKER")]
+    assert counts(placed)[("ORDERS", "SECOND")] == 2
