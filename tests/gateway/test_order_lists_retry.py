@@ -6,10 +6,15 @@ Each request is signed with aiohttp, as a bot in any language sends it."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
 
 from tests.gateway.conftest import Served
 from tests.gateway.test_order_lists_checks import oco, post_signed
 from tradeguard.model import OrderStatus
+from tradeguard.venues.binance import signing
 
 
 async def _oto(served: Served, list_id: str, legs: str) -> dict[str, str]:
@@ -68,9 +73,26 @@ async def test_a_lost_list_never_placed_leaves_its_list_id_free(served: Served) 
     assert status == 200, placed
     assert placed["listClientOrderId"] == "retry1"
     assert [o["clientOrderId"] for o in placed["orders"]] == ["try2w", "try2p"]
-    # the list is the placed one, read by its id: the lost legs are not among it
-    status, read = await post_signed(served, "/api/v3/orderList/oco", await oco(served, "retry1"))
-    assert (status, read["code"]) == (400, -2010)  # in use: its legs are working
-    open_lists = served.tg.open_orders()
-    assert sorted(o.client_order_id for o in open_lists) == ["try2p", "try2w"]
+    # the list is the placed one: its legs alone, by the gateway's memory and the journal's
+    for fresh in (False, True):
+        if fresh:  # a gateway that remembers no list: it reads the journal's legs
+            served.running.gateway.lists._forget("retry1")
+        status, read = await get_signed(served, "/api/v3/orderList", origClientOrderId="retry1")
+        assert status == 200, read
+        assert [o["clientOrderId"] for o in read["orders"]] == ["try2w", "try2p"]
+    # and the id is taken again while its legs work
+    status, taken = await post_signed(served, "/api/v3/orderList/oco", await oco(served, "retry1"))
+    assert (status, taken["code"]) == (400, -2010)
     assert served.tg.order("try1w").status is OrderStatus.REJECTED  # type: ignore[union-attr]
+
+
+async def get_signed(served: Served, path: str, **params: str) -> tuple[int, Any]:
+    """GET with `params` signed in the query, as a bot in any language would."""
+    query = urlencode(params | {"timestamp": served.tg.server_now_ms()})
+    query += "&signature=" + signing.hmac_sha256_hex(served.secret, query)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{served.base_url}{path}?{query}",
+                 headers={"X-MBX-APIKEY": served.key.api_key}) as reply,
+    ):  # fmt: skip
+        return reply.status, await reply.json()
