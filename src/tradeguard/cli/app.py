@@ -22,14 +22,14 @@ from tradeguard.cli import keys as keys_cli
 from tradeguard.cli import promote as promote_cli
 from tradeguard.cli import run as run_cli
 from tradeguard.cli import scan as scan_cli
-from tradeguard.cli.exits import fail
+from tradeguard.cli.exits import OneLineUsageErrors, fail
 from tradeguard.cli.options import PORT
 from tradeguard.errors import TradeguardError
 
 F = TypeVar("F", bound=Callable[..., object])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineUsageErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tradeguard")
 def main() -> None:
     """Connect trading code to crypto exchanges safely.
