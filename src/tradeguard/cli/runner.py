@@ -3,8 +3,10 @@
 A bot is a Python file that defines `async def main(tg)`; `tg` is the `Session`. The runner:
 
 - connects with the profile (the embedded simulator unless the profile says otherwise);
-- shows live progress: orders, fills, position, this run's PnL (and the journal's total beside
-  it), request weight and order rate against the exchange's limits;
+- shows live progress: orders, fills, the net of the journal's fills per coin ("net from
+  fills": bought minus sold minus fees paid in the coin, on this exchange; not the account's
+  balance), this run's PnL (and the journal's total beside it), request weight and order rate
+  against the exchange's limits;
 - on Ctrl-C or SIGTERM, or when the kill switch latches (`tradeguard kill` from anywhere, or
   a loss limit), stops the bot, refuses new orders, cancels open orders (the kill switch always;
   on a signal or when the bot ends, if the profile says so: `cancel_on_exit`, on by default),
@@ -124,10 +126,15 @@ class Tally:
             self.denials += 1
 
 
+# The position column: what the journal's fills on this exchange add up to (a fresh simulator
+# starts it at zero), never the account's balance, which holds what was there before the bot
+NET = "net from fills"
+
+
 def progress(tg: Session, tally: Tally) -> Group:
     """The live panel: what the bot holds and how close it runs to the limits."""
     table = Table(title=f"tradeguard · {tg.profile}", expand=False)
-    for column in ("orders", "fills", "open", "denied", "PnL this run", "journal PnL", "position"):
+    for column in ("orders", "fills", "open", "denied", "PnL this run", "journal PnL", NET):
         table.add_column(column, justify="right")
     positions = []
     for symbol in tg.rules:
@@ -180,9 +187,14 @@ def summary(
     for symbol, rules in tg.rules.items():
         held = tg.ledger.position(symbol)
         if held is not None and held.fills:
+            fills = f"{held.fills} fill{'s' if held.fills != 1 else ''}"
             console.print(
-                f"  {symbol}: {held.fills} fills, position {plain(held.qty)} "
-                f"{rules.base_asset}, cash {plain(held.quote)} {rules.quote_asset}"
+                f"  {symbol}: net from {fills}: "
+                f"{plain(held.qty)} {rules.base_asset}, {plain(held.quote)} {rules.quote_asset} "
+                "(the journal's fills on this exchange, not the account's balance)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
     if tg.recorder.repeated_fills:
         console.print(
