@@ -77,16 +77,18 @@ def run(
             bot, profile, config, live=not no_live, venue=cast("Venue | None", venue), web=options
         )
     except TradeguardError as exc:
-        fail(str(exc), 1 if not isinstance(exc, _config_errors()) else 2)
+        fail(str(exc), _exit_code(exc))
     except KeyboardInterrupt:
         fail("interrupted", 130)
     sys.exit(code)
 
 
-def _config_errors() -> tuple[type[Exception], ...]:
+def _exit_code(exc: TradeguardError) -> int:
+    """2 for a mistake in the command line or the profile (as click's usage errors and
+    `doctor`), 1 for a refusal or failure once the profile was read."""
     from tradeguard.errors import ConfigError
 
-    return (ConfigError,)
+    return 2 if isinstance(exc, ConfigError) else 1
 
 
 @click.command()
@@ -118,5 +120,5 @@ def account(profile: str | None, config: Path | None, trades: int) -> None:
     try:
         code = account_view.main(profile, config, trades)
     except TradeguardError as exc:
-        fail(str(exc), 1)
+        fail(str(exc), _exit_code(exc))
     sys.exit(code)
