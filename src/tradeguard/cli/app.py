@@ -24,7 +24,7 @@ from tradeguard.cli import run as run_cli
 from tradeguard.cli import scan as scan_cli
 from tradeguard.cli.exits import OneLineUsageErrors, fail
 from tradeguard.cli.options import PORT
-from tradeguard.errors import TradeguardError
+from tradeguard.errors import TradeguardError, cannot_listen
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -77,7 +77,7 @@ def sim(
     except TradeguardError as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        fail(str(cannot_listen(host, port, exc)))
     sys.exit(code)
 
 

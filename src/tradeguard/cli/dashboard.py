@@ -11,7 +11,7 @@ import click
 
 from tradeguard.cli.exits import fail
 from tradeguard.cli.options import PORT, config_option
-from tradeguard.errors import TradeguardError
+from tradeguard.errors import TradeguardError, cannot_listen
 
 DEFAULT_PORT = 8470  # dashboard.serve.DEFAULT_PORT, kept here so --help imports nothing
 
@@ -70,6 +70,6 @@ def dashboard(
     except TradeguardError as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        fail(str(cannot_listen(host, port, exc)))
     except KeyboardInterrupt:
         pass

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from tradeguard.cli.exits import fail
 from tradeguard.cli.options import PORT, config_option, profile_option
-from tradeguard.errors import ConfigError, TradeguardError
+from tradeguard.errors import ConfigError, TradeguardError, cannot_listen
 
 if TYPE_CHECKING:
     import asyncio
@@ -55,13 +56,9 @@ def gateway(profile: str | None, config: Path | None, port: int) -> None:
     try:
         code = asyncio.run(serve(profile, config, port))
     except TradeguardError as exc:
-        click.echo(f"tradeguard: {exc}", err=True)
-        sys.exit(2 if isinstance(exc, ConfigError) else 1)
+        fail(str(exc), 2 if isinstance(exc, ConfigError) else 1)
     except OSError as exc:
-        click.echo(
-            f"tradeguard: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", err=True
-        )
-        sys.exit(2)
+        fail(str(cannot_listen("127.0.0.1", port, exc)))
     sys.exit(code)
 
 

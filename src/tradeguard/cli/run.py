@@ -70,7 +70,9 @@ def run(
 
         # at a terminal, the page stays up after the bot ends (Ctrl-C closes it)
         options = WebOptions(
-            port=web_port, hold=not no_live and sys.stdin.isatty() and sys.stdout.isatty()
+            port=web_port,
+            hold=not no_live and sys.stdin.isatty() and sys.stdout.isatty(),
+            port_option="--web-port",
         )
     try:
         code = runner.main(
