@@ -116,7 +116,7 @@ class SqliteJournal(JournalStore):
                     f"cannot open the journal {self.path} for writing ({exc}): its folder must "
                     "be writable too (SQLite keeps its -wal and -shm files beside it)",
                     hint=f"make {self.path.parent} writable, or point journal = in the profile "
-                    "at a folder you can write (the journal itself is not damaged)",
+                    "at a folder you can write; the journal itself is not damaged",
                 ) from None
             raise JournalCorrupt(0, self._damaged(exc)) from None
         self._keep_intent_log(self.path.with_name(self.path.name + ".intents"))
