@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from tradeguard.cli.exits import fail
+from tradeguard.cli.exits import fail, refused
 from tradeguard.cli.options import PORT, config_option
 from tradeguard.errors import TradeguardError, cannot_listen
 
@@ -68,7 +68,7 @@ def dashboard(
         loaded = [load(name, config=config) for name in (profiles or (None,))]
         asyncio.run(serve_forever(loaded, config, options))
     except TradeguardError as exc:
-        fail(str(exc))
+        refused(exc)
     except OSError as exc:
         fail(str(cannot_listen(host, port, exc)))
     except KeyboardInterrupt:

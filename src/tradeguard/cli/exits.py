@@ -3,7 +3,7 @@ exit code, never a traceback. Every command ends that way through `fail`, so the
 stream are the same everywhere; click's own usage errors (an unknown option, a missing
 argument, a bad choice) are turned into such a line by `OneLineUsageErrors`, the root group.
 
-Only click is imported here (it is imported by every cli module at start).
+Only click and tradeguard.errors are imported here (every cli module imports them at start).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import sys
 from typing import IO, Any, NoReturn
 
 import click
+
+from tradeguard.errors import ConfigError, TradeguardError
 
 BAD_INPUT = 2  # click's own code for a usage error
 
@@ -26,6 +28,13 @@ _HELP_SHOWN: tuple[type[click.UsageError], ...] = tuple(
 def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
     click.echo(f"tradeguard: {message}", err=True)
     sys.exit(code)
+
+
+def refused(exc: TradeguardError) -> NoReturn:
+    """A refusal's line: exit 2 for a mistake in the command line or the profile (as click's
+    usage errors and `doctor`), 1 for what failed once the profile was read (an exchange, a
+    journal that cannot be reached)."""
+    fail(str(exc), BAD_INPUT if isinstance(exc, ConfigError) else 1)
 
 
 class _UsageLine(click.ClickException):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tradeguard.cli.exits import fail
+from tradeguard.cli.exits import fail, refused
 from tradeguard.cli.options import PORT, config_option, profile_option
 from tradeguard.errors import ConfigError, TradeguardError, cannot_listen
 
@@ -56,7 +56,7 @@ def gateway(profile: str | None, config: Path | None, port: int) -> None:
     try:
         code = asyncio.run(serve(profile, config, port))
     except TradeguardError as exc:
-        fail(str(exc), 2 if isinstance(exc, ConfigError) else 1)
+        refused(exc)
     except OSError as exc:
         fail(str(cannot_listen("127.0.0.1", port, exc)))
     sys.exit(code)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from tradeguard.cli.exits import fail
+from tradeguard.cli.exits import fail, refused
 from tradeguard.cli.options import PORT, config_option, profile_option
 from tradeguard.errors import TradeguardError
 
@@ -79,18 +79,10 @@ def run(
             bot, profile, config, live=not no_live, venue=cast("Venue | None", venue), web=options
         )
     except TradeguardError as exc:
-        fail(str(exc), _exit_code(exc))
+        refused(exc)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     sys.exit(code)
-
-
-def _exit_code(exc: TradeguardError) -> int:
-    """2 for a mistake in the command line or the profile (as click's usage errors and
-    `doctor`), 1 for a refusal or failure once the profile was read."""
-    from tradeguard.errors import ConfigError
-
-    return 2 if isinstance(exc, ConfigError) else 1
 
 
 @click.command()
@@ -106,7 +98,7 @@ def kill(profile: str | None, config: Path | None, reset: bool, reason: str) -> 
     try:
         message = kill_switch.main(profile, config, reset=reset, reason=reason)
     except TradeguardError as exc:
-        fail(str(exc))
+        refused(exc)
     click.echo(message)
 
 
@@ -122,5 +114,5 @@ def account(profile: str | None, config: Path | None, trades: int) -> None:
     try:
         code = account_view.main(profile, config, trades)
     except TradeguardError as exc:
-        fail(str(exc), _exit_code(exc))
+        refused(exc)
     sys.exit(code)
