@@ -26,7 +26,6 @@ from tradeguard.cli.options import PORT, config_option, profile_option
 from tradeguard.errors import ConfigError, TradeguardError, cannot_listen
 
 if TYPE_CHECKING:
-    import asyncio
     from collections.abc import Sequence
 
     from tradeguard.gateway.local_keys import LocalKey
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 
 KEY_ENV = "TRADEGUARD_GATEWAY_API_KEY"
 SECRET_ENV = "TRADEGUARD_GATEWAY_SECRET"
-INTERRUPTED, TERMINATED = 130, 143
 
 
 @click.command()
@@ -117,9 +115,7 @@ def local_key() -> tuple[LocalKey, bool]:
 
 async def serve(profile: str | None, config: Path | None, port: int) -> int:
     """Connect, serve, print how to reach it, and wait for a signal; the exit code."""
-    import asyncio
-    import signal
-
+    from tradeguard.cli.signals import stop_signals
     from tradeguard.gateway import server
     from tradeguard.gateway.local_keys import LocalKeys
     from tradeguard.profile import profiles
@@ -138,24 +134,16 @@ async def serve(profile: str | None, config: Path | None, port: int) -> int:
     except BaseException:
         await tg.close()
         raise
-    stopped = asyncio.get_running_loop().create_future()
-    for sig, code in ((signal.SIGINT, INTERRUPTED), (signal.SIGTERM, TERMINATED)):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            asyncio.get_running_loop().add_signal_handler(sig, _stop, stopped, code)
     try:
-        if specs:
-            _announce_profile_keys(tg.profile, tg.guard.rung, running.base_url, keys)
-        else:
-            _announce(tg.profile, tg.guard.rung, running.base_url, keys[0], fresh)
-        return int(await stopped)
+        with stop_signals() as stopped:
+            if specs:
+                _announce_profile_keys(tg.profile, tg.guard.rung, running.base_url, keys)
+            else:
+                _announce(tg.profile, tg.guard.rung, running.base_url, keys[0], fresh)
+            return await stopped
     finally:
         await running.close()
         await tg.close(reason="gateway stopped")
-
-
-def _stop(stopped: asyncio.Future[int], code: int) -> None:
-    if not stopped.done():
-        stopped.set_result(code)
 
 
 def _announce(profile: str, rung: str, url: str, key: LocalKey, fresh: bool) -> None:

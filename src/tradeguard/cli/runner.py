@@ -40,6 +40,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from tradeguard.cli.signals import until_stopped
 from tradeguard.errors import ConfigError, TradeguardError
 from tradeguard.events import OrderFilled, OrderIntended, RiskDenied, ShutDown
 from tradeguard.profile.profiles import Profile, Venue
@@ -361,21 +362,6 @@ def _print_traceback(exc: BaseException) -> None:
     print("".join(traceback.format_exception(type(exc), exc, tb)), end="", file=sys.stderr)
 
 
-async def _until_signal() -> None:
-    """Wait for Ctrl-C or SIGTERM (the bot has ended; its page stays up for a look)."""
-    loop = asyncio.get_running_loop()
-    done = asyncio.Event()
-    for sig in _SIGNALS:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, done.set)
-    try:
-        await done.wait()
-    finally:
-        for sig in _SIGNALS:
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
-
-
 def on_simulated_venue(profile: Profile, venue: Venue) -> Profile:
     """`run --venue`: the profile on that venue's embedded simulator. Only a profile that runs
     on the embedded simulator already: a testnet or live venue needs that venue's own
@@ -426,7 +412,7 @@ async def run(
         code, _ = await run_bot(bot, tg, console, live=live and sys.stdout.isatty())
         if page is not None and web is not None and web.hold:
             console.print(f"  the dashboard stays up on {page.url} until Ctrl-C")
-            await _until_signal()
+            await until_stopped()  # the bot has ended; its page stays up for a look
     finally:
         await tg.close(reason="run ended")  # run_bot closed it already, unless it failed
         if page is not None:
