@@ -41,8 +41,12 @@ def main() -> None:
     tradeguard kill         kill switch: a running bot cancels and stops; latched until --reset
     tradeguard dashboard    a live web page of the bot, from its journal; /metrics for Prometheus
     tradeguard journal      tail, show an order's life, state at a moment, verify, export
+    tradeguard promote      climb the ladder: sim → testnet → live-small → live
+    tradeguard keys rotate  audit a new API key and swap it in; revoke the old one
+    tradeguard gateway      Binance's REST and WebSocket API on 127.0.0.1, through the guard
     tradeguard scan [PATH]  hard-coded keys and secrets in files and git history
     tradeguard sim          a Binance-Spot-compatible exchange on loopback, with faults
+    tradeguard demo         a short scripted run on the embedded simulator
     """
 
 
