@@ -54,3 +54,19 @@ def test_the_readme_names_the_label_the_summary_shows() -> None:
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert f'the position as "{NET}"' in " ".join(readme.split())
+
+
+def test_the_peak_line_s_warning_stays_on_its_line_at_80_columns() -> None:
+    """It wrapped as "... (close to a ban: " / "slow the bot down)" (the Kraken demo)."""
+    import io
+
+    from rich.console import Console
+
+    from tradeguard.cli.runner import peak_line
+
+    out = io.StringIO()
+    peak_line(Console(file=out, width=80, color_system=None), 0.529)
+    assert out.getvalue() == (
+        "  peak use of the exchange's limits: 52.9% of the tightest  "
+        "(close to a ban: slow the bot down)\n"
+    )

@@ -211,10 +211,16 @@ def summary(
         f"  journal: {journal.location} ({tg.ledger.events} events)", soft_wrap=True, markup=False
     )
     console.print("  `tradeguard journal verify` checks it, `tradeguard journal tail` reads it")
-    worst = max((share for _, _, share in limit_peaks(tg)), default=0)
+    peak_line(console, max((share for _, _, share in limit_peaks(tg)), default=0))
+
+
+def peak_line(console: Console, worst: float) -> None:
+    """The summary's last line, never wrapped: its warning must not read as a line of its
+    own on a narrow terminal."""
     console.print(
         f"  peak use of the exchange's limits: {worst:.1%} of the tightest"
-        + ("  [red](close to a ban: slow the bot down)[/]" if worst > 0.5 else "")
+        + ("  [red](close to a ban: slow the bot down)[/]" if worst > 0.5 else ""),
+        soft_wrap=True,
     )
 
 
