@@ -115,7 +115,8 @@ def local_key() -> tuple[LocalKey, bool]:
 
 async def serve(profile: str | None, config: Path | None, port: int) -> int:
     """Connect, serve, print how to reach it, and wait for a signal; the exit code."""
-    from tradeguard.cli.signals import stop_signals
+    from tradeguard.cli.runner import stop_lines
+    from tradeguard.cli.signals import signal_name, stop_signals
     from tradeguard.gateway import server
     from tradeguard.gateway.local_keys import LocalKeys
     from tradeguard.profile import profiles
@@ -134,16 +135,23 @@ async def serve(profile: str | None, config: Path | None, port: int) -> int:
     except BaseException:
         await tg.close()
         raise
+    shut = None
     try:
         with stop_signals() as stopped:
             if specs:
                 _announce_profile_keys(tg.profile, tg.guard.rung, running.base_url, keys)
             else:
                 _announce(tg.profile, tg.guard.rung, running.base_url, keys[0], fresh)
-            return await stopped
+            code = await stopped
     finally:
         await running.close()
-        await tg.close(reason="gateway stopped")
+        shut = await tg.close(reason="gateway stopped")
+    # what became of the bot's open orders: cancelled (cancel_on_exit), or left open
+    click.echo(f"tradeguard gateway: stopped by {signal_name(code)}")
+    if shut is not None:
+        for line in stop_lines(tg, shut):
+            click.echo(line)
+    return code
 
 
 def _announce(profile: str, rung: str, url: str, key: LocalKey, fresh: bool) -> None:

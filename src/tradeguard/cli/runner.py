@@ -183,7 +183,7 @@ def summary(
     console.print(f"\n[bold]Run ended:[/] {escape(outcome)}")  # an error's text, not markup
     console.print(progress(tg, tally))
     if shut is not None:
-        for line in _stop_lines(tg, shut):
+        for line in stop_lines(tg, shut):
             console.print(line, markup=False, highlight=False)
     for symbol, rules in tg.rules.items():
         held = tg.ledger.position(symbol)
@@ -224,7 +224,7 @@ def peak_line(console: Console, worst: float) -> None:
     )
 
 
-def _stop_lines(tg: Session, shut: ShutDown) -> list[str]:
+def stop_lines(tg: Session, shut: ShutDown) -> list[str]:
     """What the stop did to the orders: cancelled (which), left open (which), or nothing."""
     lines = []
     if shut.cancelled:

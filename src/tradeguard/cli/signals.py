@@ -40,6 +40,11 @@ def stop_signals() -> Iterator[asyncio.Future[int]]:
                 loop.remove_signal_handler(sig)
 
 
+def signal_name(code: int) -> str:
+    """SIGINT for 130, SIGTERM for 143."""
+    return signal.Signals(code - 128).name
+
+
 async def until_stopped() -> int:
     """Wait for SIGINT or SIGTERM; its exit code."""
     with stop_signals() as stopped:
