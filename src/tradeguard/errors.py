@@ -33,6 +33,7 @@ holds a secret: messages are built from codes, names and redacted values only.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 
@@ -70,6 +71,16 @@ class ConfigError(TradeguardError):
 
 class CredentialsError(ConfigError):
     """Credentials are missing, unreadable, or stored somewhere unsafe."""
+
+
+def cannot_listen(host: str, port: int, exc: OSError, option: str = "--port") -> ConfigError:
+    """A server's port refused (taken, or not allowed): the system's reason alone, not
+    asyncio's "error while attempting to bind on address ...", and the option to change."""
+    reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    return ConfigError(
+        f"cannot listen on {host}:{port}: {reason}",
+        hint=f"give another {option}; 0 picks a free one",
+    )
 
 
 # ── local refusals: nothing was sent ──────────────────────────────────────────────────────────

@@ -22,14 +22,14 @@ from tradeguard.cli import keys as keys_cli
 from tradeguard.cli import promote as promote_cli
 from tradeguard.cli import run as run_cli
 from tradeguard.cli import scan as scan_cli
-from tradeguard.cli.exits import fail
+from tradeguard.cli.exits import OneLineUsageErrors, fail
 from tradeguard.cli.options import PORT
-from tradeguard.errors import TradeguardError
+from tradeguard.errors import TradeguardError, cannot_listen
 
 F = TypeVar("F", bound=Callable[..., object])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineUsageErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tradeguard")
 def main() -> None:
     """Connect trading code to crypto exchanges safely.
@@ -41,8 +41,12 @@ def main() -> None:
     tradeguard kill         kill switch: a running bot cancels and stops; latched until --reset
     tradeguard dashboard    a live web page of the bot, from its journal; /metrics for Prometheus
     tradeguard journal      tail, show an order's life, state at a moment, verify, export
+    tradeguard promote      climb the ladder: sim → testnet → live-small → live
+    tradeguard keys rotate  audit a new API key and swap it in; revoke the old one
+    tradeguard gateway      Binance's REST and WebSocket API on 127.0.0.1, through the guard
     tradeguard scan [PATH]  hard-coded keys and secrets in files and git history
     tradeguard sim          a Binance-Spot-compatible exchange on loopback, with faults
+    tradeguard demo         a short scripted run on the embedded simulator
     """
 
 
@@ -77,7 +81,7 @@ def sim(
     except TradeguardError as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        fail(str(cannot_listen(host, port, exc)))
     sys.exit(code)
 
 

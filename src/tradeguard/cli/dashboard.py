@@ -5,13 +5,19 @@ aiohttp and the dashboard are imported inside the command, so `tradeguard --help
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from tradeguard.cli.exits import fail
+from tradeguard.cli.exits import fail, refused
 from tradeguard.cli.options import PORT, config_option
-from tradeguard.errors import TradeguardError
+from tradeguard.errors import TradeguardError, cannot_listen
+
+if TYPE_CHECKING:
+    from tradeguard.dashboard.serve import WebOptions
+    from tradeguard.profile.profiles import Profile
 
 DEFAULT_PORT = 8470  # dashboard.serve.DEFAULT_PORT, kept here so --help imports nothing
 
@@ -53,8 +59,9 @@ def dashboard(
 ) -> None:
     """A live web page of a profile's bot, read from its journal: positions and PnL, balances
     against the limits, orders, fills, the exchange's limits, errors, the ladder, and a kill
-    button (reset stays `tradeguard kill --reset`). Also GET /metrics for Prometheus."""
-    from tradeguard.dashboard.serve import WebOptions, serve_forever
+    button (reset stays `tradeguard kill --reset`). Also GET /metrics for Prometheus. Runs
+    until Ctrl-C (exit 130) or SIGTERM (143)."""
+    from tradeguard.dashboard.serve import WebOptions
     from tradeguard.profile.profiles import load
 
     options = WebOptions(
@@ -66,10 +73,22 @@ def dashboard(
     try:
         options.check()
         loaded = [load(name, config=config) for name in (profiles or (None,))]
-        asyncio.run(serve_forever(loaded, config, options))
+        code = asyncio.run(_serve(loaded, config, options))
     except TradeguardError as exc:
-        fail(str(exc))
+        refused(exc)
     except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-    except KeyboardInterrupt:
-        pass
+        fail(str(cannot_listen(host, port, exc)))
+    sys.exit(code)
+
+
+async def _serve(profiles: list[Profile], config: Path | None, options: WebOptions) -> int:
+    """Serve until a signal; its exit code (the page's journal tails closed first)."""
+    from tradeguard.cli.signals import stop_signals
+    from tradeguard.dashboard.serve import start
+
+    with stop_signals() as stopped:  # from before the URL is printed
+        running = await start(profiles, config, options)
+        try:
+            return await stopped
+        finally:
+            await running.close()

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from tradeguard.cli.exits import fail, refused
 from tradeguard.cli.options import PORT, config_option, profile_option
-from tradeguard.errors import ConfigError, TradeguardError
+from tradeguard.errors import ConfigError, TradeguardError, cannot_listen
 
 if TYPE_CHECKING:
-    import asyncio
     from collections.abc import Sequence
 
     from tradeguard.gateway.local_keys import LocalKey
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 KEY_ENV = "TRADEGUARD_GATEWAY_API_KEY"
 SECRET_ENV = "TRADEGUARD_GATEWAY_SECRET"
-INTERRUPTED, TERMINATED = 130, 143
 
 
 @click.command()
@@ -55,13 +54,9 @@ def gateway(profile: str | None, config: Path | None, port: int) -> None:
     try:
         code = asyncio.run(serve(profile, config, port))
     except TradeguardError as exc:
-        click.echo(f"tradeguard: {exc}", err=True)
-        sys.exit(2 if isinstance(exc, ConfigError) else 1)
+        refused(exc)
     except OSError as exc:
-        click.echo(
-            f"tradeguard: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", err=True
-        )
-        sys.exit(2)
+        fail(str(cannot_listen("127.0.0.1", port, exc)))
     sys.exit(code)
 
 
@@ -120,9 +115,8 @@ def local_key() -> tuple[LocalKey, bool]:
 
 async def serve(profile: str | None, config: Path | None, port: int) -> int:
     """Connect, serve, print how to reach it, and wait for a signal; the exit code."""
-    import asyncio
-    import signal
-
+    from tradeguard.cli.runner import stop_lines
+    from tradeguard.cli.signals import signal_name, stop_signals
     from tradeguard.gateway import server
     from tradeguard.gateway.local_keys import LocalKeys
     from tradeguard.profile import profiles
@@ -141,24 +135,23 @@ async def serve(profile: str | None, config: Path | None, port: int) -> int:
     except BaseException:
         await tg.close()
         raise
-    stopped = asyncio.get_running_loop().create_future()
-    for sig, code in ((signal.SIGINT, INTERRUPTED), (signal.SIGTERM, TERMINATED)):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            asyncio.get_running_loop().add_signal_handler(sig, _stop, stopped, code)
+    shut = None
     try:
-        if specs:
-            _announce_profile_keys(tg.profile, tg.guard.rung, running.base_url, keys)
-        else:
-            _announce(tg.profile, tg.guard.rung, running.base_url, keys[0], fresh)
-        return int(await stopped)
+        with stop_signals() as stopped:
+            if specs:
+                _announce_profile_keys(tg.profile, tg.guard.rung, running.base_url, keys)
+            else:
+                _announce(tg.profile, tg.guard.rung, running.base_url, keys[0], fresh)
+            code = await stopped
     finally:
         await running.close()
-        await tg.close(reason="gateway stopped")
-
-
-def _stop(stopped: asyncio.Future[int], code: int) -> None:
-    if not stopped.done():
-        stopped.set_result(code)
+        shut = await tg.close(reason="gateway stopped")
+    # what became of the bot's open orders: cancelled (cancel_on_exit), or left open
+    click.echo(f"tradeguard gateway: stopped by {signal_name(code)}")
+    if shut is not None:
+        for line in stop_lines(tg, shut):
+            click.echo(line)
+    return code
 
 
 def _announce(profile: str, rung: str, url: str, key: LocalKey, fresh: bool) -> None:

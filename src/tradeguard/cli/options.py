@@ -14,8 +14,13 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+class _Port(click.IntRange):
+    name = "port"  # "'abc' is not a valid port", not click's "valid integer range"
+
+
 # a TCP port: out of range is click's one-line usage error, not bind()'s traceback
-PORT = click.IntRange(0, 65535)
+PORT = _Port(0, 65535)
 
 PROFILE_HELP = "Profile in tradeguard.toml [default: $TRADEGUARD_PROFILE, else default]."
 CONFIG_HELP = (

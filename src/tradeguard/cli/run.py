@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from tradeguard.cli.exits import fail
+from tradeguard.cli.exits import fail, refused
 from tradeguard.cli.options import PORT, config_option, profile_option
 from tradeguard.errors import TradeguardError
 
@@ -70,23 +70,19 @@ def run(
 
         # at a terminal, the page stays up after the bot ends (Ctrl-C closes it)
         options = WebOptions(
-            port=web_port, hold=not no_live and sys.stdin.isatty() and sys.stdout.isatty()
+            port=web_port,
+            hold=not no_live and sys.stdin.isatty() and sys.stdout.isatty(),
+            port_option="--web-port",
         )
     try:
         code = runner.main(
             bot, profile, config, live=not no_live, venue=cast("Venue | None", venue), web=options
         )
     except TradeguardError as exc:
-        fail(str(exc), 1 if not isinstance(exc, _config_errors()) else 2)
+        refused(exc)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     sys.exit(code)
-
-
-def _config_errors() -> tuple[type[Exception], ...]:
-    from tradeguard.errors import ConfigError
-
-    return (ConfigError,)
 
 
 @click.command()
@@ -102,7 +98,7 @@ def kill(profile: str | None, config: Path | None, reset: bool, reason: str) -> 
     try:
         message = kill_switch.main(profile, config, reset=reset, reason=reason)
     except TradeguardError as exc:
-        fail(str(exc))
+        refused(exc)
     click.echo(message)
 
 
@@ -118,5 +114,5 @@ def account(profile: str | None, config: Path | None, trades: int) -> None:
     try:
         code = account_view.main(profile, config, trades)
     except TradeguardError as exc:
-        fail(str(exc), 1)
+        refused(exc)
     sys.exit(code)

@@ -3,8 +3,10 @@
 A bot is a Python file that defines `async def main(tg)`; `tg` is the `Session`. The runner:
 
 - connects with the profile (the embedded simulator unless the profile says otherwise);
-- shows live progress: orders, fills, position, this run's PnL (and the journal's total beside
-  it), request weight and order rate against the exchange's limits;
+- shows live progress: orders, fills, the net of the journal's fills per coin ("net from
+  fills": bought minus sold minus fees paid in the coin, on this exchange; not the account's
+  balance), this run's PnL (and the journal's total beside it), request weight and order rate
+  against the exchange's limits;
 - on Ctrl-C or SIGTERM, or when the kill switch latches (`tradeguard kill` from anywhere, or
   a loss limit), stops the bot, refuses new orders, cancels open orders (the kill switch always;
   on a signal or when the bot ends, if the profile says so: `cancel_on_exit`, on by default),
@@ -38,6 +40,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from tradeguard.cli.signals import until_stopped
 from tradeguard.errors import ConfigError, TradeguardError
 from tradeguard.events import OrderFilled, OrderIntended, RiskDenied, ShutDown
 from tradeguard.profile.profiles import Profile, Venue
@@ -124,10 +127,15 @@ class Tally:
             self.denials += 1
 
 
+# The position column: what the journal's fills on this exchange add up to (a fresh simulator
+# starts it at zero), never the account's balance, which holds what was there before the bot
+NET = "net from fills"
+
+
 def progress(tg: Session, tally: Tally) -> Group:
     """The live panel: what the bot holds and how close it runs to the limits."""
     table = Table(title=f"tradeguard · {tg.profile}", expand=False)
-    for column in ("orders", "fills", "open", "denied", "PnL this run", "journal PnL", "position"):
+    for column in ("orders", "fills", "open", "denied", "PnL this run", "journal PnL", NET):
         table.add_column(column, justify="right")
     positions = []
     for symbol in tg.rules:
@@ -175,14 +183,19 @@ def summary(
     console.print(f"\n[bold]Run ended:[/] {escape(outcome)}")  # an error's text, not markup
     console.print(progress(tg, tally))
     if shut is not None:
-        for line in _stop_lines(tg, shut):
+        for line in stop_lines(tg, shut):
             console.print(line, markup=False, highlight=False)
     for symbol, rules in tg.rules.items():
         held = tg.ledger.position(symbol)
         if held is not None and held.fills:
+            fills = f"{held.fills} fill{'s' if held.fills != 1 else ''}"
             console.print(
-                f"  {symbol}: {held.fills} fills, position {plain(held.qty)} "
-                f"{rules.base_asset}, cash {plain(held.quote)} {rules.quote_asset}"
+                f"  {symbol}: net from {fills}: "
+                f"{plain(held.qty)} {rules.base_asset}, {plain(held.quote)} {rules.quote_asset} "
+                "(the journal's fills on this exchange, not the account's balance)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
     if tg.recorder.repeated_fills:
         console.print(
@@ -198,14 +211,20 @@ def summary(
         f"  journal: {journal.location} ({tg.ledger.events} events)", soft_wrap=True, markup=False
     )
     console.print("  `tradeguard journal verify` checks it, `tradeguard journal tail` reads it")
-    worst = max((share for _, _, share in limit_peaks(tg)), default=0)
+    peak_line(console, max((share for _, _, share in limit_peaks(tg)), default=0))
+
+
+def peak_line(console: Console, worst: float) -> None:
+    """The summary's last line, never wrapped: its warning must not read as a line of its
+    own on a narrow terminal."""
     console.print(
         f"  peak use of the exchange's limits: {worst:.1%} of the tightest"
-        + ("  [red](close to a ban: slow the bot down)[/]" if worst > 0.5 else "")
+        + ("  [red](close to a ban: slow the bot down)[/]" if worst > 0.5 else ""),
+        soft_wrap=True,
     )
 
 
-def _stop_lines(tg: Session, shut: ShutDown) -> list[str]:
+def stop_lines(tg: Session, shut: ShutDown) -> list[str]:
     """What the stop did to the orders: cancelled (which), left open (which), or nothing."""
     lines = []
     if shut.cancelled:
@@ -349,21 +368,6 @@ def _print_traceback(exc: BaseException) -> None:
     print("".join(traceback.format_exception(type(exc), exc, tb)), end="", file=sys.stderr)
 
 
-async def _until_signal() -> None:
-    """Wait for Ctrl-C or SIGTERM (the bot has ended; its page stays up for a look)."""
-    loop = asyncio.get_running_loop()
-    done = asyncio.Event()
-    for sig in _SIGNALS:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, done.set)
-    try:
-        await done.wait()
-    finally:
-        for sig in _SIGNALS:
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
-
-
 def on_simulated_venue(profile: Profile, venue: Venue) -> Profile:
     """`run --venue`: the profile on that venue's embedded simulator. Only a profile that runs
     on the embedded simulator already: a testnet or live venue needs that venue's own
@@ -414,7 +418,7 @@ async def run(
         code, _ = await run_bot(bot, tg, console, live=live and sys.stdout.isatty())
         if page is not None and web is not None and web.hold:
             console.print(f"  the dashboard stays up on {page.url} until Ctrl-C")
-            await _until_signal()
+            await until_stopped()  # the bot has ended; its page stays up for a look
     finally:
         await tg.close(reason="run ended")  # run_bot closed it already, unless it failed
         if page is not None:

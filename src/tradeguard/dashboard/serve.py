@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from tradeguard.dashboard import auth, boards, server
-from tradeguard.errors import ConfigError
+from tradeguard.errors import cannot_listen
 
 if TYPE_CHECKING:
     from tradeguard.profile.profiles import Profile
@@ -33,6 +33,7 @@ class WebOptions:
     parts: boards.Parts | None = None
     poll_s: float | None = None
     hold: bool = False  # `run --web`: keep the page up after the bot ends, until Ctrl-C
+    port_option: str = "--port"  # how the command the user typed names the port
     on_ready: Callable[[str], None] | None = field(default=None, repr=False)
 
     def check(self) -> None:
@@ -68,11 +69,7 @@ async def start(profiles: Sequence[Profile], config: Path | None, options: WebOp
         try:
             runner, url = await server.start(app, options.host, options.port)
         except OSError as exc:
-            raise ConfigError(
-                f"the dashboard cannot listen on {options.host}:{options.port}: "
-                f"{exc.strerror or exc}",
-                hint="another port (--port, or --web-port with run; 0 picks a free one)",
-            ) from None
+            raise cannot_listen(options.host, options.port, exc, options.port_option) from None
     except BaseException:
         for b in made:
             b.feed.tail.close()

@@ -222,6 +222,9 @@ class Gateway:
         key = _current_key.get()
         if key is None:
             return legs
+        if key.max_orders_per_minute is not None:
+            for leg in legs:  # the whole guard first (counting nothing): a list it refuses
+                await self.tg.check_order(leg)  # spends none of the key's rate
         if key.max_order_notional is not None or key.max_orders_per_minute is not None:
             priced = [(leg, await self.tg.last_price(leg.symbol)) for leg in legs]
             self.key_limits.check_all(key, priced, self.tg.clock.monotonic())

@@ -67,6 +67,8 @@ _RECOVER = (
     "restore the journal from a backup, or start a new one and let reconciliation adopt the "
     "exchange's state"
 )
+# SQLite's errors that say it may not open or write the files, not that they are damaged
+_NOT_ALLOWED = frozenset({"SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM"})
 
 
 class SqliteJournal(JournalStore):
@@ -90,8 +92,15 @@ class SqliteJournal(JournalStore):
                     f"no journal at {self.path}",
                     hint="give the right file with --journal, or run the bot once to create it",
                 )
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            except OSError as exc:
+                reason = os.strerror(exc.errno) if exc.errno else str(exc)
+                raise ConfigError(
+                    f"cannot create the journal at {self.path}: {reason} ({exc.filename})",
+                    hint="point journal = in the profile at a folder you can write",
+                ) from None
         self._reader: sqlite3.Connection | None = None
         self._commits: CommitThread[Batch] | None = None  # started by the first commit
         self._commits_pid = 0  # the process that started it
@@ -102,6 +111,13 @@ class SqliteJournal(JournalStore):
             self._prepare(create)
         except sqlite3.DatabaseError as exc:
             self._conn.close()
+            if exc.sqlite_errorname in _NOT_ALLOWED:  # the folder, not the file
+                raise ConfigError(
+                    f"cannot open the journal {self.path} for writing ({exc}): its folder must "
+                    "be writable too (SQLite keeps its -wal and -shm files beside it)",
+                    hint=f"make {self.path.parent} writable, or point journal = in the profile "
+                    "at a folder you can write; the journal itself is not damaged",
+                ) from None
             raise JournalCorrupt(0, self._damaged(exc)) from None
         self._keep_intent_log(self.path.with_name(self.path.name + ".intents"))
 
