@@ -2,7 +2,7 @@
 tests/gateway had no test of it: an OTOCO over REST (`POST /api/v3/orderList/otoco`), an OTO
 whose legs share a client id (-2010 "Duplicate order sent.", nothing sent), an OTO whose
 pending leg the guard refuses spending none of the key's rate (every leg checked before the
-key's limits count any), and the legacy `POST /api/v3/order/oco` answered as not served.
+key's limits count any). The legacy `POST /api/v3/order/oco` is tests/gateway/test_legacy_oco.py's.
 Each request is signed with aiohttp, as a bot in any language sends it."""
 
 from __future__ import annotations
@@ -113,16 +113,3 @@ async def test_an_oto_refused_for_its_pending_leg_spends_none_of_the_key_s_rate(
     status, placed = await post_signed(slow, "/api/v3/orderList/oto", await _oto(slow, "okOto"))
     assert status == 200, placed  # the key's two orders a minute were still whole
     assert placed["listClientOrderId"] == "okOto"
-
-
-async def test_the_legacy_oco_endpoint_is_answered_as_not_served(
-    served: Served,  # noqa: F811
-) -> None:
-    up, down = await _prices(served, "1.02", "0.98")
-    status, said = await post_signed(served, "/api/v3/order/oco", {
-        "symbol": "BTCUSDT", "side": "SELL", "quantity": "0.001", "price": up,
-        "stopPrice": down, "stopLimitPrice": down, "stopLimitTimeInForce": "GTC",
-    })  # fmt: skip
-    assert status == 404 and said["msg"].startswith("tradeguard: "), said
-    assert "not served" in said["msg"]
-    assert await _sent(served, "POST /api/v3/order/oco") == 0
