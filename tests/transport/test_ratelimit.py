@@ -47,7 +47,7 @@ def test_waits_until_the_window_resets_before_crossing_headroom() -> None:
         ledger.spend(10, 0, T0 + 1_000)
     wait = ledger.wait(10, 0, T0 + 1_000)
     assert wait.seconds == pytest.approx(59.0)
-    assert "80 of 100 weight per 1 minute" in wait.reason
+    assert "80 of 100 weight per minute" in wait.reason
     assert ledger.wait(10, 0, T0 + MINUTE).seconds == 0  # the next minute starts empty
 
 
@@ -133,3 +133,13 @@ def test_leases_never_let_processes_together_pass_the_headroom(
         sent[now // MINUTE] = sent.get(now // MINUTE, 0) + weight
     # A request bigger than the allowance may go into an empty window (as before); else <= 80.
     assert all(total <= 80 for total in sent.values())
+
+
+def test_a_rule_reads_as_a_trader_says_it() -> None:
+    assert RateRule(LimitKind.REQUEST_WEIGHT, "MINUTE", 1, 6000).describe() == (
+        "6000 weight per minute"
+    )
+    assert RateRule(LimitKind.RAW_REQUESTS, "MINUTE", 5, 61000).describe() == (
+        "61000 requests per 5 minutes"
+    )
+    assert RateRule(LimitKind.ORDERS, "SECOND", 10, 50).describe() == "50 orders per 10 seconds"

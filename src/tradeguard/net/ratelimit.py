@@ -61,7 +61,10 @@ class RateRule:
         unit = "orders" if self.kind is LimitKind.ORDERS else "weight"
         if self.kind is LimitKind.RAW_REQUESTS:
             unit = "requests"
-        return f"{self.limit} {unit} per {self.interval_num} {self.interval.lower()}"
+        span = self.interval.lower()
+        if self.interval_num != 1:  # "per 5 minutes", "per minute": read as a trader says it
+            span = f"{self.interval_num} {span}s"
+        return f"{self.limit} {unit} per {span}"
 
 
 def rules_from_exchange_info(rate_limits: Iterable[Mapping[str, Any]]) -> list[RateRule]:
