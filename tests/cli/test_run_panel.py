@@ -57,7 +57,8 @@ def test_the_readme_names_the_label_the_summary_shows() -> None:
 
 
 def test_the_peak_line_s_warning_stays_on_its_line_at_80_columns() -> None:
-    """It wrapped as "... (close to a ban: " / "slow the bot down)" (the Kraken demo)."""
+    """It wrapped onto a line of its own (the Kraken demo), and it said "close to a ban" where
+    the limiter holds calls back so that none is refused."""
     import io
 
     from rich.console import Console
@@ -68,5 +69,5 @@ def test_the_peak_line_s_warning_stays_on_its_line_at_80_columns() -> None:
     peak_line(Console(file=out, width=80, color_system=None), 0.529)
     assert out.getvalue() == (
         "  peak use of the exchange's limits: 52.9% of the tightest  "
-        "(close to a ban: slow the bot down)\n"
+        "(busy: calls wait for room near a limit)\n"
     )

@@ -215,11 +215,13 @@ def summary(
 
 
 def peak_line(console: Console, worst: float) -> None:
-    """The summary's last line, never wrapped: its warning must not read as a line of its
-    own on a narrow terminal."""
+    """The summary's last line, never wrapped: its note must not read as a line of its own
+    on a narrow terminal. Past half a limit the bot is busy, not in danger: the limiter holds
+    a call back until it fits, so a busy bot waits instead of being banned (the Kraken demo
+    peaks near 53% by design, and said 'close to a ban' when nothing was)."""
     console.print(
         f"  peak use of the exchange's limits: {worst:.1%} of the tightest"
-        + ("  [red](close to a ban: slow the bot down)[/]" if worst > 0.5 else ""),
+        + ("  [yellow](busy: calls wait for room near a limit)[/]" if worst > 0.5 else ""),
         soft_wrap=True,
     )
 
