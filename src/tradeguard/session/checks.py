@@ -121,7 +121,11 @@ class OrderChecks:
             raise GuardError("the session is closing; no new orders")
         if not self.ready.is_set():  # the user stream is down or back-filling a gap
             try:
-                await asyncio.wait_for(self.ready.wait(), READY_WAIT_S)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for returns the wait's result when
+                # the caller's cancel lands in the turn the stream comes back, and the order
+                # would go out of a call its bot had cancelled
+                async with asyncio.timeout(READY_WAIT_S):
+                    await self.ready.wait()
             except TimeoutError:
                 self._deny(wanted, ["STREAM: the user stream is down; fills would go unseen"])
                 raise GuardError(

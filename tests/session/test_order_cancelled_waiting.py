@@ -1,0 +1,25 @@
+"""An order call cancelled by the bot is cancelled, whatever it was waiting for when it was."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tradeguard.session.guard import Session
+
+
+async def test_an_order_cancelled_as_the_stream_comes_back_is_not_sent(tg: Session) -> None:
+    # While the user stream is down (or filling a gap) an order waits for it. A cancel that
+    # lands in the very turn the stream comes back must still end the call: on Python 3.11
+    # asyncio.wait_for returned the wait's result instead, and the order went out.
+    tg.ready.clear()
+    placing = asyncio.ensure_future(tg.market_buy("BTC/USDT", qty="0.001"))
+    for _ in range(3):  # the call reaches its wait for the stream
+        await asyncio.sleep(0)
+    assert not placing.done()
+    tg.ready.set()
+    placing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await placing
+    assert tg.ledger.orders == {}  # nothing journaled, nothing sent
