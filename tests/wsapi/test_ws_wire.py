@@ -52,7 +52,9 @@ async def test_failed_connects_back_off_under_a_growing_ceiling(
 
 def test_a_frame_is_rest_params_signed_over_the_sorted_payload() -> None:
     request = endpoints.cancel_order("BTCUSDT", client_order_id="c-1")
-    frame = msgspec.json.decode(request_frame(7, "order.cancel", request, CREDS, 5000, 1234))
+    frame = msgspec.json.decode(
+        request_frame(7, "order.cancel", request, CREDS.api_key, CREDS.sign, 5000, 1234)
+    )
     params = frame["params"]
     assert (frame["id"], frame["method"]) == (7, "order.cancel")
     assert (params["symbol"], params["origClientOrderId"]) == ("BTCUSDT", "c-1")
