@@ -259,10 +259,12 @@ class WsOrderWire:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         timeout = aiohttp.ClientWSTimeout(ws_close=1.0)
-        return await asyncio.wait_for(
-            self._session.ws_connect(self.url, timeout=timeout, autoping=True, heartbeat=None),
-            self.config.connect_timeout_s,
-        )
+        # asyncio.timeout, not wait_for: on 3.11 wait_for hands the connection to a caller
+        # cancelled in the turn it opened, and that caller's order would go out
+        async with asyncio.timeout(self.config.connect_timeout_s):
+            return await self._session.ws_connect(
+                self.url, timeout=timeout, autoping=True, heartbeat=None
+            )
 
     def _retire(self, conn: _Connection) -> None:
         """A planned reconnect: new requests go to a new connection; `conn` keeps the ones in
