@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 import pytest
 
+from tradeguard.model import OrderStatus
 from tradeguard.session.guard import Session
 
 
@@ -23,3 +25,20 @@ async def test_an_order_cancelled_as_the_stream_comes_back_is_not_sent(tg: Sessi
     with pytest.raises(asyncio.CancelledError):
         await placing
     assert tg.ledger.orders == {}  # nothing journaled, nothing sent
+
+
+async def test_a_wait_cancelled_as_its_order_moves_is_cancelled(tg: Session) -> None:
+    # tg.wait_for cancelled in the very turn the order's awaited event is recorded: on Python
+    # 3.11 asyncio.wait_for returned the event instead, and the bot's cancel was lost.
+    last = await tg.last_price("BTCUSDT")
+    assert last is not None
+    price = (last * Decimal("0.99")).quantize(Decimal("0.01"))
+    order = await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))
+    waiting = asyncio.ensure_future(tg.wait_for(order.client_order_id, OrderStatus.CANCELED))
+    for _ in range(3):  # the wait parks on the order's next event
+        await asyncio.sleep(0)
+    assert not waiting.done()
+    tg._local(order.client_order_id, "BTCUSDT", OrderStatus.CANCELED, "cancelled in the test")
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting

@@ -208,7 +208,10 @@ class ReadCalls:
         entry = (done, future)
         self._waiters.setdefault(coid, []).append(entry)
         try:
-            await asyncio.wait_for(future, timeout_s)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for returns the event to a caller
+            # cancelled in the turn it came, and the bot's cancel is lost
+            async with asyncio.timeout(timeout_s):
+                await future
             return True
         except TimeoutError:
             return False
