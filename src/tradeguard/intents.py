@@ -102,18 +102,19 @@ def intent(
         and not post_only
     ):
         tif = TimeInForce.GTC
+    # the amounts an order leaves out are not checked (a market order has one of five)
     return OrderIntent(
         client_order_id=client_order_id,
         symbol=symbol_of(symbol),
         side=choice(Side, side, "side"),
         type=kind,
-        qty=amount(qty, "qty"),
-        quote_qty=amount(quote_qty, "quote_qty"),
-        price=amount(price, "price"),
-        stop_price=amount(stop_price, "stop_price"),
+        qty=None if qty is None else amount(qty, "qty"),
+        quote_qty=None if quote_qty is None else amount(quote_qty, "quote_qty"),
+        price=None if price is None else amount(price, "price"),
+        stop_price=None if stop_price is None else amount(stop_price, "stop_price"),
         time_in_force=tif,
         trailing_delta=trailing_delta,
-        iceberg_qty=amount(iceberg_qty, "iceberg_qty"),
+        iceberg_qty=None if iceberg_qty is None else amount(iceberg_qty, "iceberg_qty"),
         post_only=post_only,
         list_client_order_id=list_client_order_id,
     )

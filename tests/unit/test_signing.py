@@ -168,3 +168,37 @@ def test_encode_params_keeps_order_and_escapes_reserved_characters() -> None:
 def test_ws_payload_renders_json_scalars_and_does_not_encode() -> None:
     payload = signing.ws_payload({"b": True, "a": "x y&z", "c": 5, "signature": "s"})
     assert payload == "a=x y&z&b=true&c=5"
+
+
+# ── a key made ready once ────────────────────────────────────────────────────────────────────
+
+
+def test_a_ready_hmac_key_signs_binance_s_examples() -> None:
+    key = signing.HmacSha256(DOC_SECRET)
+    assert key.hex(REST_PAYLOAD) == REST_SIGNATURE
+    assert key.hex(MIXED_PAYLOAD.encode()) == MIXED_SIGNATURE
+
+
+@given(secret=st.text(min_size=1, max_size=200), payload=st.binary(max_size=300))
+def test_a_ready_hmac_key_signs_as_the_one_shot_does(secret: str, payload: bytes) -> None:
+    # keys shorter than SHA-256's block, as long, and longer (hashed first), any UTF-8
+    assert signing.HmacSha256(secret).hex(payload) == signing.hmac_sha256_hex(secret, payload)
+
+
+def test_a_ready_key_follows_a_rotation_and_never_shows_the_secret() -> None:
+    from tradeguard.keys.credentials import ApiCredentials, Secret
+
+    first = ApiCredentials(DOC_API_KEY, Secret(DOC_SECRET))
+    rotated = ApiCredentials(DOC_API_KEY, Secret("another-secret-after-rotation"))
+    ready = signing.ReadyKey()
+    assert ready.signer(first)(REST_PAYLOAD) == REST_SIGNATURE
+    assert ready.signer(rotated)(REST_PAYLOAD) == rotated.sign(REST_PAYLOAD) != REST_SIGNATURE
+    ed_private, _ = _ed25519_pair()
+    ed = ApiCredentials(DOC_API_KEY, Secret(ed_private), kind="ED25519")
+    assert ready.signer(ed)(REST_PAYLOAD) == ed.sign(REST_PAYLOAD)
+    for shown in (repr(ready), str(ready), repr(signing.HmacSha256(DOC_SECRET))):
+        assert DOC_SECRET not in shown and "***" in shown
+    with pytest.raises(TypeError):
+        import pickle
+
+        pickle.dumps(signing.HmacSha256(DOC_SECRET))

@@ -4,12 +4,15 @@ WebSocket API wants it; a reply reads as REST's response."""
 
 from __future__ import annotations
 
+import asyncio
 import random
+from decimal import Decimal
 
 import msgspec
 import pytest
 
 from tradeguard.keys.credentials import ApiCredentials, Secret
+from tradeguard.model import OrderType, Side
 from tradeguard.net.clock import FakeClock
 from tradeguard.net.httpclient import NeverSent
 from tradeguard.sim.server import RunningSim
@@ -52,7 +55,9 @@ async def test_failed_connects_back_off_under_a_growing_ceiling(
 
 def test_a_frame_is_rest_params_signed_over_the_sorted_payload() -> None:
     request = endpoints.cancel_order("BTCUSDT", client_order_id="c-1")
-    frame = msgspec.json.decode(request_frame(7, "order.cancel", request, CREDS, 5000, 1234))
+    frame = msgspec.json.decode(
+        request_frame(7, "order.cancel", request, CREDS.api_key, CREDS.sign, 5000, 1234)
+    )
     params = frame["params"]
     assert (frame["id"], frame["method"]) == (7, "order.cancel")
     assert (params["symbol"], params["origClientOrderId"]) == ("BTCUSDT", "c-1")
@@ -147,3 +152,58 @@ async def test_a_reply_that_never_comes_is_no_answer_at_its_own_deadline() -> No
     finally:
         await wire.close()
         await runner.cleanup()
+
+
+class _QuietSocket:
+    """A connection that takes frames and never answers."""
+
+    closed = False
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+        self._never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def send_frame(self, frame: bytes, kind: object) -> None:
+        self.sent.append(frame)
+
+    def __aiter__(self) -> _QuietSocket:
+        return self
+
+    async def __anext__(self) -> object:
+        await self._never
+        raise StopAsyncIteration
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_a_send_cancelled_as_its_connection_opens_sends_nothing() -> None:
+    # On Python 3.11 asyncio.wait_for returned the connection to a caller cancelled in the turn
+    # it opened, and the order went out of a call its bot had cancelled.
+    loop = asyncio.get_running_loop()
+    opened: asyncio.Future[None] = loop.create_future()
+    socket = _QuietSocket()
+
+    class _Session:
+        async def ws_connect(self, url: str, **options: object) -> _QuietSocket:
+            await opened
+            return socket
+
+        async def close(self) -> None:
+            pass
+
+    wire = WsOrderWire("ws://fake/ws-api/v3", config=CONFIG)
+    wire._session = _Session()  # type: ignore[assignment]
+    order = endpoints.new_order(
+        endpoints.NewOrder("BTCUSDT", Side.BUY, OrderType.MARKET, "c-1", quantity=Decimal(1))
+    )
+    sending = asyncio.ensure_future(wire.send(order, CREDS, 5000, lambda: 1))
+    for _ in range(3):  # the send reaches its connect
+        await asyncio.sleep(0)
+    opened.set_result(None)
+    sending.cancel()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert socket.sent == []
+    assert sending.cancelled()
+    await wire.close()

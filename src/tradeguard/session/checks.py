@@ -32,6 +32,7 @@ from tradeguard.validate import OrderRefused, RoundMode, validate
 if TYPE_CHECKING:
     from tradeguard.journal.replay import Ledger
     from tradeguard.net.clock import Clock
+    from tradeguard.orders import Order
     from tradeguard.session.guard import Guard
     from tradeguard.symbol_rules import SymbolRules
     from tradeguard.venues.protocol import Venue
@@ -121,7 +122,11 @@ class OrderChecks:
             raise GuardError("the session is closing; no new orders")
         if not self.ready.is_set():  # the user stream is down or back-filling a gap
             try:
-                await asyncio.wait_for(self.ready.wait(), READY_WAIT_S)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for returns the wait's result when
+                # the caller's cancel lands in the turn the stream comes back, and the order
+                # would go out of a call its bot had cancelled
+                async with asyncio.timeout(READY_WAIT_S):
+                    await self.ready.wait()
             except TimeoutError:
                 self._deny(wanted, ["STREAM: the user stream is down; fills would go unseen"])
                 raise GuardError(
@@ -138,12 +143,11 @@ class OrderChecks:
         if rules is None:
             self._deny(wanted, [f"SYMBOL: {wanted.symbol} is not traded on this venue"])
             raise ConfigError(f"{wanted.symbol} is not a symbol of this exchange")
-        last = await self.last_price(wanted.symbol.binance)
-        open_here = [
-            o
-            for o in self.ledger.open_orders()
-            if o.symbol == wanted.symbol.binance and o.client_order_id != replacing
-        ]
+        symbol = wanted.symbol.binance
+        last = await self.last_price(symbol)
+        # the open orders read once, for the symbol's counts here and the exposure below
+        open_orders = [o for o in self.ledger.open_orders() if o.client_order_id != replacing]
+        open_here = [o for o in open_orders if o.symbol == symbol]
         try:
             checked = validate(
                 wanted,
@@ -158,7 +162,7 @@ class OrderChecks:
             self._deny(wanted, list(refused.reasons))
             raise
         now = self._now()
-        verdict = risk.check(checked, self._exposure(replacing), self.guard.limits, now, last)
+        verdict = risk.check(checked, self._exposure(open_orders), self.guard.limits, now, last)
         if isinstance(verdict, risk.Deny):
             self._deny(checked, list(verdict.reasons))
             raise verdict.error()
@@ -229,12 +233,13 @@ class OrderChecks:
             self._trip(breach.reason)
         return price
 
-    def _exposure(self, replacing: str | None = None) -> risk.Exposure:
+    def _exposure(self, open_orders: list[Order]) -> risk.Exposure:
+        """What the risk guard measures an order against; `open_orders` the ones that stay
+        open (a cancel-replace's replaced order left out)."""
         positions: dict[Symbol, Decimal] = {}
         buys: dict[Symbol, Decimal] = {}
         sells: dict[Symbol, Decimal] = {}
         by_exchange = {r.symbol: Symbol(r.base_asset, r.quote_asset) for r in self.rules.values()}
-        open_orders = [o for o in self.ledger.open_orders() if o.client_order_id != replacing]
         for order in open_orders:
             sym = by_exchange.get(order.symbol)
             if sym is None or order.remaining_qty is None:

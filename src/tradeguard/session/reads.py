@@ -52,8 +52,20 @@ def _is(order: Order, wanted: frozenset[OrderStatus]) -> bool:
 
 
 def tidy_order(order: Order) -> Order:
-    """The order with its amounts (and its fills') written plainly, for the bot."""
-    return tidy_struct(order, fills=tuple(tidy_struct(f) for f in order.fills))
+    """The order with its amounts (and its fills') written plainly, for the bot. Its five
+    amounts by name, not `tidy_struct`'s walk over its sixteen fields: every order call returns
+    one, and with the caches cold the walk cost ~10 µs more (a test holds the five to be every
+    Decimal field the Order has)."""
+    qty, price, fills = order.qty, order.price, order.fills
+    return msgspec.structs.replace(
+        order,
+        qty=None if qty is None else tidied(qty),
+        price=None if price is None else tidied(price),
+        executed_qty=tidied(order.executed_qty),
+        executed_quote=tidied(order.executed_quote),
+        reported_qty=tidied(order.reported_qty),
+        fills=tuple([tidy_struct(f) for f in fills]) if fills else fills,
+    )
 
 
 def tidy_struct(value: S, **also: Any) -> S:
@@ -196,7 +208,10 @@ class ReadCalls:
         entry = (done, future)
         self._waiters.setdefault(coid, []).append(entry)
         try:
-            await asyncio.wait_for(future, timeout_s)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for returns the event to a caller
+            # cancelled in the turn it came, and the bot's cancel is lost
+            async with asyncio.timeout(timeout_s):
+                await future
             return True
         except TimeoutError:
             return False

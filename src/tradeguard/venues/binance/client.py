@@ -134,6 +134,7 @@ class BinanceTransport:
         self._sleep = sleep
         self.breaker = breaker or RejectionBreaker()
         self._client: HttpClient | None = None
+        self._key = signing.ReadyKey()  # the credentials' key made ready once, not per request
         # order_transport = "ws" / "fix": the order requests it carries go over the WebSocket
         # API / FIX order entry
         self.order_wire: WsOrderWire | FixOrderWire | None = None
@@ -375,7 +376,8 @@ class BinanceTransport:
             # recvWindow and timestamp are digits: appended as they are, not re-encoded
             stamp = f"recvWindow={self.config.recv_window_ms}&timestamp={self.server_now_ms()}"
             query = f"{query}&{stamp}" if query else stamp
-            query = f"{query}&signature={_quote(self.credentials.sign(query))}"
+            signature = self._key.signer(self.credentials)(query)
+            query = f"{query}&signature={_quote(signature)}"
         if request.method in ("POST", "PUT"):
             headers += "Content-Type: application/x-www-form-urlencoded\r\n"
             sent = self._http().request(request.method, request.path, headers, query.encode())

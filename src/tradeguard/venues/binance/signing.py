@@ -15,18 +15,21 @@ What the payload is differs by transport:
     WS API    every parameter except `signature` (and including `apiKey`), sorted by name,
               `k=v` joined by `&`, NOT percent-encoded: `ws_payload`.
 
-Pure: no I/O, no clock. Secrets are only ever arguments; nothing here logs or keeps them.
+Pure: no I/O, no clock. Secrets are only ever arguments; nothing here logs them. The one
+thing kept is `ReadyKey`'s: an HMAC key made ready to sign (its pads hashed), for the transport
+that signs every request with it; it prints as nothing and refuses to be pickled.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
-from typing import Literal
+from typing import Literal, NoReturn, Protocol
 from urllib.parse import quote
 
 from cryptography.exceptions import InvalidSignature
@@ -50,6 +53,86 @@ def hmac_sha256_hex(secret: str, payload: str | bytes) -> str:
     """Lowercase hex HMAC-SHA256 of `payload` keyed with `secret` (both UTF-8)."""
     # the one-shot digest, in C: an HMAC object (hmac.new) costs a third more per order
     return hmac.digest(secret.encode("utf-8"), _as_bytes(payload), "sha256").hex()
+
+
+_BLOCK = 64  # SHA-256's block, in bytes
+_INNER_PAD = bytes(b ^ 0x36 for b in range(256))  # bytes.translate tables: each byte XOR the pad
+_OUTER_PAD = bytes(b ^ 0x5C for b in range(256))
+
+
+class HmacSha256:
+    """An HMAC-SHA256 key made ready once (RFC 2104): the SHA-256 states after its inner and
+    outer pads, copied for each payload. The one-shot `hmac.digest` sets the key up in OpenSSL
+    again at every call, and with the caches cold (the exchange ran on the core while the bot
+    waited for its last reply) that cost about 20 µs an order against 9 here."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, secret: str) -> None:
+        key = secret.encode("utf-8")
+        if len(key) > _BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(key.translate(_INNER_PAD))
+        self._outer = hashlib.sha256(key.translate(_OUTER_PAD))
+
+    def hex(self, payload: str | bytes) -> str:
+        """Lowercase hex HMAC-SHA256 of `payload`, as `hmac_sha256_hex` with this key."""
+        inner = self._inner.copy()
+        inner.update(_as_bytes(payload))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    def __repr__(self) -> str:
+        return "HmacSha256(***)"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a signing key cannot be pickled")
+
+
+class _Revealing(Protocol):
+    def reveal(self) -> str: ...
+
+
+class Keyed(Protocol):
+    """What `ReadyKey` signs for: `keys.credentials.ApiCredentials`."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def secret(self) -> _Revealing: ...
+    def sign(self, payload: str) -> str: ...
+
+
+class ReadyKey:
+    """Signs for the credentials it is handed as their own `sign` does, an HMAC key made ready
+    once (`HmacSha256`) instead of at every request. Handed other credentials (a key rotation
+    replaces the object), it makes theirs ready instead; Ed25519 and RSA keys sign through the
+    credentials."""
+
+    __slots__ = ("_for", "_sign")
+
+    def __init__(self) -> None:
+        self._for: object = None
+        self._sign: Callable[[str], str] | None = None
+
+    def signer(self, credentials: Keyed) -> Callable[[str], str]:
+        """What signs a payload with `credentials`' key."""
+        sign = self._sign
+        if credentials is not self._for or sign is None:
+            if credentials.kind == "HMAC":
+                sign = HmacSha256(credentials.secret.reveal()).hex
+            else:
+                sign = credentials.sign
+            self._for, self._sign = credentials, sign
+        return sign
+
+    def __repr__(self) -> str:
+        return "ReadyKey(***)"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a signing key cannot be pickled")
 
 
 def _load_private(private_key_pem: str) -> object:

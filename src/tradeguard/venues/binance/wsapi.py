@@ -33,6 +33,7 @@ from tradeguard.net.clock import SYSTEM, Clock
 from tradeguard.net.httpclient import NeverSent, NoAnswer
 from tradeguard.net.httpwire import Response
 from tradeguard.venues.binance.endpoints import Request
+from tradeguard.venues.binance.signing import ReadyKey
 from tradeguard.venues.binance.wsapi_frames import (
     METHODS,
     SERVER_SHUTDOWN,
@@ -115,6 +116,7 @@ class WsOrderWire:
         # request (made and cancelled around every order) cost more than the reply's reading
         self._watchdog: asyncio.TimerHandle | None = None
         self._next_id = 0
+        self._key = ReadyKey()  # the key made ready once, not at every order
         self.failed_connects = 0  # in a row, since the last connect that worked
         self._retry_at = 0.0  # monotonic: no new connect before this
         self.connections = 0  # opened so far
@@ -157,9 +159,11 @@ class WsOrderWire:
         conn = await self._connected()
         self._next_id += 1
         request_id = self._next_id
+        sign = self._key.signer(credentials)
         frame = request_frame(
-            request_id, METHODS[request.name], request, credentials, recv_window_ms, timestamp()
-        )
+            request_id, METHODS[request.name], request, credentials.api_key, sign,
+            recv_window_ms, timestamp(),
+        )  # fmt: skip
         loop = asyncio.get_running_loop()
         future: asyncio.Future[ReplyFrame] = loop.create_future()
         # awaited before the write (its reply may be read while the write waits to drain);
@@ -255,10 +259,12 @@ class WsOrderWire:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         timeout = aiohttp.ClientWSTimeout(ws_close=1.0)
-        return await asyncio.wait_for(
-            self._session.ws_connect(self.url, timeout=timeout, autoping=True, heartbeat=None),
-            self.config.connect_timeout_s,
-        )
+        # asyncio.timeout, not wait_for: on 3.11 wait_for hands the connection to a caller
+        # cancelled in the turn it opened, and that caller's order would go out
+        async with asyncio.timeout(self.config.connect_timeout_s):
+            return await self._session.ws_connect(
+                self.url, timeout=timeout, autoping=True, heartbeat=None
+            )
 
     def _retire(self, conn: _Connection) -> None:
         """A planned reconnect: new requests go to a new connection; `conn` keeps the ones in

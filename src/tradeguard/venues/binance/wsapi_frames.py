@@ -11,7 +11,8 @@ error tree read both transports alike.
 
 from __future__ import annotations
 
-from typing import Final, Protocol
+from collections.abc import Callable
+from typing import Final
 
 import msgspec
 
@@ -19,16 +20,6 @@ from tradeguard.net.httpwire import Response
 from tradeguard.net.ratelimit import LimitKind, RateRule
 from tradeguard.venues.binance.endpoints import Request
 from tradeguard.venues.binance.userevents import WsError, WsErrorData
-
-
-class Signer(Protocol):
-    """What signs a request: the key's `ApiCredentials`."""
-
-    @property
-    def api_key(self) -> str: ...
-
-    def sign(self, payload: str) -> str: ...
-
 
 # Each REST order request and its WebSocket API twin (same weight, same order count).
 METHODS: Final = {
@@ -83,19 +74,21 @@ def request_frame(
     request_id: int,
     method: str,
     request: Request,
-    credentials: Signer,
+    api_key: str,
+    sign: Callable[[str], str],
     recv_window_ms: int,
     timestamp_ms: int,
 ) -> bytes:
-    """The signed frame for `request` sent as WebSocket API `method`."""
+    """The frame for `request` sent as WebSocket API `method`, signed by `sign` (the key's:
+    `signing.ReadyKey.signer`)."""
     params: dict[str, str | int] = dict(request.params)
-    params["apiKey"] = credentials.api_key
+    params["apiKey"] = api_key
     params["recvWindow"] = recv_window_ms
     params["timestamp"] = timestamp_ms
     # `signing.ws_payload` in one pass: a request's params are text and these two integers,
     # each signed as it is spelled (no JSON booleans to render, nothing to skip)
     payload = "&".join([f"{name}={value}" for name, value in sorted(params.items())])
-    params["signature"] = credentials.sign(payload)
+    params["signature"] = sign(payload)
     return _encode({"id": request_id, "method": method, "params": params})
 
 
