@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tradeguard.errors import RiskDenied
+from tradeguard.errors import ConfigError, RiskDenied
 from tradeguard.model import OrderStatus
 from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
@@ -38,3 +38,14 @@ async def test_a_fat_finger_is_denied_and_journaled(tg: Session) -> None:
         denied.value.reasons
     )
     assert tg.ledger.risk_denials == 1
+
+
+async def test_an_order_on_a_symbol_outside_the_profile_says_how_to_add_it(tg: Session) -> None:
+    """The symbol may well trade on the exchange: what is missing is the profile's `symbols`
+    entry (the rules are loaded for those only), and the error says so and where to add it."""
+    with pytest.raises(ConfigError) as refused:
+        await tg.market_buy("ETH/USDT", qty="0.01")
+    said = str(refused.value)
+    assert "ETH/USDT is not among profile" in said and "BTC/USDT" in said, said
+    assert "add it to `symbols`" in (refused.value.hint or ""), refused.value.hint
+    assert tg.ledger.risk_denials == 1  # denied and journaled like any refusal

@@ -141,8 +141,14 @@ class OrderChecks:
             )
         rules = self.rules.get(wanted.symbol.binance)
         if rules is None:
-            self._deny(wanted, [f"SYMBOL: {wanted.symbol} is not traded on this venue"])
-            raise ConfigError(f"{wanted.symbol} is not a symbol of this exchange")
+            # the rules are loaded for the profile's symbols only: the symbol may well trade
+            # on the exchange, what is missing is the profile's entry for it
+            self._deny(wanted, [f"SYMBOL: {wanted.symbol} is not among the profile's symbols"])
+            held = ", ".join(f"{r.base_asset}/{r.quote_asset}" for r in self.rules.values())
+            raise ConfigError(
+                f"{wanted.symbol} is not among profile {self.profile!r}'s symbols ({held})",
+                hint=f"add it to `symbols` in profile {self.profile!r} and start again",
+            )
         symbol = wanted.symbol.binance
         last = await self.last_price(symbol)
         # the open orders read once, for the symbol's counts here and the exposure below
