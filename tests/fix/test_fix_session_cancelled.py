@@ -10,6 +10,8 @@ import pytest
 
 from tradeguard.keys.credentials import ApiCredentials, Secret
 from tradeguard.venues.binance import fix_wire
+from tradeguard.venues.binance.fix import FixOrderWire
+from tradeguard.venues.binance.fix_drop_copy import DropCopy
 from tradeguard.venues.binance.fix_session import FixConfig, FixSession, open_session
 
 CREDS = ApiCredentials("k" * 64, Secret("s" * 64))
@@ -147,3 +149,30 @@ async def test_an_open_cancelled_as_its_logon_is_answered_leaves_no_session(
     finally:
         await _stopped(opening)
 
+
+class _StuckWriter(_Writer):
+    """A writer whose drain never ends (a peer that stopped reading)."""
+
+    async def drain(self) -> None:
+        await asyncio.get_running_loop().create_future()
+
+
+@pytest.mark.parametrize("kind", [FixOrderWire, DropCopy])
+async def test_a_close_cancelled_while_its_logout_drains_still_closes_the_session(
+    kind: type[FixOrderWire] | type[DropCopy],
+) -> None:
+    # close() writes a Logout and waits (bounded) for it to drain; cancelled then, it left the
+    # session open (its socket, reader and heartbeats) for good.
+    wire = kind("tcp+tls://127.0.0.1:9000")
+    loop = asyncio.get_running_loop()
+    session = FixSession(wire, _Reader(loop.create_future()), _StuckWriter(), SENDER)  # type: ignore[arg-type]
+    wire._session = session
+    closing = asyncio.ensure_future(wire.close())
+    for _ in range(3):  # the close waits for its Logout to drain
+        await asyncio.sleep(0)
+    assert not closing.done()
+    closing.cancel()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert closing.cancelled()
+    assert session.closed
