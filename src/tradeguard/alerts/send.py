@@ -212,7 +212,8 @@ class AlertSender:
         except OSError as exc:
             return _HookResult(False, f"command {name}: cannot start ({exc.strerror or exc})")
         try:
-            _, stderr = await asyncio.wait_for(proc.communicate(alert.to_json()), self._timeout_s)
+            async with asyncio.timeout(self._timeout_s):  # not wait_for: it can swallow a cancel
+                _, stderr = await proc.communicate(alert.to_json())
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()

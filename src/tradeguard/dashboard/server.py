@@ -161,7 +161,8 @@ class _Routes:
             await response.write(first + b"".join(frame(p, seq=s) for s, p in sub.replay))
             while True:
                 try:
-                    message = await asyncio.wait_for(sub.queue.get(), self.keepalive_s)
+                    async with asyncio.timeout(self.keepalive_s):  # not wait_for: see sse.Feed
+                        message = await sub.queue.get()
                 except TimeoutError:
                     await response.write(KEEPALIVE)
                     continue

@@ -113,8 +113,11 @@ class Feed:
 
     async def _follow(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallowed a close() landing as
+            # the wake came, and close() waited for this loop forever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self._poll_s)
+                async with asyncio.timeout(self._poll_s):
+                    await self._woken.wait()
             self._woken.clear()
             self.catch_up()
 

@@ -224,7 +224,8 @@ async def _in_daemon_thread(func: Callable[[], float], timeout_s: float) -> floa
             loop.call_soon_threadsafe(settle, value, None)
 
     threading.Thread(target=run, name="tradeguard-sntp", daemon=True).start()
-    return await asyncio.wait_for(future, timeout_s)
+    async with asyncio.timeout(timeout_s):  # not wait_for: it can swallow a cancel on 3.11
+        return await future
 
 
 async def ntp_check(options: DoctorOptions) -> Check:

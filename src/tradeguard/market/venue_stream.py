@@ -131,8 +131,8 @@ class VenueStream(SubscribedStream):
         keepalive = min(self.codec.keepalive_s, self.config.stale_after_s / 3)
         monotonic = self.clock.monotonic
         pinged = monotonic()
-        # not `while True`: Python 3.11's wait_for loses a cancellation that comes as the
-        # event it waits on is set, which is how close() stops this loop
+        # the wake is awaited under asyncio.timeout, not wait_for: on 3.11 wait_for loses a
+        # cancellation that comes as the wake is set (close(), or the reader's end)
         while not self._stopped():
             due = keepalive - (monotonic() - pinged)
             if due <= 0:
@@ -141,7 +141,8 @@ class VenueStream(SubscribedStream):
                 continue
             if not self._wake.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), due)
+                    async with asyncio.timeout(due):
+                        await self._wake.wait()
                 continue
             held = self._held_s()
             if held > 0:

@@ -516,7 +516,9 @@ async def _start_stream(
     session.stream = stream
     session.on_close.insert(0, stream.close)
     try:
-        await asyncio.wait_for(stream.ready.wait(), opts.stream_ready_timeout_s)
+        # not wait_for: on 3.11 it swallows a cancel landing as the stream comes ready
+        async with asyncio.timeout(opts.stream_ready_timeout_s):
+            await stream.ready.wait()
     except TimeoutError:
         await stream.close()
         raise GuardError(

@@ -190,7 +190,8 @@ class StopCalls:
         self._record(shut, durable=True)
         for hook in self.on_close:  # each bounded: one stuck socket must not keep the rest open
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(hook(), CLOSE_HOOK_S)
+                async with asyncio.timeout(CLOSE_HOOK_S):  # not wait_for: see checks.py
+                    await hook()
         self.recorder.close_feeds()
         self.recorder.journal.flush()
         return shut

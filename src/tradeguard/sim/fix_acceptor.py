@@ -84,7 +84,8 @@ class FixAcceptor:
                 await run
         for server in self._servers:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), 2.0)
+                async with asyncio.timeout(2.0):  # not wait_for: it can swallow a cancel
+                    await server.wait_closed()
 
     async def _accept(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, drop_copy: bool

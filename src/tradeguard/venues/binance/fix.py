@@ -230,10 +230,13 @@ class FixOrderWire:
             await self.drop_copy.close()
         session, self._session = self._session, None
         if session is not None and not session.closed:
-            with contextlib.suppress(Exception):
-                session.write("5", [], self.sending_time())
-                await asyncio.wait_for(session.writer.drain(), 1.0)
-            session.lost("the transport closed")
+            try:
+                with contextlib.suppress(Exception):
+                    session.write("5", [], self.sending_time())
+                    async with asyncio.timeout(1.0):  # a Logout unsent in a second is given up
+                        await session.writer.drain()
+            finally:  # cancelled while the Logout drains, the session is still closed
+                session.lost("the transport closed")
 
     def report(self, message: fix_wire.FixMessage) -> None:
         self.reports += 1

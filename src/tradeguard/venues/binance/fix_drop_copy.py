@@ -145,13 +145,18 @@ class DropCopy:
     async def close(self) -> None:
         self._closed = True
         session, self._session = self._session, None
-        if session is not None and not session.closed:
-            with contextlib.suppress(Exception):
-                session.write("5", [], self.sending_time())
-                await asyncio.wait_for(session.writer.drain(), 1.0)
-            session.close()
-        self._ended.set()
+        try:
+            if session is not None and not session.closed:
+                with contextlib.suppress(Exception):
+                    session.write("5", [], self.sending_time())
+                    async with asyncio.timeout(1.0):  # a Logout unsent in a second is given up
+                        await session.writer.drain()
+        finally:  # cancelled while the Logout drains, the session and its loop still end
+            if session is not None:
+                session.close()
+            self._ended.set()
+            if self._task is not None:
+                self._task.cancel()
         if self._task is not None:
-            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task

@@ -303,10 +303,11 @@ async def open_session(
     `sender`, and start the session's reader and heartbeats; a refused Logon raises
     LogonRefused."""
     host, port = address
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(host, port, ssl=tls, server_hostname=host),
-        config.connect_timeout_s,
-    )
+    # asyncio.timeout, not wait_for (here and for the Logon's answer): on 3.11 wait_for hands
+    # the result to an open cancelled in the turn it came, and the Logon went out of it or the
+    # session started for a caller that had gone
+    async with asyncio.timeout(config.connect_timeout_s):
+        reader, writer = await asyncio.open_connection(host, port, ssl=tls, server_hostname=host)
     session = FixSession(owner, reader, writer, sender)
     try:
         session.out_seq = 1
@@ -326,7 +327,8 @@ async def open_session(
         )
         session.sent_at.append(asyncio.get_running_loop().time())
         buffer = bytearray()
-        answer = await asyncio.wait_for(_first_message(reader, buffer), config.connect_timeout_s)
+        async with asyncio.timeout(config.connect_timeout_s):
+            answer = await _first_message(reader, buffer)
         if answer.msg_type != "A":
             raise LogonRefused(answer.get(25016), answer.get(58))
     except BaseException:

@@ -314,10 +314,12 @@ class UserStream(HoldsDuringGapFill):
         if self._session is None:
             self._session = aiohttp.ClientSession()
         timeout = aiohttp.ClientWSTimeout(ws_close=1.0)
-        ws = await asyncio.wait_for(
-            self._session.ws_connect(self.url, timeout=timeout, autoping=True, heartbeat=None),
-            self.config.connect_timeout_s,
-        )
+        # asyncio.timeout, not wait_for: on 3.11 wait_for hands the socket to a stream whose
+        # close() came in the turn it opened, and the stream subscribed and ran on
+        async with asyncio.timeout(self.config.connect_timeout_s):
+            ws = await self._session.ws_connect(
+                self.url, timeout=timeout, autoping=True, heartbeat=None
+            )
         self._ws = ws
         now = self.clock.monotonic()
         self._connected_at = self._last_frame = self._last_event = now

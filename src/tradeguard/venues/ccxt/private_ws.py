@@ -337,12 +337,12 @@ async def open_socket(
 ) -> Socket:
     import aiohttp
 
-    ws = await asyncio.wait_for(
-        http.ws_connect(
+    # asyncio.timeout, not wait_for: on 3.11 wait_for hands the socket to an open cancelled in
+    # the turn it came, and the stream logged in on it for a caller that had gone
+    async with asyncio.timeout(timeout_s):
+        ws = await http.ws_connect(
             url, autoping=True, heartbeat=None, timeout=aiohttp.ClientWSTimeout(ws_close=1.0)
-        ),
-        timeout_s,
-    )
+        )
     return Socket(ws, decoder, clock)
 
 
