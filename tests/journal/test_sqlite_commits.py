@@ -188,6 +188,7 @@ def test_a_moved_head_is_found_in_the_insert_itself(tmp_path: Path) -> None:
         assert report.ok and report.records == 2
 
 
+@pytest.mark.usefixtures("every_commit_rolls")
 def test_intents_stay_logged_until_their_batch_is_in_the_chain(
     tmp_path: Path, gate: threading.Event
 ) -> None:
@@ -255,6 +256,7 @@ def test_a_store_nobody_closed_does_not_keep_its_thread(tmp_path: Path) -> None:
     assert not thread.is_alive()
 
 
+@pytest.mark.usefixtures("every_commit_rolls")
 def test_a_big_append_many_is_split_into_statements(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

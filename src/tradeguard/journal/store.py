@@ -433,8 +433,14 @@ class JournalStore(ABC):
 
     def close(self) -> None:
         try:
-            self.flush()
-            if self._intent_log is not None:  # all committed: the log goes (kept on failure)
+            try:
+                self.flush()
+            except BaseException:
+                if self._intent_log is not None:  # not all committed: kept, for a recovery
+                    self._intent_log.release()
+                    self._intent_log = None
+                raise
+            if self._intent_log is not None:  # all committed: the log goes
                 self._intent_log.close()
                 self._intent_log = None
         finally:
