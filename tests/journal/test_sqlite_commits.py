@@ -303,3 +303,28 @@ def test_a_watcher_reads_what_is_committed_without_waiting_for_the_commit_thread
     gate.set()
     assert store.head()[0] == 1 + BATCH  # the default still commits first
     store.close()
+
+
+def test_on_the_real_clock_the_commit_thread_times_the_group_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_commit: Commit
+) -> None:
+    # the session's timer woke the event loop every other order at a bot's pace to hand the
+    # waiting events to this thread, which wakes to commit them anyway
+    committed = threading.Event()
+    threads: list[str] = []
+
+    def noted(conn: sqlite3.Connection, batch: Batch) -> None:
+        real_commit(conn, batch)
+        threads.append(threading.current_thread().name)
+        committed.set()
+
+    monkeypatch.setattr(sqlite_commits, "commit", noted)
+    path = tmp_path / "j.db"
+    store = SqliteJournal(path)  # max_delay_s 0.2, the real clock
+    assert store.times_commits
+    assert store.append(clock_event(1)) is None  # waits for its group commit
+    assert store.append(intent("a")) is None  # logged, waits with it
+    assert committed.wait(GATE_TIMEOUT_S)  # nobody flushed: the thread committed them
+    assert threads == ["tradeguard-journal-commits"] and head_seq(path) == 2
+    store.close()
+    assert kinds_and_ids(path) == [("ClockSynced", None), ("OrderIntended", "a")]
