@@ -7,9 +7,10 @@ Durability — what survives what (the README quotes this paragraph):
     everything appended before them, in order): the guard sends an order's request only after
     its intent's `append` has returned. Other events are group-committed: they wait in memory
     until `batch_size` (2048) of them are waiting, the next durable event comes, `flush()` or
-    `close()` is called, or they are `max_delay_s` (0.2 s) old when another append or the
-    owner's timer (`flush_due()`; a session's ticks every 0.1 s, so a bot that idles has its
-    last events committed within 0.2 s too) looks. SQLite runs group commits on a thread of its own
+    `close()` is called, or they are `max_delay_s` (0.2 s) old when another append looks, or
+    a timer finds them 0.9 of that old (SQLite's commit thread on the real clock; else the
+    owner's, through `flush_due()`: a session's), so a bot that idles has its last events
+    committed within 0.2 s too. SQLite runs group commits on a thread of its own
     (`journal.commit_thread`): `append` hands the batch over and returns; a commit that fails
     there is raised by the next append that commits or hands over, or by `flush()`, and its
     events stay queued to be tried again.
