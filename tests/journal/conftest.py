@@ -13,13 +13,19 @@ from typing import Any
 
 import pytest
 
-from tradeguard.journal import open_journal
+from tradeguard.journal import intent_log, open_journal
 from tradeguard.journal.store import JournalStore
 
 from . import pgcluster
 
 _profiles = itertools.count()
 _COLUMNS = "seq, at_ms, kind, client_order_id, body, hash"
+
+
+@pytest.fixture
+def every_commit_rolls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every group commit takes its intents' file (as when each file holds ROLL_BYTES)."""
+    monkeypatch.setattr(intent_log, "ROLL_BYTES", 1)
 
 
 @pytest.fixture(scope="session")

@@ -188,6 +188,7 @@ def test_a_moved_head_is_found_in_the_insert_itself(tmp_path: Path) -> None:
         assert report.ok and report.records == 2
 
 
+@pytest.mark.usefixtures("every_commit_rolls")
 def test_intents_stay_logged_until_their_batch_is_in_the_chain(
     tmp_path: Path, gate: threading.Event
 ) -> None:
@@ -255,6 +256,7 @@ def test_a_store_nobody_closed_does_not_keep_its_thread(tmp_path: Path) -> None:
     assert not thread.is_alive()
 
 
+@pytest.mark.usefixtures("every_commit_rolls")
 def test_a_big_append_many_is_split_into_statements(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -301,3 +303,28 @@ def test_a_watcher_reads_what_is_committed_without_waiting_for_the_commit_thread
     gate.set()
     assert store.head()[0] == 1 + BATCH  # the default still commits first
     store.close()
+
+
+def test_on_the_real_clock_the_commit_thread_times_the_group_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_commit: Commit
+) -> None:
+    # the session's timer woke the event loop every other order at a bot's pace to hand the
+    # waiting events to this thread, which wakes to commit them anyway
+    committed = threading.Event()
+    threads: list[str] = []
+
+    def noted(conn: sqlite3.Connection, batch: Batch) -> None:
+        real_commit(conn, batch)
+        threads.append(threading.current_thread().name)
+        committed.set()
+
+    monkeypatch.setattr(sqlite_commits, "commit", noted)
+    path = tmp_path / "j.db"
+    store = SqliteJournal(path)  # max_delay_s 0.2, the real clock
+    assert store.times_commits
+    assert store.append(clock_event(1)) is None  # waits for its group commit
+    assert store.append(intent("a")) is None  # logged, waits with it
+    assert committed.wait(GATE_TIMEOUT_S)  # nobody flushed: the thread committed them
+    assert threads == ["tradeguard-journal-commits"] and head_seq(path) == 2
+    store.close()
+    assert kinds_and_ids(path) == [("ClockSynced", None), ("OrderIntended", "a")]

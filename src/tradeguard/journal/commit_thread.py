@@ -14,16 +14,21 @@ The contract, for the store that owns it:
   everything after it stay queued, and nothing more is tried until `resume()`; a job must
   therefore be safe to run again after it raised (it may have landed before raising);
 - `drain()` waits until every job so far is committed, or one failed; `commit_now(job)` adds a
-  job and waits for it.
+  job and waits for it;
+- `wake_at(when)`: the thread calls its owner's `on_due` (held weakly too) once the monotonic
+  clock reaches `when`, between jobs: the owner's group-commit timer, on the thread that commits
+  anyway, so the event loop is not woken for it. `on_due` runs outside the thread's lock and may
+  `submit(job, wait=False)` (it must never wait for room: only this thread makes room).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 J = TypeVar("J")
 
@@ -36,12 +41,15 @@ class CommitThread(Generic[J]):
         commit: Callable[[J], None],  # a bound method (held weakly)
         *,
         abandon: Callable[[J], None] = lambda job: None,
+        on_due: Callable[[], None] | None = None,  # a bound method (held weakly)
         name: str = "tradeguard-journal-commits",
     ) -> None:
         # held weakly: the thread must not keep a store that nobody closed alive for ever (its
         # owner calls `stop_soon` when it goes: see SqliteJournal)
         self._commit = weakref.WeakMethod(commit)
         self._abandon = abandon  # what to do with a job never committed, at stop
+        self._on_due = weakref.WeakMethod(on_due) if on_due is not None else None
+        self._due: float | None = None  # when to call on_due (time.monotonic)
         self._cv = threading.Condition()
         self._jobs: deque[J] = deque()
         self._stopping = False
@@ -49,11 +57,20 @@ class CommitThread(Generic[J]):
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def submit(self, job: J) -> None:
+    def submit(self, job: J, *, wait: bool = True) -> None:
         with self._cv:
-            self._cv.wait_for(lambda: len(self._jobs) < MAX_QUEUED or self.failed is not None)
+            if wait:
+                self._cv.wait_for(lambda: len(self._jobs) < MAX_QUEUED or self.failed is not None)
             self._jobs.append(job)
             self._cv.notify_all()
+
+    def wake_at(self, when: float) -> None:
+        """Call `on_due` once `time.monotonic()` reaches `when` (or an earlier time asked
+        before): from any thread, under any lock of the owner's (it only schedules)."""
+        with self._cv:
+            if self._due is None or when < self._due:
+                self._due = when
+                self._cv.notify_all()
 
     def commit_now(self, job: J) -> BaseException | None:
         """Commit `job` after every job before it, and wait; the failure, if any (the job then
@@ -135,14 +152,16 @@ class CommitThread(Generic[J]):
     def _work(self) -> None:
         while True:
             with self._cv:
-                self._cv.wait_for(
-                    lambda: self._stopping or (bool(self._jobs) and self.failed is None)
-                )
+                job, due = self._next()
                 if self._stopping:
                     return
-                job = self._jobs[0]
+            if due:
+                on_due = self._on_due() if self._on_due is not None else None
+                if on_due is not None:
+                    on_due()
+                continue
             try:
-                self._commit_one(job)
+                self._commit_one(cast(J, job))
             except BaseException as exc:  # kept for the store to raise, never lost
                 with self._cv:
                     self.failed = exc
@@ -151,3 +170,19 @@ class CommitThread(Generic[J]):
             with self._cv:
                 self._jobs.popleft()
                 self._cv.notify_all()
+
+    def _next(self) -> tuple[J | None, bool]:
+        """Under the lock: wait for the next job to commit, or for `on_due`'s time (then
+        (None, True)), or a stop."""
+        while not self._stopping:
+            if self._jobs and self.failed is None:
+                return self._jobs[0], False
+            if self._due is None:
+                self._cv.wait()
+                continue
+            left = self._due - time.monotonic()
+            if left <= 0:
+                self._due = None
+                return None, True
+            self._cv.wait(left)
+        return None, False

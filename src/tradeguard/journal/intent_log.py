@@ -4,27 +4,31 @@ price of one write() instead of a database transaction.
 With the "crash" durability, an intent needs to survive the bot's process dying, nothing more.
 A write() to a file does that the moment it returns: the bytes are the kernel's. So each intent
 is written here (length-prefixed, encoded as the journal stores it), then waits with the other
-events for the journal's next group commit, which chains it in order. Commits run on a thread
-of their own, and intents keep arriving while one is under way: so the file is sealed when its
-intents are handed to a commit (`seal`), later intents go to a fresh file, and the sealed one is
-deleted once its commit is done (`SealedLog.discard`). A process that dies in between leaves its
-logs behind, and the next opening of the journal appends what they hold and the journal lacks,
-in the order logged, before anything else (`JournalStore._keep_intent_log`). Nothing after
-such an intent was committed (a group commit takes everything waiting, in order), so the
-chain's order stays the order in which things happened.
+events for the journal's next group commit, which chains it in order. A file holds the intents
+of many group commits: only once it holds `ROLL_BYTES` is it sealed as its intents are handed to
+a commit (`seal`), later intents go to a fresh file, and the sealed one is emptied once that
+commit is done (`SealedLog.discard`). A process that dies in between leaves its logs behind, and
+the next opening of the journal appends what they hold and the journal lacks (each intent is
+looked up by its client order id, so those committed already are skipped: a log holds at most
+`ROLL_BYTES` of them), in the order logged, before anything else
+(`JournalStore._keep_intent_log`). Commits go in order, so what the journal lacks is the
+log's last intents, and nothing after them was committed (a group commit takes everything
+waiting, in order): the chain's order stays the order in which things happened.
 
 Files of one process, under the journal's `<name>.intents/` directory, each held with an
 exclusive flock while the process lives: recovery only takes the logs of processes that are
 gone, so several bots on one journal never take each other's. A process's files are named
 `<pid>-<token>-<n>.log`, n counting up, so that recovery reads them in the order written.
 
-A file whose commit is done is not deleted but emptied and kept, still locked, as a spare: on
-the commit thread, it is truncated and renamed to the next n, so that every spare's name comes
-after every file holding intents; the next seal takes the oldest spare and writes in it with no
-file work at all. At a bot's pace a group commit takes one order's events, so every order
-sealed a file: creating, locking and naming a new one on the event loop, then deleting the old
-one, cost more CPU per order than the order's checks (inode work under the journal's own
-writes). A spare is an empty log: recovery reads nothing from one left by a dead process, and
+Why files are kept for many commits, and reused: at a bot's pace a group commit takes one or
+two orders' events. A new file per commit (created, locked and named on the event loop, the
+old one deleted) cost more CPU per order than the order's checks; emptying and renaming the
+sealed file for reuse, on the commit thread, still cost about 120 µs per commit (inode work
+under the journal's own writes). Now that happens once per `ROLL_BYTES` of intents (a few
+hundred orders). A file whose commit is done is emptied and kept, still locked, as a spare:
+truncated and renamed to the next n on the commit thread, so that every spare's name comes
+after every file holding intents; the next seal takes the oldest spare with no file work at
+all. A spare is an empty log: recovery reads nothing from one left by a dead process, and
 deletes it as it deletes any log it has read.
 """
 
@@ -42,6 +46,9 @@ from pathlib import Path
 from tradeguard.errors import StateError
 
 _LENGTH = 4
+# a log is sealed (its file set aside for a fresh one) at the first group commit after it
+# holds this much: about 200 intents, each looked up once by a recovery
+ROLL_BYTES = 64 * 1024
 
 
 class SealedLog:
@@ -80,7 +87,7 @@ class IntentLog:
         self._lock = threading.Lock()  # numbering and spares (taken back on the commit thread)
         self._closed = False
         self.path, self._fd = self._open()
-        self._written = False
+        self._size = 0  # bytes logged in the current file
 
     def _next_path(self) -> Path:
         """The next name, n counting up (under `_lock`)."""
@@ -124,17 +131,19 @@ class IntentLog:
                 f"the intent log {self.path} took {written} of {len(record)} bytes (disk full?)",
                 hint="free disk space; the order was not sent",
             )
-        self._written = True
+        self._size += written
 
     def seal(self) -> SealedLog | None:
-        """The intents logged so far are handed to a commit: their file is set aside (None if
-        nothing was logged since the last seal) and later intents go to a new one."""
-        if not self._written:
+        """The intents logged so far are handed to a commit: once their file holds
+        `ROLL_BYTES`, it is set aside for the commit to empty and later intents go to a new
+        one; else None, and the file goes on taking intents (those committed already are
+        skipped by a recovery)."""
+        if self._size == 0 or self._size < ROLL_BYTES:
             return None
         fresh = self._open()
         sealed = SealedLog(self.path, self._fd, self)
         self.path, self._fd = fresh
-        self._written = False
+        self._size = 0
         return sealed
 
     def take_back(self, path: Path, fd: int) -> bool:
@@ -165,6 +174,19 @@ class IntentLog:
             with contextlib.suppress(OSError):
                 path.unlink()
             os.close(fd)
+
+    def release(self) -> None:
+        """The journal closes without its last commit: the file in use stays, unlocked, for
+        the next opening to recover (it may hold intents not yet in the chain); the spares,
+        empty, go."""
+        with self._lock:
+            self._closed = True
+            spares, self._spares = self._spares, deque()
+        for path, fd in spares:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            os.close(fd)
+        os.close(self._fd)
 
 
 def orphans(directory: Path) -> Iterator[tuple[Path, list[bytes]]]:

@@ -7,9 +7,10 @@ Durability — what survives what (the README quotes this paragraph):
     everything appended before them, in order): the guard sends an order's request only after
     its intent's `append` has returned. Other events are group-committed: they wait in memory
     until `batch_size` (2048) of them are waiting, the next durable event comes, `flush()` or
-    `close()` is called, or they are `max_delay_s` (0.2 s) old when another append or the
-    owner's timer (`flush_due()`; a session's ticks every 0.1 s, so a bot that idles has its
-    last events committed within 0.2 s too) looks. SQLite runs group commits on a thread of its own
+    `close()` is called, or they are `max_delay_s` (0.2 s) old when another append looks, or
+    a timer finds them 0.9 of that old (SQLite's commit thread on the real clock; else the
+    owner's, through `flush_due()`: a session's), so a bot that idles has its last events
+    committed within 0.2 s too. SQLite runs group commits on a thread of its own
     (`journal.commit_thread`): `append` hands the batch over and returns; a commit that fails
     there is raised by the next append that commits or hands over, or by `flush()`, and its
     events stay queued to be tried again.
@@ -85,6 +86,10 @@ DURABLE_KINDS: tuple[type[EventBase], ...] = (
 )
 
 _DURABLE = frozenset(DURABLE_KINDS)
+# a group-commit timer commits what waited this share of `max_delay_s` (0.2 s): at a bot's pace
+# (an order every 0.125 s) a commit takes the next order's events along; the rest of the delay
+# is the margin for the timer's lateness
+DUE_SHARE = 0.9
 CHECKPOINT_KEY = "verified"  # "seq:hash" of the last record a start or `journal verify` checked
 _encode = codec.encode
 
@@ -164,9 +169,21 @@ class JournalStore(ABC):
                     return self._group_commit()
             finally:
                 # events left waiting (a commit that failed leaves them too): wake the timer
-                if len(pending) == 1 and self._pending is pending and self.on_waiting:
-                    self.on_waiting()
+                if len(pending) == 1 and self._pending is pending:
+                    self._now_waiting()
         return None
+
+    def _now_waiting(self) -> None:
+        """Events wait where none waited (under the lock: it must only schedule): the owner's
+        group-commit timer sleeps until then (see `times_commits`)."""
+        if self.on_waiting is not None:
+            self.on_waiting()
+
+    @property
+    def times_commits(self) -> bool:
+        """Whether the store commits what waited `DUE_SHARE` of `max_delay_s` by itself (SQLite,
+        on its commit thread), so that its owner needs no timer of its own for it."""
+        return False
 
     def _log_intent(self, body: bytes) -> None:
         log = self._intent_log
@@ -189,8 +206,8 @@ class JournalStore(ABC):
             try:
                 return self._commit_pending()
             finally:
-                if idle and self._pending and self.on_waiting:  # a failed commit keeps them
-                    self.on_waiting()
+                if idle and self._pending:  # a failed commit keeps them
+                    self._now_waiting()
 
     def _encoded(self, event: EventBase) -> Pending:
         body = _encode(event)
@@ -433,8 +450,14 @@ class JournalStore(ABC):
 
     def close(self) -> None:
         try:
-            self.flush()
-            if self._intent_log is not None:  # all committed: the log goes (kept on failure)
+            try:
+                self.flush()
+            except BaseException:
+                if self._intent_log is not None:  # not all committed: kept, for a recovery
+                    self._intent_log.release()
+                    self._intent_log = None
+                raise
+            if self._intent_log is not None:  # all committed: the log goes
                 self._intent_log.close()
                 self._intent_log = None
         finally:

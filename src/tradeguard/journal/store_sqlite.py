@@ -15,6 +15,13 @@ inserts it, commits it and, every 1,000 pages of log, checkpoints, all without t
 event loop. Each batch is one INSERT that checks the journal's head under SQLite's write lock
 (and BEGIN IMMEDIATE when it must chain again after another writer), so several processes can
 append to one file.
+
+The same thread times the group commits (with the real clock): an append that leaves events
+waiting where none waited asks it to wake when they have waited `DUE_SHARE` of `max_delay_s`,
+and it chains and commits all that waits then. The session's timer did this on the event loop:
+a wake-up of the loop (about 100 µs of CPU here) every other order at a bot's pace, besides
+the thread's own wake-up to commit. A store on a fake clock leaves the timing to its owner
+(`flush_due`), as PostgreSQL does.
 """
 
 from __future__ import annotations
@@ -32,11 +39,13 @@ from tradeguard.journal.chain import Row
 from tradeguard.journal.codec import VERSION
 from tradeguard.journal.commit_thread import CommitThread
 from tradeguard.journal.sqlite_commits import Batch, Head
-from tradeguard.journal.store import JournalStore
+from tradeguard.journal.store import DUE_SHARE, JournalStore
+from tradeguard.net.clock import SystemClock
 
 FORMAT = "1"
 # events one INSERT takes at most: about 20 MB of bodies, far below SQLite's 1 GB per value
 MAX_BATCH = 65_536
+LOCK_RETRY_S = 0.002  # the commit thread's timer, finding the store's lock held, looks again
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS journal (
         seq INTEGER PRIMARY KEY,
@@ -106,6 +115,8 @@ class SqliteJournal(JournalStore):
         self._commits_pid = 0  # the process that started it
         self._chain_head: Head = (0, b"")  # the head the next batch is chained after
         self._written_head: Head = (0, b"")  # the head the commit thread last left
+        # the commit thread waits on the real clock: it can time the group commits only then
+        self._self_timed = isinstance(self._clock, SystemClock)
         self._conn = self._connect()
         try:
             self._prepare(create)
@@ -193,6 +204,41 @@ class SqliteJournal(JournalStore):
         queued = self._commits.queued() if self._commits is not None else []
         return len(self._pending) + sum(len(batch.pending) for batch in queued)
 
+    @property
+    def times_commits(self) -> bool:
+        return self._self_timed
+
+    def _now_waiting(self) -> None:
+        if not self._self_timed:
+            super()._now_waiting()
+            return
+        self._thread().wake_at(self._oldest + self.max_delay_s * DUE_SHARE)
+
+    def _commit_when_due(self) -> None:
+        """On the commit thread, at the time `_now_waiting` asked for: chain what waits and
+        queue it for this thread (next), or ask again for when it is due. The store's lock is
+        only tried: its holder may be waiting for this thread (a flush draining the queue, an
+        append waiting for room), so the thread looks again a moment later instead."""
+        commits = self._commits
+        if commits is None:
+            return
+        if not self._lock.acquire(blocking=False):
+            commits.wake_at(self._monotonic() + LOCK_RETRY_S)
+            return
+        try:
+            if not self._pending:
+                return
+            due_at = self._oldest + self.max_delay_s * DUE_SHARE
+            if self._monotonic() < due_at:  # woken early, or a later append's events
+                commits.wake_at(due_at)
+                return
+            commits.resume()  # after a failure: its batches first, then these
+            commits, batches = self._batches()
+            for batch in batches:
+                commits.submit(batch, wait=False)  # this thread makes the room: never wait
+        finally:
+            self._lock.release()
+
     def _group_commit(self) -> int | None:
         commits = self._own_commits()
         if commits is not None and commits.failed is not None:
@@ -238,17 +284,9 @@ class SqliteJournal(JournalStore):
         """What is waiting, chained as the next batches (one statement each, at most
         `MAX_BATCH` events), and the thread to commit them (started by the first batch). The
         caller holds the store's lock."""
-        commits = self._commits
-        if commits is None:
-            try:
-                self._written_head = sqlite_commits.head(self._conn)
-            except sqlite3.DatabaseError as exc:
-                raise JournalCorrupt(0, self._damaged(exc)) from None
-            self._chain_head = self._written_head
-            commits = self._commits = CommitThread(self._commit_batch, abandon=_release_log)
-            self._commits_pid = os.getpid()
-            weakref.finalize(self, commits.stop_soon)  # a store nobody closed ends its thread
-        elif commits.idle():
+        started = self._commits is not None
+        commits = self._thread()
+        if started and commits.idle():
             self._chain_head = self._written_head  # exact, even after another process wrote
         log = self._intent_log.seal() if self._intent_log is not None else None
         pending, self._pending = self._encoded_pending(), []
@@ -260,6 +298,23 @@ class SqliteJournal(JournalStore):
             self._chain_head = batch.last
             batches.append(batch)
         return commits, batches
+
+    def _thread(self) -> CommitThread[Batch]:
+        """The commit thread, started at the first need (the caller holds the store's lock):
+        it owns the writing connection from then on."""
+        commits = self._own_commits()
+        if commits is None:
+            try:
+                self._written_head = sqlite_commits.head(self._conn)
+            except sqlite3.DatabaseError as exc:
+                raise JournalCorrupt(0, self._damaged(exc)) from None
+            self._chain_head = self._written_head
+            commits = self._commits = CommitThread(
+                self._commit_batch, abandon=_release_log, on_due=self._commit_when_due
+            )
+            self._commits_pid = os.getpid()
+            weakref.finalize(self, commits.stop_soon)  # a store nobody closed ends its thread
+        return commits
 
     def _commit_batch(self, batch: Batch) -> None:
         """On the commit thread: insert and commit one batch."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tradeguard.errors import TradeguardError
 from tradeguard.events import EventBase, KillSwitchReset, KillSwitchSet, ShutDown
+from tradeguard.journal.store import DUE_SHARE
 from tradeguard.model import OrderStatus
 from tradeguard.orders import Order
 
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
     from tradeguard.session.recorder import Recorder
 
 CLOSE_HOOK_S = 10.0  # how long closing waits for each part (stream, transport, journal, sim)
-# the journal's group-commit timer commits what waited this share of the journal's delay
-# (0.2 s): the rest is the margin for the loop's lateness
-DUE_SHARE = 0.9
 DUE_SLACK_S = 0.001  # what a timer waking a hair early (or a float's rounding) still counts
 HEARTBEAT_S = 1.0  # the session's once-a-second duties: the kill-switch watch, the alert tick
 
@@ -61,8 +59,12 @@ class StopCalls:
         along instead of a group commit per order, each one work on the loop and on the commit
         thread (a tick of half the delay committed every order's events alone). With nothing
         waiting it sleeps until an append leaves something (the journal's `on_waiting`): an
-        idle bot's loop is not woken for nothing. Runs until close."""
+        idle bot's loop is not woken for nothing. Runs until close; returns at once when the
+        journal times its commits itself (SQLite, on its commit thread: no wake-up of the loop
+        for them)."""
         journal = self.recorder.journal
+        if journal.times_commits:
+            return
         due = journal.max_delay_s * DUE_SHARE
         waiting = asyncio.Event()
         journal.on_waiting = _setter_from_any_thread(waiting)
