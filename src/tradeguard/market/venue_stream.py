@@ -131,8 +131,10 @@ class VenueStream(SubscribedStream):
         keepalive = min(self.codec.keepalive_s, self.config.stale_after_s / 3)
         monotonic = self.clock.monotonic
         pinged = monotonic()
-        # the wake is awaited under asyncio.timeout, not wait_for: on 3.11 wait_for loses a
-        # cancellation that comes as the wake is set (close(), or the reader's end)
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for loses a cancellation that
+        # comes in the turn the event it waits on is set. A stream that went stale as a book's
+        # snapshot was asked for again cancelled this loop just so, and it lived on, pinging
+        # the dead socket, while its connection waited for it to end and no new one opened
         while not self._stopped():
             due = keepalive - (monotonic() - pinged)
             if due <= 0:

@@ -104,9 +104,12 @@ async def test_watch_book_trades_ticker_and_candles_yield(tg: Session) -> None:
     first_trade = asyncio.ensure_future(anext(trades))
     first_ticker = asyncio.ensure_future(anext(tickers))
     watched = tg.watch_candles(SYMBOL, "1m")  # OKX's: on its /ws/v5/business
+    forming: list[Candle] = []
 
     async def traded() -> Candle:  # the forming candle, until it holds the trade
         async for candle in watched:
+            if not candle.closed:
+                forming.append(candle)
             if candle.volume:
                 return candle
         raise AssertionError("the candle stream ended")
@@ -122,7 +125,10 @@ async def test_watch_book_trades_ticker_and_candles_yield(tg: Session) -> None:
     ticker = await asyncio.wait_for(first_ticker, 10)
     assert ticker.symbol == SYMBOL and ticker.last > 0
     candle = await asyncio.wait_for(candles, 10)
-    assert candle.volume == Decimal("0.001") and not candle.closed
+    # the trade's own minute: forming, unless the trade came in its last seconds (the venue
+    # sends the current candle every 2 s, so that minute's first candle with it is the closed one)
+    assert candle.volume == Decimal("0.001") and candle.open_ms <= trade.at_ms <= candle.close_ms
+    assert forming  # the subscription's first candle is the one forming
     # every read above came from the stream: the REST reads made are the candle and trade
     # history the session needs to start, none for the book or the ticker
     assert tg.market_stats().requests == 0

@@ -55,6 +55,7 @@ class Adapter:
     limit_headers: tuple[str, ...] = field(default=())  # reply headers carrying usage
     # the trade history names no fee asset (Kraken's): each order's own fields say it
     fee_asset_from_order: bool = False
+    server_time_span_ms: int = 0  # the server time's resolution: Kraken's unixtime is seconds
 
     def config(
         self, base_url: str | None, urls: Mapping[str, str] | None, creds: ApiCredentials | None
@@ -513,6 +514,7 @@ ADAPTERS: dict[str, Adapter] = {
         call_counters=(KRAKEN_CALL_COUNTER, KRAKEN_ORDER_COUNTER),
         trades_page=50,
         sandbox=False,
+        server_time_span_ms=1000,
     ),
 }
 

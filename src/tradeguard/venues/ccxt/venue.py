@@ -155,7 +155,8 @@ class CcxtVenue:
             sent_mono, sent_wall = self.clock.monotonic(), self.clock.wall_ms()
             server = await self._wire.call("fetch_time", self.exchange.fetch_time)
             received_mono, received_wall = self.clock.monotonic(), self.clock.wall_ms()
-            samples.append(Sample(sent_mono, received_mono, sent_wall, received_wall, int(server)))
+            samples.append(Sample(sent_mono, received_mono, sent_wall, received_wall, int(server),
+                                  server_span_ms=self.adapter.server_time_span_ms))  # fmt: skip
         est = estimate(samples)
         self._estimate = est
         if self.on_clock is not None:
