@@ -41,6 +41,10 @@ def test_default_path_and_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("HOME", str(tmp_path))
     with open_journal("sqlite:///~/h.db") as store:
         assert store.location == str(tmp_path / "h.db")
+    # SQLAlchemy's (and freqtrade's) four-slash absolute form names the same file, shown as
+    # the path a trader copies into `journal verify`, not as "//..."
+    with open_journal(f"sqlite:///{tmp_path}/u.db") as store:
+        assert store.location == str(tmp_path / "u.db")
 
 
 def test_a_missing_file_is_not_created_when_only_reading(tmp_path: Path) -> None:

@@ -48,4 +48,6 @@ def open_journal(
     if text.startswith("sqlite://"):
         text = text.removeprefix("sqlite://")
         text = text[1:] if text.startswith("/~") else text  # sqlite:///~/x.db means ~/x.db
+        if text.startswith("//"):  # SQLAlchemy's sqlite:////abs/x.db: the same file, one slash
+            text = "/" + text.lstrip("/")
     return SqliteJournal(Path(text), profile=profile, create=create, **options)
