@@ -41,3 +41,25 @@ def test_the_profiles_default_is_the_streams() -> None:
     from tradeguard.profile.profiles import Profile
 
     assert Profile(name="p").market_stale_after_s == MarketStreamConfig().stale_after_s == 30.0
+
+
+@pytest.mark.parametrize("given", ["profile", "market"])
+async def test_a_window_kraken_s_heartbeat_cannot_fill_is_refused_at_connect(given: str) -> None:
+    # a Profile built in code (or connect's own `market=`) skips the file's check: connect
+    # refuses it before it opens anything, naming the setting, the venue and the smallest
+    from tradeguard.errors import ConfigError
+    from tradeguard.market.keeper import MarketConfig
+    from tradeguard.market.stream import MarketStreamConfig
+    from tradeguard.profile.profiles import Profile
+
+    short = MarketConfig(stream=MarketStreamConfig(stale_after_s=1.5))
+    if given == "profile":
+        profile, options = Profile(venue="kraken", market_stale_after_s=1.5), {}
+    else:
+        profile, options = Profile(venue="kraken"), {"market": short}
+    with pytest.raises(ConfigError) as caught:
+        await connect(profile, **options)
+    message = str(caught.value)
+    setting = "market_stale_after_s" if given == "profile" else "MarketStreamConfig.stale_after_s"
+    assert message.startswith(setting) and "kraken" in message and "heartbeat" in message
+    assert "= 2 or more" in message and "\n" not in message

@@ -433,3 +433,27 @@ def test_journal_durability_is_crash_unless_power_loss_is_asked_for(tmp_path: Pa
     assert load(tmp_path, "[profiles.default]\n").journal_durability == "crash"
     asked = load(tmp_path, '[profiles.default]\njournal_durability = "power-loss"\n')
     assert asked.journal_durability == "power-loss"
+
+
+# ── the market stream's stale window against the venue's heartbeat ──────────────────────────
+
+
+def test_a_stale_window_kraken_s_heartbeat_cannot_fill_is_refused_with_the_smallest(
+    tmp_path: Path,
+) -> None:
+    # Kraken's quiet subscription says it is alive only by its heartbeat, about once a second:
+    # a window of 1.5 s would take a quiet stream for a dead one, and reconnect over and over
+    head = '[profiles.default]\nvenue = "kraken"\nenv = "live"\n'
+    message = error(tmp_path, head + "market_stale_after_s = 1.5\n")
+    assert "tradeguard.toml:4:" in message and "market_stale_after_s" in message
+    assert "kraken" in message and "heartbeat" in message
+    assert "market_stale_after_s = 2" in message
+    assert "\n" not in message
+    assert load(tmp_path, head + "market_stale_after_s = 2\n").market_stale_after_s == 2.0
+
+
+def test_a_venue_that_answers_our_ping_takes_any_window_from_one_second(tmp_path: Path) -> None:
+    # Bybit and OKX answer the ping the stream sends three times a window: no floor of theirs
+    for venue in ("bybit", "okx", "binance"):
+        body = f'[profiles.default]\nvenue = "{venue}"\nenv = "live"\nmarket_stale_after_s = 1\n'
+        assert load(tmp_path, body).market_stale_after_s == 1.0

@@ -32,6 +32,9 @@ class Codec(Protocol):
     venue: str
     ping: str  # the venue's application-level ping
     keepalive_s: float  # how often to send it (the venue closes a silent connection)
+    # how often the venue says, unasked, that a quiet subscription is alive (Kraken's heartbeat
+    # channel); None where only the answer to our ping does (sent thrice in each stale window)
+    heartbeat_s: float | None
     book_depth: int  # levels a side the stream's book holds (a deeper read goes over REST)
 
     def topic(self, kind: str, symbol: str, interval: str = "") -> str | None:

@@ -82,6 +82,7 @@ class BybitCodec:
     venue = "bybit"
     ping = '{"op":"ping"}'
     keepalive_s = 20.0
+    heartbeat_s: float | None = None  # a quiet subscription is heard only in the pong to our ping
     book_depth = DEPTH
 
     def __init__(self, ids: Ids) -> None:

@@ -106,6 +106,9 @@ class KrakenCodec:
     venue = "kraken"
     ping = '{"method":"ping"}'
     keepalive_s = 30.0
+    heartbeat_s: float | None = (
+        1.0  # its heartbeat channel, about once a second: the only sign a quiet one lives
+    )
     book_depth = DEPTH
 
     def __init__(self, ids: Ids, places: Mapping[str, tuple[int, int]]) -> None:

@@ -93,6 +93,7 @@ class OkxCodec:
     venue = "okx"
     ping = "ping"
     keepalive_s = 25.0
+    heartbeat_s: float | None = None  # a quiet subscription is heard only in the pong to our ping
     book_depth = 400  # what OKX's books channel holds
 
     def __init__(self, ids: Ids) -> None:

@@ -35,6 +35,7 @@ from tradeguard.profile.profiles import (
     OrderTransport,
     Profile,
 )
+from tradeguard.profile.stale_window import too_short
 from tradeguard.profile.values import Path_, http_url
 from tradeguard.stages import Rung
 
@@ -144,7 +145,9 @@ class _Parser(LimitTables, GatewayTable):
             order_transport=self.order_transport((*path, "order_transport"), body, venue),
             **fix_host(self, path, body, env)._asdict(),
             reconcile_every_s=self.reconcile_every((*path, "reconcile_every_s"), body),
-            market_stale_after_s=self.market_stale_after((*path, "market_stale_after_s"), body),
+            market_stale_after_s=self.market_stale_after(
+                (*path, "market_stale_after_s"), body, venue
+            ),
             key_age_warn_days=warn,
             key_age_refuse_days=refuse,
             gateway_keys=self.gateway_keys(name, body.get("gateway")),
@@ -174,7 +177,7 @@ class _Parser(LimitTables, GatewayTable):
             )
         return float(every)
 
-    def market_stale_after(self, path: Path_, body: Mapping[str, Any]) -> float:
+    def market_stale_after(self, path: Path_, body: Mapping[str, Any], venue: str) -> float:
         after = body.get("market_stale_after_s", STALE_AFTER_S)
         if isinstance(after, bool) or not isinstance(after, int | float):
             self.fail(path, "must be a number of seconds", "write market_stale_after_s = 30")
@@ -190,6 +193,10 @@ class _Parser(LimitTables, GatewayTable):
                 "is over an hour: a dead market stream would go unnoticed that long",
                 "write market_stale_after_s = 30",
             )
+        short = too_short(venue, after)
+        if short is not None:
+            why, floor = short
+            self.fail(path, why, f"write market_stale_after_s = {floor:g} or more (30 is usual)")
         return float(after)
 
     def journal(self, path: Path_, value: object) -> str:

@@ -96,6 +96,7 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     venue_refused = venue_refusal(profile.name, profile.venue)
     if venue_refused is not None:
         raise venue_refused
+    _check_stale_window(profile, opts.market)
     base_url, creds, stream_url, sim = await open_exchange(profile, opts, closers)
     clock = opts.clock
     transport = open_venue(profile, base_url, creds, opts, sim)
@@ -532,6 +533,23 @@ def _closer(close: Callable[[], None]) -> Hook:
         close()
 
     return run
+
+
+def _check_stale_window(profile: Profile, market: Any) -> None:
+    """Refuse a market stale window the venue's stream cannot keep (profile/stale_window.py):
+    the file's is checked as it loads, but a Profile built in code or `market=` is not."""
+    from tradeguard.profile.stale_window import too_short
+
+    if market is None:
+        setting, after = "market_stale_after_s", profile.market_stale_after_s
+    else:
+        setting, after = "MarketStreamConfig.stale_after_s", market.stream.stale_after_s
+    short = too_short(profile.venue, after)
+    if short is not None:
+        why, floor = short
+        raise ConfigError(
+            f"{setting} {after:g} s {why}", hint=f"give {setting} = {floor:g} or more"
+        )
 
 
 def _market_config(profile: Profile) -> Any:
