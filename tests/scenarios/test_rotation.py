@@ -4,13 +4,17 @@ from then on, and refuses a replacement that fails its audit, keeping the old ke
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import pytest
 
+from tradeguard.cli.keys import CredentialWatch, rotation_stamp
 from tradeguard.events import ErrorRaised, KeyAudited
-from tradeguard.keys.rotation import rotate_now
+from tradeguard.keys.rotation import rotate_now, rotation_look
 from tradeguard.sim import server
 
-from .conftest import Connect, assert_invariants
+from .conftest import Connect, assert_invariants, eventually
 
 
 async def test_pain23_a_rotated_key_is_audited_and_used_without_a_restart(
@@ -49,3 +53,70 @@ async def test_pain23_a_replacement_that_fails_its_audit_is_not_used(
     errors = [r.event for r in tg.recorder.journal.records() if isinstance(r.event, ErrorRaised)]
     assert "key rotation refused" in errors[-1].message and "withdraw" in errors[-1].message.lower()
     await tg.market_buy("BTC/USDT", qty="0.001")  # still trading on the old key
+
+
+async def test_pain23_the_rotation_look_rides_the_session_heartbeat(
+    sessions: Connect, exchange: server.RunningSim
+) -> None:
+    # no timer of its own: one idle wake-up of the loop less every 5 s
+    tg = await sessions("bot")
+    assert tg.transport.credentials is not None  # a key that rotates
+    running = [task.get_coro().__qualname__ for task in tg._tasks]  # type: ignore[union-attr]
+    assert "follow_rotations" not in running
+    assert running.count("StopCalls.heartbeat") == 1
+
+
+async def test_pain23_the_look_stats_the_stamp_once_its_interval_has_passed(
+    sessions: Connect, exchange: server.RunningSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tg = await sessions("bot")
+    looks: list[bool] = []
+    poll = CredentialWatch.poll
+
+    def counted(watch: CredentialWatch) -> bool:
+        looks.append(changed := poll(watch))
+        return changed
+
+    monkeypatch.setattr(CredentialWatch, "poll", counted)
+    now = [0.0]
+    from tradeguard.profile.profiles import load
+
+    look = rotation_look(tg, load("bot"), every_s=5.0, monotonic=lambda: now[0])
+    assert look is not None
+    replacement = exchange.key("no-ip-restriction")
+    monkeypatch.setenv("TG_SCENARIO_KEY", replacement.api_key)
+    monkeypatch.setenv("TG_SCENARIO_SECRET", replacement.secret)
+    stamp = rotation_stamp("bot", os.environ)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text("{}")  # what `tradeguard keys rotate` does after its swap
+    for beat in range(1, 5):  # four beats of a second: no look yet
+        now[0] = float(beat)
+        look()
+    assert looks == []
+    now[0] = 5.0
+    look()  # the fifth: one stat, which sees the stamp, and the swap runs on its own
+    assert looks == [True]
+    await eventually(lambda: _signs_with(tg, replacement.api_key))
+    now[0] = 6.0
+    look()
+    assert looks == [True]  # and none again before another 5 s
+
+
+async def test_pain23_a_key_rotated_by_the_command_is_used_within_seconds(
+    sessions: Connect, exchange: server.RunningSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the session's own heartbeat, looking at every beat: no call of rotate_now by the test
+    tg = await sessions("bot", rotation_poll_s=0.0)
+    replacement = exchange.key("no-ip-restriction")
+    monkeypatch.setenv("TG_SCENARIO_KEY", replacement.api_key)
+    monkeypatch.setenv("TG_SCENARIO_SECRET", replacement.secret)
+    stamp = rotation_stamp("bot", os.environ)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text("{}")
+    await eventually(lambda: _signs_with(tg, replacement.api_key), timeout_s=15)
+    order = await tg.market_buy("BTC/USDT", qty="0.001")
+    assert order.order_id is not None
+
+
+def _signs_with(tg: Any, api_key: str) -> None:
+    assert tg.transport.credentials.api_key == api_key

@@ -2,15 +2,16 @@
 
 `tradeguard keys rotate` audits the new key, stores it where the profile reads it (keyring
 entries, a 0600 file) and touches a stamp file. The session polls that stamp (one stat every
-few seconds); when it changes, it re-reads the credentials, audits the new key against the
-exchange on a transport of its own, and only then swaps it in between two requests: REST and
-the user stream both sign with it from then on, and the journal masks the new secret too. A
-key that fails its audit is not used: the session keeps the old one and journals why.
+few seconds, on its heartbeat: `rotation_look`); when it changes, it re-reads the credentials,
+audits the new key against the exchange on a transport of its own, and only then swaps it in
+between two requests: REST and the user stream both sign with it from then on, and the journal
+masks the new secret too. A key that fails its audit is not used: the session keeps the old one
+and journals why.
 """
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from tradeguard.errors import TradeguardError
@@ -19,18 +20,48 @@ from tradeguard.journal.redact import Redactor
 from tradeguard.keys.credentials import ApiCredentials, key_prefix
 from tradeguard.profile.profiles import Profile
 
+_EARLY_BEAT_S = 0.01  # a beat that wakes a hair early still counts as the interval passed
 
-async def follow_rotations(session: Any, profile: Profile, every_s: float = 5.0) -> None:
-    """Run until cancelled: swap in a rotated key once it passes its audit."""
+
+def rotation_look(
+    session: Any,
+    profile: Profile,
+    every_s: float = 5.0,
+    *,
+    monotonic: Callable[[], float] | None = None,
+) -> Callable[[], None] | None:
+    """A duty for the session's heartbeat (session/stop.py): once `every_s` has passed by the
+    session's clock, one stat of the rotation stamp; when it changed, the swap (`rotate_now`,
+    which reads and audits the key over the network) runs as a task of its own, and no look
+    is taken until it ends. No timer of its own: the beat that wakes the loop for the kill
+    switch and the alerts looks too. None where the key does not rotate (the embedded
+    simulator's)."""
     from tradeguard.cli.keys import CredentialWatch
 
     if profile.credentials is None:
-        return  # the embedded simulator's key does not rotate
+        return None
     watch = CredentialWatch(profile.name)
-    while True:
-        await asyncio.sleep(every_s)
-        if watch.poll():
+    now = monotonic or session.clock.monotonic
+    looked = now()
+    swapping = False
+
+    async def swap() -> None:
+        nonlocal swapping
+        try:
             await rotate_now(session, profile)
+        finally:
+            swapping = False
+
+    def look() -> None:
+        nonlocal looked, swapping
+        if swapping or now() - looked < every_s - _EARLY_BEAT_S:
+            return
+        looked = now()
+        if watch.poll():
+            swapping = True
+            session._spawn(swap())
+
+    return look
 
 
 async def rotate_now(session: Any, profile: Profile) -> bool:

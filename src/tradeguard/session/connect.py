@@ -203,13 +203,15 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
         attach(session, assets, opts.tolerance)
     if profile.reconcile_every_s > 0:
         session._spawn(reconcile_every(session, assets, opts.tolerance, profile.reconcile_every_s))
-    # one timer for the once-a-second duties: the kill-switch watch and the alerts' tick
-    session._spawn(session.heartbeat(session.alerts.tick))
+    # one timer for the periodic duties: the kill-switch watch, the alerts' tick and, every
+    # rotation_poll_s, the look for a rotated key
+    from tradeguard.keys.rotation import rotation_look
+
+    rotation = rotation_look(session, profile, opts.rotation_poll_s)
+    duties = [session.alerts.tick] if rotation is None else [session.alerts.tick, rotation]
+    session._spawn(session.heartbeat(*duties))
     session._spawn(session.commit_due())
     session._spawn(transport.keep_rules_fresh(rules, profile.name))
-    from tradeguard.keys.rotation import follow_rotations
-
-    session._spawn(follow_rotations(session, profile, opts.rotation_poll_s))
     if opts.stream and creds is not None:
         await _start_stream(session, stream_url, creds, assets, opts)
     else:

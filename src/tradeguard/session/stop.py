@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 CLOSE_HOOK_S = 10.0  # how long closing waits for each part (stream, transport, journal, sim)
 DUE_SLACK_S = 0.001  # what a timer waking a hair early (or a float's rounding) still counts
 HEARTBEAT_S = 1.0  # the session's once-a-second duties: the kill-switch watch, the alert tick
+# (and the look for a rotated key, which keeps its own 5 s cadence: keys/rotation.py)
 
 
 class StopCalls:
@@ -96,11 +97,12 @@ class StopCalls:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         """The session's periodic duties in one timer: following the kill switch from the
-        journal (see `_journal_watch`), then each of `duties` (the alert hub's tick), every
-        `every_s`. One wake-up of the loop for all of them, not one each: a wake-up after an
-        idle gap costs about 200 µs of CPU here, most of what an idle bot spends. A duty that
-        raises is reported to the loop's exception handler and dropped, the others go on, as
-        when each was a task of its own. Runs until the session closes."""
+        journal (see `_journal_watch`), then each of `duties` (the alert hub's tick, the look
+        for a rotated key: `keys.rotation.rotation_look`), every `every_s`. One wake-up of the
+        loop for all of them, not one each: a wake-up after an idle gap costs about 200 µs of
+        CPU here, most of what an idle bot spends. A duty that raises is reported to the loop's
+        exception handler and dropped, the others go on, as when each was a task of its own.
+        Runs until the session closes."""
         going: list[Callable[[], object]] = [self._journal_watch(), *duties]
         while not self.closing and going:
             await sleep(every_s)
