@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tradeguard.net.task_stop import stop_task
+
 RETRY_MS = 1000  # how long a browser waits before it reconnects
 KEEPALIVE_S = 15.0  # a comment line this often, so proxies and browsers notice a dead link
 POLL_S = 0.25
@@ -193,11 +195,11 @@ class Feed:
 
     async def close(self) -> None:
         self.end_streams()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self.tail.close()
+        try:
+            if self._task is not None:
+                await stop_task(self._task)
+        finally:  # cancelled while the feed ends, the journal's tail still closes
+            self.tail.close()
 
 
 def is_end(message: Message) -> bool:

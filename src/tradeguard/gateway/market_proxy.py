@@ -10,8 +10,9 @@ nothing is checked or rewritten; a socket the exchange closes is closed for the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import TYPE_CHECKING
+
+from tradeguard.net.task_stop import stop_task
 
 if TYPE_CHECKING:
     import aiohttp
@@ -37,10 +38,10 @@ async def relay(request: web.Request, upstream_root: str) -> web.WebSocketRespon
             down = asyncio.create_task(_copy(upstream, ws))
             up = asyncio.create_task(_copy(ws, upstream))
             await asyncio.wait((down, up), return_when=asyncio.FIRST_COMPLETED)
-            for task in (down, up):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            down.cancel()
+            up.cancel()  # both at once: a handler cancelled midway leaves neither running
+            await stop_task(down)
+            await stop_task(up)
         await ws.close()
     return ws
 

@@ -28,6 +28,7 @@ from tradeguard.gateway.local_keys import LocalKeys
 from tradeguard.gateway.shapes import NO_LIST
 from tradeguard.gateway.user_events import UserEvents
 from tradeguard.gateway.wire_errors import binance
+from tradeguard.net.task_stop import stop_task
 from tradeguard.orders import Order
 
 if TYPE_CHECKING:
@@ -177,10 +178,10 @@ class UserStreams:
         finally:
             self.remove(subscriber)
             self._key_sockets.get(listen_key, set()).discard(subscriber)
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
-            await ws.close()
+            try:
+                await stop_task(writer)
+            finally:  # cancelled while the writer ends, the socket still closes
+                await ws.close()
         return ws
 
     # ── the WebSocket API's subscriptions (ws_api.py routes the requests) ────────────────

@@ -26,7 +26,6 @@ up runs to its end (a placement is never cut half-way); its reply is dropped.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -37,6 +36,7 @@ from tradeguard.gateway.local_keys import LocalKey
 from tradeguard.gateway.public import EXCHANGE_INFO
 from tradeguard.gateway.user_stream import Subscriber, pump
 from tradeguard.gateway.wire_errors import WireError, binance
+from tradeguard.net.task_stop import stop_task
 from tradeguard.venues.binance import signing
 
 if TYPE_CHECKING:
@@ -114,10 +114,10 @@ class WsApi:
         finally:
             for sub in conn.subs.values():
                 self.streams.remove(sub)
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
-            await ws.close()
+            try:
+                await stop_task(writer)
+            finally:  # cancelled while the writer ends, the socket still closes
+                await ws.close()
         return ws
 
     def _on_text(self, text: str, conn: _Socket) -> None:

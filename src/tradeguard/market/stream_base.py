@@ -29,6 +29,7 @@ import aiohttp
 from tradeguard.market.cache import MarketStats
 from tradeguard.net.clock import SYSTEM, Clock
 from tradeguard.net.ratelimit import Wait
+from tradeguard.net.task_stop import stop_task
 
 Handler = Callable[[Any], None]  # takes the frame's decoded payload
 Sleep = Callable[[float], Awaitable[None]]
@@ -113,15 +114,15 @@ class SubscribedStream:
     async def close(self) -> None:
         self.closed = True
         self._wake.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        if self._ws is not None:
-            with contextlib.suppress(Exception):
-                await self._ws.close()
-        if self._http is not None:
-            await self._http.close()
+        try:
+            if self._task is not None:
+                await stop_task(self._task, quiet=(Exception,))
+        finally:  # cancelled while the loop ends, the connection and the session still close
+            if self._ws is not None:
+                with contextlib.suppress(Exception):
+                    await self._ws.close()
+            if self._http is not None:
+                await self._http.close()
 
     def _went_stale(self) -> str:
         """Count a stale stream; why the connection is replaced."""
@@ -222,15 +223,15 @@ class SubscribedStream:
         except self._failures as exc:
             return f"connection failed: {exc}", False
         finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await sender
-            self.up.clear()
-            for event in self._confirmed.values():
-                event.clear()
-            self._ws = None
-            with contextlib.suppress(Exception):
-                await ws.close()
+            try:
+                await stop_task(sender, quiet=(Exception,))
+            finally:  # cancelled while the sender ends, the connection is still given up
+                self.up.clear()
+                for event in self._confirmed.values():
+                    event.clear()
+                self._ws = None
+                with contextlib.suppress(Exception):
+                    await ws.close()
 
 
 _DATA = (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY)

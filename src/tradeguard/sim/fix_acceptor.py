@@ -17,6 +17,7 @@ import contextlib
 import functools
 from typing import TYPE_CHECKING
 
+from tradeguard.net.task_stop import stop_task
 from tradeguard.sim import rest_orderlist, rest_replace, rest_trade
 from tradeguard.sim.faults_kinds import FixNews
 from tradeguard.sim.fix_session import FixSession
@@ -78,14 +79,17 @@ class FixAcceptor:
             server.close()
         for session in list(self.sessions):
             session.abort()
-        for run in list(self._runs):
-            run.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await run
-        for server in self._servers:
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(2.0):  # not wait_for: it can swallow a cancel
-                    await server.wait_closed()
+        runs = list(self._runs)
+        for run in runs:
+            run.cancel()  # all at once: a close cancelled midway leaves none running
+        try:
+            for run in runs:
+                await stop_task(run, quiet=(Exception,))
+        finally:
+            for server in self._servers:
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(2.0):  # not wait_for: it can swallow a cancel
+                        await server.wait_closed()
 
     async def _accept(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, drop_copy: bool

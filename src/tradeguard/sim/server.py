@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import signal
 import sys
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from tradeguard.errors import TradeguardError
 from tradeguard.net.clock import SYSTEM, Clock
+from tradeguard.net.task_stop import stop_task
 from tradeguard.sim.config import SimConfig, load
 
 if TYPE_CHECKING:
@@ -120,13 +120,13 @@ class RunningSim:
         if self._closed:
             return
         self._closed = True
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-        if self.fix is not None:
-            await self.fix.close()
-        await self._runner.cleanup()
+        try:
+            if self._ticker is not None:
+                await stop_task(self._ticker)
+        finally:  # cancelled while the ticker ends, the servers still close
+            if self.fix is not None:
+                await self.fix.close()
+            await self._runner.cleanup()
 
     async def __aenter__(self) -> RunningSim:
         return self

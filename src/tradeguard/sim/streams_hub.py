@@ -25,7 +25,6 @@ added (and on every market tick).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from tradeguard.net.task_stop import stop_task
 from tradeguard.sim.faults_kinds import ReorderNext
 from tradeguard.sim.records import STOP_TRIGGERED
 
@@ -107,9 +107,7 @@ class Outbox:
 
     async def finish(self) -> None:
         self.open = False
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await stop_task(self._task)
 
 
 class StreamConn:

@@ -19,6 +19,7 @@ import random
 from collections.abc import Awaitable, Callable
 
 from tradeguard.keys.credentials import ApiCredentials
+from tradeguard.net.task_stop import stop_task
 from tradeguard.venues.binance import fix_wire
 from tradeguard.venues.binance.fix_session import (
     NOT_REACHED,
@@ -158,5 +159,4 @@ class DropCopy:
             if self._task is not None:
                 self._task.cancel()
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+            await stop_task(self._task, quiet=(Exception,))

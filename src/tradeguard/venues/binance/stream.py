@@ -69,6 +69,7 @@ from tradeguard.events import (
 from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.net.clock import SYSTEM, Clock
 from tradeguard.net.ratelimit import Wait
+from tradeguard.net.task_stop import stop_task
 from tradeguard.venues.binance import failures, signing
 from tradeguard.venues.binance.backfill import backfill
 from tradeguard.venues.binance.client import BinanceTransport
@@ -197,15 +198,15 @@ class UserStream(HoldsDuringGapFill):
 
     async def close(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self._own_session and self._session is not None:
-            await self._session.close()
-            self._session = None
-        self.ready.clear()
-        self._queue.put_nowait(_END)
+        try:
+            if task is not None:
+                await stop_task(task)
+        finally:  # cancelled while the stream ends, its session closes and its reader ends
+            self.ready.clear()
+            self._queue.put_nowait(_END)
+            if self._own_session and self._session is not None:
+                await self._session.close()
+                self._session = None
 
     @property
     def error(self) -> BaseException | None:

@@ -32,6 +32,7 @@ from tradeguard.keys.credentials import ApiCredentials
 from tradeguard.net.clock import SYSTEM, Clock
 from tradeguard.net.httpclient import NeverSent, NoAnswer
 from tradeguard.net.httpwire import Response
+from tradeguard.net.task_stop import stop_task
 from tradeguard.venues.binance.endpoints import Request
 from tradeguard.venues.binance.signing import ReadyKey
 from tradeguard.venues.binance.wsapi_frames import (
@@ -203,18 +204,21 @@ class WsOrderWire:
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        conns = [c for c in (self._conn, *self._retiring) if c is not None]
-        self._conn = None
-        self._retiring.clear()
-        for conn in conns:
-            await self._shut(conn, "the transport closed")
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()  # all at once: a close cancelled midway leaves none running
+        try:
+            for task in tasks:
+                await stop_task(task, quiet=(Exception,))
+        finally:  # cancelled while the tasks end, the connections and the session still close
+            conns = [c for c in (self._conn, *self._retiring) if c is not None]
+            self._conn = None
+            self._retiring.clear()
+            for conn in conns:
+                await self._shut(conn, "the transport closed")
+            if self._session is not None:
+                await self._session.close()
+                self._session = None
 
     # ── the connection ──────────────────────────────────────────────────────────────────
     def _usable(self, conn: _Connection | None) -> bool:
@@ -328,9 +332,9 @@ class WsOrderWire:
     async def _shut(self, conn: _Connection, why: str) -> None:
         conn.fail_pending(why)
         reader, conn.reader = conn.reader, None
-        if reader is not None and reader is not asyncio.current_task():
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reader
-        with contextlib.suppress(Exception):
-            await conn.ws.close()
+        try:
+            if reader is not None and reader is not asyncio.current_task():
+                await stop_task(reader, quiet=(Exception,))
+        finally:  # cancelled while the reader ends, the socket still closes
+            with contextlib.suppress(Exception):
+                await conn.ws.close()
