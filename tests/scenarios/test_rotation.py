@@ -120,3 +120,16 @@ async def test_pain23_a_key_rotated_by_the_command_is_used_within_seconds(
 
 def _signs_with(tg: Any, api_key: str) -> None:
     assert tg.transport.credentials.api_key == api_key
+
+
+@pytest.mark.parametrize("venue", ["bybit", "okx", "kraken"])
+def test_pain23_a_ccxt_venue_s_session_takes_no_rotation_look(venue: str) -> None:
+    """The swap audits and signs with a Binance transport, so on Bybit, OKX and Kraken it would
+    refuse every new key and the bot would go on with the old one, the one the user is told to
+    delete: there the bot reads a rotated key at its next start, and `keys rotate` says so."""
+    from tradeguard.keys.credentials import CredentialsSpec
+    from tradeguard.profile.profiles import Profile
+
+    spec = CredentialsSpec(profile="bot", source="env", api_key="K", secret="S")
+    profile = Profile(name="bot", venue=venue, env="testnet", credentials=spec)  # type: ignore[arg-type]
+    assert rotation_look(object(), profile, monotonic=lambda: 0.0) is None

@@ -187,6 +187,8 @@ def rotate(
     )
     if spec.source == "env":
         click.echo("a running bot reads environment variables only at start: restart it.")
+    elif profile.venue != "binance":  # the swap in a running session is Binance's only
+        click.echo(f"a running bot on {profile.venue} reads the new key at its start: restart it.")
     else:
         click.echo(
             "a running bot picks the new key up on SIGHUP or within a few seconds (it watches "

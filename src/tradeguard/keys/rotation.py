@@ -1,4 +1,5 @@
-"""A running session picks up a rotated key without a restart.
+"""A running session on Binance picks up a rotated key without a restart (on the other
+venues, at its next start).
 
 `tradeguard keys rotate` audits the new key, stores it where the profile reads it (keyring
 entries, a 0600 file) and touches a stamp file. The session polls that stamp (one stat every
@@ -35,10 +36,13 @@ def rotation_look(
     which reads and audits the key over the network) runs as a task of its own, and no look
     is taken until it ends. No timer of its own: the beat that wakes the loop for the kill
     switch and the alerts looks too. None where the key does not rotate (the embedded
-    simulator's)."""
+    simulator's), and on the venues ccxt serves: the swap audits and signs on a Binance
+    transport, so there it would refuse every new key and leave the bot on the old one, the
+    key the user is told to delete. A bot on Bybit, OKX or Kraken reads a rotated key at its
+    next start, and `keys rotate` says so."""
     from tradeguard.cli.keys import CredentialWatch
 
-    if profile.credentials is None:
+    if profile.credentials is None or profile.venue != "binance":
         return None
     watch = CredentialWatch(profile.name)
     now = monotonic or session.clock.monotonic
