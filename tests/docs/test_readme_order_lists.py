@@ -12,14 +12,14 @@ from decimal import Decimal
 
 import pytest
 
-from tests.gateway.conftest import Served, _isolated, served  # noqa: F401 (fixtures)
+from tests.gateway.conftest import (  # noqa: F401 (fixtures)
+    Served,
+    _isolated,
+    served,
+    served_at_order_rate,
+)
 from tests.gateway.test_order_lists_checks import post_signed
-from tests.scenarios.conftest import FAST_RESOLVE
-from tradeguard.gateway import server
-from tradeguard.gateway.local_keys import LocalKey, LocalKeys
-from tradeguard.keys.credentials import Secret
 from tradeguard.model import OrderStatus
-from tradeguard.session.connect import connect
 
 
 async def _prices(gw: Served, *pcts: str) -> list[str]:
@@ -92,14 +92,8 @@ async def test_an_oto_whose_legs_share_a_client_id_is_refused_before_anything_le
 @pytest.fixture
 async def slow() -> AsyncIterator[Served]:
     """A gateway whose one key may place two orders a minute: one OTO's worth."""
-    tg = await connect("gw", resolve=FAST_RESOLVE)
-    key = LocalKey("slow", "SlowOtos1", Secret("slow-otos-secret"), max_orders_per_minute=2)
-    running = await server.start(tg, LocalKeys([key]))
-    try:
-        yield Served(tg, running, key, None)  # type: ignore[arg-type]
-    finally:
-        await running.close()
-        await tg.close()
+    async with served_at_order_rate("SlowOtos1", 2) as gateway:
+        yield gateway
 
 
 async def test_an_oto_refused_for_its_pending_leg_spends_none_of_the_key_s_rate(

@@ -7,6 +7,7 @@ can ask for a risk denial; `remote` drives the simulator's faults and counts its
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from tests.scenarios.conftest import FAST_RESOLVE, watch_placements
 from tradeguard.gateway import server
 from tradeguard.gateway.local_keys import LocalKey, LocalKeys
+from tradeguard.keys.credentials import Secret
 from tradeguard.session.connect import connect
 from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
@@ -74,6 +76,22 @@ async def served() -> AsyncIterator[Served]:
         finally:
             await running.close()
             await tg.close()
+
+
+@asynccontextmanager
+async def served_at_order_rate(api_key: str, orders_per_minute: int) -> AsyncIterator[Served]:
+    """A gateway whose one local key may place `orders_per_minute` orders a minute (no
+    simulator control: these tests read the key's limits, not the exchange)."""
+    tg = await connect("gw", resolve=FAST_RESOLVE)
+    key = LocalKey(
+        "slow", api_key, Secret(f"{api_key}-secret"), max_orders_per_minute=orders_per_minute
+    )
+    running = await server.start(tg, LocalKeys([key]))
+    try:
+        yield Served(tg, running, key, None)  # type: ignore[arg-type]
+    finally:
+        await running.close()
+        await tg.close()
 
 
 def point_ccxt(exchange: Any, base_url: str) -> None:

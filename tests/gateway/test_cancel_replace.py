@@ -14,12 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.gateway.conftest import Served, pb_client_class
-from tests.scenarios.conftest import FAST_RESOLVE
-from tradeguard.gateway import server
-from tradeguard.gateway.local_keys import LocalKey, LocalKeys
-from tradeguard.keys.credentials import Secret
-from tradeguard.session.connect import connect
+from tests.gateway.conftest import Served, pb_client_class, served_at_order_rate
 from tradeguard.venues.binance import signing
 
 pytestmark = pytest.mark.realclient
@@ -69,14 +64,8 @@ async def test_cancel_replace_over_rest(served: Served) -> None:
 
 @pytest.fixture
 async def limited() -> AsyncIterator[Served]:
-    tg = await connect("gw", resolve=FAST_RESOLVE)
-    key = LocalKey("slow", "SlowBot1", Secret("slow-secret-1"), max_orders_per_minute=5)
-    running = await server.start(tg, LocalKeys([key]))
-    try:
-        yield Served(tg, running, key, None)  # type: ignore[arg-type]
-    finally:
-        await running.close()
-        await tg.close()
+    async with served_at_order_rate("SlowBot1", 5) as served:
+        yield served
 
 
 async def test_a_key_s_own_order_rate_is_in_the_ws_api_rate_limits(limited: Served) -> None:
@@ -84,7 +73,7 @@ async def test_a_key_s_own_order_rate_is_in_the_ws_api_rate_limits(limited: Serv
         "apiKey": "SlowBot1", "symbol": "BTCUSDT", "side": "BUY", "type": "MARKET",
         "quantity": "0.001", "timestamp": limited.tg.server_now_ms(),
     }  # fmt: skip
-    params["signature"] = signing.hmac_sha256_hex("slow-secret-1", signing.ws_payload(params))
+    params["signature"] = signing.hmac_sha256_hex(limited.secret, signing.ws_payload(params))
     url = limited.base_url.replace("http", "ws", 1) + "/ws-api/v3"
     async with aiohttp.ClientSession() as http, http.ws_connect(url) as ws:
         await ws.send_json({"id": 1, "method": "order.place", "params": params})

@@ -12,26 +12,15 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
-from tests.gateway.conftest import Served
-from tests.scenarios.conftest import FAST_RESOLVE
-from tradeguard.gateway import server
-from tradeguard.gateway.local_keys import LocalKey, LocalKeys
-from tradeguard.keys.credentials import Secret
-from tradeguard.session.connect import connect
+from tests.gateway.conftest import Served, served_at_order_rate
 from tradeguard.venues.binance import signing
 
 
 @pytest.fixture
 async def slow() -> AsyncIterator[Served]:
     """A gateway whose one key may place two orders a minute: one list's worth."""
-    tg = await connect("gw", resolve=FAST_RESOLVE)
-    key = LocalKey("slow", "SlowLists1", Secret("slow-lists-secret"), max_orders_per_minute=2)
-    running = await server.start(tg, LocalKeys([key]))
-    try:
-        yield Served(tg, running, key, None)  # type: ignore[arg-type]
-    finally:
-        await running.close()
-        await tg.close()
+    async with served_at_order_rate("SlowLists1", 2) as served:
+        yield served
 
 
 async def post_signed(served: Served, path: str, params: dict[str, Any]) -> tuple[int, Any]:
