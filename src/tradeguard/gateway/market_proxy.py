@@ -37,11 +37,13 @@ async def relay(request: web.Request, upstream_root: str) -> web.WebSocketRespon
         async with upstream:
             down = asyncio.create_task(_copy(upstream, ws))
             up = asyncio.create_task(_copy(ws, upstream))
-            await asyncio.wait((down, up), return_when=asyncio.FIRST_COMPLETED)
-            down.cancel()
-            up.cancel()  # both at once: a handler cancelled midway leaves neither running
-            await stop_task(down)
-            await stop_task(up)
+            try:
+                await asyncio.wait((down, up), return_when=asyncio.FIRST_COMPLETED)
+            finally:  # a handler cancelled midway (the gateway's shutdown) stops both too
+                down.cancel()
+                up.cancel()  # both at once, before either is waited for
+                await stop_task(down)
+                await stop_task(up)
         await ws.close()
     return ws
 
