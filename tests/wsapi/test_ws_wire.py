@@ -161,17 +161,9 @@ class _QuietSocket:
 
     def __init__(self) -> None:
         self.sent: list[bytes] = []
-        self._never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-    async def send_frame(self, frame: bytes, kind: object) -> None:
+    def send_text(self, frame: bytes) -> None:
         self.sent.append(frame)
-
-    def __aiter__(self) -> _QuietSocket:
-        return self
-
-    async def __anext__(self) -> object:
-        await self._never
-        raise StopAsyncIteration
 
     async def close(self) -> None:
         self.closed = True
@@ -184,16 +176,11 @@ async def test_a_send_cancelled_as_its_connection_opens_sends_nothing() -> None:
     opened: asyncio.Future[None] = loop.create_future()
     socket = _QuietSocket()
 
-    class _Session:
-        async def ws_connect(self, url: str, **options: object) -> _QuietSocket:
-            await opened
-            return socket
+    async def dial(url: str, *callbacks: object) -> _QuietSocket:
+        await opened
+        return socket
 
-        async def close(self) -> None:
-            pass
-
-    wire = WsOrderWire("ws://fake/ws-api/v3", config=CONFIG)
-    wire._session = _Session()  # type: ignore[assignment]
+    wire = WsOrderWire("ws://fake/ws-api/v3", config=CONFIG, dial=dial)  # type: ignore[arg-type]
     order = endpoints.new_order(
         endpoints.NewOrder("BTCUSDT", Side.BUY, OrderType.MARKET, "c-1", quantity=Decimal(1))
     )

@@ -21,11 +21,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import ssl
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import msgspec
 
 from tradeguard.keys.credentials import ApiCredentials
@@ -33,6 +33,7 @@ from tradeguard.net.clock import SYSTEM, Clock
 from tradeguard.net.httpclient import NeverSent, NoAnswer
 from tradeguard.net.httpwire import Response
 from tradeguard.net.task_stop import stop_task
+from tradeguard.net.wsclient import WsConnection, connect
 from tradeguard.venues.binance.endpoints import Request
 from tradeguard.venues.binance.signing import ReadyKey
 from tradeguard.venues.binance.wsapi_frames import (
@@ -56,19 +57,25 @@ class WsApiConfig:
     max_connection_s: float = 23 * 3600.0  # Binance cuts a connection at 24 h; leave before
 
 
+Dial = Callable[[str, Callable[[bytes], None], Callable[[str], None]], Awaitable[WsConnection]]
+
+
 class _Connection:
-    """One WebSocket API connection: its socket, its reader, the requests awaiting a reply on
-    it. `retiring`: new requests go to a new connection; this one only awaits its replies."""
+    """One WebSocket API connection: its socket, the requests awaiting a reply on it.
+    `retiring`: new requests go to a new connection; this one only awaits its replies."""
 
-    __slots__ = ("opened_at", "pending", "reader", "retiring", "ws")
+    __slots__ = ("opened_at", "pending", "retiring", "ws")
 
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse, opened_at: float) -> None:
-        self.ws = ws
-        self.reader: asyncio.Task[None] | None = None
+    def __init__(self, opened_at: float) -> None:
+        self.ws: WsConnection | None = None  # set once the handshake is done
         # request id -> (its reply, the loop time by which it must have come)
         self.pending: dict[int, tuple[asyncio.Future[ReplyFrame], float]] = {}
         self.opened_at = opened_at
         self.retiring = False
+
+    @property
+    def closed(self) -> bool:
+        return self.ws is None or self.ws.closed
 
     def fail_pending(self, why: str) -> None:
         for future, _ in self.pending.values():
@@ -102,13 +109,15 @@ class WsOrderWire:
         clock: Clock = SYSTEM,
         rng: random.Random | None = None,
         sleep: Sleep = asyncio.sleep,
+        dial: Dial | None = None,
     ) -> None:
         self.url = url
         self.config = config or WsApiConfig()
         self.clock = clock
         self._rng = rng or random.Random()  # jitter, not cryptography
         self._sleep = sleep
-        self._session: aiohttp.ClientSession | None = None
+        self._dial = dial or self._connect
+        self._ssl: ssl.SSLContext | None = None  # the CA store loaded once, not per connect
         self._conn: _Connection | None = None  # where new requests go
         self._retiring: set[_Connection] = set()  # still awaiting replies, then closed
         self._connecting: asyncio.Lock | None = None
@@ -126,7 +135,7 @@ class WsOrderWire:
     @property
     def connected(self) -> bool:
         conn = self._conn
-        return conn is not None and not conn.ws.closed and not conn.retiring
+        return conn is not None and not conn.closed and not conn.retiring
 
     @property
     def down(self) -> bool:
@@ -175,9 +184,9 @@ class WsOrderWire:
             self._watchdog = loop.call_at(due, self._expire)
         try:
             try:
-                await conn.ws.send_frame(frame, aiohttp.WSMsgType.TEXT)
-            except (ConnectionError, RuntimeError, aiohttp.ClientError) as exc:
-                # aiohttp refuses to write on a closing socket before any byte leaves
+                assert conn.ws is not None
+                conn.ws.send_text(frame)
+            except ConnectionError as exc:  # refused before any byte of it was written
                 raise NeverSent(f"the WebSocket API connection is closed ({exc})") from exc
             reply = await future
         finally:
@@ -216,13 +225,10 @@ class WsOrderWire:
             self._retiring.clear()
             for conn in conns:
                 await self._shut(conn, "the transport closed")
-            if self._session is not None:
-                await self._session.close()
-                self._session = None
 
     # ── the connection ──────────────────────────────────────────────────────────────────
     def _usable(self, conn: _Connection | None) -> bool:
-        if conn is None or conn.ws.closed or conn.retiring:
+        if conn is None or conn.closed or conn.retiring:
             return False
         return self.clock.monotonic() - conn.opened_at < self.config.max_connection_s
 
@@ -238,14 +244,15 @@ class WsOrderWire:
             if self._usable(conn):
                 assert conn is not None
                 return conn
-            if conn is not None and not conn.ws.closed:
+            if conn is not None and not conn.closed:
                 self._retire(conn)  # 24 h old: leave it before the exchange cuts it
             wait = self._retry_at - self.clock.monotonic()
             if wait > 0:
                 await self._sleep(wait)
+            conn = _Connection(self.clock.monotonic())
             try:
-                ws = await self._open()
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                conn.ws = await self._open(conn)
+            except (OSError, TimeoutError) as exc:
                 self.failed_connects += 1
                 ceiling = min(
                     self.config.backoff_cap_s,
@@ -254,21 +261,27 @@ class WsOrderWire:
                 self._retry_at = self.clock.monotonic() + self._rng.uniform(0, ceiling)
                 raise NeverSent(f"the WebSocket API at {self.url} did not open: {exc}") from exc
             self.failed_connects = 0
-            conn = self._conn = _Connection(ws, self.clock.monotonic())
+            conn.opened_at = self.clock.monotonic()
+            self._conn = conn
             self.connections += 1
-            conn.reader = asyncio.create_task(self._read(conn))
             return conn
 
-    async def _open(self) -> aiohttp.ClientWebSocketResponse:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        timeout = aiohttp.ClientWSTimeout(ws_close=1.0)
+    async def _open(self, conn: _Connection) -> WsConnection:
         # asyncio.timeout, not wait_for: on 3.11 wait_for hands the connection to a caller
         # cancelled in the turn it opened, and that caller's order would go out
         async with asyncio.timeout(self.config.connect_timeout_s):
-            return await self._session.ws_connect(
-                self.url, timeout=timeout, autoping=True, heartbeat=None
+            return await self._dial(
+                self.url,
+                lambda data: self._on_message(conn, data),
+                lambda why: self._on_close(conn, why),
             )
+
+    async def _connect(
+        self, url: str, on_message: Callable[[bytes], None], on_close: Callable[[str], None]
+    ) -> WsConnection:
+        if url.startswith("wss:") and self._ssl is None:
+            self._ssl = ssl.create_default_context()
+        return await connect(url, on_message, on_close, ssl_context=self._ssl)
 
     def _retire(self, conn: _Connection) -> None:
         """A planned reconnect: new requests go to a new connection; `conn` keeps the ones in
@@ -303,38 +316,30 @@ class WsOrderWire:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _read(self, conn: _Connection) -> None:
+    def _on_message(self, conn: _Connection, data: bytes) -> None:
+        """A whole message on `conn`, handed over as it completes (no reader task: the reply
+        reaches its order one turn of the event loop sooner)."""
         try:
-            async for message in conn.ws:
-                if message.type is aiohttp.WSMsgType.TEXT:
-                    data: str | bytes = message.data
-                elif message.type is aiohttp.WSMsgType.BINARY:
-                    data = message.data
-                else:
-                    continue
-                try:
-                    reply = decode_reply(data)
-                except (msgspec.DecodeError, msgspec.ValidationError):
-                    continue  # not a reply we can read: its request times out as unknown
-                if not isinstance(reply.id, int):
-                    if reply.event is not None and reply.event.e == SERVER_SHUTDOWN:
-                        self._on_shutdown(conn)
-                    continue  # another event: nothing to do with orders
-                waiting = conn.pending.get(reply.id)
-                if waiting is not None and not waiting[0].done():
-                    waiting[0].set_result(reply)
-        finally:
-            if self._conn is conn:
-                self._conn = None
-            self._retiring.discard(conn)
-            conn.fail_pending("the WebSocket API connection closed before the reply")
+            reply = decode_reply(data)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return  # not a reply we can read: its request times out as unknown
+        if not isinstance(reply.id, int):
+            if reply.event is not None and reply.event.e == SERVER_SHUTDOWN:
+                self._on_shutdown(conn)
+            return  # another event: nothing to do with orders
+        waiting = conn.pending.get(reply.id)
+        if waiting is not None and not waiting[0].done():
+            waiting[0].set_result(reply)
+
+    def _on_close(self, conn: _Connection, why: str) -> None:
+        """`conn` is gone: every request still waiting on it is an unknown outcome."""
+        if self._conn is conn:
+            self._conn = None
+        self._retiring.discard(conn)
+        conn.fail_pending(f"the WebSocket API connection closed before the reply ({why})")
 
     async def _shut(self, conn: _Connection, why: str) -> None:
         conn.fail_pending(why)
-        reader, conn.reader = conn.reader, None
-        try:
-            if reader is not None and reader is not asyncio.current_task():
-                await stop_task(reader, quiet=(Exception,))
-        finally:  # cancelled while the reader ends, the socket still closes
+        if conn.ws is not None:
             with contextlib.suppress(Exception):
                 await conn.ws.close()
