@@ -129,6 +129,13 @@ class Order(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         return not self.status.is_final
 
     @property
+    def never_placed(self) -> bool:
+        """Refused before the exchange's book held it: the exchange rejected it, or its lost
+        request was found never placed. Nothing of it lives on the exchange, whose rule then
+        frees its client order id for a new order (Binance's: unique among open orders)."""
+        return self.status is OrderStatus.REJECTED and self.order_id is None and not self.fills
+
+    @property
     def missing_qty(self) -> Decimal:
         """Filled according to the exchange but not yet booked from a fill message."""
         return max(ZERO, self.reported_qty - self.executed_qty)

@@ -202,6 +202,8 @@ class RungRecorder(msgspec.Struct, gc=False):
                 self.tally = _restart(tally)
         elif isinstance(event, ev.OrderIntended):
             coid = event.intent.client_order_id
+            if tally.last_status.get(coid) is OrderStatus.REJECTED and coid not in tally.order_ids:
+                tally.intents.pop(coid, None)  # never placed: its id was free again, as on Binance
             tally.intents[coid] = tally.intents.get(coid, 0) + 1
         elif isinstance(event, ev.OrderUpdated):
             tally.order(event.client_order_id, event.symbol, event.order_id)

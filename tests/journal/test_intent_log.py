@@ -13,7 +13,7 @@ from tradeguard.journal import codec, intent_log
 from tradeguard.journal.intent_log import IntentLog, orphans
 from tradeguard.journal.store_sqlite import SqliteJournal
 
-from .factories import clock_event, intent
+from .factories import T0, clock_event, intent
 
 
 def logs(path: Path) -> list[Path]:
@@ -146,6 +146,18 @@ def test_an_intent_already_committed_is_not_recovered_twice(tmp_path: Path) -> N
     log.write(codec.encode(committed.event))  # as if it died after the commit, before clearing
     crash(store)
     assert kinds_and_ids(path) == [("OrderIntended", "a")]
+
+
+def test_a_second_intent_under_a_freed_id_is_recovered(tmp_path: Path) -> None:
+    """An order that never reached the exchange leaves its id free: the retry's intent, under
+    the same id, is recovered though the journal holds the first one's."""
+    path = tmp_path / "j.db"
+    store = SqliteJournal(path, max_delay_s=3600)
+    store.append(intent("a"))
+    store.flush()
+    store.append(intent("a", qty="2", at_ms=T0 + 5))
+    crash(store)
+    assert kinds_and_ids(path) == [("OrderIntended", "a"), ("OrderIntended", "a")]
 
 
 def test_a_live_process_log_is_left_alone(tmp_path: Path) -> None:

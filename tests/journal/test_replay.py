@@ -192,6 +192,39 @@ def test_refusals_change_nothing() -> None:
     assert ledger.state() == before
 
 
+def _not_placed(coid: str, at_ms: int) -> ev.OrderUpdated:
+    """The exchange's rejection, or the resolution's word that a lost request never arrived."""
+    return ev.OrderUpdated(
+        at_ms=at_ms, profile="t", client_order_id=coid, symbol="BTCUSDT", status=S.REJECTED,
+        source="local", reason="never placed",
+    )  # fmt: skip
+
+
+def test_an_id_whose_order_never_reached_the_exchange_names_a_new_order() -> None:
+    events = [
+        intent("x"),
+        _not_placed("x", T0 + 1),
+        intent("x", qty="2", at_ms=T0 + 2),
+        update(S.NEW, "x", order_id=9, at_ms=T0 + 3),
+        fill(1, "2", coid="x", order_id=9, at_ms=T0 + 4),
+    ]
+    ledger = Ledger()
+    for event in events:
+        ledger.apply(event)
+    order = ledger.order("x")
+    assert order is not None and order.status is S.FILLED and order.qty == Decimal(2)
+    assert ledger.open_orders() == []  # closed, not held open by the first order's closing
+    assert fold(events) == ledger.state()
+    # the order the exchange took holds its id, ended or not
+    with pytest.raises(InvalidTransition, match="again"):
+        ledger.apply(intent("x", at_ms=T0 + 5))
+    # and so does a rejected one the exchange numbered: it reached the exchange
+    ledger.apply(intent("y", at_ms=T0 + 6))
+    ledger.apply(update(S.REJECTED, "y", order_id=10, at_ms=T0 + 7))
+    with pytest.raises(InvalidTransition, match="again"):
+        ledger.apply(intent("y", at_ms=T0 + 8))
+
+
 def test_adopted_order_takes_its_fills() -> None:
     from tradeguard.model import OrderReport, OrderType
 

@@ -162,6 +162,20 @@ def test_duplicates_intended_twice_or_placed_twice() -> None:
     assert stages.record_from_events(events, "testnet").duplicates == ("o2",)
 
 
+def test_an_id_intended_again_after_its_order_was_never_placed_is_no_duplicate() -> None:
+    at = T0 + 4 * DAY
+    retried = [intended("r1", at), updated("r1", OrderStatus.REJECTED, at + 1),
+               intended("r1", at + 2), updated("r1", OrderStatus.NEW, at + 3, order_id=88),
+               filled("r1", 88, at + 4, order_id=88)]  # fmt: skip
+    record = stages.record_from_events([*run_on_testnet(), *retried], "testnet")
+    assert record.duplicates == () and record.clean_fills == 51
+    # an id whose order reached the exchange (it has an exchange id) is one intended twice
+    rejected_late = [intended("r2", at), updated("r2", OrderStatus.REJECTED, at + 1, order_id=89),
+                     intended("r2", at + 2)]  # fmt: skip
+    record = stages.record_from_events([*run_on_testnet(), *rejected_late], "testnet")
+    assert record.duplicates == ("r2",)
+
+
 def test_a_fill_repeated_is_counted_once_and_a_backfilled_one_finds_its_order() -> None:
     events = [*run_on_testnet(), filled("o1", 10_001, T0 + 4 * DAY)]
     assert stages.record_from_events(events, "testnet").clean_fills == 50

@@ -168,7 +168,7 @@ class OrderLists:
         if "type" not in leg:
             raise binance(-1102, f"{prefix}Type")
         coid = order_params.client_id(params, f"{prefix}ClientOrderId") or self.tg.new_client_id()
-        if self.tg.order(coid) is not None:
+        if self.tg.client_id_taken(coid):  # free again if its order never reached the book
             raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
         wanted = order_params.order_intent(leg, self.tg.rules, coid, sent_as)
         return msgspec.structs.replace(wanted, list_client_order_id=list_coid, list_kind=kind)
@@ -260,8 +260,7 @@ class OrderLists:
         coids = self._legs.get(list_coid)
         if coids is None:
             return False
-        legs = [self.tg.order(c) for c in coids]
-        return any(o is None or o.status is not OrderStatus.REJECTED for o in legs)
+        return any(self.tg.client_id_taken(c) or self.tg.order(c) is None for c in coids)
 
     def _remember(self, list_coid: str, coids: tuple[str, ...]) -> None:
         self._legs[list_coid] = coids

@@ -232,7 +232,7 @@ class Gateway:
 
     def new_intent(self, params: Params) -> OrderIntent:
         coid = order_params.client_id(params) or self.tg.new_client_id()
-        if self.tg.order(coid) is not None:
+        if self.tg.client_id_taken(coid):  # free again if its order never reached the book
             raise WireError(GUARD_REFUSED, codes.DUPLICATE_ORDER, 400)
         return order_params.order_intent(params, self.tg.rules, coid)
 

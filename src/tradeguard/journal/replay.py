@@ -9,7 +9,9 @@ Order of work on the live path: apply first, then journal what was accepted. An 
 ledger refuses (a `StateError`: an overfill, a transition the table forbids) is not applied and
 is journaled as an `ErrorRaised` instead, so the journal never holds an event replay would
 refuse. Intents are the exception to nothing: `apply(OrderIntended)` only refuses a client
-order id used before, which must stop the order from being sent at all.
+order id an order the exchange took holds (`id_taken`), which must stop the order from being
+sent at all. An order that never reached the exchange's book (rejected, or found never placed)
+leaves its id free, as Binance does: a new intent under it replaces that order.
 
 `until_ms` cuts the journal at the first record whose local time is later than T: the state is
 that of a prefix of the journal, never a filtered subset (a host clock stepped backwards can
@@ -225,6 +227,14 @@ class Ledger:
         orders = self.orders
         return [orders[coid] for coid in self._open]
 
+    def id_taken(self, client_order_id: str) -> bool:
+        """Whether a new order may not be named `client_order_id`: an order the exchange took
+        holds it (open or ended: Binance refuses an open one's id, and would place an ended
+        one's again, a second order). An order that never reached the exchange's book leaves
+        it free, as Binance does; so does one closed so long ago that it left the state."""
+        known = self.orders.get(client_order_id)
+        return known is not None and not known.never_placed
+
     def order_by_exchange_id(self, symbol: str, order_id: int) -> Order | None:
         coid = self._by_exchange_id.get((symbol, order_id))
         return None if coid is None else self.orders.get(coid)
@@ -323,7 +333,9 @@ class Ledger:
         coid = event.intent.client_order_id
         known = self.orders.get(coid)
         if known is not None:
-            raise InvalidTransition(known.status.value, f"OrderIntended again for {coid}")
+            if not known.never_placed:
+                raise InvalidTransition(known.status.value, f"OrderIntended again for {coid}")
+            self._closed.pop(coid, None)  # the new order under its id is open, not closed
         self._put(orders.new_order(event.intent, event.at_ms))
         return True
 

@@ -294,7 +294,7 @@ class JournalStore(ABC):
                 coid = getattr(event, "client_order_id", None)
                 if not isinstance(event, OrderIntended) or coid is None:
                     raise JournalCorrupt(0, f"{path} holds a {type(event).__name__}, not an intent")
-                if not self._has_intent(coid):
+                if not self._has_intent(event):
                     missing.append((event.at_ms, "OrderIntended", coid, body))
             if missing:
                 self.verify_since_checkpoint()  # never append to an altered chain
@@ -305,12 +305,14 @@ class JournalStore(ABC):
         if self.durability == "crash":
             self._intent_dir = directory
 
-    def _has_intent(self, client_order_id: str) -> bool:
+    def _has_intent(self, intent: OrderIntended) -> bool:
+        """Whether the journal holds this very intent: not just one under its client order id,
+        which an order that never reached the exchange may have left before it."""
         # closed at once: an open read would hold back SQLite's checkpoints
         with contextlib.closing(
-            self.records(client_order_id=client_order_id, kinds=("OrderIntended",))
+            self.records(client_order_id=intent.intent.client_order_id, kinds=("OrderIntended",))
         ) as found:
-            return next(found, None) is not None
+            return any(record.event == intent for record in found)
 
     def _chain(self, head_seq: int, head_hash: bytes, pending: list[Pending]) -> list[Row] | None:
         """The rows to insert after the head, or None if the head shows they already were."""

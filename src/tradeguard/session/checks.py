@@ -176,6 +176,22 @@ class OrderChecks:
             self._check_caps(checked, last, now)
         return checked
 
+    def _claim(self, wanted: Sequence[OrderIntent]) -> None:
+        """Refuse intents named by a client order id an order the exchange took holds (open or
+        ended: `Ledger.id_taken`); nothing is sent. Called before the checks, and again with
+        no `await` before the intents are journaled: two calls racing with one id place one
+        order. An id whose order never reached the exchange's book is free, as on Binance."""
+        for intent in wanted:
+            coid = intent.client_order_id
+            if self.ledger.id_taken(coid):
+                held = self.ledger.order(coid)
+                status = held.status.value if held is not None else "?"
+                raise GuardError(
+                    f"client order id {coid} is already held by an order that reached, or may "
+                    f"have reached, the exchange ({status}); nothing sent",
+                    hint="name the new order with a fresh id (or none: the session names it)",
+                )
+
     def _check_caps(self, checked: OrderIntent, last: Decimal | None, now: int) -> None:
         caps = self.guard.caps
         if caps is None:

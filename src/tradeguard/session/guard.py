@@ -172,7 +172,9 @@ class Session(
         # `naming`'s work without its context manager: with the caches cold (the exchange had
         # the core while the bot waited) entering and leaving one cost ~10 µs an order
         try:
+            self._claim((wanted,))
             checked = await self._check(wanted, round=round)
+            self._claim((checked,))  # no await from here to the journal: a racing twin lost
             self._record(
                 OrderIntended(at_ms=self._now(), profile=self.profile, intent=checked),
                 durable=True,

@@ -75,6 +75,7 @@ class OrderCalls:
         ) -> OrderIntent: ...
         def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
         def _sending(self, coids: Sequence[str]) -> Sending: ...
+        def _claim(self, wanted: Sequence[OrderIntent]) -> None: ...
         def _send_failed(
             self,
             coids: Sequence[str],
@@ -304,6 +305,7 @@ class OrderCalls:
     ) -> list[Order]:
         """An order list's checked legs journaled, then its one request sent (`send`); the
         legs as the reply left them."""
+        self._claim(checked)  # no await from here to the journal
         for leg in checked:
             self._record(
                 OrderIntended(at_ms=self._now(), profile=self.profile, intent=leg), durable=True

@@ -98,6 +98,7 @@ class ReplaceCalls:
         async def _resolve(self, coid: str, symbol: str, sent_server_ms: int) -> None: ...
         def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
         def _sending(self, coids: Sequence[str]) -> Sending: ...
+        def _claim(self, wanted: Sequence[OrderIntent]) -> None: ...
         def _send_failed(
             self, coids: Sequence[str], symbol: str, exc: TradeguardError, sending: Sending
         ) -> None: ...
@@ -138,6 +139,7 @@ class ReplaceCalls:
             )
         wanted = self._replacement(old, qty, price, stop_price, new_client_order_id)
         with naming(wanted):
+            self._claim((wanted,))
             checked = await self._check(
                 wanted, replacing=old.client_order_id, round=rounding(round)
             )
@@ -146,6 +148,7 @@ class ReplaceCalls:
     async def _send_replacement(
         self, old: Order, checked: OrderIntent, mode: CancelReplaceMode
     ) -> Order:
+        self._claim((checked,))  # no await from here to the journal
         self._record(
             OrderIntended(at_ms=self._now(), profile=self.profile, intent=checked), durable=True
         )

@@ -10,6 +10,7 @@ internals:
                                          places once filled, as one OTO / OTOCO list
     tg.order_by_exchange_id(symbol, id)  the journal's order of that exchange id (None: none)
     tg.orders_of(symbol)                 every order the journal holds for the symbol
+    tg.client_id_taken(client_order_id)  whether an order the exchange took holds that id
     tg.intent_of(client_order_id)        what the order was placed with, from the journal
     tg.can_trade                         False while the kill switch is latched or the profile
                                          is read-only (every order would be refused)
@@ -66,6 +67,7 @@ class ServingCalls:
             self, wanted: OrderIntent, *, count: bool = True, replacing: str | None = None,
             round: Any = None,
         ) -> Coroutine[Any, Any, OrderIntent]: ...  # fmt: skip
+        def _claim(self, wanted: Sequence[OrderIntent]) -> None: ...
         def _send_bracket(
             self, sym: Symbol, side: Side, list_id: str, checked: list[OrderIntent]
         ) -> Coroutine[Any, Any, tuple[Order, Order]]: ...
@@ -97,6 +99,7 @@ class ServingCalls:
         if list_id is None or second.list_client_order_id != list_id:
             raise ConfigError("both legs of an order list name it in list_client_order_id")
         with naming(first):
+            self._claim((first, second))
             checked = [await self._check(first), await self._check(second, count=False)]
             return await self._send_bracket(first.symbol, first.side, list_id, checked)
 
@@ -115,6 +118,7 @@ class ServingCalls:
         if len(pending) not in (1, 2):
             raise ConfigError("an OTO list places one pending order, or an OCO pair of them")
         with naming(working):
+            self._claim(legs)
             checked = [await self._check(leg, count=i < 2) for i, leg in enumerate(legs)]
             oto = cast("OtoVenue", self.transport)
             return await self._send_list(
@@ -124,6 +128,12 @@ class ServingCalls:
     def order_by_exchange_id(self, symbol: str, order_id: int) -> Order | None:
         """The order the exchange numbers `order_id` on `symbol` ("BTCUSDT"), if journaled."""
         return self.ledger.order_by_exchange_id(symbol, order_id)
+
+    def client_id_taken(self, client_order_id: str) -> bool:
+        """Whether a new order may not be named `client_order_id`: an order the exchange took
+        (open or ended) holds it. One the exchange rejected, or whose lost request was found
+        never placed, leaves it free, as Binance does."""
+        return self.ledger.id_taken(client_order_id)
 
     def orders_of(self, symbol: str) -> list[Order]:
         """Every order of `symbol` ("BTCUSDT") the journal holds, open or ended."""
@@ -135,10 +145,11 @@ class ServingCalls:
         records = self.recorder.journal.records(
             client_order_id=client_order_id, kinds=("OrderIntended",)
         )
-        for record in records:
-            if isinstance(record.event, OrderIntended):
-                return record.event.intent
-        return None
+        found = None
+        for record in records:  # the last: an id whose order never reached the exchange
+            if isinstance(record.event, OrderIntended):  # may name a later one
+                found = record.event.intent
+        return found
 
     @property
     def can_trade(self) -> bool:
