@@ -187,7 +187,8 @@ def authenticate_ws(
     The same checks in the same order; the signed payload is `signing.ws_payload(params)`.
     Values are compared as text, as the WebSocket API signs them.
     """
-    text = {k: signing.ws_value(v) for k, v in params.items()}
+    # Most values are text already: ws_value only for the others (numbers, booleans).
+    text = {k: v if type(v) is str else signing.ws_value(v) for k, v in params.items()}
     if security is Security.NONE:
         return Authed(text, None)
     api_key = params.get("apiKey")
@@ -202,7 +203,9 @@ def authenticate_ws(
     signature = text.get("signature")
     if not signature:
         raise _reject(Reason.SIGNATURE_MISSING, -1102, "signature")
-    if not _signature_ok(key, signing.ws_payload(params).encode("utf-8"), signature):
+    # signing.ws_payload(params), from the values already made text
+    payload = "&".join(f"{k}={text[k]}" for k in sorted(text) if k != "signature")
+    if not _signature_ok(key, payload.encode("utf-8"), signature):
         raise _reject(Reason.SIGNATURE_INVALID, -1022)
     return Authed(text, key, ts_us, window_us)
 
