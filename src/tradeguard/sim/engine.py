@@ -17,7 +17,9 @@ every trade with a user order on one side (synthetic liquidity never trades with
 quiet book prints no trades), and once per call, when the book changed, "<symbol>@depthUpdate"
 (the levels that changed, numbered by update ids consistent with `depth()`'s lastUpdateId; see
 engine_depth.py) and "<symbol>@bookTicker" when the top of the book differs from the last one
-sent (not once per step; the newest 100,000 public events are kept).
+sent (not once per step; the newest 100,000 public events are kept). The simulator has only
+what someone hears built (`build_user_events_for`, `build_stream_events_for`): an account's
+user events while a sink listens to it, a depthUpdate or bookTicker while a feed follows it.
 """
 
 from __future__ import annotations
