@@ -125,6 +125,10 @@ class Sim:
 
     def _fresh(self, now: int) -> None:
         self.engine = Engine(self.config.engine_config(now))
+        # Events go out in `pump`, right after each engine call, to the sinks the hub has then:
+        # an account no sink hears gets none built.
+        self.engine.build_user_events_for(self.hub.hears)
+        self.engine.build_stream_events_for(self.feeds.follows)
         self.ledger = Ledger(self.config.limits)
         self.listen_keys = streams.ListenKeys(self.config.seed)
         self.tape = rest_market.TradeTape()

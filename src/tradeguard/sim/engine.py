@@ -17,12 +17,15 @@ every trade with a user order on one side (synthetic liquidity never trades with
 quiet book prints no trades), and once per call, when the book changed, "<symbol>@depthUpdate"
 (the levels that changed, numbered by update ids consistent with `depth()`'s lastUpdateId; see
 engine_depth.py) and "<symbol>@bookTicker" when the top of the book differs from the last one
-sent (not once per step; the newest 100,000 public events are kept).
+sent (not once per step; the newest 100,000 public events are kept). The simulator has only
+what someone hears built (`build_user_events_for`, `build_stream_events_for`): an account's
+user events while a sink listens to it, a depthUpdate or bookTicker while a feed follows it.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from decimal import Decimal
 
 from tradeguard.sim import wire
@@ -449,10 +452,22 @@ class Engine:
         delta = core.ledger.set_free(account, asset, free)
         if recorded:
             core.ledger.record_move(account, asset, delta, core.now)
-        core.user_events.append(UserEvent(account, wire.balance_update(core.now, asset, delta)))
+        if core.heard(account):
+            core.user_events.append(UserEvent(account, wire.balance_update(core.now, asset, delta)))
         core.flush(core.now)
 
     # ── event queues ──────────────────────────────────────────────────────────────────────
+    def build_user_events_for(self, heard: Callable[[str], bool]) -> None:
+        """Queue user events only for the accounts `heard(account)` says someone hears now
+        (the simulator: a subscription, a listenKey stream, a FIX session); the others' are
+        never built. Without this, every account's are."""
+        self._core.heard = heard
+
+    def build_stream_events_for(self, heard: Callable[[str], bool]) -> None:
+        """Queue the depthUpdate and bookTicker events of a stream ("btcusdt@bookTicker") only
+        while `heard(stream)` says a feed follows it now; trades are always queued."""
+        self._core.stream_heard = heard
+
     def drain_user_events(self, *, triggers: bool = False) -> list[UserEvent]:
         """The user events since the last drain, in order; with `triggers`, the stops that
         fired among them too (`STOP_TRIGGERED`: no Binance event, only some dialects')."""

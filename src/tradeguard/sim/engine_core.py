@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import string
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -105,6 +106,13 @@ class Core:
         self.now = config.start_ms
         self.step_time = config.start_ms
         self.user_events: list[UserEvent] = []
+        # Whether anyone hears an account's user events (the simulator asks its streams): an
+        # account nobody hears gets none built, whose payloads (~20 decimals formatted per
+        # order) would be drained and dropped. Alone, an engine builds them all.
+        self.heard: Callable[[str], bool] = _everyone
+        # The same for the public depthUpdate and bookTicker events, by stream name (trades are
+        # always built: the simulator keeps them for GET /api/v3/trades).
+        self.stream_heard: Callable[[str], bool] = _everyone
         self.market_events: deque[MarketEvent] = deque(maxlen=MARKET_EVENTS_KEPT)
         self.exec_id = 0
         self.next_list_id = 0
@@ -126,17 +134,20 @@ class Core:
     def report(
         self, live: Live, exec_type: str, now: int, on_book: bool | None = None, **kw: Any
     ) -> dict[str, Any]:
+        """Queue the order's executionReport; returns it ({} when nobody hears the account)."""
         self.exec_id += 1
-        payload = wire.execution_report(
-            live.order,
-            event_time=now,
-            exec_type=exec_type,
-            on_book=live.on_book if on_book is None else on_book,
-            exec_id=self.exec_id,
-            **kw,
-        )
-        self.user_events.append(UserEvent(live.order.account, payload))
         o = live.order
+        payload: dict[str, Any] = {}
+        if self.heard(o.account):
+            payload = wire.execution_report(
+                o,
+                event_time=now,
+                exec_type=exec_type,
+                on_book=live.on_book if on_book is None else on_book,
+                exec_id=self.exec_id,
+                **kw,
+            )
+            self.user_events.append(UserEvent(o.account, payload))
         if o.order_list_id >= 0 and o.status not in LIST_OPEN:
             lst = self.lists.get((o.symbol, o.order_list_id))
             if lst is not None and all(leg.order.status not in LIST_OPEN for leg in lst.legs):
@@ -145,6 +156,8 @@ class Core:
 
     def report_triggered(self, live: Live, now: int) -> None:
         """A stop fired (no Binance event: `STOP_TRIGGERED`, for the dialects that say so)."""
+        if not self.heard(live.order.account):
+            return
         payload = wire.execution_report(
             live.order, event_time=now, exec_type="NEW", on_book=False, exec_id=self.exec_id
         )
@@ -153,7 +166,7 @@ class Core:
 
     def flush(self, now: int) -> None:
         if self.ledger._dirty:
-            self.user_events.extend(self.ledger.flush(now))
+            self.user_events.extend(self.ledger.flush(now, self.heard))
 
     def top_of_book(self, sym: SymbolState) -> TopOfBook:
         """Best bid and ask over user orders and synthetic levels (users first on a tie)."""
@@ -177,14 +190,18 @@ class Core:
     def publish(self, sym: SymbolState) -> None:
         """End of an engine call: the book's changes (depthUpdate) and a new top (bookTicker)."""
         symbol = sym.spec.symbol
-        update = sym.public.publish(symbol, sym.market, sym.bids, sym.asks, self.now)
+        stream = f"{symbol.lower()}@depthUpdate"
+        heard = self.stream_heard(stream)
+        update = sym.public.publish(symbol, sym.market, sym.bids, sym.asks, self.now, heard)
         if update is not None:
-            self.market_events.append(MarketEvent(f"{symbol.lower()}@depthUpdate", update))
+            self.market_events.append(MarketEvent(stream, update))
         top = self.top_of_book(sym)
         if top != sym.top:
             sym.top = top
-            payload = wire_market.book_ticker_event(sym.public.update_id, symbol, top)
-            self.market_events.append(MarketEvent(f"{symbol.lower()}@bookTicker", payload))
+            stream = f"{symbol.lower()}@bookTicker"
+            if self.stream_heard(stream):
+                payload = wire_market.book_ticker_event(sym.public.update_id, symbol, top)
+                self.market_events.append(MarketEvent(stream, payload))
 
     # ── the order registry ──────────────────────────────────────────────────────────────────
     def register(self, sym: SymbolState, live: Live) -> None:
@@ -383,7 +400,14 @@ class Core:
             self.list_status(oco, now, done=True)
 
     def list_status(self, lst: OcoList, now: int, *, done: bool) -> None:
+        if not self.heard(lst.account):
+            return
         payload = wire.list_status(
             [leg.order for leg in lst.legs], lst.client_id, now, done=done, kind=lst.contingency
         )
         self.user_events.append(UserEvent(lst.account, payload))
+
+
+def _everyone(account: str) -> bool:
+    del account
+    return True

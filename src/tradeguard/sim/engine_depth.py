@@ -71,9 +71,16 @@ class PublicBook:
         return changes
 
     def publish(
-        self, symbol: str, market: SyntheticMarket, bids: SideBook, asks: SideBook, now: int
+        self,
+        symbol: str,
+        market: SyntheticMarket,
+        bids: SideBook,
+        asks: SideBook,
+        now: int,
+        event: bool = True,
     ) -> dict[str, Any] | None:
-        """Publish what changed since the last call: a depthUpdate payload, or None."""
+        """Publish what changed since the last call: a depthUpdate payload, or None (also when
+        not `event`: the book and its update ids move on, no payload is built)."""
         changed = market.changed
         if not (market.moved or changed["BUY"] or changed["SELL"] or bids.dirty or asks.dirty):
             return None
@@ -86,6 +93,8 @@ class PublicBook:
             return None
         first = self.update_id + 1
         self.update_id += count
+        if not event:
+            return None
         return depth_update_event(
             now, symbol, first, self.update_id, levels_json(sides[0]), levels_json(sides[1])
         )

@@ -13,6 +13,7 @@ moved while it was not listening.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -104,11 +105,15 @@ class Ledger:
             move_id = str(700_000_000 + n) if amount > 0 else f"{n:032x}"
             self.moves.append(WalletMove(move_id, account, asset, amount, at_ms))
 
-    def flush(self, event_time: int) -> list[UserEvent]:
+    def flush(self, event_time: int, heard: Callable[[str], bool]) -> list[UserEvent]:
+        """The outboundAccountPosition of each account whose balances changed since the last
+        flush, for the accounts `heard` says someone hears."""
         if not self._dirty:
             return []
         out = []
         for account, assets in self._dirty.items():
+            if not heard(account):
+                continue
             held = self.accounts[account]
             rows = [(asset, held[asset]) for asset in assets]
             out.append(UserEvent(account, wire.account_position(event_time, rows)))

@@ -317,11 +317,11 @@ def place_oco(core: Core, account: str, oco: NewOco) -> list[PlaceResult]:
     for live in lives:
         o = live.order
         core.report(live, "NEW", core.now, on_book=o.is_working)
-    core.user_events.append(
-        UserEvent(
-            account, wire.list_status([x.order for x in lives], client_id, core.now, done=False)
+    if core.heard(account):
+        orders = [x.order for x in lives]
+        core.user_events.append(
+            UserEvent(account, wire.list_status(orders, client_id, core.now, done=False))
         )
-    )
     for live in lives:
         if not live.waiting:
             execute(core, sym, live, core.now)

@@ -170,6 +170,8 @@ class FaultPlan:
 
     @property
     def clock_offset_ms(self) -> int:
+        if not self._faults:  # the common case, asked on every clock read: no list to build
+            return 0
         offsets = [f.ms for f in self._faults if isinstance(f, ClockOffset)]
         return offsets[-1] if offsets else 0  # the latest one added wins
 

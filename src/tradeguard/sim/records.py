@@ -187,6 +187,38 @@ class SimOrder:
     strategy_type: int | None = None
     orig_client_order_id: str | None = None  # set on the copy a cancel returns
 
+    def __copy__(self) -> SimOrder:
+        # Every order placed returns a copy: copy.copy's generic way (reduce, reconstruct) costs
+        # ~6 µs of the simulator's time per order, this ~0.5 µs. Every field is listed here.
+        new = object.__new__(SimOrder)
+        new.account = self.account
+        new.symbol = self.symbol
+        new.order_id = self.order_id
+        new.client_order_id = self.client_order_id
+        new.side = self.side
+        new.type = self.type
+        new.time_in_force = self.time_in_force
+        new.price = self.price
+        new.orig_qty = self.orig_qty
+        new.executed_qty = self.executed_qty
+        new.cummulative_quote_qty = self.cummulative_quote_qty
+        new.status = self.status
+        new.time = self.time
+        new.update_time = self.update_time
+        new.working_time = self.working_time
+        new.is_working = self.is_working
+        new.stop_price = self.stop_price
+        new.iceberg_qty = self.iceberg_qty
+        new.trailing_delta = self.trailing_delta
+        new.trailing_time = self.trailing_time
+        new.orig_quote_order_qty = self.orig_quote_order_qty
+        new.order_list_id = self.order_list_id
+        new.self_trade_prevention_mode = self.self_trade_prevention_mode
+        new.strategy_id = self.strategy_id
+        new.strategy_type = self.strategy_type
+        new.orig_client_order_id = self.orig_client_order_id
+        return new
+
 
 @dataclass(slots=True)
 class PlaceResult:

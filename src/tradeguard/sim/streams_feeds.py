@@ -283,6 +283,10 @@ class Feeds:
         self._feeds: dict[str, Feed] = {}
         self._by_source: dict[str, list[Feed]] = {}
 
+    def follows(self, source: str) -> bool:
+        """Whether a feed follows the engine's event stream `source` ("btcusdt@bookTicker")."""
+        return bool(self._by_source.get(source))
+
     def subscribe(self, sink: MarketSink, spec: StreamSpec) -> None:
         self._sim.hub.add_market(sink, spec.name)
         if spec.name in self._feeds:

@@ -234,6 +234,10 @@ class Hub:
         self._markets: dict[str, list[MarketSink]] = {}
         self._conns: list[StreamConn] = []
 
+    def hears(self, account: str) -> bool:
+        """Whether any user sink listens to `account` now."""
+        return bool(self._users.get(account))
+
     def user_subscriptions(self) -> int:
         """Live user-data subscriptions (WS API subscriptions and listenKey streams)."""
         return sum(len(sinks) for sinks in self._users.values())

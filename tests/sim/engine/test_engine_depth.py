@@ -6,6 +6,8 @@ import random
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from tradeguard.sim.engine import Engine
 from tradeguard.sim.rejects import Reject
 
@@ -134,3 +136,31 @@ def test_snapshot_plus_diffs_is_the_book_through_fills_moves_and_cancels() -> No
             assert book.update_id == update_id
             assert book.levels() == (bids, asks)
     assert book is not None and book.applied > 100
+
+
+@pytest.mark.parametrize("heard", ["btcusdt@depthUpdate", "btcusdt@bookTicker", ""])
+def test_an_engine_builds_the_book_events_only_of_the_streams_heard(heard: str) -> None:
+    """The simulator has only the book streams a feed follows get their events built: those
+    are the very events an engine that builds them all queues, the others are not queued,
+    trades always are, and the book and its update ids are the same."""
+
+    def run(engine: Engine) -> tuple[list[tuple[str, dict[str, Any]]], object]:
+        engine.place_order("bob", limit("SELL", "0.1", "60000.01"), 10)
+        engine.place_order("alice", market("BUY", "0.3"), 11)
+        engine.place_order("alice", limit("BUY", "0.2", "59999.99"), 12)
+        engine.set_price(SYMBOL, D("59990"), 13)
+        events = [(ev.stream, ev.payload) for ev in engine.drain_market_events()]
+        return events, engine.depth(SYMBOL, 100)
+
+    every, every_book = run(make(vol="5", flow="100"))
+    some = make(vol="5", flow="100")
+    some.build_stream_events_for(lambda stream: stream == heard)
+    only, some_book = run(some)
+    kept = {heard, "btcusdt@trade"}
+    assert {stream for stream, _ in every} == {
+        "btcusdt@trade",
+        "btcusdt@depthUpdate",
+        "btcusdt@bookTicker",
+    }
+    assert only == [(stream, ev) for stream, ev in every if stream in kept]
+    assert some_book == every_book

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tradeguard.sim import wire
+from tradeguard.sim.engine import Engine
 from tradeguard.sim.records import NewOrder
 from tradeguard.sim.rejects import Reject
 
@@ -236,3 +237,33 @@ def test_control_fill_returns_its_own_trade_even_when_it_sets_off_a_stop() -> No
     (trade,) = e.control_fill(SYMBOL, o.order_id, None, D("0.1"), None, 20)
     assert trade.order_id == o.order_id and trade.price == D("60500")
     assert len(e.my_trades("alice", SYMBOL)) == 2  # the stop bought at the synthetic ask
+
+
+def test_an_engine_builds_user_events_only_for_the_accounts_heard() -> None:
+    """The simulator has only the accounts someone listens to get user events built: theirs
+    are the very events an engine that builds them all queues (the same exec ids), the
+    others' are not queued at all, and the engine's state is the same."""
+    from .test_engine_stops import sell_oco
+
+    def run(engine: Engine) -> tuple[list[tuple[str, dict[str, object]]], list[object]]:
+        engine.place_order("bob", limit("SELL", "0.1", "60000.01"), 10)
+        engine.place_order("alice", market("BUY", "0.3"), 11)  # takes bob's order first
+        engine.place_oco("bob", sell_oco(), 12)
+        engine.place_oco("alice", sell_oco(), 13)
+        engine.place_order("alice", limit("BUY", "0.1", "59000", new_client_order_id="a"), 14)
+        engine.cancel_order("alice", SYMBOL, None, "a", None, 15)
+        engine.set_balance("bob", "USDT", D("5"), 16)
+        engine.set_balance("alice", "USDT", D("7"), 17)
+        engine.set_price(SYMBOL, D("58950"), 18)  # both OCOs' stop legs trigger and fill
+        events = [(ev.account, ev.payload) for ev in engine.drain_user_events(triggers=True)]
+        state = [engine.balances(who) for who in ("alice", "bob")]
+        state += [engine.all_orders(who, SYMBOL, None, None, None, 100) for who in ("alice", "bob")]
+        return events, state
+
+    every, every_state = run(make())
+    heard = make()
+    heard.build_user_events_for(lambda account: account == "alice")
+    only_alice, heard_state = run(heard)
+    assert {account for account, _ in every} == {"alice", "bob"}
+    assert only_alice == [(account, ev) for account, ev in every if account == "alice"]
+    assert heard_state == every_state

@@ -411,3 +411,20 @@ def test_self_trade_prevention_expire_both() -> None:
     assert reps[1]["v"] == reps[2]["v"]  # one prevented match
     assert reps[2]["A"] == "0.30000000"
     assert locked(e, "alice", "USDT") == 0 and locked(e, "alice", "BTC") == 0
+
+
+def test_an_order_copy_has_every_field_and_is_its_own_record() -> None:
+    """SimOrder copies itself field by field (copy.copy's generic way was slow per order): a
+    field added to the record and not to its copy fails here."""
+    import copy
+    import dataclasses
+
+    from tradeguard.sim.records import SimOrder
+
+    values = {f.name: f"v{i}" for i, f in enumerate(dataclasses.fields(SimOrder))}
+    original = SimOrder(**values)  # type: ignore[arg-type]
+    copied = copy.copy(original)
+    assert copied is not original
+    assert dataclasses.asdict(copied) == values
+    copied.status = "FILLED"
+    assert original.status == values["status"]
