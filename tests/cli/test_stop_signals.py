@@ -15,6 +15,21 @@ import pytest
 from tradeguard.journal import open_journal
 
 
+def _serving(tmp_path: Path, command: str, **env_extra: str) -> subprocess.Popen[str]:
+    """`tradeguard COMMAND --port 0` started with its folders under `tmp_path` and no profile
+    or config of the user's."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "c"),
+           **env_extra}  # fmt: skip
+    env.pop("TRADEGUARD_CONFIG", None)
+    env.pop("TRADEGUARD_PROFILE", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tradeguard.cli.app", command, "--port", "0"],
+        env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_the_dashboard_stops_on_a_signal_with_its_exit_code(
     tmp_path: Path, sig: signal.Signals, code: int
@@ -23,15 +38,7 @@ def test_the_dashboard_stops_on_a_signal_with_its_exit_code(
     journal.parent.mkdir(parents=True)
     with open_journal(journal, profile="default"):
         pass
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"),
-           "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "c")}  # fmt: skip
-    env.pop("TRADEGUARD_CONFIG", None)
-    env.pop("TRADEGUARD_PROFILE", None)
-    served = subprocess.Popen(
-        [sys.executable, "-m", "tradeguard.cli.app", "dashboard", "--port", "0"],
-        env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    served = _serving(tmp_path, "dashboard")
     try:
         assert served.stdout is not None
         assert served.stdout.readline().startswith("tradeguard dashboard on http://127.0.0.1:")
@@ -74,16 +81,9 @@ def test_the_gateway_stopped_by_a_signal_says_what_it_cancelled(tmp_path: Path) 
     import urllib.request
     from decimal import Decimal
 
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"),
-           "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "c"),
-           "TRADEGUARD_GATEWAY_API_KEY": GATEWAY_KEY,
-           "TRADEGUARD_GATEWAY_SECRET": GATEWAY_SECRET}  # fmt: skip
-    env.pop("TRADEGUARD_CONFIG", None)
-    env.pop("TRADEGUARD_PROFILE", None)
-    served = subprocess.Popen(
-        [sys.executable, "-m", "tradeguard.cli.app", "gateway", "--port", "0"],
-        env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+    served = _serving(
+        tmp_path, "gateway",
+        TRADEGUARD_GATEWAY_API_KEY=GATEWAY_KEY, TRADEGUARD_GATEWAY_SECRET=GATEWAY_SECRET,
     )  # fmt: skip
     try:
         assert served.stdout is not None

@@ -3,10 +3,12 @@ simulator, with the scenario tests' isolation, session bookkeeping and invariant
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from tests.scenarios import conftest as scenarios
 from tests.scenarios.conftest import FAST, Connect, watch_placements
@@ -40,3 +42,17 @@ def ws_remote(ws_tg: Session, http: aiohttp.ClientSession) -> SimRemote:
 async def request_counts(remote: SimRemote) -> dict[str, Any]:
     counts: dict[str, Any] = (await remote.requests())["requests"]
     return counts
+
+
+async def served_ws(
+    path: str, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> tuple[web.AppRunner, str]:
+    """`handler` served at `path` on a free loopback port: its runner (to clean up) and its
+    ws:// URL."""
+    app = web.Application()
+    app.router.add_get(path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, f"ws://127.0.0.1:{runner.addresses[0][1]}{path}"

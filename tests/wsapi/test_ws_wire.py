@@ -11,6 +11,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
+from tests.wsapi.conftest import served_ws
 from tradeguard.keys.credentials import ApiCredentials, Secret
 from tradeguard.model import OrderType, Side
 from tradeguard.net.clock import FakeClock
@@ -127,14 +128,8 @@ async def test_a_reply_that_never_comes_is_no_answer_at_its_own_deadline() -> No
                 await ws.send_str(json.dumps({"id": frame["id"], "status": 200, "result": {}}))
         return ws
 
-    app = web.Application()
-    app.router.add_get("/ws-api/v3", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    wire = WsOrderWire(f"ws://127.0.0.1:{port}/ws-api/v3", config=WsApiConfig(reply_timeout_s=0.3))
+    runner, url = await served_ws("/ws-api/v3", handle)
+    wire = WsOrderWire(url, config=WsApiConfig(reply_timeout_s=0.3))
 
     async def ask(coid: str) -> int:
         request = endpoints.get_order("BTCUSDT", client_order_id=coid)

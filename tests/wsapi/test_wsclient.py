@@ -15,18 +15,9 @@ from aiohttp import web
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.wsapi.conftest import served_ws
 from tradeguard.net import wsclient
 from tradeguard.net.wsclient import HandshakeFailed, WsConnection
-
-
-async def _serve(handler: Any) -> tuple[web.AppRunner, str]:
-    app = web.Application()
-    app.router.add_get("/ws", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"ws://127.0.0.1:{runner.addresses[0][1]}/ws"
 
 
 class _Heard:
@@ -57,7 +48,7 @@ async def test_messages_of_every_length_form_go_both_ways_with_aiohttp_s_server(
             await ws.send_str(msg.data[::-1])
         return ws
 
-    runner, url = await _serve(echo)
+    runner, url = await served_ws("/ws", echo)
     heard = _Heard()
     try:
         ws = await wsclient.connect(url, heard.message, heard.close)
@@ -82,7 +73,7 @@ async def test_a_server_s_close_is_told_with_its_code_and_answered() -> None:
         await ws.close(code=4000, message=b"going away")
         return ws
 
-    runner, url = await _serve(closer)
+    runner, url = await served_ws("/ws", closer)
     heard = _Heard()
     try:
         ws = await wsclient.connect(url, heard.message, heard.close)
@@ -107,7 +98,7 @@ async def test_aiohttp_s_server_pings_are_answered() -> None:
         await ws.receive()
         return ws
 
-    runner, url = await _serve(pinger)
+    runner, url = await served_ws("/ws", pinger)
     heard = _Heard()
     try:
         ws = await wsclient.connect(url, heard.message, heard.close)
@@ -123,7 +114,7 @@ async def test_a_refused_upgrade_is_a_handshake_failure_an_os_error() -> None:
     async def not_a_websocket(request: web.Request) -> web.Response:
         return web.Response(status=404, text="no")
 
-    runner, url = await _serve(not_a_websocket)
+    runner, url = await served_ws("/ws", not_a_websocket)
     try:
         with pytest.raises(HandshakeFailed, match=r"refused the WebSocket upgrade: HTTP/1\.1 404"):
             await wsclient.connect(url, _Heard().message, _Heard().close)
