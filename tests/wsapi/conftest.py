@@ -3,6 +3,7 @@ simulator, with the scenario tests' isolation, session bookkeeping and invariant
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -45,14 +46,19 @@ async def request_counts(remote: SimRemote) -> dict[str, Any]:
 
 
 async def served_ws(
-    path: str, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    path: str,
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    host: str = "127.0.0.1",
 ) -> tuple[web.AppRunner, str]:
-    """`handler` served at `path` on a free loopback port: its runner (to clean up) and its
-    ws:// URL."""
+    """`handler` served at `path` on a free loopback port (over TLS with `ssl_context`): its
+    runner (to clean up) and its ws:// or wss:// URL naming `host`."""
     app = web.Application()
     app.router.add_get(path, handler)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
     await site.start()
-    return runner, f"ws://127.0.0.1:{runner.addresses[0][1]}{path}"
+    scheme = "ws" if ssl_context is None else "wss"
+    return runner, f"{scheme}://{host}:{runner.addresses[0][1]}{path}"

@@ -282,3 +282,36 @@ async def test_a_handshake_the_server_gets_wrong_fails_the_connect(
     with pytest.raises(HandshakeFailed, match=why):
         await protocol._opened
     assert transport.closing and heard.closed == []
+
+
+async def test_wss_verifies_the_server_s_certificate_for_the_host_name() -> None:
+    """Over TLS (Binance's wss://), the certificate is checked against the host name sent as
+    SNI: a trusted one carries messages, an untrusted one is an OSError before anything is
+    sent."""
+    import ssl
+
+    from tradeguard.net.clock import SYSTEM
+    from tradeguard.sim.fix_tls import HOST_NAME, throwaway
+
+    certificate = throwaway(SYSTEM.wall_ms())
+
+    async def echo(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for msg in ws:
+            await ws.send_str(msg.data)
+        return ws
+
+    runner, url = await served_ws("/ws", echo, ssl_context=certificate.context, host=HOST_NAME)
+    heard = _Heard()
+    try:
+        trusting = ssl.create_default_context(cadata=certificate.pem)
+        ws = await wsclient.connect(url, heard.message, heard.close, ssl_context=trusting)
+        ws.send_text(b"over tls")
+        await heard.next()
+        assert heard.messages == [b"over tls"]
+        await ws.close()
+        with pytest.raises(ssl.SSLCertVerificationError):  # an OSError: NeverSent upstream
+            await wsclient.connect(url, heard.message, heard.close)  # the system's CAs only
+    finally:
+        await runner.cleanup()
