@@ -315,3 +315,16 @@ async def test_wss_verifies_the_server_s_certificate_for_the_host_name() -> None
             await wsclient.connect(url, heard.message, heard.close)  # the system's CAs only
     finally:
         await runner.cleanup()
+
+
+async def test_nothing_after_a_protocol_break_or_a_close_is_delivered() -> None:
+    protocol, _, heard = _opened()
+    protocol.data_received(
+        _frame(wsclient.CONTINUATION, b"x") + _frame(wsclient.TEXT, b"after the break")
+    )
+    assert heard.messages == []
+    protocol, _, heard = _opened()
+    protocol.data_received(
+        _frame(wsclient.CLOSE, (1000).to_bytes(2, "big")) + _frame(wsclient.TEXT, b"after")
+    )
+    assert heard.messages == []

@@ -177,7 +177,7 @@ class WsConnection(asyncio.Protocol):
     # ── frames in ─────────────────────────────────────────────────────────────────────────
     def _frames(self) -> None:
         buffer = self._buffer
-        while len(buffer) >= 2 and not self._lost.done():
+        while len(buffer) >= 2 and not self.closed:  # nothing read past a close or a break
             first, second = buffer[0], buffer[1]
             size, at = second & 0x7F, 2
             if size == 126:
