@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -205,9 +204,8 @@ def authenticate_ws(
     signature = text.get("signature")
     if not signature:
         raise _reject(Reason.SIGNATURE_MISSING, -1102, "signature")
-    # signing.ws_payload(params), from the values already made text
-    payload = "&".join(f"{k}={text[k]}" for k in sorted(text) if k != "signature")
-    if not _signature_ok(key, payload.encode("utf-8"), signature):
+    # the payload from the values already made text
+    if not _signature_ok(key, signing.ws_payload(text).encode("utf-8"), signature):
         raise _reject(Reason.SIGNATURE_INVALID, -1022)
     return Authed(text, key, ts_us, window_us)
 
@@ -267,9 +265,8 @@ def _recv_window_us(raw: str | None) -> int:
 
 
 def _signature_ok(key: ApiKey, payload: bytes, signature: str) -> bool:
-    if key.kind == "HMAC":  # signing.verify's check, with the key made ready once
-        expected = _ready_hmac(key.secret).hex(payload).encode("ascii")
-        return hmac.compare_digest(signature.lower().encode("utf-8"), expected)
+    if key.kind == "HMAC":  # the key made ready once
+        return signing.verify("HMAC", _ready_hmac(key.secret), payload, signature)
     # Base64 carries '+', which form decoding turned into ' ' if the client did not
     # percent-encode it; no valid base64 has a space, so put the '+' back.
     signature = signature.replace(" ", "+")

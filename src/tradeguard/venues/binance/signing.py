@@ -177,19 +177,25 @@ def _b64_signature(signature: str) -> bytes | None:
         return None
 
 
-def verify(kind: KeyKind, key_material: str, payload: bytes, signature: str) -> bool:
+def verify(kind: KeyKind, key_material: str | HmacSha256, payload: bytes, signature: str) -> bool:
     """True if `signature` (as received, already percent-decoded) signs `payload`.
 
-    `key_material` is the HMAC secret, or the PUBLIC key PEM for ED25519 and RSA. A malformed
-    signature is simply not valid (False); malformed key material is our own configuration
-    error and raises ValueError.
+    `key_material` is the HMAC secret (or that key made ready, for a verifier checking every
+    request with it), or the PUBLIC key PEM for ED25519 and RSA. A malformed signature is
+    simply not valid (False); malformed key material is our own configuration error and raises
+    ValueError.
     """
     if kind == "HMAC":
-        expected = hmac_sha256_hex(key_material, payload).encode("ascii")
+        if isinstance(key_material, HmacSha256):
+            expected = key_material.hex(payload).encode("ascii")
+        else:
+            expected = hmac_sha256_hex(key_material, payload).encode("ascii")
         # compare_digest on str refuses non-ASCII text, so compare bytes: any odd input is False.
         return hmac.compare_digest(signature.lower().encode("utf-8"), expected)
     if kind not in ("ED25519", "RSA"):
         raise ValueError(f"unknown key kind {kind!r}; expected one of {', '.join(KEY_KINDS)}")
+    if isinstance(key_material, HmacSha256):
+        raise ValueError(f"{kind} verification needs a public key PEM, not an HMAC key")
     public = serialization.load_pem_public_key(key_material.encode("ascii"))
     raw = _b64_signature(signature)
     if raw is None:
