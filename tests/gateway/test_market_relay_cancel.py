@@ -8,6 +8,7 @@ import asyncio
 import aiohttp
 from aiohttp import web
 
+from tests.wsapi.conftest import echo_ws
 from tradeguard.gateway.market_proxy import relay
 
 
@@ -29,15 +30,8 @@ def _copies_running() -> list[asyncio.Task[object]]:
 
 
 async def test_a_relay_cancelled_midway_leaves_no_copy_running() -> None:
-    async def echo(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        async for msg in ws:
-            await ws.send_str(msg.data)
-        return ws
-
     upstream = web.Application()
-    upstream.router.add_get("/ws", echo)
+    upstream.router.add_get("/ws", echo_ws)
     up_runner, up_root = await _serve(upstream)
 
     handlers: list[asyncio.Task[object]] = []

@@ -62,3 +62,12 @@ async def served_ws(
     await site.start()
     scheme = "ws" if ssl_context is None else "wss"
     return runner, f"{scheme}://{host}:{runner.addresses[0][1]}{path}"
+
+
+async def echo_ws(request: web.Request) -> web.WebSocketResponse:
+    """A WebSocket handler that sends every text message back as it came."""
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    async for msg in ws:
+        await ws.send_str(msg.data)
+    return ws

@@ -15,7 +15,7 @@ from aiohttp import web
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.wsapi.conftest import served_ws
+from tests.wsapi.conftest import echo_ws, served_ws
 from tradeguard.net import wsclient
 from tradeguard.net.wsclient import HandshakeFailed, WsConnection
 
@@ -295,14 +295,7 @@ async def test_wss_verifies_the_server_s_certificate_for_the_host_name() -> None
 
     certificate = throwaway(SYSTEM.wall_ms())
 
-    async def echo(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        async for msg in ws:
-            await ws.send_str(msg.data)
-        return ws
-
-    runner, url = await served_ws("/ws", echo, ssl_context=certificate.context, host=HOST_NAME)
+    runner, url = await served_ws("/ws", echo_ws, ssl_context=certificate.context, host=HOST_NAME)
     heard = _Heard()
     try:
         trusting = ssl.create_default_context(cadata=certificate.pem)
