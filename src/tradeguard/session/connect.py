@@ -51,6 +51,7 @@ from tradeguard.venues.binance.client import TransportConfig
 from tradeguard.venues.protocol import Venue
 
 if TYPE_CHECKING:
+    from tradeguard.symbol_rules import SymbolRules
     from tradeguard.venues.binance.stream import StreamConfig
 
 Hook = Callable[[], Awaitable[None]]
@@ -195,6 +196,26 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     _attach_watchers(session, profile)
     session.on_close.extend(reversed(closers))
     closers.clear()
+    # from here the session holds the profile's lock, its journal and its connections: a
+    # refusal releases them (Session.abandon), or the bot could not connect again in this
+    # process ("already trading in process ... (this one)")
+    try:
+        await _start(session, profile, opts, rules, creds, stream_url)
+    except BaseException as exc:
+        await session.abandon(f"connect refused: {type(exc).__name__}: {exc}"[:300])
+        raise
+    return session
+
+
+async def _start(
+    session: Session,
+    profile: Profile,
+    opts: ConnectOptions,
+    rules: dict[str, SymbolRules],
+    creds: ApiCredentials | None,
+    stream_url: str,
+) -> None:
+    """The session's first reconciliation, its periodic duties and its user stream."""
     assets = {s: (r.base_asset, r.quote_asset) for s, r in rules.items()}
     await reconcile_now(session, assets, opts.tolerance)
     if profile.order_transport == "fix":
@@ -211,12 +232,11 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
     duties = [session.alerts.tick] if rotation is None else [session.alerts.tick, rotation]
     session._spawn(session.heartbeat(*duties))
     session._spawn(session.commit_due())
-    session._spawn(transport.keep_rules_fresh(rules, profile.name))
+    session._spawn(session.transport.keep_rules_fresh(rules, profile.name))
     if opts.stream and creds is not None:
         await _start_stream(session, stream_url, creds, assets, opts)
     else:
         session.ready.set()
-    return session
 
 
 # What connect refuses before it trades, as functions `tradeguard doctor` calls too: doctor must

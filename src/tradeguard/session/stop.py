@@ -180,10 +180,7 @@ class StopCalls:
         stopping = self._halt_open | {o.client_order_id for o in self.ledger.open_orders()}
         if cancel or self.ledger.kill_switch.latched:
             await self.cancel_all()
-        for task in list(self._tasks):
-            task.cancel()
-        with contextlib.suppress(BaseException):
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._stop_tasks()
         shut = ShutDown(
             at_ms=self._now(),
             profile=self.profile,
@@ -192,13 +189,44 @@ class StopCalls:
             cancelled=self._cancelled_of(stopping),
         )
         self._record(shut, durable=True)
+        await self._release()
+        return shut
+
+    async def abandon(self, reason: str) -> None:
+        """Close a session its connect refused after building it (the user stream did not
+        come up, the first reconciliation failed): stop what it started and release what it
+        holds (the profile's lock, the journal, its connections), sending nothing, so that
+        the bot may connect again in this process. The shutdown is journaled with `reason`
+        where the journal still takes it."""
+        if self.closing:
+            return
+        self.closing = True
+        await self._stop_tasks()
+        with contextlib.suppress(Exception):
+            shut = ShutDown(
+                at_ms=self._now(),
+                profile=self.profile,
+                reason=reason,
+                open_orders=len(self.ledger.open_orders()),
+            )
+            self._record(shut, durable=True)
+        with contextlib.suppress(Exception):  # the refusal is what the bot must hear
+            await self._release()
+
+    async def _stop_tasks(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(BaseException):
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _release(self) -> None:
+        """Run the close hooks (the stream, the transport, the journal, the profile's lock)."""
         for hook in self.on_close:  # each bounded: one stuck socket must not keep the rest open
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(CLOSE_HOOK_S):  # not wait_for: see checks.py
                     await hook()
         self.recorder.close_feeds()
         self.recorder.journal.flush()
-        return shut
 
     # ── stopping: the kill switch and the shutdown's record ─────────────────────────────────
     def _follow_latch(self) -> None:
