@@ -76,3 +76,12 @@ def test_ban_carries_its_end() -> None:
 def test_empty_body_is_handled() -> None:
     error = reply(400, "")
     assert isinstance(error, ExchangeError) and "(empty body)" in str(error)
+
+
+def test_an_unknown_outcome_of_a_read_does_not_send_its_caller_to_resolve_an_order() -> None:
+    body = '{"code": -1000, "msg": "Unknown error"}'
+    read = failures.from_reply(503, body.encode(), {}, NOW, request="GET /api/v3/openOrders")
+    sent = failures.from_reply(503, body.encode(), {}, NOW, request="POST /api/v3/order")
+    assert isinstance(read, OutcomeUnknown) and isinstance(sent, OutcomeUnknown)
+    assert "nothing was changed" in (read.hint or "") and "client order id" not in (read.hint or "")
+    assert "resolve by client order id" in (sent.hint or "")

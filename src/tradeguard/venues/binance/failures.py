@@ -62,7 +62,10 @@ def from_reply(
     if kind == "OutcomeUnknown":
         return OutcomeUnknown(
             f"{request}: no trustworthy answer (HTTP {http_status}, code {code}): {msg}",
-            hint="the exchange may have executed it; resolve by client order id before acting",
+            # a read changes nothing: telling its caller to resolve an order sends it astray
+            hint="a read: nothing was changed; try again shortly, or check the exchange's status"
+            if request.startswith("GET ")
+            else "the exchange may have executed it; resolve by client order id before acting",
             code=code,
             http_status=http_status,
         )
