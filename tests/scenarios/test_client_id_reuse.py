@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.scenarios.conftest import placements, price_off
+from tests.scenarios.conftest import assert_invariants, placements, price_off
 from tradeguard.errors import GuardError, OrderRejected, RiskDenied
 from tradeguard.intents import intent
 from tradeguard.model import OrderStatus
@@ -50,6 +50,11 @@ async def test_an_id_refused_by_the_guard_or_rejected_by_the_exchange_is_free_ag
     from tradeguard.journal.replay import fold
 
     assert fold(tg.recorder.journal.events()).orders["mine1"] == tg.order("mine1")
+    # the scenarios' invariants hold: asked again only after refusals, journaled again only
+    # after a rejection that placed nothing
+    # (the account's USDT as last set, before the placed order)
+    balances = {**tg.sim.sim.config.balances["main"], "USDT": Decimal(100000)}
+    await assert_invariants(tg, initial=balances)
 
 
 async def test_the_id_of_an_order_that_reached_the_exchange_is_refused_before_sending(
@@ -70,6 +75,7 @@ async def test_the_id_of_an_order_that_reached_the_exchange_is_refused_before_se
     assert tg.order(resting.client_order_id).status is OrderStatus.NEW  # type: ignore[union-attr]
     assert tg.order(filled.client_order_id).status is OrderStatus.FILLED  # type: ignore[union-attr]
     assert placements(tg.sim)[filled.client_order_id] == 1
+    await assert_invariants(tg)
 
 
 async def test_two_calls_racing_with_one_id_place_one_order(tg: Session) -> None:
@@ -82,3 +88,4 @@ async def test_two_calls_racing_with_one_id_place_one_order(tg: Session) -> None
     assert placed[0].status is OrderStatus.FILLED
     assert placements(tg.sim)["race1"] == 1
     assert tg.order("race1").executed_qty == Decimal("0.001")  # type: ignore[union-attr]
+    await assert_invariants(tg)
