@@ -13,9 +13,9 @@
 A running session picks up the new key without a restart: on SIGHUP, or when the rotation
 stamp's mtime changes (`CredentialWatch.poll()`), it calls `reload_credentials(...)`, audits
 what comes back with `doctor.check_key` + `audit.enforce`, and swaps the transport's
-credentials between two requests (`BinanceTransport.credentials` is read per request). A
-profile whose key comes from environment variables cannot change under a running process:
-those need a restart, and the command says so.
+credentials between two requests (on every venue: `keys.rotation`). A profile whose key comes
+from environment variables cannot change under a running process: those need a restart, and
+the command says so.
 
 Only click is imported at module level.
 """
@@ -187,8 +187,6 @@ def rotate(
     )
     if spec.source == "env":
         click.echo("a running bot reads environment variables only at start: restart it.")
-    elif profile.venue != "binance":  # the swap in a running session is Binance's only
-        click.echo(f"a running bot on {profile.venue} reads the new key at its start: restart it.")
     else:
         click.echo(
             "a running bot picks the new key up on SIGHUP or within a few seconds (it watches "

@@ -233,21 +233,39 @@ async def connect_audit(
     `findings` the session journals as KeyAudited and whose warnings it shows."""
     from tradeguard.errors import KeyAuditFailed
 
-    facts = Facts(credentials=transport.credentials, base_url=transport.base_url)
     if transport.credentials is None:
         raise KeyAuditFailed(["this connection has no API key to audit"])
     if transport.name != "binance":  # Bybit, OKX, Kraken: their own key endpoints, via ccxt
-        venue_options = options or DoctorOptions()
-        base_url = venue_options.base_url or transport.base_url
-        await _ccxt_venue(profile, venue_options, transport.credentials, facts, base_url)
-    else:
-        await key_checks(
-            profile, options or DoctorOptions(), cast("BinanceTransport", transport), facts
-        )
+        return await ccxt_key_audit(profile, transport.credentials, transport.base_url, options)
+    facts = Facts(credentials=transport.credentials, base_url=transport.base_url)
+    await key_checks(
+        profile, options or DoctorOptions(), cast("BinanceTransport", transport), facts
+    )
+    _enforce(facts)
+    return facts
+
+
+async def ccxt_key_audit(
+    profile: ProfileView,
+    creds: ApiCredentials,
+    base_url: str | None,
+    options: DoctorOptions | None = None,
+) -> Facts:
+    """`connect_audit` for a Bybit, OKX or Kraken key (the session's, or a rotated one before
+    it is used), through a ccxt venue of its own at `base_url`: the same refusals."""
+    venue_options = options or DoctorOptions()
+    facts = Facts(credentials=creds, base_url=base_url)
+    await _ccxt_venue(profile, venue_options, creds, facts, venue_options.base_url or base_url)
+    _enforce(facts)
+    return facts
+
+
+def _enforce(facts: Facts) -> None:
+    from tradeguard.errors import KeyAuditFailed
+
     refused = key_refused(facts)
     if refused:
         raise KeyAuditFailed([f"{c.detail}; {c.fix}" if c.fix else c.detail for c in refused])
-    return facts
 
 
 def key_refused(facts: Facts) -> list[Check]:

@@ -1,13 +1,13 @@
-"""A running session on Binance picks up a rotated key without a restart (on the other
-venues, at its next start).
+"""A running session picks up a rotated key without a restart, on every venue.
 
 `tradeguard keys rotate` audits the new key, stores it where the profile reads it (keyring
 entries, a 0600 file) and touches a stamp file. The session polls that stamp (one stat every
 few seconds, on its heartbeat: `rotation_look`); when it changes, it re-reads the credentials,
-audits the new key against the exchange on a transport of its own, and only then swaps it in
-between two requests: REST and the user stream both sign with it from then on, and the journal
-masks the new secret too. A key that fails its audit is not used: the session keeps the old one
-and journals why.
+audits the new key against the exchange on a connection of its own (Binance's transport; a
+ccxt venue of its own on Bybit, OKX and Kraken), and only then swaps it in between two
+requests: REST and the user stream both sign with it from then on (the stream logs in again
+with it), and the journal masks the new secret too. A key that fails its audit is not used: the
+session keeps the old one and journals why.
 """
 
 from __future__ import annotations
@@ -36,13 +36,10 @@ def rotation_look(
     which reads and audits the key over the network) runs as a task of its own, and no look
     is taken until it ends. No timer of its own: the beat that wakes the loop for the kill
     switch and the alerts looks too. None where the key does not rotate (the embedded
-    simulator's), and on the venues ccxt serves: the swap audits and signs on a Binance
-    transport, so there it would refuse every new key and leave the bot on the old one, the
-    key the user is told to delete. A bot on Bybit, OKX or Kraken reads a rotated key at its
-    next start, and `keys rotate` says so."""
+    simulator's)."""
     from tradeguard.cli.keys import CredentialWatch
 
-    if profile.credentials is None or profile.venue != "binance":
+    if profile.credentials is None:
         return None
     watch = CredentialWatch(profile.name)
     now = monotonic or session.clock.monotonic
@@ -71,8 +68,6 @@ def rotation_look(
 async def rotate_now(session: Any, profile: Profile) -> bool:
     """Re-read, audit and swap; True when a new key is in use."""
     from tradeguard.cli.keys import reload_credentials
-    from tradeguard.doctor import checks as doctor
-    from tradeguard.venues.binance.client import BinanceTransport
 
     transport = session.transport
     current: ApiCredentials = transport.credentials
@@ -81,12 +76,7 @@ async def rotate_now(session: Any, profile: Profile) -> bool:
         fresh = reload_credentials(profile.require_credentials(), current)
         if fresh is None:
             return False
-        probe = BinanceTransport(transport.base_url, fresh, clock=session.clock)
-        try:
-            await probe.sync_clock()
-            facts = await doctor.connect_audit(profile, probe)
-        finally:
-            await probe.close()
+        facts = await _audit(session, profile, fresh)
     except TradeguardError as exc:
         session.recorder.record(
             ErrorRaised(at_ms=now(), profile=session.profile, error=type(exc).__name__,
@@ -96,10 +86,13 @@ async def rotate_now(session: Any, profile: Profile) -> bool:
         return False
     journal = session.recorder.journal
     journal.set_redactor(
-        Redactor(api_keys=[current.api_key, fresh.api_key],
-                 secrets=[current.secret, fresh.secret])
+        Redactor(api_keys=[current.api_key, fresh.api_key], secrets=_secrets(current, fresh))
     )  # fmt: skip
-    transport.credentials = fresh
+    use = getattr(transport, "use_credentials", None)  # a ccxt venue's key lives in ccxt too
+    if use is not None:
+        use(fresh)
+    else:
+        transport.credentials = fresh  # Binance's transport reads it per request
     stream = getattr(session, "stream", None)
     if stream is not None:
         stream.renew(fresh)
@@ -115,3 +108,25 @@ async def rotate_now(session: Any, profile: Profile) -> bool:
         durable=True,
     )  # fmt: skip
     return True
+
+
+async def _audit(session: Any, profile: Profile, fresh: ApiCredentials) -> Any:
+    """The audit a connect runs, on a connection of the new key's own (raises KeyAuditFailed)."""
+    from tradeguard.doctor import checks as doctor
+
+    transport = session.transport
+    if transport.name != "binance":  # Bybit, OKX, Kraken: a ccxt venue of the audit's own
+        return await doctor.ccxt_key_audit(profile, fresh, transport.base_url)
+    from tradeguard.venues.binance.client import BinanceTransport
+
+    probe = BinanceTransport(transport.base_url, fresh, clock=session.clock)
+    try:
+        await probe.sync_clock()
+        return await doctor.connect_audit(profile, probe)
+    finally:
+        await probe.close()
+
+
+def _secrets(*held: ApiCredentials) -> list[Any]:
+    """What the journal masks of these keys: each secret, and each passphrase (OKX's)."""
+    return [s for creds in held for s in (creds.secret, creds.passphrase) if s is not None]

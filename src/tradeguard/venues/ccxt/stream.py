@@ -54,6 +54,7 @@ from tradeguard.venues.held_events import HoldsDuringGapFill
 if TYPE_CHECKING:
     import aiohttp
 
+    from tradeguard.keys.credentials import ApiCredentials
     from tradeguard.venues.ccxt.venue import CcxtVenue
 
 OnEvent = Callable[
@@ -106,6 +107,9 @@ class CcxtUserStream(HoldsDuringGapFill):
         self._since_ms = 0  # the exchange's time of the last message (or of the start)
         self._gap_since: int | None = None
         self._last_heard = 0.0  # monotonic: the last order, trade or balance push
+        # set by `renew`: log in again (cleared as a connection begins, so a renew during its
+        # handshake, which may have read the old key, still counts)
+        self._renewing = asyncio.Event()
         self._link = private_ws.link_for(venue)
         self._decoder: private_ws.Decoder | None = None  # one per stream: Kraken's remembers
         self._http: aiohttp.ClientSession | None = None
@@ -123,6 +127,13 @@ class CcxtUserStream(HoldsDuringGapFill):
         if http is not None:
             await http.close()
         self.ready.clear()
+
+    def renew(self, credentials: ApiCredentials) -> None:
+        """The venue signs with `credentials` now (a rotated key): leave this connection and log
+        in again with them, back-filling the moment between (the old key's login ends when the
+        old key is revoked)."""
+        del credentials  # the link reads the venue's own at each login
+        self._renewing.set()
 
     async def wait_ready(self) -> None:
         """Until subscribed with no gap open; raises if the stream stopped (its `error`)."""
@@ -192,6 +203,7 @@ class CcxtUserStream(HoldsDuringGapFill):
         if self._http is None:
             self._http = aiohttp.ClientSession()
         timeout = self.config.connect_timeout_s
+        self._renewing.clear()
         socket = await self._link.open(self._http, await self._decoding(), self.clock, timeout)
         reader = asyncio.create_task(self._read(socket))
         tasks: list[asyncio.Task[Any]] = [reader]
@@ -206,8 +218,13 @@ class CcxtUserStream(HoldsDuringGapFill):
             self._last_heard = self.clock.monotonic()
             self.ready.set()
             watchdog = asyncio.create_task(self._watchdog(socket))
-            tasks.append(watchdog)
-            done, _ = await asyncio.wait((reader, watchdog), return_when=asyncio.FIRST_COMPLETED)
+            renew = asyncio.create_task(self._renewing.wait())
+            tasks += [watchdog, renew]
+            done, _ = await asyncio.wait(
+                (reader, watchdog, renew), return_when=asyncio.FIRST_COMPLETED
+            )
+            if renew in done:
+                raise _Restart("credentials rotated")
             for task in done:
                 task.result()
             raise _Restart("connection closed", planned=False)

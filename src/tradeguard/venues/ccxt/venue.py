@@ -116,6 +116,19 @@ class CcxtVenue:
         self._algo_ids: set[str] = set()  # venue ids of the algo orders placed (OKX's stops)
         self._algo_by_client: dict[str, str] = {}  # their client order id -> venue id
 
+    def use_credentials(self, credentials: ApiCredentials) -> None:
+        """Sign with `credentials` from the next request on (a rotated key, audited already):
+        ccxt's exchange reads its key fields per request, and the call counters follow the key
+        (Kraken's are the key's own, not the account's). The private stream logs in with it at
+        its next connection (`CcxtUserStream.renew` asks for one at once)."""
+        self.credentials = credentials
+        exchange = self.exchange
+        exchange.apiKey = credentials.api_key
+        exchange.secret = credentials.secret.reveal()
+        if credentials.passphrase is not None:
+            exchange.password = credentials.passphrase.reveal()
+        self._wire.counters = _key_counters(self.adapter, self.base_url, credentials)
+
     # the session sets these (session.wire.attach); the wire tells them
     @property
     def on_reply(self) -> Any:
