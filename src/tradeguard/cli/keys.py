@@ -10,8 +10,8 @@
     5. stamp the rotation (`rotation_stamp(...)`) so a running bot reloads, and tell the user
        to delete the old key at the exchange.
 
-A running session picks up the new key without a restart: on SIGHUP, or when the rotation
-stamp's mtime changes (`CredentialWatch.poll()`), it calls `reload_credentials(...)`, audits
+A running session picks up the new key without a restart: when the rotation stamp's mtime
+changes (`CredentialWatch.poll()`), it calls `reload_credentials(...)`, audits
 what comes back with `doctor.check_key` + `audit.enforce`, and swaps the transport's
 credentials between two requests (on every venue: `keys.rotation`). A profile whose key comes
 from environment variables cannot change under a running process: those need a restart, and
@@ -189,7 +189,7 @@ def rotate(
         click.echo("a running bot reads environment variables only at start: restart it.")
     else:
         click.echo(
-            "a running bot picks the new key up on SIGHUP or within a few seconds (it watches "
+            "a running bot picks the new key up within a few seconds (it watches "
             f"{stamp}); its journal will show KeyAudited for {_prefix(new.api_key)}."
         )
 
