@@ -98,11 +98,25 @@ class Ledger:
         self._accounts: dict[str, _AccountState] = {}
 
     # ── per IP ──────────────────────────────────────────────────────────────────────────
+    # A state is made only for a new IP or account: setdefault(key, _IpState()) built one (and
+    # its windows) for every request and threw it away, a few µs an order.
+    def _ip_state(self, ip: str) -> _IpState:
+        st = self._ips.get(ip)
+        if st is None:
+            st = self._ips[ip] = _IpState()
+        return st
+
+    def _account_state(self, account: str) -> _AccountState:
+        st = self._accounts.get(account)
+        if st is None:
+            st = self._accounts[account] = _AccountState()
+        return st
+
     def admit(self, ip: str, weight: int, now_ms: int) -> None:
         """Count one request of `weight` from `ip`, or raise Reject 429/418 (-1003)."""
         if weight < 0:
             raise ValueError(f"request weight cannot be negative, got {weight}")
-        st = self._ips.setdefault(ip, _IpState())
+        st = self._ip_state(ip)
         if now_ms < st.banned_until_ms:
             raise self._banned(st, now_ms)
         lim = self.limits
@@ -147,7 +161,7 @@ class Ledger:
         `ip` is unused: order limits are per account on Binance. It is kept for the contract.
         """
         del ip
-        st = self._accounts.setdefault(account, _AccountState())
+        st = self._account_state(account)
         lim = self.limits
         for window, limit, per in (
             (st.ten_s, lim.orders_per_10s, "10 SECOND"),
@@ -159,7 +173,7 @@ class Ledger:
 
     def count_order(self, account: str, now_ms: int) -> None:
         """Count one successful order against the account's order limits."""
-        st = self._accounts.setdefault(account, _AccountState())
+        st = self._account_state(account)
         st.ten_s.add(now_ms, 1)
         st.day.add(now_ms, 1)
 
@@ -190,8 +204,8 @@ class Ledger:
         st = self._accounts.get(account) or _AccountState()
         lim = self.limits
         return [
-            _limit("ORDERS", "SECOND", 10, lim.orders_per_10s) | {"count": st.ten_s.used(now_ms)},
-            _limit("ORDERS", "DAY", 1, lim.orders_per_day) | {"count": st.day.used(now_ms)},
+            _limit("ORDERS", "SECOND", 10, lim.orders_per_10s, st.ten_s.used(now_ms)),
+            _limit("ORDERS", "DAY", 1, lim.orders_per_day, st.day.used(now_ms)),
         ]
 
     def state_json(self, now_ms: int) -> dict[str, object]:
@@ -222,5 +236,16 @@ class Ledger:
             st.paused_until_ms = st.banned_until_ms = st.bans = st.last_ban_ms = 0
 
 
-def _limit(kind: str, interval: str, num: int, limit: int) -> dict[str, object]:
-    return {"rateLimitType": kind, "interval": interval, "intervalNum": num, "limit": limit}
+def _limit(
+    kind: str, interval: str, num: int, limit: int, count: int | None = None
+) -> dict[str, object]:
+    """One rateLimits entry; with `count`, its usage too (built at once: one dict, no merge)."""
+    out: dict[str, object] = {
+        "rateLimitType": kind,
+        "interval": interval,
+        "intervalNum": num,
+        "limit": limit,
+    }
+    if count is not None:
+        out["count"] = count
+    return out

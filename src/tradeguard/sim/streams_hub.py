@@ -70,7 +70,7 @@ class Outbox:
         else queued behind what is, in order."""
         if not self.open:
             return
-        if self._queue.qsize():
+        if not self._queue.empty():
             self.send(frame)
             return
         try:
@@ -350,13 +350,14 @@ async def serve_ws(
             else:
                 continue
             reply = on_text(text)
-            if inspect.isawaitable(reply):
+            # A frame (a dict) is the common case: no need to ask whether it is awaitable.
+            if type(reply) is not dict and inspect.isawaitable(reply):
                 task = asyncio.create_task(send_later(reply))
                 delayed.add(task)
                 task.add_done_callback(delayed.discard)
             elif reply is not None:
                 await outbox.reply(reply)
-                sim.pump()  # after the reply: what a SUBSCRIBE started
+                sim.pump()  # after the reply: what a SUBSCRIBE started, an order's events
     finally:
         for task in delayed:
             task.cancel()

@@ -104,7 +104,7 @@ class WsOrders:
         )
         if plan.latency_ms:
             return self._after_latency(session, request_id, endpoint, params, plan)
-        return self._faulted(session, request_id, endpoint, params, plan)
+        return self._faulted(session, request_id, endpoint, params, plan, now)
 
     async def _after_latency(
         self,
@@ -115,7 +115,7 @@ class WsOrders:
         plan: RequestFaults,
     ) -> Frame | None:
         await asyncio.sleep(plan.latency_ms / 1000)
-        reply = self._faulted(session, request_id, endpoint, params, plan)
+        reply = self._faulted(session, request_id, endpoint, params, plan, self.sim.clock.now_ms())
         if reply is None or isinstance(reply, dict):
             return reply
         return await reply
@@ -127,8 +127,8 @@ class WsOrders:
         endpoint: Endpoint,
         params: dict[str, Any],
         plan: RequestFaults,
+        now: int,
     ) -> Frame | Awaitable[Frame | None] | None:
-        now = self.sim.clock.now_ms()
         if plan.error is not None:
             fault = plan.error
             if fault.code is None or fault.msg is None:  # an HTML page: no JSON code to send
@@ -140,7 +140,13 @@ class WsOrders:
         if plan.drop_before_execute:
             session.conn.outbox.drop()
             return None
-        reply = self._execute(session, request_id, endpoint, params, now)
+        # The engine's events go out before the reply when this connection may carry some (its
+        # subscriptions) or the reply does not go out now (dropped, held); else serve_ws's pump
+        # right after the reply delivers them: the reply leaves a pump sooner, one pump less.
+        pump_first = bool(
+            session.subscriptions or plan.drop_after_execute or plan.hold_after_execute_s
+        )
+        reply = self._execute(session, request_id, endpoint, params, now, pump_first)
         if plan.drop_after_execute:
             session.conn.outbox.drop()
             return None
@@ -155,6 +161,7 @@ class WsOrders:
         endpoint: Endpoint,
         params: dict[str, Any],
         now: int,
+        pump_first: bool = True,
     ) -> Frame:
         sim = self.sim
         account: str | None = None  # known once authenticated; an order request reports its counts
@@ -169,7 +176,8 @@ class WsOrders:
             try:
                 result = endpoint.handler(Call(Params(authed.params), now, session.ip, authed.key))
             finally:
-                sim.pump()
+                if pump_first:
+                    sim.pump()
         except Reject as rej:
             return session.error_frame(request_id, rej, now, account)
         if account is not None:

@@ -291,6 +291,33 @@ async def test_a_held_reply_comes_late_and_others_pass_it(
     assert second["result"]["clientOrderId"] == "ws-h"
 
 
+async def test_an_orders_events_come_before_its_reply_on_its_connection_and_reach_others(
+    ws: aiohttp.ClientWebSocketResponse, running_sim: RunningSim, http: aiohttp.ClientSession
+) -> None:
+    subscribed = await call(ws, "userDataStream.subscribe.signature", signed(running_sim))
+    assert subscribed["status"] == 200, subscribed
+    await ws.send_json(
+        {"id": "own", "method": "order.place", "params": limit_buy(running_sim, "ws-own")}
+    )
+    frames = [await ws.receive_json(timeout=TIMEOUT_S)]
+    while "status" not in frames[-1]:
+        frames.append(await ws.receive_json(timeout=TIMEOUT_S))
+    assert frames[-1]["id"] == "own"
+    own = [f["event"]["c"] for f in frames[:-1] if f["event"]["e"] == "executionReport"]
+    assert own == ["ws-own"]  # the subscribed connection hears its order before the reply
+
+    # An order from a connection without subscriptions: its reply, and the subscriber its event.
+    async with http.ws_connect(running_sim.ws_api_url) as other:
+        params = limit_buy(running_sim, "ws-other")
+        placed = await call(other, "order.place", params, request_id="other")
+        assert (placed["id"], placed["status"]) == ("other", 200), placed
+        while True:
+            frame = await ws.receive_json(timeout=TIMEOUT_S)
+            if frame["event"]["e"] == "executionReport":
+                assert frame["event"]["c"] == "ws-other"
+                break
+
+
 async def test_order_rate_limit_is_shared_with_rest(
     ws: aiohttp.ClientWebSocketResponse, running_sim: RunningSim, wire: WireClient
 ) -> None:
