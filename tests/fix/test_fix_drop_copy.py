@@ -107,3 +107,36 @@ async def test_news_logs_the_drop_copy_session_out_and_a_new_one_on(
 
 def _more(count: int, than: int) -> None:
     assert count > than
+
+
+async def test_a_rotated_key_logs_drop_copy_on_again_with_it(sessions: Connect) -> None:
+    """keys.rotation hands the order wire the audited new key: drop copy logs its session out
+    and a new one on with that key (the old key's session would end once it is deleted)."""
+    from tradeguard.session.connect import sim_key_credentials
+    from tradeguard.sim.keys import _TRADE_ONLY, _make_key, listing
+
+    tg, drop_copy = await _drop_copy_session(sessions)
+    [old] = _acceptor_drop_copies(tg)
+    assert tg.sim is not None
+    sim = tg.sim.sim
+    made = _make_key(
+        99, "rotated-ed25519", "ED25519", "main", sim.clock.now_ms(),
+        **(_TRADE_ONLY | {"enable_fix_api_trade": True}),
+    )  # fmt: skip
+    sim.keystore.add(made)
+    fresh = sim_key_credentials([listing(made)], "rotated-ed25519")
+    assert fresh is not None
+    tg.transport.credentials = fresh  # what keys.rotation.rotate_now swaps, then tells the wire
+    wire(tg).renew(fresh)
+
+    def on_with_the_new_key() -> None:
+        assert old.closed and drop_copy.connections == 2
+        [now] = _acceptor_drop_copies(tg)
+        assert now.key is not None and now.key.api_key == made.api_key
+
+    await eventually(on_with_the_new_key)
+    sim.keystore.revoke("trade-only-ed25519")  # the user deletes the old key
+    seen = drop_copy.reports
+    order = await tg.market_buy("BTC/USDT", qty="0.001")  # order entry's session stays on
+    await tg.wait_for(order.client_order_id, OrderStatus.FILLED, timeout_s=5)
+    await eventually(lambda: _more(drop_copy.reports, seen))

@@ -96,6 +96,9 @@ async def rotate_now(session: Any, profile: Profile) -> bool:
     stream = getattr(session, "stream", None)
     if stream is not None:
         stream.renew(fresh)
+    renew_orders = getattr(getattr(transport, "order_wire", None), "renew", None)
+    if renew_orders is not None:  # FIX: its drop-copy session logs on again with the new key
+        renew_orders(fresh)
     report = facts.report
     session.recorder.record(
         KeyAudited(

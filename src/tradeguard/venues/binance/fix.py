@@ -225,6 +225,13 @@ class FixOrderWire:
                     future.exception()  # retrieved: an unawaited answer's failure is not logged
             session.retire_if_idle()
 
+    def renew(self, credentials: ApiCredentials) -> None:
+        """A rotated key (audited already): drop copy logs on again with it at once. Order
+        entry's session stays on until it ends, with orders in flight on it; every logon is
+        handed the transport's credentials, so the next one signs with the new key."""
+        if self.drop_copy is not None:
+            self.drop_copy.renew(credentials)
+
     async def close(self) -> None:
         if self.drop_copy is not None:
             await self.drop_copy.close()

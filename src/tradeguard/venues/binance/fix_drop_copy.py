@@ -62,18 +62,33 @@ class DropCopy:
         # why drop copy stopped for good: its host serves order entry (-1184); None while on
         self.refused: str | None = None
         self._session: FixSession | None = None
+        self._credentials: ApiCredentials | None = None  # what the next logon signs with
         self._ended = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
 
     def start(self, credentials: ApiCredentials) -> None:
+        self._credentials = credentials
         if self._task is None:
-            self._task = asyncio.create_task(self._run(credentials))
+            self._task = asyncio.create_task(self._run())
 
-    async def _run(self, credentials: ApiCredentials) -> None:
+    def renew(self, credentials: ApiCredentials) -> None:
+        """Log on with `credentials` from now on (a rotated key, audited already): the session
+        open now logs out, and `_run` logs a new one on with the new key (the old key's
+        session would end when the old key is deleted, and every logon after with it fail)."""
+        self._credentials = credentials
+        session = self._session
+        if session is not None and not session.closed:
+            with contextlib.suppress(Exception):
+                session.write("5", [], self.sending_time())  # Logout: ours, not a drop
+            session.close()  # `forget` ends the wait in `_run`
+
+    async def _run(self) -> None:
         failures = 0
         while not self._closed:
             self._ended.clear()
+            credentials = self._credentials
+            assert credentials is not None  # set by start
             try:
                 self._session = await self._logon(credentials)
             except LogonRefused as exc:
