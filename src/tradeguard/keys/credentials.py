@@ -95,6 +95,11 @@ class ApiCredentials:
                 hint="give the PKCS#8 PEM file's contents (-----BEGIN PRIVATE KEY-----)",
             )
 
+    def secrets(self) -> list[Secret]:
+        """What of this key must never be shown: the secret, and the passphrase where the venue
+        has one (the journal's Redactor masks each)."""
+        return [self.secret] if self.passphrase is None else [self.secret, self.passphrase]
+
     def sign(self, payload: str) -> str:
         if self.kind == "HMAC":
             return signing.hmac_sha256_hex(self.secret.reveal(), payload)

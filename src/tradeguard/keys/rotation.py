@@ -86,7 +86,8 @@ async def rotate_now(session: Any, profile: Profile) -> bool:
         return False
     journal = session.recorder.journal
     journal.set_redactor(
-        Redactor(api_keys=[current.api_key, fresh.api_key], secrets=_secrets(current, fresh))
+        Redactor(api_keys=[current.api_key, fresh.api_key],
+                 secrets=current.secrets() + fresh.secrets())
     )  # fmt: skip
     use = getattr(transport, "use_credentials", None)  # a ccxt venue's key lives in ccxt too
     if use is not None:
@@ -128,8 +129,3 @@ async def _audit(session: Any, profile: Profile, fresh: ApiCredentials) -> Any:
         return await doctor.connect_audit(profile, probe)
     finally:
         await probe.close()
-
-
-def _secrets(*held: ApiCredentials) -> list[Any]:
-    """What the journal masks of these keys: each secret, and each passphrase (OKX's)."""
-    return [s for creds in held for s in (creds.secret, creds.passphrase) if s is not None]

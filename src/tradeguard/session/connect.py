@@ -121,12 +121,9 @@ async def _connect(profile: Profile, opts: ConnectOptions, closers: list[Hook]) 
 
     # The journal masks this key's secret wherever it might appear, and shows the API key only
     # as its prefix (the session never puts either in an event; this is the second line).
-    secrets_held = (
-        []
-        if creds is None
-        else [creds.secret] + ([creds.passphrase] if creds.passphrase is not None else [])
+    redactor = Redactor(
+        api_keys=[creds.api_key] if creds else [], secrets=creds.secrets() if creds else []
     )
-    redactor = Redactor(api_keys=[creds.api_key] if creds else [], secrets=secrets_held)
     journal = open_journal(
         opts.journal or profile.journal,
         profile=profile.name,
