@@ -64,10 +64,7 @@ class Adapter:
         pointed at `base_url` when there is one."""
         config: Raw = {"enableRateLimit": False, "has": {"fetchCurrencies": False}}
         if creds is not None:
-            config["apiKey"] = creds.api_key
-            config["secret"] = creds.secret.reveal()
-            if creds.passphrase is not None:
-                config["password"] = creds.passphrase.reveal()
+            config.update(key_fields(creds))
         if base_url is not None:
             config["urls"] = {"api": self.api_urls(base_url.rstrip("/"), urls or {})}
         config["options"] = self.options()
@@ -537,3 +534,12 @@ def adapter_for(venue: str) -> Adapter:
             hint=f"use one of: binance, {', '.join(sorted(ADAPTERS))}",
         )
     return found
+
+
+def key_fields(creds: ApiCredentials) -> dict[str, str]:
+    """The key as ccxt's exchange holds it, by its attribute names (set at construction, or
+    on the exchange itself when a rotated key replaces the old one)."""
+    fields = {"apiKey": creds.api_key, "secret": creds.secret.reveal()}
+    if creds.passphrase is not None:
+        fields["password"] = creds.passphrase.reveal()  # OKX's API passphrase
+    return fields

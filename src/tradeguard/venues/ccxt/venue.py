@@ -57,7 +57,7 @@ from tradeguard.net.clocksync import Estimate, Sample, SkewPolicy, estimate
 from tradeguard.net.keycounter import KeyCounters, key_counters
 from tradeguard.net.ratelimit import RateLedger
 from tradeguard.symbol_rules import SymbolRules
-from tradeguard.venues.ccxt.adapters import Adapter, fee_asset
+from tradeguard.venues.ccxt.adapters import Adapter, fee_asset, key_fields
 from tradeguard.venues.ccxt.ids import IdMap
 from tradeguard.venues.ccxt.reports import dec, order_report, trade_fill
 from tradeguard.venues.ccxt.symbols import SymbolMap
@@ -122,11 +122,8 @@ class CcxtVenue:
         (Kraken's are the key's own, not the account's). The private stream logs in with it at
         its next connection (`CcxtUserStream.renew` asks for one at once)."""
         self.credentials = credentials
-        exchange = self.exchange
-        exchange.apiKey = credentials.api_key
-        exchange.secret = credentials.secret.reveal()
-        if credentials.passphrase is not None:
-            exchange.password = credentials.passphrase.reveal()
+        for name, value in key_fields(credentials).items():
+            setattr(self.exchange, name, value)
         self._wire.counters = _key_counters(self.adapter, self.base_url, credentials)
 
     # the session sets these (session.wire.attach); the wire tells them
