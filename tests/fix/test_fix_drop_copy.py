@@ -110,8 +110,9 @@ def _more(count: int, than: int) -> None:
 
 
 async def test_a_rotated_key_logs_drop_copy_on_again_with_it(sessions: Connect) -> None:
-    """keys.rotation hands the order wire the audited new key: drop copy logs its session out
-    and a new one on with that key (the old key's session would end once it is deleted)."""
+    """keys.rotation hands the transport the audited new key, which tells its FIX wire: drop
+    copy logs its session out and a new one on with that key (the old key's session would end
+    once it is deleted)."""
     from tradeguard.session.connect import sim_key_credentials
     from tradeguard.sim.keys import _TRADE_ONLY, _make_key, listing
 
@@ -126,8 +127,7 @@ async def test_a_rotated_key_logs_drop_copy_on_again_with_it(sessions: Connect) 
     sim.keystore.add(made)
     fresh = sim_key_credentials([listing(made)], "rotated-ed25519")
     assert fresh is not None
-    tg.transport.credentials = fresh  # what keys.rotation.rotate_now swaps, then tells the wire
-    wire(tg).renew(fresh)
+    tg.transport.use_credentials(fresh)  # what keys.rotation.rotate_now calls after the audit
 
     def on_with_the_new_key() -> None:
         assert old.closed and drop_copy.connections == 2

@@ -89,17 +89,10 @@ async def rotate_now(session: Any, profile: Profile) -> bool:
         Redactor(api_keys=[current.api_key, fresh.api_key],
                  secrets=current.secrets() + fresh.secrets())
     )  # fmt: skip
-    use = getattr(transport, "use_credentials", None)  # a ccxt venue's key lives in ccxt too
-    if use is not None:
-        use(fresh)
-    else:
-        transport.credentials = fresh  # Binance's transport reads it per request
+    transport.use_credentials(fresh)
     stream = getattr(session, "stream", None)
     if stream is not None:
         stream.renew(fresh)
-    renew_orders = getattr(getattr(transport, "order_wire", None), "renew", None)
-    if renew_orders is not None:  # FIX: its drop-copy session logs on again with the new key
-        renew_orders(fresh)
     report = facts.report
     session.recorder.record(
         KeyAudited(

@@ -80,6 +80,11 @@ class Venue(Protocol):
 
     async def close(self) -> None: ...
 
+    def use_credentials(self, credentials: ApiCredentials) -> None:
+        """Sign with `credentials` from the next request on (a rotated key, audited already),
+        and tell the venue's own sessions that log on with a key (FIX's drop copy)."""
+        ...
+
     def counter_peaks(self) -> list[tuple[str, Decimal, int]]:
         """A decaying call counter's highest level this run beside its limit, per counter, with
         its description (Kraken's; none where the venue counts in windows, `ledger`)."""

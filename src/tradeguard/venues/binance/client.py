@@ -196,6 +196,16 @@ class BinanceTransport:
         self.config.skew.check(est)
         return est
 
+    def use_credentials(self, credentials: ApiCredentials) -> None:
+        """Sign with `credentials` from the next request on (a rotated key, audited already):
+        REST and the WebSocket API read them per request; FIX's drop copy logs on again with
+        them at once (order entry's next logon takes them)."""
+        from tradeguard.venues.binance.fix import FixOrderWire
+
+        self.credentials = credentials
+        if isinstance(self.order_wire, FixOrderWire):
+            self.order_wire.renew(credentials)
+
     @property
     def clock_estimate(self) -> Estimate | None:
         return self._clock_estimate
