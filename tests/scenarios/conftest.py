@@ -224,18 +224,8 @@ async def exchange(
     through its base_url with a key from the environment, as a user's testnet profile would."""
     running = await server.start(SimConfig.default(seed=11, venue=venue))
     watch_placements(running)
-    key = running.key("trade-only")
-    monkeypatch.setenv("TG_SCENARIO_KEY", key.api_key)
-    monkeypatch.setenv("TG_SCENARIO_SECRET", key.secret)
-    passphrase = next(
-        (k["passphrase"] for k in running.key_listing if k.get("name") == "trade-only"
-         and isinstance(k.get("passphrase"), str)),
-        None,
-    )  # fmt: skip
-    line = ""
-    if passphrase is not None:
-        monkeypatch.setenv("TG_SCENARIO_PASSPHRASE", str(passphrase))
-        line = '\npassphrase = "TG_SCENARIO_PASSPHRASE"'
+    passphrase = use_key(running, "trade-only", monkeypatch)[1]
+    line = '\npassphrase = "TG_SCENARIO_PASSPHRASE"' if passphrase is not None else ""
     (tmp_path / "tradeguard.toml").write_text(
         PROFILE.format(venue=venue, base_url=running.base_url, passphrase=line)
     )
@@ -243,6 +233,25 @@ async def exchange(
         yield running
     finally:
         await running.close()
+
+
+def use_key(
+    running: server.RunningSim, name: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, str | None]:
+    """Point the "bot" profile's environment variables at the simulator's key `name` (a user
+    rotating an env profile's key does the same); the key, and its passphrase where the
+    dialect gives keys one (OKX)."""
+    key = running.key(name)
+    monkeypatch.setenv("TG_SCENARIO_KEY", key.api_key)
+    monkeypatch.setenv("TG_SCENARIO_SECRET", key.secret)
+    passphrase = next(
+        (str(k["passphrase"]) for k in running.key_listing if k.get("name") == name
+         and isinstance(k.get("passphrase"), str)),
+        None,
+    )  # fmt: skip
+    if passphrase is not None:
+        monkeypatch.setenv("TG_SCENARIO_PASSPHRASE", passphrase)
+    return key, passphrase
 
 
 @pytest.fixture

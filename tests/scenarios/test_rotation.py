@@ -16,19 +16,15 @@ from tradeguard.keys.rotation import rotate_now, rotation_look
 from tradeguard.sim import server
 from tradeguard.sim.remote import SimRemote
 
-from .conftest import Connect, assert_invariants, eventually, every_venue, fill, price_off
-
-
-def _use_key(exchange: server.RunningSim, name: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Point the profile's environment variables at the simulator's key `name` (what the
-    user does before `keys rotate` for an env profile; a keyring profile is rewritten)."""
-    key = exchange.key(name)
-    monkeypatch.setenv("TG_SCENARIO_KEY", key.api_key)
-    monkeypatch.setenv("TG_SCENARIO_SECRET", key.secret)
-    for listed in exchange.key_listing:
-        if listed.get("name") == name and isinstance(listed.get("passphrase"), str):
-            monkeypatch.setenv("TG_SCENARIO_PASSPHRASE", str(listed["passphrase"]))
-    return key
+from .conftest import (
+    Connect,
+    assert_invariants,
+    eventually,
+    every_venue,
+    fill,
+    price_off,
+    use_key,
+)
 
 
 @every_venue
@@ -44,7 +40,7 @@ async def test_pain23_a_rotated_key_is_audited_and_used_without_a_restart(
     await tg.market_buy("BTC/USDT", qty="0.001")
     logins = tg.stream.connections
 
-    replacement = _use_key(exchange, "no-ip-restriction", monkeypatch)  # a fresh key
+    replacement = use_key(exchange, "no-ip-restriction", monkeypatch)[0]  # a fresh key
     from tradeguard.profile.profiles import load
 
     assert await rotate_now(tg, load("bot")) is True
@@ -75,11 +71,11 @@ async def test_pain23_a_replacement_that_fails_its_audit_is_not_used(
     tg = await sessions("bot")
     old = tg.transport.credentials.api_key
     if venue == "kraken":  # Kraken does not say whether a key can withdraw: a deleted key
-        _use_key(exchange, "no-ip-restriction", monkeypatch)
+        use_key(exchange, "no-ip-restriction", monkeypatch)
         exchange.sim.keystore.revoke("no-ip-restriction")
         why = "invalid"
     else:
-        _use_key(exchange, "withdraw-enabled", monkeypatch)
+        use_key(exchange, "withdraw-enabled", monkeypatch)
         why = "withdraw"
     from tradeguard.profile.profiles import load
 
@@ -143,7 +139,7 @@ async def test_pain23_a_key_rotated_by_the_command_is_used_within_seconds(
 ) -> None:
     # the session's own heartbeat, looking at every beat: no call of rotate_now by the test
     tg = await sessions("bot", rotation_poll_s=0.0)
-    replacement = _use_key(exchange, "no-ip-restriction", monkeypatch)
+    replacement = use_key(exchange, "no-ip-restriction", monkeypatch)[0]
     stamp = rotation_stamp("bot", os.environ)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text("{}")
