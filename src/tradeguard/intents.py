@@ -59,8 +59,19 @@ def amount(value: Amount | None, what: str) -> Decimal | None:
     return result
 
 
+_PARSED: dict[str, Symbol] = {}  # a bot names the same few symbols on every order
+_PARSED_MAX = 1024
+
+
 def symbol_of(value: Symbol | str) -> Symbol:
-    return value if isinstance(value, Symbol) else Symbol.parse(value)
+    if isinstance(value, Symbol):
+        return value
+    known = _PARSED.get(value)
+    if known is None:
+        known = Symbol.parse(value)  # raises on bad text: nothing cached for it
+        if len(_PARSED) < _PARSED_MAX:
+            _PARSED[value] = known
+    return known
 
 
 def choice(kind: type[E], value: E | str, what: str) -> E:

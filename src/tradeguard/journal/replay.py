@@ -243,6 +243,12 @@ class Ledger:
         held = self._positions.get(symbol)
         return None if held is None else held.frozen()
 
+    def position_qty(self, symbol: str) -> Decimal | None:
+        """The symbol's position in its base asset (`position(symbol).qty`, without the copy
+        made of the rest: the risk check reads it on every order)."""
+        held = self._positions.get(symbol)
+        return None if held is None else held.qty
+
     def balance(self, asset: str) -> Balance | None:
         """The exchange's last report for the asset, moved by every fill booked since."""
         moved = self._moved(asset)
