@@ -350,7 +350,10 @@ class Core:
             is_maker=maker,
             account=o.account,
         )
-        self.trades.setdefault((o.account, o.symbol), []).append(trade)
+        kept = self.trades.get((o.account, o.symbol))
+        if kept is None:  # (setdefault would build a list to throw away at every fill)
+            kept = self.trades[(o.account, o.symbol)] = []
+        kept.append(trade)
         on_book = live.on_book
         live.on_book = on_book and o.status != "FILLED"
         self.report(
