@@ -14,6 +14,7 @@ of the book, so what a taker took stays taken as the price moves (as a thin book
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from decimal import ROUND_CEILING, Decimal
 
 from tradeguard.sim.filters import floor_to
@@ -113,13 +114,16 @@ class SyntheticMarket:
 
     def levels(self, side: str) -> list[tuple[int, Decimal, Decimal]]:
         """(index, price, available) for levels with something left, best first."""
+        return list(self.iter_levels(side))
+
+    def iter_levels(self, side: str) -> Iterator[tuple[int, Decimal, Decimal]]:
+        """`levels(side)` one at a time, for a reader that may stop early: a small taker looks
+        at the best level or two, not all of them. The market must not change meanwhile."""
         taken = self.consumed[side]
-        out = []
         for i, (price, size) in enumerate(self.ladder(side)):
             left = size - taken[i]
             if left > 0:
-                out.append((i, price, left))
-        return out
+                yield i, price, left
 
     def top(self, side: str) -> tuple[int, Decimal, Decimal] | None:
         """The best level on `side` with something left: (index, price, available)."""
