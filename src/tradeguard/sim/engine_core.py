@@ -62,6 +62,16 @@ class SymbolState:
     top: TopOfBook | None = None  # the last bookTicker sent
     base_unit: Decimal = ZERO  # commission precision per asset
     quote_unit: Decimal = ZERO
+    # Its public streams' names, made once: every trade and every publish names one.
+    trade_stream: str = ""
+    depth_stream: str = ""
+    ticker_stream: str = ""
+
+    def __post_init__(self) -> None:
+        name = self.spec.symbol.lower()
+        self.trade_stream = f"{name}@trade"
+        self.depth_stream = f"{name}@depthUpdate"
+        self.ticker_stream = f"{name}@bookTicker"
 
     def book(self, buy: bool) -> SideBook:
         return self.bids if buy else self.asks
@@ -170,35 +180,53 @@ class Core:
 
     def top_of_book(self, sym: SymbolState) -> TopOfBook:
         """Best bid and ask over user orders and synthetic levels (users first on a tie)."""
-        out: list[Decimal] = []
-        for buy in (True, False):
-            side = sym.book(buy)
-            syn = sym.market.top("BUY" if buy else "SELL")
-            best = side.best()
-            price, qty = ZERO, ZERO
-            if syn is not None:
-                price, qty = syn[1], syn[2]
-            if best is not None:
-                if syn is None or best == price:
-                    qty = side.shown(best) + (qty if syn is not None else ZERO)
-                    price = best
-                elif (best > price) if buy else (best < price):
-                    price, qty = best, side.shown(best)
-            out += [price, qty]
-        return out[0], out[1], out[2], out[3]
+        bid, bid_qty = self._side_top(sym, True)
+        ask, ask_qty = self._side_top(sym, False)
+        return bid, bid_qty, ask, ask_qty
+
+    def _side_top(self, sym: SymbolState, buy: bool) -> tuple[Decimal, Decimal]:
+        """(price, shown quantity) at the best of one side; zeros for an empty side."""
+        side = sym.book(buy)
+        syn = sym.market.top("BUY" if buy else "SELL")
+        best = side.best()
+        price, qty = ZERO, ZERO
+        if syn is not None:
+            price, qty = syn[1], syn[2]
+        if best is not None:
+            if syn is None or best == price:
+                qty = side.shown(best) + (qty if syn is not None else ZERO)
+                price = best
+            elif (best > price) if buy else (best < price):
+                price, qty = best, side.shown(best)
+        return price, qty
 
     def publish(self, sym: SymbolState) -> None:
         """End of an engine call: the book's changes (depthUpdate) and a new top (bookTicker)."""
+        market = sym.market
+        # Which sides may have changed since the last publish: the market and the side books
+        # flag every change until PublicBook.publish takes the flags. A side left alone keeps
+        # its top (sym.top holds the top the last publish saw), so only a changed side's top is
+        # looked up again, and a call that changed neither side has nothing to publish.
+        bids_changed = bool(market.moved or market.changed["BUY"] or sym.bids.dirty)
+        asks_changed = bool(market.moved or market.changed["SELL"] or sym.asks.dirty)
+        if not (bids_changed or asks_changed):
+            return
         symbol = sym.spec.symbol
-        stream = f"{symbol.lower()}@depthUpdate"
+        stream = sym.depth_stream
         heard = self.stream_heard(stream)
-        update = sym.public.publish(symbol, sym.market, sym.bids, sym.asks, self.now, heard)
+        update = sym.public.publish(symbol, market, sym.bids, sym.asks, self.now, heard)
         if update is not None:
             self.market_events.append(MarketEvent(stream, update))
-        top = self.top_of_book(sym)
-        if top != sym.top:
+        last = sym.top
+        if last is None or (bids_changed and asks_changed):
+            top = self.top_of_book(sym)
+        elif bids_changed:
+            top = (*self._side_top(sym, True), last[2], last[3])
+        else:
+            top = (last[0], last[1], *self._side_top(sym, False))
+        if top != last:
             sym.top = top
-            stream = f"{symbol.lower()}@bookTicker"
+            stream = sym.ticker_stream
             if self.stream_heard(stream):
                 payload = wire_market.book_ticker_event(sym.public.update_id, symbol, top)
                 self.market_events.append(MarketEvent(stream, payload))
@@ -322,7 +350,10 @@ class Core:
             is_maker=maker,
             account=o.account,
         )
-        self.trades.setdefault((o.account, o.symbol), []).append(trade)
+        kept = self.trades.get((o.account, o.symbol))
+        if kept is None:  # (setdefault would build a list to throw away at every fill)
+            kept = self.trades[(o.account, o.symbol)] = []
+        kept.append(trade)
         on_book = live.on_book
         live.on_book = on_book and o.status != "FILLED"
         self.report(
@@ -362,12 +393,10 @@ class Core:
         if sym.stops:
             sym.ticks.append(price)
         sym.klines.trade(now, price, qty, taker_buys, trade_id)
-        self.market_events.append(
-            MarketEvent(
-                f"{sym.spec.symbol.lower()}@trade",
-                wire_market.trade_event(sym.spec.symbol, trade_id, price, qty, now, not taker_buys),
-            )
+        payload = wire_market.trade_event(
+            sym.spec.symbol, trade_id, price, qty, now, not taker_buys
         )
+        self.market_events.append(MarketEvent(sym.trade_stream, payload))
         return out
 
     def after_maker_fill(self, sym: SymbolState, maker: Live, qty: Decimal) -> None:

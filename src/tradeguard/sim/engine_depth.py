@@ -53,6 +53,9 @@ class PublicBook:
 
     def _side_changes(self, buy: bool, user: SideBook, market: SyntheticMarket) -> list[Level]:
         """The levels of one side that differ from what was published, now published."""
+        side = "BUY" if buy else "SELL"
+        if not (market.moved or market.changed[side] or user.dirty):
+            return []  # this side was not touched (a market order takes from one side only)
         published = self.levels[buy]
         candidates = self._synthetic_changes(buy, market)
         candidates.update(user.dirty)

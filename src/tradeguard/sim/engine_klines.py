@@ -46,17 +46,8 @@ class KlineHistory:
         self._min: deque[_Bucket] = deque(maxlen=KEEP)
 
     def _buckets(self, t: int, price: Decimal) -> tuple[_Bucket, _Bucket]:
-        out = []
-        for store, width in ((self._sec, SECOND), (self._min, MINUTE)):
-            start = t - t % width
-            if store and store[-1].open_time == start:
-                b = store[-1]
-                b.price(price)
-            else:
-                b = _Bucket(start, price)
-                store.append(b)
-            out.append(b)
-        return out[0], out[1]
+        """The second and the minute bucket holding `t`, made if new, that have seen `price`."""
+        return _bucket(self._sec, t - t % SECOND, price), _bucket(self._min, t - t % MINUTE, price)
 
     def sample(self, t: int, price: Decimal) -> None:
         """A reference-price observation at time `t` (no volume)."""
@@ -151,3 +142,15 @@ class KlineHistory:
             ]
             for m in picked
         ]
+
+
+def _bucket(store: deque[_Bucket], start: int, price: Decimal) -> _Bucket:
+    """The newest bucket of `store` if it opens at `start`, else a new one; it sees `price`."""
+    if store:
+        b = store[-1]
+        if b.open_time == start:
+            b.price(price)
+            return b
+    b = _Bucket(start, price)
+    store.append(b)
+    return b

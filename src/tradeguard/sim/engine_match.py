@@ -39,13 +39,15 @@ def plan(
 ) -> tuple[Decimal, Decimal]:
     """(quantity, quote cost) a taker would trade, without changing the book."""
     book = sym.book(not buy)
-    synthetic = sym.market.levels("SELL" if buy else "BUY")
+    # The synthetic levels are read lazily: a taker usually stops at the first one or two.
+    synthetic = sym.market.iter_levels("SELL" if buy else "BUY")
+    syn = next(synthetic, None)
     prices = list(book.iter_prices())
-    i = j = 0
+    i = 0
     qty = cost = ZERO
     while qty_max is None or qty < qty_max:
         up = prices[i] if i < len(prices) else None
-        sp = synthetic[j][1] if j < len(synthetic) else None
+        sp = syn[1] if syn is not None else None
         if up is None and sp is None:
             break
         use_user = up is not None and (sp is None or _better_or_equal(up, sp, buy))
@@ -65,8 +67,9 @@ def plan(
                 avail += live.remaining
             i += 1
         else:
-            avail = synthetic[j][2]
-            j += 1
+            assert syn is not None
+            avail = syn[2]
+            syn = next(synthetic, None)
         want = avail if qty_max is None else min(avail, qty_max - qty)
         q = want
         if quote_max is not None:

@@ -91,25 +91,39 @@ def engine_checks(core: Core, sym: SymbolState, account: str, order: NewOrder) -
         raise rejected(WOULD_TAKE)
 
 
-def order_record(order: NewOrder) -> SimOrder:
-    """A throwaway order record, for checks that read a SimOrder."""
+def order_record(
+    order: NewOrder,
+    *,
+    account: str = "",
+    order_id: int = 0,
+    client_order_id: str | None = None,
+    qty: Decimal | None = None,
+    now: int = 0,
+    working: bool = False,
+) -> SimOrder:
+    """An order's record: with the defaults a throwaway one, for checks that read a SimOrder;
+    new_live passes a placed order's account, ids, quantity, time and whether it works at once
+    (a stop waits for its trigger), so that the record is built once, not built and then
+    rewritten field by field."""
     return SimOrder(
-        account="",
+        account=account,
         symbol=order.symbol,
-        order_id=0,
-        client_order_id=order.new_client_order_id or "",
+        order_id=order_id,
+        client_order_id=(
+            (order.new_client_order_id or "") if client_order_id is None else client_order_id
+        ),
         side=order.side,
         type=order.type,
         time_in_force=order.time_in_force or "GTC",
         price=order.price or ZERO,
-        orig_qty=order.quantity or ZERO,
+        orig_qty=(order.quantity or ZERO) if qty is None else qty,
         executed_qty=ZERO,
         cummulative_quote_qty=ZERO,
         status="NEW",
-        time=0,
-        update_time=0,
-        working_time=-1,
-        is_working=False,
+        time=now,
+        update_time=now,
+        working_time=now if working else -1,
+        is_working=working,
         stop_price=order.stop_price or ZERO,
         iceberg_qty=order.iceberg_qty or ZERO,
         trailing_delta=order.trailing_delta,
@@ -156,16 +170,18 @@ def new_live(
     core: Core, sym: SymbolState, account: str, order: NewOrder, qty: Decimal, reserved: Decimal
 ) -> Live:
     now = core.now
-    o = order_record(order)
-    o.account = account
-    o.order_id = sym.next_order_id
+    order_id = sym.next_order_id
     sym.next_order_id += 1
-    o.client_order_id = order.new_client_order_id or core.new_client_id()
-    o.orig_qty = qty
-    o.time = o.update_time = now
     stop = order.type in STOP_TYPES
-    o.is_working = not stop
-    o.working_time = -1 if stop else now
+    o = order_record(
+        order,
+        account=account,
+        order_id=order_id,
+        client_order_id=order.new_client_order_id or core.new_client_id(),
+        qty=qty,
+        now=now,
+        working=not stop,
+    )
     limit = order.price if order.type in LIMIT_PRICED else None
     live = Live(order=o, spec=sym.spec, reserved=reserved, limit=limit)
     core.register(sym, live)

@@ -36,15 +36,17 @@ def advance(core: Core, now: int) -> bool:
         return False
     step_ms = max(1, core.params.step_ms)
     t = core.step_time + step_ms
+    if t > now:  # most calls: the clock moved, no step is due yet
+        core.now = now
+        return False
     books = list(core.books.values())
-    stepped = t <= now
     while t <= now:
         for sym in books:
             step_symbol(core, sym, t)
         core.step_time = t
         t += step_ms
     core.now = now
-    return stepped
+    return True
 
 
 def step_symbol(core: Core, sym: SymbolState, t: int) -> None:

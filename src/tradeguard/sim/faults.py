@@ -138,6 +138,10 @@ class FaultPlan:
     def faults(self) -> list[Fault]:
         return list(self._faults)
 
+    def any(self) -> bool:
+        """Whether the plan holds a fault: what a request asks first, without faults()'s copy."""
+        return bool(self._faults)
+
     # ── JSON ────────────────────────────────────────────────────────────────────────────
     def to_json(self) -> list[dict[str, Any]]:
         """The faults still active, with ids and remaining counts; from_json rebuilds them."""

@@ -54,14 +54,15 @@ class _Window:
     start_ms: int = -1
     count: int = 0
 
+    # used and add are asked several times per order: the window's start is worked out inline.
     def used(self, now_ms: int) -> int:
-        return self.count if self._start(now_ms) == self.start_ms else 0
+        return self.count if now_ms - now_ms % self.length_ms == self.start_ms else 0
 
     def end(self, now_ms: int) -> int:
         return self._start(now_ms) + self.length_ms
 
     def add(self, now_ms: int, n: int) -> None:
-        start = self._start(now_ms)
+        start = now_ms - now_ms % self.length_ms
         if start != self.start_ms:
             self.start_ms, self.count = start, 0
         self.count += n

@@ -14,6 +14,7 @@ of the book, so what a taker took stays taken as the price moves (as a thin book
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from decimal import ROUND_CEILING, Decimal
 
 from tradeguard.sim.filters import floor_to
@@ -46,6 +47,10 @@ class SyntheticMarket:
         self._keep = Decimal(1) - params.replenish_per_step
         self._ladder_ticks = -1
         self._ladder: dict[str, list[tuple[Decimal, Decimal]]] = {"BUY": [], "SELL": []}
+        # Per side, what top() last found; forgotten whenever the ladder moves or a level of
+        # that side is taken or refilled. An order asks for the top several times (its walk,
+        # then the top of book) with no change in between.
+        self._tops: dict[str, tuple[int, Decimal, Decimal] | None] = {}
 
     def clamp(self, ticks: int) -> int:
         return min(max(ticks, self.min_ticks), self.max_ticks)
@@ -62,6 +67,7 @@ class SyntheticMarket:
             if ticks != self.ticks:
                 self.ticks = ticks
                 self.moved = True
+                self._tops.clear()
         if self.any_consumed:
             self._replenish()
 
@@ -70,8 +76,10 @@ class SyntheticMarket:
         if ticks != self.ticks:
             self.ticks = ticks
             self.moved = True
+            self._tops.clear()
 
     def _replenish(self) -> None:
+        self._tops.clear()
         still = False
         for side, levels in self.consumed.items():
             for i, taken in enumerate(levels):
@@ -113,22 +121,30 @@ class SyntheticMarket:
 
     def levels(self, side: str) -> list[tuple[int, Decimal, Decimal]]:
         """(index, price, available) for levels with something left, best first."""
+        return list(self.iter_levels(side))
+
+    def iter_levels(self, side: str) -> Iterator[tuple[int, Decimal, Decimal]]:
+        """`levels(side)` one at a time, for a reader that may stop early: a small taker looks
+        at the best level or two, not all of them. The market must not change meanwhile."""
         taken = self.consumed[side]
-        out = []
         for i, (price, size) in enumerate(self.ladder(side)):
             left = size - taken[i]
             if left > 0:
-                out.append((i, price, left))
-        return out
+                yield i, price, left
 
     def top(self, side: str) -> tuple[int, Decimal, Decimal] | None:
         """The best level on `side` with something left: (index, price, available)."""
+        if side in self._tops:
+            return self._tops[side]
+        found = None
         taken = self.consumed[side]
         for i, (price, size) in enumerate(self.ladder(side)):
             left = size - taken[i]
             if left > 0:
-                return i, price, left
-        return None
+                found = i, price, left
+                break
+        self._tops[side] = found
+        return found
 
     def available(self, side: str, index: int) -> tuple[Decimal, Decimal]:
         """(price, what is left) of one level."""
@@ -137,5 +153,6 @@ class SyntheticMarket:
 
     def consume(self, side: str, index: int, qty: Decimal) -> None:
         self.consumed[side][index] += qty
+        self._tops.pop(side, None)
         self.any_consumed = True
         self.changed[side].add(index)

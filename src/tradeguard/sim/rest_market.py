@@ -25,41 +25,66 @@ AVG_PRICE_MINS = 5
 fmt = wire.d8  # Binance prints prices and quantities with 8 decimals
 
 
+# What the tape keeps of one trade event: its id, price, qty, time and buyer-is-maker flag.
+_Kept = tuple[object, object, object, object, bool]
+
+
 class TradeTape:
-    """The recent public trades per symbol, kept from the engine's `<symbol>@trade` events."""
+    """The recent public trades per symbol, kept from the engine's `<symbol>@trade` events.
+
+    Every trade passes here, and few are ever read (GET /api/v3/trades, aggTrades, avgPrice):
+    an event's fields are kept as they came, and made into Binance's row (two decimals parsed,
+    three formatted) only when one is read.
+    """
 
     def __init__(self) -> None:
-        self._trades: dict[str, deque[dict[str, Any]]] = {}
+        self._trades: dict[str, deque[_Kept]] = {}
 
     def record(self, event: MarketEvent) -> None:
         payload = event.payload
         if payload.get("e") != "trade":
             return
-        price, qty = Decimal(str(payload["p"])), Decimal(str(payload["q"]))
-        trade = {
-            "id": payload["t"],
-            "price": fmt(price),
-            "qty": fmt(qty),
-            "quoteQty": fmt(price * qty),
-            "time": payload["T"],
-            "isBuyerMaker": bool(payload.get("m", False)),
-            "isBestMatch": True,
-        }
+        kept = (
+            payload["t"],
+            payload["p"],
+            payload["q"],
+            payload["T"],
+            bool(payload.get("m", False)),
+        )
         symbol = str(payload["s"])
-        self._trades.setdefault(symbol, deque(maxlen=TAPE_LENGTH)).append(trade)
+        tape = self._trades.get(symbol)
+        if tape is None:
+            tape = self._trades[symbol] = deque(maxlen=TAPE_LENGTH)
+        tape.append(kept)
 
     def recent(self, symbol: str, limit: int) -> list[dict[str, Any]]:
         trades = self._trades.get(symbol)
-        return list(trades)[-limit:] if trades else []
+        return [_row(kept) for kept in list(trades)[-limit:]] if trades else []
 
     def average_price(self, symbol: str, since_ms: int) -> Decimal | None:
         qty = quote = Decimal(0)
-        for trade in reversed(self._trades.get(symbol, ())):
+        for kept in reversed(self._trades.get(symbol, ())):
+            trade = _row(kept)
             if trade["time"] < since_ms:
                 break
             qty += Decimal(trade["qty"])
             quote += Decimal(trade["quoteQty"])
         return quote / qty if qty else None
+
+
+def _row(kept: _Kept) -> dict[str, Any]:
+    """A kept trade as GET /api/v3/trades shows it."""
+    trade_id, raw_price, raw_qty, time, buyer_is_maker = kept
+    price, qty = Decimal(str(raw_price)), Decimal(str(raw_qty))
+    return {
+        "id": trade_id,
+        "price": fmt(price),
+        "qty": fmt(qty),
+        "quoteQty": fmt(price * qty),
+        "time": time,
+        "isBuyerMaker": buyer_is_maker,
+        "isBestMatch": True,
+    }
 
 
 def _depth_weight(params: Params) -> int:

@@ -150,7 +150,7 @@ def serve(sim: Sim, endpoint: Endpoint) -> Handler:
                 parse_error = exc
         # Binance weighs a request before anything else; during a ban nothing else happens.
         sim.ledger.admit(ip, endpoint_weight(endpoint, params), now)
-        plan = sim.faults.for_request(method, path) if sim.faults.faults() else NO_FAULTS
+        plan = sim.faults.for_request(method, path) if sim.faults.any() else NO_FAULTS
         if plan.latency_ms:
             await asyncio.sleep(plan.latency_ms / 1000)
         if plan.error is not None:

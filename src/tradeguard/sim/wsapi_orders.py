@@ -99,7 +99,7 @@ class WsOrders:
             return session.error_frame(request_id, rej, now)
         plan = (
             sim.faults.for_ws_request(method, endpoint.method, endpoint.path)
-            if sim.faults.faults()
+            if sim.faults.any()
             else _NO_FAULTS
         )
         if plan.latency_ms:

@@ -164,3 +164,56 @@ def test_an_engine_builds_the_book_events_only_of_the_streams_heard(heard: str) 
     }
     assert only == [(stream, ev) for stream, ev in every if stream in kept]
     assert some_book == every_book
+
+
+def test_book_streams_heard_now_and_then_carry_what_an_engine_hearing_all_sends() -> None:
+    """A depth or bookTicker stream that nobody followed for a while and then is followed again
+    gets, call for call, the events an engine that builds them all sends (the same update ids,
+    the same top of book), and the book and its update ids never depend on who listened."""
+    steps = 300
+
+    def listened(step: int) -> bool:
+        return (step // 20) % 2 == 1  # 20 calls heard, 20 not, ...
+
+    def run(engine: Engine, step_now: list[int]) -> list[tuple[int, str, object]]:
+        rng = random.Random(11)
+        now = 0
+        out: list[tuple[int, str, object]] = []
+        for step in range(steps):
+            step_now[0] = step
+            now += rng.choice((0, 10, 250, 1000))
+            action = rng.random()
+            try:
+                if action < 0.4:
+                    side = rng.choice(("BUY", "SELL"))
+                    last = engine.last_price(SYMBOL)
+                    offset = D(rng.randint(-40, 400)) / 100
+                    price = last - offset if side == "BUY" else last + offset
+                    qty = D(rng.randint(1, 60)) / 1000
+                    engine.place_order("alice", limit(side, str(qty), str(price)), now)
+                elif action < 0.55:
+                    open_orders = engine.open_orders("alice", SYMBOL)
+                    if open_orders:
+                        o = rng.choice(open_orders)
+                        engine.cancel_order("alice", SYMBOL, o.order_id, None, None, now)
+                elif action < 0.8:
+                    engine.place_order("carol", market(rng.choice(("BUY", "SELL")), "0.05"), now)
+                else:
+                    engine.advance(now)
+            except Reject:
+                pass  # a refused order changes nothing
+            for ev in engine.drain_market_events():
+                if not ev.stream.endswith("@trade"):
+                    out.append((step, ev.stream, ev.payload))
+            out.append((step, "snapshot", engine.depth(SYMBOL, ALL_LEVELS)))
+            out.append((step, "top", engine.book_ticker(SYMBOL)))
+        return out
+
+    every = run(make(vol="5", flow="500"), [0])
+    some = make(vol="5", flow="500")
+    at = [0]
+    some.build_stream_events_for(lambda stream: listened(at[0]))
+    some_events = run(some, at)
+    assert some_events == [ev for ev in every if listened(ev[0]) or ev[1] in ("snapshot", "top")]
+    heard_streams = {stream for step, stream, _ in some_events if listened(step)}
+    assert {"btcusdt@depthUpdate", "btcusdt@bookTicker"} <= heard_streams
