@@ -79,3 +79,15 @@ async def test_an_option_the_call_does_not_take_is_refused_not_dropped(
     kind = {"limit_buy": "limit", "stop_loss": "stop-loss", "take_profit": "take-profit"}[call]
     assert reason.startswith(f"UNSUPPORTED: {dropped}: a {kind} order takes no {dropped}"), reason
     assert tg.open_orders() == []
+
+
+@pytest.mark.parametrize("flag", [True, False])
+async def test_a_bool_given_as_an_amount_is_refused_not_read_as_one_or_zero(
+    tg: Session, flag: bool
+) -> None:
+    """bool is an int to Python: qty=True became a 1 BTC order (denied only by the notional
+    limit, if there was one), qty=False "must be positive"; neither says the type is wrong."""
+    with pytest.raises(ConfigError) as refused:
+        await tg.market_buy("BTC/USDT", qty=flag)
+    assert f"qty was given as {flag}, not an amount" in str(refused.value)
+    assert tg.open_orders() == [] and tg.position("BTC/USDT").fills == 0
