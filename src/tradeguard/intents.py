@@ -46,6 +46,8 @@ def amount(value: Amount | None, what: str) -> Decimal | None:
     """A user's amount as a Decimal: strings and ints, never floats (0.1 is not 0.1)."""
     if value is None:
         return None
+    if isinstance(value, bool):  # an int to Python: True would be an amount of 1
+        raise ConfigError(f"{what} was given as {value}, not an amount", hint='e.g. "0.001"')
     if isinstance(value, float):
         raise ConfigError(
             f"{what} was given as the float {value!r}", hint=f'pass it as a string: "{value}"'

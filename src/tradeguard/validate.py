@@ -128,17 +128,22 @@ SUPPORTED_OPTIONS = frozenset(
 )
 
 
-def check_options(requested: Mapping[str, object]) -> None:
-    """Refuse extras a bot asked for that Binance Spot lacks (reduce_only, hidden, ...), each
-    with what to do instead, rather than drop them silently. A falsy value (reduce_only=False)
-    asks for nothing and passes; a name tradeguard does not know is refused too."""
+def check_options(requested: Mapping[str, object], call: str = "this order call") -> None:
+    """Refuse the extras an order call was given beyond its own parameters rather than drop
+    them silently: ones Binance Spot lacks (reduce_only, hidden, ...), each with what to do
+    instead; ones another call takes (a limit's stop_price, a stop's post_only); names
+    tradeguard does not know. A falsy value (reduce_only=False) asks for nothing and passes."""
     failures: list[tuple[str, str]] = []
     for name, value in requested.items():
-        if name in SUPPORTED_OPTIONS:
-            continue
         if value is None or value is False:
             continue
         why = UNSUPPORTED_OPTIONS.get(name)
+        if name in SUPPORTED_OPTIONS:
+            why = (
+                f"{call} takes no {name}; leave it out, or place the order with the call that does"
+            )
+            if name == "client_order_id":
+                why += " (tradeguard names every order itself: read it from the order returned)"
         if why is None:
             known = ", ".join(sorted(SUPPORTED_OPTIONS))
             why = f"tradeguard knows no order option {name!r}; the options are {known}"

@@ -83,3 +83,36 @@ def test_a_journal_in_a_read_only_folder_is_one_line(tmp_path: Path) -> None:
     finally:
         folder.chmod(stat.S_IRWXU)
     assert code == 2 and len(errors) == 1 and "corrupt" not in errors[0], errors
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_a_journal_path_that_is_a_folder_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    folder = tmp_path / "journals"
+    folder.mkdir()
+    code, errors = _invoke(tmp_path, folder, command)
+    assert code == 2, errors
+    (line,) = errors
+    assert f"the journal {folder} is a folder, not a file" in line
+    assert "corrupt" not in line
+
+
+def test_doctor_names_a_journal_path_that_is_a_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "journals"
+    folder.mkdir()
+    config = tmp_path / "tradeguard.toml"
+    config.write_text(
+        f'[profiles.default]\nvenue = "binance"\nenv = "sim"\njournal = "sqlite://{folder}"\n'
+    )
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+        result = CliRunner().invoke(main, ["doctor", "--json", "--config", str(config)])
+    assert result.exit_code == 1, result.output
+    assert f"the journal {folder} is a folder, not a file" in result.stdout
+
+
+def test_journal_given_a_folder_with_journal_option_is_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["journal", "verify", "--journal", str(tmp_path)])
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert f"the journal {tmp_path} is a folder, not a file" in result.stderr

@@ -150,11 +150,13 @@ def test_post_only_is_a_limit_maker_and_only_for_limit_orders() -> None:
 
 def test_options_spot_lacks_are_refused_with_what_to_do() -> None:
     with pytest.raises(OrderRefused) as err:
-        check_options({"reduce_only": True, "hidden": True, "post_only": True})
+        check_options({"reduce_only": True, "hidden": True})
     assert err.value.checks == ("UNSUPPORTED", "UNSUPPORTED")
     assert "no reduce-only orders" in err.value.reasons[0]
     assert "use iceberg_qty" in err.value.reasons[1]
-    check_options({"reduce_only": False, "post_only": True, "iceberg_qty": D("1")})
+    check_options({"reduce_only": False, "hidden": None})
+    with pytest.raises(OrderRefused, match="stop_price: a limit order takes no stop_price"):
+        check_options({"stop_price": D("1")}, "a limit order")  # a stop's, never dropped
     with pytest.raises(OrderRefused, match="knows no order option 'fill_or_kill'"):
         check_options({"fill_or_kill": True})
 

@@ -77,3 +77,24 @@ def test_an_error_in_a_module_beside_the_bot_names_that_module(tmp_path: Path) -
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.startswith("tradeguard: cannot load bot.py: helper_of_mine.py:1: ")
     assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("\nasync def main():\n    pass\n", id="no-parameter"),
+        pytest.param("\nasync def main(tg, levels):\n    pass\n", id="two-parameters"),
+        pytest.param("\nasync def main(*, tg):\n    pass\n", id="keyword-only"),
+    ],
+)
+def test_a_main_that_cannot_take_the_session_is_one_line_before_connecting(
+    tmp_path: Path, source: str
+) -> None:
+    (tmp_path / "bot.py").write_text(source)
+    done = _run(tmp_path, "bot.py")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("tradeguard: bot.py:2: main")
+    assert "async def main(tg)" in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not (tmp_path / "data").exists()  # refused before any session or journal

@@ -49,3 +49,45 @@ async def test_an_order_on_a_symbol_outside_the_profile_says_how_to_add_it(tg: S
     assert "ETH/USDT is not among profile" in said and "BTC/USDT" in said, said
     assert "add it to `symbols`" in (refused.value.hint or ""), refused.value.hint
     assert tg.ledger.risk_denials == 1  # denied and journaled like any refusal
+
+
+@pytest.mark.parametrize(
+    ("call", "options", "dropped"),
+    [
+        ("limit_buy", {"stop_price": "58000"}, "stop_price"),
+        ("limit_buy", {"client_order_id": "mine-1"}, "client_order_id"),
+        ("limit_buy", {"trailing_delta": 100}, "trailing_delta"),
+        ("stop_loss", {"time_in_force": "IOC"}, "time_in_force"),
+        ("stop_loss", {"iceberg_qty": "0.0005"}, "iceberg_qty"),
+        ("take_profit", {"post_only": True}, "post_only"),
+    ],
+)
+async def test_an_option_the_call_does_not_take_is_refused_not_dropped(
+    tg: Session, call: str, options: dict[str, object], dropped: str
+) -> None:
+    """An option another order call takes (stop_price is a stop's) was let through by name
+    and then dropped: a limit buy "with a stop" was placed as a plain limit buy."""
+    last = await tg.last_price("BTCUSDT")
+    assert last is not None
+    price = str((last * Decimal("0.99")).quantize(Decimal("0.01")))
+    args: dict[str, object] = {"qty": "0.001", "price": price, **options}
+    if call != "limit_buy":
+        args = {"side": "sell", "stop_price": price, **args}
+    with pytest.raises(RiskDenied) as refused:
+        await getattr(tg, call)("BTC/USDT", **args)
+    (reason,) = refused.value.reasons
+    kind = {"limit_buy": "limit", "stop_loss": "stop-loss", "take_profit": "take-profit"}[call]
+    assert reason.startswith(f"UNSUPPORTED: {dropped}: a {kind} order takes no {dropped}"), reason
+    assert tg.open_orders() == []
+
+
+@pytest.mark.parametrize("flag", [True, False])
+async def test_a_bool_given_as_an_amount_is_refused_not_read_as_one_or_zero(
+    tg: Session, flag: bool
+) -> None:
+    """bool is an int to Python: qty=True became a 1 BTC order (denied only by the notional
+    limit, if there was one), qty=False "must be positive"; neither says the type is wrong."""
+    with pytest.raises(ConfigError) as refused:
+        await tg.market_buy("BTC/USDT", qty=flag)
+    assert f"qty was given as {flag}, not an amount" in str(refused.value)
+    assert tg.open_orders() == [] and tg.position("BTC/USDT").fills == 0

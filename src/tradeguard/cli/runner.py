@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import dataclasses
 import importlib.util
+import inspect
 import signal
 import sys
 import traceback
@@ -79,6 +80,15 @@ def load_bot(path: Path) -> BotMain:
             f"{path} has no `async def main(tg)`",
             hint="define async def main(tg): ... — tg is the tradeguard session",
         )
+    try:  # called as main(tg): a signature that cannot take it fails here, not mid-run
+        inspect.signature(main).bind(None)
+    except TypeError as exc:
+        code = getattr(main, "__code__", None)
+        where = f"{path}:{code.co_firstlineno}" if code is not None else str(path)
+        raise ConfigError(
+            f"{where}: main{inspect.signature(main)} cannot be called as main(tg): {exc}",
+            hint="define async def main(tg): ... — tg is the tradeguard session",
+        ) from None
     bot: BotMain = main
     return bot
 

@@ -95,6 +95,13 @@ class SqliteJournal(JournalStore):
         self.location = str(self.path)
         self.profile = profile
         self._timeout = busy_timeout_s
+        if self.path.is_dir():
+            raise ConfigError(
+                f"the journal {self.path} is a folder, not a file",
+                hint="name a file in it, like "
+                f"{self.path / ((profile or 'default') + '.db')}, with --journal or journal = "
+                "in the profile",
+            )
         if not self.path.exists():
             if not create:
                 raise ConfigError(

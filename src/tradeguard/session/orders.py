@@ -158,7 +158,7 @@ class OrderCalls:
         rounds onto the grid toward the side that risks less instead of refusing. Options
         Binance Spot lacks (reduce_only, hidden, ...) are refused with the reason. Returns and
         raises as `market_buy`."""
-        check_options(unsupported)
+        check_options(unsupported, "a limit order")
         if iceberg_qty is not None:
             require(self.transport, ICEBERG, "an iceberg_qty")
         if str(time_in_force).upper() == "FOK" and not post_only:
@@ -194,7 +194,7 @@ class OrderCalls:
         1 %) instead of, or beside, `stop_price`. It rests on the exchange, so it works while
         the bot is down. Size it to the real position (`tg.position(symbol).qty`), which fills
         and fees moved. Returns and raises as `market_buy`."""
-        check_options(unsupported)
+        check_options(unsupported, "a stop-loss order")
         kinds = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
         return await self._triggered(
             kinds, symbol, side, qty, stop_price, price, trailing_delta, rounding(round)
@@ -215,7 +215,7 @@ class OrderCalls:
         """A take-profit: a market order once the last price crosses `stop_price` the other
         way, or a take-profit-limit with `price`; trailing with `trailing_delta`. Returns and
         raises as `market_buy`."""
-        check_options(unsupported)
+        check_options(unsupported, "a take-profit order")
         kinds = (OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT)
         return await self._triggered(
             kinds, symbol, side, qty, stop_price, price, trailing_delta, rounding(round)
