@@ -47,6 +47,16 @@ class LocalBook:
         return bids, asks
 
 
+def _place_near_the_price(engine: Engine, rng: random.Random, owner: str, now: int) -> None:
+    """A random limit order a little either side of the last price (some cross it)."""
+    side = rng.choice(("BUY", "SELL"))
+    last = engine.last_price(SYMBOL)
+    offset = D(rng.randint(-40, 400)) / 100
+    price = last - offset if side == "BUY" else last + offset
+    qty = D(rng.randint(1, 60)) / 1000
+    engine.place_order(owner, limit(side, str(qty), str(price)), now)
+
+
 def depth_events(engine: Engine) -> list[dict[str, Any]]:
     return [ev.payload for ev in engine.drain_market_events() if ev.stream == DEPTH]
 
@@ -104,12 +114,7 @@ def test_snapshot_plus_diffs_is_the_book_through_fills_moves_and_cancels() -> No
         action = rng.random()
         try:
             if action < 0.45:
-                side = rng.choice(("BUY", "SELL"))
-                last = e.last_price(SYMBOL)
-                offset = D(rng.randint(-40, 400)) / 100
-                price = last - offset if side == "BUY" else last + offset
-                qty = D(rng.randint(1, 60)) / 1000
-                e.place_order(rng.choice(("alice", "bob")), limit(side, str(qty), str(price)), now)
+                _place_near_the_price(e, rng, rng.choice(("alice", "bob")), now)
             elif action < 0.6:
                 owner = rng.choice(("alice", "bob"))
                 open_orders = e.open_orders(owner, SYMBOL)
@@ -185,12 +190,7 @@ def test_book_streams_heard_now_and_then_carry_what_an_engine_hearing_all_sends(
             action = rng.random()
             try:
                 if action < 0.4:
-                    side = rng.choice(("BUY", "SELL"))
-                    last = engine.last_price(SYMBOL)
-                    offset = D(rng.randint(-40, 400)) / 100
-                    price = last - offset if side == "BUY" else last + offset
-                    qty = D(rng.randint(1, 60)) / 1000
-                    engine.place_order("alice", limit(side, str(qty), str(price)), now)
+                    _place_near_the_price(engine, rng, "alice", now)
                 elif action < 0.55:
                     open_orders = engine.open_orders("alice", SYMBOL)
                     if open_orders:
