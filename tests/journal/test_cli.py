@@ -244,6 +244,23 @@ def test_parse_time_forms() -> None:
         assert "now-1h" in (refused.value.hint or "") and "2026-11-20" in (refused.value.hint or "")
 
 
+def test_a_time_in_seconds_is_refused_not_read_as_1970() -> None:
+    # 1796679666 is a time in seconds (2026-12-07); read as milliseconds it is 1970-01-21,
+    # where every journal is empty: a state "as of then" would be silently wrong
+    now = 1_795_000_000_000
+    with pytest.raises(ConfigError) as refused:
+        parse_time("1796679666", now)
+    assert "1970-01-21" in str(refused.value) and "seconds" in str(refused.value)
+    assert "1796679666000" in (refused.value.hint or "")
+    assert parse_time("0", now) == 0  # the epoch itself: "from the start"
+    assert parse_time("100000000000", now) == 100_000_000_000  # 1973 in milliseconds
+
+
+def test_journal_at_given_seconds_is_one_line(journal: Path) -> None:
+    code, out, err = run("at", "1796679666", "--journal", str(journal))
+    assert code == 2 and "seconds" in err and "Traceback" not in err + out
+
+
 def test_tail_since_and_kind(journal: Path) -> None:
     since = iso_ms(T0 + 10**7)
     code, out, _ = run("tail", "--since", since, "--journal", str(journal))

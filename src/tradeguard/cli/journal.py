@@ -86,6 +86,9 @@ TIME_FORMS = (
     "2026-11-20T10:00:00Z or 2026-11-20 (UTC unless it has an offset), or milliseconds since "
     "the epoch"
 )
+# milliseconds since the epoch below this (1973-03-03) are seconds typed for milliseconds: no
+# journal holds anything that old
+SECONDS_LOOK_MS = 100_000_000_000
 _AGO = re.compile(r"(?:now)?-(\d+)([smhd])")
 _UNIT_MS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 
@@ -101,6 +104,15 @@ def parse_time(text: str, now_ms: int) -> int:
         ms = now_ms - int(ago.group(1)) * _UNIT_MS[ago.group(2)]
     elif value.isascii() and value.isdigit():
         ms = int(value)
+        if 0 < ms < SECONDS_LOOK_MS:
+            # a Unix time in seconds read as milliseconds lands in January 1970, where every
+            # journal is empty: refused, never answered with a silently empty state
+            when = datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d")
+            raise ConfigError(
+                f"the time {text.strip()} reads as {when} in milliseconds since the epoch; "
+                "it looks like seconds",
+                hint=f"give milliseconds ({ms}000) or an ISO time; {TIME_FORMS}",
+            )
     else:
         try:
             moment = datetime.fromisoformat(text.strip())
