@@ -350,6 +350,16 @@ def test_a_corrupt_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert code == 1 and err.count("\n") == 1 and "journal corrupt at record 0" in err
 
 
+def test_a_file_that_is_not_a_journal_says_so_and_to_check_the_path(tmp_path: Path) -> None:
+    # the usual cause is a wrong path (a bot file, a config): "restore from a backup" alone
+    # would send that user astray
+    path = tmp_path / "bot.py"
+    path.write_text("async def main(tg):\n    pass\n" * 10)
+    code, _, err = run("verify", "--journal", str(path))
+    assert code == 1 and err.count("\n") == 1
+    assert f"{path} is not a tradeguard journal" in err and "check the path" in err
+
+
 def test_export_jsonl_and_csv(journal: Path, tmp_path: Path) -> None:
     code, out, _ = run("export", "--journal", str(journal))
     rows = [json.loads(line) for line in out.splitlines()]

@@ -76,6 +76,7 @@ _RECOVER = (
     "restore the journal from a backup, or start a new one and let reconciliation adopt the "
     "exchange's state"
 )
+_NOT_SQLITE = ", and it does not start like an SQLite file"
 # SQLite's errors that say it may not open or write the files, not that they are damaged
 _NOT_ALLOWED = frozenset({"SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM"})
 
@@ -181,10 +182,19 @@ class SqliteJournal(JournalStore):
         self.profile = meta.get("profile", self.profile)
 
     def _damaged(self, exc: sqlite3.DatabaseError, after: int | None = None) -> str:
+        truncation = self._truncation()
+        if after is None and truncation == _NOT_SQLITE:
+            # most often a wrong path (a bot file, a config), rarely a journal whose first
+            # page was overwritten: say both, the likely one first
+            return (
+                f"{self.path} is not a tradeguard journal: SQLite cannot read it ({exc}) "
+                f"and it does not start like an SQLite file; check the path (--journal, or "
+                "journal = in the profile); if it is the journal, its first page is damaged: "
+                + _RECOVER.format(path=self.path)
+            )
         where = " before its first record" if after is None else f" after record {after}"
-        return (
-            f"SQLite cannot read {self.path}{where} ({exc}{self._truncation()}); "
-            + _RECOVER.format(path=self.path)
+        return f"SQLite cannot read {self.path}{where} ({exc}{truncation}); " + _RECOVER.format(
+            path=self.path
         )
 
     def _truncation(self) -> str:
@@ -196,7 +206,7 @@ class SqliteJournal(JournalStore):
         except OSError:
             return ""
         if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
-            return ", and it does not start like an SQLite file"
+            return _NOT_SQLITE
         page = int.from_bytes(header[16:18], "big")
         page = 65536 if page == 1 else page
         expected = page * int.from_bytes(header[28:32], "big")
