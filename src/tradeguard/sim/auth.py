@@ -106,10 +106,7 @@ def _parse_source(raw: bytes) -> dict[str, str]:
             continue  # "a=1&&b=2" and a trailing '&' carry no parameter
         raw_name, _, raw_value = segment.partition(b"=")
         name = _decode(raw_name)
-        if not name:
-            raise Reject(-1100, codes.msg(-1100, variant=1), _status(-1100))
-        if name in out:
-            raise Reject(-1101, codes.msg(-1101, variant=codes.DUPLICATE_PARAMETER), _status(-1101))
+        _check_name(name, out)
         out[name] = _decode(raw_value)
     return out
 
@@ -121,12 +118,17 @@ def _parse_text(text: str) -> dict[str, str]:
         if not segment:
             continue
         name, _, value = segment.partition("=")
-        if not name:
-            raise Reject(-1100, codes.msg(-1100, variant=1), _status(-1100))
-        if name in out:
-            raise Reject(-1101, codes.msg(-1101, variant=codes.DUPLICATE_PARAMETER), _status(-1101))
+        _check_name(name, out)
         out[name] = value
     return out
+
+
+def _check_name(name: str, taken: Mapping[str, str]) -> None:
+    """A parameter's name: refused when empty (-1100) or sent twice (-1101)."""
+    if not name:
+        raise Reject(-1100, codes.msg(-1100, variant=1), _status(-1100))
+    if name in taken:
+        raise Reject(-1101, codes.msg(-1101, variant=codes.DUPLICATE_PARAMETER), _status(-1101))
 
 
 def parse_params(query: bytes, body: bytes) -> dict[str, str]:
@@ -232,15 +234,9 @@ def authenticate_ws(
     signature = text.get("signature")
     if not signature:
         raise _reject(Reason.SIGNATURE_MISSING, -1102, "signature")
-    if not _signature_ok(key, _ws_payload(text).encode("utf-8"), signature):
+    if not _signature_ok(key, signing.ws_payload(text).encode("utf-8"), signature):
         raise _reject(Reason.SIGNATURE_INVALID, -1022)
     return Authed(text, key, ts_us, window_us)
-
-
-def _ws_payload(text: Mapping[str, str]) -> str:
-    """`signing.ws_payload(text)` for params already made text: each value as it is, without
-    ws_value's call per value that would only return it (`str` of a `str`)."""
-    return "&".join([f"{name}={text[name]}" for name in sorted(text) if name != "signature"])
 
 
 def check_key(
