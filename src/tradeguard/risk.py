@@ -45,6 +45,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import msgspec
+
 from tradeguard.errors import ConfigError, GuardError, RiskDenied, TradingHalted
 from tradeguard.events import EventBase, KillSwitchReset, OrderFilled
 from tradeguard.model import OrderIntent, OrderType, Side, Symbol
@@ -106,16 +108,16 @@ class RiskLimits:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Exposure:
+class Exposure(msgspec.Struct, frozen=True):
     """What the guard holds when an order is checked. Positions in the base asset by symbol;
     `open_buy_qty` / `open_sell_qty` the unfilled quantity of open orders by symbol;
-    `recent_orders_ms` the times orders were sent, oldest first; PnL from `LossWatch`."""
+    `recent_orders_ms` the times orders were sent, oldest first; PnL from `LossWatch`. A
+    Struct: one is built per order, and a frozen dataclass's __init__ cost about 1 µs more."""
 
-    positions: Mapping[Symbol, Decimal] = field(default_factory=dict)
+    positions: Mapping[Symbol, Decimal] = msgspec.field(default_factory=dict)
     open_orders: int = 0
-    open_buy_qty: Mapping[Symbol, Decimal] = field(default_factory=dict)
-    open_sell_qty: Mapping[Symbol, Decimal] = field(default_factory=dict)
+    open_buy_qty: Mapping[Symbol, Decimal] = msgspec.field(default_factory=dict)
+    open_sell_qty: Mapping[Symbol, Decimal] = msgspec.field(default_factory=dict)
     recent_orders_ms: Sequence[int] = ()
     pnl_today: Decimal = ZERO
     equity: Decimal = ZERO

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from tradeguard import risk
 from tradeguard.errors import (
     ConfigError,
@@ -52,8 +54,7 @@ def never_left(exc: TradeguardError) -> bool:
     return isinstance(exc, NotSent | GuardError | ConfigError)
 
 
-@dataclass(frozen=True, slots=True)
-class Sending:
+class Sending(msgspec.Struct, frozen=True):
     """An order request counted as it leaves: the exchange time (where its recvWindow
     starts), the local stamp in the order rate, the (day, notional) it took of the caps."""
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
 
+import msgspec
+
 from tradeguard.model import OrderType, Side, TimeInForce
 
 
@@ -25,8 +27,11 @@ class Retry(enum.Enum):
     SAFE = "safe"  # reads and cancels: resending cannot create anything
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(msgspec.Struct, frozen=True, gc=False):
+    """One REST request as the transport sends it. A Struct, not a dataclass: every order
+    builds one, and a frozen dataclass's __init__ sets each field through object.__setattr__
+    (about 1 µs more an order)."""
+
     method: str
     path: str
     params: tuple[tuple[str, str], ...] = ()
@@ -138,8 +143,7 @@ def my_trades(
 # ── orders ───────────────────────────────────────────────────────────────────────────────────
 
 
-@dataclass(frozen=True, slots=True)
-class NewOrder:
+class NewOrder(msgspec.Struct, frozen=True, gc=False):
     """What POST /api/v3/order carries. `client_order_id` is required: tradeguard always sets
     its own before sending, so an unknown outcome can be resolved by it."""
 
