@@ -321,3 +321,23 @@ async def test_nothing_after_a_protocol_break_or_a_close_is_delivered() -> None:
         _frame(wsclient.CLOSE, (1000).to_bytes(2, "big")) + _frame(wsclient.TEXT, b"after")
     )
     assert heard.messages == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=1200), st.binary(min_size=4, max_size=4))
+def test_both_maskings_xor_each_byte_with_the_key_in_turn(payload: bytes, key: bytes) -> None:
+    """aiohttp's C masking where this aiohttp has it, the big-integer one otherwise: each is
+    RFC 6455's byte i XOR key[i % 4]."""
+    wanted = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+    for xor in (wsclient._xor_mask(), wsclient._xor_as_integers):
+        body = bytearray(payload)
+        xor(body, key)
+        assert bytes(body) == wanted
+
+
+def test_each_frame_has_its_own_mask_key_across_pool_refills() -> None:
+    """The keys come from the OS's random source 4 KiB at a time: a frame's key is its own,
+    never a constant or a repeat of the one before it, also where the pool is read again."""
+    keys = [wsclient._masked(wsclient.TEXT, b"x")[2:6] for _ in range(3000)]  # ~3 refills
+    assert len(set(keys)) > 2990  # 32-bit keys: a repeat among 3,000 is rare, a run is a bug
+    assert all(a != b for a, b in itertools.pairwise(keys))
