@@ -78,9 +78,11 @@ class Redactor:
         return f"Redactor({len(self._needles)} values)"
 
     def leaks(self, body: bytes) -> bool:
-        # once per journaled event: a plain loop, not any() over a generator (half the time)
+        # once per journaled event: a plain loop, not any() over a generator (half the time);
+        # find, not `in`: bytes' `in` first tries the needle as a byte value (an int), and
+        # raising and clearing that TypeError cost about 1,800 instructions a needle
         for _, raw in self._needles:  # noqa: SIM110
-            if raw in body:
+            if body.find(raw) >= 0:
                 return True
         return False
 
