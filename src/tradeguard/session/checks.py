@@ -8,7 +8,6 @@ the risk guard measures.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -93,7 +92,7 @@ class OrderChecks:
         ready: asyncio.Event
         _prices: dict[str, _Price]
         _fill_prices: dict[str, _Price]
-        _sent_ms: deque[int]
+        _sent_ms: list[int]
         _daily_notional: dict[int, Decimal]
         _cap_spent: dict[str, tuple[int, Decimal]]
 

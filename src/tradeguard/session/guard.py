@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -119,7 +119,10 @@ class Session(
     _prices: dict[str, _Price] = field(default_factory=dict)
     # each symbol's last fill seen live (a reply or the user stream), when it was seen
     _fill_prices: dict[str, _Price] = field(default_factory=dict)
-    _sent_ms: deque[int] = field(default_factory=lambda: deque(maxlen=1000))
+    # send times, oldest first: every one of the last minute, for the order-rate check (a
+    # fixed 1,000 left a max_orders_per_minute over 1,000 never reached), and up to as many
+    # older ones, dropped in bulk (`_sending`)
+    _sent_ms: list[int] = field(default_factory=list)
     _daily_notional: dict[int, Decimal] = field(default_factory=dict)
     _cap_spent: dict[str, tuple[int, Decimal]] = field(default_factory=dict)  # checked, not sent
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -203,7 +206,11 @@ class Session(
         its orders took of the rung's daily cap at their check): what `_uncount` takes back if
         it never leaves."""
         stamp = self._now()
-        self._sent_ms.append(stamp)
+        sent = self._sent_ms
+        sent.append(stamp)
+        expired = bisect_right(sent, stamp - risk.MINUTE_MS)
+        if expired > len(sent) // 2:  # a list, not a deque, so the check bisects it quickly
+            del sent[:expired]
         caps = [spent for c in coids if (spent := self._cap_spent.pop(c, None)) is not None]
         return Sending(self.transport.server_now_ms(), stamp, caps)
 
