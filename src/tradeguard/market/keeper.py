@@ -4,7 +4,8 @@ REST only to start or to resync, every REST read cached for as long as it stays 
     book(symbol, depth)     the local book (book.py) kept from `<s>@depth@100ms`: subscribed on
                             first use, the REST snapshot taken once the subscription is
                             confirmed, diffs buffered meanwhile; rebuilt after a gap or a new
-                            connection. A read never waits for REST once the book is in sync.
+                            connection. A read never waits for REST once the book is in sync;
+                            REST (cached) while the stream is down
     ticker(symbol)          `<s>@ticker`'s last frame; the REST 24hr ticker (cached) until the
                             first one comes, and whenever the stream is down
     candles(symbol, ...)    REST history once, then `<s>@kline_<i>` merged into it (closed
@@ -160,8 +161,15 @@ class MarketKeeper:
 
     async def book(self, symbol: str, depth: int = 20) -> OrderBook:
         checked_depth(self.rest, depth)
-        if self.books is None or not self._streaming() or depth > self._stream_depth():
-            # no stream, or deeper than the stream's book holds: REST, cached
+        if (
+            self.books is None
+            or not self._streaming()
+            or depth > self._stream_depth()
+            or self.journal.down("market")
+        ):
+            # no stream, deeper than the stream's book holds, or its connection is down (the
+            # book it left stopped where it dropped, however long the reconnection is held):
+            # REST, cached
             return await self._cached(
                 ("book", symbol, depth), TTL_S["book"], self.rest.book_weight(depth),
                 lambda: self.rest.book(symbol, depth),
