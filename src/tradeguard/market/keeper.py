@@ -46,7 +46,7 @@ from tradeguard.market import series as kept
 from tradeguard.market.books import StreamedBooks, raise_if_refused
 from tradeguard.market.books_venue import SelfSyncedBooks
 from tradeguard.market.cache import TTL_S, MarketStats, TtlCache
-from tradeguard.market.rest import MarketRest, checked_depth
+from tradeguard.market.rest import MarketRest, checked_depth, whole
 from tradeguard.market.stream import MarketStream
 from tradeguard.market.stream_base import Handler, MarketStreamConfig
 from tradeguard.market.stream_journal import StreamJournal
@@ -188,8 +188,11 @@ class MarketKeeper:
         self, symbol: str, interval: str, limit: int = 100, *, closed_only: bool = True
     ) -> list[Candle]:
         kept.known_interval(interval)
-        if not 0 < limit < kept.HISTORY:
-            raise ConfigError(f"limit must be in 1..{kept.HISTORY - 1}, got {limit}")
+        if not whole(limit) or not 0 < limit < kept.HISTORY:
+            raise ConfigError(
+                f"limit must be in 1..{kept.HISTORY - 1}, got {limit!r}",
+                hint=f"ask for 1 to {kept.HISTORY - 1} candles",
+            )
         wanted = limit + 1  # the candle still forming, beside `limit` closed ones
         name = self._name("kline", symbol, interval)
         if name is not None:
@@ -210,8 +213,11 @@ class MarketKeeper:
         return kept.last_candles(kept.candles_at(series, self._server_now_ms()), limit, closed_only)
 
     async def trades(self, symbol: str, limit: int = 100) -> list[Trade]:
-        if not 0 < limit <= kept.HISTORY:
-            raise ConfigError(f"limit must be in 1..{kept.HISTORY}, got {limit}")
+        if not whole(limit) or not 0 < limit <= kept.HISTORY:
+            raise ConfigError(
+                f"limit must be in 1..{kept.HISTORY}, got {limit!r}",
+                hint=f"ask for 1 to {kept.HISTORY} trades",
+            )
         name = self._name("trade", symbol)
         if name is not None:
             series = self._trade_series(symbol)
