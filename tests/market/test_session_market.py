@@ -302,3 +302,19 @@ async def test_a_streamed_book_stands_for_the_price_check_only_as_old_as_its_las
     clock.offset += 2.0  # 3 s: older than the rule, though the check read it 2 s ago
     await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))
     assert await ticker_reads() == 1
+
+
+async def test_a_rest_read_of_a_symbol_the_exchange_does_not_list_names_it_with_a_hint(
+    tg: Session,
+) -> None:
+    """The exchange's bare -1121 "Invalid symbol." gets which symbol and what to do (the class
+    stays ExchangeError: a bot that catches it still does)."""
+    import pytest
+
+    from tradeguard.errors import ExchangeError
+
+    for read in (tg.ticker("DOGE/EUR"), tg.candles("DOGE/EUR", "1m"), tg.trades("DOGE/EUR")):
+        with pytest.raises(ExchangeError) as refused:
+            await read
+        assert refused.value.code == -1121
+        assert "DOGEEUR" in str(refused.value) and refused.value.hint, refused.value
