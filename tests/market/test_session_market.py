@@ -254,6 +254,29 @@ async def test_while_the_market_stream_is_down_reads_are_not_answered_from_what_
         await tg.candles(SYMBOL, "1m", 5)
 
 
+async def test_while_the_market_stream_is_down_the_book_it_left_is_not_served(
+    tg: Session, remote: SimRemote
+) -> None:
+    """A book kept from a stream that dropped stops where it dropped: while the stream is
+    down (its reconnection held here by a rate-limit pause, as a ban would hold it for
+    minutes) the book is read over REST, which the pause refuses, rather than served as if
+    current while the market moves on."""
+    import pytest
+
+    from tradeguard.errors import RateLimited
+
+    before = await tg.book(SYMBOL, 1)
+    assert before.bids
+    stream = tg._keeper().stream
+    assert stream is not None and stream.up.is_set()
+    tg.transport.ledger.observe_pause(600.0, tg.transport.server_now_ms())
+    await remote.add_fault({"kind": "stream_drop", "channel": "market", "count": 1})
+    await soon(lambda: not stream.up.is_set(), "the drop")
+    await remote.set_price(SYMBOL, before.bids[0][0] * Decimal("1.01"))  # the market moves on
+    with pytest.raises(RateLimited, match="not sent"):
+        await tg.book(SYMBOL, 1)
+
+
 async def test_a_streamed_book_stands_for_the_price_check_only_as_old_as_its_last_change(
     tg: Session, remote: SimRemote
 ) -> None:
@@ -279,3 +302,19 @@ async def test_a_streamed_book_stands_for_the_price_check_only_as_old_as_its_las
     clock.offset += 2.0  # 3 s: older than the rule, though the check read it 2 s ago
     await tg.limit_buy("BTC/USDT", qty="0.001", price=str(price))
     assert await ticker_reads() == 1
+
+
+async def test_a_rest_read_of_a_symbol_the_exchange_does_not_list_names_it_with_a_hint(
+    tg: Session,
+) -> None:
+    """The exchange's bare -1121 "Invalid symbol." gets which symbol and what to do (the class
+    stays ExchangeError: a bot that catches it still does)."""
+    import pytest
+
+    from tradeguard.errors import ExchangeError
+
+    for read in (tg.ticker("DOGE/EUR"), tg.candles("DOGE/EUR", "1m"), tg.trades("DOGE/EUR")):
+        with pytest.raises(ExchangeError) as refused:
+            await read
+        assert refused.value.code == -1121
+        assert "DOGEEUR" in str(refused.value) and refused.value.hint, refused.value

@@ -118,6 +118,22 @@ async def test_ws_5xx_is_unknown_then_rejected_never_resent(
     await assert_invariants(ws)
 
 
+async def test_ws_error_reply_names_the_method_sent_not_its_rest_twin(
+    ws: Session, ws_remote: SimRemote
+) -> None:
+    """An order that went out as `order.place` and got a 503 says so: "WS order.place", as a
+    cut connection's error does, never "POST /api/v3/order", which reads as if it went over
+    REST."""
+    await ws_remote.add_fault({"kind": "error", "http_status": 503, "method": "POST",
+                               "path_prefix": ORDER, "count": 1})  # fmt: skip
+    await ws_remote.reset_requests()
+    with pytest.raises(OutcomeUnknown) as unknown:
+        await ws.limit_buy("BTC/USDT", qty="0.001", price=await price_off(ws, "-1"))
+    assert str(unknown.value).startswith(f"{PLACE}: "), unknown.value
+    assert f"POST {ORDER}" not in str(unknown.value)
+    assert (await _counts(ws_remote)).get(PLACE) == 1
+
+
 async def test_ws_timeout_after_execute_resolves_to_its_fills_and_the_late_reply_is_ignored(
     ws: Session, ws_remote: SimRemote
 ) -> None:

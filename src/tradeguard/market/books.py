@@ -63,6 +63,15 @@ class KeptBook:
         )  # fmt: skip
 
 
+def raise_if_refused(state: KeptBook) -> None:
+    """Raise why the exchange will not give this book, if it refused it."""
+    if state.refused is not None:
+        raise ConfigError(
+            f"no order book of {state.symbol}: {state.refused}",
+            hint="check the symbol is one the exchange lists",
+        )
+
+
 class StreamedBooks:
     def __init__(
         self,
@@ -181,6 +190,7 @@ class StreamedBooks:
     def _refused(self, state: KeptBook, why: str) -> None:
         state.refused = why
         state.ready.set()  # wakes the readers, who raise it
+        self._tell(("book", state.symbol), None)  # and the watchers
 
     async def until_synced(self, state: KeptBook) -> None:
         try:
@@ -194,11 +204,7 @@ class StreamedBooks:
                 f"{self.config.sync_timeout_s:g} s (the depth stream or its snapshot is late)",
                 hint="the stream reconnects and the book is rebuilt by itself; read it again",
             ) from None
-        if state.refused is not None:
-            raise ConfigError(
-                f"no order book of {state.symbol}: {state.refused}",
-                hint="check the symbol is one the exchange lists",
-            )
+        raise_if_refused(state)
 
     def reconnected(self, down_since_ms: int) -> None:
         """A new connection: every book starts over from a snapshot."""
@@ -219,4 +225,4 @@ class StreamedBooks:
                 state.task.cancel()
 
 
-__all__ = ["KeptBook", "StreamedBooks"]
+__all__ = ["KeptBook", "StreamedBooks", "raise_if_refused"]

@@ -4,7 +4,8 @@ REST only to start or to resync, every REST read cached for as long as it stays 
     book(symbol, depth)     the local book (book.py) kept from `<s>@depth@100ms`: subscribed on
                             first use, the REST snapshot taken once the subscription is
                             confirmed, diffs buffered meanwhile; rebuilt after a gap or a new
-                            connection. A read never waits for REST once the book is in sync.
+                            connection. A read never waits for REST once the book is in sync;
+                            REST (cached) while the stream is down
     ticker(symbol)          `<s>@ticker`'s last frame; the REST 24hr ticker (cached) until the
                             first one comes, and whenever the stream is down
     candles(symbol, ...)    REST history once, then `<s>@kline_<i>` merged into it (closed
@@ -42,10 +43,10 @@ from tradeguard.errors import ConfigError, GuardError
 from tradeguard.events import EventBase
 from tradeguard.market import frames
 from tradeguard.market import series as kept
-from tradeguard.market.books import StreamedBooks
+from tradeguard.market.books import StreamedBooks, raise_if_refused
 from tradeguard.market.books_venue import SelfSyncedBooks
 from tradeguard.market.cache import TTL_S, MarketStats, TtlCache
-from tradeguard.market.rest import MarketRest, checked_depth
+from tradeguard.market.rest import MarketRest, checked_depth, whole
 from tradeguard.market.stream import MarketStream
 from tradeguard.market.stream_base import Handler, MarketStreamConfig
 from tradeguard.market.stream_journal import StreamJournal
@@ -101,6 +102,7 @@ class MarketKeeper:
         self._candles: dict[tuple[str, str], kept.Series] = {}
         self._trades: dict[str, kept.Series] = {}
         self.watchers = Watchers()
+        self._watched_names: dict[str, tuple[str, Hashable]] = {}  # name -> (call, topic)
         self.journal = StreamJournal(self._emit, self._wall_ms)
         # where kline topics are subscribed: OKX's candles have a connection of their own
         separate = stream.candles if isinstance(stream, VenueStream) else None
@@ -108,9 +110,11 @@ class MarketKeeper:
         if separate is not None:
             separate.on_up = self._on_candles_up
             separate.on_down = lambda reason: self.journal.lost(CANDLES_STREAM, reason)
+            separate.on_refused = self._on_refused
         if stream is not None:
             stream.on_up = self._on_up
             stream.on_down = self._on_down
+            stream.on_refused = self._on_refused
             kind = SelfSyncedBooks if isinstance(stream, VenueStream) else StreamedBooks
             self.books = kind(
                 rest, stream, stats=stats, config=config, emit=self._emit, tell=self.watchers.tell,
@@ -160,8 +164,15 @@ class MarketKeeper:
 
     async def book(self, symbol: str, depth: int = 20) -> OrderBook:
         checked_depth(self.rest, depth)
-        if self.books is None or not self._streaming() or depth > self._stream_depth():
-            # no stream, or deeper than the stream's book holds: REST, cached
+        if (
+            self.books is None
+            or not self._streaming()
+            or depth > self._stream_depth()
+            or self.journal.down("market")
+        ):
+            # no stream, deeper than the stream's book holds, or its connection is down (the
+            # book it left stopped where it dropped, however long the reconnection is held):
+            # REST, cached
             return await self._cached(
                 ("book", symbol, depth), TTL_S["book"], self.rest.book_weight(depth),
                 lambda: self.rest.book(symbol, depth),
@@ -177,8 +188,11 @@ class MarketKeeper:
         self, symbol: str, interval: str, limit: int = 100, *, closed_only: bool = True
     ) -> list[Candle]:
         kept.known_interval(interval)
-        if not 0 < limit < kept.HISTORY:
-            raise ConfigError(f"limit must be in 1..{kept.HISTORY - 1}, got {limit}")
+        if not whole(limit) or not 0 < limit < kept.HISTORY:
+            raise ConfigError(
+                f"limit must be in 1..{kept.HISTORY - 1}, got {limit!r}",
+                hint=f"ask for 1 to {kept.HISTORY - 1} candles",
+            )
         wanted = limit + 1  # the candle still forming, beside `limit` closed ones
         name = self._name("kline", symbol, interval)
         if name is not None:
@@ -199,8 +213,11 @@ class MarketKeeper:
         return kept.last_candles(kept.candles_at(series, self._server_now_ms()), limit, closed_only)
 
     async def trades(self, symbol: str, limit: int = 100) -> list[Trade]:
-        if not 0 < limit <= kept.HISTORY:
-            raise ConfigError(f"limit must be in 1..{kept.HISTORY}, got {limit}")
+        if not whole(limit) or not 0 < limit <= kept.HISTORY:
+            raise ConfigError(
+                f"limit must be in 1..{kept.HISTORY}, got {limit!r}",
+                hint=f"ask for 1 to {kept.HISTORY} trades",
+            )
         name = self._name("trade", symbol)
         if name is not None:
             series = self._trade_series(symbol)
@@ -221,16 +238,16 @@ class MarketKeeper:
     # ── watching ──────────────────────────────────────────────────────────────────────────
     async def watch_ticker(self, symbol: str) -> AsyncIterator[Ticker]:
         name = self._served("watch_ticker", "ticker", symbol)
-        async for item in self.watchers.watch(
-            ("ticker", symbol), lambda: self._start_ticker(name, symbol)
-        ):
+        topic = self._watching(name, "watch_ticker", ("ticker", symbol))
+        async for item in self.watchers.watch(topic, lambda: self._start_ticker(name, symbol)):
             yield item
 
     async def watch_trades(self, symbol: str) -> AsyncIterator[Trade]:
         name = self._served("watch_trades", "trade", symbol)
         series = self._trade_series(symbol)
         start = lambda: self._subscribe(name, kept.trade_handler(series, self.watchers.tell))  # noqa: E731
-        async for item in self.watchers.watch(("trade", symbol), start):
+        topic = self._watching(name, "watch_trades", ("trade", symbol))
+        async for item in self.watchers.watch(topic, start):
             yield item
 
     async def watch_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
@@ -240,7 +257,8 @@ class MarketKeeper:
         series = self._candle_series(symbol, interval)
         handler = kept.kline_handler(series, self.watchers.tell)
         start = lambda: self._subscribe(name, handler, self.kline_stream)  # noqa: E731
-        async for item in self.watchers.watch(("kline", symbol, interval), start):
+        topic = self._watching(name, "watch_candles", ("kline", symbol, interval))
+        async for item in self.watchers.watch(topic, start):
             yield item
 
     async def watch_book(self, symbol: str, depth: int = 20) -> AsyncIterator[OrderBook]:
@@ -249,9 +267,30 @@ class MarketKeeper:
         checked_depth(self.rest, depth)
         assert self.books is not None
         state = self.books.get(symbol)
+        raise_if_refused(state)  # refused before: nothing will come
         async for _ in self.watchers.watch(("book", symbol), lambda: None, latest_only=True):
+            raise_if_refused(state)  # refused now (its snapshot, or its stream)
             if state.book.synced:
                 yield state.view(depth)
+
+    def _watching(self, name: str, call: str, topic: Hashable) -> Hashable:
+        """The watchers' topic of a watch of stream `name`, remembered so that the venue's
+        refusal of `name` ends the watch with why instead of leaving it waiting forever."""
+        self._watched_names[name] = (call, topic)
+        return topic
+
+    def _on_refused(self, name: str, why: str) -> None:
+        watched = self._watched_names.get(name)
+        if watched is None:
+            return
+        call, topic = watched
+        self.watchers.fail(
+            topic,
+            ConfigError(
+                f"{call}: the exchange refused the stream {name}: {why}",
+                hint="check the symbol is one the exchange lists",
+            ),
+        )
 
     def _candle_series(self, symbol: str, interval: str) -> kept.Series:
         key = (symbol, interval)

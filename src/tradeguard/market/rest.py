@@ -30,16 +30,21 @@ class MarketRest(Protocol):
     async def trades(self, symbol: str, limit: int) -> list[Trade]: ...
 
 
+def whole(value: object) -> bool:
+    """Whether `value` is a whole number as a count is given (an int, not a bool or "5")."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def checked_depth(rest: MarketRest, depth: int) -> int:
     """`depth`, if the venue serves a book that deep; else refused before any request, naming
     the venue's own range (not its raw "params error")."""
     deepest = rest.max_book_depth
-    if not 0 < depth <= deepest:
+    if not whole(depth) or not 0 < depth <= deepest:
         raise ConfigError(
-            f"depth must be in 1..{deepest} on {rest.venue}, got {depth}",
+            f"depth must be in 1..{deepest} on {rest.venue}, got {depth!r}",
             hint=f"ask for 1 to {deepest} levels",
         )
     return depth
 
 
-__all__ = ["MarketRest", "checked_depth"]
+__all__ = ["MarketRest", "checked_depth", "whole"]

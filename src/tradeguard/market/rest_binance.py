@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tradeguard.errors import ExchangeError
 from tradeguard.market import frames
 from tradeguard.market.book import WireLevel
 from tradeguard.market.cache import MarketStats
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from tradeguard.venues.binance.client import BinanceTransport
     from tradeguard.venues.binance.endpoints import Request
 
+INVALID_SYMBOL = -1121  # Binance's "Invalid symbol."
 MAX_PAGE = 1000  # klines and trades answer at most this many rows
 
 
@@ -30,10 +32,19 @@ class BinanceMarketRest:
         self.stats = stats
         self.venue = transport.name
 
-    async def _call(self, request: Request) -> bytes:
+    async def _call(self, request: Request, symbol: str) -> bytes:
         self.stats.requests += 1
         self.stats.weight += request.weight
-        return await self.transport.call(request)
+        try:
+            return await self.transport.call(request)
+        except ExchangeError as exc:
+            if exc.code != INVALID_SYMBOL or exc.hint is not None:
+                raise
+            # the exchange's bare "Invalid symbol.": say which, and what to do
+            raise ExchangeError(
+                exc.code, f"{exc.msg} ({symbol} is not a symbol {self.venue} lists)",
+                exc.http_status, hint="check the symbol's spelling and that the exchange lists it",
+            ) from None  # fmt: skip
 
     # what each read would cost, for the count of what the cache and streams saved
     @staticmethod
@@ -47,7 +58,7 @@ class BinanceMarketRest:
     async def depth_snapshot(
         self, symbol: str, limit: int
     ) -> tuple[int, list[WireLevel], list[WireLevel]]:
-        return frames.rest_depth(await self._call(endpoints.depth(symbol, limit)))
+        return frames.rest_depth(await self._call(endpoints.depth(symbol, limit), symbol))
 
     async def book(self, symbol: str, depth: int) -> OrderBook:
         last, bids, asks = await self.depth_snapshot(symbol, _depth_limit(depth))
@@ -57,15 +68,15 @@ class BinanceMarketRest:
         )  # fmt: skip
 
     async def ticker(self, symbol: str) -> Ticker:
-        return frames.rest_ticker(await self._call(endpoints.ticker_24hr(symbol)))
+        return frames.rest_ticker(await self._call(endpoints.ticker_24hr(symbol), symbol))
 
     async def candles(self, symbol: str, interval: str, limit: int) -> list[Candle]:
-        body = await self._call(endpoints.klines(symbol, interval, min(limit, MAX_PAGE)))
+        body = await self._call(endpoints.klines(symbol, interval, min(limit, MAX_PAGE)), symbol)
         return frames.rest_klines(body, self.transport.server_now_ms())
 
     async def trades(self, symbol: str, limit: int) -> list[Trade]:
         return frames.rest_trades(
-            await self._call(endpoints.recent_trades(symbol, min(limit, MAX_PAGE)))
+            await self._call(endpoints.recent_trades(symbol, min(limit, MAX_PAGE)), symbol)
         )
 
 

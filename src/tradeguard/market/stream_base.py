@@ -73,6 +73,7 @@ class SubscribedStream:
         self._rng = rng or random.Random()  # jitter, not cryptography
         self.on_up: Callable[[], None] | None = None
         self.on_down: Callable[[str], None] | None = None
+        self.on_refused: Callable[[str, str], None] | None = None  # a name refused, and why
         self._handlers: dict[str, Handler] = {}
         self._confirmed: dict[str, asyncio.Event] = {}
         self.refused: dict[str, str] = {}  # name -> the venue's refusal
@@ -161,6 +162,8 @@ class SubscribedStream:
         event = self._confirmed.get(name)
         if event is not None:
             event.set()  # the waiter reads `refused`
+        if self.on_refused is not None:
+            self.on_refused(name, why)  # a watch of it ends, saying why
 
     # ── the connection ────────────────────────────────────────────────────────────────────
     def _stopped(self) -> bool:

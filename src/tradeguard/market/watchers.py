@@ -1,5 +1,6 @@
 """The market keeper's watchers: one bounded queue per watch_* call, by topic; a slow reader
-loses the oldest update, and closing the keeper ends every watch."""
+loses the oldest update, closing the keeper ends every watch, and a subscription the venue
+refuses ends the watches of it with why."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ from typing import Any
 WATCH_QUEUE = 1000  # updates a watcher may fall behind before the oldest are dropped
 
 _CLOSED: Any = object()
+
+
+class _Failed:
+    """What ends a watch with an error (its subscription refused)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 class Watchers:
@@ -29,6 +39,8 @@ class Watchers:
                 item = await queue.get()
                 if item is _CLOSED:
                     return
+                if isinstance(item, _Failed):
+                    raise item.error
                 yield item
         finally:
             self._queues.get(topic, set()).discard(queue)
@@ -39,6 +51,11 @@ class Watchers:
     def tell(self, topic: Hashable, item: Any) -> None:
         for queue in self._queues.get(topic, ()):
             _put_dropping_oldest(queue, item)
+
+    def fail(self, topic: Hashable, error: Exception) -> None:
+        """Every watch of `topic` raises `error` (nothing more will come for it)."""
+        for queue in self._queues.get(topic, ()):
+            _put_dropping_oldest(queue, _Failed(error))
 
     def close(self) -> None:
         """Every watch ends (its loop returns) once it has read what it was told before."""

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from tradeguard.errors import GuardError
 from tradeguard.market.cache import MarketStats
 from tradeguard.market.keeper import MarketConfig, MarketKeeper
 from tradeguard.market.values import Candle, OrderBook, Ticker, Trade
@@ -101,13 +102,21 @@ class MarketCalls:
         clock: Clock
         sim: Any
         on_close: list[Any]
+        closing: bool
         market_config: MarketConfig | None
         _market: MarketKeeper | None
 
         def _record(self, event: EventBase, *, durable: bool = False) -> None: ...
         def _exchange_symbol(self, symbol: Symbol | str) -> str: ...
 
-    def _keeper(self) -> MarketKeeper:
+    def _keeper(self, call: str = "") -> MarketKeeper:
+        if call and self.closing:
+            # its REST reads would fail as a network fault ("could not connect"), and a keeper
+            # made now would open a market stream nothing closes
+            raise GuardError(
+                f"tg.{call}: the session is closed (or closing), and its market data with it",
+                hint="connect again (tradeguard.connect) to read the market",
+            )
         if self._market is None:
             self._market = open_keeper(
                 self.transport, config=self.market_config, clock=self.clock,
@@ -119,37 +128,37 @@ class MarketCalls:
     async def ticker(self, symbol: Symbol | str) -> Ticker:
         """The last price, best bid and ask and the 24-hour statistics: from the ticker
         stream once it is up (REST, cached for a second, until then)."""
-        return await self._keeper().ticker(self._exchange_symbol(symbol))
+        return await self._keeper("ticker").ticker(self._exchange_symbol(symbol))
 
     async def book(self, symbol: Symbol | str, depth: int = 20) -> OrderBook:
         """The top `depth` levels of the local order book, kept from the depth stream (a REST
         snapshot only to start and after a gap or a reconnect)."""
-        return await self._keeper().book(self._exchange_symbol(symbol), depth)
+        return await self._keeper("book").book(self._exchange_symbol(symbol), depth)
 
     async def candles(
         self, symbol: Symbol | str, interval: str, limit: int = 100, *, closed_only: bool = True
     ) -> list[Candle]:
         """The last `limit` candles, oldest first: REST history merged with the kline stream;
         the candle still forming only with `closed_only=False`."""
-        return await self._keeper().candles(
+        return await self._keeper("candles").candles(
             self._exchange_symbol(symbol), interval, limit, closed_only=closed_only
         )
 
     async def trades(self, symbol: Symbol | str, limit: int = 100) -> list[Trade]:
         """The symbol's last `limit` public trades, oldest first."""
-        return await self._keeper().trades(self._exchange_symbol(symbol), limit)
+        return await self._keeper("trades").trades(self._exchange_symbol(symbol), limit)
 
     def watch_ticker(self, symbol: Symbol | str) -> AsyncIterator[Ticker]:
-        return self._keeper().watch_ticker(self._exchange_symbol(symbol))
+        return self._keeper("watch_ticker").watch_ticker(self._exchange_symbol(symbol))
 
     def watch_book(self, symbol: Symbol | str, depth: int = 20) -> AsyncIterator[OrderBook]:
-        return self._keeper().watch_book(self._exchange_symbol(symbol), depth)
+        return self._keeper("watch_book").watch_book(self._exchange_symbol(symbol), depth)
 
     def watch_trades(self, symbol: Symbol | str) -> AsyncIterator[Trade]:
-        return self._keeper().watch_trades(self._exchange_symbol(symbol))
+        return self._keeper("watch_trades").watch_trades(self._exchange_symbol(symbol))
 
     def watch_candles(self, symbol: Symbol | str, interval: str) -> AsyncIterator[Candle]:
-        return self._keeper().watch_candles(self._exchange_symbol(symbol), interval)
+        return self._keeper("watch_candles").watch_candles(self._exchange_symbol(symbol), interval)
 
     def _streamed_price(self, symbol: str, max_age_s: float) -> tuple[Decimal, float] | None:
         """A price from the market stream and the monotonic time it was true at: the ticker

@@ -184,7 +184,7 @@ class BinanceTransport:
         for _ in range(self.config.clock_samples):
             sent_mono, sent_wall = self.clock.monotonic(), self.clock.wall_ms()
             request = endpoints.server_time()
-            body = self._check(request, await self._send(request))
+            body = self._check(request, *await self._send(request))
             received_mono, received_wall = self.clock.monotonic(), self.clock.wall_ms()
             server = parse.decode(body, parse.ServerTime, "time").serverTime
             samples.append(Sample(sent_mono, received_mono, sent_wall, received_wall, server))
@@ -262,7 +262,7 @@ class BinanceTransport:
             try:
                 if request.signed:
                     await self._ensure_clock()
-                return self._check(request, await self._send(request))
+                return self._check(request, *await self._send(request))
             except ClockSkewError as exc:
                 # -1021: the exchange refused the timestamp before matching, so nothing was
                 # executed, an order included: re-estimate the clock and send it once more
@@ -296,7 +296,9 @@ class BinanceTransport:
         ceiling = min(self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** (attempt - 1))
         await self._sleep(self._rng.uniform(0, ceiling))
 
-    def _check(self, request: Request, reply: Reply) -> bytes:
+    def _check(self, request: Request, reply: Reply, sent_as: str) -> bytes:
+        """The 2xx body, or the reply's error, naming the request as it went out (`sent_as`:
+        "WS order.place" for an order the WebSocket API carried, not its REST twin)."""
         if 200 <= reply.status < 300:
             return reply.body
         if request.answers and reply.status in (400, 409):
@@ -304,7 +306,7 @@ class BinanceTransport:
             if wire is not None and wire.code in request.answers:
                 return reply.body  # an answer with data (cancelReplace), not a failure
         error = failures.from_reply(
-            reply.status, reply.body, reply.headers, self.server_now_ms(), request=request.name
+            reply.status, reply.body, reply.headers, self.server_now_ms(), request=sent_as
         )
         if isinstance(error, RateLimited):
             self.observe_limit(error)
@@ -365,7 +367,8 @@ class BinanceTransport:
                 )
             await self._sleep(wait.seconds)
 
-    async def _send(self, request: Request) -> Reply:
+    async def _send(self, request: Request) -> tuple[Reply, str]:
+        """The reply, and the name the request went out as (for its errors)."""
         await self._admit(request)  # may wait: the timestamp is taken after it, never before
         headers = ""
         if request.signed or request.api_key:
@@ -379,7 +382,9 @@ class BinanceTransport:
                 sent = wire.send(
                     request, self.credentials, self.config.recv_window_ms, self.server_now_ms
                 )
-                return await self._exchange(request, sent, wire.url, wire.method_of(request))
+                sent_as = wire.method_of(request)
+                reply = await self._exchange(request, sent, wire.url, sent_as)
+                return reply, _sent_name(request, sent_as)
             headers = f"X-MBX-APIKEY: {self.credentials.api_key}\r\n"
         query = signing.encode_params(request.params)
         if request.signed and self.credentials is not None:
@@ -391,9 +396,10 @@ class BinanceTransport:
         if request.method in ("POST", "PUT"):
             headers += "Content-Type: application/x-www-form-urlencoded\r\n"
             sent = self._http().request(request.method, request.path, headers, query.encode())
-            return await self._exchange(request, sent)
+            return await self._exchange(request, sent), request.name
         target = f"{request.path}?{query}" if query else request.path
-        return await self._exchange(request, self._http().request(request.method, target, headers))
+        sent = self._http().request(request.method, target, headers)
+        return await self._exchange(request, sent), request.name
 
     async def _exchange(
         self,
