@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tradeguard.errors import ConfigError, RiskDenied
+from tradeguard.errors import ConfigError, GuardError, RiskDenied
 from tradeguard.model import OrderStatus
 from tradeguard.session.guard import Session
 from tradeguard.sim.remote import SimRemote
@@ -91,3 +91,11 @@ async def test_a_bool_given_as_an_amount_is_refused_not_read_as_one_or_zero(
         await tg.market_buy("BTC/USDT", qty=flag)
     assert f"qty was given as {flag}, not an amount" in str(refused.value)
     assert tg.open_orders() == [] and tg.position("BTC/USDT").fills == 0
+
+
+async def test_an_order_after_close_is_refused_with_how_to_trade_again(tg: Session) -> None:
+    await tg.close()
+    with pytest.raises(GuardError, match="closed") as refused:
+        await tg.market_buy("BTC/USDT", qty="0.001")
+    assert refused.value.hint is not None and "connect again" in refused.value.hint
+    assert tg.open_orders() == []

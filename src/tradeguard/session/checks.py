@@ -119,7 +119,10 @@ class OrderChecks:
         (cancel-replace), left out of the open-order counts and the exposure; `round` is the
         order's own rounding (None: the session's)."""
         if self.closing:
-            raise GuardError("the session is closing; no new orders")
+            raise GuardError(
+                "the session is closed (or closing): no new orders",
+                hint="connect again (tradeguard.connect) to trade",
+            )
         if not self.ready.is_set():  # the user stream is down or back-filling a gap
             try:
                 # asyncio.timeout, not wait_for: on 3.11 wait_for returns the wait's result when
