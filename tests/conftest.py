@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -53,3 +55,40 @@ async def running_sim(sim_config: SimConfig) -> AsyncIterator[server.RunningSim]
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
+
+
+# A profile reaching a simulator outside the session by its base_url, as a testnet is reached:
+# its state (balances, orders) outlives the sessions that trade on it.
+TESTNET_PROFILE = """
+[profiles.{name}]
+env = "testnet"
+base_url = "{base_url}"
+
+[profiles.{name}.credentials]
+source = "env"
+api_key = "TG_EXCHANGE_KEY"
+secret = "TG_EXCHANGE_SECRET"
+{more}"""
+
+
+@asynccontextmanager
+async def exchange_as_testnet(
+    directory: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    config: SimConfig,
+    *,
+    name: str = "bot",
+    more: str = "",
+) -> AsyncIterator[server.RunningSim]:
+    """A simulator serving `config`, `directory`'s tradeguard.toml naming profile `name` for it
+    (plus the TOML in `more`), its trade-only key in the environment."""
+    running = await server.start(config)
+    key = running.key("trade-only")
+    monkeypatch.setenv("TG_EXCHANGE_KEY", key.api_key)
+    monkeypatch.setenv("TG_EXCHANGE_SECRET", key.secret)
+    profile = TESTNET_PROFILE.format(name=name, base_url=running.base_url, more=more)
+    (directory / "tradeguard.toml").write_text(profile)
+    try:
+        yield running
+    finally:
+        await running.close()

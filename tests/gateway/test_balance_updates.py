@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.conftest import exchange_as_testnet
 from tests.gateway.conftest import Served
 from tests.scenarios.conftest import FAST_RESOLVE, eventually
 from tradeguard.events import BalanceMoved, ReconciliationFound
@@ -28,31 +29,14 @@ from tradeguard.sim.config import SimConfig
 from tradeguard.venues.binance import signing
 
 ACCOUNT = "main"
-PROFILE = """
-[profiles.bot]
-env = "testnet"
-base_url = "{base_url}"
-
-[profiles.bot.credentials]
-source = "env"
-api_key = "TG_GW_EXCHANGE_KEY"
-secret = "TG_GW_EXCHANGE_SECRET"
-"""
 
 
 @pytest.fixture
 async def exchange(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[server.RunningSim]:
-    running = await server.start(SimConfig.default(seed=9))
-    key = running.key("trade-only")
-    monkeypatch.setenv("TG_GW_EXCHANGE_KEY", key.api_key)
-    monkeypatch.setenv("TG_GW_EXCHANGE_SECRET", key.secret)
-    (tmp_path / "tradeguard.toml").write_text(PROFILE.format(base_url=running.base_url))
-    try:
+    async with exchange_as_testnet(tmp_path, monkeypatch, SimConfig.default(seed=9)) as running:
         yield running
-    finally:
-        await running.close()
 
 
 async def _next_event(ws: aiohttp.ClientWebSocketResponse, kind: str) -> dict[str, Any]:

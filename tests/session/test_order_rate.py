@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import exchange_as_testnet
 from tradeguard.errors import RiskDenied
 from tradeguard.net.clock import FakeClock
 from tradeguard.profile.profiles import Limits, Profile
@@ -21,16 +22,7 @@ from tradeguard.sim.config import SimConfig
 from tradeguard.sim.limits import RateLimits
 
 LIMIT = 1003  # over the 1,000 send times the session used to keep, whatever the limit
-PROFILE = f"""
-[profiles.maker]
-env = "testnet"
-base_url = "{{base_url}}"
-
-[profiles.maker.credentials]
-source = "env"
-api_key = "TG_RATE_KEY"
-secret = "TG_RATE_SECRET"
-
+LIMITS = f"""
 [profiles.maker.limits]
 max_orders_per_minute = {LIMIT}
 max_order_notional = "1000000"
@@ -43,15 +35,11 @@ async def exchange(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[server.RunningSim]:
     limits = RateLimits(orders_per_10s=10**6, request_weight_per_min=10**7)
-    running = await server.start(SimConfig.default(seed=11, limits=limits))
-    key = running.key("trade-only")
-    monkeypatch.setenv("TG_RATE_KEY", key.api_key)
-    monkeypatch.setenv("TG_RATE_SECRET", key.secret)
-    (tmp_path / "tradeguard.toml").write_text(PROFILE.format(base_url=running.base_url))
-    try:
+    config = SimConfig.default(seed=11, limits=limits)
+    async with exchange_as_testnet(
+        tmp_path, monkeypatch, config, name="maker", more=LIMITS
+    ) as running:
         yield running
-    finally:
-        await running.close()
 
 
 async def test_an_order_rate_limit_over_a_thousand_still_refuses_the_next_order(
