@@ -156,6 +156,18 @@ class JournalCorrupt(StateError):
         )
 
 
+class NotAJournal(JournalCorrupt):
+    """The journal's path holds a file that is not a tradeguard journal at all: most often a
+    wrong path (a bot file, a config, another program's database), rarely a journal whose first
+    page was overwritten. Said as such, not as a record that is corrupt."""
+
+    def __init__(self, location: str, detail: str, hint: str) -> None:
+        self.location = location
+        self.position = 0
+        self.detail = detail
+        StateError.__init__(self, f"{location} is not a tradeguard journal: {detail}", hint=hint)
+
+
 class JournalAltered(JournalCorrupt):
     """The journal's hash chain is broken after the last record verified: a record was edited,
     removed or moved. tradeguard neither trades on such a journal nor appends to it."""

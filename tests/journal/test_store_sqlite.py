@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tradeguard.errors import ConfigError, JournalCorrupt
+from tradeguard.errors import ConfigError, JournalCorrupt, NotAJournal
 from tradeguard.journal import default_path, open_journal
 from tradeguard.journal.store_sqlite import SqliteJournal
 
@@ -67,6 +67,22 @@ def test_a_database_that_is_not_a_journal(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE t (x)")
     with pytest.raises(JournalCorrupt, match="not a tradeguard journal"):
         SqliteJournal(path, create=False)
+
+
+def test_another_program_s_database_is_refused_not_given_a_journal_s_tables(
+    tmp_path: Path,
+) -> None:
+    """`--journal` pointed at another program's SQLite file by mistake: opening it to write
+    used to add the journal's tables to it and take it for a journal."""
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE prices (symbol, price)")
+    with pytest.raises(NotAJournal) as refused:
+        SqliteJournal(path)
+    assert "check the path" in (refused.value.hint or "")
+    with sqlite3.connect(path) as conn:
+        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
+    assert names == ["prices"]
 
 
 def test_a_truncated_file_says_so_and_what_to_do(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tradeguard.errors import ConfigError, JournalCorrupt, StateError
+from tradeguard.errors import ConfigError, JournalCorrupt, NotAJournal, StateError
 from tradeguard.journal import sqlite_commits
 from tradeguard.journal.chain import Row
 from tradeguard.journal.codec import VERSION
@@ -77,6 +77,9 @@ _RECOVER = (
     "exchange's state"
 )
 _NOT_SQLITE = ", and it does not start like an SQLite file"
+_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
+_CHECK_PATH = "check the path: --journal, or journal = in the profile"
+_NOT_OURS = "it is an SQLite database without a tradeguard journal's tables"
 # SQLite's errors that say it may not open or write the files, not that they are damaged
 _NOT_ALLOWED = frozenset({"SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM"})
 
@@ -137,6 +140,13 @@ class SqliteJournal(JournalStore):
                     hint=f"make {self.path.parent} writable, or point journal = in the profile "
                     "at a folder you can write; the journal itself is not damaged",
                 ) from None
+            if self._truncation() == _NOT_SQLITE:
+                raise NotAJournal(
+                    str(self.path),
+                    f"SQLite cannot read it ({exc}), and it does not start like an SQLite file",
+                    hint=f"{_CHECK_PATH}; if it is the journal, its first page is damaged: "
+                    + _RECOVER.format(path=self.path),
+                ) from None
             raise JournalCorrupt(0, self._damaged(exc)) from None
         self._keep_intent_log(self.path.with_name(self.path.name + ".intents"))
 
@@ -157,6 +167,10 @@ class SqliteJournal(JournalStore):
         if create:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                # another program's database is refused, never given a journal's tables
+                tables = {row[0] for row in conn.execute(_TABLES)}
+                if tables and "journal_meta" not in tables:
+                    raise NotAJournal(str(self.path), _NOT_OURS, hint=_CHECK_PATH)
                 for statement in _SCHEMA:
                     conn.execute(statement)
                 conn.execute(
@@ -171,27 +185,17 @@ class SqliteJournal(JournalStore):
             meta = dict(conn.execute("SELECT key, value FROM journal_meta").fetchall())
         except sqlite3.OperationalError:
             meta = {}
-        if meta.get("format") != FORMAT:
-            found = meta.get("format")
+        found = meta.get("format")
+        if found is None:
+            raise NotAJournal(str(self.path), _NOT_OURS, hint=_CHECK_PATH)
+        if found != FORMAT:
             raise JournalCorrupt(
-                0,
-                f"{self.path} is not a tradeguard journal"
-                if found is None
-                else f"{self.path} is journal format {found}; this tradeguard reads {FORMAT}",
+                0, f"{self.path} is journal format {found}; this tradeguard reads {FORMAT}"
             )
         self.profile = meta.get("profile", self.profile)
 
     def _damaged(self, exc: sqlite3.DatabaseError, after: int | None = None) -> str:
         truncation = self._truncation()
-        if after is None and truncation == _NOT_SQLITE:
-            # most often a wrong path (a bot file, a config), rarely a journal whose first
-            # page was overwritten: say both, the likely one first
-            return (
-                f"{self.path} is not a tradeguard journal: SQLite cannot read it ({exc}) "
-                f"and it does not start like an SQLite file; check the path (--journal, or "
-                "journal = in the profile); if it is the journal, its first page is damaged: "
-                + _RECOVER.format(path=self.path)
-            )
         where = " before its first record" if after is None else f" after record {after}"
         return f"SQLite cannot read {self.path}{where} ({exc}{truncation}); " + _RECOVER.format(
             path=self.path
