@@ -154,6 +154,38 @@ def test_a_bot_that_raises_shows_its_traceback_once_and_the_reason_is_journaled(
     assert shut.reason == "bot raised ValueError: the strategy gave up"
 
 
+EXITS = """
+import asyncio
+import sys
+from decimal import Decimal
+
+async def main(tg):
+    last = await tg.last_price("BTC/USDT")
+    order = await tg.limit_buy("BTC/USDT", qty="0.001",
+                               price=(last * Decimal("0.99")).quantize(Decimal("0.01")))
+    print("RESTING", order.client_order_id, flush=True)
+    sys.exit(CODE)
+"""
+
+
+@pytest.mark.parametrize(("exit_code", "run_code"), [(0, 0), (4, 1)])
+def test_a_bot_that_calls_sys_exit_ends_the_run_like_any_other(
+    tmp_path: Path, exit_code: int, run_code: int
+) -> None:
+    """sys.exit() in a bot is the bot ending: its resting order cancelled at once (no wait
+    for a reply that the torn-down loop never delivers), the summary printed, the reason
+    journaled; no asyncio "Task exception was never retrieved" and no traceback."""
+    done = _run(tmp_path, EXITS.replace("CODE", str(exit_code)))
+    both = done.stdout + done.stderr
+    assert done.returncode == run_code, both
+    assert "Traceback" not in both and "never retrieved" not in both, both
+    assert f"Run ended: the bot called sys.exit({exit_code})" in done.stdout, both
+    coid = next(ln.split()[1] for ln in done.stdout.splitlines() if ln.startswith("RESTING "))
+    (shut,) = _shutdowns(tmp_path)
+    assert shut.reason == f"bot called sys.exit({exit_code})"
+    assert shut.cancelled == (coid,) and shut.open_orders == 0
+
+
 # ── the PnL shown is this run's, the journal's total beside it ───────────────────────────────
 
 

@@ -234,6 +234,36 @@ async def test_a_ban_stops_every_request_even_after_a_restart(tight: Paired) -> 
     assert (await restarted.balances())["USDT"].free > 0  # the ban is over
 
 
+async def test_bots_started_one_after_another_leave_the_host_budget_whole(
+    paired: Paired,
+) -> None:
+    """Each process leases a slice of the host's windows; one that closes gives back what it
+    did not spend, so a bot restarted 25 times in five minutes is not refused for a budget
+    its earlier runs (a dozen requests each) never used: with the lease kept, the 21st run
+    met "would pass 48800 of 61000 requests per 5 minutes", and the day's order window stayed
+    full until midnight."""
+    for run in range(25):
+        venue = paired.make()
+        await venue.load_rate_limits()
+        await venue.place_order(limit_buy(f"tg-run-{run}"))
+        await venue.close()
+    assert await paired.request_count("POST /api/v3/order") == 25
+
+
+async def test_a_busy_process_leases_one_slice_not_one_more_per_refill(paired: Paired) -> None:
+    """A process refills its lease when one window's runs out (the 10 s order window's, every
+    few orders); the other windows' leases are topped up to a slice, not given another one
+    each time, so 60 orders from one bot do not fill the host's day for everyone else."""
+    busy = paired.make()
+    await busy.load_rate_limits()
+    for i in range(60):
+        await busy.place_order(limit_buy(f"tg-busy-{i}"))
+    other = paired.make()  # another bot on the same host, still running beside it
+    await other.load_rate_limits()
+    placed = await other.place_order(limit_buy("tg-other-bot"))
+    assert placed.status is OrderStatus.NEW
+
+
 async def test_repeated_identical_rejections_open_the_breaker(paired: Paired) -> None:
     from tradeguard.errors import BreakerOpen
 

@@ -57,10 +57,10 @@ def run(
     With no tradeguard.toml, it runs against the embedded simulator. Ctrl-C, SIGTERM or the
     kill switch (`tradeguard kill`) stops the bot; open orders are cancelled (on a signal,
     unless the profile sets cancel_on_exit = false) and a summary says what was. One bot per
-    profile: a second is refused. Exit 0 finished, 1 the bot raised, 2 it cannot be loaded,
-    3 the kill switch, 130 Ctrl-C, 143 SIGTERM. With --web, the bot's live page (as
-    `tradeguard dashboard` shows it) is served while it runs, and at a terminal until Ctrl-C
-    after it ends.
+    profile: a second is refused. Exit 0 finished (or sys.exit(0)), 1 the bot raised (or
+    sys.exit(n)), 2 it cannot be loaded, 3 the kill switch, 130 Ctrl-C, 143 SIGTERM. With
+    --web, the bot's live page (as `tradeguard dashboard` shows it) is served while it runs,
+    and at a terminal until Ctrl-C after it ends.
     """
     from tradeguard.cli import runner
 

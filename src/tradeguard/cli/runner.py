@@ -302,7 +302,7 @@ async def run_bot(
                 f"{_KILL_SWITCH}{why}",
             )
         else:
-            task = asyncio.ensure_future(bot(tg))
+            task = asyncio.ensure_future(_exit_kept(bot, tg))
             await _follow(task, tg, tally, console, live, stop)
             code, outcome, reason = _ending(task, stopped)
         shut = await tg.close(reason=reason)
@@ -348,6 +348,24 @@ async def _follow(
             display.stop()
 
 
+class BotExited(Exception):
+    """The bot called sys.exit(): its SystemExit, caught in its own task so that it ends the
+    run as any ending does. Left alone it would leave the event loop from under the session
+    (asyncio re-raises SystemExit out of the loop), the cancels of the bot's open orders
+    waiting for replies nothing was left to deliver, and no summary."""
+
+    def __init__(self, code: object) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+async def _exit_kept(bot: BotMain, tg: Session) -> object:
+    try:
+        return await bot(tg)
+    except SystemExit as exc:
+        raise BotExited(exc.code) from None
+
+
 def _ending(task: asyncio.Future[object], stopped: list[str]) -> tuple[int, str, str]:
     """(exit code, the outcome for the user, the reason the journal's ShutDown records)."""
     if task.cancelled():
@@ -360,6 +378,12 @@ def _ending(task: asyncio.Future[object], stopped: list[str]) -> tuple[int, str,
     exc = task.exception()
     if exc is None:
         return 0, "the bot finished", "bot finished"
+    if isinstance(exc, BotExited):  # as Python ends on it: 0 for none or 0, else 1
+        code = "" if exc.code is None else repr(exc.code)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)  # sys.exit("why"): the why, as Python shows it
+        ok = exc.code is None or exc.code == 0
+        return 0 if ok else 1, f"the bot called sys.exit({code})", f"bot called sys.exit({code})"
     raised = f"bot raised {type(exc).__name__}: {exc}"
     if isinstance(exc, TradeguardError):
         return 1, f"the bot stopped on a tradeguard refusal: {exc}", raised

@@ -13,7 +13,9 @@ file for every request costs more than the rest of the request path together, so
 *leases* a slice of each window from the shared budget (`reserve`: the slice is counted as used
 by everyone at once) and spends from its lease without touching the file (`take`) until the
 lease runs out, the window rolls, or the file changes (another process saw a 429 or a 418).
-A lease never lets the host pass the headroom: it is granted only from what is left.
+A lease never lets the host pass the headroom: it is granted only from what is left; it is
+topped up to one slice, never given a slice more, and a process that closes gives back what it
+leased and did not spend (`release`).
 """
 
 from __future__ import annotations
@@ -204,21 +206,34 @@ class RateLedger:
         self.reserve(weight, orders, now_ms, lease_share=0)
 
     def reserve(self, weight: int, orders: int, now_ms: int, lease_share: int = 20) -> None:
-        """Count a request that is about to leave, and lease up to 1/`lease_share` of each
-        window's allowance beyond it, from what the host has left (call after `wait` said 0)."""
+        """Count a request that is about to leave, and top this process's lease in each window
+        up to 1/`lease_share` of its allowance beyond it, from what the host has left (call
+        after `wait` said 0). Topped up, never added to: one window's lease running out sends
+        the process here while the others still hold theirs, and a slice more each time would
+        hoard the host's budget (the day's orders) from every other process."""
         for window in self._windows:
             window.roll(now_ms)
             cost = window.cost(weight, orders)
             if cost == 0:
                 continue
             need = max(0, cost - window.lease)
+            left = window.lease + need - cost  # this process's lease once the request is paid
             spare = window.allowed - window.used - need
-            leasing = lease_share and self._leasing and spare > 0
-            extra = min(spare, window.allowed // lease_share) if leasing else 0
+            share = window.allowed // lease_share if lease_share and self._leasing else 0
+            extra = max(0, min(spare, share - left))
             window.used += need + extra
-            window.lease += need + extra - cost
+            window.lease = left + extra
             window.spent += cost
             self._note_peak(window)
+
+    def release(self, now_ms: int) -> None:
+        """Give back the lease this process holds and will not spend (it is closing): the
+        host's count drops by it in each window that has not rolled, so bots started one after
+        another do not each leave a slice of the day's budget behind."""
+        for window in self._windows:
+            if now_ms - window.start_ms < window.interval_ms:
+                window.used = max(0, window.used - window.lease)
+            window.lease = 0
 
     def refund(self, weight: int, orders: int, now_ms: int) -> None:
         """A request counted by `reserve` or `take` that never left (the connection did not

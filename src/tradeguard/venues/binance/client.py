@@ -19,6 +19,7 @@ The one I/O edge every tradeguard request to Binance goes through. What it promi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -160,11 +161,21 @@ class BinanceTransport:
         return wire.counter_peaks() if isinstance(wire, FixOrderWire) else []
 
     async def close(self) -> None:
+        self._give_back_lease()
         if self.order_wire is not None:
             await self.order_wire.close()
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+    def _give_back_lease(self) -> None:
+        """What this process leased of the host's budget and did not spend goes back to the
+        host state file, for the processes that come after it."""
+        now = self.server_now_ms()
+        with contextlib.suppress(OSError), self.host_state.locked() as shared:
+            self.ledger.merge(shared)
+            self.ledger.release(now)
+            shared.update(self.ledger.snapshot())
 
     def _http(self) -> HttpClient:
         if self._client is None:
