@@ -1,4 +1,5 @@
-"""`tradeguard gateway`: serve Binance Spot's REST on loopback for a bot that keeps its code.
+"""`tradeguard gateway`: serve Binance Spot's REST and WebSocket API on loopback for a bot that
+keeps its code.
 
 Only click is imported at module level; the session, aiohttp and the gateway are imported when
 the command runs, so that `tradeguard --help` stays fast.
@@ -42,7 +43,7 @@ SECRET_ENV = "TRADEGUARD_GATEWAY_SECRET"
     "--port", default=8765, show_default=True, type=PORT, help="Port on 127.0.0.1; 0 picks one."
 )
 def gateway(profile: str | None, config: Path | None, port: int) -> None:
-    """Serve Binance Spot's REST on 127.0.0.1 for a bot that speaks Binance's API.
+    """Serve Binance Spot's REST and WebSocket API on 127.0.0.1 for a bot that speaks them.
 
     The bot points its base URL here and signs with the local key printed at start; every
     order goes through the guard, and the real key stays in the profile. Withdrawals,
