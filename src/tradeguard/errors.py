@@ -249,13 +249,13 @@ class RateLimited(ExchangeError):
     ) -> None:
         self.retry_after_s = retry_after_s
         self.banned_until_ms = banned_until_ms
-        super().__init__(
-            code,
-            msg,
-            http_status,
-            hint="wait; do not retry before the pause ends",
-            local=local,
-        )
+        if http_status == 418 or banned_until_ms is not None:
+            hint = "wait for the ban to end: a request before then makes it longer"
+        elif local:  # refused here: a pause the exchange set, or this host's own budget
+            hint = "wait: nothing was sent; send it again once the pause or the window has passed"
+        else:
+            hint = "wait; do not retry before the pause ends"
+        super().__init__(code, msg, http_status, hint=hint, local=local)
 
 
 # ── no trustworthy answer ─────────────────────────────────────────────────────────────────────

@@ -85,3 +85,16 @@ def test_an_unknown_outcome_of_a_read_does_not_send_its_caller_to_resolve_an_ord
     assert isinstance(read, OutcomeUnknown) and isinstance(sent, OutcomeUnknown)
     assert "nothing was changed" in (read.hint or "") and "client order id" not in (read.hint or "")
     assert "resolve by client order id" in (sent.hint or "")
+
+
+def test_a_ban_a_pause_and_a_local_refusal_each_get_their_own_hint() -> None:
+    """'do not retry before the pause ends' was said of bans and of this host's own budget
+    waits too: a ban grows with every request, and a local refusal sent nothing."""
+    from tradeguard.errors import RateLimited
+
+    banned = RateLimited(-1003, "IP banned", 418, banned_until_ms=1)
+    paused = RateLimited(-1003, "too many requests", 429, retry_after_s=3)
+    local = RateLimited(-1003, "not sent: would pass 6000 of 6000", 429, local=True)
+    assert banned.hint is not None and "ban" in banned.hint and "longer" in banned.hint
+    assert paused.hint == "wait; do not retry before the pause ends"
+    assert local.hint is not None and "nothing was sent" in local.hint
