@@ -126,6 +126,7 @@ class Session(
     _daily_notional: dict[int, Decimal] = field(default_factory=dict)
     _cap_spent: dict[str, tuple[int, Decimal]] = field(default_factory=dict)  # checked, not sent
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _in_flight: set[str] = field(default_factory=set)  # orders whose call was cancelled mid-send
     # client order id -> (what is awaited of the order, future); woken by the watcher
     _waiters: dict[str, list[tuple[Awaited, asyncio.Future[None]]]] = field(default_factory=dict)
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # stream up, no gap open
@@ -199,7 +200,24 @@ class Session(
         except SEND_FAILURES as exc:
             self._send_failed([coid], symbol, exc, sending)
             raise
+        except asyncio.CancelledError:
+            self._cancelled_in_flight(coid, symbol, sending)
+            raise
         self._record(order_updated(report, self._now(), self.profile, source="reply"))
+
+    def _cancelled_in_flight(self, coid: str, symbol: str, sending: Sending) -> None:
+        """The call was cancelled (a stop: Ctrl-C, SIGTERM; or the bot's own timeout) while its
+        request may be out: its outcome is unknown, as after a lost reply, and resolved by
+        client order id; a stop waits for that before its cancels (`StopCalls.close`), which
+        would otherwise overtake the order and leave it open on the exchange."""
+        self._local(coid, symbol, OrderStatus.UNKNOWN, "outcome unknown: the call was cancelled "
+                    "while its request was out")  # fmt: skip
+        self._in_flight = {c for c in self._in_flight if self._unknown(c)} | {coid}
+        self._spawn(self._resolve(coid, symbol, sending.server_ms))
+
+    def _unknown(self, coid: str) -> bool:
+        order = self.ledger.order(coid)
+        return order is not None and order.status is OrderStatus.UNKNOWN
 
     def _sending(self, coids: Sequence[str]) -> Sending:
         """Count an order request about to leave (its place in the order rate, the notional

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from tradeguard.risk import LossWatch
     from tradeguard.session.recorder import Recorder
 
+# how long a stop waits for the orders whose call it cancelled mid-send to be resolved: past
+# recvWindow (5 s), after which an order the exchange has not seen can no longer be taken
+IN_FLIGHT_WAIT_S = 10.0
 CLOSE_HOOK_S = 10.0  # how long closing waits for each part (stream, transport, journal, sim)
 DUE_SLACK_S = 0.001  # what a timer waking a hair early (or a float's rounding) still counts
 HEARTBEAT_S = 1.0  # the session's once-a-second duties: the kill-switch watch, the alert tick
@@ -41,6 +44,7 @@ class StopCalls:
         halted: asyncio.Event
         _halt_open: set[str]
         _tasks: set[asyncio.Task[Any]]
+        _in_flight: set[str]
         on_close: list[Any]
 
         @property
@@ -49,6 +53,8 @@ class StopCalls:
         def _spawn(self, work: Coroutine[Any, Any, Any]) -> None: ...
         def _now(self) -> int: ...
         async def cancel_all(self, symbol: Any = None) -> list[Order]: ...
+        async def resolved(self, client_order_id: str, *, timeout_s: float = 60.0) -> Order: ...
+        def _unknown(self, coid: str) -> bool: ...
 
     async def commit_due(self, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         """Group-commit what waits in the journal while the bot is quiet. An append commits
@@ -179,6 +185,7 @@ class StopCalls:
         cancel = self.cancel_on_exit if cancel_open is None else cancel_open
         stopping = self._halt_open | {o.client_order_id for o in self.ledger.open_orders()}
         if cancel or self.ledger.kill_switch.latched:
+            await self._settle_in_flight()
             await self.cancel_all()
         await self._stop_tasks()
         shut = ShutDown(
@@ -191,6 +198,19 @@ class StopCalls:
         self._record(shut, durable=True)
         await self._release()
         return shut
+
+    async def _settle_in_flight(self) -> None:
+        """Wait, at most IN_FLIGHT_WAIT_S, for the orders whose call the stop cancelled while
+        their request was out to be resolved (placed, or never reached the exchange), so that
+        the cancels that follow find them."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + IN_FLIGHT_WAIT_S
+        for coid in sorted(c for c in self._in_flight if self._unknown(c)):
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            with contextlib.suppress(TimeoutError, TradeguardError):
+                await self.resolved(coid, timeout_s=left)
 
     async def abandon(self, reason: str) -> None:
         """Close a session its connect refused after building it (the user stream did not
