@@ -195,10 +195,10 @@ class SqliteJournal(JournalStore):
         self.profile = meta.get("profile", self.profile)
 
     def _damaged(self, exc: sqlite3.DatabaseError, after: int | None = None) -> str:
-        truncation = self._truncation()
         where = " before its first record" if after is None else f" after record {after}"
-        return f"SQLite cannot read {self.path}{where} ({exc}{truncation}); " + _RECOVER.format(
-            path=self.path
+        return (
+            f"SQLite cannot read {self.path}{where} ({exc}{self._truncation()}); "
+            + _RECOVER.format(path=self.path)
         )
 
     def _truncation(self) -> str:

@@ -207,13 +207,13 @@ class Session(
 
     def _cancelled_in_flight(self, coid: str, symbol: str, sending: Sending) -> None:
         """The call was cancelled (a stop: Ctrl-C, SIGTERM; or the bot's own timeout) while its
-        request may be out: its outcome is unknown, as after a lost reply, and resolved by
-        client order id; a stop waits for that before its cancels (`StopCalls.close`), which
-        would otherwise overtake the order and leave it open on the exchange."""
-        self._local(coid, symbol, OrderStatus.UNKNOWN, "outcome unknown: the call was cancelled "
-                    "while its request was out")  # fmt: skip
+        request may be out: an unknown outcome, handled as after a lost reply (`_send_failed`:
+        UNKNOWN, resolved by client order id); a stop waits for that resolution before its
+        cancels (`StopCalls.close`), which would otherwise overtake the order and leave it open
+        on the exchange."""
+        cancelled = OutcomeUnknown("the order call was cancelled while its request was out")
+        self._send_failed([coid], symbol, cancelled, sending)
         self._in_flight = {c for c in self._in_flight if self._unknown(c)} | {coid}
-        self._spawn(self._resolve(coid, symbol, sending.server_ms))
 
     def _unknown(self, coid: str) -> bool:
         order = self.ledger.order(coid)
